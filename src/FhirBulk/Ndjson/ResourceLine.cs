@@ -1,0 +1,21 @@
+namespace FhirBulk.Ndjson;
+
+/// <summary>
+/// One FHIR resource read from an NDJSON source: its raw UTF-8 JSON and where it came from.
+/// </summary>
+/// <remarks>
+/// Sources hand out raw bytes rather than parsed objects so that each consumer (the Firely
+/// FHIRPath evaluator, a compiled raw-JSON fast path, a plain copy) parses only what it needs.
+/// The bytes belong to this instance and stay valid after the source moves on.
+/// </remarks>
+/// <param name="ResourceType">The resource's <c>resourceType</c>.</param>
+/// <param name="Id">The resource's <c>id</c>, or <see langword="null"/> when it has none.</param>
+/// <param name="Json">The resource as UTF-8 JSON, without the line terminator.</param>
+/// <param name="SourceName">The file (or <c>stdin</c>) the line was read from, for error messages.</param>
+/// <param name="LineNumber">The 1-based line number within <paramref name="SourceName"/>.</param>
+public sealed record ResourceLine(
+    string ResourceType,
+    string? Id,
+    ReadOnlyMemory<byte> Json,
+    string SourceName,
+    long LineNumber);

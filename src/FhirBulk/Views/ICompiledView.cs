@@ -1,0 +1,25 @@
+using FhirBulk.Ndjson;
+
+namespace FhirBulk.Views;
+
+/// <summary>
+/// A view ready to run: validated, with every expression compiled once. Turns resources of
+/// <see cref="ViewSchema.Resource"/> into rows shaped by <see cref="Schema"/>.
+/// </summary>
+/// <remarks>
+/// A row is an array aligned with <see cref="ViewSchema.Columns"/>. Each value is
+/// <see langword="null"/>, a <see cref="string"/> (also for dates, times and codes: FHIR dates may
+/// be partial), a <see cref="bool"/>, an <see cref="int"/> or <see cref="long"/>, a
+/// <see cref="decimal"/>, or, for a collection column, an <see cref="IReadOnlyList{T}"/> of those.
+/// </remarks>
+public interface ICompiledView
+{
+    /// <summary>The table this view produces.</summary>
+    ViewSchema Schema { get; }
+
+    /// <summary>
+    /// The rows <paramref name="resource"/> yields: none when it is of another type or fails the
+    /// view's <c>where</c> clauses.
+    /// </summary>
+    IEnumerable<object?[]> Evaluate(ResourceLine resource);
+}
