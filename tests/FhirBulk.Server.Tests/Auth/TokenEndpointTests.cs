@@ -72,9 +72,22 @@ public class TokenEndpointTests(ServerFixture fixture) : IClassFixture<ServerFix
     }
 
     [Fact]
-    public async Task Token_MissingJti_InvalidGrant()
+    public async Task Token_MissingJti_AcceptedOnceLikeThePublicServer()
     {
-        using var response = await fixture.RequestTokenAsync((fixture.Assertion() with { Jti = null }).Sign(fixture.RsaKeys));
+        var assertion = (fixture.Assertion() with { Jti = null }).Sign(fixture.RsaKeys);
+        using var first = await fixture.RequestTokenAsync(assertion);
+        Assert.Equal(200, (int)first.StatusCode);
+        using var replay = await fixture.RequestTokenAsync(assertion);
+        Assert.Contains("already been used", await HttpAssert.AssertOAuthErrorAsync(replay, 400, "invalid_grant"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Token_MissingJtiWhenRequired_InvalidGrant()
+    {
+        await using var strict = await BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 1, RequireJti = true });
+        var clientId = strict.RegisterClient(fixture.RsaKeys.PublicJwks());
+        var assertion = new AssertionSpec(clientId, strict.TokenEndpoint.ToString()) { Jti = null };
+        using var response = await fixture.RequestTokenAsync(assertion.Sign(fixture.RsaKeys), tokenEndpoint: strict.TokenEndpoint);
         Assert.Contains("jti", await HttpAssert.AssertOAuthErrorAsync(response, 400, "invalid_grant"), StringComparison.Ordinal);
     }
 
