@@ -11,7 +11,7 @@ namespace FhirBulk.Server.Export;
 /// split output files. Unfiltered resources are copied as raw bytes; a JSON DOM is built only to
 /// evaluate a <c>_typeFilter</c>.
 /// </summary>
-internal sealed class ExportRunner(ExportJob job, ResourceStore store, IReadOnlySet<string>? patientScope, int resourcesPerFile)
+internal sealed class ExportRunner(ExportJob job, ResourceStore store, IReadOnlySet<string>? patientScope, int resourcesPerFile, Func<FaultOptions, double, string, string, long, bool> injectFault)
 {
     private readonly List<(string Severity, string Code, string Message)> _problems = [];
 
@@ -193,7 +193,7 @@ internal sealed class ExportRunner(ExportJob job, ResourceStore store, IReadOnly
     /// <summary>An output file is done: keep it, or fail it into the error list when the failed-file fault hits.</summary>
     public void OnOutputClosed(OutputFile file)
     {
-        if (FaultDecider.Hit(job.Faults, job.Faults.FailedFileRate, "failedFile", file.RelativePath, job.Ordinal))
+        if (injectFault(job.Faults, job.Faults.FailedFileRate, "failedFile", file.RelativePath, job.Ordinal))
         {
             File.Delete(Path.Combine(job.Directory, file.RelativePath));
             Problem("error", "transient", $"Export of {file.Type ?? "organized"} file {file.RelativePath} failed ({file.Count} resources not exported; injected fault). Retry the export.");

@@ -51,7 +51,7 @@ internal static class KickoffEndpoints
         }
 
         var attempt = state.NextKickoff();
-        if (FaultDecider.Hit(request.Faults, request.Faults.KickoffErrorRate, "kickoff", "kickoff", attempt))
+        if (state.InjectFault(request.Faults, request.Faults.KickoffErrorRate, "kickoff", "kickoff", attempt))
         {
             FaultDecider.SetRetryAfter(context.Response, request.Faults, state.Clock);
             return FhirResponses.Outcome(StatusCodes.Status503ServiceUnavailable, "transient", "The server is busy (injected fault); retry the kick-off.");
@@ -124,7 +124,8 @@ internal static class KickoffEndpoints
         };
         Directory.CreateDirectory(job.Directory);
         state.Jobs.Add(job);
-        var runner = new ExportRunner(job, state.Store, scope, request.Faults.ResourcesPerFile ?? state.Options.ResourcesPerFile);
+        ServerLog.ExportStarted(state.Logger, job.Id, job.ClientId, job.RequestUrl);
+        var runner = new ExportRunner(job, state.Store, scope, request.Faults.ResourcesPerFile ?? state.Options.ResourcesPerFile, state.InjectFault);
         job.Work = Task.Run(() =>
         {
             try
@@ -132,6 +133,7 @@ internal static class KickoffEndpoints
                 runner.Run();
                 job.CompletedAt = state.Clock.GetUtcNow();
                 job.State = JobState.Completed;
+                ServerLog.ExportCompleted(state.Logger, job.Id, job.Output.Count, job.Errors.Count);
             }
             catch (OperationCanceledException) when (job.Cancellation.IsCancellationRequested)
             {
@@ -140,6 +142,7 @@ internal static class KickoffEndpoints
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
                 // A job that dies must say so on the status URL rather than stay "in progress" forever.
+                ServerLog.ExportFailed(state.Logger, job.Id, exception);
                 job.FailureMessage = $"The export failed: {exception.Message}";
                 job.State = JobState.Failed;
             }
