@@ -96,9 +96,10 @@ internal sealed class ExportRunner(ExportJob job, ResourceStore store, IReadOnly
                 {
                     header = ResourceHeader.Read(line.Span, needed);
                 }
-                catch (JsonException exception)
+                catch (Exception exception) when (exception is JsonException or InvalidOperationException)
                 {
-                    Problem("error", "structure", $"{Path.GetFileName(file)} line {reader.LineNumber}: not a JSON resource ({exception.Message}); skipped.");
+                    // InvalidOperationException: a field of the wrong JSON kind, e.g. a numeric id.
+                    Problem("error", "structure", $"{Path.GetFileName(file)} line {reader.LineNumber}: not a readable resource ({exception.Message}); skipped.");
                     continue;
                 }
 
@@ -114,18 +115,28 @@ internal sealed class ExportRunner(ExportJob job, ResourceStore store, IReadOnly
                     continue;
                 }
 
-                if (filters is not null)
+                if (filters is not null && !MatchesAny(filters, line, file, reader.LineNumber))
                 {
-                    using var document = JsonDocument.Parse(line);
-                    var root = document.RootElement;
-                    if (!filters.Any(f => f.Matches(root)))
-                    {
-                        continue;
-                    }
+                    continue;
                 }
 
                 yield return line;
             }
+        }
+    }
+
+    private bool MatchesAny(IReadOnlyList<TypeFilter> filters, ReadOnlyMemory<byte> line, string file, long lineNumber)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(line);
+            var root = document.RootElement;
+            return filters.Any(f => f.Matches(root));
+        }
+        catch (Exception exception) when (exception is JsonException or InvalidOperationException)
+        {
+            Problem("error", "structure", $"{Path.GetFileName(file)} line {lineNumber}: cannot be searched ({exception.Message}); skipped.");
+            return false;
         }
     }
 

@@ -50,6 +50,7 @@ internal static class KickoffEndpoints
             return FhirResponses.BadRequest($"Send Accept: {ServerDefaults.FhirJson} (got '{accept}').");
         }
 
+        await state.Jobs.RemoveExpiredAsync(state.Clock.GetUtcNow(), state.Options.ExportRetention);
         var attempt = state.NextKickoff();
         if (state.InjectFault(request.Faults, request.Faults.KickoffErrorRate, "kickoff", "kickoff", attempt))
         {
@@ -219,7 +220,8 @@ internal static class KickoffEndpoints
         using (document)
         {
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("resourceType", out var type) || type.GetString() != "Parameters")
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("resourceType", out var type)
+                || type.ValueKind != JsonValueKind.String || type.GetString() != "Parameters")
             {
                 return (null, "The POST body must be a FHIR Parameters resource.");
             }
@@ -229,9 +231,19 @@ internal static class KickoffEndpoints
                 return (list, null);
             }
 
+            if (parameters.ValueKind != JsonValueKind.Array)
+            {
+                return (null, "Parameters.parameter must be an array.");
+            }
+
             foreach (var parameter in parameters.EnumerateArray())
             {
-                var name = parameter.TryGetProperty("name", out var n) ? n.GetString() : null;
+                if (parameter.ValueKind != JsonValueKind.Object)
+                {
+                    return (null, "Every Parameters.parameter must be an object with a name and a value[x].");
+                }
+
+                var name = parameter.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
                 if (string.IsNullOrEmpty(name))
                 {
                     return (null, "Every Parameters.parameter needs a name.");
@@ -265,7 +277,8 @@ internal static class KickoffEndpoints
                 JsonValueKind.True => "true",
                 JsonValueKind.False => "false",
                 JsonValueKind.Number => property.Value.GetRawText(),
-                JsonValueKind.Object when property.Name == "valueReference" && property.Value.TryGetProperty("reference", out var reference) => reference.GetString(),
+                JsonValueKind.Object when property.Name == "valueReference" && property.Value.TryGetProperty("reference", out var reference)
+                    && reference.ValueKind == JsonValueKind.String => reference.GetString(),
                 _ => null,
             };
         }
