@@ -38,6 +38,13 @@ internal static class FileSender
             response.Headers.ContentRange = $"bytes {offset}-{offset + count - 1}/{length}";
         }
 
+        if (HttpMethods.IsHead(context.Request.Method))
+        {
+            // HEAD tells the size (of the stored, uncompressed file) without sending it.
+            response.ContentLength = count;
+            return;
+        }
+
         // A byte range addresses the stored representation, so ranged responses are never compressed.
         var gzip = !ranged && AcceptsGzip(context.Request);
         if (!gzip && cutAfterBytes is null && trickleBytesPerSecond <= 0)
