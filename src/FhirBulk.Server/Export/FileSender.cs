@@ -12,7 +12,7 @@ namespace FhirBulk.Server.Export;
 internal static class FileSender
 {
     private const int ChunkSize = 1 << 16;
-    private static readonly TimeSpan CutGrace = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan CutGrace = TimeSpan.FromMilliseconds(200);
 
     public static async Task SendAsync(HttpContext context, string path, int? cutAfterBytes, int trickleBytesPerSecond)
     {
