@@ -33,8 +33,9 @@ internal static class KickoffEndpoints
         }
 
         var request = RequestContext.Of(context);
+        // RFC 7240 separates preferences with commas, but "respond-async; handling=lenient" is common in the wild.
         var prefer = string.Join(',', context.Request.Headers["Prefer"].ToArray());
-        var preferences = prefer.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var preferences = prefer.Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var lenient = preferences.Contains("handling=lenient", StringComparer.OrdinalIgnoreCase);
         if (!preferences.Contains("respond-async", StringComparer.OrdinalIgnoreCase))
         {
