@@ -36,6 +36,11 @@ internal sealed class ExportRunner(ExportJob job, ResourceStore store, IReadOnly
             }
         }
 
+        if (job.Request.IncludeAssociatedData.Count > 0)
+        {
+            new AssociatedProvenance(job, store, patientScope, resourcesPerFile, this).Run(InTimeRange, cancellationToken);
+        }
+
         if (job.Request.Since is not null)
         {
             new DeletionExporter(job, store, patientScope, resourcesPerFile, InTimeRange).Run(cancellationToken);
