@@ -63,7 +63,7 @@ internal static class KickoffEndpoints
             return FhirResponses.BadRequest(bodyError);
         }
 
-        var (export, error) = ExportRequestParser.Parse(level, groupId, parameters!, isPost, lenient, state.Clock.GetUtcNow());
+        var (export, error) = ExportRequestParser.Parse(level, parameters!, isPost, lenient, state.Clock.GetUtcNow());
         if (error is not null)
         {
             return FhirResponses.BadRequest(error);
