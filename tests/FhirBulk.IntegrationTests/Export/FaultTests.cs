@@ -48,7 +48,7 @@ public class FaultTests(BaselineFixture baseline) : IClassFixture<BaselineFixtur
     public async Task ExportToDirectory_CutConnections_ContinuesWithRangeRequests()
     {
         var harness = baseline.Harness;
-        using var client = harness.CreateClient(harness.Server.BaseUriWithFaults(new FaultOptions { Seed = 12, CutFileRate = 1, CutFileAfterBytes = 5000 }));
+        using var client = harness.CreateClient(harness.Server.BaseUriWithFaults(new FaultOptions { Seed = 12, CutFileRate = 0.5, CutFileAfterBytes = 20_000 }));
         var directory = harness.NewDirectory();
 
         await client.ExportToDirectoryAsync(new ExportRequest(), directory);
