@@ -30,6 +30,9 @@ public sealed class ServerHarness : IAsyncDisposable
     /// <summary>Every request any client of this harness sent.</summary>
     public ConcurrentQueue<(HttpMethod Method, Uri Url, string? Range)> Requests { get; } = new();
 
+    /// <summary>Every client assertion sent to the token endpoint.</summary>
+    public ConcurrentQueue<string> SentAssertions { get; } = new();
+
     public CollectingLoggerFactory Logs { get; } = new();
 
     public static BulkDataServerOptions DefaultOptions() => new() { Patients = 25, Seed = 11, ResourcesPerFile = 250 };
@@ -102,6 +105,15 @@ public sealed class ServerHarness : IAsyncDisposable
             if (request.Headers.Authorization?.Parameter is { } token)
             {
                 harness.SentTokens.Enqueue((request.RequestUri!, token));
+            }
+
+            if (request.Content is FormUrlEncodedContent form)
+            {
+                var fields = System.Web.HttpUtility.ParseQueryString(form.ReadAsStringAsync(cancellationToken).GetAwaiter().GetResult());
+                if (fields["client_assertion"] is { } assertion)
+                {
+                    harness.SentAssertions.Enqueue(assertion);
+                }
             }
 
             return base.SendAsync(request, cancellationToken);
