@@ -72,7 +72,8 @@ internal sealed class BulkHttp
                 throw new FhirBulkException($"{url} could not be reached: {exception.InnerException?.Message ?? exception.Message}", null, url, null, isTransient: false, exception);
             }
 
-            if ((int)response.StatusCode < 400)
+            // 416 answers a Range request only; the downloader decides whether its partial file was in fact complete.
+            if ((int)response.StatusCode < 400 || response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
             {
                 return response;
             }
