@@ -1,4 +1,7 @@
 using System.CommandLine;
+using FhirBulk.Cli.Rendering;
+using FhirBulk.Sinks.DuckDb;
+using Spectre.Console;
 
 namespace FhirBulk.Cli.Commands;
 
@@ -35,8 +38,89 @@ internal static class QueryCommand
         {
             database, sql, file, csv, json,
         };
-        command.SetRunner(context, (parseResult, cancellationToken) =>
-            throw new NotImplementedException());
+        command.SetRunner(context, async (parseResult, cancellationToken) =>
+        {
+            var text = parseResult.GetValue(sql);
+            var path = parseResult.GetValue(file);
+            if ((text is null) == (path is null))
+            {
+                throw new CliException("give the SQL either as an argument or with --file, not both.", ExitCodes.Usage);
+            }
+
+            if (parseResult.GetValue(csv) && parseResult.GetValue(json))
+            {
+                throw new CliException("--csv and --json cannot be used together.", ExitCodes.Usage);
+            }
+
+            text ??= await File.ReadAllTextAsync(path!, cancellationToken).ConfigureAwait(false);
+            await using var result = await DuckDbDatabase
+                .QueryAsync(parseResult.GetRequiredValue(database), text, cancellationToken)
+                .ConfigureAwait(false);
+            var rows = result.ReadRowsAsync(cancellationToken);
+            if (parseResult.GetValue(csv))
+            {
+                await WriteCsvAsync(context.Out, result.Columns, rows).ConfigureAwait(false);
+            }
+            else if (parseResult.GetValue(json))
+            {
+                await WriteJsonAsync(context.Out, result.Columns, rows).ConfigureAwait(false);
+            }
+            else
+            {
+                await WriteTableAsync(context.Out, result.Columns, rows).ConfigureAwait(false);
+            }
+
+            return ExitCodes.Success;
+        });
         return command;
+    }
+
+    private static async Task WriteCsvAsync(IAnsiConsole console, IReadOnlyList<QueryColumn> columns, IAsyncEnumerable<object?[]> rows)
+    {
+        // Streamed: a query over millions of rows must not be held in memory to print it.
+        var writer = console.Profile.Out.Writer;
+        await writer.WriteLineAsync(string.Join(',', columns.Select(c => ValueText.Csv(c.Name)))).ConfigureAwait(false);
+        await foreach (var row in rows.ConfigureAwait(false))
+        {
+            await writer.WriteLineAsync(string.Join(',', row.Select(ValueText.Csv))).ConfigureAwait(false);
+        }
+
+        await writer.FlushAsync().ConfigureAwait(false);
+    }
+
+    private static async Task WriteJsonAsync(IAnsiConsole console, IReadOnlyList<QueryColumn> columns, IAsyncEnumerable<object?[]> rows)
+    {
+        var list = new List<Dictionary<string, object?>>();
+        await foreach (var row in rows.ConfigureAwait(false))
+        {
+            var item = new Dictionary<string, object?>(StringComparer.Ordinal);
+            for (var i = 0; i < columns.Count; i++)
+            {
+                item[columns[i].Name] = ValueText.Json(row[i]);
+            }
+
+            list.Add(item);
+        }
+
+        JsonOutput.Write(console, list);
+    }
+
+    private static async Task WriteTableAsync(IAnsiConsole console, IReadOnlyList<QueryColumn> columns, IAsyncEnumerable<object?[]> rows)
+    {
+        var table = new Table().Border(TableBorder.Rounded);
+        foreach (var column in columns)
+        {
+            table.AddColumn(new TableColumn(Markup.Escape(column.Name)));
+        }
+
+        var count = 0;
+        await foreach (var row in rows.ConfigureAwait(false))
+        {
+            table.AddRow(row.Select(v => new Text(ValueText.Format(v))).ToArray<Spectre.Console.Rendering.IRenderable>());
+            count++;
+        }
+
+        console.Write(table);
+        console.MarkupLineInterpolated($"[grey]{count} row{(count == 1 ? "" : "s")}[/]");
     }
 }

@@ -1,3 +1,8 @@
+using DuckDB.NET.Data;
+using FhirBulk.Ndjson;
+using FhirBulk.Sinks;
+using FhirBulk.Tables;
+
 namespace FhirBulk.Cli.Rendering;
 
 /// <summary>Maps the FhirBulk library's exceptions to exit codes and one-line messages.</summary>
@@ -5,6 +10,10 @@ internal static class LibraryErrors
 {
     public static (int Code, string Message)? Classify(Exception exception) => exception switch
     {
+        MalformedNdjsonException e => (ExitCodes.InvalidInput, e.Message),
+        ViewEvaluationException e => (ExitCodes.InvalidInput, e.Message),
+        TableSinkException e => (ExitCodes.InvalidInput, e.Message),
+        DuckDBException e => (ExitCodes.InvalidInput, $"DuckDB: {e.Message}"),
         _ => null,
     };
 }
