@@ -61,11 +61,8 @@ internal sealed class ResourceLineParser
                 }
             }
 
-            if (reader.Read())
-            {
-                error = "unexpected content after the JSON object";
-                return false;
-            }
+            // The reader allows one root value: reading past it ends, or throws on trailing content.
+            reader.Read();
         }
         catch (JsonException ex)
         {

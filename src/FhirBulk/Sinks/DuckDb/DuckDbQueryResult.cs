@@ -6,7 +6,7 @@ namespace FhirBulk.Sinks.DuckDb;
 
 /// <summary>One column of a query result.</summary>
 /// <param name="Name">The column name.</param>
-/// <param name="TypeName">DuckDB's name for its type (<c>VARCHAR</c>, <c>BIGINT</c>, <c>VARCHAR[]</c>, …).</param>
+/// <param name="TypeName">Its DuckDB type as DuckDB.NET names it (<c>Varchar</c>, <c>BigInt</c>, <c>List</c>, …), for display.</param>
 public sealed record QueryColumn(string Name, string TypeName);
 
 /// <summary>

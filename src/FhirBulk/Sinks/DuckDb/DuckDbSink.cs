@@ -32,6 +32,8 @@ public sealed class DuckDbSink : ITableSink
         _afterTable = afterTable;
     }
 
+    private string ConnectionString => $"Data Source={_databasePath}";
+
     /// <inheritdoc/>
     public async ValueTask<ITableWriter> OpenTableAsync(ViewSchema schema, CancellationToken cancellationToken = default)
     {
@@ -41,7 +43,8 @@ public sealed class DuckDbSink : ITableSink
         await ExecuteAsync(main, DuckDbTypeMap.CreateTableSql(schema), cancellationToken);
         // One connection per table: each appender flushes through its own connection, so tables
         // fed in one pass never interleave in a single transaction context.
-        DuckDBConnection own = main.Duplicate();
+        // DuckDB.NET shares one native database among connections to the same file in a process.
+        var own = new DuckDBConnection(ConnectionString);
         await own.OpenAsync(cancellationToken);
         Func<DuckDBConnection, CancellationToken, ValueTask>? after = _afterTable is null
             ? null
@@ -79,7 +82,7 @@ public sealed class DuckDbSink : ITableSink
             Directory.CreateDirectory(folder);
         }
 
-        var connection = new DuckDBConnection($"Data Source={_databasePath}");
+        var connection = new DuckDBConnection(ConnectionString);
         await connection.OpenAsync(cancellationToken);
         if (_options.MemoryLimit is { } limit)
         {
