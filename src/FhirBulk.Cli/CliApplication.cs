@@ -43,6 +43,9 @@ internal sealed class CliApplication(CliContext context)
             Error = context.Error.Profile.Out.Writer,
             // Our own handler maps exceptions to documented exit codes (CommandActions).
             EnableDefaultExceptionHandler = false,
+            // Program.cs turns SIGINT/SIGTERM into the cancellation token, so that a command can
+            // finish cleanly (save export state, stop a server) instead of being cut off after a timeout.
+            ProcessTerminationTimeout = null,
         };
         return await parseResult.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
     }

@@ -27,7 +27,7 @@ internal static class DemoCommand
         var seed = new Option<int>("--seed")
         {
             Description = "Seed of the generated population.",
-            DefaultValueFactory = _ => 1,
+            DefaultValueFactory = _ => 0,
         };
         var output = new Option<string?>("--out", "-o")
         {
