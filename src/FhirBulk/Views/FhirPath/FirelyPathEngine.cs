@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using FhirBulk.Ndjson;
@@ -27,13 +28,26 @@ internal sealed partial class FirelyPathEngine : IPathEngine<PocoNode>
 
     private readonly Dictionary<string, IEnumerable<PocoNode>> _constants;
     private readonly FirelyShapeAnalyzer _analyzer;
+    private readonly Lazy<TopLevelProjection?> _projection;
 
-    public FirelyPathEngine(IReadOnlyList<ViewConstant> constants)
+    /// <param name="constants">The view's constants.</param>
+    /// <param name="projectResources">
+    /// Whether to deserialize only the top-level elements the view reads (see
+    /// <see cref="TopLevelProjection"/>); off only to check that it changes no row.
+    /// </param>
+    public FirelyPathEngine(IReadOnlyList<ViewConstant> constants, bool projectResources = true)
     {
         ArgumentNullException.ThrowIfNull(constants);
         _constants = constants.ToDictionary(c => c.Name, c => (IEnumerable<PocoNode>)[ToNode(c)], StringComparer.Ordinal);
         _analyzer = new FirelyShapeAnalyzer(_constants.Keys);
+        _projection = new(() => projectResources && _analyzer.RootElements is { } elements ? new TopLevelProjection(elements) : null);
     }
+
+    /// <summary>
+    /// The top-level elements the expressions compiled so far read, or <see langword="null"/>
+    /// when they may read the whole resource.
+    /// </summary>
+    internal IReadOnlySet<string>? RootElements => _analyzer.RootElements;
 
     /// <summary>Names the engine reserves for itself in the FHIRPath environment.</summary>
     internal const string RowIndexVariable = "rowIndex";
@@ -49,6 +63,12 @@ internal sealed partial class FirelyPathEngine : IPathEngine<PocoNode>
 
     public IPathExpression<PocoNode> Compile(string expression, PathShape context, string elementPath)
     {
+        // The projection is fixed by the first resource; a later expression could need more.
+        if (_projection.IsValueCreated)
+        {
+            throw new InvalidOperationException("All expressions of a view must be compiled before it evaluates a resource.");
+        }
+
         var source = TypedReferenceKey().Replace(expression, "getReferenceKey('$1')");
         Expression parsed;
         CompiledExpression compiled;
@@ -70,15 +90,34 @@ internal sealed partial class FirelyPathEngine : IPathEngine<PocoNode>
     {
         ArgumentNullException.ThrowIfNull(resource);
         Resource poco;
+        byte[]? rented = null;
         try
         {
-            var reader = new Utf8JsonReader(resource.Json.Span);
+            var json = resource.Json.Span;
+            if (_projection.Value is { } projection)
+            {
+                rented = ArrayPool<byte>.Shared.Rent(json.Length + 2);
+                var length = projection.Project(json, rented);
+                if (length >= 0)
+                {
+                    json = rented.AsSpan(0, length);
+                }
+            }
+
+            var reader = new Utf8JsonReader(json);
             poco = Deserializer.DeserializeResource(ref reader);
         }
         catch (Exception ex) when (ex is DeserializationFailedException or JsonException or FormatException)
         {
             throw new ViewEvaluationException(
                 resource.SourceName, resource.LineNumber, "", $"cannot read the {resource.ResourceType} resource: {ex.Message}", ex);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
         }
 
         return new FirelyRun(poco.ToPocoNode(), _constants);
