@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using FhirBulk.Ndjson;
@@ -23,24 +22,23 @@ internal sealed partial class FirelyPathEngine : IPathEngine<PocoNode>
     // The compiler and deserializer hold no per-view state and are safe to share across
     // threads; building the symbol table is the expensive part, so it is done once.
     private static readonly Lazy<FhirPathCompiler> SharedCompiler = new(() => new FhirPathCompiler(SqlOnFhirSymbols.Create()));
-    private static readonly FhirJsonDeserializer Deserializer =
-        new(new DeserializerSettings().UsingMode(DeserializationMode.Ostrich));
 
     private readonly Dictionary<string, IEnumerable<PocoNode>> _constants;
     private readonly FirelyShapeAnalyzer _analyzer;
-    private readonly Lazy<TopLevelProjection?> _projection;
+    private readonly FirelyResourceReader _reader;
 
     /// <param name="constants">The view's constants.</param>
-    /// <param name="projectResources">
-    /// Whether to deserialize only the top-level elements the view reads (see
-    /// <see cref="TopLevelProjection"/>); off only to check that it changes no row.
+    /// <param name="reader">
+    /// The reader to share with the other views of the same resource type; by default the view
+    /// gets its own, which deserializes only what the view reads.
     /// </param>
-    public FirelyPathEngine(IReadOnlyList<ViewConstant> constants, bool projectResources = true)
+    public FirelyPathEngine(IReadOnlyList<ViewConstant> constants, FirelyResourceReader? reader = null)
     {
         ArgumentNullException.ThrowIfNull(constants);
         _constants = constants.ToDictionary(c => c.Name, c => (IEnumerable<PocoNode>)[ToNode(c)], StringComparer.Ordinal);
         _analyzer = new FirelyShapeAnalyzer(_constants.Keys);
-        _projection = new(() => projectResources && _analyzer.RootElements is { } elements ? new TopLevelProjection(elements) : null);
+        _reader = reader ?? new FirelyResourceReader();
+        _reader.Register(_analyzer);
     }
 
     /// <summary>
@@ -64,7 +62,7 @@ internal sealed partial class FirelyPathEngine : IPathEngine<PocoNode>
     public IPathExpression<PocoNode> Compile(string expression, PathShape context, string elementPath)
     {
         // The projection is fixed by the first resource; a later expression could need more.
-        if (_projection.IsValueCreated)
+        if (_reader.Started)
         {
             throw new InvalidOperationException("All expressions of a view must be compiled before it evaluates a resource.");
         }
@@ -89,38 +87,7 @@ internal sealed partial class FirelyPathEngine : IPathEngine<PocoNode>
     public IPathRun<PocoNode> Start(ResourceLine resource)
     {
         ArgumentNullException.ThrowIfNull(resource);
-        Resource poco;
-        byte[]? rented = null;
-        try
-        {
-            var json = resource.Json.Span;
-            if (_projection.Value is { } projection)
-            {
-                rented = ArrayPool<byte>.Shared.Rent(json.Length + 2);
-                var length = projection.Project(json, rented);
-                if (length >= 0)
-                {
-                    json = rented.AsSpan(0, length);
-                }
-            }
-
-            var reader = new Utf8JsonReader(json);
-            poco = Deserializer.DeserializeResource(ref reader);
-        }
-        catch (Exception ex) when (ex is DeserializationFailedException or JsonException or FormatException)
-        {
-            throw new ViewEvaluationException(
-                resource.SourceName, resource.LineNumber, "", $"cannot read the {resource.ResourceType} resource: {ex.Message}", ex);
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
-
-        return new FirelyRun(poco.ToPocoNode(), _constants);
+        return new FirelyRun(_reader.Read(resource), _constants);
     }
 
     public object? ToRowValue(PocoNode node) => ((ITypedElement)node).Value switch

@@ -67,8 +67,8 @@ public class TopLevelProjectionTests
             var narrow = new ViewDefinition("narrow", type, [], [new SelectClause("select[0]", [.. all.Take(2), .. all.TakeLast(2)], [], null, null, null, [])], []);
             foreach (var view in new[] { flatten.Build(), narrow })
             {
-                var projected = ViewDefinitionCompiler.Compile(view, new FirelyPathEngine([], projectResources: true), null);
-                var full = ViewDefinitionCompiler.Compile(view, new FirelyPathEngine([], projectResources: false), null);
+                var projected = ViewDefinitionCompiler.Compile(view, new FirelyPathEngine([], new FirelyResourceReader(projectResources: true)), null);
+                var full = ViewDefinitionCompiler.Compile(view, new FirelyPathEngine([], new FirelyResourceReader(projectResources: false)), null);
 
                 Assert.Equal(full.Rows(Resources.Synthea(type)), projected.Rows(Resources.Synthea(type)));
             }
