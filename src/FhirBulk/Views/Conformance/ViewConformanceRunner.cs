@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using FhirBulk.Ndjson;
 
 namespace FhirBulk.Views.Conformance;

@@ -1,12 +1,9 @@
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using FhirBulk.Ndjson;
 using FhirBulk.Views.Definition;
 using Hl7.Fhir.ElementModel;
 using Hl7.Fhir.Model;
-using Hl7.Fhir.Serialization;
 using Hl7.FhirPath;
-using Hl7.FhirPath.Expressions;
 using Expression = Hl7.FhirPath.Expressions.Expression;
 using P = Hl7.Fhir.ElementModel.Types;
 

@@ -42,9 +42,19 @@ internal sealed class FirelyShapeAnalyzer(IEnumerable<string> constantNames)
     // or read one known element.
     private static readonly Dictionary<string, string?> RootSafeFunctions = new(StringComparer.Ordinal)
     {
-        ["where"] = null, ["select"] = null, ["exists"] = null, ["empty"] = null, ["all"] = null,
-        ["count"] = null, ["first"] = null, ["last"] = null, ["single"] = null, ["not"] = null,
-        ["iif"] = null, ["getResourceKey"] = "id", ["extension"] = "extension",
+        ["where"] = null,
+        ["select"] = null,
+        ["exists"] = null,
+        ["empty"] = null,
+        ["all"] = null,
+        ["count"] = null,
+        ["first"] = null,
+        ["last"] = null,
+        ["single"] = null,
+        ["not"] = null,
+        ["iif"] = null,
+        ["getResourceKey"] = "id",
+        ["extension"] = "extension",
     };
 
     private static readonly HashSet<string> BooleanOperators =
