@@ -71,6 +71,10 @@ public static partial class ViewDefinitionParser
         }
 
         var name = OptionalString(view, "name", "");
+        if (name is not null && !SqlName().IsMatch(name))
+        {
+            throw Error("name", $"'{name}' is not a valid view name (letters, digits, '_', starting with a letter)");
+        }
         var constants = ParseConstants(view);
         var select = ParseSelectArray(view, "select", "", required: true);
         var where = ParseWhere(view);

@@ -56,6 +56,10 @@ internal sealed partial class FirelyPathEngine : IPathEngine<PocoNode>
         _analyzer.ResourceShape(resourceType)
         ?? throw new ViewDefinitionException(elementPath, $"'{resourceType}' is not a FHIR R4 resource type", null);
 
+    // integer64 is an R5 type that SQL-on-FHIR allows in R4 views as well.
+    public bool IsKnownType(string fhirType) =>
+        fhirType == "integer64" || ModelInfo.ModelInspector.FindClassMapping(fhirType) is not null;
+
     public IPathExpression<PocoNode> Compile(string expression, PathShape context, string elementPath)
     {
         // The projection is fixed by the first resource; a later expression could need more.

@@ -132,3 +132,31 @@ public class ViewDefinitionValidationTests
         Assert.Equal(["family", "given"], view.Schema.Columns.Select(c => c.Name));
     }
 }
+
+public class ViewDefinitionNameAndTypeTests
+{
+    [Fact]
+    public void Compile_BadViewName_NamesName()
+    {
+        var ex = Assert.Throws<ViewDefinitionException>(() =>
+            ViewDefinitionCompiler.Compile("""{"name":"my view","resource":"Patient","select":[{"column":[{"name":"id","path":"id"}]}]}"""));
+
+        Assert.Equal("name", ex.ElementPath);
+    }
+
+    [Fact]
+    public void Compile_UnknownColumnType_NamesType()
+    {
+        var ex = Assert.Throws<ViewDefinitionException>(() =>
+            ViewDefinitionCompiler.Compile("""{"resource":"Patient","select":[{"column":[{"name":"id","path":"id","type":"strnig"}]}]}"""));
+
+        Assert.Equal("select[0].column[0].type", ex.ElementPath);
+    }
+
+    [Theory]
+    [InlineData("integer64")]
+    [InlineData("dateTime")]
+    [InlineData("CodeableConcept")]
+    public void Compile_KnownColumnType_Accepted(string type) =>
+        Assert.Equal(type, ViewDefinitionCompiler.Compile($$"""{"resource":"Patient","select":[{"column":[{"name":"id","path":"id","type":"{{type}}"}]}]}""").Schema.Columns[0].FhirType);
+}
