@@ -141,3 +141,31 @@ public class CompileAllTests
         Assert.Throws<ArgumentException>(() => ViewDefinitionCompiler.CompileAll([view, view]));
     }
 }
+
+public class RowValueTests
+{
+    [Fact]
+    public void Evaluate_ValuesOfEachKind_UseTheRowRepresentation()
+    {
+        var view = ViewDefinitionCompiler.Compile("""
+            {"resource":"Observation","select":[{"column":[
+              {"name":"issued","path":"issued"},{"name":"effective","path":"effective.ofType(dateTime)"},
+              {"name":"value","path":"value.ofType(Quantity).value"},{"name":"unit","path":"value.ofType(Quantity).unit"},
+              {"name":"code","path":"code"},{"name":"n","path":"component.count()"}]}]}
+            """);
+        var line = Resources.Line("""
+            {"resourceType":"Observation","status":"final","issued":"2020-01-02T03:04:05.678+01:00","effectiveDateTime":"2020-01",
+             "valueQuantity":{"value":7.50,"unit":"mg"},"code":{"text":"t"}}
+            """);
+
+        var row = Assert.Single(view.Evaluate(line));
+
+        Assert.Equal("2020-01-02T03:04:05.678+01:00", row[0]);
+        Assert.Equal("2020-01", row[1]);
+        Assert.Equal(7.50m, row[2]);
+        Assert.Equal("7.50", ((decimal)row[2]!).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("mg", row[3]);
+        Assert.Equal("""{"text":"t"}""", row[4]);
+        Assert.Equal(0, row[5]);
+    }
+}
