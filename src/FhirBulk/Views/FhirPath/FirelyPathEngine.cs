@@ -23,14 +23,20 @@ internal sealed partial class FirelyPathEngine : IPathEngine<PocoNode>
     private readonly Dictionary<string, IEnumerable<PocoNode>> _constants;
     private readonly FirelyShapeAnalyzer _analyzer;
     private readonly FirelyResourceReader _reader;
+    private readonly bool _useSimplePaths;
 
     /// <param name="constants">The view's constants.</param>
     /// <param name="reader">
     /// The reader to share with the other views of the same resource type; by default the view
     /// gets its own, which deserializes only what the view reads.
     /// </param>
-    public FirelyPathEngine(IReadOnlyList<ViewConstant> constants, FirelyResourceReader? reader = null)
+    /// <param name="useSimplePaths">
+    /// Whether pure navigation paths bypass Firely's evaluator (see <see cref="SimplePath"/>);
+    /// off only to check that it changes no row.
+    /// </param>
+    public FirelyPathEngine(IReadOnlyList<ViewConstant> constants, FirelyResourceReader? reader = null, bool useSimplePaths = true)
     {
+        _useSimplePaths = useSimplePaths;
         ArgumentNullException.ThrowIfNull(constants);
         _constants = constants.ToDictionary(c => c.Name, c => (IEnumerable<PocoNode>)[ToNode(c)], StringComparer.Ordinal);
         _analyzer = new FirelyShapeAnalyzer(_constants.Keys);
@@ -82,7 +88,7 @@ internal sealed partial class FirelyPathEngine : IPathEngine<PocoNode>
         }
 
         var shape = _analyzer.Analyze(parsed, context, elementPath);
-        return new FirelyExpression(compiled, shape, elementPath);
+        return new FirelyExpression(compiled, _useSimplePaths ? SimplePath.TryCreate(parsed) : null, shape, elementPath);
     }
 
     public IPathRun<PocoNode> Start(ResourceLine resource)
@@ -111,7 +117,7 @@ internal sealed partial class FirelyPathEngine : IPathEngine<PocoNode>
         return PocoNode.ForAnyPrimitive(value);
     }
 
-    private sealed class FirelyExpression(CompiledExpression compiled, PathShape result, string elementPath)
+    private sealed class FirelyExpression(CompiledExpression compiled, SimplePath? simple, PathShape result, string elementPath)
         : IPathExpression<PocoNode>
     {
         public string ElementPath => elementPath;
@@ -120,6 +126,11 @@ internal sealed partial class FirelyPathEngine : IPathEngine<PocoNode>
 
         public IReadOnlyList<PocoNode> Evaluate(PocoNode? focus, IPathRun<PocoNode> run)
         {
+            if (simple is not null)
+            {
+                return simple.Evaluate(focus);
+            }
+
             var firelyRun = (FirelyRun)run;
             firelyRun.PrepareRowIndex();
             return compiled(focus is null ? [] : [focus], firelyRun.Context).ToList();
