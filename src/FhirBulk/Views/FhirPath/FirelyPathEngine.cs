@@ -10,14 +10,14 @@ using P = Hl7.Fhir.ElementModel.Types;
 namespace FhirBulk.Views.FhirPath;
 
 /// <summary>
-/// The FHIRPath engine backed by Firely (Hl7.Fhir.R4): each resource is deserialized once in
-/// Ostrich mode (no validation: 2.5× faster than Strict, and bulk data is read, not judged),
-/// and every expression is compiled once per view.
+/// The FHIRPath engine backed by Firely (Hl7.Fhir.R4): every expression is compiled once per
+/// view, with the SQL-on-FHIR functions added to the symbol table; resources are read by a
+/// <see cref="FirelyResourceReader"/> (Ostrich mode, only the elements the views read).
 /// </summary>
 internal sealed partial class FirelyPathEngine : IPathEngine<PocoNode>
 {
-    // The compiler and deserializer hold no per-view state and are safe to share across
-    // threads; building the symbol table is the expensive part, so it is done once.
+    // The compiler holds no per-view state and is safe to share across threads; building its
+    // symbol table is expensive, so it is done once.
     private static readonly Lazy<FhirPathCompiler> SharedCompiler = new(() => new FhirPathCompiler(SqlOnFhirSymbols.Create()));
 
     private readonly Dictionary<string, IEnumerable<PocoNode>> _constants;
@@ -36,8 +36,8 @@ internal sealed partial class FirelyPathEngine : IPathEngine<PocoNode>
     /// </param>
     public FirelyPathEngine(IReadOnlyList<ViewConstant> constants, FirelyResourceReader? reader = null, bool useSimplePaths = true)
     {
-        _useSimplePaths = useSimplePaths;
         ArgumentNullException.ThrowIfNull(constants);
+        _useSimplePaths = useSimplePaths;
         _constants = constants.ToDictionary(c => c.Name, c => (IEnumerable<PocoNode>)[ToNode(c)], StringComparer.Ordinal);
         _analyzer = new FirelyShapeAnalyzer(_constants.Keys);
         _reader = reader ?? new FirelyResourceReader();
@@ -137,31 +137,27 @@ internal sealed partial class FirelyPathEngine : IPathEngine<PocoNode>
         }
     }
 
-    private sealed class FirelyRun : IPathRun<PocoNode>
+    private sealed class FirelyRun(PocoNode resource, Dictionary<string, IEnumerable<PocoNode>> constants) : IPathRun<PocoNode>
     {
         private static readonly IEnumerable<PocoNode>[] SmallIndexes =
             [.. Enumerable.Range(0, 64).Select(i => (IEnumerable<PocoNode>)[PocoNode.ForAnyPrimitive(i)])];
 
+        private EvaluationContext? _context;
         private int _preparedIndex = -1;
 
-        public FirelyRun(PocoNode resource, Dictionary<string, IEnumerable<PocoNode>> constants)
-        {
-            Resource = resource;
-            Context = new EvaluationContext
-            {
-                Environment = new Dictionary<string, IEnumerable<PocoNode>>(constants, StringComparer.Ordinal),
-            }.WithResourceOverrides(resource, resource);
-        }
-
-        public PocoNode Resource { get; }
+        public PocoNode Resource => resource;
 
         public int RowIndex { get; set; }
 
-        public EvaluationContext Context { get; }
+        // Created on first use: views whose paths are all simple never need one.
+        public EvaluationContext Context => _context ??= new EvaluationContext
+        {
+            Environment = new Dictionary<string, IEnumerable<PocoNode>>(constants, StringComparer.Ordinal),
+        }.WithResourceOverrides(resource, resource);
 
         public void PrepareRowIndex()
         {
-            if (_preparedIndex == RowIndex)
+            if (_preparedIndex == RowIndex && _context is not null)
             {
                 return;
             }
