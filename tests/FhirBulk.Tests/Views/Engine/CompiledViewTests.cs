@@ -169,3 +169,28 @@ public class RowValueTests
         Assert.Equal(0, row[5]);
     }
 }
+
+public class ParallelEvaluationTests
+{
+    [SharedFact]
+    public void CompileAll_ViewsSharingAReaderOnManyThreads_SameRowsAsOneThread()
+    {
+        var definitions = new[]
+        {
+            FhirBulk.Views.Definition.ViewDefinitionParser.Parse("""{"name":"enc","resource":"Encounter","select":[{"column":[{"name":"id","path":"id"},{"name":"patient","path":"subject.getReferenceKey(Patient)"}]}]}"""),
+            FhirBulk.Views.Definition.ViewDefinitionParser.Parse("""{"name":"enc_types","resource":"Encounter","select":[{"column":[{"name":"id","path":"id"}]},{"forEach":"type.coding","column":[{"name":"code","path":"code"},{"name":"i","path":"%rowIndex"}]}]}"""),
+        };
+        var lines = Resources.Synthea("Encounter").ToList();
+        var sequential = ViewDefinitionCompiler.CompileAll(definitions);
+        var parallel = ViewDefinitionCompiler.CompileAll(definitions);
+        var results = new System.Collections.Concurrent.ConcurrentDictionary<long, List<object?[]>[]>();
+
+        Parallel.ForEach(lines, new ParallelOptions { MaxDegreeOfParallelism = 4 }, line =>
+            results[line.LineNumber] = [.. parallel.Select(v => v.Evaluate(line).ToList())]);
+
+        foreach (var line in lines)
+        {
+            Assert.Equal(sequential.Select(v => v.Evaluate(line).ToList()), results[line.LineNumber]);
+        }
+    }
+}
