@@ -14,6 +14,9 @@ internal interface IPathEngine<TNode>
     /// <summary>The static type of a resource of <paramref name="resourceType"/>; throws when the type is unknown.</summary>
     PathShape ResourceShape(string resourceType, string elementPath);
 
+    /// <summary>Whether <paramref name="fhirType"/> names a FHIR data type (for a column's <c>type</c>).</summary>
+    bool IsKnownType(string fhirType);
+
     /// <summary>
     /// Compiles <paramref name="expression"/> once, for a focus of static type <paramref name="context"/>;
     /// throws <see cref="ViewDefinitionException"/> naming <paramref name="elementPath"/> when it
@@ -67,6 +70,12 @@ internal sealed record PathShape(string? FhirType, PathCardinality Cardinality, 
 {
     /// <summary>Nothing is known.</summary>
     public static PathShape Unknown { get; } = new(null, PathCardinality.Unknown, null);
+
+    /// <summary>
+    /// Whether this is the resource itself (the view's root focus): analysis then records which
+    /// of its elements an expression reads.
+    /// </summary>
+    public bool IsResourceRoot { get; init; }
 
     /// <summary>This shape as a single item (the element a <c>forEach</c> iterates over).</summary>
     public PathShape AsSingle() => this with { Cardinality = PathCardinality.Single };

@@ -1,8 +1,6 @@
 using Hl7.Fhir.ElementModel;
 using Hl7.Fhir.Model;
-using Hl7.FhirPath;
 using Hl7.FhirPath.Expressions;
-using Expression = Hl7.FhirPath.Expressions.Expression;
 using P = Hl7.Fhir.ElementModel.Types;
 
 namespace FhirBulk.Views.FhirPath;

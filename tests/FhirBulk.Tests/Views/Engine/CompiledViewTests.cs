@@ -114,3 +114,83 @@ public class CompiledViewTests
         Assert.Equal("patients", view.Schema.Name);
     }
 }
+
+public class CompileAllTests
+{
+    [Fact]
+    public void CompileAll_TwoViewsOfOneType_EachGetsItsRowsFromOneParse()
+    {
+        var views = ViewDefinitionCompiler.CompileAll(
+        [
+            FhirBulk.Views.Definition.ViewDefinitionParser.Parse("""{"name":"a","resource":"Patient","select":[{"column":[{"name":"g","path":"gender"}]}]}"""),
+            FhirBulk.Views.Definition.ViewDefinitionParser.Parse("""{"name":"b","resource":"Patient","select":[{"forEach":"name","column":[{"name":"f","path":"family"}]}]}"""),
+            FhirBulk.Views.Definition.ViewDefinitionParser.Parse("""{"name":"c","resource":"Observation","select":[{"column":[{"name":"s","path":"status"}]}]}"""),
+        ]);
+        var line = Resources.Line("""{"resourceType":"Patient","gender":"other","name":[{"family":"X"},{"family":"Y"}]}""");
+
+        Assert.Equal([["other"]], views[0].Evaluate(line));
+        Assert.Equal([["X"], ["Y"]], views[1].Evaluate(line));
+        Assert.Empty(views[2].Evaluate(line));
+    }
+
+    [Fact]
+    public void CompileAll_DuplicateNames_Throws()
+    {
+        var view = FhirBulk.Views.Definition.ViewDefinitionParser.Parse("""{"name":"a","resource":"Patient","select":[{"column":[{"name":"g","path":"gender"}]}]}""");
+
+        Assert.Throws<ArgumentException>(() => ViewDefinitionCompiler.CompileAll([view, view]));
+    }
+}
+
+public class RowValueTests
+{
+    [Fact]
+    public void Evaluate_ValuesOfEachKind_UseTheRowRepresentation()
+    {
+        var view = ViewDefinitionCompiler.Compile("""
+            {"resource":"Observation","select":[{"column":[
+              {"name":"issued","path":"issued"},{"name":"effective","path":"effective.ofType(dateTime)"},
+              {"name":"value","path":"value.ofType(Quantity).value"},{"name":"unit","path":"value.ofType(Quantity).unit"},
+              {"name":"code","path":"code"},{"name":"n","path":"component.count()"}]}]}
+            """);
+        var line = Resources.Line("""
+            {"resourceType":"Observation","status":"final","issued":"2020-01-02T03:04:05.678+01:00","effectiveDateTime":"2020-01",
+             "valueQuantity":{"value":7.50,"unit":"mg"},"code":{"text":"t"}}
+            """);
+
+        var row = Assert.Single(view.Evaluate(line));
+
+        Assert.Equal("2020-01-02T03:04:05.678+01:00", row[0]);
+        Assert.Equal("2020-01", row[1]);
+        Assert.Equal(7.50m, row[2]);
+        Assert.Equal("7.50", ((decimal)row[2]!).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("mg", row[3]);
+        Assert.Equal("""{"text":"t"}""", row[4]);
+        Assert.Equal(0, row[5]);
+    }
+}
+
+public class ParallelEvaluationTests
+{
+    [SharedFact]
+    public void CompileAll_ViewsSharingAReaderOnManyThreads_SameRowsAsOneThread()
+    {
+        var definitions = new[]
+        {
+            FhirBulk.Views.Definition.ViewDefinitionParser.Parse("""{"name":"enc","resource":"Encounter","select":[{"column":[{"name":"id","path":"id"},{"name":"patient","path":"subject.getReferenceKey(Patient)"}]}]}"""),
+            FhirBulk.Views.Definition.ViewDefinitionParser.Parse("""{"name":"enc_types","resource":"Encounter","select":[{"column":[{"name":"id","path":"id"}]},{"forEach":"type.coding","column":[{"name":"code","path":"code"},{"name":"i","path":"%rowIndex"}]}]}"""),
+        };
+        var lines = Resources.Synthea("Encounter").ToList();
+        var sequential = ViewDefinitionCompiler.CompileAll(definitions);
+        var parallel = ViewDefinitionCompiler.CompileAll(definitions);
+        var results = new System.Collections.Concurrent.ConcurrentDictionary<long, List<object?[]>[]>();
+
+        Parallel.ForEach(lines, new ParallelOptions { MaxDegreeOfParallelism = 4 }, line =>
+            results[line.LineNumber] = [.. parallel.Select(v => v.Evaluate(line).ToList())]);
+
+        foreach (var line in lines)
+        {
+            Assert.Equal(sequential.Select(v => v.Evaluate(line).ToList()), results[line.LineNumber]);
+        }
+    }
+}
