@@ -94,10 +94,10 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
         {
-            var error = new ViewError(view.Schema.Name, resource.SourceName, resource.LineNumber, resource.Id, ex.Message);
+            var error = new ViewError(view.Schema.Name, resource.SourceName, resource.LineNumber, resource.Id, WithoutLocation(ex.Message, resource));
             if (options.ViewErrors == ViewErrorPolicy.Fail)
             {
-                throw new ViewEvaluationException(error, ex);
+                throw new ViewFailedException(error, ex);
             }
 
             ViewErrorCount++;
@@ -108,5 +108,12 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable
 
             return false;
         }
+    }
+
+    // The engine's messages start with "file:line: "; the error record carries those already.
+    private static string WithoutLocation(string message, ResourceLine resource)
+    {
+        string prefix = $"{resource.SourceName}:{resource.LineNumber}: ";
+        return message.StartsWith(prefix, StringComparison.Ordinal) ? message[prefix.Length..] : message;
     }
 }

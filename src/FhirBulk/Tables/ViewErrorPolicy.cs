@@ -6,6 +6,6 @@ public enum ViewErrorPolicy
     /// <summary>Record the failure in <see cref="TableRunResult.ViewErrors"/>, skip that resource's rows for that view, carry on (the default).</summary>
     Skip,
 
-    /// <summary>Stop the run with a <see cref="ViewEvaluationException"/> naming the view, file and line.</summary>
+    /// <summary>Stop the run with a <see cref="ViewFailedException"/> naming the view, file and line.</summary>
     Fail,
 }

@@ -75,7 +75,7 @@ public class FhirTablesTests
         string path = WriteMixedFile(dir);
         var failing = new FieldView("patients", "Patient", ("id", "id", "id")) { FailOnId = "p2" };
 
-        var ex = await Assert.ThrowsAsync<ViewEvaluationException>(() =>
+        var ex = await Assert.ThrowsAsync<ViewFailedException>(() =>
             CreateSut(new FhirTablesOptions { ViewErrors = ViewErrorPolicy.Fail }).RunAsync(NdjsonSource.FromFile(path), [failing], new DataFrameSink()));
 
         Assert.Contains($"{path}:5", ex.Message, StringComparison.Ordinal);
