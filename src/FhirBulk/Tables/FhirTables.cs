@@ -17,7 +17,7 @@ namespace FhirBulk.Tables;
 /// TableRunResult result = await tables.RunAsync(NdjsonSource.FromFolder("export"), views, sink);
 /// </code>
 /// </example>
-public sealed class FhirTables
+public sealed partial class FhirTables
 {
     private readonly FhirTablesOptions _options;
     private readonly ILogger _logger;
