@@ -83,6 +83,20 @@ public class FhirTablesTests
     }
 
     [Fact]
+    public async Task RunAsync_ParallelStrict_FirstFailureInReadingOrder()
+    {
+        using var dir = new TempFolder();
+        string path = dir.Write("Patient.000.ndjson", string.Join("\n", Enumerable.Range(0, 1000).Select(i => $$"""{"resourceType":"Patient","id":"p{{i}}"}""")));
+        var failing = new FieldView("patients", "Patient", ("id", "id", "id")) { FailOnId = "p700" };
+        var failingToo = new FieldView("more", "Patient", ("id", "id", "id")) { FailOnId = "p701" };
+        var sut = CreateSut(new FhirTablesOptions { ViewErrors = ViewErrorPolicy.Fail, MaxDegreeOfParallelism = 4 });
+
+        var ex = await Assert.ThrowsAsync<ViewFailedException>(() => sut.RunAsync(NdjsonSource.FromFile(path), [failingToo, failing], new DataFrameSink()));
+
+        Assert.Equal(("patients", 701L), (ex.Error.View, ex.Error.LineNumber));
+    }
+
+    [Fact]
     public async Task RunAsync_StrictSource_MalformedLineStopsRun()
     {
         using var dir = new TempFolder();
@@ -120,17 +134,15 @@ public class FhirTablesTests
     }
 
     [Fact]
-    public async Task RunAsync_Progress_EveryResourceWhenClockMoves()
+    public async Task RunAsync_ZeroInterval_ReportsEveryResourceAndTheEnd()
     {
         using var dir = new TempFolder();
-        var clock = new FakeTimeProvider();
-        var reports = new List<long>();
-        var sut = CreateSut(new FhirTablesOptions { TimeProvider = clock, ProgressInterval = TimeSpan.FromSeconds(1) });
-        var view = new TickingView(Patients, clock);
+        var reports = new List<(long Resources, long Rows)>();
+        var sut = CreateSut(new FhirTablesOptions { TimeProvider = new FakeTimeProvider(), ProgressInterval = TimeSpan.Zero });
 
-        await sut.RunAsync(NdjsonSource.FromFile(WriteMixedFile(dir)), [view], new DataFrameSink(), new SynchronousProgress(p => reports.Add(p.Resources)));
+        await sut.RunAsync(NdjsonSource.FromFile(WriteMixedFile(dir)), [Patients], new DataFrameSink(), new SynchronousProgress(p => reports.Add((p.Resources, p.Rows))));
 
-        Assert.Equal([1L, 2L, 2L], reports);
+        Assert.Equal([(1L, 0L), (2L, 0L), (2L, 2L)], reports);
     }
 
     [Fact]
@@ -162,17 +174,5 @@ public class FhirTablesTests
     private sealed class SynchronousProgress(Action<TableProgress> onReport) : IProgress<TableProgress>
     {
         public void Report(TableProgress value) => onReport(value);
-    }
-
-    /// <summary>Advances the clock past the progress interval on each Patient, so reports follow resources.</summary>
-    private sealed class TickingView(FieldView inner, FakeTimeProvider clock) : FhirBulk.Views.ICompiledView
-    {
-        public FhirBulk.Views.ViewSchema Schema => inner.Schema;
-
-        public IEnumerable<object?[]> Evaluate(ResourceLine resource)
-        {
-            clock.Advance(TimeSpan.FromSeconds(1));
-            return inner.Evaluate(resource);
-        }
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using FhirBulk.Ndjson;
 using FhirBulk.Sinks.DuckDb;
+using FhirBulk.Sinks.Ndjson;
 using FhirBulk.Tables;
 using FhirBulk.Tests.Tables.TestSupport;
 using FhirBulk.Views;
@@ -53,6 +54,26 @@ public partial class SyntheaTablesTests
 
         Assert.Equal(expected.JoinedCount, (long)joined[0][0]!);
         Assert.Equal((expected.TypeCode, expected.TypeCount), ((string)top[0][0]!, (long)top[0][1]!));
+    }
+
+    [SyntheaFact]
+    public async Task RunAsync_Parallel_SameRowsInSameOrderAsSequential()
+    {
+        using var dir = new TempFolder();
+        foreach (int parallelism in new[] { 1, 4 })
+        {
+            await using var sink = new NdjsonRowSink(dir.File($"p{parallelism}"));
+            await new FhirTables(new FhirTablesOptions { MaxDegreeOfParallelism = parallelism })
+                .RunAsync(NdjsonSource.FromFolder(SyntheaSample.Path), [MedicationRequests, Encounters], sink);
+        }
+
+        foreach (string table in new[] { "medication_requests", "encounters" })
+        {
+            byte[] sequential = await File.ReadAllBytesAsync(Path.Combine(dir.File("p1"), table + ".ndjson"));
+            byte[] parallel = await File.ReadAllBytesAsync(Path.Combine(dir.File("p4"), table + ".ndjson"));
+            Assert.True(sequential.Length > 0);
+            Assert.Equal(sequential, parallel);
+        }
     }
 
     [SyntheaFact]
