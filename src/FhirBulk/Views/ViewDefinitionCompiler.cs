@@ -30,6 +30,51 @@ public static class ViewDefinitionCompiler
         return Compile(view, new FirelyPathEngine(view.Constants), options);
     }
 
+    /// <summary>
+    /// Validates and compiles several views that will run over the same resources. Views of one
+    /// resource type share the parse of a resource: when they evaluate the same
+    /// <see cref="Ndjson.ResourceLine"/> one after another, it is deserialized once, with the
+    /// elements any of them reads.
+    /// </summary>
+    /// <param name="views">The views, e.g. every ViewDefinition of a folder.</param>
+    /// <param name="options">
+    /// Options applied to every view; <see cref="ViewCompilerOptions.TableName"/> must be unset,
+    /// since the tables need distinct names.
+    /// </param>
+    /// <returns>The compiled views, in the order given.</returns>
+    /// <exception cref="ViewDefinitionException">A view breaks the spec.</exception>
+    /// <exception cref="ArgumentException">A table name was given, or two views have the same name.</exception>
+    public static IReadOnlyList<ICompiledView> CompileAll(IEnumerable<ViewDefinition> views, ViewCompilerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(views);
+        if (options?.TableName is not null)
+        {
+            throw new ArgumentException("A table name cannot be shared by several views.", nameof(options));
+        }
+
+        var readers = new Dictionary<string, FirelyResourceReader>(StringComparer.Ordinal);
+        var compiled = new List<ICompiledView>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var view in views)
+        {
+            if (!readers.TryGetValue(view.Resource, out var reader))
+            {
+                reader = new FirelyResourceReader();
+                readers.Add(view.Resource, reader);
+            }
+
+            var result = Compile(view, new FirelyPathEngine(view.Constants, reader), options);
+            if (!names.Add(result.Schema.Name))
+            {
+                throw new ArgumentException($"Two views are named '{result.Schema.Name}'; table names must be distinct.", nameof(views));
+            }
+
+            compiled.Add(result);
+        }
+
+        return compiled;
+    }
+
     internal static ICompiledView Compile<TNode>(ViewDefinition view, IPathEngine<TNode> engine, ViewCompilerOptions? options)
         where TNode : class
     {

@@ -65,9 +65,10 @@ internal sealed class SelectPlanBuilder<TNode>(IPathEngine<TNode> engine, bool s
 
         if (select.Repeat is { } repeat)
         {
-            // Repeat paths apply to the focus and then to every item they reach, whose types can
-            // differ from path to path; the items' static type is therefore left unknown.
-            var paths = repeat.Select((p, i) => engine.Compile(p, PathShape.Unknown, $"{select.ElementPath}.repeat[{i}]")).ToList();
+            // Repeat paths apply to the focus first (so they are analyzed against it), then to
+            // every item they reach, whose types can differ from path to path: the items' static
+            // type is left unknown.
+            var paths = repeat.Select((p, i) => engine.Compile(p, context, $"{select.ElementPath}.repeat[{i}]")).ToList();
             return (IterationKind.Repeat, paths, PathShape.Unknown with { Cardinality = PathCardinality.Single });
         }
 

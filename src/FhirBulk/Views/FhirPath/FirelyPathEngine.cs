@@ -22,18 +22,30 @@ internal sealed partial class FirelyPathEngine : IPathEngine<PocoNode>
     // The compiler and deserializer hold no per-view state and are safe to share across
     // threads; building the symbol table is the expensive part, so it is done once.
     private static readonly Lazy<FhirPathCompiler> SharedCompiler = new(() => new FhirPathCompiler(SqlOnFhirSymbols.Create()));
-    private static readonly FhirJsonDeserializer Deserializer =
-        new(new DeserializerSettings().UsingMode(DeserializationMode.Ostrich));
 
     private readonly Dictionary<string, IEnumerable<PocoNode>> _constants;
     private readonly FirelyShapeAnalyzer _analyzer;
+    private readonly FirelyResourceReader _reader;
 
-    public FirelyPathEngine(IReadOnlyList<ViewConstant> constants)
+    /// <param name="constants">The view's constants.</param>
+    /// <param name="reader">
+    /// The reader to share with the other views of the same resource type; by default the view
+    /// gets its own, which deserializes only what the view reads.
+    /// </param>
+    public FirelyPathEngine(IReadOnlyList<ViewConstant> constants, FirelyResourceReader? reader = null)
     {
         ArgumentNullException.ThrowIfNull(constants);
         _constants = constants.ToDictionary(c => c.Name, c => (IEnumerable<PocoNode>)[ToNode(c)], StringComparer.Ordinal);
         _analyzer = new FirelyShapeAnalyzer(_constants.Keys);
+        _reader = reader ?? new FirelyResourceReader();
+        _reader.Register(_analyzer);
     }
+
+    /// <summary>
+    /// The top-level elements the expressions compiled so far read, or <see langword="null"/>
+    /// when they may read the whole resource.
+    /// </summary>
+    internal IReadOnlySet<string>? RootElements => _analyzer.RootElements;
 
     /// <summary>Names the engine reserves for itself in the FHIRPath environment.</summary>
     internal const string RowIndexVariable = "rowIndex";
@@ -49,6 +61,12 @@ internal sealed partial class FirelyPathEngine : IPathEngine<PocoNode>
 
     public IPathExpression<PocoNode> Compile(string expression, PathShape context, string elementPath)
     {
+        // The projection is fixed by the first resource; a later expression could need more.
+        if (_reader.Started)
+        {
+            throw new InvalidOperationException("All expressions of a view must be compiled before it evaluates a resource.");
+        }
+
         var source = TypedReferenceKey().Replace(expression, "getReferenceKey('$1')");
         Expression parsed;
         CompiledExpression compiled;
@@ -69,19 +87,7 @@ internal sealed partial class FirelyPathEngine : IPathEngine<PocoNode>
     public IPathRun<PocoNode> Start(ResourceLine resource)
     {
         ArgumentNullException.ThrowIfNull(resource);
-        Resource poco;
-        try
-        {
-            var reader = new Utf8JsonReader(resource.Json.Span);
-            poco = Deserializer.DeserializeResource(ref reader);
-        }
-        catch (Exception ex) when (ex is DeserializationFailedException or JsonException or FormatException)
-        {
-            throw new ViewEvaluationException(
-                resource.SourceName, resource.LineNumber, "", $"cannot read the {resource.ResourceType} resource: {ex.Message}", ex);
-        }
-
-        return new FirelyRun(poco.ToPocoNode(), _constants);
+        return new FirelyRun(_reader.Read(resource), _constants);
     }
 
     public object? ToRowValue(PocoNode node) => ((ITypedElement)node).Value switch

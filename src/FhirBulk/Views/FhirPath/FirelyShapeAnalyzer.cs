@@ -1,16 +1,17 @@
 using FhirBulk.Views.Definition;
 using Hl7.Fhir.Introspection;
-using ModelInfo = Hl7.Fhir.Model.ModelInfo;
 using Hl7.FhirPath.Expressions;
+using ModelInfo = Hl7.Fhir.Model.ModelInfo;
 
 namespace FhirBulk.Views.FhirPath;
 
 /// <summary>
-/// Static analysis of a parsed FHIRPath expression against the R4 model: its result type and
-/// whether it can yield more than one item, so a view can be rejected before any data is read
-/// (a collection-valued column without <c>collection: true</c>, a non-boolean <c>where</c>, an
-/// undefined <c>%constant</c>). Anything it cannot follow is <see cref="PathShape.Unknown"/> and
-/// left to run time.
+/// Static analysis of parsed FHIRPath expressions against the R4 model. It infers each result's
+/// type and whether it can hold several items, so a view can be rejected before any data is read
+/// (a non-boolean <c>where</c>, an undefined <c>%constant</c>, optionally a many-valued column),
+/// and it records which top-level elements of the resource the view reads at all, so the engine
+/// can skip deserializing the rest. Anything it cannot follow is <see cref="PathShape.Unknown"/>;
+/// anything that could read the resource as a whole turns the element recording off.
 /// </summary>
 internal sealed class FirelyShapeAnalyzer(IEnumerable<string> constantNames)
 {
@@ -27,30 +28,61 @@ internal sealed class FirelyShapeAnalyzer(IEnumerable<string> constantNames)
         "convertsToDecimal", "convertsToDate", "convertsToDateTime", "convertsToTime", "convertsToQuantity",
     ];
 
+    // Functions whose result is (a subset of) their input, so the input's type carries over.
+    private static readonly HashSet<string> FilterFunctions =
+        ["first", "last", "single", "where", "distinct", "tail", "skip", "take", "trace"];
+
     private static readonly HashSet<string> SingleFunctions =
         ["first", "last", "single", "count", "join", "toString", "toInteger", "toDecimal", "toBoolean",
          "toDate", "toDateTime", "toTime", "toQuantity", "length", "upper", "lower", "substring", "replace",
          "indexOf", "iif", "sum", "min", "max", "avg", "lowBoundary", "highBoundary", "getResourceKey"];
 
-    private static readonly HashSet<string> KeepCardinalityFunctions =
-        ["where", "ofType", "as", "distinct", "tail", "skip", "take", "getReferenceKey", "extension", "trace", "select"];
+    // Functions that may be applied to the resource itself without reading all of it: they
+    // either read nothing of it, evaluate their arguments on it (which the analysis follows),
+    // or read one known element.
+    private static readonly Dictionary<string, string?> RootSafeFunctions = new(StringComparer.Ordinal)
+    {
+        ["where"] = null, ["select"] = null, ["exists"] = null, ["empty"] = null, ["all"] = null,
+        ["count"] = null, ["first"] = null, ["last"] = null, ["single"] = null, ["not"] = null,
+        ["iif"] = null, ["getResourceKey"] = "id", ["extension"] = "extension",
+    };
 
     private static readonly HashSet<string> BooleanOperators =
         ["=", "!=", "~", "!~", "<", ">", "<=", ">=", "and", "or", "xor", "implies", "is", "in", "contains"];
 
     private readonly HashSet<string> _constants = [.. constantNames];
+    private readonly HashSet<string> _rootElements = new(StringComparer.Ordinal);
+    private bool _readsWholeResource;
 
     private static ModelInspector Model => ModelInfo.ModelInspector;
+
+    /// <summary>
+    /// The top-level elements (FHIR element names, e.g. <c>deceased</c> for
+    /// <c>deceasedBoolean</c>) the expressions analyzed so far read, or <see langword="null"/>
+    /// when they may read the whole resource.
+    /// </summary>
+    public IReadOnlySet<string>? RootElements => _readsWholeResource ? null : _rootElements;
 
     /// <summary>The shape of a resource of the given type, or <see langword="null"/> when R4 has no such type.</summary>
     public PathShape? ResourceShape(string resourceType) =>
         Model.FindClassMapping(resourceType) is { IsResource: true } mapping
-            ? new PathShape(mapping.Name, PathCardinality.Single, mapping)
+            ? new PathShape(mapping.Name, PathCardinality.Single, mapping) { IsResourceRoot = true }
             : null;
 
     /// <summary>Checks <paramref name="expression"/> and infers its result shape.</summary>
     public PathShape Analyze(Expression expression, PathShape focus, string elementPath) =>
-        Infer(expression, focus, elementPath);
+        Value(Infer(expression, focus, elementPath));
+
+    // A sub-result used as a value (not navigated into): if it is the resource, all of it counts.
+    private PathShape Value(PathShape shape)
+    {
+        if (shape.IsResourceRoot)
+        {
+            _readsWholeResource = true;
+        }
+
+        return shape;
+    }
 
     private PathShape Infer(Expression expression, PathShape focus, string elementPath)
     {
@@ -60,34 +92,25 @@ internal sealed class FirelyShapeAnalyzer(IEnumerable<string> constantNames)
                 return axis.AxisName is "that" or "this" or "builtin.that" or "builtin.this" ? focus : PathShape.Unknown;
             case VariableRefExpression variable:
                 CheckVariable(variable.Name, elementPath);
-                return variable.Name is "resource" or "rootResource" or "context"
-                    ? PathShape.Unknown with { Cardinality = PathCardinality.Single }
-                    : new PathShape(null, PathCardinality.Single, null);
+                if (variable.Name is "resource" or "rootResource" or "context")
+                {
+                    _readsWholeResource = true;
+                }
+
+                return new PathShape(null, PathCardinality.Single, null);
             case ConstantExpression constant:
                 return new PathShape(ConstantType(constant.Value), PathCardinality.Single, null);
             case ChildExpression child:
                 return Child(Infer(child.Focus, focus, elementPath), child.ChildName);
             case IndexerExpression indexer:
-                Infer(indexer.Index, focus, elementPath);
-                return Infer(indexer.Focus, focus, elementPath) with { Cardinality = PathCardinality.Single };
+                Value(Infer(indexer.Index, focus, elementPath));
+                return Value(Infer(indexer.Focus, focus, elementPath)) with { Cardinality = PathCardinality.Single };
             case BinaryExpression binary:
-                // Firely keeps the operands in Arguments (after an implicit focus); Left/Right
-                // do not cover them all, so every argument is visited.
-                var operands = binary.Arguments.Select(a => Infer(a, focus, elementPath)).ToList();
-                if (binary.Op == "|")
-                {
-                    return PathShape.Unknown with { Cardinality = PathCardinality.Many };
-                }
-
-                return BooleanOperators.Contains(binary.Op)
-                    ? new PathShape("boolean", PathCardinality.Single, null)
-                    : binary.Op == "as" && operands.Count > 1
-                        ? operands[^2] with { FhirType = null, Token = null }
-                        : new PathShape(null, PathCardinality.Single, null);
+                return Binary(binary, focus, elementPath);
             case UnaryExpression unary:
-                foreach (var argument in unary.Arguments)
+                foreach (var operand in Operands(unary))
                 {
-                    Infer(argument, focus, elementPath);
+                    Value(Infer(operand, focus, elementPath));
                 }
 
                 return PathShape.Unknown with { Cardinality = PathCardinality.Single };
@@ -98,27 +121,67 @@ internal sealed class FirelyShapeAnalyzer(IEnumerable<string> constantNames)
             case NewNodeListInitExpression list:
                 foreach (var item in list.Contents)
                 {
-                    Infer(item, focus, elementPath);
+                    Value(Infer(item, focus, elementPath));
                 }
 
                 return PathShape.Unknown;
             default:
+                _readsWholeResource = true;
                 return PathShape.Unknown;
         }
+    }
+
+    // Firely puts the implicit focus ($that) first among an operator's arguments.
+    private static IEnumerable<Expression> Operands(FunctionCallExpression call) =>
+        call.Arguments.SkipWhile((a, i) => i == 0 && a is AxisExpression);
+
+    private PathShape Binary(BinaryExpression binary, PathShape focus, string elementPath)
+    {
+        var operands = Operands(binary).Select(a => Value(Infer(a, focus, elementPath))).ToList();
+        if (binary.Op == "|")
+        {
+            return PathShape.Unknown with { Cardinality = PathCardinality.Many };
+        }
+
+        if (BooleanOperators.Contains(binary.Op))
+        {
+            return new PathShape("boolean", PathCardinality.Single, null);
+        }
+
+        return binary.Op == "as" && operands.Count > 0
+            ? operands[0] with { FhirType = null, Token = null }
+            : new PathShape(null, PathCardinality.Single, null);
     }
 
     private PathShape Function(FunctionCallExpression call, PathShape focus, string elementPath)
     {
         var input = call.Focus is null ? focus : Infer(call.Focus, focus, elementPath);
+        var name = call.FunctionName;
+        if (input.IsResourceRoot)
+        {
+            if (!RootSafeFunctions.TryGetValue(name, out var reads))
+            {
+                _readsWholeResource = true;
+            }
+            else if (reads is not null)
+            {
+                _rootElements.Add(reads);
+            }
+        }
+
         var item = input.AsSingle();
         foreach (var argument in call.Arguments)
         {
             // Arguments of where/select/all/exists… are evaluated per item of the input; others
             // see the same focus as the call, which for a static check is close enough.
-            Infer(argument, item, elementPath);
+            Value(Infer(argument, item, elementPath));
         }
 
-        var name = call.FunctionName;
+        if (FilterFunctions.Contains(name))
+        {
+            return name is "first" or "last" or "single" ? input with { Cardinality = PathCardinality.Single } : input;
+        }
+
         if (BooleanFunctions.Contains(name))
         {
             return new PathShape("boolean", PathCardinality.Single, null);
@@ -134,30 +197,41 @@ internal sealed class FirelyShapeAnalyzer(IEnumerable<string> constantNames)
         {
             var type = name switch
             {
-                "first" or "last" or "single" or "lowBoundary" or "highBoundary" => input.FhirType,
+                "lowBoundary" or "highBoundary" => input.FhirType,
                 "count" or "length" or "indexOf" => "integer",
                 "join" or "toString" or "upper" or "lower" or "substring" or "replace" or "getResourceKey" => "string",
                 _ => null,
             };
-            var token = name is "first" or "last" or "single" ? input.Token : null;
-            return new PathShape(type, PathCardinality.Single, token);
+            return new PathShape(type, PathCardinality.Single, null);
         }
 
-        if (KeepCardinalityFunctions.Contains(name))
+        return name switch
         {
-            return name is "where" or "distinct" or "tail" or "skip" or "take" or "trace"
-                ? input
-                : name == "getReferenceKey"
-                    ? new PathShape("string", input.Cardinality, null)
-                    : input with { FhirType = null, Token = null };
-        }
-
-        return PathShape.Unknown;
+            "getReferenceKey" => new PathShape("string", input.Cardinality, null),
+            "extension" => new PathShape("Extension", PathCardinality.Many, Model.FindClassMapping("Extension")),
+            "as" or "select" or "repeat" => PathShape.Unknown with { Cardinality = PathCardinality.Many },
+            _ => PathShape.Unknown,
+        };
     }
 
-    private static PathShape Child(PathShape parent, string name)
+    private PathShape Child(PathShape parent, string name)
     {
-        if (parent.Token is not ClassMapping mapping || mapping.FindMappedElementByName(name) is not { } property)
+        var property = (parent.Token as ClassMapping)?.FindMappedElementByName(name);
+        if (parent.IsResourceRoot)
+        {
+            if (property is null)
+            {
+                // Not an element of this resource type (a type prefix such as Patient.name, or a
+                // misspelling): the element recording cannot follow it.
+                _readsWholeResource = true;
+            }
+            else
+            {
+                _rootElements.Add(property.Name);
+            }
+        }
+
+        if (property is null)
         {
             return PathShape.Unknown with { Cardinality = parent.Cardinality == PathCardinality.Many ? PathCardinality.Many : PathCardinality.Unknown };
         }

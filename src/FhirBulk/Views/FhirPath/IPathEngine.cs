@@ -68,6 +68,12 @@ internal sealed record PathShape(string? FhirType, PathCardinality Cardinality, 
     /// <summary>Nothing is known.</summary>
     public static PathShape Unknown { get; } = new(null, PathCardinality.Unknown, null);
 
+    /// <summary>
+    /// Whether this is the resource itself (the view's root focus): analysis then records which
+    /// of its elements an expression reads.
+    /// </summary>
+    public bool IsResourceRoot { get; init; }
+
     /// <summary>This shape as a single item (the element a <c>forEach</c> iterates over).</summary>
     public PathShape AsSingle() => this with { Cardinality = PathCardinality.Single };
 }

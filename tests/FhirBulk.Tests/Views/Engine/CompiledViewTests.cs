@@ -114,3 +114,30 @@ public class CompiledViewTests
         Assert.Equal("patients", view.Schema.Name);
     }
 }
+
+public class CompileAllTests
+{
+    [Fact]
+    public void CompileAll_TwoViewsOfOneType_EachGetsItsRowsFromOneParse()
+    {
+        var views = ViewDefinitionCompiler.CompileAll(
+        [
+            FhirBulk.Views.Definition.ViewDefinitionParser.Parse("""{"name":"a","resource":"Patient","select":[{"column":[{"name":"g","path":"gender"}]}]}"""),
+            FhirBulk.Views.Definition.ViewDefinitionParser.Parse("""{"name":"b","resource":"Patient","select":[{"forEach":"name","column":[{"name":"f","path":"family"}]}]}"""),
+            FhirBulk.Views.Definition.ViewDefinitionParser.Parse("""{"name":"c","resource":"Observation","select":[{"column":[{"name":"s","path":"status"}]}]}"""),
+        ]);
+        var line = Resources.Line("""{"resourceType":"Patient","gender":"other","name":[{"family":"X"},{"family":"Y"}]}""");
+
+        Assert.Equal([["other"]], views[0].Evaluate(line));
+        Assert.Equal([["X"], ["Y"]], views[1].Evaluate(line));
+        Assert.Empty(views[2].Evaluate(line));
+    }
+
+    [Fact]
+    public void CompileAll_DuplicateNames_Throws()
+    {
+        var view = FhirBulk.Views.Definition.ViewDefinitionParser.Parse("""{"name":"a","resource":"Patient","select":[{"column":[{"name":"g","path":"gender"}]}]}""");
+
+        Assert.Throws<ArgumentException>(() => ViewDefinitionCompiler.CompileAll([view, view]));
+    }
+}
