@@ -30,7 +30,7 @@ public sealed partial class FhirTables
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(columns);
-        List<ICompiledView> views = [.. WorkshopViews.Create(columns).Select(v => ViewDefinitionCompiler.Compile(v))];
+        List<ICompiledView> views = [.. ViewDefinitionCompiler.CompileAll(WorkshopViews.Create(columns))];
         var mapped = columns.Keys.ToHashSet(StringComparer.Ordinal);
         views.AddRange(await CreateFlattenViewsAsync(source, type => !mapped.Contains(type), cancellationToken));
         return await RunAsync(source, views, sink, progress, cancellationToken);
@@ -84,6 +84,6 @@ public sealed partial class FhirTables
             builder.Add(resource);
         }
 
-        return [.. builders.Values.Where(b => b.ColumnCount > 0).Select(b => ViewDefinitionCompiler.Compile(b.Build()))];
+        return ViewDefinitionCompiler.CompileAll(builders.Values.Where(b => b.ColumnCount > 0).Select(b => b.Build()));
     }
 }

@@ -16,20 +16,29 @@ namespace FhirBulk.Tests.Tables;
 /// </summary>
 public partial class SyntheaTablesTests
 {
-    private static readonly ICompiledView MedicationRequests = ViewDefinitionCompiler.Compile("""
+    private const string MedicationRequestsJson = """
         {"resourceType":"ViewDefinition","name":"medication_requests","resource":"MedicationRequest","status":"active",
          "select":[{"column":[
            {"name":"key","path":"getResourceKey()"},
            {"name":"encounter_key","path":"encounter.getReferenceKey(Encounter)"},
            {"name":"med_code","path":"medication.ofType(CodeableConcept).coding.first().code"}]}]}
-        """);
+        """;
 
-    private static readonly ICompiledView Encounters = ViewDefinitionCompiler.Compile("""
+    private const string MedicationStatusJson = """
+        {"resourceType":"ViewDefinition","name":"medication_status","resource":"MedicationRequest","status":"active",
+         "select":[{"column":[{"name":"id","path":"id"},{"name":"status","path":"status"},{"name":"authored","path":"authoredOn"}]}]}
+        """;
+
+    private const string EncountersJson = """
         {"resourceType":"ViewDefinition","name":"encounters","resource":"Encounter","status":"active",
          "select":[{"column":[
            {"name":"key","path":"getResourceKey()"},
            {"name":"type_code","path":"type.first().coding.first().code"}]}]}
-        """);
+        """;
+
+    private static readonly ICompiledView MedicationRequests = ViewDefinitionCompiler.Compile(MedicationRequestsJson);
+
+    private static readonly ICompiledView Encounters = ViewDefinitionCompiler.Compile(EncountersJson);
 
     public static TheoryData<string> Layouts => new() { "folder", "mixed-file-urn-uuid" };
 
@@ -62,12 +71,15 @@ public partial class SyntheaTablesTests
         using var dir = new TempFolder();
         foreach (int parallelism in new[] { 1, 4 })
         {
+            // Compiled together, views of one type share each resource's parse across threads.
+            var views = ViewDefinitionCompiler.CompileAll(
+                [.. new[] { MedicationRequestsJson, MedicationStatusJson, EncountersJson }.Select(FhirBulk.Views.Definition.ViewDefinitionParser.Parse)]);
             await using var sink = new NdjsonRowSink(dir.File($"p{parallelism}"));
             await new FhirTables(new FhirTablesOptions { MaxDegreeOfParallelism = parallelism })
-                .RunAsync(NdjsonSource.FromFolder(SyntheaSample.Path), [MedicationRequests, Encounters], sink);
+                .RunAsync(NdjsonSource.FromFolder(SyntheaSample.Path), views, sink);
         }
 
-        foreach (string table in new[] { "medication_requests", "encounters" })
+        foreach (string table in new[] { "medication_requests", "medication_status", "encounters" })
         {
             byte[] sequential = await File.ReadAllBytesAsync(Path.Combine(dir.File("p1"), table + ".ndjson"));
             byte[] parallel = await File.ReadAllBytesAsync(Path.Combine(dir.File("p4"), table + ".ndjson"));
