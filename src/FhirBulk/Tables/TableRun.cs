@@ -106,10 +106,18 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable
 
                 foreach (object?[] row in outcome.Rows!)
                 {
-                    await targets[t].Writer.WriteRowAsync(row, cancellationToken);
+                    try
+                    {
+                        await targets[t].Writer.WriteRowAsync(row, cancellationToken);
+                        Rows++;
+                    }
+                    catch (TableSinkException ex)
+                    {
+                        // A value the table cannot store (an instant that is not one): that row
+                        // is skipped like a view failure, rather than losing the rest of the run.
+                        Record(targets[t].View, _batch[i], ex);
+                    }
                 }
-
-                Rows += outcome.Rows!.Count;
             }
         }
 

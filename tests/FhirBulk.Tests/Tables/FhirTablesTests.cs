@@ -69,6 +69,29 @@ public class FhirTablesTests
     }
 
     [Fact]
+    public async Task RunAsync_ValueSinkCannotStore_RowSkippedAndReported()
+    {
+        using var dir = new TempFolder();
+        string path = dir.Write("Patient.000.ndjson", """
+            {"resourceType":"Patient","id":"p1","meta":{"lastUpdated":"2024-08-06T18:12:57Z"}}
+            {"resourceType":"Patient","id":"p2","meta":{"lastUpdated":"yesterday"}}
+            """);
+        var view = new FieldView("patients", "Patient", ("id", "id", "id"), ("updated", "meta.lastUpdated", "instant"));
+        string db = dir.File("t.duckdb");
+
+        TableRunResult result;
+        await using (var sink = new FhirBulk.Sinks.DuckDb.DuckDbSink(db))
+        {
+            result = await CreateSut().RunAsync(NdjsonSource.FromFile(path), [view], sink);
+        }
+
+        Assert.Equal(1, result.RowsByTable["patients"]);
+        ViewError error = Assert.Single(result.ViewErrors);
+        Assert.Equal(("p2", 2L), (error.ResourceId, error.LineNumber));
+        Assert.Contains("'updated'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RunAsync_ViewFailsStrict_ThrowsNamingViewFileAndLine()
     {
         using var dir = new TempFolder();
