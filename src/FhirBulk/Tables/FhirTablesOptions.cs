@@ -20,8 +20,11 @@ public sealed class FhirTablesOptions
     /// value; above 1 the views' <see cref="Views.ICompiledView.Evaluate"/> must be thread-safe
     /// (the ViewDefinition engine's views are).
     /// </summary>
-    /// <value>The default value is 1: one core, so that throughput figures are per core.</value>
-    public int MaxDegreeOfParallelism { get; set; } = 1;
+    /// <value>
+    /// The default value is <see cref="Environment.ProcessorCount"/>; set 1 for per-core
+    /// throughput figures or for views that are not thread-safe.
+    /// </value>
+    public int MaxDegreeOfParallelism { get; set; } = Environment.ProcessorCount;
 
     /// <summary>The clock for progress reports and timings.</summary>
     /// <value>The default value is <see cref="TimeProvider.System"/>.</value>
