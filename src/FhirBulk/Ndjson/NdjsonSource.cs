@@ -28,6 +28,12 @@ public sealed class NdjsonSource
     /// <summary>The inputs, in reading order.</summary>
     public IReadOnlyList<NdjsonFile> Files { get; }
 
+    /// <summary>
+    /// Whether the source can be read more than once: files and folders can, a stream cannot.
+    /// Flatten-everything tables need two passes.
+    /// </summary>
+    public bool IsRepeatable => _stream is null;
+
     /// <summary>The inputs' total size on disk, or <see langword="null"/> for a stream.</summary>
     public long? TotalBytes => Files.All(f => f.Length is not null) ? Files.Sum(f => f.Length!.Value) : null;
 

@@ -17,7 +17,7 @@ namespace FhirBulk.Tables;
 /// TableRunResult result = await tables.RunAsync(NdjsonSource.FromFolder("export"), views, sink);
 /// </code>
 /// </example>
-public sealed class FhirTables
+public sealed partial class FhirTables
 {
     private readonly FhirTablesOptions _options;
     private readonly ILogger _logger;
@@ -43,7 +43,7 @@ public sealed class FhirTables
     /// <returns>Rows per table and what was skipped.</returns>
     /// <exception cref="ArgumentException">No views, or two views share a name.</exception>
     /// <exception cref="MalformedNdjsonException">A line is malformed and the source's policy is <see cref="MalformedLinePolicy.Fail"/>.</exception>
-    /// <exception cref="ViewEvaluationException">A view fails on a resource and <see cref="FhirTablesOptions.ViewErrors"/> is <see cref="ViewErrorPolicy.Fail"/>.</exception>
+    /// <exception cref="ViewFailedException">A view fails on a resource and <see cref="FhirTablesOptions.ViewErrors"/> is <see cref="ViewErrorPolicy.Fail"/>.</exception>
     /// <exception cref="TableSinkException">The sink cannot store a table or value.</exception>
     public async Task<TableRunResult> RunAsync(
         NdjsonSource source,

@@ -15,6 +15,17 @@ public sealed class FhirTablesOptions
     /// <value>The default value is <see cref="FhirTablesDefaults.ProgressInterval"/>.</value>
     public TimeSpan ProgressInterval { get; set; } = FhirTablesDefaults.ProgressInterval;
 
+    /// <summary>
+    /// How many resources are evaluated at once. Rows are written in reading order whatever the
+    /// value; above 1 the views' <see cref="Views.ICompiledView.Evaluate"/> must be thread-safe
+    /// (the ViewDefinition engine's views are).
+    /// </summary>
+    /// <value>
+    /// The default value is <see cref="Environment.ProcessorCount"/>; set 1 for per-core
+    /// throughput figures or for views that are not thread-safe.
+    /// </value>
+    public int MaxDegreeOfParallelism { get; set; } = Environment.ProcessorCount;
+
     /// <summary>The clock for progress reports and timings.</summary>
     /// <value>The default value is <see cref="TimeProvider.System"/>.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
@@ -29,12 +40,14 @@ public sealed class FhirTablesOptions
         ArgumentOutOfRangeException.ThrowIfNegative(MaxReportedViewErrors, nameof(MaxReportedViewErrors));
         ArgumentOutOfRangeException.ThrowIfLessThan(ProgressInterval, TimeSpan.Zero, nameof(ProgressInterval));
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxDegreeOfParallelism, 1, nameof(MaxDegreeOfParallelism));
         return new FhirTablesOptions
         {
             ViewErrors = ViewErrors,
             MaxReportedViewErrors = MaxReportedViewErrors,
             ProgressInterval = ProgressInterval,
             TimeProvider = TimeProvider,
+            MaxDegreeOfParallelism = MaxDegreeOfParallelism,
         };
     }
 }

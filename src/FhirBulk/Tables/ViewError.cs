@@ -12,13 +12,16 @@ public sealed record ViewError(string View, string SourceName, long LineNumber, 
     public override string ToString() => $"{SourceName}:{LineNumber}: view '{View}' failed on {ResourceId ?? "a resource without id"}: {Message}";
 }
 
-/// <summary>Thrown under <see cref="ViewErrorPolicy.Fail"/> when a view fails on a resource.</summary>
-public sealed class ViewEvaluationException : Exception
+/// <summary>
+/// Thrown under <see cref="ViewErrorPolicy.Fail"/> when a view fails on a resource: names the
+/// view (several views may read the same resource) and wraps the view's own exception.
+/// </summary>
+public sealed class ViewFailedException : Exception
 {
     /// <summary>Creates the exception for <paramref name="error"/>.</summary>
     /// <param name="error">What failed where.</param>
     /// <param name="innerException">The view's exception.</param>
-    public ViewEvaluationException(ViewError error, Exception? innerException = null)
+    public ViewFailedException(ViewError error, Exception? innerException = null)
         : base(error?.ToString(), innerException)
     {
         ArgumentNullException.ThrowIfNull(error);

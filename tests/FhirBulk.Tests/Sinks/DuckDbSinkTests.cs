@@ -91,6 +91,25 @@ public class DuckDbSinkTests
     }
 
     [Fact]
+    public async Task WriteRowAsync_AfterRejectedRow_NextRowsStoredIntact()
+    {
+        using var dir = new TempFolder();
+        string db = dir.File("t.duckdb");
+        await using (var sink = new DuckDbSink(db))
+        {
+            await using var writer = await sink.OpenTableAsync(new ViewSchema("v", "Patient", [new ViewColumn("id", "id", false), new ViewColumn("seen", "instant", false)]));
+            await writer.WriteRowAsync(["a", "2024-01-01T00:00:00Z"]);
+            await Assert.ThrowsAsync<TableSinkException>(() => writer.WriteRowAsync(["b", "not an instant"]).AsTask());
+            await writer.WriteRowAsync(["c", null]);
+            await writer.CompleteAsync();
+        }
+
+        var rows = await QueryAsync(db, "SELECT id, seen IS NULL FROM v ORDER BY id");
+
+        Assert.Equal([["a", false], ["c", true]], rows);
+    }
+
+    [Fact]
     public async Task OpenTableAsync_UnsafeName_Rejected()
     {
         using var dir = new TempFolder();

@@ -69,17 +69,54 @@ public class FhirTablesTests
     }
 
     [Fact]
+    public async Task RunAsync_ValueSinkCannotStore_RowSkippedAndReported()
+    {
+        using var dir = new TempFolder();
+        string path = dir.Write("Patient.000.ndjson", """
+            {"resourceType":"Patient","id":"p1","meta":{"lastUpdated":"2024-08-06T18:12:57Z"}}
+            {"resourceType":"Patient","id":"p2","meta":{"lastUpdated":"yesterday"}}
+            """);
+        var view = new FieldView("patients", "Patient", ("id", "id", "id"), ("updated", "meta.lastUpdated", "instant"));
+        string db = dir.File("t.duckdb");
+
+        TableRunResult result;
+        await using (var sink = new FhirBulk.Sinks.DuckDb.DuckDbSink(db))
+        {
+            result = await CreateSut().RunAsync(NdjsonSource.FromFile(path), [view], sink);
+        }
+
+        Assert.Equal(1, result.RowsByTable["patients"]);
+        ViewError error = Assert.Single(result.ViewErrors);
+        Assert.Equal(("p2", 2L), (error.ResourceId, error.LineNumber));
+        Assert.Contains("'updated'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RunAsync_ViewFailsStrict_ThrowsNamingViewFileAndLine()
     {
         using var dir = new TempFolder();
         string path = WriteMixedFile(dir);
         var failing = new FieldView("patients", "Patient", ("id", "id", "id")) { FailOnId = "p2" };
 
-        var ex = await Assert.ThrowsAsync<ViewEvaluationException>(() =>
+        var ex = await Assert.ThrowsAsync<ViewFailedException>(() =>
             CreateSut(new FhirTablesOptions { ViewErrors = ViewErrorPolicy.Fail }).RunAsync(NdjsonSource.FromFile(path), [failing], new DataFrameSink()));
 
         Assert.Contains($"{path}:5", ex.Message, StringComparison.Ordinal);
         Assert.Contains("'patients'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_ParallelStrict_FirstFailureInReadingOrder()
+    {
+        using var dir = new TempFolder();
+        string path = dir.Write("Patient.000.ndjson", string.Join("\n", Enumerable.Range(0, 1000).Select(i => $$"""{"resourceType":"Patient","id":"p{{i}}"}""")));
+        var failing = new FieldView("patients", "Patient", ("id", "id", "id")) { FailOnId = "p700" };
+        var failingToo = new FieldView("more", "Patient", ("id", "id", "id")) { FailOnId = "p701" };
+        var sut = CreateSut(new FhirTablesOptions { ViewErrors = ViewErrorPolicy.Fail, MaxDegreeOfParallelism = 4 });
+
+        var ex = await Assert.ThrowsAsync<ViewFailedException>(() => sut.RunAsync(NdjsonSource.FromFile(path), [failingToo, failing], new DataFrameSink()));
+
+        Assert.Equal(("patients", 701L), (ex.Error.View, ex.Error.LineNumber));
     }
 
     [Fact]
@@ -120,17 +157,15 @@ public class FhirTablesTests
     }
 
     [Fact]
-    public async Task RunAsync_Progress_EveryResourceWhenClockMoves()
+    public async Task RunAsync_ZeroInterval_ReportsEveryResourceAndTheEnd()
     {
         using var dir = new TempFolder();
-        var clock = new FakeTimeProvider();
-        var reports = new List<long>();
-        var sut = CreateSut(new FhirTablesOptions { TimeProvider = clock, ProgressInterval = TimeSpan.FromSeconds(1) });
-        var view = new TickingView(Patients, clock);
+        var reports = new List<(long Resources, long Rows)>();
+        var sut = CreateSut(new FhirTablesOptions { TimeProvider = new FakeTimeProvider(), ProgressInterval = TimeSpan.Zero });
 
-        await sut.RunAsync(NdjsonSource.FromFile(WriteMixedFile(dir)), [view], new DataFrameSink(), new SynchronousProgress(p => reports.Add(p.Resources)));
+        await sut.RunAsync(NdjsonSource.FromFile(WriteMixedFile(dir)), [Patients], new DataFrameSink(), new SynchronousProgress(p => reports.Add((p.Resources, p.Rows))));
 
-        Assert.Equal([1L, 2L, 2L], reports);
+        Assert.Equal([(1L, 0L), (2L, 0L), (2L, 2L)], reports);
     }
 
     [Fact]
@@ -162,17 +197,5 @@ public class FhirTablesTests
     private sealed class SynchronousProgress(Action<TableProgress> onReport) : IProgress<TableProgress>
     {
         public void Report(TableProgress value) => onReport(value);
-    }
-
-    /// <summary>Advances the clock past the progress interval on each Patient, so reports follow resources.</summary>
-    private sealed class TickingView(FieldView inner, FakeTimeProvider clock) : FhirBulk.Views.ICompiledView
-    {
-        public FhirBulk.Views.ViewSchema Schema => inner.Schema;
-
-        public IEnumerable<object?[]> Evaluate(ResourceLine resource)
-        {
-            clock.Advance(TimeSpan.FromSeconds(1));
-            return inner.Evaluate(resource);
-        }
     }
 }

@@ -8,7 +8,9 @@ namespace FhirBulk.Sinks.DataFrames;
 internal sealed class DataFrameTableWriter : ITableWriter
 {
     private readonly DataFrameColumn[] _columns;
+    private readonly Func<object?, object?>[] _converters;
     private readonly Action<object?>[] _appenders;
+    private readonly object?[] _converted;
     private readonly Action<DataFrame> _onComplete;
 
     public DataFrameTableWriter(ViewSchema schema, Action<DataFrame> onComplete)
@@ -16,10 +18,12 @@ internal sealed class DataFrameTableWriter : ITableWriter
         Schema = schema;
         _onComplete = onComplete;
         _columns = new DataFrameColumn[schema.Columns.Count];
+        _converters = new Func<object?, object?>[schema.Columns.Count];
         _appenders = new Action<object?>[schema.Columns.Count];
+        _converted = new object?[schema.Columns.Count];
         for (int i = 0; i < _columns.Length; i++)
         {
-            (_columns[i], _appenders[i]) = CreateColumn(schema.Columns[i]);
+            (_columns[i], _converters[i], _appenders[i]) = CreateColumn(schema.Columns[i]);
         }
     }
 
@@ -35,16 +39,22 @@ internal sealed class DataFrameTableWriter : ITableWriter
             throw new TableSinkException($"Table '{Schema.Name}' has {_columns.Length} columns but a row has {row.Length} values.");
         }
 
+        // Every value is converted before any column grows, so a bad value leaves the columns aligned.
         for (int i = 0; i < row.Length; i++)
         {
             try
             {
-                _appenders[i](row[i]);
+                _converted[i] = _converters[i](row[i]);
             }
             catch (Exception ex) when (ex is FormatException or InvalidCastException or OverflowException)
             {
                 throw new TableSinkException($"Table '{Schema.Name}', column '{Schema.Columns[i].Name}': cannot store value '{SinkValues.ToCell(row[i])}': {ex.Message}", ex);
             }
+        }
+
+        for (int i = 0; i < row.Length; i++)
+        {
+            _appenders[i](_converted[i]);
         }
 
         RowCount++;
@@ -59,7 +69,7 @@ internal sealed class DataFrameTableWriter : ITableWriter
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private static (DataFrameColumn Column, Action<object?> Append) CreateColumn(ViewColumn column)
+    private static (DataFrameColumn Column, Func<object?, object?> Convert, Action<object?> Append) CreateColumn(ViewColumn column)
     {
         CultureInfo inv = CultureInfo.InvariantCulture;
         if (!column.IsCollection)
@@ -68,20 +78,20 @@ internal sealed class DataFrameTableWriter : ITableWriter
             {
                 case "boolean":
                     var booleans = new BooleanDataFrameColumn(column.Name);
-                    return (booleans, v => booleans.Append(v is null ? null : v is string s ? bool.Parse(s) : Convert.ToBoolean(v, inv)));
+                    return (booleans, v => v is null ? null : v is string s ? bool.Parse(s) : Convert.ToBoolean(v, inv), v => booleans.Append((bool?)v));
                 case "integer" or "positiveInt" or "unsignedInt":
                     var ints = new Int32DataFrameColumn(column.Name);
-                    return (ints, v => ints.Append(v is null ? null : Convert.ToInt32(v, inv)));
+                    return (ints, v => v is null ? null : Convert.ToInt32(v, inv), v => ints.Append((int?)v));
                 case "integer64":
                     var longs = new Int64DataFrameColumn(column.Name);
-                    return (longs, v => longs.Append(v is null ? null : Convert.ToInt64(v, inv)));
+                    return (longs, v => v is null ? null : Convert.ToInt64(v, inv), v => longs.Append((long?)v));
                 case "decimal":
                     var decimals = new DecimalDataFrameColumn(column.Name);
-                    return (decimals, v => decimals.Append(v is null ? null : Convert.ToDecimal(v, inv)));
+                    return (decimals, v => v is null ? null : Convert.ToDecimal(v, inv), v => decimals.Append((decimal?)v));
             }
         }
 
         var strings = new StringDataFrameColumn(column.Name);
-        return (strings, v => strings.Append(SinkValues.ToCell(v)));
+        return (strings, SinkValues.ToCell, v => strings.Append((string?)v));
     }
 }

@@ -9,6 +9,7 @@ internal sealed class DuckDbTableWriter : ITableWriter
     private readonly DuckDBConnection _connection;
     private readonly DuckDBAppender _appender;
     private readonly DuckDbColumnKind[] _kinds;
+    private readonly object?[] _converted;
     private readonly Func<DuckDBConnection, CancellationToken, ValueTask>? _afterComplete;
     private bool _completed;
 
@@ -18,6 +19,7 @@ internal sealed class DuckDbTableWriter : ITableWriter
         Schema = schema;
         _afterComplete = afterComplete;
         _kinds = [.. schema.Columns.Select(DuckDbTypeMap.KindOf)];
+        _converted = new object?[_kinds.Length];
         _appender = connection.CreateAppender(schema.Name);
     }
 
@@ -34,18 +36,23 @@ internal sealed class DuckDbTableWriter : ITableWriter
             throw new TableSinkException($"Table '{Schema.Name}' has {_kinds.Length} columns but a row has {row.Length} values.");
         }
 
-        IDuckDBAppenderRow appenderRow = _appender.CreateRow();
         for (int i = 0; i < row.Length; i++)
         {
             try
             {
-                DuckDbValues.Append(appenderRow, _kinds[i], Schema.Columns[i].IsCollection, row[i]);
+                _converted[i] = DuckDbValues.Convert(_kinds[i], Schema.Columns[i].IsCollection, row[i]);
             }
             catch (Exception ex) when (ex is FormatException or InvalidCastException or OverflowException)
             {
                 throw new TableSinkException(
                     $"Table '{Schema.Name}', column '{Schema.Columns[i].Name}' ({DuckDbTypeMap.SqlType(Schema.Columns[i])}): cannot store value '{SinkValues.ToCell(row[i])}': {ex.Message}", ex);
             }
+        }
+
+        IDuckDBAppenderRow appenderRow = _appender.CreateRow();
+        foreach (object? value in _converted)
+        {
+            DuckDbValues.Append(appenderRow, value);
         }
 
         appenderRow.EndRow();

@@ -4,85 +4,82 @@ using DuckDB.NET.Data;
 
 namespace FhirBulk.Sinks.DuckDb;
 
-/// <summary>Appends view values to DuckDB appender rows, converting to the column's storage.</summary>
+/// <summary>Converts view values to a column's DuckDB storage, then appends them.</summary>
 /// <remarks>
 /// Views usually return the CLR type matching the column's FHIR type, but a view with an
 /// undeclared type may return, say, a number for a text column; values are converted rather than
-/// rejected, and a value that cannot be converted fails naming its column.
+/// rejected. A whole row is converted before any value is appended, so a value that cannot be
+/// stored fails with the appender still clean and the run can skip that row.
 /// </remarks>
 internal static class DuckDbValues
 {
-    public static void Append(IDuckDBAppenderRow row, DuckDbColumnKind kind, bool isCollection, object? value)
+    /// <summary>The value as the CLR type the appender stores in a column of <paramref name="kind"/>.</summary>
+    /// <exception cref="FormatException">A text value does not parse as the column's type.</exception>
+    /// <exception cref="InvalidCastException">The value cannot become the column's type.</exception>
+    /// <exception cref="OverflowException">A number does not fit the column's type.</exception>
+    public static object? Convert(DuckDbColumnKind kind, bool isCollection, object? value)
     {
         if (value is null)
         {
-            row.AppendNullValue();
-            return;
+            return null;
         }
 
-        if (isCollection)
+        if (!isCollection)
         {
-            AppendList(row, kind, value as IEnumerable ?? new[] { value });
-            return;
+            return Scalar(kind, value);
         }
 
-        switch (kind)
+        IEnumerable<object?> items = (value as IEnumerable ?? new[] { value }).Cast<object?>();
+        return kind switch
         {
-            case DuckDbColumnKind.Boolean:
-                row.AppendValue(ToBoolean(value));
-                break;
-            case DuckDbColumnKind.Integer:
-                row.AppendValue(Convert.ToInt32(value, CultureInfo.InvariantCulture));
-                break;
-            case DuckDbColumnKind.BigInt:
-                row.AppendValue(Convert.ToInt64(value, CultureInfo.InvariantCulture));
-                break;
-            case DuckDbColumnKind.Double:
-                row.AppendValue(Convert.ToDouble(value, CultureInfo.InvariantCulture));
-                break;
-            case DuckDbColumnKind.TimestampTz:
-                row.AppendValue(ToInstant(value));
-                break;
-            case DuckDbColumnKind.Time:
-                row.AppendValue(ToTime(value));
-                break;
-            default:
-                row.AppendValue(SinkValues.ToCell(value));
-                break;
-        }
+            DuckDbColumnKind.Boolean => items.Select(v => (bool?)Scalar(kind, v)).ToList(),
+            DuckDbColumnKind.Integer => items.Select(v => (int?)Scalar(kind, v)).ToList(),
+            DuckDbColumnKind.BigInt => items.Select(v => (long?)Scalar(kind, v)).ToList(),
+            DuckDbColumnKind.Double => items.Select(v => (double?)Scalar(kind, v)).ToList(),
+            DuckDbColumnKind.TimestampTz => items.Select(v => (DateTimeOffset?)Scalar(kind, v)).ToList(),
+            DuckDbColumnKind.Time => items.Select(v => (TimeOnly?)Scalar(kind, v)).ToList(),
+            _ => (object)items.Select(v => (string?)Scalar(kind, v)).ToList(),
+        };
     }
 
-    private static void AppendList(IDuckDBAppenderRow row, DuckDbColumnKind kind, IEnumerable items)
+    /// <summary>Appends a value produced by <see cref="Convert"/>.</summary>
+    public static void Append(IDuckDBAppenderRow row, object? converted)
     {
-        IEnumerable<object?> values = items.Cast<object?>();
-        switch (kind)
+        _ = converted switch
         {
-            case DuckDbColumnKind.Boolean:
-                row.AppendValue(values.Select(v => v is null ? (bool?)null : ToBoolean(v)).ToList());
-                break;
-            case DuckDbColumnKind.Integer:
-                row.AppendValue(values.Select(v => v is null ? (int?)null : Convert.ToInt32(v, CultureInfo.InvariantCulture)).ToList());
-                break;
-            case DuckDbColumnKind.BigInt:
-                row.AppendValue(values.Select(v => v is null ? (long?)null : Convert.ToInt64(v, CultureInfo.InvariantCulture)).ToList());
-                break;
-            case DuckDbColumnKind.Double:
-                row.AppendValue(values.Select(v => v is null ? (double?)null : Convert.ToDouble(v, CultureInfo.InvariantCulture)).ToList());
-                break;
-            case DuckDbColumnKind.TimestampTz:
-                row.AppendValue(values.Select(v => v is null ? (DateTimeOffset?)null : ToInstant(v)).ToList());
-                break;
-            case DuckDbColumnKind.Time:
-                row.AppendValue(values.Select(v => v is null ? (TimeOnly?)null : ToTime(v)).ToList());
-                break;
-            default:
-                row.AppendValue(values.Select(SinkValues.ToCell).ToList());
-                break;
-        }
+            null => row.AppendNullValue(),
+            string s => row.AppendValue(s),
+            bool b => row.AppendValue(b),
+            int i => row.AppendValue(i),
+            long l => row.AppendValue(l),
+            double d => row.AppendValue(d),
+            DateTimeOffset dto => row.AppendValue(dto),
+            TimeOnly t => row.AppendValue(t),
+            List<string?> list => row.AppendValue(list),
+            List<bool?> list => row.AppendValue(list),
+            List<int?> list => row.AppendValue(list),
+            List<long?> list => row.AppendValue(list),
+            List<double?> list => row.AppendValue(list),
+            List<DateTimeOffset?> list => row.AppendValue(list),
+            List<TimeOnly?> list => row.AppendValue(list),
+            _ => throw new InvalidOperationException($"Unexpected converted value of type {converted.GetType()}."),
+        };
     }
 
-    private static bool ToBoolean(object value) =>
-        value is string s ? bool.Parse(s) : Convert.ToBoolean(value, CultureInfo.InvariantCulture);
+    private static object? Scalar(DuckDbColumnKind kind, object? value)
+    {
+        CultureInfo invariant = CultureInfo.InvariantCulture;
+        return value is null ? null : kind switch
+        {
+            DuckDbColumnKind.Boolean => value is string s ? bool.Parse(s) : System.Convert.ToBoolean(value, invariant),
+            DuckDbColumnKind.Integer => System.Convert.ToInt32(value, invariant),
+            DuckDbColumnKind.BigInt => System.Convert.ToInt64(value, invariant),
+            DuckDbColumnKind.Double => System.Convert.ToDouble(value, invariant),
+            DuckDbColumnKind.TimestampTz => ToInstant(value),
+            DuckDbColumnKind.Time => ToTime(value),
+            _ => SinkValues.ToCell(value),
+        };
+    }
 
     private static DateTimeOffset ToInstant(object value) => value switch
     {
