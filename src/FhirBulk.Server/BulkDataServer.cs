@@ -125,6 +125,7 @@ public sealed class BulkDataServer : IAsyncDisposable
         builder.Services.AddRoutingCore();
         builder.Logging.ClearProviders();
         var app = builder.Build();
+        app.Use(ClientErrorMiddleware.Create);
         app.Use(next => RequestContext.Middleware(state, next));
         app.UseRouting();
         MetadataEndpoints.Map(app, state);
@@ -133,6 +134,7 @@ public sealed class BulkDataServer : IAsyncDisposable
         KickoffEndpoints.Map(app, state);
         StatusEndpoints.Map(app, state);
         FileEndpoints.Map(app, state);
+        app.MapFallback(ClientErrorMiddleware.NotFound);
         return app;
     }
 

@@ -23,6 +23,14 @@ public sealed class BulkDataServerOptions
     /// <value>The default value is <see langword="true"/>.</value>
     public bool RequireAuth { get; set; } = true;
 
+    /// <summary>
+    /// When true, client assertions without a <c>jti</c> are refused (<c>invalid_grant</c>), as SMART Backend
+    /// Services requires. When false they are accepted, as the public SMART sample server does, and each such
+    /// assertion can be used once (its signature stands in for the jti).
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>, so clients written against the public server work unchanged.</value>
+    public bool RequireJti { get; set; }
+
     /// <summary>A JSON clients file: <c>[{"client_id", "jwks" | "jwks_url", "scope"}]</c>.</summary>
     /// <value>The default value is <see langword="null"/> (clients come from registration only).</value>
     public string? ClientsFile { get; set; }

@@ -64,6 +64,9 @@ internal sealed class ExportJob
 
     public string StatusUrl => $"{BaseUrl}/bulkstatus/{Id}";
 
+    public bool IsInProgress(DateTimeOffset now) =>
+        State == JobState.Running || now < TransactionTime + TimeSpan.FromSeconds(Faults.ExportDurationSeconds);
+
     public long NextStatusCall() => Interlocked.Increment(ref _statusCalls);
 
     public long NextFileCall(string path) => _fileCalls.AddOrUpdate(path, 1, (_, n) => n + 1);

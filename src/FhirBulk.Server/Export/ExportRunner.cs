@@ -82,6 +82,9 @@ internal sealed class ExportRunner(ExportJob job, ResourceStore store, IReadOnly
     {
         job.Request.TypeFilters.TryGetValue(type, out var filters);
         var compartment = job.Request.Level != ExportLevel.System && ResourceTypes.InPatientCompartment(type);
+        var needed = HeaderFields.Type
+            | (job.Request.Since is not null || job.Request.Until is not null ? HeaderFields.LastUpdated : HeaderFields.None)
+            | (compartment ? HeaderFields.Patient : HeaderFields.None);
         foreach (var file in store.FilesOf(type))
         {
             using var reader = NdjsonLineReader.Open(file);
@@ -91,7 +94,7 @@ internal sealed class ExportRunner(ExportJob job, ResourceStore store, IReadOnly
                 ResourceHeader header;
                 try
                 {
-                    header = ResourceHeader.Read(line.Span);
+                    header = ResourceHeader.Read(line.Span, needed);
                 }
                 catch (JsonException exception)
                 {

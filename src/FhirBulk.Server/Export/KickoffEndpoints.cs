@@ -93,7 +93,7 @@ internal static class KickoffEndpoints
             return FhirResponses.Outcome(StatusCodes.Status403Forbidden, "forbidden", forbidden);
         }
 
-        if (state.Jobs.RunningFor(caller!.ClientId) >= state.Options.MaxConcurrentJobsPerClient)
+        if (state.Jobs.InProgressFor(caller!.ClientId, state.Clock.GetUtcNow()) >= state.Options.MaxConcurrentJobsPerClient)
         {
             context.Response.Headers.RetryAfter = ServerDefaults.StatusRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
             return FhirResponses.Outcome(StatusCodes.Status429TooManyRequests, "throttled",
@@ -124,7 +124,7 @@ internal static class KickoffEndpoints
         };
         Directory.CreateDirectory(job.Directory);
         state.Jobs.Add(job);
-        var runner = new ExportRunner(job, state.Store, scope, state.Options.ResourcesPerFile);
+        var runner = new ExportRunner(job, state.Store, scope, request.Faults.ResourcesPerFile ?? state.Options.ResourcesPerFile);
         job.Work = Task.Run(() =>
         {
             try

@@ -68,9 +68,8 @@ internal static class StatusEndpoints
             return FhirResponses.Outcome(StatusCodes.Status500InternalServerError, "transient", "A transient error occurred (injected fault); the export continues, poll again.");
         }
 
-        var minimumEnd = job.TransactionTime + TimeSpan.FromSeconds(faults.ExportDurationSeconds);
         var now = state.Clock.GetUtcNow();
-        if (job.State == JobState.Running || now < minimumEnd)
+        if (job.IsInProgress(now))
         {
             var progress = job.State == JobState.Running ? job.Progress
                 : Math.Min(0.99, (now - job.TransactionTime).TotalSeconds / Math.Max(0.001, faults.ExportDurationSeconds));

@@ -22,7 +22,7 @@ internal sealed class ServerState
         JobsDirectory = jobsDirectory;
         Replays = new ReplayCache(options.TimeProvider);
         Tokens = new AccessTokens(options.TimeProvider);
-        Assertions = new AssertionValidator(Clients, Replays, options.TimeProvider, jwksClient);
+        Assertions = new AssertionValidator(Clients, Replays, options.TimeProvider, jwksClient, options.RequireJti);
     }
 
     public BulkDataServerOptions Options { get; }
