@@ -49,17 +49,23 @@ internal sealed class FaultOptionSet
         HelpName = "SECONDS",
     };
 
+    private Option[] All =>
+    [
+        seed, kickoffError, statusError, fileError, status429, retryAfterStyle, retryAfter, transientOutcome,
+        cutFile, cutAfterBytes, trickle, shortTokens, failedFile, expiredFile, redirectFile, exportSeconds,
+    ];
+
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[]
-                 {
-                     seed, kickoffError, statusError, fileError, status429, retryAfterStyle, retryAfter, transientOutcome,
-                     cutFile, cutAfterBytes, trickle, shortTokens, failedFile, expiredFile, redirectFile, exportSeconds,
-                 })
+        foreach (var option in All)
         {
             command.Options.Add(option);
         }
     }
+
+    /// <summary><see langword="true"/> when any fault option was given on the command line.</summary>
+    public bool AnySet(ParseResult parseResult) =>
+        All.Any(option => option != seed && parseResult.GetResult(option) is { Implicit: false });
 
     public FaultOptions Read(ParseResult parseResult) => new()
     {

@@ -110,7 +110,7 @@ internal static class ServeCommand
                 }
                 else
                 {
-                    WriteBanner(context.Out, server, options);
+                    WriteBanner(context.Out, server, options, faults.AnySet(parseResult));
                 }
 
                 try
@@ -128,7 +128,7 @@ internal static class ServeCommand
         return command;
     }
 
-    private static void WriteBanner(IAnsiConsole console, BulkDataServer server, BulkDataServerOptions options)
+    private static void WriteBanner(IAnsiConsole console, BulkDataServer server, BulkDataServerOptions options, bool faultsInjected)
     {
         // The base URL is on a line of its own so scripts can read it from the first line.
         console.Profile.Out.Writer.WriteLine(server.BaseUri);
@@ -138,7 +138,7 @@ internal static class ServeCommand
         grid.AddRow("Auth", options.RequireAuth ? "SMART Backend Services (RS384, ES384)" : "[yellow]none (--no-auth)[/]");
         grid.AddRow("Token endpoint", Markup.Escape(server.TokenEndpoint.ToString()));
         grid.AddRow("Register a client", Markup.Escape($"POST {server.RegistrationEndpoint} (form field jwks or jwks_url)"));
-        grid.AddRow("Faults", options.Faults.IsEmpty ? "none" : "[yellow]injected (see --help)[/]");
+        grid.AddRow("Faults", faultsInjected ? "[yellow]injected (see --help)[/]" : "none");
         console.Write(grid);
         console.MarkupLine("[grey]Serving until Ctrl-C.[/]");
     }

@@ -1,7 +1,6 @@
 using DuckDB.NET.Data;
 using FhirBulk.Ndjson;
 using FhirBulk.Sinks;
-using FhirBulk.Tables;
 using FhirBulk.Views;
 
 namespace FhirBulk.Cli.Rendering;
@@ -12,8 +11,7 @@ internal static class LibraryErrors
     public static (int Code, string Message)? Classify(Exception exception) => exception switch
     {
         MalformedNdjsonException e => (ExitCodes.InvalidInput, e.Message),
-        FhirBulk.Tables.ViewEvaluationException e => (ExitCodes.InvalidInput, e.Message),
-        FhirBulk.Views.ViewEvaluationException e => (ExitCodes.InvalidInput, e.Message),
+        ViewEvaluationException e => (ExitCodes.InvalidInput, e.Message),
         ViewDefinitionException e => (ExitCodes.InvalidInput, $"invalid ViewDefinition: {e.Message}"),
         TableSinkException e => (ExitCodes.InvalidInput, e.Message),
         DuckDBException e => (ExitCodes.InvalidInput, $"DuckDB: {e.Message}"),
