@@ -28,9 +28,28 @@ public sealed class CliRunner
         return this;
     }
 
-    public async Task<CliResult> RunAsync(params string[] args)
+    public Task<CliResult> RunAsync(params string[] args) => RunAsync(new TestConsole().Width(200), CancellationToken.None, args);
+
+    /// <summary>
+    /// Starts a long-running command (serve) and returns once its first output line is there;
+    /// cancel <paramref name="stop"/> as Ctrl-C would, then await <see cref="Running.Completion"/>.
+    /// </summary>
+    public async Task<Running> StartAsync(CancellationToken stop, params string[] args)
     {
         var output = new TestConsole().Width(200);
+        var completion = Task.Run(() => RunAsync(output, stop, args));
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!output.Output.Contains('\n', StringComparison.Ordinal) && !completion.IsCompleted)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the command printed nothing within 60 s");
+            await Task.Delay(20);
+        }
+
+        return new Running(output, completion);
+    }
+
+    private async Task<CliResult> RunAsync(TestConsole output, CancellationToken cancellationToken, string[] args)
+    {
         var error = new TestConsole().Width(200);
         var context = new CliContext(
             output,
@@ -38,7 +57,13 @@ public sealed class CliRunner
             name => environment.TryGetValue(name, out var value) ? value : null,
             liveProgress: false,
             configureLogging: _ => { });
-        var exitCode = await new CliApplication(context).RunAsync(args, CancellationToken.None);
+        var exitCode = await new CliApplication(context).RunAsync(args, cancellationToken);
         return new CliResult(exitCode, output.Output, error.Output);
     }
+}
+
+/// <summary>A command still running, and what it printed so far.</summary>
+public sealed record Running(TestConsole Output, Task<CliResult> Completion)
+{
+    public string FirstLine => Output.Output.Split('\n')[0].Trim();
 }
