@@ -99,6 +99,8 @@ internal sealed partial class FirelyPathEngine : IPathEngine<PocoNode>
 
     public object? ToRowValue(PocoNode node) => ((ITypedElement)node).Value switch
     {
+        // A primitive with only extensions (_birthDate without birthDate) has no value to show.
+        null when node.Poco is PrimitiveType => null,
         null => node.ToJson(false),
         string or bool or int or long or decimal => ((ITypedElement)node).Value,
         P.Quantity quantity => quantity.ToString(),

@@ -194,3 +194,18 @@ public class ParallelEvaluationTests
         }
     }
 }
+
+public class PrimitiveWithoutValueTests
+{
+    [Fact]
+    public void Evaluate_PrimitiveWithOnlyAnExtension_IsNull()
+    {
+        var view = ViewDefinitionCompiler.Compile("""{"resource":"Patient","select":[{"column":[{"name":"born","path":"birthDate"},{"name":"has","path":"birthDate.exists()"}]}]}""");
+        var line = Resources.Line("""{"resourceType":"Patient","_birthDate":{"extension":[{"url":"http://hl7.org/fhir/StructureDefinition/data-absent-reason","valueCode":"unknown"}]}}""");
+
+        var row = Assert.Single(view.Evaluate(line));
+
+        Assert.Null(row[0]);
+        Assert.Equal(true, row[1]);
+    }
+}
