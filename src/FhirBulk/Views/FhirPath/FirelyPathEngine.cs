@@ -39,7 +39,7 @@ internal sealed partial class FirelyPathEngine : IPathEngine<PocoNode>
         ArgumentNullException.ThrowIfNull(constants);
         _useSimplePaths = useSimplePaths;
         _constants = constants.ToDictionary(c => c.Name, c => (IEnumerable<PocoNode>)[ToNode(c)], StringComparer.Ordinal);
-        _analyzer = new FirelyShapeAnalyzer(_constants.Keys);
+        _analyzer = new FirelyShapeAnalyzer(constants);
         _reader = reader ?? new FirelyResourceReader();
         _reader.Register(_analyzer);
     }

@@ -209,3 +209,17 @@ public class PrimitiveWithoutValueTests
         Assert.Equal(true, row[1]);
     }
 }
+
+public class InferredTypeTests
+{
+    [Fact]
+    public void Schema_RowIndexConstantsAndLiterals_HaveTypes()
+    {
+        var view = ViewDefinitionCompiler.Compile("""
+            {"resource":"Patient","constant":[{"name":"since","valueDate":"2000-01-01"}],
+             "select":[{"forEach":"name","column":[{"name":"i","path":"%rowIndex"},{"name":"since","path":"%since"},{"name":"lit","path":"@2001-02-03"},{"name":"sum","path":"1 + 2"}]}]}
+            """);
+
+        Assert.Equal(["integer", "date", "date", null], view.Schema.Columns.Select(c => c.FhirType));
+    }
+}
