@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using FhirBulk.Ndjson;
 
 namespace FhirBulk.Views.Conformance;
@@ -75,11 +74,14 @@ public sealed class ViewConformanceRunner
             view = ViewDefinitionCompiler.Compile(test.View);
             rows = [.. Lines(test).SelectMany(view.Evaluate)];
         }
-        catch (Exception ex) when (ex is ViewDefinitionException or ViewEvaluationException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            return test.ExpectError
+            // Any failure counts: a test file can hold anything, and one broken test must not
+            // stop the run. Only our own exception types are a proper rejection, though.
+            var expected = ex is ViewDefinitionException or ViewEvaluationException;
+            return test.ExpectError && expected
                 ? Result(test, null)
-                : Result(test, $"unexpected error: {ex.Message}");
+                : Result(test, $"{(expected ? "unexpected error" : ex.GetType().Name)}: {ex.Message}");
         }
 
         if (test.ExpectError)

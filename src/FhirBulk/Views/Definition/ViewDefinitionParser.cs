@@ -35,6 +35,14 @@ public static partial class ViewDefinitionParser
             ["valueUuid"] = ("uuid", JsonValueKind.String),
         };
 
+    // Properties the spec defines for each nested element (besides the FHIR id/extension
+    // ones); anything else is most likely a typo ("columns", "foreach") that would otherwise
+    // silently drop part of the view.
+    private static readonly HashSet<string> SelectProperties = ["column", "select", "forEach", "forEachOrNull", "repeat", "unionAll"];
+    private static readonly HashSet<string> ColumnProperties = ["name", "path", "type", "collection", "description", "tag"];
+    private static readonly HashSet<string> WhereProperties = ["path", "description"];
+    private static readonly HashSet<string> FhirElementProperties = ["id", "extension", "modifierExtension"];
+
     [GeneratedRegex("^[A-Za-z][A-Za-z0-9_]*$")]
     private static partial Regex SqlName();
 
@@ -71,6 +79,10 @@ public static partial class ViewDefinitionParser
         }
 
         var name = OptionalString(view, "name", "");
+        if (name is not null && !SqlName().IsMatch(name))
+        {
+            throw Error("name", $"'{name}' is not a valid view name (letters, digits, '_', starting with a letter)");
+        }
         var constants = ParseConstants(view);
         var select = ParseSelectArray(view, "select", "", required: true);
         var where = ParseWhere(view);
@@ -172,6 +184,7 @@ public static partial class ViewDefinitionParser
     private static SelectClause ParseSelect(JsonElement select, string path)
     {
         RequireObject(select, path);
+        RequireKnownProperties(select, path, SelectProperties);
         var forEach = OptionalString(select, "forEach", path);
         var forEachOrNull = OptionalString(select, "forEachOrNull", path);
         List<string>? repeat = null;
@@ -216,6 +229,7 @@ public static partial class ViewDefinitionParser
     private static ColumnDefinition ParseColumn(JsonElement column, string path)
     {
         RequireObject(column, path);
+        RequireKnownProperties(column, path, ColumnProperties);
         var name = OptionalString(column, "name", path) ?? throw Error(path + ".name", "is required");
         if (!SqlName().IsMatch(name))
         {
@@ -244,6 +258,7 @@ public static partial class ViewDefinitionParser
         foreach (var (item, path) in OptionalArray(view, "where", ""))
         {
             RequireObject(item, path);
+            RequireKnownProperties(item, path, WhereProperties);
             result.Add(new WhereClause(path, OptionalString(item, "path", path) ?? throw Error(path + ".path", "is required")));
         }
 
@@ -279,6 +294,17 @@ public static partial class ViewDefinitionParser
         foreach (var item in value.EnumerateArray())
         {
             yield return (item, $"{path}[{index++}]");
+        }
+    }
+
+    private static void RequireKnownProperties(JsonElement element, string path, HashSet<string> known)
+    {
+        foreach (var property in element.EnumerateObject())
+        {
+            if (!known.Contains(property.Name) && !FhirElementProperties.Contains(property.Name))
+            {
+                throw Error(Join(path, property.Name), $"'{property.Name}' is not a property of this element (expected one of {string.Join(", ", known)})");
+            }
         }
     }
 

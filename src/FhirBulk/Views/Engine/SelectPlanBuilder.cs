@@ -82,6 +82,11 @@ internal sealed class SelectPlanBuilder<TNode>(IPathEngine<TNode> engine, bool s
             throw new ViewDefinitionException(column.ElementPath + ".name", $"column '{column.Name}' is defined twice", null);
         }
 
+        if (column.Type is { } type && !engine.IsKnownType(type))
+        {
+            throw new ViewDefinitionException(column.ElementPath + ".type", $"'{type}' is not a FHIR type", null);
+        }
+
         var path = engine.Compile(column.Path, context, column.ElementPath + ".path");
         if (strictCardinality && !column.Collection && path.Result.Cardinality == PathCardinality.Many)
         {

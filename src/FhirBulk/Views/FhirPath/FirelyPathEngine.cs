@@ -1,42 +1,45 @@
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using FhirBulk.Ndjson;
 using FhirBulk.Views.Definition;
 using Hl7.Fhir.ElementModel;
 using Hl7.Fhir.Model;
-using Hl7.Fhir.Serialization;
 using Hl7.FhirPath;
-using Hl7.FhirPath.Expressions;
 using Expression = Hl7.FhirPath.Expressions.Expression;
 using P = Hl7.Fhir.ElementModel.Types;
 
 namespace FhirBulk.Views.FhirPath;
 
 /// <summary>
-/// The FHIRPath engine backed by Firely (Hl7.Fhir.R4): each resource is deserialized once in
-/// Ostrich mode (no validation: 2.5× faster than Strict, and bulk data is read, not judged),
-/// and every expression is compiled once per view.
+/// The FHIRPath engine backed by Firely (Hl7.Fhir.R4): every expression is compiled once per
+/// view, with the SQL-on-FHIR functions added to the symbol table; resources are read by a
+/// <see cref="FirelyResourceReader"/> (Ostrich mode, only the elements the views read).
 /// </summary>
 internal sealed partial class FirelyPathEngine : IPathEngine<PocoNode>
 {
-    // The compiler and deserializer hold no per-view state and are safe to share across
-    // threads; building the symbol table is the expensive part, so it is done once.
+    // The compiler holds no per-view state and is safe to share across threads; building its
+    // symbol table is expensive, so it is done once.
     private static readonly Lazy<FhirPathCompiler> SharedCompiler = new(() => new FhirPathCompiler(SqlOnFhirSymbols.Create()));
 
     private readonly Dictionary<string, IEnumerable<PocoNode>> _constants;
     private readonly FirelyShapeAnalyzer _analyzer;
     private readonly FirelyResourceReader _reader;
+    private readonly bool _useSimplePaths;
 
     /// <param name="constants">The view's constants.</param>
     /// <param name="reader">
     /// The reader to share with the other views of the same resource type; by default the view
     /// gets its own, which deserializes only what the view reads.
     /// </param>
-    public FirelyPathEngine(IReadOnlyList<ViewConstant> constants, FirelyResourceReader? reader = null)
+    /// <param name="useSimplePaths">
+    /// Whether pure navigation paths bypass Firely's evaluator (see <see cref="SimplePath"/>);
+    /// off only to check that it changes no row.
+    /// </param>
+    public FirelyPathEngine(IReadOnlyList<ViewConstant> constants, FirelyResourceReader? reader = null, bool useSimplePaths = true)
     {
         ArgumentNullException.ThrowIfNull(constants);
+        _useSimplePaths = useSimplePaths;
         _constants = constants.ToDictionary(c => c.Name, c => (IEnumerable<PocoNode>)[ToNode(c)], StringComparer.Ordinal);
-        _analyzer = new FirelyShapeAnalyzer(_constants.Keys);
+        _analyzer = new FirelyShapeAnalyzer(constants);
         _reader = reader ?? new FirelyResourceReader();
         _reader.Register(_analyzer);
     }
@@ -58,6 +61,10 @@ internal sealed partial class FirelyPathEngine : IPathEngine<PocoNode>
     public PathShape ResourceShape(string resourceType, string elementPath) =>
         _analyzer.ResourceShape(resourceType)
         ?? throw new ViewDefinitionException(elementPath, $"'{resourceType}' is not a FHIR R4 resource type", null);
+
+    // integer64 is an R5 type that SQL-on-FHIR allows in R4 views as well.
+    public bool IsKnownType(string fhirType) =>
+        fhirType == "integer64" || ModelInfo.ModelInspector.FindClassMapping(fhirType) is not null;
 
     public IPathExpression<PocoNode> Compile(string expression, PathShape context, string elementPath)
     {
@@ -81,7 +88,7 @@ internal sealed partial class FirelyPathEngine : IPathEngine<PocoNode>
         }
 
         var shape = _analyzer.Analyze(parsed, context, elementPath);
-        return new FirelyExpression(compiled, shape, elementPath);
+        return new FirelyExpression(compiled, _useSimplePaths ? SimplePath.TryCreate(parsed) : null, shape, elementPath);
     }
 
     public IPathRun<PocoNode> Start(ResourceLine resource)
@@ -92,6 +99,8 @@ internal sealed partial class FirelyPathEngine : IPathEngine<PocoNode>
 
     public object? ToRowValue(PocoNode node) => ((ITypedElement)node).Value switch
     {
+        // A primitive with only extensions (_birthDate without birthDate) has no value to show.
+        null when node.Poco is PrimitiveType => null,
         null => node.ToJson(false),
         string or bool or int or long or decimal => ((ITypedElement)node).Value,
         P.Quantity quantity => quantity.ToString(),
@@ -110,7 +119,7 @@ internal sealed partial class FirelyPathEngine : IPathEngine<PocoNode>
         return PocoNode.ForAnyPrimitive(value);
     }
 
-    private sealed class FirelyExpression(CompiledExpression compiled, PathShape result, string elementPath)
+    private sealed class FirelyExpression(CompiledExpression compiled, SimplePath? simple, PathShape result, string elementPath)
         : IPathExpression<PocoNode>
     {
         public string ElementPath => elementPath;
@@ -119,37 +128,38 @@ internal sealed partial class FirelyPathEngine : IPathEngine<PocoNode>
 
         public IReadOnlyList<PocoNode> Evaluate(PocoNode? focus, IPathRun<PocoNode> run)
         {
+            if (simple is not null)
+            {
+                return simple.Evaluate(focus);
+            }
+
             var firelyRun = (FirelyRun)run;
             firelyRun.PrepareRowIndex();
             return compiled(focus is null ? [] : [focus], firelyRun.Context).ToList();
         }
     }
 
-    private sealed class FirelyRun : IPathRun<PocoNode>
+    private sealed class FirelyRun(PocoNode resource, Dictionary<string, IEnumerable<PocoNode>> constants) : IPathRun<PocoNode>
     {
         private static readonly IEnumerable<PocoNode>[] SmallIndexes =
             [.. Enumerable.Range(0, 64).Select(i => (IEnumerable<PocoNode>)[PocoNode.ForAnyPrimitive(i)])];
 
+        private EvaluationContext? _context;
         private int _preparedIndex = -1;
 
-        public FirelyRun(PocoNode resource, Dictionary<string, IEnumerable<PocoNode>> constants)
-        {
-            Resource = resource;
-            Context = new EvaluationContext
-            {
-                Environment = new Dictionary<string, IEnumerable<PocoNode>>(constants, StringComparer.Ordinal),
-            }.WithResourceOverrides(resource, resource);
-        }
-
-        public PocoNode Resource { get; }
+        public PocoNode Resource => resource;
 
         public int RowIndex { get; set; }
 
-        public EvaluationContext Context { get; }
+        // Created on first use: views whose paths are all simple never need one.
+        public EvaluationContext Context => _context ??= new EvaluationContext
+        {
+            Environment = new Dictionary<string, IEnumerable<PocoNode>>(constants, StringComparer.Ordinal),
+        }.WithResourceOverrides(resource, resource);
 
         public void PrepareRowIndex()
         {
-            if (_preparedIndex == RowIndex)
+            if (_preparedIndex == RowIndex && _context is not null)
             {
                 return;
             }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using FhirBulk.Ndjson;
 using Hl7.Fhir.Model;
@@ -7,9 +8,9 @@ using Hl7.Fhir.Serialization;
 namespace FhirBulk.Views.FhirPath;
 
 /// <summary>
-/// Deserializes resources for one or more views of the same resource type: once per resource
-/// even when several views evaluate the same <see cref="ResourceLine"/> one after the other, and
-/// only the top-level elements some view reads (<see cref="TopLevelProjection"/>).
+/// Deserializes resources for one or more views of the same resource type: once per
+/// <see cref="ResourceLine"/> however many views evaluate it, on whichever threads, and only the
+/// top-level elements some view reads (<see cref="TopLevelProjection"/>).
 /// </summary>
 internal sealed class FirelyResourceReader
 {
@@ -20,7 +21,10 @@ internal sealed class FirelyResourceReader
 
     private readonly List<FirelyShapeAnalyzer> _analyzers = [];
     private readonly Lazy<TopLevelProjection?> _projection;
-    private Parsed? _last;
+
+    // Keyed by the line instance, so that views evaluated on different threads, each with its
+    // own lines, share parses without racing; an entry lives as long as its line does.
+    private readonly ConditionalWeakTable<ResourceLine, PocoNode> _parsed = new();
 
     /// <param name="projectResources">Whether to skip the elements no view reads; off only to check it changes no row.</param>
     public FirelyResourceReader(bool projectResources = true)
@@ -46,16 +50,19 @@ internal sealed class FirelyResourceReader
     /// <exception cref="ViewEvaluationException">The JSON cannot be read.</exception>
     public PocoNode Read(ResourceLine resource)
     {
-        // Another thread may replace _last at any time; the pair is immutable, so a stale read
-        // only costs a second parse.
-        var last = Volatile.Read(ref _last);
-        if (last is not null && ReferenceEquals(last.Line, resource))
+        // A reader serving a single view never sees the same line twice.
+        if (_analyzers.Count <= 1)
         {
-            return last.Root;
+            return Deserialize(resource).ToPocoNode();
+        }
+
+        if (_parsed.TryGetValue(resource, out var cached))
+        {
+            return cached;
         }
 
         var root = Deserialize(resource).ToPocoNode();
-        Volatile.Write(ref _last, new Parsed(resource, root));
+        _parsed.AddOrUpdate(resource, root);
         return root;
     }
 
@@ -107,6 +114,4 @@ internal sealed class FirelyResourceReader
 
         return new TopLevelProjection(elements);
     }
-
-    private sealed record Parsed(ResourceLine Line, PocoNode Root);
 }

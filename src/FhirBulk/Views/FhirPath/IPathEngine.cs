@@ -14,6 +14,9 @@ internal interface IPathEngine<TNode>
     /// <summary>The static type of a resource of <paramref name="resourceType"/>; throws when the type is unknown.</summary>
     PathShape ResourceShape(string resourceType, string elementPath);
 
+    /// <summary>Whether <paramref name="fhirType"/> names a FHIR data type (for a column's <c>type</c>).</summary>
+    bool IsKnownType(string fhirType);
+
     /// <summary>
     /// Compiles <paramref name="expression"/> once, for a focus of static type <paramref name="context"/>;
     /// throws <see cref="ViewDefinitionException"/> naming <paramref name="elementPath"/> when it

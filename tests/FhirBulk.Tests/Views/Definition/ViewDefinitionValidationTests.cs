@@ -132,3 +132,53 @@ public class ViewDefinitionValidationTests
         Assert.Equal(["family", "given"], view.Schema.Columns.Select(c => c.Name));
     }
 }
+
+public class ViewDefinitionNameAndTypeTests
+{
+    [Fact]
+    public void Compile_BadViewName_NamesName()
+    {
+        var ex = Assert.Throws<ViewDefinitionException>(() =>
+            ViewDefinitionCompiler.Compile("""{"name":"my view","resource":"Patient","select":[{"column":[{"name":"id","path":"id"}]}]}"""));
+
+        Assert.Equal("name", ex.ElementPath);
+    }
+
+    [Fact]
+    public void Compile_UnknownColumnType_NamesType()
+    {
+        var ex = Assert.Throws<ViewDefinitionException>(() =>
+            ViewDefinitionCompiler.Compile("""{"resource":"Patient","select":[{"column":[{"name":"id","path":"id","type":"strnig"}]}]}"""));
+
+        Assert.Equal("select[0].column[0].type", ex.ElementPath);
+    }
+
+    [Theory]
+    [InlineData("integer64")]
+    [InlineData("dateTime")]
+    [InlineData("CodeableConcept")]
+    public void Compile_KnownColumnType_Accepted(string type) =>
+        Assert.Equal(type, ViewDefinitionCompiler.Compile($$"""{"resource":"Patient","select":[{"column":[{"name":"id","path":"id","type":"{{type}}"}]}]}""").Schema.Columns[0].FhirType);
+}
+
+public class ViewDefinitionTypoTests
+{
+    [Theory]
+    [InlineData("""{"resource":"Patient","select":[{"columns":[{"name":"id","path":"id"}]}]}""", "select[0].columns")]
+    [InlineData("""{"resource":"Patient","select":[{"column":[{"name":"id","path":"id","colection":true}]}]}""", "select[0].column[0].colection")]
+    [InlineData("""{"resource":"Patient","select":[{"column":[{"name":"id","path":"id"}]}],"where":[{"expression":"active"}]}""", "where[0].expression")]
+    public void Compile_UnknownProperty_NamesIt(string view, string elementPath) =>
+        Assert.Equal(elementPath, Assert.Throws<ViewDefinitionException>(() => ViewDefinitionCompiler.Compile(view)).ElementPath);
+
+    [Fact]
+    public void Compile_DescriptionsTagsAndExtensions_Accepted()
+    {
+        var view = ViewDefinitionCompiler.Compile("""
+            {"resourceType":"ViewDefinition","url":"http://x","status":"active","resource":"Patient","extension":[],
+             "select":[{"id":"s","column":[{"name":"id","path":"id","description":"d","tag":[{"name":"ansi/type","value":"CHAR"}]}]}],
+             "where":[{"path":"active","description":"only active"}]}
+            """);
+
+        Assert.Equal("id", view.Schema.Columns[0].Name);
+    }
+}

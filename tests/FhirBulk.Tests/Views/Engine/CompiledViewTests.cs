@@ -141,3 +141,85 @@ public class CompileAllTests
         Assert.Throws<ArgumentException>(() => ViewDefinitionCompiler.CompileAll([view, view]));
     }
 }
+
+public class RowValueTests
+{
+    [Fact]
+    public void Evaluate_ValuesOfEachKind_UseTheRowRepresentation()
+    {
+        var view = ViewDefinitionCompiler.Compile("""
+            {"resource":"Observation","select":[{"column":[
+              {"name":"issued","path":"issued"},{"name":"effective","path":"effective.ofType(dateTime)"},
+              {"name":"value","path":"value.ofType(Quantity).value"},{"name":"unit","path":"value.ofType(Quantity).unit"},
+              {"name":"code","path":"code"},{"name":"n","path":"component.count()"}]}]}
+            """);
+        var line = Resources.Line("""
+            {"resourceType":"Observation","status":"final","issued":"2020-01-02T03:04:05.678+01:00","effectiveDateTime":"2020-01",
+             "valueQuantity":{"value":7.50,"unit":"mg"},"code":{"text":"t"}}
+            """);
+
+        var row = Assert.Single(view.Evaluate(line));
+
+        Assert.Equal("2020-01-02T03:04:05.678+01:00", row[0]);
+        Assert.Equal("2020-01", row[1]);
+        Assert.Equal(7.50m, row[2]);
+        Assert.Equal("7.50", ((decimal)row[2]!).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("mg", row[3]);
+        Assert.Equal("""{"text":"t"}""", row[4]);
+        Assert.Equal(0, row[5]);
+    }
+}
+
+public class ParallelEvaluationTests
+{
+    [SharedFact]
+    public void CompileAll_ViewsSharingAReaderOnManyThreads_SameRowsAsOneThread()
+    {
+        var definitions = new[]
+        {
+            FhirBulk.Views.Definition.ViewDefinitionParser.Parse("""{"name":"enc","resource":"Encounter","select":[{"column":[{"name":"id","path":"id"},{"name":"patient","path":"subject.getReferenceKey(Patient)"}]}]}"""),
+            FhirBulk.Views.Definition.ViewDefinitionParser.Parse("""{"name":"enc_types","resource":"Encounter","select":[{"column":[{"name":"id","path":"id"}]},{"forEach":"type.coding","column":[{"name":"code","path":"code"},{"name":"i","path":"%rowIndex"}]}]}"""),
+        };
+        var lines = Resources.Synthea("Encounter").ToList();
+        var sequential = ViewDefinitionCompiler.CompileAll(definitions);
+        var parallel = ViewDefinitionCompiler.CompileAll(definitions);
+        var results = new System.Collections.Concurrent.ConcurrentDictionary<long, List<object?[]>[]>();
+
+        Parallel.ForEach(lines, new ParallelOptions { MaxDegreeOfParallelism = 4 }, line =>
+            results[line.LineNumber] = [.. parallel.Select(v => v.Evaluate(line).ToList())]);
+
+        foreach (var line in lines)
+        {
+            Assert.Equal(sequential.Select(v => v.Evaluate(line).ToList()), results[line.LineNumber]);
+        }
+    }
+}
+
+public class PrimitiveWithoutValueTests
+{
+    [Fact]
+    public void Evaluate_PrimitiveWithOnlyAnExtension_IsNull()
+    {
+        var view = ViewDefinitionCompiler.Compile("""{"resource":"Patient","select":[{"column":[{"name":"born","path":"birthDate"},{"name":"has","path":"birthDate.exists()"}]}]}""");
+        var line = Resources.Line("""{"resourceType":"Patient","_birthDate":{"extension":[{"url":"http://hl7.org/fhir/StructureDefinition/data-absent-reason","valueCode":"unknown"}]}}""");
+
+        var row = Assert.Single(view.Evaluate(line));
+
+        Assert.Null(row[0]);
+        Assert.Equal(true, row[1]);
+    }
+}
+
+public class InferredTypeTests
+{
+    [Fact]
+    public void Schema_RowIndexConstantsAndLiterals_HaveTypes()
+    {
+        var view = ViewDefinitionCompiler.Compile("""
+            {"resource":"Patient","constant":[{"name":"since","valueDate":"2000-01-01"}],
+             "select":[{"forEach":"name","column":[{"name":"i","path":"%rowIndex"},{"name":"since","path":"%since"},{"name":"lit","path":"@2001-02-03"},{"name":"sum","path":"1 + 2"}]}]}
+            """);
+
+        Assert.Equal(["integer", "date", "date", null], view.Schema.Columns.Select(c => c.FhirType));
+    }
+}

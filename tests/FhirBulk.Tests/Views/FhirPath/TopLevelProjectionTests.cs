@@ -50,28 +50,4 @@ public class TopLevelProjectionTests
 
         Assert.Equal(expected is null ? null : string.Join(",", expected.Split(',').Order(StringComparer.Ordinal)), elements);
     }
-
-    [SharedFact]
-    public void Evaluate_SyntheaFlattenAndWorkshopViews_SameRowsWithAndWithoutProjection()
-    {
-        foreach (var type in new[] { "Patient", "Encounter", "MedicationRequest", "Condition", "Procedure", "Organization" })
-        {
-            var flatten = new FlattenViewBuilder(type);
-            foreach (var line in Resources.Synthea(type))
-            {
-                flatten.Add(line);
-            }
-
-            var all = flatten.Build().Select[0].Columns;
-            // A view reading a handful of elements is where projection drops the most.
-            var narrow = new ViewDefinition("narrow", type, [], [new SelectClause("select[0]", [.. all.Take(2), .. all.TakeLast(2)], [], null, null, null, [])], []);
-            foreach (var view in new[] { flatten.Build(), narrow })
-            {
-                var projected = ViewDefinitionCompiler.Compile(view, new FirelyPathEngine([], new FirelyResourceReader(projectResources: true)), null);
-                var full = ViewDefinitionCompiler.Compile(view, new FirelyPathEngine([], new FirelyResourceReader(projectResources: false)), null);
-
-                Assert.Equal(full.Rows(Resources.Synthea(type)), projected.Rows(Resources.Synthea(type)));
-            }
-        }
-    }
 }
