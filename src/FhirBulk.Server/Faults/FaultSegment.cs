@@ -1,0 +1,56 @@
+using System.Text.Json;
+using Microsoft.IdentityModel.Tokens;
+
+namespace FhirBulk.Server.Faults;
+
+/// <summary>
+/// The optional first path segment carrying fault options as base64url JSON, as the public SMART
+/// bulk-data server does (<c>http://host/&lt;b64json&gt;/fhir</c>). Options in the segment replace the server's.
+/// </summary>
+internal static class FaultSegment
+{
+    private static readonly JsonSerializerOptions Json = new() { UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow };
+
+    /// <summary>Encodes options into a segment (for tests and tools building URLs).</summary>
+    public static string Encode(FaultOptions faults) => Base64UrlEncoder.Encode(JsonSerializer.SerializeToUtf8Bytes(faults, Json));
+
+    public static bool TryDecode(string segment, out FaultOptions faults, out string error)
+    {
+        faults = null!;
+        error = string.Empty;
+        try
+        {
+            var bytes = Base64UrlEncoder.DecodeBytes(segment);
+            faults = JsonSerializer.Deserialize<FaultOptions>(bytes, Json) ?? throw new JsonException("null");
+            return Validate(faults, out error);
+        }
+        catch (Exception exception) when (exception is FormatException or JsonException or ArgumentException)
+        {
+            error = $"URL segment '{Truncate(segment)}' is not base64url JSON fault options: {exception.Message}";
+            return false;
+        }
+    }
+
+    public static bool Validate(FaultOptions faults, out string error)
+    {
+        error = string.Empty;
+        double[] rates = [faults.KickoffErrorRate, faults.StatusErrorRate, faults.FileErrorRate, faults.StatusTooManyRequestsRate,
+            faults.StatusTransientOutcomeRate, faults.CutFileRate, faults.FailedFileRate, faults.ExpiredFileRate, faults.RedirectFileRate];
+        if (rates.Any(r => r is < 0 or > 1 || double.IsNaN(r)))
+        {
+            error = "Fault rates must be between 0 and 1.";
+        }
+        else if (faults.CutFileAfterBytes < 0 || faults.TrickleBytesPerSecond < 0 || faults.RetryAfterSeconds < 0 || faults.ExportDurationSeconds < 0)
+        {
+            error = "Fault byte counts, speeds and durations must not be negative.";
+        }
+        else if (faults.AccessTokenLifetimeSeconds is <= 0)
+        {
+            error = "tokenLifetime must be positive.";
+        }
+
+        return error.Length == 0;
+    }
+
+    private static string Truncate(string value) => value.Length <= 40 ? value : value[..40] + "…";
+}
