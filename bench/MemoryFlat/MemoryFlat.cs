@@ -3,30 +3,47 @@
 // pipeline into DuckDB and Parquet. Each (size, sink) run is a fresh child process so that peaks
 // do not carry over.
 //
-//   dotnet run bench/MemoryFlat/MemoryFlat.cs -- [sizeMB ...]      (default: 100 400)
+//   dotnet run -c Release bench/MemoryFlat/MemoryFlat.cs -- [--memory-limit 256MB] [--sinks duckdb,parquet,csv] [sizeMB ...]
+//   (default: 100 400, DuckDB's memory_limit at the sink's default, DuckDB and Parquet; CSV is
+//   the baseline without DuckDB)
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using FhirBulk.Ndjson;
 using FhirBulk.Sinks;
+using FhirBulk.Sinks.Csv;
 using FhirBulk.Sinks.DuckDb;
 using FhirBulk.Sinks.Parquet;
 using FhirBulk.Tables;
 using FhirBulk.Views;
 
-if (args is ["--child", var sizeArg, var sinkKind])
+if (args is ["--child", var sizeArg, var sinkKind, var limitArg])
 {
-    return await RunChildAsync(int.Parse(sizeArg, CultureInfo.InvariantCulture), sinkKind);
+    return await RunChildAsync(int.Parse(sizeArg, CultureInfo.InvariantCulture), sinkKind, limitArg);
+}
+
+string memoryLimit = DuckDbDefaults.MemoryLimit;
+if (args is ["--memory-limit", var limit, .. var rest])
+{
+    memoryLimit = limit;
+    args = rest;
+}
+
+string[] sinks = ["duckdb", "parquet"];
+if (args is ["--sinks", var list, .. var afterSinks])
+{
+    sinks = list.Split(',');
+    args = afterSinks;
 }
 
 int[] sizes = args.Length > 0 ? [.. args.Select(a => int.Parse(a, CultureInfo.InvariantCulture))] : [100, 400];
-Console.WriteLine("| input MB | sink | seconds | MB/s | peak working set MB | peak GC heap MB |");
-Console.WriteLine("|---:|---|---:|---:|---:|---:|");
+Console.WriteLine("| input MB | sink | DuckDB memory_limit | seconds | MB/s | peak working set MB | peak GC heap MB |");
+Console.WriteLine("|---:|---|---|---:|---:|---:|---:|");
 foreach (int size in sizes)
 {
-    foreach (string sink in new[] { "duckdb", "parquet" })
+    foreach (string sink in sinks)
     {
-        var child = Process.Start(new ProcessStartInfo(Environment.ProcessPath!, ["--child", size.ToString(CultureInfo.InvariantCulture), sink])
+        var child = Process.Start(new ProcessStartInfo(Environment.ProcessPath!, ["--child", size.ToString(CultureInfo.InvariantCulture), sink, memoryLimit])
         {
             RedirectStandardOutput = true,
         })!;
@@ -38,7 +55,7 @@ foreach (int size in sizes)
 
 return 0;
 
-static async Task<int> RunChildAsync(int sizeMb, string sinkKind)
+static async Task<int> RunChildAsync(int sizeMb, string sinkKind, string memoryLimit)
 {
     string dir = Directory.CreateTempSubdirectory("fhirbulk-memflat-").FullName;
     try
@@ -64,7 +81,14 @@ static async Task<int> RunChildAsync(int sizeMb, string sinkKind)
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         using var sampler = new PeakSampler();
         var watch = Stopwatch.StartNew();
-        await using (ITableSink sink = sinkKind == "duckdb" ? new DuckDbSink(Path.Combine(dir, "out.duckdb")) : new ParquetSink(Path.Combine(dir, "parquet")))
+        var options = new DuckDbSinkOptions { MemoryLimit = memoryLimit };
+        ITableSink sink = sinkKind switch
+        {
+            "duckdb" => new DuckDbSink(Path.Combine(dir, "out.duckdb"), options),
+            "parquet" => new ParquetSink(Path.Combine(dir, "parquet"), options),
+            _ => new CsvSink(Path.Combine(dir, "csv")),
+        };
+        await using (sink)
         {
             await new FhirTables().RunAsync(NdjsonSource.FromFile(input), views, sink);
         }
@@ -72,7 +96,7 @@ static async Task<int> RunChildAsync(int sizeMb, string sinkKind)
         watch.Stop();
         double mb = bytes / 1024.0 / 1024.0;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {mb:F0} | {sinkKind} | {watch.Elapsed.TotalSeconds:F1} | {mb / watch.Elapsed.TotalSeconds:F1} | {sampler.PeakWorkingSet / 1048576.0:F0} | {sampler.PeakHeap / 1048576.0:F0} |"));
+            $"| {mb:F0} | {sinkKind} | {memoryLimit} | {watch.Elapsed.TotalSeconds:F1} | {mb / watch.Elapsed.TotalSeconds:F1} | {sampler.PeakWorkingSet / 1048576.0:F0} | {sampler.PeakHeap / 1048576.0:F0} |"));
         return 0;
     }
     finally

@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Collections;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 
 namespace FhirBulk.Sinks;
@@ -60,13 +62,13 @@ internal static class SinkValues
     /// <summary>A collection as compact JSON array text, the one unambiguous flat rendering.</summary>
     public static string ToJsonText(IEnumerable items)
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        var buffer = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer))
         {
             WriteJson(writer, items);
         }
 
-        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     /// <summary>Text for a cell of a flat format: a scalar as text, a collection as a JSON array.</summary>

@@ -156,12 +156,26 @@ public class NdjsonSourceTests
     }
 
     [Fact]
+    public void Open_FolderOrFile_ReadsAccordingly()
+    {
+        using var dir = new TempFolder();
+        string file = dir.Write("Patient.000.ndjson", Patient1 + "\n");
+        dir.Write("Condition.000.ndjson", Condition1 + "\n");
+
+        Assert.Equal(2, NdjsonSource.Open(dir.Path).Files.Count);
+        Assert.Equal(file, Assert.Single(NdjsonSource.Open(file).Files).Name);
+        Assert.True(NdjsonSource.Open(file).IsRepeatable);
+        Assert.Throws<FileNotFoundException>(() => NdjsonSource.Open(dir.File("missing.ndjson")));
+    }
+
+    [Fact]
     public void Open_Dash_IsStdin()
     {
         var source = NdjsonSource.Open("-");
 
         Assert.Equal("stdin", Assert.Single(source.Files).Name);
         Assert.Null(source.TotalBytes);
+        Assert.False(source.IsRepeatable);
     }
 
     [Theory]

@@ -169,6 +169,34 @@ public class FhirTablesTests
     }
 
     [Fact]
+    public async Task ReprocessAsync_StreamWithUnmappedType_RefusedBeforeReading()
+    {
+        var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes("""{"resourceType":"Observation","id":"o1"}"""));
+        var columns = new Dictionary<string, IReadOnlyList<FhirBulk.Views.Workshop.WorkshopColumn>> { ["Patient"] = [("id", "id")] };
+
+        var ex = await Assert.ThrowsAsync<NotSupportedException>(() => CreateSut().ReprocessAsync(NdjsonSource.FromStream(stream), columns, new DataFrameSink()));
+
+        Assert.Contains("stdin", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(0, stream.Position);
+    }
+
+    [Fact]
+    public async Task ReprocessAsync_MixedFile_MappedColumnsAndFlattenedRest()
+    {
+        using var dir = new TempFolder();
+        var columns = new Dictionary<string, IReadOnlyList<FhirBulk.Views.Workshop.WorkshopColumn>> { ["Patient"] = [("pid", "id"), ("sex", "gender")] };
+        var sink = new DataFrameSink();
+
+        TableRunResult result = await CreateSut().ReprocessAsync(NdjsonSource.FromFile(WriteMixedFile(dir)), columns, sink);
+
+        Assert.Equal(["condition", "observation", "patient"], result.RowsByTable.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["pid", "sex"], sink.Tables["patient"].Columns.Select(c => c.Name));
+        Assert.Equal(["female", "male"], sink.Tables["patient"]["sex"].Cast<string>());
+        Assert.Equal(["id", "subject_reference"], sink.Tables["condition"].Columns.Select(c => c.Name));
+        Assert.Equal(1, result.MalformedLines.Count);
+    }
+
+    [Fact]
     public async Task GetExampleResourceAsync_TypeAndId_FindsIt()
     {
         using var dir = new TempFolder();

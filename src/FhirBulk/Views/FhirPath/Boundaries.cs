@@ -21,6 +21,54 @@ internal static class Boundaries
         return high ? value + halfUnit : value - halfUnit;
     }
 
+    /// <summary>
+    /// The boundary of a decimal given to <paramref name="precision"/> decimal places: rounded
+    /// down (low) or up (high), padded with zeros (<c>1.587.lowBoundary(8)</c> is
+    /// <c>1.58650000</c>, <c>1.587.lowBoundary(2)</c> is <c>1.58</c>).
+    /// </summary>
+    public static decimal? Decimal(decimal value, bool high, int precision)
+    {
+        if (precision is < 0 or > 28)
+        {
+            return null;
+        }
+
+        var boundary = Math.Round(Decimal(value, high), precision, high ? MidpointRounding.ToPositiveInfinity : MidpointRounding.ToNegativeInfinity);
+        return boundary + new decimal(0, 0, 0, false, (byte)precision);
+    }
+
+    /// <summary>
+    /// Cuts a date, dateTime or time boundary (as returned by <see cref="Date"/>,
+    /// <see cref="DateTime"/> and <see cref="Time"/>) to <paramref name="precision"/> digits:
+    /// 4, 6 or 8 for a date; those or 10, 12, 14, 17 for a dateTime; 2, 4, 6 or 9 for a time.
+    /// </summary>
+    public static string? Truncate(string boundary, string kind, int precision)
+    {
+        var length = (kind, precision) switch
+        {
+            ("date" or "dateTime", 4) => 4,
+            ("date" or "dateTime", 6) => 7,
+            ("date" or "dateTime", 8) => 10,
+            ("dateTime", 10) => 13,
+            ("dateTime", 12) => 16,
+            ("dateTime", 14) => 19,
+            ("dateTime", 17) => 23,
+            ("time", 2) => 2,
+            ("time", 4) => 5,
+            ("time", 6) => 8,
+            ("time", 9) => 12,
+            _ => -1,
+        };
+        if (length < 0 || length > boundary.Length)
+        {
+            return null;
+        }
+
+        // A dateTime cut within its time keeps its offset, which is part of the boundary.
+        var offset = kind == "dateTime" && length > 10 ? boundary[23..] : "";
+        return boundary[..length] + offset;
+    }
+
     /// <summary>The boundary of a partial date (<c>YYYY</c>, <c>YYYY-MM</c> or <c>YYYY-MM-DD</c>).</summary>
     public static string? Date(string value, bool high)
     {

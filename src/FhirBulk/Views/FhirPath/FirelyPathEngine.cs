@@ -39,7 +39,7 @@ internal sealed partial class FirelyPathEngine : IPathEngine<PocoNode>
         ArgumentNullException.ThrowIfNull(constants);
         _useSimplePaths = useSimplePaths;
         _constants = constants.ToDictionary(c => c.Name, c => (IEnumerable<PocoNode>)[ToNode(c)], StringComparer.Ordinal);
-        _analyzer = new FirelyShapeAnalyzer(_constants.Keys);
+        _analyzer = new FirelyShapeAnalyzer(constants);
         _reader = reader ?? new FirelyResourceReader();
         _reader.Register(_analyzer);
     }
@@ -99,6 +99,8 @@ internal sealed partial class FirelyPathEngine : IPathEngine<PocoNode>
 
     public object? ToRowValue(PocoNode node) => ((ITypedElement)node).Value switch
     {
+        // A primitive with only extensions (_birthDate without birthDate) has no value to show.
+        null when node.Poco is PrimitiveType => null,
         null => node.ToJson(false),
         string or bool or int or long or decimal => ((ITypedElement)node).Value,
         P.Quantity quantity => quantity.ToString(),

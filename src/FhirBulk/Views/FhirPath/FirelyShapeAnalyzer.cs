@@ -13,7 +13,7 @@ namespace FhirBulk.Views.FhirPath;
 /// can skip deserializing the rest. Anything it cannot follow is <see cref="PathShape.Unknown"/>;
 /// anything that could read the resource as a whole turns the element recording off.
 /// </summary>
-internal sealed class FirelyShapeAnalyzer(IEnumerable<string> constantNames)
+internal sealed class FirelyShapeAnalyzer(IEnumerable<ViewConstant> constants)
 {
     // Variables FHIRPath and SQL-on-FHIR define besides the view's constants (FHIRPath N1 §8,
     // FHIR R4 §2.1.9.1.7, SQL-on-FHIR v2 %rowIndex).
@@ -60,7 +60,7 @@ internal sealed class FirelyShapeAnalyzer(IEnumerable<string> constantNames)
     private static readonly HashSet<string> BooleanOperators =
         ["=", "!=", "~", "!~", "<", ">", "<=", ">=", "and", "or", "xor", "implies", "is", "in", "contains"];
 
-    private readonly HashSet<string> _constants = [.. constantNames];
+    private readonly Dictionary<string, string> _constants = constants.ToDictionary(c => c.Name, c => c.FhirType, StringComparer.Ordinal);
     private readonly HashSet<string> _rootElements = new(StringComparer.Ordinal);
     private bool _readsWholeResource;
 
@@ -107,7 +107,10 @@ internal sealed class FirelyShapeAnalyzer(IEnumerable<string> constantNames)
                     _readsWholeResource = true;
                 }
 
-                return new PathShape(null, PathCardinality.Single, null);
+                var type = variable.Name == FirelyPathEngine.RowIndexVariable
+                    ? "integer"
+                    : _constants.GetValueOrDefault(variable.Name);
+                return new PathShape(type, PathCardinality.Single, null);
             case ConstantExpression constant:
                 return new PathShape(ConstantType(constant.Value), PathCardinality.Single, null);
             case ChildExpression child:
@@ -257,7 +260,7 @@ internal sealed class FirelyShapeAnalyzer(IEnumerable<string> constantNames)
 
     private void CheckVariable(string name, string elementPath)
     {
-        if (_constants.Contains(name) || BuiltInVariables.Contains(name) ||
+        if (_constants.ContainsKey(name) || BuiltInVariables.Contains(name) ||
             name.StartsWith("vs-", StringComparison.Ordinal) || name.StartsWith("ext-", StringComparison.Ordinal))
         {
             return;
@@ -272,6 +275,9 @@ internal sealed class FirelyShapeAnalyzer(IEnumerable<string> constantNames)
         string => "string",
         int or long => "integer",
         decimal => "decimal",
+        Hl7.Fhir.ElementModel.Types.Date => "date",
+        Hl7.Fhir.ElementModel.Types.DateTime => "dateTime",
+        Hl7.Fhir.ElementModel.Types.Time => "time",
         _ => null,
     };
 }

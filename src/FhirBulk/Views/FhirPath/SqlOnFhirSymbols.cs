@@ -20,10 +20,8 @@ internal static class SqlOnFhirSymbols
         symbols.Add("getReferenceKey", (IEnumerable<PocoNode> focus, string type) => focus.SelectMany(n => ReferenceKeyOf(n, type)));
         symbols.Add("lowBoundary", (IEnumerable<PocoNode> focus) => focus.SelectMany(n => Boundary(n, high: false)));
         symbols.Add("highBoundary", (IEnumerable<PocoNode> focus) => focus.SelectMany(n => Boundary(n, high: true)));
-        // The precision argument only pads decimals with zeros (FHIRPath N1 §5.7); values
-        // compare equal either way, so it is accepted and the natural precision kept.
-        symbols.Add("lowBoundary", (IEnumerable<PocoNode> focus, long _) => focus.SelectMany(n => Boundary(n, high: false)));
-        symbols.Add("highBoundary", (IEnumerable<PocoNode> focus, long _) => focus.SelectMany(n => Boundary(n, high: true)));
+        symbols.Add("lowBoundary", (IEnumerable<PocoNode> focus, long precision) => focus.SelectMany(n => Boundary(n, high: false, precision)));
+        symbols.Add("highBoundary", (IEnumerable<PocoNode> focus, long precision) => focus.SelectMany(n => Boundary(n, high: true, precision)));
         return symbols;
     }
 
@@ -58,16 +56,22 @@ internal static class SqlOnFhirSymbols
         yield return PocoNode.ForAnyPrimitive(key.Key);
     }
 
-    private static IEnumerable<PocoNode> Boundary(PocoNode node, bool high)
+    private static IEnumerable<PocoNode> Boundary(PocoNode node, bool high, long? precision = null)
     {
+        if (precision is < 0 or > 28)
+        {
+            yield break;
+        }
+
+        var digits = (int?)precision;
         object? result = ((ITypedElement)node).Value switch
         {
-            decimal d => Boundaries.Decimal(d, high),
-            int i => Boundaries.Decimal(i, high),
-            long l => Boundaries.Decimal(l, high),
-            P.Date date when Boundaries.Date(date.ToString(), high) is { } s => P.Date.Parse(s),
-            P.DateTime dateTime when Boundaries.DateTime(dateTime.ToString(), high) is { } s => P.DateTime.Parse(s),
-            P.Time time when Boundaries.Time(time.ToString(), high) is { } s => P.Time.Parse(s),
+            decimal d => DecimalBoundary(d, high, digits),
+            int i => DecimalBoundary(i, high, digits),
+            long l => DecimalBoundary(l, high, digits),
+            P.Date date => Cut(Boundaries.Date(date.ToString(), high), "date", digits) is { } s ? P.Date.Parse(s) : null,
+            P.DateTime dateTime => Cut(Boundaries.DateTime(dateTime.ToString(), high), "dateTime", digits) is { } s ? ParseDateTime(s) : null,
+            P.Time time => Cut(Boundaries.Time(time.ToString(), high), "time", digits) is { } s ? P.Time.Parse(s) : null,
             _ => null,
         };
         if (result is not null)
@@ -75,4 +79,14 @@ internal static class SqlOnFhirSymbols
             yield return PocoNode.ForAnyPrimitive(result);
         }
     }
+
+    private static decimal? DecimalBoundary(decimal value, bool high, int? precision) =>
+        precision is { } p ? Boundaries.Decimal(value, high, p) : Boundaries.Decimal(value, high);
+
+    private static string? Cut(string? boundary, string kind, int? precision) =>
+        boundary is null || precision is null ? boundary : Boundaries.Truncate(boundary, kind, precision.Value);
+
+    // A dateTime cut to a date (precision 4 to 8) is still a dateTime in FHIRPath, just a partial one.
+    private static P.DateTime? ParseDateTime(string value) =>
+        P.DateTime.TryParse(value, out var parsed) ? parsed : null;
 }

@@ -194,3 +194,32 @@ public class ParallelEvaluationTests
         }
     }
 }
+
+public class PrimitiveWithoutValueTests
+{
+    [Fact]
+    public void Evaluate_PrimitiveWithOnlyAnExtension_IsNull()
+    {
+        var view = ViewDefinitionCompiler.Compile("""{"resource":"Patient","select":[{"column":[{"name":"born","path":"birthDate"},{"name":"has","path":"birthDate.exists()"}]}]}""");
+        var line = Resources.Line("""{"resourceType":"Patient","_birthDate":{"extension":[{"url":"http://hl7.org/fhir/StructureDefinition/data-absent-reason","valueCode":"unknown"}]}}""");
+
+        var row = Assert.Single(view.Evaluate(line));
+
+        Assert.Null(row[0]);
+        Assert.Equal(true, row[1]);
+    }
+}
+
+public class InferredTypeTests
+{
+    [Fact]
+    public void Schema_RowIndexConstantsAndLiterals_HaveTypes()
+    {
+        var view = ViewDefinitionCompiler.Compile("""
+            {"resource":"Patient","constant":[{"name":"since","valueDate":"2000-01-01"}],
+             "select":[{"forEach":"name","column":[{"name":"i","path":"%rowIndex"},{"name":"since","path":"%since"},{"name":"lit","path":"@2001-02-03"},{"name":"sum","path":"1 + 2"}]}]}
+            """);
+
+        Assert.Equal(["integer", "date", "date", null], view.Schema.Columns.Select(c => c.FhirType));
+    }
+}
