@@ -25,12 +25,12 @@ internal static class ViewFiles
             throw new CliException($"view file or folder not found: {path}");
         }
 
-        var views = new List<ICompiledView>();
+        var views = new List<FhirBulk.Views.Definition.ViewDefinition>();
         foreach (var file in files)
         {
             try
             {
-                views.Add(ViewDefinitionCompiler.Compile(File.ReadAllText(file)));
+                views.Add(FhirBulk.Views.Definition.ViewDefinitionParser.Parse(File.ReadAllText(file)));
             }
             catch (ViewDefinitionException e)
             {
@@ -39,6 +39,14 @@ internal static class ViewFiles
             }
         }
 
-        return views;
+        try
+        {
+            // Compiled together, views of one resource type share each resource's parse.
+            return ViewDefinitionCompiler.CompileAll(views);
+        }
+        catch (ViewDefinitionException e)
+        {
+            throw new CliException($"{path}: {e.Message}", ExitCodes.InvalidInput, e);
+        }
     }
 }

@@ -89,14 +89,14 @@ public sealed class WorkshopAnalysis
         return new WorkshopAnswers(flu.Count == 0 ? 0 : flu[0], conditions, medication.Count == 0 ? null : medication[0], encounterTypes);
     }
 
-    private static List<ICompiledView> Compile(WorkshopDefinition definition)
+    private static IReadOnlyList<ICompiledView> Compile(WorkshopDefinition definition)
     {
-        var views = new List<ICompiledView>(definition.Views.Count);
+        var parsed = new List<FhirBulk.Views.Definition.ViewDefinition>(definition.Views.Count);
         foreach (var (name, json) in definition.Views)
         {
             try
             {
-                views.Add(ViewDefinitionCompiler.Compile(json));
+                parsed.Add(FhirBulk.Views.Definition.ViewDefinitionParser.Parse(json));
             }
             catch (ViewDefinitionException e)
             {
@@ -104,7 +104,8 @@ public sealed class WorkshopAnalysis
             }
         }
 
-        return views;
+        // Compiled together, views of one resource type share each resource's parse.
+        return ViewDefinitionCompiler.CompileAll(parsed);
     }
 
     private static async Task<IReadOnlyList<string>> ExportParquetAsync(string databasePath, IEnumerable<string> tables, string directory, CancellationToken cancellationToken)
