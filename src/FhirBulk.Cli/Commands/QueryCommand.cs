@@ -105,12 +105,17 @@ internal static class QueryCommand
         JsonOutput.Write(console, list);
     }
 
+    private static bool IsNumeric(string duckDbType) =>
+        duckDbType is "TINYINT" or "SMALLINT" or "INTEGER" or "BIGINT" or "HUGEINT" or "UTINYINT" or "USMALLINT"
+            or "UINTEGER" or "UBIGINT" or "FLOAT" or "DOUBLE" || duckDbType.StartsWith("DECIMAL", StringComparison.Ordinal);
+
     private static async Task WriteTableAsync(IAnsiConsole console, IReadOnlyList<QueryColumn> columns, IAsyncEnumerable<object?[]> rows)
     {
         var table = new Table().Border(TableBorder.Rounded);
         foreach (var column in columns)
         {
-            table.AddColumn(new TableColumn(Markup.Escape(column.Name)));
+            var tableColumn = new TableColumn(Markup.Escape(column.Name));
+            table.AddColumn(IsNumeric(column.TypeName) ? tableColumn.RightAligned() : tableColumn);
         }
 
         var count = 0;

@@ -15,8 +15,8 @@ public sealed class QueryCommandTests : IClassFixture<QueryCommandTests.Database
         var result = await new CliRunner().RunAsync("query", "--db", database.Path, "SELECT gender, count(*) AS n FROM patients GROUP BY gender ORDER BY gender");
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Matches(@"│ female +│ +2 +│", result.Output);
-        Assert.Matches(@"│ male +│ +1 +│", result.Output);
+        Assert.Matches(@"│ female +│ +2 │", result.Output);
+        Assert.Matches(@"│ male +│ +1 │", result.Output);
         Assert.Contains("2 rows", result.Output, StringComparison.Ordinal);
     }
 
