@@ -42,6 +42,29 @@ public sealed class DemoAnswerTests : IDisposable
     }
 
     [SyntheaSampleFact]
+    public async Task Demo_InputOneMixedFile_SameAnswersAsTheFolder()
+    {
+        // The workshop's SyntheaDataFetcher reads one mixed-type NDJSON file; so can demo --input.
+        var mixed = Path.Combine(output, "synthea.ndjson");
+        await using (var writer = File.CreateText(mixed))
+        {
+            foreach (var file in Directory.GetFiles(RepositoryPaths.SyntheaSample, "*.ndjson").Where(f => !f.EndsWith("log.ndjson", StringComparison.Ordinal)).Order(StringComparer.Ordinal).Reverse())
+            {
+                foreach (var line in File.ReadLines(file))
+                {
+                    await writer.WriteLineAsync(line);
+                }
+            }
+        }
+
+        var fromFolder = await new CliRunner().RunAsync("demo", "--input", RepositoryPaths.SyntheaSample, "--out", Path.Combine(output, "a"), "--json");
+        var fromFile = await new CliRunner().RunAsync("demo", "--input", mixed, "--out", Path.Combine(output, "b"), "--json");
+
+        Assert.True(fromFile.ExitCode == 0, fromFile.ToString());
+        Assert.Equal(fromFolder.Output, fromFile.Output);
+    }
+
+    [SyntheaSampleFact]
     public void IndependentAnswers_SyntheaSample_FindsSomethingToCompare()
     {
         // Guards the comparison above against passing on empty answers.
