@@ -18,11 +18,6 @@ internal static class KeygenCommand
             Required = true,
             HelpName = "DIR",
         };
-        var kid = new Option<string?>("--kid")
-        {
-            Description = "Key id to give the key. Default: the key's RFC 7638 thumbprint.",
-            HelpName = "KID",
-        };
         var force = new Option<bool>("--force")
         {
             Description = "Overwrite an existing key in --out.",
@@ -30,7 +25,7 @@ internal static class KeygenCommand
         var json = CommonOptions.Json();
         var command = new Command("keygen", "Make a private key (PEM) and its public JWKS with a kid, to register with a server.")
         {
-            algorithm, output, kid, force, json,
+            algorithm, output, force, json,
         };
         command.SetRunner(context, (parseResult, cancellationToken) =>
             throw new NotImplementedException());
