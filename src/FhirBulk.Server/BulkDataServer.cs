@@ -98,6 +98,7 @@ public sealed class BulkDataServer : IAsyncDisposable
             state.SecondPort = new Uri(addresses[1]).Port;
             state.Origin = $"http://127.0.0.1:{state.Port}";
             state.SecondOrigin = $"http://127.0.0.1:{state.SecondPort}";
+            ServerLog.Started(state.Logger, $"{state.Origin}/fhir", state.SecondOrigin, dataDirectory);
             return new BulkDataServer(app, state, owned ? work : null, jwksClient);
         }
         catch

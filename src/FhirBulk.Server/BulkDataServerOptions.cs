@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace FhirBulk.Server;
 
 /// <summary>Options for <see cref="BulkDataServer"/>; validated once by <see cref="BulkDataServer.StartAsync"/>.</summary>
@@ -69,6 +71,10 @@ public sealed class BulkDataServerOptions
     /// <summary>Folder for generated data and export files; a fresh temporary folder when null. Deleted on stop only when the server created it.</summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public string? WorkDirectory { get; set; }
+
+    /// <summary>Where the server logs requests it rejects, tokens it issues (never the tokens), exports and injected faults.</summary>
+    /// <value>The default value is <see langword="null"/> (no logging).</value>
+    public ILoggerFactory? LoggerFactory { get; set; }
 
     /// <summary>Clock used for token lifetimes, <c>_since</c> checks and job expiry.</summary>
     /// <value>The default value is <see cref="TimeProvider.System"/>.</value>

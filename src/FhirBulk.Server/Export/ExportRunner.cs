@@ -11,7 +11,7 @@ namespace FhirBulk.Server.Export;
 /// split output files. Unfiltered resources are copied as raw bytes; a JSON DOM is built only to
 /// evaluate a <c>_typeFilter</c>.
 /// </summary>
-internal sealed class ExportRunner(ExportJob job, ResourceStore store, IReadOnlySet<string>? patientScope, int resourcesPerFile)
+internal sealed class ExportRunner(ExportJob job, ResourceStore store, IReadOnlySet<string>? patientScope, int resourcesPerFile, Func<FaultOptions, double, string, string, long, bool> injectFault)
 {
     private readonly List<(string Severity, string Code, string Message)> _problems = [];
 
@@ -96,9 +96,10 @@ internal sealed class ExportRunner(ExportJob job, ResourceStore store, IReadOnly
                 {
                     header = ResourceHeader.Read(line.Span, needed);
                 }
-                catch (JsonException exception)
+                catch (Exception exception) when (exception is JsonException or InvalidOperationException)
                 {
-                    Problem("error", "structure", $"{Path.GetFileName(file)} line {reader.LineNumber}: not a JSON resource ({exception.Message}); skipped.");
+                    // InvalidOperationException: a field of the wrong JSON kind, e.g. a numeric id.
+                    Problem("error", "structure", $"{Path.GetFileName(file)} line {reader.LineNumber}: not a readable resource ({exception.Message}); skipped.");
                     continue;
                 }
 
@@ -114,18 +115,28 @@ internal sealed class ExportRunner(ExportJob job, ResourceStore store, IReadOnly
                     continue;
                 }
 
-                if (filters is not null)
+                if (filters is not null && !MatchesAny(filters, line, file, reader.LineNumber))
                 {
-                    using var document = JsonDocument.Parse(line);
-                    var root = document.RootElement;
-                    if (!filters.Any(f => f.Matches(root)))
-                    {
-                        continue;
-                    }
+                    continue;
                 }
 
                 yield return line;
             }
+        }
+    }
+
+    private bool MatchesAny(IReadOnlyList<TypeFilter> filters, ReadOnlyMemory<byte> line, string file, long lineNumber)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(line);
+            var root = document.RootElement;
+            return filters.Any(f => f.Matches(root));
+        }
+        catch (Exception exception) when (exception is JsonException or InvalidOperationException)
+        {
+            Problem("error", "structure", $"{Path.GetFileName(file)} line {lineNumber}: cannot be searched ({exception.Message}); skipped.");
+            return false;
         }
     }
 
@@ -193,7 +204,7 @@ internal sealed class ExportRunner(ExportJob job, ResourceStore store, IReadOnly
     /// <summary>An output file is done: keep it, or fail it into the error list when the failed-file fault hits.</summary>
     public void OnOutputClosed(OutputFile file)
     {
-        if (FaultDecider.Hit(job.Faults, job.Faults.FailedFileRate, "failedFile", file.RelativePath, job.Ordinal))
+        if (injectFault(job.Faults, job.Faults.FailedFileRate, "failedFile", file.RelativePath, job.Ordinal))
         {
             File.Delete(Path.Combine(job.Directory, file.RelativePath));
             Problem("error", "transient", $"Export of {file.Type ?? "organized"} file {file.RelativePath} failed ({file.Count} resources not exported; injected fault). Retry the export.");

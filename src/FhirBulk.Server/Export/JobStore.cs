@@ -37,6 +37,15 @@ internal sealed class JobStore
         job.Cancellation.Dispose();
     }
 
+    /// <summary>Drops completed jobs whose files have outlived the retention period (checked on each kick-off).</summary>
+    public async Task RemoveExpiredAsync(DateTimeOffset now, TimeSpan retention)
+    {
+        foreach (var job in _jobs.Values.Where(j => j.CompletedAt is { } completed && now > completed + retention).ToList())
+        {
+            await RemoveAsync(job);
+        }
+    }
+
     public async Task RemoveAllAsync()
     {
         foreach (var job in _jobs.Values.ToList())

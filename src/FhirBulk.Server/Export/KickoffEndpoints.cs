@@ -50,8 +50,9 @@ internal static class KickoffEndpoints
             return FhirResponses.BadRequest($"Send Accept: {ServerDefaults.FhirJson} (got '{accept}').");
         }
 
+        await state.Jobs.RemoveExpiredAsync(state.Clock.GetUtcNow(), state.Options.ExportRetention);
         var attempt = state.NextKickoff();
-        if (FaultDecider.Hit(request.Faults, request.Faults.KickoffErrorRate, "kickoff", "kickoff", attempt))
+        if (state.InjectFault(request.Faults, request.Faults.KickoffErrorRate, "kickoff", "kickoff", attempt))
         {
             FaultDecider.SetRetryAfter(context.Response, request.Faults, state.Clock);
             return FhirResponses.Outcome(StatusCodes.Status503ServiceUnavailable, "transient", "The server is busy (injected fault); retry the kick-off.");
@@ -124,7 +125,8 @@ internal static class KickoffEndpoints
         };
         Directory.CreateDirectory(job.Directory);
         state.Jobs.Add(job);
-        var runner = new ExportRunner(job, state.Store, scope, request.Faults.ResourcesPerFile ?? state.Options.ResourcesPerFile);
+        ServerLog.ExportStarted(state.Logger, job.Id, job.ClientId, job.RequestUrl);
+        var runner = new ExportRunner(job, state.Store, scope, request.Faults.ResourcesPerFile ?? state.Options.ResourcesPerFile, state.InjectFault);
         job.Work = Task.Run(() =>
         {
             try
@@ -132,6 +134,7 @@ internal static class KickoffEndpoints
                 runner.Run();
                 job.CompletedAt = state.Clock.GetUtcNow();
                 job.State = JobState.Completed;
+                ServerLog.ExportCompleted(state.Logger, job.Id, job.Output.Count, job.Errors.Count);
             }
             catch (OperationCanceledException) when (job.Cancellation.IsCancellationRequested)
             {
@@ -140,6 +143,7 @@ internal static class KickoffEndpoints
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
                 // A job that dies must say so on the status URL rather than stay "in progress" forever.
+                ServerLog.ExportFailed(state.Logger, job.Id, exception);
                 job.FailureMessage = $"The export failed: {exception.Message}";
                 job.State = JobState.Failed;
             }
@@ -216,7 +220,8 @@ internal static class KickoffEndpoints
         using (document)
         {
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("resourceType", out var type) || type.GetString() != "Parameters")
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("resourceType", out var type)
+                || type.ValueKind != JsonValueKind.String || type.GetString() != "Parameters")
             {
                 return (null, "The POST body must be a FHIR Parameters resource.");
             }
@@ -226,9 +231,19 @@ internal static class KickoffEndpoints
                 return (list, null);
             }
 
+            if (parameters.ValueKind != JsonValueKind.Array)
+            {
+                return (null, "Parameters.parameter must be an array.");
+            }
+
             foreach (var parameter in parameters.EnumerateArray())
             {
-                var name = parameter.TryGetProperty("name", out var n) ? n.GetString() : null;
+                if (parameter.ValueKind != JsonValueKind.Object)
+                {
+                    return (null, "Every Parameters.parameter must be an object with a name and a value[x].");
+                }
+
+                var name = parameter.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
                 if (string.IsNullOrEmpty(name))
                 {
                     return (null, "Every Parameters.parameter needs a name.");
@@ -262,7 +277,8 @@ internal static class KickoffEndpoints
                 JsonValueKind.True => "true",
                 JsonValueKind.False => "false",
                 JsonValueKind.Number => property.Value.GetRawText(),
-                JsonValueKind.Object when property.Name == "valueReference" && property.Value.TryGetProperty("reference", out var reference) => reference.GetString(),
+                JsonValueKind.Object when property.Name == "valueReference" && property.Value.TryGetProperty("reference", out var reference)
+                    && reference.ValueKind == JsonValueKind.String => reference.GetString(),
                 _ => null,
             };
         }

@@ -93,7 +93,7 @@ internal sealed partial class PatientHistory
             json.WriteReference("subject"u8, "Patient", _id);
             json.WriteReference("encounter"u8, "Encounter", encounter);
             json.WriteDateTime("effectiveDateTime"u8, effective);
-            json.WriteString("issued"u8, FhirJsonWriterExtensions.FormatInstant(effective));
+            json.WriteInstant("issued"u8, effective);
         }
 
         return json;

@@ -217,7 +217,7 @@ internal sealed partial class PatientHistory
         json.WriteEndArray();
         json.WriteStartArray("generalPractitioner"u8);
         json.WriteStartObject();
-        json.WriteString("reference"u8, "Practitioner/" + _context.Practitioners[_practitioner].Id);
+        json.WriteReferenceValue("Practitioner", _context.Practitioners[_practitioner].Id);
         json.WriteEndObject();
         json.WriteEndArray();
         json.WriteReference("managingOrganization"u8, "Organization", _context.Organizations[_organization].Id);
@@ -265,7 +265,7 @@ internal sealed partial class PatientHistory
         {
             json.WriteStartArray("reasonReference"u8);
             json.WriteStartObject();
-            json.WriteString("reference"u8, "Condition/" + reasonConditionId);
+            json.WriteReferenceValue("Condition", reasonConditionId);
             json.WriteEndObject();
             json.WriteEndArray();
         }
@@ -405,7 +405,7 @@ internal sealed partial class PatientHistory
             json.WriteReference("requester"u8, "Practitioner", _context.Practitioners[_practitioner].Id, _context.Practitioners[_practitioner].Name);
             json.WriteStartArray("reasonReference"u8);
             json.WriteStartObject();
-            json.WriteString("reference"u8, "Condition/" + conditionId);
+            json.WriteReferenceValue("Condition", conditionId);
             json.WriteEndObject();
             json.WriteEndArray();
         }
@@ -430,7 +430,7 @@ internal sealed partial class PatientHistory
             {
                 json.WriteStartArray("reasonReference"u8);
                 json.WriteStartObject();
-                json.WriteString("reference"u8, "Condition/" + reasonConditionId);
+                json.WriteReferenceValue("Condition", reasonConditionId);
                 json.WriteEndObject();
                 json.WriteEndArray();
             }
