@@ -1,5 +1,9 @@
 using System.CommandLine;
+using System.Globalization;
+using FhirBulk.Cli.Rendering;
 using FhirBulk.Cli.Settings;
+using FhirBulk.Export;
+using Spectre.Console;
 
 namespace FhirBulk.Cli.Commands;
 
@@ -81,11 +85,6 @@ internal static class ExportCommand
             HelpName = "N",
         };
 
-        public Option<bool> Gzip { get; } = new("--gzip")
-        {
-            Description = "Keep the files gzip-compressed on disk (<Type>.<NNN>.ndjson.gz).",
-        };
-
         public Option<bool> Strict { get; } = new("--strict")
         {
             Description = "Fail on the first line that is not JSON of the expected resourceType (default: count and report).",
@@ -116,7 +115,7 @@ internal static class ExportCommand
             foreach (var option in new Option[]
                      {
                          Level, Group, Type, Since, Until, TypeFilter, Elements, Patient, Post, Lenient,
-                         Out, Parallel, Gzip, Strict, Resume, Cancel, KeepJob, Json,
+                         Out, Parallel, Strict, Resume, Cancel, KeepJob, Json,
                      })
             {
                 command.Options.Add(option);
@@ -132,8 +131,135 @@ internal static class ExportCommand
             "Run a Bulk Data $export (Patient level by default) into a folder, with live progress, "
             + "verification, resume and a summary.");
         options.AddTo(command);
-        command.SetRunner(context, (parseResult, cancellationToken) =>
-            throw new NotImplementedException());
+        command.SetRunner(context, (parseResult, cancellationToken) => RunAsync(context, options, parseResult, cancellationToken));
         return command;
     }
+
+    private static async Task<int> RunAsync(CliContext context, Options options, ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var resume = parseResult.GetValue(options.Resume);
+        var cancel = parseResult.GetValue(options.Cancel);
+        if (resume is not null && cancel is not null)
+        {
+            throw new CliException("--resume and --cancel cannot be used together.", ExitCodes.Usage);
+        }
+
+        var settings = new ConnectionResolver(context.Environment).Resolve(parseResult, options.Connection);
+        var json = parseResult.GetValue(options.Json);
+        using var logging = context.CreateLoggerFactory(parseResult.GetValue(CommonOptions.Verbose));
+        using var client = ClientFactory.Create(settings, logging, o =>
+        {
+            if (parseResult.GetValue(options.Parallel) is { } parallel)
+            {
+                o.MaxParallelDownloads = parallel;
+            }
+
+            o.Validation = parseResult.GetValue(options.Strict) ? ValidationMode.Strict : ValidationMode.Lenient;
+            o.DeleteJobAfterDownload = !parseResult.GetValue(options.KeepJob);
+        });
+
+        if (cancel is not null)
+        {
+            var deleted = await client.CancelExportAsync(cancel, cancellationToken).ConfigureAwait(false);
+            var message = deleted ? $"Cancelled the export of {cancel} on the server." : $"The server no longer knew the export of {cancel}; the folder is marked cancelled.";
+            if (json)
+            {
+                JsonOutput.Write(context.Out, new { directory = Path.GetFullPath(cancel), deletedOnServer = deleted });
+            }
+            else
+            {
+                context.Out.WriteLine(message);
+            }
+
+            return ExitCodes.Success;
+        }
+
+        var directory = Path.GetFullPath(resume ?? parseResult.GetValue(options.Out)
+            ?? $"export-{context.TimeProvider.GetUtcNow().ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");
+        ExportResult result;
+        try
+        {
+            result = await ExportProgressView.RunAsync(
+                context,
+                json,
+                resume is null ? "Export" : "Resume",
+                progress => resume is null
+                    ? client.ExportToDirectoryAsync(CreateRequest(options, parseResult, directory, context), directory, progress, cancellationToken)
+                    : client.ResumeExportAsync(directory, progress, cancellationToken)).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new CliException($"cancelled; the export state is kept. Carry on with: fhir-bulk export --server {settings.Server} --resume {directory}", ExitCodes.Cancelled, e);
+        }
+        catch (InvalidOperationException e)
+        {
+            // An unfinished export in the folder, or a folder that belongs to another server.
+            throw new CliException(e.Message, ExitCodes.Usage, e);
+        }
+
+        if (json)
+        {
+            JsonOutput.Write(context.Out, ExportSummaryRenderer.Json(result));
+        }
+        else
+        {
+            ExportSummaryRenderer.Write(context.Out, result);
+        }
+
+        return result.Outcome == ExportOutcome.Success ? ExitCodes.Success : ExitCodes.PartialSuccess;
+    }
+
+    private static ExportRequest CreateRequest(Options options, ParseResult parseResult, string directory, CliContext context)
+    {
+        var group = parseResult.GetValue(options.Group);
+        var level = group is not null ? ExportLevel.Group : parseResult.GetValue(options.Level) switch
+        {
+            "system" => ExportLevel.System,
+            "group" => throw new CliException("--level group needs --group ID ('fhir-bulk groups' lists them).", ExitCodes.Usage),
+            _ => ExportLevel.Patient,
+        };
+        if (group is not null && parseResult.GetResult(options.Level) is { Implicit: false } && parseResult.GetValue(options.Level) != "group")
+        {
+            throw new CliException($"--group is a group-level export; it conflicts with --level {parseResult.GetValue(options.Level)}.", ExitCodes.Usage);
+        }
+
+        DateTimeOffset? since = null;
+        if (parseResult.GetValue(options.Since) is { } sinceText)
+        {
+            if (string.Equals(sinceText, "auto", StringComparison.OrdinalIgnoreCase))
+            {
+                since = BulkDataClient.ReadLastTransactionTime(directory);
+                if (since is null && !parseResult.GetValue(options.Json))
+                {
+                    context.Error.MarkupLineInterpolated($"[yellow]note:[/] no complete export in {directory}: --since auto exports everything.");
+                }
+            }
+            else
+            {
+                since = Instant(sinceText, "--since");
+            }
+        }
+
+        return new ExportRequest
+        {
+            Level = level,
+            GroupId = group,
+            Types = List(parseResult.GetValue(options.Type)),
+            Since = since,
+            Until = parseResult.GetValue(options.Until) is { } until ? Instant(until, "--until") : null,
+            TypeFilters = parseResult.GetValue(options.TypeFilter) ?? [],
+            Elements = List(parseResult.GetValue(options.Elements)),
+            Patients = parseResult.GetValue(options.Patient) ?? [],
+            UsePost = parseResult.GetValue(options.Post),
+            Lenient = parseResult.GetValue(options.Lenient),
+        };
+    }
+
+    private static string[] List(string? commaSeparated) =>
+        commaSeparated?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+
+    private static DateTimeOffset Instant(string text, string option) =>
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value)
+            ? value
+            : throw new CliException($"{option} '{text}' is not an instant (e.g. 2024-01-31T00:00:00Z).", ExitCodes.Usage);
 }
