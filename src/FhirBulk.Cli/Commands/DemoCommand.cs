@@ -72,7 +72,7 @@ internal static class DemoCommand
                     throw new CliException("--patients must be at least 1.", ExitCodes.Usage);
                 }
 
-                analysisInput = await DemoExports.RunAsync(context, steps, count, parseResult.GetValue(seed), outputDirectory, cancellationToken).ConfigureAwait(false);
+                analysisInput = await DemoExports.RunAsync(context, steps, quiet, count, parseResult.GetValue(seed), outputDirectory, cancellationToken).ConfigureAwait(false);
             }
 
             var result = await steps.RunAsync(

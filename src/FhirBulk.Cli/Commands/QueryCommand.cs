@@ -105,9 +105,12 @@ internal static class QueryCommand
         JsonOutput.Write(console, list);
     }
 
-    private static bool IsNumeric(string duckDbType) =>
-        duckDbType is "TINYINT" or "SMALLINT" or "INTEGER" or "BIGINT" or "HUGEINT" or "UTINYINT" or "USMALLINT"
-            or "UINTEGER" or "UBIGINT" or "FLOAT" or "DOUBLE" || duckDbType.StartsWith("DECIMAL", StringComparison.Ordinal);
+    // DuckDB.NET names types by their SQL name or by their CLR name, depending on the type.
+    private static bool IsNumeric(string typeName) =>
+        typeName.ToUpperInvariant() is "TINYINT" or "SMALLINT" or "INTEGER" or "BIGINT" or "HUGEINT" or "UTINYINT" or "USMALLINT"
+            or "UINTEGER" or "UBIGINT" or "FLOAT" or "DOUBLE" or "BYTE" or "SBYTE" or "INT16" or "INT32" or "INT64" or "UINT16"
+            or "UINT32" or "UINT64" or "SINGLE" or "BIGINTEGER"
+        || typeName.StartsWith("DECIMAL", StringComparison.OrdinalIgnoreCase);
 
     private static async Task WriteTableAsync(IAnsiConsole console, IReadOnlyList<QueryColumn> columns, IAsyncEnumerable<object?[]> rows)
     {
