@@ -19,6 +19,11 @@ internal static class ClientFactory
                 LoadKey(settings),
                 settings.Scope ?? BulkDataCredentials.DefaultScope),
         };
+        if (settings.Retries is { } retries)
+        {
+            options.MaxRetries = retries;
+        }
+
         configure?.Invoke(options);
         return new BulkDataClient(settings.Server, options);
     }

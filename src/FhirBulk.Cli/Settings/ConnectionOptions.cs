@@ -50,8 +50,15 @@ internal sealed class ConnectionOptions
         HelpName = "NAME",
     };
 
+    public Option<int?> Retries { get; } = new("--retries")
+    {
+        Description = "How often a failed request (connection error, 5xx, 429) is retried, with backoff. Default: 6.",
+        HelpName = "N",
+    };
+
     public void AddTo(Command command)
     {
+        command.Options.Add(Retries);
         command.Options.Add(Server);
         command.Options.Add(ClientId);
         command.Options.Add(Key);

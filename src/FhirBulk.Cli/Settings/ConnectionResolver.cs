@@ -64,7 +64,10 @@ internal sealed class ConnectionResolver(Func<string, string?> environment)
             privateKey,
             Pick(options.Kid, KidVariable, profile?.Kid),
             Pick(options.Scope, ScopeVariable, profile?.Scope),
-            caBundle);
+            caBundle,
+            parseResult.GetValue(options.Retries) is { } retries and >= 0 ? retries
+                : parseResult.GetValue(options.Retries) is null ? null
+                : throw new CliException("--retries must be 0 or more.", ExitCodes.Usage));
     }
 
     private Profile? LoadProfile(string? nameFromOption)

@@ -8,6 +8,7 @@ namespace FhirBulk.Cli.Settings;
 /// <param name="Kid">The key id to use when the key carries none.</param>
 /// <param name="Scope">The scopes to request, or <see langword="null"/> for the library default.</param>
 /// <param name="CaBundle">Extra CA certificates to trust, or <see langword="null"/>.</param>
+/// <param name="Retries">Retries of a failed request, or <see langword="null"/> for the library default.</param>
 internal sealed record ConnectionSettings(
     Uri Server,
     string? ClientId,
@@ -15,7 +16,8 @@ internal sealed record ConnectionSettings(
     string? PrivateKey,
     string? Kid,
     string? Scope,
-    string? CaBundle)
+    string? CaBundle,
+    int? Retries = null)
 {
     /// <summary><see langword="true"/> when a client id is set and the server will be asked for a token.</summary>
     public bool UsesAuthentication => ClientId is not null;

@@ -76,7 +76,7 @@ public sealed class ExportCommandTests(ServerFixture fixture) : IDisposable
     [Fact]
     public async Task Export_WrongServerUrl_ServerFailed()
     {
-        var result = await new CliRunner().RunAsync("export", "--server", ServerFixture.UnusedServerUrl(), "--out", temp.File("e"));
+        var result = await new CliRunner().RunAsync("export", "--server", ServerFixture.UnusedServerUrl(), "--retries", "0", "--out", temp.File("e"));
 
         Assert.Equal(5, result.ExitCode);
         Assert.StartsWith("error:", result.Error, StringComparison.Ordinal);

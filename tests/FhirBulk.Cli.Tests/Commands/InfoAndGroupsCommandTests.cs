@@ -34,7 +34,7 @@ public sealed class InfoAndGroupsCommandTests(ServerFixture fixture)
     {
         var url = ServerFixture.UnusedServerUrl();
 
-        var result = await new CliRunner().RunAsync("info", "--server", url);
+        var result = await new CliRunner().RunAsync("info", "--server", url, "--retries", "0");
 
         Assert.Equal(5, result.ExitCode);
         Assert.StartsWith("error:", result.Error, StringComparison.Ordinal);
