@@ -12,7 +12,7 @@ namespace FhirBulk.Server.Export;
 internal static class FileSender
 {
     private const int ChunkSize = 1 << 16;
-    private static readonly TimeSpan CutGrace = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan CutGrace = TimeSpan.FromMilliseconds(200);
 
     public static async Task SendAsync(HttpContext context, string path, int? cutAfterBytes, int trickleBytesPerSecond)
     {
@@ -36,6 +36,13 @@ internal static class FileSender
 
             response.StatusCode = StatusCodes.Status206PartialContent;
             response.Headers.ContentRange = $"bytes {offset}-{offset + count - 1}/{length}";
+        }
+
+        if (HttpMethods.IsHead(context.Request.Method))
+        {
+            // HEAD tells the size (of the stored, uncompressed file) without sending it.
+            response.ContentLength = count;
+            return;
         }
 
         // A byte range addresses the stored representation, so ranged responses are never compressed.

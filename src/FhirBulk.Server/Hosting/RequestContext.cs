@@ -31,7 +31,7 @@ internal sealed class RequestContext(ServerState state, FaultOptions faults, str
         var path = context.Request.Path.Value ?? string.Empty;
         var faults = state.Options.Faults;
         var pathBase = string.Empty;
-        var firstEnd = path.IndexOf('/', 1);
+        var firstEnd = path.Length > 1 ? path.IndexOf('/', 1) : -1;
         var first = firstEnd < 0 ? path.TrimStart('/') : path[1..firstEnd];
         if (context.Connection.LocalPort == state.Port && first.Length > 0 && first is not ("fhir" or "auth") && firstEnd > 0)
         {

@@ -210,11 +210,15 @@ public class ExportParameterTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
-    public async Task Export_IncludeAssociatedDataKnownValue_Accepted()
+    public async Task Export_IncludeAssociatedDataWithoutProvenance_SaysSoInErrors()
     {
         var token = await fixture.TokenAsync();
         var manifest = await fixture.ExportAsync("/$export?_type=Patient&includeAssociatedData=LatestProvenanceResources", token);
         Assert.Equal(40, (await fixture.DownloadAsync(manifest, "Patient", token)).Count);
+        using var response = await fixture.Http.SendAsync(fixture.Get(manifest.GetProperty("error")[0].GetProperty("url").GetString()!, token));
+        var outcome = await response.Content.ReadAsStringAsync();
+        Assert.Contains("\"severity\":\"information\"", outcome, StringComparison.Ordinal);
+        Assert.Contains("no Provenance", outcome, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -81,6 +81,18 @@ public class FileDownloadTests(ServerFixture fixture) : IClassFixture<ServerFixt
     }
 
     [Fact]
+    public async Task Head_File_LengthWithoutBody()
+    {
+        var (url, token, plain) = await ConditionFileAsync();
+        var request = fixture.Get(url, token);
+        request.Method = HttpMethod.Head;
+        using var response = await fixture.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(plain.Length, response.Content.Headers.ContentLength);
+        Assert.Equal("bytes", response.Headers.AcceptRanges.Single());
+    }
+
+    [Fact]
     public async Task Download_PathNotInManifest_NotFound()
     {
         var (url, token, _) = await ConditionFileAsync();
