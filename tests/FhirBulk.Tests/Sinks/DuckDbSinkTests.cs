@@ -170,6 +170,22 @@ public class DuckDbSinkTests
     }
 
     [Fact]
+    public async Task QueryAsync_WriteStatement_RejectedAsReadOnly()
+    {
+        using var dir = new TempFolder();
+        string db = dir.File("t.duckdb");
+        await using (var sink = new DuckDbSink(db))
+        {
+            await SampleTable.WriteAsync(sink);
+        }
+
+        var ex = await Assert.ThrowsAsync<DuckDBException>(() => DuckDbDatabase.QueryAsync(db, "DROP TABLE sample"));
+
+        Assert.Contains("read-only", ex.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(3L, (await QueryAsync(db, "SELECT count(*) FROM sample"))[0][0]);
+    }
+
+    [Fact]
     public async Task QueryAsync_BadSql_ThrowsDuckDbError()
     {
         using var dir = new TempFolder();
