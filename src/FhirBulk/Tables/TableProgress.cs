@@ -2,7 +2,7 @@ namespace FhirBulk.Tables;
 
 /// <summary>How far a run has got.</summary>
 /// <param name="Resources">Resources read so far.</param>
-/// <param name="BytesRead">Input bytes read from disk so far (compressed, for gzip).</param>
+/// <param name="BytesRead">Input bytes done so far: read from disk (compressed, for gzip) or skipped whole by type.</param>
 /// <param name="TotalBytes">The input's size, or <see langword="null"/> when unknown (stdin).</param>
 /// <param name="Rows">Rows written so far, all tables together.</param>
 /// <param name="MalformedLines">Malformed lines skipped so far.</param>
