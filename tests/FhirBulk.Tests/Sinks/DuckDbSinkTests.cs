@@ -127,7 +127,8 @@ public class DuckDbSinkTests
         {
             await using var a = await sink.OpenTableAsync(new ViewSchema("a", "Patient", [new ViewColumn("x", "integer", false)]));
             await using var b = await sink.OpenTableAsync(new ViewSchema("b", "Patient", [new ViewColumn("y", "string", false)]));
-            for (int i = 0; i < 5000; i++)
+            // Past DuckDB's appender flush size (204,800 rows), so both appenders commit mid-run.
+            for (int i = 0; i < 250_000; i++)
             {
                 await a.WriteRowAsync([i]);
                 await b.WriteRowAsync([$"v{i}"]);
@@ -139,7 +140,7 @@ public class DuckDbSinkTests
 
         var rows = await QueryAsync(db, "SELECT (SELECT CAST(sum(x) AS BIGINT) FROM a), (SELECT count(DISTINCT y) FROM b)");
 
-        Assert.Equal([12_497_500L, 5000L], rows[0]);
+        Assert.Equal([31_249_875_000L, 250_000L], rows[0]);
     }
 
     [Fact]
