@@ -1,0 +1,200 @@
+using System.Net;
+using FhirBulk.Server.Auth;
+using FhirBulk.Server.Data;
+using FhirBulk.Server.Export;
+using FhirBulk.Server.Fhir;
+using FhirBulk.Server.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace FhirBulk.Server;
+
+/// <summary>
+/// An embedded FHIR Bulk Data server on 127.0.0.1: SMART Backend Services auth, the <c>$export</c>
+/// lifecycle, fault injection, and data from a folder of NDJSON or a generated population.
+/// </summary>
+/// <example>
+/// <code>
+/// await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 50 });
+/// var clientId = server.RegisterClient(publicJwksJson);
+/// // point a client at server.BaseUri (http://127.0.0.1:PORT/fhir)
+/// </code>
+/// </example>
+public sealed class BulkDataServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ServerState _state;
+    private readonly string? _ownedWorkDirectory;
+    private readonly HttpClient _jwksClient;
+    private int _stopped;
+
+    private BulkDataServer(WebApplication app, ServerState state, string? ownedWorkDirectory, HttpClient jwksClient)
+    {
+        _app = app;
+        _state = state;
+        _ownedWorkDirectory = ownedWorkDirectory;
+        _jwksClient = jwksClient;
+    }
+
+    /// <summary>The FHIR base URL, exactly <c>http://127.0.0.1:PORT/fhir</c>.</summary>
+    public Uri BaseUri => new($"{_state.Origin}/fhir");
+
+    /// <summary>The token endpoint, <c>http://127.0.0.1:PORT/auth/token</c>.</summary>
+    public Uri TokenEndpoint => new($"{_state.Origin}/auth/token");
+
+    /// <summary>The dev registration endpoint, <c>http://127.0.0.1:PORT/auth/register</c>.</summary>
+    public Uri RegistrationEndpoint => new($"{_state.Origin}/auth/register");
+
+    /// <summary>The second origin (another loopback port) serving capability URLs and cross-origin redirect targets.</summary>
+    public Uri SecondOrigin => new(_state.SecondOrigin);
+
+    /// <summary>Requests that arrived at the second origin carrying an Authorization header: tokens a client leaked.</summary>
+    public long LeakedTokenCount => _state.TokenLeaks;
+
+    /// <summary>Starts a server and returns once it is listening.</summary>
+    /// <param name="options">What to serve and how; validated here.</param>
+    /// <param name="cancellationToken">Cancels start-up (including data generation).</param>
+    /// <returns>The running server; dispose or <see cref="StopAsync"/> it.</returns>
+    public static async Task<BulkDataServer> StartAsync(BulkDataServerOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (!Faults.FaultSegment.Validate(options.Faults, out var faultError))
+        {
+            throw new ArgumentException(faultError, nameof(options));
+        }
+
+        var owned = options.WorkDirectory is null;
+        var work = options.WorkDirectory ?? Path.Combine(Path.GetTempPath(), "fhirbulk-server-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(work);
+        var jwksClient = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        try
+        {
+            var dataDirectory = options.DataDirectory;
+            if (dataDirectory is null)
+            {
+                dataDirectory = Path.Combine(work, "data");
+                await PopulationGenerator.GenerateAsync(dataDirectory, new PopulationOptions { Patients = options.Patients, Seed = options.Seed }, cancellationToken);
+            }
+
+            var jobs = Path.Combine(work, "jobs");
+            Directory.CreateDirectory(jobs);
+            var state = new ServerState(options, new ResourceStore(dataDirectory), jobs, jwksClient);
+            if (options.ClientsFile is not null)
+            {
+                state.Clients.LoadFile(options.ClientsFile);
+            }
+
+            var app = Build(options, state);
+            await app.StartAsync(cancellationToken);
+            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.ToList();
+
+            // Kestrel reports addresses in the order the endpoints were configured: FHIR origin first.
+            state.Port = new Uri(addresses[0]).Port;
+            state.SecondPort = new Uri(addresses[1]).Port;
+            state.Origin = $"http://127.0.0.1:{state.Port}";
+            state.SecondOrigin = $"http://127.0.0.1:{state.SecondPort}";
+            ServerLog.Started(state.Logger, $"{state.Origin}/fhir", state.SecondOrigin, dataDirectory);
+            return new BulkDataServer(app, state, owned ? work : null, jwksClient);
+        }
+        catch
+        {
+            jwksClient.Dispose();
+            if (owned)
+            {
+                Directory.Delete(work, recursive: true);
+            }
+
+            throw;
+        }
+    }
+
+    private static WebApplication Build(BulkDataServerOptions options, ServerState state)
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = 2 << 20;
+            kestrel.Listen(IPAddress.Loopback, options.Port);
+            kestrel.Listen(IPAddress.Loopback, 0);
+        });
+        builder.Services.AddRoutingCore();
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        app.Use(ClientErrorMiddleware.Create);
+        app.Use(next => RequestContext.Middleware(state, next));
+        app.UseRouting();
+        MetadataEndpoints.Map(app, state);
+        AuthEndpoints.Map(app, state);
+        GroupEndpoints.Map(app, state);
+        KickoffEndpoints.Map(app, state);
+        StatusEndpoints.Map(app, state);
+        FileEndpoints.Map(app, state);
+        app.MapFallback(ClientErrorMiddleware.NotFound);
+        return app;
+    }
+
+    /// <summary>Registers a client in-process, as <c>POST /auth/register</c> does, and returns its client_id.</summary>
+    /// <param name="jwksJson">The client's public JWKS (RS384 or ES384 keys with <c>kid</c>).</param>
+    /// <param name="allowedScopes">Scopes the client may be granted; default <c>system/*.read system/*.rs</c>.</param>
+    /// <returns>The new client_id.</returns>
+    public string RegisterClient(string jwksJson, string? allowedScopes = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(jwksJson);
+        return _state.Clients.Register(jwksJson, null, allowedScopes);
+    }
+
+    /// <summary>Registers a client whose keys are fetched from <paramref name="jwksUrl"/> at each token request.</summary>
+    /// <param name="jwksUrl">Where the client publishes its JWKS.</param>
+    /// <param name="allowedScopes">Scopes the client may be granted; default <c>system/*.read system/*.rs</c>.</param>
+    /// <returns>The new client_id.</returns>
+    public string RegisterClient(Uri jwksUrl, string? allowedScopes = null)
+    {
+        ArgumentNullException.ThrowIfNull(jwksUrl);
+        return _state.Clients.Register(null, jwksUrl, allowedScopes);
+    }
+
+    /// <summary>Builds the FHIR base URL carrying <paramref name="faults"/> as a base64url JSON path segment.</summary>
+    /// <param name="faults">Faults for requests made under the returned base.</param>
+    /// <returns><c>http://127.0.0.1:PORT/&lt;b64json&gt;/fhir</c>.</returns>
+    public Uri BaseUriWithFaults(FaultOptions faults)
+    {
+        ArgumentNullException.ThrowIfNull(faults);
+        return new($"{_state.Origin}/{Faults.FaultSegment.Encode(faults)}/fhir");
+    }
+
+    /// <summary>Stops listening, cancels running exports and deletes the server's temporary files.</summary>
+    /// <param name="cancellationToken">Ends graceful shutdown early.</param>
+    /// <returns>A task that completes when the server has stopped.</returns>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+        {
+            return;
+        }
+
+        await _app.StopAsync(cancellationToken);
+        await _state.Jobs.RemoveAllAsync();
+        await _app.DisposeAsync();
+        _jwksClient.Dispose();
+        if (_ownedWorkDirectory is not null)
+        {
+            try
+            {
+                Directory.Delete(_ownedWorkDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Best effort: a temp folder left behind is not worth failing shutdown for.
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync() => await StopAsync();
+}

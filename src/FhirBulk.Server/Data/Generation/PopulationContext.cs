@@ -1,0 +1,32 @@
+namespace FhirBulk.Server.Data.Generation;
+
+/// <summary>What every patient's history shares: the seed, the clock, the care providers and the open writers.</summary>
+internal sealed class PopulationContext
+{
+    public required int Seed { get; init; }
+
+    public required DateTimeOffset ReferenceDate { get; init; }
+
+    public required int HistoryYears { get; init; }
+
+    public required double DeletedRate { get; init; }
+
+    public required IReadOnlyList<(string Id, string Name)> Organizations { get; init; }
+
+    public required IReadOnlyList<(string Id, string Name, int Organization)> Practitioners { get; init; }
+
+    public required Func<string, NdjsonTypeWriter> Writer { get; init; }
+
+    public required NdjsonTypeWriter Deleted { get; init; }
+
+    /// <summary>The Patient id of patient <paramref name="index"/>, derivable without generating the patient (Groups need it).</summary>
+    public string PatientId(int index) => DeterministicRandom.For(Seed, "patient-id", index).NextUuid();
+
+    /// <summary>The Group a patient belongs to, also derivable on its own.</summary>
+    public int GroupOf(int index, int groups)
+    {
+        // Skewed like payer market shares: the first groups are the largest.
+        var draw = DeterministicRandom.For(Seed, "group", index).NextDouble();
+        return Math.Min(groups - 1, (int)(groups * draw * draw));
+    }
+}

@@ -1,0 +1,165 @@
+using System.Text;
+using System.Text.Json;
+
+namespace FhirBulk.Server.Data;
+
+/// <summary>
+/// The few top-level facts an export filters on, read from a raw NDJSON line with a forward-only
+/// <see cref="Utf8JsonReader"/> so unfiltered resources are copied without being parsed into a DOM.
+/// </summary>
+internal readonly record struct ResourceHeader(string? ResourceType, string? Id, DateTimeOffset? LastUpdated, string? PatientId)
+{
+    /// <summary>
+    /// Reads the header; reading stops once the <paramref name="needed"/> fields are found, so an export
+    /// that filters on nothing but the type touches only the first bytes of each line.
+    /// </summary>
+    public static ResourceHeader Read(ReadOnlySpan<byte> line, HeaderFields needed = HeaderFields.All)
+    {
+        var reader = new Utf8JsonReader(line, new JsonReaderOptions { AllowTrailingCommas = false });
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new JsonException("A resource line must be a JSON object.");
+        }
+
+        string? type = null, id = null, patient = null;
+        DateTimeOffset? lastUpdated = null;
+        var found = HeaderFields.None;
+        while ((found & needed) != needed && reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("resourceType"u8))
+            {
+                reader.Read();
+                type = reader.GetString();
+                found |= HeaderFields.Type;
+
+                // A Patient is its own patient: its id is all the patient field needs.
+                if (type == "Patient")
+                {
+                    found |= HeaderFields.Patient;
+                    needed |= HeaderFields.Id;
+                }
+            }
+            else if (reader.ValueTextEquals("id"u8))
+            {
+                reader.Read();
+                id = reader.GetString();
+                found |= HeaderFields.Id;
+            }
+            else if (reader.ValueTextEquals("meta"u8))
+            {
+                reader.Read();
+                lastUpdated = ReadLastUpdated(ref reader);
+                found |= HeaderFields.LastUpdated;
+            }
+            else if (reader.ValueTextEquals("subject"u8) || reader.ValueTextEquals("patient"u8) || reader.ValueTextEquals("beneficiary"u8))
+            {
+                reader.Read();
+                patient ??= PatientIdOf(ReadReference(ref reader));
+                found |= patient is null ? HeaderFields.None : HeaderFields.Patient;
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        if (type == "Patient")
+        {
+            patient = id;
+        }
+
+        return new ResourceHeader(type, id, lastUpdated, patient);
+    }
+
+    private static DateTimeOffset? ReadLastUpdated(ref Utf8JsonReader reader)
+    {
+        DateTimeOffset? result = null;
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return null;
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isLastUpdated = reader.ValueTextEquals("lastUpdated"u8);
+            reader.Read();
+            if (isLastUpdated && reader.TokenType == JsonTokenType.String && FhirDateTime.TryParse(reader.GetString(), out var value))
+            {
+                result = value.Start;
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Reads a Reference object's <c>reference</c>, leaving the reader on its end.</summary>
+    public static string? ReadReference(ref Utf8JsonReader reader)
+    {
+        string? reference = null;
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return null;
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isReference = reader.ValueTextEquals("reference"u8);
+            reader.Read();
+            if (isReference && reader.TokenType == JsonTokenType.String)
+            {
+                reference = reader.GetString();
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return reference;
+    }
+
+    /// <summary>The patient id of <c>Patient/123</c>, <c>http://x/fhir/Patient/123</c> or <c>urn:uuid:123</c>.</summary>
+    public static string? PatientIdOf(string? reference)
+    {
+        if (reference is null)
+        {
+            return null;
+        }
+
+        if (reference.StartsWith("urn:uuid:", StringComparison.Ordinal))
+        {
+            return reference[9..];
+        }
+
+        var index = reference.LastIndexOf("Patient/", StringComparison.Ordinal);
+        if (index < 0 || (index > 0 && reference[index - 1] != '/'))
+        {
+            return null;
+        }
+
+        var id = reference[(index + 8)..];
+        var history = id.IndexOf('/', StringComparison.Ordinal);
+        return history < 0 ? id : id[..history];
+    }
+
+    public override string ToString() => new StringBuilder().Append(ResourceType).Append('/').Append(Id).ToString();
+}
+
+/// <summary>Which <see cref="ResourceHeader"/> fields a caller needs.</summary>
+[Flags]
+internal enum HeaderFields
+{
+    None = 0,
+    Type = 1,
+    Id = 2,
+    LastUpdated = 4,
+    Patient = 8,
+    All = Type | Id | LastUpdated | Patient,
+}

@@ -1,0 +1,187 @@
+using System.Globalization;
+using System.IO.Compression;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
+
+namespace FhirBulk.Server.Export;
+
+/// <summary>
+/// Sends an NDJSON file: zero-copy <c>SendFileAsync</c> on the plain path, a single HTTP Range (206/416),
+/// gzip when the client accepts it, and the cut-connection and trickle faults.
+/// </summary>
+internal static class FileSender
+{
+    private const int ChunkSize = 1 << 16;
+    private static readonly TimeSpan CutGrace = TimeSpan.FromMilliseconds(100);
+
+    public static async Task SendAsync(HttpContext context, string path, int? cutAfterBytes, int trickleBytesPerSecond)
+    {
+        var response = context.Response;
+        var length = new FileInfo(path).Length;
+        response.ContentType = ServerDefaults.FhirNdjson;
+        response.Headers.AcceptRanges = "bytes";
+        response.Headers.Vary = HeaderNames.AcceptEncoding;
+
+        long offset = 0, count = length;
+        var range = context.Request.Headers.Range.ToString();
+        var ranged = range.Length > 0;
+        if (ranged)
+        {
+            if (!TryParseRange(range, length, out offset, out count))
+            {
+                response.StatusCode = StatusCodes.Status416RangeNotSatisfiable;
+                response.Headers.ContentRange = $"bytes */{length}";
+                return;
+            }
+
+            response.StatusCode = StatusCodes.Status206PartialContent;
+            response.Headers.ContentRange = $"bytes {offset}-{offset + count - 1}/{length}";
+        }
+
+        if (HttpMethods.IsHead(context.Request.Method))
+        {
+            // HEAD tells the size (of the stored, uncompressed file) without sending it.
+            response.ContentLength = count;
+            return;
+        }
+
+        // A byte range addresses the stored representation, so ranged responses are never compressed.
+        var gzip = !ranged && AcceptsGzip(context.Request);
+        if (!gzip && cutAfterBytes is null && trickleBytesPerSecond <= 0)
+        {
+            response.ContentLength = count;
+            await response.SendFileAsync(path, offset, count, context.RequestAborted);
+            return;
+        }
+
+        if (gzip)
+        {
+            response.Headers.ContentEncoding = "gzip";
+        }
+        else
+        {
+            response.ContentLength = count;
+        }
+
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan | FileOptions.Asynchronous);
+        file.Position = offset;
+        var body = gzip ? new GZipStream(response.Body, CompressionLevel.Fastest, leaveOpen: true) : response.Body;
+        try
+        {
+            await CopyAsync(context, file, body, count, cutAfterBytes, trickleBytesPerSecond);
+        }
+        finally
+        {
+            if (gzip && !context.RequestAborted.IsCancellationRequested)
+            {
+                await body.DisposeAsync();
+            }
+        }
+    }
+
+    private static async Task CopyAsync(HttpContext context, FileStream file, Stream body, long count, int? cutAfterBytes, int trickle)
+    {
+        var buffer = new byte[trickle > 0 ? Math.Clamp(trickle / 10, 1, ChunkSize) : ChunkSize];
+        long sent = 0;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (sent < count)
+        {
+            var want = (int)Math.Min(buffer.Length, count - sent);
+            if (cutAfterBytes is { } cut)
+            {
+                want = (int)Math.Min(want, cut - sent);
+                if (want <= 0)
+                {
+                    // Let the transport send what was flushed; Abort discards unsent output.
+                    await body.FlushAsync(context.RequestAborted);
+                    await Task.Delay(CutGrace, context.RequestAborted);
+                    context.Abort();
+                    return;
+                }
+            }
+
+            var read = await file.ReadAsync(buffer.AsMemory(0, want), context.RequestAborted);
+            if (read == 0)
+            {
+                break;
+            }
+
+            await body.WriteAsync(buffer.AsMemory(0, read), context.RequestAborted);
+            sent += read;
+            if (trickle > 0 && sent < count)
+            {
+                // Pace against a schedule (real time: the trickle is about wall-clock bandwidth), so delays do not drift.
+                await body.FlushAsync(context.RequestAborted);
+                var due = TimeSpan.FromSeconds(sent / (double)trickle) - System.Diagnostics.Stopwatch.GetElapsedTime(started);
+                if (due > TimeSpan.Zero)
+                {
+                    await Task.Delay(due, context.RequestAborted);
+                }
+            }
+        }
+    }
+
+    private static bool AcceptsGzip(HttpRequest request)
+    {
+        foreach (var value in request.Headers.AcceptEncoding)
+        {
+            foreach (var part in (value ?? string.Empty).Split(','))
+            {
+                var coding = part.Trim();
+                if (coding.StartsWith("gzip", StringComparison.OrdinalIgnoreCase) && !coding.Replace(" ", string.Empty, StringComparison.Ordinal).EndsWith(";q=0", StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Parses one <c>bytes=</c> range (RFC 9110 §14.1.2); multiple ranges are not satisfiable here.</summary>
+    public static bool TryParseRange(string header, long length, out long offset, out long count)
+    {
+        offset = count = 0;
+        if (!header.StartsWith("bytes=", StringComparison.OrdinalIgnoreCase) || header.Contains(',', StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var spec = header[6..].Trim();
+        var dash = spec.IndexOf('-', StringComparison.Ordinal);
+        if (dash < 0)
+        {
+            return false;
+        }
+
+        var startText = spec[..dash];
+        var endText = spec[(dash + 1)..];
+        if (startText.Length == 0)
+        {
+            // Suffix range: the last N bytes.
+            if (!long.TryParse(endText, NumberStyles.None, CultureInfo.InvariantCulture, out var suffix) || suffix == 0 || length == 0)
+            {
+                return false;
+            }
+
+            count = Math.Min(suffix, length);
+            offset = length - count;
+            return true;
+        }
+
+        if (!long.TryParse(startText, NumberStyles.None, CultureInfo.InvariantCulture, out var start) || start >= length)
+        {
+            return false;
+        }
+
+        var end = length - 1;
+        if (endText.Length > 0 && (!long.TryParse(endText, NumberStyles.None, CultureInfo.InvariantCulture, out end) || end < start))
+        {
+            return false;
+        }
+
+        offset = start;
+        count = Math.Min(end, length - 1) - start + 1;
+        return true;
+    }
+}

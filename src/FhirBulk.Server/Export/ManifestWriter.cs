@@ -1,0 +1,67 @@
+using System.Text.Json;
+using FhirBulk.Server.Hosting;
+
+namespace FhirBulk.Server.Export;
+
+/// <summary>
+/// The complete-status manifest (Bulk Data IG, "Response - Complete Status"). With
+/// <c>allowPartialManifests=true</c> the output list is paged and each page links to the next.
+/// </summary>
+internal static class ManifestWriter
+{
+    public static void Write(Utf8JsonWriter json, ServerState state, ExportJob job, int page)
+    {
+        var pageSize = job.Request.AllowPartialManifests ? state.Options.ManifestPageSize : int.MaxValue;
+        var pages = Math.Max(1, (int)Math.Ceiling(job.Output.Count / (double)pageSize));
+        var outputs = job.Output.Skip((int)Math.Min(int.MaxValue, (long)(page - 1) * pageSize)).Take(pageSize);
+
+        json.WriteStartObject();
+        json.WriteString("transactionTime"u8, job.TransactionTime.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture));
+        json.WriteString("request"u8, job.RequestUrl);
+        json.WriteBoolean("requiresAccessToken"u8, job.RequiresAccessToken);
+        if (job.Request.OrganizeOutputBy is { } organizedBy)
+        {
+            json.WriteString("outputOrganizedBy"u8, organizedBy);
+        }
+
+        WriteFiles(json, "output"u8, state, job, outputs);
+
+        // Errors and deletions are listed once, on the first page.
+        WriteFiles(json, "error"u8, state, job, page == 1 ? job.Errors : []);
+        if (job.Request.Since is not null)
+        {
+            WriteFiles(json, "deleted"u8, state, job, page == 1 ? job.Deleted : []);
+        }
+
+        if (page < pages)
+        {
+            json.WriteStartArray("link"u8);
+            json.WriteStartObject();
+            json.WriteString("relation"u8, "next");
+            json.WriteString("url"u8, $"{job.StatusUrl}?page={page + 1}");
+            json.WriteEndObject();
+            json.WriteEndArray();
+        }
+
+        json.WriteEndObject();
+    }
+
+    private static void WriteFiles(Utf8JsonWriter json, ReadOnlySpan<byte> name, ServerState state, ExportJob job, IEnumerable<OutputFile> files)
+    {
+        json.WriteStartArray(name);
+        foreach (var file in files)
+        {
+            json.WriteStartObject();
+            if (file.Type is not null)
+            {
+                json.WriteString("type"u8, file.Type);
+            }
+
+            json.WriteString("url"u8, state.Options.CapabilityUrls ? state.CapabilityUrl(job, file.RelativePath) : $"{job.BaseUrl}/bulkfiles/{job.Id}/{file.RelativePath}");
+            json.WriteNumber("count"u8, file.Count);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+    }
+}

@@ -1,0 +1,115 @@
+using System.Text.Json.Serialization;
+
+namespace FhirBulk.Server;
+
+/// <summary>
+/// Faults the server injects so clients can be tested against a misbehaving peer. Every rate is a
+/// probability in [0, 1]; decisions are drawn from <see cref="Seed"/> and a per-endpoint call
+/// counter, so the same sequence of requests meets the same faults on every run.
+/// </summary>
+/// <remarks>
+/// The same object can be sent in the URL as a base64url JSON segment
+/// (<c>http://127.0.0.1:PORT/&lt;b64json&gt;/fhir</c>), like the public SMART bulk-data server; the
+/// JSON property names are the <see cref="JsonPropertyNameAttribute"/> values below.
+/// </remarks>
+public sealed class FaultOptions
+{
+    /// <summary>Seed for fault decisions.</summary>
+    /// <value>The default value is 0.</value>
+    [JsonPropertyName("seed")]
+    public int Seed { get; set; }
+
+    /// <summary>Rate of transient 503 responses (with an OperationOutcome and Retry-After) to kick-off requests.</summary>
+    /// <value>The default value is 0.</value>
+    [JsonPropertyName("kickoffError")]
+    public double KickoffErrorRate { get; set; }
+
+    /// <summary>Rate of transient 503 responses to status requests.</summary>
+    /// <value>The default value is 0.</value>
+    [JsonPropertyName("statusError")]
+    public double StatusErrorRate { get; set; }
+
+    /// <summary>Rate of transient 503 responses to file downloads.</summary>
+    /// <value>The default value is 0.</value>
+    [JsonPropertyName("fileError")]
+    public double FileErrorRate { get; set; }
+
+    /// <summary>Rate of 429 responses to status requests.</summary>
+    /// <value>The default value is 0.</value>
+    [JsonPropertyName("status429")]
+    public double StatusTooManyRequestsRate { get; set; }
+
+    /// <summary>How the Retry-After header of an injected 429 is written.</summary>
+    /// <value>The default value is <see cref="RetryAfterStyle.Seconds"/>.</value>
+    [JsonPropertyName("retryAfterStyle")]
+    [JsonConverter(typeof(JsonStringEnumConverter<RetryAfterStyle>))]
+    public RetryAfterStyle RetryAfterStyle { get; set; } = RetryAfterStyle.Seconds;
+
+    /// <summary>Seconds announced by injected Retry-After headers (429 and 503).</summary>
+    /// <value>The default value is 1.</value>
+    [JsonPropertyName("retryAfter")]
+    public int RetryAfterSeconds { get; set; } = 1;
+
+    /// <summary>Rate of status responses that are a 500 with a transient OperationOutcome (issue code <c>transient</c>).</summary>
+    /// <value>The default value is 0.</value>
+    [JsonPropertyName("statusTransientOutcome")]
+    public double StatusTransientOutcomeRate { get; set; }
+
+    /// <summary>Rate of file downloads whose connection is cut after <see cref="CutFileAfterBytes"/> bytes.</summary>
+    /// <value>The default value is 0.</value>
+    [JsonPropertyName("cutFile")]
+    public double CutFileRate { get; set; }
+
+    /// <summary>Bytes of a file sent before an injected connection cut.</summary>
+    /// <value>The default value is 1024.</value>
+    [JsonPropertyName("cutAfterBytes")]
+    public int CutFileAfterBytes { get; set; } = 1024;
+
+    /// <summary>When positive, files are sent no faster than this many bytes per second.</summary>
+    /// <value>The default value is 0 (full speed).</value>
+    [JsonPropertyName("trickle")]
+    public int TrickleBytesPerSecond { get; set; }
+
+    /// <summary>When set, access tokens live this many seconds instead of <see cref="BulkDataServerOptions.AccessTokenLifetime"/>.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    [JsonPropertyName("tokenLifetime")]
+    public int? AccessTokenLifetimeSeconds { get; set; }
+
+    /// <summary>Rate of output files that fail during the export and are reported in the manifest's <c>error</c> list instead.</summary>
+    /// <value>The default value is 0.</value>
+    [JsonPropertyName("failedFile")]
+    public double FailedFileRate { get; set; }
+
+    /// <summary>Rate of file downloads answered with 410 Gone, as if the file had expired.</summary>
+    /// <value>The default value is 0.</value>
+    [JsonPropertyName("expiredFile")]
+    public double ExpiredFileRate { get; set; }
+
+    /// <summary>Rate of file downloads answered with a 307 redirect to the second origin (a different port).</summary>
+    /// <value>The default value is 0.</value>
+    [JsonPropertyName("redirectFile")]
+    public double RedirectFileRate { get; set; }
+
+    /// <summary>Minimum time an export stays in progress (status 202) after kick-off.</summary>
+    /// <value>The default value is 0 seconds.</value>
+    [JsonPropertyName("exportSeconds")]
+    public double ExportDurationSeconds { get; set; }
+
+    /// <summary>When set, export files of jobs started under these options are split at this many resources (the SMART server's <c>page</c>).</summary>
+    /// <value>The default value is <see langword="null"/> (the server's <see cref="BulkDataServerOptions.ResourcesPerFile"/>).</value>
+    [JsonPropertyName("page")]
+    public int? ResourcesPerFile { get; set; }
+}
+
+/// <summary>How an injected Retry-After header is written.</summary>
+public enum RetryAfterStyle
+{
+    /// <summary>Delta seconds, e.g. <c>Retry-After: 1</c>.</summary>
+    Seconds,
+
+    /// <summary>An HTTP-date, e.g. <c>Retry-After: Sat, 28 Nov 2026 17:00:01 GMT</c>.</summary>
+    HttpDate,
+
+    /// <summary>An absurd value (a year of seconds), to test that clients cap their wait.</summary>
+    Absurd,
+}

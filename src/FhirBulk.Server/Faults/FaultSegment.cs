@@ -1,0 +1,91 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.IdentityModel.Tokens;
+
+namespace FhirBulk.Server.Faults;
+
+/// <summary>
+/// The optional first path segment carrying fault options as base64url JSON, as the public SMART
+/// bulk-data server does (<c>http://host/&lt;b64json&gt;/fhir</c>). Options in the segment replace the server's.
+/// </summary>
+internal static class FaultSegment
+{
+    private static readonly JsonSerializerOptions Json = new() { UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow };
+
+    /// <summary>Encodes options into a segment (for tests and tools building URLs).</summary>
+    public static string Encode(FaultOptions faults) => Base64UrlEncoder.Encode(JsonSerializer.SerializeToUtf8Bytes(faults, Json));
+
+    public static bool TryDecode(string segment, out FaultOptions faults, out string error)
+    {
+        faults = null!;
+        error = string.Empty;
+        try
+        {
+            var bytes = Base64UrlEncoder.DecodeBytes(segment);
+            var node = JsonNode.Parse(bytes) as JsonObject ?? throw new JsonException("The segment must be a JSON object.");
+            TranslateSmartFields(node);
+            faults = node.Deserialize<FaultOptions>(Json) ?? throw new JsonException("null");
+            return Validate(faults, out error);
+        }
+        catch (Exception exception) when (exception is FormatException or JsonException or ArgumentException)
+        {
+            error = $"URL segment '{Truncate(segment)}' is not base64url JSON fault options: {exception.Message}";
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Accepts segments made for the public SMART server unchanged: <c>dur</c> (seconds an export takes) and
+    /// <c>tlt</c> (token lifetime in minutes) map onto ours; <c>page</c> is shared; its other settings
+    /// (<c>err</c>, <c>m</c>, <c>stu</c>, <c>del</c>, <c>secure</c>, <c>opp</c>, <c>fhirVersion</c>) are ignored.
+    /// </summary>
+    private static void TranslateSmartFields(JsonObject node)
+    {
+        if (node.TryGetPropertyValue("dur", out var duration))
+        {
+            node.Remove("dur");
+            node.TryAdd("exportSeconds", duration?.DeepClone());
+        }
+
+        if (node.TryGetPropertyValue("tlt", out var minutes))
+        {
+            node.Remove("tlt");
+            if (minutes is JsonValue value && value.TryGetValue<double>(out var m) && m > 0)
+            {
+                node.TryAdd("tokenLifetime", (int)Math.Max(1, m * 60));
+            }
+        }
+
+        foreach (var ignored in new[] { "err", "m", "stu", "del", "secure", "opp", "fhirVersion" })
+        {
+            node.Remove(ignored);
+        }
+    }
+
+    public static bool Validate(FaultOptions faults, out string error)
+    {
+        error = string.Empty;
+        double[] rates = [faults.KickoffErrorRate, faults.StatusErrorRate, faults.FileErrorRate, faults.StatusTooManyRequestsRate,
+            faults.StatusTransientOutcomeRate, faults.CutFileRate, faults.FailedFileRate, faults.ExpiredFileRate, faults.RedirectFileRate];
+        if (rates.Any(r => r is < 0 or > 1 || double.IsNaN(r)))
+        {
+            error = "Fault rates must be between 0 and 1.";
+        }
+        else if (faults.CutFileAfterBytes < 0 || faults.TrickleBytesPerSecond < 0 || faults.RetryAfterSeconds < 0 || faults.ExportDurationSeconds < 0)
+        {
+            error = "Fault byte counts, speeds and durations must not be negative.";
+        }
+        else if (faults.ResourcesPerFile is <= 0)
+        {
+            error = "page (resources per file) must be positive.";
+        }
+        else if (faults.AccessTokenLifetimeSeconds is <= 0)
+        {
+            error = "tokenLifetime must be positive.";
+        }
+
+        return error.Length == 0;
+    }
+
+    private static string Truncate(string value) => value.Length <= 40 ? value : value[..40] + "…";
+}
