@@ -98,6 +98,7 @@ public sealed class BulkDataServer : IAsyncDisposable
             state.SecondPort = new Uri(addresses[1]).Port;
             state.Origin = $"http://127.0.0.1:{state.Port}";
             state.SecondOrigin = $"http://127.0.0.1:{state.SecondPort}";
+            ServerLog.Started(state.Logger, $"{state.Origin}/fhir", state.SecondOrigin, dataDirectory);
             return new BulkDataServer(app, state, owned ? work : null, jwksClient);
         }
         catch
@@ -125,6 +126,7 @@ public sealed class BulkDataServer : IAsyncDisposable
         builder.Services.AddRoutingCore();
         builder.Logging.ClearProviders();
         var app = builder.Build();
+        app.Use(ClientErrorMiddleware.Create);
         app.Use(next => RequestContext.Middleware(state, next));
         app.UseRouting();
         MetadataEndpoints.Map(app, state);
@@ -133,6 +135,7 @@ public sealed class BulkDataServer : IAsyncDisposable
         KickoffEndpoints.Map(app, state);
         StatusEndpoints.Map(app, state);
         FileEndpoints.Map(app, state);
+        app.MapFallback(ClientErrorMiddleware.NotFound);
         return app;
     }
 

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace FhirBulk.Server;
 
 /// <summary>Options for <see cref="BulkDataServer"/>; validated once by <see cref="BulkDataServer.StartAsync"/>.</summary>
@@ -22,6 +24,14 @@ public sealed class BulkDataServerOptions
     /// <summary>When false the server is open (<c>--no-auth</c>): no token is needed and manifests say <c>requiresAccessToken: false</c>.</summary>
     /// <value>The default value is <see langword="true"/>.</value>
     public bool RequireAuth { get; set; } = true;
+
+    /// <summary>
+    /// When true, client assertions without a <c>jti</c> are refused (<c>invalid_grant</c>), as SMART Backend
+    /// Services requires. When false they are accepted, as the public SMART sample server does, and each such
+    /// assertion can be used once (its signature stands in for the jti).
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>, so clients written against the public server work unchanged.</value>
+    public bool RequireJti { get; set; }
 
     /// <summary>A JSON clients file: <c>[{"client_id", "jwks" | "jwks_url", "scope"}]</c>.</summary>
     /// <value>The default value is <see langword="null"/> (clients come from registration only).</value>
@@ -61,6 +71,10 @@ public sealed class BulkDataServerOptions
     /// <summary>Folder for generated data and export files; a fresh temporary folder when null. Deleted on stop only when the server created it.</summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public string? WorkDirectory { get; set; }
+
+    /// <summary>Where the server logs requests it rejects, tokens it issues (never the tokens), exports and injected faults.</summary>
+    /// <value>The default value is <see langword="null"/> (no logging).</value>
+    public ILoggerFactory? LoggerFactory { get; set; }
 
     /// <summary>Clock used for token lifetimes, <c>_since</c> checks and job expiry.</summary>
     /// <value>The default value is <see cref="TimeProvider.System"/>.</value>

@@ -6,13 +6,14 @@ namespace FhirBulk.Server.Auth;
 /// <summary>
 /// Validates a SMART Backend Services client assertion (hl7.org/fhir/smart-app-launch/client-confidential-asymmetric.html):
 /// RS384 or ES384 signature by a registered key chosen by <c>kid</c>, <c>typ</c> JWT, iss = sub = client_id,
-/// aud = the token endpoint, exp present and at most five minutes ahead, and a <c>jti</c> never seen before.
+/// aud = the token endpoint, exp present and at most five minutes ahead, and a <c>jti</c> never seen before
+/// (an assertion without jti is accepted unless <see cref="BulkDataServerOptions.RequireJti"/>, and may then be used once).
 /// </summary>
 /// <remarks>
 /// Signature, key and issuer problems are <c>invalid_client</c> (401); problems with an otherwise
 /// authentic assertion's claims (audience, expiry, replay) are <c>invalid_grant</c> (400).
 /// </remarks>
-internal sealed class AssertionValidator(ClientRegistry clients, ReplayCache replays, TimeProvider timeProvider, HttpClient jwksClient)
+internal sealed class AssertionValidator(ClientRegistry clients, ReplayCache replays, TimeProvider timeProvider, HttpClient jwksClient, bool requireJti)
 {
     private static readonly TimeSpan ClockTolerance = TimeSpan.FromSeconds(5);
     private readonly JsonWebTokenHandler _handler = new();
@@ -112,7 +113,17 @@ internal sealed class AssertionValidator(ClientRegistry clients, ReplayCache rep
 
         if (string.IsNullOrEmpty(jwt.Id))
         {
-            return AuthError.InvalidGrant("Assertion must carry a jti.");
+            if (requireJti)
+            {
+                return AuthError.InvalidGrant("Assertion must carry a jti.");
+            }
+
+            // The public SMART server accepts assertions without jti, and clients written against it
+            // (the workshop's among them) send none. The signature then stands in for the jti, so the
+            // same assertion still cannot be replayed.
+            return replays.TryUse(jwt.Issuer, "sig:" + jwt.EncodedSignature, expires)
+                ? null
+                : AuthError.InvalidGrant("This assertion (which has no jti) has already been used.");
         }
 
         return replays.TryUse(jwt.Issuer, jwt.Id, expires)

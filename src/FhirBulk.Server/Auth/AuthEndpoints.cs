@@ -21,45 +21,46 @@ internal static class AuthEndpoints
     {
         if (!context.Request.HasFormContentType)
         {
-            return Error(AuthError.InvalidRequest("The token request must be application/x-www-form-urlencoded."));
+            return Refuse(state, AuthError.InvalidRequest("The token request must be application/x-www-form-urlencoded."));
         }
 
         var form = await context.Request.ReadFormAsync(context.RequestAborted);
         if (form["grant_type"] != "client_credentials")
         {
-            return Error(new AuthError("unsupported_grant_type", 400, "grant_type must be client_credentials."));
+            return Refuse(state, new AuthError("unsupported_grant_type", 400, "grant_type must be client_credentials."));
         }
 
         if (form["client_assertion_type"] != JwtBearer)
         {
-            return Error(AuthError.InvalidRequest($"client_assertion_type must be {JwtBearer}."));
+            return Refuse(state, AuthError.InvalidRequest($"client_assertion_type must be {JwtBearer}."));
         }
 
         var assertion = form["client_assertion"].ToString();
         if (assertion.Length == 0)
         {
-            return Error(AuthError.InvalidRequest("client_assertion is required."));
+            return Refuse(state, AuthError.InvalidRequest("client_assertion is required."));
         }
 
         if (!ScopeSet.TryParse(form["scope"], out var requested, out var scopeError))
         {
-            return Error(AuthError.InvalidScope(scopeError));
+            return Refuse(state, AuthError.InvalidScope(scopeError));
         }
 
         var request = RequestContext.Of(context);
         var (client, error) = await state.Assertions.ValidateAsync(assertion, request.TokenEndpoint, context.RequestAborted);
         if (error is not null)
         {
-            return Error(error);
+            return Refuse(state, error);
         }
 
         if (!client!.AllowedScopes.Covers(requested))
         {
-            return Error(AuthError.InvalidScope($"Scope '{requested.Text}' exceeds what client is allowed ('{client.AllowedScopes.Text}')."));
+            return Refuse(state, AuthError.InvalidScope($"Scope '{requested.Text}' exceeds what client is allowed ('{client.AllowedScopes.Text}')."));
         }
 
         var lifetime = request.TokenLifetime;
         var token = state.Tokens.Issue(client.ClientId, requested, lifetime);
+        ServerLog.TokenIssued(state.Logger, client.ClientId, requested.Text, lifetime);
         return FhirResponses.Json(StatusCodes.Status200OK, json =>
         {
             json.WriteStartObject();
@@ -72,6 +73,12 @@ internal static class AuthEndpoints
     }
 
     private static IResult Error(AuthError error) => FhirResponses.OAuthError(error.Status, error.Error, error.Description);
+
+    private static IResult Refuse(ServerState state, AuthError error)
+    {
+        ServerLog.TokenRefused(state.Logger, error.Error, error.Description);
+        return Error(error);
+    }
 
     /// <summary>
     /// Dev registration as on the public SMART sample server: form field <c>jwks</c> (a JWKS JSON string)
@@ -107,6 +114,7 @@ internal static class AuthEndpoints
         try
         {
             var clientId = state.Clients.Register(jwks.Length == 0 ? null : jwks, url, scope.Length == 0 ? null : scope);
+            ServerLog.ClientRegistered(state.Logger, clientId);
             return Results.Text(clientId, "text/plain", statusCode: StatusCodes.Status200OK);
         }
         catch (ArgumentException exception)

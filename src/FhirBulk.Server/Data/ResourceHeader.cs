@@ -9,7 +9,11 @@ namespace FhirBulk.Server.Data;
 /// </summary>
 internal readonly record struct ResourceHeader(string? ResourceType, string? Id, DateTimeOffset? LastUpdated, string? PatientId)
 {
-    public static ResourceHeader Read(ReadOnlySpan<byte> line)
+    /// <summary>
+    /// Reads the header; reading stops once the <paramref name="needed"/> fields are found, so an export
+    /// that filters on nothing but the type touches only the first bytes of each line.
+    /// </summary>
+    public static ResourceHeader Read(ReadOnlySpan<byte> line, HeaderFields needed = HeaderFields.All)
     {
         var reader = new Utf8JsonReader(line, new JsonReaderOptions { AllowTrailingCommas = false });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -19,27 +23,39 @@ internal readonly record struct ResourceHeader(string? ResourceType, string? Id,
 
         string? type = null, id = null, patient = null;
         DateTimeOffset? lastUpdated = null;
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        var found = HeaderFields.None;
+        while ((found & needed) != needed && reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("resourceType"u8))
             {
                 reader.Read();
                 type = reader.GetString();
+                found |= HeaderFields.Type;
+
+                // A Patient is its own patient: its id is all the patient field needs.
+                if (type == "Patient")
+                {
+                    found |= HeaderFields.Patient;
+                    needed |= HeaderFields.Id;
+                }
             }
             else if (reader.ValueTextEquals("id"u8))
             {
                 reader.Read();
                 id = reader.GetString();
+                found |= HeaderFields.Id;
             }
             else if (reader.ValueTextEquals("meta"u8))
             {
                 reader.Read();
                 lastUpdated = ReadLastUpdated(ref reader);
+                found |= HeaderFields.LastUpdated;
             }
             else if (reader.ValueTextEquals("subject"u8) || reader.ValueTextEquals("patient"u8) || reader.ValueTextEquals("beneficiary"u8))
             {
                 reader.Read();
                 patient ??= PatientIdOf(ReadReference(ref reader));
+                found |= patient is null ? HeaderFields.None : HeaderFields.Patient;
             }
             else
             {
@@ -134,4 +150,16 @@ internal readonly record struct ResourceHeader(string? ResourceType, string? Id,
     }
 
     public override string ToString() => new StringBuilder().Append(ResourceType).Append('/').Append(Id).ToString();
+}
+
+/// <summary>Which <see cref="ResourceHeader"/> fields a caller needs.</summary>
+[Flags]
+internal enum HeaderFields
+{
+    None = 0,
+    Type = 1,
+    Id = 2,
+    LastUpdated = 4,
+    Patient = 8,
+    All = Type | Id | LastUpdated | Patient,
 }

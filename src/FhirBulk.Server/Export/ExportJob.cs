@@ -18,6 +18,8 @@ internal sealed class ExportJob
 {
     private readonly ConcurrentDictionary<string, long> _fileCalls = new(StringComparer.Ordinal);
     private long _statusCalls;
+    private volatile JobState _state;
+    private int _progressPercent;
 
     public required string Id { get; init; }
 
@@ -47,14 +49,23 @@ internal sealed class ExportJob
 
     public Task Work { get; set; } = Task.CompletedTask;
 
-    public JobState State { get; set; }
+    /// <summary>Set by the runner thread, read by request threads.</summary>
+    public JobState State
+    {
+        get => _state;
+        set => _state = value;
+    }
 
     public DateTimeOffset? CompletedAt { get; set; }
 
     public string? FailureMessage { get; set; }
 
-    /// <summary>Fraction done, 0..1, updated by the runner.</summary>
-    public double Progress { get; set; }
+    /// <summary>Fraction done, 0..1, updated by the runner thread.</summary>
+    public double Progress
+    {
+        get => Volatile.Read(ref _progressPercent) / 100.0;
+        set => Volatile.Write(ref _progressPercent, (int)(value * 100));
+    }
 
     public List<OutputFile> Output { get; } = [];
 
@@ -63,6 +74,9 @@ internal sealed class ExportJob
     public List<OutputFile> Deleted { get; } = [];
 
     public string StatusUrl => $"{BaseUrl}/bulkstatus/{Id}";
+
+    public bool IsInProgress(DateTimeOffset now) =>
+        State == JobState.Running || now < TransactionTime + TimeSpan.FromSeconds(Faults.ExportDurationSeconds);
 
     public long NextStatusCall() => Interlocked.Increment(ref _statusCalls);
 

@@ -11,7 +11,7 @@ namespace FhirBulk.Server.Export;
 /// split output files. Unfiltered resources are copied as raw bytes; a JSON DOM is built only to
 /// evaluate a <c>_typeFilter</c>.
 /// </summary>
-internal sealed class ExportRunner(ExportJob job, ResourceStore store, IReadOnlySet<string>? patientScope, int resourcesPerFile)
+internal sealed class ExportRunner(ExportJob job, ResourceStore store, IReadOnlySet<string>? patientScope, int resourcesPerFile, Func<FaultOptions, double, string, string, long, bool> injectFault)
 {
     private readonly List<(string Severity, string Code, string Message)> _problems = [];
 
@@ -38,7 +38,7 @@ internal sealed class ExportRunner(ExportJob job, ResourceStore store, IReadOnly
 
         if (job.Request.Since is not null)
         {
-            ExportDeletions(cancellationToken);
+            new DeletionExporter(job, store, patientScope, resourcesPerFile, InTimeRange).Run(cancellationToken);
         }
 
         WriteProblems();
@@ -82,6 +82,9 @@ internal sealed class ExportRunner(ExportJob job, ResourceStore store, IReadOnly
     {
         job.Request.TypeFilters.TryGetValue(type, out var filters);
         var compartment = job.Request.Level != ExportLevel.System && ResourceTypes.InPatientCompartment(type);
+        var needed = HeaderFields.Type
+            | (job.Request.Since is not null || job.Request.Until is not null ? HeaderFields.LastUpdated : HeaderFields.None)
+            | (compartment ? HeaderFields.Patient : HeaderFields.None);
         foreach (var file in store.FilesOf(type))
         {
             using var reader = NdjsonLineReader.Open(file);
@@ -91,11 +94,12 @@ internal sealed class ExportRunner(ExportJob job, ResourceStore store, IReadOnly
                 ResourceHeader header;
                 try
                 {
-                    header = ResourceHeader.Read(line.Span);
+                    header = ResourceHeader.Read(line.Span, needed);
                 }
-                catch (JsonException exception)
+                catch (Exception exception) when (exception is JsonException or InvalidOperationException)
                 {
-                    Problem("error", "structure", $"{Path.GetFileName(file)} line {reader.LineNumber}: not a JSON resource ({exception.Message}); skipped.");
+                    // InvalidOperationException: a field of the wrong JSON kind, e.g. a numeric id.
+                    Problem("error", "structure", $"{Path.GetFileName(file)} line {reader.LineNumber}: not a readable resource ({exception.Message}); skipped.");
                     continue;
                 }
 
@@ -111,18 +115,28 @@ internal sealed class ExportRunner(ExportJob job, ResourceStore store, IReadOnly
                     continue;
                 }
 
-                if (filters is not null)
+                if (filters is not null && !MatchesAny(filters, line, file, reader.LineNumber))
                 {
-                    using var document = JsonDocument.Parse(line);
-                    var root = document.RootElement;
-                    if (!filters.Any(f => f.Matches(root)))
-                    {
-                        continue;
-                    }
+                    continue;
                 }
 
                 yield return line;
             }
+        }
+    }
+
+    private bool MatchesAny(IReadOnlyList<TypeFilter> filters, ReadOnlyMemory<byte> line, string file, long lineNumber)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(line);
+            var root = document.RootElement;
+            return filters.Any(f => f.Matches(root));
+        }
+        catch (Exception exception) when (exception is JsonException or InvalidOperationException)
+        {
+            Problem("error", "structure", $"{Path.GetFileName(file)} line {lineNumber}: cannot be searched ({exception.Message}); skipped.");
+            return false;
         }
     }
 
@@ -131,66 +145,10 @@ internal sealed class ExportRunner(ExportJob job, ResourceStore store, IReadOnly
         lastUpdated is not { } updated
         || ((job.Request.Since is not { } since || updated > since) && (job.Request.Until is not { } until || updated <= until));
 
-    private void ExportDeletions(CancellationToken cancellationToken)
-    {
-        using var writer = new OutputFileWriter(job.Directory, "deleted", "Bundle", "Bundle", resourcesPerFile, job.Deleted.Add);
-        foreach (var file in store.DeletionFiles)
-        {
-            using var reader = NdjsonLineReader.Open(file);
-            while (reader.TryReadLine(out var line))
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (IsExportedDeletion(line))
-                {
-                    writer.Write(line.Span);
-                }
-            }
-        }
-    }
-
-    private bool IsExportedDeletion(ReadOnlyMemory<byte> line)
-    {
-        using var document = JsonDocument.Parse(line);
-        var root = document.RootElement;
-        var header = ResourceHeader.Read(line.Span);
-        if (header.LastUpdated is null || !InTimeRange(header.LastUpdated)
-            || !root.TryGetProperty("entry", out var entries) || entries.GetArrayLength() == 0
-            || !entries[0].TryGetProperty("request", out var request) || !request.TryGetProperty("url", out var url))
-        {
-            return false;
-        }
-
-        var type = url.GetString()?.Split('/')[0] ?? string.Empty;
-        if (!job.Types.Contains(type))
-        {
-            return false;
-        }
-
-        if (job.Request.Level == ExportLevel.System)
-        {
-            return true;
-        }
-
-        string? patient = null;
-        if (root.TryGetProperty("extension", out var extensions))
-        {
-            foreach (var extension in extensions.EnumerateArray())
-            {
-                if (extension.TryGetProperty("url", out var extensionUrl) && extensionUrl.GetString() == GeneratedData.DeletedPatientExtension
-                    && extension.TryGetProperty("valueReference", out var reference) && reference.TryGetProperty("reference", out var value))
-                {
-                    patient = ResourceHeader.PatientIdOf(value.GetString());
-                }
-            }
-        }
-
-        return patient is not null && (patientScope is null || patientScope.Contains(patient));
-    }
-
     /// <summary>An output file is done: keep it, or fail it into the error list when the failed-file fault hits.</summary>
     public void OnOutputClosed(OutputFile file)
     {
-        if (FaultDecider.Hit(job.Faults, job.Faults.FailedFileRate, "failedFile", file.RelativePath, job.Ordinal))
+        if (injectFault(job.Faults, job.Faults.FailedFileRate, "failedFile", file.RelativePath, job.Ordinal))
         {
             File.Delete(Path.Combine(job.Directory, file.RelativePath));
             Problem("error", "transient", $"Export of {file.Type ?? "organized"} file {file.RelativePath} failed ({file.Count} resources not exported; injected fault). Retry the export.");

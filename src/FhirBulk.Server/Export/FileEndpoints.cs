@@ -15,8 +15,9 @@ internal static class FileEndpoints
 {
     public static void Map(IEndpointRouteBuilder app, ServerState state)
     {
-        app.MapGet("/fhir/bulkfiles/{id}/{**path}", (HttpContext context, string id, string path) => PrimaryAsync(context, state, id, path));
-        app.MapGet("/files/{id}/{**path}", (HttpContext context, string id, string path) => CapabilityAsync(context, state, id, path));
+        string[] methods = [HttpMethods.Get, HttpMethods.Head];
+        app.MapMethods("/fhir/bulkfiles/{id}/{**path}", methods, (HttpContext context, string id, string path) => PrimaryAsync(context, state, id, path));
+        app.MapMethods("/files/{id}/{**path}", methods, (HttpContext context, string id, string path) => CapabilityAsync(context, state, id, path));
     }
 
     private static async Task<IResult> PrimaryAsync(HttpContext context, ServerState state, string id, string path)
@@ -36,7 +37,7 @@ internal static class FileEndpoints
         var faults = job.Faults;
         var call = job.NextFileCall(path);
         var target = $"{job.Ordinal}/{path}";
-        if (FaultDecider.Hit(faults, faults.RedirectFileRate, "redirectFile", target, call))
+        if (state.InjectFault(faults, faults.RedirectFileRate, "redirectFile", target, call))
         {
             return Results.Redirect(state.CapabilityUrl(job, path), permanent: false, preserveMethod: true);
         }
@@ -54,7 +55,7 @@ internal static class FileEndpoints
         if (context.Request.Headers.Authorization.Count > 0)
         {
             // The manifest said requiresAccessToken: false, or this is a cross-origin redirect target: a token here leaked.
-            state.RecordTokenLeak();
+            state.RecordTokenLeak(context.Request.Path);
             return FhirResponses.Outcome(StatusCodes.Status400BadRequest, "security",
                 "An Authorization header was sent to a file URL on another origin; bearer tokens must not leave the FHIR server's origin.");
         }
@@ -71,18 +72,18 @@ internal static class FileEndpoints
     {
         var faults = job.Faults;
         var target = $"{job.Ordinal}/{path}";
-        if (FaultDecider.Hit(faults, faults.ExpiredFileRate, "expiredFile", target, call))
+        if (state.InjectFault(faults, faults.ExpiredFileRate, "expiredFile", target, call))
         {
             return FhirResponses.Outcome(StatusCodes.Status410Gone, "expired", $"File {path} has expired (injected fault); start a new export.");
         }
 
-        if (FaultDecider.Hit(faults, faults.FileErrorRate, "fileError", target, call))
+        if (state.InjectFault(faults, faults.FileErrorRate, "fileError", target, call))
         {
             FaultDecider.SetRetryAfter(context.Response, faults, state.Clock);
             return FhirResponses.Outcome(StatusCodes.Status503ServiceUnavailable, "transient", $"File {path} is temporarily unavailable (injected fault); retry.");
         }
 
-        int? cut = FaultDecider.Hit(faults, faults.CutFileRate, "cutFile", target, call) ? faults.CutFileAfterBytes : null;
+        int? cut = state.InjectFault(faults, faults.CutFileRate, "cutFile", target, call) ? faults.CutFileAfterBytes : null;
         await FileSender.SendAsync(context, file, cut, faults.TrickleBytesPerSecond);
         return Results.Empty;
     }

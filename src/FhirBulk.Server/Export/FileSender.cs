@@ -12,6 +12,7 @@ namespace FhirBulk.Server.Export;
 internal static class FileSender
 {
     private const int ChunkSize = 1 << 16;
+    private static readonly TimeSpan CutGrace = TimeSpan.FromMilliseconds(100);
 
     public static async Task SendAsync(HttpContext context, string path, int? cutAfterBytes, int trickleBytesPerSecond)
     {
@@ -35,6 +36,13 @@ internal static class FileSender
 
             response.StatusCode = StatusCodes.Status206PartialContent;
             response.Headers.ContentRange = $"bytes {offset}-{offset + count - 1}/{length}";
+        }
+
+        if (HttpMethods.IsHead(context.Request.Method))
+        {
+            // HEAD tells the size (of the stored, uncompressed file) without sending it.
+            response.ContentLength = count;
+            return;
         }
 
         // A byte range addresses the stored representation, so ranged responses are never compressed.
@@ -75,6 +83,7 @@ internal static class FileSender
     {
         var buffer = new byte[trickle > 0 ? Math.Clamp(trickle / 10, 1, ChunkSize) : ChunkSize];
         long sent = 0;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         while (sent < count)
         {
             var want = (int)Math.Min(buffer.Length, count - sent);
@@ -83,7 +92,9 @@ internal static class FileSender
                 want = (int)Math.Min(want, cut - sent);
                 if (want <= 0)
                 {
+                    // Let the transport send what was flushed; Abort discards unsent output.
                     await body.FlushAsync(context.RequestAborted);
+                    await Task.Delay(CutGrace, context.RequestAborted);
                     context.Abort();
                     return;
                 }
@@ -97,11 +108,15 @@ internal static class FileSender
 
             await body.WriteAsync(buffer.AsMemory(0, read), context.RequestAborted);
             sent += read;
-            if (trickle > 0)
+            if (trickle > 0 && sent < count)
             {
+                // Pace against a schedule (real time: the trickle is about wall-clock bandwidth), so delays do not drift.
                 await body.FlushAsync(context.RequestAborted);
-                // Real time, not the server's TimeProvider: the trickle is about wall-clock bandwidth.
-                await Task.Delay(TimeSpan.FromSeconds(read / (double)trickle), context.RequestAborted);
+                var due = TimeSpan.FromSeconds(sent / (double)trickle) - System.Diagnostics.Stopwatch.GetElapsedTime(started);
+                if (due > TimeSpan.Zero)
+                {
+                    await Task.Delay(due, context.RequestAborted);
+                }
             }
         }
     }

@@ -11,7 +11,9 @@ internal sealed class JobStore
 
     public bool TryGet(string id, out ExportJob job) => _jobs.TryGetValue(id, out job!);
 
-    public int RunningFor(string clientId) => _jobs.Values.Count(j => j.ClientId == clientId && j.State == JobState.Running);
+    /// <summary>Jobs the client sees as in progress (still running, or held at 202 by the export-duration fault).</summary>
+    public int InProgressFor(string clientId, DateTimeOffset now) =>
+        _jobs.Values.Count(j => j.ClientId == clientId && j.IsInProgress(now));
 
     /// <summary>Removes a job, stops it and deletes its folder once it has stopped.</summary>
     public async Task RemoveAsync(ExportJob job)
@@ -33,6 +35,15 @@ internal sealed class JobStore
 
         DeleteFolder(job.Directory);
         job.Cancellation.Dispose();
+    }
+
+    /// <summary>Drops completed jobs whose files have outlived the retention period (checked on each kick-off).</summary>
+    public async Task RemoveExpiredAsync(DateTimeOffset now, TimeSpan retention)
+    {
+        foreach (var job in _jobs.Values.Where(j => j.CompletedAt is { } completed && now > completed + retention).ToList())
+        {
+            await RemoveAsync(job);
+        }
     }
 
     public async Task RemoveAllAsync()

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text.Json;
 using FhirBulk.Server.Auth;
 using FhirBulk.Server.Faults;
 using FhirBulk.Server.Fhir;
@@ -15,8 +14,6 @@ namespace FhirBulk.Server.Export;
 /// <summary>The three <c>$export</c> kick-off endpoints, by GET (query) and POST (Parameters body).</summary>
 internal static class KickoffEndpoints
 {
-    private const int MaxParametersBytes = 1 << 20;
-
     public static void Map(IEndpointRouteBuilder app, ServerState state)
     {
         foreach (var method in new[] { HttpMethods.Get, HttpMethods.Post })
@@ -50,15 +47,16 @@ internal static class KickoffEndpoints
             return FhirResponses.BadRequest($"Send Accept: {ServerDefaults.FhirJson} (got '{accept}').");
         }
 
+        await state.Jobs.RemoveExpiredAsync(state.Clock.GetUtcNow(), state.Options.ExportRetention);
         var attempt = state.NextKickoff();
-        if (FaultDecider.Hit(request.Faults, request.Faults.KickoffErrorRate, "kickoff", "kickoff", attempt))
+        if (state.InjectFault(request.Faults, request.Faults.KickoffErrorRate, "kickoff", "kickoff", attempt))
         {
             FaultDecider.SetRetryAfter(context.Response, request.Faults, state.Clock);
             return FhirResponses.Outcome(StatusCodes.Status503ServiceUnavailable, "transient", "The server is busy (injected fault); retry the kick-off.");
         }
 
         var isPost = HttpMethods.IsPost(context.Request.Method);
-        var (parameters, bodyError) = isPost ? await ReadParametersAsync(context) : (QueryParameters(context.Request), null);
+        var (parameters, bodyError) = isPost ? await KickoffParameters.FromBodyAsync(context) : (KickoffParameters.FromQuery(context.Request), null);
         if (bodyError is not null)
         {
             return FhirResponses.BadRequest(bodyError);
@@ -93,7 +91,7 @@ internal static class KickoffEndpoints
             return FhirResponses.Outcome(StatusCodes.Status403Forbidden, "forbidden", forbidden);
         }
 
-        if (state.Jobs.RunningFor(caller!.ClientId) >= state.Options.MaxConcurrentJobsPerClient)
+        if (state.Jobs.InProgressFor(caller!.ClientId, state.Clock.GetUtcNow()) >= state.Options.MaxConcurrentJobsPerClient)
         {
             context.Response.Headers.RetryAfter = ServerDefaults.StatusRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
             return FhirResponses.Outcome(StatusCodes.Status429TooManyRequests, "throttled",
@@ -124,7 +122,8 @@ internal static class KickoffEndpoints
         };
         Directory.CreateDirectory(job.Directory);
         state.Jobs.Add(job);
-        var runner = new ExportRunner(job, state.Store, scope, state.Options.ResourcesPerFile);
+        ServerLog.ExportStarted(state.Logger, job.Id, job.ClientId, job.RequestUrl);
+        var runner = new ExportRunner(job, state.Store, scope, request.Faults.ResourcesPerFile ?? state.Options.ResourcesPerFile, state.InjectFault);
         job.Work = Task.Run(() =>
         {
             try
@@ -132,6 +131,7 @@ internal static class KickoffEndpoints
                 runner.Run();
                 job.CompletedAt = state.Clock.GetUtcNow();
                 job.State = JobState.Completed;
+                ServerLog.ExportCompleted(state.Logger, job.Id, job.Output.Count, job.Errors.Count);
             }
             catch (OperationCanceledException) when (job.Cancellation.IsCancellationRequested)
             {
@@ -140,6 +140,7 @@ internal static class KickoffEndpoints
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
                 // A job that dies must say so on the status URL rather than stay "in progress" forever.
+                ServerLog.ExportFailed(state.Logger, job.Id, exception);
                 job.FailureMessage = $"The export failed: {exception.Message}";
                 job.State = JobState.Failed;
             }
@@ -160,113 +161,5 @@ internal static class KickoffEndpoints
 
         var all = state.Store.Types.Where(t => export.Level == ExportLevel.System || ResourceTypes.InPatientCompartment(t));
         return (all.Where(caller.Scopes.CanExport).ToList(), null);
-    }
-
-    private static List<KeyValuePair<string, string>> QueryParameters(HttpRequest request)
-    {
-        var list = new List<KeyValuePair<string, string>>();
-        foreach (var (name, values) in request.Query)
-        {
-            foreach (var value in values)
-            {
-                list.Add(new(name, value ?? string.Empty));
-            }
-        }
-
-        return list;
-    }
-
-    /// <summary>Reads a POST body: a FHIR Parameters resource whose parameters carry value[x] or valueReference.</summary>
-    private static async Task<(List<KeyValuePair<string, string>>? Parameters, string? Error)> ReadParametersAsync(HttpContext context)
-    {
-        var list = QueryParameters(context.Request);
-        if (context.Request.ContentLength is 0)
-        {
-            return (list, null);
-        }
-
-        var contentType = context.Request.ContentType ?? string.Empty;
-        if (!contentType.StartsWith(ServerDefaults.FhirJson, StringComparison.OrdinalIgnoreCase) && !contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
-        {
-            return (null, $"A POST kick-off body must be a Parameters resource as {ServerDefaults.FhirJson} (got '{contentType}').");
-        }
-
-        JsonDocument document;
-        try
-        {
-            using var body = new MemoryStream();
-            await context.Request.Body.CopyToAsync(body, context.RequestAborted);
-            if (body.Length > MaxParametersBytes)
-            {
-                return (null, "The Parameters body is larger than 1 MB.");
-            }
-
-            if (body.Length == 0)
-            {
-                return (list, null);
-            }
-
-            document = JsonDocument.Parse(body.ToArray());
-        }
-        catch (JsonException exception)
-        {
-            return (null, $"The POST body is not valid JSON: {exception.Message}");
-        }
-
-        using (document)
-        {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("resourceType", out var type) || type.GetString() != "Parameters")
-            {
-                return (null, "The POST body must be a FHIR Parameters resource.");
-            }
-
-            if (!root.TryGetProperty("parameter", out var parameters))
-            {
-                return (list, null);
-            }
-
-            foreach (var parameter in parameters.EnumerateArray())
-            {
-                var name = parameter.TryGetProperty("name", out var n) ? n.GetString() : null;
-                if (string.IsNullOrEmpty(name))
-                {
-                    return (null, "Every Parameters.parameter needs a name.");
-                }
-
-                var value = ValueOf(parameter);
-                if (value is null)
-                {
-                    return (null, $"Parameter '{name}' has no supported value[x] (valueString, valueCode, valueInstant, valueBoolean, valueReference, …).");
-                }
-
-                list.Add(new(name, value));
-            }
-        }
-
-        return (list, null);
-    }
-
-    private static string? ValueOf(JsonElement parameter)
-    {
-        foreach (var property in parameter.EnumerateObject())
-        {
-            if (!property.Name.StartsWith("value", StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            return property.Value.ValueKind switch
-            {
-                JsonValueKind.String => property.Value.GetString(),
-                JsonValueKind.True => "true",
-                JsonValueKind.False => "false",
-                JsonValueKind.Number => property.Value.GetRawText(),
-                JsonValueKind.Object when property.Name == "valueReference" && property.Value.TryGetProperty("reference", out var reference) => reference.GetString(),
-                _ => null,
-            };
-        }
-
-        return null;
     }
 }

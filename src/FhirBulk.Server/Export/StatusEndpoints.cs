@@ -51,26 +51,25 @@ internal static class StatusEndpoints
 
         var faults = job.Faults;
         var call = job.NextStatusCall();
-        if (FaultDecider.Hit(faults, faults.StatusErrorRate, "statusError", "status", (job.Ordinal << 20) + call))
+        if (state.InjectFault(faults, faults.StatusErrorRate, "statusError", "status", (job.Ordinal << 20) + call))
         {
             FaultDecider.SetRetryAfter(context.Response, faults, state.Clock);
             return FhirResponses.Outcome(StatusCodes.Status503ServiceUnavailable, "transient", "The server is busy (injected fault); poll again.");
         }
 
-        if (FaultDecider.Hit(faults, faults.StatusTooManyRequestsRate, "status429", "status", (job.Ordinal << 20) + call))
+        if (state.InjectFault(faults, faults.StatusTooManyRequestsRate, "status429", "status", (job.Ordinal << 20) + call))
         {
             FaultDecider.SetRetryAfter(context.Response, faults, state.Clock);
             return FhirResponses.Outcome(StatusCodes.Status429TooManyRequests, "throttled", "Polling too often (injected fault); honour Retry-After.");
         }
 
-        if (FaultDecider.Hit(faults, faults.StatusTransientOutcomeRate, "statusTransient", "status", (job.Ordinal << 20) + call))
+        if (state.InjectFault(faults, faults.StatusTransientOutcomeRate, "statusTransient", "status", (job.Ordinal << 20) + call))
         {
             return FhirResponses.Outcome(StatusCodes.Status500InternalServerError, "transient", "A transient error occurred (injected fault); the export continues, poll again.");
         }
 
-        var minimumEnd = job.TransactionTime + TimeSpan.FromSeconds(faults.ExportDurationSeconds);
         var now = state.Clock.GetUtcNow();
-        if (job.State == JobState.Running || now < minimumEnd)
+        if (job.IsInProgress(now))
         {
             var progress = job.State == JobState.Running ? job.Progress
                 : Math.Min(0.99, (now - job.TransactionTime).TotalSeconds / Math.Max(0.001, faults.ExportDurationSeconds));
@@ -104,6 +103,7 @@ internal static class StatusEndpoints
         }
 
         await state.Jobs.RemoveAsync(job);
+        ServerLog.ExportCancelled(state.Logger, job.Id);
         return FhirResponses.Outcome(StatusCodes.Status202Accepted, "informational", $"Export {id} was cancelled and its files deleted.", "information");
     }
 }

@@ -95,14 +95,10 @@ public sealed class FaultOptions
     [JsonPropertyName("exportSeconds")]
     public double ExportDurationSeconds { get; set; }
 
-    /// <summary>True when any fault is configured.</summary>
-    [JsonIgnore]
-    public bool IsEmpty => KickoffErrorRate <= 0 && StatusErrorRate <= 0 && FileErrorRate <= 0
-        && StatusTooManyRequestsRate <= 0 && StatusTransientOutcomeRate <= 0 && CutFileRate <= 0
-        && TrickleBytesPerSecond <= 0 && AccessTokenLifetimeSeconds is null && FailedFileRate <= 0
-        && ExpiredFileRate <= 0 && RedirectFileRate <= 0 && ExportDurationSeconds <= 0;
-
-    internal FaultOptions Clone() => (FaultOptions)MemberwiseClone();
+    /// <summary>When set, export files of jobs started under these options are split at this many resources (the SMART server's <c>page</c>).</summary>
+    /// <value>The default value is <see langword="null"/> (the server's <see cref="BulkDataServerOptions.ResourcesPerFile"/>).</value>
+    [JsonPropertyName("page")]
+    public int? ResourcesPerFile { get; set; }
 }
 
 /// <summary>How an injected Retry-After header is written.</summary>

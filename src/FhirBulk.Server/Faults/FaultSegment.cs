@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.IdentityModel.Tokens;
 
 namespace FhirBulk.Server.Faults;
@@ -21,13 +22,43 @@ internal static class FaultSegment
         try
         {
             var bytes = Base64UrlEncoder.DecodeBytes(segment);
-            faults = JsonSerializer.Deserialize<FaultOptions>(bytes, Json) ?? throw new JsonException("null");
+            var node = JsonNode.Parse(bytes) as JsonObject ?? throw new JsonException("The segment must be a JSON object.");
+            TranslateSmartFields(node);
+            faults = node.Deserialize<FaultOptions>(Json) ?? throw new JsonException("null");
             return Validate(faults, out error);
         }
         catch (Exception exception) when (exception is FormatException or JsonException or ArgumentException)
         {
             error = $"URL segment '{Truncate(segment)}' is not base64url JSON fault options: {exception.Message}";
             return false;
+        }
+    }
+
+    /// <summary>
+    /// Accepts segments made for the public SMART server unchanged: <c>dur</c> (seconds an export takes) and
+    /// <c>tlt</c> (token lifetime in minutes) map onto ours; <c>page</c> is shared; its other settings
+    /// (<c>err</c>, <c>m</c>, <c>stu</c>, <c>del</c>, <c>secure</c>, <c>opp</c>, <c>fhirVersion</c>) are ignored.
+    /// </summary>
+    private static void TranslateSmartFields(JsonObject node)
+    {
+        if (node.TryGetPropertyValue("dur", out var duration))
+        {
+            node.Remove("dur");
+            node.TryAdd("exportSeconds", duration?.DeepClone());
+        }
+
+        if (node.TryGetPropertyValue("tlt", out var minutes))
+        {
+            node.Remove("tlt");
+            if (minutes is JsonValue value && value.TryGetValue<double>(out var m) && m > 0)
+            {
+                node.TryAdd("tokenLifetime", (int)Math.Max(1, m * 60));
+            }
+        }
+
+        foreach (var ignored in new[] { "err", "m", "stu", "del", "secure", "opp", "fhirVersion" })
+        {
+            node.Remove(ignored);
         }
     }
 
@@ -43,6 +74,10 @@ internal static class FaultSegment
         else if (faults.CutFileAfterBytes < 0 || faults.TrickleBytesPerSecond < 0 || faults.RetryAfterSeconds < 0 || faults.ExportDurationSeconds < 0)
         {
             error = "Fault byte counts, speeds and durations must not be negative.";
+        }
+        else if (faults.ResourcesPerFile is <= 0)
+        {
+            error = "page (resources per file) must be positive.";
         }
         else if (faults.AccessTokenLifetimeSeconds is <= 0)
         {

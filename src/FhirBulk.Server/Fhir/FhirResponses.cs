@@ -6,9 +6,12 @@ namespace FhirBulk.Server.Fhir;
 /// <summary>Writes FHIR JSON bodies (OperationOutcome, OAuth errors) without building a DOM.</summary>
 internal static class FhirResponses
 {
+    /// <summary>Key under which a response's diagnostics are left in <see cref="HttpContext.Items"/> for the request log.</summary>
+    public const string DiagnosticsKey = "fhirbulk.diagnostics";
+
     /// <summary>An OperationOutcome response; <paramref name="code"/> is a FHIR issue-type code.</summary>
     public static IResult Outcome(int status, string code, string diagnostics, string severity = "error") =>
-        new JsonBodyResult(status, ServerDefaults.FhirJson, json => WriteOutcome(json, severity, code, diagnostics));
+        new JsonBodyResult(status, ServerDefaults.FhirJson, json => WriteOutcome(json, severity, code, diagnostics), diagnostics);
 
     public static IResult BadRequest(string diagnostics) => Outcome(StatusCodes.Status400BadRequest, "invalid", diagnostics);
 
@@ -30,7 +33,7 @@ internal static class FhirResponses
 
     /// <summary>An OAuth 2.0 error response (RFC 6749 §5.2).</summary>
     public static IResult OAuthError(int status, string error, string description) =>
-        new JsonBodyResult(status, "application/json", json =>
+        new JsonBodyResult(status, "application/json", description: error + ": " + description, write: json =>
         {
             json.WriteStartObject();
             json.WriteString("error"u8, error);
@@ -41,10 +44,15 @@ internal static class FhirResponses
     public static IResult Json(int status, Action<Utf8JsonWriter> write, string contentType = ServerDefaults.FhirJson) =>
         new JsonBodyResult(status, contentType, write);
 
-    private sealed class JsonBodyResult(int status, string contentType, Action<Utf8JsonWriter> write) : IResult
+    private sealed class JsonBodyResult(int status, string contentType, Action<Utf8JsonWriter> write, string? description = null) : IResult
     {
         public async Task ExecuteAsync(HttpContext httpContext)
         {
+            if (description is not null)
+            {
+                httpContext.Items[DiagnosticsKey] = description;
+            }
+
             httpContext.Response.StatusCode = status;
             httpContext.Response.ContentType = contentType;
             httpContext.Response.Headers.CacheControl = "no-store";

@@ -48,6 +48,11 @@ internal sealed class RequestContext(ServerState state, FaultOptions faults, str
 
         context.Items[Key] = new RequestContext(state, faults, pathBase);
         await next(context);
+        if (context.Response.StatusCode >= 400)
+        {
+            ServerLog.Rejected(state.Logger, context.Request.Method, context.Request.Path, context.Response.StatusCode,
+                context.Items[FhirResponses.DiagnosticsKey] as string ?? string.Empty);
+        }
     };
 
     /// <summary>Checks the bearer token when auth is on; returns the caller, or the 401 to send.</summary>

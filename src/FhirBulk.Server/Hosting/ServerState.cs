@@ -3,6 +3,9 @@ using System.Text;
 using FhirBulk.Server.Auth;
 using FhirBulk.Server.Data;
 using FhirBulk.Server.Export;
+using FhirBulk.Server.Faults;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.IdentityModel.Tokens;
 
 namespace FhirBulk.Server.Hosting;
@@ -17,15 +20,18 @@ internal sealed class ServerState
     public ServerState(BulkDataServerOptions options, ResourceStore store, string jobsDirectory, HttpClient jwksClient)
     {
         Options = options;
+        Logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("FhirBulk.Server");
         Store = store;
         Groups = new GroupReader(store);
         JobsDirectory = jobsDirectory;
         Replays = new ReplayCache(options.TimeProvider);
         Tokens = new AccessTokens(options.TimeProvider);
-        Assertions = new AssertionValidator(Clients, Replays, options.TimeProvider, jwksClient);
+        Assertions = new AssertionValidator(Clients, Replays, options.TimeProvider, jwksClient, options.RequireJti);
     }
 
     public BulkDataServerOptions Options { get; }
+
+    public ILogger Logger { get; }
 
     public TimeProvider Clock => Options.TimeProvider;
 
@@ -59,7 +65,23 @@ internal sealed class ServerState
 
     public long NextKickoff() => Interlocked.Increment(ref _kickoffs);
 
-    public void RecordTokenLeak() => Interlocked.Increment(ref _tokenLeaks);
+    public void RecordTokenLeak(string path)
+    {
+        Interlocked.Increment(ref _tokenLeaks);
+        ServerLog.TokenLeaked(Logger, path);
+    }
+
+    /// <summary>Decides a fault (see <see cref="FaultDecider"/>) and logs it when it is injected.</summary>
+    public bool InjectFault(FaultOptions faults, double rate, string fault, string target, long call)
+    {
+        var hit = FaultDecider.Hit(faults, rate, fault, target, call);
+        if (hit)
+        {
+            ServerLog.FaultInjected(Logger, fault, target);
+        }
+
+        return hit;
+    }
 
     /// <summary>An unguessable URL for one job file on the second origin: the path is signed with a per-run key.</summary>
     public string CapabilityUrl(ExportJob job, string relativePath) =>

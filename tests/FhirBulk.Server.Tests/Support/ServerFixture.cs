@@ -20,6 +20,36 @@ public class ServerFixture : IAsyncLifetime
 
     protected virtual BulkDataServerOptions CreateOptions() => new() { Patients = 40, Seed = 7, ResourcesPerFile = 400 };
 
+    private Dictionary<string, List<JsonElement>>? _reference;
+
+    /// <summary>The same population the server generated, read straight from files, to compute expected answers.</summary>
+    public async Task<IReadOnlyDictionary<string, List<JsonElement>>> ReferenceDataAsync()
+    {
+        if (_reference is not null)
+        {
+            return _reference;
+        }
+
+        var options = CreateOptions();
+        var folder = Path.Combine(Path.GetTempPath(), "fhirbulk-reference-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await PopulationGenerator.GenerateAsync(folder, options.Patients, options.Seed);
+            var data = new Dictionary<string, List<JsonElement>>(StringComparer.Ordinal);
+            foreach (var file in Directory.GetFiles(folder, "*.ndjson"))
+            {
+                var type = Path.GetFileName(file).Split('.')[0];
+                data[type] = [.. File.ReadLines(file).Select(line => JsonDocument.Parse(line).RootElement.Clone())];
+            }
+
+            return _reference = data;
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     public async Task InitializeAsync()
     {
         Server = await BulkDataServer.StartAsync(CreateOptions());

@@ -9,7 +9,7 @@ internal static class FhirJsonWriterExtensions
     public static void WriteMeta(this Utf8JsonWriter json, DateTimeOffset lastUpdated)
     {
         json.WriteStartObject("meta"u8);
-        json.WriteString("lastUpdated"u8, FormatInstant(lastUpdated));
+        json.WriteInstant("lastUpdated"u8, lastUpdated);
         json.WriteEndObject();
     }
 
@@ -67,7 +67,7 @@ internal static class FhirJsonWriterExtensions
     public static void WriteReference(this Utf8JsonWriter json, ReadOnlySpan<byte> name, string type, string id, string? display = null)
     {
         json.WriteStartObject(name);
-        json.WriteString("reference"u8, string.Concat(type, "/", id));
+        json.WriteReferenceValue(type, id);
         if (display is not null)
         {
             json.WriteString("display"u8, display);
@@ -89,19 +89,45 @@ internal static class FhirJsonWriterExtensions
     public static void WritePeriod(this Utf8JsonWriter json, DateTimeOffset start, DateTimeOffset end)
     {
         json.WriteStartObject("period"u8);
-        json.WriteString("start"u8, FormatDateTime(start));
-        json.WriteString("end"u8, FormatDateTime(end));
+        json.WriteDateTime("start"u8, start);
+        json.WriteDateTime("end"u8, end);
         json.WriteEndObject();
     }
 
-    public static void WriteDateTime(this Utf8JsonWriter json, ReadOnlySpan<byte> name, DateTimeOffset value) =>
-        json.WriteString(name, FormatDateTime(value));
+    /// <summary>Writes <c>"reference": "Type/id"</c> without allocating the joined string (the generator's hottest path).</summary>
+    public static void WriteReferenceValue(this Utf8JsonWriter json, string type, string id)
+    {
+        Span<char> buffer = stackalloc char[type.Length + 1 + id.Length];
+        type.CopyTo(buffer);
+        buffer[type.Length] = '/';
+        id.CopyTo(buffer[(type.Length + 1)..]);
+        json.WriteString("reference"u8, buffer);
+    }
 
-    public static string FormatDateTime(DateTimeOffset value) =>
-        value.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+    /// <summary>A FHIR dateTime to the second, in UTC: <c>2024-03-01T10:00:00Z</c>.</summary>
+    public static void WriteDateTime(this Utf8JsonWriter json, ReadOnlySpan<byte> name, DateTimeOffset value)
+    {
+        Span<byte> buffer = stackalloc byte[20];
+        value.UtcDateTime.TryFormat(buffer, out var written, "s", CultureInfo.InvariantCulture);
+        buffer[written] = (byte)'Z';
+        json.WriteString(name, buffer[..(written + 1)]);
+    }
 
-    public static string FormatInstant(DateTimeOffset value) =>
-        value.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+    /// <summary>A FHIR instant with milliseconds, in UTC: <c>2024-03-01T10:00:00.000Z</c>.</summary>
+    public static void WriteInstant(this Utf8JsonWriter json, ReadOnlySpan<byte> name, DateTimeOffset value)
+    {
+        Span<byte> buffer = stackalloc byte[24];
+        var utc = value.UtcDateTime;
+        utc.TryFormat(buffer, out var written, "s", CultureInfo.InvariantCulture);
+        buffer[written++] = (byte)'.';
+        var milliseconds = utc.Millisecond;
+        buffer[written++] = (byte)('0' + (milliseconds / 100));
+        buffer[written++] = (byte)('0' + (milliseconds / 10 % 10));
+        buffer[written++] = (byte)('0' + (milliseconds % 10));
+        buffer[written++] = (byte)'Z';
+        json.WriteString(name, buffer[..written]);
+    }
+
 
     public static string FormatDate(DateTimeOffset value) =>
         value.ToUniversalTime().ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);

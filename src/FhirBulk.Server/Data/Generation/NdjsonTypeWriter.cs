@@ -11,7 +11,8 @@ namespace FhirBulk.Server.Data.Generation;
 internal sealed class NdjsonTypeWriter : IAsyncDisposable
 {
     private const int FlushThreshold = 1 << 16;
-    private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true, Indented = false };
+    // The generator writes only ASCII text of its own, so the relaxed encoder is safe and skips needless escaping.
+    private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly string _directory;
     private readonly string _type;

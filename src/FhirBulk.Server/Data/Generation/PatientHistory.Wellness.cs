@@ -83,7 +83,7 @@ internal sealed partial class PatientHistory
         if (json is not null)
         {
             json.WriteString("status"u8, "final");
-            json.WriteCategory("http://terminology.hl7.org/CodeSystem/observation-category", category, category switch
+            json.WriteCategory(ObservationCategory, category, category switch
             {
                 VitalSigns => "Vital signs",
                 "laboratory" => "Laboratory",
@@ -93,7 +93,7 @@ internal sealed partial class PatientHistory
             json.WriteReference("subject"u8, "Patient", _id);
             json.WriteReference("encounter"u8, "Encounter", encounter);
             json.WriteDateTime("effectiveDateTime"u8, effective);
-            json.WriteString("issued"u8, FhirJsonWriterExtensions.FormatInstant(effective));
+            json.WriteInstant("issued"u8, effective);
         }
 
         return json;

@@ -43,6 +43,9 @@ public static partial class ViewDefinitionParser
     private static readonly HashSet<string> WhereProperties = ["path", "description"];
     private static readonly HashSet<string> FhirElementProperties = ["id", "extension", "modifierExtension"];
 
+    // Environment variables FHIRPath (N1 §8), FHIR (R4 §2.1.9.1.7) and SQL-on-FHIR (%rowIndex) define.
+    private static readonly HashSet<string> ReservedVariables = ["resource", "rootResource", "context", "ucum", "sct", "loinc", "rowIndex"];
+
     [GeneratedRegex("^[A-Za-z][A-Za-z0-9_]*$")]
     private static partial Regex SqlName();
 
@@ -105,6 +108,11 @@ public static partial class ViewDefinitionParser
             if (!names.Add(name))
             {
                 throw Error(path + ".name", $"constant '{name}' is defined twice");
+            }
+
+            if (ReservedVariables.Contains(name))
+            {
+                throw Error(path + ".name", $"'%{name}' is defined by FHIRPath or SQL-on-FHIR and cannot be a constant");
             }
 
             ViewConstant? constant = null;

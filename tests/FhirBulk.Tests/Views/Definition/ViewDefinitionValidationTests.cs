@@ -182,3 +182,17 @@ public class ViewDefinitionTypoTests
         Assert.Equal("id", view.Schema.Columns[0].Name);
     }
 }
+
+public class ReservedConstantTests
+{
+    [Theory]
+    [InlineData("rowIndex")]
+    [InlineData("resource")]
+    public void Compile_ConstantNamedLikeABuiltIn_NamesIt(string name)
+    {
+        var ex = Assert.Throws<ViewDefinitionException>(() => ViewDefinitionCompiler.Compile(
+            $$"""{"resource":"Patient","constant":[{"name":"{{name}}","valueInteger":1}],"select":[{"column":[{"name":"id","path":"id"}]}]}"""));
+
+        Assert.Equal("constant[0].name", ex.ElementPath);
+    }
+}

@@ -1,0 +1,31 @@
+using FhirBulk.Server.Fhir;
+using Microsoft.AspNetCore.Http;
+
+namespace FhirBulk.Server.Hosting;
+
+/// <summary>
+/// Turns request-parsing failures (malformed forms, oversized bodies, aborted uploads) into a 4xx
+/// OperationOutcome: a client's mistake must never surface as a 500.
+/// </summary>
+internal static class ClientErrorMiddleware
+{
+    public static RequestDelegate Create(RequestDelegate next) => async context =>
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (BadHttpRequestException exception) when (!context.Response.HasStarted)
+        {
+            await FhirResponses.Outcome(exception.StatusCode, "invalid", $"The request could not be read: {exception.Message}").ExecuteAsync(context);
+        }
+        catch (InvalidDataException exception) when (!context.Response.HasStarted)
+        {
+            await FhirResponses.Outcome(StatusCodes.Status400BadRequest, "invalid", $"The request body is malformed: {exception.Message}").ExecuteAsync(context);
+        }
+    };
+
+    /// <summary>Unknown paths and methods get a FHIR 404 rather than an empty body.</summary>
+    public static Task NotFound(HttpContext context) =>
+        FhirResponses.Outcome(StatusCodes.Status404NotFound, "not-found", $"No endpoint for {context.Request.Method} {context.Request.Path}.").ExecuteAsync(context);
+}

@@ -1,0 +1,56 @@
+using System.Text.Json;
+using FhirBulk.Server.Tests.Support;
+
+namespace FhirBulk.Server.Tests.Auth;
+
+public class ClientsFileTests
+{
+    [Fact]
+    public async Task StartAsync_ClientsFile_ClientGetsTokenWithinItsScopes()
+    {
+        using var keys = TestKeys.Rsa("file-key");
+        var path = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(path, JsonSerializer.Serialize(new[]
+            {
+                new { client_id = "from-file", jwks = JsonDocument.Parse(keys.PublicJwks()).RootElement, scope = "system/Patient.rs" },
+            }));
+            await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 1, ClientsFile = path });
+            using var http = new HttpClient();
+            var assertion = new AssertionSpec("from-file", server.TokenEndpoint.ToString());
+            using var ok = await http.PostAsync(server.TokenEndpoint, Form(assertion.Sign(keys), "system/Patient.rs"));
+            Assert.Equal(200, (int)ok.StatusCode);
+            using var refused = await http.PostAsync(server.TokenEndpoint, Form((assertion with { Jti = "other" }).Sign(keys), "system/*.read"));
+            await HttpAssert.AssertOAuthErrorAsync(refused, 400, "invalid_scope");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task StartAsync_ClientsFileWithoutKeys_ThrowsNamingTheEntry()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(path, """[{"client_id":"a","jwks_url":"https://example.org/jwks"},{"client_id":"b"}]""");
+            var error = await Assert.ThrowsAsync<FormatException>(() => BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 1, ClientsFile = path }));
+            Assert.Contains("entry 1", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static FormUrlEncodedContent Form(string assertion, string scope) => new(new Dictionary<string, string>
+    {
+        ["grant_type"] = "client_credentials",
+        ["client_assertion_type"] = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        ["client_assertion"] = assertion,
+        ["scope"] = scope,
+    });
+}

@@ -1,0 +1,79 @@
+using System.Text.Json;
+using FhirBulk.Server.Tests.Support;
+
+namespace FhirBulk.Server.Tests.Data;
+
+public class DataFolderTests
+{
+    [SyntheaSampleFact]
+    public async Task DataDirectory_SyntheaSample_ServedByTypeAndPatient()
+    {
+        var folder = SharedData.SyntheaSample!;
+        await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions { DataDirectory = folder, RequireAuth = false, ResourcesPerFile = 500 });
+        var fixture = new ServerHttp(server);
+        var manifest = await fixture.ExportAsync("/Patient/$export?_type=Patient,Immunization,Procedure");
+        var counts = manifest.GetProperty("output").EnumerateArray().GroupBy(o => o.GetProperty("type").GetString()!)
+            .ToDictionary(g => g.Key, g => g.Sum(o => o.GetProperty("count").GetInt64()));
+        Assert.Equal(File.ReadLines(Path.Combine(folder, "Patient.000.ndjson")).Count(), counts["Patient"]);
+        Assert.Equal(File.ReadLines(Path.Combine(folder, "Immunization.000.ndjson")).Count(), counts["Immunization"]);
+        Assert.Equal(5, manifest.GetProperty("output").EnumerateArray().Count(o => o.GetProperty("type").GetString() == "Procedure"));
+
+        // The log file is not a resource type and system exports include supporting types.
+        var system = await fixture.ExportAsync("/$export");
+        var types = system.GetProperty("output").EnumerateArray().Select(o => o.GetProperty("type").GetString()).ToHashSet();
+        Assert.Contains("Organization", types);
+        Assert.DoesNotContain("log", types);
+    }
+
+    [Fact]
+    public async Task DataDirectory_BadLines_ReportedInErrorsWithFileAndLine()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "fhirbulk-bad-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(folder, "Patient.ndjson"),
+                "{\"resourceType\":\"Patient\",\"id\":\"a\"}\r\n\n{not json}\n{\"resourceType\":\"Observation\",\"id\":\"x\",\"subject\":{\"reference\":\"Patient/a\"}}\n{\"resourceType\":\"Patient\",\"id\":\"b\"}");
+            await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions { DataDirectory = folder, RequireAuth = false });
+            var http = new ServerHttp(server);
+            var manifest = await http.ExportAsync("/$export");
+            Assert.Equal(2, manifest.GetProperty("output")[0].GetProperty("count").GetInt32());
+            var errors = await http.GetStringAsync(manifest.GetProperty("error")[0].GetProperty("url").GetString()!);
+            Assert.Contains("Patient.ndjson line 3", errors, StringComparison.Ordinal);
+            Assert.Contains("Patient.ndjson line 4", errors, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>Plain HTTP against an open server.</summary>
+    private sealed class ServerHttp(BulkDataServer server)
+    {
+        private static readonly HttpClient Client = new();
+
+        public async Task<JsonElement> ExportAsync(string relative)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, server.BaseUri + relative);
+            request.Headers.Accept.ParseAdd("application/fhir+json");
+            request.Headers.Add("Prefer", "respond-async");
+            using var kickoff = await Client.SendAsync(request);
+            Assert.Equal(202, (int)kickoff.StatusCode);
+            var status = kickoff.Content.Headers.ContentLocation!;
+            while (true)
+            {
+                using var response = await Client.GetAsync(status);
+                if ((int)response.StatusCode == 200)
+                {
+                    return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+                }
+
+                Assert.Equal(202, (int)response.StatusCode);
+                await Task.Delay(20);
+            }
+        }
+
+        public Task<string> GetStringAsync(string url) => Client.GetStringAsync(url);
+    }
+}

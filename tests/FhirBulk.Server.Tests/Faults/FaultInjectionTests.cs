@@ -1,0 +1,236 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using FhirBulk.Server.Tests.Support;
+
+namespace FhirBulk.Server.Tests.Faults;
+
+public class FaultInjectionTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+{
+    private Uri Base(FaultOptions faults) => fixture.Server.BaseUriWithFaults(faults);
+
+    private async Task<(string Status, string Token)> StartAsync(FaultOptions faults, string query = "/Patient/$export?_type=Patient")
+    {
+        var token = await fixture.TokenAsync();
+        return (await fixture.StartExportAsync(Base(faults) + query, token), token);
+    }
+
+    [Fact]
+    public async Task KickoffError_Rate1_503TransientWithRetryAfter()
+    {
+        using var response = await fixture.Http.SendAsync(fixture.Kickoff(Base(new FaultOptions { KickoffErrorRate = 1 }) + "/$export", await fixture.TokenAsync()));
+        var issue = await HttpAssert.AssertOutcomeAsync(response, 503);
+        Assert.Equal("transient", issue.GetProperty("code").GetString());
+        Assert.Equal(TimeSpan.FromSeconds(1), response.Headers.RetryAfter?.Delta);
+    }
+
+    [Fact]
+    public async Task StatusError_Rate1_503()
+    {
+        var (status, token) = await StartAsync(new FaultOptions { StatusErrorRate = 1 });
+        using var response = await fixture.Http.SendAsync(fixture.Get(status, token));
+        await HttpAssert.AssertOutcomeAsync(response, 503);
+    }
+
+    [Theory]
+    [InlineData(RetryAfterStyle.Seconds)]
+    [InlineData(RetryAfterStyle.HttpDate)]
+    [InlineData(RetryAfterStyle.Absurd)]
+    public async Task Status429_EachRetryAfterStyle_Written(RetryAfterStyle style)
+    {
+        var (status, token) = await StartAsync(new FaultOptions { StatusTooManyRequestsRate = 1, RetryAfterStyle = style, RetryAfterSeconds = 7 });
+        using var response = await fixture.Http.SendAsync(fixture.Get(status, token));
+        await HttpAssert.AssertOutcomeAsync(response, 429);
+        var header = response.Headers.GetValues("Retry-After").Single();
+        switch (style)
+        {
+            case RetryAfterStyle.Seconds:
+                Assert.Equal("7", header);
+                break;
+            case RetryAfterStyle.HttpDate:
+                var date = DateTimeOffset.ParseExact(header, "r", CultureInfo.InvariantCulture);
+                Assert.InRange(date - DateTimeOffset.UtcNow, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(9));
+                break;
+            default:
+                Assert.True(long.Parse(header, CultureInfo.InvariantCulture) > 86_400);
+                break;
+        }
+    }
+
+    [Fact]
+    public async Task StatusTransientOutcome_Rate1_500WithTransientIssue()
+    {
+        var (status, token) = await StartAsync(new FaultOptions { StatusTransientOutcomeRate = 1 });
+        using var response = await fixture.Http.SendAsync(fixture.Get(status, token));
+        var issue = await HttpAssert.AssertOutcomeAsync(response, 500);
+        Assert.Equal("transient", issue.GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task StatusFaultsAtHalfRate_SameSeed_SameSequence()
+    {
+        // Two fresh servers meeting the same requests must inject the same faults.
+        async Task<string> SequenceAsync()
+        {
+            await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions
+            {
+                Patients = 1,
+                RequireAuth = false,
+                Faults = new FaultOptions { Seed = 42, StatusErrorRate = 0.5 },
+            });
+            var status = await fixture.StartExportAsync(server.BaseUri + "/Patient/$export", null);
+            var codes = new StringBuilder();
+            for (var i = 0; i < 16; i++)
+            {
+                using var response = await fixture.Http.SendAsync(fixture.Get(status, null));
+                codes.Append((int)response.StatusCode == 503 ? 'x' : '.');
+            }
+
+            return codes.ToString();
+        }
+
+        var first = await SequenceAsync();
+        Assert.Equal(first, await SequenceAsync());
+        Assert.Contains('x', first);
+        Assert.Contains('.', first);
+    }
+
+    private async Task<(JsonElement Manifest, string Token)> CompleteAsync(FaultOptions faults, string query = "/Patient/$export?_type=Patient,Condition")
+    {
+        var (status, token) = await StartAsync(faults, query);
+        return (await fixture.WaitForManifestAsync(status, token), token);
+    }
+
+    [Fact]
+    public async Task FileError_Rate1_503()
+    {
+        var (manifest, token) = await CompleteAsync(new FaultOptions { FileErrorRate = 1 });
+        using var response = await fixture.Http.SendAsync(fixture.Get(manifest.GetProperty("output")[0].GetProperty("url").GetString()!, token));
+        await HttpAssert.AssertOutcomeAsync(response, 503);
+        Assert.NotNull(response.Headers.RetryAfter);
+    }
+
+    [Fact]
+    public async Task ExpiredFile_Rate1_410()
+    {
+        var (manifest, token) = await CompleteAsync(new FaultOptions { ExpiredFileRate = 1 });
+        using var response = await fixture.Http.SendAsync(fixture.Get(manifest.GetProperty("output")[0].GetProperty("url").GetString()!, token));
+        await HttpAssert.AssertOutcomeAsync(response, 410);
+    }
+
+    [Fact]
+    public async Task CutFile_Rate1_ConnectionDropsAfterBytes()
+    {
+        var (manifest, token) = await CompleteAsync(new FaultOptions { CutFileRate = 1, CutFileAfterBytes = 200 });
+        var url = manifest.GetProperty("output").EnumerateArray().First(o => o.GetProperty("type").GetString() == "Condition").GetProperty("url").GetString()!;
+        using var response = await fixture.Http.SendAsync(fixture.Get(url, token), HttpCompletionOption.ResponseHeadersRead);
+        await using var body = await response.Content.ReadAsStreamAsync();
+        var buffer = new byte[1 << 16];
+        long received = 0;
+        var error = await Record.ExceptionAsync(async () =>
+        {
+            int read;
+            while ((read = await body.ReadAsync(buffer)) > 0)
+            {
+                received += read;
+            }
+        });
+        Assert.True(error is IOException or HttpRequestException, $"expected a broken connection, got {error?.GetType().Name ?? "a complete body"}");
+        Assert.Equal(200, received);
+    }
+
+    [Fact]
+    public async Task Trickle_SlowsDownload()
+    {
+        var (manifest, token) = await CompleteAsync(new FaultOptions { TrickleBytesPerSecond = 4000 });
+        var request = fixture.Get(manifest.GetProperty("output")[0].GetProperty("url").GetString()!, token);
+        request.Headers.TryAddWithoutValidation("Range", "bytes=0-1199");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var response = await fixture.Http.SendAsync(request);
+        Assert.Equal(1200, (await response.Content.ReadAsByteArrayAsync()).Length);
+        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(190), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task FailedFile_Rate1_OutputsBecomeErrors()
+    {
+        var (manifest, token) = await CompleteAsync(new FaultOptions { FailedFileRate = 1 });
+        Assert.Empty(manifest.GetProperty("output").EnumerateArray());
+        var error = manifest.GetProperty("error").EnumerateArray().Single();
+        using var response = await fixture.Http.SendAsync(fixture.Get(error.GetProperty("url").GetString()!, token));
+        var outcomes = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, outcomes.Length);
+        Assert.All(outcomes, o => Assert.Contains("injected fault", o, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task RedirectFile_Rate1_307ToOtherOriginThatServesWithoutToken()
+    {
+        var (manifest, token) = await CompleteAsync(new FaultOptions { RedirectFileRate = 1 });
+        using var noRedirects = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
+        var request = fixture.Get(manifest.GetProperty("output")[0].GetProperty("url").GetString()!, token);
+        using var response = await noRedirects.SendAsync(request);
+        Assert.Equal(HttpStatusCode.TemporaryRedirect, response.StatusCode);
+        var location = response.Headers.Location!;
+        Assert.Equal(fixture.Server.SecondOrigin.Port, location.Port);
+        using var target = await noRedirects.GetAsync(location);
+        Assert.Equal(HttpStatusCode.OK, target.StatusCode);
+        Assert.NotEmpty(await target.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task TokenLifetime_Segment_ShortensExpiresIn()
+    {
+        var faults = new FaultOptions { AccessTokenLifetimeSeconds = 2 };
+        var endpoint = new Uri(Base(faults).ToString().Replace("/fhir", "/auth/token", StringComparison.Ordinal));
+        var assertion = new AssertionSpec(fixture.RsaClientId, endpoint.ToString());
+        using var response = await fixture.RequestTokenAsync(assertion.Sign(fixture.RsaKeys), tokenEndpoint: endpoint);
+        Assert.Equal(2, (await HttpAssert.JsonAsync(response)).GetProperty("expires_in").GetInt32());
+    }
+
+    [Fact]
+    public async Task SmartServerSegment_AcceptedWithPageDurAndTokenLifetime()
+    {
+        const string smart = "eyJlcnIiOiIiLCJwYWdlIjoxMDAwMCwiZHVyIjoxMCwidGx0IjoxNSwibSI6MSwic3R1Ijo0LCJkZWwiOjB9";
+        var origin = fixture.Server.BaseUri.GetLeftPart(UriPartial.Authority);
+        using var config = await fixture.Http.GetAsync($"{origin}/{smart}/fhir/.well-known/smart-configuration");
+        var tokenEndpoint = (await HttpAssert.JsonAsync(config)).GetProperty("token_endpoint").GetString()!;
+        Assert.Equal($"{origin}/{smart}/auth/token", tokenEndpoint);
+        using var token = await fixture.RequestTokenAsync(new AssertionSpec(fixture.RsaClientId, tokenEndpoint).Sign(fixture.RsaKeys), tokenEndpoint: new Uri(tokenEndpoint));
+        Assert.Equal(900, (await HttpAssert.JsonAsync(token)).GetProperty("expires_in").GetInt32());
+    }
+
+    [Fact]
+    public async Task Segment_NotBase64Json_NotFoundOutcome()
+    {
+        var origin = fixture.Server.BaseUri.GetLeftPart(UriPartial.Authority);
+        using var response = await fixture.Http.GetAsync($"{origin}/bm90LWpzb24/fhir/metadata");
+        await HttpAssert.AssertOutcomeAsync(response, 404);
+    }
+
+    [Fact]
+    public async Task Segment_RateOutOfRange_NotFoundOutcome()
+    {
+        var origin = fixture.Server.BaseUri.GetLeftPart(UriPartial.Authority);
+        var segment = Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Encode("""{"fileError":3}""");
+        using var response = await fixture.Http.GetAsync($"{origin}/{segment}/fhir/metadata");
+        var issue = await HttpAssert.AssertOutcomeAsync(response, 404);
+        Assert.Contains("between 0 and 1", issue.GetProperty("diagnostics").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PageSegment_SplitsFiles()
+    {
+        var (manifest, _) = await CompleteAsync(new FaultOptions { ResourcesPerFile = 10 }, "/Patient/$export?_type=Patient");
+        Assert.Equal(4, manifest.GetProperty("output").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task ServerOptionsFaults_ApplyWithoutSegment()
+    {
+        await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 1, RequireAuth = false, Faults = new FaultOptions { KickoffErrorRate = 1 } });
+        using var response = await fixture.Http.SendAsync(fixture.Kickoff(server.BaseUri + "/$export", null));
+        await HttpAssert.AssertOutcomeAsync(response, 503);
+    }
+}
