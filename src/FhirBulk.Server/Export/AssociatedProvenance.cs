@@ -6,7 +6,7 @@ namespace FhirBulk.Server.Export;
 /// <summary>
 /// <c>includeAssociatedData=LatestProvenanceResources|RelevantProvenanceResources</c>: adds the store's
 /// Provenance resources whose <c>target</c> is a patient in the export's scope (every patient at system
-/// level). Provenance carries no subject, so this reads its targets; when the store holds no Provenance
+/// level). Provenance carries no subject, so its targets decide which patient it belongs to; when the store holds no Provenance
 /// the manifest says so rather than staying silent.
 /// </summary>
 internal sealed class AssociatedProvenance(ExportJob job, ResourceStore store, IReadOnlySet<string>? patientScope, int resourcesPerFile, ExportRunner runner)
@@ -25,6 +25,12 @@ internal sealed class AssociatedProvenance(ExportJob job, ResourceStore store, I
             return;
         }
 
+        Write(inTimeRange, cancellationToken);
+    }
+
+    /// <summary>Writes the Provenance in scope; also how a Patient or Group export answers <c>_type=Provenance</c>.</summary>
+    public void Write(Func<DateTimeOffset?, bool> inTimeRange, CancellationToken cancellationToken)
+    {
         using var writer = new OutputFileWriter(job.Directory, string.Empty, "Provenance", "Provenance", resourcesPerFile, runner.OnOutputClosed);
         foreach (var file in store.FilesOf("Provenance"))
         {

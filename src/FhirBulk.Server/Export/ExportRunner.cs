@@ -31,7 +31,16 @@ internal sealed class ExportRunner(ExportJob job, ResourceStore store, IReadOnly
         {
             for (var i = 0; i < job.Types.Count; i++)
             {
-                ExportType(job.Types[i], cancellationToken);
+                if (job.Types[i] == "Provenance" && job.Request.Level != ExportLevel.System)
+                {
+                    // Provenance names its patient through target, not subject.
+                    new AssociatedProvenance(job, store, patientScope, resourcesPerFile, this).Write(InTimeRange, cancellationToken);
+                }
+                else
+                {
+                    ExportType(job.Types[i], cancellationToken);
+                }
+
                 job.Progress = (i + 1.0) / (job.Types.Count + 1);
             }
         }

@@ -17,14 +17,21 @@ internal static class FileSender
     public static async Task SendAsync(HttpContext context, string path, int? cutAfterBytes, int trickleBytesPerSecond)
     {
         var response = context.Response;
-        var length = new FileInfo(path).Length;
+        var info = new FileInfo(path);
+        var length = info.Length;
         response.ContentType = ServerDefaults.FhirNdjson;
         response.Headers.AcceptRanges = "bytes";
         response.Headers.Vary = HeaderNames.AcceptEncoding;
 
+        // Export files never change once written, so a strong validator lets clients resume with If-Range.
+        var etag = $"\"{length:x}-{info.LastWriteTimeUtc.Ticks:x}\"";
+        response.Headers.ETag = etag;
+        response.Headers.LastModified = info.LastWriteTimeUtc.ToString("r", CultureInfo.InvariantCulture);
+
         long offset = 0, count = length;
         var range = context.Request.Headers.Range.ToString();
-        var ranged = range.Length > 0;
+        var ifRange = context.Request.Headers.IfRange.ToString();
+        var ranged = range.Length > 0 && (ifRange.Length == 0 || ifRange == etag);
         if (ranged)
         {
             if (!TryParseRange(range, length, out offset, out count))

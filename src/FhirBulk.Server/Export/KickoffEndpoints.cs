@@ -92,19 +92,20 @@ internal static class KickoffEndpoints
             return FhirResponses.Outcome(StatusCodes.Status403Forbidden, "forbidden", forbidden);
         }
 
-        if (state.Jobs.InProgressFor(caller!.ClientId, state.Clock.GetUtcNow()) >= state.Options.MaxConcurrentJobsPerClient)
+        var job = Start(context, state, request, caller!, export, types, scope, attempt);
+        if (job is null)
         {
             context.Response.Headers.RetryAfter = ServerDefaults.StatusRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
             return FhirResponses.Outcome(StatusCodes.Status429TooManyRequests, "throttled",
                 $"Client already has {state.Options.MaxConcurrentJobsPerClient} exports in progress; wait for one to finish or DELETE it.");
         }
 
-        var job = Start(context, state, request, caller, export, types, scope, attempt);
         context.Response.Headers.ContentLocation = job.StatusUrl;
         return FhirResponses.Outcome(StatusCodes.Status202Accepted, "informational", "Export started; poll the Content-Location URL.", "information");
     }
 
-    private static ExportJob Start(HttpContext context, ServerState state, RequestContext request, Caller caller, ExportRequest export, IReadOnlyList<string> types, IReadOnlySet<string>? scope, long ordinal)
+    /// <summary>Admits and starts a job, or returns null when the client is at its concurrent-export limit.</summary>
+    private static ExportJob? Start(HttpContext context, ServerState state, RequestContext request, Caller caller, ExportRequest export, IReadOnlyList<string> types, IReadOnlySet<string>? scope, long ordinal)
     {
         var id = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(16));
         var job = new ExportJob
@@ -121,8 +122,13 @@ internal static class KickoffEndpoints
             TransactionTime = state.Clock.GetUtcNow(),
             RequiresAccessToken = state.Options.RequireAuth && !state.Options.CapabilityUrls,
         };
+        if (!state.Jobs.TryAdmit(job, state.Options.MaxConcurrentJobsPerClient, state.Clock.GetUtcNow()))
+        {
+            job.Cancellation.Dispose();
+            return null;
+        }
+
         Directory.CreateDirectory(job.Directory);
-        state.Jobs.Add(job);
         ServerLog.ExportStarted(state.Logger, job.Id, job.ClientId, job.RequestUrl);
         var runner = new ExportRunner(job, state.Store, scope, request.Faults.ResourcesPerFile ?? state.Options.ResourcesPerFile, state.InjectFault);
         job.Work = Task.Run(() =>

@@ -68,6 +68,11 @@ public class DataFolderTests
             var text = await http.GetStringAsync(provenance.GetProperty("url").GetString()!);
             Assert.Contains("\"pa\"", text, StringComparison.Ordinal);
             Assert.DoesNotContain("\"pb\"", text, StringComparison.Ordinal);
+
+            // Asked for by _type, Provenance is scoped the same way.
+            var typed = await http.ExportAsync("/Group/g/$export?_type=Provenance");
+            var typedText = await http.GetStringAsync(typed.GetProperty("output")[0].GetProperty("url").GetString()!);
+            Assert.Equal(text, typedText);
         }
         finally
         {

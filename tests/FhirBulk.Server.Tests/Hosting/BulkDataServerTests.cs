@@ -42,9 +42,10 @@ public class BulkDataServerTests
         var work = Path.Combine(Path.GetTempPath(), "fhirbulk-work-" + Guid.NewGuid().ToString("N"));
         try
         {
-            await using (await BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 2, WorkDirectory = work }))
+            await using (var server = await BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 2, WorkDirectory = work }))
             {
                 Assert.True(File.Exists(Path.Combine(work, "data", "Patient.000.ndjson")));
+                Assert.Equal(Path.Combine(work, "data"), server.DataDirectory);
             }
 
             Assert.True(Directory.Exists(work));

@@ -8,6 +8,7 @@ internal sealed partial class PatientHistory
     private async ValueTask WritePatientAsync()
     {
         var json = Begin("Patient", _id, _context.ReferenceDate.AddDays(-_random.Next(1, 400)), deletable: false)!;
+        WriteRaceAndEthnicity(json);
         json.WriteStartArray("identifier"u8);
         json.WriteStartObject();
         json.WriteStartObject("type"u8);
@@ -91,15 +92,43 @@ internal sealed partial class PatientHistory
         await EndAsync("Patient");
     }
 
-    private (string Code, string Display) MaritalStatus()
+    /// <summary>US Core race and ethnicity extensions (OMB categories), as Synthea writes them.</summary>
+    private void WriteRaceAndEthnicity(Utf8JsonWriter json)
     {
-        if (AgeAt(_context.ReferenceDate) < 18)
-        {
-            return ("S", "Never Married");
-        }
+        var race = Pick(Terminology.Races);
+        var hispanic = _random.Chance(Terminology.HispanicShare);
+        json.WriteStartArray("extension"u8);
+        WriteOmbExtension(json, "http://hl7.org/fhir/us/core/StructureDefinition/us-core-race", race.Code, race.Display);
+        WriteOmbExtension(json, "http://hl7.org/fhir/us/core/StructureDefinition/us-core-ethnicity",
+            hispanic ? "2135-2" : "2186-5", hispanic ? "Hispanic or Latino" : "Not Hispanic or Latino");
+        json.WriteEndArray();
+    }
 
+    private static void WriteOmbExtension(Utf8JsonWriter json, string url, string code, string display)
+    {
+        json.WriteStartObject();
+        json.WriteString("url"u8, url);
+        json.WriteStartArray("extension"u8);
+        json.WriteStartObject();
+        json.WriteString("url"u8, "ombCategory");
+        json.WriteStartObject("valueCoding"u8);
+        json.WriteString("system"u8, "urn:oid:2.16.840.1.113883.6.238");
+        json.WriteString("code"u8, code);
+        json.WriteString("display"u8, display);
+        json.WriteEndObject();
+        json.WriteEndObject();
+        json.WriteStartObject();
+        json.WriteString("url"u8, "text");
+        json.WriteString("valueString"u8, display);
+        json.WriteEndObject();
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    private (string Code, string Display) Pick(IReadOnlyList<(string Code, string Display, double Share)> weighted)
+    {
         var draw = _random.NextDouble();
-        foreach (var (code, display, share) in Terminology.MaritalStatuses)
+        foreach (var (code, display, share) in weighted)
         {
             draw -= share;
             if (draw < 0)
@@ -108,6 +137,9 @@ internal sealed partial class PatientHistory
             }
         }
 
-        return ("M", "Married");
+        return (weighted[0].Code, weighted[0].Display);
     }
+
+    private (string Code, string Display) MaritalStatus() =>
+        AgeAt(_context.ReferenceDate) < 18 ? ("S", "Never Married") : Pick(Terminology.MaritalStatuses);
 }
