@@ -23,6 +23,16 @@ public sealed class DemoInputCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Demo_InputOnATerminal_LiveStepThenTheSameTables()
+    {
+        var result = await new CliRunner().AsTerminal().RunAsync("demo", "--input", SmallExport.Write(temp), "--out", temp.File("out"));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("✓ Building the workshop tables (DuckDB + Parquet):", result.Output, StringComparison.Ordinal);
+        Assert.Matches(@"│ 44054006 +│ Diabetes +│ +2 │", result.Output);
+    }
+
+    [Fact]
     public async Task Demo_InputFolder_LeavesDuckDbParquetAndPngChart()
     {
         var input = SmallExport.Write(temp);

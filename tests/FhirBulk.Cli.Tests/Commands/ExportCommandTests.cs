@@ -25,6 +25,19 @@ public sealed class ExportCommandTests(ServerFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task Export_OnATerminal_LiveBarsPerFileThenTheSummary()
+    {
+        var result = await new CliRunner().AsTerminal().RunAsync(["export", .. fixture.Credentials(), "--type", "Patient,Condition", "--out", temp.File("live")]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("Patient.001.ndjson", result.Output, StringComparison.Ordinal);
+        Assert.Contains("Condition.001.ndjson", result.Output, StringComparison.Ordinal);
+        Assert.Contains("100%", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Export: downloading", result.Output, StringComparison.Ordinal);
+        Assert.Contains("Export complete.", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Export_TypesJson_OnlyThoseTypesAndNoProgressLines()
     {
         var result = await new CliRunner().RunAsync(["export", .. fixture.Credentials(), "--type", "Patient,Condition", "--out", temp.File("e"), "--json"]);

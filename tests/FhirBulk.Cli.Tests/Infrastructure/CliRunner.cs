@@ -22,13 +22,31 @@ public sealed class CliRunner
         environment["FHIR_BULK_PROFILE_FILE"] = Path.Combine(Path.GetTempPath(), $"fhir-bulk-no-profile-{Guid.NewGuid():N}.json");
     }
 
+    private bool live;
+
+    /// <summary>Runs as on an interactive terminal: live progress bars instead of plain lines.</summary>
+    public CliRunner AsTerminal()
+    {
+        live = true;
+        return this;
+    }
+
     public CliRunner WithEnvironment(string name, string value)
     {
         environment[name] = value;
         return this;
     }
 
-    public Task<CliResult> RunAsync(params string[] args) => RunAsync(new TestConsole().Width(200), CancellationToken.None, args);
+    public Task<CliResult> RunAsync(params string[] args)
+    {
+        var output = new TestConsole().Width(200);
+        if (live)
+        {
+            output.Interactive();
+        }
+
+        return RunAsync(output, CancellationToken.None, args);
+    }
 
     /// <summary>
     /// Starts a long-running command (serve) and returns once its first output line is there;
@@ -55,7 +73,7 @@ public sealed class CliRunner
             output,
             error,
             name => environment.TryGetValue(name, out var value) ? value : null,
-            liveProgress: false,
+            liveProgress: live,
             configureLogging: _ => { });
         var exitCode = await new CliApplication(context).RunAsync(args, cancellationToken);
         return new CliResult(exitCode, output.Output, error.Output);
