@@ -107,6 +107,23 @@ public sealed class ExportCommandTests(ServerFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task Export_SinceAutoAfterAnExport_OnlyWhatChangedSinceItsTransactionTime()
+    {
+        var output = temp.File("e");
+        var first = await new CliRunner().RunAsync(["export", .. fixture.Credentials(), "--type", "Patient", "--out", output, "--json"]);
+        var transactionTime = JsonDocument.Parse(first.Output).RootElement.GetProperty("transactionTime").GetDateTimeOffset();
+
+        var second = await new CliRunner().RunAsync(["export", .. fixture.Credentials(), "--type", "Patient", "--out", output, "--since", "auto", "--json"]);
+
+        Assert.True(second.ExitCode == 0, second.ToString());
+        var json = JsonDocument.Parse(second.Output).RootElement;
+        Assert.Equal(0, json.GetProperty("totalResources").GetInt64());
+        var request = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "manifest.json"))).RootElement.GetProperty("request").GetString()!;
+        var since = transactionTime.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains($"_since={since}", Uri.UnescapeDataString(request), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Export_LevelGroupWithoutId_UsageError()
     {
         var result = await new CliRunner().RunAsync(["export", .. fixture.Credentials(), "--level", "group", "--out", temp.File("e")]);
