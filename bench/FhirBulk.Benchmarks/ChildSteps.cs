@@ -1,0 +1,13 @@
+using FhirBulk.Benchmarks.Views;
+
+namespace FhirBulk.Benchmarks;
+
+/// <summary>Steps run in a child process so that their peak memory is theirs alone.</summary>
+internal static class ChildSteps
+{
+    public static Task<int> RunAsync(string[] args) => args switch
+    {
+        ["views-sink", var folder, var sink] => ViewsBenchmark.SinkChildAsync(folder, sink),
+        _ => throw new ArgumentException($"Unknown child step '{string.Join(' ', args)}'."),
+    };
+}

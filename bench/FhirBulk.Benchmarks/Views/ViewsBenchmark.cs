@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Globalization;
+using FhirBulk.Benchmarks.Infrastructure;
+
+namespace FhirBulk.Benchmarks.Views;
+
+/// <summary>
+/// Issue 4: the same four workshop views over the same Synthea-shaped NDJSON through a plain
+/// JsonDocument parse (the ceiling), our engine (to nothing and to DuckDB) and DuckDB's own
+/// read_json, all on one thread; then peak memory of a run into DuckDB and Parquet at two sizes.
+/// </summary>
+internal static class ViewsBenchmark
+{
+    private const double GoalMbPerSecondPerCore = 40;
+
+    public static async Task RunAsync(BenchOptions options, Report report)
+    {
+        report.Heading("Views (issue 4)");
+        await ThroughputAsync(options, report);
+        await MemoryAsync(options, report);
+    }
+
+    private static async Task ThroughputAsync(BenchOptions options, Report report)
+    {
+        var folder = Population.TempDir("views");
+        try
+        {
+            var summary = await Population.GenerateAsync(folder, options.ViewsMb);
+            var files = BenchViews.InputFiles(folder);
+            var bytes = files.Sum(f => new FileInfo(f).Length);
+            var mb = Measure.Mb(bytes);
+            var db = Path.Combine(folder, "bench.duckdb");
+            var rows = new Dictionary<string, long>(StringComparer.Ordinal);
+            Func<Task<double>> Timed(string name, Func<Task<long>> run) => async () =>
+            {
+                var watch = Stopwatch.StartNew();
+                rows[name] = await run();
+                return mb / watch.Elapsed.TotalSeconds;
+            };
+
+            (string Name, string Label, Func<Task<double>> Run)[] variants =
+            [
+                ("ceiling", "(a) JsonDocument.Parse of every line — the ceiling", Timed("ceiling", () => Task.FromResult(ViewStages.JsonDocumentParse(files)))),
+                ("source", "stage: our NDJSON source alone (lines, resourceType, id)", Timed("source", () => ViewStages.SourceOnlyAsync(folder))),
+                ("firely", "stage: source + Firely Ostrich deserialize of whole resources", Timed("firely", () => ViewStages.FirelyParseAsync(folder))),
+                ("engine", "(b) our engine (Firely path) → rows discarded", Timed("engine", () => ViewStages.EngineToNullAsync(folder, threads: 1))),
+                ("engine-duckdb", "(b) our engine (Firely path) → DuckDB file (Appender, DuckDB threads=1)", Timed("engine-duckdb", () => ViewStages.EngineToDuckDbAsync(folder, db))),
+                ("duckdb", "(c) DuckDB read_json → table (SET threads=1)", Timed("duckdb", () => ViewStages.DuckDbReadJsonAsync(folder, db))),
+            ];
+
+            // Warm-up on a slice would not JIT the same paths; one untimed engine run does (and fills the page cache).
+            await ViewStages.EngineToNullAsync(folder, threads: 1);
+            var samples = await Measure.InterleavedAsync(options.Rounds, [.. variants.Select(v => (v.Name, v.Run))], Console.WriteLine);
+            var parallel = new List<double>();
+            for (var round = 0; round < options.Rounds; round++)
+            {
+                parallel.Add(await Timed("engine-all-cores", () => ViewStages.EngineToNullAsync(folder, Environment.ProcessorCount))());
+            }
+
+            var ceiling = Measure.Median(samples["ceiling"]);
+            var duck = Measure.Median(samples["duckdb"]);
+            report.Line($"\n### Throughput, one core\n\n{summary.ResourceCounts["Patient"]:N0} generated patients; the views read {mb:F0} MB of Patient, Condition, Observation and MedicationRequest NDJSON " +
+                $"({rows["source"]:N0} resources, {rows["engine"]:N0} rows in 4 tables; DuckDB made {rows["duckdb"]:N0} rows). Views: bench/FhirBulk.Benchmarks/Views/BenchViews.cs. " +
+                $"MB/s = input MB / wall time, page-cached, {options.Rounds} interleaved rounds after one warm-up, engine with `MaxDegreeOfParallelism = 1`.\n");
+            var table = variants.Select(v =>
+            {
+                var median = Measure.Median(samples[v.Name]);
+                return new[] { v.Label, Report.F(median), $"{Report.F(samples[v.Name].Min())}–{Report.F(samples[v.Name].Max())}", Report.Percent(median / ceiling), Report.F(median / duck, 2) + "×" };
+            }).ToList();
+            var all = Measure.Median(parallel);
+            table.Add([$"our engine → rows discarded, all {Environment.ProcessorCount} cores (default options; not per core)", Report.F(all), $"{Report.F(parallel.Min())}–{Report.F(parallel.Max())}", Report.Percent(all / ceiling), Report.F(all / duck, 2) + "×"]);
+            report.Table(["path", "MB/s (median)", "MB/s (min–max)", "of ceiling", "vs DuckDB read_json"], table);
+            var engine = Measure.Median(samples["engine"]);
+            report.Line($"\nGoal ≥ {GoalMbPerSecondPerCore:F0} MB/s per core with the Firely path: **{(engine >= GoalMbPerSecondPerCore ? "met" : "missed")}** ({Report.F(engine)} MB/s, {Report.Percent(engine / GoalMbPerSecondPerCore)} of the goal).");
+            var source = Measure.Median(samples["source"]);
+            var firely = Measure.Median(samples["firely"]);
+            report.Line($"Where one engine second goes (from the stage rates above, per MB): source {Report.Percent(engine / source)}, " +
+                $"Firely deserialization of whole resources would be {Report.Percent((engine / firely) - (engine / source))} (the engine parses only the top-level elements its views read), " +
+                $"the rest is projection, FHIRPath evaluation and row building.");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static async Task MemoryAsync(BenchOptions options, Report report)
+    {
+        var rows = new List<string[]>();
+        foreach (var size in options.MemoryMb)
+        {
+            var folder = Population.TempDir("views-memory");
+            try
+            {
+                await Population.GenerateAsync(folder, size);
+                var mb = Measure.Mb(BenchViews.InputFiles(folder).Sum(f => new FileInfo(f).Length));
+                foreach (var sink in new[] { "duckdb", "parquet" })
+                {
+                    var result = await PeakMemory.RunChildAsync("views-sink", folder, sink);
+                    var seconds = double.Parse(result["seconds"], CultureInfo.InvariantCulture);
+                    rows.Add([Report.F(mb, 0), sink, Report.F(seconds, 1), Report.F(mb / seconds), Report.F(double.Parse(result["peak_mb"], CultureInfo.InvariantCulture), 0),
+                        Report.F(double.Parse(result["rows"], CultureInfo.InvariantCulture), 0)]);
+                    Console.WriteLine(string.Join(" | ", rows[^1]));
+                }
+            }
+            finally
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+
+        report.Line($"\n### Memory while streaming into DuckDB and Parquet\n\nThe same four views, `FhirTables` with default options (all cores) and each sink's defaults (DuckDB `memory_limit` {FhirBulk.Sinks.DuckDb.DuckDbDefaults.MemoryLimit}), " +
+            "run in a child process per row; peak = the child's VmHWM (peak resident set) from /proc/self/status at the end of the run.\n");
+        report.Table(["input MB (views' types)", "sink", "seconds", "MB/s", "peak RSS MB", "rows"], rows);
+    }
+
+    /// <summary>Child side of <see cref="MemoryAsync"/>: one run, then its figures as key=value lines.</summary>
+    public static async Task<int> SinkChildAsync(string folder, string sinkKind)
+    {
+        var output = Path.Combine(folder, "out-" + sinkKind);
+        var watch = Stopwatch.StartNew();
+        long rows;
+        await using (FhirBulk.Sinks.ITableSink sink = sinkKind == "duckdb"
+            ? new FhirBulk.Sinks.DuckDb.DuckDbSink(output + ".duckdb")
+            : new FhirBulk.Sinks.Parquet.ParquetSink(output))
+        {
+            rows = (await ViewStages.EngineAsync(folder, sink, Environment.ProcessorCount)).RowsByTable.Values.Sum();
+        }
+
+        PeakMemory.Report("seconds", watch.Elapsed.TotalSeconds);
+        PeakMemory.Report("rows", rows);
+        PeakMemory.Report("peak_mb", PeakMemory.SelfPeakMb());
+        return 0;
+    }
+}
