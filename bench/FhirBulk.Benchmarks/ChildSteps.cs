@@ -8,6 +8,7 @@ internal static class ChildSteps
     public static Task<int> RunAsync(string[] args) => args switch
     {
         ["views-sink", var folder, var sink] => ViewsBenchmark.SinkChildAsync(folder, sink),
+        ["raw-download", var fhirBase, var directory, var parallel] => Download.RawCopy.ChildAsync(new Uri(fhirBase), directory, int.Parse(parallel, System.Globalization.CultureInfo.InvariantCulture)),
         _ => throw new ArgumentException($"Unknown child step '{string.Join(' ', args)}'."),
     };
 }
