@@ -1,0 +1,55 @@
+using Microsoft.Extensions.Logging;
+
+namespace FhirBulk.Diagnostics;
+
+/// <summary>Every log event of the client, source-generated with fixed ids. Never pass a token, assertion or key here.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Debug, "Retrying {Method} {Url} in {Delay} (attempt {Attempt}): {Reason}")]
+    public static partial void RetryScheduled(ILogger logger, string method, Uri url, TimeSpan delay, int attempt, string reason);
+
+    [LoggerMessage(2, LogLevel.Warning, "{Method} {Url} failed: {Reason}")]
+    public static partial void RequestFailed(ILogger logger, string method, Uri url, string reason);
+
+    [LoggerMessage(3, LogLevel.Debug, "Access token obtained from {TokenEndpoint}; it expires in {ExpiresIn}")]
+    public static partial void TokenIssued(ILogger logger, Uri tokenEndpoint, TimeSpan expiresIn);
+
+    [LoggerMessage(4, LogLevel.Debug, "{Url} refused the access token; requesting a new one")]
+    public static partial void TokenRefused(ILogger logger, Uri url);
+
+    [LoggerMessage(5, LogLevel.Debug, "Following redirect to {Location}; bearer token sent: {WithToken}")]
+    public static partial void RedirectFollowed(ILogger logger, Uri location, bool withToken);
+
+    [LoggerMessage(6, LogLevel.Information, "Export started; status at {StatusUrl}")]
+    public static partial void ExportStarted(ILogger logger, Uri statusUrl);
+
+    [LoggerMessage(7, LogLevel.Debug, "Export in progress: {Progress}")]
+    public static partial void ExportProgress(ILogger logger, string? progress);
+
+    [LoggerMessage(8, LogLevel.Information, "Export complete: {Outputs} output, {Errors} error and {Deleted} deleted files")]
+    public static partial void ExportComplete(ILogger logger, int outputs, int errors, int deleted);
+
+    [LoggerMessage(9, LogLevel.Information, "Downloaded {FileName}: {Resources} resources, {Bytes} bytes")]
+    public static partial void FileDownloaded(ILogger logger, string fileName, long resources, long bytes);
+
+    [LoggerMessage(10, LogLevel.Warning, "Download of {Url} failed: {Reason}")]
+    public static partial void FileFailed(ILogger logger, string url, string reason);
+
+    [LoggerMessage(11, LogLevel.Warning, "{FileName}: the manifest says {Declared} resources, the file holds {Actual}")]
+    public static partial void CountMismatch(ILogger logger, string fileName, long declared, long actual);
+
+    [LoggerMessage(12, LogLevel.Warning, "{FileName} line {Line}: {Problem}")]
+    public static partial void InvalidLine(ILogger logger, string fileName, long line, string problem);
+
+    [LoggerMessage(13, LogLevel.Debug, "No SMART configuration at {Url} ({Reason}); falling back to the CapabilityStatement")]
+    public static partial void DiscoveryFallback(ILogger logger, Uri url, string reason);
+
+    [LoggerMessage(14, LogLevel.Warning, "Could not delete the export job at {StatusUrl}: {Reason}")]
+    public static partial void JobDeleteFailed(ILogger logger, Uri statusUrl, string reason);
+
+    [LoggerMessage(15, LogLevel.Warning, "{Count} files expired before they were fetched; starting export again (attempt {Attempt})")]
+    public static partial void ReExporting(ILogger logger, int count, int attempt);
+
+    [LoggerMessage(16, LogLevel.Information, "Resuming export in {Directory}")]
+    public static partial void Resuming(ILogger logger, string directory);
+}

@@ -1,0 +1,262 @@
+using System.Globalization;
+using FhirBulk.Diagnostics;
+using FhirBulk.Http;
+
+namespace FhirBulk.Export;
+
+/// <summary>Whole exports to an output folder that survive a crash: export, resume, cancel.</summary>
+public sealed partial class BulkDataClient
+{
+    private const string ManifestFileName = "manifest.json";
+    private const string LogFileName = "log.ndjson";
+
+    /// <summary>
+    /// Exports to <paramref name="directory"/> end to end: kick-off, poll, download every file, verify, delete the job.
+    /// Progress is saved in the folder (<c>.fhir-bulk-state.json</c>) so that <see cref="ResumeExportAsync"/> carries on after a crash.
+    /// A previous complete export in the folder is moved to <c>history/&lt;transactionTime&gt;/</c> first.
+    /// </summary>
+    /// <param name="request">What to export.</param>
+    /// <param name="directory">The output folder.</param>
+    /// <param name="progress">Receives status and per-file progress.</param>
+    /// <param name="cancellationToken">Stops the export; the job keeps running and the folder can be resumed.</param>
+    /// <returns>The summary.</returns>
+    /// <exception cref="AuthenticationException">Credentials were refused.</exception>
+    /// <exception cref="FhirBulkException">The server failed the export, or files could not be downloaded (resume later).</exception>
+    /// <exception cref="InvalidOperationException">The folder holds an unfinished export: resume or cancel it.</exception>
+    public async Task<ExportResult> ExportToDirectoryAsync(ExportRequest request, string directory, IProgress<ExportProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        request.Validate();
+        Directory.CreateDirectory(directory);
+        if (ExportState.Load(directory) is { } previous)
+        {
+            if (!previous.Completed && !previous.Cancelled)
+            {
+                throw new InvalidOperationException($"{directory} holds an unfinished export (status {previous.StatusUrl}); resume or cancel it first.");
+            }
+
+            ArchivePrevious(directory, previous);
+        }
+
+        var state = new ExportState { Server = BaseUri.AbsoluteUri, Request = request, StartedAt = _options.TimeProvider.GetUtcNow() };
+        state.Save(directory);
+        return await RunAsync(state, directory, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Carries on an export saved in <paramref name="directory"/>: polls again if it was not done, fetches only missing or partial files.</summary>
+    /// <param name="directory">The output folder of an earlier <see cref="ExportToDirectoryAsync"/>.</param>
+    /// <param name="progress">Receives status and per-file progress.</param>
+    /// <param name="cancellationToken">Stops again; the folder stays resumable.</param>
+    /// <returns>The summary.</returns>
+    public async Task<ExportResult> ResumeExportAsync(string directory, IProgress<ExportProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var state = LoadState(directory);
+        if (state.Cancelled)
+        {
+            throw new InvalidOperationException($"The export in {directory} was cancelled; start a new one.");
+        }
+
+        Log.Resuming(_logger, directory);
+        return await RunAsync(state, directory, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Cancels the export saved in <paramref name="directory"/> (DELETE on its status URL) and marks the folder cancelled.</summary>
+    /// <param name="directory">The output folder.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>False when the server no longer knew the job.</returns>
+    public async Task<bool> CancelExportAsync(string directory, CancellationToken cancellationToken = default)
+    {
+        var state = LoadState(directory);
+        var deleted = false;
+        if (state.StatusUrl is { } statusUrl && !state.JobDeleted)
+        {
+            deleted = await GetExportOperation(new Uri(statusUrl)).DeleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        state.JobDeleted = true;
+        state.Cancelled = !state.Completed;
+        state.Save(directory);
+        return deleted;
+    }
+
+    /// <summary>The transactionTime of the last complete export in <paramref name="directory"/>: what <c>--since auto</c> uses.</summary>
+    /// <param name="directory">The output folder.</param>
+    /// <returns>The time, or <see langword="null"/> when the folder holds no complete export.</returns>
+    public static DateTimeOffset? ReadLastTransactionTime(string directory)
+    {
+        var state = Directory.Exists(directory) ? ExportState.Load(directory) : null;
+        return state is { Completed: true, Manifest.TransactionTime: { } time } ? ParseInstant(time) : null;
+    }
+
+    private ExportState LoadState(string directory)
+    {
+        var state = ExportState.Load(directory) ?? throw new FileNotFoundException($"{directory} holds no export to resume ({ExportState.FileName} is missing).", ExportState.PathIn(directory));
+        if (!string.Equals(state.Server, BaseUri.AbsoluteUri, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"The export in {directory} belongs to {state.Server}, not {BaseUri}.");
+        }
+
+        return state;
+    }
+
+    private async Task<ExportResult> RunAsync(ExportState state, string directory, IProgress<ExportProgress>? progress, CancellationToken cancellationToken)
+    {
+        using var activity = FhirBulkActivitySource.Source.StartActivity("FhirBulk.Export");
+        using var eventLog = new ExportLog(Path.Combine(directory, LogFileName), _options.TimeProvider);
+        var gate = new Lock();
+        while (true)
+        {
+            if (state.Manifest is null)
+            {
+                await PollToManifestAsync(state, directory, eventLog, progress, cancellationToken).ConfigureAwait(false);
+            }
+
+            var manifest = state.Manifest!;
+            var done = state.Files.Count(f => f.Status == ExportFileStatus.Complete);
+            var fileProgress = progress is null ? null : new SynchronousProgress<DownloadProgress>(p => progress.Report(new ExportProgress(ExportPhase.Downloading, null, p, Volatile.Read(ref done), state.Files.Count)));
+            foreach (var failed in state.Files.Where(f => f.Status == ExportFileStatus.Failed))
+            {
+                failed.Status = ExportFileStatus.Pending;
+            }
+
+            await DownloadFilesAsync(state.Files, manifest, new Uri(state.StatusUrl!), directory, fileProgress, eventLog, () =>
+            {
+                Interlocked.Increment(ref done);
+                lock (gate)
+                {
+                    state.Save(directory);
+                }
+            }, cancellationToken).ConfigureAwait(false);
+
+            var expired = state.Files.Count(f => f.Status == ExportFileStatus.Expired);
+            if (expired > 0 && state.ReExports < _options.MaxReExports)
+            {
+                // Expired files cannot be fetched again from this job; a new job (a new snapshot) replaces all of them.
+                state.ReExports++;
+                Log.ReExporting(_logger, expired, state.ReExports);
+                await DeleteJobQuietlyAsync(state, cancellationToken).ConfigureAwait(false);
+                foreach (var file in state.Files)
+                {
+                    File.Delete(OutputLayout.FullPath(directory, file.FileName));
+                    File.Delete(OutputLayout.FullPath(directory, file.FileName) + ".part");
+                }
+
+                state.StatusUrl = null;
+                state.Manifest = null;
+                state.Files = [];
+                state.JobDeleted = false;
+                state.Save(directory);
+                continue;
+            }
+
+            var failures = state.Files.Where(f => f.Status is ExportFileStatus.Failed or ExportFileStatus.Expired).ToList();
+            if (failures.Count > 0)
+            {
+                state.Save(directory);
+                throw new FhirBulkException(
+                    $"{failures.Count} of {state.Files.Count} files could not be downloaded (first: {failures[0].FileName}: {failures[0].Error}); resume with the same folder to retry.",
+                    null, new Uri(failures[0].Url, UriKind.RelativeOrAbsolute), null, isTransient: failures.All(f => f.Status == ExportFileStatus.Failed));
+            }
+
+            if (_options.DeleteJobAfterDownload)
+            {
+                await DeleteJobQuietlyAsync(state, cancellationToken).ConfigureAwait(false);
+            }
+
+            state.Completed = true;
+            state.Save(directory);
+            var duration = _options.TimeProvider.GetUtcNow() - state.StartedAt;
+            var outcome = manifest.Error.Count > 0 || state.Files.Any(f => f.InvalidLines > 0) ? ExportOutcome.PartialSuccess : ExportOutcome.Success;
+            eventLog.Write("export_complete", new()
+            {
+                ["files"] = state.Files.Count,
+                ["resources"] = state.Files.Where(f => f.Kind == ExportFileKind.Output).Sum(f => f.Resources),
+                ["bytes"] = state.Files.Sum(f => f.Bytes),
+                ["invalidLines"] = state.Files.Sum(f => f.InvalidLines),
+                ["countMismatches"] = state.Files.Count(f => f.CountMismatch),
+                ["duration"] = (long)duration.TotalMilliseconds,
+            });
+            progress?.Report(new ExportProgress(ExportPhase.Complete, null, null, state.Files.Count, state.Files.Count));
+            return new ExportResult(directory, new Uri(state.StatusUrl!), manifest.TransactionTime is { } t ? ParseInstant(t) : null, manifest, state.Files, outcome, duration, state.JobDeleted);
+        }
+    }
+
+    private async Task PollToManifestAsync(ExportState state, string directory, ExportLog eventLog, IProgress<ExportProgress>? progress, CancellationToken cancellationToken)
+    {
+        ExportOperation operation;
+        if (state.StatusUrl is null)
+        {
+            operation = await StartExportAsync(state.Request, eventLog, cancellationToken).ConfigureAwait(false);
+            state.StatusUrl = operation.StatusUrl.AbsoluteUri;
+            state.Save(directory);
+            progress?.Report(new ExportProgress(ExportPhase.KickedOff, null, null, 0, 0));
+        }
+        else
+        {
+            operation = new ExportOperation(new Uri(state.StatusUrl), _http, _options, _logger, eventLog);
+        }
+
+        eventLog.ExportId = state.StatusUrl;
+        var statusProgress = progress is null ? null : new SynchronousProgress<ExportStatus>(s => progress.Report(new ExportProgress(ExportPhase.Polling, s, null, 0, 0)));
+        var manifest = await operation.WaitForCompletionAsync(statusProgress, cancellationToken).ConfigureAwait(false);
+        state.Manifest = manifest;
+        state.Files = OutputLayout.Plan(manifest);
+        AtomicFile.Write(Path.Combine(directory, ManifestFileName), stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(manifest.ToJson())));
+        state.Save(directory);
+        eventLog.Write("manifest_complete", new()
+        {
+            ["transactionTime"] = manifest.TransactionTime,
+            ["totalOutputFileCount"] = manifest.Output.Count,
+            ["totalDeletedFileCount"] = manifest.Deleted.Count,
+            ["totalErrorFileCount"] = manifest.Error.Count,
+        });
+    }
+
+    private async Task DeleteJobQuietlyAsync(ExportState state, CancellationToken cancellationToken)
+    {
+        if (state.StatusUrl is null || state.JobDeleted)
+        {
+            return;
+        }
+
+        try
+        {
+            await GetExportOperation(new Uri(state.StatusUrl)).DeleteAsync(cancellationToken).ConfigureAwait(false);
+            state.JobDeleted = true;
+        }
+        catch (FhirBulkException exception)
+        {
+            // The data is safely on disk; a job left behind expires on its own.
+            Log.JobDeleteFailed(_logger, new Uri(state.StatusUrl), exception.Message);
+        }
+    }
+
+    private static void ArchivePrevious(string directory, ExportState previous)
+    {
+        var stamp = previous.Manifest?.TransactionTime is { } time && ParseInstant(time) is { } instant
+            ? instant.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)
+            : previous.StartedAt.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+        var archive = Path.Combine(directory, "history", stamp);
+        Directory.CreateDirectory(archive);
+        foreach (var name in previous.Files.Select(f => f.FileName).Concat([ManifestFileName, LogFileName, ExportState.FileName]))
+        {
+            var source = OutputLayout.FullPath(directory, name);
+            if (File.Exists(source))
+            {
+                var target = OutputLayout.FullPath(archive, name);
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Move(source, target, overwrite: true);
+            }
+        }
+    }
+
+    private static DateTimeOffset? ParseInstant(string text) =>
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value) ? value : null;
+
+    /// <summary>Reports on the caller's thread: <see cref="Progress{T}"/> would post to a thread pool and reorder events.</summary>
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}

@@ -1,0 +1,102 @@
+using FhirBulk.Auth;
+using Microsoft.Extensions.Logging;
+
+namespace FhirBulk.Export;
+
+/// <summary>How a file's lines are checked as they are downloaded.</summary>
+public enum ValidationMode
+{
+    /// <summary>Lines that are not JSON or not of the expected resourceType are counted and reported; the file is kept.</summary>
+    Lenient,
+
+    /// <summary>The first such line fails the file.</summary>
+    Strict,
+}
+
+/// <summary>Options of <see cref="BulkDataClient"/>; validated once when the client is created.</summary>
+/// <remarks>
+/// There is deliberately no switch to turn TLS certificate verification off: a private CA is trusted with
+/// <see cref="CaBundlePath"/> instead.
+/// </remarks>
+public sealed class BulkDataClientOptions
+{
+    /// <summary>The HTTP client to send requests with. It should not follow redirects itself so that the client can
+    /// keep the bearer token off other origins (if it does, .NET drops the Authorization header on every redirect).</summary>
+    /// <value>The default value is <see langword="null"/>: the client creates one that verifies TLS, trusts <see cref="CaBundlePath"/> and follows no redirect itself.</value>
+    public HttpClient? HttpClient { get; set; }
+
+    /// <summary>Where to log.</summary>
+    /// <value>The default value is <see langword="null"/> (no logging).</value>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>The clock every wait (polling, backoff, token expiry) uses.</summary>
+    /// <value>The default value is <see cref="TimeProvider.System"/>.</value>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>SMART Backend Services credentials.</summary>
+    /// <value>The default value is <see langword="null"/>: an open server, no token is requested.</value>
+    public BulkDataCredentials? Credentials { get; set; }
+
+    /// <summary>A PEM file of CA certificates trusted in addition to the system store (for a private CA).</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public string? CaBundlePath { get; set; }
+
+    /// <summary>Files downloaded in parallel.</summary>
+    /// <value>The default value is 4.</value>
+    public int MaxParallelDownloads { get; set; } = BulkDataDefaults.MaxParallelDownloads;
+
+    /// <summary>Retries of a request that failed transiently (429, 5xx, transient OperationOutcome, network error).</summary>
+    /// <value>The default value is 6.</value>
+    public int MaxRetries { get; set; } = BulkDataDefaults.MaxRetries;
+
+    /// <summary>First backoff wait when the server gives no Retry-After; doubles each attempt, with jitter.</summary>
+    /// <value>The default value is 1 second.</value>
+    public TimeSpan InitialRetryDelay { get; set; } = BulkDataDefaults.InitialRetryDelay;
+
+    /// <summary>Longest wait between attempts; a larger Retry-After is clamped to it.</summary>
+    /// <value>The default value is 2 minutes.</value>
+    public TimeSpan MaxRetryDelay { get; set; } = BulkDataDefaults.MaxRetryDelay;
+
+    /// <summary>Shortest wait between status polls.</summary>
+    /// <value>The default value is 1 second.</value>
+    public TimeSpan MinPollInterval { get; set; } = BulkDataDefaults.MinPollInterval;
+
+    /// <summary>Longest wait between status polls when the server gives no Retry-After.</summary>
+    /// <value>The default value is 1 minute.</value>
+    public TimeSpan MaxPollInterval { get; set; } = BulkDataDefaults.MaxPollInterval;
+
+    /// <summary>How downloaded lines are checked.</summary>
+    /// <value>The default value is <see cref="ValidationMode.Lenient"/>.</value>
+    public ValidationMode Validation { get; set; } = ValidationMode.Lenient;
+
+    /// <summary>Whether a completed export's job is deleted on the server once every file is on disk.</summary>
+    /// <value>The default value is <see langword="true"/>.</value>
+    public bool DeleteJobAfterDownload { get; set; } = true;
+
+    /// <summary>Re-exports started when files expired before they could be fetched.</summary>
+    /// <value>The default value is 2.</value>
+    public int MaxReExports { get; set; } = BulkDataDefaults.MaxReExports;
+
+    /// <summary>Time allowed for the headers of a response to arrive (bodies stream without a limit).</summary>
+    /// <value>The default value is 100 seconds.</value>
+    public TimeSpan RequestTimeout { get; set; } = BulkDataDefaults.RequestTimeout;
+
+    internal Func<double> Random { get; set; } = System.Random.Shared.NextDouble;
+
+    internal void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(TimeProvider);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxParallelDownloads, 1, nameof(MaxParallelDownloads));
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxRetries, nameof(MaxRetries));
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxReExports, nameof(MaxReExports));
+        ArgumentOutOfRangeException.ThrowIfLessThan(InitialRetryDelay, TimeSpan.Zero, nameof(InitialRetryDelay));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxRetryDelay, InitialRetryDelay, nameof(MaxRetryDelay));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MinPollInterval, TimeSpan.Zero, nameof(MinPollInterval));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxPollInterval, MinPollInterval, nameof(MaxPollInterval));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RequestTimeout, TimeSpan.Zero, nameof(RequestTimeout));
+        if (CaBundlePath is not null && !File.Exists(CaBundlePath))
+        {
+            throw new FileNotFoundException($"CA bundle '{CaBundlePath}' does not exist.", CaBundlePath);
+        }
+    }
+}

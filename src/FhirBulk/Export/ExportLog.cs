@@ -1,0 +1,92 @@
+using System.Text;
+using System.Text.Json;
+
+namespace FhirBulk.Export;
+
+/// <summary>
+/// <c>log.ndjson</c> of an output folder, in the vocabulary of the SMART bulk-data-client (kickoff, status_progress,
+/// status_complete, status_error, manifest_complete, download_request, download_complete, download_error,
+/// export_complete): one <c>{"exportId","timestamp","eventId","eventDetail"}</c> object per line.
+/// Details are built by this library from counts, URLs and server messages: never a header, token or key.
+/// </summary>
+internal sealed class ExportLog(string path, TimeProvider time) : IDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly FileStream _stream = new(path, FileMode.Append, FileAccess.Write, FileShare.Read);
+
+    public string? ExportId { get; set; }
+
+    public void Write(string eventId, Dictionary<string, object?> detail)
+    {
+        var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("exportId", ExportId);
+            json.WriteString("timestamp", time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+            json.WriteString("eventId", eventId);
+            json.WritePropertyName("eventDetail");
+            WriteValue(json, detail);
+            json.WriteEndObject();
+        }
+
+        buffer.WriteByte((byte)'\n');
+        lock (_gate)
+        {
+            _stream.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
+            _stream.Flush();
+        }
+    }
+
+    public void Dispose() => _stream.Dispose();
+
+    private static void WriteValue(Utf8JsonWriter json, object? value)
+    {
+        switch (value)
+        {
+            case null:
+                json.WriteNullValue();
+                break;
+            case string text:
+                json.WriteStringValue(text);
+                break;
+            case bool flag:
+                json.WriteBooleanValue(flag);
+                break;
+            case int number:
+                json.WriteNumberValue(number);
+                break;
+            case long number:
+                json.WriteNumberValue(number);
+                break;
+            case double number:
+                json.WriteNumberValue(number);
+                break;
+            case JsonElement element:
+                element.WriteTo(json);
+                break;
+            case Dictionary<string, object?> map:
+                json.WriteStartObject();
+                foreach (var (key, item) in map)
+                {
+                    json.WritePropertyName(key);
+                    WriteValue(json, item);
+                }
+
+                json.WriteEndObject();
+                break;
+            case System.Collections.IEnumerable list:
+                json.WriteStartArray();
+                foreach (var item in list)
+                {
+                    WriteValue(json, item);
+                }
+
+                json.WriteEndArray();
+                break;
+            default:
+                json.WriteStringValue(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture));
+                break;
+        }
+    }
+}

@@ -1,0 +1,75 @@
+namespace FhirBulk.Export;
+
+/// <summary>The population an export covers (Bulk Data IG: system, Patient and Group level kick-off endpoints).</summary>
+public enum ExportLevel
+{
+    /// <summary><c>[base]/$export</c>: all data on the server.</summary>
+    System,
+
+    /// <summary><c>[base]/Patient/$export</c>: all patients' data.</summary>
+    Patient,
+
+    /// <summary><c>[base]/Group/[id]/$export</c>: the data of a group's members.</summary>
+    Group,
+}
+
+/// <summary>What to export: the level and every kick-off parameter of the Bulk Data IG (STU2 to STU4).</summary>
+public sealed record ExportRequest
+{
+    /// <summary>The export level.</summary>
+    /// <value>The default value is <see cref="ExportLevel.Patient"/>.</value>
+    public ExportLevel Level { get; init; } = ExportLevel.Patient;
+
+    /// <summary>The Group id; required for <see cref="ExportLevel.Group"/>.</summary>
+    public string? GroupId { get; init; }
+
+    /// <summary><c>_outputFormat</c>.</summary>
+    /// <value>The default value is <see langword="null"/> (the server's default, <c>application/fhir+ndjson</c>).</value>
+    public string? OutputFormat { get; init; }
+
+    /// <summary><c>_type</c>: resource types to include.</summary>
+    public IReadOnlyList<string> Types { get; init; } = [];
+
+    /// <summary><c>_since</c>: only resources changed after this instant.</summary>
+    public DateTimeOffset? Since { get; init; }
+
+    /// <summary><c>_until</c>: only resources changed before this instant (STU3).</summary>
+    public DateTimeOffset? Until { get; init; }
+
+    /// <summary><c>_elements</c>: elements to keep (<c>Type.element</c> or <c>element</c>).</summary>
+    public IReadOnlyList<string> Elements { get; init; } = [];
+
+    /// <summary><c>patient</c>: references (<c>Patient/123</c>) to restrict a Patient or Group export to; forces POST.</summary>
+    public IReadOnlyList<string> Patients { get; init; } = [];
+
+    /// <summary><c>includeAssociatedData</c> values, e.g. <c>LatestProvenanceResources</c>.</summary>
+    public IReadOnlyList<string> IncludeAssociatedData { get; init; } = [];
+
+    /// <summary><c>_typeFilter</c>: FHIR search queries (<c>Type?param=value</c>), one parameter each.</summary>
+    public IReadOnlyList<string> TypeFilters { get; init; } = [];
+
+    /// <summary><c>organizeOutputBy</c> (STU3), e.g. <c>Patient</c>.</summary>
+    public string? OrganizeOutputBy { get; init; }
+
+    /// <summary><c>allowPartialManifests</c> (STU3): let the server page the manifest.</summary>
+    public bool AllowPartialManifests { get; init; }
+
+    /// <summary>Kick off with POST and a Parameters body rather than GET.</summary>
+    public bool UsePost { get; init; }
+
+    /// <summary>Send <c>Prefer: handling=lenient</c> so the server skips parameters it does not support instead of failing.</summary>
+    public bool Lenient { get; init; }
+
+    internal void Validate()
+    {
+        if (Level == ExportLevel.Group && string.IsNullOrWhiteSpace(GroupId))
+        {
+            throw new ArgumentException("A Group export needs a GroupId.", nameof(GroupId));
+        }
+
+        if (Level == ExportLevel.System && Patients.Count > 0)
+        {
+            throw new ArgumentException("The patient parameter applies to Patient and Group exports only.", nameof(Patients));
+        }
+    }
+}

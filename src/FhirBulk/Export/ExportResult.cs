@@ -1,0 +1,68 @@
+namespace FhirBulk.Export;
+
+/// <summary>How a finished export went, for exit codes.</summary>
+public enum ExportOutcome
+{
+    /// <summary>Every file downloaded and valid; the server reported no errors.</summary>
+    Success,
+
+    /// <summary>Every file downloaded, but the server listed error files or some lines were invalid (lenient mode).</summary>
+    PartialSuccess,
+}
+
+/// <summary>What a whole export to a folder produced: the summary the CLI prints.</summary>
+/// <param name="Directory">The output folder.</param>
+/// <param name="StatusUrl">The job's status URL.</param>
+/// <param name="TransactionTime">The manifest's transactionTime (the next <c>_since</c>).</param>
+/// <param name="Manifest">The complete manifest.</param>
+/// <param name="Files">Every file with counts, bytes and SHA-256.</param>
+/// <param name="Outcome">Success or partial success.</param>
+/// <param name="Duration">Time from kick-off (of the first run, when resumed) to the end.</param>
+/// <param name="JobDeleted">Whether the job was deleted on the server afterwards.</param>
+public sealed record ExportResult(
+    string Directory,
+    Uri StatusUrl,
+    DateTimeOffset? TransactionTime,
+    ExportManifest Manifest,
+    IReadOnlyList<ExportFileState> Files,
+    ExportOutcome Outcome,
+    TimeSpan Duration,
+    bool JobDeleted)
+{
+    /// <summary>Resources in output files.</summary>
+    public long TotalResources => Files.Where(f => f.Kind == ExportFileKind.Output).Sum(f => f.Resources);
+
+    /// <summary>Bytes of all files.</summary>
+    public long TotalBytes => Files.Sum(f => f.Bytes);
+
+    /// <summary>Output files whose manifest <c>count</c> differed from what they held.</summary>
+    public IEnumerable<ExportFileState> CountMismatches => Files.Where(f => f.CountMismatch);
+
+    /// <summary>Resources per type in output files.</summary>
+    public IReadOnlyDictionary<string, long> ResourcesByType => Files.Where(f => f.Kind == ExportFileKind.Output)
+        .GroupBy(f => f.Type, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(f => f.Resources), StringComparer.Ordinal);
+}
+
+/// <summary>The phase an export to a folder is in.</summary>
+public enum ExportPhase
+{
+    /// <summary>Kicked off; the status URL is known.</summary>
+    KickedOff,
+
+    /// <summary>Waiting for the server (see <see cref="ExportProgress.Status"/>).</summary>
+    Polling,
+
+    /// <summary>Downloading files (see <see cref="ExportProgress.File"/>).</summary>
+    Downloading,
+
+    /// <summary>Done.</summary>
+    Complete,
+}
+
+/// <summary>Progress of a whole export, for a status line and per-file bars.</summary>
+/// <param name="Phase">The phase.</param>
+/// <param name="Status">The last status answer while polling.</param>
+/// <param name="File">The file that moved, while downloading.</param>
+/// <param name="FilesDone">Files complete so far.</param>
+/// <param name="FilesTotal">Files in the manifest (0 before it is known).</param>
+public sealed record ExportProgress(ExportPhase Phase, ExportStatus? Status, DownloadProgress? File, int FilesDone, int FilesTotal);

@@ -1,0 +1,143 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace FhirBulk.Export;
+
+/// <summary>The kind of a manifest file, which decides its folder.</summary>
+public enum ExportFileKind
+{
+    /// <summary>Data (<c>output</c>), written to the folder itself.</summary>
+    Output,
+
+    /// <summary>OperationOutcomes (<c>error</c>), written to <c>error/</c>.</summary>
+    Error,
+
+    /// <summary>Deleted resources (<c>deleted</c>), written to <c>deleted/</c>.</summary>
+    Deleted,
+}
+
+/// <summary>Where a file of the export stands.</summary>
+public enum ExportFileStatus
+{
+    /// <summary>Not (completely) on disk yet.</summary>
+    Pending,
+
+    /// <summary>On disk under its final name, verified.</summary>
+    Complete,
+
+    /// <summary>Could not be downloaded (see <see cref="ExportFileState.Error"/>).</summary>
+    Failed,
+
+    /// <summary>The server said the file is gone (404/410) before it was fetched.</summary>
+    Expired,
+}
+
+/// <summary>One file of an export: where it came from, where it goes, and what was found in it.</summary>
+public sealed class ExportFileState
+{
+    /// <summary>The manifest list the file came from.</summary>
+    public ExportFileKind Kind { get; set; }
+
+    /// <summary>The resource type the manifest declared (after sanitizing: a hostile type becomes <c>Unknown</c>).</summary>
+    public string Type { get; set; } = string.Empty;
+
+    /// <summary>The download URL.</summary>
+    public string Url { get; set; } = string.Empty;
+
+    /// <summary>The path relative to the output folder, made by the client (<c>Patient.001.ndjson</c>, <c>error/OperationOutcome.001.ndjson</c>).</summary>
+    public string FileName { get; set; } = string.Empty;
+
+    /// <summary>The <c>count</c> the manifest declared.</summary>
+    public long? DeclaredCount { get; set; }
+
+    /// <summary>Download state.</summary>
+    public ExportFileStatus Status { get; set; }
+
+    /// <summary>Valid resources found in the file.</summary>
+    public long Resources { get; set; }
+
+    /// <summary>Lines that were not a resource of the expected type (lenient mode).</summary>
+    public long InvalidLines { get; set; }
+
+    /// <summary>The first invalid lines found, with what was wrong.</summary>
+    public List<InvalidLine>? InvalidLineSamples { get; set; }
+
+    /// <summary>Bytes on disk.</summary>
+    public long Bytes { get; set; }
+
+    /// <summary>SHA-256 of the file (lowercase hex).</summary>
+    public string? Sha256 { get; set; }
+
+    /// <summary>Why the file failed.</summary>
+    public string? Error { get; set; }
+
+    /// <summary>True when the manifest's <c>count</c> differs from the resources found.</summary>
+    [JsonIgnore]
+    public bool CountMismatch => DeclaredCount is { } declared && Status == ExportFileStatus.Complete && declared != Resources;
+}
+
+/// <summary>Everything needed to resume an export after a crash: kept in <c>.fhir-bulk-state.json</c>, written atomically.</summary>
+internal sealed class ExportState
+{
+    public const string FileName = ".fhir-bulk-state.json";
+
+    public int Version { get; set; } = 1;
+
+    public string Server { get; set; } = string.Empty;
+
+    public ExportRequest Request { get; set; } = new();
+
+    public string? StatusUrl { get; set; }
+
+    public DateTimeOffset StartedAt { get; set; }
+
+    public ExportManifest? Manifest { get; set; }
+
+    public List<ExportFileState> Files { get; set; } = [];
+
+    public int ReExports { get; set; }
+
+    public bool Completed { get; set; }
+
+    public bool Cancelled { get; set; }
+
+    public bool JobDeleted { get; set; }
+
+    public static string PathIn(string directory) => Path.Combine(directory, FileName);
+
+    public static ExportState? Load(string directory)
+    {
+        var path = PathIn(directory);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        using var stream = File.OpenRead(path);
+        return JsonSerializer.Deserialize(stream, StateJsonContext.Default.ExportState)
+            ?? throw new JsonException($"{path} is empty.");
+    }
+
+    public void Save(string directory) =>
+        AtomicFile.Write(PathIn(directory), stream => JsonSerializer.Serialize(stream, this, StateJsonContext.Default.ExportState));
+}
+
+/// <summary>Writes a file so that a crash leaves either the old or the new content, never half of one.</summary>
+internal static class AtomicFile
+{
+    public static void Write(string path, Action<Stream> write)
+    {
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
+        using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
+        {
+            write(stream);
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, path, overwrite: true);
+    }
+}
+
+[JsonSourceGenerationOptions(WriteIndented = true, UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ExportState))]
+internal sealed partial class StateJsonContext : JsonSerializerContext;

@@ -1,0 +1,206 @@
+using System.IO.Compression;
+using System.Net;
+using FhirBulk.Diagnostics;
+using FhirBulk.Http;
+using Microsoft.Extensions.Logging;
+
+namespace FhirBulk.Export;
+
+/// <summary>
+/// Downloads one manifest file to <c>&lt;name&gt;.part</c>, then renames it: verifying lines and hashing as it streams,
+/// continuing a cut transfer with HTTP Range, and retrying transient failures with backoff.
+/// </summary>
+internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions options, ILogger logger, ExportLog? eventLog)
+{
+    private const int BufferSize = 128 * 1024;
+    private const long ProgressEvery = 1024 * 1024;
+
+    public async Task DownloadAsync(ExportFileState file, Uri manifestUrl, bool requiresAccessToken, string directory, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
+    {
+        using var activity = FhirBulkActivitySource.Source.StartActivity("FhirBulk.Download");
+        activity?.SetTag("fhirbulk.file", file.FileName);
+        var path = OutputLayout.FullPath(directory, file.FileName);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var expectedType = file.Type == OutputLayout.UnknownType ? null : file.Type;
+
+        // A file already renamed into place was complete and verified before a crash: re-read it locally, fetch nothing.
+        if (File.Exists(path))
+        {
+            await VerifyLocalAsync(file, path, expectedType, cancellationToken).ConfigureAwait(false);
+            progress?.Report(new DownloadProgress(file.FileName, file.Type, file.Bytes, file.Bytes, file.Status));
+            return;
+        }
+
+        if (!Uri.TryCreate(manifestUrl, file.Url, out var url) || (url.Scheme != Uri.UriSchemeHttps && url.Scheme != Uri.UriSchemeHttp))
+        {
+            Fail(file, ExportFileStatus.Failed, $"'{file.Url}' is not an http(s) URL", null);
+            return;
+        }
+
+        eventLog?.Write("download_request", new() { ["fileUrl"] = url.AbsoluteUri, ["itemType"] = ItemType(file.Kind), ["resourceType"] = file.Type });
+        var partPath = path + ".part";
+        var failures = 0;
+        while (true)
+        {
+            var before = File.Exists(partPath) ? new FileInfo(partPath).Length : 0;
+            try
+            {
+                await TransferAsync(file, url, requiresAccessToken, path, partPath, expectedType, progress, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (FhirBulkException exception) when (exception.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone)
+            {
+                Fail(file, ExportFileStatus.Expired, exception.Message, exception.StatusCode);
+                return;
+            }
+            catch (FhirBulkException exception) when (exception is not AuthenticationException && !exception.IsTransient)
+            {
+                Fail(file, ExportFileStatus.Failed, exception.Message, exception.StatusCode);
+                return;
+            }
+            catch (Exception exception) when (exception is FhirBulkException { IsTransient: true } || BulkHttp.IsTransientNetworkFailure(exception, cancellationToken))
+            {
+                // A cut that still moved the file forward does not count against the retry budget.
+                var after = File.Exists(partPath) ? new FileInfo(partPath).Length : 0;
+                failures = after > before ? 1 : failures + 1;
+                if (failures > options.MaxRetries)
+                {
+                    Fail(file, ExportFileStatus.Failed, exception.Message, (exception as FhirBulkException)?.StatusCode);
+                    return;
+                }
+
+                await http.WaitAsync(url, http.Backoff.Delay(failures), failures, exception.Message, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static string ItemType(ExportFileKind kind) => kind switch
+    {
+        ExportFileKind.Error => "error",
+        ExportFileKind.Deleted => "deleted",
+        _ => "output",
+    };
+
+    private async Task TransferAsync(ExportFileState file, Uri url, bool requiresAccessToken, string path, string partPath, string? expectedType, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
+    {
+        var offset = File.Exists(partPath) ? new FileInfo(partPath).Length : 0;
+        using var response = await http.SendAsync(u => CreateRequest(u, offset), url, requiresAccessToken, cancellationToken).ConfigureAwait(false);
+        if (offset > 0 && (response.StatusCode != HttpStatusCode.PartialContent || response.Content.Headers.ContentRange?.From != offset))
+        {
+            // The server ignored the Range (or answered another one): start the file again.
+            offset = 0;
+        }
+
+        using var verifier = new NdjsonVerifier(file.FileName, expectedType, options.Validation);
+        var buffer = new byte[BufferSize];
+        await using (var output = new FileStream(partPath, offset > 0 ? FileMode.Open : FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1, useAsync: true))
+        {
+            // Re-verify the prefix already on disk so counts and the hash cover the whole file.
+            while (output.Position < offset)
+            {
+                var read = await output.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, offset - output.Position)), cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                verifier.Append(buffer.AsSpan(0, read));
+            }
+
+            output.SetLength(offset);
+            long? total = response.Content.Headers.ContentLength is { } length && response.Content.Headers.ContentEncoding.Count == 0 ? offset + length : null;
+            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            if (response.Content.Headers.ContentEncoding.Contains("gzip", StringComparer.OrdinalIgnoreCase))
+            {
+                stream = new GZipStream(stream, CompressionMode.Decompress);
+            }
+
+            await using (stream.ConfigureAwait(false))
+            {
+                var reported = offset;
+                int read;
+                while ((read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                    verifier.Append(buffer.AsSpan(0, read));
+                    if (verifier.Bytes - reported >= ProgressEvery)
+                    {
+                        reported = verifier.Bytes;
+                        progress?.Report(new DownloadProgress(file.FileName, file.Type, verifier.Bytes, total, ExportFileStatus.Pending));
+                    }
+                }
+            }
+
+            await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            output.Flush(flushToDisk: true);
+        }
+
+        Finish(file, verifier);
+        File.Move(partPath, path, overwrite: true);
+        progress?.Report(new DownloadProgress(file.FileName, file.Type, file.Bytes, file.Bytes, file.Status));
+        eventLog?.Write("download_complete", new() { ["fileUrl"] = url.AbsoluteUri, ["resourceCount"] = file.Resources, ["fileSize"] = file.Bytes });
+    }
+
+    private static HttpRequestMessage CreateRequest(Uri url, long offset)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.TryAddWithoutValidation("Accept", "application/fhir+ndjson");
+
+        // Ranges count bytes of the representation sent; asking for identity on a resume keeps offsets in plain bytes.
+        if (offset > 0)
+        {
+            request.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(offset, null);
+            request.Headers.TryAddWithoutValidation("Accept-Encoding", "identity");
+        }
+        else
+        {
+            request.Headers.TryAddWithoutValidation("Accept-Encoding", "gzip");
+        }
+
+        return request;
+    }
+
+    private async Task VerifyLocalAsync(ExportFileState file, string path, string? expectedType, CancellationToken cancellationToken)
+    {
+        using var verifier = new NdjsonVerifier(file.FileName, expectedType, options.Validation);
+        var buffer = new byte[BufferSize];
+        await using var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, useAsync: true);
+        int read;
+        while ((read = await input.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            verifier.Append(buffer.AsSpan(0, read));
+        }
+
+        Finish(file, verifier);
+    }
+
+    private void Finish(ExportFileState file, NdjsonVerifier verifier)
+    {
+        file.Sha256 = verifier.Complete();
+        file.Bytes = verifier.Bytes;
+        file.Resources = verifier.Resources;
+        file.InvalidLines = verifier.InvalidLineCount;
+        file.InvalidLineSamples = verifier.InvalidLines.Count > 0 ? [.. verifier.InvalidLines] : null;
+        file.Status = ExportFileStatus.Complete;
+        file.Error = null;
+        foreach (var invalid in verifier.InvalidLines)
+        {
+            Log.InvalidLine(logger, file.FileName, invalid.Line, invalid.Problem);
+        }
+
+        if (file.CountMismatch)
+        {
+            Log.CountMismatch(logger, file.FileName, file.DeclaredCount!.Value, file.Resources);
+        }
+
+        Log.FileDownloaded(logger, file.FileName, file.Resources, file.Bytes);
+    }
+
+    private void Fail(ExportFileState file, ExportFileStatus status, string message, HttpStatusCode? code)
+    {
+        file.Status = status;
+        file.Error = message;
+        Log.FileFailed(logger, file.Url, message);
+        eventLog?.Write("download_error", new() { ["fileUrl"] = file.Url, ["code"] = (int?)code, ["message"] = message });
+    }
+}

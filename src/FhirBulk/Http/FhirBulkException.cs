@@ -1,0 +1,81 @@
+using System.Net;
+using System.Text.Json;
+
+namespace FhirBulk.Http;
+
+/// <summary>
+/// The root of every failure FhirBulk reports about a server: carries the HTTP status, the request URL,
+/// the server's OperationOutcome (when it sent one) and whether trying again later could succeed.
+/// </summary>
+public class FhirBulkException : Exception
+{
+    /// <summary>Creates an exception with a message only.</summary>
+    /// <param name="message">What went wrong.</param>
+    public FhirBulkException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates an exception wrapping another.</summary>
+    /// <param name="message">What went wrong.</param>
+    /// <param name="innerException">The cause.</param>
+    public FhirBulkException(string message, Exception? innerException)
+        : base(message, innerException)
+    {
+    }
+
+    /// <summary>Creates an exception describing a failed HTTP exchange.</summary>
+    /// <param name="message">What went wrong.</param>
+    /// <param name="statusCode">The HTTP status the server answered, if any.</param>
+    /// <param name="requestUri">The URL that was requested.</param>
+    /// <param name="operationOutcome">The OperationOutcome the server sent, if any.</param>
+    /// <param name="isTransient">Whether trying again later could succeed.</param>
+    /// <param name="innerException">The cause, if any.</param>
+    public FhirBulkException(string message, HttpStatusCode? statusCode, Uri? requestUri, JsonElement? operationOutcome, bool isTransient, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        StatusCode = statusCode;
+        RequestUri = requestUri;
+        OperationOutcome = operationOutcome;
+        IsTransient = isTransient;
+    }
+
+    /// <summary>The HTTP status of the failed response, or <see langword="null"/> when none arrived (a network failure).</summary>
+    public HttpStatusCode? StatusCode { get; }
+
+    /// <summary>The URL that was requested.</summary>
+    public Uri? RequestUri { get; }
+
+    /// <summary>The server's OperationOutcome resource, when the response carried one.</summary>
+    public JsonElement? OperationOutcome { get; }
+
+    /// <summary>Whether the same request could succeed later (429, 5xx, a transient OperationOutcome, a cut connection).</summary>
+    public bool IsTransient { get; }
+}
+
+/// <summary>
+/// The authorization server refused the client (an OAuth 2.0 error response), or the server refused the access token.
+/// Callers handle it differently from other failures: the fix is in the credentials, not in trying again.
+/// </summary>
+public sealed class AuthenticationException : FhirBulkException
+{
+    /// <summary>Creates an authentication failure.</summary>
+    /// <param name="message">What went wrong.</param>
+    /// <param name="error">The OAuth <c>error</c> code, e.g. <c>invalid_client</c>.</param>
+    /// <param name="errorDescription">The OAuth <c>error_description</c>.</param>
+    /// <param name="statusCode">The HTTP status.</param>
+    /// <param name="requestUri">The URL that was requested.</param>
+    /// <param name="operationOutcome">The OperationOutcome, when a FHIR endpoint refused the token.</param>
+    public AuthenticationException(string message, string? error, string? errorDescription, HttpStatusCode? statusCode, Uri? requestUri, JsonElement? operationOutcome = null)
+        : base(message, statusCode, requestUri, operationOutcome, isTransient: false)
+    {
+        Error = error;
+        ErrorDescription = errorDescription;
+    }
+
+    /// <summary>The OAuth 2.0 <c>error</c> code (RFC 6749 §5.2), when the token endpoint sent one.</summary>
+    public string? Error { get; }
+
+    /// <summary>The OAuth 2.0 <c>error_description</c>, when the token endpoint sent one.</summary>
+    public string? ErrorDescription { get; }
+}
