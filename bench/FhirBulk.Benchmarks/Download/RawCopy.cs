@@ -10,9 +10,11 @@ namespace FhirBulk.Benchmarks.Download;
 /// </summary>
 internal static class RawCopy
 {
-    public static async Task<int> ChildAsync(Uri fhirBase, string directory, int parallel)
+    public static async Task<int> ChildAsync(Uri fhirBase, string directory, int parallel, bool gzip)
     {
-        using var http = new HttpClient(new SocketsHttpHandler { AutomaticDecompression = System.Net.DecompressionMethods.None, MaxConnectionsPerServer = parallel * 2 })
+        // gzip: send Accept-Encoding: gzip and decompress, as our client does on a fresh download.
+        var decompression = gzip ? System.Net.DecompressionMethods.GZip : System.Net.DecompressionMethods.None;
+        using var http = new HttpClient(new SocketsHttpHandler { AutomaticDecompression = decompression, MaxConnectionsPerServer = parallel * 2 })
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };

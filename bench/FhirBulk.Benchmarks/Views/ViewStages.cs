@@ -100,11 +100,14 @@ internal static class ViewStages
     }
 
     /// <summary>Our engine: source → compiled views → rows into <paramref name="sink"/>.</summary>
-    public static async Task<TableRunResult> EngineAsync(string folder, ITableSink sink, int threads)
+    public static async Task<TableRunResult> EngineAsync(string folder, ITableSink sink, int threads, bool navigationOnly = false)
     {
         var tables = new FhirTables(new FhirTablesOptions { MaxDegreeOfParallelism = threads });
-        return await tables.RunAsync(NdjsonSource.FromFolder(folder), BenchViews.Compile(), sink);
+        return await tables.RunAsync(NdjsonSource.FromFolder(folder), navigationOnly ? BenchViews.CompileNavigationOnly() : BenchViews.Compile(), sink);
     }
+
+    public static async Task<long> EngineNavigationOnlyAsync(string folder) =>
+        (await EngineAsync(folder, new NullSink(), threads: 1, navigationOnly: true)).RowsByTable.Values.Sum();
 
     public static async Task<long> EngineToNullAsync(string folder, int threads) =>
         (await EngineAsync(folder, new NullSink(), threads)).RowsByTable.Values.Sum();
