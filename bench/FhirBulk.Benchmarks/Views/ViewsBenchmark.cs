@@ -101,6 +101,7 @@ internal static class ViewsBenchmark
                     var result = await PeakMemory.RunChildAsync("views-sink", folder, sink);
                     var seconds = double.Parse(result["seconds"], CultureInfo.InvariantCulture);
                     rows.Add([Report.F(mb, 0), sink, Report.F(seconds, 1), Report.F(mb / seconds), Report.F(double.Parse(result["peak_mb"], CultureInfo.InvariantCulture), 0),
+                        Report.F(double.Parse(result["gc_committed_mb"], CultureInfo.InvariantCulture), 0),
                         Report.F(double.Parse(result["rows"], CultureInfo.InvariantCulture), 0)]);
                     Console.WriteLine(string.Join(" | ", rows[^1]));
                 }
@@ -113,13 +114,14 @@ internal static class ViewsBenchmark
 
         report.Line($"\n### Memory while streaming into DuckDB and Parquet\n\nThe same four views, `FhirTables` with default options (all cores) and each sink's defaults (DuckDB `memory_limit` {FhirBulk.Sinks.DuckDb.DuckDbDefaults.MemoryLimit}), " +
             "run in a child process per row; peak = the child's VmHWM (peak resident set) from /proc/self/status at the end of the run.\n");
-        report.Table(["input MB (views' types)", "sink", "seconds", "MB/s", "peak RSS MB", "rows"], rows);
+        report.Table(["input MB (views' types)", "sink", "seconds", "MB/s", "peak RSS MB", "peak .NET GC committed MB (sampled)", "rows"], rows);
     }
 
     /// <summary>Child side of <see cref="MemoryAsync"/>: one run, then its figures as key=value lines.</summary>
     public static async Task<int> SinkChildAsync(string folder, string sinkKind)
     {
         var output = Path.Combine(folder, "out-" + sinkKind);
+        using var heap = new HeapSampler();
         var watch = Stopwatch.StartNew();
         long rows;
         await using (FhirBulk.Sinks.ITableSink sink = sinkKind == "duckdb"
@@ -132,6 +134,7 @@ internal static class ViewsBenchmark
         PeakMemory.Report("seconds", watch.Elapsed.TotalSeconds);
         PeakMemory.Report("rows", rows);
         PeakMemory.Report("peak_mb", PeakMemory.SelfPeakMb());
+        PeakMemory.Report("gc_committed_mb", Measure.Mb(heap.PeakCommittedBytes));
         return 0;
     }
 }
