@@ -3,13 +3,15 @@
 // pipeline into DuckDB and Parquet. Each (size, sink) run is a fresh child process so that peaks
 // do not carry over.
 //
-//   dotnet run -c Release bench/MemoryFlat/MemoryFlat.cs -- [--memory-limit 256MB] [sizeMB ...]
-//   (default: 100 400, DuckDB's memory_limit at the sink's default)
+//   dotnet run -c Release bench/MemoryFlat/MemoryFlat.cs -- [--memory-limit 256MB] [--sinks duckdb,parquet,csv] [sizeMB ...]
+//   (default: 100 400, DuckDB's memory_limit at the sink's default, DuckDB and Parquet; CSV is
+//   the baseline without DuckDB)
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using FhirBulk.Ndjson;
 using FhirBulk.Sinks;
+using FhirBulk.Sinks.Csv;
 using FhirBulk.Sinks.DuckDb;
 using FhirBulk.Sinks.Parquet;
 using FhirBulk.Tables;
@@ -27,12 +29,19 @@ if (args is ["--memory-limit", var limit, .. var rest])
     args = rest;
 }
 
+string[] sinks = ["duckdb", "parquet"];
+if (args is ["--sinks", var list, .. var afterSinks])
+{
+    sinks = list.Split(',');
+    args = afterSinks;
+}
+
 int[] sizes = args.Length > 0 ? [.. args.Select(a => int.Parse(a, CultureInfo.InvariantCulture))] : [100, 400];
 Console.WriteLine("| input MB | sink | DuckDB memory_limit | seconds | MB/s | peak working set MB | peak GC heap MB |");
 Console.WriteLine("|---:|---|---|---:|---:|---:|---:|");
 foreach (int size in sizes)
 {
-    foreach (string sink in new[] { "duckdb", "parquet" })
+    foreach (string sink in sinks)
     {
         var child = Process.Start(new ProcessStartInfo(Environment.ProcessPath!, ["--child", size.ToString(CultureInfo.InvariantCulture), sink, memoryLimit])
         {
@@ -73,7 +82,13 @@ static async Task<int> RunChildAsync(int sizeMb, string sinkKind, string memoryL
         using var sampler = new PeakSampler();
         var watch = Stopwatch.StartNew();
         var options = new DuckDbSinkOptions { MemoryLimit = memoryLimit };
-        await using (ITableSink sink = sinkKind == "duckdb" ? new DuckDbSink(Path.Combine(dir, "out.duckdb"), options) : new ParquetSink(Path.Combine(dir, "parquet"), options))
+        ITableSink sink = sinkKind switch
+        {
+            "duckdb" => new DuckDbSink(Path.Combine(dir, "out.duckdb"), options),
+            "parquet" => new ParquetSink(Path.Combine(dir, "parquet"), options),
+            _ => new CsvSink(Path.Combine(dir, "csv")),
+        };
+        await using (sink)
         {
             await new FhirTables().RunAsync(NdjsonSource.FromFile(input), views, sink);
         }

@@ -52,6 +52,9 @@ public sealed class BulkDataServer : IAsyncDisposable
     /// <summary>The second origin (another loopback port) serving capability URLs and cross-origin redirect targets.</summary>
     public Uri SecondOrigin => new(_state.SecondOrigin);
 
+    /// <summary>The folder of NDJSON being served: <see cref="BulkDataServerOptions.DataDirectory"/>, or where the population was generated.</summary>
+    public string DataDirectory => _state.Store.Directory;
+
     /// <summary>Requests that arrived at the second origin carrying an Authorization header: tokens a client leaked.</summary>
     public long LeakedTokenCount => _state.TokenLeaks;
 

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 
 namespace FhirBulk.Server.Data;
@@ -148,8 +147,6 @@ internal readonly record struct ResourceHeader(string? ResourceType, string? Id,
         var history = id.IndexOf('/', StringComparison.Ordinal);
         return history < 0 ? id : id[..history];
     }
-
-    public override string ToString() => new StringBuilder().Append(ResourceType).Append('/').Append(Id).ToString();
 }
 
 /// <summary>Which <see cref="ResourceHeader"/> fields a caller needs.</summary>

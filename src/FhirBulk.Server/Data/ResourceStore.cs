@@ -23,9 +23,9 @@ internal sealed partial class ResourceStore
                 continue;
             }
 
-            // <Type>.ndjson or <Type>.<anything>.ndjson; lower-case names (log.ndjson) are not resources.
+            // <Type>.ndjson or <Type>.<anything>.ndjson for an R4 type; other names (log.ndjson, notes.ndjson) are not resources.
             var match = TypeFileName().Match(name);
-            if (match.Success)
+            if (match.Success && Fhir.ResourceTypes.IsKnown(match.Groups["type"].Value))
             {
                 var type = match.Groups["type"].Value;
                 if (!_files.TryGetValue(type, out var list))

@@ -5,8 +5,6 @@ internal sealed class ExportRequest
 {
     public required ExportLevel Level { get; init; }
 
-    public string? GroupId { get; init; }
-
     /// <summary>Types asked for by <c>_type</c>, in order; empty means every type the level covers.</summary>
     public IReadOnlyList<string> Types { get; init; } = [];
 
@@ -27,8 +25,6 @@ internal sealed class ExportRequest
     public string? OrganizeOutputBy { get; init; }
 
     public IReadOnlyList<string> IncludeAssociatedData { get; init; } = [];
-
-    public bool Lenient { get; init; }
 
     /// <summary>Problems ignored under <c>handling=lenient</c>; the manifest's error list reports them.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];

@@ -15,7 +15,7 @@ internal static partial class ExportRequestParser
     private static readonly HashSet<string> AssociatedData = new(StringComparer.Ordinal) { "LatestProvenanceResources", "RelevantProvenanceResources" };
 
     public static (ExportRequest? Request, string? Error) Parse(
-        ExportLevel level, string? groupId, IReadOnlyList<KeyValuePair<string, string>> parameters, bool isPost, bool lenient, DateTimeOffset now)
+        ExportLevel level, IReadOnlyList<KeyValuePair<string, string>> parameters, bool isPost, bool lenient, DateTimeOffset now)
     {
         var warnings = new List<string>();
         var types = new List<string>();
@@ -206,7 +206,6 @@ internal static partial class ExportRequestParser
         return (new ExportRequest
         {
             Level = level,
-            GroupId = groupId,
             Types = types,
             Since = since,
             Until = until,
@@ -216,7 +215,6 @@ internal static partial class ExportRequestParser
             AllowPartialManifests = partial,
             OrganizeOutputBy = organizeBy,
             IncludeAssociatedData = associated,
-            Lenient = lenient,
             Warnings = warnings,
         }, null);
     }

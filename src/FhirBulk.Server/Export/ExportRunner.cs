@@ -31,14 +31,28 @@ internal sealed class ExportRunner(ExportJob job, ResourceStore store, IReadOnly
         {
             for (var i = 0; i < job.Types.Count; i++)
             {
-                ExportType(job.Types[i], cancellationToken);
+                if (job.Types[i] == "Provenance" && job.Request.Level != ExportLevel.System)
+                {
+                    // Provenance names its patient through target, not subject.
+                    new AssociatedProvenance(job, store, patientScope, resourcesPerFile, this).Write(InTimeRange, cancellationToken);
+                }
+                else
+                {
+                    ExportType(job.Types[i], cancellationToken);
+                }
+
                 job.Progress = (i + 1.0) / (job.Types.Count + 1);
             }
         }
 
+        if (job.Request.IncludeAssociatedData.Count > 0)
+        {
+            new AssociatedProvenance(job, store, patientScope, resourcesPerFile, this).Run(InTimeRange, cancellationToken);
+        }
+
         if (job.Request.Since is not null)
         {
-            ExportDeletions(cancellationToken);
+            new DeletionExporter(job, store, patientScope, resourcesPerFile, InTimeRange).Run(cancellationToken);
         }
 
         WriteProblems();
@@ -144,62 +158,6 @@ internal sealed class ExportRunner(ExportJob job, ResourceStore store, IReadOnly
     private bool InTimeRange(DateTimeOffset? lastUpdated) =>
         lastUpdated is not { } updated
         || ((job.Request.Since is not { } since || updated > since) && (job.Request.Until is not { } until || updated <= until));
-
-    private void ExportDeletions(CancellationToken cancellationToken)
-    {
-        using var writer = new OutputFileWriter(job.Directory, "deleted", "Bundle", "Bundle", resourcesPerFile, job.Deleted.Add);
-        foreach (var file in store.DeletionFiles)
-        {
-            using var reader = NdjsonLineReader.Open(file);
-            while (reader.TryReadLine(out var line))
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (IsExportedDeletion(line))
-                {
-                    writer.Write(line.Span);
-                }
-            }
-        }
-    }
-
-    private bool IsExportedDeletion(ReadOnlyMemory<byte> line)
-    {
-        using var document = JsonDocument.Parse(line);
-        var root = document.RootElement;
-        var header = ResourceHeader.Read(line.Span);
-        if (header.LastUpdated is null || !InTimeRange(header.LastUpdated)
-            || !root.TryGetProperty("entry", out var entries) || entries.GetArrayLength() == 0
-            || !entries[0].TryGetProperty("request", out var request) || !request.TryGetProperty("url", out var url))
-        {
-            return false;
-        }
-
-        var type = url.GetString()?.Split('/')[0] ?? string.Empty;
-        if (!job.Types.Contains(type))
-        {
-            return false;
-        }
-
-        if (job.Request.Level == ExportLevel.System)
-        {
-            return true;
-        }
-
-        string? patient = null;
-        if (root.TryGetProperty("extension", out var extensions))
-        {
-            foreach (var extension in extensions.EnumerateArray())
-            {
-                if (extension.TryGetProperty("url", out var extensionUrl) && extensionUrl.GetString() == GeneratedData.DeletedPatientExtension
-                    && extension.TryGetProperty("valueReference", out var reference) && reference.TryGetProperty("reference", out var value))
-                {
-                    patient = ResourceHeader.PatientIdOf(value.GetString());
-                }
-            }
-        }
-
-        return patient is not null && (patientScope is null || patientScope.Contains(patient));
-    }
 
     /// <summary>An output file is done: keep it, or fail it into the error list when the failed-file fault hits.</summary>
     public void OnOutputClosed(OutputFile file)

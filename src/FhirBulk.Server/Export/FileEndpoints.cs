@@ -15,8 +15,9 @@ internal static class FileEndpoints
 {
     public static void Map(IEndpointRouteBuilder app, ServerState state)
     {
-        app.MapGet("/fhir/bulkfiles/{id}/{**path}", (HttpContext context, string id, string path) => PrimaryAsync(context, state, id, path));
-        app.MapGet("/files/{id}/{**path}", (HttpContext context, string id, string path) => CapabilityAsync(context, state, id, path));
+        string[] methods = [HttpMethods.Get, HttpMethods.Head];
+        app.MapMethods("/fhir/bulkfiles/{id}/{**path}", methods, (HttpContext context, string id, string path) => PrimaryAsync(context, state, id, path));
+        app.MapMethods("/files/{id}/{**path}", methods, (HttpContext context, string id, string path) => CapabilityAsync(context, state, id, path));
     }
 
     private static async Task<IResult> PrimaryAsync(HttpContext context, ServerState state, string id, string path)

@@ -12,19 +12,26 @@ namespace FhirBulk.Server.Export;
 internal static class FileSender
 {
     private const int ChunkSize = 1 << 16;
-    private static readonly TimeSpan CutGrace = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan CutGrace = TimeSpan.FromMilliseconds(200);
 
     public static async Task SendAsync(HttpContext context, string path, int? cutAfterBytes, int trickleBytesPerSecond)
     {
         var response = context.Response;
-        var length = new FileInfo(path).Length;
+        var info = new FileInfo(path);
+        var length = info.Length;
         response.ContentType = ServerDefaults.FhirNdjson;
         response.Headers.AcceptRanges = "bytes";
         response.Headers.Vary = HeaderNames.AcceptEncoding;
 
+        // Export files never change once written, so a strong validator lets clients resume with If-Range.
+        var etag = $"\"{length:x}-{info.LastWriteTimeUtc.Ticks:x}\"";
+        response.Headers.ETag = etag;
+        response.Headers.LastModified = info.LastWriteTimeUtc.ToString("r", CultureInfo.InvariantCulture);
+
         long offset = 0, count = length;
         var range = context.Request.Headers.Range.ToString();
-        var ranged = range.Length > 0;
+        var ifRange = context.Request.Headers.IfRange.ToString();
+        var ranged = range.Length > 0 && (ifRange.Length == 0 || ifRange == etag);
         if (ranged)
         {
             if (!TryParseRange(range, length, out offset, out count))
@@ -36,6 +43,13 @@ internal static class FileSender
 
             response.StatusCode = StatusCodes.Status206PartialContent;
             response.Headers.ContentRange = $"bytes {offset}-{offset + count - 1}/{length}";
+        }
+
+        if (HttpMethods.IsHead(context.Request.Method))
+        {
+            // HEAD tells the size (of the stored, uncompressed file) without sending it.
+            response.ContentLength = count;
+            return;
         }
 
         // A byte range addresses the stored representation, so ranged responses are never compressed.

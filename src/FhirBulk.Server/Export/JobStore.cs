@@ -7,7 +7,22 @@ internal sealed class JobStore
 {
     private readonly ConcurrentDictionary<string, ExportJob> _jobs = new(StringComparer.Ordinal);
 
-    public void Add(ExportJob job) => _jobs[job.Id] = job;
+    private readonly Lock _admission = new();
+
+    /// <summary>Adds the job unless its client already has <paramref name="limit"/> exports in progress; check and add are one step.</summary>
+    public bool TryAdmit(ExportJob job, int limit, DateTimeOffset now)
+    {
+        lock (_admission)
+        {
+            if (InProgressFor(job.ClientId, now) >= limit)
+            {
+                return false;
+            }
+
+            _jobs[job.Id] = job;
+            return true;
+        }
+    }
 
     public bool TryGet(string id, out ExportJob job) => _jobs.TryGetValue(id, out job!);
 

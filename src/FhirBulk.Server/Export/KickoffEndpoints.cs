@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text.Json;
 using FhirBulk.Server.Auth;
 using FhirBulk.Server.Faults;
 using FhirBulk.Server.Fhir;
@@ -15,8 +14,6 @@ namespace FhirBulk.Server.Export;
 /// <summary>The three <c>$export</c> kick-off endpoints, by GET (query) and POST (Parameters body).</summary>
 internal static class KickoffEndpoints
 {
-    private const int MaxParametersBytes = 1 << 20;
-
     public static void Map(IEndpointRouteBuilder app, ServerState state)
     {
         foreach (var method in new[] { HttpMethods.Get, HttpMethods.Post })
@@ -36,8 +33,9 @@ internal static class KickoffEndpoints
         }
 
         var request = RequestContext.Of(context);
+        // RFC 7240 separates preferences with commas, but "respond-async; handling=lenient" is common in the wild.
         var prefer = string.Join(',', context.Request.Headers["Prefer"].ToArray());
-        var preferences = prefer.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var preferences = prefer.Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var lenient = preferences.Contains("handling=lenient", StringComparer.OrdinalIgnoreCase);
         if (!preferences.Contains("respond-async", StringComparer.OrdinalIgnoreCase))
         {
@@ -59,13 +57,13 @@ internal static class KickoffEndpoints
         }
 
         var isPost = HttpMethods.IsPost(context.Request.Method);
-        var (parameters, bodyError) = isPost ? await ReadParametersAsync(context) : (QueryParameters(context.Request), null);
+        var (parameters, bodyError) = isPost ? await KickoffParameters.FromBodyAsync(context) : (KickoffParameters.FromQuery(context.Request), null);
         if (bodyError is not null)
         {
             return FhirResponses.BadRequest(bodyError);
         }
 
-        var (export, error) = ExportRequestParser.Parse(level, groupId, parameters!, isPost, lenient, state.Clock.GetUtcNow());
+        var (export, error) = ExportRequestParser.Parse(level, parameters!, isPost, lenient, state.Clock.GetUtcNow());
         if (error is not null)
         {
             return FhirResponses.BadRequest(error);
@@ -94,19 +92,20 @@ internal static class KickoffEndpoints
             return FhirResponses.Outcome(StatusCodes.Status403Forbidden, "forbidden", forbidden);
         }
 
-        if (state.Jobs.InProgressFor(caller!.ClientId, state.Clock.GetUtcNow()) >= state.Options.MaxConcurrentJobsPerClient)
+        var job = Start(context, state, request, caller!, export, types, scope, attempt);
+        if (job is null)
         {
             context.Response.Headers.RetryAfter = ServerDefaults.StatusRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
             return FhirResponses.Outcome(StatusCodes.Status429TooManyRequests, "throttled",
                 $"Client already has {state.Options.MaxConcurrentJobsPerClient} exports in progress; wait for one to finish or DELETE it.");
         }
 
-        var job = Start(context, state, request, caller, export, types, scope, attempt);
         context.Response.Headers.ContentLocation = job.StatusUrl;
         return FhirResponses.Outcome(StatusCodes.Status202Accepted, "informational", "Export started; poll the Content-Location URL.", "information");
     }
 
-    private static ExportJob Start(HttpContext context, ServerState state, RequestContext request, Caller caller, ExportRequest export, IReadOnlyList<string> types, IReadOnlySet<string>? scope, long ordinal)
+    /// <summary>Admits and starts a job, or returns null when the client is at its concurrent-export limit.</summary>
+    private static ExportJob? Start(HttpContext context, ServerState state, RequestContext request, Caller caller, ExportRequest export, IReadOnlyList<string> types, IReadOnlySet<string>? scope, long ordinal)
     {
         var id = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(16));
         var job = new ExportJob
@@ -123,8 +122,13 @@ internal static class KickoffEndpoints
             TransactionTime = state.Clock.GetUtcNow(),
             RequiresAccessToken = state.Options.RequireAuth && !state.Options.CapabilityUrls,
         };
+        if (!state.Jobs.TryAdmit(job, state.Options.MaxConcurrentJobsPerClient, state.Clock.GetUtcNow()))
+        {
+            job.Cancellation.Dispose();
+            return null;
+        }
+
         Directory.CreateDirectory(job.Directory);
-        state.Jobs.Add(job);
         ServerLog.ExportStarted(state.Logger, job.Id, job.ClientId, job.RequestUrl);
         var runner = new ExportRunner(job, state.Store, scope, request.Faults.ResourcesPerFile ?? state.Options.ResourcesPerFile, state.InjectFault);
         job.Work = Task.Run(() =>
@@ -164,125 +168,5 @@ internal static class KickoffEndpoints
 
         var all = state.Store.Types.Where(t => export.Level == ExportLevel.System || ResourceTypes.InPatientCompartment(t));
         return (all.Where(caller.Scopes.CanExport).ToList(), null);
-    }
-
-    private static List<KeyValuePair<string, string>> QueryParameters(HttpRequest request)
-    {
-        var list = new List<KeyValuePair<string, string>>();
-        foreach (var (name, values) in request.Query)
-        {
-            foreach (var value in values)
-            {
-                list.Add(new(name, value ?? string.Empty));
-            }
-        }
-
-        return list;
-    }
-
-    /// <summary>Reads a POST body: a FHIR Parameters resource whose parameters carry value[x] or valueReference.</summary>
-    private static async Task<(List<KeyValuePair<string, string>>? Parameters, string? Error)> ReadParametersAsync(HttpContext context)
-    {
-        var list = QueryParameters(context.Request);
-        if (context.Request.ContentLength is 0)
-        {
-            return (list, null);
-        }
-
-        var contentType = context.Request.ContentType ?? string.Empty;
-        if (!contentType.StartsWith(ServerDefaults.FhirJson, StringComparison.OrdinalIgnoreCase) && !contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
-        {
-            return (null, $"A POST kick-off body must be a Parameters resource as {ServerDefaults.FhirJson} (got '{contentType}').");
-        }
-
-        JsonDocument document;
-        try
-        {
-            using var body = new MemoryStream();
-            await context.Request.Body.CopyToAsync(body, context.RequestAborted);
-            if (body.Length > MaxParametersBytes)
-            {
-                return (null, "The Parameters body is larger than 1 MB.");
-            }
-
-            if (body.Length == 0)
-            {
-                return (list, null);
-            }
-
-            document = JsonDocument.Parse(body.ToArray());
-        }
-        catch (JsonException exception)
-        {
-            return (null, $"The POST body is not valid JSON: {exception.Message}");
-        }
-
-        using (document)
-        {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("resourceType", out var type)
-                || type.ValueKind != JsonValueKind.String || type.GetString() != "Parameters")
-            {
-                return (null, "The POST body must be a FHIR Parameters resource.");
-            }
-
-            if (!root.TryGetProperty("parameter", out var parameters))
-            {
-                return (list, null);
-            }
-
-            if (parameters.ValueKind != JsonValueKind.Array)
-            {
-                return (null, "Parameters.parameter must be an array.");
-            }
-
-            foreach (var parameter in parameters.EnumerateArray())
-            {
-                if (parameter.ValueKind != JsonValueKind.Object)
-                {
-                    return (null, "Every Parameters.parameter must be an object with a name and a value[x].");
-                }
-
-                var name = parameter.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
-                if (string.IsNullOrEmpty(name))
-                {
-                    return (null, "Every Parameters.parameter needs a name.");
-                }
-
-                var value = ValueOf(parameter);
-                if (value is null)
-                {
-                    return (null, $"Parameter '{name}' has no supported value[x] (valueString, valueCode, valueInstant, valueBoolean, valueReference, …).");
-                }
-
-                list.Add(new(name, value));
-            }
-        }
-
-        return (list, null);
-    }
-
-    private static string? ValueOf(JsonElement parameter)
-    {
-        foreach (var property in parameter.EnumerateObject())
-        {
-            if (!property.Name.StartsWith("value", StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            return property.Value.ValueKind switch
-            {
-                JsonValueKind.String => property.Value.GetString(),
-                JsonValueKind.True => "true",
-                JsonValueKind.False => "false",
-                JsonValueKind.Number => property.Value.GetRawText(),
-                JsonValueKind.Object when property.Name == "valueReference" && property.Value.TryGetProperty("reference", out var reference)
-                    && reference.ValueKind == JsonValueKind.String => reference.GetString(),
-                _ => null,
-            };
-        }
-
-        return null;
     }
 }

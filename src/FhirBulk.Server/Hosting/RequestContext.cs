@@ -29,9 +29,16 @@ internal sealed class RequestContext(ServerState state, FaultOptions faults, str
     public static RequestDelegate Middleware(ServerState state, RequestDelegate next) => async context =>
     {
         var path = context.Request.Path.Value ?? string.Empty;
+        if (context.Connection.LocalPort == state.SecondPort && !path.StartsWith("/files/", StringComparison.Ordinal))
+        {
+            // The second origin serves capability URLs only; the FHIR API lives on the first.
+            await FhirResponses.NotFound("This origin serves export files only.").ExecuteAsync(context);
+            return;
+        }
+
         var faults = state.Options.Faults;
         var pathBase = string.Empty;
-        var firstEnd = path.IndexOf('/', 1);
+        var firstEnd = path.Length > 1 ? path.IndexOf('/', 1) : -1;
         var first = firstEnd < 0 ? path.TrimStart('/') : path[1..firstEnd];
         if (context.Connection.LocalPort == state.Port && first.Length > 0 && first is not ("fhir" or "auth") && firstEnd > 0)
         {

@@ -132,16 +132,17 @@ public sealed partial class BulkDataClient
             var expired = state.Files.Count(f => f.Status == ExportFileStatus.Expired);
             if (expired > 0 && state.ReExports < _options.MaxReExports)
             {
-                // Expired files cannot be fetched again from this job; a new job (a new snapshot) replaces all of them.
+                // Expired files cannot be fetched again from this job: start a new one. Complete files stay on disk and are
+                // kept only where the new manifest plans the same file with the same count (see PollToManifestAsync).
                 state.ReExports++;
                 Log.ReExporting(_logger, expired, state.ReExports);
                 await DeleteJobQuietlyAsync(state, cancellationToken).ConfigureAwait(false);
-                foreach (var file in state.Files)
+                foreach (var file in state.Files.Where(f => f.Status != ExportFileStatus.Complete))
                 {
-                    File.Delete(OutputLayout.FullPath(directory, file.FileName));
                     File.Delete(OutputLayout.FullPath(directory, file.FileName) + ".part");
                 }
 
+                state.PreviousFiles = [.. state.Files.Where(f => f.Status == ExportFileStatus.Complete)];
                 state.StatusUrl = null;
                 state.Manifest = null;
                 state.Files = [];
@@ -202,6 +203,17 @@ public sealed partial class BulkDataClient
         var manifest = await operation.WaitForCompletionAsync(statusProgress, cancellationToken).ConfigureAwait(false);
         state.Manifest = manifest;
         state.Files = OutputLayout.Plan(manifest);
+        if (state.PreviousFiles is { } previous)
+        {
+            var planned = state.Files.Select(f => (f.FileName, f.DeclaredCount)).ToHashSet();
+            foreach (var stale in previous.Where(p => !planned.Contains((p.FileName, p.DeclaredCount))))
+            {
+                File.Delete(OutputLayout.FullPath(directory, stale.FileName));
+            }
+
+            state.PreviousFiles = null;
+        }
+
         AtomicFile.Write(Path.Combine(directory, ManifestFileName), stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(manifest.ToJson())));
         state.Save(directory);
         eventLog.Write("manifest_complete", new()

@@ -9,10 +9,30 @@ namespace FhirBulk.Export;
 /// export_complete): one <c>{"exportId","timestamp","eventId","eventDetail"}</c> object per line.
 /// Details are built by this library from counts, URLs and server messages: never a header, token or key.
 /// </summary>
-internal sealed class ExportLog(string path, TimeProvider time) : IDisposable
+internal sealed class ExportLog : IDisposable
 {
     private readonly Lock _gate = new();
-    private readonly FileStream _stream = new(path, FileMode.Append, FileAccess.Write, FileShare.Read);
+    private readonly FileStream _stream;
+    private readonly TimeProvider _time;
+
+    public ExportLog(string path, TimeProvider time)
+    {
+        _time = time;
+        _stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+
+        // A process killed mid-line leaves a fragment; start on a fresh line so later events stay readable.
+        if (_stream.Length > 0)
+        {
+            _stream.Seek(-1, SeekOrigin.End);
+            var last = _stream.ReadByte();
+            if (last != '\n')
+            {
+                _stream.WriteByte((byte)'\n');
+            }
+        }
+
+        _stream.Seek(0, SeekOrigin.End);
+    }
 
     public string? ExportId { get; set; }
 
@@ -23,7 +43,7 @@ internal sealed class ExportLog(string path, TimeProvider time) : IDisposable
         {
             json.WriteStartObject();
             json.WriteString("exportId", ExportId);
-            json.WriteString("timestamp", time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+            json.WriteString("timestamp", _time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture));
             json.WriteString("eventId", eventId);
             json.WritePropertyName("eventDetail");
             WriteValue(json, detail);

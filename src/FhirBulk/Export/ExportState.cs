@@ -97,6 +97,9 @@ internal sealed class ExportState
 
     public int ReExports { get; set; }
 
+    /// <summary>Files complete before a re-export, until the new manifest says which of them still fit.</summary>
+    public List<ExportFileState>? PreviousFiles { get; set; }
+
     public bool Completed { get; set; }
 
     public bool Cancelled { get; set; }

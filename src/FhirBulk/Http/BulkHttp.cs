@@ -65,6 +65,12 @@ internal sealed class BulkHttp
                 await WaitAsync(url, _backoff.Delay(attempt), attempt, exception.Message, cancellationToken).ConfigureAwait(false);
                 continue;
             }
+            catch (HttpRequestException exception)
+            {
+                // Not worth retrying: most often the server's TLS certificate is not trusted (see BulkDataClientOptions.CaBundlePath).
+                Log.RequestFailed(_logger, "GET", url, exception.Message);
+                throw new FhirBulkException($"{url} could not be reached: {exception.InnerException?.Message ?? exception.Message}", null, url, null, isTransient: false, exception);
+            }
 
             if ((int)response.StatusCode < 400)
             {

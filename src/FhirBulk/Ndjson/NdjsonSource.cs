@@ -37,7 +37,10 @@ public sealed class NdjsonSource
     /// <summary>The inputs' total size on disk, or <see langword="null"/> for a stream.</summary>
     public long? TotalBytes => Files.All(f => f.Length is not null) ? Files.Sum(f => f.Length!.Value) : null;
 
-    /// <summary>Bytes read from disk (compressed, when gzip) by the current or latest read, for progress.</summary>
+    /// <summary>
+    /// Bytes of the input done by the current or latest read, for progress against
+    /// <see cref="TotalBytes"/>: read from disk (compressed, when gzip), or skipped whole by a type filter.
+    /// </summary>
     public long BytesRead => Interlocked.Read(ref _bytesRead);
 
     /// <summary>The malformed lines skipped by the current or latest read.</summary>
@@ -123,6 +126,8 @@ public sealed class NdjsonSource
         {
             if (filter is not null && file.ResourceType is { } type && !filter.Contains(type))
             {
+                // Skipped is done: progress against TotalBytes still reaches the end.
+                Interlocked.Add(ref _bytesRead, file.Length ?? 0);
                 continue;
             }
 

@@ -16,7 +16,7 @@ public sealed partial class FhirTables
     /// <param name="source">The resources; must be <see cref="NdjsonSource.IsRepeatable"/> when some type is flattened (two passes).</param>
     /// <param name="columns">Per resource type, its (column name, FHIRPath) pairs. Tables are named after the type in lower case.</param>
     /// <param name="sink">Where the tables go; the caller disposes it.</param>
-    /// <param name="progress">Receives progress of the pass that writes rows.</param>
+    /// <param name="progress">Receives progress of both passes (see <see cref="TableProgress.Stage"/>).</param>
     /// <param name="cancellationToken">Stops the run.</param>
     /// <returns>Rows per table and what was skipped.</returns>
     /// <exception cref="ViewDefinitionException">A FHIRPath does not parse or calls an unknown function; nothing was read.</exception>
@@ -32,7 +32,7 @@ public sealed partial class FhirTables
         ArgumentNullException.ThrowIfNull(columns);
         List<ICompiledView> views = [.. ViewDefinitionCompiler.CompileAll(WorkshopViews.Create(columns))];
         var mapped = columns.Keys.ToHashSet(StringComparer.Ordinal);
-        views.AddRange(await CreateFlattenViewsAsync(source, type => !mapped.Contains(type), cancellationToken));
+        views.AddRange(await CreateFlattenViewsAsync(source, type => !mapped.Contains(type), progress, cancellationToken));
         return await RunAsync(source, views, sink, progress, cancellationToken);
     }
 
@@ -49,10 +49,10 @@ public sealed partial class FhirTables
     {
         ArgumentNullException.ThrowIfNull(source);
         HashSet<string>? wanted = resourceTypes?.ToHashSet(StringComparer.Ordinal);
-        return CreateFlattenViewsAsync(source, type => wanted is null || wanted.Contains(type), cancellationToken);
+        return CreateFlattenViewsAsync(source, type => wanted is null || wanted.Contains(type), null, cancellationToken);
     }
 
-    private static async Task<IReadOnlyList<ICompiledView>> CreateFlattenViewsAsync(NdjsonSource source, Func<string, bool> wanted, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<ICompiledView>> CreateFlattenViewsAsync(NdjsonSource source, Func<string, bool> wanted, IProgress<TableProgress>? progress, CancellationToken cancellationToken)
     {
         // A folder names its types; a mixed file must be read to find them.
         IEnumerable<string>? filter = source.Files.All(f => f.ResourceType is not null)
@@ -69,8 +69,18 @@ public sealed partial class FhirTables
         }
 
         var builders = new SortedDictionary<string, FlattenViewBuilder>(StringComparer.Ordinal);
+        TimeProvider clock = _options.TimeProvider;
+        long lastReport = clock.GetTimestamp();
+        long resources = 0;
         await foreach (ResourceLine resource in source.ReadAsync(filter, cancellationToken))
         {
+            resources++;
+            if (progress is not null && clock.GetElapsedTime(lastReport) >= _options.ProgressInterval)
+            {
+                lastReport = clock.GetTimestamp();
+                progress.Report(new TableProgress(resources, source.BytesRead, source.TotalBytes, 0, source.MalformedLines.Count, 0, TableStage.ScanningColumns));
+            }
+
             if (!wanted(resource.ResourceType))
             {
                 continue;

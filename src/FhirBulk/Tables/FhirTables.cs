@@ -38,7 +38,7 @@ public sealed partial class FhirTables
     /// <param name="source">The resources; a folder or file can be run again with other views (re-processing without downloading again).</param>
     /// <param name="views">The views; their names must be unique (ignoring case, as SQL does).</param>
     /// <param name="sink">Where the tables go; the caller disposes it.</param>
-    /// <param name="progress">Receives progress at most every <see cref="FhirTablesOptions.ProgressInterval"/>, and once at the end.</param>
+    /// <param name="progress">Receives progress at most every <see cref="FhirTablesOptions.ProgressInterval"/>, and once at the end; progress is reported on the calling thread, between resources.</param>
     /// <param name="cancellationToken">Stops the run; tables may then be partial.</param>
     /// <returns>Rows per table and what was skipped.</returns>
     /// <exception cref="ArgumentException">No views, or two views share a name.</exception>

@@ -22,7 +22,7 @@ public sealed class TableRunResult
     /// <summary>Resources read (of the types the views read).</summary>
     public long Resources { get; }
 
-    /// <summary>Input bytes read from disk.</summary>
+    /// <summary>Input bytes done: read from disk, or skipped whole because no view reads their type (see <see cref="NdjsonSource.BytesRead"/>).</summary>
     public long BytesRead { get; }
 
     /// <summary>The lines skipped because they were not FHIR resources: a count and the first few.</summary>

@@ -30,6 +30,21 @@ public class AccessTokenTests(FakeClockServerFixture fixture) : IClassFixture<Fa
     }
 
     [Fact]
+    public async Task Status_AfterRetention_NotFound()
+    {
+        var token = await fixture.FakeClockTokenAsync();
+        var status = await fixture.StartExportAsync(fixture.Server.BaseUri + "/Patient/$export?_type=Patient", token);
+        var manifest = await fixture.WaitForManifestAsync(status, token);
+        var file = manifest.GetProperty("output")[0].GetProperty("url").GetString()!;
+        fixture.Clock.Advance(TimeSpan.FromHours(1) + TimeSpan.FromSeconds(1));
+        var fresh = await fixture.FakeClockTokenAsync();
+        using var gone = await fixture.Http.SendAsync(fixture.Get(status, fresh));
+        await HttpAssert.AssertOutcomeAsync(gone, 404);
+        using var fileGone = await fixture.Http.SendAsync(fixture.Get(file, fresh));
+        await HttpAssert.AssertOutcomeAsync(fileGone, 404);
+    }
+
+    [Fact]
     public async Task Request_NoToken_Unauthorized()
     {
         using var response = await fixture.Http.SendAsync(fixture.Get(GroupUrl, null));

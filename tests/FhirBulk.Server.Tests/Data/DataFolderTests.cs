@@ -48,6 +48,38 @@ public class DataFolderTests
         }
     }
 
+    [Fact]
+    public async Task DataDirectory_IncludeAssociatedData_AddsProvenanceTargetingPatientsInScope()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "fhirbulk-prov-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(folder, "Patient.ndjson"),
+                "{\"resourceType\":\"Patient\",\"id\":\"a\"}\n{\"resourceType\":\"Patient\",\"id\":\"b\"}\n");
+            await File.WriteAllTextAsync(Path.Combine(folder, "Group.ndjson"),
+                "{\"resourceType\":\"Group\",\"id\":\"g\",\"type\":\"person\",\"actual\":true,\"member\":[{\"entity\":{\"reference\":\"Patient/a\"}}]}\n");
+            await File.WriteAllTextAsync(Path.Combine(folder, "Provenance.ndjson"),
+                "{\"resourceType\":\"Provenance\",\"id\":\"pa\",\"target\":[{\"reference\":\"Patient/a\"}]}\n{\"resourceType\":\"Provenance\",\"id\":\"pb\",\"target\":[{\"reference\":\"Patient/b\"}]}\n");
+            await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions { DataDirectory = folder, RequireAuth = false });
+            var http = new ServerHttp(server);
+            var manifest = await http.ExportAsync("/Group/g/$export?_type=Patient&includeAssociatedData=RelevantProvenanceResources");
+            var provenance = manifest.GetProperty("output").EnumerateArray().Single(o => o.GetProperty("type").GetString() == "Provenance");
+            var text = await http.GetStringAsync(provenance.GetProperty("url").GetString()!);
+            Assert.Contains("\"pa\"", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("\"pb\"", text, StringComparison.Ordinal);
+
+            // Asked for by _type, Provenance is scoped the same way.
+            var typed = await http.ExportAsync("/Group/g/$export?_type=Provenance");
+            var typedText = await http.GetStringAsync(typed.GetProperty("output")[0].GetProperty("url").GetString()!);
+            Assert.Equal(text, typedText);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     /// <summary>Plain HTTP against an open server.</summary>
     private sealed class ServerHttp(BulkDataServer server)
     {

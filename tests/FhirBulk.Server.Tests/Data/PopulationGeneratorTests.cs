@@ -122,6 +122,8 @@ public class PopulationGeneratorTests(GeneratedPopulationFixture population) : I
             Assert.False(string.IsNullOrEmpty(patient.GetProperty("name")[0].GetProperty("family").GetString()));
             Assert.Equal("MA", patient.GetProperty("address")[0].GetProperty("state").GetString());
             Assert.Contains(Code(patient.GetProperty("maritalStatus")), new[] { "M", "S", "D", "W" });
+            var extensions = patient.GetProperty("extension").EnumerateArray().Select(e => e.GetProperty("url").GetString()).ToList();
+            Assert.Equal(["http://hl7.org/fhir/us/core/StructureDefinition/us-core-race", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-ethnicity"], extensions);
         }
 
         var female = population.Resources["Patient"].Count(p => p.GetProperty("gender").GetString() == "female") / (double)GeneratedPopulationFixture.Patients;

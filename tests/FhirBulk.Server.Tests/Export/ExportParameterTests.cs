@@ -84,6 +84,41 @@ public class ExportParameterTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
+    public async Task GroupExport_PostPatientParameter_IntersectsWithMembers()
+    {
+        var reference = await fixture.ReferenceDataAsync();
+        var group = reference["Group"][0];
+        var member = group.GetProperty("member")[0].GetProperty("entity").GetProperty("reference").GetString()!;
+        var outsider = reference["Patient"].Select(p => "Patient/" + p.GetProperty("id").GetString())
+            .First(p => !group.GetProperty("member").EnumerateArray().Any(m => m.GetProperty("entity").GetProperty("reference").GetString() == p));
+        var token = await fixture.TokenAsync();
+        var request = fixture.Kickoff($"{fixture.Server.BaseUri}/Group/{group.GetProperty("id").GetString()}/$export", token, HttpMethod.Post);
+        request.Content = KickoffValidationTests.Parameters(
+            ("_type", """{"valueString":"Patient"}"""),
+            ("patient", $$$"""{"valueReference":{"reference":"{{{member}}}"}}"""),
+            ("patient", $$$"""{"valueReference":{"reference":"{{{outsider}}}"}}"""));
+        using var response = await fixture.Http.SendAsync(request);
+        var manifest = await fixture.WaitForManifestAsync(response.Content.Headers.ContentLocation!.ToString(), token);
+        var patients = await fixture.DownloadAsync(manifest, "Patient", token);
+        Assert.Equal(member, "Patient/" + patients.Single().GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task GroupExport_TypeFilterAndEs384Client_FiltersWithinGroup()
+    {
+        using var tokenResponse = await fixture.RequestTokenAsync(fixture.Assertion(fixture.EcClientId).Sign(fixture.EcKeys), "system/*.rs");
+        var token = (await HttpAssert.JsonAsync(tokenResponse)).GetProperty("access_token").GetString();
+        var reference = await fixture.ReferenceDataAsync();
+        var group = reference["Group"][0];
+        var members = group.GetProperty("member").EnumerateArray().Select(m => m.GetProperty("entity").GetProperty("reference").GetString()!).ToHashSet();
+        var manifest = await fixture.ExportAsync($"/Group/{group.GetProperty("id").GetString()}/$export?_type=Condition&_typeFilter=" + Q("Condition?clinical-status=active"), token);
+        var conditions = await fixture.DownloadAsync(manifest, "Condition", token);
+        var expected = reference["Condition"].Count(c => members.Contains(c.GetProperty("subject").GetProperty("reference").GetString()!)
+            && c.GetProperty("clinicalStatus").GetProperty("coding")[0].GetProperty("code").GetString() == "active");
+        Assert.Equal(expected, conditions.Count);
+    }
+
+    [Fact]
     public async Task GroupRead_ById_ReturnsGroup()
     {
         var reference = await fixture.ReferenceDataAsync();
@@ -210,11 +245,15 @@ public class ExportParameterTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
-    public async Task Export_IncludeAssociatedDataKnownValue_Accepted()
+    public async Task Export_IncludeAssociatedDataWithoutProvenance_SaysSoInErrors()
     {
         var token = await fixture.TokenAsync();
         var manifest = await fixture.ExportAsync("/$export?_type=Patient&includeAssociatedData=LatestProvenanceResources", token);
         Assert.Equal(40, (await fixture.DownloadAsync(manifest, "Patient", token)).Count);
+        using var response = await fixture.Http.SendAsync(fixture.Get(manifest.GetProperty("error")[0].GetProperty("url").GetString()!, token));
+        var outcome = await response.Content.ReadAsStringAsync();
+        Assert.Contains("\"severity\":\"information\"", outcome, StringComparison.Ordinal);
+        Assert.Contains("no Provenance", outcome, StringComparison.Ordinal);
     }
 
     [Fact]

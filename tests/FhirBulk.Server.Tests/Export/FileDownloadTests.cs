@@ -43,6 +43,29 @@ public class FileDownloadTests(ServerFixture fixture) : IClassFixture<ServerFixt
     }
 
     [Fact]
+    public async Task Download_IfRangeMatchingETag_Resumes_StaleETag_FullFile()
+    {
+        var (url, token, plain) = await ConditionFileAsync();
+        using var first = await fixture.Http.SendAsync(fixture.Get(url, token));
+        var etag = first.Headers.ETag!;
+        Assert.False(etag.IsWeak);
+
+        var resume = fixture.Get(url, token);
+        resume.Headers.TryAddWithoutValidation("Range", "bytes=10-");
+        resume.Headers.TryAddWithoutValidation("If-Range", etag.Tag);
+        using var resumed = await fixture.Http.SendAsync(resume);
+        Assert.Equal(HttpStatusCode.PartialContent, resumed.StatusCode);
+        Assert.Equal(plain.AsSpan(10).ToArray(), await resumed.Content.ReadAsByteArrayAsync());
+
+        var stale = fixture.Get(url, token);
+        stale.Headers.TryAddWithoutValidation("Range", "bytes=10-");
+        stale.Headers.TryAddWithoutValidation("If-Range", "\"something-else\"");
+        using var full = await fixture.Http.SendAsync(stale);
+        Assert.Equal(HttpStatusCode.OK, full.StatusCode);
+        Assert.Equal(plain, await full.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
     public async Task Download_RangeBeyondEnd_RangeNotSatisfiable()
     {
         var (url, token, plain) = await ConditionFileAsync();
@@ -78,6 +101,18 @@ public class FileDownloadTests(ServerFixture fixture) : IClassFixture<ServerFixt
         using var response = await fixture.Http.SendAsync(request);
         Assert.Empty(response.Content.Headers.ContentEncoding);
         Assert.Equal(plain, await response.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task Head_File_LengthWithoutBody()
+    {
+        var (url, token, plain) = await ConditionFileAsync();
+        var request = fixture.Get(url, token);
+        request.Method = HttpMethod.Head;
+        using var response = await fixture.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(plain.Length, response.Content.Headers.ContentLength);
+        Assert.Equal("bytes", response.Headers.AcceptRanges.Single());
     }
 
     [Fact]

@@ -56,6 +56,30 @@ public class JobLifecycleTests(LifecycleServerFixture fixture) : IClassFixture<L
     }
 
     [Fact]
+    public async Task Kickoff_ParallelBurstOverLimit_ExactlyOneAdmitted()
+    {
+        var token = await fixture.TokenAsync();
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => fixture.Http.SendAsync(fixture.Kickoff(Slow + "/Patient/$export?_type=Patient", token))));
+        try
+        {
+            Assert.Equal(1, responses.Count(r => (int)r.StatusCode == 202));
+            Assert.Equal(7, responses.Count(r => (int)r.StatusCode == 429));
+        }
+        finally
+        {
+            foreach (var accepted in responses.Where(r => (int)r.StatusCode == 202))
+            {
+                using var cancel = await fixture.Http.SendAsync(new HttpRequestMessage(HttpMethod.Delete, accepted.Content.Headers.ContentLocation) { Headers = { Authorization = new("Bearer", token) } });
+            }
+
+            foreach (var response in responses)
+            {
+                response.Dispose();
+            }
+        }
+    }
+
+    [Fact]
     public async Task Complete_ManifestHasExpiresAndFilesVanishAfterDelete()
     {
         var token = await fixture.TokenAsync();

@@ -43,6 +43,20 @@ public class KickoffValidationTests(ServerFixture fixture) : IClassFixture<Serve
     }
 
     [Theory]
+    [InlineData("respond-async, handling=lenient")]
+    [InlineData("respond-async; handling=lenient")]
+    [InlineData("handling=strict,respond-async")]
+    public async Task Kickoff_PreferForms_Accepted(string prefer)
+    {
+        using var response = await SendAsync("/$export?_type=Patient", r =>
+        {
+            r.Headers.Remove("Prefer");
+            r.Headers.TryAddWithoutValidation("Prefer", prefer);
+        });
+        Assert.Equal(202, (int)response.StatusCode);
+    }
+
+    [Theory]
     [InlineData("application/fhir+ndjson")]
     [InlineData("application/ndjson")]
     [InlineData("ndjson")]

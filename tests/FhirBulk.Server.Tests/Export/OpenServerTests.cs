@@ -50,6 +50,9 @@ public class CapabilityUrlTests(CapabilityUrlFixture fixture) : IClassFixture<Ca
         await HttpAssert.AssertOutcomeAsync(leaked, 400);
         Assert.Equal(1, fixture.Server.LeakedTokenCount);
 
+        using var api = await fixture.Http.SendAsync(fixture.Get(fixture.Server.SecondOrigin + "fhir/metadata", null));
+        await HttpAssert.AssertOutcomeAsync(api, 404);
+
         using var forged = await fixture.Http.SendAsync(fixture.Get(url[..url.IndexOf("sig=", StringComparison.Ordinal)] + "sig=AAAA", null));
         await HttpAssert.AssertOutcomeAsync(forged, 404);
     }

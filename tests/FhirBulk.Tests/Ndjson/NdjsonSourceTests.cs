@@ -37,9 +37,12 @@ public class NdjsonSourceTests
         dir.Write("Condition.000.ndjson", Condition1 + "\n");
         dir.Write("mixed.ndjson", Condition1 + "\n" + Patient2 + "\n");
 
-        var lines = await NdjsonSource.FromFolder(dir.Path).ReadAllAsync(["Patient"]);
+        var source = NdjsonSource.FromFolder(dir.Path);
+
+        var lines = await source.ReadAllAsync(["Patient"]);
 
         Assert.Equal(["p1", "p2"], lines.Select(l => l.Id));
+        Assert.Equal(source.TotalBytes, source.BytesRead);
     }
 
     [Fact]

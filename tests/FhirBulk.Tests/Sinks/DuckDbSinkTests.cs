@@ -127,7 +127,8 @@ public class DuckDbSinkTests
         {
             await using var a = await sink.OpenTableAsync(new ViewSchema("a", "Patient", [new ViewColumn("x", "integer", false)]));
             await using var b = await sink.OpenTableAsync(new ViewSchema("b", "Patient", [new ViewColumn("y", "string", false)]));
-            for (int i = 0; i < 5000; i++)
+            // Past DuckDB's appender flush size (204,800 rows), so both appenders commit mid-run.
+            for (int i = 0; i < 250_000; i++)
             {
                 await a.WriteRowAsync([i]);
                 await b.WriteRowAsync([$"v{i}"]);
@@ -139,7 +140,7 @@ public class DuckDbSinkTests
 
         var rows = await QueryAsync(db, "SELECT (SELECT CAST(sum(x) AS BIGINT) FROM a), (SELECT count(DISTINCT y) FROM b)");
 
-        Assert.Equal([12_497_500L, 5000L], rows[0]);
+        Assert.Equal([31_249_875_000L, 250_000L], rows[0]);
     }
 
     [Fact]
@@ -167,6 +168,22 @@ public class DuckDbSinkTests
 
         await Assert.ThrowsAsync<FileNotFoundException>(() => DuckDbDatabase.QueryAsync(dir.File("none.duckdb"), "SELECT 1"));
         Assert.False(File.Exists(dir.File("none.duckdb")));
+    }
+
+    [Fact]
+    public async Task QueryAsync_WriteStatement_RejectedAsReadOnly()
+    {
+        using var dir = new TempFolder();
+        string db = dir.File("t.duckdb");
+        await using (var sink = new DuckDbSink(db))
+        {
+            await SampleTable.WriteAsync(sink);
+        }
+
+        var ex = await Assert.ThrowsAsync<DuckDBException>(() => DuckDbDatabase.QueryAsync(db, "DROP TABLE sample"));
+
+        Assert.Contains("read-only", ex.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(3L, (await QueryAsync(db, "SELECT count(*) FROM sample"))[0][0]);
     }
 
     [Fact]

@@ -186,14 +186,17 @@ public class FhirTablesTests
         using var dir = new TempFolder();
         var columns = new Dictionary<string, IReadOnlyList<FhirBulk.Views.Workshop.WorkshopColumn>> { ["Patient"] = [("pid", "id"), ("sex", "gender")] };
         var sink = new DataFrameSink();
+        var stages = new List<TableStage>();
+        var sut = CreateSut(new FhirTablesOptions { TimeProvider = new FakeTimeProvider(), ProgressInterval = TimeSpan.Zero });
 
-        TableRunResult result = await CreateSut().ReprocessAsync(NdjsonSource.FromFile(WriteMixedFile(dir)), columns, sink);
+        TableRunResult result = await sut.ReprocessAsync(NdjsonSource.FromFile(WriteMixedFile(dir)), columns, sink, new SynchronousProgress(p => stages.Add(p.Stage)));
 
         Assert.Equal(["condition", "observation", "patient"], result.RowsByTable.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(["pid", "sex"], sink.Tables["patient"].Columns.Select(c => c.Name));
         Assert.Equal(["female", "male"], sink.Tables["patient"]["sex"].Cast<string>());
         Assert.Equal(["id", "subject_reference"], sink.Tables["condition"].Columns.Select(c => c.Name));
         Assert.Equal(1, result.MalformedLines.Count);
+        Assert.Equal([TableStage.ScanningColumns, TableStage.WritingRows], stages.Distinct());
     }
 
     [Fact]

@@ -83,7 +83,7 @@ internal sealed partial class PatientHistory
         if (json is not null)
         {
             json.WriteString("status"u8, "final");
-            json.WriteCategory("http://terminology.hl7.org/CodeSystem/observation-category", category, category switch
+            json.WriteCategory(ObservationCategory, category, category switch
             {
                 VitalSigns => "Vital signs",
                 "laboratory" => "Laboratory",

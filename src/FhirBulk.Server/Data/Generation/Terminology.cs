@@ -130,6 +130,15 @@ internal static class Terminology
     public static readonly string[] Streets = ["Main St", "Oak Ave", "Maple Rd", "Cedar Ln", "Elm St", "Washington Blvd", "Lake Dr", "Hill Rd", "Park Ave", "Pine St"];
     public static readonly (string City, string Zip)[] Cities = [("Boston", "02108"), ("Worcester", "01601"), ("Springfield", "01103"), ("Cambridge", "02139"), ("Lowell", "01852"), ("Brockton", "02301"), ("Quincy", "02169"), ("Lynn", "01901"), ("Newton", "02458"), ("Somerville", "02143")];
 
+    /// <summary>OMB race categories (CDC race codes) with shares close to Massachusetts'.</summary>
+    public static readonly (string Code, string Display, double Share)[] Races =
+    [
+        ("2106-3", "White", 0.75), ("2054-5", "Black or African American", 0.08), ("2028-9", "Asian", 0.07),
+        ("1002-5", "American Indian or Alaska Native", 0.005), ("2131-1", "Other", 0.095),
+    ];
+
+    public const double HispanicShare = 0.12;
+
     /// <summary>HL7 v3 marital status codes with their share among adults.</summary>
     public static readonly (string Code, string Display, double Share)[] MaritalStatuses =
     [

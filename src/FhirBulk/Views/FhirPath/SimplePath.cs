@@ -26,18 +26,43 @@ internal sealed class SimplePath
 
     public IReadOnlyList<PocoNode> Evaluate(PocoNode? focus)
     {
-        List<PocoNode> current = focus is null ? [] : [focus];
+        // Most steps lead to one node (name[0], period.start): walk those without lists, and
+        // only materialize a collection once a step yields several.
+        var single = focus;
+        List<PocoNode>? many = null;
         foreach (var step in _steps)
         {
-            if (current.Count == 0)
+            if (single is not null)
             {
-                return current;
+                if (step.Kind == StepKind.Index)
+                {
+                    single = step.Index == 0 ? single : null;
+                }
+                else
+                {
+                    var children = single.Child(step.Name!);
+                    single = children as PocoNode;
+                    many = children is null or PocoNode ? null : [.. children];
+                }
+            }
+            else if (many is not null)
+            {
+                many = step.Apply(many);
             }
 
-            current = step.Apply(current);
+            if (many is { Count: <= 1 })
+            {
+                single = many.Count == 1 ? many[0] : null;
+                many = null;
+            }
+
+            if (single is null && many is null)
+            {
+                return [];
+            }
         }
 
-        return current;
+        return single is not null ? [single] : many!;
     }
 
     private static bool Collect(Expression expression, List<Step> steps)

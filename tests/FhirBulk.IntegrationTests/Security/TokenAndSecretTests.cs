@@ -1,0 +1,92 @@
+using FhirBulk.Export;
+using FhirBulk.IntegrationTests.Support;
+using FhirBulk.Server;
+
+namespace FhirBulk.IntegrationTests.Security;
+
+/// <summary>Where the bearer token may go, and that no secret is written anywhere.</summary>
+public class TokenAndSecretTests(BaselineFixture baseline) : IClassFixture<BaselineFixture>
+{
+    [Fact]
+    public async Task ExportToDirectory_CrossOriginRedirects_NoTokenSentToTheOtherOrigin()
+    {
+        var harness = baseline.Harness;
+        using var client = harness.CreateClient(harness.Server.BaseUriWithFaults(new FaultOptions { Seed = 21, RedirectFileRate = 1 }));
+        var leaks = harness.Server.LeakedTokenCount;
+
+        await client.ExportToDirectoryAsync(new ExportRequest(), harness.NewDirectory());
+
+        Assert.Equal(leaks, harness.Server.LeakedTokenCount);
+        Assert.Contains(harness.Requests, r => r.Url.Port == harness.Server.SecondOrigin.Port);
+        Assert.DoesNotContain(harness.SentTokens, t => t.Url.Port == harness.Server.SecondOrigin.Port);
+    }
+
+    [Fact]
+    public async Task ExportToDirectory_CapabilityUrlsWithoutRequiresAccessToken_NoTokenSentAndFilesIdentical()
+    {
+        await using var harness = await ServerHarness.StartAsync(o => o.CapabilityUrls = true);
+        using var client = harness.CreateClient();
+        var directory = harness.NewDirectory();
+
+        var result = await client.ExportToDirectoryAsync(new ExportRequest(), directory);
+
+        Assert.False(result.Manifest.RequiresAccessToken);
+        Assert.Equal(baseline.Files, ServerHarness.DataFiles(directory));
+        Assert.Equal(0, harness.Server.LeakedTokenCount);
+        Assert.DoesNotContain(harness.SentTokens, t => t.Url.Port == harness.Server.SecondOrigin.Port);
+        Assert.NotEmpty(harness.SentTokens);
+    }
+
+    [Fact]
+    public async Task ExportToDirectory_OpenServer_WorksWithoutCredentialsAndSendsNoToken()
+    {
+        await using var harness = await ServerHarness.StartAsync(o => o.RequireAuth = false);
+        using var client = harness.CreateClient(withCredentials: false);
+        var directory = harness.NewDirectory();
+
+        var result = await client.ExportToDirectoryAsync(new ExportRequest(), directory);
+
+        Assert.False(result.Manifest.RequiresAccessToken);
+        Assert.Equal(baseline.Files, ServerHarness.DataFiles(directory));
+        Assert.Empty(harness.SentTokens);
+    }
+
+    [Fact]
+    public async Task ExportToDirectory_RequiresAccessTokenFalse_NoTokenOnFileRequests()
+    {
+        await using var harness = await ServerHarness.StartAsync(o => o.RequireAuth = false);
+        using var client = harness.CreateClient(withCredentials: true);
+
+        await client.ExportToDirectoryAsync(new ExportRequest(), harness.NewDirectory());
+
+        Assert.Contains(harness.Requests, r => r.Url.AbsolutePath.Contains("/bulkfiles/", StringComparison.Ordinal));
+        Assert.DoesNotContain(harness.SentTokens, t => t.Url.AbsolutePath.Contains("/bulkfiles/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ExportToDirectory_TokensRenewedAndFaults_NoTokenOrKeyInLogsLogNdjsonStateOrManifest()
+    {
+        var harness = baseline.Harness;
+        using var client = harness.CreateClient(harness.Server.BaseUriWithFaults(new FaultOptions
+        {
+            Seed = 22, AccessTokenLifetimeSeconds = 1, ExportDurationSeconds = 1.2, FileErrorRate = 0.3, RedirectFileRate = 0.3, StatusErrorRate = 0.3,
+        }));
+        var directory = harness.NewDirectory();
+
+        await client.ExportToDirectoryAsync(new ExportRequest(), directory);
+
+        var tokens = harness.SentTokens.Select(t => t.Token).Distinct().ToList();
+        Assert.True(tokens.Count > 1, "the short token lifetime should have forced a renewal");
+        var privateJwk = System.Text.Json.JsonDocument.Parse(harness.Key.ToPrivateJwk()).RootElement.GetProperty("d").GetString()!;
+        var written = string.Join('\n', harness.Logs.Messages)
+            + File.ReadAllText(Path.Combine(directory, "log.ndjson"))
+            + File.ReadAllText(Path.Combine(directory, ".fhir-bulk-state.json"))
+            + File.ReadAllText(Path.Combine(directory, "manifest.json"));
+        Assert.NotEmpty(harness.Logs.Messages);
+        Assert.NotEmpty(harness.SentAssertions);
+        foreach (var secret in tokens.Concat(harness.SentAssertions).Append(privateJwk))
+        {
+            Assert.DoesNotContain(secret, written, StringComparison.Ordinal);
+        }
+    }
+}

@@ -1,0 +1,116 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using FhirBulk.Auth;
+
+namespace FhirBulk.Tests.Auth;
+
+public class ClientSigningKeyTests
+{
+    [Fact]
+    public void FromPem_Pkcs1Rsa_LoadsAsRs384WithGivenKid()
+    {
+        using var rsa = RSA.Create(2048);
+        using var key = ClientSigningKey.FromPem(rsa.ExportRSAPrivateKeyPem(), "kid-1");
+        Assert.Equal(("RS384", "kid-1"), (key.Algorithm, key.KeyId));
+    }
+
+    [Fact]
+    public void FromPem_Pkcs8Rsa_Loads()
+    {
+        using var rsa = RSA.Create(2048);
+        using var key = ClientSigningKey.FromPem(rsa.ExportPkcs8PrivateKeyPem());
+        Assert.Equal("RS384", key.Algorithm);
+    }
+
+    [Fact]
+    public void FromPem_Sec1P384_LoadsAsEs384()
+    {
+        using var ec = ECDsa.Create(ECCurve.NamedCurves.nistP384);
+        using var key = ClientSigningKey.FromPem(ec.ExportECPrivateKeyPem());
+        Assert.Equal("ES384", key.Algorithm);
+    }
+
+    [Fact]
+    public void FromPem_Pkcs8Ec_LoadsAsEc()
+    {
+        using var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var key = ClientSigningKey.FromPem(ec.ExportPkcs8PrivateKeyPem());
+        Assert.Equal("ES256", key.Algorithm);
+    }
+
+    [Fact]
+    public void FromPem_PublicKeyOnly_ThrowsSayingSo()
+    {
+        using var rsa = RSA.Create(2048);
+        var error = Assert.Throws<ArgumentException>(() => ClientSigningKey.FromPem(rsa.ExportSubjectPublicKeyInfoPem()));
+        Assert.Contains("no private key", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FromPem_NoKid_UsesRfc7638Thumbprint()
+    {
+        using var rsa = RSA.Create(2048);
+        using var key = ClientSigningKey.FromPem(rsa.ExportRSAPrivateKeyPem());
+        var jwk = new Microsoft.IdentityModel.Tokens.JsonWebKey(key.ToPublicJwk());
+        Assert.Equal(Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Encode(jwk.ComputeJwkThumbprint()), key.KeyId);
+    }
+
+    [Fact]
+    public void FromJwks_SeveralKeys_PicksPrivateKeyByKid()
+    {
+        var a = KeyGenerator.Generate("ES384");
+        var b = KeyGenerator.Generate("RS384");
+        using var keyA = ClientSigningKey.FromPem(a.PrivateKeyPem, a.KeyId);
+        using var keyB = ClientSigningKey.FromPem(b.PrivateKeyPem, b.KeyId);
+        var jwks = $"{{\"keys\":[{keyA.ToPrivateJwk()},{keyB.ToPrivateJwk()},{keyB.ToPublicJwk()}]}}";
+
+        using var picked = ClientSigningKey.FromJwks(jwks, b.KeyId);
+
+        Assert.Equal((b.KeyId, "RS384"), (picked.KeyId, picked.Algorithm));
+    }
+
+    [Fact]
+    public void FromJwks_SeveralPrivateKeysAndNoKid_Throws()
+    {
+        using var a = ClientSigningKey.FromPem(KeyGenerator.Generate("ES384").PrivateKeyPem);
+        using var b = ClientSigningKey.FromPem(KeyGenerator.Generate("ES384").PrivateKeyPem);
+        Assert.Throws<ArgumentException>(() => ClientSigningKey.FromJwks($"{{\"keys\":[{a.ToPrivateJwk()},{b.ToPrivateJwk()}]}}"));
+    }
+
+    [Fact]
+    public void FromJwk_PublicJwk_ThrowsNamingTheMissingPrivatePart()
+    {
+        using var key = ClientSigningKey.FromPem(KeyGenerator.Generate("RS384").PrivateKeyPem, "k");
+        var error = Assert.Throws<ArgumentException>(() => ClientSigningKey.FromJwk(key.ToPublicJwk()));
+        Assert.Contains("\"d\"", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ToPublicJwks_Any_HoldsNoPrivateMembers()
+    {
+        using var key = ClientSigningKey.FromPem(KeyGenerator.Generate("RS384").PrivateKeyPem);
+        using var jwks = JsonDocument.Parse(key.ToPublicJwks());
+        var jwk = jwks.RootElement.GetProperty("keys")[0];
+        foreach (var secret in new[] { "d", "p", "q", "dp", "dq", "qi" })
+        {
+            Assert.False(jwk.TryGetProperty(secret, out _), secret);
+        }
+    }
+
+    [Fact]
+    public void Load_JwkFileWithKid_UsesItsKidAndAlg()
+    {
+        using var source = ClientSigningKey.FromPem(KeyGenerator.Generate("ES384").PrivateKeyPem, "my-kid");
+        var path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(path, source.ToPrivateJwk());
+            using var loaded = ClientSigningKey.Load(path);
+            Assert.Equal(("my-kid", "ES384"), (loaded.KeyId, loaded.Algorithm));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}

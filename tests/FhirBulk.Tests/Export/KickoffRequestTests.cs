@@ -1,0 +1,56 @@
+using FhirBulk.Export;
+
+namespace FhirBulk.Tests.Export;
+
+public class KickoffRequestTests
+{
+    private static readonly Uri Base = new("https://x.org/fhir");
+
+    [Theory]
+    [InlineData(ExportLevel.System, null, "https://x.org/fhir/$export")]
+    [InlineData(ExportLevel.Patient, null, "https://x.org/fhir/Patient/$export")]
+    [InlineData(ExportLevel.Group, "g 1", "https://x.org/fhir/Group/g%201/$export")]
+    public void Endpoint_Level_IsTheIgKickoffUrl(ExportLevel level, string? group, string expected) =>
+        Assert.Equal(expected, KickoffRequest.Endpoint(Base, new ExportRequest { Level = level, GroupId = group }).AbsoluteUri);
+
+    [Fact]
+    public void Create_Get_SendsExactHeadersAndEveryParameter()
+    {
+        var request = new ExportRequest
+        {
+            Types = ["Patient", "Observation"],
+            Since = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero),
+            TypeFilters = ["Observation?code=1", "Patient?gender=female"],
+            Elements = ["id"],
+            OrganizeOutputBy = "Patient",
+            AllowPartialManifests = true,
+        };
+
+        using var message = KickoffRequest.Create(KickoffRequest.Endpoint(Base, request), request);
+
+        Assert.Equal(HttpMethod.Get, message.Method);
+        Assert.Equal("application/fhir+json", string.Join(",", message.Headers.GetValues("Accept")));
+        Assert.Equal("respond-async", string.Join(",", message.Headers.GetValues("Prefer")));
+        Assert.Equal(
+            "?_type=Patient%2CObservation&_since=2026-01-02T03%3A04%3A05.000Z&_elements=id&_typeFilter=Observation%3Fcode%3D1&_typeFilter=Patient%3Fgender%3Dfemale&organizeOutputBy=Patient&allowPartialManifests=true",
+            message.RequestUri!.Query);
+    }
+
+    [Fact]
+    public async Task Create_PatientsGiven_PostsParametersWithReferences()
+    {
+        var request = new ExportRequest { Patients = ["Patient/1"], Lenient = true };
+
+        using var message = KickoffRequest.Create(KickoffRequest.Endpoint(Base, request), request);
+
+        Assert.Equal(HttpMethod.Post, message.Method);
+        Assert.Equal("respond-async, handling=lenient", string.Join(",", message.Headers.GetValues("Prefer")));
+        var body = await message.Content!.ReadAsStringAsync();
+        Assert.Contains("\"resourceType\":\"Parameters\"", body, StringComparison.Ordinal);
+        Assert.Contains("{\"name\":\"patient\",\"valueReference\":{\"reference\":\"Patient/1\"}}", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_GroupWithoutId_Throws() =>
+        Assert.Throws<ArgumentException>(() => new ExportRequest { Level = ExportLevel.Group }.Validate());
+}
