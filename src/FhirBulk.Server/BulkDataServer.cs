@@ -66,10 +66,6 @@ public sealed class BulkDataServer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        if (!Faults.FaultSegment.Validate(options.Faults, out var faultError))
-        {
-            throw new ArgumentException(faultError, nameof(options));
-        }
 
         var owned = options.WorkDirectory is null;
         var work = options.WorkDirectory ?? Path.Combine(Path.GetTempPath(), "fhirbulk-server-" + Guid.NewGuid().ToString("N"));
