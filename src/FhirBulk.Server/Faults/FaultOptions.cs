@@ -110,7 +110,7 @@ public sealed class FaultOptions
         {
             error = "Fault rates must be between 0 and 1.";
         }
-        else if (CutFileAfterBytes < 0 || TrickleBytesPerSecond < 0 || RetryAfterSeconds < 0 || ExportDurationSeconds < 0)
+        else if (CutFileAfterBytes < 0 || TrickleBytesPerSecond < 0 || RetryAfterSeconds < 0 || ExportDurationSeconds is < 0 or double.NaN)
         {
             error = "Fault byte counts, speeds and durations must not be negative.";
         }
