@@ -15,10 +15,19 @@ internal static class SharedData
     public static string Path(params string[] parts) =>
         System.IO.Path.Combine([Folder ?? throw new InvalidOperationException(SkipReason), .. parts]);
 
+    /// <summary>Why a test needing ../shared is skipped, or null when it can run.</summary>
+    public static string? SkipIfMissing => Folder is null ? SkipReason : null;
+
     // ../shared relative to the repository root; git worktrees sit deeper than the main
-    // checkout, so the folders above the root are tried too.
+    // checkout, so the folders above the root are tried too. FHIRBULK_SHARED names it outright,
+    // as the server tests' locator allows.
     private static string? Find()
     {
+        if (Environment.GetEnvironmentVariable("FHIRBULK_SHARED") is { Length: > 0 } configured && IsShared(configured))
+        {
+            return configured;
+        }
+
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(System.IO.Path.Combine(dir.FullName, "FhirBulk.slnx")))
         {
@@ -28,7 +37,7 @@ internal static class SharedData
         for (; dir?.Parent is not null; dir = dir.Parent)
         {
             var shared = System.IO.Path.Combine(dir.Parent.FullName, "shared");
-            if (Directory.Exists(System.IO.Path.Combine(shared, "sql-on-fhir-v2")))
+            if (IsShared(shared))
             {
                 return shared;
             }
@@ -36,28 +45,18 @@ internal static class SharedData
 
         return null;
     }
+
+    private static bool IsShared(string folder) => Directory.Exists(System.IO.Path.Combine(folder, "sql-on-fhir-v2"));
 }
 
 /// <summary>A fact that is skipped, with the reason shown, when ../shared is missing.</summary>
 public sealed class SharedFactAttribute : FactAttribute
 {
-    public SharedFactAttribute()
-    {
-        if (SharedData.Folder is null)
-        {
-            Skip = SharedData.SkipReason;
-        }
-    }
+    public SharedFactAttribute() => Skip = SharedData.SkipIfMissing;
 }
 
 /// <summary>A theory that is skipped, with the reason shown, when ../shared is missing.</summary>
 public sealed class SharedTheoryAttribute : TheoryAttribute
 {
-    public SharedTheoryAttribute()
-    {
-        if (SharedData.Folder is null)
-        {
-            Skip = SharedData.SkipReason;
-        }
-    }
+    public SharedTheoryAttribute() => Skip = SharedData.SkipIfMissing;
 }
