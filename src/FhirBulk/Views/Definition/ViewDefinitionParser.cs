@@ -162,7 +162,10 @@ public static partial class ViewDefinitionParser
             case JsonValueKind.Number when value.ValueKind == JsonValueKind.Number:
                 if (type.FhirType == "decimal")
                 {
-                    return value.GetDecimal();
+                    // GetDecimal would throw a bare FormatException for a value beyond decimal's range.
+                    return value.TryGetDecimal(out var d)
+                        ? d
+                        : throw Error(path, $"{value.GetRawText()} is out of the decimal range");
                 }
 
                 return value.TryGetInt32(out var i)

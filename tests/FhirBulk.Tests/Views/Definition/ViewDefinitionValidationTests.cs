@@ -79,6 +79,16 @@ public class ViewDefinitionValidationTests
     }
 
     [Fact]
+    public void Compile_DecimalConstantOutOfRange_NamesTheValue()
+    {
+        // Regression: GetDecimal threw a FormatException that named no element.
+        var ex = CompileFails("""{"resource":"Patient","constant":[{"name":"c","valueDecimal":1e400}],"select":[{"column":[{"name":"id","path":"id"}]}]}""");
+
+        Assert.Equal("constant[0].valueDecimal", ex.ElementPath);
+        Assert.Contains("1e400", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Compile_WherePathGivesString_NamesTheWhere()
     {
         var ex = CompileFails("""{"resource":"Patient","select":[{"column":[{"name":"id","path":"id"}]}],"where":[{"path":"active"},{"path":"name.family"}]}""");
