@@ -15,11 +15,6 @@ namespace FhirBulk.Views.FhirPath;
 /// </summary>
 internal sealed class FirelyShapeAnalyzer(IEnumerable<ViewConstant> constants)
 {
-    // Variables FHIRPath and SQL-on-FHIR define besides the view's constants (FHIRPath N1 §8,
-    // FHIR R4 §2.1.9.1.7, SQL-on-FHIR v2 %rowIndex).
-    private static readonly HashSet<string> BuiltInVariables =
-        ["resource", "rootResource", "context", "ucum", "sct", "loinc", FirelyPathEngine.RowIndexVariable];
-
     private static readonly HashSet<string> BooleanFunctions =
     [
         "exists", "empty", "not", "all", "allTrue", "anyTrue", "allFalse", "anyFalse", "subsetOf",
@@ -260,7 +255,7 @@ internal sealed class FirelyShapeAnalyzer(IEnumerable<ViewConstant> constants)
 
     private void CheckVariable(string name, string elementPath)
     {
-        if (_constants.ContainsKey(name) || BuiltInVariables.Contains(name) ||
+        if (_constants.ContainsKey(name) || ViewDefinitionParser.BuiltInVariables.Contains(name) ||
             name.StartsWith("vs-", StringComparison.Ordinal) || name.StartsWith("ext-", StringComparison.Ordinal))
         {
             return;
