@@ -1,1 +1,51 @@
+using System.Diagnostics;
+using FhirBulk.Benchmarks;
+using FhirBulk.Benchmarks.Infrastructure;
+using FhirBulk.Benchmarks.Server;
+
+// Benchmarks for issues 2 (server), 3 (download) and 4 (views): each generates its own data in a
+// temporary folder, runs the competing variants side by side in this process, and writes markdown.
+//   dotnet run -c Release --project bench/FhirBulk.Benchmarks -- server|download|views|all [options]
+if (args is [PeakMemory.ChildFlag, .. var childArgs])
+{
+    return await ChildSteps.RunAsync(childArgs);
+}
+
+var options = BenchOptions.Parse(args, out var command);
+var report = new Report();
+report.Line($"# FhirBulk benchmarks: `{command}`\n");
+report.Line($"- Run: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, `dotnet run -c Release --project bench/FhirBulk.Benchmarks -- {command} {options.Describe()}`");
+report.Line($"- Machine: {Machine.Describe()}");
+report.Line("- Figures are medians of interleaved rounds; ratios are measured side by side in the same process run.");
+var total = Stopwatch.StartNew();
+if (command is "server" or "all")
+{
+    await ServerBenchmark.RunAsync(options, report);
+}
+
+if (command is "download" or "all")
+{
+    await FhirBulk.Benchmarks.Download.DownloadBenchmark.RunAsync(options, report);
+}
+
+if (command is "views" or "all")
+{
+    await FhirBulk.Benchmarks.Views.ViewsBenchmark.RunAsync(options, report);
+}
+
+report.Line($"\nTotal benchmark time {total.Elapsed.TotalMinutes:F1} min; load average at end {Machine.LoadAverage()}.");
+await report.WriteAsync(options.Out ?? Path.Combine(RepositoryRoot(), "docs", "benchmarks", $"{command}.md"));
 return 0;
+
+static string RepositoryRoot()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+    {
+        if (File.Exists(Path.Combine(dir.FullName, "FhirBulk.slnx")))
+        {
+            return dir.FullName;
+        }
+    }
+
+    return Directory.GetCurrentDirectory();
+}

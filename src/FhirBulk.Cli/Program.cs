@@ -1,1 +1,27 @@
-return 0;
+using System.Runtime.InteropServices;
+using FhirBulk.Cli;
+using Spectre.Console;
+
+var output = AnsiConsole.Console;
+var error = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+
+// Live bars only when a person is watching; pipes, files and CI get plain lines.
+var live = !Console.IsOutputRedirected && output.Profile.Capabilities.Interactive;
+
+// Ctrl-C and SIGTERM cancel the running command, which then stops cleanly: an export keeps its
+// state for --resume, a server shuts down. A second signal is not intercepted and ends the process.
+using var stop = new CancellationTokenSource();
+void OnSignal(PosixSignalContext signal)
+{
+    if (!stop.IsCancellationRequested)
+    {
+        signal.Cancel = true;
+        stop.Cancel();
+    }
+}
+
+using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+
+var context = new CliContext(output, error, Environment.GetEnvironmentVariable, live);
+return await new CliApplication(context).RunAsync(args, stop.Token).ConfigureAwait(false);

@@ -66,10 +66,6 @@ public sealed class BulkDataServer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        if (!Faults.FaultSegment.Validate(options.Faults, out var faultError))
-        {
-            throw new ArgumentException(faultError, nameof(options));
-        }
 
         var owned = options.WorkDirectory is null;
         var work = options.WorkDirectory ?? Path.Combine(Path.GetTempPath(), "fhirbulk-server-" + Guid.NewGuid().ToString("N"));
@@ -99,8 +95,6 @@ public sealed class BulkDataServer : IAsyncDisposable
             // Kestrel reports addresses in the order the endpoints were configured: FHIR origin first.
             state.Port = new Uri(addresses[0]).Port;
             state.SecondPort = new Uri(addresses[1]).Port;
-            state.Origin = $"http://127.0.0.1:{state.Port}";
-            state.SecondOrigin = $"http://127.0.0.1:{state.SecondPort}";
             ServerLog.Started(state.Logger, $"{state.Origin}/fhir", state.SecondOrigin, dataDirectory);
             return new BulkDataServer(app, state, owned ? work : null, jwksClient);
         }

@@ -123,6 +123,11 @@ public sealed class BulkDataServerOptions
         }
 
         ArgumentNullException.ThrowIfNull(Faults);
+        if (!Faults.TryValidate(out var faultError))
+        {
+            throw new ArgumentException(faultError, nameof(Faults));
+        }
+
         ArgumentNullException.ThrowIfNull(TimeProvider);
     }
 }

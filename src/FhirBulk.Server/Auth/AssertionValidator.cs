@@ -16,6 +16,8 @@ namespace FhirBulk.Server.Auth;
 internal sealed class AssertionValidator(ClientRegistry clients, ReplayCache replays, TimeProvider timeProvider, HttpClient jwksClient, bool requireJti)
 {
     private static readonly TimeSpan ClockTolerance = TimeSpan.FromSeconds(5);
+    private static readonly long MinUnixSeconds = DateTimeOffset.MinValue.ToUnixTimeSeconds();
+    private static readonly long MaxUnixSeconds = DateTimeOffset.MaxValue.ToUnixTimeSeconds();
     private readonly JsonWebTokenHandler _handler = new();
 
     public async Task<(RegisteredClient? Client, AuthError? Error)> ValidateAsync(string assertion, string tokenEndpoint, CancellationToken cancellationToken)
@@ -100,7 +102,8 @@ internal sealed class AssertionValidator(ClientRegistry clients, ReplayCache rep
         }
 
         var now = timeProvider.GetUtcNow();
-        var expires = DateTimeOffset.FromUnixTimeSeconds(exp);
+        // Clamped: an exp outside years 1..9999 is still just expired or too far ahead, not an exception.
+        var expires = DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(exp, MinUnixSeconds, MaxUnixSeconds));
         if (expires <= now)
         {
             return AuthError.InvalidGrant("Assertion has expired.");

@@ -60,44 +60,70 @@ internal sealed class ClientRegistry
     }
 
     /// <summary>Loads a clients file: a JSON array (or <c>{"clients": [...]}</c>) of <c>{client_id, jwks | jwks_url, scope}</c>.</summary>
+    /// <exception cref="FormatException">The file or one of its entries is unusable; the message names the file and the entry.</exception>
     public void LoadFile(string path)
     {
-        using var document = JsonDocument.Parse(File.ReadAllBytes(path));
-        var root = document.RootElement;
-        var clients = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("clients", out var list) ? list : root;
-        if (clients.ValueKind != JsonValueKind.Array)
+        JsonDocument document;
+        try
         {
-            throw new FormatException($"Clients file '{path}' must hold a JSON array of clients.");
+            document = JsonDocument.Parse(File.ReadAllBytes(path));
+        }
+        catch (JsonException exception)
+        {
+            throw new FormatException($"Clients file '{path}' is not JSON: {exception.Message}", exception);
         }
 
-        var index = 0;
-        foreach (var entry in clients.EnumerateArray())
+        using (document)
         {
-            var where = $"clients file '{path}', entry {index++}";
-            if (!entry.TryGetProperty("client_id", out var id) || id.ValueKind != JsonValueKind.String)
+            var root = document.RootElement;
+            var clients = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("clients", out var list) ? list : root;
+            if (clients.ValueKind != JsonValueKind.Array)
             {
-                throw new FormatException($"{where}: 'client_id' (string) is required.");
+                throw new FormatException($"Clients file '{path}' must hold a JSON array of clients.");
             }
 
-            JsonWebKeySet? keys = null;
-            if (entry.TryGetProperty("jwks", out var jwks))
+            var index = 0;
+            foreach (var entry in clients.EnumerateArray())
             {
-                keys = ParseKeySet(jwks.ValueKind == JsonValueKind.String ? jwks.GetString()! : jwks.GetRawText());
+                var where = $"clients file '{path}', entry {index++}";
+                try
+                {
+                    AddEntry(entry, where);
+                }
+                catch (Exception exception) when (exception is ArgumentException or InvalidOperationException)
+                {
+                    // A bad JWKS, a duplicate id, a bad scope or a field of the wrong JSON kind: say which entry.
+                    throw new FormatException($"{where}: {exception.Message}", exception);
+                }
             }
-
-            Uri? url = null;
-            if (entry.TryGetProperty("jwks_url", out var jwksUrl) && !Uri.TryCreate(jwksUrl.GetString(), UriKind.Absolute, out url))
-            {
-                throw new FormatException($"{where}: 'jwks_url' is not an absolute URL.");
-            }
-
-            if (keys is null && url is null)
-            {
-                throw new FormatException($"{where}: 'jwks' or 'jwks_url' is required.");
-            }
-
-            var scope = entry.TryGetProperty("scope", out var s) ? s.GetString() : null;
-            Add(id.GetString()!, keys, url, scope);
         }
+    }
+
+    private void AddEntry(JsonElement entry, string where)
+    {
+        if (!entry.TryGetProperty("client_id", out var id) || id.ValueKind != JsonValueKind.String)
+        {
+            throw new FormatException($"{where}: 'client_id' (string) is required.");
+        }
+
+        JsonWebKeySet? keys = null;
+        if (entry.TryGetProperty("jwks", out var jwks))
+        {
+            keys = ParseKeySet(jwks.ValueKind == JsonValueKind.String ? jwks.GetString()! : jwks.GetRawText());
+        }
+
+        Uri? url = null;
+        if (entry.TryGetProperty("jwks_url", out var jwksUrl) && !Uri.TryCreate(jwksUrl.GetString(), UriKind.Absolute, out url))
+        {
+            throw new FormatException($"{where}: 'jwks_url' is not an absolute URL.");
+        }
+
+        if (keys is null && url is null)
+        {
+            throw new FormatException($"{where}: 'jwks' or 'jwks_url' is required.");
+        }
+
+        var scope = entry.TryGetProperty("scope", out var s) ? s.GetString() : null;
+        Add(id.GetString()!, keys, url, scope);
     }
 }

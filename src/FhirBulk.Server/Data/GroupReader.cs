@@ -5,8 +5,8 @@ namespace FhirBulk.Server.Data;
 /// <summary>Reads Group resources from the store's Group files on demand (they are few, but may be large).</summary>
 internal sealed class GroupReader(ResourceStore store)
 {
-    /// <summary>Calls <paramref name="visit"/> with each Group's id and raw JSON line.</summary>
-    public void ForEach(Action<string, ReadOnlyMemory<byte>> visit)
+    /// <summary>Each Group's id and raw JSON line; a line's memory is valid until the next item.</summary>
+    public IEnumerable<(string Id, ReadOnlyMemory<byte> Line)> All()
     {
         foreach (var file in store.FilesOf("Group"))
         {
@@ -16,23 +16,24 @@ internal sealed class GroupReader(ResourceStore store)
                 var header = ResourceHeader.Read(line.Span);
                 if (header.Id is not null)
                 {
-                    visit(header.Id, line);
+                    yield return (header.Id, line);
                 }
             }
         }
     }
 
+    /// <summary>The Group's JSON, or null; the scan stops at the first match.</summary>
     public byte[]? Find(string id)
     {
-        byte[]? found = null;
-        ForEach((groupId, line) =>
+        foreach (var (groupId, line) in All())
         {
-            if (found is null && groupId == id)
+            if (groupId == id)
             {
-                found = line.ToArray();
+                return line.ToArray();
             }
-        });
-        return found;
+        }
+
+        return null;
     }
 
     /// <summary>Patient ids of a Group's members (<c>member.entity</c> references to Patients), or null when there is no such Group.</summary>

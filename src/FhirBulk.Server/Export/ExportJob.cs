@@ -75,8 +75,12 @@ internal sealed class ExportJob
 
     public string StatusUrl => $"{BaseUrl}/bulkstatus/{Id}";
 
+    /// <remarks>
+    /// Compared in seconds rather than as <c>TransactionTime + duration</c>: a URL may ask for any duration,
+    /// and a huge one must hold the job at 202, not overflow a <see cref="TimeSpan"/> on every later poll.
+    /// </remarks>
     public bool IsInProgress(DateTimeOffset now) =>
-        State == JobState.Running || now < TransactionTime + TimeSpan.FromSeconds(Faults.ExportDurationSeconds);
+        State == JobState.Running || (now - TransactionTime).TotalSeconds < Faults.ExportDurationSeconds;
 
     public long NextStatusCall() => Interlocked.Increment(ref _statusCalls);
 

@@ -128,22 +128,10 @@ internal static class FileSender
         }
     }
 
-    private static bool AcceptsGzip(HttpRequest request)
-    {
-        foreach (var value in request.Headers.AcceptEncoding)
-        {
-            foreach (var part in (value ?? string.Empty).Split(','))
-            {
-                var coding = part.Trim();
-                if (coding.StartsWith("gzip", StringComparison.OrdinalIgnoreCase) && !coding.Replace(" ", string.Empty, StringComparison.Ordinal).EndsWith(";q=0", StringComparison.Ordinal))
-                {
-                    return true;
-                }
-            }
-        }
-
-        return false;
-    }
+    // q=0 means "not acceptable" (RFC 9110 §12.4.2), however it is written: 0, 0.0, 0.000.
+    private static bool AcceptsGzip(HttpRequest request) =>
+        StringWithQualityHeaderValue.TryParseList(request.Headers.AcceptEncoding, out var codings)
+        && codings.Any(c => c.Value.Equals("gzip", StringComparison.OrdinalIgnoreCase) && c.Quality is not 0.0);
 
     /// <summary>Parses one <c>bytes=</c> range (RFC 9110 §14.1.2); multiple ranges are not satisfiable here.</summary>
     public static bool TryParseRange(string header, long length, out long offset, out long count)

@@ -16,12 +16,10 @@ internal static class KickoffEndpoints
 {
     public static void Map(IEndpointRouteBuilder app, ServerState state)
     {
-        foreach (var method in new[] { HttpMethods.Get, HttpMethods.Post })
-        {
-            app.MapMethods("/fhir/$export", [method], (Func<HttpContext, Task<IResult>>)(context => KickoffAsync(context, state, ExportLevel.System, null)));
-            app.MapMethods("/fhir/Patient/$export", [method], (Func<HttpContext, Task<IResult>>)(context => KickoffAsync(context, state, ExportLevel.Patient, null)));
-            app.MapMethods("/fhir/Group/{id}/$export", [method], (HttpContext context, string id) => KickoffAsync(context, state, ExportLevel.Group, id));
-        }
+        string[] methods = [HttpMethods.Get, HttpMethods.Post];
+        app.MapMethods("/fhir/$export", methods, (Func<HttpContext, Task<IResult>>)(context => KickoffAsync(context, state, ExportLevel.System, null)));
+        app.MapMethods("/fhir/Patient/$export", methods, (Func<HttpContext, Task<IResult>>)(context => KickoffAsync(context, state, ExportLevel.Patient, null)));
+        app.MapMethods("/fhir/Group/{id}/$export", methods, (HttpContext context, string id) => KickoffAsync(context, state, ExportLevel.Group, id));
     }
 
     private static async Task<IResult> KickoffAsync(HttpContext context, ServerState state, ExportLevel level, string? groupId)

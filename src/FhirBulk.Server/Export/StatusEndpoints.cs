@@ -50,20 +50,21 @@ internal static class StatusEndpoints
         }
 
         var faults = job.Faults;
-        var call = job.NextStatusCall();
-        if (state.InjectFault(faults, faults.StatusErrorRate, "statusError", "status", (job.Ordinal << 20) + call))
+        // Status faults share one target across jobs, so the job's ordinal keeps each job's polls a sequence of their own.
+        var call = (job.Ordinal << 20) + job.NextStatusCall();
+        if (state.InjectFault(faults, faults.StatusErrorRate, "statusError", "status", call))
         {
             FaultDecider.SetRetryAfter(context.Response, faults, state.Clock);
             return FhirResponses.Outcome(StatusCodes.Status503ServiceUnavailable, "transient", "The server is busy (injected fault); poll again.");
         }
 
-        if (state.InjectFault(faults, faults.StatusTooManyRequestsRate, "status429", "status", (job.Ordinal << 20) + call))
+        if (state.InjectFault(faults, faults.StatusTooManyRequestsRate, "status429", "status", call))
         {
             FaultDecider.SetRetryAfter(context.Response, faults, state.Clock);
             return FhirResponses.Outcome(StatusCodes.Status429TooManyRequests, "throttled", "Polling too often (injected fault); honour Retry-After.");
         }
 
-        if (state.InjectFault(faults, faults.StatusTransientOutcomeRate, "statusTransient", "status", (job.Ordinal << 20) + call))
+        if (state.InjectFault(faults, faults.StatusTransientOutcomeRate, "statusTransient", "status", call))
         {
             return FhirResponses.Outcome(StatusCodes.Status500InternalServerError, "transient", "A transient error occurred (injected fault); the export continues, poll again.");
         }

@@ -99,6 +99,32 @@ public sealed class FaultOptions
     /// <value>The default value is <see langword="null"/> (the server's <see cref="BulkDataServerOptions.ResourcesPerFile"/>).</value>
     [JsonPropertyName("page")]
     public int? ResourcesPerFile { get; set; }
+
+    /// <summary>Checks the values wherever they came from: the server's options or a URL segment.</summary>
+    internal bool TryValidate(out string error)
+    {
+        error = string.Empty;
+        double[] rates = [KickoffErrorRate, StatusErrorRate, FileErrorRate, StatusTooManyRequestsRate,
+            StatusTransientOutcomeRate, CutFileRate, FailedFileRate, ExpiredFileRate, RedirectFileRate];
+        if (rates.Any(r => r is < 0 or > 1 || double.IsNaN(r)))
+        {
+            error = "Fault rates must be between 0 and 1.";
+        }
+        else if (CutFileAfterBytes < 0 || TrickleBytesPerSecond < 0 || RetryAfterSeconds < 0 || ExportDurationSeconds is < 0 or double.NaN)
+        {
+            error = "Fault byte counts, speeds and durations must not be negative.";
+        }
+        else if (ResourcesPerFile is <= 0)
+        {
+            error = "page (resources per file) must be positive.";
+        }
+        else if (AccessTokenLifetimeSeconds is <= 0)
+        {
+            error = "tokenLifetime must be positive.";
+        }
+
+        return error.Length == 0;
+    }
 }
 
 /// <summary>How an injected Retry-After header is written.</summary>

@@ -25,7 +25,7 @@ internal static class FaultSegment
             var node = JsonNode.Parse(bytes) as JsonObject ?? throw new JsonException("The segment must be a JSON object.");
             TranslateSmartFields(node);
             faults = node.Deserialize<FaultOptions>(Json) ?? throw new JsonException("null");
-            return Validate(faults, out error);
+            return faults.TryValidate(out error);
         }
         catch (Exception exception) when (exception is FormatException or JsonException or ArgumentException)
         {
@@ -60,31 +60,6 @@ internal static class FaultSegment
         {
             node.Remove(ignored);
         }
-    }
-
-    public static bool Validate(FaultOptions faults, out string error)
-    {
-        error = string.Empty;
-        double[] rates = [faults.KickoffErrorRate, faults.StatusErrorRate, faults.FileErrorRate, faults.StatusTooManyRequestsRate,
-            faults.StatusTransientOutcomeRate, faults.CutFileRate, faults.FailedFileRate, faults.ExpiredFileRate, faults.RedirectFileRate];
-        if (rates.Any(r => r is < 0 or > 1 || double.IsNaN(r)))
-        {
-            error = "Fault rates must be between 0 and 1.";
-        }
-        else if (faults.CutFileAfterBytes < 0 || faults.TrickleBytesPerSecond < 0 || faults.RetryAfterSeconds < 0 || faults.ExportDurationSeconds < 0)
-        {
-            error = "Fault byte counts, speeds and durations must not be negative.";
-        }
-        else if (faults.ResourcesPerFile is <= 0)
-        {
-            error = "page (resources per file) must be positive.";
-        }
-        else if (faults.AccessTokenLifetimeSeconds is <= 0)
-        {
-            error = "tokenLifetime must be positive.";
-        }
-
-        return error.Length == 0;
     }
 
     private static string Truncate(string value) => value.Length <= 40 ? value : value[..40] + "…";

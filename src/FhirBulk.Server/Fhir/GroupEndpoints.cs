@@ -19,8 +19,7 @@ internal static class GroupEndpoints
             }
 
             var request = RequestContext.Of(context);
-            var groups = new List<(string Id, byte[] Line)>();
-            state.Groups.ForEach((id, line) => groups.Add((id, line.ToArray())));
+            var groups = state.Groups.All().Select(g => (g.Id, Line: g.Line.ToArray())).ToList();
             return FhirResponses.Json(StatusCodes.Status200OK, json =>
             {
                 json.WriteStartObject();

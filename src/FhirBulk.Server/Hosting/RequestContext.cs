@@ -6,19 +6,23 @@ using Microsoft.AspNetCore.Http;
 namespace FhirBulk.Server.Hosting;
 
 /// <summary>Per-request facts: the fault options in force and the base URLs built from the request's path base.</summary>
+/// <remarks>
+/// Every request (file downloads included) gets one, and few endpoints read the URLs, so they are
+/// built on use rather than up front.
+/// </remarks>
 internal sealed class RequestContext(ServerState state, FaultOptions faults, string pathBase)
 {
     private const string Key = "fhirbulk.request";
 
-    public FaultOptions Faults { get; } = faults;
+    public FaultOptions Faults => faults;
 
-    public string FhirBase { get; } = $"{state.Origin}{pathBase}/fhir";
+    public string FhirBase => $"{state.Origin}{pathBase}/fhir";
 
-    public string TokenEndpoint { get; } = $"{state.Origin}{pathBase}/auth/token";
+    public string TokenEndpoint => $"{state.Origin}{pathBase}/auth/token";
 
-    public string RegistrationEndpoint { get; } = $"{state.Origin}{pathBase}/auth/register";
+    public string RegistrationEndpoint => $"{state.Origin}{pathBase}/auth/register";
 
-    public TimeSpan TokenLifetime { get; } = faults.AccessTokenLifetimeSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : state.Options.AccessTokenLifetime;
+    public TimeSpan TokenLifetime => faults.AccessTokenLifetimeSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : state.Options.AccessTokenLifetime;
 
     public static RequestContext Of(HttpContext context) => (RequestContext)context.Items[Key]!;
 

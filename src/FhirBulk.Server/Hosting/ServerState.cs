@@ -51,15 +51,17 @@ internal sealed class ServerState
 
     public JobStore Jobs { get; } = new();
 
-    /// <summary>The FHIR origin, <c>http://127.0.0.1:PORT</c>.</summary>
-    public string Origin { get; set; } = string.Empty;
-
+    /// <summary>The FHIR origin's port, known once Kestrel is listening.</summary>
     public int Port { get; set; }
 
-    /// <summary>The second origin (another port) serving capability URLs and redirect targets.</summary>
-    public string SecondOrigin { get; set; } = string.Empty;
-
+    /// <summary>The second origin's port.</summary>
     public int SecondPort { get; set; }
+
+    /// <summary>The FHIR origin, <c>http://127.0.0.1:PORT</c>.</summary>
+    public string Origin => $"http://127.0.0.1:{Port}";
+
+    /// <summary>The second origin (another port) serving capability URLs and redirect targets.</summary>
+    public string SecondOrigin => $"http://127.0.0.1:{SecondPort}";
 
     public long TokenLeaks => Interlocked.Read(ref _tokenLeaks);
 

@@ -46,6 +46,44 @@ public class ClientsFileTests
         }
     }
 
+    [Theory]
+    [InlineData("""[{"client_id":"a","jwks_url":"https://example.org/jwks"},{"client_id":"a","jwks_url":"https://example.org/jwks"}]""", "already registered")]
+    [InlineData("""[{"client_id":"a","jwks_url":"https://example.org/jwks"},{"client_id":"b","jwks":{"keys":[]}}]""", "no RSA or EC key")]
+    [InlineData("""[{"client_id":"a","jwks_url":"https://example.org/jwks"},{"client_id":"b","jwks_url":7}]""", "String")]
+    public async Task StartAsync_ClientsFileEntryUnusable_FormatExceptionNamingTheEntry(string file, string reason)
+    {
+        // Regression: a duplicate id, an empty JWKS or a field of the wrong JSON kind escaped as an
+        // ArgumentException or InvalidOperationException that named neither the file nor the entry.
+        var path = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(path, file);
+            var error = await Assert.ThrowsAsync<FormatException>(() => BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 1, ClientsFile = path }));
+            Assert.Contains("entry 1", error.Message, StringComparison.Ordinal);
+            Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task StartAsync_ClientsFileNotJson_FormatExceptionNamingTheFile()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(path, "[{");
+            var error = await Assert.ThrowsAsync<FormatException>(() => BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 1, ClientsFile = path }));
+            Assert.Contains(path, error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     private static FormUrlEncodedContent Form(string assertion, string scope) => new(new Dictionary<string, string>
     {
         ["grant_type"] = "client_credentials",

@@ -64,6 +64,16 @@ public class TokenEndpointTests(ServerFixture fixture) : IClassFixture<ServerFix
         Assert.Contains("expired", await HttpAssert.AssertOAuthErrorAsync(response, 400, "invalid_grant"), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(100_000_000_000_000, "five minutes")]
+    [InlineData(-100_000_000_000_000, "expired")]
+    public async Task Token_ExpBeyondDateRange_InvalidGrantNotA500(long exp, string reason)
+    {
+        // Regression: DateTimeOffset.FromUnixTimeSeconds threw for an exp outside years 1..9999.
+        using var response = await fixture.RequestTokenAsync((fixture.Assertion() with { ExpiresIn = null, RawExp = exp }).Sign(fixture.RsaKeys));
+        Assert.Contains(reason, await HttpAssert.AssertOAuthErrorAsync(response, 400, "invalid_grant"), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Token_MissingExp_InvalidGrant()
     {

@@ -103,6 +103,20 @@ public class FileDownloadTests(ServerFixture fixture) : IClassFixture<ServerFixt
         Assert.Equal(plain, await response.Content.ReadAsByteArrayAsync());
     }
 
+    [Theory]
+    [InlineData("gzip;q=0.0")]
+    [InlineData("gzip; q=0.000, identity")]
+    public async Task Download_GzipRefusedWithDecimalZeroQuality_Identity(string acceptEncoding)
+    {
+        // Regression: only the literal ";q=0" was read as a refusal, so "q=0.0" still got gzip.
+        var (url, token, plain) = await ConditionFileAsync();
+        var request = fixture.Get(url, token);
+        request.Headers.TryAddWithoutValidation("Accept-Encoding", acceptEncoding);
+        using var response = await fixture.Http.SendAsync(request);
+        Assert.Empty(response.Content.Headers.ContentEncoding);
+        Assert.Equal(plain, await response.Content.ReadAsByteArrayAsync());
+    }
+
     [Fact]
     public async Task Head_File_LengthWithoutBody()
     {

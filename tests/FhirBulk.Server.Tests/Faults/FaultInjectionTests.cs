@@ -26,6 +26,20 @@ public class FaultInjectionTests(ServerFixture fixture) : IClassFixture<ServerFi
     }
 
     [Fact]
+    public async Task ExportSeconds_BeyondTimeSpanRange_HeldAt202NotA500()
+    {
+        // Regression: TransactionTime + TimeSpan.FromSeconds(1e12) overflowed on every poll, and on every
+        // later kick-off of the same client, which counts its jobs in progress.
+        var (status, token) = await StartAsync(new FaultOptions { ExportDurationSeconds = 1e12 });
+        using var poll = await fixture.Http.SendAsync(fixture.Get(status, token));
+        Assert.Equal(HttpStatusCode.Accepted, poll.StatusCode);
+        using var next = await fixture.Http.SendAsync(fixture.Kickoff(fixture.Server.BaseUri + "/Patient/$export?_type=Patient", token));
+        Assert.Equal(HttpStatusCode.Accepted, next.StatusCode);
+        using var cancel = await fixture.Http.SendAsync(new HttpRequestMessage(HttpMethod.Delete, status) { Headers = { Authorization = new("Bearer", token) } });
+        Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+    }
+
+    [Fact]
     public async Task StatusError_Rate1_503()
     {
         var (status, token) = await StartAsync(new FaultOptions { StatusErrorRate = 1 });

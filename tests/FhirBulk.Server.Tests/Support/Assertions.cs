@@ -16,6 +16,9 @@ public sealed record AssertionSpec(string ClientId, string Audience)
 
     public DateTimeOffset Now { get; init; } = DateTimeOffset.UtcNow;
 
+    /// <summary>A raw <c>exp</c> claim, for values no <see cref="DateTime"/> can hold; set <see cref="ExpiresIn"/> to null with it.</summary>
+    public long? RawExp { get; init; }
+
     public string? TokenType { get; init; } = "JWT";
 
     public string Sign(TestKeys keys, string? kid = null)
@@ -44,6 +47,11 @@ public sealed record AssertionSpec(string ClientId, string Audience)
         if (Jti is not null)
         {
             claims["jti"] = Jti;
+        }
+
+        if (RawExp is { } exp)
+        {
+            claims["exp"] = exp;
         }
 
         return new SecurityTokenDescriptor

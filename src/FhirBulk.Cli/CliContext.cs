@@ -1,0 +1,65 @@
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+
+namespace FhirBulk.Cli;
+
+/// <summary>
+/// Everything a command touches outside its arguments: the consoles, the environment and the
+/// clock. Program.cs builds one from the real process; tests build one over Spectre's
+/// TestConsole and a dictionary, so every command runs end to end without a terminal.
+/// </summary>
+internal sealed class CliContext
+{
+    public CliContext(
+        IAnsiConsole output,
+        IAnsiConsole? error = null,
+        Func<string, string?>? environment = null,
+        bool liveProgress = false,
+        TimeProvider? timeProvider = null,
+        Action<ILoggingBuilder>? configureLogging = null)
+    {
+        Out = output;
+        Error = error ?? output;
+        Environment = environment ?? (_ => null);
+        LiveProgress = liveProgress;
+        TimeProvider = timeProvider ?? TimeProvider.System;
+        ConfigureLogging = configureLogging;
+    }
+
+    /// <summary>Where results go (tables, JSON).</summary>
+    public IAnsiConsole Out { get; }
+
+    /// <summary>Where errors and warnings go (stderr for the real process).</summary>
+    public IAnsiConsole Error { get; }
+
+    /// <summary>Reads an environment variable; <see langword="null"/> when unset.</summary>
+    public Func<string, string?> Environment { get; }
+
+    /// <summary>
+    /// <see langword="true"/> on an interactive terminal: progress is drawn as live bars.
+    /// Otherwise (a pipe, a log file, CI) progress is written as plain lines.
+    /// </summary>
+    public bool LiveProgress { get; }
+
+    /// <summary>The clock every wait and timestamp uses.</summary>
+    public TimeProvider TimeProvider { get; }
+
+    /// <summary>How log output is wired for <c>--verbose</c>; <see langword="null"/> logs to stderr.</summary>
+    public Action<ILoggingBuilder>? ConfigureLogging { get; }
+
+    /// <summary>The logger factory for one command run: warnings only, debug with <c>--verbose</c>.</summary>
+    public ILoggerFactory CreateLoggerFactory(bool verbose) => LoggerFactory.Create(builder =>
+    {
+        builder.SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Warning);
+        if (ConfigureLogging is not null)
+        {
+            ConfigureLogging(builder);
+        }
+        else
+        {
+            // stderr keeps logs out of --json output and of piped tables.
+            builder.AddSimpleConsole(o => o.SingleLine = true);
+            builder.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        }
+    });
+}

@@ -1,0 +1,118 @@
+using System.CommandLine;
+using System.Text.Json;
+using FhirBulk.Cli.Rendering;
+using FhirBulk.Cli.Workshop;
+using FhirBulk.Ndjson;
+using FhirBulk.Tables;
+using FhirBulk.Workshop;
+using Spectre.Console;
+
+namespace FhirBulk.Cli.Commands;
+
+/// <summary>
+/// <c>fhir-bulk demo</c>: the whole system in one command, offline. Embedded server, key,
+/// exports, tables, the workshop's three answers and a chart.
+/// </summary>
+internal static class DemoCommand
+{
+    private static readonly JsonSerializerOptions AnswersJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static Command Create(CliContext context)
+    {
+        var patients = new Option<int>("--patients", "-n")
+        {
+            Description = "Patients in the generated population.",
+            DefaultValueFactory = _ => 100,
+        };
+        var seed = new Option<int>("--seed")
+        {
+            Description = "Seed of the generated population.",
+            DefaultValueFactory = _ => 0,
+        };
+        var output = new Option<string?>("--out", "-o")
+        {
+            Description = "Output folder for NDJSON, workshop.duckdb, Parquet and the chart. Default: ./fhir-bulk-demo.",
+            HelpName = "DIR",
+        };
+        var input = new Option<string?>("--input", "-i")
+        {
+            Description = "Analyse data you already have (an export folder or a Synthea NDJSON file) instead of starting a server.",
+            HelpName = "PATH",
+        };
+        var json = new Option<bool>("--json")
+        {
+            Description = "Print only the answers as one JSON object (fluVaccinatedPatients, topConditions, topMedication, encounterTypes).",
+        };
+        var command = new Command("demo", "Start an embedded server, export a generated population, build the workshop's tables and answer its three research questions.")
+        {
+            patients, seed, output, input, json,
+        };
+        command.SetRunner(context, async (parseResult, cancellationToken) =>
+        {
+            var quiet = parseResult.GetValue(json);
+            var steps = new StepProgress(context, quiet);
+            var outputDirectory = Path.GetFullPath(parseResult.GetValue(output) ?? "fhir-bulk-demo");
+            Directory.CreateDirectory(outputDirectory);
+
+            string analysisInput;
+            if (parseResult.GetValue(input) is { } given)
+            {
+                if (!File.Exists(given) && !Directory.Exists(given))
+                {
+                    throw new CliException($"--input not found: {given}");
+                }
+
+                analysisInput = given;
+            }
+            else
+            {
+                var count = parseResult.GetValue(patients);
+                if (count <= 0)
+                {
+                    throw new CliException("--patients must be at least 1.", ExitCodes.Usage);
+                }
+
+                analysisInput = await DemoExports.RunAsync(context, steps, quiet, count, parseResult.GetValue(seed), outputDirectory, cancellationToken).ConfigureAwait(false);
+            }
+
+            var result = await steps.RunAsync(
+                "Building the workshop tables (DuckDB + Parquet)",
+                progress => new WorkshopAnalysis().RunAsync(
+                    NdjsonSource.Open(analysisInput),
+                    EmbeddedWorkshop.Load(),
+                    outputDirectory,
+                    new SyncProgress<TableProgress>(p => progress.Report(new StepUpdate(p.Fraction, $"{p.Resources:N0} resources, {p.Rows:N0} rows"))),
+                    cancellationToken),
+                r => TableRunRenderer.Summary(r.Tables)).ConfigureAwait(false);
+            var chart = ConditionsChart.Write(result.Answers.TopConditions, outputDirectory);
+            var skipped = TableRunRenderer.WarnSkipped(context, result.Tables);
+
+            if (quiet)
+            {
+                JsonOutput.WriteRaw(context.Out, JsonSerializer.Serialize(result.Answers, AnswersJson));
+            }
+            else
+            {
+                context.Out.WriteLine();
+                AnswersRenderer.Write(context.Out, result.Answers);
+                context.Out.WriteLine();
+                WriteFiles(context.Out, outputDirectory, analysisInput, result, chart);
+            }
+
+            return skipped ? ExitCodes.PartialSuccess : ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static void WriteFiles(IAnsiConsole console, string outputDirectory, string ndjson, WorkshopResult result, string chart)
+    {
+        string Relative(string path) => Path.GetRelativePath(outputDirectory, path);
+        var files = new Table().Border(TableBorder.Rounded).AddColumn("What").AddColumn("Where");
+        files.AddRow("NDJSON", Markup.Escape(ndjson));
+        files.AddRow("DuckDB", Markup.Escape(Relative(result.DatabasePath)));
+        files.AddRow("Parquet", Markup.Escape(string.Join(", ", result.ParquetFiles.Select(Relative))));
+        files.AddRow("Chart", Markup.Escape(Relative(chart)));
+        console.Write(new Panel(files).Header($"Output in {Markup.Escape(outputDirectory)}"));
+        console.MarkupLineInterpolated($"Try: [bold]fhir-bulk query --db {result.DatabasePath} \"SELECT gender, count(*) FROM patients GROUP BY ALL\"[/]");
+    }
+}

@@ -1,0 +1,265 @@
+using System.CommandLine;
+using System.Globalization;
+using FhirBulk.Cli.Rendering;
+using FhirBulk.Cli.Settings;
+using FhirBulk.Export;
+using Spectre.Console;
+
+namespace FhirBulk.Cli.Commands;
+
+/// <summary><c>fhir-bulk export</c>: a complete, verified, resumable Bulk Data export to a folder.</summary>
+internal static class ExportCommand
+{
+    private sealed class Options
+    {
+        public ConnectionOptions Connection { get; } = new();
+
+        public Option<string> Level { get; } = new Option<string>("--level")
+        {
+            Description = "Export level: system (/$export), patient (/Patient/$export) or group (/Group/ID/$export).",
+            DefaultValueFactory = _ => "patient",
+        }.AcceptOnlyFromAmong("system", "patient", "group");
+
+        public Option<string?> Group { get; } = new("--group")
+        {
+            Description = "Group id for a group-level export ('fhir-bulk groups' lists them). Implies --level group.",
+            HelpName = "ID",
+        };
+
+        public Option<string?> Type { get; } = new("--type")
+        {
+            Description = "Resource types to export, comma separated (_type), e.g. Patient,Condition.",
+            HelpName = "T1,T2",
+        };
+
+        public Option<string?> Since { get; } = new("--since")
+        {
+            Description = "Only resources changed after this instant (_since), or 'auto' for the transactionTime of the previous export in --out.",
+            HelpName = "INSTANT|auto",
+        };
+
+        public Option<string?> Until { get; } = new("--until")
+        {
+            Description = "Only resources changed before this instant (_until).",
+            HelpName = "INSTANT",
+        };
+
+        public Option<string[]> TypeFilter { get; } = new("--type-filter")
+        {
+            Description = "A FHIR search to filter one type (_typeFilter), e.g. 'Observation?code=72166-2'. Repeatable.",
+            HelpName = "FILTER",
+            AllowMultipleArgumentsPerToken = false,
+        };
+
+        public Option<string?> Elements { get; } = new("--elements")
+        {
+            Description = "Only these elements of each resource (_elements), comma separated.",
+            HelpName = "E1,E2",
+        };
+
+        public Option<string[]> Patient { get; } = new("--patient")
+        {
+            Description = "Only these patients (the 'patient' parameter; sent by POST). Repeatable.",
+            HelpName = "ID",
+        };
+
+        public Option<bool> Post { get; } = new("--post")
+        {
+            Description = "Kick off with POST and a Parameters body instead of GET.",
+        };
+
+        public Option<bool> Lenient { get; } = new("--lenient")
+        {
+            Description = "Ask the server to ignore parameters it does not support (Prefer: handling=lenient).",
+        };
+
+        public Option<string?> Out { get; } = new("--out", "-o")
+        {
+            Description = "Output folder. Default: ./export-<timestamp>.",
+            HelpName = "DIR",
+        };
+
+        public Option<int?> Parallel { get; } = new("--parallel")
+        {
+            Description = "Files downloaded at once. Default: 4.",
+            HelpName = "N",
+        };
+
+        public Option<bool> Strict { get; } = new("--strict")
+        {
+            Description = "Fail on the first line that is not JSON of the expected resourceType (default: count and report).",
+        };
+
+        public Option<string?> Resume { get; } = new("--resume")
+        {
+            Description = "Carry on an interrupted export in DIR: re-poll if the job was not done, fetch only what is missing.",
+            HelpName = "DIR",
+        };
+
+        public Option<string?> Cancel { get; } = new("--cancel")
+        {
+            Description = "Cancel the server job of the export in DIR (DELETE on its status URL).",
+            HelpName = "DIR",
+        };
+
+        public Option<bool> KeepJob { get; } = new("--keep-job")
+        {
+            Description = "Do not delete the job on the server after a complete download.",
+        };
+
+        public Option<bool> Json { get; } = CommonOptions.Json();
+
+        public void AddTo(Command command)
+        {
+            Connection.AddTo(command);
+            foreach (var option in new Option[]
+                     {
+                         Level, Group, Type, Since, Until, TypeFilter, Elements, Patient, Post, Lenient,
+                         Out, Parallel, Strict, Resume, Cancel, KeepJob, Json,
+                     })
+            {
+                command.Options.Add(option);
+            }
+        }
+    }
+
+    public static Command Create(CliContext context)
+    {
+        var options = new Options();
+        var command = new Command(
+            "export",
+            "Run a Bulk Data $export (Patient level by default) into a folder, with live progress, "
+            + "verification, resume and a summary.");
+        options.AddTo(command);
+        command.SetRunner(context, (parseResult, cancellationToken) => RunAsync(context, options, parseResult, cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(CliContext context, Options options, ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var resume = parseResult.GetValue(options.Resume);
+        var cancel = parseResult.GetValue(options.Cancel);
+        if (resume is not null && cancel is not null)
+        {
+            throw new CliException("--resume and --cancel cannot be used together.", ExitCodes.Usage);
+        }
+
+        var settings = new ConnectionResolver(context.Environment).Resolve(parseResult, options.Connection);
+        var json = parseResult.GetValue(options.Json);
+        using var logging = context.CreateLoggerFactory(parseResult.GetValue(CommonOptions.Verbose));
+        using var client = ClientFactory.Create(settings, logging, o =>
+        {
+            if (parseResult.GetValue(options.Parallel) is { } parallel)
+            {
+                o.MaxParallelDownloads = parallel;
+            }
+
+            o.Validation = parseResult.GetValue(options.Strict) ? ValidationMode.Strict : ValidationMode.Lenient;
+            o.DeleteJobAfterDownload = !parseResult.GetValue(options.KeepJob);
+        });
+
+        if (cancel is not null)
+        {
+            var deleted = await client.CancelExportAsync(cancel, cancellationToken).ConfigureAwait(false);
+            var message = deleted ? $"Cancelled the export of {cancel} on the server." : $"The server no longer knew the export of {cancel}; the folder is marked cancelled.";
+            if (json)
+            {
+                JsonOutput.Write(context.Out, new { directory = Path.GetFullPath(cancel), deletedOnServer = deleted });
+            }
+            else
+            {
+                context.Out.WriteLine(message);
+            }
+
+            return ExitCodes.Success;
+        }
+
+        var directory = Path.GetFullPath(resume ?? parseResult.GetValue(options.Out)
+            ?? $"export-{context.TimeProvider.GetUtcNow().ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");
+        ExportResult result;
+        try
+        {
+            result = await ExportProgressView.RunAsync(
+                context,
+                json,
+                resume is null ? "Export" : "Resume",
+                progress => resume is null
+                    ? client.ExportToDirectoryAsync(CreateRequest(options, parseResult, directory, context), directory, progress, cancellationToken)
+                    : client.ResumeExportAsync(directory, progress, cancellationToken)).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new CliException($"cancelled; the export state is kept. Carry on with: fhir-bulk export --server {settings.Server} --resume {directory}", ExitCodes.Cancelled, e);
+        }
+        catch (InvalidOperationException e)
+        {
+            // An unfinished export in the folder, or a folder that belongs to another server.
+            throw new CliException(e.Message, ExitCodes.Usage, e);
+        }
+
+        if (json)
+        {
+            JsonOutput.Write(context.Out, ExportSummaryRenderer.Json(result));
+        }
+        else
+        {
+            ExportSummaryRenderer.Write(context.Out, result);
+        }
+
+        return result.Outcome == ExportOutcome.Success ? ExitCodes.Success : ExitCodes.PartialSuccess;
+    }
+
+    private static ExportRequest CreateRequest(Options options, ParseResult parseResult, string directory, CliContext context)
+    {
+        var group = parseResult.GetValue(options.Group);
+        var level = group is not null ? ExportLevel.Group : parseResult.GetValue(options.Level) switch
+        {
+            "system" => ExportLevel.System,
+            "group" => throw new CliException("--level group needs --group ID ('fhir-bulk groups' lists them).", ExitCodes.Usage),
+            _ => ExportLevel.Patient,
+        };
+        if (group is not null && parseResult.GetResult(options.Level) is { Implicit: false } && parseResult.GetValue(options.Level) != "group")
+        {
+            throw new CliException($"--group is a group-level export; it conflicts with --level {parseResult.GetValue(options.Level)}.", ExitCodes.Usage);
+        }
+
+        DateTimeOffset? since = null;
+        if (parseResult.GetValue(options.Since) is { } sinceText)
+        {
+            if (string.Equals(sinceText, "auto", StringComparison.OrdinalIgnoreCase))
+            {
+                since = BulkDataClient.ReadLastTransactionTime(directory);
+                if (since is null && !parseResult.GetValue(options.Json))
+                {
+                    context.Error.MarkupLineInterpolated($"[yellow]note:[/] no complete export in {directory}: --since auto exports everything.");
+                }
+            }
+            else
+            {
+                since = Instant(sinceText, "--since");
+            }
+        }
+
+        return new ExportRequest
+        {
+            Level = level,
+            GroupId = group,
+            Types = List(parseResult.GetValue(options.Type)),
+            Since = since,
+            Until = parseResult.GetValue(options.Until) is { } until ? Instant(until, "--until") : null,
+            TypeFilters = parseResult.GetValue(options.TypeFilter) ?? [],
+            Elements = List(parseResult.GetValue(options.Elements)),
+            Patients = parseResult.GetValue(options.Patient) ?? [],
+            UsePost = parseResult.GetValue(options.Post),
+            Lenient = parseResult.GetValue(options.Lenient),
+        };
+    }
+
+    private static string[] List(string? commaSeparated) =>
+        commaSeparated?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+
+    private static DateTimeOffset Instant(string text, string option) =>
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value)
+            ? value
+            : throw new CliException($"{option} '{text}' is not an instant (e.g. 2024-01-31T00:00:00Z).", ExitCodes.Usage);
+}

@@ -1,0 +1,67 @@
+using System.CommandLine;
+using System.Globalization;
+using FhirBulk.Cli.Rendering;
+using FhirBulk.Server;
+using Spectre.Console;
+
+namespace FhirBulk.Cli.Commands;
+
+/// <summary><c>fhir-bulk generate</c>: the server's synthetic population written as NDJSON per type.</summary>
+internal static class GenerateCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var patients = new Option<int>("--patients", "-n")
+        {
+            Description = "Number of patients to generate.",
+            DefaultValueFactory = _ => 100,
+        };
+        var seed = new Option<int>("--seed")
+        {
+            Description = "Random seed: the same seed gives byte-identical files.",
+            DefaultValueFactory = _ => 0,
+        };
+        var output = new Option<string>("--out", "-o")
+        {
+            Description = "Folder to write <Type>.000.ndjson files into.",
+            Required = true,
+            HelpName = "DIR",
+        };
+        var json = CommonOptions.Json();
+        var command = new Command("generate", "Write a deterministic synthetic population (Synthea-like FHIR R4) as NDJSON per resource type.")
+        {
+            patients, seed, output, json,
+        };
+        command.SetRunner(context, async (parseResult, cancellationToken) =>
+        {
+            var count = parseResult.GetValue(patients);
+            if (count < 1)
+            {
+                throw new CliException("--patients must be at least 1.", ExitCodes.Usage);
+            }
+
+            var folder = Path.GetFullPath(parseResult.GetRequiredValue(output));
+            var quiet = parseResult.GetValue(json);
+            var summary = await new StepProgress(context, quiet).RunAsync(
+                $"Generating {count:N0} patients",
+                _ => PopulationGenerator.GenerateAsync(folder, count, parseResult.GetValue(seed), cancellationToken),
+                s => string.Create(CultureInfo.InvariantCulture, $"{s.ResourceCounts.Values.Sum():N0} resources, {s.Bytes / 1048576.0:0.0} MB")).ConfigureAwait(false);
+            if (quiet)
+            {
+                JsonOutput.Write(context.Out, new { output = folder, resources = summary.ResourceCounts, deleted = summary.DeletedCount, files = summary.Files, bytes = summary.Bytes });
+                return ExitCodes.Success;
+            }
+
+            var table = new Table().Border(TableBorder.Rounded).AddColumn("Type").AddColumn(new TableColumn("Resources").RightAligned());
+            foreach (var (type, resources) in summary.ResourceCounts.OrderBy(t => t.Key, StringComparer.Ordinal))
+            {
+                table.AddRow(type, resources.ToString("N0", CultureInfo.InvariantCulture));
+            }
+
+            context.Out.Write(table);
+            context.Out.WriteLine($"{summary.Files.Count} files in {folder}");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,97 @@
+using System.CommandLine;
+using System.Globalization;
+using FhirBulk.Cli.Rendering;
+using FhirBulk.Inspection;
+using Spectre.Console;
+
+namespace FhirBulk.Cli.Commands;
+
+/// <summary><c>fhir-bulk inspect</c>: what an export folder holds.</summary>
+internal static class InspectCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var folder = new Argument<string>("DIR")
+        {
+            Description = "An export folder (written by 'fhir-bulk export' or any folder of <Type>.*.ndjson files).",
+        };
+        var json = CommonOptions.Json();
+        var command = new Command("inspect", "Summarise an export folder: types, files, resource counts, bytes, errors and transactionTime.")
+        {
+            folder, json,
+        };
+        command.SetRunner(context, async (parseResult, cancellationToken) =>
+        {
+            var summary = await ExportFolderInspector.InspectAsync(parseResult.GetRequiredValue(folder), cancellationToken).ConfigureAwait(false);
+            if (parseResult.GetValue(json))
+            {
+                JsonOutput.Write(context.Out, new
+                {
+                    folder = summary.Folder,
+                    transactionTime = summary.TransactionTime,
+                    request = summary.Request,
+                    types = summary.ResourcesByType,
+                    manifestCounts = summary.ManifestCounts,
+                    files = summary.Files.Select(f => new { file = Path.GetFileName(f.Path), type = f.ResourceType, resources = f.Resources, bytes = f.Bytes }),
+                    bytes = summary.Bytes,
+                    errors = summary.Errors,
+                    deleted = summary.DeletedFiles.Sum(f => f.Resources),
+                    malformedLines = summary.MalformedLines.Count,
+                });
+            }
+            else
+            {
+                Write(context.Out, summary);
+            }
+
+            return summary.Errors > 0 || summary.MalformedLines.Count > 0 ? ExitCodes.PartialSuccess : ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static void Write(IAnsiConsole console, ExportFolderSummary summary)
+    {
+        static string N(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
+        var table = new Table().Border(TableBorder.Rounded)
+            .AddColumn("Type").AddColumn(new TableColumn("Files").RightAligned())
+            .AddColumn(new TableColumn("Resources").RightAligned()).AddColumn(new TableColumn("Bytes").RightAligned());
+        var hasManifest = summary.ManifestCounts.Count > 0;
+        if (hasManifest)
+        {
+            table.AddColumn(new TableColumn("Manifest count").RightAligned());
+        }
+
+        foreach (var type in summary.Files.GroupBy(f => f.ResourceType ?? "(mixed)", StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var resources = type.Sum(f => f.Resources);
+            var cells = new List<string> { Markup.Escape(type.Key), N(type.Count()), N(resources), N(type.Sum(f => f.Bytes)) };
+            if (hasManifest)
+            {
+                var announced = summary.ManifestCounts.TryGetValue(type.Key, out var count) ? count : (long?)null;
+                // Servers miscount; a difference is worth a colour, not an error.
+                cells.Add(announced is null ? "" : announced == resources ? N(announced.Value) : $"[yellow]{N(announced.Value)}[/]");
+            }
+
+            table.AddRow(cells.ToArray());
+        }
+
+        table.AddRow("[bold]Total[/]", N(summary.Files.Count), $"[bold]{N(summary.Files.Sum(f => f.Resources))}[/]", N(summary.Bytes));
+        console.Write(table);
+        var grid = new Grid().AddColumn().AddColumn();
+        grid.AddRow("Folder", Markup.Escape(summary.Folder));
+        grid.AddRow("transactionTime", summary.TransactionTime?.ToString("O", CultureInfo.InvariantCulture) ?? "[grey](no manifest.json)[/]");
+        if (summary.Request is not null)
+        {
+            grid.AddRow("Request", Markup.Escape(summary.Request));
+        }
+
+        grid.AddRow("Errors", summary.Errors == 0 ? "0" : $"[red]{N(summary.Errors)} OperationOutcome(s) in error/[/]");
+        grid.AddRow("Deleted", N(summary.DeletedFiles.Sum(f => f.Resources)));
+        grid.AddRow("Malformed lines", summary.MalformedLines.Count == 0 ? "0" : $"[red]{N(summary.MalformedLines.Count)}[/]");
+        console.Write(grid);
+        foreach (var line in summary.MalformedLines.Examples)
+        {
+            console.WriteLine($"  {line}");
+        }
+    }
+}

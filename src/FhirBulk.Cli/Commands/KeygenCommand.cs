@@ -1,0 +1,83 @@
+using System.CommandLine;
+using FhirBulk.Auth;
+using FhirBulk.Cli.Rendering;
+using Spectre.Console;
+
+namespace FhirBulk.Cli.Commands;
+
+/// <summary><c>fhir-bulk keygen</c>: a key pair for SMART Backend Services, ready to register.</summary>
+internal static class KeygenCommand
+{
+    public const string PrivateKeyFileName = "private-key.pem";
+    public const string JwksFileName = "jwks.json";
+
+    public static Command Create(CliContext context)
+    {
+        var algorithm = new Option<string>("--alg")
+        {
+            Description = "Signing algorithm of the key: RS384 (RSA 2048) or ES384 (P-384).",
+            DefaultValueFactory = _ => "RS384",
+        }.AcceptOnlyFromAmong("RS384", "ES384");
+        var output = new Option<string>("--out", "-o")
+        {
+            Description = $"Folder for {PrivateKeyFileName} (keep it secret) and {JwksFileName} (the public key set to register). The kid is the key's RFC 7638 thumbprint.",
+            Required = true,
+            HelpName = "DIR",
+        };
+        var force = new Option<bool>("--force")
+        {
+            Description = "Overwrite an existing key in --out.",
+        };
+        var json = CommonOptions.Json();
+        var command = new Command("keygen", "Make a private key (PEM) and its public JWKS with a kid, to register with a server.")
+        {
+            algorithm, output, force, json,
+        };
+        command.SetRunner(context, async (parseResult, cancellationToken) =>
+        {
+            var folder = Path.GetFullPath(parseResult.GetRequiredValue(output));
+            var keyPath = Path.Combine(folder, PrivateKeyFileName);
+            var jwksPath = Path.Combine(folder, JwksFileName);
+            if (!parseResult.GetValue(force) && (File.Exists(keyPath) || File.Exists(jwksPath)))
+            {
+                throw new CliException($"{keyPath} already exists; use --force to replace it (the old key stops working wherever it is registered).");
+            }
+
+            var pair = KeyGenerator.Generate(parseResult.GetRequiredValue(algorithm));
+            Directory.CreateDirectory(folder);
+            await WriteSecretAsync(keyPath, pair.PrivateKeyPem, cancellationToken).ConfigureAwait(false);
+            await File.WriteAllTextAsync(jwksPath, pair.PublicJwks, cancellationToken).ConfigureAwait(false);
+
+            if (parseResult.GetValue(json))
+            {
+                JsonOutput.Write(context.Out, new { algorithm = pair.Algorithm, kid = pair.KeyId, privateKey = keyPath, jwks = jwksPath });
+                return ExitCodes.Success;
+            }
+
+            var grid = new Grid().AddColumn().AddColumn();
+            grid.AddRow("Algorithm", pair.Algorithm);
+            grid.AddRow("kid", Markup.Escape(pair.KeyId));
+            grid.AddRow("Private key", $"{Markup.Escape(keyPath)} [yellow](secret: never share or commit it)[/]");
+            grid.AddRow("Public JWKS", Markup.Escape(jwksPath));
+            context.Out.Write(grid);
+            context.Out.MarkupLine("Register the JWKS with your server (for the SMART sandbox: paste jwks.json on its launch page), then:");
+            context.Out.MarkupLineInterpolated($"  fhir-bulk export --server URL --client-id ID --key {keyPath}");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static async Task WriteSecretAsync(string path, string text, CancellationToken cancellationToken)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            // Readable by the owner only, like ssh-keygen's private keys.
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        await using var stream = new FileStream(path, options);
+        await using var writer = new StreamWriter(stream);
+        await writer.WriteAsync(text.AsMemory(), cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,134 @@
+using System.CommandLine;
+using FhirBulk.Cli.Rendering;
+using FhirBulk.Sinks.DuckDb;
+using Spectre.Console;
+
+namespace FhirBulk.Cli.Commands;
+
+/// <summary><c>fhir-bulk query</c>: SQL over a DuckDB database built by <c>view</c> or <c>demo</c>.</summary>
+internal static class QueryCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var database = new Option<string>("--db")
+        {
+            Description = "The DuckDB database file (opened read-only).",
+            Required = true,
+            HelpName = "FILE",
+        };
+        var sql = new Argument<string?>("SQL")
+        {
+            Description = "The SQL to run (or use --file).",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var file = new Option<string?>("--file")
+        {
+            Description = "Read the SQL from a file, e.g. examples/workshop/queries/top_conditions.sql.",
+            HelpName = "FILE",
+        };
+        var csv = new Option<bool>("--csv")
+        {
+            Description = "Print the result as CSV (RFC 4180) instead of a table.",
+        };
+        var json = new Option<bool>("--json")
+        {
+            Description = "Print the result as a JSON array of row objects instead of a table.",
+        };
+        var command = new Command("query", "Run SQL on a DuckDB database and print the result as a table, CSV or JSON.")
+        {
+            database, sql, file, csv, json,
+        };
+        command.SetRunner(context, async (parseResult, cancellationToken) =>
+        {
+            var text = parseResult.GetValue(sql);
+            var path = parseResult.GetValue(file);
+            if ((text is null) == (path is null))
+            {
+                throw new CliException("give the SQL either as an argument or with --file, not both.", ExitCodes.Usage);
+            }
+
+            if (parseResult.GetValue(csv) && parseResult.GetValue(json))
+            {
+                throw new CliException("--csv and --json cannot be used together.", ExitCodes.Usage);
+            }
+
+            text ??= await File.ReadAllTextAsync(path!, cancellationToken).ConfigureAwait(false);
+            await using var result = await DuckDbDatabase
+                .QueryAsync(parseResult.GetRequiredValue(database), text, cancellationToken)
+                .ConfigureAwait(false);
+            var rows = result.ReadRowsAsync(cancellationToken);
+            if (parseResult.GetValue(csv))
+            {
+                await WriteCsvAsync(context.Out, result.Columns, rows).ConfigureAwait(false);
+            }
+            else if (parseResult.GetValue(json))
+            {
+                await WriteJsonAsync(context.Out, result.Columns, rows).ConfigureAwait(false);
+            }
+            else
+            {
+                await WriteTableAsync(context.Out, result.Columns, rows).ConfigureAwait(false);
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static async Task WriteCsvAsync(IAnsiConsole console, IReadOnlyList<QueryColumn> columns, IAsyncEnumerable<object?[]> rows)
+    {
+        // Streamed: a query over millions of rows must not be held in memory to print it.
+        var writer = console.Profile.Out.Writer;
+        await writer.WriteLineAsync(string.Join(',', columns.Select(c => ValueText.Csv(c.Name)))).ConfigureAwait(false);
+        await foreach (var row in rows.ConfigureAwait(false))
+        {
+            await writer.WriteLineAsync(string.Join(',', row.Select(ValueText.Csv))).ConfigureAwait(false);
+        }
+
+        await writer.FlushAsync().ConfigureAwait(false);
+    }
+
+    private static async Task WriteJsonAsync(IAnsiConsole console, IReadOnlyList<QueryColumn> columns, IAsyncEnumerable<object?[]> rows)
+    {
+        var list = new List<Dictionary<string, object?>>();
+        await foreach (var row in rows.ConfigureAwait(false))
+        {
+            var item = new Dictionary<string, object?>(StringComparer.Ordinal);
+            for (var i = 0; i < columns.Count; i++)
+            {
+                item[columns[i].Name] = ValueText.Json(row[i]);
+            }
+
+            list.Add(item);
+        }
+
+        JsonOutput.Write(console, list);
+    }
+
+    // DuckDB.NET names types by their SQL name or by their CLR name, depending on the type.
+    private static bool IsNumeric(string typeName) =>
+        typeName.ToUpperInvariant() is "TINYINT" or "SMALLINT" or "INTEGER" or "BIGINT" or "HUGEINT" or "UTINYINT" or "USMALLINT"
+            or "UINTEGER" or "UBIGINT" or "FLOAT" or "DOUBLE" or "BYTE" or "SBYTE" or "INT16" or "INT32" or "INT64" or "UINT16"
+            or "UINT32" or "UINT64" or "SINGLE" or "BIGINTEGER"
+        || typeName.StartsWith("DECIMAL", StringComparison.OrdinalIgnoreCase);
+
+    private static async Task WriteTableAsync(IAnsiConsole console, IReadOnlyList<QueryColumn> columns, IAsyncEnumerable<object?[]> rows)
+    {
+        var table = new Table().Border(TableBorder.Rounded);
+        foreach (var column in columns)
+        {
+            var tableColumn = new TableColumn(Markup.Escape(column.Name));
+            table.AddColumn(IsNumeric(column.TypeName) ? tableColumn.RightAligned() : tableColumn);
+        }
+
+        var count = 0;
+        await foreach (var row in rows.ConfigureAwait(false))
+        {
+            table.AddRow(row.Select(v => new Text(ValueText.Format(v))).ToArray<Spectre.Console.Rendering.IRenderable>());
+            count++;
+        }
+
+        console.Write(table);
+        console.MarkupLineInterpolated($"[grey]{count} row{(count == 1 ? "" : "s")}[/]");
+    }
+}

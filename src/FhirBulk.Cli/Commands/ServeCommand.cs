@@ -1,0 +1,145 @@
+using System.CommandLine;
+using FhirBulk.Cli.Rendering;
+using FhirBulk.Server;
+using Spectre.Console;
+
+namespace FhirBulk.Cli.Commands;
+
+/// <summary><c>fhir-bulk serve</c>: the embedded Bulk Data server on 127.0.0.1 until stopped.</summary>
+internal static class ServeCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var port = new Option<int>("--port", "-p")
+        {
+            Description = "Port on 127.0.0.1; 0 picks a free one.",
+            DefaultValueFactory = _ => 0,
+        };
+        var patients = new Option<int>("--patients", "-n")
+        {
+            Description = "Patients in the generated population (ignored with --data).",
+            DefaultValueFactory = _ => 100,
+        };
+        var seed = new Option<int>("--seed")
+        {
+            Description = "Seed of the generated population.",
+            DefaultValueFactory = _ => 0,
+        };
+        var data = new Option<string?>("--data")
+        {
+            Description = "Serve a folder of NDJSON (e.g. a real export) instead of a generated population.",
+            HelpName = "DIR",
+        };
+        var noAuth = new Option<bool>("--no-auth")
+        {
+            Description = "Open server: no token needed, manifests say requiresAccessToken: false.",
+        };
+        var clients = new Option<string?>("--clients")
+        {
+            Description = "JSON file of registered clients: [{\"client_id\", \"jwks\" | \"jwks_url\", \"scope\"}].",
+            HelpName = "FILE",
+        };
+        var resourcesPerFile = new Option<int?>("--resources-per-file")
+        {
+            Description = "Split export files after this many resources. Default: 10000.",
+            HelpName = "N",
+        };
+        var tokenLifetime = new Option<int?>("--token-lifetime")
+        {
+            Description = "Access token lifetime in seconds. Default: 300.",
+            HelpName = "SECONDS",
+        };
+        var capabilityUrls = new Option<bool>("--capability-urls")
+        {
+            Description = "Serve files from a second origin by unguessable signed URLs with requiresAccessToken: false (catches token leaks).",
+        };
+        var faults = new FaultOptionSet();
+        var json = CommonOptions.Json();
+        var command = new Command(
+            "serve",
+            "Run the embedded FHIR Bulk Data server on 127.0.0.1, print its base URL and serve until Ctrl-C. "
+            + "Faults can also be set per request by a base64url JSON segment in the URL, as on the public SMART server.")
+        {
+            port, patients, seed, data, noAuth, clients, resourcesPerFile, tokenLifetime, capabilityUrls, json,
+        };
+        faults.AddTo(command);
+        command.SetRunner(context, async (parseResult, cancellationToken) =>
+        {
+            var options = new BulkDataServerOptions
+            {
+                Port = parseResult.GetValue(port),
+                Patients = parseResult.GetValue(patients),
+                Seed = parseResult.GetValue(seed),
+                DataDirectory = parseResult.GetValue(data),
+                RequireAuth = !parseResult.GetValue(noAuth),
+                ClientsFile = parseResult.GetValue(clients),
+                CapabilityUrls = parseResult.GetValue(capabilityUrls),
+                Faults = faults.Read(parseResult),
+            };
+            if (parseResult.GetValue(resourcesPerFile) is { } perFile)
+            {
+                options.ResourcesPerFile = perFile;
+            }
+
+            if (parseResult.GetValue(tokenLifetime) is { } lifetime)
+            {
+                options.AccessTokenLifetime = TimeSpan.FromSeconds(lifetime);
+            }
+
+            BulkDataServer server;
+            try
+            {
+                server = await BulkDataServer.StartAsync(options, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ArgumentException e)
+            {
+                throw new CliException(e.Message, ExitCodes.Usage, e);
+            }
+
+            await using (server.ConfigureAwait(false))
+            {
+                if (parseResult.GetValue(json))
+                {
+                    JsonOutput.Write(context.Out, new
+                    {
+                        baseUrl = server.BaseUri,
+                        tokenEndpoint = server.TokenEndpoint,
+                        registrationEndpoint = server.RegistrationEndpoint,
+                        requiresAuth = options.RequireAuth,
+                    });
+                }
+                else
+                {
+                    WriteBanner(context.Out, server, options, faults.AnySet(parseResult));
+                }
+
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Ctrl-C is how a server is meant to stop: not a failure.
+                }
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static void WriteBanner(IAnsiConsole console, BulkDataServer server, BulkDataServerOptions options, bool faultsInjected)
+    {
+        // The base URL is on a line of its own so scripts can read it from the first line.
+        console.Profile.Out.Writer.WriteLine(server.BaseUri);
+        console.Profile.Out.Writer.Flush();
+        var grid = new Grid().AddColumn().AddColumn();
+        grid.AddRow("Data", Markup.Escape(options.DataDirectory ?? $"{options.Patients:N0} generated patients (seed {options.Seed})"));
+        grid.AddRow("Auth", options.RequireAuth ? "SMART Backend Services (RS384, ES384)" : "[yellow]none (--no-auth)[/]");
+        grid.AddRow("Token endpoint", Markup.Escape(server.TokenEndpoint.ToString()));
+        grid.AddRow("Register a client", Markup.Escape($"POST {server.RegistrationEndpoint} (form field jwks or jwks_url)"));
+        grid.AddRow("Faults", faultsInjected ? "[yellow]injected (see --help)[/]" : "none");
+        console.Write(grid);
+        console.MarkupLine("[grey]Serving until Ctrl-C.[/]");
+    }
+}

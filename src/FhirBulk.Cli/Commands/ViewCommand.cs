@@ -1,0 +1,113 @@
+using System.CommandLine;
+using FhirBulk.Cli.Rendering;
+using FhirBulk.Ndjson;
+using FhirBulk.Sinks;
+using FhirBulk.Sinks.Csv;
+using FhirBulk.Sinks.DuckDb;
+using FhirBulk.Sinks.Ndjson;
+using FhirBulk.Sinks.Parquet;
+using FhirBulk.Tables;
+using Spectre.Console;
+
+namespace FhirBulk.Cli.Commands;
+
+/// <summary><c>fhir-bulk view</c>: run ViewDefinitions over NDJSON and write tables.</summary>
+internal static class ViewCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var input = new Option<string>("--input", "-i")
+        {
+            Description = "NDJSON to read: an export folder, one (mixed-type) .ndjson or .ndjson.gz file, or '-' for stdin.",
+            Required = true,
+            HelpName = "PATH",
+        };
+        var view = new Option<string>("--view")
+        {
+            Description = "A ViewDefinition JSON file, or a folder of them (one table each).",
+            Required = true,
+            HelpName = "FILE|DIR",
+        };
+        var format = new Option<string>("--format", "-f")
+        {
+            Description = "Output: a DuckDB database (one table per view), Parquet, CSV or NDJSON files (one per view).",
+            DefaultValueFactory = _ => "duckdb",
+        }.AcceptOnlyFromAmong("duckdb", "parquet", "csv", "ndjson");
+        var output = new Option<string?>("--out", "-o")
+        {
+            Description = "The .duckdb file, or the folder for parquet/csv/ndjson ('-' writes one csv/ndjson table to stdout). Default: views.duckdb or ./views.",
+            HelpName = "PATH",
+        };
+        var strict = new Option<bool>("--strict")
+        {
+            Description = "Stop at the first malformed NDJSON line or failing view instead of skipping and counting it.",
+        };
+        var json = CommonOptions.Json();
+        var command = new Command("view", "Run SQL-on-FHIR v2 ViewDefinitions over NDJSON into DuckDB, Parquet, CSV or NDJSON.")
+        {
+            input, view, format, output, strict, json,
+        };
+        command.SetRunner(context, async (parseResult, cancellationToken) =>
+        {
+            var views = ViewFiles.Compile(parseResult.GetRequiredValue(view));
+            var isStrict = parseResult.GetValue(strict);
+            var source = NdjsonSource.Open(
+                parseResult.GetRequiredValue(input),
+                new NdjsonSourceOptions { MalformedLines = isStrict ? MalformedLinePolicy.Fail : MalformedLinePolicy.Skip });
+            var kind = parseResult.GetRequiredValue(format);
+            var target = parseResult.GetValue(output) ?? (kind == "duckdb" ? "views.duckdb" : "views");
+            var toStdout = target == "-";
+            if (toStdout && kind is "duckdb" or "parquet")
+            {
+                throw new CliException($"--out - (stdout) works for csv and ndjson, not {kind}.", ExitCodes.Usage);
+            }
+
+            var quiet = parseResult.GetValue(json) || toStdout;
+            var tables = new FhirTables(new FhirTablesOptions { ViewErrors = isStrict ? ViewErrorPolicy.Fail : ViewErrorPolicy.Skip });
+            TableRunResult result;
+            await using (var sink = CreateSink(kind, target))
+            {
+                result = await new StepProgress(context, quiet).RunAsync(
+                    $"Running {views.Count} view(s)",
+                    progress => tables.RunAsync(
+                        source,
+                        views,
+                        sink,
+                        new SyncProgress<TableProgress>(p => progress.Report(new StepUpdate(p.Fraction, $"{p.Resources:N0} resources, {p.Rows:N0} rows"))),
+                        cancellationToken),
+                    TableRunRenderer.Summary).ConfigureAwait(false);
+            }
+
+            var skipped = TableRunRenderer.WarnSkipped(context, result);
+            if (parseResult.GetValue(json))
+            {
+                JsonOutput.Write(context.Out, new
+                {
+                    output = toStdout ? "-" : Path.GetFullPath(target),
+                    format = kind,
+                    tables = result.RowsByTable,
+                    resources = result.Resources,
+                    malformedLines = result.MalformedLines.Count,
+                    viewErrors = result.ViewErrorCount,
+                    seconds = Math.Round(result.Elapsed.TotalSeconds, 3),
+                });
+            }
+            else if (!toStdout)
+            {
+                TableRunRenderer.WriteTables(context.Out, result);
+                context.Out.WriteLine($"Written to {Path.GetFullPath(target)}");
+            }
+
+            return skipped ? ExitCodes.PartialSuccess : ExitCodes.Success;
+        });
+        return command;
+
+        ITableSink CreateSink(string kind, string target) => kind switch
+        {
+            "duckdb" => new DuckDbSink(target),
+            "parquet" => new ParquetSink(target),
+            "csv" => target == "-" ? new CsvSink(Console.OpenStandardOutput()) : new CsvSink(target),
+            _ => target == "-" ? new NdjsonRowSink(Console.OpenStandardOutput()) : new NdjsonRowSink(target),
+        };
+    }
+}

@@ -1,0 +1,33 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Spectre.Console;
+
+namespace FhirBulk.Cli.Rendering;
+
+/// <summary>
+/// Writes <c>--json</c> results: one indented JSON document on the output, camelCase names,
+/// enums as strings, nulls left out.
+/// </summary>
+internal static class JsonOutput
+{
+    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    public static void Write<T>(IAnsiConsole console, T value) =>
+        WriteRaw(console, JsonSerializer.Serialize(value, Options));
+
+    /// <summary>
+    /// Writes text as is. Spectre would wrap long lines at the console width and read
+    /// <c>[brackets]</c> as markup, which would corrupt JSON and NDJSON; the raw writer does neither.
+    /// </summary>
+    public static void WriteRaw(IAnsiConsole console, string text)
+    {
+        var writer = console.Profile.Out.Writer;
+        writer.WriteLine(text);
+        writer.Flush();
+    }
+}

@@ -1,0 +1,43 @@
+using System.Text.Json;
+using DuckDB.NET.Data;
+using FhirBulk.Http;
+using FhirBulk.Ndjson;
+using FhirBulk.Sinks;
+using FhirBulk.Views;
+
+namespace FhirBulk.Cli.Rendering;
+
+/// <summary>Maps the FhirBulk library's exceptions to exit codes and one-line messages.</summary>
+internal static class LibraryErrors
+{
+    public static (int Code, string Message)? Classify(Exception exception) => exception switch
+    {
+        AuthenticationException e => (ExitCodes.AuthenticationFailed, WithOutcome(
+            e.Error is null ? e.Message : $"{e.Message} ({e.Error}{(e.ErrorDescription is null ? "" : ": " + e.ErrorDescription)})", e)),
+        FhirBulkException e => (ExitCodes.ServerFailed, WithOutcome(e.Message, e)),
+        MalformedNdjsonException e => (ExitCodes.InvalidInput, e.Message),
+        ViewEvaluationException e => (ExitCodes.InvalidInput, e.Message),
+        ViewDefinitionException e => (ExitCodes.InvalidInput, $"invalid ViewDefinition: {e.Message}"),
+        TableSinkException e => (ExitCodes.InvalidInput, e.Message),
+        DuckDBException e => (ExitCodes.InvalidInput, $"DuckDB: {e.Message}"),
+        _ => null,
+    };
+
+    /// <summary>Adds the OperationOutcome's diagnostics, when the exception carries one and its message does not already.</summary>
+    private static string WithOutcome(string message, FhirBulkException exception)
+    {
+        var prefix = exception.StatusCode is { } status && !message.Contains(((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            ? $"HTTP {(int)status}: " : "";
+        if (exception.OperationOutcome is not { ValueKind: JsonValueKind.Object } outcome
+            || !outcome.TryGetProperty("issue", out var issues) || issues.ValueKind != JsonValueKind.Array)
+        {
+            return prefix + message;
+        }
+
+        var details = issues.EnumerateArray()
+            .Select(i => i.TryGetProperty("diagnostics", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString() : null)
+            .Where(d => d is not null && !message.Contains(d, StringComparison.Ordinal))
+            .ToList();
+        return details.Count == 0 ? prefix + message : $"{prefix}{message} (OperationOutcome: {string.Join("; ", details)})";
+    }
+}

@@ -1,0 +1,47 @@
+using System.Globalization;
+using FhirBulk.Tables;
+using Spectre.Console;
+
+namespace FhirBulk.Cli.Rendering;
+
+/// <summary>Reports what a table build wrote and what it skipped.</summary>
+internal static class TableRunRenderer
+{
+    public static string Summary(TableRunResult result) =>
+        string.Create(CultureInfo.InvariantCulture, $"{result.RowsByTable.Values.Sum():N0} rows in {result.RowsByTable.Count} tables from {result.Resources:N0} resources");
+
+    public static void WriteTables(IAnsiConsole console, TableRunResult result)
+    {
+        var table = new Table().Border(TableBorder.Rounded).AddColumn("Table").AddColumn(new TableColumn("Rows").RightAligned());
+        foreach (var (name, rows) in result.RowsByTable.OrderBy(t => t.Key, StringComparer.Ordinal))
+        {
+            table.AddRow(Markup.Escape(name), rows.ToString("N0", CultureInfo.InvariantCulture));
+        }
+
+        console.Write(table);
+    }
+
+    /// <summary>Warns about skipped input on stderr; <see langword="true"/> when anything was skipped.</summary>
+    public static bool WarnSkipped(CliContext context, TableRunResult result)
+    {
+        if (result.MalformedLines.Count > 0)
+        {
+            context.Error.MarkupLineInterpolated($"[yellow]warning:[/] skipped {result.MalformedLines.Count} malformed line(s), e.g.:");
+            foreach (var line in result.MalformedLines.Examples)
+            {
+                context.Error.WriteLine($"  {line}");
+            }
+        }
+
+        if (result.ViewErrorCount > 0)
+        {
+            context.Error.MarkupLineInterpolated($"[yellow]warning:[/] a view failed on {result.ViewErrorCount} resource(s), e.g.:");
+            foreach (var error in result.ViewErrors)
+            {
+                context.Error.WriteLine($"  {error}");
+            }
+        }
+
+        return result.MalformedLines.Count > 0 || result.ViewErrorCount > 0;
+    }
+}

@@ -1,0 +1,58 @@
+using System.Text.Json;
+using FhirBulk.Auth;
+using FhirBulk.Export;
+using Microsoft.Extensions.Logging;
+
+namespace FhirBulk.Cli.Settings;
+
+/// <summary>Builds a <see cref="BulkDataClient"/> from resolved <see cref="ConnectionSettings"/>.</summary>
+internal static class ClientFactory
+{
+    public static BulkDataClient Create(ConnectionSettings settings, ILoggerFactory loggerFactory, Action<BulkDataClientOptions>? configure = null)
+    {
+        var options = new BulkDataClientOptions
+        {
+            LoggerFactory = loggerFactory,
+            CaBundlePath = settings.CaBundle,
+            Credentials = settings.ClientId is null ? null : new BulkDataCredentials(
+                settings.ClientId,
+                LoadKey(settings),
+                settings.Scope ?? BulkDataCredentials.DefaultScope),
+        };
+        if (settings.Retries is { } retries)
+        {
+            options.MaxRetries = retries;
+        }
+
+        configure?.Invoke(options);
+        return new BulkDataClient(settings.Server, options);
+    }
+
+    private static ClientSigningKey LoadKey(ConnectionSettings settings)
+    {
+        try
+        {
+            if (settings.KeyFile is { } path)
+            {
+                return ClientSigningKey.Load(path, settings.Kid);
+            }
+
+            var text = settings.PrivateKey!;
+            if (text.Contains("-----BEGIN", StringComparison.Ordinal))
+            {
+                return ClientSigningKey.FromPem(text, settings.Kid);
+            }
+
+            using var document = JsonDocument.Parse(text);
+            return document.RootElement.TryGetProperty("keys", out _)
+                ? ClientSigningKey.FromJwks(text, settings.Kid)
+                : ClientSigningKey.FromJwk(text, settings.Kid);
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException or FormatException or System.Security.Cryptography.CryptographicException or InvalidOperationException or KeyNotFoundException)
+        {
+            // Name where the key came from, never what it contains.
+            var source = settings.KeyFile ?? $"${ConnectionResolver.PrivateKeyVariable}";
+            throw new CliException($"cannot read the private key in {source}: {e.Message}", ExitCodes.InvalidInput, e);
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace FhirBulk.Cli.Settings;
+
+/// <summary>
+/// Named connection profiles, so that a user types <c>--profile sandbox</c> instead of five options.
+/// </summary>
+/// <remarks>
+/// The file is JSON: <c>{"profiles": {"default": {"server": "...", "clientId": "...",
+/// "keyFile": "...", "kid": "...", "scope": "...", "caBundle": "..."}}}</c>. A profile names the
+/// key by path only: a private key pasted into a settings file is how keys end up in backups and
+/// repositories, so any other member (such as <c>privateKey</c>) is refused with its name.
+/// Relative paths are resolved against the profile file's folder.
+/// </remarks>
+internal sealed class ProfileFile
+{
+    public const string DefaultProfileName = "default";
+
+    [JsonPropertyName("profiles")]
+    public Dictionary<string, Profile> Profiles { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>Where the profile file lives unless <c>FHIR_BULK_PROFILE_FILE</c> says otherwise.</summary>
+    public static string DefaultPath(Func<string, string?> environment)
+    {
+        var configHome = environment("XDG_CONFIG_HOME");
+        if (string.IsNullOrEmpty(configHome))
+        {
+            configHome = Path.Combine(
+                System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile), ".config");
+        }
+
+        return Path.Combine(configHome, "fhir-bulk", "profiles.json");
+    }
+
+    public static ProfileFile Load(string path)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            var file = JsonSerializer.Deserialize<ProfileFile>(stream, SerializerOptions)
+                ?? throw new CliException($"profile file {path} is empty.");
+            var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+            foreach (var profile in file.Profiles.Values)
+            {
+                profile.ResolvePaths(folder);
+            }
+
+            return file;
+        }
+        catch (JsonException e)
+        {
+            throw new CliException($"profile file {path}: {e.Message}", ExitCodes.InvalidInput, e);
+        }
+    }
+
+    private static readonly JsonSerializerOptions SerializerOptions = new(JsonSerializerDefaults.Web)
+    {
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+    };
+}
+
+/// <summary>One named set of connection settings in a <see cref="ProfileFile"/>.</summary>
+internal sealed class Profile
+{
+    public string? Server { get; init; }
+
+    public string? ClientId { get; init; }
+
+    public string? KeyFile { get; set; }
+
+    public string? Kid { get; init; }
+
+    public string? Scope { get; init; }
+
+    public string? CaBundle { get; set; }
+
+    internal void ResolvePaths(string folder)
+    {
+        KeyFile = KeyFile is null ? null : Path.GetFullPath(KeyFile, folder);
+        CaBundle = CaBundle is null ? null : Path.GetFullPath(CaBundle, folder);
+    }
+}

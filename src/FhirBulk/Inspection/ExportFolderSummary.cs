@@ -1,0 +1,42 @@
+using FhirBulk.Ndjson;
+
+namespace FhirBulk.Inspection;
+
+/// <summary>One NDJSON file of an export folder and what it holds.</summary>
+/// <param name="Path">The file's full path.</param>
+/// <param name="ResourceType">The type its name says, or <see langword="null"/> for a mixed file.</param>
+/// <param name="Resources">Lines that are FHIR resources.</param>
+/// <param name="Bytes">The file's size on disk.</param>
+public sealed record ExportFileSummary(string Path, string? ResourceType, long Resources, long Bytes);
+
+/// <summary>What an export folder holds: what <c>fhir-bulk inspect</c> prints.</summary>
+/// <param name="Folder">The folder's full path.</param>
+/// <param name="TransactionTime">The manifest's <c>transactionTime</c>, or <see langword="null"/> without a manifest.</param>
+/// <param name="Request">The manifest's <c>request</c> URL, or <see langword="null"/>.</param>
+/// <param name="Files">The resource files, in type then name order.</param>
+/// <param name="ErrorFiles">The files of <c>error/</c> (OperationOutcomes the server reported).</param>
+/// <param name="DeletedFiles">The files of <c>deleted/</c> (Bundles of deleted resources, after a <c>_since</c> export).</param>
+/// <param name="ManifestCounts">The resource counts the manifest announced per type (servers miscount; compare with <see cref="ResourcesByType"/>).</param>
+/// <param name="MalformedLines">Lines that are not FHIR resources: a count and the first few.</param>
+public sealed record ExportFolderSummary(
+    string Folder,
+    DateTimeOffset? TransactionTime,
+    string? Request,
+    IReadOnlyList<ExportFileSummary> Files,
+    IReadOnlyList<ExportFileSummary> ErrorFiles,
+    IReadOnlyList<ExportFileSummary> DeletedFiles,
+    IReadOnlyDictionary<string, long> ManifestCounts,
+    MalformedLineReport MalformedLines)
+{
+    /// <summary>Resources per type over all files, in ordinal order of type.</summary>
+    public IReadOnlyDictionary<string, long> ResourcesByType =>
+        Files.GroupBy(f => f.ResourceType ?? "(mixed)", StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Sum(f => f.Resources), StringComparer.Ordinal);
+
+    /// <summary>OperationOutcomes in <c>error/</c>.</summary>
+    public long Errors => ErrorFiles.Sum(f => f.Resources);
+
+    /// <summary>Total bytes of the resource files.</summary>
+    public long Bytes => Files.Sum(f => f.Bytes);
+}

@@ -1,0 +1,49 @@
+namespace FhirBulk.Ndjson;
+
+/// <summary>
+/// The malformed lines a read skipped: how many, and the first few in full so that a user can
+/// find them without the report growing with the input.
+/// </summary>
+public sealed class MalformedLineReport
+{
+    private readonly List<MalformedLine> _examples = [];
+    private long _count;
+
+    /// <summary>Creates an empty report keeping at most <paramref name="maxExamples"/> lines.</summary>
+    /// <param name="maxExamples">How many malformed lines to keep in <see cref="Examples"/>.</param>
+    public MalformedLineReport(int maxExamples = NdjsonDefaults.MaxReportedMalformedLines)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxExamples);
+        MaxExamples = maxExamples;
+    }
+
+    /// <summary>How many lines <see cref="Examples"/> keeps at most.</summary>
+    public int MaxExamples { get; }
+
+    /// <summary>How many malformed lines were skipped.</summary>
+    public long Count => Interlocked.Read(ref _count);
+
+    /// <summary>The first <see cref="MaxExamples"/> malformed lines, in reading order.</summary>
+    public IReadOnlyList<MalformedLine> Examples
+    {
+        get
+        {
+            lock (_examples)
+            {
+                return [.. _examples];
+            }
+        }
+    }
+
+    internal void Add(MalformedLine line)
+    {
+        Interlocked.Increment(ref _count);
+        lock (_examples)
+        {
+            if (_examples.Count < MaxExamples)
+            {
+                _examples.Add(line);
+            }
+        }
+    }
+}

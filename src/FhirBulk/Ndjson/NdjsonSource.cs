@@ -1,0 +1,155 @@
+using System.Runtime.CompilerServices;
+
+namespace FhirBulk.Ndjson;
+
+/// <summary>
+/// FHIR resources from NDJSON: an export folder, a single (possibly mixed-type) file such as a
+/// Synthea dump, or a stream such as stdin; gzip is detected by its magic bytes.
+/// </summary>
+/// <remarks>
+/// Resources stream one at a time with memory independent of the input size. A folder or file
+/// source can be read any number of times (re-processing with new views); a stream source once.
+/// </remarks>
+public sealed class NdjsonSource
+{
+    private readonly Stream? _stream;
+    private readonly NdjsonSourceOptions _options;
+    private long _bytesRead;
+    private int _streamTaken;
+
+    private NdjsonSource(IReadOnlyList<NdjsonFile> files, Stream? stream, NdjsonSourceOptions? options)
+    {
+        Files = files;
+        _stream = stream;
+        _options = (options ?? new NdjsonSourceOptions()).Validated();
+        MalformedLines = new MalformedLineReport(_options.MaxReportedMalformedLines);
+    }
+
+    /// <summary>The inputs, in reading order.</summary>
+    public IReadOnlyList<NdjsonFile> Files { get; }
+
+    /// <summary>
+    /// Whether the source can be read more than once: files and folders can, a stream cannot.
+    /// Flatten-everything tables need two passes.
+    /// </summary>
+    public bool IsRepeatable => _stream is null;
+
+    /// <summary>The inputs' total size on disk, or <see langword="null"/> for a stream.</summary>
+    public long? TotalBytes => Files.All(f => f.Length is not null) ? Files.Sum(f => f.Length!.Value) : null;
+
+    /// <summary>
+    /// Bytes of the input done by the current or latest read, for progress against
+    /// <see cref="TotalBytes"/>: read from disk (compressed, when gzip), or skipped whole by a type filter.
+    /// </summary>
+    public long BytesRead => Interlocked.Read(ref _bytesRead);
+
+    /// <summary>The malformed lines skipped by the current or latest read.</summary>
+    public MalformedLineReport MalformedLines { get; private set; }
+
+    /// <summary>Reads an export folder's <c>*.ndjson</c> and <c>*.ndjson.gz</c> files.</summary>
+    /// <param name="folder">The folder; <c>log.ndjson</c>, <c>manifest.json</c> and subfolders (<c>error/</c>, <c>deleted/</c>) are ignored.</param>
+    /// <param name="options">How to read; <see langword="null"/> for the defaults.</param>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    public static NdjsonSource FromFolder(string folder, NdjsonSourceOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        return new NdjsonSource(ExportFolder.List(folder), null, options);
+    }
+
+    /// <summary>Reads one NDJSON file, which may hold resources of many types.</summary>
+    /// <param name="path">The file; gzip-compressed or not.</param>
+    /// <param name="options">How to read; <see langword="null"/> for the defaults.</param>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    public static NdjsonSource FromFile(string path, NdjsonSourceOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var info = new FileInfo(path);
+        if (!info.Exists)
+        {
+            throw new FileNotFoundException($"NDJSON file '{path}' does not exist.", path);
+        }
+
+        NdjsonFile file = new(path, ExportFolder.TypeFromName(info.Name), info.Length);
+        return new NdjsonSource([file], null, options);
+    }
+
+    /// <summary>Reads NDJSON from a stream, such as stdin. The stream can be read once and is not disposed.</summary>
+    /// <param name="stream">The stream; gzip-compressed or not.</param>
+    /// <param name="name">The name error messages use for it.</param>
+    /// <param name="options">How to read; <see langword="null"/> for the defaults.</param>
+    public static NdjsonSource FromStream(Stream stream, string name = "stdin", NdjsonSourceOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        return new NdjsonSource([new NdjsonFile(name, null, null)], stream, options);
+    }
+
+    /// <summary>
+    /// Reads <paramref name="path"/> as a folder when it is one, as a file otherwise, and stdin when
+    /// it is <c>-</c>: what a command line <c>--input</c> means.
+    /// </summary>
+    /// <param name="path">A folder, a file, or <c>-</c>.</param>
+    /// <param name="options">How to read; <see langword="null"/> for the defaults.</param>
+    public static NdjsonSource Open(string path, NdjsonSourceOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (path == "-")
+        {
+            return FromStream(Console.OpenStandardInput(), "stdin", options);
+        }
+
+        return Directory.Exists(path) ? FromFolder(path, options) : FromFile(path, options);
+    }
+
+    /// <summary>Streams the resources, in file order then line order.</summary>
+    /// <param name="resourceTypes">Only these types, or <see langword="null"/> for all.</param>
+    /// <param name="cancellationToken">Stops the read.</param>
+    /// <returns>The resources; malformed lines are skipped into <see cref="MalformedLines"/> or thrown, per the options.</returns>
+    /// <exception cref="MalformedNdjsonException">A line is malformed and the policy is <see cref="MalformedLinePolicy.Fail"/>.</exception>
+    /// <exception cref="InvalidOperationException">A stream source is read a second time.</exception>
+    public IAsyncEnumerable<ResourceLine> ReadAsync(IEnumerable<string>? resourceTypes = null, CancellationToken cancellationToken = default)
+    {
+        IReadOnlySet<string>? filter = resourceTypes is null ? null : resourceTypes.ToHashSet(StringComparer.Ordinal);
+        if (_stream is not null && Interlocked.Exchange(ref _streamTaken, 1) == 1)
+        {
+            throw new InvalidOperationException($"The NDJSON stream '{Files[0].Name}' has already been read.");
+        }
+
+        MalformedLines = new MalformedLineReport(_options.MaxReportedMalformedLines);
+        Interlocked.Exchange(ref _bytesRead, 0);
+        return ReadCoreAsync(filter, MalformedLines, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<ResourceLine> ReadCoreAsync(IReadOnlySet<string>? filter, MalformedLineReport report, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (NdjsonFile file in Files)
+        {
+            if (filter is not null && file.ResourceType is { } type && !filter.Contains(type))
+            {
+                // Skipped is done: progress against TotalBytes still reaches the end.
+                Interlocked.Add(ref _bytesRead, file.Length ?? 0);
+                continue;
+            }
+
+            Stream raw = _stream ?? OpenFile(file);
+            await using Stream counted = new CountingStream(raw, n => Interlocked.Add(ref _bytesRead, n), leaveOpen: _stream is not null);
+            await using Stream decoded = await GzipDetection.OpenAsync(counted, cancellationToken);
+            var reader = new NdjsonLineReader(file.Name, _options, report, filter);
+            await foreach (ResourceLine line in reader.ReadAsync(decoded, cancellationToken))
+            {
+                yield return line;
+            }
+        }
+    }
+
+    private static FileStream OpenFile(NdjsonFile file) =>
+        new(file.Name, new FileStreamOptions
+        {
+            Mode = FileMode.Open,
+            Access = FileAccess.Read,
+            Share = FileShare.Read,
+            // The pipe above does the buffering; a second buffer here would only copy.
+            BufferSize = 0,
+            Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
+        });
+}

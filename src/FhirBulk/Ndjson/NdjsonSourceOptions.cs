@@ -1,0 +1,34 @@
+namespace FhirBulk.Ndjson;
+
+/// <summary>How an <see cref="NdjsonSource"/> reads.</summary>
+public sealed class NdjsonSourceOptions
+{
+    /// <summary>What to do with a line that is not a FHIR resource.</summary>
+    /// <value>The default value is <see cref="MalformedLinePolicy.Skip"/>.</value>
+    public MalformedLinePolicy MalformedLines { get; set; } = MalformedLinePolicy.Skip;
+
+    /// <summary>How many malformed lines <see cref="NdjsonSource.MalformedLines"/> keeps in full.</summary>
+    /// <value>The default value is <see cref="NdjsonDefaults.MaxReportedMalformedLines"/>.</value>
+    public int MaxReportedMalformedLines { get; set; } = NdjsonDefaults.MaxReportedMalformedLines;
+
+    /// <summary>The read buffer size in bytes.</summary>
+    /// <value>The default value is <see cref="NdjsonDefaults.BufferSize"/>.</value>
+    public int BufferSize { get; set; } = NdjsonDefaults.BufferSize;
+
+    internal NdjsonSourceOptions Validated()
+    {
+        if (!Enum.IsDefined(MalformedLines))
+        {
+            throw new ArgumentOutOfRangeException(nameof(MalformedLines), MalformedLines, "Unknown policy.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxReportedMalformedLines, nameof(MaxReportedMalformedLines));
+        ArgumentOutOfRangeException.ThrowIfLessThan(BufferSize, 4096, nameof(BufferSize));
+        return new NdjsonSourceOptions
+        {
+            MalformedLines = MalformedLines,
+            MaxReportedMalformedLines = MaxReportedMalformedLines,
+            BufferSize = BufferSize,
+        };
+    }
+}

@@ -1,0 +1,31 @@
+using Microsoft.Data.Analysis;
+using FhirBulk.Views;
+
+namespace FhirBulk.Sinks.DataFrames;
+
+/// <summary>
+/// Collects each view into a <see cref="DataFrame"/> for notebooks, like the workshop's pandas
+/// DataFrames. This is the one sink that holds its tables in memory.
+/// </summary>
+/// <remarks>
+/// Columns are typed from the view: <c>boolean</c>, <c>integer</c>, <c>integer64</c> and
+/// <c>decimal</c> become primitive columns; everything else (dates included, since FHIR dates may
+/// be partial) is text; a collection is its JSON array text, as DataFrames have no list columns.
+/// </remarks>
+public sealed class DataFrameSink : ITableSink
+{
+    private readonly Dictionary<string, DataFrame> _tables = new(StringComparer.Ordinal);
+
+    /// <summary>The completed tables, by view name.</summary>
+    public IReadOnlyDictionary<string, DataFrame> Tables => _tables;
+
+    /// <inheritdoc/>
+    public ValueTask<ITableWriter> OpenTableAsync(ViewSchema schema, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        return ValueTask.FromResult<ITableWriter>(new DataFrameTableWriter(schema, frame => _tables[schema.Name] = frame));
+    }
+
+    /// <inheritdoc/>
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}

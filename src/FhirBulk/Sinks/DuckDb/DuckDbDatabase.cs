@@ -1,0 +1,49 @@
+using DuckDB.NET.Data;
+
+namespace FhirBulk.Sinks.DuckDb;
+
+/// <summary>
+/// Runs SQL over a DuckDB database file written by <see cref="DuckDbSink"/>: what
+/// <c>fhir-bulk query --db FILE "SQL"</c> does.
+/// </summary>
+public static class DuckDbDatabase
+{
+    /// <summary>Runs <paramref name="sql"/> against <paramref name="databasePath"/>, opened read-only.</summary>
+    /// <param name="databasePath">An existing <c>.duckdb</c> file.</param>
+    /// <param name="sql">One SQL statement (DuckDB dialect); its result is returned.</param>
+    /// <param name="cancellationToken">Stops the query.</param>
+    /// <returns>The columns and streamed rows; dispose it when done.</returns>
+    /// <exception cref="FileNotFoundException">The database file does not exist.</exception>
+    /// <exception cref="DuckDBException">The SQL is invalid or fails; DuckDB's message says where.</exception>
+    public static async Task<DuckDbQueryResult> QueryAsync(string databasePath, string sql, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(databasePath);
+        ArgumentException.ThrowIfNullOrWhiteSpace(sql);
+        // DuckDB would create an empty database for a mistyped path and then report "table not found".
+        if (!File.Exists(databasePath))
+        {
+            throw new FileNotFoundException($"DuckDB database '{databasePath}' does not exist.", databasePath);
+        }
+
+        var connection = new DuckDBConnection($"Data Source={databasePath};ACCESS_MODE=READ_ONLY");
+        DuckDBCommand? command = null;
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            command = connection.CreateCommand();
+            command.CommandText = sql;
+            var reader = await command.ExecuteReaderAsync(cancellationToken);
+            return new DuckDbQueryResult(connection, command, reader);
+        }
+        catch
+        {
+            if (command is not null)
+            {
+                await command.DisposeAsync();
+            }
+
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+}

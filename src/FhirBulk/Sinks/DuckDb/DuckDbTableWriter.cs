@@ -1,0 +1,83 @@
+using DuckDB.NET.Data;
+using FhirBulk.Views;
+
+namespace FhirBulk.Sinks.DuckDb;
+
+/// <summary>Bulk loads one table through DuckDB's Appender on a connection of its own.</summary>
+internal sealed class DuckDbTableWriter : ITableWriter
+{
+    private readonly DuckDBConnection _connection;
+    private readonly DuckDBAppender _appender;
+    private readonly DuckDbColumnKind[] _kinds;
+    private readonly object?[] _converted;
+    private readonly Func<DuckDBConnection, CancellationToken, ValueTask>? _afterComplete;
+    private bool _completed;
+
+    public DuckDbTableWriter(DuckDBConnection connection, ViewSchema schema, Func<DuckDBConnection, CancellationToken, ValueTask>? afterComplete)
+    {
+        _connection = connection;
+        Schema = schema;
+        _afterComplete = afterComplete;
+        _kinds = [.. schema.Columns.Select(DuckDbTypeMap.KindOf)];
+        _converted = new object?[_kinds.Length];
+        _appender = connection.CreateAppender(schema.Name);
+    }
+
+    public ViewSchema Schema { get; }
+
+    public long RowCount { get; private set; }
+
+    public ValueTask WriteRowAsync(object?[] row, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        ObjectDisposedException.ThrowIf(_completed, this);
+        if (row.Length != _kinds.Length)
+        {
+            throw new TableSinkException($"Table '{Schema.Name}' has {_kinds.Length} columns but a row has {row.Length} values.");
+        }
+
+        for (int i = 0; i < row.Length; i++)
+        {
+            try
+            {
+                _converted[i] = DuckDbValues.Convert(_kinds[i], Schema.Columns[i].IsCollection, row[i]);
+            }
+            catch (Exception ex) when (ex is FormatException or InvalidCastException or OverflowException)
+            {
+                throw new TableSinkException(
+                    $"Table '{Schema.Name}', column '{Schema.Columns[i].Name}' ({DuckDbTypeMap.SqlType(Schema.Columns[i])}): cannot store value '{SinkValues.ToCell(row[i])}': {ex.Message}", ex);
+            }
+        }
+
+        IDuckDBAppenderRow appenderRow = _appender.CreateRow();
+        foreach (object? value in _converted)
+        {
+            DuckDbValues.Append(appenderRow, value);
+        }
+
+        appenderRow.EndRow();
+        RowCount++;
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask CompleteAsync(CancellationToken cancellationToken = default)
+    {
+        if (_completed)
+        {
+            return;
+        }
+
+        _completed = true;
+        _appender.Close();
+        if (_afterComplete is not null)
+        {
+            await _afterComplete(_connection, cancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _appender.Dispose();
+        await _connection.DisposeAsync();
+    }
+}

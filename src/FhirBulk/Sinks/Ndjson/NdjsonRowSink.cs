@@ -1,0 +1,103 @@
+using System.Buffers;
+using System.Text.Json;
+using FhirBulk.Views;
+
+namespace FhirBulk.Sinks.Ndjson;
+
+/// <summary>
+/// Writes each view as NDJSON: one JSON object per row, keyed by column name, collections as
+/// arrays, nulls kept (so every row has every column).
+/// </summary>
+public sealed class NdjsonRowSink : ITableSink
+{
+    private readonly TableOutputs _outputs;
+
+    /// <summary>Creates a sink writing <c>&lt;name&gt;.ndjson</c> per view into <paramref name="directory"/> (created when missing).</summary>
+    /// <param name="directory">The output folder.</param>
+    public NdjsonRowSink(string directory) => _outputs = TableOutputs.InDirectory(directory, ".ndjson");
+
+    /// <summary>Creates a sink writing a single view to <paramref name="stream"/> (such as stdout), which it leaves open.</summary>
+    /// <param name="stream">The output stream.</param>
+    public NdjsonRowSink(Stream stream) => _outputs = TableOutputs.ToStream(stream, ".ndjson");
+
+    /// <inheritdoc/>
+    public ValueTask<ITableWriter> OpenTableAsync(ViewSchema schema, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        return ValueTask.FromResult<ITableWriter>(new NdjsonRowWriter(_outputs.Open(schema.Name), schema));
+    }
+
+    /// <inheritdoc/>
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private sealed class NdjsonRowWriter(Stream output, ViewSchema schema) : ITableWriter
+    {
+        private const int FlushThreshold = 1 << 16;
+        private static readonly byte[] Newline = "\n"u8.ToArray();
+
+        private readonly ArrayBufferWriter<byte> _buffer = new(FlushThreshold * 2);
+        private readonly JsonEncodedText[] _names = [.. schema.Columns.Select(c => JsonEncodedText.Encode(c.Name))];
+        private Utf8JsonWriter? _json;
+        private bool _completed;
+
+        public ViewSchema Schema { get; } = schema;
+
+        public long RowCount { get; private set; }
+
+        public async ValueTask WriteRowAsync(object?[] row, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(row);
+            ObjectDisposedException.ThrowIf(_completed, this);
+            if (row.Length != _names.Length)
+            {
+                throw new TableSinkException($"Table '{Schema.Name}' has {_names.Length} columns but a row has {row.Length} values.");
+            }
+
+            _json ??= new Utf8JsonWriter(_buffer);
+            _json.Reset(_buffer);
+            _json.WriteStartObject();
+            for (int i = 0; i < row.Length; i++)
+            {
+                _json.WritePropertyName(_names[i]);
+                SinkValues.WriteJson(_json, row[i]);
+            }
+
+            _json.WriteEndObject();
+            _json.Flush();
+            _buffer.Write(Newline);
+            RowCount++;
+            if (_buffer.WrittenCount >= FlushThreshold)
+            {
+                await FlushAsync(cancellationToken);
+            }
+        }
+
+        public async ValueTask CompleteAsync(CancellationToken cancellationToken = default)
+        {
+            if (_completed)
+            {
+                return;
+            }
+
+            _completed = true;
+            await FlushAsync(cancellationToken);
+            await output.FlushAsync(cancellationToken);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_json is not null)
+            {
+                await _json.DisposeAsync();
+            }
+
+            await output.DisposeAsync();
+        }
+
+        private async Task FlushAsync(CancellationToken cancellationToken)
+        {
+            await output.WriteAsync(_buffer.WrittenMemory, cancellationToken);
+            _buffer.ResetWrittenCount();
+        }
+    }
+}

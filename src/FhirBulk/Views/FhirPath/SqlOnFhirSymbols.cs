@@ -1,0 +1,92 @@
+using Hl7.Fhir.ElementModel;
+using Hl7.Fhir.Model;
+using Hl7.FhirPath.Expressions;
+using P = Hl7.Fhir.ElementModel.Types;
+
+namespace FhirBulk.Views.FhirPath;
+
+/// <summary>
+/// The Firely symbol table: standard FHIRPath plus the SQL-on-FHIR v2 functions
+/// (<c>getResourceKey()</c>, <c>getReferenceKey([type])</c>) and the boundary functions.
+/// </summary>
+internal static class SqlOnFhirSymbols
+{
+    /// <summary>Builds a fresh symbol table; callers build it once and share the compiler.</summary>
+    public static SymbolTable Create()
+    {
+        var symbols = new SymbolTable().AddStandardFP();
+        symbols.Add("getResourceKey", (IEnumerable<PocoNode> focus) => focus.SelectMany(ResourceKey));
+        symbols.Add("getReferenceKey", (IEnumerable<PocoNode> focus) => focus.SelectMany(n => ReferenceKeyOf(n, null)));
+        symbols.Add("getReferenceKey", (IEnumerable<PocoNode> focus, string type) => focus.SelectMany(n => ReferenceKeyOf(n, type)));
+        symbols.Add("lowBoundary", (IEnumerable<PocoNode> focus) => focus.SelectMany(n => Boundary(n, high: false)));
+        symbols.Add("highBoundary", (IEnumerable<PocoNode> focus) => focus.SelectMany(n => Boundary(n, high: true)));
+        symbols.Add("lowBoundary", (IEnumerable<PocoNode> focus, long precision) => focus.SelectMany(n => Boundary(n, high: false, precision)));
+        symbols.Add("highBoundary", (IEnumerable<PocoNode> focus, long precision) => focus.SelectMany(n => Boundary(n, high: true, precision)));
+        return symbols;
+    }
+
+    private static IEnumerable<PocoNode> ResourceKey(PocoNode node)
+    {
+        if (node.Poco is Resource { Id: { Length: > 0 } id })
+        {
+            yield return PocoNode.ForAnyPrimitive(id);
+        }
+    }
+
+    private static IEnumerable<PocoNode> ReferenceKeyOf(PocoNode node, string? requiredType)
+    {
+        if (node.Poco is not ResourceReference reference)
+        {
+            yield break;
+        }
+
+        var parsed = ReferenceKey.Parse(reference.Reference, reference.Type);
+        if (parsed is not { } key)
+        {
+            yield break;
+        }
+
+        // A reference whose target type cannot be known (urn:uuid without Reference.type) is
+        // kept: rejecting it would break every Synthea join.
+        if (requiredType is not null && key.Type is not null && !string.Equals(key.Type, requiredType, StringComparison.Ordinal))
+        {
+            yield break;
+        }
+
+        yield return PocoNode.ForAnyPrimitive(key.Key);
+    }
+
+    private static IEnumerable<PocoNode> Boundary(PocoNode node, bool high, long? precision = null)
+    {
+        if (precision is < 0 or > 28)
+        {
+            yield break;
+        }
+
+        var digits = (int?)precision;
+        object? result = ((ITypedElement)node).Value switch
+        {
+            decimal d => DecimalBoundary(d, high, digits),
+            int i => DecimalBoundary(i, high, digits),
+            long l => DecimalBoundary(l, high, digits),
+            P.Date date => Cut(Boundaries.Date(date.ToString(), high), "date", digits) is { } s ? P.Date.Parse(s) : null,
+            P.DateTime dateTime => Cut(Boundaries.DateTime(dateTime.ToString(), high), "dateTime", digits) is { } s ? ParseDateTime(s) : null,
+            P.Time time => Cut(Boundaries.Time(time.ToString(), high), "time", digits) is { } s ? P.Time.Parse(s) : null,
+            _ => null,
+        };
+        if (result is not null)
+        {
+            yield return PocoNode.ForAnyPrimitive(result);
+        }
+    }
+
+    private static decimal? DecimalBoundary(decimal value, bool high, int? precision) =>
+        precision is { } p ? Boundaries.Decimal(value, high, p) : Boundaries.Decimal(value, high);
+
+    private static string? Cut(string? boundary, string kind, int? precision) =>
+        boundary is null || precision is null ? boundary : Boundaries.Truncate(boundary, kind, precision.Value);
+
+    // A dateTime cut to a date (precision 4 to 8) is still a dateTime in FHIRPath, just a partial one.
+    private static P.DateTime? ParseDateTime(string value) =>
+        P.DateTime.TryParse(value, out var parsed) ? parsed : null;
+}

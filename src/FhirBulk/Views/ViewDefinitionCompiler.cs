@@ -1,0 +1,109 @@
+using System.Text.Json;
+using FhirBulk.Views.Definition;
+using FhirBulk.Views.Engine;
+using FhirBulk.Views.FhirPath;
+
+namespace FhirBulk.Views;
+
+/// <summary>
+/// Validates a SQL-on-FHIR v2 ViewDefinition and compiles it into an <see cref="ICompiledView"/>.
+/// Every check that does not need data runs here, so a broken view fails before any resource
+/// is read, with a <see cref="ViewDefinitionException"/> naming the offending element.
+/// </summary>
+public static class ViewDefinitionCompiler
+{
+    /// <summary>Parses, validates and compiles a ViewDefinition given as JSON text.</summary>
+    /// <exception cref="ViewDefinitionException">The view is malformed or breaks the spec.</exception>
+    public static ICompiledView Compile(string json, ViewCompilerOptions? options = null) =>
+        Compile(ViewDefinitionParser.Parse(json), options);
+
+    /// <summary>Parses, validates and compiles a ViewDefinition given as a JSON element.</summary>
+    /// <exception cref="ViewDefinitionException">The view breaks the spec.</exception>
+    public static ICompiledView Compile(JsonElement json, ViewCompilerOptions? options = null) =>
+        Compile(ViewDefinitionParser.Parse(json), options);
+
+    /// <summary>Validates and compiles a parsed ViewDefinition.</summary>
+    /// <exception cref="ViewDefinitionException">The view breaks the spec.</exception>
+    public static ICompiledView Compile(ViewDefinition view, ViewCompilerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        return Compile(view, new FirelyPathEngine(view.Constants), options);
+    }
+
+    /// <summary>
+    /// Validates and compiles several views that will run over the same resources. Views of one
+    /// resource type share the parse of a resource: when they evaluate the same
+    /// <see cref="Ndjson.ResourceLine"/> one after another, it is deserialized once, with the
+    /// elements any of them reads.
+    /// </summary>
+    /// <param name="views">The views, e.g. every ViewDefinition of a folder.</param>
+    /// <param name="options">
+    /// Options applied to every view; <see cref="ViewCompilerOptions.TableName"/> must be unset,
+    /// since the tables need distinct names.
+    /// </param>
+    /// <returns>The compiled views, in the order given.</returns>
+    /// <exception cref="ViewDefinitionException">A view breaks the spec.</exception>
+    /// <exception cref="ArgumentException">A table name was given, or two views have the same name.</exception>
+    public static IReadOnlyList<ICompiledView> CompileAll(IEnumerable<ViewDefinition> views, ViewCompilerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(views);
+        if (options?.TableName is not null)
+        {
+            throw new ArgumentException("A table name cannot be shared by several views.", nameof(options));
+        }
+
+        var readers = new Dictionary<string, FirelyResourceReader>(StringComparer.Ordinal);
+        var compiled = new List<ICompiledView>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var view in views)
+        {
+            if (!readers.TryGetValue(view.Resource, out var reader))
+            {
+                reader = new FirelyResourceReader();
+                readers.Add(view.Resource, reader);
+            }
+
+            var result = Compile(view, new FirelyPathEngine(view.Constants, reader), options);
+            if (!names.Add(result.Schema.Name))
+            {
+                throw new ArgumentException($"Two views are named '{result.Schema.Name}'; table names must be distinct.", nameof(views));
+            }
+
+            compiled.Add(result);
+        }
+
+        return compiled;
+    }
+
+    internal static ICompiledView Compile<TNode>(ViewDefinition view, IPathEngine<TNode> engine, ViewCompilerOptions? options)
+        where TNode : class
+    {
+        var resource = engine.ResourceShape(view.Resource, "resource");
+        var where = new List<IPathExpression<TNode>>();
+        foreach (var clause in view.Where)
+        {
+            var elementPath = clause.ElementPath + ".path";
+            var path = engine.Compile(clause.Path, resource, elementPath);
+            if (path.Result.FhirType is { } type && type != "boolean")
+            {
+                throw new ViewDefinitionException(elementPath, $"'{clause.Path}' gives {type}, but a where path must give a boolean", null);
+            }
+
+            where.Add(path);
+        }
+
+        var builder = new SelectPlanBuilder<TNode>(engine, options?.StrictCardinality ?? false);
+        var selects = new List<SelectPlan<TNode>>();
+        var slot = 0;
+        foreach (var select in view.Select)
+        {
+            var plan = builder.Build(select, resource, slot);
+            selects.Add(plan);
+            slot += plan.Width;
+        }
+
+        var name = options?.TableName ?? view.Name ?? view.Resource.ToLowerInvariant();
+        var schema = new ViewSchema(name, view.Resource, [.. builder.Columns]);
+        return new CompiledView<TNode>(schema, engine, where, selects);
+    }
+}

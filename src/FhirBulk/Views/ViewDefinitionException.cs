@@ -1,0 +1,40 @@
+namespace FhirBulk.Views;
+
+/// <summary>
+/// A ViewDefinition breaks the SQL-on-FHIR v2 specification, or cannot be evaluated against a
+/// resource. <see cref="ElementPath"/> names the offending element, e.g.
+/// <c>select[1].column[0].name</c>.
+/// </summary>
+public sealed class ViewDefinitionException : Exception
+{
+    /// <summary>Creates an exception with a message only.</summary>
+    public ViewDefinitionException()
+    {
+    }
+
+    /// <summary>Creates an exception with a message only.</summary>
+    public ViewDefinitionException(string message) : base(message)
+    {
+    }
+
+    /// <summary>Creates an exception wrapping <paramref name="innerException"/>.</summary>
+    public ViewDefinitionException(string message, Exception innerException) : base(message, innerException)
+    {
+    }
+
+    /// <summary>Creates an exception naming the element of the view that is wrong.</summary>
+    /// <param name="elementPath">Where in the view, e.g. <c>select[0].forEach</c>.</param>
+    /// <param name="message">What is wrong with it.</param>
+    /// <param name="innerException">The underlying error (a FHIRPath parse error, say), if any.</param>
+    public ViewDefinitionException(string elementPath, string message, Exception? innerException)
+        : base(string.IsNullOrEmpty(elementPath) ? message : $"{elementPath}: {message}", innerException)
+    {
+        ElementPath = elementPath;
+    }
+
+    /// <summary>
+    /// The JSON path of the offending element within the ViewDefinition (empty for the root), or
+    /// <see langword="null"/> when not known.
+    /// </summary>
+    public string? ElementPath { get; }
+}

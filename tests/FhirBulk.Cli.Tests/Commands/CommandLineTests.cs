@@ -1,0 +1,68 @@
+using FhirBulk.Cli.Tests.Infrastructure;
+
+namespace FhirBulk.Cli.Tests.Commands;
+
+public sealed class CommandLineTests
+{
+    [Fact]
+    public async Task Help_Root_ListsEveryCommand()
+    {
+        var result = await new CliRunner().RunAsync("--help");
+
+        Assert.Equal(0, result.ExitCode);
+        foreach (var command in new[] { "demo", "serve", "generate", "keygen", "info", "groups", "export", "view", "view-test", "query", "example", "inspect" })
+        {
+            Assert.Contains($"  {command} ", result.Output, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("demo")]
+    [InlineData("serve")]
+    [InlineData("generate")]
+    [InlineData("keygen")]
+    [InlineData("info")]
+    [InlineData("groups")]
+    [InlineData("export")]
+    [InlineData("view")]
+    [InlineData("view-test")]
+    [InlineData("query")]
+    [InlineData("example")]
+    [InlineData("inspect")]
+    public void Help_EveryOptionOfEveryCommand_HasADescription(string name)
+    {
+        var root = new CliApplication(new CliContext(new Spectre.Console.Testing.TestConsole())).CreateRootCommand();
+        var command = root.Subcommands.Single(c => c.Name == name);
+
+        Assert.False(string.IsNullOrWhiteSpace(command.Description));
+        Assert.All(command.Options, o => Assert.False(string.IsNullOrWhiteSpace(o.Description), $"{name} {o.Name}"));
+        Assert.All(command.Arguments, a => Assert.False(string.IsNullOrWhiteSpace(a.Description), $"{name} {a.Name}"));
+    }
+
+    [Fact]
+    public async Task Parse_UnknownOption_UsageExitCodeAndHint()
+    {
+        var result = await new CliRunner().RunAsync("keygen", "--out", "x", "--no-such-option");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--no-such-option", result.Error, StringComparison.Ordinal);
+        Assert.Contains("fhir-bulk keygen --help", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Parse_NoCommand_UsageExitCode()
+    {
+        var result = await new CliRunner().RunAsync();
+
+        Assert.Equal(2, result.ExitCode);
+    }
+
+    [Fact]
+    public async Task Parse_ValueOutsideAllowedSet_UsageExitCode()
+    {
+        var result = await new CliRunner().RunAsync("keygen", "--alg", "HS256", "--out", "x");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("HS256", result.Error, StringComparison.Ordinal);
+    }
+}

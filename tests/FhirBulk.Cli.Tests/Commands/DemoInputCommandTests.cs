@@ -1,0 +1,96 @@
+using System.Text.Json;
+using FhirBulk.Cli.Tests.Infrastructure;
+
+namespace FhirBulk.Cli.Tests.Commands;
+
+public sealed class DemoInputCommandTests : IDisposable
+{
+    private readonly TempFolder temp = new();
+
+    [Fact]
+    public async Task Demo_InputFolder_PrintsTheThreeAnswersAsTables()
+    {
+        var input = SmallExport.Write(temp);
+
+        var result = await new CliRunner().RunAsync("demo", "--input", input, "--out", temp.File("out"));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("2 patients", result.Output, StringComparison.Ordinal);
+        Assert.Matches(@"│ 44054006 +│ Diabetes +│ +2 │", result.Output);
+        Assert.Matches(@"│ 38341003 +│ Hypertension +│ +1 │", result.Output);
+        Assert.Contains("Metformin (RxNorm 860975): 3 requests", result.Output, StringComparison.Ordinal);
+        Assert.Matches(@"│ 185345009 +│ Symptom +│ +1 │", result.Output);
+    }
+
+    [Fact]
+    public async Task Demo_InputOnATerminal_LiveStepThenTheSameTables()
+    {
+        var result = await new CliRunner().AsTerminal().RunAsync("demo", "--input", SmallExport.Write(temp), "--out", temp.File("out"));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("✓ Building the workshop tables (DuckDB + Parquet):", result.Output, StringComparison.Ordinal);
+        Assert.Matches(@"│ 44054006 +│ Diabetes +│ +2 │", result.Output);
+    }
+
+    [Fact]
+    public async Task Demo_InputFolder_LeavesDuckDbParquetAndPngChart()
+    {
+        var input = SmallExport.Write(temp);
+        var output = temp.File("out");
+
+        var result = await new CliRunner().RunAsync("demo", "--input", input, "--out", output);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.True(File.Exists(Path.Combine(output, "workshop.duckdb")));
+        Assert.Equal(
+            ["conditions", "encounters", "immunizations", "medication_requests", "patients", "smoking_status"],
+            Directory.GetFiles(Path.Combine(output, "parquet"), "*.parquet").Select(Path.GetFileNameWithoutExtension).Order(StringComparer.Ordinal));
+        var png = await File.ReadAllBytesAsync(Path.Combine(output, "top-conditions.png"));
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
+    }
+
+    [Fact]
+    public async Task Demo_InputJson_OneObjectWithTheContractedShape()
+    {
+        var input = SmallExport.Write(temp);
+
+        var result = await new CliRunner().RunAsync("demo", "--input", input, "--out", temp.File("out"), "--json");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var json = JsonDocument.Parse(result.Output);
+        var expected = """
+            {"fluVaccinatedPatients":2,
+             "topConditions":[{"code":"44054006","display":"Diabetes","patients":2},{"code":"38341003","display":"Hypertension","patients":1}],
+             "topMedication":{"code":"860975","display":"Metformin","requests":3},
+             "encounterTypes":[{"code":"185345009","display":"Symptom","count":1},{"code":"185349003","display":"Check up","count":1}]}
+            """;
+        Assert.Equal(Compact(expected), Compact(result.Output));
+    }
+
+    [Fact]
+    public async Task Demo_InputWithMalformedLine_PartialSuccessNamingFileAndLine()
+    {
+        var input = SmallExport.Write(temp, withMalformedLine: true);
+
+        var result = await new CliRunner().RunAsync("demo", "--input", input, "--out", temp.File("out"));
+
+        Assert.Equal(6, result.ExitCode);
+        Assert.Contains("MedicationRequest.000.ndjson:5", result.Error, StringComparison.Ordinal);
+        Assert.Contains("Metformin (RxNorm 860975): 3 requests", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Demo_InputMissing_InvalidInputExitCode()
+    {
+        var missing = temp.File("nothing-here");
+
+        var result = await new CliRunner().RunAsync("demo", "--input", missing, "--out", temp.File("out"));
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains(missing, result.Error, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => temp.Dispose();
+
+    private static string Compact(string json) => JsonSerializer.Serialize(JsonDocument.Parse(json).RootElement);
+}

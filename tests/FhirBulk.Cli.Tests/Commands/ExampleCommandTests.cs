@@ -1,0 +1,38 @@
+using System.Text.Json;
+using FhirBulk.Cli.Tests.Infrastructure;
+
+namespace FhirBulk.Cli.Tests.Commands;
+
+public sealed class ExampleCommandTests : IDisposable
+{
+    private readonly TempFolder temp = new();
+
+    [Fact]
+    public async Task Example_Type_FirstResourceIndented()
+    {
+        var result = await new CliRunner().RunAsync("example", "--input", SmallExport.Write(temp), "--type", "Patient");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("p1", JsonDocument.Parse(result.Output).RootElement.GetProperty("id").GetString());
+        Assert.Contains("\n  \"id\": \"p1\"", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Example_TypeAndId_ThatResource()
+    {
+        var result = await new CliRunner().RunAsync("example", "--input", SmallExport.Write(temp), "--type", "Condition", "--id", "c3");
+
+        Assert.Equal("urn:uuid:p2", JsonDocument.Parse(result.Output).RootElement.GetProperty("subject").GetProperty("reference").GetString());
+    }
+
+    [Fact]
+    public async Task Example_TypeNotThere_ListsTheTypesThatAre()
+    {
+        var result = await new CliRunner().RunAsync("example", "--input", SmallExport.Write(temp), "--type", "Observation");
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains("Condition, Encounter, Immunization, MedicationRequest, Patient", result.Error, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => temp.Dispose();
+}

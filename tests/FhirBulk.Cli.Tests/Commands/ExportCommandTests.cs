@@ -1,0 +1,149 @@
+using System.Text.Json;
+using FhirBulk.Cli.Tests.Infrastructure;
+using FhirBulk.Server;
+
+namespace FhirBulk.Cli.Tests.Commands;
+
+[Collection(ServerCollection.Name)]
+public sealed class ExportCommandTests(ServerFixture fixture) : IDisposable
+{
+    private readonly TempFolder temp = new();
+
+    [Fact]
+    public async Task Export_PatientLevel_SummaryTableFilesAndManifest()
+    {
+        var output = temp.File("export");
+
+        var result = await new CliRunner().RunAsync(["export", .. fixture.Credentials(), "--out", output]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Matches(@"│ Patient +│ +1 │ +8 │", result.Output);
+        Assert.Contains("Export complete.", result.Output, StringComparison.Ordinal);
+        Assert.Contains("Export: downloading", result.Output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(output, "manifest.json")));
+        Assert.Equal(8, File.ReadLines(Directory.GetFiles(output, "Patient.*.ndjson").Single()).Count());
+    }
+
+    [Fact]
+    public async Task Export_OnATerminal_LiveBarsPerFileThenTheSummary()
+    {
+        var result = await new CliRunner().AsTerminal().RunAsync(["export", .. fixture.Credentials(), "--type", "Patient,Condition", "--out", temp.File("live")]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("Patient.001.ndjson", result.Output, StringComparison.Ordinal);
+        Assert.Contains("Condition.001.ndjson", result.Output, StringComparison.Ordinal);
+        Assert.Contains("100%", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Export: downloading", result.Output, StringComparison.Ordinal);
+        Assert.Contains("Export complete.", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Export_TypesJson_OnlyThoseTypesAndNoProgressLines()
+    {
+        var result = await new CliRunner().RunAsync(["export", .. fixture.Credentials(), "--type", "Patient,Condition", "--out", temp.File("e"), "--json"]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var json = JsonDocument.Parse(result.Output).RootElement;
+        Assert.Equal(["Condition", "Patient"], json.GetProperty("resources").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.Equal("success", json.GetProperty("outcome").GetString());
+    }
+
+    [Fact]
+    public async Task Export_GroupThenInspect_InspectSeesTheSameCounts()
+    {
+        var groups = JsonDocument.Parse((await new CliRunner().RunAsync(["groups", .. fixture.Credentials(), "--json"])).Output).RootElement;
+        var groupId = groups[0].GetProperty("id").GetString()!;
+        var output = temp.File("group");
+
+        var export = await new CliRunner().RunAsync(["export", .. fixture.Credentials(), "--group", groupId, "--out", output, "--json"]);
+        var inspect = await new CliRunner().RunAsync("inspect", output, "--json");
+
+        Assert.True(export.ExitCode == 0, export.ToString());
+        var exported = JsonDocument.Parse(export.Output).RootElement.GetProperty("resources");
+        var inspected = JsonDocument.Parse(inspect.Output).RootElement;
+        Assert.Equal(exported.GetProperty("Patient").GetInt64(), inspected.GetProperty("types").GetProperty("Patient").GetInt64());
+        Assert.NotNull(inspected.GetProperty("transactionTime").GetString());
+    }
+
+    [Fact]
+    public async Task Export_MissingKeyFile_InvalidInputNamingThePath()
+    {
+        var missing = temp.File("no-such-key.pem");
+
+        var result = await new CliRunner().RunAsync("export", "--server", fixture.BaseUrl, "--client-id", fixture.ClientId, "--key", missing);
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.Equal($"error: key file not found: {missing}", result.Error.Trim());
+    }
+
+    [Fact]
+    public async Task Export_UnknownClient_AuthenticationFailedWithOAuthError()
+    {
+        var result = await new CliRunner().RunAsync("export", "--server", fixture.BaseUrl, "--client-id", "nobody", "--key", fixture.KeyFile, "--out", temp.File("e"));
+
+        Assert.Equal(4, result.ExitCode);
+        Assert.Contains("invalid_client", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("BEGIN", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Export_WrongServerUrl_ServerFailed()
+    {
+        var result = await new CliRunner().RunAsync("export", "--server", ServerFixture.UnusedServerUrl(), "--retries", "0", "--out", temp.File("e"));
+
+        Assert.Equal(5, result.ExitCode);
+        Assert.StartsWith("error:", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Export_ServerReportsFailedFiles_PartialSuccess()
+    {
+        var faulty = fixture.Server.BaseUriWithFaults(new FaultOptions { FailedFileRate = 1, Seed = 1 }).ToString();
+
+        var result = await new CliRunner().RunAsync("export", "--server", faulty, "--client-id", fixture.ClientId, "--key", fixture.KeyFile, "--type", "Patient", "--out", temp.File("e"));
+
+        Assert.True(result.ExitCode == 6, result.ToString());
+        Assert.Contains("OperationOutcome(s) in error/", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Export_SinceAutoAfterAnExport_OnlyWhatChangedSinceItsTransactionTime()
+    {
+        var output = temp.File("e");
+        var first = await new CliRunner().RunAsync(["export", .. fixture.Credentials(), "--type", "Patient", "--out", output, "--json"]);
+        var transactionTime = JsonDocument.Parse(first.Output).RootElement.GetProperty("transactionTime").GetDateTimeOffset();
+
+        var second = await new CliRunner().RunAsync(["export", .. fixture.Credentials(), "--type", "Patient", "--out", output, "--since", "auto", "--json"]);
+
+        Assert.True(second.ExitCode == 0, second.ToString());
+        var json = JsonDocument.Parse(second.Output).RootElement;
+        Assert.Equal(0, json.GetProperty("totalResources").GetInt64());
+        var request = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "manifest.json"))).RootElement.GetProperty("request").GetString()!;
+        var since = transactionTime.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains($"_since={since}", Uri.UnescapeDataString(request), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Export_LevelGroupWithoutId_UsageError()
+    {
+        var result = await new CliRunner().RunAsync(["export", .. fixture.Credentials(), "--level", "group", "--out", temp.File("e")]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--group", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Export_ResumeCompleteFolder_NothingDownloadedAgain()
+    {
+        var output = temp.File("e");
+        await new CliRunner().RunAsync(["export", .. fixture.Credentials(), "--type", "Patient", "--out", output, "--json"]);
+        var before = File.GetLastWriteTimeUtc(Directory.GetFiles(output, "Patient.*.ndjson").Single());
+
+        var result = await new CliRunner().RunAsync(["export", .. fixture.Credentials(), "--resume", output, "--json"]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(before, File.GetLastWriteTimeUtc(Directory.GetFiles(output, "Patient.*.ndjson").Single()));
+    }
+
+    public void Dispose() => temp.Dispose();
+}

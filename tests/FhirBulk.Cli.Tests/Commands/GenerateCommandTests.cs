@@ -1,0 +1,51 @@
+using System.Text.Json;
+using FhirBulk.Cli.Tests.Infrastructure;
+
+namespace FhirBulk.Cli.Tests.Commands;
+
+public sealed class GenerateCommandTests : IDisposable
+{
+    private readonly TempFolder temp = new();
+
+    [Fact]
+    public async Task Generate_Patients_TableOfCountsPerTypeAndFiles()
+    {
+        var result = await new CliRunner().RunAsync("generate", "--patients", "5", "--seed", "7", "--out", temp.File("a"));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Matches(@"│ Patient +│ +5 │", result.Output);
+        Assert.True(File.Exists(temp.File("a/Patient.000.ndjson")));
+    }
+
+    [Fact]
+    public async Task Generate_SameSeedTwice_SameBytes()
+    {
+        await new CliRunner().RunAsync("generate", "-n", "4", "--seed", "3", "--out", temp.File("a"), "--json");
+        await new CliRunner().RunAsync("generate", "-n", "4", "--seed", "3", "--out", temp.File("b"), "--json");
+
+        foreach (var file in Directory.GetFiles(temp.File("a")))
+        {
+            Assert.Equal(await File.ReadAllBytesAsync(file), await File.ReadAllBytesAsync(Path.Combine(temp.File("b"), Path.GetFileName(file))));
+        }
+    }
+
+    [Fact]
+    public async Task Generate_Json_CountsAndBytes()
+    {
+        var result = await new CliRunner().RunAsync("generate", "-n", "3", "--out", temp.File("a"), "--json");
+
+        var json = JsonDocument.Parse(result.Output).RootElement;
+        Assert.Equal(3, json.GetProperty("resources").GetProperty("Patient").GetInt64());
+        Assert.True(json.GetProperty("bytes").GetInt64() > 0);
+    }
+
+    [Fact]
+    public async Task Generate_ZeroPatients_UsageError()
+    {
+        var result = await new CliRunner().RunAsync("generate", "-n", "0", "--out", temp.File("a"));
+
+        Assert.Equal(2, result.ExitCode);
+    }
+
+    public void Dispose() => temp.Dispose();
+}

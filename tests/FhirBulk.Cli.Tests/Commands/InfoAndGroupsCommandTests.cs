@@ -1,0 +1,74 @@
+using System.Text.Json;
+using FhirBulk.Cli.Tests.Infrastructure;
+
+namespace FhirBulk.Cli.Tests.Commands;
+
+[Collection(ServerCollection.Name)]
+public sealed class InfoAndGroupsCommandTests(ServerFixture fixture)
+{
+    [Fact]
+    public async Task Info_Server_SummarisesVersionExportLevelsAndAuthorization()
+    {
+        var result = await new CliRunner().RunAsync("info", "--server", fixture.BaseUrl);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Matches(@"FHIR version +4\.0\.1", result.Output);
+        Assert.Matches(@"Export levels +group, patient, system", result.Output);
+        Assert.Contains(fixture.Server.TokenEndpoint.ToString(), result.Output, StringComparison.Ordinal);
+        Assert.Matches(@"Signing algorithms +RS384, ES384", result.Output);
+    }
+
+    [Fact]
+    public async Task Info_ServerFromEnvironment_UsedWhenNoOption()
+    {
+        var result = await new CliRunner().WithEnvironment("FHIR_BULK_SERVER", fixture.BaseUrl).RunAsync("info", "--json");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var json = JsonDocument.Parse(result.Output).RootElement;
+        Assert.Equal("4.0.1", json.GetProperty("fhirVersion").GetString());
+        Assert.Equal(fixture.Server.TokenEndpoint.ToString(), json.GetProperty("authorization").GetProperty("tokenEndpoint").GetString());
+    }
+
+    [Fact]
+    public async Task Info_WrongServerUrl_ServerFailedNamingTheProblem()
+    {
+        var url = ServerFixture.UnusedServerUrl();
+
+        var result = await new CliRunner().RunAsync("info", "--server", url, "--retries", "0");
+
+        Assert.Equal(5, result.ExitCode);
+        Assert.StartsWith("error:", result.Error, StringComparison.Ordinal);
+        Assert.Contains("127.0.0.1", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Groups_Credentials_TableWithIdNameAndMembers()
+    {
+        var result = await new CliRunner().RunAsync(["groups", .. fixture.Credentials()]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Matches(@"│ [0-9a-f-]{36} │ .+ │ +\d+ │", result.Output);
+        Assert.Contains("group(s)", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Groups_Json_MembersAddUpToThePopulation()
+    {
+        var result = await new CliRunner().RunAsync(["groups", .. fixture.Credentials(), "--json"]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var groups = JsonDocument.Parse(result.Output).RootElement.EnumerateArray().ToList();
+        Assert.NotEmpty(groups);
+        Assert.All(groups, g => Assert.False(string.IsNullOrEmpty(g.GetProperty("id").GetString())));
+    }
+
+    [Fact]
+    public async Task Groups_NoToken_AuthenticationOrServerRefusal()
+    {
+        var result = await new CliRunner().RunAsync("groups", "--server", fixture.BaseUrl);
+
+        // The server requires a token: without credentials it answers 401 with an OperationOutcome.
+        Assert.Contains(result.ExitCode, new[] { 4, 5 });
+        Assert.Contains("401", result.Error, StringComparison.Ordinal);
+    }
+}

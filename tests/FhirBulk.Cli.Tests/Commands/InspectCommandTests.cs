@@ -1,0 +1,54 @@
+using System.Text.Json;
+using FhirBulk.Cli.Tests.Infrastructure;
+
+namespace FhirBulk.Cli.Tests.Commands;
+
+public sealed class InspectCommandTests : IDisposable
+{
+    private readonly TempFolder temp = new();
+
+    [Fact]
+    public async Task Inspect_ExportWithManifest_TypesCountsAndTransactionTime()
+    {
+        var folder = SmallExport.Write(temp);
+        await File.WriteAllTextAsync(Path.Combine(folder, "manifest.json"), """
+            {"transactionTime":"2026-11-28T10:00:00Z","request":"http://s/fhir/Patient/$export","requiresAccessToken":true,
+             "output":[{"type":"Patient","url":"http://s/f/1","count":3},{"type":"Condition","url":"http://s/f/2","count":5}],"error":[]}
+            """);
+
+        var result = await new CliRunner().RunAsync("inspect", folder);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Matches(@"│ Patient +│ +1 │ +3 │ +[\d,]+ │ +3 │", result.Output);
+        // The manifest said 5 Conditions; the file has 4: both are shown.
+        Assert.Matches(@"│ Condition +│ +1 │ +4 │ +[\d,]+ │ +5 │", result.Output);
+        Assert.Contains("2026-11-28T10:00:00.0000000+00:00", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Inspect_ErrorFolder_PartialSuccessAndJsonCounts()
+    {
+        var folder = SmallExport.Write(temp);
+        Directory.CreateDirectory(Path.Combine(folder, "error"));
+        await File.WriteAllTextAsync(Path.Combine(folder, "error", "OperationOutcome.000.ndjson"),
+            """{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"processing"}]}""" + "\n");
+
+        var result = await new CliRunner().RunAsync("inspect", folder, "--json");
+
+        Assert.Equal(6, result.ExitCode);
+        var json = JsonDocument.Parse(result.Output).RootElement;
+        Assert.Equal(1, json.GetProperty("errors").GetInt64());
+        Assert.Equal(4, json.GetProperty("types").GetProperty("MedicationRequest").GetInt64());
+    }
+
+    [Fact]
+    public async Task Inspect_MissingFolder_InvalidInput()
+    {
+        var result = await new CliRunner().RunAsync("inspect", temp.File("nope"));
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains("nope", result.Error, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => temp.Dispose();
+}

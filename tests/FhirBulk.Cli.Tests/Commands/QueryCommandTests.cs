@@ -1,0 +1,99 @@
+using System.Text.Json;
+using FhirBulk.Cli.Tests.Infrastructure;
+
+namespace FhirBulk.Cli.Tests.Commands;
+
+public sealed class QueryCommandTests : IClassFixture<QueryCommandTests.Database>
+{
+    private readonly Database database;
+
+    public QueryCommandTests(Database database) => this.database = database;
+
+    [Fact]
+    public async Task Query_Sql_PrintsTableWithRowCount()
+    {
+        var result = await new CliRunner().RunAsync("query", "--db", database.Path, "SELECT gender, count(*) AS n FROM patients GROUP BY gender ORDER BY gender");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Matches(@"│ female +│ +2 │", result.Output);
+        Assert.Matches(@"│ male +│ +1 │", result.Output);
+        Assert.Contains("2 rows", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Query_WorkshopFile_RunsTheWorkshopQuery()
+    {
+        var result = await new CliRunner().RunAsync(
+            "query", "--db", database.Path, "--file", Path.Combine(RepositoryPaths.Workshop, "queries", "top_conditions.sql"), "--csv");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(["code,display,patients", "44054006,Diabetes,2", "38341003,Hypertension,1"], Lines(result.Output));
+    }
+
+    [Fact]
+    public async Task Query_Csv_QuotesFieldsThatNeedIt()
+    {
+        var result = await new CliRunner().RunAsync("query", "--db", database.Path, "SELECT 'a,b' AS x, 'say \"hi\"' AS y", "--csv");
+
+        Assert.Equal(["x,y", "\"a,b\",\"say \"\"hi\"\"\""], Lines(result.Output));
+    }
+
+    [Fact]
+    public async Task Query_Json_ArrayOfRowObjectsWithNumbersAsNumbers()
+    {
+        var result = await new CliRunner().RunAsync("query", "--db", database.Path, "SELECT id, 42 AS answer FROM patients ORDER BY id LIMIT 1", "--json");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var row = JsonDocument.Parse(result.Output).RootElement.EnumerateArray().Single();
+        Assert.Equal("p1", row.GetProperty("id").GetString());
+        Assert.Equal(42, row.GetProperty("answer").GetInt32());
+    }
+
+    [Fact]
+    public async Task Query_BadSql_InvalidInputWithDuckDbMessage()
+    {
+        var result = await new CliRunner().RunAsync("query", "--db", database.Path, "SELECT * FROM no_such_table");
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains("no_such_table", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Query_MissingDatabase_InvalidInputNamingIt()
+    {
+        var result = await new CliRunner().RunAsync("query", "--db", "/nonexistent/x.duckdb", "SELECT 1");
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains("/nonexistent/x.duckdb", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Query_SqlAndFile_UsageError()
+    {
+        var result = await new CliRunner().RunAsync("query", "--db", database.Path, "SELECT 1", "--file", "q.sql");
+
+        Assert.Equal(2, result.ExitCode);
+    }
+
+    private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>One workshop database for the class, built by the real demo --input.</summary>
+    public sealed class Database : IAsyncLifetime
+    {
+        private readonly TempFolder temp = new();
+
+        public string Path => temp.File("out/workshop.duckdb");
+
+        public async Task InitializeAsync()
+        {
+            var result = await new CliRunner().RunAsync("demo", "--input", SmallExport.Write(temp), "--out", temp.File("out"), "--json");
+            Assert.True(result.ExitCode == 0, result.ToString());
+        }
+
+        public Task DisposeAsync()
+        {
+            temp.Dispose();
+            return Task.CompletedTask;
+        }
+    }
+}

@@ -1,0 +1,75 @@
+using System.Text.Json;
+using FhirBulk.Cli.Tests.Infrastructure;
+
+namespace FhirBulk.Cli.Tests.Commands;
+
+public sealed class ViewCommandTests : IDisposable
+{
+    private readonly TempFolder temp = new();
+
+    [Fact]
+    public async Task View_WorkshopViewsToDuckDb_SummaryTableOfRowsPerView()
+    {
+        var result = await new CliRunner().RunAsync(
+            "view", "--input", SmallExport.Write(temp), "--view", Path.Combine(RepositoryPaths.Workshop, "views"), "--out", temp.File("v.duckdb"));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Matches(@"│ patients +│ +3 │", result.Output);
+        Assert.Matches(@"│ medication_requests +│ +4 │", result.Output);
+        Assert.True(File.Exists(temp.File("v.duckdb")));
+    }
+
+    [Fact]
+    public async Task View_Csv_OneFilePerViewWithHeader()
+    {
+        var result = await new CliRunner().RunAsync(
+            "view", "--input", SmallExport.Write(temp), "--view", Path.Combine(RepositoryPaths.Workshop, "views", "encounters.json"),
+            "--format", "csv", "--out", temp.File("csv"));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var lines = await File.ReadAllLinesAsync(temp.File("csv/encounters.csv"));
+        Assert.Equal("id,patient,class,type_code,type_display,start,end", lines[0]);
+        Assert.Equal(4, lines.Length);
+    }
+
+    [Fact]
+    public async Task View_Json_ReportsTablesAndSkippedLines()
+    {
+        var result = await new CliRunner().RunAsync(
+            "view", "--input", SmallExport.Write(temp, withMalformedLine: true), "--view", Path.Combine(RepositoryPaths.Workshop, "views"),
+            "--out", temp.File("v.duckdb"), "--json");
+
+        Assert.Equal(6, result.ExitCode);
+        var json = JsonDocument.Parse(result.Output).RootElement;
+        Assert.Equal(4, json.GetProperty("tables").GetProperty("medication_requests").GetInt64());
+        Assert.Equal(1, json.GetProperty("malformedLines").GetInt64());
+    }
+
+    [Fact]
+    public async Task View_StrictWithMalformedLine_StopsNamingTheLine()
+    {
+        var result = await new CliRunner().RunAsync(
+            "view", "--input", SmallExport.Write(temp, withMalformedLine: true), "--view", Path.Combine(RepositoryPaths.Workshop, "views"),
+            "--out", temp.File("v.duckdb"), "--strict");
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains("MedicationRequest.000.ndjson", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task View_InvalidView_RejectedBeforeReadingNamingFileAndElement()
+    {
+        var view = temp.Write("bad.json", """
+            {"resourceType":"ViewDefinition","name":"bad","status":"active","resource":"Patient",
+             "select":[{"column":[{"name":"not a valid name","path":"id"}]}]}
+            """);
+
+        var result = await new CliRunner().RunAsync("view", "--input", temp.File("does-not-matter"), "--view", view);
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains("bad.json", result.Error, StringComparison.Ordinal);
+        Assert.Contains("column[0]", result.Error, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => temp.Dispose();
+}

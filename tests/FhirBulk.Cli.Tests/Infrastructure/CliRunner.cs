@@ -1,0 +1,87 @@
+using Spectre.Console.Testing;
+
+namespace FhirBulk.Cli.Tests.Infrastructure;
+
+/// <summary>What a user saw after one run of fhir-bulk.</summary>
+public sealed record CliResult(int ExitCode, string Output, string Error)
+{
+    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Output}\n--- stderr\n{Error}";
+}
+
+/// <summary>
+/// Runs the real command tree in-process against Spectre test consoles and an environment
+/// given by the test (never the machine's own FHIR_BULK_* variables or profile file).
+/// </summary>
+public sealed class CliRunner
+{
+    private readonly Dictionary<string, string> environment = new(StringComparer.Ordinal);
+
+    public CliRunner()
+    {
+        // A profile file that does not exist, so a developer's own profiles never leak into a test.
+        environment["FHIR_BULK_PROFILE_FILE"] = Path.Combine(Path.GetTempPath(), $"fhir-bulk-no-profile-{Guid.NewGuid():N}.json");
+    }
+
+    private bool live;
+
+    /// <summary>Runs as on an interactive terminal: live progress bars instead of plain lines.</summary>
+    public CliRunner AsTerminal()
+    {
+        live = true;
+        return this;
+    }
+
+    public CliRunner WithEnvironment(string name, string value)
+    {
+        environment[name] = value;
+        return this;
+    }
+
+    public Task<CliResult> RunAsync(params string[] args)
+    {
+        var output = new TestConsole().Width(200);
+        if (live)
+        {
+            output.Interactive();
+        }
+
+        return RunAsync(output, CancellationToken.None, args);
+    }
+
+    /// <summary>
+    /// Starts a long-running command (serve) and returns once its first output line is there;
+    /// cancel <paramref name="stop"/> as Ctrl-C would, then await <see cref="Running.Completion"/>.
+    /// </summary>
+    public async Task<Running> StartAsync(CancellationToken stop, params string[] args)
+    {
+        var output = new TestConsole().Width(200);
+        var completion = Task.Run(() => RunAsync(output, stop, args));
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!output.Output.Contains('\n', StringComparison.Ordinal) && !completion.IsCompleted)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the command printed nothing within 60 s");
+            await Task.Delay(20);
+        }
+
+        return new Running(output, completion);
+    }
+
+    private async Task<CliResult> RunAsync(TestConsole output, CancellationToken cancellationToken, string[] args)
+    {
+        var error = new TestConsole().Width(200);
+        var context = new CliContext(
+            output,
+            error,
+            name => environment.TryGetValue(name, out var value) ? value : null,
+            liveProgress: live,
+            configureLogging: _ => { });
+        var exitCode = await new CliApplication(context).RunAsync(args, cancellationToken);
+        return new CliResult(exitCode, output.Output, error.Output);
+    }
+}
+
+/// <summary>A command still running, and what it printed so far.</summary>
+public sealed record Running(TestConsole Output, Task<CliResult> Completion)
+{
+    public string FirstLine => Output.Output.Split('\n')[0].Trim();
+}

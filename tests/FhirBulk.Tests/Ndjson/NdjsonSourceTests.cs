@@ -1,0 +1,192 @@
+using System.IO.Compression;
+using System.Text;
+using FhirBulk.Ndjson;
+using FhirBulk.Tests.Tables.TestSupport;
+
+namespace FhirBulk.Tests.Ndjson;
+
+public class NdjsonSourceTests
+{
+    private const string Patient1 = """{"resourceType":"Patient","id":"p1"}""";
+    private const string Patient2 = """{"resourceType":"Patient","id":"p2"}""";
+    private const string Condition1 = """{"resourceType":"Condition","id":"c1","subject":{"reference":"Patient/p1"}}""";
+
+    [Fact]
+    public async Task FromFolder_ExportFolder_ReadsResourceFilesOnlyGroupedByType()
+    {
+        using var dir = new TempFolder();
+        dir.Write("Patient.001.ndjson", Patient2 + "\n");
+        dir.Write("Patient.000.ndjson", Patient1 + "\n");
+        dir.Write("Condition.000.ndjson", Condition1 + "\n");
+        dir.Write("log.ndjson", """{"eventId":"kickoff"}""" + "\n");
+        dir.Write("manifest.json", "{}");
+        dir.Write("error/OperationOutcome.000.ndjson", """{"resourceType":"OperationOutcome"}""" + "\n");
+        dir.Write("deleted/Bundle.000.ndjson", """{"resourceType":"Bundle"}""" + "\n");
+
+        var lines = await NdjsonSource.FromFolder(dir.Path).ReadAllAsync();
+
+        Assert.Equal(["c1", "p1", "p2"], lines.Select(l => l.Id));
+        Assert.EndsWith("Patient.000.ndjson", lines[1].SourceName, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FromFolder_TypeFilter_SkipsOtherFilesAndLines()
+    {
+        using var dir = new TempFolder();
+        dir.Write("Patient.000.ndjson", Patient1 + "\n");
+        dir.Write("Condition.000.ndjson", Condition1 + "\n");
+        dir.Write("mixed.ndjson", Condition1 + "\n" + Patient2 + "\n");
+
+        var source = NdjsonSource.FromFolder(dir.Path);
+
+        var lines = await source.ReadAllAsync(["Patient"]);
+
+        Assert.Equal(["p1", "p2"], lines.Select(l => l.Id));
+        Assert.Equal(source.TotalBytes, source.BytesRead);
+    }
+
+    [Fact]
+    public async Task FromFolder_Missing_Throws()
+    {
+        using var dir = new TempFolder();
+
+        Assert.Throws<DirectoryNotFoundException>(() => NdjsonSource.FromFolder(dir.File("nope")));
+        await Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task FromFile_GzipWithPlainName_DetectedByMagicBytes()
+    {
+        using var dir = new TempFolder();
+        string path = dir.File("Patient.000.ndjson");
+        await using (var gz = new GZipStream(File.Create(path), CompressionLevel.Fastest))
+        {
+            gz.Write(Encoding.UTF8.GetBytes(Patient1 + "\n" + Patient2 + "\n"));
+        }
+
+        var lines = await NdjsonSource.FromFile(path).ReadAllAsync();
+
+        Assert.Equal(["p1", "p2"], lines.Select(l => l.Id));
+    }
+
+    [Fact]
+    public async Task FromFile_MixedTypes_KeepsEachLinesType()
+    {
+        using var dir = new TempFolder();
+        string path = dir.Write("synthea_100.ndjson", Patient1 + "\n" + Condition1 + "\n");
+
+        var lines = await NdjsonSource.FromFile(path).ReadAllAsync();
+
+        Assert.Equal(["Patient", "Condition"], lines.Select(l => l.ResourceType));
+        Assert.Equal([1L, 2L], lines.Select(l => l.LineNumber));
+    }
+
+    [Fact]
+    public async Task ReadAsync_BomCrlfBlankLinesNoFinalNewline_AllHandled()
+    {
+        byte[] bytes = [0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes(Patient1 + "\r\n\r\n   \n" + Patient2)];
+
+        var lines = await NdjsonSource.FromStream(new MemoryStream(bytes)).ReadAllAsync();
+
+        Assert.Equal(["p1", "p2"], lines.Select(l => l.Id));
+        Assert.Equal([1L, 4L], lines.Select(l => l.LineNumber));
+        Assert.Equal(Patient2, Encoding.UTF8.GetString(lines[1].Json.Span));
+    }
+
+    [Fact]
+    public async Task ReadAsync_MalformedLinesLenient_SkippedAndReportedWithFileAndLine()
+    {
+        using var dir = new TempFolder();
+        string path = dir.Write("Patient.000.ndjson", Patient1 + "\nnot json\n[1]\n{\"id\":\"x\"}\n" + Patient2 + "\n");
+        var source = NdjsonSource.FromFile(path, new NdjsonSourceOptions { MaxReportedMalformedLines = 2 });
+
+        var lines = await source.ReadAllAsync();
+
+        Assert.Equal(["p1", "p2"], lines.Select(l => l.Id));
+        Assert.Equal(3, source.MalformedLines.Count);
+        Assert.Equal([2L, 3L], source.MalformedLines.Examples.Select(e => e.LineNumber));
+        Assert.All(source.MalformedLines.Examples, e => Assert.Equal(path, e.SourceName));
+    }
+
+    [Fact]
+    public async Task ReadAsync_MalformedLineStrict_ThrowsNamingFileAndLine()
+    {
+        using var dir = new TempFolder();
+        string path = dir.Write("Patient.000.ndjson", Patient1 + "\n{\"resourceType\":\n");
+        var source = NdjsonSource.FromFile(path, new NdjsonSourceOptions { MalformedLines = MalformedLinePolicy.Fail });
+
+        var ex = await Assert.ThrowsAsync<MalformedNdjsonException>(() => source.ReadAllAsync());
+
+        Assert.Equal(path, ex.SourceName);
+        Assert.Equal(2, ex.LineNumber);
+        Assert.Contains($"{path} line 2", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReadAsync_StreamTwice_Throws()
+    {
+        var source = NdjsonSource.FromStream(new MemoryStream(Encoding.UTF8.GetBytes(Patient1)));
+        await source.ReadAllAsync();
+
+        Assert.Throws<InvalidOperationException>(() => source.ReadAsync());
+    }
+
+    [Fact]
+    public async Task ReadAsync_FileTwice_ReadsAgainWithFreshReport()
+    {
+        using var dir = new TempFolder();
+        string path = dir.Write("Patient.000.ndjson", Patient1 + "\nbad\n");
+        var source = NdjsonSource.FromFile(path);
+
+        await source.ReadAllAsync();
+        var again = await source.ReadAllAsync();
+
+        Assert.Single(again);
+        Assert.Equal(1, source.MalformedLines.Count);
+        Assert.Equal(new FileInfo(path).Length, source.BytesRead);
+    }
+
+    [Fact]
+    public async Task ReadAsync_LineLargerThanBuffer_ReadWhole()
+    {
+        string big = $$"""{"resourceType":"Binary","id":"b","data":"{{new string('x', 50_000)}}"}""";
+        var source = NdjsonSource.FromStream(new MemoryStream(Encoding.UTF8.GetBytes(big + "\n" + Patient1)), "big", new NdjsonSourceOptions { BufferSize = 4096 });
+
+        var lines = await source.ReadAllAsync();
+
+        Assert.Equal(big.Length, lines[0].Json.Length);
+        Assert.Equal("p1", lines[1].Id);
+    }
+
+    [Fact]
+    public void Open_FolderOrFile_ReadsAccordingly()
+    {
+        using var dir = new TempFolder();
+        string file = dir.Write("Patient.000.ndjson", Patient1 + "\n");
+        dir.Write("Condition.000.ndjson", Condition1 + "\n");
+
+        Assert.Equal(2, NdjsonSource.Open(dir.Path).Files.Count);
+        Assert.Equal(file, Assert.Single(NdjsonSource.Open(file).Files).Name);
+        Assert.True(NdjsonSource.Open(file).IsRepeatable);
+        Assert.Throws<FileNotFoundException>(() => NdjsonSource.Open(dir.File("missing.ndjson")));
+    }
+
+    [Fact]
+    public void Open_Dash_IsStdin()
+    {
+        var source = NdjsonSource.Open("-");
+
+        Assert.Equal("stdin", Assert.Single(source.Files).Name);
+        Assert.Null(source.TotalBytes);
+        Assert.False(source.IsRepeatable);
+    }
+
+    [Theory]
+    [InlineData("Patient.000.ndjson", "Patient")]
+    [InlineData("Patient.ndjson.gz", "Patient")]
+    [InlineData("MedicationRequest-2.ndjson", "MedicationRequest")]
+    [InlineData("synthea_100.ndjson", null)]
+    [InlineData("data.ndjson", null)]
+    public void TypeFromName_FileName_TypeWhenNamedByType(string name, string? expected) =>
+        Assert.Equal(expected, ExportFolder.TypeFromName(name));
+}

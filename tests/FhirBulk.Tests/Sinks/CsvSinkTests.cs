@@ -1,0 +1,58 @@
+using System.Text;
+using FhirBulk.Sinks;
+using FhirBulk.Sinks.Csv;
+using FhirBulk.Tests.Tables.TestSupport;
+using FhirBulk.Views;
+
+namespace FhirBulk.Tests.Sinks;
+
+public class CsvSinkTests
+{
+    [Fact]
+    public async Task WriteRowAsync_SampleTable_Rfc4180WithJsonArraysForCollections()
+    {
+        using var dir = new TempFolder();
+        await using (var sink = new CsvSink(dir.Path))
+        {
+            await SampleTable.WriteAsync(sink);
+        }
+
+        string csv = await File.ReadAllTextAsync(dir.File("sample.csv"));
+
+        Assert.Equal(
+            "id,active,count,big,amount,born,seen,given,note\r\n"
+            + "p1,true,3,5000000000,1.50,2012-03,2024-08-06T18:12:57Z,\"[\"\"Ann\"\",\"\"Bo\"\"]\",\"say \"\"hi\"\", then\r\nleave\"\r\n"
+            + "p2,,,,,,,,\r\n"
+            + "p3,false,-1,0,0.1,1970-01-01,2024-08-06T14:12:57.5-04:00,[],plain\r\n",
+            csv);
+    }
+
+    [Fact]
+    public async Task CsvSink_Stream_WritesOneTableAndLeavesStreamOpen()
+    {
+        var output = new MemoryStream();
+        await using (var sink = new CsvSink(output))
+        {
+            await using var writer = await sink.OpenTableAsync(new ViewSchema("t", "Patient", [new ViewColumn("a", "string", false)]));
+            await writer.WriteRowAsync(["x"]);
+            await writer.CompleteAsync();
+
+            await Assert.ThrowsAsync<TableSinkException>(() => sink.OpenTableAsync(new ViewSchema("u", "Patient", [])).AsTask());
+        }
+
+        Assert.True(output.CanWrite);
+        Assert.Equal("a\r\nx\r\n", Encoding.UTF8.GetString(output.ToArray()));
+    }
+
+    [Fact]
+    public async Task WriteRowAsync_WrongWidth_ThrowsNamingTable()
+    {
+        using var dir = new TempFolder();
+        await using var sink = new CsvSink(dir.Path);
+        await using var writer = await sink.OpenTableAsync(new ViewSchema("t", "Patient", [new ViewColumn("a", "string", false)]));
+
+        var ex = await Assert.ThrowsAsync<TableSinkException>(() => writer.WriteRowAsync(["x", "y"]).AsTask());
+
+        Assert.Contains("'t'", ex.Message, StringComparison.Ordinal);
+    }
+}

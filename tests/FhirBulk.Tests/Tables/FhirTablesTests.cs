@@ -1,0 +1,232 @@
+using FhirBulk.Ndjson;
+using FhirBulk.Sinks.DataFrames;
+using FhirBulk.Tables;
+using FhirBulk.Tests.Tables.TestSupport;
+using Microsoft.Extensions.Time.Testing;
+
+namespace FhirBulk.Tests.Tables;
+
+public class FhirTablesTests
+{
+    private static readonly FieldView Patients = new("patients", "Patient", ("id", "id", "id"), ("gender", "gender", "code"));
+    private static readonly FieldView Conditions = new("conditions", "Condition", ("id", "id", "id"), ("patient", "subject.reference", "string"));
+
+    private static FhirTables CreateSut(FhirTablesOptions? options = null) => new(options);
+
+    private static string WriteMixedFile(TempFolder dir) => dir.Write("synthea.ndjson", string.Join("\n",
+        """{"resourceType":"Patient","id":"p1","gender":"female"}""",
+        """{"resourceType":"Condition","id":"c1","subject":{"reference":"Patient/p1"}}""",
+        """{"resourceType":"Observation","id":"o1"}""",
+        "garbage",
+        """{"resourceType":"Patient","id":"p2","gender":"male"}""",
+        """{"resourceType":"Condition","id":"c2","subject":{"reference":"Patient/p2"}}""") + "\n");
+
+    [Fact]
+    public async Task RunAsync_MixedFile_OnePassFeedsEachViewItsType()
+    {
+        using var dir = new TempFolder();
+        var source = NdjsonSource.FromFile(WriteMixedFile(dir));
+        var sink = new DataFrameSink();
+
+        TableRunResult result = await CreateSut().RunAsync(source, [Patients, Conditions], sink);
+
+        Assert.Equal(new Dictionary<string, long> { ["patients"] = 2, ["conditions"] = 2 }, result.RowsByTable);
+        Assert.Equal(4, result.Resources);
+        Assert.Equal(["p1", "p2"], sink.Tables["patients"]["id"].Cast<string>());
+        Assert.Equal(["Patient/p1", "Patient/p2"], sink.Tables["conditions"]["patient"].Cast<string>());
+        Assert.Equal(1, result.MalformedLines.Count);
+        Assert.Equal(4, Assert.Single(result.MalformedLines.Examples).LineNumber);
+        Assert.Equal(new FileInfo(source.Files[0].Name).Length, result.BytesRead);
+    }
+
+    [Fact]
+    public async Task RunAsync_ViewForAbsentType_CreatesEmptyTable()
+    {
+        using var dir = new TempFolder();
+        var sink = new DataFrameSink();
+
+        TableRunResult result = await CreateSut().RunAsync(NdjsonSource.FromFile(WriteMixedFile(dir)), [new FieldView("meds", "MedicationRequest", ("id", "id", "id"))], sink);
+
+        Assert.Equal(0, result.RowsByTable["meds"]);
+        Assert.Equal(0, sink.Tables["meds"].Rows.Count);
+    }
+
+    [Fact]
+    public async Task RunAsync_ViewFailsLenient_SkipsThatResourceAndReports()
+    {
+        using var dir = new TempFolder();
+        var failing = new FieldView("patients", "Patient", ("id", "id", "id")) { FailOnId = "p1" };
+        var sink = new DataFrameSink();
+
+        TableRunResult result = await CreateSut().RunAsync(NdjsonSource.FromFile(WriteMixedFile(dir)), [failing, Conditions], sink);
+
+        Assert.Equal(["p2"], sink.Tables["patients"]["id"].Cast<string>());
+        Assert.Equal(2, result.RowsByTable["conditions"]);
+        Assert.Equal(1, result.ViewErrorCount);
+        ViewError error = Assert.Single(result.ViewErrors);
+        Assert.Equal(("patients", 1L, "p1"), (error.View, error.LineNumber, error.ResourceId));
+        Assert.Contains("boom on p1", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_ValueSinkCannotStore_RowSkippedAndReported()
+    {
+        using var dir = new TempFolder();
+        string path = dir.Write("Patient.000.ndjson", """
+            {"resourceType":"Patient","id":"p1","meta":{"lastUpdated":"2024-08-06T18:12:57Z"}}
+            {"resourceType":"Patient","id":"p2","meta":{"lastUpdated":"yesterday"}}
+            """);
+        var view = new FieldView("patients", "Patient", ("id", "id", "id"), ("updated", "meta.lastUpdated", "instant"));
+        string db = dir.File("t.duckdb");
+
+        TableRunResult result;
+        await using (var sink = new FhirBulk.Sinks.DuckDb.DuckDbSink(db))
+        {
+            result = await CreateSut().RunAsync(NdjsonSource.FromFile(path), [view], sink);
+        }
+
+        Assert.Equal(1, result.RowsByTable["patients"]);
+        ViewError error = Assert.Single(result.ViewErrors);
+        Assert.Equal(("p2", 2L), (error.ResourceId, error.LineNumber));
+        Assert.Contains("'updated'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_ViewFailsStrict_ThrowsNamingViewFileAndLine()
+    {
+        using var dir = new TempFolder();
+        string path = WriteMixedFile(dir);
+        var failing = new FieldView("patients", "Patient", ("id", "id", "id")) { FailOnId = "p2" };
+
+        var ex = await Assert.ThrowsAsync<ViewFailedException>(() =>
+            CreateSut(new FhirTablesOptions { ViewErrors = ViewErrorPolicy.Fail }).RunAsync(NdjsonSource.FromFile(path), [failing], new DataFrameSink()));
+
+        Assert.Contains($"{path}:5", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("'patients'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_ParallelStrict_FirstFailureInReadingOrder()
+    {
+        using var dir = new TempFolder();
+        string path = dir.Write("Patient.000.ndjson", string.Join("\n", Enumerable.Range(0, 1000).Select(i => $$"""{"resourceType":"Patient","id":"p{{i}}"}""")));
+        var failing = new FieldView("patients", "Patient", ("id", "id", "id")) { FailOnId = "p700" };
+        var failingToo = new FieldView("more", "Patient", ("id", "id", "id")) { FailOnId = "p701" };
+        var sut = CreateSut(new FhirTablesOptions { ViewErrors = ViewErrorPolicy.Fail, MaxDegreeOfParallelism = 4 });
+
+        var ex = await Assert.ThrowsAsync<ViewFailedException>(() => sut.RunAsync(NdjsonSource.FromFile(path), [failingToo, failing], new DataFrameSink()));
+
+        Assert.Equal(("patients", 701L), (ex.Error.View, ex.Error.LineNumber));
+    }
+
+    [Fact]
+    public async Task RunAsync_StrictSource_MalformedLineStopsRun()
+    {
+        using var dir = new TempFolder();
+        var source = NdjsonSource.FromFile(WriteMixedFile(dir), new NdjsonSourceOptions { MalformedLines = MalformedLinePolicy.Fail });
+
+        var ex = await Assert.ThrowsAsync<MalformedNdjsonException>(() => CreateSut().RunAsync(source, [Patients], new DataFrameSink()));
+
+        Assert.Equal(4, ex.LineNumber);
+    }
+
+    [Fact]
+    public async Task RunAsync_DuplicateViewNames_RejectedBeforeReading()
+    {
+        var source = NdjsonSource.FromStream(new MemoryStream());
+
+        await Assert.ThrowsAsync<ArgumentException>(() =>
+            CreateSut().RunAsync(source, [Patients, new FieldView("PATIENTS", "Patient")], new DataFrameSink()));
+        Assert.Empty(await source.ReadAllAsync());
+    }
+
+    [Fact]
+    public async Task RunAsync_Progress_ReportedWhenIntervalElapsesAndAtEnd()
+    {
+        using var dir = new TempFolder();
+        var clock = new FakeTimeProvider();
+        var reports = new List<TableProgress>();
+        var progress = new SynchronousProgress(p => { reports.Add(p); clock.Advance(TimeSpan.FromSeconds(1)); });
+        var sut = CreateSut(new FhirTablesOptions { TimeProvider = clock, ProgressInterval = TimeSpan.FromSeconds(10) });
+
+        await sut.RunAsync(NdjsonSource.FromFile(WriteMixedFile(dir)), [Patients, Conditions], new DataFrameSink(), progress);
+
+        TableProgress last = Assert.Single(reports);
+        Assert.Equal((4L, 4L, 1L), (last.Resources, last.Rows, last.MalformedLines));
+        Assert.Equal(1.0, last.Fraction);
+    }
+
+    [Fact]
+    public async Task RunAsync_ZeroInterval_ReportsEveryResourceAndTheEnd()
+    {
+        using var dir = new TempFolder();
+        var reports = new List<(long Resources, long Rows)>();
+        var sut = CreateSut(new FhirTablesOptions { TimeProvider = new FakeTimeProvider(), ProgressInterval = TimeSpan.Zero });
+
+        await sut.RunAsync(NdjsonSource.FromFile(WriteMixedFile(dir)), [Patients], new DataFrameSink(), new SynchronousProgress(p => reports.Add((p.Resources, p.Rows))));
+
+        Assert.Equal([(1L, 0L), (2L, 0L), (2L, 2L)], reports);
+    }
+
+    [Fact]
+    public async Task ReprocessAsync_StreamWithUnmappedType_RefusedBeforeReading()
+    {
+        var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes("""{"resourceType":"Observation","id":"o1"}"""));
+        var columns = new Dictionary<string, IReadOnlyList<FhirBulk.Views.Workshop.WorkshopColumn>> { ["Patient"] = [("id", "id")] };
+
+        var ex = await Assert.ThrowsAsync<NotSupportedException>(() => CreateSut().ReprocessAsync(NdjsonSource.FromStream(stream), columns, new DataFrameSink()));
+
+        Assert.Contains("stdin", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(0, stream.Position);
+    }
+
+    [Fact]
+    public async Task ReprocessAsync_MixedFile_MappedColumnsAndFlattenedRest()
+    {
+        using var dir = new TempFolder();
+        var columns = new Dictionary<string, IReadOnlyList<FhirBulk.Views.Workshop.WorkshopColumn>> { ["Patient"] = [("pid", "id"), ("sex", "gender")] };
+        var sink = new DataFrameSink();
+        var stages = new List<TableStage>();
+        var sut = CreateSut(new FhirTablesOptions { TimeProvider = new FakeTimeProvider(), ProgressInterval = TimeSpan.Zero });
+
+        TableRunResult result = await sut.ReprocessAsync(NdjsonSource.FromFile(WriteMixedFile(dir)), columns, sink, new SynchronousProgress(p => stages.Add(p.Stage)));
+
+        Assert.Equal(["condition", "observation", "patient"], result.RowsByTable.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["pid", "sex"], sink.Tables["patient"].Columns.Select(c => c.Name));
+        Assert.Equal(["female", "male"], sink.Tables["patient"]["sex"].Cast<string>());
+        Assert.Equal(["id", "subject_reference"], sink.Tables["condition"].Columns.Select(c => c.Name));
+        Assert.Equal(1, result.MalformedLines.Count);
+        Assert.Equal([TableStage.ScanningColumns, TableStage.WritingRows], stages.Distinct());
+    }
+
+    [Fact]
+    public async Task GetExampleResourceAsync_TypeAndId_FindsIt()
+    {
+        using var dir = new TempFolder();
+        var source = NdjsonSource.FromFile(WriteMixedFile(dir));
+        var sut = CreateSut();
+
+        ResourceLine? first = await sut.GetExampleResourceAsync(source, "Patient");
+        ResourceLine? byId = await sut.GetExampleResourceAsync(source, "Patient", "p2");
+        ResourceLine? missing = await sut.GetExampleResourceAsync(source, "Patient", "p9");
+
+        Assert.Equal("p1", first?.Id);
+        Assert.Equal(5, byId?.LineNumber);
+        Assert.Null(missing);
+    }
+
+    [Fact]
+    public async Task CountResourcesAsync_MixedFile_CountsByType()
+    {
+        using var dir = new TempFolder();
+
+        var counts = await CreateSut().CountResourcesAsync(NdjsonSource.FromFile(WriteMixedFile(dir)));
+
+        Assert.Equal(new Dictionary<string, long> { ["Condition"] = 2, ["Observation"] = 1, ["Patient"] = 2 }, counts);
+    }
+
+    private sealed class SynchronousProgress(Action<TableProgress> onReport) : IProgress<TableProgress>
+    {
+        public void Report(TableProgress value) => onReport(value);
+    }
+}
