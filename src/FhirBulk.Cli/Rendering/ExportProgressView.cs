@@ -29,7 +29,7 @@ internal static class ExportProgressView
         return await context.Out.Progress()
             .AutoClear(false)
             .HideCompleted(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new DownloadedColumn(), new SpinnerColumn())
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ExportAmountColumn(), new SpinnerColumn())
             .StartAsync(live => export(LiveBars(live, title))).ConfigureAwait(false);
     }
 
@@ -95,7 +95,12 @@ internal static class ExportProgressView
 
             if (update.File is { } file)
             {
-                var task = files.GetOrAdd(file.FileName, name => live.AddTask(Markup.Escape($"  {name}"), maxValue: 1));
+                var task = files.GetOrAdd(file.FileName, name =>
+                {
+                    var added = live.AddTask(Markup.Escape($"  {name}"), maxValue: 1);
+                    added.State.Update<bool>(ExportAmountColumn.IsFileKey, _ => true);
+                    return added;
+                });
                 task.IsIndeterminate = file.TotalBytes is null && file.Status == ExportFileStatus.Pending;
                 task.MaxValue = Math.Max(1, file.TotalBytes ?? file.BytesDownloaded);
                 task.Value = file.BytesDownloaded;
