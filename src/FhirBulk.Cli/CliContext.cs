@@ -16,8 +16,10 @@ internal sealed class CliContext
         Func<string, string?>? environment = null,
         bool liveProgress = false,
         TimeProvider? timeProvider = null,
-        Action<ILoggingBuilder>? configureLogging = null)
+        Action<ILoggingBuilder>? configureLogging = null,
+        Func<Stream>? openStandardOutput = null)
     {
+        OpenStandardOutput = openStandardOutput ?? Console.OpenStandardOutput;
         Out = output;
         Error = error ?? output;
         Environment = environment ?? (_ => null);
@@ -40,6 +42,9 @@ internal sealed class CliContext
     /// Otherwise (a pipe, a log file, CI) progress is written as plain lines.
     /// </summary>
     public bool LiveProgress { get; }
+
+    /// <summary>Opens stdout as bytes, for output streamed past the console (<c>view --out -</c>).</summary>
+    public Func<Stream> OpenStandardOutput { get; }
 
     /// <summary>The clock every wait and timestamp uses.</summary>
     public TimeProvider TimeProvider { get; }

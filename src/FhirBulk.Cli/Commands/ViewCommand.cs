@@ -106,8 +106,8 @@ internal static class ViewCommand
         {
             "duckdb" => new DuckDbSink(target),
             "parquet" => new ParquetSink(target),
-            "csv" => target == "-" ? new CsvSink(Console.OpenStandardOutput()) : new CsvSink(target),
-            _ => target == "-" ? new NdjsonRowSink(Console.OpenStandardOutput()) : new NdjsonRowSink(target),
+            "csv" => target == "-" ? new CsvSink(context.OpenStandardOutput()) : new CsvSink(target),
+            _ => target == "-" ? new NdjsonRowSink(context.OpenStandardOutput()) : new NdjsonRowSink(target),
         };
     }
 }

@@ -33,6 +33,22 @@ public sealed class ViewCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task View_OutDash_OneCsvTableStreamedToStdout()
+    {
+        var runner = new CliRunner();
+
+        var result = await runner.RunAsync(
+            "view", "--input", SmallExport.Write(temp), "--view", Path.Combine(RepositoryPaths.Workshop, "views", "patients.json"),
+            "--format", "csv", "--out", "-");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var csv = System.Text.Encoding.UTF8.GetString(runner.StandardOutput.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("id,identifier,gender,date_of_birth,marital_status,deceased", csv[0].TrimEnd('\r'));
+        Assert.Equal(4, csv.Length);
+        Assert.Equal("", result.Output);
+    }
+
+    [Fact]
     public async Task View_Json_ReportsTablesAndSkippedLines()
     {
         var result = await new CliRunner().RunAsync(

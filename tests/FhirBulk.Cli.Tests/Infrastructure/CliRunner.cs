@@ -24,6 +24,9 @@ public sealed class CliRunner
 
     private bool live;
 
+    /// <summary>What commands streamed to stdout as bytes (<c>view --out -</c>).</summary>
+    public MemoryStream StandardOutput { get; } = new();
+
     /// <summary>Runs as on an interactive terminal: live progress bars instead of plain lines.</summary>
     public CliRunner AsTerminal()
     {
@@ -74,7 +77,8 @@ public sealed class CliRunner
             error,
             name => environment.TryGetValue(name, out var value) ? value : null,
             liveProgress: live,
-            configureLogging: _ => { });
+            configureLogging: _ => { },
+            openStandardOutput: () => StandardOutput);
         var exitCode = await new CliApplication(context).RunAsync(args, cancellationToken);
         return new CliResult(exitCode, output.Output, error.Output);
     }
