@@ -13,6 +13,8 @@ public static class WorkshopViews
     /// Builds the ViewDefinition of one resource type's columns. A column whose
     /// <see cref="WorkshopColumn.Collection"/> is not set becomes <c>collection: true</c> exactly
     /// when its path can yield several items according to the R4 model (or the model cannot tell).
+    /// A leading choice element in its JSON spelling, as the workshop writes
+    /// <c>valueCodeableConcept</c>, is read as <c>value.ofType(CodeableConcept)</c>.
     /// </summary>
     /// <param name="resourceType">The resource type, e.g. <c>Patient</c>.</param>
     /// <param name="columns">The columns, in output order.</param>
@@ -28,9 +30,10 @@ public static class WorkshopViews
         foreach (var (column, index) in columns.Select((c, i) => (c, i)))
         {
             var elementPath = $"select[0].column[{index}]";
+            var path = ChoiceElementPaths.Rewrite(resourceType, column.Path);
             var collection = column.Collection
-                ?? engine.Compile(column.Path, resource, elementPath + ".path").Result.Cardinality != PathCardinality.Single;
-            definitions.Add(new ColumnDefinition(elementPath, column.Name, column.Path, null, collection));
+                ?? engine.Compile(path, resource, elementPath + ".path").Result.Cardinality != PathCardinality.Single;
+            definitions.Add(new ColumnDefinition(elementPath, column.Name, path, null, collection));
         }
 
         var select = new SelectClause("select[0]", definitions, [], null, null, null, []);

@@ -55,6 +55,42 @@ public class WorkshopViewsTests
         Assert.Equal(["Al", "B", "C"], Assert.IsType<IReadOnlyList<object?>>(row[4], exactMatch: false));
     }
 
+    [Theory]
+    [InlineData("valueCodeableConcept.coding.first().code", "value.ofType(CodeableConcept).coding.first().code")]
+    [InlineData("valueQuantity.value", "value.ofType(Quantity).value")]
+    [InlineData("valueString", "value.ofType(string)")]
+    [InlineData("effectiveDateTime", "effective.ofType(dateTime)")]
+    [InlineData("component.valueQuantity.unit", "component.value.ofType(Quantity).unit")]
+    [InlineData("code.coding[0].code", "code.coding[0].code")]
+    [InlineData("value.ofType(Quantity).value", "value.ofType(Quantity).value")]
+    [InlineData("valueNope", "valueNope")]
+    public void Create_ChoiceElementInJsonSpelling_ReadAsOfType(string written, string expected)
+    {
+        var view = WorkshopViews.Create("Observation", [("c", written)]);
+
+        Assert.Equal(expected, view.Select[0].Columns[0].Path);
+    }
+
+    [Fact]
+    public void Evaluate_SeedSmokingStatusColumns_ReadTheCodeableConceptValue()
+    {
+        // The workshop's Observation mapping, verbatim.
+        var view = ViewDefinitionCompiler.Compile(WorkshopViews.Create("Observation",
+        [
+            ("type", "code.coding.first().code"),
+            ("code", "valueCodeableConcept.coding.first().code"),
+            ("code_display", "valueCodeableConcept.coding.first().display"),
+        ]));
+        var line = Resources.Line("""
+            {"resourceType":"Observation","code":{"coding":[{"code":"72166-2"}]},
+             "valueCodeableConcept":{"coding":[{"code":"266919005","display":"Never smoker"}]}}
+            """);
+
+        var row = Assert.Single(view.Evaluate(line));
+
+        Assert.Equal(["72166-2", "266919005", "Never smoker"], row);
+    }
+
     [SharedFact]
     public void Evaluate_SeedColumnsOnSynthea_OneRowPerPatient()
     {
