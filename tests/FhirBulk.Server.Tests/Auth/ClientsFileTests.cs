@@ -50,10 +50,11 @@ public class ClientsFileTests
     [InlineData("""[{"client_id":"a","jwks_url":"https://example.org/jwks"},{"client_id":"a","jwks_url":"https://example.org/jwks"}]""", "already registered")]
     [InlineData("""[{"client_id":"a","jwks_url":"https://example.org/jwks"},{"client_id":"b","jwks":{"keys":[]}}]""", "no RSA or EC key")]
     [InlineData("""[{"client_id":"a","jwks_url":"https://example.org/jwks"},{"client_id":"b","jwks_url":7}]""", "String")]
+    [InlineData("""[{"client_id":"a","jwks_url":"https://example.org/jwks"},{"client_id":"b","jwks_url":"https://example.org/jwks","scope":"everything"}]""", "everything")]
     public async Task StartAsync_ClientsFileEntryUnusable_FormatExceptionNamingTheEntry(string file, string reason)
     {
-        // Regression: a duplicate id, an empty JWKS or a field of the wrong JSON kind escaped as an
-        // ArgumentException or InvalidOperationException that named neither the file nor the entry.
+        // Regression: a duplicate id, an empty JWKS, a bad scope or a field of the wrong JSON kind escaped
+        // as an exception that named neither the file nor the entry.
         var path = Path.GetTempFileName();
         try
         {
