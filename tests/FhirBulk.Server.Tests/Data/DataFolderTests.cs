@@ -46,6 +46,30 @@ public class DataFolderTests
     }
 
     [Fact]
+    public async Task DataDirectory_UnreadableGroupLine_OtherGroupsStillServed()
+    {
+        // Regression: GroupReader read every Group line unguarded, so one bad line made GET /fhir/Group
+        // and every Group kick-off a 500.
+        var folder = Path.Combine(Path.GetTempPath(), "fhirbulk-badgroup-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(folder, "Patient.ndjson"), "{\"resourceType\":\"Patient\",\"id\":\"a\"}\n");
+            await File.WriteAllTextAsync(Path.Combine(folder, "Group.ndjson"),
+                "{not json}\n{\"resourceType\":\"Group\",\"id\":7}\n{\"resourceType\":\"Group\",\"id\":\"g\",\"member\":[{\"entity\":{\"reference\":\"Patient/a\"}}]}\n");
+            await using var fixture = await ServerFixture.StartAsync(new BulkDataServerOptions { DataDirectory = folder, RequireAuth = false });
+            var manifest = await fixture.ExportAsync("/Group/g/$export?_type=Patient", token: null);
+            Assert.Equal(1, manifest.GetProperty("output")[0].GetProperty("count").GetInt32());
+            using var search = await fixture.Http.SendAsync(fixture.Get(fixture.Server.BaseUri + "/Group", null));
+            Assert.Equal(200, (int)search.StatusCode);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task DataDirectory_IncludeAssociatedData_AddsProvenanceTargetingPatientsInScope()
     {
         var folder = Path.Combine(Path.GetTempPath(), "fhirbulk-prov-" + Guid.NewGuid().ToString("N"));
