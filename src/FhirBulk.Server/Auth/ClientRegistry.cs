@@ -85,25 +85,26 @@ internal sealed class ClientRegistry
             var index = 0;
             foreach (var entry in clients.EnumerateArray())
             {
-                var where = $"clients file '{path}', entry {index++}";
                 try
                 {
-                    AddEntry(entry, where);
+                    AddEntry(entry);
                 }
-                catch (Exception exception) when (exception is ArgumentException or InvalidOperationException)
+                catch (Exception exception) when (exception is FormatException or ArgumentException or InvalidOperationException)
                 {
-                    // A bad JWKS, a duplicate id, a bad scope or a field of the wrong JSON kind: say which entry.
-                    throw new FormatException($"{where}: {exception.Message}", exception);
+                    // A missing field, a bad JWKS or scope, a duplicate id or a field of the wrong JSON kind: say which entry.
+                    throw new FormatException($"clients file '{path}', entry {index}: {exception.Message}", exception);
                 }
+
+                index++;
             }
         }
     }
 
-    private void AddEntry(JsonElement entry, string where)
+    private void AddEntry(JsonElement entry)
     {
         if (!entry.TryGetProperty("client_id", out var id) || id.ValueKind != JsonValueKind.String)
         {
-            throw new FormatException($"{where}: 'client_id' (string) is required.");
+            throw new FormatException("'client_id' (string) is required.");
         }
 
         JsonWebKeySet? keys = null;
@@ -115,12 +116,12 @@ internal sealed class ClientRegistry
         Uri? url = null;
         if (entry.TryGetProperty("jwks_url", out var jwksUrl) && !Uri.TryCreate(jwksUrl.GetString(), UriKind.Absolute, out url))
         {
-            throw new FormatException($"{where}: 'jwks_url' is not an absolute URL.");
+            throw new FormatException("'jwks_url' is not an absolute URL.");
         }
 
         if (keys is null && url is null)
         {
-            throw new FormatException($"{where}: 'jwks' or 'jwks_url' is required.");
+            throw new FormatException("'jwks' or 'jwks_url' is required.");
         }
 
         var scope = entry.TryGetProperty("scope", out var s) ? s.GetString() : null;

@@ -26,13 +26,13 @@ internal readonly record struct FhirDateTime(DateTimeOffset Start, DateTimeOffse
         {
             case 4 when int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var year) && year >= 1:
                 var startYear = new DateTimeOffset(year, 1, 1, 0, 0, 0, TimeSpan.Zero);
-                value = new FhirDateTime(startYear, startYear.AddYears(1).AddTicks(-1));
+                value = new FhirDateTime(startYear, LastTick(startYear, years: 1));
                 return true;
             case 7 when DateTimeOffset.TryParseExact(text, "yyyy-MM", CultureInfo.InvariantCulture, styles, out var month):
-                value = new FhirDateTime(month, month.AddMonths(1).AddTicks(-1));
+                value = new FhirDateTime(month, LastTick(month, months: 1));
                 return true;
             case 10 when DateTimeOffset.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, styles, out var day):
-                value = new FhirDateTime(day, day.AddDays(1).AddTicks(-1));
+                value = new FhirDateTime(day, LastTick(day, days: 1));
                 return true;
         }
 
@@ -47,5 +47,18 @@ internal readonly record struct FhirDateTime(DateTimeOffset Start, DateTimeOffse
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// The tick before the next period starts. The last year, month and day of 9999 have no next
+    /// period to add up to (AddYears and friends throw): they end at <see cref="DateTimeOffset.MaxValue"/>.
+    /// </summary>
+    private static DateTimeOffset LastTick(DateTimeOffset start, int years = 0, int months = 0, int days = 0)
+    {
+        var max = DateTimeOffset.MaxValue;
+        var hasNext = years > 0 ? start.Year < max.Year
+            : months > 0 ? start.Year < max.Year || start.Month < max.Month
+            : start.Date < max.Date;
+        return hasNext ? start.AddYears(years).AddMonths(months).AddDays(days).AddTicks(-1) : max;
     }
 }

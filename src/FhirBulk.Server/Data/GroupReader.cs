@@ -13,12 +13,25 @@ internal sealed class GroupReader(ResourceStore store)
             using var reader = NdjsonLineReader.Open(file);
             while (reader.TryReadLine(out var line))
             {
-                var header = ResourceHeader.Read(line.Span);
-                if (header.Id is not null)
+                if (TryReadId(line.Span) is { } id)
                 {
-                    yield return (header.Id, line);
+                    yield return (id, line);
                 }
             }
+        }
+    }
+
+    // A line that is not a readable resource is no Group: one bad line in a data folder must not
+    // turn every Group read and Group kick-off into a 500 (exports skip such lines the same way).
+    private static string? TryReadId(ReadOnlySpan<byte> line)
+    {
+        try
+        {
+            return ResourceHeader.Read(line, HeaderFields.Id).Id;
+        }
+        catch (Exception exception) when (exception is JsonException or InvalidOperationException)
+        {
+            return null;
         }
     }
 

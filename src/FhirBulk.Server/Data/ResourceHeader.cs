@@ -47,13 +47,13 @@ internal readonly record struct ResourceHeader(string? ResourceType, string? Id,
             else if (reader.ValueTextEquals("meta"u8))
             {
                 reader.Read();
-                lastUpdated = ReadLastUpdated(ref reader);
+                lastUpdated = FhirDateTime.TryParse(ReadStringProperty(ref reader, "lastUpdated"u8), out var updated) ? updated.Start : null;
                 found |= HeaderFields.LastUpdated;
             }
             else if (reader.ValueTextEquals("subject"u8) || reader.ValueTextEquals("patient"u8) || reader.ValueTextEquals("beneficiary"u8))
             {
                 reader.Read();
-                patient ??= PatientIdOf(ReadReference(ref reader));
+                patient ??= PatientIdOf(ReadStringProperty(ref reader, "reference"u8));
                 found |= patient is null ? HeaderFields.None : HeaderFields.Patient;
             }
             else
@@ -71,9 +71,10 @@ internal readonly record struct ResourceHeader(string? ResourceType, string? Id,
         return new ResourceHeader(type, id, lastUpdated, patient);
     }
 
-    private static DateTimeOffset? ReadLastUpdated(ref Utf8JsonReader reader)
+    /// <summary>Reads one string property of the object the reader is on (meta.lastUpdated, a Reference's reference), leaving the reader on its end.</summary>
+    private static string? ReadStringProperty(ref Utf8JsonReader reader, ReadOnlySpan<byte> name)
     {
-        DateTimeOffset? result = null;
+        string? result = null;
         if (reader.TokenType != JsonTokenType.StartObject)
         {
             reader.Skip();
@@ -82,11 +83,11 @@ internal readonly record struct ResourceHeader(string? ResourceType, string? Id,
 
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var isLastUpdated = reader.ValueTextEquals("lastUpdated"u8);
+            var isWanted = reader.ValueTextEquals(name);
             reader.Read();
-            if (isLastUpdated && reader.TokenType == JsonTokenType.String && FhirDateTime.TryParse(reader.GetString(), out var value))
+            if (isWanted && reader.TokenType == JsonTokenType.String)
             {
-                result = value.Start;
+                result = reader.GetString();
             }
             else
             {
@@ -95,33 +96,6 @@ internal readonly record struct ResourceHeader(string? ResourceType, string? Id,
         }
 
         return result;
-    }
-
-    /// <summary>Reads a Reference object's <c>reference</c>, leaving the reader on its end.</summary>
-    public static string? ReadReference(ref Utf8JsonReader reader)
-    {
-        string? reference = null;
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            reader.Skip();
-            return null;
-        }
-
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            var isReference = reader.ValueTextEquals("reference"u8);
-            reader.Read();
-            if (isReference && reader.TokenType == JsonTokenType.String)
-            {
-                reference = reader.GetString();
-            }
-            else
-            {
-                reader.Skip();
-            }
-        }
-
-        return reference;
     }
 
     /// <summary>The patient id of <c>Patient/123</c>, <c>http://x/fhir/Patient/123</c> or <c>urn:uuid:123</c>.</summary>

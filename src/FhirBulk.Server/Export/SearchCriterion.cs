@@ -9,7 +9,20 @@ namespace FhirBulk.Server.Export;
 /// </summary>
 internal sealed record SearchCriterion(SearchParameter Parameter, string Modifier, string[] Values)
 {
-    public static readonly string[] DatePrefixes = ["eq", "ne", "gt", "lt", "ge", "le"];
+    private static readonly string[] DatePrefixes = ["eq", "ne", "gt", "lt", "ge", "le"];
+
+    // Parsed once here rather than for every resource the filter is matched against;
+    // TypeFilter.TryParse has already refused values that do not parse.
+    private readonly (string Prefix, FhirDateTime Date)[] _dates =
+        Parameter.Kind == SearchKind.Date ? [.. Values.Select(v => TryParseDate(v, out var prefix, out var date) ? (prefix, date) : ("eq", default))] : [];
+
+    /// <summary>Splits a date search value into its prefix (<c>eq</c> when absent) and the date.</summary>
+    public static bool TryParseDate(string value, out string prefix, out FhirDateTime date)
+    {
+        var prefixed = value.Length > 2 && Array.IndexOf(DatePrefixes, value[..2]) >= 0;
+        prefix = prefixed ? value[..2] : "eq";
+        return FhirDateTime.TryParse(prefixed ? value[2..] : value, out date);
+    }
 
     public bool Matches(JsonElement resource)
     {
@@ -19,7 +32,9 @@ internal sealed record SearchCriterion(SearchParameter Parameter, string Modifie
             Collect(resource, path.Split('.'), 0, targets);
         }
 
-        var any = Values.Any(value => targets.Exists(target => MatchesValue(target, value)));
+        var any = Parameter.Kind == SearchKind.Date
+            ? Array.Exists(_dates, d => targets.Exists(target => MatchesDate(target, d.Prefix, d.Date)))
+            : Array.Exists(Values, value => targets.Exists(target => MatchesValue(target, value)));
         return Modifier == "not" ? !any : any;
     }
 
@@ -51,7 +66,6 @@ internal sealed record SearchCriterion(SearchParameter Parameter, string Modifie
     {
         SearchKind.Token when Modifier == "text" => TokenText(target).Any(t => t.Contains(value, StringComparison.OrdinalIgnoreCase)),
         SearchKind.Token => MatchesToken(target, value),
-        SearchKind.Date => MatchesDate(target, value),
         _ => MatchesReference(target, value),
     };
 
@@ -123,11 +137,8 @@ internal sealed record SearchCriterion(SearchParameter Parameter, string Modifie
         }
     }
 
-    private static bool MatchesDate(JsonElement target, string value)
+    private static bool MatchesDate(JsonElement target, string prefix, FhirDateTime search)
     {
-        var prefixed = value.Length > 2 && Array.IndexOf(DatePrefixes, value[..2]) >= 0;
-        var prefix = prefixed ? value[..2] : "eq";
-        FhirDateTime.TryParse(prefixed ? value[2..] : value, out var search);
         FhirDateTime range;
         if (target.ValueKind == JsonValueKind.String && FhirDateTime.TryParse(target.GetString(), out var point))
         {

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using FhirBulk.Server.Data;
 
 namespace FhirBulk.Server.Export;
 
@@ -69,8 +68,7 @@ internal sealed class TypeFilter
             {
                 foreach (var value in values)
                 {
-                    var prefixed = value.Length > 2 && Array.IndexOf(SearchCriterion.DatePrefixes, value[..2]) >= 0;
-                    if (!FhirDateTime.TryParse(prefixed ? value[2..] : value, out _))
+                    if (!SearchCriterion.TryParseDate(value, out _, out _))
                     {
                         error = $"_typeFilter '{text}': '{value}' is not a FHIR date for '{name}' (prefixes eq ne gt lt ge le).";
                         return false;

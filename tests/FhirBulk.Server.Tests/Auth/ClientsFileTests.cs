@@ -33,50 +33,40 @@ public class ClientsFileTests
     [Fact]
     public async Task StartAsync_ClientsFileWithoutKeys_ThrowsNamingTheEntry()
     {
-        var path = Path.GetTempFileName();
-        try
-        {
-            await File.WriteAllTextAsync(path, """[{"client_id":"a","jwks_url":"https://example.org/jwks"},{"client_id":"b"}]""");
-            var error = await Assert.ThrowsAsync<FormatException>(() => BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 1, ClientsFile = path }));
-            Assert.Contains("entry 1", error.Message, StringComparison.Ordinal);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        var (error, _) = await StartFailsAsync("""[{"client_id":"a","jwks_url":"https://example.org/jwks"},{"client_id":"b"}]""");
+        Assert.Contains("entry 1", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]
     [InlineData("""[{"client_id":"a","jwks_url":"https://example.org/jwks"},{"client_id":"a","jwks_url":"https://example.org/jwks"}]""", "already registered")]
     [InlineData("""[{"client_id":"a","jwks_url":"https://example.org/jwks"},{"client_id":"b","jwks":{"keys":[]}}]""", "no RSA or EC key")]
     [InlineData("""[{"client_id":"a","jwks_url":"https://example.org/jwks"},{"client_id":"b","jwks_url":7}]""", "String")]
+    [InlineData("""[{"client_id":"a","jwks_url":"https://example.org/jwks"},{"client_id":"b","jwks_url":"https://example.org/jwks","scope":"everything"}]""", "everything")]
     public async Task StartAsync_ClientsFileEntryUnusable_FormatExceptionNamingTheEntry(string file, string reason)
     {
-        // Regression: a duplicate id, an empty JWKS or a field of the wrong JSON kind escaped as an
-        // ArgumentException or InvalidOperationException that named neither the file nor the entry.
-        var path = Path.GetTempFileName();
-        try
-        {
-            await File.WriteAllTextAsync(path, file);
-            var error = await Assert.ThrowsAsync<FormatException>(() => BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 1, ClientsFile = path }));
-            Assert.Contains("entry 1", error.Message, StringComparison.Ordinal);
-            Assert.Contains(reason, error.Message, StringComparison.Ordinal);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        // Regression: a duplicate id, an empty JWKS, a bad scope or a field of the wrong JSON kind escaped
+        // as an exception that named neither the file nor the entry.
+        var (error, _) = await StartFailsAsync(file);
+        Assert.Contains("entry 1", error.Message, StringComparison.Ordinal);
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task StartAsync_ClientsFileNotJson_FormatExceptionNamingTheFile()
     {
+        var (error, path) = await StartFailsAsync("[{");
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Starts a server on a clients file holding <paramref name="content"/> and returns the FormatException it must fail with.</summary>
+    private static async Task<(FormatException Error, string Path)> StartFailsAsync(string content)
+    {
         var path = Path.GetTempFileName();
         try
         {
-            await File.WriteAllTextAsync(path, "[{");
+            await File.WriteAllTextAsync(path, content);
             var error = await Assert.ThrowsAsync<FormatException>(() => BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 1, ClientsFile = path }));
-            Assert.Contains(path, error.Message, StringComparison.Ordinal);
+            return (error, path);
         }
         finally
         {

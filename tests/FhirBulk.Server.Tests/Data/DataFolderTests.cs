@@ -1,4 +1,3 @@
-using System.Text.Json;
 using FhirBulk.Server.Tests.Support;
 
 namespace FhirBulk.Server.Tests.Data;
@@ -9,9 +8,8 @@ public class DataFolderTests
     public async Task DataDirectory_SyntheaSample_ServedByTypeAndPatient()
     {
         var folder = SharedData.SyntheaSample!;
-        await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions { DataDirectory = folder, RequireAuth = false, ResourcesPerFile = 500 });
-        var fixture = new ServerHttp(server);
-        var manifest = await fixture.ExportAsync("/Patient/$export?_type=Patient,Immunization,Procedure");
+        await using var fixture = await ServerFixture.StartAsync(new BulkDataServerOptions { DataDirectory = folder, RequireAuth = false, ResourcesPerFile = 500 });
+        var manifest = await fixture.ExportAsync("/Patient/$export?_type=Patient,Immunization,Procedure", token: null);
         var counts = manifest.GetProperty("output").EnumerateArray().GroupBy(o => o.GetProperty("type").GetString()!)
             .ToDictionary(g => g.Key, g => g.Sum(o => o.GetProperty("count").GetInt64()));
         Assert.Equal(File.ReadLines(Path.Combine(folder, "Patient.000.ndjson")).Count(), counts["Patient"]);
@@ -19,7 +17,7 @@ public class DataFolderTests
         Assert.Equal(5, manifest.GetProperty("output").EnumerateArray().Count(o => o.GetProperty("type").GetString() == "Procedure"));
 
         // The log file is not a resource type and system exports include supporting types.
-        var system = await fixture.ExportAsync("/$export");
+        var system = await fixture.ExportAsync("/$export", token: null);
         var types = system.GetProperty("output").EnumerateArray().Select(o => o.GetProperty("type").GetString()).ToHashSet();
         Assert.Contains("Organization", types);
         Assert.DoesNotContain("log", types);
@@ -34,13 +32,36 @@ public class DataFolderTests
         {
             await File.WriteAllTextAsync(Path.Combine(folder, "Patient.ndjson"),
                 "{\"resourceType\":\"Patient\",\"id\":\"a\"}\r\n\n{not json}\n{\"resourceType\":\"Observation\",\"id\":\"x\",\"subject\":{\"reference\":\"Patient/a\"}}\n{\"resourceType\":\"Patient\",\"id\":\"b\"}");
-            await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions { DataDirectory = folder, RequireAuth = false });
-            var http = new ServerHttp(server);
-            var manifest = await http.ExportAsync("/$export");
+            await using var fixture = await ServerFixture.StartAsync(new BulkDataServerOptions { DataDirectory = folder, RequireAuth = false });
+            var manifest = await fixture.ExportAsync("/$export", token: null);
             Assert.Equal(2, manifest.GetProperty("output")[0].GetProperty("count").GetInt32());
-            var errors = await http.GetStringAsync(manifest.GetProperty("error")[0].GetProperty("url").GetString()!);
+            var errors = await fixture.Http.GetStringAsync(manifest.GetProperty("error")[0].GetProperty("url").GetString()!);
             Assert.Contains("Patient.ndjson line 3", errors, StringComparison.Ordinal);
             Assert.Contains("Patient.ndjson line 4", errors, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task DataDirectory_UnreadableGroupLine_OtherGroupsStillServed()
+    {
+        // Regression: GroupReader read every Group line unguarded, so one bad line made GET /fhir/Group
+        // and every Group kick-off a 500.
+        var folder = Path.Combine(Path.GetTempPath(), "fhirbulk-badgroup-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(folder, "Patient.ndjson"), "{\"resourceType\":\"Patient\",\"id\":\"a\"}\n");
+            await File.WriteAllTextAsync(Path.Combine(folder, "Group.ndjson"),
+                "{not json}\n{\"resourceType\":\"Group\",\"id\":7}\n{\"resourceType\":\"Group\",\"id\":\"g\",\"member\":[{\"entity\":{\"reference\":\"Patient/a\"}}]}\n");
+            await using var fixture = await ServerFixture.StartAsync(new BulkDataServerOptions { DataDirectory = folder, RequireAuth = false });
+            var manifest = await fixture.ExportAsync("/Group/g/$export?_type=Patient", token: null);
+            Assert.Equal(1, manifest.GetProperty("output")[0].GetProperty("count").GetInt32());
+            using var search = await fixture.Http.SendAsync(fixture.Get(fixture.Server.BaseUri + "/Group", null));
+            Assert.Equal(200, (int)search.StatusCode);
         }
         finally
         {
@@ -61,51 +82,21 @@ public class DataFolderTests
                 "{\"resourceType\":\"Group\",\"id\":\"g\",\"type\":\"person\",\"actual\":true,\"member\":[{\"entity\":{\"reference\":\"Patient/a\"}}]}\n");
             await File.WriteAllTextAsync(Path.Combine(folder, "Provenance.ndjson"),
                 "{\"resourceType\":\"Provenance\",\"id\":\"pa\",\"target\":[{\"reference\":\"Patient/a\"}]}\n{\"resourceType\":\"Provenance\",\"id\":\"pb\",\"target\":[{\"reference\":\"Patient/b\"}]}\n");
-            await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions { DataDirectory = folder, RequireAuth = false });
-            var http = new ServerHttp(server);
-            var manifest = await http.ExportAsync("/Group/g/$export?_type=Patient&includeAssociatedData=RelevantProvenanceResources");
+            await using var fixture = await ServerFixture.StartAsync(new BulkDataServerOptions { DataDirectory = folder, RequireAuth = false });
+            var manifest = await fixture.ExportAsync("/Group/g/$export?_type=Patient&includeAssociatedData=RelevantProvenanceResources", token: null);
             var provenance = manifest.GetProperty("output").EnumerateArray().Single(o => o.GetProperty("type").GetString() == "Provenance");
-            var text = await http.GetStringAsync(provenance.GetProperty("url").GetString()!);
+            var text = await fixture.Http.GetStringAsync(provenance.GetProperty("url").GetString()!);
             Assert.Contains("\"pa\"", text, StringComparison.Ordinal);
             Assert.DoesNotContain("\"pb\"", text, StringComparison.Ordinal);
 
             // Asked for by _type, Provenance is scoped the same way.
-            var typed = await http.ExportAsync("/Group/g/$export?_type=Provenance");
-            var typedText = await http.GetStringAsync(typed.GetProperty("output")[0].GetProperty("url").GetString()!);
+            var typed = await fixture.ExportAsync("/Group/g/$export?_type=Provenance", token: null);
+            var typedText = await fixture.Http.GetStringAsync(typed.GetProperty("output")[0].GetProperty("url").GetString()!);
             Assert.Equal(text, typedText);
         }
         finally
         {
             Directory.Delete(folder, recursive: true);
         }
-    }
-
-    /// <summary>Plain HTTP against an open server.</summary>
-    private sealed class ServerHttp(BulkDataServer server)
-    {
-        private static readonly HttpClient Client = new();
-
-        public async Task<JsonElement> ExportAsync(string relative)
-        {
-            var request = new HttpRequestMessage(HttpMethod.Get, server.BaseUri + relative);
-            request.Headers.Accept.ParseAdd("application/fhir+json");
-            request.Headers.Add("Prefer", "respond-async");
-            using var kickoff = await Client.SendAsync(request);
-            Assert.Equal(202, (int)kickoff.StatusCode);
-            var status = kickoff.Content.Headers.ContentLocation!;
-            while (true)
-            {
-                using var response = await Client.GetAsync(status);
-                if ((int)response.StatusCode == 200)
-                {
-                    return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
-                }
-
-                Assert.Equal(202, (int)response.StatusCode);
-                await Task.Delay(20);
-            }
-        }
-
-        public Task<string> GetStringAsync(string url) => Client.GetStringAsync(url);
     }
 }

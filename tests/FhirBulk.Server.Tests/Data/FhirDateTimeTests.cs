@@ -18,6 +18,24 @@ public class FhirDateTimeTests
     }
 
     [Theory]
+    [InlineData("9999")]
+    [InlineData("9999-12")]
+    [InlineData("9999-12-31")]
+    public void TryParse_LastPeriodOfTheCalendar_EndsAtMaxValue(string text)
+    {
+        // Regression: AddYears/AddMonths/AddDays past 9999 threw, so _until=9999 was a 500.
+        Assert.True(FhirDateTime.TryParse(text, out var value));
+        Assert.Equal(DateTimeOffset.MaxValue, value.End);
+    }
+
+    [Fact]
+    public void TryParse_December9998_EndsAtYearEnd()
+    {
+        Assert.True(FhirDateTime.TryParse("9998-12", out var value));
+        Assert.Equal(new DateTimeOffset(9999, 1, 1, 0, 0, 0, TimeSpan.Zero).AddTicks(-1), value.End);
+    }
+
+    [Theory]
     [InlineData("")]
     [InlineData("yesterday")]
     [InlineData("2024-13")]

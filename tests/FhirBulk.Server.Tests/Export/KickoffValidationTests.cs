@@ -83,6 +83,16 @@ public class KickoffValidationTests(ServerFixture fixture) : IClassFixture<Serve
     public Task Kickoff_MalformedSince_BadRequest() => AssertBadRequestAsync("/$export?_since=yesterday", "_since");
 
     [Fact]
+    public async Task Kickoff_UntilYear9999_Accepted()
+    {
+        // Regression: the end of the year 9999 was computed by AddYears(1), which threw (a 500).
+        var token = await fixture.TokenAsync();
+        var status = await fixture.StartExportAsync(Base + "/$export?_type=Patient&_until=9999", token);
+        using var cancel = await fixture.Http.SendAsync(new HttpRequestMessage(HttpMethod.Delete, status) { Headers = { Authorization = new("Bearer", token) } });
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, cancel.StatusCode);
+    }
+
+    [Fact]
     public Task Kickoff_UntilBeforeSince_BadRequest() => AssertBadRequestAsync("/$export?_since=2020-01-01T00:00:00Z&_until=2019-01-01T00:00:00Z", "_until");
 
     [Fact]

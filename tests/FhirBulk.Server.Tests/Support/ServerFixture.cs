@@ -4,8 +4,16 @@ using System.Text.Json;
 namespace FhirBulk.Server.Tests.Support;
 
 /// <summary>One in-process server per test class, with an RS384 client and an ES384 client registered.</summary>
-public class ServerFixture : IAsyncLifetime
+public class ServerFixture : IAsyncLifetime, IAsyncDisposable
 {
+    /// <summary>A fixture over a server of its own, for a test that needs particular data or options; dispose it.</summary>
+    public static async Task<ServerFixture> StartAsync(BulkDataServerOptions options)
+    {
+        var fixture = new OptionsServerFixture(options);
+        await fixture.InitializeAsync();
+        return fixture;
+    }
+
     public BulkDataServer Server { get; private set; } = null!;
 
     public TestKeys RsaKeys { get; } = TestKeys.Rsa();
@@ -64,6 +72,8 @@ public class ServerFixture : IAsyncLifetime
         RsaKeys.Dispose();
         EcKeys.Dispose();
     }
+
+    ValueTask IAsyncDisposable.DisposeAsync() => new(DisposeAsync());
 
     public AssertionSpec Assertion(string? clientId = null) => new(clientId ?? RsaClientId, Server.TokenEndpoint.ToString());
 
@@ -163,4 +173,9 @@ public class ServerFixture : IAsyncLifetime
 
         return resources;
     }
+}
+
+internal sealed class OptionsServerFixture(BulkDataServerOptions options) : ServerFixture
+{
+    protected override BulkDataServerOptions CreateOptions() => options;
 }

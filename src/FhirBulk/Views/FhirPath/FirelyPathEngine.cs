@@ -109,13 +109,24 @@ internal sealed partial class FirelyPathEngine : IPathEngine<PocoNode>
 
     private static PocoNode ToNode(ViewConstant constant)
     {
-        object value = constant.FhirType switch
+        object value;
+        try
         {
-            "date" => P.Date.Parse((string)constant.Value),
-            "dateTime" or "instant" => P.DateTime.Parse((string)constant.Value),
-            "time" => P.Time.Parse((string)constant.Value),
-            _ => constant.Value,
-        };
+            value = constant.FhirType switch
+            {
+                "date" => P.Date.Parse((string)constant.Value),
+                "dateTime" or "instant" => P.DateTime.Parse((string)constant.Value),
+                "time" => P.Time.Parse((string)constant.Value),
+                _ => constant.Value,
+            };
+        }
+        catch (FormatException ex)
+        {
+            // The parser checks the JSON kind only; a date that is not a date shows up here.
+            var valuePath = $"{constant.ElementPath}.value{char.ToUpperInvariant(constant.FhirType[0])}{constant.FhirType[1..]}";
+            throw new ViewDefinitionException(valuePath, $"'{constant.Value}' is not a valid {constant.FhirType}", ex);
+        }
+
         return PocoNode.ForAnyPrimitive(value);
     }
 

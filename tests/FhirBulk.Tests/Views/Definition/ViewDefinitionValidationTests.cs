@@ -88,6 +88,19 @@ public class ViewDefinitionValidationTests
         Assert.Contains("1e400", ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("valueDate", "yesterday")]
+    [InlineData("valueDateTime", "2024-13-01")]
+    [InlineData("valueTime", "25:00")]
+    public void Compile_TemporalConstantNotParseable_NamesTheValue(string property, string text)
+    {
+        // Regression: Firely's Parse threw a bare FormatException that named no element.
+        var ex = CompileFails($$"""{"resource":"Patient","constant":[{"name":"c","{{property}}":"{{text}}"}],"select":[{"column":[{"name":"id","path":"id"}]}]}""");
+
+        Assert.Equal($"constant[0].{property}", ex.ElementPath);
+        Assert.Contains(text, ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Compile_WherePathGivesString_NamesTheWhere()
     {
