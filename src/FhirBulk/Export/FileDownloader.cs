@@ -13,7 +13,7 @@ namespace FhirBulk.Export;
 internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions options, ILogger logger, ExportLog? eventLog)
 {
     private const int BufferSize = 128 * 1024;
-    private const long ProgressEvery = 1024 * 1024;
+    private const long ProgressEvery = 256 * 1024;
 
     public async Task DownloadAsync(ExportFileState file, Uri manifestUrl, bool requiresAccessToken, string directory, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
     {
@@ -131,7 +131,15 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
         }
 
         Finish(file, verifier);
-        File.Move(partPath, path, overwrite: true);
+        if (path.EndsWith(".gz", StringComparison.Ordinal))
+        {
+            await CompressAsync(partPath, path, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            File.Move(partPath, path, overwrite: true);
+        }
+
         progress?.Report(new DownloadProgress(file.FileName, file.Type, file.Bytes, file.Bytes, file.Status));
         eventLog?.Write("download_complete", new() { ["fileUrl"] = url.AbsoluteUri, ["resourceCount"] = file.Resources, ["fileSize"] = file.Bytes });
     }
@@ -147,7 +155,8 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
 
         await using (stream.ConfigureAwait(false))
         {
-            var reported = offset;
+            // The first chunk is reported at once so a progress bar appears before the first full step.
+            var reported = -ProgressEvery;
             int read;
             while ((read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
             {
@@ -184,11 +193,31 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
         return request;
     }
 
+    /// <summary>Compresses the verified part file into place; the part is kept until the compressed file is renamed in.</summary>
+    private static async Task CompressAsync(string partPath, string path, CancellationToken cancellationToken)
+    {
+        var temporary = path + ".tmp";
+        await using (var input = new FileStream(partPath, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, useAsync: true))
+        await using (var output = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, BufferSize, useAsync: true))
+        {
+            await using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
+            {
+                await input.CopyToAsync(gzip, cancellationToken).ConfigureAwait(false);
+            }
+
+            output.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, path, overwrite: true);
+        File.Delete(partPath);
+    }
+
     private async Task VerifyLocalAsync(ExportFileState file, string path, string? expectedType, CancellationToken cancellationToken)
     {
         using var verifier = new NdjsonVerifier(file.FileName, expectedType, options.Validation);
         var buffer = new byte[BufferSize];
-        await using var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, useAsync: true);
+        await using var stored = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, useAsync: true);
+        await using var input = path.EndsWith(".gz", StringComparison.Ordinal) ? new GZipStream(stored, CompressionMode.Decompress) : (Stream)stored;
         int read;
         while ((read = await input.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
         {
