@@ -84,7 +84,13 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
     private async Task TransferAsync(ExportFileState file, Uri url, bool requiresAccessToken, string path, string partPath, string? expectedType, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
     {
         var offset = File.Exists(partPath) ? new FileInfo(partPath).Length : 0;
-        using var response = await http.SendAsync(u => CreateRequest(u, offset), url, requiresAccessToken, cancellationToken).ConfigureAwait(false);
+        var etag = file.ETag;
+        using var response = await http.SendAsync(u => CreateRequest(u, offset, etag), url, requiresAccessToken, cancellationToken).ConfigureAwait(false);
+        if (response.Headers.ETag is { IsWeak: false } strong)
+        {
+            file.ETag = strong.ToString();
+        }
+
         var alreadyComplete = false;
         if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
         {
@@ -174,7 +180,7 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
         output.Flush(flushToDisk: true);
     }
 
-    private static HttpRequestMessage CreateRequest(Uri url, long offset)
+    private static HttpRequestMessage CreateRequest(Uri url, long offset, string? etag)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, url);
         request.Headers.TryAddWithoutValidation("Accept", "application/fhir+ndjson");
@@ -183,6 +189,11 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
         if (offset > 0)
         {
             request.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(offset, null);
+            if (etag is not null && System.Net.Http.Headers.EntityTagHeaderValue.TryParse(etag, out var tag))
+            {
+                request.Headers.IfRange = new System.Net.Http.Headers.RangeConditionHeaderValue(tag);
+            }
+
             request.Headers.TryAddWithoutValidation("Accept-Encoding", "identity");
         }
         else
