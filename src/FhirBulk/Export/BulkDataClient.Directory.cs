@@ -202,7 +202,7 @@ public sealed partial class BulkDataClient
         var statusProgress = progress is null ? null : new SynchronousProgress<ExportStatus>(s => progress.Report(new ExportProgress(ExportPhase.Polling, s, null, 0, 0)));
         var manifest = await operation.WaitForCompletionAsync(statusProgress, cancellationToken).ConfigureAwait(false);
         state.Manifest = manifest;
-        state.Files = OutputLayout.Plan(manifest);
+        state.Files = OutputLayout.Plan(manifest, _options.CompressOutput);
         if (state.PreviousFiles is { } previous)
         {
             var planned = state.Files.Select(f => (f.FileName, f.DeclaredCount)).ToHashSet();

@@ -80,7 +80,7 @@ public sealed partial class BulkDataClient : IDisposable
         ArgumentNullException.ThrowIfNull(manifest);
         ArgumentException.ThrowIfNullOrWhiteSpace(outputDirectory);
         Directory.CreateDirectory(outputDirectory);
-        var files = OutputLayout.Plan(manifest);
+        var files = OutputLayout.Plan(manifest, _options.CompressOutput);
         await DownloadFilesAsync(files, manifest, BaseUri, outputDirectory, progress, null, null, cancellationToken).ConfigureAwait(false);
         return new DownloadResult(files);
     }

@@ -69,6 +69,10 @@ public sealed class BulkDataClientOptions
     /// <value>The default value is <see cref="ValidationMode.Lenient"/>.</value>
     public ValidationMode Validation { get; set; } = ValidationMode.Lenient;
 
+    /// <summary>Whether files are stored gzip-compressed (<c>&lt;Type&gt;.&lt;NNN&gt;.ndjson.gz</c>); counts and SHA-256 describe the uncompressed NDJSON.</summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool CompressOutput { get; set; }
+
     /// <summary>Whether a completed export's job is deleted on the server once every file is on disk.</summary>
     /// <value>The default value is <see langword="true"/>.</value>
     public bool DeleteJobAfterDownload { get; set; } = true;

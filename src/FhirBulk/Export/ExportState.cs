@@ -68,6 +68,9 @@ public sealed class ExportFileState
     /// <summary>SHA-256 of the file (lowercase hex).</summary>
     public string? Sha256 { get; set; }
 
+    /// <summary>The strong ETag the server gave the file, sent as <c>If-Range</c> when continuing it so a changed file is fetched whole.</summary>
+    public string? ETag { get; set; }
+
     /// <summary>Why the file failed.</summary>
     public string? Error { get; set; }
 

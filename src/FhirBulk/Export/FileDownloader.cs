@@ -13,7 +13,7 @@ namespace FhirBulk.Export;
 internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions options, ILogger logger, ExportLog? eventLog)
 {
     private const int BufferSize = 128 * 1024;
-    private const long ProgressEvery = 1024 * 1024;
+    private const long ProgressEvery = 256 * 1024;
 
     public async Task DownloadAsync(ExportFileState file, Uri manifestUrl, bool requiresAccessToken, string directory, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
     {
@@ -84,7 +84,13 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
     private async Task TransferAsync(ExportFileState file, Uri url, bool requiresAccessToken, string path, string partPath, string? expectedType, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
     {
         var offset = File.Exists(partPath) ? new FileInfo(partPath).Length : 0;
-        using var response = await http.SendAsync(u => CreateRequest(u, offset), url, requiresAccessToken, cancellationToken).ConfigureAwait(false);
+        var etag = file.ETag;
+        using var response = await http.SendAsync(u => CreateRequest(u, offset, etag), url, requiresAccessToken, cancellationToken).ConfigureAwait(false);
+        if (response.Headers.ETag is { IsWeak: false } strong)
+        {
+            file.ETag = strong.ToString();
+        }
+
         var alreadyComplete = false;
         if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
         {
@@ -131,7 +137,15 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
         }
 
         Finish(file, verifier);
-        File.Move(partPath, path, overwrite: true);
+        if (path.EndsWith(".gz", StringComparison.Ordinal))
+        {
+            await CompressAsync(partPath, path, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            File.Move(partPath, path, overwrite: true);
+        }
+
         progress?.Report(new DownloadProgress(file.FileName, file.Type, file.Bytes, file.Bytes, file.Status));
         eventLog?.Write("download_complete", new() { ["fileUrl"] = url.AbsoluteUri, ["resourceCount"] = file.Resources, ["fileSize"] = file.Bytes });
     }
@@ -147,7 +161,8 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
 
         await using (stream.ConfigureAwait(false))
         {
-            var reported = offset;
+            // The first chunk is reported at once so a progress bar appears before the first full step.
+            var reported = -ProgressEvery;
             int read;
             while ((read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
             {
@@ -165,7 +180,7 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
         output.Flush(flushToDisk: true);
     }
 
-    private static HttpRequestMessage CreateRequest(Uri url, long offset)
+    private static HttpRequestMessage CreateRequest(Uri url, long offset, string? etag)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, url);
         request.Headers.TryAddWithoutValidation("Accept", "application/fhir+ndjson");
@@ -174,6 +189,11 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
         if (offset > 0)
         {
             request.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(offset, null);
+            if (etag is not null && System.Net.Http.Headers.EntityTagHeaderValue.TryParse(etag, out var tag))
+            {
+                request.Headers.IfRange = new System.Net.Http.Headers.RangeConditionHeaderValue(tag);
+            }
+
             request.Headers.TryAddWithoutValidation("Accept-Encoding", "identity");
         }
         else
@@ -184,11 +204,31 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
         return request;
     }
 
+    /// <summary>Compresses the verified part file into place; the part is kept until the compressed file is renamed in.</summary>
+    private static async Task CompressAsync(string partPath, string path, CancellationToken cancellationToken)
+    {
+        var temporary = path + ".tmp";
+        await using (var input = new FileStream(partPath, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, useAsync: true))
+        await using (var output = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, BufferSize, useAsync: true))
+        {
+            await using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
+            {
+                await input.CopyToAsync(gzip, cancellationToken).ConfigureAwait(false);
+            }
+
+            output.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, path, overwrite: true);
+        File.Delete(partPath);
+    }
+
     private async Task VerifyLocalAsync(ExportFileState file, string path, string? expectedType, CancellationToken cancellationToken)
     {
         using var verifier = new NdjsonVerifier(file.FileName, expectedType, options.Validation);
         var buffer = new byte[BufferSize];
-        await using var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, useAsync: true);
+        await using var stored = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, useAsync: true);
+        await using var input = path.EndsWith(".gz", StringComparison.Ordinal) ? new GZipStream(stored, CompressionMode.Decompress) : (Stream)stored;
         int read;
         while ((read = await input.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
         {

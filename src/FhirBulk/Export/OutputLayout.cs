@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace FhirBulk.Export;
 
 /// <summary>
-/// Names files of an output folder: <c>&lt;Type&gt;.&lt;NNN&gt;.ndjson</c>, error files under <c>error/</c>, deleted under
+/// Names files of an output folder: <c>&lt;Type&gt;.&lt;NNN&gt;.ndjson</c> (or <c>.ndjson.gz</c>), error files under <c>error/</c>, deleted under
 /// <c>deleted/</c>. Names are made here, never taken from the server: a type that is not a FHIR resource type name
 /// (<c>../../x</c>) is filed as <c>Unknown</c>, so nothing can land outside the folder.
 /// </summary>
@@ -11,8 +11,9 @@ internal static partial class OutputLayout
 {
     public const string UnknownType = "Unknown";
 
-    public static List<ExportFileState> Plan(ExportManifest manifest)
+    public static List<ExportFileState> Plan(ExportManifest manifest, bool compress = false)
     {
+        var extension = compress ? ".ndjson.gz" : ".ndjson";
         var files = new List<ExportFileState>();
         var counters = new Dictionary<string, int>(StringComparer.Ordinal);
         Add(manifest.Output, ExportFileKind.Output, null);
@@ -33,7 +34,7 @@ internal static partial class OutputLayout
                     Kind = kind,
                     Type = type,
                     Url = file.Url,
-                    FileName = $"{folder}{type}.{number:D3}.ndjson",
+                    FileName = $"{folder}{type}.{number:D3}{extension}",
                     DeclaredCount = file.Count,
                 });
             }

@@ -111,9 +111,9 @@ public class FeatureTests(BaselineFixture baseline) : IClassFixture<BaselineFixt
         using (var client = Harness.CreateClient(slow))
         using (var stop = new CancellationTokenSource())
         {
-            var progress = new Progress<ExportProgress>(p =>
+            var progress = new Reporter<ExportProgress>(p =>
             {
-                if (p.Phase == ExportPhase.Downloading && p.File?.BytesDownloaded > 0)
+                if (p.Phase == ExportPhase.Downloading && p.File is { Status: ExportFileStatus.Pending, BytesDownloaded: > 0 })
                 {
                     stop.Cancel();
                 }
@@ -127,6 +127,26 @@ public class FeatureTests(BaselineFixture baseline) : IClassFixture<BaselineFixt
 
         Assert.Equal(baseline.Files, ServerHarness.DataFiles(directory));
         Assert.Equal(ExportOutcome.Success, result.Outcome);
+    }
+
+    [Fact]
+    public async Task ExportToDirectory_CompressOutput_WritesGzipFilesWithTheSameNdjsonInside()
+    {
+        using var client = Harness.CreateClient(configure: o => o.CompressOutput = true);
+        var directory = Harness.NewDirectory();
+
+        var result = await client.ExportToDirectoryAsync(new ExportRequest(), directory);
+
+        var decompressed = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var path in Directory.EnumerateFiles(directory, "*.ndjson.gz"))
+        {
+            using var gzip = new System.IO.Compression.GZipStream(File.OpenRead(path), System.IO.Compression.CompressionMode.Decompress);
+            decompressed[Path.GetFileName(path)[..^3]] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(gzip));
+        }
+
+        Assert.Equal(baseline.Files, decompressed);
+        Assert.All(result.Files, f => Assert.Equal(baseline.Files[f.FileName[..^3]], f.Sha256));
+        Assert.Empty(Directory.EnumerateFiles(directory, "*.part"));
     }
 
     [Fact]
@@ -152,7 +172,7 @@ public class FeatureTests(BaselineFixture baseline) : IClassFixture<BaselineFixt
         using var client = Harness.CreateClient(slow);
         using (var stop = new CancellationTokenSource())
         {
-            var progress = new Progress<ExportProgress>(p =>
+            var progress = new Reporter<ExportProgress>(p =>
             {
                 if (p.Phase == ExportPhase.Polling)
                 {
@@ -243,5 +263,11 @@ public class FeatureTests(BaselineFixture baseline) : IClassFixture<BaselineFixt
         Assert.True(rebuilt.HasCompleted);
         Assert.False(download.HasFailures);
         Assert.Equal(baseline.Result.ResourcesByType["Patient"], download.Files.Sum(f => f.Resources));
+    }
+
+    /// <summary>Reports on the caller's thread, so a test can cancel at an exact point.</summary>
+    private sealed class Reporter<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
     }
 }

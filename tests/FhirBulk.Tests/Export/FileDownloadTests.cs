@@ -55,6 +55,31 @@ public sealed class FileDownloadTests : IDisposable
     }
 
     [Fact]
+    public async Task DownloadAsync_ConnectionCutMidFile_ContinuesWithRangeAndIfRangeOfTheETag()
+    {
+        var handler = new StubHandler((request, n) =>
+        {
+            if (n == 1)
+            {
+                var first = new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(new CutStream(Content, 100)) };
+                first.Headers.ETag = new EntityTagHeaderValue("\"v1\"");
+                return first;
+            }
+
+            Assert.Equal("bytes=100-", request.Headers.Range!.ToString());
+            Assert.Equal("\"v1\"", request.Headers.IfRange!.ToString());
+            var rest = new HttpResponseMessage(HttpStatusCode.PartialContent) { Content = new ByteArrayContent(Content[100..]) };
+            rest.Content.Headers.ContentRange = new ContentRangeHeaderValue(100, Content.Length - 1, Content.Length);
+            return rest;
+        });
+
+        var file = Assert.Single((await Download(handler, count: 50, retries: 1)).Files);
+
+        Assert.Equal((ExportFileStatus.Complete, Hash(Content)), (file.Status, file.Sha256));
+        Assert.Equal(2, handler.Requests.Count);
+    }
+
+    [Fact]
     public async Task DownloadAsync_ServerIgnoresRange_StartsTheFileAgain()
     {
         Directory.CreateDirectory(_directory);
@@ -112,10 +137,26 @@ public sealed class FileDownloadTests : IDisposable
 
     private static string Hash(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
-    private async Task<DownloadResult> Download(StubHandler handler, long count, ValidationMode mode = ValidationMode.Lenient)
+    private async Task<DownloadResult> Download(StubHandler handler, long count, ValidationMode mode = ValidationMode.Lenient, int retries = 0)
     {
         var manifest = ExportManifest.Parse(Encoding.UTF8.GetBytes($$"""{"transactionTime":"t","requiresAccessToken":false,"output":[{"type":"Patient","url":"https://x.org/f/1","count":{{count}}}]}"""));
-        using var client = new BulkDataClient(new Uri("https://x.org/fhir"), new BulkDataClientOptions { HttpClient = new HttpClient(handler), Validation = mode, MaxRetries = 0 });
+        using var client = new BulkDataClient(new Uri("https://x.org/fhir"), new BulkDataClientOptions { HttpClient = new HttpClient(handler), Validation = mode, MaxRetries = retries, InitialRetryDelay = TimeSpan.Zero, MaxRetryDelay = TimeSpan.Zero });
         return await client.DownloadAsync(manifest, _directory);
+    }
+
+    /// <summary>Serves a prefix of the content, then fails like a dropped connection.</summary>
+    private sealed class CutStream(byte[] content, int cutAfter) : MemoryStream(content[..cutAfter])
+    {
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var read = base.Read(buffer, offset, count);
+            return read > 0 ? read : throw new IOException("connection reset");
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var read = await base.ReadAsync(buffer, cancellationToken);
+            return read > 0 ? read : throw new IOException("connection reset");
+        }
     }
 }
