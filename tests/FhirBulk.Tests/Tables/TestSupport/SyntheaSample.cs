@@ -21,23 +21,11 @@ internal static class SyntheaSample
 /// <summary>A fact skipped, with the reason shown, when the Synthea sample is missing.</summary>
 public sealed class SyntheaFactAttribute : FactAttribute
 {
-    public SyntheaFactAttribute()
-    {
-        if (SyntheaSample.Folder is null)
-        {
-            Skip = SyntheaSample.SkipReason;
-        }
-    }
+    public SyntheaFactAttribute() => Skip = SyntheaSample.Folder is null ? SyntheaSample.SkipReason : null;
 }
 
 /// <summary>A theory skipped, with the reason shown, when the Synthea sample is missing.</summary>
 public sealed class SyntheaTheoryAttribute : TheoryAttribute
 {
-    public SyntheaTheoryAttribute()
-    {
-        if (SyntheaSample.Folder is null)
-        {
-            Skip = SyntheaSample.SkipReason;
-        }
-    }
+    public SyntheaTheoryAttribute() => Skip = SyntheaSample.Folder is null ? SyntheaSample.SkipReason : null;
 }
