@@ -5,11 +5,11 @@ namespace FhirBulk.Diagnostics;
 /// <summary>Every log event of the client, source-generated with fixed ids. Never pass a token, assertion or key here.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(1, LogLevel.Debug, "Retrying {Method} {Url} in {Delay} (attempt {Attempt}): {Reason}")]
-    public static partial void RetryScheduled(ILogger logger, string method, Uri url, TimeSpan delay, int attempt, string reason);
+    [LoggerMessage(1, LogLevel.Debug, "Retrying {Url} in {Delay} (attempt {Attempt}): {Reason}")]
+    public static partial void RetryScheduled(ILogger logger, Uri url, TimeSpan delay, int attempt, string reason);
 
-    [LoggerMessage(2, LogLevel.Warning, "{Method} {Url} failed: {Reason}")]
-    public static partial void RequestFailed(ILogger logger, string method, Uri url, string reason);
+    [LoggerMessage(2, LogLevel.Warning, "Request to {Url} failed: {Reason}")]
+    public static partial void RequestFailed(ILogger logger, Uri url, string reason);
 
     [LoggerMessage(3, LogLevel.Debug, "Access token obtained from {TokenEndpoint}; it expires in {ExpiresIn}")]
     public static partial void TokenIssued(ILogger logger, Uri tokenEndpoint, TimeSpan expiresIn);

@@ -85,7 +85,19 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
     {
         var offset = File.Exists(partPath) ? new FileInfo(partPath).Length : 0;
         using var response = await http.SendAsync(u => CreateRequest(u, offset), url, requiresAccessToken, cancellationToken).ConfigureAwait(false);
-        if (offset > 0 && (response.StatusCode != HttpStatusCode.PartialContent || response.Content.Headers.ContentRange?.From != offset))
+        var alreadyComplete = false;
+        if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
+        {
+            // A crash after the last byte but before the rename: the part file is the whole file.
+            if (response.Content.Headers.ContentRange?.Length != offset || offset == 0)
+            {
+                File.Delete(partPath);
+                throw new IOException($"{url} refused the range from byte {offset} (416); starting the file again.");
+            }
+
+            alreadyComplete = true;
+        }
+        else if (offset > 0 && (response.StatusCode != HttpStatusCode.PartialContent || response.Content.Headers.ContentRange?.From != offset))
         {
             // The server ignored the Range (or answered another one): start the file again.
             offset = 0;
@@ -108,37 +120,49 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
             }
 
             output.SetLength(offset);
-            long? total = response.Content.Headers.ContentLength is { } length && response.Content.Headers.ContentEncoding.Count == 0 ? offset + length : null;
-            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            if (response.Content.Headers.ContentEncoding.Contains("gzip", StringComparer.OrdinalIgnoreCase))
+            if (alreadyComplete)
             {
-                stream = new GZipStream(stream, CompressionMode.Decompress);
+                output.Flush(flushToDisk: true);
             }
-
-            await using (stream.ConfigureAwait(false))
+            else
             {
-                var reported = offset;
-                int read;
-                while ((read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-                {
-                    await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-                    verifier.Append(buffer.AsSpan(0, read));
-                    if (verifier.Bytes - reported >= ProgressEvery)
-                    {
-                        reported = verifier.Bytes;
-                        progress?.Report(new DownloadProgress(file.FileName, file.Type, verifier.Bytes, total, ExportFileStatus.Pending));
-                    }
-                }
+                await CopyAsync(response, output, verifier, buffer, offset, file, progress, cancellationToken).ConfigureAwait(false);
             }
-
-            await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-            output.Flush(flushToDisk: true);
         }
 
         Finish(file, verifier);
         File.Move(partPath, path, overwrite: true);
         progress?.Report(new DownloadProgress(file.FileName, file.Type, file.Bytes, file.Bytes, file.Status));
         eventLog?.Write("download_complete", new() { ["fileUrl"] = url.AbsoluteUri, ["resourceCount"] = file.Resources, ["fileSize"] = file.Bytes });
+    }
+
+    private static async Task CopyAsync(HttpResponseMessage response, FileStream output, NdjsonVerifier verifier, byte[] buffer, long offset, ExportFileState file, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
+    {
+        long? total = response.Content.Headers.ContentLength is { } length && response.Content.Headers.ContentEncoding.Count == 0 ? offset + length : null;
+        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        if (response.Content.Headers.ContentEncoding.Contains("gzip", StringComparer.OrdinalIgnoreCase))
+        {
+            stream = new GZipStream(stream, CompressionMode.Decompress);
+        }
+
+        await using (stream.ConfigureAwait(false))
+        {
+            var reported = offset;
+            int read;
+            while ((read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                verifier.Append(buffer.AsSpan(0, read));
+                if (verifier.Bytes - reported >= ProgressEvery)
+                {
+                    reported = verifier.Bytes;
+                    progress?.Report(new DownloadProgress(file.FileName, file.Type, verifier.Bytes, total, ExportFileStatus.Pending));
+                }
+            }
+        }
+
+        await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        output.Flush(flushToDisk: true);
     }
 
     private static HttpRequestMessage CreateRequest(Uri url, long offset)

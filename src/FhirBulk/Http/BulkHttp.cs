@@ -58,7 +58,7 @@ internal sealed class BulkHttp
             {
                 if (++attempt > _options.MaxRetries)
                 {
-                    Log.RequestFailed(_logger, "GET", url, exception.Message);
+                    Log.RequestFailed(_logger, url, exception.Message);
                     throw new FhirBulkException($"{url} could not be reached after {attempt} attempts: {exception.Message}", null, url, null, isTransient: true, exception);
                 }
 
@@ -68,11 +68,12 @@ internal sealed class BulkHttp
             catch (HttpRequestException exception)
             {
                 // Not worth retrying: most often the server's TLS certificate is not trusted (see BulkDataClientOptions.CaBundlePath).
-                Log.RequestFailed(_logger, "GET", url, exception.Message);
+                Log.RequestFailed(_logger, url, exception.Message);
                 throw new FhirBulkException($"{url} could not be reached: {exception.InnerException?.Message ?? exception.Message}", null, url, null, isTransient: false, exception);
             }
 
-            if ((int)response.StatusCode < 400)
+            // 416 answers a Range request only; the downloader decides whether its partial file was in fact complete.
+            if ((int)response.StatusCode < 400 || response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
             {
                 return response;
             }
@@ -98,7 +99,7 @@ internal sealed class BulkHttp
                 }
 
                 var failure = CreateException(response, current, body, outcome, transient);
-                Log.RequestFailed(_logger, response.RequestMessage?.Method.Method ?? "GET", current, failure.Message);
+                Log.RequestFailed(_logger, current, failure.Message);
                 throw failure;
             }
         }
@@ -107,7 +108,7 @@ internal sealed class BulkHttp
     /// <summary>Waits on the client's clock (never a real sleep in tests that use a fake clock).</summary>
     public async Task WaitAsync(Uri url, TimeSpan delay, int attempt, string reason, CancellationToken cancellationToken)
     {
-        Log.RetryScheduled(_logger, "GET", url, delay, attempt, reason);
+        Log.RetryScheduled(_logger, url, delay, attempt, reason);
         await Task.Delay(delay, Time, cancellationToken).ConfigureAwait(false);
     }
 

@@ -130,6 +130,21 @@ public class FeatureTests(BaselineFixture baseline) : IClassFixture<BaselineFixt
     }
 
     [Fact]
+    public async Task ResumeExport_AlreadyComplete_ReturnsSummaryWithoutDownloadingAgain()
+    {
+        using var client = Harness.CreateClient();
+        var directory = Harness.NewDirectory();
+        await client.ExportToDirectoryAsync(new ExportRequest { Types = ["Patient"] }, directory);
+        var requestsBefore = Harness.Requests.Count;
+
+        var again = await client.ResumeExportAsync(directory);
+
+        Assert.Equal(baseline.Result.ResourcesByType["Patient"], again.TotalResources);
+        Assert.Equal(requestsBefore, Harness.Requests.Count);
+        Assert.False(Directory.Exists(Path.Combine(directory, "history")));
+    }
+
+    [Fact]
     public async Task CancelExport_RunningJob_DeletesItOnTheServer()
     {
         var directory = Harness.NewDirectory();

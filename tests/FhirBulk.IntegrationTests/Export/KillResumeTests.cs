@@ -50,13 +50,20 @@ public class KillResumeTests(ITestOutputHelper output) : IAsyncLifetime
             }
 
             await child.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            output.WriteLine(File.ReadAllText(Path.Combine(directory, "log.ndjson")));
             Assert.True(child.ExitCode == 0, $"child exited {child.ExitCode}: {await child.StandardError.ReadToEndAsync()}");
             output.WriteLine($"run {run}: finished after {kills} kills: {await child.StandardOutput.ReadToEndAsync()}");
             break;
         }
 
         Assert.True(kills > 0, "the export finished before it could be killed once; slow it down");
-        Assert.Equal(expected, ServerHarness.DataFiles(directory));
+        var actual = ServerHarness.DataFiles(directory);
+        foreach (var name in expected.Keys.Union(actual.Keys).Where(n => expected.GetValueOrDefault(n) != actual.GetValueOrDefault(n)))
+        {
+            output.WriteLine($"differs: {name} expected {Size(expectedDirectory, name)} bytes, got {Size(directory, name)}");
+        }
+
+        Assert.Equal(expected, actual);
         Assert.Empty(Directory.EnumerateFiles(directory, "*.part", SearchOption.AllDirectories));
         AssertNoFileFetchedAfterItWasComplete(Path.Combine(directory, "log.ndjson"));
     }
@@ -92,6 +99,8 @@ public class KillResumeTests(ITestOutputHelper output) : IAsyncLifetime
 
         Assert.True(downloads > 0);
     }
+
+    private static long Size(string directory, string name) => File.Exists(Path.Combine(directory, name)) ? new FileInfo(Path.Combine(directory, name)).Length : -1;
 
     private static JsonDocument? TryParse(string line)
     {

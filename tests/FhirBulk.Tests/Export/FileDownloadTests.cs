@@ -1,0 +1,121 @@
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using FhirBulk.Export;
+using FhirBulk.Http;
+using FhirBulk.Tests.Support;
+
+namespace FhirBulk.Tests.Export;
+
+/// <summary>Download edge cases a real server rarely shows on demand: ignored ranges, 416 on a complete part, gzip, miscounts.</summary>
+public sealed class FileDownloadTests : IDisposable
+{
+    private static readonly byte[] Content = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(1, 50).Select(i => $"{{\"resourceType\":\"Patient\",\"id\":\"{i}\"}}\n")));
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "fhirbulk-dl-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task DownloadAsync_PartCompleteWhenProcessDied_FinishesFrom416WithoutRefetching()
+    {
+        Directory.CreateDirectory(_directory);
+        await File.WriteAllBytesAsync(Path.Combine(_directory, "Patient.001.ndjson.part"), Content);
+        var handler = new StubHandler((request, _) =>
+        {
+            var response = new HttpResponseMessage(HttpStatusCode.RequestedRangeNotSatisfiable) { Content = new ByteArrayContent([]) };
+            response.Content.Headers.ContentRange = new ContentRangeHeaderValue(Content.Length);
+            return response;
+        });
+
+        var file = Assert.Single((await Download(handler, count: 50)).Files);
+
+        Assert.Equal((ExportFileStatus.Complete, 50L, Hash(Content)), (file.Status, file.Resources, file.Sha256));
+        Assert.Equal($"bytes={Content.Length}-", Assert.Single(handler.Requests).Headers.Range!.ToString());
+    }
+
+    [Fact]
+    public async Task DownloadAsync_PartialFile_ContinuesWithRangeAndHashesWholeFile()
+    {
+        Directory.CreateDirectory(_directory);
+        await File.WriteAllBytesAsync(Path.Combine(_directory, "Patient.001.ndjson.part"), Content[..100]);
+        var handler = new StubHandler((request, _) =>
+        {
+            var response = new HttpResponseMessage(HttpStatusCode.PartialContent) { Content = new ByteArrayContent(Content[100..]) };
+            response.Content.Headers.ContentRange = new ContentRangeHeaderValue(100, Content.Length - 1, Content.Length);
+            return response;
+        });
+
+        var file = Assert.Single((await Download(handler, count: 50)).Files);
+
+        Assert.Equal(Hash(Content), file.Sha256);
+        Assert.Equal(Content, await File.ReadAllBytesAsync(Path.Combine(_directory, "Patient.001.ndjson")));
+        Assert.Equal("identity", string.Join(",", handler.Requests[0].Headers.AcceptEncoding));
+    }
+
+    [Fact]
+    public async Task DownloadAsync_ServerIgnoresRange_StartsTheFileAgain()
+    {
+        Directory.CreateDirectory(_directory);
+        await File.WriteAllBytesAsync(Path.Combine(_directory, "Patient.001.ndjson.part"), Encoding.UTF8.GetBytes("garbage that is not a prefix"));
+        var handler = new StubHandler((_, _) => new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(Content) });
+
+        await Download(handler, count: 50);
+
+        Assert.Equal(Content, await File.ReadAllBytesAsync(Path.Combine(_directory, "Patient.001.ndjson")));
+    }
+
+    [Fact]
+    public async Task DownloadAsync_GzipResponse_WritesDecompressedNdjson()
+    {
+        var handler = new StubHandler((_, _) =>
+        {
+            var compressed = new MemoryStream();
+            using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+            {
+                gzip.Write(Content);
+            }
+
+            var response = new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(compressed.ToArray()) };
+            response.Content.Headers.ContentEncoding.Add("gzip");
+            return response;
+        });
+
+        await Download(handler, count: 50);
+
+        Assert.Equal(Content, await File.ReadAllBytesAsync(Path.Combine(_directory, "Patient.001.ndjson")));
+        Assert.Equal("gzip", string.Join(",", handler.Requests[0].Headers.AcceptEncoding));
+    }
+
+    [Fact]
+    public async Task DownloadAsync_ManifestMiscounts_ReportsTheDifference()
+    {
+        var handler = new StubHandler((_, _) => new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(Content) });
+
+        var file = Assert.Single((await Download(handler, count: 48)).Files);
+
+        Assert.True(file.CountMismatch);
+        Assert.Equal((48L, 50L), (file.DeclaredCount!.Value, file.Resources));
+    }
+
+    [Fact]
+    public async Task DownloadAsync_StrictModeBadLine_FailsTheFileNamingTheLine()
+    {
+        var handler = new StubHandler((_, _) => new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("{\"resourceType\":\"Patient\"}\n{\"resourceType\":\"Observation\"}\n") });
+
+        var file = Assert.Single((await Download(handler, count: 2, ValidationMode.Strict)).Files);
+
+        Assert.Equal(ExportFileStatus.Failed, file.Status);
+        Assert.Equal("Patient.001.ndjson line 2: resourceType 'Observation', expected 'Patient'", file.Error);
+    }
+
+    private static string Hash(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+    private async Task<DownloadResult> Download(StubHandler handler, long count, ValidationMode mode = ValidationMode.Lenient)
+    {
+        var manifest = ExportManifest.Parse(Encoding.UTF8.GetBytes($$"""{"transactionTime":"t","requiresAccessToken":false,"output":[{"type":"Patient","url":"https://x.org/f/1","count":{{count}}}]}"""));
+        using var client = new BulkDataClient(new Uri("https://x.org/fhir"), new BulkDataClientOptions { HttpClient = new HttpClient(handler), Validation = mode, MaxRetries = 0 });
+        return await client.DownloadAsync(manifest, _directory);
+    }
+}
