@@ -28,6 +28,12 @@ if (command is "download" or "all")
     await FhirBulk.Benchmarks.Download.DownloadBenchmark.RunAsync(options, report);
 }
 
+if (command is "bandwidth")
+{
+    report.Heading("Download (issue 3), bandwidth-limited only");
+    await FhirBulk.Benchmarks.Download.DownloadBenchmark.BandwidthLimitedAsync(options, report);
+}
+
 if (command is "views" or "all")
 {
     await FhirBulk.Benchmarks.Views.ViewsBenchmark.RunAsync(options, report);

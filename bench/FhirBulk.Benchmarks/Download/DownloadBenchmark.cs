@@ -98,6 +98,65 @@ internal static class DownloadBenchmark
             report.Line($"- {ratio}");
         }
 
+        await BandwidthLimitedAsync(options, report);
         await DownloadStages.RunAsync(options, report);
+    }
+
+    /// <summary>
+    /// The same comparison when the network, not the CPU, is the limit (as with any remote server):
+    /// the server paces every file with its trickle fault, so both downloaders get the same bandwidth.
+    /// </summary>
+    public static async Task BandwidthLimitedAsync(BenchOptions options, Report report)
+    {
+        const int PerFileBytesPerSecond = 8 << 20;
+        var size = Math.Min(200, options.SizeMb);
+        var data = Population.TempDir("download-wan-data");
+        var work = Population.TempDir("download-wan-work");
+        var output = Population.TempDir("download-wan-out");
+        try
+        {
+            await Population.GenerateAsync(data, size);
+            await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions
+            {
+                DataDirectory = data,
+                WorkDirectory = work,
+                RequireAuth = false,
+                MaxConcurrentJobsPerClient = 100,
+                Faults = new FhirBulk.Server.FaultOptions { TrickleBytesPerSecond = PerFileBytesPerSecond },
+            });
+            (string Name, string Label, string Step)[] variants = [Variants[0], Variants[2]];
+            var samples = variants.ToDictionary(v => v.Name, _ => new List<double>());
+            for (var round = 0; round < options.Rounds; round++)
+            {
+                for (var k = 0; k < variants.Length; k++)
+                {
+                    var variant = variants[(k + round) % variants.Length];
+                    var result = await PeakMemory.RunChildAsync(variant.Step, server.BaseUri.ToString(), output, Parallel.ToString(CultureInfo.InvariantCulture));
+                    samples[variant.Name].Add(Measure.Mb(long.Parse(result["bytes"], CultureInfo.InvariantCulture)) / double.Parse(result["seconds_download"], CultureInfo.InvariantCulture));
+                    Console.WriteLine($"  bandwidth-limited round {round + 1} {variant.Name}: {samples[variant.Name][^1]:F1} MB/s");
+                    Directory.Delete(output, recursive: true);
+                    Directory.CreateDirectory(output);
+                }
+            }
+
+            var client = Measure.Median(samples[variants[0].Name]);
+            var raw = Measure.Median(samples[variants[1].Name]);
+            report.Line($"\n### Bandwidth-limited (a remote server)\n\nA {size} MB export with the server pacing each file at {PerFileBytesPerSecond >> 20} MB/s ({Parallel} at a time: about {Parallel * (PerFileBytesPerSecond >> 20)} MB/s, a fast WAN link), {options.Rounds} interleaved rounds.\n");
+            report.Table(["downloader", "download MB/s (median)", "MB/s (min–max)", "ratio to raw"],
+            [
+                [variants[0].Label, Report.F(client), $"{Report.F(samples[variants[0].Name].Min())}–{Report.F(samples[variants[0].Name].Max())}", Report.Percent(client / raw)],
+                [variants[1].Label, Report.F(raw), $"{Report.F(samples[variants[1].Name].Min())}–{Report.F(samples[variants[1].Name].Max())}", "100%"],
+            ]);
+        }
+        finally
+        {
+            foreach (var dir in new[] { data, work, output })
+            {
+                if (Directory.Exists(dir))
+                {
+                    Directory.Delete(dir, recursive: true);
+                }
+            }
+        }
     }
 }

@@ -40,8 +40,8 @@ internal sealed class BenchOptions
                 case "--memory-mb": options.MemoryMb = [.. Next().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))]; break;
                 case "--rounds": options.Rounds = NextInt(); break;
                 case "--out": options.Out = Next(); break;
-                case "server" or "download" or "views" or "all": command = arg; break;
-                default: throw new ArgumentException($"Unknown argument '{arg}'. Usage: server|download|views|all [--size-mb N] [--views-mb N] [--serve-mb N] [--memory-mb A,B] [--rounds N] [--out FILE]");
+                case "server" or "download" or "bandwidth" or "views" or "all": command = arg; break;
+                default: throw new ArgumentException($"Unknown argument '{arg}'. Usage: server|download|bandwidth|views|all [--size-mb N] [--views-mb N] [--serve-mb N] [--memory-mb A,B] [--rounds N] [--out FILE]");
             }
         }
 

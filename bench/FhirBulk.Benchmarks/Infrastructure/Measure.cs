@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace FhirBulk.Benchmarks.Infrastructure;
 
 /// <summary>
@@ -24,13 +22,6 @@ internal static class Measure
         }
 
         return samples;
-    }
-
-    public static async Task<(T Result, TimeSpan Elapsed)> TimeAsync<T>(Func<Task<T>> run)
-    {
-        var watch = Stopwatch.StartNew();
-        var result = await run();
-        return (result, watch.Elapsed);
     }
 
     public static double Median(IEnumerable<double> values)
