@@ -22,7 +22,7 @@ internal static class ClientDownload
         var result = await client.ExportToDirectoryAsync(new ExportRequest(), directory, phases);
         var seconds = total.Elapsed.TotalSeconds;
         var downloadSeconds = seconds - phases.DownloadingSince!.Value.TotalSeconds;
-        Report(seconds, downloadSeconds, result.Files.Where(f => f.Kind == ExportFileKind.Output).Sum(f => f.Bytes), result.Files.Count);
+        Report(seconds, downloadSeconds, PeakMemory.CpuSeconds() - phases.CpuAtDownload,  result.Files.Where(f => f.Kind == ExportFileKind.Output).Sum(f => f.Bytes), result.Files.Count);
         return 0;
     }
 
@@ -33,8 +33,10 @@ internal static class ClientDownload
         var operation = await client.StartExportAsync(new ExportRequest());
         var manifest = await operation.WaitForCompletionAsync();
         var download = Stopwatch.StartNew();
+        var cpu = PeakMemory.CpuSeconds();
         var result = await client.DownloadAsync(manifest, directory);
         var downloadSeconds = download.Elapsed.TotalSeconds;
+        cpu = PeakMemory.CpuSeconds() - cpu;
         var seconds = total.Elapsed.TotalSeconds;
         await operation.DeleteAsync();
         if (result.HasFailures)
@@ -42,14 +44,15 @@ internal static class ClientDownload
             throw new InvalidOperationException("Some files failed to download.");
         }
 
-        Report(seconds, downloadSeconds, result.Files.Where(f => f.Kind == ExportFileKind.Output).Sum(f => f.Bytes), result.Files.Count);
+        Report(seconds, downloadSeconds, cpu, result.Files.Where(f => f.Kind == ExportFileKind.Output).Sum(f => f.Bytes), result.Files.Count);
         return 0;
     }
 
-    private static void Report(double seconds, double downloadSeconds, long bytes, int files)
+    private static void Report(double seconds, double downloadSeconds, double cpuSeconds, long bytes, int files)
     {
         PeakMemory.Report("seconds_total", seconds);
         PeakMemory.Report("seconds_download", downloadSeconds);
+        PeakMemory.Report("cpu_seconds_download", cpuSeconds);
         PeakMemory.Report("bytes", bytes);
         PeakMemory.Report("files", files);
         PeakMemory.Report("peak_mb", PeakMemory.SelfPeakMb());
@@ -60,11 +63,14 @@ internal static class ClientDownload
     {
         public TimeSpan? DownloadingSince { get; private set; }
 
+        public double CpuAtDownload { get; private set; }
+
         public void Report(ExportProgress value)
         {
             if (value.Phase == ExportPhase.Downloading && DownloadingSince is null)
             {
                 DownloadingSince = clock.Elapsed;
+                CpuAtDownload = PeakMemory.CpuSeconds();
             }
         }
     }

@@ -60,6 +60,7 @@ internal static class DownloadBenchmark
                 }
 
                 double Median(string variant, string key) => Measure.Median(samples[variant].Select(s => double.Parse(s[key], CultureInfo.InvariantCulture)));
+                double CpuMsPerMb(Dictionary<string, string> s) => 1000 * double.Parse(s["cpu_seconds_download"], CultureInfo.InvariantCulture) / Measure.Mb(long.Parse(s["bytes"], CultureInfo.InvariantCulture));
                 double Rate(Dictionary<string, string> s) => Measure.Mb(long.Parse(s["bytes"], CultureInfo.InvariantCulture)) / double.Parse(s["seconds_download"], CultureInfo.InvariantCulture);
                 foreach (var (name, label, _) in Variants)
                 {
@@ -67,6 +68,7 @@ internal static class DownloadBenchmark
                     rows.Add([Report.F(Measure.Mb((long)Median(name, "bytes")), 0), label, Median(name, "files").ToString("F0", CultureInfo.InvariantCulture),
                         Report.F(Measure.Median(rates), 0), $"{Report.F(rates.Min(), 0)}–{Report.F(rates.Max(), 0)}",
                         Report.F(Median(name, "seconds_download"), 1), Report.F(Median(name, "seconds_total"), 1),
+                        Report.F(Measure.Median(samples[name].Select(CpuMsPerMb)), 2),
                         Report.F(Median(name, "peak_mb"), 0), Report.F(samples[name].Max(s => double.Parse(s["peak_mb"], CultureInfo.InvariantCulture)), 0)]);
                 }
 
@@ -91,8 +93,9 @@ internal static class DownloadBenchmark
 
         report.Line($"\nOur server (no auth: `requiresAccessToken: false`, 10,000 resources per file) on 127.0.0.1 serves a generated population; a Patient-level export of all types is downloaded to disk, {Parallel} files at a time, " +
             $"by each variant in its own child process, {options.Rounds} interleaved rounds per size. Download MB/s = bytes on disk / time from manifest to last file written. " +
-            "Total = kick-off to last file (the raw copy polls every 10 ms; our client honours the server's Retry-After, so its total includes polite waiting). Peak = the child's VmHWM.\n");
-        report.Table(["export MB", "downloader", "files", "download MB/s (median)", "MB/s (min–max)", "download s", "total s", "peak RSS MB (median)", "peak RSS MB (max)"], rows);
+            "Total = kick-off to last file (the raw copy polls every 10 ms; our client honours the server's Retry-After, so its total includes polite waiting). " +
+            "CPU = the downloader process's user + system time during the download phase, per MB on disk (the server's share is not in it). Peak = the child's VmHWM.\n");
+        report.Table(["export MB", "downloader", "files", "download MB/s (median)", "MB/s (min–max)", "download s", "total s", "downloader CPU ms per MB", "peak RSS MB (median)", "peak RSS MB (max)"], rows);
         foreach (var ratio in ratios)
         {
             report.Line($"- {ratio}");

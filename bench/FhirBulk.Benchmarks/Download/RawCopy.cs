@@ -21,6 +21,7 @@ internal static class RawCopy
         var total = Stopwatch.StartNew();
         var export = await RawExport.RunAsync(http, fhirBase, "Patient/$export");
         var download = Stopwatch.StartNew();
+        var cpu = PeakMemory.CpuSeconds();
         long bytes = 0;
         await Parallel.ForEachAsync(export.Output.Select((o, i) => (o, i)), new ParallelOptions { MaxDegreeOfParallelism = parallel }, async (item, cancellationToken) =>
         {
@@ -36,9 +37,11 @@ internal static class RawCopy
             Interlocked.Add(ref bytes, new FileInfo(path).Length);
         });
         var downloadSeconds = download.Elapsed.TotalSeconds;
+        cpu = PeakMemory.CpuSeconds() - cpu;
         await RawExport.DeleteAsync(http, export.StatusUrl);
         PeakMemory.Report("seconds_total", total.Elapsed.TotalSeconds);
         PeakMemory.Report("seconds_download", downloadSeconds);
+        PeakMemory.Report("cpu_seconds_download", cpu);
         PeakMemory.Report("bytes", bytes);
         PeakMemory.Report("files", export.Output.Count);
         PeakMemory.Report("peak_mb", PeakMemory.SelfPeakMb());

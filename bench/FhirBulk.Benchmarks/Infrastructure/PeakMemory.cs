@@ -27,6 +27,13 @@ internal static class PeakMemory
         return double.NaN;
     }
 
+    /// <summary>CPU seconds (user + system, all threads) this process has used so far.</summary>
+    public static double CpuSeconds()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime.TotalSeconds;
+    }
+
     /// <summary>Runs this program with <c>--child args…</c> and returns the key=value pairs it printed.</summary>
     public static async Task<Dictionary<string, string>> RunChildAsync(params string[] args)
     {

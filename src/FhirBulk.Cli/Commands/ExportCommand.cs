@@ -90,6 +90,17 @@ internal static class ExportCommand
             Description = "Fail on the first line that is not JSON of the expected resourceType (default: count and report).",
         };
 
+        public Option<string> Compression { get; } = new Option<string>("--compression")
+        {
+            Description = "Ask for gzip-compressed downloads: auto (yes unless the server is on this machine), gzip or none.",
+            DefaultValueFactory = _ => "auto",
+        }.AcceptOnlyFromAmong("auto", "gzip", "none");
+
+        public Option<bool> GzipFiles { get; } = new("--gzip-files")
+        {
+            Description = "Store files gzip-compressed as <Type>.<NNN>.ndjson.gz (counts and SHA-256 still describe the NDJSON).",
+        };
+
         public Option<string?> Resume { get; } = new("--resume")
         {
             Description = "Carry on an interrupted export in DIR: re-poll if the job was not done, fetch only what is missing.",
@@ -115,7 +126,7 @@ internal static class ExportCommand
             foreach (var option in new Option[]
                      {
                          Level, Group, Type, Since, Until, TypeFilter, Elements, Patient, Post, Lenient,
-                         Out, Parallel, Strict, Resume, Cancel, KeepJob, Json,
+                         Out, Parallel, Strict, Compression, GzipFiles, Resume, Cancel, KeepJob, Json,
                      })
             {
                 command.Options.Add(option);
@@ -156,6 +167,13 @@ internal static class ExportCommand
 
             o.Validation = parseResult.GetValue(options.Strict) ? ValidationMode.Strict : ValidationMode.Lenient;
             o.DeleteJobAfterDownload = !parseResult.GetValue(options.KeepJob);
+            o.TransferCompression = parseResult.GetValue(options.Compression) switch
+            {
+                "gzip" => TransferCompression.Gzip,
+                "none" => TransferCompression.None,
+                _ => TransferCompression.Auto,
+            };
+            o.CompressOutput = parseResult.GetValue(options.GzipFiles);
         });
 
         if (cancel is not null)

@@ -10,6 +10,9 @@ public sealed partial class BulkDataClient
     private const string ManifestFileName = "manifest.json";
     private const string LogFileName = "log.ndjson";
 
+    /// <summary>How often the state file is rewritten while files complete (see <see cref="StateSaver"/>).</summary>
+    private static readonly TimeSpan StateSaveInterval = TimeSpan.FromSeconds(1);
+
     /// <summary>
     /// Exports to <paramref name="directory"/> end to end: kick-off, poll, download every file, verify, delete the job.
     /// Progress is saved in the folder (<c>.fhir-bulk-state.json</c>) so that <see cref="ResumeExportAsync"/> carries on after a crash.
@@ -104,7 +107,6 @@ public sealed partial class BulkDataClient
     {
         using var activity = FhirBulkActivitySource.Source.StartActivity("FhirBulk.Export");
         using var eventLog = new ExportLog(Path.Combine(directory, LogFileName), _options.TimeProvider);
-        var gate = new Lock();
         while (true)
         {
             if (state.Manifest is null)
@@ -120,14 +122,19 @@ public sealed partial class BulkDataClient
                 failed.Status = ExportFileStatus.Pending;
             }
 
-            await DownloadFilesAsync(state.Files, manifest, new Uri(state.StatusUrl!), directory, fileProgress, eventLog, () =>
+            var saver = new StateSaver(() => state.Save(directory), _options.TimeProvider, StateSaveInterval);
+            try
             {
-                Interlocked.Increment(ref done);
-                lock (gate)
+                await DownloadFilesAsync(state.Files, manifest, new Uri(state.StatusUrl!), directory, fileProgress, eventLog, () =>
                 {
-                    state.Save(directory);
-                }
-            }, cancellationToken).ConfigureAwait(false);
+                    Interlocked.Increment(ref done);
+                    saver.Changed();
+                }, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                saver.Flush();
+            }
 
             var expired = state.Files.Count(f => f.Status == ExportFileStatus.Expired);
             if (expired > 0 && state.ReExports < _options.MaxReExports)

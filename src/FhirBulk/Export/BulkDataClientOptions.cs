@@ -69,6 +69,10 @@ public sealed class BulkDataClientOptions
     /// <value>The default value is <see cref="ValidationMode.Lenient"/>.</value>
     public ValidationMode Validation { get; set; } = ValidationMode.Lenient;
 
+    /// <summary>Whether downloads ask the server for gzip; see <see cref="Export.TransferCompression"/> for when each pays.</summary>
+    /// <value>The default value is <see cref="TransferCompression.Auto"/>: gzip from any host but a loopback one.</value>
+    public TransferCompression TransferCompression { get; set; } = TransferCompression.Auto;
+
     /// <summary>Whether files are stored gzip-compressed (<c>&lt;Type&gt;.&lt;NNN&gt;.ndjson.gz</c>); counts and SHA-256 describe the uncompressed NDJSON.</summary>
     /// <value>The default value is <see langword="false"/>.</value>
     public bool CompressOutput { get; set; }

@@ -85,7 +85,7 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
     {
         var offset = File.Exists(partPath) ? new FileInfo(partPath).Length : 0;
         var etag = file.ETag;
-        using var response = await http.SendAsync(u => CreateRequest(u, offset, etag), url, requiresAccessToken, cancellationToken).ConfigureAwait(false);
+        using var response = await http.SendAsync(u => CreateRequest(u, offset, etag, options.TransferCompression), url, requiresAccessToken, cancellationToken).ConfigureAwait(false);
         if (response.Headers.ETag is { IsWeak: false } strong)
         {
             file.ETag = strong.ToString();
@@ -180,7 +180,7 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
         output.Flush(flushToDisk: true);
     }
 
-    private static HttpRequestMessage CreateRequest(Uri url, long offset, string? etag)
+    private static HttpRequestMessage CreateRequest(Uri url, long offset, string? etag, TransferCompression compression)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, url);
         request.Headers.TryAddWithoutValidation("Accept", "application/fhir+ndjson");
@@ -198,7 +198,9 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
         }
         else
         {
-            request.Headers.TryAddWithoutValidation("Accept-Encoding", "gzip");
+            // The request URL, not the manifest's: a redirect to another host is judged on where it leads.
+            var gzip = compression == TransferCompression.Gzip || (compression == TransferCompression.Auto && !url.IsLoopback);
+            request.Headers.TryAddWithoutValidation("Accept-Encoding", gzip ? "gzip" : "identity");
         }
 
         return request;

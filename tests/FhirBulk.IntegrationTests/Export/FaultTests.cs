@@ -7,7 +7,21 @@ namespace FhirBulk.IntegrationTests.Export;
 /// <summary>Every fault the server can inject: the export still ends with files byte-identical to a fault-free run.</summary>
 public class FaultTests(BaselineFixture baseline) : IClassFixture<BaselineFixture>
 {
-    public static TheoryData<string> Faults => [.. Cases.Keys];
+    /// <summary>Every fault, both with plain transfers (what a client asks of a server on this machine) and gzipped ones (what it asks of any other).</summary>
+    public static TheoryData<string, TransferCompression> Faults
+    {
+        get
+        {
+            var data = new TheoryData<string, TransferCompression>();
+            foreach (var fault in Cases.Keys)
+            {
+                data.Add(fault, TransferCompression.Auto);
+                data.Add(fault, TransferCompression.Gzip);
+            }
+
+            return data;
+        }
+    }
 
     private static readonly Dictionary<string, FaultOptions> Cases = new(StringComparer.Ordinal)
     {
@@ -29,10 +43,10 @@ public class FaultTests(BaselineFixture baseline) : IClassFixture<BaselineFixtur
 
     [Theory]
     [MemberData(nameof(Faults))]
-    public async Task ExportToDirectory_Fault_FilesByteIdenticalToFaultFreeRun(string fault)
+    public async Task ExportToDirectory_Fault_FilesByteIdenticalToFaultFreeRun(string fault, TransferCompression compression)
     {
         var harness = baseline.Harness;
-        using var client = harness.CreateClient(harness.Server.BaseUriWithFaults(Cases[fault]));
+        using var client = harness.CreateClient(harness.Server.BaseUriWithFaults(Cases[fault]), o => o.TransferCompression = compression);
         var directory = harness.NewDirectory();
         var leaksBefore = harness.Server.LeakedTokenCount;
 

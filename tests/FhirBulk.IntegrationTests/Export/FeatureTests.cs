@@ -27,6 +27,25 @@ public class FeatureTests(BaselineFixture baseline) : IClassFixture<BaselineFixt
         Assert.All(baseline.Result.Files, f => Assert.Equal(baseline.Files[f.FileName], f.Sha256));
     }
 
+    [Theory]
+    [InlineData(TransferCompression.Auto, "identity", null)]
+    [InlineData(TransferCompression.None, "identity", null)]
+    [InlineData(TransferCompression.Gzip, "gzip", "gzip")]
+    public async Task ExportToDirectory_TransferCompression_AsksAsConfiguredAndStoresTheSameBytes(TransferCompression compression, string asked, string? received)
+    {
+        var harness = baseline.Harness;
+        using var client = harness.CreateClient(configure: o => o.TransferCompression = compression);
+        var directory = harness.NewDirectory();
+
+        var result = await client.ExportToDirectoryAsync(new ExportRequest(), directory);
+
+        var fileUrls = result.Manifest.Output.Select(f => f.Url).ToHashSet(StringComparer.Ordinal);
+        var downloads = harness.Responses.Where(r => fileUrls.Contains(r.Url.AbsoluteUri)).ToList();
+        Assert.Equal(fileUrls.Count, downloads.Count);
+        Assert.All(downloads, d => Assert.Equal((asked, received), (d.AcceptEncoding, d.ContentEncoding)));
+        Assert.Equal(baseline.Files, ServerHarness.DataFiles(directory));
+    }
+
     [Fact]
     public async Task StartExport_StatusAfterDeletion_Is404Gone()
     {

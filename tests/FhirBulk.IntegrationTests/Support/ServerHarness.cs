@@ -30,6 +30,9 @@ public sealed class ServerHarness : IAsyncDisposable
     /// <summary>Every request any client of this harness sent.</summary>
     public ConcurrentQueue<(HttpMethod Method, Uri Url, string? Range)> Requests { get; } = new();
 
+    /// <summary>Every response any client of this harness received: what it asked and how the body was encoded.</summary>
+    public ConcurrentQueue<(Uri Url, string? AcceptEncoding, string? ContentEncoding)> Responses { get; } = new();
+
     /// <summary>Every client assertion sent to the token endpoint.</summary>
     public ConcurrentQueue<string> SentAssertions { get; } = new();
 
@@ -99,7 +102,7 @@ public sealed class ServerHarness : IAsyncDisposable
 
     private sealed class RecordingHandler(ServerHarness harness) : DelegatingHandler
     {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             harness.Requests.Enqueue((request.Method, request.RequestUri!, request.Headers.Range?.ToString()));
             if (request.Headers.Authorization?.Parameter is { } token)
@@ -116,7 +119,9 @@ public sealed class ServerHarness : IAsyncDisposable
                 }
             }
 
-            return base.SendAsync(request, cancellationToken);
+            var response = await base.SendAsync(request, cancellationToken);
+            harness.Responses.Enqueue((request.RequestUri!, request.Headers.AcceptEncoding.ToString() is { Length: > 0 } accept ? accept : null, response.Content.Headers.ContentEncoding.FirstOrDefault()));
+            return response;
         }
     }
 }
