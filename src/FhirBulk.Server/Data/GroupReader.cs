@@ -64,7 +64,10 @@ internal sealed class GroupReader(ResourceStore store)
         {
             foreach (var member in list.EnumerateArray())
             {
-                if (member.TryGetProperty("entity", out var entity) && entity.TryGetProperty("reference", out var reference)
+                // Data folders hold whatever a user put there: a member that is not shaped like one is skipped, not a 500.
+                if (member.ValueKind == JsonValueKind.Object
+                    && member.TryGetProperty("entity", out var entity) && entity.ValueKind == JsonValueKind.Object
+                    && entity.TryGetProperty("reference", out var reference) && reference.ValueKind == JsonValueKind.String
                     && ResourceHeader.PatientIdOf(reference.GetString()) is { } patient)
                 {
                     members.Add(patient);

@@ -148,6 +148,9 @@ internal static class KickoffEndpoints
                 ServerLog.ExportFailed(state.Logger, job.Id, exception);
                 job.FailureMessage = $"The export failed: {exception.Message}";
                 job.State = JobState.Failed;
+
+                // Failed jobs expire like completed ones; otherwise their folders and slots would be kept forever.
+                job.CompletedAt = state.Clock.GetUtcNow();
             }
         }, CancellationToken.None);
         return job;

@@ -70,6 +70,72 @@ public class DataFolderTests
     }
 
     [Fact]
+    public async Task DataDirectory_GroupWithMalformedMembers_ExportsTheWellFormedOnes()
+    {
+        // Regression: a member whose reference was not a string (or a member that was not an object) made the kick-off a 500.
+        var folder = Path.Combine(Path.GetTempPath(), "fhirbulk-badmember-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(folder, "Patient.ndjson"), "{\"resourceType\":\"Patient\",\"id\":\"a\"}\n{\"resourceType\":\"Patient\",\"id\":\"b\"}\n");
+            await File.WriteAllTextAsync(Path.Combine(folder, "Group.ndjson"),
+                "{\"resourceType\":\"Group\",\"id\":\"g\",\"member\":[7,{\"entity\":\"Patient/b\"},{\"entity\":{\"reference\":42}},{\"entity\":{\"reference\":\"Patient/a\"}}]}\n");
+            await using var fixture = await ServerFixture.StartAsync(new BulkDataServerOptions { DataDirectory = folder, RequireAuth = false });
+
+            var manifest = await fixture.ExportAsync("/Group/g/$export?_type=Patient", token: null);
+
+            Assert.Equal(1, manifest.GetProperty("output")[0].GetProperty("count").GetInt32());
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task DataDirectory_FileRemovedBeforeExport_JobFailsAndThenExpires()
+    {
+        // Regression: a failed job never got a completion time, so it was never removed.
+        var folder = Path.Combine(Path.GetTempPath(), "fhirbulk-failjob-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(folder, "Patient.ndjson"), "{\"resourceType\":\"Patient\",\"id\":\"a\"}\n");
+            var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+            await using var fixture = await ServerFixture.StartAsync(new BulkDataServerOptions { DataDirectory = folder, RequireAuth = false, TimeProvider = clock, ExportRetention = TimeSpan.FromHours(1) });
+            File.Delete(Path.Combine(folder, "Patient.ndjson"));
+
+            var status = await fixture.StartExportAsync(fixture.Server.BaseUri + "/Patient/$export", token: null);
+            var failed = await PollUntilDoneAsync(fixture, status);
+            clock.Advance(TimeSpan.FromHours(2));
+            using var expired = await fixture.Http.SendAsync(fixture.Get(status, null));
+
+            Assert.Equal(500, failed);
+            Assert.Equal(404, (int)expired.StatusCode);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static async Task<int> PollUntilDoneAsync(ServerFixture fixture, string statusUrl)
+    {
+        for (var attempt = 0; attempt < 500; attempt++)
+        {
+            using var response = await fixture.Http.SendAsync(fixture.Get(statusUrl, null));
+            if (response.StatusCode != System.Net.HttpStatusCode.Accepted)
+            {
+                return (int)response.StatusCode;
+            }
+
+            await Task.Delay(20);
+        }
+
+        throw new TimeoutException("The export neither completed nor failed.");
+    }
+
+    [Fact]
     public async Task DataDirectory_IncludeAssociatedData_AddsProvenanceTargetingPatientsInScope()
     {
         var folder = Path.Combine(Path.GetTempPath(), "fhirbulk-prov-" + Guid.NewGuid().ToString("N"));
