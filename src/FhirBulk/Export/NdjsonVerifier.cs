@@ -22,6 +22,7 @@ internal sealed class NdjsonVerifier(string fileName, string? expectedType, Vali
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly ArrayBufferWriter<byte> _pending = new();
     private readonly List<InvalidLine> _invalid = [];
+    private readonly byte[]? _expectedType = expectedType is null ? null : System.Text.Encoding.UTF8.GetBytes(expectedType);
     private long _line;
 
     public long Resources { get; private set; }
@@ -87,7 +88,10 @@ internal sealed class NdjsonVerifier(string fileName, string? expectedType, Vali
             return;
         }
 
-        var problem = Problem(line);
+        // The scanner settles nearly every line; the reader re-reads only what it is unsure of, and words the problem.
+        var problem = ResourceLineScanner.TryScan(line, out var type) && (_expectedType is null || type.SequenceEqual(_expectedType))
+            ? null
+            : Problem(line);
         if (problem is null)
         {
             Resources++;

@@ -1,0 +1,365 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Text.Unicode;
+
+namespace FhirBulk.Export;
+
+/// <summary>
+/// A single pass over one NDJSON line that proves it is a well-formed JSON object and finds its top-level
+/// <c>resourceType</c>, several times faster than walking it with <see cref="System.Text.Json.Utf8JsonReader"/>.
+/// </summary>
+/// <remarks>
+/// It only ever answers "certainly valid" or "not sure": anything unusual (escapes in the <c>resourceType</c>
+/// property, a repeated <c>resourceType</c>, nesting deeper than <see cref="MaxDepth"/>, invalid UTF-8, or any
+/// syntax error) returns <see langword="false"/>, and the caller asks <see cref="System.Text.Json.Utf8JsonReader"/>,
+/// which also words the error. So the scanner never accepts a line the reader would reject (property-tested), and
+/// being conservative costs only speed on lines that are rare in real exports.
+/// </remarks>
+internal static class ResourceLineScanner
+{
+    /// <summary>The reader's default maximum depth; deeper lines go to the reader.</summary>
+    public const int MaxDepth = 64;
+
+    // Bytes that end the run through a string's content: its end, an escape, or a control character (invalid). Searched
+    // with our own vector code rather than SearchValues, whose generic code starts unoptimised in every process (tiered
+    // JIT) and so runs slowly for most of a download of a few seconds.
+    private static readonly bool[] StringStops = [.. Enumerable.Range(0, 256).Select(b => b < 0x20 || b == '"' || b == '\\')];
+
+    /// <summary>
+    /// Returns <see langword="true"/> when <paramref name="line"/> is certainly one JSON object (with optional
+    /// surrounding whitespace) whose top-level <c>resourceType</c> is a string without escapes, given as its raw bytes.
+    /// </summary>
+    // Every method here is compiled fully optimised at once: a download is over before tiered JIT would promote them.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static bool TryScan(ReadOnlySpan<byte> line, out ReadOnlySpan<byte> resourceType)
+    {
+        resourceType = default;
+        if (!Utf8.IsValid(line))
+        {
+            return false;
+        }
+
+        var i = SkipWhitespace(line, 0);
+        if (i >= line.Length || line[i] != (byte)'{')
+        {
+            return false;
+        }
+
+        // One bit per open container, 1 for an object: enough for MaxDepth levels.
+        ulong objects = 1;
+        var depth = 1;
+        var found = false;
+        i++;
+        while (true)
+        {
+            // At the start of an object member or array element (or the container's end).
+            i = SkipWhitespace(line, i);
+            if (i >= line.Length)
+            {
+                return false;
+            }
+
+            if (line[i] is (byte)'}' or (byte)']')
+            {
+                // Only an empty container may close here (not one after a comma); the close itself is checked below.
+                if (!IsEmptyContainer(line, i))
+                {
+                    return false;
+                }
+            }
+            else
+            {
+                if ((objects & 1) != 0)
+                {
+                    if (line[i] != (byte)'"')
+                    {
+                        return false;
+                    }
+
+                    var keyStart = i + 1;
+                    i = SkipString(line, i);
+                    if (i < 0)
+                    {
+                        return false;
+                    }
+
+                    var key = line[keyStart..(i - 1)];
+
+                    // An escaped top-level key might spell resourceType: the reader's to judge.
+                    if (depth == 1 && key.Contains((byte)'\\'))
+                    {
+                        return false;
+                    }
+
+                    var isType = depth == 1 && key.SequenceEqual("resourceType"u8);
+                    i = SkipWhitespace(line, i);
+                    if (i >= line.Length || line[i] != (byte)':')
+                    {
+                        return false;
+                    }
+
+                    i = SkipWhitespace(line, i + 1);
+                    if (isType)
+                    {
+                        // A repeated or non-string resourceType, or one with escapes, is the reader's to judge.
+                        if (found || i >= line.Length || line[i] != (byte)'"')
+                        {
+                            return false;
+                        }
+
+                        var valueStart = i + 1;
+                        i = SkipString(line, i);
+                        if (i < 0 || line[valueStart..(i - 1)].Contains((byte)'\\'))
+                        {
+                            return false;
+                        }
+
+                        resourceType = line[valueStart..(i - 1)];
+                        found = true;
+                        goto AfterValue;
+                    }
+                }
+
+                if (i >= line.Length)
+                {
+                    return false;
+                }
+
+                switch (line[i])
+                {
+                    case (byte)'{':
+                    case (byte)'[':
+                        if (depth == MaxDepth)
+                        {
+                            return false;
+                        }
+
+                        objects = (objects << 1) | (line[i] == (byte)'{' ? 1UL : 0UL);
+                        depth++;
+                        i++;
+                        continue;
+                    case (byte)'"':
+                        i = SkipString(line, i);
+                        break;
+                    case (byte)'t':
+                        i = SkipLiteral(line, i, "true"u8);
+                        break;
+                    case (byte)'f':
+                        i = SkipLiteral(line, i, "false"u8);
+                        break;
+                    case (byte)'n':
+                        i = SkipLiteral(line, i, "null"u8);
+                        break;
+                    default:
+                        i = SkipNumber(line, i);
+                        break;
+                }
+
+                if (i < 0)
+                {
+                    return false;
+                }
+            }
+
+        AfterValue:
+            // After a value (or a closed container): a comma, or the end of one or more containers.
+            while (true)
+            {
+                i = SkipWhitespace(line, i);
+                if (i >= line.Length)
+                {
+                    return false;
+                }
+
+                if (line[i] == (byte)',')
+                {
+                    i++;
+                    break;
+                }
+
+                if (line[i] != ((objects & 1) != 0 ? (byte)'}' : (byte)']'))
+                {
+                    return false;
+                }
+
+                i++;
+                objects >>= 1;
+                if (--depth == 0)
+                {
+                    return found && SkipWhitespace(line, i) == line.Length;
+                }
+            }
+        }
+    }
+
+    /// <summary>Whether the <c>}</c> or <c>]</c> at <paramref name="close"/> closes a container with nothing in it (not one after a comma).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool IsEmptyContainer(ReadOnlySpan<byte> line, int close)
+    {
+        var j = close - 1;
+        while (line[j] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
+        {
+            j--;
+        }
+
+        return line[j] is (byte)'{' or (byte)'[';
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int SkipWhitespace(ReadOnlySpan<byte> line, int i)
+    {
+        while (i < line.Length && line[i] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
+        {
+            i++;
+        }
+
+        return i;
+    }
+
+    /// <summary>Skips the string starting with the quote at <paramref name="i"/>; returns the index after its closing quote, or -1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int SkipString(ReadOnlySpan<byte> line, int i)
+    {
+        i++;
+        while (true)
+        {
+            i = NextStringStop(line, i);
+            if (i >= line.Length)
+            {
+                return -1;
+            }
+
+            switch (line[i])
+            {
+                case (byte)'"':
+                    return i + 1;
+                case (byte)'\\':
+                    if (i + 1 >= line.Length)
+                    {
+                        return -1;
+                    }
+
+                    if (line[i + 1] == (byte)'u')
+                    {
+                        if (i + 6 > line.Length || !IsHex(line[i + 2]) || !IsHex(line[i + 3]) || !IsHex(line[i + 4]) || !IsHex(line[i + 5]))
+                        {
+                            return -1;
+                        }
+
+                        // Lone or misordered surrogates are the reader's to judge.
+                        if ((line[i + 2] | 0x20) == (byte)'d' && line[i + 3] >= (byte)'8')
+                        {
+                            return -1;
+                        }
+
+                        i += 6;
+                    }
+                    else if (line[i + 1] is (byte)'"' or (byte)'\\' or (byte)'/' or (byte)'b' or (byte)'f' or (byte)'n' or (byte)'r' or (byte)'t')
+                    {
+                        i += 2;
+                    }
+                    else
+                    {
+                        return -1;
+                    }
+
+                    break;
+                default:
+                    return -1;
+            }
+        }
+    }
+
+    /// <summary>The index of the first quote, backslash or control character at or after <paramref name="i"/>, or the line's length.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int NextStringStop(ReadOnlySpan<byte> line, int i)
+    {
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var quote = Vector256.Create((byte)'"');
+            var backslash = Vector256.Create((byte)'\\');
+            var space = Vector256.Create((byte)' ');
+            while (i <= line.Length - Vector256<byte>.Count)
+            {
+                var chunk = Vector256.Create(line.Slice(i, Vector256<byte>.Count));
+                var stops = Vector256.Equals(chunk, quote) | Vector256.Equals(chunk, backslash) | Vector256.LessThan(chunk, space);
+                if (stops != Vector256<byte>.Zero)
+                {
+                    return i + BitOperations.TrailingZeroCount(stops.ExtractMostSignificantBits());
+                }
+
+                i += Vector256<byte>.Count;
+            }
+        }
+
+        var table = StringStops;
+        while (i < line.Length && !table[line[i]])
+        {
+            i++;
+        }
+
+        return i;
+    }
+
+    private static bool IsHex(byte b) => char.IsAsciiHexDigit((char)b);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int SkipLiteral(ReadOnlySpan<byte> line, int i, ReadOnlySpan<byte> literal) =>
+        line[i..].StartsWith(literal) ? i + literal.Length : -1;
+
+    /// <summary>Skips a number as RFC 8259 writes it (<c>-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?</c>); returns the index after it, or -1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int SkipNumber(ReadOnlySpan<byte> line, int i)
+    {
+        if (i < line.Length && line[i] == (byte)'-')
+        {
+            i++;
+        }
+
+        if (i >= line.Length || !char.IsAsciiDigit((char)line[i]))
+        {
+            return -1;
+        }
+
+        i = line[i] == (byte)'0' ? i + 1 : SkipDigits(line, i);
+        if (i < line.Length && line[i] == (byte)'.')
+        {
+            var start = i + 1;
+            i = SkipDigits(line, start);
+            if (i == start)
+            {
+                return -1;
+            }
+        }
+
+        if (i < line.Length && (line[i] | 0x20) == (byte)'e')
+        {
+            i++;
+            if (i < line.Length && line[i] is (byte)'+' or (byte)'-')
+            {
+                i++;
+            }
+
+            var start = i;
+            i = SkipDigits(line, start);
+            if (i == start)
+            {
+                return -1;
+            }
+        }
+
+        return i;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int SkipDigits(ReadOnlySpan<byte> line, int i)
+    {
+        while (i < line.Length && char.IsAsciiDigit((char)line[i]))
+        {
+            i++;
+        }
+
+        return i;
+    }
+}
