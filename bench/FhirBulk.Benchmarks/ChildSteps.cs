@@ -8,8 +8,9 @@ internal static class ChildSteps
     public static Task<int> RunAsync(string[] args) => args switch
     {
         ["views-sink", var folder, var sink] => ViewsBenchmark.SinkChildAsync(folder, sink),
-        ["raw-download", var fhirBase, var directory, var parallel] => Download.RawCopy.ChildAsync(new Uri(fhirBase), directory, int.Parse(parallel, System.Globalization.CultureInfo.InvariantCulture), gzip: false),
-        ["raw-gzip-download", var fhirBase, var directory, var parallel] => Download.RawCopy.ChildAsync(new Uri(fhirBase), directory, int.Parse(parallel, System.Globalization.CultureInfo.InvariantCulture), gzip: true),
+        ["raw-download", var fhirBase, var directory, var parallel] => Download.RawCopy.ChildAsync(new Uri(fhirBase), directory, int.Parse(parallel, System.Globalization.CultureInfo.InvariantCulture), gzip: false, fsync: false),
+        ["raw-fsync-download", var fhirBase, var directory, var parallel] => Download.RawCopy.ChildAsync(new Uri(fhirBase), directory, int.Parse(parallel, System.Globalization.CultureInfo.InvariantCulture), gzip: false, fsync: true),
+        ["raw-gzip-download", var fhirBase, var directory, var parallel] => Download.RawCopy.ChildAsync(new Uri(fhirBase), directory, int.Parse(parallel, System.Globalization.CultureInfo.InvariantCulture), gzip: true, fsync: false),
         [Download.ClientDownload.ExportStep, var fhirBase, var directory, var parallel] => Download.ClientDownload.ExportChildAsync(new Uri(fhirBase), directory, int.Parse(parallel, System.Globalization.CultureInfo.InvariantCulture)),
         [Download.ClientDownload.DownloadStep, var fhirBase, var directory, var parallel] => Download.ClientDownload.DownloadChildAsync(new Uri(fhirBase), directory, int.Parse(parallel, System.Globalization.CultureInfo.InvariantCulture)),
         _ => throw new ArgumentException($"Unknown child step '{string.Join(' ', args)}'."),

@@ -10,9 +10,9 @@ namespace FhirBulk.Benchmarks.Download;
 /// </summary>
 internal static class RawCopy
 {
-    public static async Task<int> ChildAsync(Uri fhirBase, string directory, int parallel, bool gzip)
+    public static async Task<int> ChildAsync(Uri fhirBase, string directory, int parallel, bool gzip, bool fsync)
     {
-        // gzip: send Accept-Encoding: gzip and decompress, as our client does on a fresh download.
+        // gzip: send Accept-Encoding: gzip and decompress, as our client does from a remote server.
         var decompression = gzip ? System.Net.DecompressionMethods.GZip : System.Net.DecompressionMethods.None;
         using var http = new HttpClient(new SocketsHttpHandler { AutomaticDecompression = decompression, MaxConnectionsPerServer = parallel * 2 })
         {
@@ -32,6 +32,12 @@ internal static class RawCopy
             await using (var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
             {
                 await body.CopyToAsync(file, cancellationToken);
+
+                // fsync: what our client does before renaming a file into place, so that a power cut cannot leave a hole.
+                if (fsync)
+                {
+                    file.Flush(flushToDisk: true);
+                }
             }
 
             Interlocked.Add(ref bytes, new FileInfo(path).Length);
