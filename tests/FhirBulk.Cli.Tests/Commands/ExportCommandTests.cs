@@ -25,6 +25,35 @@ public sealed class ExportCommandTests(ServerFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task Export_GzipTransferAndGzipFiles_StoresTheSameResourcesCompressed()
+    {
+        var plain = temp.File("plain");
+        var gzipped = temp.File("gzipped");
+
+        var first = await new CliRunner().RunAsync(["export", .. fixture.Credentials(), "--type", "Patient,Condition", "--out", plain, "--json"]);
+        var second = await new CliRunner().RunAsync(["export", .. fixture.Credentials(), "--type", "Patient,Condition", "--out", gzipped, "--compression", "gzip", "--gzip-files", "--json"]);
+
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.DoesNotContain(Directory.GetFiles(gzipped, "*.ndjson"), f => Path.GetFileName(f) != "log.ndjson");
+        foreach (var file in Directory.GetFiles(plain, "*.ndjson").Where(f => Path.GetFileName(f) != "log.ndjson"))
+        {
+            using var stream = new System.IO.Compression.GZipStream(File.OpenRead(Path.Combine(gzipped, Path.GetFileName(file) + ".gz")), System.IO.Compression.CompressionMode.Decompress);
+            using var reader = new StreamReader(stream);
+            Assert.Equal(File.ReadAllText(file), reader.ReadToEnd());
+        }
+    }
+
+    [Fact]
+    public async Task Export_UnknownCompression_UsageErrorNamingTheChoices()
+    {
+        var result = await new CliRunner().RunAsync(["export", .. fixture.Credentials(), "--compression", "brotli", "--out", temp.File("x")]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("brotli", result.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Export_OnATerminal_LiveBarsPerFileThenTheSummary()
     {
         var result = await new CliRunner().AsTerminal().RunAsync(["export", .. fixture.Credentials(), "--type", "Patient,Condition", "--out", temp.File("live")]);
