@@ -1,0 +1,57 @@
+using FhirBulk.Diagnostics;
+using FhirBulk.Export;
+using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
+
+namespace FhirBulk.Http;
+
+/// <summary>
+/// The retry pipeline of one request (Azure core's rules): 429, 5xx, a transient OperationOutcome and network failures
+/// are retried with exponential backoff and jitter, or after the server's Retry-After (clamped); any other 4xx, and
+/// the caller's cancellation, are not.
+/// </summary>
+internal static class RequestRetries
+{
+    /// <summary>The first URL of the request, for the retry log of an attempt that got no response.</summary>
+    public static readonly ResiliencePropertyKey<Uri> RequestUrl = new("FhirBulk.RequestUrl");
+
+    public static ResiliencePipeline<HttpAttempt> Create(BulkDataClientOptions options, ILogger logger)
+    {
+        var builder = new ResiliencePipelineBuilder<HttpAttempt> { TimeProvider = options.TimeProvider };
+
+        // Polly's retry strategy needs at least one retry; no retries is no strategy.
+        if (options.MaxRetries == 0)
+        {
+            return builder.Build();
+        }
+
+        return builder.AddRetry(new RetryStrategyOptions<HttpAttempt>
+        {
+            MaxRetryAttempts = options.MaxRetries,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = options.InitialRetryDelay,
+            MaxDelay = options.MaxRetryDelay,
+            Randomizer = options.Random,
+            ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, args.Context.CancellationToken)),
+            DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result is { } attempt
+                ? RetryAfter.Parse(attempt.Response, options.TimeProvider.GetUtcNow(), TimeSpan.Zero, options.MaxRetryDelay)
+                : null),
+            OnRetry = args =>
+            {
+                var (url, reason) = args.Outcome.Result is { } attempt
+                    ? (attempt.Url, $"{(int)attempt.Response.StatusCode} {attempt.Response.ReasonPhrase}")
+                    : (args.Context.Properties.GetValue(RequestUrl, null!), args.Outcome.Exception!.Message);
+                Log.RetryScheduled(logger, url, args.RetryDelay, args.AttemptNumber + 1, reason);
+                return default;
+            },
+        }).Build();
+    }
+
+    /// <summary>The retry decision, for a response or for the exception an attempt threw.</summary>
+    public static bool ShouldRetry(Outcome<HttpAttempt> outcome, CancellationToken cancellationToken) =>
+        outcome.Exception is { } exception
+            ? BulkHttp.IsTransientNetworkFailure(exception, cancellationToken)
+            : outcome.Result is { IsError: true, IsTransient: true };
+}
