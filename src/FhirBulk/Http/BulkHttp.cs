@@ -44,27 +44,25 @@ internal sealed class BulkHttp
     {
         // One renewal per logical request, whichever attempt is refused: a second 401 means the new token is refused too.
         var tokenRenewed = false;
-        async ValueTask<HttpAttempt> AttemptAsync(ResilienceContext context)
+        async Task<HttpAttempt> AttemptAsync(CancellationToken attemptCancellation)
         {
-            var (response, current, sentToken) = await SendFollowingRedirectsAsync(create, url, withToken, context.CancellationToken).ConfigureAwait(false);
+            var (response, current, sentToken) = await SendFollowingRedirectsAsync(create, url, withToken, attemptCancellation).ConfigureAwait(false);
             if (response.StatusCode == HttpStatusCode.Unauthorized && sentToken is not null && !tokenRenewed && Tokens is not null)
             {
                 response.Dispose();
                 Log.TokenRefused(_logger, current);
                 Tokens.Invalidate(sentToken);
                 tokenRenewed = true;
-                (response, current, _) = await SendFollowingRedirectsAsync(create, url, withToken, context.CancellationToken).ConfigureAwait(false);
+                (response, current, _) = await SendFollowingRedirectsAsync(create, url, withToken, attemptCancellation).ConfigureAwait(false);
             }
 
-            return await HttpAttempt.ReadAsync(response, current, context.CancellationToken).ConfigureAwait(false);
+            return await HttpAttempt.ReadAsync(response, current, attemptCancellation).ConfigureAwait(false);
         }
 
-        var context = ResilienceContextPool.Shared.Get(cancellationToken);
-        context.Properties.Set(RequestRetries.RequestUrl, url);
         HttpAttempt attempt;
         try
         {
-            attempt = await _retries.ExecuteAsync(AttemptAsync, context).ConfigureAwait(false);
+            attempt = await _retries.ExecuteRequestAsync(url, AttemptAsync, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception exception) when (IsTransientNetworkFailure(exception, cancellationToken))
         {
@@ -76,10 +74,6 @@ internal sealed class BulkHttp
             // Not worth retrying: most often the server's TLS certificate is not trusted (see BulkDataClientOptions.CaBundlePath).
             Log.RequestFailed(_logger, url, exception.Message);
             throw new FhirBulkException($"{url} could not be reached: {exception.InnerException?.Message ?? exception.Message}", null, url, null, isTransient: false, exception);
-        }
-        finally
-        {
-            ResilienceContextPool.Shared.Return(context);
         }
 
         if (!attempt.IsError)

@@ -13,8 +13,8 @@ namespace FhirBulk.Http;
 /// </summary>
 internal static class RequestRetries
 {
-    /// <summary>The first URL of the request, for the retry log of an attempt that got no response.</summary>
-    public static readonly ResiliencePropertyKey<Uri> RequestUrl = new("FhirBulk.RequestUrl");
+    // The first URL of the request, for the retry log of an attempt that got no response.
+    private static readonly ResiliencePropertyKey<Uri> RequestUrl = new("FhirBulk.RequestUrl");
 
     public static ResiliencePipeline<HttpAttempt> Create(BulkDataClientOptions options, ILogger logger)
     {
@@ -49,8 +49,23 @@ internal static class RequestRetries
         }).Build();
     }
 
-    /// <summary>The retry decision, for a response or for the exception an attempt threw.</summary>
-    public static bool ShouldRetry(Outcome<HttpAttempt> outcome, CancellationToken cancellationToken) =>
+    /// <summary>Runs the attempts of a request to <paramref name="url"/>; the last attempt's response or exception comes out.</summary>
+    public static async Task<HttpAttempt> ExecuteRequestAsync(this ResiliencePipeline<HttpAttempt> pipeline, Uri url, Func<CancellationToken, Task<HttpAttempt>> attempt, CancellationToken cancellationToken)
+    {
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(RequestUrl, url);
+        try
+        {
+            return await pipeline.ExecuteAsync(async c => await attempt(c.CancellationToken).ConfigureAwait(false), context).ConfigureAwait(false);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    // The retry decision, for a response or for the exception an attempt threw.
+    private static bool ShouldRetry(Outcome<HttpAttempt> outcome, CancellationToken cancellationToken) =>
         outcome.Exception is { } exception
             ? BulkHttp.IsTransientNetworkFailure(exception, cancellationToken)
             : outcome.Result is { IsError: true, IsTransient: true };
