@@ -16,6 +16,9 @@ internal static class RequestRetries
     // The first URL of the request, for the retry log of an attempt that got no response.
     private static readonly ResiliencePropertyKey<Uri> RequestUrl = new("FhirBulk.RequestUrl");
 
+    // Polly refuses backoff settings over a day; our options allow longer (a Retry-After is still clamped to them).
+    private static readonly TimeSpan LongestBackoff = TimeSpan.FromDays(1);
+
     public static ResiliencePipeline<HttpAttempt> Create(BulkDataClientOptions options, ILogger logger)
     {
         var builder = new ResiliencePipelineBuilder<HttpAttempt> { TimeProvider = options.TimeProvider };
@@ -31,8 +34,8 @@ internal static class RequestRetries
             MaxRetryAttempts = options.MaxRetries,
             BackoffType = DelayBackoffType.Exponential,
             UseJitter = true,
-            Delay = options.InitialRetryDelay,
-            MaxDelay = options.MaxRetryDelay,
+            Delay = options.InitialRetryDelay < LongestBackoff ? options.InitialRetryDelay : LongestBackoff,
+            MaxDelay = options.MaxRetryDelay < LongestBackoff ? options.MaxRetryDelay : LongestBackoff,
             Randomizer = options.Random,
             ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, args.Context.CancellationToken)),
             DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result is { } attempt

@@ -125,6 +125,39 @@ public class RequestRetriesTests
         Assert.Equal([true, true, false], contents.Select(c => c.Disposed));
     }
 
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.5)]
+    [InlineData(0.999)]
+    public async Task ExecuteRequest_NoRetryAfter_BacksOffOnTheClientsRandomWithinMaxRetryDelay(double jitter)
+    {
+        var arrivals = new List<DateTimeOffset>();
+        var pipeline = RequestRetries.Create(
+            new BulkDataClientOptions { TimeProvider = _time, MaxRetries = 6, InitialRetryDelay = TimeSpan.FromSeconds(1), MaxRetryDelay = TimeSpan.FromSeconds(5), Random = () => jitter },
+            NullLogger.Instance);
+
+        var run = pipeline.ExecuteRequestAsync(Url, Respond(arrivals, _ => new(HttpStatusCode.InternalServerError)), CancellationToken.None);
+        for (var turns = 0; !run.IsCompleted && turns < 10_000; turns++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(10));
+            await Task.Yield();
+        }
+
+        using var attempt = await run;
+        var gaps = arrivals.Zip(arrivals.Skip(1), (a, b) => b - a).ToList();
+        Assert.Equal(6, gaps.Count);
+        Assert.All(gaps, gap => Assert.InRange(gap, TimeSpan.Zero, TimeSpan.FromSeconds(5.01)));
+        Assert.True(gaps[^1] > gaps[0], $"no backoff: {string.Join(", ", gaps)}");
+    }
+
+    [Fact]
+    public void Create_DelaysLongerThanPollyAccepts_StillBuilds()
+    {
+        var options = new BulkDataClientOptions { InitialRetryDelay = TimeSpan.FromDays(2), MaxRetryDelay = TimeSpan.FromDays(3) };
+
+        Assert.NotNull(RequestRetries.Create(options, NullLogger.Instance));
+    }
+
     [Fact]
     public void ExecuteRequest_AnyErrorStatusAndOutcome_RetriesExactlyWhatTheServerAllows() =>
         Gen.Select(Gen.Int[400, 599], Gen.OneOf(IssueCodes).Array[0, 3], Gen.Bool).Sample(
