@@ -1,9 +1,10 @@
 namespace FhirBulk.Http;
 
 /// <summary>
-/// Exponential backoff with full jitter (AWS architecture blog, "Exponential Backoff And Jitter") for the two waits whose
-/// count starts again: status polls (a new job state is not a retry) and file transfers (a cut after progress is a fresh
-/// start). Request retries use Polly's own backoff, which counts every attempt of one execution.
+/// Exponential backoff with full jitter (AWS architecture blog, "Exponential Backoff And Jitter") for the two waits that
+/// are not one Polly execution's retries: status polls (a job still running is an answer, not a failure) and file
+/// transfers (whose count starts again when a cut file moved forward, which Polly's attempt number cannot do).
+/// Request retries use Polly's own backoff.
 /// </summary>
 internal sealed class Backoff(TimeSpan initial, TimeSpan max, Func<double> random)
 {
