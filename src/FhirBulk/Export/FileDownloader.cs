@@ -3,6 +3,7 @@ using System.Net;
 using FhirBulk.Diagnostics;
 using FhirBulk.Http;
 using Microsoft.Extensions.Logging;
+using Polly;
 
 namespace FhirBulk.Export;
 
@@ -14,6 +15,8 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
 {
     private const int BufferSize = 128 * 1024;
     private const long ProgressEvery = 256 * 1024;
+
+    private readonly ResiliencePipeline _retries = DownloadRetries.Create(options, logger);
 
     public async Task DownloadAsync(ExportFileState file, Uri manifestUrl, bool requiresAccessToken, string directory, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
     {
@@ -39,38 +42,18 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
 
         eventLog?.Write("download_request", new() { ["fileUrl"] = url.AbsoluteUri, ["itemType"] = ItemType(file.Kind), ["resourceType"] = file.Type });
         var partPath = path + ".part";
-        var failures = 0;
-        while (true)
+        try
         {
-            var before = File.Exists(partPath) ? new FileInfo(partPath).Length : 0;
-            try
-            {
-                await TransferAsync(file, url, requiresAccessToken, path, partPath, expectedType, progress, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            catch (FhirBulkException exception) when (exception.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone)
-            {
-                Fail(file, ExportFileStatus.Expired, exception.Message, exception.StatusCode);
-                return;
-            }
-            catch (FhirBulkException exception) when (exception is not AuthenticationException && !exception.IsTransient)
-            {
-                Fail(file, ExportFileStatus.Failed, exception.Message, exception.StatusCode);
-                return;
-            }
-            catch (Exception exception) when (exception is FhirBulkException { IsTransient: true } || BulkHttp.IsTransientNetworkFailure(exception, cancellationToken))
-            {
-                // A cut that still moved the file forward does not count against the retry budget.
-                var after = File.Exists(partPath) ? new FileInfo(partPath).Length : 0;
-                failures = after > before ? 1 : failures + 1;
-                if (failures > options.MaxRetries)
-                {
-                    Fail(file, ExportFileStatus.Failed, exception.Message, (exception as FhirBulkException)?.StatusCode);
-                    return;
-                }
-
-                await http.WaitAsync(url, http.Backoff.Delay(failures), failures, exception.Message, cancellationToken).ConfigureAwait(false);
-            }
+            await _retries.ExecuteTransferAsync(url, partPath, token => TransferAsync(file, url, requiresAccessToken, path, partPath, expectedType, progress, token), cancellationToken).ConfigureAwait(false);
+        }
+        catch (FhirBulkException exception) when (exception.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone)
+        {
+            Fail(file, ExportFileStatus.Expired, exception.Message, exception.StatusCode);
+        }
+        catch (Exception exception) when (exception is FhirBulkException and not AuthenticationException || BulkHttp.IsTransientNetworkFailure(exception, cancellationToken))
+        {
+            // Not transient, or out of retries: this file fails, the others carry on.
+            Fail(file, ExportFileStatus.Failed, exception.Message, (exception as FhirBulkException)?.StatusCode);
         }
     }
 

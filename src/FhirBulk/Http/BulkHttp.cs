@@ -5,12 +5,13 @@ using FhirBulk.Auth;
 using FhirBulk.Diagnostics;
 using FhirBulk.Export;
 using Microsoft.Extensions.Logging;
+using Polly;
 
 namespace FhirBulk.Http;
 
 /// <summary>
 /// Sends one logical request: adds the bearer token where allowed, follows redirects itself (dropping the token on a
-/// change of origin), renews the token once on a 401, and retries transient failures honouring Retry-After.
+/// change of origin), renews the token once on a 401, and retries transient failures through <see cref="RequestRetries"/>.
 /// Returns only successful responses; every failure becomes a <see cref="FhirBulkException"/>.
 /// </summary>
 internal sealed class BulkHttp
@@ -20,21 +21,19 @@ internal sealed class BulkHttp
     private readonly HttpClient _http;
     private readonly BulkDataClientOptions _options;
     private readonly ILogger _logger;
-    private readonly Backoff _backoff;
+    private readonly ResiliencePipeline<HttpAttempt> _retries;
 
     public BulkHttp(HttpClient http, BulkDataClientOptions options, ILogger logger)
     {
         _http = http;
         _options = options;
         _logger = logger;
-        _backoff = new Backoff(options.InitialRetryDelay, options.MaxRetryDelay, options.Random);
+        _retries = RequestRetries.Create(options, logger);
     }
 
     public AccessTokenProvider? Tokens { get; set; }
 
     public TimeProvider Time => _options.TimeProvider;
-
-    public Backoff Backoff => _backoff;
 
     /// <summary>Sends the request made by <paramref name="create"/> for <paramref name="url"/> (called again for every attempt and redirect).</summary>
     /// <param name="create">Makes a fresh request for a URL (requests cannot be sent twice).</param>
@@ -43,73 +42,51 @@ internal sealed class BulkHttp
     /// <param name="cancellationToken">Cancels the request and any wait.</param>
     public async Task<HttpResponseMessage> SendAsync(Func<Uri, HttpRequestMessage> create, Uri url, bool withToken, CancellationToken cancellationToken)
     {
-        var attempt = 0;
+        // One renewal per logical request, whichever attempt is refused: a second 401 means the new token is refused too.
         var tokenRenewed = false;
-        while (true)
+        async Task<HttpAttempt> AttemptAsync(CancellationToken attemptCancellation)
         {
-            string? sentToken = null;
-            HttpResponseMessage response;
-            Uri current;
-            try
+            var (response, current, sentToken) = await SendFollowingRedirectsAsync(create, url, withToken, attemptCancellation).ConfigureAwait(false);
+            if (response.StatusCode == HttpStatusCode.Unauthorized && sentToken is not null && !tokenRenewed && Tokens is not null)
             {
-                (response, current, sentToken) = await SendFollowingRedirectsAsync(create, url, withToken, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception exception) when (IsTransientNetworkFailure(exception, cancellationToken))
-            {
-                if (++attempt > _options.MaxRetries)
-                {
-                    Log.RequestFailed(_logger, url, exception.Message);
-                    throw new FhirBulkException($"{url} could not be reached after {attempt} attempts: {exception.Message}", null, url, null, isTransient: true, exception);
-                }
-
-                await WaitAsync(url, _backoff.Delay(attempt), attempt, exception.Message, cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-            catch (HttpRequestException exception)
-            {
-                // Not worth retrying: most often the server's TLS certificate is not trusted (see BulkDataClientOptions.CaBundlePath).
-                Log.RequestFailed(_logger, url, exception.Message);
-                throw new FhirBulkException($"{url} could not be reached: {exception.InnerException?.Message ?? exception.Message}", null, url, null, isTransient: false, exception);
+                response.Dispose();
+                Log.TokenRefused(_logger, current);
+                Tokens.Invalidate(sentToken);
+                tokenRenewed = true;
+                (response, current, _) = await SendFollowingRedirectsAsync(create, url, withToken, attemptCancellation).ConfigureAwait(false);
             }
 
-            // 416 answers a Range request only; the downloader decides whether its partial file was in fact complete.
-            if ((int)response.StatusCode < 400 || response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
-            {
-                return response;
-            }
-
-            using (response)
-            {
-                var body = await ReadErrorBodyAsync(response, cancellationToken).ConfigureAwait(false);
-                var outcome = OperationOutcomes.TryParse(body);
-                if (response.StatusCode == HttpStatusCode.Unauthorized && sentToken is not null && !tokenRenewed && Tokens is not null)
-                {
-                    Log.TokenRefused(_logger, current);
-                    Tokens.Invalidate(sentToken);
-                    tokenRenewed = true;
-                    continue;
-                }
-
-                var transient = IsTransient(response.StatusCode, outcome);
-                if (transient && ++attempt <= _options.MaxRetries)
-                {
-                    var delay = RetryAfter.Parse(response, Time.GetUtcNow(), TimeSpan.Zero, _options.MaxRetryDelay) ?? _backoff.Delay(attempt);
-                    await WaitAsync(current, delay, attempt, $"{(int)response.StatusCode} {response.ReasonPhrase}", cancellationToken).ConfigureAwait(false);
-                    continue;
-                }
-
-                var failure = CreateException(response, current, body, outcome, transient);
-                Log.RequestFailed(_logger, current, failure.Message);
-                throw failure;
-            }
+            return await HttpAttempt.ReadAsync(response, current, attemptCancellation).ConfigureAwait(false);
         }
-    }
 
-    /// <summary>Waits on the client's clock (never a real sleep in tests that use a fake clock).</summary>
-    public async Task WaitAsync(Uri url, TimeSpan delay, int attempt, string reason, CancellationToken cancellationToken)
-    {
-        Log.RetryScheduled(_logger, url, delay, attempt, reason);
-        await Task.Delay(delay, Time, cancellationToken).ConfigureAwait(false);
+        HttpAttempt attempt;
+        try
+        {
+            attempt = await _retries.ExecuteRequestAsync(url, AttemptAsync, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (IsTransientNetworkFailure(exception, cancellationToken))
+        {
+            Log.RequestFailed(_logger, url, exception.Message);
+            throw new FhirBulkException($"{url} could not be reached after {_options.MaxRetries + 1} attempts: {exception.Message}", null, url, null, isTransient: true, exception);
+        }
+        catch (HttpRequestException exception)
+        {
+            // Not worth retrying: most often the server's TLS certificate is not trusted (see BulkDataClientOptions.CaBundlePath).
+            Log.RequestFailed(_logger, url, exception.Message);
+            throw new FhirBulkException($"{url} could not be reached: {exception.InnerException?.Message ?? exception.Message}", null, url, null, isTransient: false, exception);
+        }
+
+        if (!attempt.IsError)
+        {
+            return attempt.Response;
+        }
+
+        using (attempt)
+        {
+            var failure = CreateException(attempt);
+            Log.RequestFailed(_logger, attempt.Url, failure.Message);
+            throw failure;
+        }
     }
 
     public static bool IsTransientNetworkFailure(Exception exception, CancellationToken cancellationToken) => exception switch
@@ -125,31 +102,9 @@ internal sealed class BulkHttp
         && string.Equals(a.IdnHost, b.IdnHost, StringComparison.OrdinalIgnoreCase)
         && a.Port == b.Port;
 
-    private static bool IsTransient(HttpStatusCode status, JsonElement? outcome)
+    private static FhirBulkException CreateException(HttpAttempt attempt)
     {
-        if (OperationOutcomes.IsTransient(outcome))
-        {
-            return true;
-        }
-
-        // A 5xx that carries a non-transient OperationOutcome is the server's considered answer (e.g. "export failed").
-        return status == HttpStatusCode.TooManyRequests || ((int)status >= 500 && outcome is null) || status is HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout;
-    }
-
-    private static async Task<string?> ReadErrorBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception exception) when (exception is HttpRequestException or IOException)
-        {
-            return null;
-        }
-    }
-
-    private static FhirBulkException CreateException(HttpResponseMessage response, Uri url, string? body, JsonElement? outcome, bool transient)
-    {
+        var (response, url, body, outcome) = (attempt.Response, attempt.Url, attempt.ErrorBody, attempt.Outcome);
         var status = $"{(int)response.StatusCode} {response.ReasonPhrase}";
         var (error, description) = OAuthError(body);
         if (error is not null || response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
@@ -159,7 +114,7 @@ internal sealed class BulkHttp
         }
 
         var summary = outcome is null ? Truncate(body) : OperationOutcomes.Summarize(outcome);
-        return new FhirBulkException($"{url} answered {status}{(string.IsNullOrEmpty(summary) ? string.Empty : ": " + summary)}", response.StatusCode, url, outcome, transient);
+        return new FhirBulkException($"{url} answered {status}{(string.IsNullOrEmpty(summary) ? string.Empty : ": " + summary)}", response.StatusCode, url, outcome, attempt.IsTransient);
     }
 
     private static (string? Error, string? Description) OAuthError(string? body)

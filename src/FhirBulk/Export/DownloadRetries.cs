@@ -1,0 +1,83 @@
+using System.Net;
+using FhirBulk.Diagnostics;
+using FhirBulk.Http;
+using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
+
+namespace FhirBulk.Export;
+
+/// <summary>
+/// The retry pipeline around a whole file transfer (on top of the request's own retries): a body cut mid-stream, or a
+/// request that ran out of retries, is tried again, continuing from the bytes on disk. A failure after the part file
+/// grew starts the budget and the backoff again, so a long file on a flaky link is not failed for cuts it recovered from.
+/// </summary>
+internal static class DownloadRetries
+{
+    private static readonly ResiliencePropertyKey<FileAttempts> Attempts = new("FhirBulk.FileAttempts");
+
+    public static ResiliencePipeline Create(BulkDataClientOptions options, ILogger logger)
+    {
+        // Polly's own backoff counts every attempt of an execution and cannot start again when a file moves forward.
+        var backoff = new Backoff(options.InitialRetryDelay, options.MaxRetryDelay, options.Random);
+        return new ResiliencePipelineBuilder { TimeProvider = options.TimeProvider }.AddRetry(new RetryStrategyOptions
+        {
+            // The budget is counted by FileAttempts, which Polly's attempt number cannot express.
+            MaxRetryAttempts = int.MaxValue,
+            ShouldHandle = args => ValueTask.FromResult(
+                args.Outcome.Exception is { } exception
+                && IsRetriable(exception, args.Context.CancellationToken)
+                && args.Context.Properties.GetValue(Attempts, null!).CountFailure() <= options.MaxRetries),
+            DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(backoff.Delay(args.Context.Properties.GetValue(Attempts, null!).Failures)),
+            OnRetry = args =>
+            {
+                var attempts = args.Context.Properties.GetValue(Attempts, null!);
+                Log.RetryScheduled(logger, attempts.Url, args.RetryDelay, attempts.Failures, args.Outcome.Exception!.Message);
+                return default;
+            },
+        }).Build();
+    }
+
+    /// <summary>Runs <paramref name="transfer"/> until it succeeds, fails for good, or runs out of retries (then its last exception is thrown).</summary>
+    public static async Task ExecuteTransferAsync(this ResiliencePipeline pipeline, Uri url, string partPath, Func<CancellationToken, Task> transfer, CancellationToken cancellationToken)
+    {
+        var attempts = new FileAttempts(url, partPath);
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(Attempts, attempts);
+        try
+        {
+            await pipeline.ExecuteAsync(
+                async c =>
+                {
+                    attempts.Starting();
+                    await transfer(c.CancellationToken).ConfigureAwait(false);
+                },
+                context).ConfigureAwait(false);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    /// <summary>Transient failures; a file the server no longer has (404, 410) has expired and is not tried again.</summary>
+    public static bool IsRetriable(Exception exception, CancellationToken cancellationToken) => exception is FhirBulkException failure
+        ? failure.IsTransient && failure.StatusCode is not (HttpStatusCode.NotFound or HttpStatusCode.Gone)
+        : BulkHttp.IsTransientNetworkFailure(exception, cancellationToken);
+
+    /// <summary>One file's failures in a row; a failure after the part file grew counts as the first.</summary>
+    private sealed class FileAttempts(Uri url, string partPath)
+    {
+        private long _before;
+
+        public Uri Url => url;
+
+        public int Failures { get; private set; }
+
+        public void Starting() => _before = PartLength();
+
+        public int CountFailure() => Failures = PartLength() > _before ? 1 : Failures + 1;
+
+        private long PartLength() => File.Exists(partPath) ? new FileInfo(partPath).Length : 0;
+    }
+}
