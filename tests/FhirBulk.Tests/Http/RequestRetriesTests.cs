@@ -172,8 +172,9 @@ public class RequestRetriesTests
                 var transientOutcome = withOutcome && codes.Length > 0 && codes.All(c => c is "transient" or "throttled" or "timeout" or "exception");
 
                 // Azure core's rule: a 4xx is retried only when the server asked for it (429 or a transient OperationOutcome).
-                var mustRetry = status is 429 or 502 or 503 or 504 || transientOutcome || (status >= 500 && !withOutcome);
-                var mayRetry = status == 429 || status >= 500 || transientOutcome;
+                // 416 is never an error here: it answers a Range request, and the downloader decides what it means.
+                var mustRetry = status != 416 && (status is 429 or 502 or 503 or 504 || transientOutcome || (status >= 500 && !withOutcome));
+                var mayRetry = status != 416 && (status == 429 || status >= 500 || transientOutcome);
                 return (retried || !mustRetry) && (!retried || mayRetry) && arrivals.Count <= 3;
             },
             iter: 300);
