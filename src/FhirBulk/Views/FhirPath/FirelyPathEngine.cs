@@ -88,7 +88,7 @@ internal sealed partial class FirelyPathEngine : IPathEngine<PocoNode>
         }
 
         var shape = _analyzer.Analyze(parsed, context, elementPath);
-        return new FirelyExpression(compiled, _useSimplePaths ? SimplePath.TryCreate(parsed) : null, shape, elementPath);
+        return new FirelyExpression(compiled, _useSimplePaths ? SimplePath.TryCreate(parsed, SharedCompiler.Value.Compile) : null, shape, elementPath);
     }
 
     public IPathRun<PocoNode> Start(ResourceLine resource)

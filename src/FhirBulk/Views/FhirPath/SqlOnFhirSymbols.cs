@@ -15,9 +15,9 @@ internal static class SqlOnFhirSymbols
     public static SymbolTable Create()
     {
         var symbols = new SymbolTable().AddStandardFP();
-        symbols.Add("getResourceKey", (IEnumerable<PocoNode> focus) => focus.SelectMany(ResourceKey));
-        symbols.Add("getReferenceKey", (IEnumerable<PocoNode> focus) => focus.SelectMany(n => ReferenceKeyOf(n, null)));
-        symbols.Add("getReferenceKey", (IEnumerable<PocoNode> focus, string type) => focus.SelectMany(n => ReferenceKeyOf(n, type)));
+        symbols.Add("getResourceKey", (IEnumerable<PocoNode> focus) => focus.Select(ResourceKey).OfType<PocoNode>());
+        symbols.Add("getReferenceKey", (IEnumerable<PocoNode> focus) => focus.Select(n => ReferenceKeyOf(n, null)).OfType<PocoNode>());
+        symbols.Add("getReferenceKey", (IEnumerable<PocoNode> focus, string type) => focus.Select(n => ReferenceKeyOf(n, type)).OfType<PocoNode>());
         symbols.Add("lowBoundary", (IEnumerable<PocoNode> focus) => focus.SelectMany(n => Boundary(n, high: false)));
         symbols.Add("highBoundary", (IEnumerable<PocoNode> focus) => focus.SelectMany(n => Boundary(n, high: true)));
         symbols.Add("lowBoundary", (IEnumerable<PocoNode> focus, long precision) => focus.SelectMany(n => Boundary(n, high: false, precision)));
@@ -25,35 +25,23 @@ internal static class SqlOnFhirSymbols
         return symbols;
     }
 
-    private static IEnumerable<PocoNode> ResourceKey(PocoNode node)
-    {
-        if (node.Poco is Resource { Id: { Length: > 0 } id })
-        {
-            yield return PocoNode.ForAnyPrimitive(id);
-        }
-    }
+    /// <summary><c>getResourceKey()</c> of one node: the resource's id, or <see langword="null"/> (also used by <see cref="SimplePath"/>).</summary>
+    public static PocoNode? ResourceKey(PocoNode node) =>
+        node.Poco is Resource { Id: { Length: > 0 } id } ? PocoNode.ForAnyPrimitive(id) : null;
 
-    private static IEnumerable<PocoNode> ReferenceKeyOf(PocoNode node, string? requiredType)
+    /// <summary><c>getReferenceKey([type])</c> of one node, or <see langword="null"/> (also used by <see cref="SimplePath"/>).</summary>
+    public static PocoNode? ReferenceKeyOf(PocoNode node, string? requiredType)
     {
-        if (node.Poco is not ResourceReference reference)
+        if (node.Poco is not ResourceReference reference || ReferenceKey.Parse(reference.Reference, reference.Type) is not { } key)
         {
-            yield break;
-        }
-
-        var parsed = ReferenceKey.Parse(reference.Reference, reference.Type);
-        if (parsed is not { } key)
-        {
-            yield break;
+            return null;
         }
 
         // A reference whose target type cannot be known (urn:uuid without Reference.type) is
         // kept: rejecting it would break every Synthea join.
-        if (requiredType is not null && key.Type is not null && !string.Equals(key.Type, requiredType, StringComparison.Ordinal))
-        {
-            yield break;
-        }
-
-        yield return PocoNode.ForAnyPrimitive(key.Key);
+        return requiredType is not null && key.Type is not null && !string.Equals(key.Type, requiredType, StringComparison.Ordinal)
+            ? null
+            : PocoNode.ForAnyPrimitive(key.Key);
     }
 
     private static IEnumerable<PocoNode> Boundary(PocoNode node, bool high, long? precision = null)

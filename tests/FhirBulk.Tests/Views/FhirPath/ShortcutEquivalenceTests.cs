@@ -51,6 +51,60 @@ public class ShortcutEquivalenceTests
     }
 
     [SharedFact]
+    public void Evaluate_SyntheaFunctionChains_SameRows()
+    {
+        // Every function the fast path takes (keys with and without a type, ofType with subtypes, FHIR-qualified and
+        // primitive types, on one item and on many), against Firely's own evaluation of the same paths.
+        (string Type, (string Name, string Path)[] Columns)[] cases =
+        [
+            ("Condition", [("key", "getResourceKey()"), ("patient", "subject.getReferenceKey(Patient)"), ("wrong_type", "subject.getReferenceKey(Encounter)"),
+                ("encounter", "encounter.getReferenceKey()"), ("onset", "onset.ofType(dateTime)"), ("onset_period", "onset.ofType(Period).start"),
+                ("abatement", "abatement.ofType(FHIR.dateTime)"), ("code", "code.coding.first().code")]),
+            ("MedicationRequest", [("key", "getResourceKey()"), ("medication", "medication.ofType(CodeableConcept).coding.first().code"),
+                ("medication_ref", "medication.ofType(Reference).getReferenceKey(Medication)"), ("requester", "requester.getReferenceKey()"),
+                ("encounter", "encounter.getReferenceKey(Encounter)")]),
+            ("Patient", [("key", "getResourceKey()"), ("codings", "extension.value.ofType(Coding).code"), ("strings", "extension.value.ofType(string)"),
+                ("decimals", "extension.value.ofType(decimal)"), ("cities", "extension.value.ofType(Address).city"), ("gender_string", "gender.ofType(string)"),
+                ("gender_code", "gender.ofType(code)"), ("practitioner", "generalPractitioner.getReferenceKey(Practitioner)"),
+                ("nested", "extension.extension.value.ofType(Coding).first().display")]),
+            ("Encounter", [("participants", "participant.individual.getReferenceKey()"), ("provider", "serviceProvider.getReferenceKey(Organization)"),
+                ("length", "length.ofType(Quantity).value"), ("duration", "length.ofType(Duration).value"), ("self", "ofType(Encounter).getResourceKey()")]),
+            ("Immunization", [("occurrence", "occurrence.ofType(dateTime)"), ("patient", "patient.getReferenceKey(Patient)")]),
+        ];
+
+        foreach (var (type, columns) in cases)
+        {
+            var view = WorkshopViews.Create(type, columns.Select(c => (WorkshopColumn)c));
+            Assert.Equal(Plain(view).Rows(Resources.Synthea(type)), Fast(view).Rows(Resources.Synthea(type)));
+        }
+    }
+
+    [Fact]
+    public void Evaluate_ChoiceTypesAndSubtypes_SameRowsAsFirely()
+    {
+        string[] json =
+        [
+            """{"resourceType":"Observation","id":"q","subject":{"reference":"Patient/1"},"valueQuantity":{"value":5.4,"unit":"mg"},"component":[{"valueString":"s"},{"valueQuantity":{"value":1}},{"valueCodeableConcept":{"coding":[{"code":"c"}]}}]}""",
+            """{"resourceType":"Observation","id":"a","subject":{"reference":"urn:uuid:9"},"valueInteger":3,"effectivePeriod":{"start":"2020"}}""",
+            """{"resourceType":"Observation","subject":{"reference":"#contained"},"valueBoolean":false,"effectiveDateTime":"2021-02-03"}""",
+            """{"resourceType":"Observation","id":"n","subject":{"reference":"https://x.org/fhir/Group/g/_history/2"},"valueString":"text"}""",
+        ];
+        var lines = json.Select((j, i) => new ResourceLine("Observation", null, Encoding.UTF8.GetBytes(j), "inline", i + 1)).ToList();
+        var view = WorkshopViews.Create("Observation", new WorkshopColumn[]
+        {
+            ("key", "getResourceKey()"), ("patient", "subject.getReferenceKey(Patient)"), ("group", "subject.getReferenceKey(Group)"), ("any", "subject.getReferenceKey()"),
+            ("quantity", "value.ofType(Quantity).value"), ("age", "value.ofType(Age)"), ("duration", "value.ofType(Duration).value"),
+            ("simple", "value.ofType(SimpleQuantity).value"), ("integer", "value.ofType(integer)"), ("boolean", "value.ofType(FHIR.boolean)"),
+            ("system_string", "value.ofType(System.String)"), ("string", "value.ofType(string)"), ("period", "effective.ofType(Period).start"),
+            ("date_time", "effective.ofType(dateTime)"), ("components", "component.value.ofType(Quantity).value"), ("component_text", "component.value.ofType(string)"),
+            ("component_code", "component.value.ofType(CodeableConcept).coding.first().code"), ("resource", "ofType(Observation).getResourceKey()"),
+            ("domain_resource", "ofType(DomainResource).getResourceKey()"), ("not_patient", "ofType(Patient).getResourceKey()"),
+        });
+
+        Assert.Equal(Plain(view).Rows(lines), Fast(view).Rows(lines));
+    }
+
+    [SharedFact]
     public async Task Evaluate_OfficialSuiteViews_SameRows()
     {
         foreach (var test in await ViewConformanceRunner.LoadAsync([SharedData.Path("sql-on-fhir-v2", "tests")]))
