@@ -23,8 +23,8 @@ public static class DuckDbDefaults
     /// <summary>
     /// DuckDB would otherwise take up to 80% of the machine's memory for its buffer pool while
     /// loading; a fixed limit bounds its buffer pool however large the input. 256MB rather than
-    /// 1GB: the pool only spills once full, so the larger limit let the process grow by several
-    /// hundred MB on a GB-sized load, and the smaller one cost no throughput in bench/MemoryFlat.
+    /// 1GB: the pool only spills once full, and the smaller one cost no throughput in
+    /// bench/MemoryFlat.
     /// </summary>
     public const string MemoryLimit = "256MB";
 }
