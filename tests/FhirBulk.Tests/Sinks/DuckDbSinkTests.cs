@@ -198,4 +198,25 @@ public class DuckDbSinkTests
 
         await Assert.ThrowsAsync<DuckDBException>(() => DuckDbDatabase.QueryAsync(db, "SELECT nope FROM sample"));
     }
+
+    [Fact]
+    public async Task OpenTableAsync_Options_AppliedToDatabase()
+    {
+        using var dir = new TempFolder();
+        var settings = new List<object?[]>();
+        var options = new DuckDbSinkOptions { MemoryLimit = "100MB", Threads = 1 };
+        await using (var sink = new DuckDbSink(dir.File("t.duckdb"), options, async (connection, _, ct) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT current_setting('memory_limit'), current_setting('threads')";
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            settings.Add([reader.GetString(0), reader.GetInt64(1)]);
+        }))
+        {
+            await SampleTable.WriteAsync(sink);
+        }
+
+        Assert.Equal([["95.3 MiB", 1L]], settings);
+    }
 }

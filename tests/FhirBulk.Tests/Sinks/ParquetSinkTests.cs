@@ -41,4 +41,33 @@ public class ParquetSinkTests
 
         Assert.Equal(["sample.parquet"], Directory.EnumerateFileSystemEntries(dir.Path).Select(Path.GetFileName));
     }
+
+    [Fact]
+    public async Task CompleteAsync_ManyRowGroups_ReadsBackAllRowsInInputOrder()
+    {
+        // Several of DuckDB's 122,880-row row groups under a small memory limit, so that a
+        // writer that reorders or drops rows while streaming is caught.
+        const int Rows = 400_000;
+        var schema = new FhirBulk.Views.ViewSchema("ordered", "Patient", [new FhirBulk.Views.ViewColumn("n", "integer", false)]);
+        using var dir = new TempFolder();
+        await using (var sink = new ParquetSink(dir.Path, new FhirBulk.Sinks.DuckDb.DuckDbSinkOptions { MemoryLimit = "64MB" }))
+        {
+            await using var writer = await sink.OpenTableAsync(schema);
+            for (int n = 0; n < Rows; n++)
+            {
+                await writer.WriteRowAsync([n]);
+            }
+
+            await writer.CompleteAsync();
+        }
+
+        await using var connection = new DuckDBConnection("Data Source=:memory:");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT count(*), count(*) FILTER (WHERE n <> file_row_number) FROM read_parquet('{dir.File("ordered.parquet")}', file_row_number = true)";
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal(Rows, reader.GetInt64(0));
+        Assert.Equal(0L, reader.GetInt64(1));
+    }
 }
