@@ -80,7 +80,7 @@ internal static class DownloadStages
 
     private static void Verify(string name, byte[] data)
     {
-        using var verifier = new NdjsonVerifier(name, null, ValidationMode.Lenient);
+        using var verifier = new NdjsonVerifier(name, null, ErrorPolicy.Skip);
         for (var offset = 0; offset < data.Length; offset += 128 * 1024)
         {
             verifier.Append(data.AsSpan(offset, Math.Min(128 * 1024, data.Length - offset)));

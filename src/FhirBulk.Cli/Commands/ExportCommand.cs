@@ -165,7 +165,7 @@ internal static class ExportCommand
                 o.MaxParallelDownloads = parallel;
             }
 
-            o.Validation = parseResult.GetValue(options.Strict) ? ValidationMode.Strict : ValidationMode.Lenient;
+            o.MalformedLines = parseResult.GetValue(options.Strict) ? ErrorPolicy.Fail : ErrorPolicy.Skip;
             o.DeleteJobAfterDownload = !parseResult.GetValue(options.KeepJob);
             o.TransferCompression = parseResult.GetValue(options.Compression) switch
             {
@@ -208,11 +208,6 @@ internal static class ExportCommand
         catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
         {
             throw new CliException($"cancelled; the export state is kept. Carry on with: fhir-bulk export --server {settings.Server} --resume {directory}", ExitCodes.Cancelled, e);
-        }
-        catch (InvalidOperationException e)
-        {
-            // An unfinished export in the folder, or a folder that belongs to another server.
-            throw new CliException(e.Message, ExitCodes.Usage, e);
         }
 
         if (json)

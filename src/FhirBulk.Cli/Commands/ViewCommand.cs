@@ -53,7 +53,7 @@ internal static class ViewCommand
             var isStrict = parseResult.GetValue(strict);
             var source = NdjsonSource.Open(
                 parseResult.GetRequiredValue(input),
-                new NdjsonSourceOptions { MalformedLines = isStrict ? MalformedLinePolicy.Fail : MalformedLinePolicy.Skip });
+                new NdjsonSourceOptions { MalformedLines = isStrict ? ErrorPolicy.Fail : ErrorPolicy.Skip });
             var kind = parseResult.GetRequiredValue(format);
             var target = parseResult.GetValue(output) ?? (kind == "duckdb" ? "views.duckdb" : "views");
             var toStdout = target == "-";
@@ -63,7 +63,7 @@ internal static class ViewCommand
             }
 
             var quiet = parseResult.GetValue(json) || toStdout;
-            var tables = new FhirTables(new FhirTablesOptions { ViewErrors = isStrict ? ViewErrorPolicy.Fail : ViewErrorPolicy.Skip });
+            var tables = new FhirTables(new FhirTablesOptions { ViewErrors = isStrict ? ErrorPolicy.Fail : ErrorPolicy.Skip });
             TableRunResult result;
             await using (var sink = CreateSink(kind, target))
             {

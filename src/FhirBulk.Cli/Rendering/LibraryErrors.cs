@@ -14,11 +14,12 @@ internal static class LibraryErrors
     {
         AuthenticationException e => (ExitCodes.AuthenticationFailed, WithOutcome(
             e.Error is null ? e.Message : $"{e.Message} ({e.Error}{(e.ErrorDescription is null ? "" : ": " + e.ErrorDescription)})", e)),
-        FhirBulkException e => (ExitCodes.ServerFailed, WithOutcome(e.Message, e)),
+        ExportFolderException e => (ExitCodes.InvalidInput, e.Message),
         MalformedNdjsonException e => (ExitCodes.InvalidInput, e.Message),
         ViewEvaluationException e => (ExitCodes.InvalidInput, e.Message),
         ViewDefinitionException e => (ExitCodes.InvalidInput, $"invalid ViewDefinition: {e.Message}"),
         TableSinkException e => (ExitCodes.InvalidInput, e.Message),
+        FhirBulkException e => (ExitCodes.ServerFailed, WithOutcome(e.Message, e)),
         DuckDBException e => (ExitCodes.InvalidInput, $"DuckDB: {e.Message}"),
         _ => null,
     };

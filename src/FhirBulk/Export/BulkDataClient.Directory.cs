@@ -25,7 +25,7 @@ public sealed partial class BulkDataClient
     /// <returns>The summary.</returns>
     /// <exception cref="AuthenticationException">Credentials were refused.</exception>
     /// <exception cref="FhirBulkException">The server failed the export, or files could not be downloaded (resume later).</exception>
-    /// <exception cref="InvalidOperationException">The folder holds an unfinished export: resume or cancel it.</exception>
+    /// <exception cref="ExportFolderException">The folder holds an unfinished export: resume or cancel it.</exception>
     public async Task<ExportResult> ExportToDirectoryAsync(ExportRequest request, string directory, IProgress<ExportProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -36,7 +36,7 @@ public sealed partial class BulkDataClient
         {
             if (!previous.Completed && !previous.Cancelled)
             {
-                throw new InvalidOperationException($"{directory} holds an unfinished export (status {previous.StatusUrl}); resume or cancel it first.");
+                throw new ExportFolderException(directory, $"{directory} holds an unfinished export (status {previous.StatusUrl}); resume or cancel it first.");
             }
 
             ArchivePrevious(directory, previous);
@@ -57,7 +57,7 @@ public sealed partial class BulkDataClient
         var state = LoadState(directory);
         if (state.Cancelled)
         {
-            throw new InvalidOperationException($"The export in {directory} was cancelled; start a new one.");
+            throw new ExportFolderException(directory, $"The export in {directory} was cancelled; start a new one.");
         }
 
         Log.Resuming(_logger, directory);
@@ -94,10 +94,10 @@ public sealed partial class BulkDataClient
 
     private ExportState LoadState(string directory)
     {
-        var state = ExportState.Load(directory) ?? throw new FileNotFoundException($"{directory} holds no export to resume ({ExportState.FileName} is missing).", ExportState.PathIn(directory));
+        var state = ExportState.Load(directory) ?? throw new ExportFolderException(directory, $"{directory} holds no export to resume ({ExportState.FileName} is missing).");
         if (!string.Equals(state.Server, BaseUri.AbsoluteUri, StringComparison.Ordinal))
         {
-            throw new InvalidOperationException($"The export in {directory} belongs to {state.Server}, not {BaseUri}.");
+            throw new ExportFolderException(directory, $"The export in {directory} belongs to {state.Server}, not {BaseUri}.");
         }
 
         return state;

@@ -3,16 +3,6 @@ using Microsoft.Extensions.Logging;
 
 namespace FhirBulk.Export;
 
-/// <summary>How a file's lines are checked as they are downloaded.</summary>
-public enum ValidationMode
-{
-    /// <summary>Lines that are not JSON or not of the expected resourceType are counted and reported; the file is kept.</summary>
-    Lenient,
-
-    /// <summary>The first such line fails the file.</summary>
-    Strict,
-}
-
 /// <summary>Options of <see cref="BulkDataClient"/>; validated once when the client is created.</summary>
 /// <remarks>
 /// There is deliberately no switch to turn TLS certificate verification off: a private CA is trusted with
@@ -65,9 +55,12 @@ public sealed class BulkDataClientOptions
     /// <value>The default value is 1 minute.</value>
     public TimeSpan MaxPollInterval { get; set; } = BulkDataDefaults.MaxPollInterval;
 
-    /// <summary>How downloaded lines are checked.</summary>
-    /// <value>The default value is <see cref="ValidationMode.Lenient"/>.</value>
-    public ValidationMode Validation { get; set; } = ValidationMode.Lenient;
+    /// <summary>
+    /// What a download does with a line that is not a resource of the file's type:
+    /// <see cref="ErrorPolicy.Skip"/> counts and reports it, keeps the file and makes the export partial; <see cref="ErrorPolicy.Fail"/> fails the file.
+    /// </summary>
+    /// <value>The default value is <see cref="ErrorPolicy.Skip"/>.</value>
+    public ErrorPolicy MalformedLines { get; set; } = ErrorPolicy.Skip;
 
     /// <summary>Whether downloads ask the server for gzip; see <see cref="Export.TransferCompression"/> for when each pays.</summary>
     /// <value>The default value is <see cref="TransferCompression.Auto"/>: gzip from any host but a loopback one.</value>

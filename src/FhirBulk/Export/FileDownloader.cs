@@ -92,7 +92,7 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
             offset = 0;
         }
 
-        using var verifier = new NdjsonVerifier(file.FileName, expectedType, options.Validation);
+        using var verifier = new NdjsonVerifier(file.FileName, expectedType, options.MalformedLines);
         var buffer = new byte[BufferSize];
         await using (var output = new FileStream(partPath, offset > 0 ? FileMode.Open : FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1, useAsync: true))
         {
@@ -210,7 +210,7 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
 
     private async Task VerifyLocalAsync(ExportFileState file, string path, string? expectedType, CancellationToken cancellationToken)
     {
-        using var verifier = new NdjsonVerifier(file.FileName, expectedType, options.Validation);
+        using var verifier = new NdjsonVerifier(file.FileName, expectedType, options.MalformedLines);
         var buffer = new byte[BufferSize];
         await using var stored = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, useAsync: true);
         await using var input = path.EndsWith(".gz", StringComparison.Ordinal) ? new GZipStream(stored, CompressionMode.Decompress) : (Stream)stored;

@@ -15,7 +15,7 @@ public sealed record InvalidLine(long Line, string Problem);
 /// <c>resourceType</c>, and hashes everything with SHA-256. Lines may be split across chunks; only the current
 /// line is buffered, never the file.
 /// </summary>
-internal sealed class NdjsonVerifier(string fileName, string? expectedType, ValidationMode mode) : IDisposable
+internal sealed class NdjsonVerifier(string fileName, string? expectedType, ErrorPolicy mode) : IDisposable
 {
     public const int MaxReportedInvalidLines = 20;
 
@@ -99,7 +99,7 @@ internal sealed class NdjsonVerifier(string fileName, string? expectedType, Vali
         }
 
         InvalidLineCount++;
-        if (mode == ValidationMode.Strict)
+        if (mode == ErrorPolicy.Fail)
         {
             throw new FhirBulkException($"{fileName} line {_line}: {problem}");
         }

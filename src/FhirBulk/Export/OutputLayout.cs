@@ -50,7 +50,7 @@ internal static partial class OutputLayout
         var full = Path.GetFullPath(Path.Combine(root, fileName));
         if (!full.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
         {
-            throw new InvalidOperationException($"Refusing to write '{fileName}' outside {root}.");
+            throw new ExportFolderException(root, $"Refusing to write '{fileName}' outside {root}.");
         }
 
         return full;

@@ -1,9 +1,9 @@
 namespace FhirBulk.Ndjson;
 
 /// <summary>
-/// Thrown under <see cref="MalformedLinePolicy.Fail"/> when a line is not a FHIR resource.
+/// Thrown under <see cref="ErrorPolicy.Fail"/> when a line is not a FHIR resource.
 /// </summary>
-public sealed class MalformedNdjsonException : Exception
+public sealed class MalformedNdjsonException : FhirBulkException
 {
     /// <summary>Creates the exception for <paramref name="line"/>.</summary>
     /// <param name="line">The offending line.</param>

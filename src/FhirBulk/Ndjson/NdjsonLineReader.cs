@@ -101,7 +101,7 @@ internal sealed class NdjsonLineReader(
         if (!_parser.TryParse(json, out string type, out string? id, out string? error))
         {
             var malformed = new MalformedLine(sourceName, _lineNumber, error!);
-            if (options.MalformedLines == MalformedLinePolicy.Fail)
+            if (options.MalformedLines == ErrorPolicy.Fail)
             {
                 throw new MalformedNdjsonException(malformed);
             }

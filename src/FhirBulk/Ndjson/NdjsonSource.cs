@@ -105,7 +105,7 @@ public sealed class NdjsonSource
     /// <param name="resourceTypes">Only these types, or <see langword="null"/> for all.</param>
     /// <param name="cancellationToken">Stops the read.</param>
     /// <returns>The resources; malformed lines are skipped into <see cref="MalformedLines"/> or thrown, per the options.</returns>
-    /// <exception cref="MalformedNdjsonException">A line is malformed and the policy is <see cref="MalformedLinePolicy.Fail"/>.</exception>
+    /// <exception cref="MalformedNdjsonException">A line is malformed and the policy is <see cref="ErrorPolicy.Fail"/>.</exception>
     /// <exception cref="InvalidOperationException">A stream source is read a second time.</exception>
     public IAsyncEnumerable<ResourceLine> ReadAsync(IEnumerable<string>? resourceTypes = null, CancellationToken cancellationToken = default)
     {

@@ -4,8 +4,8 @@ namespace FhirBulk.Ndjson;
 public sealed class NdjsonSourceOptions
 {
     /// <summary>What to do with a line that is not a FHIR resource.</summary>
-    /// <value>The default value is <see cref="MalformedLinePolicy.Skip"/>.</value>
-    public MalformedLinePolicy MalformedLines { get; set; } = MalformedLinePolicy.Skip;
+    /// <value>The default value is <see cref="ErrorPolicy.Skip"/>.</value>
+    public ErrorPolicy MalformedLines { get; set; } = ErrorPolicy.Skip;
 
     /// <summary>How many malformed lines <see cref="NdjsonSource.MalformedLines"/> keeps in full.</summary>
     /// <value>The default value is <see cref="NdjsonDefaults.MaxReportedMalformedLines"/>.</value>

@@ -1,7 +1,7 @@
 namespace FhirBulk.Sinks;
 
 /// <summary>A sink could not store a table or a value; the message names the table and column.</summary>
-public sealed class TableSinkException : Exception
+public sealed class TableSinkException : FhirBulkException
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="message">What failed, naming the table (and column).</param>

@@ -42,8 +42,8 @@ public sealed partial class FhirTables
     /// <param name="cancellationToken">Stops the run; tables may then be partial.</param>
     /// <returns>Rows per table and what was skipped.</returns>
     /// <exception cref="ArgumentException">No views, or two views share a name.</exception>
-    /// <exception cref="MalformedNdjsonException">A line is malformed and the source's policy is <see cref="MalformedLinePolicy.Fail"/>.</exception>
-    /// <exception cref="ViewFailedException">A view fails on a resource and <see cref="FhirTablesOptions.ViewErrors"/> is <see cref="ViewErrorPolicy.Fail"/>.</exception>
+    /// <exception cref="MalformedNdjsonException">A line is malformed and the source's policy is <see cref="ErrorPolicy.Fail"/>.</exception>
+    /// <exception cref="ViewEvaluationException">A view fails on a resource and <see cref="FhirTablesOptions.ViewErrors"/> is <see cref="ErrorPolicy.Fail"/>.</exception>
     /// <exception cref="TableSinkException">The sink cannot store a table or value.</exception>
     public async Task<TableRunResult> RunAsync(
         NdjsonSource source,

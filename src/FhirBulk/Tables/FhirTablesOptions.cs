@@ -4,8 +4,8 @@ namespace FhirBulk.Tables;
 public sealed class FhirTablesOptions
 {
     /// <summary>What to do when a view fails on a resource.</summary>
-    /// <value>The default value is <see cref="ViewErrorPolicy.Skip"/>.</value>
-    public ViewErrorPolicy ViewErrors { get; set; } = ViewErrorPolicy.Skip;
+    /// <value>The default value is <see cref="ErrorPolicy.Skip"/>.</value>
+    public ErrorPolicy ViewErrors { get; set; } = ErrorPolicy.Skip;
 
     /// <summary>How many view failures <see cref="TableRunResult.ViewErrors"/> keeps in full.</summary>
     /// <value>The default value is <see cref="FhirTablesDefaults.MaxReportedViewErrors"/>.</value>

@@ -174,9 +174,9 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable
     private void Record(ICompiledView view, ResourceLine resource, Exception ex)
     {
         var error = new ViewError(view.Schema.Name, resource.SourceName, resource.LineNumber, resource.Id, WithoutLocation(ex.Message, resource));
-        if (options.ViewErrors == ViewErrorPolicy.Fail)
+        if (options.ViewErrors == ErrorPolicy.Fail)
         {
-            throw new ViewFailedException(error, ex);
+            throw new ViewEvaluationException(error, ex);
         }
 
         ViewErrorCount++;

@@ -1,4 +1,5 @@
 using FhirBulk.Ndjson;
+using FhirBulk.Views;
 
 namespace FhirBulk.Tables;
 

@@ -5,19 +5,17 @@ namespace FhirBulk.Views;
 /// resource. <see cref="ElementPath"/> names the offending element, e.g.
 /// <c>select[1].column[0].name</c>.
 /// </summary>
-public sealed class ViewDefinitionException : Exception
+public sealed class ViewDefinitionException : FhirBulkException
 {
     /// <summary>Creates an exception with a message only.</summary>
-    public ViewDefinitionException()
-    {
-    }
-
-    /// <summary>Creates an exception with a message only.</summary>
+    /// <param name="message">What is wrong.</param>
     public ViewDefinitionException(string message) : base(message)
     {
     }
 
     /// <summary>Creates an exception wrapping <paramref name="innerException"/>.</summary>
+    /// <param name="message">What is wrong.</param>
+    /// <param name="innerException">The cause.</param>
     public ViewDefinitionException(string message, Exception innerException) : base(message, innerException)
     {
     }

@@ -3,23 +3,23 @@ namespace FhirBulk.Views;
 /// <summary>
 /// A valid view could not be evaluated against one resource: a column without
 /// <c>collection: true</c> got several values, a <c>where</c> path gave no boolean, a FHIRPath
-/// function failed, or the resource could not be read. Names the resource's file and line and the
-/// element of the view.
+/// function failed, or the resource could not be read. Names the resource's file and 1-based line,
+/// the element of the view and, when a table run stops on it under <see cref="ErrorPolicy.Fail"/>, the view.
 /// </summary>
-public sealed class ViewEvaluationException : Exception
+public sealed class ViewEvaluationException : FhirBulkException
 {
-    /// <summary>Creates an exception with no message.</summary>
-    public ViewEvaluationException()
-    {
-    }
-
     /// <summary>Creates an exception with a message only.</summary>
-    public ViewEvaluationException(string message) : base(message)
+    /// <param name="message">What went wrong.</param>
+    public ViewEvaluationException(string message)
+        : base(message)
     {
     }
 
     /// <summary>Creates an exception wrapping <paramref name="innerException"/>.</summary>
-    public ViewEvaluationException(string message, Exception innerException) : base(message, innerException)
+    /// <param name="message">What went wrong.</param>
+    /// <param name="innerException">The cause.</param>
+    public ViewEvaluationException(string message, Exception? innerException)
+        : base(message, innerException)
     {
     }
 
@@ -37,6 +37,19 @@ public sealed class ViewEvaluationException : Exception
         ElementPath = elementPath;
     }
 
+    /// <summary>Creates the exception a table run stops with when <paramref name="error"/>'s view fails under <see cref="ErrorPolicy.Fail"/>.</summary>
+    /// <param name="error">Which view failed on which resource.</param>
+    /// <param name="innerException">The view's own failure.</param>
+    public ViewEvaluationException(ViewError error, Exception? innerException)
+        : base(error?.ToString() ?? string.Empty, innerException)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        Error = error;
+        SourceName = error.SourceName;
+        LineNumber = error.LineNumber;
+        ElementPath = (innerException as ViewEvaluationException)?.ElementPath;
+    }
+
     /// <summary>The file the resource came from, or <see langword="null"/> when unknown.</summary>
     public string? SourceName { get; }
 
@@ -45,6 +58,9 @@ public sealed class ViewEvaluationException : Exception
 
     /// <summary>The view element that was being evaluated, or <see langword="null"/>.</summary>
     public string? ElementPath { get; }
+
+    /// <summary>The view, file, line and resource, when a table run stopped on this failure; otherwise <see langword="null"/>.</summary>
+    public ViewError? Error { get; }
 
     private static string Format(string sourceName, long lineNumber, string elementPath, string message) =>
         string.IsNullOrEmpty(elementPath)

@@ -206,7 +206,7 @@ public class FeatureTests(BaselineFixture baseline) : IClassFixture<BaselineFixt
         var statusUrl = JsonDocument.Parse(File.ReadAllText(Path.Combine(directory, ".fhir-bulk-state.json"))).RootElement.GetProperty("StatusUrl").GetString()!;
         var error = await Assert.ThrowsAsync<FhirBulkException>(() => client.GetExportOperation(new Uri(statusUrl)).UpdateStatusAsync());
         Assert.Equal(HttpStatusCode.NotFound, error.StatusCode);
-        await Assert.ThrowsAsync<InvalidOperationException>(() => client.ResumeExportAsync(directory));
+        await Assert.ThrowsAsync<ExportFolderException>(() => client.ResumeExportAsync(directory));
     }
 
     [Fact]
@@ -219,7 +219,7 @@ public class FeatureTests(BaselineFixture baseline) : IClassFixture<BaselineFixt
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.ExportToDirectoryAsync(new ExportRequest(), directory, null, stop.Token));
         }
 
-        await Assert.ThrowsAsync<InvalidOperationException>(() => client.ExportToDirectoryAsync(new ExportRequest(), directory));
+        await Assert.ThrowsAsync<ExportFolderException>(() => client.ExportToDirectoryAsync(new ExportRequest(), directory));
         await client.CancelExportAsync(directory);
     }
 

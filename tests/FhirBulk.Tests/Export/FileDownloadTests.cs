@@ -129,7 +129,7 @@ public sealed class FileDownloadTests : IDisposable
     {
         var handler = new StubHandler((_, _) => new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("{\"resourceType\":\"Patient\"}\n{\"resourceType\":\"Observation\"}\n") });
 
-        var file = Assert.Single((await Download(handler, count: 2, ValidationMode.Strict)).Files);
+        var file = Assert.Single((await Download(handler, count: 2, ErrorPolicy.Fail)).Files);
 
         Assert.Equal(ExportFileStatus.Failed, file.Status);
         Assert.Equal("Patient.001.ndjson line 2: resourceType 'Observation', expected 'Patient'", file.Error);
@@ -137,10 +137,10 @@ public sealed class FileDownloadTests : IDisposable
 
     private static string Hash(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
-    private async Task<DownloadResult> Download(StubHandler handler, long count, ValidationMode mode = ValidationMode.Lenient, int retries = 0)
+    private async Task<DownloadResult> Download(StubHandler handler, long count, ErrorPolicy mode = ErrorPolicy.Skip, int retries = 0)
     {
         var manifest = ExportManifest.Parse(Encoding.UTF8.GetBytes($$"""{"transactionTime":"t","requiresAccessToken":false,"output":[{"type":"Patient","url":"https://x.org/f/1","count":{{count}}}]}"""));
-        using var client = new BulkDataClient(new Uri("https://x.org/fhir"), new BulkDataClientOptions { HttpClient = new HttpClient(handler), Validation = mode, MaxRetries = retries, InitialRetryDelay = TimeSpan.Zero, MaxRetryDelay = TimeSpan.Zero });
+        using var client = new BulkDataClient(new Uri("https://x.org/fhir"), new BulkDataClientOptions { HttpClient = new HttpClient(handler), MalformedLines = mode, MaxRetries = retries, InitialRetryDelay = TimeSpan.Zero, MaxRetryDelay = TimeSpan.Zero });
         return await client.DownloadAsync(manifest, _directory);
     }
 

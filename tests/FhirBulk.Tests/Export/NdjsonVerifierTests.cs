@@ -17,7 +17,7 @@ public class NdjsonVerifierTests
         var expectedHash = Convert.ToHexStringLower(SHA256.HashData(bytes));
         Gen.Int[1, bytes.Length].Array[1, 10].Sample(cuts =>
         {
-            using var verifier = new NdjsonVerifier("Patient.001.ndjson", "Patient", ValidationMode.Lenient);
+            using var verifier = new NdjsonVerifier("Patient.001.ndjson", "Patient", ErrorPolicy.Skip);
             var position = 0;
             foreach (var cut in cuts.Order())
             {
@@ -33,7 +33,7 @@ public class NdjsonVerifierTests
     [Fact]
     public void Complete_WrongTypeAndBadJson_ReportsLineNumbersAndProblems()
     {
-        using var verifier = new NdjsonVerifier("f", "Patient", ValidationMode.Lenient);
+        using var verifier = new NdjsonVerifier("f", "Patient", ErrorPolicy.Skip);
         verifier.Append("{\"resourceType\":\"Patient\"}\n{\"resourceType\":\"Observation\"}\n{oops\n{\"id\":\"x\"}\n"u8);
         verifier.Complete();
         Assert.Equal([2L, 3L, 4L], verifier.InvalidLines.Select(l => l.Line));
@@ -44,7 +44,7 @@ public class NdjsonVerifierTests
     [Fact]
     public void Append_StrictModeBadLine_ThrowsNamingFileAndLine()
     {
-        using var verifier = new NdjsonVerifier("Patient.002.ndjson", "Patient", ValidationMode.Strict);
+        using var verifier = new NdjsonVerifier("Patient.002.ndjson", "Patient", ErrorPolicy.Fail);
         var error = Assert.Throws<FhirBulkException>(() => verifier.Append("{\"resourceType\":\"Patient\"}\n[1]\n"u8));
         Assert.Equal("Patient.002.ndjson line 2: not a JSON object", error.Message);
     }

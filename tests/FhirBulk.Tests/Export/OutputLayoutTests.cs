@@ -30,5 +30,5 @@ public class OutputLayoutTests
 
     [Fact]
     public void FullPath_NameEscapingTheFolder_Throws() =>
-        Assert.Throws<InvalidOperationException>(() => OutputLayout.FullPath(Path.GetTempPath(), "../x.ndjson"));
+        Assert.Throws<ExportFolderException>(() => OutputLayout.FullPath(Path.GetTempPath(), "../x.ndjson"));
 }

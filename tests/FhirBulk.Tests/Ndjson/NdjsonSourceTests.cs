@@ -113,7 +113,7 @@ public class NdjsonSourceTests
     {
         using var dir = new TempFolder();
         string path = dir.Write("Patient.000.ndjson", Patient1 + "\n{\"resourceType\":\n");
-        var source = NdjsonSource.FromFile(path, new NdjsonSourceOptions { MalformedLines = MalformedLinePolicy.Fail });
+        var source = NdjsonSource.FromFile(path, new NdjsonSourceOptions { MalformedLines = ErrorPolicy.Fail });
 
         var ex = await Assert.ThrowsAsync<MalformedNdjsonException>(() => source.ReadAllAsync());
 

@@ -2,6 +2,7 @@ using FhirBulk.Ndjson;
 using FhirBulk.Sinks.DataFrames;
 using FhirBulk.Tables;
 using FhirBulk.Tests.Tables.TestSupport;
+using FhirBulk.Views;
 using Microsoft.Extensions.Time.Testing;
 
 namespace FhirBulk.Tests.Tables;
@@ -98,8 +99,8 @@ public class FhirTablesTests
         string path = WriteMixedFile(dir);
         var failing = new FieldView("patients", "Patient", ("id", "id", "id")) { FailOnId = "p2" };
 
-        var ex = await Assert.ThrowsAsync<ViewFailedException>(() =>
-            CreateSut(new FhirTablesOptions { ViewErrors = ViewErrorPolicy.Fail }).RunAsync(NdjsonSource.FromFile(path), [failing], new DataFrameSink()));
+        var ex = await Assert.ThrowsAsync<ViewEvaluationException>(() =>
+            CreateSut(new FhirTablesOptions { ViewErrors = ErrorPolicy.Fail }).RunAsync(NdjsonSource.FromFile(path), [failing], new DataFrameSink()));
 
         Assert.Contains($"{path}:5", ex.Message, StringComparison.Ordinal);
         Assert.Contains("'patients'", ex.Message, StringComparison.Ordinal);
@@ -112,18 +113,18 @@ public class FhirTablesTests
         string path = dir.Write("Patient.000.ndjson", string.Join("\n", Enumerable.Range(0, 1000).Select(i => $$"""{"resourceType":"Patient","id":"p{{i}}"}""")));
         var failing = new FieldView("patients", "Patient", ("id", "id", "id")) { FailOnId = "p700" };
         var failingToo = new FieldView("more", "Patient", ("id", "id", "id")) { FailOnId = "p701" };
-        var sut = CreateSut(new FhirTablesOptions { ViewErrors = ViewErrorPolicy.Fail, MaxDegreeOfParallelism = 4 });
+        var sut = CreateSut(new FhirTablesOptions { ViewErrors = ErrorPolicy.Fail, MaxDegreeOfParallelism = 4 });
 
-        var ex = await Assert.ThrowsAsync<ViewFailedException>(() => sut.RunAsync(NdjsonSource.FromFile(path), [failingToo, failing], new DataFrameSink()));
+        var ex = await Assert.ThrowsAsync<ViewEvaluationException>(() => sut.RunAsync(NdjsonSource.FromFile(path), [failingToo, failing], new DataFrameSink()));
 
-        Assert.Equal(("patients", 701L), (ex.Error.View, ex.Error.LineNumber));
+        Assert.Equal(("patients", 701L), (ex.Error!.View, ex.Error.LineNumber));
     }
 
     [Fact]
     public async Task RunAsync_StrictSource_MalformedLineStopsRun()
     {
         using var dir = new TempFolder();
-        var source = NdjsonSource.FromFile(WriteMixedFile(dir), new NdjsonSourceOptions { MalformedLines = MalformedLinePolicy.Fail });
+        var source = NdjsonSource.FromFile(WriteMixedFile(dir), new NdjsonSourceOptions { MalformedLines = ErrorPolicy.Fail });
 
         var ex = await Assert.ThrowsAsync<MalformedNdjsonException>(() => CreateSut().RunAsync(source, [Patients], new DataFrameSink()));
 

@@ -146,7 +146,7 @@ public partial class SyntheaTablesTests
         Assert.Equal([(patients, 3L), (patients, 8L)], result.MalformedLines.Examples.Select(e => (e.SourceName, e.LineNumber)));
         Assert.Contains("not a JSON object", result.MalformedLines.Examples[1].Message, StringComparison.Ordinal);
 
-        var strict = NdjsonSource.FromFolder(dir.Path, new NdjsonSourceOptions { MalformedLines = MalformedLinePolicy.Fail });
+        var strict = NdjsonSource.FromFolder(dir.Path, new NdjsonSourceOptions { MalformedLines = ErrorPolicy.Fail });
         await using var strictSink = new DuckDbSink(dir.File("strict.duckdb"));
         var ex = await Assert.ThrowsAsync<MalformedNdjsonException>(() => new FhirTables().RunAsync(strict, [view], strictSink));
         Assert.Equal((patients, 3L), (ex.SourceName, ex.LineNumber));

@@ -1,11 +1,15 @@
 using System.Net;
 using System.Text.Json;
 
-namespace FhirBulk.Http;
+namespace FhirBulk;
 
 /// <summary>
-/// The root of every failure FhirBulk reports about a server: carries the HTTP status, the request URL,
-/// the server's OperationOutcome (when it sent one) and whether trying again later could succeed.
+/// The root of every failure FhirBulk reports. Thrown as itself, it is a failure of the FHIR server or the exchange with it,
+/// and carries the HTTP status, the request URL, the server's OperationOutcome (when it sent one) and whether trying again
+/// later could succeed. Subtypes are failures callers handle differently: <see cref="AuthenticationException"/> (fix the
+/// credentials), <see cref="ExportFolderException"/> (the local export folder), <see cref="Ndjson.MalformedNdjsonException"/>
+/// (input data), <see cref="Views.ViewDefinitionException"/> and <see cref="Views.ViewEvaluationException"/> (views), and
+/// <see cref="Sinks.TableSinkException"/> (table outputs).
 /// </summary>
 public class FhirBulkException : Exception
 {
