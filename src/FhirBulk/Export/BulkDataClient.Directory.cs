@@ -1,5 +1,6 @@
 using System.Globalization;
 using FhirBulk.Diagnostics;
+using FhirBulk.ExportFolder;
 using FhirBulk.Http;
 
 namespace FhirBulk.Export;
@@ -7,9 +8,6 @@ namespace FhirBulk.Export;
 /// <summary>Whole exports to an output folder that survive a crash: export, resume, cancel.</summary>
 public sealed partial class BulkDataClient
 {
-    private const string ManifestFileName = "manifest.json";
-    private const string LogFileName = "log.ndjson";
-
     /// <summary>How often the state file is rewritten while files complete (see <see cref="StateSaver"/>).</summary>
     private static readonly TimeSpan StateSaveInterval = TimeSpan.FromSeconds(1);
 
@@ -106,7 +104,7 @@ public sealed partial class BulkDataClient
     private async Task<ExportResult> RunAsync(ExportState state, string directory, IProgress<ExportProgress>? progress, CancellationToken cancellationToken)
     {
         using var activity = FhirBulkActivitySource.Source.StartActivity("FhirBulk.Export");
-        using var eventLog = new ExportLog(Path.Combine(directory, LogFileName), _options.TimeProvider);
+        using var eventLog = new ExportLog(Path.Combine(directory, ExportFolderLayout.LogFileName), _options.TimeProvider);
         while (true)
         {
             if (state.Manifest is null)
@@ -146,7 +144,7 @@ public sealed partial class BulkDataClient
                 await DeleteJobQuietlyAsync(state, cancellationToken).ConfigureAwait(false);
                 foreach (var file in state.Files.Where(f => f.Status != ExportFileStatus.Complete))
                 {
-                    File.Delete(OutputLayout.FullPath(directory, file.FileName) + ".part");
+                    File.Delete(ExportFolderLayout.FullPath(directory, file.FileName) + ".part");
                 }
 
                 state.PreviousFiles = [.. state.Files.Where(f => f.Status == ExportFileStatus.Complete)];
@@ -209,19 +207,19 @@ public sealed partial class BulkDataClient
         var statusProgress = progress is null ? null : new SynchronousProgress<ExportStatus>(s => progress.Report(new ExportProgress(ExportPhase.Polling, s, null, 0, 0)));
         var manifest = await operation.WaitForCompletionAsync(statusProgress, cancellationToken).ConfigureAwait(false);
         state.Manifest = manifest;
-        state.Files = OutputLayout.Plan(manifest, _options.CompressOutput);
+        state.Files = ExportFolderLayout.Plan(manifest, _options.CompressOutput);
         if (state.PreviousFiles is { } previous)
         {
             var planned = state.Files.Select(f => (f.FileName, f.DeclaredCount)).ToHashSet();
             foreach (var stale in previous.Where(p => !planned.Contains((p.FileName, p.DeclaredCount))))
             {
-                File.Delete(OutputLayout.FullPath(directory, stale.FileName));
+                File.Delete(ExportFolderLayout.FullPath(directory, stale.FileName));
             }
 
             state.PreviousFiles = null;
         }
 
-        AtomicFile.Write(Path.Combine(directory, ManifestFileName), stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(manifest.ToJson())));
+        AtomicFile.Write(Path.Combine(directory, ExportFolderLayout.ManifestFileName), stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(manifest.ToJson())));
         state.Save(directory);
         eventLog.Write("manifest_complete", new()
         {
@@ -258,12 +256,12 @@ public sealed partial class BulkDataClient
             : previous.StartedAt.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
         var archive = Path.Combine(directory, "history", stamp);
         Directory.CreateDirectory(archive);
-        foreach (var name in previous.Files.Select(f => f.FileName).Concat([ManifestFileName, LogFileName, ExportState.FileName]))
+        foreach (var name in previous.Files.Select(f => f.FileName).Concat([ExportFolderLayout.ManifestFileName, ExportFolderLayout.LogFileName, ExportState.FileName]))
         {
-            var source = OutputLayout.FullPath(directory, name);
+            var source = ExportFolderLayout.FullPath(directory, name);
             if (File.Exists(source))
             {
-                var target = OutputLayout.FullPath(archive, name);
+                var target = ExportFolderLayout.FullPath(archive, name);
                 Directory.CreateDirectory(Path.GetDirectoryName(target)!);
                 File.Move(source, target, overwrite: true);
             }

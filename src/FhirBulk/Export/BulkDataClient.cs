@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using FhirBulk.Auth;
 using FhirBulk.Diagnostics;
+using FhirBulk.ExportFolder;
 using FhirBulk.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -80,7 +81,7 @@ public sealed partial class BulkDataClient : IDisposable
         ArgumentNullException.ThrowIfNull(manifest);
         ArgumentException.ThrowIfNullOrWhiteSpace(outputDirectory);
         Directory.CreateDirectory(outputDirectory);
-        var files = OutputLayout.Plan(manifest, _options.CompressOutput);
+        var files = ExportFolderLayout.Plan(manifest, _options.CompressOutput);
         await DownloadFilesAsync(files, manifest, BaseUri, outputDirectory, progress, null, null, cancellationToken).ConfigureAwait(false);
         return new DownloadResult(files);
     }

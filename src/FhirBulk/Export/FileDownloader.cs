@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Net;
 using FhirBulk.Diagnostics;
+using FhirBulk.ExportFolder;
 using FhirBulk.Http;
 using Microsoft.Extensions.Logging;
 using Polly;
@@ -22,9 +23,9 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
     {
         using var activity = FhirBulkActivitySource.Source.StartActivity("FhirBulk.Download");
         activity?.SetTag("fhirbulk.file", file.FileName);
-        var path = OutputLayout.FullPath(directory, file.FileName);
+        var path = ExportFolderLayout.FullPath(directory, file.FileName);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var expectedType = file.Type == OutputLayout.UnknownType ? null : file.Type;
+        var expectedType = file.Type == ExportFolderLayout.UnknownType ? null : file.Type;
 
         // A file already renamed into place was complete and verified before a crash: re-read it locally, fetch nothing.
         if (File.Exists(path))

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using FhirBulk.ExportFolder;
 
 namespace FhirBulk.Ndjson;
 
@@ -53,7 +54,7 @@ public sealed class NdjsonSource
     public static NdjsonSource FromFolder(string folder, NdjsonSourceOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
-        return new NdjsonSource(ExportFolder.List(folder), null, options);
+        return new NdjsonSource(ExportFolderLayout.ListNdjson(folder), null, options);
     }
 
     /// <summary>Reads one NDJSON file, which may hold resources of many types.</summary>
@@ -69,7 +70,7 @@ public sealed class NdjsonSource
             throw new FileNotFoundException($"NDJSON file '{path}' does not exist.", path);
         }
 
-        NdjsonFile file = new(path, ExportFolder.TypeFromName(info.Name), info.Length);
+        NdjsonFile file = new(path, ExportFolderLayout.TypeFromName(info.Name), info.Length);
         return new NdjsonSource([file], null, options);
     }
 

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text;
+using FhirBulk.ExportFolder;
 using FhirBulk.Ndjson;
 using FhirBulk.Tests.Tables.TestSupport;
 
@@ -188,5 +189,5 @@ public class NdjsonSourceTests
     [InlineData("synthea_100.ndjson", null)]
     [InlineData("data.ndjson", null)]
     public void TypeFromName_FileName_TypeWhenNamedByType(string name, string? expected) =>
-        Assert.Equal(expected, ExportFolder.TypeFromName(name));
+        Assert.Equal(expected, ExportFolderLayout.TypeFromName(name));
 }

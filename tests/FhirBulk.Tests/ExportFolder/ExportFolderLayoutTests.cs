@@ -1,8 +1,9 @@
 using FhirBulk.Export;
+using FhirBulk.ExportFolder;
 
-namespace FhirBulk.Tests.Export;
+namespace FhirBulk.Tests.ExportFolder;
 
-public class OutputLayoutTests
+public class ExportFolderLayoutTests
 {
     [Fact]
     public void Plan_Manifest_NumbersFilesPerTypeAndFolder()
@@ -13,7 +14,7 @@ public class OutputLayoutTests
              "error":[{"type":"OperationOutcome","url":"e1"}],"deleted":[{"type":"Bundle","url":"d1"}]}
             """u8);
 
-        var names = OutputLayout.Plan(manifest).Select(f => f.FileName);
+        var names = ExportFolderLayout.Plan(manifest).Select(f => f.FileName);
 
         Assert.Equal(["Patient.001.ndjson", "Observation.001.ndjson", "Patient.002.ndjson", "error/OperationOutcome.001.ndjson", "deleted/Bundle.001.ndjson"], names);
     }
@@ -26,9 +27,9 @@ public class OutputLayoutTests
     [InlineData("Patient/../../x")]
     [InlineData("")]
     [InlineData("patient")]
-    public void SafeType_HostileType_BecomesUnknown(string type) => Assert.Equal("Unknown", OutputLayout.SafeType(type));
+    public void SafeType_HostileType_BecomesUnknown(string type) => Assert.Equal("Unknown", ExportFolderLayout.SafeType(type));
 
     [Fact]
     public void FullPath_NameEscapingTheFolder_Throws() =>
-        Assert.Throws<ExportFolderException>(() => OutputLayout.FullPath(Path.GetTempPath(), "../x.ndjson"));
+        Assert.Throws<ExportFolderException>(() => ExportFolderLayout.FullPath(Path.GetTempPath(), "../x.ndjson"));
 }

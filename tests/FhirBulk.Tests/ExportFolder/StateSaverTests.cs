@@ -1,7 +1,7 @@
-using FhirBulk.Export;
+using FhirBulk.ExportFolder;
 using Microsoft.Extensions.Time.Testing;
 
-namespace FhirBulk.Tests.Export;
+namespace FhirBulk.Tests.ExportFolder;
 
 public class StateSaverTests
 {

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace FhirBulk.Export;
@@ -78,72 +77,3 @@ public sealed class ExportFileState
     [JsonIgnore]
     public bool CountMismatch => DeclaredCount is { } declared && Status == ExportFileStatus.Complete && declared != Resources;
 }
-
-/// <summary>Everything needed to resume an export after a crash: kept in <c>.fhir-bulk-state.json</c>, written atomically.</summary>
-internal sealed class ExportState
-{
-    public const string FileName = ".fhir-bulk-state.json";
-
-    public int Version { get; set; } = 1;
-
-    public string Server { get; set; } = string.Empty;
-
-    public ExportRequest Request { get; set; } = new();
-
-    public string? StatusUrl { get; set; }
-
-    public DateTimeOffset StartedAt { get; set; }
-
-    public ExportManifest? Manifest { get; set; }
-
-    public List<ExportFileState> Files { get; set; } = [];
-
-    public int ReExports { get; set; }
-
-    /// <summary>Files complete before a re-export, until the new manifest says which of them still fit.</summary>
-    public List<ExportFileState>? PreviousFiles { get; set; }
-
-    public bool Completed { get; set; }
-
-    public bool Cancelled { get; set; }
-
-    public bool JobDeleted { get; set; }
-
-    public static string PathIn(string directory) => Path.Combine(directory, FileName);
-
-    public static ExportState? Load(string directory)
-    {
-        var path = PathIn(directory);
-        if (!File.Exists(path))
-        {
-            return null;
-        }
-
-        using var stream = File.OpenRead(path);
-        return JsonSerializer.Deserialize(stream, StateJsonContext.Default.ExportState)
-            ?? throw new JsonException($"{path} is empty.");
-    }
-
-    public void Save(string directory) =>
-        AtomicFile.Write(PathIn(directory), stream => JsonSerializer.Serialize(stream, this, StateJsonContext.Default.ExportState));
-}
-
-/// <summary>Writes a file so that a crash leaves either the old or the new content, never half of one.</summary>
-internal static class AtomicFile
-{
-    public static void Write(string path, Action<Stream> write)
-    {
-        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
-        using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
-        {
-            write(stream);
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temporary, path, overwrite: true);
-    }
-}
-
-[JsonSourceGenerationOptions(WriteIndented = true, UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(ExportState))]
-internal sealed partial class StateJsonContext : JsonSerializerContext;

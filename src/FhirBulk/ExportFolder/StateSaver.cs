@@ -1,4 +1,4 @@
-namespace FhirBulk.Export;
+namespace FhirBulk.ExportFolder;
 
 /// <summary>
 /// Saves the export state as files complete, at most once per interval, and whatever is left on <see cref="Flush"/>.

@@ -1,0 +1,134 @@
+using System.Text.RegularExpressions;
+using FhirBulk.Export;
+using FhirBulk.Ndjson;
+
+namespace FhirBulk.ExportFolder;
+
+/// <summary>
+/// What an export folder is, in one place: its file names (<c>&lt;Type&gt;.&lt;NNN&gt;.ndjson</c> or <c>.ndjson.gz</c>,
+/// error files under <c>error/</c>, deleted under <c>deleted/</c>, <c>manifest.json</c>, <c>log.ndjson</c>, the state file and
+/// the lock), the type a file name announces, and which files of a folder are NDJSON resources.
+/// </summary>
+/// <remarks>
+/// Names are made here, never taken from the server: a type that is not a FHIR resource type name (<c>../../x</c>) is filed
+/// as <c>Unknown</c>, so nothing can land outside the folder.
+/// </remarks>
+internal static partial class ExportFolderLayout
+{
+    /// <summary>The Bulk Data manifest, as the server sent it.</summary>
+    public const string ManifestFileName = "manifest.json";
+
+    /// <summary>The export's event log in the bulk-data-client vocabulary (no secrets).</summary>
+    public const string LogFileName = "log.ndjson";
+
+    /// <summary>Everything needed to resume: <see cref="ExportState"/>.</summary>
+    public const string StateFileName = ".fhir-bulk-state.json";
+
+    /// <summary>The file whose OS lock says an export is writing the folder.</summary>
+    public const string LockFileName = ".fhir-bulk.lock";
+
+    /// <summary>Where earlier exports and foreign files are moved (<c>history/&lt;timestamp&gt;/</c>).</summary>
+    public const string HistoryFolderName = "history";
+
+    /// <summary>The manifest's <c>error</c> files (OperationOutcomes).</summary>
+    public const string ErrorFolderName = "error";
+
+    /// <summary>The manifest's <c>deleted</c> files (Bundles of deleted resources).</summary>
+    public const string DeletedFolderName = "deleted";
+
+    public const string UnknownType = "Unknown";
+
+    // Bulk Data's diagnostic log, not resources; error/ and deleted/ sit in subfolders, which are not searched.
+    private static readonly HashSet<string> NotResources = new(StringComparer.OrdinalIgnoreCase) { LogFileName, LogFileName + ".gz" };
+
+    public static List<ExportFileState> Plan(ExportManifest manifest, bool compress = false)
+    {
+        var extension = compress ? ".ndjson.gz" : ".ndjson";
+        var files = new List<ExportFileState>();
+        var counters = new Dictionary<string, int>(StringComparer.Ordinal);
+        Add(manifest.Output, ExportFileKind.Output, null);
+        Add(manifest.Error, ExportFileKind.Error, "OperationOutcome");
+        Add(manifest.Deleted, ExportFileKind.Deleted, "Bundle");
+        return files;
+
+        void Add(List<ManifestFile> list, ExportFileKind kind, string? defaultType)
+        {
+            foreach (var file in list)
+            {
+                var type = SafeType(file.Type ?? defaultType);
+                var folder = kind switch { ExportFileKind.Error => ErrorFolderName + "/", ExportFileKind.Deleted => DeletedFolderName + "/", _ => string.Empty };
+                var key = folder + type;
+                var number = counters[key] = counters.GetValueOrDefault(key) + 1;
+                files.Add(new ExportFileState
+                {
+                    Kind = kind,
+                    Type = type,
+                    Url = file.Url,
+                    FileName = $"{folder}{type}.{number:D3}{extension}",
+                    DeclaredCount = file.Count,
+                });
+            }
+        }
+    }
+
+    public static string SafeType(string? type) => type is not null && ResourceTypeName().IsMatch(type) ? type : UnknownType;
+
+    /// <summary>The full path of a planned file, checked to be inside <paramref name="directory"/> (defence in depth).</summary>
+    /// <exception cref="ExportFolderException">The name leads outside the folder.</exception>
+    public static string FullPath(string directory, string fileName)
+    {
+        var root = Path.GetFullPath(directory);
+        var full = Path.GetFullPath(Path.Combine(root, fileName));
+        if (!full.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            throw new ExportFolderException(root, $"Refusing to write '{fileName}' outside {root}.");
+        }
+
+        return full;
+    }
+
+    /// <summary>
+    /// The NDJSON files of a folder (ours, or any folder of <c>*.ndjson</c> / <c>*.ndjson.gz</c> named by type), grouped by type
+    /// and in part order; subfolders (<c>error/</c>, <c>deleted/</c>, <c>history/</c>) are not searched.
+    /// </summary>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    public static IReadOnlyList<NdjsonFile> ListNdjson(string folder)
+    {
+        if (!Directory.Exists(folder))
+        {
+            throw new DirectoryNotFoundException($"Export folder '{folder}' does not exist.");
+        }
+
+        return Directory.EnumerateFiles(folder)
+            .Where(path => IsNdjson(Path.GetFileName(path)))
+            .Select(path => new NdjsonFile(path, TypeFromName(Path.GetFileName(path)), new FileInfo(path).Length))
+            // Files of one type together and in part order, so a folder streams grouped by type.
+            .OrderBy(file => file.ResourceType ?? "\uffff", StringComparer.Ordinal)
+            .ThenBy(file => file.Name, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    public static bool IsNdjson(string fileName) =>
+        !NotResources.Contains(fileName)
+        && (fileName.EndsWith(".ndjson", StringComparison.OrdinalIgnoreCase)
+            || fileName.EndsWith(".ndjson.gz", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The leading letters of a file name when they look like a resource type.</summary>
+    public static string? TypeFromName(string fileName)
+    {
+        int end = 0;
+        while (end < fileName.Length && char.IsAsciiLetter(fileName[end]))
+        {
+            end++;
+        }
+
+        // Resource types are PascalCase; "synthea_100.ndjson" is a mixed file, not a type.
+        bool looksLikeType = end > 0 && char.IsAsciiLetterUpper(fileName[0])
+            && end < fileName.Length && fileName[end] is '.' or '-' or '_';
+        return looksLikeType ? fileName[..end] : null;
+    }
+
+    // FHIR resource type names: an upper-case letter, then letters and digits (R4 ResourceType codes).
+    [GeneratedRegex("^[A-Z][A-Za-z0-9]{0,63}$", RegexOptions.CultureInvariant)]
+    private static partial Regex ResourceTypeName();
+}
