@@ -80,6 +80,14 @@ public sealed class FaultOptions
     [JsonPropertyName("failedFile")]
     public double FailedFileRate { get; set; }
 
+    /// <summary>
+    /// Rate of output files whose manifest <c>count</c> is one more than the resources in the file (the file is unchanged),
+    /// to test that clients check what they received against the manifest.
+    /// </summary>
+    /// <value>The default value is 0.</value>
+    [JsonPropertyName("miscount")]
+    public double MiscountRate { get; set; }
+
     /// <summary>Rate of file downloads answered with 410 Gone, as if the file had expired.</summary>
     /// <value>The default value is 0.</value>
     [JsonPropertyName("expiredFile")]
@@ -105,7 +113,7 @@ public sealed class FaultOptions
     {
         error = string.Empty;
         double[] rates = [KickoffErrorRate, StatusErrorRate, FileErrorRate, StatusTooManyRequestsRate,
-            StatusTransientOutcomeRate, CutFileRate, FailedFileRate, ExpiredFileRate, RedirectFileRate];
+            StatusTransientOutcomeRate, CutFileRate, FailedFileRate, MiscountRate, ExpiredFileRate, RedirectFileRate];
         if (rates.Any(r => r is < 0 or > 1 || double.IsNaN(r)))
         {
             error = "Fault rates must be between 0 and 1.";

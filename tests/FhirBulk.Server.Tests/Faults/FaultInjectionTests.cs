@@ -116,6 +116,13 @@ public class FaultInjectionTests(ServerFixture fixture) : IClassFixture<ServerFi
         return (await fixture.WaitForManifestAsync(status, token), token);
     }
 
+    private async Task<string[]> LinesAsync(string url, string token)
+    {
+        using var response = await fixture.Http.SendAsync(fixture.Get(url, token));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+
     [Fact]
     public async Task FileError_Rate1_503()
     {
@@ -123,6 +130,37 @@ public class FaultInjectionTests(ServerFixture fixture) : IClassFixture<ServerFi
         using var response = await fixture.Http.SendAsync(fixture.Get(manifest.GetProperty("output")[0].GetProperty("url").GetString()!, token));
         await HttpAssert.AssertOutcomeAsync(response, 503);
         Assert.NotNull(response.Headers.RetryAfter);
+    }
+
+    [Fact]
+    public async Task Miscount_Rate1_ManifestCountDiffersFromLines()
+    {
+        var (manifest, token) = await CompleteAsync(new FaultOptions { MiscountRate = 1 });
+        var patients = 0;
+        foreach (var output in manifest.GetProperty("output").EnumerateArray())
+        {
+            var lines = await LinesAsync(output.GetProperty("url").GetString()!, token);
+            Assert.Equal(lines.Length + 1, output.GetProperty("count").GetInt64());
+            patients += output.GetProperty("type").GetString() == "Patient" ? lines.Length : 0;
+        }
+
+        // The files themselves are whole: only the manifest lies.
+        Assert.Equal((await fixture.ReferenceDataAsync())["Patient"].Count, patients);
+    }
+
+    [Fact]
+    public async Task Miscount_HalfRate_SameFilesMiscountedOnEveryPoll()
+    {
+        var (status, token) = await StartAsync(new FaultOptions { Seed = 5, MiscountRate = 0.5, ResourcesPerFile = 4 });
+        var first = await fixture.WaitForManifestAsync(status, token);
+        var again = await fixture.WaitForManifestAsync(status, token);
+        long[] Counts(JsonElement manifest) => [.. manifest.GetProperty("output").EnumerateArray().Select(o => o.GetProperty("count").GetInt64())];
+
+        Assert.Equal(Counts(first), Counts(again));
+        // Every file but the last holds exactly a page of 4, so 5 marks a miscounted file.
+        var full = Counts(first)[..^1];
+        Assert.Contains(5, full);
+        Assert.Contains(4, full);
     }
 
     [Fact]
