@@ -7,18 +7,22 @@ namespace FhirBulk.Server.Export;
 
 /// <summary>
 /// Sends an NDJSON file: zero-copy <c>SendFileAsync</c> on the plain path, a single HTTP Range (206/416),
-/// gzip when the client accepts it, and the cut-connection and trickle faults.
+/// gzip when the client accepts it, and the byte-order-mark, cut-connection and trickle faults.
 /// </summary>
 internal static class FileSender
 {
     private const int ChunkSize = 1 << 16;
     private static readonly TimeSpan CutGrace = TimeSpan.FromMilliseconds(200);
+    private static readonly byte[] Utf8Bom = [0xEF, 0xBB, 0xBF];
 
-    public static async Task SendAsync(HttpContext context, string path, int? cutAfterBytes, int trickleBytesPerSecond)
+    public static async Task SendAsync(HttpContext context, string path, bool bom, int? cutAfterBytes, int trickleBytesPerSecond)
     {
         var response = context.Response;
         var info = new FileInfo(path);
-        var length = info.Length;
+
+        // An injected byte-order mark is part of the representation: lengths, the ETag and ranges all count it.
+        ReadOnlyMemory<byte> head = bom ? Utf8Bom : ReadOnlyMemory<byte>.Empty;
+        var length = head.Length + info.Length;
         response.ContentType = ServerDefaults.FhirNdjson;
         response.Headers.AcceptRanges = "bytes";
         response.Headers.Vary = HeaderNames.AcceptEncoding;
@@ -47,14 +51,14 @@ internal static class FileSender
 
         if (HttpMethods.IsHead(context.Request.Method))
         {
-            // HEAD tells the size (of the stored, uncompressed file) without sending it.
+            // HEAD tells the size (uncompressed, as a full GET would send it) without sending it.
             response.ContentLength = count;
             return;
         }
 
         // A byte range addresses the stored representation, so ranged responses are never compressed.
         var gzip = !ranged && AcceptsGzip(context.Request);
-        if (!gzip && cutAfterBytes is null && trickleBytesPerSecond <= 0)
+        if (!gzip && cutAfterBytes is null && trickleBytesPerSecond <= 0 && head.IsEmpty)
         {
             response.ContentLength = count;
             await response.SendFileAsync(path, offset, count, context.RequestAborted);
@@ -71,11 +75,11 @@ internal static class FileSender
         }
 
         await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan | FileOptions.Asynchronous);
-        file.Position = offset;
+        file.Position = Math.Max(0, offset - head.Length);
         var body = gzip ? new GZipStream(response.Body, CompressionLevel.Fastest, leaveOpen: true) : response.Body;
         try
         {
-            await CopyAsync(context, file, body, count, cutAfterBytes, trickleBytesPerSecond);
+            await CopyAsync(context, head[(int)Math.Min(offset, head.Length)..], file, body, count, cutAfterBytes, trickleBytesPerSecond);
         }
         finally
         {
@@ -86,7 +90,8 @@ internal static class FileSender
         }
     }
 
-    private static async Task CopyAsync(HttpContext context, FileStream file, Stream body, long count, int? cutAfterBytes, int trickle)
+    /// <summary>Sends <paramref name="count"/> bytes of the representation: what is left of <paramref name="head"/>, then the file.</summary>
+    private static async Task CopyAsync(HttpContext context, ReadOnlyMemory<byte> head, FileStream file, Stream body, long count, int? cutAfterBytes, int trickle)
     {
         var buffer = new byte[trickle > 0 ? Math.Clamp(trickle / 10, 1, ChunkSize) : ChunkSize];
         long sent = 0;
@@ -107,7 +112,18 @@ internal static class FileSender
                 }
             }
 
-            var read = await file.ReadAsync(buffer.AsMemory(0, want), context.RequestAborted);
+            int read;
+            if (head.IsEmpty)
+            {
+                read = await file.ReadAsync(buffer.AsMemory(0, want), context.RequestAborted);
+            }
+            else
+            {
+                read = Math.Min(want, head.Length);
+                head.Span[..read].CopyTo(buffer);
+                head = head[read..];
+            }
+
             if (read == 0)
             {
                 break;

@@ -65,6 +65,14 @@ public sealed class FaultOptions
     [JsonPropertyName("cutAfterBytes")]
     public int CutFileAfterBytes { get; set; } = 1024;
 
+    /// <summary>
+    /// Rate of files served with a UTF-8 byte-order mark (EF BB BF) before the first resource. The mark is part of the
+    /// file: Content-Length, the ETag and byte ranges count it, and a given file has it on every download or on none.
+    /// </summary>
+    /// <value>The default value is 0.</value>
+    [JsonPropertyName("bomFile")]
+    public double BomFileRate { get; set; }
+
     /// <summary>When positive, files are sent no faster than this many bytes per second.</summary>
     /// <value>The default value is 0 (full speed).</value>
     [JsonPropertyName("trickle")]
@@ -113,7 +121,7 @@ public sealed class FaultOptions
     {
         error = string.Empty;
         double[] rates = [KickoffErrorRate, StatusErrorRate, FileErrorRate, StatusTooManyRequestsRate,
-            StatusTransientOutcomeRate, CutFileRate, FailedFileRate, MiscountRate, ExpiredFileRate, RedirectFileRate];
+            StatusTransientOutcomeRate, CutFileRate, BomFileRate, FailedFileRate, MiscountRate, ExpiredFileRate, RedirectFileRate];
         if (rates.Any(r => r is < 0 or > 1 || double.IsNaN(r)))
         {
             error = "Fault rates must be between 0 and 1.";

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.IO.Compression;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -190,6 +191,70 @@ public class FaultInjectionTests(ServerFixture fixture) : IClassFixture<ServerFi
         });
         Assert.True(error is IOException or HttpRequestException, $"expected a broken connection, got {error?.GetType().Name ?? "a complete body"}");
         Assert.Equal(200, received);
+    }
+
+    [Fact]
+    public async Task BomFile_Rate1_BodyStartsWithBomAndRangesStayConsistent()
+    {
+        var (manifest, token) = await CompleteAsync(new FaultOptions { BomFileRate = 1 });
+        var output = manifest.GetProperty("output")[0];
+        var url = output.GetProperty("url").GetString()!;
+        using var full = await fixture.Http.SendAsync(fixture.Get(url, token));
+        var bytes = await full.Content.ReadAsByteArrayAsync();
+        Assert.Equal([0xEF, 0xBB, 0xBF], bytes[..3]);
+        Assert.Equal(bytes.Length, full.Content.Headers.ContentLength);
+        var lines = Encoding.UTF8.GetString(bytes.AsSpan(3)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(output.GetProperty("count").GetInt64(), lines.Length);
+        Assert.All(lines, line => JsonDocument.Parse(line).Dispose());
+        var etag = full.Headers.ETag!;
+
+        using var head = await fixture.Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, url) { Headers = { Authorization = new("Bearer", token) } });
+        Assert.Equal(bytes.Length, head.Content.Headers.ContentLength);
+        Assert.Equal(etag, head.Headers.ETag);
+
+        // Resuming inside the mark, just after it, and mid-file must continue the bytes a full download gave.
+        foreach (var start in new[] { 1, 3, bytes.Length / 2 })
+        {
+            var request = fixture.Get(url, token);
+            request.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(start, null);
+            request.Headers.IfRange = new System.Net.Http.Headers.RangeConditionHeaderValue(etag);
+            using var ranged = await fixture.Http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.PartialContent, ranged.StatusCode);
+            Assert.Equal($"bytes {start}-{bytes.Length - 1}/{bytes.Length}", ranged.Content.Headers.ContentRange!.ToString());
+            Assert.Equal(bytes[start..], await ranged.Content.ReadAsByteArrayAsync());
+        }
+
+        var gzipped = fixture.Get(url, token);
+        gzipped.Headers.AcceptEncoding.ParseAdd("gzip");
+        using var compressed = await fixture.Http.SendAsync(gzipped);
+        Assert.Equal("gzip", compressed.Content.Headers.ContentEncoding.Single());
+        await using var inflate = new GZipStream(await compressed.Content.ReadAsStreamAsync(), CompressionMode.Decompress);
+        using var inflated = new MemoryStream();
+        await inflate.CopyToAsync(inflated);
+        Assert.Equal(bytes, inflated.ToArray());
+    }
+
+    [Fact]
+    public async Task BomFile_HalfRate_EachFileAlwaysOrNeverHasTheMark()
+    {
+        var (manifest, token) = await CompleteAsync(new FaultOptions { Seed = 3, BomFileRate = 0.5, ResourcesPerFile = 4 }, "/Patient/$export?_type=Patient");
+        var marks = new StringBuilder();
+        foreach (var output in manifest.GetProperty("output").EnumerateArray())
+        {
+            var url = output.GetProperty("url").GetString()!;
+            var first = await FirstBytesAsync(url);
+            Assert.Equal(first, await FirstBytesAsync(url));
+            marks.Append(first == "EFBBBF" ? 'b' : '.');
+        }
+
+        Assert.Contains('b', marks.ToString());
+        Assert.Contains('.', marks.ToString());
+
+        async Task<string> FirstBytesAsync(string url)
+        {
+            using var response = await fixture.Http.SendAsync(fixture.Get(url, token));
+            return Convert.ToHexString((await response.Content.ReadAsByteArrayAsync())[..3]);
+        }
     }
 
     [Fact]
