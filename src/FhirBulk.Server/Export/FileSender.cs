@@ -7,7 +7,7 @@ namespace FhirBulk.Server.Export;
 
 /// <summary>
 /// Sends an NDJSON file: zero-copy <c>SendFileAsync</c> on the plain path, a single HTTP Range (206/416),
-/// gzip when the client accepts it, and the byte-order-mark, cut-connection and trickle faults.
+/// gzip when the client accepts it, and the byte-order-mark, cut-connection, cut-gzip and trickle faults.
 /// </summary>
 internal static class FileSender
 {
@@ -15,7 +15,7 @@ internal static class FileSender
     private static readonly TimeSpan CutGrace = TimeSpan.FromMilliseconds(200);
     private static readonly byte[] Utf8Bom = [0xEF, 0xBB, 0xBF];
 
-    public static async Task SendAsync(HttpContext context, string path, bool bom, int? cutAfterBytes, int trickleBytesPerSecond)
+    public static async Task SendAsync(HttpContext context, string path, bool bom, int? cutAfterBytes, bool cutGzip, int trickleBytesPerSecond)
     {
         var response = context.Response;
         var info = new FileInfo(path);
@@ -65,9 +65,16 @@ internal static class FileSender
             return;
         }
 
+        DroppableStream? flushPoint = null;
         if (gzip)
         {
             response.Headers.ContentEncoding = "gzip";
+            if (cutGzip)
+            {
+                // Whole lines, so the shortened content is clean NDJSON that only a count check exposes.
+                flushPoint = new DroppableStream(response.Body);
+                count = head.Length + await MiddleLineStartAsync(path, info.Length, context.RequestAborted);
+            }
         }
         else
         {
@@ -76,10 +83,17 @@ internal static class FileSender
 
         await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan | FileOptions.Asynchronous);
         file.Position = Math.Max(0, offset - head.Length);
-        var body = gzip ? new GZipStream(response.Body, CompressionLevel.Fastest, leaveOpen: true) : response.Body;
+        var body = gzip ? new GZipStream(flushPoint ?? response.Body, CompressionLevel.Fastest, leaveOpen: true) : response.Body;
         try
         {
             await CopyAsync(context, head[(int)Math.Min(offset, head.Length)..], file, body, count, cutAfterBytes, trickleBytesPerSecond);
+            if (flushPoint is not null && !context.RequestAborted.IsCancellationRequested)
+            {
+                // A sync flush ends the body on a byte boundary that decodes cleanly; dropping what disposal writes
+                // next (the final block and the CRC-32/ISIZE trailer) leaves a gzip cut exactly there.
+                await body.FlushAsync(context.RequestAborted);
+                flushPoint.Drop();
+            }
         }
         finally
         {
@@ -144,6 +158,27 @@ internal static class FileSender
         }
     }
 
+    /// <summary>Where the line holding the file's middle byte starts: a cut there keeps whole lines, about half of them.</summary>
+    private static async Task<long> MiddleLineStartAsync(string path, long length, CancellationToken cancellationToken)
+    {
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan | FileOptions.Asynchronous);
+        var buffer = new byte[ChunkSize];
+        long start = 0, position = 0, middle = length / 2;
+        int read;
+        while (position < middle && (read = await file.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, middle - position)), cancellationToken)) > 0)
+        {
+            var newline = buffer.AsSpan(0, read).LastIndexOf((byte)'\n');
+            if (newline >= 0)
+            {
+                start = position + newline + 1;
+            }
+
+            position += read;
+        }
+
+        return start;
+    }
+
     // q=0 means "not acceptable" (RFC 9110 §12.4.2), however it is written: 0, 0.0, 0.000.
     private static bool AcceptsGzip(HttpRequest request) =>
         StringWithQualityHeaderValue.TryParseList(request.Headers.AcceptEncoding, out var codings)
@@ -194,5 +229,61 @@ internal static class FileSender
         offset = start;
         count = Math.Min(end, length - 1) - start + 1;
         return true;
+    }
+
+    /// <summary>
+    /// Passes writes on until <see cref="Drop"/>, then swallows them, so the GZipStream above can still be disposed
+    /// (freeing its native zlib state) without its closing bytes reaching the client.
+    /// </summary>
+    private sealed class DroppableStream(Stream inner) : Stream
+    {
+        private bool _dropping;
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public void Drop() => _dropping = true;
+
+        public override void Flush()
+        {
+            if (!_dropping)
+            {
+                inner.Flush();
+            }
+        }
+
+        public override Task FlushAsync(CancellationToken cancellationToken) =>
+            _dropping ? Task.CompletedTask : inner.FlushAsync(cancellationToken);
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            if (!_dropping)
+            {
+                inner.Write(buffer, offset, count);
+            }
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
+            _dropping ? ValueTask.CompletedTask : inner.WriteAsync(buffer, cancellationToken);
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

@@ -66,6 +66,16 @@ public sealed class FaultOptions
     public int CutFileAfterBytes { get; set; } = 1024;
 
     /// <summary>
+    /// Rate of gzip downloads (the client sent <c>Accept-Encoding: gzip</c>) whose body ends at a deflate sync-flush point
+    /// after the whole lines of the file's first half, without the final block and the CRC-32/ISIZE trailer, in an
+    /// otherwise complete response: a <c>.gz</c> truncated at a flush boundary, which .NET's GZipStream (and many other
+    /// readers) decode to the shorter content without an error. Other downloads are unaffected.
+    /// </summary>
+    /// <value>The default value is 0.</value>
+    [JsonPropertyName("cutGzip")]
+    public double CutGzipRate { get; set; }
+
+    /// <summary>
     /// Rate of files served with a UTF-8 byte-order mark (EF BB BF) before the first resource. The mark is part of the
     /// file: Content-Length, the ETag and byte ranges count it, and a given file has it on every download or on none.
     /// </summary>
@@ -121,7 +131,7 @@ public sealed class FaultOptions
     {
         error = string.Empty;
         double[] rates = [KickoffErrorRate, StatusErrorRate, FileErrorRate, StatusTooManyRequestsRate,
-            StatusTransientOutcomeRate, CutFileRate, BomFileRate, FailedFileRate, MiscountRate, ExpiredFileRate, RedirectFileRate];
+            StatusTransientOutcomeRate, CutFileRate, CutGzipRate, BomFileRate, FailedFileRate, MiscountRate, ExpiredFileRate, RedirectFileRate];
         if (rates.Any(r => r is < 0 or > 1 || double.IsNaN(r)))
         {
             error = "Fault rates must be between 0 and 1.";

@@ -194,6 +194,39 @@ public class FaultInjectionTests(ServerFixture fixture) : IClassFixture<ServerFi
     }
 
     [Fact]
+    public async Task CutGzip_Rate1_GzipBodyEndsAtFlushPointWithoutTrailer()
+    {
+        var (manifest, token) = await CompleteAsync(new FaultOptions { CutGzipRate = 1 });
+        var output = manifest.GetProperty("output").EnumerateArray().First(o => o.GetProperty("type").GetString() == "Condition");
+        var url = output.GetProperty("url").GetString()!;
+        var whole = await LinesAsync(url, token);
+        Assert.Equal(output.GetProperty("count").GetInt64(), whole.Length);
+
+        var request = fixture.Get(url, token);
+        request.Headers.AcceptEncoding.ParseAdd("gzip");
+        using var response = await fixture.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("gzip", response.Content.Headers.ContentEncoding.Single());
+        var raw = await response.Content.ReadAsByteArrayAsync();
+
+        using var inflated = new MemoryStream();
+        await using (var gzip = new GZipStream(new MemoryStream(raw), CompressionMode.Decompress))
+        {
+            await gzip.CopyToAsync(inflated);
+        }
+
+        var text = Encoding.UTF8.GetString(inflated.ToArray());
+        Assert.EndsWith("\n", text, StringComparison.Ordinal);
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.InRange(lines.Length, 1, whole.Length - 1);
+        Assert.Equal(whole[..lines.Length], lines);
+
+        // A sync flush ends with an empty stored block (00 00 FF FF); a gzip trailer would end with ISIZE instead.
+        Assert.Equal("0000FFFF", Convert.ToHexString(raw[^4..]));
+        Assert.NotEqual((uint)inflated.Length, System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(raw.AsSpan(raw.Length - 4)));
+    }
+
+    [Fact]
     public async Task BomFile_Rate1_BodyStartsWithBomAndRangesStayConsistent()
     {
         var (manifest, token) = await CompleteAsync(new FaultOptions { BomFileRate = 1 });
