@@ -30,6 +30,8 @@ internal sealed class FaultOptionSet
         DefaultValueFactory = _ => 1024,
         HelpName = "BYTES",
     };
+    private readonly Option<double> cutGzip = Rate("--cut-gzip", "gzip downloads that stop halfway at a deflate flush point, without the gzip trailer (the HTTP response itself completes)");
+    private readonly Option<double> bomFile = Rate("--bom-file", "files served with a UTF-8 byte-order mark first (always the same files; lengths and ranges count it)");
     private readonly Option<int> trickle = new("--trickle")
     {
         Description = "Send files no faster than this many bytes per second (0: full speed).",
@@ -41,6 +43,7 @@ internal sealed class FaultOptionSet
         HelpName = "SECONDS",
     };
     private readonly Option<double> failedFile = Rate("--failed-file", "output files that fail and are listed in the manifest's error[]");
+    private readonly Option<double> miscount = Rate("--miscount", "output files whose manifest count is one more than the file holds");
     private readonly Option<double> expiredFile = Rate("--expired-file", "downloads answered 410 Gone");
     private readonly Option<double> redirectFile = Rate("--redirect-file", "downloads redirected to another origin");
     private readonly Option<double> exportSeconds = new("--export-seconds")
@@ -52,7 +55,7 @@ internal sealed class FaultOptionSet
     private Option[] All =>
     [
         seed, kickoffError, statusError, fileError, status429, retryAfterStyle, retryAfter, transientOutcome,
-        cutFile, cutAfterBytes, trickle, shortTokens, failedFile, expiredFile, redirectFile, exportSeconds,
+        cutFile, cutAfterBytes, cutGzip, bomFile, trickle, shortTokens, failedFile, miscount, expiredFile, redirectFile, exportSeconds,
     ];
 
     public void AddTo(Command command)
@@ -84,9 +87,12 @@ internal sealed class FaultOptionSet
         StatusTransientOutcomeRate = parseResult.GetValue(transientOutcome),
         CutFileRate = parseResult.GetValue(cutFile),
         CutFileAfterBytes = parseResult.GetValue(cutAfterBytes),
+        CutGzipRate = parseResult.GetValue(cutGzip),
+        BomFileRate = parseResult.GetValue(bomFile),
         TrickleBytesPerSecond = parseResult.GetValue(trickle),
         AccessTokenLifetimeSeconds = parseResult.GetValue(shortTokens),
         FailedFileRate = parseResult.GetValue(failedFile),
+        MiscountRate = parseResult.GetValue(miscount),
         ExpiredFileRate = parseResult.GetValue(expiredFile),
         RedirectFileRate = parseResult.GetValue(redirectFile),
         ExportDurationSeconds = parseResult.GetValue(exportSeconds),

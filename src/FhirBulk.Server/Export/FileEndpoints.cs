@@ -83,8 +83,11 @@ internal static class FileEndpoints
             return FhirResponses.Outcome(StatusCodes.Status503ServiceUnavailable, "transient", $"File {path} is temporarily unavailable (injected fault); retry.");
         }
 
+        // Call 0, not this call: the mark is part of the file's bytes, which every download and range of it must agree on.
+        var bom = state.InjectFault(faults, faults.BomFileRate, "bomFile", target, 0);
         int? cut = state.InjectFault(faults, faults.CutFileRate, "cutFile", target, call) ? faults.CutFileAfterBytes : null;
-        await FileSender.SendAsync(context, file, cut, faults.TrickleBytesPerSecond);
+        var cutGzip = state.InjectFault(faults, faults.CutGzipRate, "cutGzip", target, call);
+        await FileSender.SendAsync(context, file, bom, cut, cutGzip, faults.TrickleBytesPerSecond);
         return Results.Empty;
     }
 

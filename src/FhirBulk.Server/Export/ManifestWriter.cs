@@ -24,13 +24,14 @@ internal static class ManifestWriter
             json.WriteString("outputOrganizedBy"u8, organizedBy);
         }
 
-        WriteFiles(json, "output"u8, state, job, outputs);
+        // The miscount fault models a server miscounting the resources it exported, so it targets output only.
+        WriteFiles(json, "output"u8, state, job, outputs, miscount: true);
 
         // Errors and deletions are listed once, on the first page.
-        WriteFiles(json, "error"u8, state, job, page == 1 ? job.Errors : []);
+        WriteFiles(json, "error"u8, state, job, page == 1 ? job.Errors : [], miscount: false);
         if (job.Request.Since is not null)
         {
-            WriteFiles(json, "deleted"u8, state, job, page == 1 ? job.Deleted : []);
+            WriteFiles(json, "deleted"u8, state, job, page == 1 ? job.Deleted : [], miscount: false);
         }
 
         if (page < pages)
@@ -46,7 +47,7 @@ internal static class ManifestWriter
         json.WriteEndObject();
     }
 
-    private static void WriteFiles(Utf8JsonWriter json, ReadOnlySpan<byte> name, ServerState state, ExportJob job, IEnumerable<OutputFile> files)
+    private static void WriteFiles(Utf8JsonWriter json, ReadOnlySpan<byte> name, ServerState state, ExportJob job, IEnumerable<OutputFile> files, bool miscount)
     {
         json.WriteStartArray(name);
         foreach (var file in files)
@@ -58,7 +59,9 @@ internal static class ManifestWriter
             }
 
             json.WriteString("url"u8, state.Options.CapabilityUrls ? state.CapabilityUrl(job, file.RelativePath) : $"{job.BaseUrl}/bulkfiles/{job.Id}/{file.RelativePath}");
-            json.WriteNumber("count"u8, file.Count);
+            // Keyed on the file and the job, not on the poll, so every poll and page reports the same wrong count.
+            var wrong = miscount && state.InjectFault(job.Faults, job.Faults.MiscountRate, "miscount", file.RelativePath, job.Ordinal);
+            json.WriteNumber("count"u8, wrong ? file.Count + 1 : file.Count);
             json.WriteEndObject();
         }
 

@@ -65,6 +65,24 @@ public sealed class FaultOptions
     [JsonPropertyName("cutAfterBytes")]
     public int CutFileAfterBytes { get; set; } = 1024;
 
+    /// <summary>
+    /// Rate of gzip downloads (the client sent <c>Accept-Encoding: gzip</c>) whose body ends at a deflate sync-flush point
+    /// after the whole lines of the file's first half, without the final block and the CRC-32/ISIZE trailer, in an
+    /// otherwise complete response: a <c>.gz</c> truncated at a flush boundary, which .NET's GZipStream (and many other
+    /// readers) decode to the shorter content without an error. Other downloads are unaffected.
+    /// </summary>
+    /// <value>The default value is 0.</value>
+    [JsonPropertyName("cutGzip")]
+    public double CutGzipRate { get; set; }
+
+    /// <summary>
+    /// Rate of files served with a UTF-8 byte-order mark (EF BB BF) before the first resource. The mark is part of the
+    /// file: Content-Length, the ETag and byte ranges count it, and a given file has it on every download or on none.
+    /// </summary>
+    /// <value>The default value is 0.</value>
+    [JsonPropertyName("bomFile")]
+    public double BomFileRate { get; set; }
+
     /// <summary>When positive, files are sent no faster than this many bytes per second.</summary>
     /// <value>The default value is 0 (full speed).</value>
     [JsonPropertyName("trickle")]
@@ -79,6 +97,14 @@ public sealed class FaultOptions
     /// <value>The default value is 0.</value>
     [JsonPropertyName("failedFile")]
     public double FailedFileRate { get; set; }
+
+    /// <summary>
+    /// Rate of output files whose manifest <c>count</c> is one more than the resources in the file (the file is unchanged),
+    /// to test that clients check what they received against the manifest.
+    /// </summary>
+    /// <value>The default value is 0.</value>
+    [JsonPropertyName("miscount")]
+    public double MiscountRate { get; set; }
 
     /// <summary>Rate of file downloads answered with 410 Gone, as if the file had expired.</summary>
     /// <value>The default value is 0.</value>
@@ -105,7 +131,7 @@ public sealed class FaultOptions
     {
         error = string.Empty;
         double[] rates = [KickoffErrorRate, StatusErrorRate, FileErrorRate, StatusTooManyRequestsRate,
-            StatusTransientOutcomeRate, CutFileRate, FailedFileRate, ExpiredFileRate, RedirectFileRate];
+            StatusTransientOutcomeRate, CutFileRate, CutGzipRate, BomFileRate, FailedFileRate, MiscountRate, ExpiredFileRate, RedirectFileRate];
         if (rates.Any(r => r is < 0 or > 1 || double.IsNaN(r)))
         {
             error = "Fault rates must be between 0 and 1.";

@@ -46,6 +46,48 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
+    public async Task Serve_BomMiscountCutGzipFlags_EachReachesTheServer()
+    {
+        using var stop = new CancellationTokenSource();
+        var running = await new CliRunner().StartAsync(stop.Token, "serve", "--patients", "4", "--no-auth", "--bom-file", "1", "--miscount", "1", "--cut-gzip", "1");
+        using var http = new HttpClient();
+        using var kickoff = new HttpRequestMessage(HttpMethod.Get, running.FirstLine + "/Patient/$export?_type=Patient");
+        kickoff.Headers.Add("Accept", "application/fhir+json");
+        kickoff.Headers.Add("Prefer", "respond-async");
+        using var accepted = await http.SendAsync(kickoff);
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var output = (await ManifestAsync(http, accepted.Content.Headers.ContentLocation!)).GetProperty("output")[0];
+        var url = output.GetProperty("url").GetString()!;
+        var plain = await http.GetByteArrayAsync(url);
+        Assert.Equal("EFBBBF", Convert.ToHexString(plain[..3]));
+        Assert.Equal(output.GetProperty("count").GetInt32() - 1, plain.Count(b => b == (byte)'\n'));
+        using var gzip = new HttpRequestMessage(HttpMethod.Get, url);
+        gzip.Headers.Add("Accept-Encoding", "gzip");
+        using var compressed = await http.SendAsync(gzip);
+        Assert.Equal("0000FFFF", Convert.ToHexString((await compressed.Content.ReadAsByteArrayAsync())[^4..]));
+
+        await stop.CancelAsync();
+        Assert.Equal(0, (await running.Completion).ExitCode);
+    }
+
+    private static async Task<JsonElement> ManifestAsync(HttpClient http, Uri status)
+    {
+        for (var attempt = 0; attempt < 500; attempt++)
+        {
+            using var poll = await http.GetAsync(status);
+            if (poll.StatusCode != HttpStatusCode.Accepted)
+            {
+                Assert.Equal(HttpStatusCode.OK, poll.StatusCode);
+                return JsonDocument.Parse(await poll.Content.ReadAsStringAsync()).RootElement.Clone();
+            }
+
+            await Task.Delay(20);
+        }
+
+        throw new TimeoutException("The export did not complete.");
+    }
+
+    [Fact]
     public async Task Serve_MissingDataFolder_InvalidInputNamingIt()
     {
         var result = await new CliRunner().RunAsync("serve", "--data", "/nonexistent/export");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.IO.Compression;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -116,6 +117,13 @@ public class FaultInjectionTests(ServerFixture fixture) : IClassFixture<ServerFi
         return (await fixture.WaitForManifestAsync(status, token), token);
     }
 
+    private async Task<string[]> LinesAsync(string url, string token)
+    {
+        using var response = await fixture.Http.SendAsync(fixture.Get(url, token));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+
     [Fact]
     public async Task FileError_Rate1_503()
     {
@@ -123,6 +131,37 @@ public class FaultInjectionTests(ServerFixture fixture) : IClassFixture<ServerFi
         using var response = await fixture.Http.SendAsync(fixture.Get(manifest.GetProperty("output")[0].GetProperty("url").GetString()!, token));
         await HttpAssert.AssertOutcomeAsync(response, 503);
         Assert.NotNull(response.Headers.RetryAfter);
+    }
+
+    [Fact]
+    public async Task Miscount_Rate1_ManifestCountDiffersFromLines()
+    {
+        var (manifest, token) = await CompleteAsync(new FaultOptions { MiscountRate = 1 });
+        var patients = 0;
+        foreach (var output in manifest.GetProperty("output").EnumerateArray())
+        {
+            var lines = await LinesAsync(output.GetProperty("url").GetString()!, token);
+            Assert.Equal(lines.Length + 1, output.GetProperty("count").GetInt64());
+            patients += output.GetProperty("type").GetString() == "Patient" ? lines.Length : 0;
+        }
+
+        // The files themselves are whole: only the manifest lies.
+        Assert.Equal((await fixture.ReferenceDataAsync())["Patient"].Count, patients);
+    }
+
+    [Fact]
+    public async Task Miscount_HalfRate_SameFilesMiscountedOnEveryPoll()
+    {
+        var (status, token) = await StartAsync(new FaultOptions { Seed = 5, MiscountRate = 0.5, ResourcesPerFile = 4 });
+        var first = await fixture.WaitForManifestAsync(status, token);
+        var again = await fixture.WaitForManifestAsync(status, token);
+        long[] Counts(JsonElement manifest) => [.. manifest.GetProperty("output").EnumerateArray().Select(o => o.GetProperty("count").GetInt64())];
+
+        Assert.Equal(Counts(first), Counts(again));
+        // Every file but the last holds exactly a page of 4, so 5 marks a miscounted file.
+        var full = Counts(first)[..^1];
+        Assert.Contains(5, full);
+        Assert.Contains(4, full);
     }
 
     [Fact]
@@ -152,6 +191,103 @@ public class FaultInjectionTests(ServerFixture fixture) : IClassFixture<ServerFi
         });
         Assert.True(error is IOException or HttpRequestException, $"expected a broken connection, got {error?.GetType().Name ?? "a complete body"}");
         Assert.Equal(200, received);
+    }
+
+    [Fact]
+    public async Task CutGzip_Rate1_GzipBodyEndsAtFlushPointWithoutTrailer()
+    {
+        var (manifest, token) = await CompleteAsync(new FaultOptions { CutGzipRate = 1 });
+        var output = manifest.GetProperty("output").EnumerateArray().First(o => o.GetProperty("type").GetString() == "Condition");
+        var url = output.GetProperty("url").GetString()!;
+        var whole = await LinesAsync(url, token);
+        Assert.Equal(output.GetProperty("count").GetInt64(), whole.Length);
+
+        var request = fixture.Get(url, token);
+        request.Headers.AcceptEncoding.ParseAdd("gzip");
+        using var response = await fixture.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("gzip", response.Content.Headers.ContentEncoding.Single());
+        var raw = await response.Content.ReadAsByteArrayAsync();
+
+        using var inflated = new MemoryStream();
+        await using (var gzip = new GZipStream(new MemoryStream(raw), CompressionMode.Decompress))
+        {
+            await gzip.CopyToAsync(inflated);
+        }
+
+        var text = Encoding.UTF8.GetString(inflated.ToArray());
+        Assert.EndsWith("\n", text, StringComparison.Ordinal);
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.InRange(lines.Length, 1, whole.Length - 1);
+        Assert.Equal(whole[..lines.Length], lines);
+
+        // A sync flush ends with an empty stored block (00 00 FF FF); a gzip trailer would end with ISIZE instead.
+        Assert.Equal("0000FFFF", Convert.ToHexString(raw[^4..]));
+        Assert.NotEqual((uint)inflated.Length, System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(raw.AsSpan(raw.Length - 4)));
+    }
+
+    [Fact]
+    public async Task BomFile_Rate1_BodyStartsWithBomAndRangesStayConsistent()
+    {
+        var (manifest, token) = await CompleteAsync(new FaultOptions { BomFileRate = 1 });
+        var output = manifest.GetProperty("output")[0];
+        var url = output.GetProperty("url").GetString()!;
+        using var full = await fixture.Http.SendAsync(fixture.Get(url, token));
+        var bytes = await full.Content.ReadAsByteArrayAsync();
+        Assert.Equal([0xEF, 0xBB, 0xBF], bytes[..3]);
+        Assert.Equal(bytes.Length, full.Content.Headers.ContentLength);
+        var lines = Encoding.UTF8.GetString(bytes.AsSpan(3)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(output.GetProperty("count").GetInt64(), lines.Length);
+        Assert.All(lines, line => JsonDocument.Parse(line).Dispose());
+        var etag = full.Headers.ETag!;
+
+        using var head = await fixture.Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, url) { Headers = { Authorization = new("Bearer", token) } });
+        Assert.Equal(bytes.Length, head.Content.Headers.ContentLength);
+        Assert.Equal(etag, head.Headers.ETag);
+
+        // Resuming inside the mark, just after it, and mid-file must continue the bytes a full download gave.
+        foreach (var start in new[] { 1, 3, bytes.Length / 2 })
+        {
+            var request = fixture.Get(url, token);
+            request.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(start, null);
+            request.Headers.IfRange = new System.Net.Http.Headers.RangeConditionHeaderValue(etag);
+            using var ranged = await fixture.Http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.PartialContent, ranged.StatusCode);
+            Assert.Equal($"bytes {start}-{bytes.Length - 1}/{bytes.Length}", ranged.Content.Headers.ContentRange!.ToString());
+            Assert.Equal(bytes[start..], await ranged.Content.ReadAsByteArrayAsync());
+        }
+
+        var gzipped = fixture.Get(url, token);
+        gzipped.Headers.AcceptEncoding.ParseAdd("gzip");
+        using var compressed = await fixture.Http.SendAsync(gzipped);
+        Assert.Equal("gzip", compressed.Content.Headers.ContentEncoding.Single());
+        await using var inflate = new GZipStream(await compressed.Content.ReadAsStreamAsync(), CompressionMode.Decompress);
+        using var inflated = new MemoryStream();
+        await inflate.CopyToAsync(inflated);
+        Assert.Equal(bytes, inflated.ToArray());
+    }
+
+    [Fact]
+    public async Task BomFile_HalfRate_EachFileAlwaysOrNeverHasTheMark()
+    {
+        var (manifest, token) = await CompleteAsync(new FaultOptions { Seed = 3, BomFileRate = 0.5, ResourcesPerFile = 4 }, "/Patient/$export?_type=Patient");
+        var marks = new StringBuilder();
+        foreach (var output in manifest.GetProperty("output").EnumerateArray())
+        {
+            var url = output.GetProperty("url").GetString()!;
+            var first = await FirstBytesAsync(url);
+            Assert.Equal(first, await FirstBytesAsync(url));
+            marks.Append(first == "EFBBBF" ? 'b' : '.');
+        }
+
+        Assert.Contains('b', marks.ToString());
+        Assert.Contains('.', marks.ToString());
+
+        async Task<string> FirstBytesAsync(string url)
+        {
+            using var response = await fixture.Http.SendAsync(fixture.Get(url, token));
+            return Convert.ToHexString((await response.Content.ReadAsByteArrayAsync())[..3]);
+        }
     }
 
     [Fact]

@@ -21,6 +21,25 @@ public class FaultSegmentTests
     }
 
     [Fact]
+    public void TryDecode_BomMiscountCutGzip_ReadByTheirJsonNames()
+    {
+        var segment = Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Encode("""{"bomFile":0.25,"miscount":0.5,"cutGzip":0.75}""");
+        Assert.True(FaultSegment.TryDecode(segment, out var faults, out var error), error);
+        Assert.Equal((0.25, 0.5, 0.75), (faults.BomFileRate, faults.MiscountRate, faults.CutGzipRate));
+    }
+
+    [Theory]
+    [InlineData("bomFile")]
+    [InlineData("miscount")]
+    [InlineData("cutGzip")]
+    public void TryDecode_BomMiscountCutGzipAboveOne_FalseWithRateError(string name)
+    {
+        var segment = Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Encode($$"""{"{{name}}":1.5}""");
+        Assert.False(FaultSegment.TryDecode(segment, out _, out var error));
+        Assert.Contains("between 0 and 1", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void FaultDecider_Rate_HitsAboutThatOften()
     {
         var faults = new FaultOptions { Seed = 9 };
