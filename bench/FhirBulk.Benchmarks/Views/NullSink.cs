@@ -9,6 +9,8 @@ internal sealed class NullSink : ITableSink
     public ValueTask<ITableWriter> OpenTableAsync(ViewSchema schema, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult<ITableWriter>(new Writer(schema));
 
+    public ValueTask CompleteAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     private sealed class Writer(ViewSchema schema) : ITableWriter

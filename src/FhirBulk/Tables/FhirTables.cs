@@ -37,9 +37,12 @@ public sealed partial class FhirTables
     /// </summary>
     /// <param name="source">The resources; a folder or file can be run again with other views (re-processing without downloading again).</param>
     /// <param name="views">The views; their names must be unique (ignoring case, as SQL does).</param>
-    /// <param name="sink">Where the tables go; the caller disposes it.</param>
+    /// <param name="sink">
+    /// Where the tables go; the caller disposes it. The run commits it (<see cref="ITableSink.CompleteAsync"/>)
+    /// only once every table is complete, so a run that throws leaves a file sink's previous output as it was.
+    /// </param>
     /// <param name="progress">Receives progress at most every <see cref="FhirTablesOptions.ProgressInterval"/>, and once at the end; progress is reported on the calling thread, between resources.</param>
-    /// <param name="cancellationToken">Stops the run; tables may then be partial.</param>
+    /// <param name="cancellationToken">Stops the run; the sink is then not committed (tables streamed to stdout may be partial).</param>
     /// <returns>Rows per table and what was skipped.</returns>
     /// <exception cref="ArgumentException">No views, or two views share a name.</exception>
     /// <exception cref="MalformedNdjsonException">A line is malformed and the source's policy is <see cref="ErrorPolicy.Fail"/>.</exception>
@@ -75,6 +78,7 @@ public sealed partial class FhirTables
         }
 
         await run.CompleteAsync(cancellationToken);
+        await sink.CompleteAsync(cancellationToken);
         progress?.Report(Progress(source, run));
 
         TimeSpan elapsed = clock.GetElapsedTime(started);

@@ -73,6 +73,23 @@ public sealed class ViewCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task View_StrictRunFailsIntoExistingDuckDb_DatabaseByteIdenticalAndNoTempFiles()
+    {
+        var views = Path.Combine(RepositoryPaths.Workshop, "views");
+        var database = temp.File("out/v.duckdb");
+        var first = await new CliRunner().RunAsync("view", "--input", SmallExport.Write(temp), "--view", views, "--out", database);
+        Assert.True(first.ExitCode == 0, first.ToString());
+        var before = await File.ReadAllBytesAsync(database);
+
+        var failed = await new CliRunner().RunAsync(
+            "view", "--input", SmallExport.Write(temp, withMalformedLine: true), "--view", views, "--out", database, "--strict");
+
+        Assert.Equal(3, failed.ExitCode);
+        Assert.Equal(["v.duckdb"], Directory.EnumerateFileSystemEntries(temp.File("out")).Select(Path.GetFileName));
+        Assert.Equal(before, await File.ReadAllBytesAsync(database));
+    }
+
+    [Fact]
     public async Task View_InvalidView_RejectedBeforeReadingNamingFileAndElement()
     {
         var view = temp.Write("bad.json", """

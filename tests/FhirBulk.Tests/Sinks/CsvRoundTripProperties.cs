@@ -27,6 +27,7 @@ public class CsvRoundTripProperties
                 }
 
                 await writer.CompleteAsync();
+                await sink.CompleteAsync();
             }
 
             Assert.Equal(rows.Select(r => r.Select(c => c ?? "")), await ReadWithDuckDbAsync(dir.File("t.csv")));

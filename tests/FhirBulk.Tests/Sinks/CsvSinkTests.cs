@@ -15,6 +15,7 @@ public class CsvSinkTests
         await using (var sink = new CsvSink(dir.Path))
         {
             await SampleTable.WriteAsync(sink);
+            await sink.CompleteAsync();
         }
 
         string csv = await File.ReadAllTextAsync(dir.File("sample.csv"));

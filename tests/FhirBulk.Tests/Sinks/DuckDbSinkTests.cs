@@ -28,6 +28,7 @@ public class DuckDbSinkTests
         await using (var sink = new DuckDbSink(db))
         {
             await SampleTable.WriteAsync(sink);
+            await sink.CompleteAsync();
         }
 
         var columns = await QueryAsync(db, "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'sample' ORDER BY ordinal_position");
@@ -46,6 +47,7 @@ public class DuckDbSinkTests
         await using (var sink = new DuckDbSink(db))
         {
             await SampleTable.WriteAsync(sink);
+            await sink.CompleteAsync();
         }
 
         var rows = await QueryAsync(db, """
@@ -69,6 +71,7 @@ public class DuckDbSinkTests
         {
             await using var sink = new DuckDbSink(db);
             await SampleTable.WriteAsync(sink);
+            await sink.CompleteAsync();
         }
 
         var rows = await QueryAsync(db, "SELECT count(*) FROM sample");
@@ -102,6 +105,7 @@ public class DuckDbSinkTests
             await Assert.ThrowsAsync<TableSinkException>(() => writer.WriteRowAsync(["b", "not an instant"]).AsTask());
             await writer.WriteRowAsync(["c", null]);
             await writer.CompleteAsync();
+            await sink.CompleteAsync();
         }
 
         var rows = await QueryAsync(db, "SELECT id, seen IS NULL FROM v ORDER BY id");
@@ -136,6 +140,7 @@ public class DuckDbSinkTests
 
             await a.CompleteAsync();
             await b.CompleteAsync();
+            await sink.CompleteAsync();
         }
 
         var rows = await QueryAsync(db, "SELECT (SELECT CAST(sum(x) AS BIGINT) FROM a), (SELECT count(DISTINCT y) FROM b)");
@@ -151,6 +156,7 @@ public class DuckDbSinkTests
         await using (var sink = new DuckDbSink(db))
         {
             await SampleTable.WriteAsync(sink);
+            await sink.CompleteAsync();
         }
 
         await using var result = await DuckDbDatabase.QueryAsync(db, "SELECT id, given FROM sample ORDER BY id");
@@ -178,6 +184,7 @@ public class DuckDbSinkTests
         await using (var sink = new DuckDbSink(db))
         {
             await SampleTable.WriteAsync(sink);
+            await sink.CompleteAsync();
         }
 
         var ex = await Assert.ThrowsAsync<DuckDBException>(() => DuckDbDatabase.QueryAsync(db, "DROP TABLE sample"));
@@ -194,6 +201,7 @@ public class DuckDbSinkTests
         await using (var sink = new DuckDbSink(db))
         {
             await SampleTable.WriteAsync(sink);
+            await sink.CompleteAsync();
         }
 
         await Assert.ThrowsAsync<DuckDBException>(() => DuckDbDatabase.QueryAsync(db, "SELECT nope FROM sample"));
@@ -215,6 +223,7 @@ public class DuckDbSinkTests
         }))
         {
             await SampleTable.WriteAsync(sink);
+            await sink.CompleteAsync();
         }
 
         Assert.Equal([["95.3 MiB", 1L]], settings);

@@ -12,6 +12,7 @@ public class NdjsonRowSinkTests
         await using (var sink = new NdjsonRowSink(dir.Path))
         {
             await SampleTable.WriteAsync(sink);
+            await sink.CompleteAsync();
         }
 
         string[] lines = await File.ReadAllLinesAsync(dir.File("sample.ndjson"));

@@ -13,6 +13,7 @@ public class ParquetSinkTests
         await using (var sink = new ParquetSink(dir.Path))
         {
             await SampleTable.WriteAsync(sink);
+            await sink.CompleteAsync();
         }
 
         string file = dir.File("sample.parquet");
@@ -37,6 +38,7 @@ public class ParquetSinkTests
         await using (var sink = new ParquetSink(dir.Path))
         {
             await SampleTable.WriteAsync(sink);
+            await sink.CompleteAsync();
         }
 
         Assert.Equal(["sample.parquet"], Directory.EnumerateFileSystemEntries(dir.Path).Select(Path.GetFileName));
@@ -59,6 +61,7 @@ public class ParquetSinkTests
             }
 
             await writer.CompleteAsync();
+            await sink.CompleteAsync();
         }
 
         await using var connection = new DuckDBConnection("Data Source=:memory:");

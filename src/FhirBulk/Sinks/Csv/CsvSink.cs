@@ -7,6 +7,11 @@ namespace FhirBulk.Sinks.Csv;
 /// they hold a comma, quote or line break. Collections are written as JSON arrays
 /// (<c>["a","b"]</c>), the one flat rendering that reads back unambiguously; null is an empty field.
 /// </summary>
+/// <remarks>
+/// In a folder, each file is written under a hidden temporary name and replaces the previous
+/// <c>&lt;name&gt;.csv</c> at <see cref="CompleteAsync"/>; disposing the sink before that deletes
+/// the new files and leaves the previous ones.
+/// </remarks>
 public sealed class CsvSink : ITableSink
 {
     private readonly TableOutputs _outputs;
@@ -29,5 +34,13 @@ public sealed class CsvSink : ITableSink
     }
 
     /// <inheritdoc/>
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public ValueTask CompleteAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        _outputs.Commit();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public ValueTask DisposeAsync() => _outputs.DiscardAsync();
 }

@@ -4,9 +4,9 @@ using FhirBulk.Views;
 namespace FhirBulk.Sinks.Csv;
 
 /// <summary>Writes one CSV table.</summary>
-internal sealed class CsvTableWriter(Stream output, ViewSchema schema) : ITableWriter
+internal sealed class CsvTableWriter(TableOutput output, ViewSchema schema) : ITableWriter
 {
-    private readonly StreamWriter _writer = new(output, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 1 << 16);
+    private readonly StreamWriter _writer = new(output.Stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 1 << 16);
     private readonly StringBuilder _line = new();
     private bool _completed;
 
@@ -39,9 +39,12 @@ internal sealed class CsvTableWriter(Stream output, ViewSchema schema) : ITableW
 
         _completed = true;
         await _writer.FlushAsync(cancellationToken);
+        await output.CompleteAsync(cancellationToken);
     }
 
-    public ValueTask DisposeAsync() => _writer.DisposeAsync();
+    // Not _writer's dispose, which would flush rows of an abandoned table: its file is deleted,
+    // and a flush could fail again (a full disk) and hide the error that stopped the run.
+    public ValueTask DisposeAsync() => output.DisposeAsync();
 
     internal static void AppendField(StringBuilder line, string? text)
     {

@@ -27,5 +27,9 @@ public sealed class DataFrameSink : ITableSink
     }
 
     /// <inheritdoc/>
+    /// <remarks>A table is in <see cref="Tables"/> as soon as its writer completes: there are no files to put in place.</remarks>
+    public ValueTask CompleteAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
+    /// <inheritdoc/>
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -7,13 +7,25 @@ namespace FhirBulk.Sinks.DuckDb;
 /// Writes each view to a table of a DuckDB database file, bulk loaded with the Appender. Column
 /// types follow the SQL-on-FHIR type map, except that <c>date</c> and <c>dateTime</c> stay text
 /// (FHIR dates may be partial, such as <c>2012-03</c>) and <c>decimal</c> is a <c>DOUBLE</c>;
-/// collection columns are LISTs. An existing table of the same name is replaced.
+/// collection columns are LISTs. An existing table of the same name is replaced; the database's
+/// other tables are kept.
 /// </summary>
+/// <remarks>
+/// The tables are written into a hidden copy of the database beside the file (an empty one when
+/// there is no file yet), which is checkpointed, closed and renamed over the file at
+/// <see cref="CompleteAsync"/>. Until then the file is untouched: a run that fails or is cancelled
+/// leaves the database as it was, and disposing the sink deletes the copy. The copy starts from
+/// the whole existing file so that tables other than the views', and any views or macros, survive
+/// as they did when tables were replaced in place; the price is a read of the existing file and
+/// room for a second one while the sink runs.
+/// </remarks>
 public sealed class DuckDbSink : ITableSink
 {
     private readonly string _databasePath;
     private readonly DuckDbSinkOptions _options;
     private readonly Func<DuckDBConnection, ViewSchema, CancellationToken, ValueTask>? _afterTable;
+    private readonly List<DuckDbTableWriter> _writers = [];
+    private string? _stagedPath;
     private DuckDBConnection? _connection;
 
     /// <summary>Creates a sink writing to the database file <paramref name="databasePath"/> (created when missing).</summary>
@@ -27,12 +39,10 @@ public sealed class DuckDbSink : ITableSink
     internal DuckDbSink(string databasePath, DuckDbSinkOptions? options, Func<DuckDBConnection, ViewSchema, CancellationToken, ValueTask>? afterTable)
     {
         ArgumentException.ThrowIfNullOrEmpty(databasePath);
-        _databasePath = databasePath;
+        _databasePath = Path.GetFullPath(databasePath);
         _options = options ?? new DuckDbSinkOptions();
         _afterTable = afterTable;
     }
-
-    private string ConnectionString => $"Data Source={_databasePath}";
 
     /// <inheritdoc/>
     public async ValueTask<ITableWriter> OpenTableAsync(ViewSchema schema, CancellationToken cancellationToken = default)
@@ -44,21 +54,62 @@ public sealed class DuckDbSink : ITableSink
         // One connection per table: each appender flushes through its own connection, so tables
         // fed in one pass never interleave in a single transaction context.
         // DuckDB.NET shares one native database among connections to the same file in a process.
-        var own = new DuckDBConnection(ConnectionString);
-        await own.OpenAsync(cancellationToken);
+        var own = new DuckDBConnection(ConnectionStringOf(_stagedPath!));
+        try
+        {
+            await own.OpenAsync(cancellationToken);
+        }
+        catch
+        {
+            await own.DisposeAsync();
+            throw;
+        }
+
         Func<DuckDBConnection, CancellationToken, ValueTask>? after = _afterTable is null
             ? null
             : (connection, ct) => _afterTable(connection, schema, ct);
-        return new DuckDbTableWriter(own, schema, after);
+        var writer = new DuckDbTableWriter(own, schema, after);
+        _writers.Add(writer);
+        return writer;
     }
 
     /// <inheritdoc/>
+    /// <remarks>Checkpoints and closes the new database, then renames it over the file; a later table starts a new copy.</remarks>
+    public async ValueTask CompleteAsync(CancellationToken cancellationToken = default)
+    {
+        if (_connection is null || _stagedPath is null)
+        {
+            return;
+        }
+
+        if (_writers.Find(w => !w.IsCompleted) is { } open)
+        {
+            throw new InvalidOperationException($"Table '{open.Schema.Name}' was not completed; complete every table before the sink.");
+        }
+
+        // Explicitly, so that a checkpoint that fails (a full disk) fails the run while the old
+        // file is still in place, and closing leaves one whole file with no write-ahead log.
+        await ExecuteAsync(_connection, "CHECKPOINT", cancellationToken);
+        await CloseAsync();
+        File.Move(_stagedPath, _databasePath, overwrite: true);
+        _stagedPath = null;
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Deletes the new database when <see cref="CompleteAsync"/> did not put it in place.</remarks>
     public async ValueTask DisposeAsync()
     {
-        if (_connection is not null)
+        try
         {
-            await _connection.DisposeAsync();
-            _connection = null;
+            await CloseAsync();
+        }
+        finally
+        {
+            if (_stagedPath is not null)
+            {
+                DeleteStaged(_stagedPath);
+                _stagedPath = null;
+            }
         }
     }
 
@@ -69,6 +120,16 @@ public sealed class DuckDbSink : ITableSink
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    private static string WalOf(string databasePath) => databasePath + ".wal";
+
+    private static string ConnectionStringOf(string databasePath) => $"Data Source={databasePath}";
+
+    private static void DeleteStaged(string stagedPath)
+    {
+        StagedFile.Delete(stagedPath);
+        StagedFile.Delete(WalOf(stagedPath));
+    }
+
     private async Task<DuckDBConnection> OpenAsync(CancellationToken cancellationToken)
     {
         if (_connection is not null)
@@ -76,25 +137,68 @@ public sealed class DuckDbSink : ITableSink
             return _connection;
         }
 
-        string? folder = Path.GetDirectoryName(Path.GetFullPath(_databasePath));
-        if (folder is not null)
+        Directory.CreateDirectory(Path.GetDirectoryName(_databasePath)!);
+        if (File.Exists(WalOf(_databasePath)))
         {
-            Directory.CreateDirectory(folder);
+            await CheckpointExistingAsync(cancellationToken);
         }
 
-        var connection = new DuckDBConnection(ConnectionString);
-        await connection.OpenAsync(cancellationToken);
-        if (_options.MemoryLimit is { } limit)
+        string staged = StagedFile.TempPathFor(_databasePath);
+        var connection = new DuckDBConnection(ConnectionStringOf(staged));
+        try
         {
-            await ExecuteAsync(connection, $"SET memory_limit = {DuckDbTypeMap.Literal(limit)}", cancellationToken);
+            if (File.Exists(_databasePath))
+            {
+                File.Copy(_databasePath, staged);
+            }
+
+            await connection.OpenAsync(cancellationToken);
+            if (_options.MemoryLimit is { } limit)
+            {
+                await ExecuteAsync(connection, $"SET memory_limit = {DuckDbTypeMap.Literal(limit)}", cancellationToken);
+            }
+
+            if (_options.Threads is { } threads)
+            {
+                await ExecuteAsync(connection, $"SET threads = {threads}", cancellationToken);
+            }
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            DeleteStaged(staged);
+            throw;
         }
 
-        if (_options.Threads is { } threads)
-        {
-            await ExecuteAsync(connection, $"SET threads = {threads}", cancellationToken);
-        }
-
+        _stagedPath = staged;
         _connection = connection;
         return connection;
+    }
+
+    /// <summary>
+    /// Folds a write-ahead log that a writer which did not close the database left beside it into
+    /// the file, so that the copy holds its last changes. The database's content is unchanged.
+    /// </summary>
+    private async Task CheckpointExistingAsync(CancellationToken cancellationToken)
+    {
+        await using var existing = new DuckDBConnection(ConnectionStringOf(_databasePath));
+        await existing.OpenAsync(cancellationToken);
+        await ExecuteAsync(existing, "CHECKPOINT", cancellationToken);
+    }
+
+    /// <summary>Closes every connection, which closes the database: DuckDB.NET keeps it open while any connection to it is.</summary>
+    private async Task CloseAsync()
+    {
+        foreach (DuckDbTableWriter writer in _writers)
+        {
+            await writer.DisposeAsync();
+        }
+
+        _writers.Clear();
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync();
+            _connection = null;
+        }
     }
 }

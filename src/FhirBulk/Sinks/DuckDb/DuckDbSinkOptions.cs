@@ -6,8 +6,8 @@ public sealed class DuckDbSinkOptions
     /// <summary>
     /// DuckDB's <c>memory_limit</c> (e.g. <c>"256MB"</c>): loading and the Parquet copy spill to
     /// disk beyond it, which is what keeps a multi-GB load within a fixed footprint. Spill files go
-    /// to DuckDB's <c>temp_directory</c>, by default <c>&lt;database&gt;.tmp</c> beside the
-    /// database file, and are removed when the sink is disposed.
+    /// to DuckDB's <c>temp_directory</c>, by default the name of the database file being written
+    /// (the sink's hidden copy) plus <c>.tmp</c>, beside it, and are removed when the sink is disposed.
     /// </summary>
     /// <value>The default value is <see cref="DuckDbDefaults.MemoryLimit"/>.</value>
     public string? MemoryLimit { get; set; } = DuckDbDefaults.MemoryLimit;

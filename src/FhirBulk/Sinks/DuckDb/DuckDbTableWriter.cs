@@ -11,7 +11,7 @@ internal sealed class DuckDbTableWriter : ITableWriter
     private readonly DuckDbColumnKind[] _kinds;
     private readonly object?[] _converted;
     private readonly Func<DuckDBConnection, CancellationToken, ValueTask>? _afterComplete;
-    private bool _completed;
+    private bool _closed;
 
     public DuckDbTableWriter(DuckDBConnection connection, ViewSchema schema, Func<DuckDBConnection, CancellationToken, ValueTask>? afterComplete)
     {
@@ -27,10 +27,13 @@ internal sealed class DuckDbTableWriter : ITableWriter
 
     public long RowCount { get; private set; }
 
+    /// <summary>Whether <see cref="CompleteAsync"/> ran: every row is in the table and the connection is closed.</summary>
+    public bool IsCompleted { get; private set; }
+
     public ValueTask WriteRowAsync(object?[] row, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(row);
-        ObjectDisposedException.ThrowIf(_completed, this);
+        ObjectDisposedException.ThrowIf(IsCompleted || _closed, this);
         if (row.Length != _kinds.Length)
         {
             throw new TableSinkException($"Table '{Schema.Name}' has {_kinds.Length} columns but a row has {row.Length} values.");
@@ -62,22 +65,41 @@ internal sealed class DuckDbTableWriter : ITableWriter
 
     public async ValueTask CompleteAsync(CancellationToken cancellationToken = default)
     {
-        if (_completed)
+        if (IsCompleted)
         {
             return;
         }
 
-        _completed = true;
+        ObjectDisposedException.ThrowIf(_closed, this);
         _appender.Close();
         if (_afterComplete is not null)
         {
             await _afterComplete(_connection, cancellationToken);
         }
+
+        // Closed now rather than at dispose: the sink can only checkpoint and move the database
+        // file once no connection holds it open.
+        await DisposeAsync();
+        IsCompleted = true;
     }
 
     public async ValueTask DisposeAsync()
     {
-        _appender.Dispose();
-        await _connection.DisposeAsync();
+        if (_closed)
+        {
+            return;
+        }
+
+        _closed = true;
+        try
+        {
+            _appender.Dispose();
+        }
+        finally
+        {
+            // Even when the appender's last flush fails: an open connection keeps the database
+            // file open, and the sink could not delete it.
+            await _connection.DisposeAsync();
+        }
     }
 }

@@ -8,6 +8,11 @@ namespace FhirBulk.Sinks.Ndjson;
 /// Writes each view as NDJSON: one JSON object per row, keyed by column name, collections as
 /// arrays, nulls kept (so every row has every column).
 /// </summary>
+/// <remarks>
+/// In a folder, each file is written under a hidden temporary name and replaces the previous
+/// <c>&lt;name&gt;.ndjson</c> at <see cref="CompleteAsync"/>; disposing the sink before that
+/// deletes the new files and leaves the previous ones.
+/// </remarks>
 public sealed class NdjsonRowSink : ITableSink
 {
     private readonly TableOutputs _outputs;
@@ -28,9 +33,17 @@ public sealed class NdjsonRowSink : ITableSink
     }
 
     /// <inheritdoc/>
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public ValueTask CompleteAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        _outputs.Commit();
+        return ValueTask.CompletedTask;
+    }
 
-    private sealed class NdjsonRowWriter(Stream output, ViewSchema schema) : ITableWriter
+    /// <inheritdoc/>
+    public ValueTask DisposeAsync() => _outputs.DiscardAsync();
+
+    private sealed class NdjsonRowWriter(TableOutput output, ViewSchema schema) : ITableWriter
     {
         private const int FlushThreshold = 1 << 16;
         private static readonly byte[] Newline = "\n"u8.ToArray();
@@ -81,7 +94,7 @@ public sealed class NdjsonRowSink : ITableSink
 
             _completed = true;
             await FlushAsync(cancellationToken);
-            await output.FlushAsync(cancellationToken);
+            await output.CompleteAsync(cancellationToken);
         }
 
         public async ValueTask DisposeAsync()
@@ -96,7 +109,7 @@ public sealed class NdjsonRowSink : ITableSink
 
         private async Task FlushAsync(CancellationToken cancellationToken)
         {
-            await output.WriteAsync(_buffer.WrittenMemory, cancellationToken);
+            await output.Stream.WriteAsync(_buffer.WrittenMemory, cancellationToken);
             _buffer.ResetWrittenCount();
         }
     }
