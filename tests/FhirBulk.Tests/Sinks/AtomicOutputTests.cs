@@ -3,6 +3,7 @@ using FhirBulk.Ndjson;
 using FhirBulk.Sinks;
 using FhirBulk.Sinks.Parquet;
 using FhirBulk.Tables;
+using FhirBulk.Views;
 using FhirBulk.Tests.Tables.TestSupport;
 
 namespace FhirBulk.Tests.Sinks;
@@ -32,8 +33,8 @@ public class AtomicOutputTests
         await RunAsync(format, dir, WritePatients(dir, 3), IdsView);
         var before = Snapshot(dir);
 
-        var strict = new FhirTables(new FhirTablesOptions { ViewErrors = ViewErrorPolicy.Fail });
-        await Assert.ThrowsAsync<ViewFailedException>(() => RunAsync(format, dir, NdjsonSource.FromFile(WritePatients(dir, Patients)), strict, IdsViewFailingLate));
+        var strict = new FhirTables(new FhirTablesOptions { ViewErrors = ErrorPolicy.Fail });
+        await Assert.ThrowsAsync<ViewEvaluationException>(() => RunAsync(format, dir, NdjsonSource.FromFile(WritePatients(dir, Patients)), strict, IdsViewFailingLate));
 
         AssertSameFiles(before, Snapshot(dir));
     }
@@ -145,8 +146,8 @@ public class AtomicOutputTests
         await ExecuteAsync(db, "CREATE TABLE notes AS SELECT 42 AS answer");
 
         await RunAsync(TableFormat.DuckDb, dir, WritePatients(dir, 3), IdsView);
-        var strict = new FhirTables(new FhirTablesOptions { ViewErrors = ViewErrorPolicy.Fail });
-        await Assert.ThrowsAsync<ViewFailedException>(() => RunAsync(TableFormat.DuckDb, dir, NdjsonSource.FromFile(WritePatients(dir, Patients)), strict, IdsViewFailingLate));
+        var strict = new FhirTables(new FhirTablesOptions { ViewErrors = ErrorPolicy.Fail });
+        await Assert.ThrowsAsync<ViewEvaluationException>(() => RunAsync(TableFormat.DuckDb, dir, NdjsonSource.FromFile(WritePatients(dir, Patients)), strict, IdsViewFailingLate));
 
         Assert.Equal(["tables.duckdb"], Snapshot(dir).Keys);
         Assert.Equal(42, await ScalarAsync(db, "SELECT answer FROM notes"));
