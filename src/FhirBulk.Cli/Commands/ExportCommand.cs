@@ -113,6 +113,11 @@ internal static class ExportCommand
             HelpName = "DIR",
         };
 
+        public Option<bool> Force { get; } = new("--force")
+        {
+            Description = "Move files in the output folder that this export did not write (NDJSON, manifest.json, error/, deleted/) under history/<timestamp>/ instead of refusing to start.",
+        };
+
         public Option<bool> KeepJob { get; } = new("--keep-job")
         {
             Description = "Do not delete the job on the server after a complete download.",
@@ -126,7 +131,7 @@ internal static class ExportCommand
             foreach (var option in new Option[]
                      {
                          Level, Group, Type, Since, Until, TypeFilter, Elements, Patient, Post, Lenient,
-                         Out, Parallel, Strict, Compression, GzipFiles, Resume, Cancel, KeepJob, Json,
+                         Out, Parallel, Strict, Compression, GzipFiles, Resume, Cancel, Force, KeepJob, Json,
                      })
             {
                 command.Options.Add(option);
@@ -174,6 +179,7 @@ internal static class ExportCommand
                 _ => TransferCompression.Auto,
             };
             o.CompressOutput = parseResult.GetValue(options.GzipFiles);
+            o.ForeignFiles = parseResult.GetValue(options.Force) ? ForeignFilePolicy.MoveToHistory : ForeignFilePolicy.Refuse;
         });
 
         if (cancel is not null)

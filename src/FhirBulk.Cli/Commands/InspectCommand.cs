@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using FhirBulk.Cli.Rendering;
+using FhirBulk.ExportFolder;
 using FhirBulk.Inspection;
 using Spectre.Console;
 
@@ -16,17 +17,32 @@ internal static class InspectCommand
             Description = "An export folder (written by 'fhir-bulk export' or any folder of <Type>.*.ndjson files).",
         };
         var json = CommonOptions.Json();
+        var verify = new Option<bool>("--verify")
+        {
+            Description = "Also check every file the export recorded as complete against its recorded size and SHA-256 (a folder written by 'fhir-bulk export').",
+        };
         var command = new Command("inspect", "Summarise an export folder: types, files, resource counts, bytes, errors and transactionTime.")
         {
-            folder, json,
+            folder, json, verify,
         };
         command.SetRunner(context, async (parseResult, cancellationToken) =>
         {
+            var verification = parseResult.GetValue(verify)
+                ? await ExportFolderVerifier.VerifyAsync(parseResult.GetRequiredValue(folder), cancellationToken).ConfigureAwait(false)
+                : null;
             var summary = await ExportFolderInspector.InspectAsync(parseResult.GetRequiredValue(folder), cancellationToken).ConfigureAwait(false);
             if (parseResult.GetValue(json))
             {
                 JsonOutput.Write(context.Out, new
                 {
+                    verified = verification is null ? null : new
+                    {
+                        filesChecked = verification.FilesChecked,
+                        bytes = verification.Bytes,
+                        intact = verification.IsIntact,
+                        exportCompleted = verification.ExportCompleted,
+                        problems = verification.Problems.Select(p => new { file = p.FileName, problem = p.Problem }),
+                    },
                     folder = summary.Folder,
                     transactionTime = summary.TransactionTime,
                     request = summary.Request,
@@ -42,11 +58,33 @@ internal static class InspectCommand
             else
             {
                 Write(context.Out, summary);
+                if (verification is not null)
+                {
+                    WriteVerification(context, verification);
+                }
             }
 
-            return summary.Errors > 0 || summary.MalformedLines.Count > 0 ? ExitCodes.PartialSuccess : ExitCodes.Success;
+            var damaged = verification is { IsIntact: false };
+            return damaged || summary.Errors > 0 || summary.MalformedLines.Count > 0 ? ExitCodes.PartialSuccess : ExitCodes.Success;
         });
         return command;
+    }
+
+    private static void WriteVerification(CliContext context, ExportFolderVerification verification)
+    {
+        var checkedText = string.Create(CultureInfo.InvariantCulture, $"{verification.FilesChecked:N0} complete file(s)");
+        if (verification.IsIntact)
+        {
+            context.Out.MarkupLineInterpolated($"Verified: [green]{checkedText} match their recorded size and SHA-256[/]{(verification.ExportCompleted ? "" : " (the export is unfinished: resume it)")}.");
+            return;
+        }
+
+        foreach (var problem in verification.Problems)
+        {
+            context.Error.MarkupLineInterpolated($"[yellow]damaged:[/] {Path.Combine(verification.Folder, problem.FileName)}: {problem.Problem}");
+        }
+
+        context.Out.MarkupLineInterpolated($"Verified: [yellow]{verification.Problems.Count} of {checkedText} missing or changed[/]; 'fhir-bulk export --resume {verification.Folder}' fetches them again.");
     }
 
     private static void Write(IAnsiConsole console, ExportFolderSummary summary)

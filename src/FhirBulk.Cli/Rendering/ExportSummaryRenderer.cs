@@ -18,11 +18,28 @@ internal static class ExportSummaryRenderer
         totalBytes = result.TotalBytes,
         errorFiles = result.Files.Count(f => f.Kind == ExportFileKind.Error),
         invalidLines = result.Files.Sum(f => f.InvalidLines),
-        countMismatches = result.CountMismatches.Select(f => new { file = f.FileName, declared = f.DeclaredCount, found = f.Resources }),
-        files = result.Files.Select(f => new { file = f.FileName, kind = f.Kind, type = f.Type, status = f.Status, resources = f.Resources, bytes = f.Bytes, sha256 = f.Sha256 }),
+        countMismatches = result.CountMismatches.Select(f => new { type = f.Type, file = f.FileName, declared = f.DeclaredCount, found = f.Resources }),
+        serverIssues = result.ServerIssues,
+        repaired = result.Repaired.Select(r => new { file = r.FileName, problem = r.Problem }),
+        files = result.Files.Select(f => new
+        {
+            file = f.FileName, kind = f.Kind, type = f.Type, status = f.Status, resources = f.Resources, bytes = f.Bytes, sha256 = f.Sha256,
+            storedBytes = f.StoredBytes, storedSha256 = f.StoredSha256, issues = f.Issues,
+        }),
         seconds = Math.Round(result.Duration.TotalSeconds, 3),
         jobDeleted = result.JobDeleted,
     };
+
+    /// <summary>The error files' issues by severity; only errors and fatal issues are shown as a problem (they make the export partial).</summary>
+    private static string ServerIssues(IReadOnlyDictionary<string, long> issues, long outcomes)
+    {
+        var parts = new[] { "fatal", "error", "warning", "information" }
+            .Where(issues.ContainsKey)
+            .Select(severity => $"{issues[severity].ToString("N0", CultureInfo.InvariantCulture)} {severity}")
+            .ToList();
+        var text = Markup.Escape($"{outcomes.ToString("N0", CultureInfo.InvariantCulture)} OperationOutcome(s) in error/: {string.Join(", ", parts)}");
+        return issues.GetValueOrDefault("fatal") + issues.GetValueOrDefault("error") > 0 ? $"[yellow]{text}[/]" : text;
+    }
 
     public static void Write(IAnsiConsole console, ExportResult result)
     {
@@ -44,11 +61,16 @@ internal static class ExportSummaryRenderer
         grid.AddRow("Folder", Markup.Escape(result.Directory));
         grid.AddRow("transactionTime", Markup.Escape(result.TransactionTime?.ToString("O", CultureInfo.InvariantCulture) ?? "(not given)"));
         grid.AddRow("Time", string.Create(CultureInfo.InvariantCulture, $"{result.Duration.TotalSeconds:0.0} s"));
-        grid.AddRow("Server errors", errors.Count == 0 ? "none" : $"[yellow]{errors.Sum(f => f.Resources)} OperationOutcome(s) in error/[/]");
+        grid.AddRow("Server messages", errors.Count == 0 ? "none" : ServerIssues(result.ServerIssues, errors.Sum(f => f.Resources)));
         grid.AddRow("Invalid lines", invalid == 0 ? "none" : $"[yellow]{N(invalid)} (counted and reported in log.ndjson)[/]");
         foreach (var mismatch in result.CountMismatches)
         {
-            grid.AddRow("Count mismatch", Markup.Escape($"{mismatch.FileName}: manifest said {mismatch.DeclaredCount}, file holds {mismatch.Resources}"));
+            grid.AddRow("[yellow]Count mismatch[/]", Markup.Escape($"{mismatch.Type} {mismatch.FileName}: manifest count {mismatch.DeclaredCount}, file holds {mismatch.Resources}"));
+        }
+
+        foreach (var repaired in result.Repaired)
+        {
+            grid.AddRow("Repaired", Markup.Escape($"{repaired.FileName} (was {repaired.Problem}; fetched again)"));
         }
 
         grid.AddRow("Job on server", result.JobDeleted ? "deleted" : "kept (--keep-job)");

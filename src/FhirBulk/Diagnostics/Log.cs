@@ -52,4 +52,10 @@ internal static partial class Log
 
     [LoggerMessage(16, LogLevel.Information, "Resuming export in {Directory}")]
     public static partial void Resuming(ILogger logger, string directory);
+
+    [LoggerMessage(17, LogLevel.Warning, "{FileName} was complete but is {Problem}; fetching it again")]
+    public static partial void FileDamaged(ILogger logger, string fileName, string problem);
+
+    [LoggerMessage(18, LogLevel.Warning, "Moved {Count} file(s) this export did not write from {Directory} to history/{Stamp}/")]
+    public static partial void ForeignFilesMoved(ILogger logger, int count, string directory, string stamp);
 }

@@ -14,7 +14,8 @@ public sealed partial class BulkDataClient
     /// <summary>
     /// Exports to <paramref name="directory"/> end to end: kick-off, poll, download every file, verify, delete the job.
     /// Progress is saved in the folder (<c>.fhir-bulk-state.json</c>) so that <see cref="ResumeExportAsync"/> carries on after a crash.
-    /// A previous complete export in the folder is moved to <c>history/&lt;transactionTime&gt;/</c> first.
+    /// A previous complete export in the folder is moved to <c>history/&lt;transactionTime&gt;/</c> first. The folder is locked
+    /// (<c>.fhir-bulk.lock</c>) for the whole call: a second export or resume into it fails at once.
     /// </summary>
     /// <param name="request">What to export.</param>
     /// <param name="directory">The output folder.</param>
@@ -23,20 +24,28 @@ public sealed partial class BulkDataClient
     /// <returns>The summary.</returns>
     /// <exception cref="AuthenticationException">Credentials were refused.</exception>
     /// <exception cref="FhirBulkException">The server failed the export, or files could not be downloaded (resume later).</exception>
-    /// <exception cref="ExportFolderException">The folder holds an unfinished export: resume or cancel it.</exception>
+    /// <exception cref="ExportFolderException">
+    /// The folder holds an unfinished export (resume or cancel it), files this export did not write (see
+    /// <see cref="BulkDataClientOptions.ForeignFiles"/>), is locked by another export, or cannot be written (disk full).
+    /// </exception>
     public async Task<ExportResult> ExportToDirectoryAsync(ExportRequest request, string directory, IProgress<ExportProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         request.Validate();
-        Directory.CreateDirectory(directory);
-        if (ExportState.Load(directory) is { } previous)
+        using var folderLock = ExportFolderLock.Acquire(directory);
+        ExportFolderContents.RemoveStaleTemporaries(directory);
+        var previous = ExportState.Load(directory);
+        if (previous is { Completed: false, Cancelled: false })
         {
-            if (!previous.Completed && !previous.Cancelled)
-            {
-                throw new ExportFolderException(directory, $"{directory} holds an unfinished export (status {previous.StatusUrl}); resume or cancel it first.");
-            }
+            throw new ExportFolderException(directory, $"{directory} holds an unfinished export (status {previous.StatusUrl}); resume or cancel it first.");
+        }
 
+        // Checked before anything moves, so a refusal leaves the folder as it was.
+        var stamp = _options.TimeProvider.GetUtcNow().UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+        HandleForeignFiles(directory, previous is null ? [] : DescribedFiles(previous), stamp);
+        if (previous is not null)
+        {
             ArchivePrevious(directory, previous);
         }
 
@@ -45,19 +54,29 @@ public sealed partial class BulkDataClient
         return await RunAsync(state, directory, progress, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Carries on an export saved in <paramref name="directory"/>: polls again if it was not done, fetches only missing or partial files.</summary>
+    /// <summary>
+    /// Carries on an export saved in <paramref name="directory"/>: polls again if it was not done, fetches only missing or
+    /// partial files, and first checks every file it finished earlier against its recorded size and SHA-256: a missing or
+    /// changed one is fetched again (or, when the job has expired, the export is requested again) and listed in
+    /// <see cref="ExportResult.Repaired"/>.
+    /// </summary>
     /// <param name="directory">The output folder of an earlier <see cref="ExportToDirectoryAsync"/>.</param>
     /// <param name="progress">Receives status and per-file progress.</param>
     /// <param name="cancellationToken">Stops again; the folder stays resumable.</param>
     /// <returns>The summary.</returns>
+    /// <exception cref="ExportFolderException">The folder holds no export, another server's, a cancelled one, files this export did not write, is locked, or cannot be written.</exception>
     public async Task<ExportResult> ResumeExportAsync(string directory, IProgress<ExportProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        using var folderLock = ExportFolderLock.Acquire(directory);
+        ExportFolderContents.RemoveStaleTemporaries(directory);
         var state = LoadState(directory);
         if (state.Cancelled)
         {
             throw new ExportFolderException(directory, $"The export in {directory} was cancelled; start a new one.");
         }
 
+        HandleForeignFiles(directory, DescribedFiles(state), _options.TimeProvider.GetUtcNow().UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture));
         Log.Resuming(_logger, directory);
         return await RunAsync(state, directory, progress, cancellationToken).ConfigureAwait(false);
     }
@@ -68,6 +87,7 @@ public sealed partial class BulkDataClient
     /// <returns>False when the server no longer knew the job.</returns>
     public async Task<bool> CancelExportAsync(string directory, CancellationToken cancellationToken = default)
     {
+        using var folderLock = ExportFolderLock.Acquire(directory);
         var state = LoadState(directory);
         var deleted = false;
         if (state.StatusUrl is { } statusUrl && !state.JobDeleted)
@@ -95,7 +115,7 @@ public sealed partial class BulkDataClient
         var state = ExportState.Load(directory) ?? throw new ExportFolderException(directory, $"{directory} holds no export to resume ({ExportState.FileName} is missing).");
         if (!string.Equals(state.Server, BaseUri.AbsoluteUri, StringComparison.Ordinal))
         {
-            throw new ExportFolderException(directory, $"The export in {directory} belongs to {state.Server}, not {BaseUri}.");
+            throw new ExportFolderException(directory, $"The export in {directory} is from {state.Server}, not from {BaseUri.AbsoluteUri}; resume it with its own server, or export into another folder.");
         }
 
         return state;
@@ -105,6 +125,7 @@ public sealed partial class BulkDataClient
     {
         using var activity = FhirBulkActivitySource.Source.StartActivity("FhirBulk.Export");
         using var eventLog = new ExportLog(Path.Combine(directory, ExportFolderLayout.LogFileName), _options.TimeProvider);
+        var repaired = await RepairDamagedFilesAsync(state, directory, eventLog, cancellationToken).ConfigureAwait(false);
         while (true)
         {
             if (state.Manifest is null)
@@ -129,11 +150,13 @@ public sealed partial class BulkDataClient
                     saver.Changed();
                 }, cancellationToken).ConfigureAwait(false);
             }
-            finally
+            catch (Exception) when (TryFlush(saver))
             {
-                saver.Flush();
+                // Unreachable: TryFlush saves what completed and returns false, so the failure propagates unchanged.
+                throw;
             }
 
+            saver.Flush();
             var expired = state.Files.Count(f => f.Status == ExportFileStatus.Expired);
             if (expired > 0 && state.ReExports < _options.MaxReExports)
             {
@@ -165,6 +188,7 @@ public sealed partial class BulkDataClient
                     null, new Uri(failures[0].Url, UriKind.RelativeOrAbsolute), null, isTransient: failures.All(f => f.Status == ExportFileStatus.Failed));
             }
 
+            await CountErrorFileIssuesAsync(state, directory, cancellationToken).ConfigureAwait(false);
             if (_options.DeleteJobAfterDownload)
             {
                 await DeleteJobQuietlyAsync(state, cancellationToken).ConfigureAwait(false);
@@ -173,7 +197,7 @@ public sealed partial class BulkDataClient
             state.Completed = true;
             state.Save(directory);
             var duration = _options.TimeProvider.GetUtcNow() - state.StartedAt;
-            var outcome = manifest.Error.Count > 0 || state.Files.Any(f => f.InvalidLines > 0) ? ExportOutcome.PartialSuccess : ExportOutcome.Success;
+            var outcome = IsPartial(state.Files) ? ExportOutcome.PartialSuccess : ExportOutcome.Success;
             eventLog.Write("export_complete", new()
             {
                 ["files"] = state.Files.Count,
@@ -181,11 +205,99 @@ public sealed partial class BulkDataClient
                 ["bytes"] = state.Files.Sum(f => f.Bytes),
                 ["invalidLines"] = state.Files.Sum(f => f.InvalidLines),
                 ["countMismatches"] = state.Files.Count(f => f.CountMismatch),
+                ["repairedFiles"] = repaired.Count,
                 ["duration"] = (long)duration.TotalMilliseconds,
             });
             progress?.Report(new ExportProgress(ExportPhase.Complete, null, null, state.Files.Count, state.Files.Count));
-            return new ExportResult(directory, new Uri(state.StatusUrl!), manifest.TransactionTime is { } t ? ParseInstant(t) : null, manifest, state.Files, outcome, duration, state.JobDeleted);
+            return new ExportResult(directory, new Uri(state.StatusUrl!), manifest.TransactionTime is { } t ? ParseInstant(t) : null, manifest, state.Files, outcome, duration, state.JobDeleted)
+            {
+                Repaired = repaired,
+            };
         }
+    }
+
+    /// <summary>
+    /// Partial when something the server meant to send did not come through as it said: invalid lines, a file whose resource
+    /// count differs from the manifest's <c>count</c>, or an error file with an issue of severity <c>error</c> or <c>fatal</c>.
+    /// </summary>
+    private static bool IsPartial(IReadOnlyList<ExportFileState> files) =>
+        files.Any(f => f.InvalidLines > 0 || f.CountMismatch || (f.Kind == ExportFileKind.Error && ErrorFileIssues.AnyFailure(f.Issues)));
+
+    /// <summary>Saves what completed while a failure propagates; a save that fails too (the disk is full) must not hide the first failure.</summary>
+    private static bool TryFlush(StateSaver saver)
+    {
+        try
+        {
+            saver.Flush();
+        }
+        catch (ExportFolderException)
+        {
+            // The state on disk is the last one saved; files renamed into place since are found and verified on resume.
+        }
+
+        return false;
+    }
+
+    /// <summary>Files recorded complete that are missing or changed on disk go back to pending, and are fetched again.</summary>
+    private async Task<List<FileProblem>> RepairDamagedFilesAsync(ExportState state, string directory, ExportLog eventLog, CancellationToken cancellationToken)
+    {
+        var complete = state.Files.Where(f => f.Status == ExportFileStatus.Complete).ToList();
+        var problems = await ExportFolderVerifier.CheckAsync(directory, complete, cancellationToken).ConfigureAwait(false);
+        if (problems.Count == 0)
+        {
+            return [];
+        }
+
+        foreach (var problem in problems)
+        {
+            var file = complete.First(f => f.FileName == problem.FileName);
+            Log.FileDamaged(_logger, problem.FileName, problem.Problem);
+            eventLog.Write("file_damaged", new() { ["fileUrl"] = file.Url, ["file"] = problem.FileName, ["problem"] = problem.Problem });
+            FolderIo.Write(directory, problem.FileName, () => File.Delete(ExportFolderLayout.FullPath(directory, problem.FileName)));
+            file.Status = ExportFileStatus.Pending;
+            file.Sha256 = file.StoredSha256 = null;
+            file.StoredBytes = null;
+            file.Issues = null;
+        }
+
+        // A finished export that is repaired is unfinished until the repair is done.
+        state.Completed = false;
+        state.Save(directory);
+        return [.. problems];
+    }
+
+    private static async Task CountErrorFileIssuesAsync(ExportState state, string directory, CancellationToken cancellationToken)
+    {
+        foreach (var file in state.Files.Where(f => f.Kind == ExportFileKind.Error && f.Status == ExportFileStatus.Complete && f.Issues is null))
+        {
+            file.Issues = await ErrorFileIssues.CountAsync(ExportFolderLayout.FullPath(directory, file.FileName), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The files <paramref name="state"/> accounts for: its planned files and the manifest and log it wrote.</summary>
+    private static IEnumerable<string> DescribedFiles(ExportState state) =>
+        state.Files.Select(f => f.FileName)
+            .Concat(state.PreviousFiles?.Select(f => f.FileName) ?? [])
+            .Append(ExportFolderLayout.LogFileName)
+            .Concat(state.Manifest is null ? [] : [ExportFolderLayout.ManifestFileName]);
+
+    /// <summary>Refuses files this export did not write, or moves them under <c>history/</c> when the options say so.</summary>
+    private void HandleForeignFiles(string directory, IEnumerable<string> described, string stamp)
+    {
+        var foreign = ExportFolderContents.Foreign(directory, described);
+        if (foreign.Count == 0)
+        {
+            return;
+        }
+
+        if (_options.ForeignFiles == ForeignFilePolicy.Refuse)
+        {
+            var shown = string.Join(", ", foreign.Take(5)) + (foreign.Count > 5 ? $" and {foreign.Count - 5} more" : string.Empty);
+            throw new ExportFolderException(directory, $"{directory} holds {foreign.Count} file(s) this export did not write ({shown}); use another folder, or --force to move them under {ExportFolderLayout.HistoryFolderName}/{stamp}/.");
+        }
+
+        Log.ForeignFilesMoved(_logger, foreign.Count, directory, stamp);
+        ExportFolderContents.MoveToHistory(directory, foreign, stamp);
     }
 
     private async Task PollToManifestAsync(ExportState state, string directory, ExportLog eventLog, IProgress<ExportProgress>? progress, CancellationToken cancellationToken)
@@ -219,7 +331,8 @@ public sealed partial class BulkDataClient
             state.PreviousFiles = null;
         }
 
-        AtomicFile.Write(Path.Combine(directory, ExportFolderLayout.ManifestFileName), stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(manifest.ToJson())));
+        var manifestPath = Path.Combine(directory, ExportFolderLayout.ManifestFileName);
+        FolderIo.Write(directory, manifestPath, () => AtomicFile.Write(manifestPath, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(manifest.ToJson()))));
         state.Save(directory);
         eventLog.Write("manifest_complete", new()
         {
@@ -254,18 +367,7 @@ public sealed partial class BulkDataClient
         var stamp = previous.Manifest?.TransactionTime is { } time && ParseInstant(time) is { } instant
             ? instant.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)
             : previous.StartedAt.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
-        var archive = Path.Combine(directory, "history", stamp);
-        Directory.CreateDirectory(archive);
-        foreach (var name in previous.Files.Select(f => f.FileName).Concat([ExportFolderLayout.ManifestFileName, ExportFolderLayout.LogFileName, ExportState.FileName]))
-        {
-            var source = ExportFolderLayout.FullPath(directory, name);
-            if (File.Exists(source))
-            {
-                var target = ExportFolderLayout.FullPath(archive, name);
-                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                File.Move(source, target, overwrite: true);
-            }
-        }
+        ExportFolderContents.MoveToHistory(directory, DescribedFiles(previous).Append(ExportState.FileName), stamp);
     }
 
     private static DateTimeOffset? ParseInstant(string text) =>

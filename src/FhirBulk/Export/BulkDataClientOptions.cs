@@ -3,6 +3,16 @@ using Microsoft.Extensions.Logging;
 
 namespace FhirBulk.Export;
 
+/// <summary>What an export to a folder does with files in it that it did not write.</summary>
+public enum ForeignFilePolicy
+{
+    /// <summary>Stop before kick-off with an <see cref="ExportFolderException"/> naming them (the default).</summary>
+    Refuse,
+
+    /// <summary>Move them under <c>history/&lt;timestamp&gt;/</c> first, as a previous export in the folder is moved.</summary>
+    MoveToHistory,
+}
+
 /// <summary>Options of <see cref="BulkDataClient"/>; validated once when the client is created.</summary>
 /// <remarks>
 /// There is deliberately no switch to turn TLS certificate verification off: a private CA is trusted with
@@ -66,9 +76,20 @@ public sealed class BulkDataClientOptions
     /// <value>The default value is <see cref="TransferCompression.Auto"/>: gzip from any host but a loopback one.</value>
     public TransferCompression TransferCompression { get; set; } = TransferCompression.Auto;
 
-    /// <summary>Whether files are stored gzip-compressed (<c>&lt;Type&gt;.&lt;NNN&gt;.ndjson.gz</c>); counts and SHA-256 describe the uncompressed NDJSON.</summary>
+    /// <summary>
+    /// Whether files are stored gzip-compressed (<c>&lt;Type&gt;.&lt;NNN&gt;.ndjson.gz</c>); <see cref="ExportFileState.Bytes"/> and
+    /// <see cref="ExportFileState.Sha256"/> describe the uncompressed NDJSON, <see cref="ExportFileState.StoredSha256"/> the file on disk.
+    /// </summary>
     /// <value>The default value is <see langword="false"/>.</value>
     public bool CompressOutput { get; set; }
+
+    /// <summary>
+    /// What a whole export to a folder does with files there that its state does not describe and that it would write, read
+    /// or list (<c>&lt;Type&gt;.&lt;NNN&gt;.ndjson[.gz]</c> and other NDJSON files, <c>manifest.json</c>, <c>log.ndjson</c>,
+    /// <c>error/</c>, <c>deleted/</c>): a stale file kept beside the new ones would be read as if the server had sent it.
+    /// </summary>
+    /// <value>The default value is <see cref="ForeignFilePolicy.Refuse"/>.</value>
+    public ForeignFilePolicy ForeignFiles { get; set; } = ForeignFilePolicy.Refuse;
 
     /// <summary>Whether a completed export's job is deleted on the server once every file is on disk.</summary>
     /// <value>The default value is <see langword="true"/>.</value>

@@ -61,11 +61,23 @@ public sealed class ExportFileState
     /// <summary>The first invalid lines found, with what was wrong.</summary>
     public List<InvalidLine>? InvalidLineSamples { get; set; }
 
-    /// <summary>Bytes on disk.</summary>
+    /// <summary>Bytes of the NDJSON content as the server sent it (after any transfer encoding is removed), whether or not the file is stored gzip-compressed.</summary>
     public long Bytes { get; set; }
 
-    /// <summary>SHA-256 of the file (lowercase hex).</summary>
+    /// <summary>SHA-256 of the NDJSON content as the server sent it (lowercase hex): the same with and without <c>--gzip-files</c>.</summary>
     public string? Sha256 { get; set; }
+
+    /// <summary>Bytes of the file as stored on disk (the compressed size of a <c>.ndjson.gz</c> file); what a resume and <c>inspect --verify</c> check.</summary>
+    public long? StoredBytes { get; set; }
+
+    /// <summary>SHA-256 of the file as stored on disk (lowercase hex); equals <see cref="Sha256"/> for an uncompressed file.</summary>
+    public string? StoredSha256 { get; set; }
+
+    /// <summary>
+    /// For an <c>error</c> file: how many OperationOutcome issues it holds per <c>severity</c> (<c>fatal</c>, <c>error</c>,
+    /// <c>warning</c>, <c>information</c>; an issue without a known severity counts as <c>error</c>); otherwise <see langword="null"/>.
+    /// </summary>
+    public Dictionary<string, long>? Issues { get; set; }
 
     /// <summary>The strong ETag the server gave the file, sent as <c>If-Range</c> when continuing it so a changed file is fetched whole.</summary>
     public string? ETag { get; set; }
@@ -73,7 +85,7 @@ public sealed class ExportFileState
     /// <summary>Why the file failed.</summary>
     public string? Error { get; set; }
 
-    /// <summary>True when the manifest's <c>count</c> differs from the resources found.</summary>
+    /// <summary>True when the manifest's <c>count</c> differs from the resources found (the export is then partial).</summary>
     [JsonIgnore]
     public bool CountMismatch => DeclaredCount is { } declared && Status == ExportFileStatus.Complete && declared != Resources;
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using FhirBulk.ExportFolder;
 
 namespace FhirBulk.Export;
 
@@ -15,9 +16,12 @@ internal sealed class ExportLog : IDisposable
     private readonly FileStream _stream;
     private readonly TimeProvider _time;
 
+    private readonly string _path;
+
     public ExportLog(string path, TimeProvider time)
     {
         _time = time;
+        _path = path;
         _stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
 
         // A process killed mid-line leaves a fragment; start on a fresh line so later events stay readable.
@@ -53,8 +57,12 @@ internal sealed class ExportLog : IDisposable
         buffer.WriteByte((byte)'\n');
         lock (_gate)
         {
-            _stream.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
-            _stream.Flush();
+            // The log shares the disk with the data: when it is full, the export stops as the folder's problem, not the server's.
+            FolderIo.Write(Path.GetDirectoryName(_path) ?? _path, _path, () =>
+            {
+                _stream.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
+                _stream.Flush();
+            });
         }
     }
 

@@ -6,7 +6,10 @@ public enum ExportOutcome
     /// <summary>Every file downloaded and valid; the server reported no errors.</summary>
     Success,
 
-    /// <summary>Every file downloaded, but the server listed error files or some lines were invalid (lenient mode).</summary>
+    /// <summary>
+    /// Every file downloaded, but not everything came through: the server's error files hold issues of severity <c>error</c> or
+    /// <c>fatal</c>, some lines were invalid (<see cref="ErrorPolicy.Skip"/>), or a file's resource count differs from the manifest's <c>count</c>.
+    /// </summary>
     PartialSuccess,
 }
 
@@ -29,6 +32,13 @@ public sealed record ExportResult(
     TimeSpan Duration,
     bool JobDeleted)
 {
+    /// <summary>Files that a resume found missing or changed on disk and fetched again; empty for a first run.</summary>
+    public IReadOnlyList<ExportFolder.FileProblem> Repaired { get; init; } = [];
+
+    /// <summary>OperationOutcome issues in the manifest's error files, per severity (<c>fatal</c>, <c>error</c>, <c>warning</c>, <c>information</c>).</summary>
+    public IReadOnlyDictionary<string, long> ServerIssues => Files.Where(f => f.Issues is not null).SelectMany(f => f.Issues!)
+        .GroupBy(p => p.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(p => p.Value), StringComparer.Ordinal);
+
     /// <summary>Resources in output files.</summary>
     public long TotalResources => Files.Where(f => f.Kind == ExportFileKind.Output).Sum(f => f.Resources);
 

@@ -24,7 +24,7 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
         using var activity = FhirBulkActivitySource.Source.StartActivity("FhirBulk.Download");
         activity?.SetTag("fhirbulk.file", file.FileName);
         var path = ExportFolderLayout.FullPath(directory, file.FileName);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        FolderIo.Write(directory, path, () => Directory.CreateDirectory(Path.GetDirectoryName(path)!));
         var expectedType = file.Type == ExportFolderLayout.UnknownType ? null : file.Type;
 
         // A file already renamed into place was complete and verified before a crash: re-read it locally, fetch nothing.
@@ -45,13 +45,13 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
         var partPath = path + ".part";
         try
         {
-            await _retries.ExecuteTransferAsync(url, partPath, token => TransferAsync(file, url, requiresAccessToken, path, partPath, expectedType, progress, token), cancellationToken).ConfigureAwait(false);
+            await _retries.ExecuteTransferAsync(url, partPath, token => TransferAsync(file, url, requiresAccessToken, directory, path, partPath, expectedType, progress, token), cancellationToken).ConfigureAwait(false);
         }
         catch (FhirBulkException exception) when (exception.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone)
         {
             Fail(file, ExportFileStatus.Expired, exception.Message, exception.StatusCode);
         }
-        catch (Exception exception) when (exception is FhirBulkException and not AuthenticationException || BulkHttp.IsTransientNetworkFailure(exception, cancellationToken))
+        catch (Exception exception) when (exception is FhirBulkException and not AuthenticationException and not ExportFolderException || BulkHttp.IsTransientNetworkFailure(exception, cancellationToken))
         {
             // Not transient, or out of retries: this file fails, the others carry on.
             Fail(file, ExportFileStatus.Failed, exception.Message, (exception as FhirBulkException)?.StatusCode);
@@ -65,7 +65,7 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
         _ => "output",
     };
 
-    private async Task TransferAsync(ExportFileState file, Uri url, bool requiresAccessToken, string path, string partPath, string? expectedType, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
+    private async Task TransferAsync(ExportFileState file, Uri url, bool requiresAccessToken, string directory, string path, string partPath, string? expectedType, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
     {
         var offset = File.Exists(partPath) ? new FileInfo(partPath).Length : 0;
         var etag = file.ETag;
@@ -95,7 +95,8 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
 
         using var verifier = new NdjsonVerifier(file.FileName, expectedType, options.MalformedLines);
         var buffer = new byte[BufferSize];
-        await using (var output = new FileStream(partPath, offset > 0 ? FileMode.Open : FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1, useAsync: true))
+        // Local writes fail as the folder's problem (disk full), never as a network failure to retry.
+        await using (var output = new FolderWriteStream(directory, partPath, new FileStream(partPath, offset > 0 ? FileMode.Open : FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1, useAsync: true)))
         {
             // Re-verify the prefix already on disk so counts and the hash cover the whole file.
             while (output.Position < offset)
@@ -112,7 +113,7 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
             output.SetLength(offset);
             if (alreadyComplete)
             {
-                output.Flush(flushToDisk: true);
+                output.FlushToDisk();
             }
             else
             {
@@ -123,18 +124,19 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
         Finish(file, verifier);
         if (path.EndsWith(".gz", StringComparison.Ordinal))
         {
-            await CompressAsync(partPath, path, cancellationToken).ConfigureAwait(false);
+            (file.StoredBytes, file.StoredSha256) = await CompressAsync(directory, partPath, path, cancellationToken).ConfigureAwait(false);
         }
         else
         {
-            File.Move(partPath, path, overwrite: true);
+            (file.StoredBytes, file.StoredSha256) = (file.Bytes, file.Sha256);
+            FolderIo.Write(directory, path, () => File.Move(partPath, path, overwrite: true));
         }
 
         progress?.Report(new DownloadProgress(file.FileName, file.Type, file.Bytes, file.Bytes, file.Status));
         eventLog?.Write("download_complete", new() { ["fileUrl"] = url.AbsoluteUri, ["resourceCount"] = file.Resources, ["fileSize"] = file.Bytes });
     }
 
-    private static async Task CopyAsync(HttpResponseMessage response, FileStream output, NdjsonVerifier verifier, byte[] buffer, long offset, ExportFileState file, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
+    private static async Task CopyAsync(HttpResponseMessage response, FolderWriteStream output, NdjsonVerifier verifier, byte[] buffer, long offset, ExportFileState file, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
     {
         long? total = response.Content.Headers.ContentLength is { } length && response.Content.Headers.ContentEncoding.Count == 0 ? offset + length : null;
         var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
@@ -161,7 +163,7 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
         }
 
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-        output.Flush(flushToDisk: true);
+        output.FlushToDisk();
     }
 
     private static HttpRequestMessage CreateRequest(Uri url, long offset, string? etag, TransferCompression compression)
@@ -190,23 +192,39 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
         return request;
     }
 
-    /// <summary>Compresses the verified part file into place; the part is kept until the compressed file is renamed in.</summary>
-    private static async Task CompressAsync(string partPath, string path, CancellationToken cancellationToken)
+    /// <summary>
+    /// Compresses the verified part file into place; the part is kept until the compressed file is renamed in.
+    /// Returns the size and SHA-256 of the compressed bytes, which is what a later check of the folder reads.
+    /// </summary>
+    private static async Task<(long Bytes, string Sha256)> CompressAsync(string directory, string partPath, string path, CancellationToken cancellationToken)
     {
-        var temporary = path + ".tmp";
-        await using (var input = new FileStream(partPath, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, useAsync: true))
-        await using (var output = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, BufferSize, useAsync: true))
+        var temporary = path + AtomicFile.TemporaryExtension;
+        try
         {
-            await using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
+            await FolderIo.WriteAsync(directory, temporary, async () =>
             {
-                await input.CopyToAsync(gzip, cancellationToken).ConfigureAwait(false);
-            }
+                await using var input = new FileStream(partPath, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, useAsync: true);
+                await using var output = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, BufferSize, useAsync: true);
+                await using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
+                {
+                    await input.CopyToAsync(gzip, cancellationToken).ConfigureAwait(false);
+                }
 
-            output.Flush(flushToDisk: true);
+                output.Flush(flushToDisk: true);
+            }).ConfigureAwait(false);
+            var stored = (new FileInfo(temporary).Length, await ExportFolderVerifier.HashAsync(temporary, decompress: false, cancellationToken).ConfigureAwait(false));
+            FolderIo.Write(directory, path, () =>
+            {
+                File.Move(temporary, path, overwrite: true);
+                File.Delete(partPath);
+            });
+            return stored;
         }
-
-        File.Move(temporary, path, overwrite: true);
-        File.Delete(partPath);
+        catch
+        {
+            FolderIo.DeleteQuietly(temporary);
+            throw;
+        }
     }
 
     private async Task VerifyLocalAsync(ExportFileState file, string path, string? expectedType, CancellationToken cancellationToken)
@@ -214,6 +232,7 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
         using var verifier = new NdjsonVerifier(file.FileName, expectedType, options.MalformedLines);
         var buffer = new byte[BufferSize];
         await using var stored = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, useAsync: true);
+        var storedLength = stored.Length;
         await using var input = path.EndsWith(".gz", StringComparison.Ordinal) ? new GZipStream(stored, CompressionMode.Decompress) : (Stream)stored;
         int read;
         while ((read = await input.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
@@ -222,6 +241,10 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
         }
 
         Finish(file, verifier);
+        file.StoredBytes = storedLength;
+        file.StoredSha256 = path.EndsWith(".gz", StringComparison.Ordinal)
+            ? await ExportFolderVerifier.HashAsync(path, decompress: false, cancellationToken).ConfigureAwait(false)
+            : file.Sha256;
     }
 
     private void Finish(ExportFileState file, NdjsonVerifier verifier)

@@ -44,13 +44,21 @@ internal sealed class ExportState
             return null;
         }
 
-        using var stream = File.OpenRead(path);
-        return JsonSerializer.Deserialize(stream, StateJsonContext.Default.ExportState)
-            ?? throw new JsonException($"{path} is empty.");
+        try
+        {
+            using var stream = File.OpenRead(path);
+            return JsonSerializer.Deserialize(stream, StateJsonContext.Default.ExportState)
+                ?? throw new JsonException("it is empty");
+        }
+        catch (JsonException exception)
+        {
+            throw new ExportFolderException(directory, $"{path} is not a fhir-bulk export state ({exception.Message}); move it away to start a new export in this folder.", exception);
+        }
     }
 
+    /// <exception cref="ExportFolderException">The state could not be written (disk full, say); the previous state is kept.</exception>
     public void Save(string directory) =>
-        AtomicFile.Write(PathIn(directory), stream => JsonSerializer.Serialize(stream, this, StateJsonContext.Default.ExportState));
+        FolderIo.Write(directory, PathIn(directory), () => AtomicFile.Write(PathIn(directory), stream => JsonSerializer.Serialize(stream, this, StateJsonContext.Default.ExportState)));
 }
 
 [JsonSourceGenerationOptions(WriteIndented = true, UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

@@ -1,0 +1,54 @@
+using System.Text.Json;
+using FhirBulk.Ndjson;
+
+namespace FhirBulk.Export;
+
+/// <summary>
+/// Counts the issues of a manifest's <c>error</c> file by severity. The Bulk Data IG (Export, "Response - Complete Status")
+/// says that array carries "error, warning, and information messages": only <c>fatal</c> and <c>error</c> issues mean
+/// that something did not come through, so only they make an export partial.
+/// </summary>
+internal static class ErrorFileIssues
+{
+    public const string Fatal = "fatal";
+    public const string Error = "error";
+    public const string Warning = "warning";
+    public const string Information = "information";
+
+    /// <summary>Issues per severity; an issue with no known severity, and a line that is not an OperationOutcome, count as <c>error</c>.</summary>
+    public static async Task<Dictionary<string, long>> CountAsync(string path, CancellationToken cancellationToken)
+    {
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        var source = NdjsonSource.FromFile(path);
+        await foreach (var line in source.ReadAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            using var outcome = JsonDocument.Parse(line.Json);
+            if (line.ResourceType != "OperationOutcome"
+                || !outcome.RootElement.TryGetProperty("issue", out var issues) || issues.ValueKind != JsonValueKind.Array || issues.GetArrayLength() == 0)
+            {
+                Add(counts, Error);
+                continue;
+            }
+
+            foreach (var issue in issues.EnumerateArray())
+            {
+                var severity = issue.ValueKind == JsonValueKind.Object && issue.TryGetProperty("severity", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
+                Add(counts, severity is Fatal or Error or Warning or Information ? severity : Error);
+            }
+        }
+
+        // What the source could not read as a resource at all is an error too: nothing says it was only a warning.
+        if (source.MalformedLines.Count > 0)
+        {
+            counts[Error] = counts.GetValueOrDefault(Error) + source.MalformedLines.Count;
+        }
+
+        return counts;
+    }
+
+    /// <summary>Whether the counts hold an issue that means data is missing.</summary>
+    public static bool AnyFailure(IReadOnlyDictionary<string, long>? counts) =>
+        counts is not null && (counts.GetValueOrDefault(Fatal) > 0 || counts.GetValueOrDefault(Error) > 0);
+
+    private static void Add(Dictionary<string, long> counts, string severity) => counts[severity] = counts.GetValueOrDefault(severity) + 1;
+}

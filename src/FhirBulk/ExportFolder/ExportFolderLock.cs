@@ -1,0 +1,79 @@
+using System.Globalization;
+
+namespace FhirBulk.ExportFolder;
+
+/// <summary>
+/// One writer per export folder: an OS lock on <c>.fhir-bulk.lock</c>, held for the life of an export, resume or cancel.
+/// </summary>
+/// <remarks>
+/// The lock is the open file itself (.NET takes <c>flock(LOCK_EX)</c> on Unix and a share-none handle on Windows for
+/// <see cref="FileShare.None"/>), so the kernel releases it when the process dies: a <c>kill -9</c> leaves nothing stale to
+/// clean. The holder's process id goes to a separate file, because the locked file cannot be read by anyone else; the id
+/// is only read after failing to take the lock, so an old id left by a dead holder is never shown.
+/// </remarks>
+internal sealed class ExportFolderLock : IDisposable
+{
+    private const string OwnerFileName = ExportFolderLayout.LockFileName + ".owner";
+
+    private readonly FileStream _handle;
+
+    private ExportFolderLock(FileStream handle) => _handle = handle;
+
+    /// <summary>Takes the folder's lock at once or fails.</summary>
+    /// <param name="directory">The export folder; created if missing.</param>
+    /// <exception cref="ExportFolderException">Another process (named by its id) holds the lock, or the folder cannot be written.</exception>
+    public static ExportFolderLock Acquire(string directory)
+    {
+        var full = Path.GetFullPath(directory);
+        var path = Path.Combine(full, ExportFolderLayout.LockFileName);
+        FileStream handle;
+        try
+        {
+            Directory.CreateDirectory(full);
+            handle = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 1, FileOptions.None);
+        }
+        catch (IOException exception) when (File.Exists(path) && exception is not PathTooLongException)
+        {
+            var owner = ReadOwner(full);
+            throw new ExportFolderException(
+                full,
+                $"{full} is in use by another fhir-bulk export ({(owner is null ? "its process id is not known yet" : "process " + owner)}); wait for it to finish or stop it first.",
+                exception);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw FolderIo.Failure(full, path, exception);
+        }
+
+        try
+        {
+            FolderIo.Write(full, Path.Combine(full, OwnerFileName), () =>
+                AtomicFile.Write(Path.Combine(full, OwnerFileName), stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n"))));
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+
+        return new ExportFolderLock(handle);
+    }
+
+    /// <summary>Whether <paramref name="fileName"/> (relative to the folder) is one of the lock's files.</summary>
+    public static bool IsLockFile(string fileName) => fileName is ExportFolderLayout.LockFileName or OwnerFileName;
+
+    public void Dispose() => _handle.Dispose();
+
+    private static string? ReadOwner(string directory)
+    {
+        try
+        {
+            var text = File.ReadAllText(Path.Combine(directory, OwnerFileName)).Trim();
+            return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out _) ? text : null;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+}
