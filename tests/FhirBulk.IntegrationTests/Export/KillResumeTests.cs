@@ -17,7 +17,7 @@ public class KillResumeTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task DisposeAsync() => await _harness.DisposeAsync();
 
     [Fact]
-    public async Task ExportChild_KilledAtRandomPoints_ResumesToIdenticalFilesWithoutRefetchingCompleteOnes()
+    public async Task ExportChild_KilledAtRandomPointsAndACompleteFileDamaged_ResumesToIdenticalFilesRefetchingOnlyTheDamagedOne()
     {
         var expectedDirectory = _harness.NewDirectory();
         using (var client = _harness.CreateClient())
@@ -35,6 +35,7 @@ public class KillResumeTests(ITestOutputHelper output) : IAsyncLifetime
         var directory = _harness.NewDirectory();
         var random = new Random(Environment.TickCount);
         var kills = 0;
+        string? damaged = null;
         for (var run = 0; run < 12; run++)
         {
             using var child = StartChild(baseUri, keyFile, directory);
@@ -46,6 +47,7 @@ public class KillResumeTests(ITestOutputHelper output) : IAsyncLifetime
                 await child.WaitForExitAsync();
                 kills++;
                 output.WriteLine($"run {run}: killed after {killAfter.TotalMilliseconds} ms");
+                damaged ??= DamageACompleteFile(directory);
                 continue;
             }
 
@@ -57,6 +59,16 @@ public class KillResumeTests(ITestOutputHelper output) : IAsyncLifetime
         }
 
         Assert.True(kills > 0, "the export finished before it could be killed once; slow it down");
+        if (damaged is null)
+        {
+            // No file was complete at any kill: damage one of the finished export, and resume once more.
+            damaged = DamageACompleteFile(directory);
+            using var resume = StartChild(baseUri, keyFile, directory);
+            await resume.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.True(resume.ExitCode == 0, $"resume exited {resume.ExitCode}: {await resume.StandardError.ReadToEndAsync()}");
+        }
+
+        Assert.NotNull(damaged);
         var actual = ServerHarness.DataFiles(directory);
         foreach (var name in expected.Keys.Union(actual.Keys).Where(n => expected.GetValueOrDefault(n) != actual.GetValueOrDefault(n)))
         {
@@ -68,7 +80,35 @@ public class KillResumeTests(ITestOutputHelper output) : IAsyncLifetime
         AssertNoFileFetchedAfterItWasComplete(Path.Combine(directory, "log.ndjson"));
     }
 
-    /// <summary>log.ndjson records each download request and completion across every run; a completed file is never requested again.</summary>
+    /// <summary>Cuts a file the state records as complete to half its size, as a disk or a user might; returns its name.</summary>
+    private string? DamageACompleteFile(string directory)
+    {
+        var statePath = Path.Combine(directory, ".fhir-bulk-state.json");
+        if (!File.Exists(statePath))
+        {
+            return null;
+        }
+
+        using var state = JsonDocument.Parse(File.ReadAllText(statePath));
+        var complete = state.RootElement.GetProperty("Files").EnumerateArray()
+            .Where(f => f.GetProperty("Status").GetString() == "Complete")
+            .Select(f => f.GetProperty("FileName").GetString()!)
+            .FirstOrDefault(name => File.Exists(Path.Combine(directory, name)));
+        if (complete is null)
+        {
+            return null;
+        }
+
+        var path = Path.Combine(directory, complete);
+        File.WriteAllBytes(path, File.ReadAllBytes(path)[..(int)(new FileInfo(path).Length / 2)]);
+        output.WriteLine($"truncated {complete}");
+        return complete;
+    }
+
+    /// <summary>
+    /// log.ndjson records each download request and completion across every run; a completed file is never requested again,
+    /// unless a resume found it damaged (a <c>file_damaged</c> event) first.
+    /// </summary>
     private static void AssertNoFileFetchedAfterItWasComplete(string logPath)
     {
         var complete = new HashSet<string>(StringComparer.Ordinal);
@@ -83,12 +123,18 @@ public class KillResumeTests(ITestOutputHelper output) : IAsyncLifetime
             }
 
             var eventId = entry.RootElement.GetProperty("eventId").GetString();
-            if (eventId is not ("download_request" or "download_complete"))
+            if (eventId is not ("download_request" or "download_complete" or "file_damaged"))
             {
                 continue;
             }
 
             var url = entry.RootElement.GetProperty("eventDetail").GetProperty("fileUrl").GetString()!;
+            if (eventId == "file_damaged")
+            {
+                Assert.True(complete.Remove(url), $"{url} was reported damaged before it was complete");
+                continue;
+            }
+
             Assert.DoesNotContain(url, complete);
             if (eventId == "download_complete")
             {

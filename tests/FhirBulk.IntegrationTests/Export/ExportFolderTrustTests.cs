@@ -1,0 +1,177 @@
+using FhirBulk.Export;
+using FhirBulk.ExportFolder;
+using FhirBulk.IntegrationTests.Support;
+using FhirBulk.Server;
+
+namespace FhirBulk.IntegrationTests.Export;
+
+/// <summary>
+/// The export folder as a researcher relies on it: nothing lost, stale or mixed, against the real server (issue #9).
+/// Every comparison is with the SHA-256 of the files of a clean, fault-free run.
+/// </summary>
+public class ExportFolderTrustTests(BaselineFixture baseline) : IClassFixture<BaselineFixture>
+{
+    private ServerHarness Harness => baseline.Harness;
+
+    [Fact]
+    public async Task Resume_CompleteFilesDeletedTruncatedAndAltered_FetchesThemAgainToCleanRunHashes()
+    {
+        using var client = Harness.CreateClient();
+        var directory = Harness.NewDirectory();
+        await client.ExportToDirectoryAsync(new ExportRequest(), directory);
+        var names = baseline.Files.Keys.Take(3).ToArray();
+        File.Delete(Path.Combine(directory, names[0]));
+        var truncated = Path.Combine(directory, names[1]);
+        File.WriteAllBytes(truncated, File.ReadAllBytes(truncated)[..100]);
+        var altered = Path.Combine(directory, names[2]);
+        var bytes = File.ReadAllBytes(altered);
+        bytes[^10] = bytes[^10] == (byte)'1' ? (byte)'2' : (byte)'1';
+        File.WriteAllBytes(altered, bytes);
+
+        var result = await client.ResumeExportAsync(directory);
+
+        Assert.Equal(baseline.Files, DataFiles(directory));
+        Assert.Equal(ExportOutcome.Success, result.Outcome);
+        Assert.Equal(names.Order(StringComparer.Ordinal), result.Repaired.Select(r => r.FileName).Order(StringComparer.Ordinal));
+        Assert.Equal("missing", result.Repaired.Single(r => r.FileName == names[0]).Problem);
+        Assert.Contains("bytes on disk", result.Repaired.Single(r => r.FileName == names[1]).Problem, StringComparison.Ordinal);
+        Assert.Contains("SHA-256", result.Repaired.Single(r => r.FileName == names[2]).Problem, StringComparison.Ordinal);
+        Assert.True((await ExportFolderVerifier.VerifyAsync(directory)).IsIntact);
+    }
+
+    [Fact]
+    public async Task Resume_GzipFileAltered_CheckedByItsStoredHashAndFetchedAgain()
+    {
+        using var client = Harness.CreateClient(configure: o => o.CompressOutput = true);
+        var directory = Harness.NewDirectory();
+        var first = await client.ExportToDirectoryAsync(new ExportRequest(), directory);
+        var file = first.Files.First(f => f.Kind == ExportFileKind.Output);
+        Assert.NotEqual(file.Sha256, file.StoredSha256);
+        Assert.Equal(new FileInfo(Path.Combine(directory, file.FileName)).Length, file.StoredBytes);
+        var path = Path.Combine(directory, file.FileName);
+        var bytes = File.ReadAllBytes(path);
+        bytes[bytes.Length / 2] ^= 0xFF;
+        File.WriteAllBytes(path, bytes);
+        Assert.False((await ExportFolderVerifier.VerifyAsync(directory)).IsIntact);
+
+        var result = await client.ResumeExportAsync(directory);
+
+        Assert.Equal(file.FileName, Assert.Single(result.Repaired).FileName);
+        Assert.True((await ExportFolderVerifier.VerifyAsync(directory)).IsIntact);
+        Assert.Equal(first.Files.Select(f => f.Sha256), result.Files.Select(f => f.Sha256));
+    }
+
+    [Fact]
+    public async Task ExportToDirectory_ForeignNdjsonInFolder_RefusedBeforeKickoffAndFileUntouched()
+    {
+        using var client = Harness.CreateClient();
+        var directory = Harness.NewDirectory();
+        Directory.CreateDirectory(directory);
+        var stale = Path.Combine(directory, "Patient.001.ndjson");
+        File.WriteAllText(stale, """{"resourceType":"Patient","id":"stale"}""" + "\n");
+        var kickoffsBefore = Kickoffs();
+
+        var error = await Assert.ThrowsAsync<ExportFolderException>(() => client.ExportToDirectoryAsync(new ExportRequest(), directory));
+
+        Assert.Contains("Patient.001.ndjson", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--force", error.Message, StringComparison.Ordinal);
+        Assert.Equal(kickoffsBefore, Kickoffs());
+        Assert.Equal("""{"resourceType":"Patient","id":"stale"}""" + "\n", File.ReadAllText(stale));
+    }
+
+    [Fact]
+    public async Task ExportToDirectory_ForeignFilesMovedToHistory_FolderHoldsOnlyWhatTheServerSent()
+    {
+        using var client = Harness.CreateClient(configure: o => o.ForeignFiles = ForeignFilePolicy.MoveToHistory);
+        var directory = Harness.NewDirectory();
+        Directory.CreateDirectory(Path.Combine(directory, "error"));
+        File.WriteAllText(Path.Combine(directory, "Patient.001.ndjson"), """{"resourceType":"Patient","id":"stale"}""" + "\n");
+        File.WriteAllText(Path.Combine(directory, "Observation.ndjson"), """{"resourceType":"Observation","id":"stale"}""" + "\n");
+        File.WriteAllText(Path.Combine(directory, "manifest.json"), "{}");
+        File.WriteAllText(Path.Combine(directory, "error", "OperationOutcome.001.ndjson"), """{"resourceType":"OperationOutcome"}""" + "\n");
+
+        await client.ExportToDirectoryAsync(new ExportRequest(), directory);
+
+        Assert.Equal(baseline.Files, DataFiles(directory));
+        var history = Assert.Single(Directory.GetDirectories(Path.Combine(directory, "history")));
+        Assert.True(File.Exists(Path.Combine(history, "Patient.001.ndjson")));
+        Assert.True(File.Exists(Path.Combine(history, "Observation.ndjson")));
+        Assert.True(File.Exists(Path.Combine(history, "manifest.json")));
+        Assert.True(File.Exists(Path.Combine(history, "error", "OperationOutcome.001.ndjson")));
+    }
+
+    [Fact]
+    public async Task ExportToDirectory_SecondExportWhileFirstRuns_RefusedAtOnceNamingTheHolderAndFirstCompletes()
+    {
+        var directory = Harness.NewDirectory();
+        using var slow = Harness.CreateClient(Harness.Server.BaseUriWithFaults(new FaultOptions { TrickleBytesPerSecond = 400_000 }));
+        using var other = Harness.CreateClient();
+        var downloading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var first = slow.ExportToDirectoryAsync(new ExportRequest(), directory, new Progress<ExportProgress>(p =>
+        {
+            if (p.Phase == ExportPhase.Downloading)
+            {
+                downloading.TrySetResult();
+            }
+        }));
+        await downloading.Task.WaitAsync(TimeSpan.FromSeconds(60));
+
+        var started = DateTime.UtcNow;
+        var refused = await Assert.ThrowsAsync<ExportFolderException>(() => other.ExportToDirectoryAsync(new ExportRequest(), directory));
+        var refusedResume = await Assert.ThrowsAsync<ExportFolderException>(() => slow.ResumeExportAsync(directory));
+
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(5), "a locked folder must be refused at once, not waited for");
+        Assert.Contains($"process {Environment.ProcessId}", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("in use", refusedResume.Message, StringComparison.Ordinal);
+        Assert.False(first.IsCompleted, "the first export should still be downloading; slow the server down further");
+        var result = await first;
+        Assert.Equal(ExportOutcome.Success, result.Outcome);
+        Assert.Equal(baseline.Files, DataFiles(directory));
+    }
+
+    [Fact]
+    public async Task ExportToDirectory_ManifestCountDiffersFromFile_PartialNamingTypeFileExpectedAndFound()
+    {
+        using var client = Harness.CreateClient(Harness.Server.BaseUriWithFaults(new FaultOptions { MiscountRate = 1 }));
+        var directory = Harness.NewDirectory();
+
+        var result = await client.ExportToDirectoryAsync(new ExportRequest(), directory);
+
+        Assert.Equal(ExportOutcome.PartialSuccess, result.Outcome);
+        var mismatches = result.CountMismatches.ToList();
+        Assert.Equal(result.Files.Count(f => f.Kind == ExportFileKind.Output), mismatches.Count);
+        Assert.All(mismatches, m => Assert.Equal(m.Resources + 1, m.DeclaredCount));
+        Assert.Equal(baseline.Files, DataFiles(directory));
+    }
+
+    [TmpfsFact]
+    public async Task ExportToDirectory_DiskFull_FolderErrorNamingFileAndFreeSpaceThenResumeByteIdenticalWithoutTemporaries()
+    {
+        var total = baseline.Result.Files.Sum(f => f.Bytes);
+        using var disk = Tmpfs.Mount(total / 2);
+        var directory = Path.Combine(disk.Path, "export");
+        using var client = Harness.CreateClient();
+
+        var error = await Assert.ThrowsAsync<ExportFolderException>(() => client.ExportToDirectoryAsync(new ExportRequest(), directory));
+
+        Assert.Contains("No space left on device", error.Message, StringComparison.Ordinal);
+        Assert.Contains("free on that disk", error.Message, StringComparison.Ordinal);
+        Assert.Contains(directory, error.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFiles(directory, "*.tmp", SearchOption.AllDirectories));
+
+        disk.Resize(total * 4);
+        using var again = Harness.CreateClient();
+        var result = await again.ResumeExportAsync(directory);
+
+        Assert.Equal(ExportOutcome.Success, result.Outcome);
+        Assert.Equal(baseline.Files, DataFiles(directory));
+        Assert.Empty(Directory.EnumerateFiles(directory, "*.tmp", SearchOption.AllDirectories));
+        Assert.Empty(Directory.EnumerateFiles(directory, "*.part", SearchOption.AllDirectories));
+    }
+
+    private int Kickoffs() => Harness.Requests.Count(r => r.Url.AbsolutePath.EndsWith("$export", StringComparison.Ordinal));
+
+    /// <summary>The data files, leaving out what was moved under history/.</summary>
+    private static SortedDictionary<string, string> DataFiles(string directory) =>
+        new(ServerHarness.DataFiles(directory).Where(f => !f.Key.StartsWith("history/", StringComparison.Ordinal)).ToDictionary(f => f.Key, f => f.Value), StringComparer.Ordinal);
+}
