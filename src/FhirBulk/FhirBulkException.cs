@@ -8,7 +8,7 @@ namespace FhirBulk;
 /// and carries the HTTP status, the request URL, the server's OperationOutcome (when it sent one) and whether trying again
 /// later could succeed. Subtypes are failures callers handle differently: <see cref="AuthenticationException"/> (fix the
 /// credentials), <see cref="ExportFolderException"/> (the local export folder), <see cref="Ndjson.MalformedNdjsonException"/>
-/// (input data), <see cref="Views.ViewDefinitionException"/> and <see cref="Views.ViewEvaluationException"/> (views), and
+/// and <see cref="InvalidInputException"/> (input data), <see cref="Views.ViewDefinitionException"/> and <see cref="Views.ViewEvaluationException"/> (views), and
 /// <see cref="Sinks.TableSinkException"/> (table outputs).
 /// </summary>
 public class FhirBulkException : Exception

@@ -167,6 +167,11 @@ internal static class ExportCommand
         {
             if (parseResult.GetValue(options.Parallel) is { } parallel)
             {
+                if (parallel < 1)
+                {
+                    throw new CliException($"--parallel must be 1 or more, not {parallel}.", ExitCodes.Usage);
+                }
+
                 o.MaxParallelDownloads = parallel;
             }
 
@@ -259,6 +264,13 @@ internal static class ExportCommand
             }
         }
 
+        var patients = parseResult.GetValue(options.Patient) ?? [];
+        if (level == ExportLevel.System && patients.Length > 0)
+        {
+            // The Bulk Data IG defines the patient parameter for Patient- and Group-level kick-offs only.
+            throw new CliException("--patient applies to patient- and group-level exports, not --level system.", ExitCodes.Usage);
+        }
+
         return new ExportRequest
         {
             Level = level,
@@ -268,7 +280,7 @@ internal static class ExportCommand
             Until = parseResult.GetValue(options.Until) is { } until ? Instant(until, "--until") : null,
             TypeFilters = parseResult.GetValue(options.TypeFilter) ?? [],
             Elements = List(parseResult.GetValue(options.Elements)),
-            Patients = parseResult.GetValue(options.Patient) ?? [],
+            Patients = patients,
             UsePost = parseResult.GetValue(options.Post),
             Lenient = parseResult.GetValue(options.Lenient),
         };

@@ -15,6 +15,7 @@ internal static class LibraryErrors
         AuthenticationException e => (ExitCodes.AuthenticationFailed, WithOutcome(
             e.Error is null ? e.Message : $"{e.Message} ({e.Error}{(e.ErrorDescription is null ? "" : ": " + e.ErrorDescription)})", e)),
         ExportFolderException e => (ExitCodes.InvalidInput, e.Message),
+        InvalidInputException e => (ExitCodes.InvalidInput, e.Message),
         MalformedNdjsonException e => (ExitCodes.InvalidInput, e.Message),
         ViewEvaluationException e => (ExitCodes.InvalidInput, e.Message),
         ViewDefinitionException e => (ExitCodes.InvalidInput, $"invalid ViewDefinition: {e.Message}"),

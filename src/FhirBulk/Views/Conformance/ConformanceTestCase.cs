@@ -30,7 +30,7 @@ public sealed record ConformanceTestCase(
     /// <summary>Reads the tests of one test file.</summary>
     /// <param name="fileName">The name to report the tests under (normally the file name).</param>
     /// <param name="json">The file's content.</param>
-    /// <exception cref="FormatException">The file is not in the test format; the message says where.</exception>
+    /// <exception cref="InvalidInputException">The file is not in the test format; the message says where.</exception>
     public static IReadOnlyList<ConformanceTestCase> Parse(string fileName, string json)
     {
         ArgumentNullException.ThrowIfNull(fileName);
@@ -44,12 +44,12 @@ public sealed record ConformanceTestCase(
         }
         catch (JsonException ex)
         {
-            throw new FormatException($"{fileName}: not valid JSON: {ex.Message}", ex);
+            throw new InvalidInputException($"{fileName}: not valid JSON: {ex.Message}", ex);
         }
 
         if (!root.TryGetProperty("tests", out var tests) || tests.ValueKind != JsonValueKind.Array)
         {
-            throw new FormatException($"{fileName}: no 'tests' array");
+            throw new InvalidInputException($"{fileName}: no 'tests' array");
         }
 
         var resources = root.TryGetProperty("resources", out var r) && r.ValueKind == JsonValueKind.Array
@@ -72,7 +72,7 @@ public sealed record ConformanceTestCase(
             : $"test {index}";
         if (!test.TryGetProperty("view", out var view))
         {
-            throw new FormatException($"{fileName}: tests[{index}] ('{name}') has no 'view'");
+            throw new InvalidInputException($"{fileName}: tests[{index}] ('{name}') has no 'view'");
         }
 
         var tags = test.TryGetProperty("tags", out var t) && t.ValueKind == JsonValueKind.Array

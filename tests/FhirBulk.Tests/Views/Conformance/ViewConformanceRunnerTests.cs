@@ -65,7 +65,7 @@ public class ViewConformanceRunnerTests
     [Fact]
     public void Parse_NoTestsArray_NamesTheFile()
     {
-        var ex = Assert.Throws<FormatException>(() => ConformanceTestCase.Parse("broken.json", """{"resources":[]}"""));
+        var ex = Assert.Throws<InvalidInputException>(() => ConformanceTestCase.Parse("broken.json", """{"resources":[]}"""));
 
         Assert.Contains("broken.json", ex.Message, StringComparison.Ordinal);
     }
