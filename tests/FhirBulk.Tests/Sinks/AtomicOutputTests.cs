@@ -48,10 +48,10 @@ public class AtomicOutputTests
         var before = Snapshot(dir);
         byte[] input = await File.ReadAllBytesAsync(WritePatients(dir, Patients));
 
-        var failingInput = NdjsonSource.FromStream(new FailingStream(input, failAfterBytes: input.Length * 3 / 4));
+        var failingInput = NdjsonSource.FromStream(new ChunkedStream(input, [4096], failAfterBytes: input.Length * 3 / 4));
         var ex = await Assert.ThrowsAsync<IOException>(() => RunAsync(format, dir, failingInput, new FhirTables(), IdsView));
 
-        Assert.Equal(FailingStream.Message, ex.Message);
+        Assert.Equal(ChunkedStream.FailureMessage, ex.Message);
         AssertSameFiles(before, Snapshot(dir));
     }
 
@@ -245,59 +245,5 @@ public class AtomicOutputTests
     private sealed class SynchronousProgress(Action<TableProgress> onReport) : IProgress<TableProgress>
     {
         public void Report(TableProgress value) => onReport(value);
-    }
-
-    /// <summary>Input that breaks part-way, as a failing disk or dropped connection would.</summary>
-    private sealed class FailingStream(byte[] data, int failAfterBytes) : Stream
-    {
-        public const string Message = "Input/output error (test)";
-
-        private int _position;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            if (_position >= failAfterBytes)
-            {
-                throw new IOException(Message);
-            }
-
-            // Small reads, so that the rows before the failure are processed before it.
-            int n = Math.Min(Math.Min(buffer.Length, 4096), failAfterBytes - _position);
-            data.AsSpan(_position, n).CopyTo(buffer);
-            _position += n;
-            return n;
-        }
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            ValueTask.FromResult(Read(buffer.Span));
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            Task.FromResult(Read(buffer.AsSpan(offset, count)));
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
