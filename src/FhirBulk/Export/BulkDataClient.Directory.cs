@@ -40,12 +40,17 @@ public sealed partial class BulkDataClient
             ArchivePrevious(directory, previous);
         }
 
-        var state = new ExportState { Server = BaseUri.AbsoluteUri, Request = request, StartedAt = _options.TimeProvider.GetUtcNow() };
+        var state = ExportState.Start(BaseUri, request, _options);
         state.Save(directory);
         return await RunAsync(state, directory, progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Carries on an export saved in <paramref name="directory"/>: polls again if it was not done, fetches only missing or partial files.</summary>
+    /// <remarks>
+    /// Files are stored and checked as the export started (<see cref="ExportFolderSettings.CompressOutput"/>, <see cref="ExportFolderSettings.MalformedLines"/>),
+    /// whatever this client's options say. This client's credentials (never a key given as text) and download options are
+    /// recorded in the folder, so that the next resume from the folder alone (<see cref="ReadExportSettings"/>) connects as this one.
+    /// </remarks>
     /// <param name="directory">The output folder of an earlier <see cref="ExportToDirectoryAsync"/>.</param>
     /// <param name="progress">Receives status and per-file progress.</param>
     /// <param name="cancellationToken">Stops again; the folder stays resumable.</param>
@@ -58,6 +63,8 @@ public sealed partial class BulkDataClient
             throw new ExportFolderException(directory, $"The export in {directory} was cancelled; start a new one.");
         }
 
+        state.RecordConnection(_options);
+        state.Save(directory);
         Log.Resuming(_logger, directory);
         return await RunAsync(state, directory, progress, cancellationToken).ConfigureAwait(false);
     }
@@ -90,9 +97,19 @@ public sealed partial class BulkDataClient
         return state is { Completed: true, Manifest.TransactionTime: { } time } ? ParseInstant(time) : null;
     }
 
+    /// <summary>What <paramref name="directory"/> recorded about its export, to carry it on from the folder alone: server, request, credentials (never a secret) and options.</summary>
+    /// <param name="directory">The output folder.</param>
+    /// <returns>The recorded settings.</returns>
+    /// <exception cref="ExportFolderException">The folder holds no export.</exception>
+    public static ExportFolderSettings ReadExportSettings(string directory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        return new ExportFolderSettings(ExportState.LoadExisting(directory));
+    }
+
     private ExportState LoadState(string directory)
     {
-        var state = ExportState.Load(directory) ?? throw new ExportFolderException(directory, $"{directory} holds no export to resume ({ExportState.FileName} is missing).");
+        var state = ExportState.LoadExisting(directory);
         if (!string.Equals(state.Server, BaseUri.AbsoluteUri, StringComparison.Ordinal))
         {
             throw new ExportFolderException(directory, $"The export in {directory} belongs to {state.Server}, not {BaseUri}.");
@@ -123,7 +140,7 @@ public sealed partial class BulkDataClient
             var saver = new StateSaver(() => state.Save(directory), _options.TimeProvider, StateSaveInterval);
             try
             {
-                await DownloadFilesAsync(state.Files, manifest, new Uri(state.StatusUrl!), directory, fileProgress, eventLog, () =>
+                await DownloadFilesAsync(state.OutputOptions(_options), state.Files, manifest, new Uri(state.StatusUrl!), directory, fileProgress, eventLog, () =>
                 {
                     Interlocked.Increment(ref done);
                     saver.Changed();
@@ -207,7 +224,7 @@ public sealed partial class BulkDataClient
         var statusProgress = progress is null ? null : new SynchronousProgress<ExportStatus>(s => progress.Report(new ExportProgress(ExportPhase.Polling, s, null, 0, 0)));
         var manifest = await operation.WaitForCompletionAsync(statusProgress, cancellationToken).ConfigureAwait(false);
         state.Manifest = manifest;
-        state.Files = ExportFolderLayout.Plan(manifest, _options.CompressOutput);
+        state.Files = ExportFolderLayout.Plan(manifest, state.OutputOptions(_options).CompressOutput);
         if (state.PreviousFiles is { } previous)
         {
             var planned = state.Files.Select(f => (f.FileName, f.DeclaredCount)).ToHashSet();
