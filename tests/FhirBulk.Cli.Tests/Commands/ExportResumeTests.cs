@@ -118,16 +118,24 @@ public sealed class ExportResumeTests(ServerFixture fixture) : IDisposable
     public async Task Export_ResumeOfGzipFilesExportWithoutTheOption_StillStoresGzipFiles()
     {
         var output = temp.File("e");
-        var slowJob = fixture.Server.BaseUriWithFaults(new FaultOptions { ExportDurationSeconds = 2 }).ToString();
-        var interrupted = await InterruptAsync(
-            new CliRunner(), output, () => File.Exists(Path.Combine(output, ".fhir-bulk-state.json")) && File.ReadAllText(Path.Combine(output, ".fhir-bulk-state.json")).Contains("StatusUrl", StringComparison.Ordinal),
-            ["--server", slowJob, "--client-id", fixture.ClientId, "--key", fixture.KeyFile, "--type", "Patient,Condition", "--gzip-files"]);
+        await InterruptWhilePollingAsync(output, 2, ["--type", "Patient,Condition", "--gzip-files"]);
 
         var resumed = await new CliRunner().RunAsync("export", "--resume", output);
 
-        Assert.True(interrupted.ExitCode == 130, interrupted.ToString());
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
         Assert.Equal(["Condition.001.ndjson.gz", "Patient.001.ndjson.gz"], Directory.GetFiles(output, "*.ndjson*").Select(Path.GetFileName).Where(f => f != "log.ndjson").Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Export_CancelFromFolderAlone_DeletesTheJobOnTheServer()
+    {
+        var output = temp.File("e");
+        await InterruptWhilePollingAsync(output, 60, []);
+
+        var cancelled = await new CliRunner().RunAsync("export", "--cancel", output, "--json");
+
+        Assert.True(cancelled.ExitCode == 0, cancelled.ToString());
+        Assert.True(System.Text.Json.JsonDocument.Parse(cancelled.Output).RootElement.GetProperty("deletedOnServer").GetBoolean());
     }
 
     [Fact]
@@ -168,6 +176,18 @@ public sealed class ExportResumeTests(ServerFixture fixture) : IDisposable
             output,
             () => Directory.Exists(output) && Directory.EnumerateFiles(output, "*.part", SearchOption.AllDirectories).Any(f => new FileInfo(f).Length > 0),
             connection);
+
+    /// <summary>Presses Ctrl-C once the job is kicked off, while it runs on the server for <paramref name="jobSeconds"/>.</summary>
+    private Task<CliResult> InterruptWhilePollingAsync(string output, double jobSeconds, string[] arguments)
+    {
+        var state = Path.Combine(output, ".fhir-bulk-state.json");
+        var slowJob = fixture.Server.BaseUriWithFaults(new FaultOptions { ExportDurationSeconds = jobSeconds }).ToString();
+        return InterruptAsync(
+            new CliRunner(),
+            output,
+            () => File.Exists(state) && File.ReadAllText(state).Contains("StatusUrl", StringComparison.Ordinal),
+            ["--server", slowJob, "--client-id", fixture.ClientId, "--key", fixture.KeyFile, .. arguments]);
+    }
 
     /// <summary>Starts an export into <paramref name="output"/> and presses Ctrl-C once <paramref name="when"/> holds.</summary>
     private static async Task<CliResult> InterruptAsync(CliRunner runner, string output, Func<bool> when, string[] arguments)
