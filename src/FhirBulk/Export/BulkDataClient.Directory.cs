@@ -13,7 +13,8 @@ public sealed partial class BulkDataClient
 
     /// <summary>
     /// Exports to <paramref name="directory"/> end to end: kick-off, poll, download every file, verify, delete the job.
-    /// Progress is saved in the folder (<c>.fhir-bulk-state.json</c>) so that <see cref="ResumeExportAsync"/> carries on after a crash.
+    /// Progress is saved in the folder (<c>.fhir-bulk-state.json</c>) so that <see cref="ResumeExportAsync"/> carries on after a crash,
+    /// with how this client connects, downloads and stores files (<see cref="ReadExportSettings"/>; never a key given as text).
     /// A previous complete export in the folder is moved to <c>history/&lt;transactionTime&gt;/</c> first.
     /// </summary>
     /// <param name="request">What to export.</param>
