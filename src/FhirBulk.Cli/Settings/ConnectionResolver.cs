@@ -141,12 +141,11 @@ internal sealed class ConnectionResolver(Func<string, string?> environment)
             : throw new CliException($"key file not found: {file}", ExitCodes.InvalidInput);
     }
 
+    /// <summary>The folder's settings as a source like a profile; its key and kid go through <see cref="ResolveKey"/>.</summary>
     private static Profile Recorded(ExportFolderSettings folder) => new()
     {
         Server = folder.Server.AbsoluteUri,
         ClientId = folder.ClientId,
-        KeyFile = folder.SigningKeyPath,
-        Kid = folder.SigningKeyId,
         Scope = folder.Scope,
         CaBundle = folder.CaBundlePath,
     };
