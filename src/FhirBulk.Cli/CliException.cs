@@ -14,4 +14,10 @@ internal sealed class CliException : Exception
 
     /// <summary>The process exit code this failure ends with (see <see cref="ExitCodes"/>).</summary>
     public int ExitCode { get; }
+
+    /// <summary>
+    /// What to do next, printed after the message exactly as written (never wrapped to the terminal's width), so that
+    /// a command in it can be pasted as printed.
+    /// </summary>
+    public string? Hint { get; init; }
 }

@@ -81,7 +81,7 @@ internal static class ExportCommand
 
         public Option<int?> Parallel { get; } = new("--parallel")
         {
-            Description = "Files downloaded at once. Default: 4.",
+            Description = "Files downloaded at once. Default: 4, or what the resumed export used.",
             HelpName = "N",
         };
 
@@ -90,10 +90,9 @@ internal static class ExportCommand
             Description = "Fail on the first line that is not JSON of the expected resourceType (default: count and report).",
         };
 
-        public Option<string> Compression { get; } = new Option<string>("--compression")
+        public Option<string?> Compression { get; } = new Option<string?>("--compression")
         {
-            Description = "Ask for gzip-compressed downloads: auto (yes unless the server is on this machine), gzip or none.",
-            DefaultValueFactory = _ => "auto",
+            Description = "Ask for gzip-compressed downloads: auto (yes unless the server is on this machine), gzip or none. Default: auto, or what the resumed export used.",
         }.AcceptOnlyFromAmong("auto", "gzip", "none");
 
         public Option<bool> GzipFiles { get; } = new("--gzip-files")
@@ -103,7 +102,7 @@ internal static class ExportCommand
 
         public Option<string?> Resume { get; } = new("--resume")
         {
-            Description = "Carry on an interrupted export in DIR: re-poll if the job was not done, fetch only what is missing.",
+            Description = "Carry on an interrupted export in DIR: re-poll if the job was not done, fetch only what is missing. DIR records the server, request, credentials (never a key given as text) and options; anything given now overrides them.",
             HelpName = "DIR",
         };
 
@@ -120,7 +119,7 @@ internal static class ExportCommand
 
         public Option<bool> KeepJob { get; } = new("--keep-job")
         {
-            Description = "Do not delete the job on the server after a complete download.",
+            Description = "Do not delete the job on the server after a complete download (a resume also keeps it when the export was started with this).",
         };
 
         public Option<bool> Json { get; } = CommonOptions.Json();
@@ -160,12 +159,20 @@ internal static class ExportCommand
             throw new CliException("--resume and --cancel cannot be used together.", ExitCodes.Usage);
         }
 
-        var settings = new ConnectionResolver(context.Environment).Resolve(parseResult, options.Connection);
+        // Carrying on (or cancelling) an export needs nothing but its folder: what it recorded fills in every setting
+        // not given now (see ConnectionResolver for the order).
+        var recorded = (resume ?? cancel) is { } folder ? BulkDataClient.ReadExportSettings(folder) : null;
+        if (resume is not null)
+        {
+            RefuseOutputChanges(options, parseResult, recorded);
+        }
+
+        var settings = new ConnectionResolver(context.Environment).Resolve(parseResult, options.Connection, recorded);
         var json = parseResult.GetValue(options.Json);
         using var logging = context.CreateLoggerFactory(parseResult.GetValue(CommonOptions.Verbose));
         using var client = ClientFactory.Create(settings, logging, o =>
         {
-            if (parseResult.GetValue(options.Parallel) is { } parallel)
+            if ((parseResult.GetValue(options.Parallel) ?? recorded?.MaxParallelDownloads) is { } parallel)
             {
                 if (parallel < 1)
                 {
@@ -176,12 +183,13 @@ internal static class ExportCommand
             }
 
             o.MalformedLines = parseResult.GetValue(options.Strict) ? ErrorPolicy.Fail : ErrorPolicy.Skip;
-            o.DeleteJobAfterDownload = !parseResult.GetValue(options.KeepJob);
+            o.DeleteJobAfterDownload = !parseResult.GetValue(options.KeepJob) && (recorded?.DeleteJobAfterDownload ?? true);
             o.TransferCompression = parseResult.GetValue(options.Compression) switch
             {
                 "gzip" => TransferCompression.Gzip,
                 "none" => TransferCompression.None,
-                _ => TransferCompression.Auto,
+                "auto" => TransferCompression.Auto,
+                _ => recorded?.TransferCompression ?? TransferCompression.Auto,
             };
             o.CompressOutput = parseResult.GetValue(options.GzipFiles);
             o.ForeignFiles = parseResult.GetValue(options.Force) ? ForeignFilePolicy.MoveToHistory : ForeignFilePolicy.Refuse;
@@ -218,7 +226,14 @@ internal static class ExportCommand
         }
         catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
         {
-            throw new CliException($"cancelled; the export state is kept. Carry on with: fhir-bulk export --server {settings.Server} --resume {directory}", ExitCodes.Cancelled, e);
+            throw new CliException("cancelled; the export state is kept.", ExitCodes.Cancelled, e) { Hint = ResumeHint(directory, settings) };
+        }
+        catch (FhirBulkException e) when (e is not ExportFolderException and not AuthenticationException)
+        {
+            // The server failed or files could not be fetched: the state is saved and a resume retries what is missing.
+            // (Refused credentials and folder problems would fail the same way again, so they get no such hint.)
+            var (code, message) = ErrorReporter.Classify(e);
+            throw new CliException(message, code, e) { Hint = ResumeHint(directory, settings) };
         }
 
         if (json)
@@ -231,6 +246,37 @@ internal static class ExportCommand
         }
 
         return result.Outcome == ExportOutcome.Success ? ExitCodes.Success : ExitCodes.PartialSuccess;
+    }
+
+    /// <summary>
+    /// The command that carries the export in <paramref name="directory"/> on, as it can be pasted into a POSIX shell:
+    /// the folder records everything else, except a key given as text.
+    /// </summary>
+    private static string ResumeHint(string directory, ConnectionSettings settings) =>
+        (settings.PrivateKey is null ? "To carry on, run:" : $"To carry on, set {ConnectionResolver.PrivateKeyVariable} again, then run:")
+        + $"\n  fhir-bulk export --resume {ShellQuote(directory)}";
+
+    /// <summary>The word as a POSIX shell reads it back: as is when it is safe, else in single quotes.</summary>
+    private static string ShellQuote(string word) =>
+        word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "/._-+=:,@%".Contains(c, StringComparison.Ordinal))
+            ? word
+            : $"'{word.Replace("'", "'\\''", StringComparison.Ordinal)}'";
+
+    /// <summary>
+    /// A resume stores and checks files as the export started (the library sees to it); asking for something else is
+    /// refused rather than silently ignored.
+    /// </summary>
+    private static void RefuseOutputChanges(Options options, ParseResult parseResult, ExportFolderSettings? recorded)
+    {
+        if (parseResult.GetValue(options.GzipFiles) && recorded?.CompressOutput == false)
+        {
+            throw new CliException("--gzip-files: this export was started without it, and a resume stores files as the export started.", ExitCodes.Usage);
+        }
+
+        if (parseResult.GetValue(options.Strict) && recorded?.MalformedLines == ErrorPolicy.Skip)
+        {
+            throw new CliException("--strict: this export was started without it, and a resume checks files as the export started.", ExitCodes.Usage);
+        }
     }
 
     private static ExportRequest CreateRequest(Options options, ParseResult parseResult, string directory, CliContext context)

@@ -13,6 +13,10 @@ internal static class ErrorReporter
     {
         var (code, message) = Classify(exception);
         context.Error.MarkupLineInterpolated($"[red]error:[/] {message}");
+        if (exception is CliException { Hint: { } hint })
+        {
+            context.Error.Profile.Out.Writer.WriteLine(hint);
+        }
         if (code == ExitCodes.InternalError && verbose)
         {
             context.Error.WriteException(exception);

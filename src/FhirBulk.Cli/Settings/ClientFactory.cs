@@ -32,21 +32,9 @@ internal static class ClientFactory
     {
         try
         {
-            if (settings.KeyFile is { } path)
-            {
-                return ClientSigningKey.Load(path, settings.Kid);
-            }
-
-            var text = settings.PrivateKey!;
-            if (text.Contains("-----BEGIN", StringComparison.Ordinal))
-            {
-                return ClientSigningKey.FromPem(text, settings.Kid);
-            }
-
-            using var document = JsonDocument.Parse(text);
-            return document.RootElement.TryGetProperty("keys", out _)
-                ? ClientSigningKey.FromJwks(text, settings.Kid)
-                : ClientSigningKey.FromJwk(text, settings.Kid);
+            return settings.KeyFile is { } path
+                ? ClientSigningKey.Load(path, settings.Kid)
+                : ClientSigningKey.FromText(settings.PrivateKey!, settings.Kid);
         }
         catch (Exception e) when (e is JsonException or ArgumentException or FormatException or System.Security.Cryptography.CryptographicException or InvalidOperationException or KeyNotFoundException)
         {

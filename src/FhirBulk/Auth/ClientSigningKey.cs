@@ -31,6 +31,12 @@ public sealed class ClientSigningKey : IDisposable
     /// <summary>The JWS algorithm, e.g. <c>RS384</c> or <c>ES384</c>.</summary>
     public string Algorithm { get; }
 
+    /// <summary>
+    /// The absolute path of the file <see cref="Load"/> read the key from, so that an export folder can record where the
+    /// key is (never the key itself); <see langword="null"/> for a key built from text, which is recorded nowhere.
+    /// </summary>
+    public string? SourcePath { get; private set; }
+
     internal SecurityKey SecurityKey { get; }
 
     /// <summary>Loads a private key from PEM text: <c>RSA PRIVATE KEY</c> (PKCS#1), <c>PRIVATE KEY</c> (PKCS#8, RSA or EC) or <c>EC PRIVATE KEY</c> (SEC1).</summary>
@@ -114,13 +120,13 @@ public sealed class ClientSigningKey : IDisposable
         };
     }
 
-    /// <summary>Loads a key file, whatever its format: PEM, JWK or JWKS.</summary>
-    /// <param name="path">The key file.</param>
+    /// <summary>Loads a private key from text in any format <see cref="Load"/> reads: PEM, JWK or JWKS (a key kept in a secret, say).</summary>
+    /// <param name="text">The PEM, JWK or JWKS text.</param>
     /// <param name="keyId">The <c>kid</c>: picks the key of a JWKS, names a PEM key, overrides a JWK's.</param>
-    /// <returns>The key.</returns>
-    public static ClientSigningKey Load(string path, string? keyId = null)
+    /// <returns>The key, with no <see cref="SourcePath"/>.</returns>
+    public static ClientSigningKey FromText(string text, string? keyId = null)
     {
-        var text = File.ReadAllText(path);
+        ArgumentException.ThrowIfNullOrWhiteSpace(text);
         if (text.Contains("-----BEGIN", StringComparison.Ordinal))
         {
             return FromPem(text, keyId);
@@ -128,6 +134,17 @@ public sealed class ClientSigningKey : IDisposable
 
         using var document = JsonDocument.Parse(text);
         return document.RootElement.TryGetProperty("keys", out _) ? FromJwks(text, keyId) : FromJwk(document.RootElement, keyId);
+    }
+
+    /// <summary>Loads a key file, whatever its format: PEM, JWK or JWKS.</summary>
+    /// <param name="path">The key file.</param>
+    /// <param name="keyId">The <c>kid</c>: picks the key of a JWKS, names a PEM key, overrides a JWK's.</param>
+    /// <returns>The key, with <see cref="SourcePath"/> set to the file's absolute path.</returns>
+    public static ClientSigningKey Load(string path, string? keyId = null)
+    {
+        var key = FromText(File.ReadAllText(path), keyId);
+        key.SourcePath = Path.GetFullPath(path);
+        return key;
     }
 
     /// <summary>The public half as a JWK JSON object (with <c>kid</c>, <c>alg</c> and <c>use: sig</c>), for registering the client.</summary>

@@ -13,7 +13,8 @@ public sealed partial class BulkDataClient
 
     /// <summary>
     /// Exports to <paramref name="directory"/> end to end: kick-off, poll, download every file, verify, delete the job.
-    /// Progress is saved in the folder (<c>.fhir-bulk-state.json</c>) so that <see cref="ResumeExportAsync"/> carries on after a crash.
+    /// Progress is saved in the folder (<c>.fhir-bulk-state.json</c>) so that <see cref="ResumeExportAsync"/> carries on after a crash,
+    /// with how this client connects, downloads and stores files (<see cref="ReadExportSettings"/>; never a key given as text).
     /// A previous complete export in the folder is moved to <c>history/&lt;transactionTime&gt;/</c> first. The folder is locked
     /// (<c>.fhir-bulk.lock</c>) for the whole call: a second export or resume into it fails at once.
     /// </summary>
@@ -49,7 +50,7 @@ public sealed partial class BulkDataClient
             ArchivePrevious(directory, previous);
         }
 
-        var state = new ExportState { Server = BaseUri.AbsoluteUri, Request = request, StartedAt = _options.TimeProvider.GetUtcNow() };
+        var state = ExportState.Start(BaseUri, request, _options);
         state.Save(directory);
         return await RunAsync(state, directory, progress, cancellationToken).ConfigureAwait(false);
     }
@@ -60,6 +61,11 @@ public sealed partial class BulkDataClient
     /// changed one is fetched again (or, when the job has expired, the export is requested again) and listed in
     /// <see cref="ExportResult.Repaired"/>.
     /// </summary>
+    /// <remarks>
+    /// Files are stored and checked as the export started (<see cref="ExportFolderSettings.CompressOutput"/>, <see cref="ExportFolderSettings.MalformedLines"/>),
+    /// whatever this client's options say. This client's credentials (never a key given as text) and download options are
+    /// recorded in the folder, so that the next resume from the folder alone (<see cref="ReadExportSettings"/>) connects as this one.
+    /// </remarks>
     /// <param name="directory">The output folder of an earlier <see cref="ExportToDirectoryAsync"/>.</param>
     /// <param name="progress">Receives status and per-file progress.</param>
     /// <param name="cancellationToken">Stops again; the folder stays resumable.</param>
@@ -77,6 +83,8 @@ public sealed partial class BulkDataClient
         }
 
         HandleForeignFiles(directory, DescribedFiles(state), _options.TimeProvider.GetUtcNow().UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture));
+        state.RecordConnection(_options);
+        state.Save(directory);
         Log.Resuming(_logger, directory);
         return await RunAsync(state, directory, progress, cancellationToken).ConfigureAwait(false);
     }
@@ -110,9 +118,19 @@ public sealed partial class BulkDataClient
         return state is { Completed: true, Manifest.TransactionTime: { } time } ? ParseInstant(time) : null;
     }
 
+    /// <summary>What <paramref name="directory"/> recorded about its export, to carry it on from the folder alone: server, request, credentials (never a secret) and options.</summary>
+    /// <param name="directory">The output folder.</param>
+    /// <returns>The recorded settings.</returns>
+    /// <exception cref="ExportFolderException">The folder holds no export.</exception>
+    public static ExportFolderSettings ReadExportSettings(string directory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        return new ExportFolderSettings(ExportState.LoadExisting(directory));
+    }
+
     private ExportState LoadState(string directory)
     {
-        var state = ExportState.Load(directory) ?? throw new ExportFolderException(directory, $"{directory} holds no export to resume ({ExportState.FileName} is missing).");
+        var state = ExportState.LoadExisting(directory);
         if (!string.Equals(state.Server, BaseUri.AbsoluteUri, StringComparison.Ordinal))
         {
             throw new ExportFolderException(directory, $"The export in {directory} is from {state.Server}, not from {BaseUri.AbsoluteUri}; resume it with its own server, or export into another folder.");
@@ -144,7 +162,7 @@ public sealed partial class BulkDataClient
             var saver = new StateSaver(() => state.Save(directory), _options.TimeProvider, StateSaveInterval);
             try
             {
-                await DownloadFilesAsync(state.Files, manifest, new Uri(state.StatusUrl!), directory, fileProgress, eventLog, () =>
+                await DownloadFilesAsync(state.OutputOptions(_options), state.Files, manifest, new Uri(state.StatusUrl!), directory, fileProgress, eventLog, () =>
                 {
                     Interlocked.Increment(ref done);
                     saver.Changed();
@@ -319,7 +337,7 @@ public sealed partial class BulkDataClient
         var statusProgress = progress is null ? null : new SynchronousProgress<ExportStatus>(s => progress.Report(new ExportProgress(ExportPhase.Polling, s, null, 0, 0)));
         var manifest = await operation.WaitForCompletionAsync(statusProgress, cancellationToken).ConfigureAwait(false);
         state.Manifest = manifest;
-        state.Files = ExportFolderLayout.Plan(manifest, _options.CompressOutput);
+        state.Files = ExportFolderLayout.Plan(manifest, state.OutputOptions(_options).CompressOutput);
         if (state.PreviousFiles is { } previous)
         {
             var planned = state.Files.Select(f => (f.FileName, f.DeclaredCount)).ToHashSet();

@@ -82,7 +82,7 @@ public sealed partial class BulkDataClient : IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(outputDirectory);
         Directory.CreateDirectory(outputDirectory);
         var files = ExportFolderLayout.Plan(manifest, _options.CompressOutput);
-        await DownloadFilesAsync(files, manifest, BaseUri, outputDirectory, progress, null, null, cancellationToken).ConfigureAwait(false);
+        await DownloadFilesAsync(_options, files, manifest, BaseUri, outputDirectory, progress, null, null, cancellationToken).ConfigureAwait(false);
         return new DownloadResult(files);
     }
 
@@ -147,13 +147,13 @@ public sealed partial class BulkDataClient : IDisposable
         }
     }
 
-    private async Task DownloadFilesAsync(List<ExportFileState> files, ExportManifest manifest, Uri manifestUrl, string directory, IProgress<DownloadProgress>? progress, ExportLog? eventLog, Action? onFileDone, CancellationToken cancellationToken)
+    private async Task DownloadFilesAsync(BulkDataClientOptions options, List<ExportFileState> files, ExportManifest manifest, Uri manifestUrl, string directory, IProgress<DownloadProgress>? progress, ExportLog? eventLog, Action? onFileDone, CancellationToken cancellationToken)
     {
-        var downloader = new FileDownloader(_http, _options, _logger, eventLog);
+        var downloader = new FileDownloader(_http, options, _logger, eventLog);
         var pending = files.Where(f => f.Status != ExportFileStatus.Complete).ToList();
         await Parallel.ForEachAsync(
             pending,
-            new ParallelOptions { MaxDegreeOfParallelism = _options.MaxParallelDownloads, CancellationToken = cancellationToken },
+            new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelDownloads, CancellationToken = cancellationToken },
             async (file, token) =>
             {
                 await downloader.DownloadAsync(file, manifestUrl, manifest.RequiresAccessToken, directory, progress, token).ConfigureAwait(false);

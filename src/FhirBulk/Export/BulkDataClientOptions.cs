@@ -105,6 +105,9 @@ public sealed class BulkDataClientOptions
 
     internal Func<double> Random { get; set; } = System.Random.Shared.NextDouble;
 
+    /// <summary>A copy to change for one export (its recorded output options) without touching the client's.</summary>
+    internal BulkDataClientOptions Clone() => (BulkDataClientOptions)MemberwiseClone();
+
     internal void Validate()
     {
         ArgumentNullException.ThrowIfNull(TimeProvider);

@@ -15,6 +15,33 @@ internal sealed class ExportState
 
     public ExportRequest Request { get; set; } = new();
 
+    // How the export connects and downloads, so that it can be carried on from the folder alone. Secrets are never
+    // recorded: a key given as text leaves ClientId set and KeyFile null. All null in state files written before these
+    // were recorded; such a folder resumes with the resuming client's options.
+
+    public string? ClientId { get; set; }
+
+    /// <summary>The key file's absolute path (<see cref="Auth.ClientSigningKey.SourcePath"/>), never the key.</summary>
+    public string? KeyFile { get; set; }
+
+    public string? KeyId { get; set; }
+
+    public string? Scope { get; set; }
+
+    public string? CaBundle { get; set; }
+
+    public int? MaxParallelDownloads { get; set; }
+
+    public TransferCompression? TransferCompression { get; set; }
+
+    public bool? DeleteJobAfterDownload { get; set; }
+
+    // How files are stored and checked: fixed when the export starts, so that one export never mixes two kinds of files.
+
+    public bool? CompressOutput { get; set; }
+
+    public ErrorPolicy? MalformedLines { get; set; }
+
     public string? StatusUrl { get; set; }
 
     public DateTimeOffset StartedAt { get; set; }
@@ -36,6 +63,46 @@ internal sealed class ExportState
 
     public static string PathIn(string directory) => Path.Combine(directory, FileName);
 
+    /// <summary>A new export of <paramref name="server"/>, recording how <paramref name="options"/> connect, download and store files.</summary>
+    public static ExportState Start(Uri server, ExportRequest request, BulkDataClientOptions options)
+    {
+        var state = new ExportState
+        {
+            Server = server.AbsoluteUri,
+            Request = request,
+            StartedAt = options.TimeProvider.GetUtcNow(),
+            CompressOutput = options.CompressOutput,
+            MalformedLines = options.MalformedLines,
+        };
+        state.RecordConnection(options);
+        return state;
+    }
+
+    /// <summary>
+    /// Records how <paramref name="options"/> connect and download (not how they store files), so that the next resume
+    /// from the folder alone connects as this run does: a resume with another key file, say, records that one.
+    /// </summary>
+    public void RecordConnection(BulkDataClientOptions options)
+    {
+        ClientId = options.Credentials?.ClientId;
+        KeyFile = options.Credentials?.SigningKey.SourcePath;
+        KeyId = options.Credentials?.SigningKey.KeyId;
+        Scope = options.Credentials?.Scope;
+        CaBundle = options.CaBundlePath is { } caBundle ? Path.GetFullPath(caBundle) : null;
+        MaxParallelDownloads = options.MaxParallelDownloads;
+        TransferCompression = options.TransferCompression;
+        DeleteJobAfterDownload = options.DeleteJobAfterDownload;
+    }
+
+    /// <summary><paramref name="options"/>, but storing and checking files as this export started (the client's own choice for an old state file).</summary>
+    public BulkDataClientOptions OutputOptions(BulkDataClientOptions options)
+    {
+        var output = options.Clone();
+        output.CompressOutput = CompressOutput ?? options.CompressOutput;
+        output.MalformedLines = MalformedLines ?? options.MalformedLines;
+        return output;
+    }
+
     public static ExportState? Load(string directory)
     {
         var path = PathIn(directory);
@@ -55,6 +122,11 @@ internal sealed class ExportState
             throw new ExportFolderException(directory, $"{path} is not a fhir-bulk export state ({exception.Message}); move it away to start a new export in this folder.", exception);
         }
     }
+
+    /// <summary>The state in <paramref name="directory"/>, which must hold one.</summary>
+    /// <exception cref="ExportFolderException">There is no state file.</exception>
+    public static ExportState LoadExisting(string directory) =>
+        Load(directory) ?? throw new ExportFolderException(directory, $"{directory} holds no export ({FileName} is missing).");
 
     /// <exception cref="ExportFolderException">The state could not be written (disk full, say); the previous state is kept.</exception>
     public void Save(string directory) =>

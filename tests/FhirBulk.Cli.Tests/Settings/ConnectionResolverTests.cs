@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.Text.Json;
 using FhirBulk.Cli.Settings;
+using FhirBulk.Export;
 
 namespace FhirBulk.Cli.Tests.Settings;
 
@@ -118,9 +120,113 @@ public sealed class ConnectionResolverTests : IDisposable
         Assert.Contains("a, b", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Resolve_ResumedFolder_EachSourceOverridesTheOnesBelow()
+    {
+        var recorded = Recorded(new { Server = "http://folder/fhir/", Scope = "folder" });
+        WriteProfiles("""
+            {"profiles": {"default": {"server": "http://folder/fhir", "scope": "default"}, "chosen": {"scope": "chosen"}}}
+            """);
+
+        var fromFolder = Resolve(recorded).Scope;
+        var fromSelectedProfile = Resolve(recorded, "--profile", "chosen").Scope;
+        environment[ConnectionResolver.ProfileVariable] = "chosen";
+        var fromProfileInEnvironment = Resolve(recorded).Scope;
+        environment[ConnectionResolver.ScopeVariable] = "environment";
+        var fromEnvironment = Resolve(recorded, "--profile", "chosen").Scope;
+        var fromOption = Resolve(recorded, "--profile", "chosen", "--scope", "option").Scope;
+
+        Assert.Equal(
+            new[] { "folder", "chosen", "chosen", "environment", "option" },
+            new[] { fromFolder, fromSelectedProfile, fromProfileInEnvironment, fromEnvironment, fromOption });
+    }
+
+    [Fact]
+    public void Resolve_FolderOfAnotherServerThanTheDefaultProfile_NoneOfThatProfileIsUsed()
+    {
+        File.WriteAllText(Path.Combine(folder, "default.pem"), "not a real key");
+        WriteProfiles("""
+            {"profiles": {"default": {"server": "http://default/fhir", "clientId": "c1", "keyFile": "default.pem", "scope": "s1"}}}
+            """);
+
+        var settings = Resolve(Recorded(new { Server = "http://open/fhir/" }));
+
+        Assert.Equal(new ConnectionSettings(new Uri("http://open/fhir/"), null, null, null, null, null, null), settings);
+    }
+
+    [Fact]
+    public void Resolve_FolderThatRecordedOnlyItsServer_DefaultProfileOfThatServerFillsTheRest()
+    {
+        File.WriteAllText(Path.Combine(folder, "default.pem"), "not a real key");
+        WriteProfiles("""
+            {"profiles": {"default": {"server": "http://s/fhir", "clientId": "c1", "keyFile": "default.pem", "kid": "k1"}}}
+            """);
+
+        var settings = Resolve(Recorded(new { Server = "http://s/fhir/" }));
+
+        Assert.Equal(("c1", Path.Combine(folder, "default.pem"), "k1"), (settings.ClientId, settings.KeyFile, settings.Kid));
+    }
+
+    [Fact]
+    public void Resolve_FolderWithKeyFile_ThatKeyAndItsKid()
+    {
+        var key = Path.Combine(folder, "key.pem");
+        File.WriteAllText(key, "not a real key");
+
+        var settings = Resolve(Recorded(new { Server = "http://s/fhir/", ClientId = "c1", KeyFile = key, KeyId = "k1", Scope = "system/*.rs" }));
+
+        Assert.Equal(("c1", key, "k1", "system/*.rs"), (settings.ClientId, settings.KeyFile, settings.Kid, settings.Scope));
+    }
+
+    [Fact]
+    public void Resolve_FolderWithKeyFile_AnotherKeyGiven_RecordedKidNotAppliedToIt()
+    {
+        var recordedKey = Path.Combine(folder, "old.pem");
+        var newKey = Path.Combine(folder, "new.pem");
+        File.WriteAllText(recordedKey, "not a real key");
+        File.WriteAllText(newKey, "not a real key");
+
+        var settings = Resolve(Recorded(new { Server = "http://s/fhir/", ClientId = "c1", KeyFile = recordedKey, KeyId = "old-kid" }), "--key", newKey);
+
+        Assert.Equal(("c1", newKey, (string?)null), (settings.ClientId, settings.KeyFile, settings.Kid));
+    }
+
+    [Fact]
+    public void Resolve_FolderWithKeyFileThatIsGone_InvalidInputNamingItAndKey()
+    {
+        var gone = Path.Combine(folder, "gone.pem");
+
+        var error = Assert.Throws<CliException>(() => Resolve(Recorded(new { Server = "http://s/fhir/", ClientId = "c1", KeyFile = gone, KeyId = "k1" })));
+
+        Assert.Equal(ExitCodes.InvalidInput, error.ExitCode);
+        Assert.Contains(gone, error.Message, StringComparison.Ordinal);
+        Assert.Contains("--key", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Resolve_FolderWithKeyFromText_KeyTextSetAgain_UsedWithTheRecordedKid()
+    {
+        environment[ConnectionResolver.PrivateKeyVariable] = "-----BEGIN PRIVATE KEY-----";
+
+        var settings = Resolve(Recorded(new { Server = "http://s/fhir/", ClientId = "c1", KeyId = "k1" }));
+
+        Assert.Equal(("c1", null, "-----BEGIN PRIVATE KEY-----", "k1"), (settings.ClientId, settings.KeyFile, settings.PrivateKey, settings.Kid));
+    }
+
+    [Fact]
+    public void Resolve_FolderWithKeyFromText_KeyTextNotSet_UsageErrorSayingToSetItAgain()
+    {
+        var error = Assert.Throws<CliException>(() => Resolve(Recorded(new { Server = "http://s/fhir/", ClientId = "c1", KeyId = "k1" })));
+
+        Assert.Equal(ExitCodes.Usage, error.ExitCode);
+        Assert.Contains($"set {ConnectionResolver.PrivateKeyVariable} again", error.Message, StringComparison.Ordinal);
+    }
+
     public void Dispose() => Directory.Delete(folder, recursive: true);
 
-    private ConnectionSettings Resolve(params string[] args)
+    private ConnectionSettings Resolve(params string[] args) => Resolve(null, args);
+
+    private ConnectionSettings Resolve(ExportFolderSettings? recorded, params string[] args)
     {
         var options = new ConnectionOptions();
         var command = new RootCommand();
@@ -128,7 +234,15 @@ public sealed class ConnectionResolverTests : IDisposable
         var parseResult = command.Parse(args);
         Assert.Empty(parseResult.Errors);
         return new ConnectionResolver(name => environment.TryGetValue(name, out var v) ? v : null)
-            .Resolve(parseResult, options);
+            .Resolve(parseResult, options, recorded);
+    }
+
+    /// <summary>What an export folder whose state file holds <paramref name="state"/> recorded.</summary>
+    private ExportFolderSettings Recorded(object state)
+    {
+        var exportFolder = Directory.CreateDirectory(Path.Combine(folder, "export-" + Guid.NewGuid().ToString("N"))).FullName;
+        File.WriteAllText(Path.Combine(exportFolder, ".fhir-bulk-state.json"), JsonSerializer.Serialize(state));
+        return BulkDataClient.ReadExportSettings(exportFolder);
     }
 
     private void WriteProfiles(string json) =>

@@ -113,4 +113,32 @@ public class ClientSigningKeyTests
             File.Delete(path);
         }
     }
+
+    [Fact]
+    public void Load_PathWithDotDot_SourcePathIsTheFullPath()
+    {
+        var folder = Directory.CreateTempSubdirectory("fhir-bulk-key-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(folder, "key.pem"), KeyGenerator.Generate("ES384").PrivateKeyPem);
+            using var loaded = ClientSigningKey.Load(Path.Combine(folder, "sub", "..", "key.pem"));
+            Assert.Equal(Path.Combine(folder, "key.pem"), loaded.SourcePath);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void FromText_PemJwkAndJwks_SameKeyAndNoSourcePath()
+    {
+        using var source = ClientSigningKey.FromPem(KeyGenerator.Generate("ES384").PrivateKeyPem, "k1");
+
+        using var fromPem = ClientSigningKey.FromText(source.ToPrivatePem(), "k1");
+        using var fromJwk = ClientSigningKey.FromText(source.ToPrivateJwk());
+        using var fromJwks = ClientSigningKey.FromText($"{{\"keys\":[{source.ToPrivateJwk()}]}}", "k1");
+
+        Assert.All([fromPem, fromJwk, fromJwks], key => Assert.Equal((source.ToPublicJwk(), (string?)null), (key.ToPublicJwk(), key.SourcePath)));
+    }
 }

@@ -1,0 +1,99 @@
+using FhirBulk.Auth;
+using FhirBulk.Export;
+using FhirBulk.ExportFolder;
+
+namespace FhirBulk.Tests.ExportFolder;
+
+public sealed class ExportStateTests : IDisposable
+{
+    private static readonly Uri Server = new("https://fhir.example/r4/");
+
+    private readonly string _folder = Directory.CreateTempSubdirectory("fhir-bulk-state-").FullName;
+
+    [Fact]
+    public void Start_KeyGivenAsText_RecordsClientKidAndScopeButNeitherKeyFileNorKeyText()
+    {
+        var pem = KeyGenerator.Generate("ES384").PrivateKeyPem;
+        using var key = ClientSigningKey.FromText(pem, "k1");
+        var options = new BulkDataClientOptions { Credentials = new BulkDataCredentials("c1", key, "system/*.rs") };
+
+        ExportState.Start(Server, new ExportRequest(), options).Save(_folder);
+        var settings = BulkDataClient.ReadExportSettings(_folder);
+
+        Assert.Equal(("c1", "k1", "system/*.rs", (string?)null, true), (settings.ClientId, settings.SigningKeyId, settings.Scope, settings.SigningKeyPath, settings.SigningKeyFromText));
+        var written = File.ReadAllText(ExportState.PathIn(_folder));
+        Assert.All(
+            pem.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith("-----", StringComparison.Ordinal)),
+            line => Assert.DoesNotContain(line, written, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Start_KeyFileRequestAndOptions_ReadBackAsRecorded()
+    {
+        var keyFile = Path.Combine(_folder, "key.pem");
+        File.WriteAllText(keyFile, KeyGenerator.Generate("ES384").PrivateKeyPem);
+        using var key = ClientSigningKey.Load(keyFile, "k1");
+        var request = new ExportRequest { Level = ExportLevel.Group, GroupId = "g1", Types = ["Patient", "Condition"], TypeFilters = ["Condition?code=1"], Since = DateTimeOffset.Parse("2024-01-31T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture), UsePost = true };
+        var options = new BulkDataClientOptions
+        {
+            Credentials = new BulkDataCredentials("c1", key),
+            CaBundlePath = keyFile,
+            CompressOutput = true,
+            MaxParallelDownloads = 2,
+            TransferCompression = TransferCompression.None,
+            MalformedLines = ErrorPolicy.Fail,
+            DeleteJobAfterDownload = false,
+        };
+
+        ExportState.Start(Server, request, options).Save(_folder);
+        var settings = BulkDataClient.ReadExportSettings(_folder);
+
+        Assert.Equal(Server, settings.Server);
+        Assert.Equal((ExportLevel.Group, "g1", true), (settings.Request.Level, settings.Request.GroupId, settings.Request.UsePost));
+        Assert.Equal(["Patient", "Condition"], settings.Request.Types);
+        Assert.Equal(["Condition?code=1"], settings.Request.TypeFilters);
+        Assert.Equal(request.Since, settings.Request.Since);
+        Assert.Equal((keyFile, "k1", false, keyFile), (settings.SigningKeyPath, settings.SigningKeyId, settings.SigningKeyFromText, settings.CaBundlePath));
+        Assert.Equal((true, 2, TransferCompression.None, ErrorPolicy.Fail, false), (settings.CompressOutput, settings.MaxParallelDownloads, settings.TransferCompression, settings.MalformedLines, settings.DeleteJobAfterDownload));
+    }
+
+    [Fact]
+    public void OutputOptions_ClientAskingOtherwise_StoresAndChecksFilesAsTheExportStarted()
+    {
+        var state = ExportState.Start(Server, new ExportRequest(), new BulkDataClientOptions { CompressOutput = true, MalformedLines = ErrorPolicy.Fail });
+        var resuming = new BulkDataClientOptions { CompressOutput = false, MalformedLines = ErrorPolicy.Skip, MaxParallelDownloads = 7 };
+
+        var used = state.OutputOptions(resuming);
+
+        Assert.Equal((true, ErrorPolicy.Fail, 7), (used.CompressOutput, used.MalformedLines, used.MaxParallelDownloads));
+        Assert.Equal((false, ErrorPolicy.Skip), (resuming.CompressOutput, resuming.MalformedLines));
+    }
+
+    [Fact]
+    public void Load_StateFileWrittenBeforeSettingsWereRecorded_LoadsAndUsesTheClientsOutputOptions()
+    {
+        File.WriteAllText(ExportState.PathIn(_folder), """
+            {"Version": 1, "Server": "https://fhir.example/r4/", "Request": {"Level": "System", "Types": ["Patient"]},
+             "StatusUrl": "https://fhir.example/r4/status/1", "StartedAt": "2024-01-31T00:00:00+00:00", "Files": []}
+            """);
+        var resuming = new BulkDataClientOptions { CompressOutput = true };
+
+        var settings = BulkDataClient.ReadExportSettings(_folder);
+        var used = ExportState.LoadExisting(_folder).OutputOptions(resuming);
+
+        Assert.Equal((ExportLevel.System, "Patient"), (settings.Request.Level, settings.Request.Types.Single()));
+        Assert.Equal(((string?)null, (string?)null, (bool?)null, (ErrorPolicy?)null, false), (settings.ClientId, settings.SigningKeyPath, settings.CompressOutput, settings.MalformedLines, settings.SigningKeyFromText));
+        Assert.True(used.CompressOutput);
+    }
+
+    [Fact]
+    public void ReadExportSettings_FolderWithoutState_ExportFolderExceptionNamingTheFolder()
+    {
+        var error = Assert.Throws<ExportFolderException>(() => BulkDataClient.ReadExportSettings(_folder));
+
+        Assert.Equal(_folder, error.Folder);
+        Assert.Contains(_folder, error.Message, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+}
