@@ -164,7 +164,7 @@ internal static class ExportCommand
         var recorded = (resume ?? cancel) is { } folder ? BulkDataClient.ReadExportSettings(folder) : null;
         if (resume is not null)
         {
-            RefuseOutputChanges(options, parseResult, recorded);
+            RefuseChangesOnResume(options, parseResult, recorded);
         }
 
         var settings = new ConnectionResolver(context.Environment).Resolve(parseResult, options.Connection, recorded);
@@ -263,10 +263,10 @@ internal static class ExportCommand
             : $"'{word.Replace("'", "'\\''", StringComparison.Ordinal)}'";
 
     /// <summary>
-    /// A resume stores and checks files as the export started (the library sees to it); asking for something else is
-    /// refused rather than silently ignored.
+    /// A resume carries on the request the export started with, and stores and checks files as it started (the library
+    /// sees to it): asking for something else is refused rather than silently ignored.
     /// </summary>
-    private static void RefuseOutputChanges(Options options, ParseResult parseResult, ExportFolderSettings? recorded)
+    private static void RefuseChangesOnResume(Options options, ParseResult parseResult, ExportFolderSettings? recorded)
     {
         if (parseResult.GetValue(options.GzipFiles) && recorded?.CompressOutput == false)
         {
@@ -276,6 +276,13 @@ internal static class ExportCommand
         if (parseResult.GetValue(options.Strict) && recorded?.MalformedLines == ErrorPolicy.Skip)
         {
             throw new CliException("--strict: this export was started without it, and a resume checks files as the export started.", ExitCodes.Usage);
+        }
+
+        // The server's job was kicked off with the recorded request; a changed one would describe files the job never made.
+        Option[] request = [options.Level, options.Group, options.Type, options.Since, options.Until, options.TypeFilter, options.Elements, options.Patient, options.Post, options.Lenient, options.Out];
+        if (request.FirstOrDefault(o => parseResult.GetResult(o) is { Implicit: false }) is { } given)
+        {
+            throw new CliException($"{given.Name} cannot change on --resume: the export carries on with the request it was started with (start a new export into another folder for another one).", ExitCodes.Usage);
         }
     }
 

@@ -151,6 +151,22 @@ public sealed class ExportResumeTests(ServerFixture fixture) : IDisposable
         Assert.Contains("--gzip-files", resumed.Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--type", "Condition")]
+    [InlineData("--since", "2020-01-01T00:00:00Z")]
+    [InlineData("--level", "system")]
+    public async Task Export_ResumeWithAnotherRequest_UsageErrorNamingTheOption(string option, string value)
+    {
+        var output = temp.File("e");
+        var export = await new CliRunner().RunAsync(["export", .. fixture.Credentials(), "--type", "Patient", "--out", output]);
+
+        var resumed = await new CliRunner().RunAsync("export", "--resume", output, option, value);
+
+        Assert.True(export.ExitCode == 0, export.ToString());
+        Assert.True(resumed.ExitCode == 2, resumed.ToString());
+        Assert.Contains($"{option} cannot change on --resume", resumed.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Export_FilesCannotBeDownloaded_PrintsTheResumeCommand()
     {
