@@ -40,18 +40,5 @@ if (command is "views" or "all")
 }
 
 report.Line($"\nTotal benchmark time {total.Elapsed.TotalMinutes:F1} min; load average at end {Machine.LoadAverage()}.");
-await report.WriteAsync(options.Out ?? Path.Combine(RepositoryRoot(), "docs", "benchmarks", $"{command}.md"));
+await report.WriteAsync(options.Out ?? Path.Combine(RepositoryRoot.Path, "docs", "benchmarks", $"{command}.md"));
 return 0;
-
-static string RepositoryRoot()
-{
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-    {
-        if (File.Exists(Path.Combine(dir.FullName, "FhirBulk.slnx")))
-        {
-            return dir.FullName;
-        }
-    }
-
-    return Directory.GetCurrentDirectory();
-}
