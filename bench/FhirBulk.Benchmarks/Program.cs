@@ -3,9 +3,9 @@ using FhirBulk.Benchmarks;
 using FhirBulk.Benchmarks.Infrastructure;
 using FhirBulk.Benchmarks.Server;
 
-// Benchmarks for issues 2 (server), 3 (download) and 4 (views): each generates its own data in a
+// Benchmarks for issues 2 (server), 3 (download), 4 (views) and 9 (verify): each generates its own data in a
 // temporary folder, runs the competing variants side by side in this process, and writes markdown.
-//   dotnet run -c Release --project bench/FhirBulk.Benchmarks -- server|download|views|all [options]
+//   dotnet run -c Release --project bench/FhirBulk.Benchmarks -- server|download|views|verify|all [options]
 if (args is [PeakMemory.ChildFlag, .. var childArgs])
 {
     return await ChildSteps.RunAsync(childArgs);
@@ -32,6 +32,11 @@ if (command is "bandwidth")
 {
     report.Heading("Download (issue 3), bandwidth-limited only");
     await FhirBulk.Benchmarks.Download.DownloadBenchmark.BandwidthLimitedAsync(options, report);
+}
+
+if (command is "verify")
+{
+    await FhirBulk.Benchmarks.Verify.VerifyBenchmark.RunAsync(options, report);
 }
 
 if (command is "views" or "all")
