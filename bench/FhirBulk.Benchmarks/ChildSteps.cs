@@ -2,7 +2,7 @@ using FhirBulk.Benchmarks.Views;
 
 namespace FhirBulk.Benchmarks;
 
-/// <summary>Steps run in a child process so that their peak memory is theirs alone.</summary>
+/// <summary>Steps run in a child process so that their peak memory (or, for verify, their whole cold-process cost) is theirs alone.</summary>
 internal static class ChildSteps
 {
     public static Task<int> RunAsync(string[] args) => args switch
@@ -13,6 +13,8 @@ internal static class ChildSteps
         ["raw-gzip-download", var fhirBase, var directory, var parallel] => Download.RawCopy.ChildAsync(new Uri(fhirBase), directory, int.Parse(parallel, System.Globalization.CultureInfo.InvariantCulture), gzip: true, fsync: false),
         [Download.ClientDownload.ExportStep, var fhirBase, var directory, var parallel] => Download.ClientDownload.ExportChildAsync(new Uri(fhirBase), directory, int.Parse(parallel, System.Globalization.CultureInfo.InvariantCulture)),
         [Download.ClientDownload.DownloadStep, var fhirBase, var directory, var parallel] => Download.ClientDownload.DownloadChildAsync(new Uri(fhirBase), directory, int.Parse(parallel, System.Globalization.CultureInfo.InvariantCulture)),
+        [Verify.VerifyBenchmark.VerifyOnlyStep, var folder] => Verify.VerifyBenchmark.VerifyChildAsync(folder, calls: 1),
+        [Verify.VerifyBenchmark.VerifyWarmStep, var folder] => Verify.VerifyBenchmark.VerifyChildAsync(folder, calls: 2),
         _ => throw new ArgumentException($"Unknown child step '{string.Join(' ', args)}'."),
     };
 }

@@ -3,9 +3,9 @@ using FhirBulk.Benchmarks;
 using FhirBulk.Benchmarks.Infrastructure;
 using FhirBulk.Benchmarks.Server;
 
-// Benchmarks for issues 2 (server), 3 (download) and 4 (views): each generates its own data in a
+// Benchmarks for issues 2 (server), 3 (download), 4 (views) and 9 (verify): each generates its own data in a
 // temporary folder, runs the competing variants side by side in this process, and writes markdown.
-//   dotnet run -c Release --project bench/FhirBulk.Benchmarks -- server|download|views|all [options]
+//   dotnet run -c Release --project bench/FhirBulk.Benchmarks -- server|download|views|verify|all [options]
 if (args is [PeakMemory.ChildFlag, .. var childArgs])
 {
     return await ChildSteps.RunAsync(childArgs);
@@ -34,24 +34,16 @@ if (command is "bandwidth")
     await FhirBulk.Benchmarks.Download.DownloadBenchmark.BandwidthLimitedAsync(options, report);
 }
 
+if (command is "verify")
+{
+    await FhirBulk.Benchmarks.Verify.VerifyBenchmark.RunAsync(options, report);
+}
+
 if (command is "views" or "all")
 {
     await FhirBulk.Benchmarks.Views.ViewsBenchmark.RunAsync(options, report);
 }
 
 report.Line($"\nTotal benchmark time {total.Elapsed.TotalMinutes:F1} min; load average at end {Machine.LoadAverage()}.");
-await report.WriteAsync(options.Out ?? Path.Combine(RepositoryRoot(), "docs", "benchmarks", $"{command}.md"));
+await report.WriteAsync(options.Out ?? Path.Combine(RepositoryRoot.Path, "docs", "benchmarks", $"{command}.md"));
 return 0;
-
-static string RepositoryRoot()
-{
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-    {
-        if (File.Exists(Path.Combine(dir.FullName, "FhirBulk.slnx")))
-        {
-            return dir.FullName;
-        }
-    }
-
-    return Directory.GetCurrentDirectory();
-}

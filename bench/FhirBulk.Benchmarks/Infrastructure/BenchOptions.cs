@@ -5,7 +5,7 @@ namespace FhirBulk.Benchmarks.Infrastructure;
 /// <summary>Command-line settings shared by all benchmarks; every size is configurable so results say what was run.</summary>
 internal sealed class BenchOptions
 {
-    /// <summary>Export size for the download benchmark (the larger of its two memory sizes).</summary>
+    /// <summary>Export size for the download benchmark (the larger of its two memory sizes) and for verify (1000 unless given).</summary>
     public int SizeMb { get; set; } = 2000;
 
     /// <summary>Synthea-shaped NDJSON for the views throughput comparison.</summary>
@@ -27,6 +27,7 @@ internal sealed class BenchOptions
     {
         command = "all";
         var options = new BenchOptions();
+        var sizeGiven = false;
         for (var i = 0; i < args.Length; i++)
         {
             var arg = args[i];
@@ -34,15 +35,21 @@ internal sealed class BenchOptions
             int NextInt() => int.Parse(Next(), CultureInfo.InvariantCulture);
             switch (arg)
             {
-                case "--size-mb": options.SizeMb = NextInt(); break;
+                case "--size-mb": options.SizeMb = NextInt(); sizeGiven = true; break;
                 case "--views-mb": options.ViewsMb = NextInt(); break;
                 case "--serve-mb": options.ServeMb = NextInt(); break;
                 case "--memory-mb": options.MemoryMb = [.. Next().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))]; break;
                 case "--rounds": options.Rounds = NextInt(); break;
                 case "--out": options.Out = Next(); break;
-                case "server" or "download" or "bandwidth" or "views" or "all": command = arg; break;
-                default: throw new ArgumentException($"Unknown argument '{arg}'. Usage: server|download|bandwidth|views|all [--size-mb N] [--views-mb N] [--serve-mb N] [--memory-mb A,B] [--rounds N] [--out FILE]");
+                case "server" or "download" or "bandwidth" or "views" or "verify" or "all": command = arg; break;
+                default: throw new ArgumentException($"Unknown argument '{arg}'. Usage: server|download|bandwidth|views|verify|all [--size-mb N] [--views-mb N] [--serve-mb N] [--memory-mb A,B] [--rounds N] [--out FILE]");
             }
+        }
+
+        if (command == "verify" && !sizeGiven)
+        {
+            // About 1 GB: large enough that process start is a small share, small enough for a few rounds on a shared machine.
+            options.SizeMb = 1000;
         }
 
         return options;

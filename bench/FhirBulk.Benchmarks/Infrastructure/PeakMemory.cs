@@ -37,15 +37,9 @@ internal static class PeakMemory
     /// <summary>Runs this program with <c>--child args…</c> and returns the key=value pairs it printed.</summary>
     public static async Task<Dictionary<string, string>> RunChildAsync(params string[] args)
     {
-        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true };
-        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
-        {
-            // Started as `dotnet FhirBulk.Benchmarks.dll` rather than through the apphost.
-            start.ArgumentList.Add(typeof(PeakMemory).Assembly.Location);
-        }
-
-        start.ArgumentList.Add(ChildFlag);
-        foreach (var arg in args)
+        var (program, arguments) = ChildCommand(args);
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in arguments)
         {
             start.ArgumentList.Add(arg);
         }
@@ -70,6 +64,21 @@ internal static class PeakMemory
         }
 
         return values;
+    }
+
+    /// <summary>The program and arguments that run this benchmark app as a child doing <paramref name="args"/>.</summary>
+    public static (string Program, IReadOnlyList<string> Arguments) ChildCommand(params string[] args)
+    {
+        var arguments = new List<string>();
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+        {
+            // Started as `dotnet FhirBulk.Benchmarks.dll` rather than through the apphost.
+            arguments.Add(typeof(PeakMemory).Assembly.Location);
+        }
+
+        arguments.Add(ChildFlag);
+        arguments.AddRange(args);
+        return (Environment.ProcessPath!, arguments);
     }
 
     public static void Report(string key, double value) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{key}={value:R}"));
