@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Net;
 using FhirBulk.Diagnostics;
 using FhirBulk.Http;
+using FhirBulk.Ndjson;
 using Microsoft.Extensions.Logging;
 using Polly;
 

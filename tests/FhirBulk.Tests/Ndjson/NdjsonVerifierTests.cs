@@ -1,10 +1,10 @@
 using System.Security.Cryptography;
 using System.Text;
 using CsCheck;
-using FhirBulk.Export;
 using FhirBulk.Http;
+using FhirBulk.Ndjson;
 
-namespace FhirBulk.Tests.Export;
+namespace FhirBulk.Tests.Ndjson;
 
 public class NdjsonVerifierTests
 {

@@ -1,10 +1,10 @@
 using System.Text;
 using System.Text.Json;
 using CsCheck;
-using FhirBulk.Export;
+using FhirBulk.Ndjson;
 using FhirBulk.Tests.Views;
 
-namespace FhirBulk.Tests.Export;
+namespace FhirBulk.Tests.Ndjson;
 
 public class ResourceLineScannerTests
 {

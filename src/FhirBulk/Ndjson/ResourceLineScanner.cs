@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Text.Unicode;
 
-namespace FhirBulk.Export;
+namespace FhirBulk.Ndjson;
 
 /// <summary>
 /// A single pass over one NDJSON line that proves it is a well-formed JSON object and finds its top-level

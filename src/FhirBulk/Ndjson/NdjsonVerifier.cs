@@ -1,14 +1,9 @@
 using System.Buffers;
 using System.Security.Cryptography;
 using System.Text.Json;
-using FhirBulk.Http;
+using FhirBulk.Export;
 
-namespace FhirBulk.Export;
-
-/// <summary>A line of a downloaded file that is not a resource of the expected type.</summary>
-/// <param name="Line">The 1-based line number.</param>
-/// <param name="Problem">What is wrong with it.</param>
-public sealed record InvalidLine(long Line, string Problem);
+namespace FhirBulk.Ndjson;
 
 /// <summary>
 /// Checks a file as its bytes stream past: counts resources, checks each line is a JSON object of the expected
