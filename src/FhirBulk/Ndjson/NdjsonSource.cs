@@ -132,7 +132,7 @@ public sealed class NdjsonSource
             }
 
             Stream raw = _stream ?? OpenFile(file);
-            await using Stream counted = new CountingStream(raw, n => Interlocked.Add(ref _bytesRead, n), leaveOpen: _stream is not null);
+            await using Stream counted = new ObservingStream(raw, bytes => Interlocked.Add(ref _bytesRead, bytes.Length), leaveOpen: _stream is not null);
             await using Stream decoded = await GzipDetection.OpenAsync(counted, cancellationToken);
             var reader = new NdjsonLineReader(file.Name, _options, report, filter);
             await foreach (ResourceLine line in reader.ReadAsync(decoded, cancellationToken))
