@@ -229,13 +229,14 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
         file.Sha256 = verifier.Complete();
         file.Bytes = verifier.Bytes;
         file.Resources = verifier.Resources;
-        file.InvalidLines = verifier.InvalidLineCount;
-        file.InvalidLineSamples = verifier.InvalidLines.Count > 0 ? [.. verifier.InvalidLines] : null;
+        var invalid = verifier.MalformedLines.Examples;
+        file.InvalidLines = verifier.MalformedLines.Count;
+        file.InvalidLineSamples = invalid.Count > 0 ? [.. invalid.Select(line => new InvalidLine(line.LineNumber, line.Message))] : null;
         file.Status = ExportFileStatus.Complete;
         file.Error = null;
-        foreach (var invalid in verifier.InvalidLines)
+        foreach (var line in invalid)
         {
-            Log.InvalidLine(logger, file.FileName, invalid.Line, invalid.Problem);
+            Log.InvalidLine(logger, file.FileName, line.LineNumber, line.Message);
         }
 
         if (file.CountMismatch)

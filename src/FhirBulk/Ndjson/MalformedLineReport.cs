@@ -35,6 +35,18 @@ public sealed class MalformedLineReport
         }
     }
 
+    /// <summary>Applies <paramref name="policy"/> to a line that is not a resource: records it, or throws.</summary>
+    /// <exception cref="MalformedNdjsonException">The policy is <see cref="ErrorPolicy.Fail"/>.</exception>
+    internal void Reject(MalformedLine line, ErrorPolicy policy)
+    {
+        if (policy == ErrorPolicy.Fail)
+        {
+            throw new MalformedNdjsonException(line);
+        }
+
+        Add(line);
+    }
+
     internal void Add(MalformedLine line)
     {
         Interlocked.Increment(ref _count);

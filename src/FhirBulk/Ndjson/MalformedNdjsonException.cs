@@ -1,18 +1,20 @@
 namespace FhirBulk.Ndjson;
 
 /// <summary>
-/// Thrown under <see cref="ErrorPolicy.Fail"/> when a line is not a FHIR resource.
+/// Thrown under <see cref="ErrorPolicy.Fail"/> when a line is not a FHIR resource (see <see cref="ResourceLine"/>
+/// for what one is). The message is <c>{file}:{line}: {problem}</c>, as <see cref="MalformedLine.ToString"/> words a
+/// skipped line.
 /// </summary>
 public sealed class MalformedNdjsonException : FhirBulkException
 {
     /// <summary>Creates the exception for <paramref name="line"/>.</summary>
     /// <param name="line">The offending line.</param>
     public MalformedNdjsonException(MalformedLine line)
-        : base($"Malformed NDJSON at {line.SourceName} line {line.LineNumber}: {line.Message}")
+        : base(Describe(line))
     {
-        ArgumentNullException.ThrowIfNull(line);
         SourceName = line.SourceName;
         LineNumber = line.LineNumber;
+        Problem = line.Message;
     }
 
     /// <summary>The file (or <c>stdin</c>) holding the line.</summary>
@@ -20,4 +22,13 @@ public sealed class MalformedNdjsonException : FhirBulkException
 
     /// <summary>The 1-based line number within <see cref="SourceName"/>.</summary>
     public long LineNumber { get; }
+
+    /// <summary>What is wrong with the line, without the file and line number.</summary>
+    public string Problem { get; }
+
+    private static string Describe(MalformedLine line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        return line.ToString();
+    }
 }

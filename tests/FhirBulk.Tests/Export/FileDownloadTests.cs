@@ -132,7 +132,7 @@ public sealed class FileDownloadTests : IDisposable
         var file = Assert.Single((await Download(handler, count: 2, ErrorPolicy.Fail)).Files);
 
         Assert.Equal(ExportFileStatus.Failed, file.Status);
-        Assert.Equal("Patient.001.ndjson line 2: resourceType 'Observation', expected 'Patient'", file.Error);
+        Assert.Equal("Patient.001.ndjson:2: resourceType 'Observation', expected 'Patient'", file.Error);
     }
 
     private static string Hash(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));

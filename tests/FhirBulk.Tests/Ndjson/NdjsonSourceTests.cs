@@ -119,7 +119,16 @@ public class NdjsonSourceTests
 
         Assert.Equal(path, ex.SourceName);
         Assert.Equal(2, ex.LineNumber);
-        Assert.Contains($"{path} line 2", ex.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"{path}:2: not valid JSON: ", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReadAsync_NumericId_Rejected()
+    {
+        var source = NdjsonSource.FromStream(new MemoryStream("{\"resourceType\":\"Patient\",\"id\":5}\n"u8.ToArray()), "f");
+
+        Assert.Empty(await source.ReadAllAsync());
+        Assert.Equal("f:1: \"id\" is a number, not a string", Assert.Single(source.MalformedLines.Examples).ToString());
     }
 
     [Fact]

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using CsCheck;
-using FhirBulk.Http;
 using FhirBulk.Ndjson;
 
 namespace FhirBulk.Tests.Ndjson;
@@ -26,7 +25,7 @@ public class NdjsonVerifierTests
             }
 
             verifier.Append(bytes.AsSpan(position));
-            return verifier.Complete() == expectedHash && verifier.Resources == 3 && verifier.InvalidLineCount == 2 && verifier.Bytes == bytes.Length;
+            return verifier.Complete() == expectedHash && verifier.Resources == 3 && verifier.MalformedLines.Count == 2 && verifier.Bytes == bytes.Length;
         });
     }
 
@@ -36,16 +35,62 @@ public class NdjsonVerifierTests
         using var verifier = new NdjsonVerifier("f", "Patient", ErrorPolicy.Skip);
         verifier.Append("{\"resourceType\":\"Patient\"}\n{\"resourceType\":\"Observation\"}\n{oops\n{\"id\":\"x\"}\n"u8);
         verifier.Complete();
-        Assert.Equal([2L, 3L, 4L], verifier.InvalidLines.Select(l => l.Line));
-        Assert.Contains("Observation", verifier.InvalidLines[0].Problem, StringComparison.Ordinal);
-        Assert.Equal("no resourceType", verifier.InvalidLines[2].Problem);
+        Assert.Equal([2L, 3L, 4L], verifier.MalformedLines.Examples.Select(l => l.LineNumber));
+        Assert.Equal("resourceType 'Observation', expected 'Patient'", verifier.MalformedLines.Examples[0].Message);
+        Assert.Equal("f:4: no \"resourceType\"", verifier.MalformedLines.Examples[2].ToString());
     }
 
     [Fact]
     public void Append_StrictModeBadLine_ThrowsNamingFileAndLine()
     {
         using var verifier = new NdjsonVerifier("Patient.002.ndjson", "Patient", ErrorPolicy.Fail);
-        var error = Assert.Throws<FhirBulkException>(() => verifier.Append("{\"resourceType\":\"Patient\"}\n[1]\n"u8));
-        Assert.Equal("Patient.002.ndjson line 2: not a JSON object", error.Message);
+        var error = Assert.Throws<MalformedNdjsonException>(() => verifier.Append("{\"resourceType\":\"Patient\"}\n[1]\n"u8));
+        Assert.Equal("Patient.002.ndjson:2: not a JSON object (starts with an array)", error.Message);
+        Assert.Equal(("Patient.002.ndjson", 2L), (error.SourceName, error.LineNumber));
+    }
+
+    [Fact]
+    public void Append_BomAtStartSplitAcrossChunks_KeepsTheFirstResource()
+    {
+        using var verifier = new NdjsonVerifier("Patient.001.ndjson", "Patient", ErrorPolicy.Skip);
+        verifier.Append([0xEF]);
+        verifier.Append([0xBB, 0xBF, .. "{\"resourceType\":\"Patient\",\"id\":\"1\"}\n"u8]);
+        verifier.Append("{\"resourceType\":\"Patient\",\"id\":\"2\"}\n"u8);
+        verifier.Complete();
+
+        Assert.Equal((2L, 0L), (verifier.Resources, verifier.MalformedLines.Count));
+    }
+
+    [Fact]
+    public void Append_BomAfterTheStart_RejectsThatLine()
+    {
+        using var verifier = new NdjsonVerifier("f", null, ErrorPolicy.Skip);
+        verifier.Append([.. "{\"resourceType\":\"Patient\"}\n"u8, 0xEF, 0xBB, 0xBF, .. "{\"resourceType\":\"Patient\"}\n"u8]);
+        verifier.Complete();
+
+        Assert.Equal(1, verifier.Resources);
+        Assert.Equal("f:2: not valid JSON: '0xEF' is an invalid start of a value (at byte 1 of the line)", Assert.Single(verifier.MalformedLines.Examples).ToString());
+    }
+
+    [Fact]
+    public void Append_NumericId_Rejected()
+    {
+        using var verifier = new NdjsonVerifier("f", "Patient", ErrorPolicy.Skip);
+        verifier.Append("{\"resourceType\":\"Patient\",\"id\":5}\n"u8);
+        verifier.Complete();
+
+        Assert.Equal(0, verifier.Resources);
+        Assert.Equal("f:1: \"id\" is a number, not a string", Assert.Single(verifier.MalformedLines.Examples).ToString());
+    }
+
+    [Fact]
+    public void Append_CrlfBlankAndWhitespaceLines_CountsLinesAsAnEditorShows()
+    {
+        using var verifier = new NdjsonVerifier("f", null, ErrorPolicy.Skip);
+        verifier.Append("{\"resourceType\":\"Patient\"}\r\n\r\n \t\r\n\n\t{\"resourceType\":\"Patient\"} \r\nbad\r\n{\"resourceType\":\"Patient\"}"u8);
+        verifier.Complete();
+
+        Assert.Equal(3, verifier.Resources);
+        Assert.Equal(6, Assert.Single(verifier.MalformedLines.Examples).LineNumber);
     }
 }
