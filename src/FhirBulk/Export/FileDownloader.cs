@@ -140,7 +140,8 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
         var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         if (response.Content.Headers.ContentEncoding.Contains("gzip", StringComparer.OrdinalIgnoreCase))
         {
-            stream = new GZipStream(stream, CompressionMode.Decompress);
+            // A body cut before its gzip trailer throws an IOException, as a cut connection does, and is fetched again.
+            stream = new CheckedGzipStream(stream, file.FileName);
         }
 
         await using (stream.ConfigureAwait(false))
@@ -214,11 +215,18 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
         using var verifier = new NdjsonVerifier(file.FileName, expectedType, options.MalformedLines);
         var buffer = new byte[BufferSize];
         await using var stored = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, useAsync: true);
-        await using var input = path.EndsWith(".gz", StringComparison.Ordinal) ? new GZipStream(stored, CompressionMode.Decompress) : (Stream)stored;
-        int read;
-        while ((read = await input.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        await using var input = path.EndsWith(".gz", StringComparison.Ordinal) ? new CheckedGzipStream(stored, file.FileName) : (Stream)stored;
+        try
         {
-            verifier.Append(buffer.AsSpan(0, read));
+            int read;
+            while ((read = await input.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                verifier.Append(buffer.AsSpan(0, read));
+            }
+        }
+        catch (GzipEndOfStreamException cut)
+        {
+            verifier.Truncated(cut.CompressedBytesRead);
         }
 
         Finish(file, verifier);

@@ -2,10 +2,10 @@ namespace FhirBulk.Ndjson;
 
 /// <summary>
 /// Thrown under <see cref="ErrorPolicy.Fail"/> when a line is not a FHIR resource (see <see cref="ResourceLine"/>
-/// for what one is). The message is <c>{file}:{line}: {problem}</c>, as <see cref="MalformedLine.ToString"/> words a
-/// skipped line.
+/// for what one is), or, as <see cref="TruncatedGzipException"/>, when a gzip file is cut short. The message is
+/// <c>{file}:{line}: {problem}</c>, as <see cref="MalformedLine.ToString"/> words a skipped line.
 /// </summary>
-public sealed class MalformedNdjsonException : FhirBulkException
+public class MalformedNdjsonException : FhirBulkException
 {
     /// <summary>Creates the exception for <paramref name="line"/>.</summary>
     /// <param name="line">The offending line.</param>

@@ -32,7 +32,7 @@ internal sealed class NdjsonLineReader(
         try
         {
             int read;
-            while ((read = await stream.ReadAsync(buffer.AsMemory(0, options.BufferSize), cancellationToken)) > 0)
+            while ((read = await ReadChunkAsync(stream, buffer, cancellationToken)) > 0)
             {
                 Split(buffer.AsSpan(0, read));
                 foreach (var line in _ready)
@@ -51,6 +51,22 @@ internal sealed class NdjsonLineReader(
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Reads the next chunk; 0 at the end, and at a cut in gzip data, which is reported where the lines stop.</summary>
+    private async ValueTask<int> ReadChunkAsync(Stream stream, byte[] buffer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await stream.ReadAsync(buffer.AsMemory(0, options.BufferSize), cancellationToken);
+        }
+        catch (GzipEndOfStreamException cut)
+        {
+            // The unfinished last line is a piece of one, not a line to judge.
+            _lines.DiscardPartialLine();
+            report.RejectTruncatedGzip(sourceName, _lines.LineNumber + 1, cut.CompressedBytesRead, options.MalformedLines);
+            return 0;
         }
     }
 

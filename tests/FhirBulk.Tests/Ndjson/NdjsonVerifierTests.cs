@@ -93,4 +93,29 @@ public class NdjsonVerifierTests
         Assert.Equal(3, verifier.Resources);
         Assert.Equal(6, Assert.Single(verifier.MalformedLines.Examples).LineNumber);
     }
+
+    [Fact]
+    public void Truncated_Lenient_DropsTheCutLineAndReportsWhereTheDataStops()
+    {
+        using var verifier = new NdjsonVerifier("Patient.001.ndjson", "Patient", ErrorPolicy.Skip);
+        verifier.Append("{\"resourceType\":\"Patient\"}\n{\"resourceType\":\"Pat"u8);
+        verifier.Truncated(1234);
+        verifier.Complete();
+
+        Assert.Equal(1, verifier.Resources);
+        Assert.Equal(
+            "Patient.001.ndjson:2: truncated gzip: the data ends after 1234 compressed bytes without the CRC-32 and size trailer of its last member",
+            Assert.Single(verifier.MalformedLines.Examples).ToString());
+    }
+
+    [Fact]
+    public void Truncated_Strict_ThrowsNamingFileLineAndBytes()
+    {
+        using var verifier = new NdjsonVerifier("Patient.001.ndjson", "Patient", ErrorPolicy.Fail);
+        verifier.Append("{\"resourceType\":\"Patient\"}\n"u8);
+
+        var error = Assert.Throws<TruncatedGzipException>(() => verifier.Truncated(1234));
+
+        Assert.Equal(("Patient.001.ndjson", 2L, 1234L), (error.SourceName, error.LineNumber, error.CompressedBytesRead));
+    }
 }
