@@ -45,12 +45,11 @@ internal sealed class CheckedGzipStream : ReadOnlyStream
     private long _length;
     private bool _ended;
 
-    /// <param name="compressed">The gzip data.</param>
+    /// <param name="compressed">The gzip data; disposed with this stream.</param>
     /// <param name="sourceName">The file or URL it comes from, for the error.</param>
-    /// <param name="leaveOpen">Whether <paramref name="compressed"/> stays open when this stream is disposed.</param>
-    public CheckedGzipStream(Stream compressed, string sourceName, bool leaveOpen = false)
+    public CheckedGzipStream(Stream compressed, string sourceName)
     {
-        _gzip = new GZipStream(new ObservingStream(compressed, KeepTail, leaveOpen), CompressionMode.Decompress);
+        _gzip = new GZipStream(new ObservingStream(compressed, KeepTail, leaveOpen: false), CompressionMode.Decompress);
         _sourceName = sourceName;
     }
 

@@ -14,7 +14,6 @@ public class MalformedNdjsonException : FhirBulkException
     {
         SourceName = line.SourceName;
         LineNumber = line.LineNumber;
-        Problem = line.Message;
     }
 
     /// <summary>The file (or <c>stdin</c>) holding the line.</summary>
@@ -22,9 +21,6 @@ public class MalformedNdjsonException : FhirBulkException
 
     /// <summary>The 1-based line number within <see cref="SourceName"/>.</summary>
     public long LineNumber { get; }
-
-    /// <summary>What is wrong with the line, without the file and line number.</summary>
-    public string Problem { get; }
 
     private static string Describe(MalformedLine line)
     {
