@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using FhirBulk.Benchmarks.Infrastructure;
-using FhirBulk.Export;
+using FhirBulk.Ndjson;
 
 namespace FhirBulk.Benchmarks.Download;
 

@@ -38,7 +38,7 @@ internal static partial class Log
     [LoggerMessage(11, LogLevel.Warning, "{FileName}: the manifest says {Declared} resources, the file holds {Actual}")]
     public static partial void CountMismatch(ILogger logger, string fileName, long declared, long actual);
 
-    [LoggerMessage(12, LogLevel.Warning, "{FileName} line {Line}: {Problem}")]
+    [LoggerMessage(12, LogLevel.Warning, "{FileName}:{Line}: {Problem}")]
     public static partial void InvalidLine(ILogger logger, string fileName, long line, string problem);
 
     [LoggerMessage(13, LogLevel.Debug, "No SMART configuration at {Url} ({Reason}); falling back to the CapabilityStatement")]

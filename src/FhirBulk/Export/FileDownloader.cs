@@ -3,6 +3,7 @@ using System.Net;
 using FhirBulk.Diagnostics;
 using FhirBulk.ExportFolder;
 using FhirBulk.Http;
+using FhirBulk.Ndjson;
 using Microsoft.Extensions.Logging;
 using Polly;
 
@@ -142,7 +143,8 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
         var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         if (response.Content.Headers.ContentEncoding.Contains("gzip", StringComparer.OrdinalIgnoreCase))
         {
-            stream = new GZipStream(stream, CompressionMode.Decompress);
+            // A body cut before its gzip trailer throws an IOException, as a cut connection does, and is fetched again.
+            stream = new CheckedGzipStream(stream, file.FileName);
         }
 
         await using (stream.ConfigureAwait(false))
@@ -233,11 +235,18 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
         var buffer = new byte[BufferSize];
         await using var stored = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, useAsync: true);
         var storedLength = stored.Length;
-        await using var input = path.EndsWith(".gz", StringComparison.Ordinal) ? new GZipStream(stored, CompressionMode.Decompress) : (Stream)stored;
-        int read;
-        while ((read = await input.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        await using var input = path.EndsWith(".gz", StringComparison.Ordinal) ? new CheckedGzipStream(stored, file.FileName) : (Stream)stored;
+        try
         {
-            verifier.Append(buffer.AsSpan(0, read));
+            int read;
+            while ((read = await input.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                verifier.Append(buffer.AsSpan(0, read));
+            }
+        }
+        catch (GzipEndOfStreamException cut)
+        {
+            verifier.Truncated(cut.CompressedBytesRead);
         }
 
         Finish(file, verifier);
@@ -252,13 +261,14 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
         file.Sha256 = verifier.Complete();
         file.Bytes = verifier.Bytes;
         file.Resources = verifier.Resources;
-        file.InvalidLines = verifier.InvalidLineCount;
-        file.InvalidLineSamples = verifier.InvalidLines.Count > 0 ? [.. verifier.InvalidLines] : null;
+        var invalid = verifier.MalformedLines.Examples;
+        file.InvalidLines = verifier.MalformedLines.Count;
+        file.InvalidLineSamples = invalid.Count > 0 ? [.. invalid.Select(line => new InvalidLine(line.LineNumber, line.Message))] : null;
         file.Status = ExportFileStatus.Complete;
         file.Error = null;
-        foreach (var invalid in verifier.InvalidLines)
+        foreach (var line in invalid)
         {
-            Log.InvalidLine(logger, file.FileName, invalid.Line, invalid.Problem);
+            Log.InvalidLine(logger, file.FileName, line.LineNumber, line.Message);
         }
 
         if (file.CountMismatch)

@@ -1,8 +1,9 @@
 namespace FhirBulk.Ndjson;
 
 /// <summary>
-/// The malformed lines a read skipped: how many, and the first few in full so that a user can
-/// find them without the report growing with the input.
+/// The malformed lines a read skipped (a gzip file cut short counts as one, at the line where its data
+/// stops): how many, and the first few in full so that a user can find them without the report growing
+/// with the input.
 /// </summary>
 public sealed class MalformedLineReport
 {
@@ -33,6 +34,30 @@ public sealed class MalformedLineReport
                 return [.. _examples];
             }
         }
+    }
+
+    /// <summary>Applies <paramref name="policy"/> to a line that is not a resource: records it, or throws.</summary>
+    /// <exception cref="MalformedNdjsonException">The policy is <see cref="ErrorPolicy.Fail"/>.</exception>
+    internal void Reject(MalformedLine line, ErrorPolicy policy)
+    {
+        if (policy == ErrorPolicy.Fail)
+        {
+            throw new MalformedNdjsonException(line);
+        }
+
+        Add(line);
+    }
+
+    /// <summary>Applies <paramref name="policy"/> to gzip data cut short at line <paramref name="lineNumber"/>: records it, or throws.</summary>
+    /// <exception cref="TruncatedGzipException">The policy is <see cref="ErrorPolicy.Fail"/>.</exception>
+    internal void RejectTruncatedGzip(string sourceName, long lineNumber, long compressedBytesRead, ErrorPolicy policy)
+    {
+        if (policy == ErrorPolicy.Fail)
+        {
+            throw new TruncatedGzipException(sourceName, lineNumber, compressedBytesRead);
+        }
+
+        Add(TruncatedGzipException.Line(sourceName, lineNumber, compressedBytesRead));
     }
 
     internal void Add(MalformedLine line)

@@ -1,16 +1,17 @@
 using System.Buffers;
-using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
+using System.Text;
 
 namespace FhirBulk.Ndjson;
 
 /// <summary>
-/// Frames one (already decompressed) NDJSON stream into resources: LF or CRLF line ends, a UTF-8
-/// BOM at the start, blank lines and a missing final newline are all accepted.
+/// Reads one (already decompressed) NDJSON stream into resources by the NDJSON line contract: framed by
+/// <see cref="NdjsonLineSplitter"/> and judged by <see cref="ResourceLineClassifier"/>, as the download check does.
 /// </summary>
 /// <remarks>
-/// Reads through a <see cref="PipeReader"/> so that a line is found in the pipe's pooled buffers
-/// and copied out exactly once, into the array the <see cref="ResourceLine"/> owns.
+/// Each resource's bytes are copied once, out of the read buffer into the array its <see cref="ResourceLine"/> owns.
+/// Resource type names repeat on every line, so they are interned: a file of a million Observations allocates the
+/// string "Observation" once.
 /// </remarks>
 internal sealed class NdjsonLineReader(
     string sourceName,
@@ -18,113 +19,100 @@ internal sealed class NdjsonLineReader(
     MalformedLineReport report,
     IReadOnlySet<string>? resourceTypes)
 {
-    private static readonly byte[] Bom = [0xEF, 0xBB, 0xBF];
+    // A mixed file holds a few dozen types; the bound keeps a hostile input from growing the table.
+    private const int MaxInternedTypes = 256;
 
-    private readonly ResourceLineParser _parser = new();
-    private long _lineNumber;
+    private readonly NdjsonLineSplitter _lines = new();
+    private readonly List<ResourceLine> _ready = [];
+    private readonly List<(byte[] Utf8, string Name)> _typeNames = [];
 
     public async IAsyncEnumerable<ResourceLine> ReadAsync(Stream stream, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var pipe = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: options.BufferSize, minimumReadSize: options.BufferSize / 4, leaveOpen: true));
+        var buffer = ArrayPool<byte>.Shared.Rent(options.BufferSize);
         try
         {
-            bool atStart = true;
-            while (true)
+            int read;
+            while ((read = await ReadChunkAsync(stream, buffer, cancellationToken)) > 0)
             {
-                ReadResult result = await pipe.ReadAsync(cancellationToken);
-                ReadOnlySequence<byte> buffer = result.Buffer;
-                if (atStart)
+                Split(buffer.AsSpan(0, read));
+                foreach (var line in _ready)
                 {
-                    if (buffer.Length < Bom.Length && !result.IsCompleted)
-                    {
-                        pipe.AdvanceTo(buffer.Start, buffer.End);
-                        continue;
-                    }
-
-                    atStart = false;
-                    if (StartsWithBom(buffer))
-                    {
-                        buffer = buffer.Slice(Bom.Length);
-                    }
+                    yield return line;
                 }
 
-                while (buffer.PositionOf((byte)'\n') is { } newline)
-                {
-                    ResourceLine? line = Frame(buffer.Slice(0, newline));
-                    buffer = buffer.Slice(buffer.GetPosition(1, newline));
-                    if (line is not null)
-                    {
-                        yield return line;
-                    }
-                }
+                _ready.Clear();
+            }
 
-                if (result.IsCompleted)
-                {
-                    if (!buffer.IsEmpty && Frame(buffer) is { } last)
-                    {
-                        yield return last;
-                    }
-
-                    yield break;
-                }
-
-                pipe.AdvanceTo(buffer.Start, buffer.End);
+            if (ReadFinalLine() is { } last)
+            {
+                yield return last;
             }
         }
         finally
         {
-            await pipe.CompleteAsync();
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
-    private static bool StartsWithBom(ReadOnlySequence<byte> buffer)
+    /// <summary>Reads the next chunk; 0 at the end, and at a cut in gzip data, which is reported where the lines stop.</summary>
+    private async ValueTask<int> ReadChunkAsync(Stream stream, byte[] buffer, CancellationToken cancellationToken)
     {
-        if (buffer.Length < Bom.Length)
+        try
         {
-            return false;
+            return await stream.ReadAsync(buffer.AsMemory(0, options.BufferSize), cancellationToken);
         }
-
-        Span<byte> head = stackalloc byte[3];
-        buffer.Slice(0, 3).CopyTo(head);
-        return head.SequenceEqual(Bom);
+        catch (GzipEndOfStreamException cut)
+        {
+            // The unfinished last line is a piece of one, not a line to judge.
+            _lines.DiscardPartialLine();
+            report.RejectTruncatedGzip(sourceName, _lines.LineNumber + 1, cut.CompressedBytesRead, options.MalformedLines);
+            return 0;
+        }
     }
 
-    private ResourceLine? Frame(ReadOnlySequence<byte> raw)
+    private void Split(ReadOnlySpan<byte> data)
     {
-        _lineNumber++;
-        byte[] json = Trimmed(raw);
-        if (json.Length == 0)
+        while (_lines.TryReadLine(ref data, out var line))
         {
-            return null;
-        }
-
-        if (!_parser.TryParse(json, out string type, out string? id, out string? error))
-        {
-            var malformed = new MalformedLine(sourceName, _lineNumber, error!);
-            if (options.MalformedLines == ErrorPolicy.Fail)
+            if (Frame(line) is { } resource)
             {
-                throw new MalformedNdjsonException(malformed);
+                _ready.Add(resource);
             }
+        }
+    }
 
-            report.Add(malformed);
+    private ResourceLine? ReadFinalLine() => _lines.TryReadFinalLine(out var line) ? Frame(line) : null;
+
+    private ResourceLine? Frame(ReadOnlySpan<byte> line)
+    {
+        if (ResourceLineClassifier.Classify(line, _lines.TextOffset, out var key) is { } problem)
+        {
+            report.Reject(new MalformedLine(sourceName, _lines.LineNumber, problem), options.MalformedLines);
             return null;
         }
 
+        var type = Intern(key.ResourceType);
         return resourceTypes is null || resourceTypes.Contains(type)
-            ? new ResourceLine(type, id, json, sourceName, _lineNumber)
+            ? new ResourceLine(type, key.HasId ? Encoding.UTF8.GetString(key.Id) : null, line.ToArray(), sourceName, _lines.LineNumber)
             : null;
     }
 
-    private static byte[] Trimmed(ReadOnlySequence<byte> raw)
+    private string Intern(ReadOnlySpan<byte> utf8)
     {
-        if (raw.IsSingleSegment)
+        foreach (var (bytes, name) in _typeNames)
         {
-            return raw.FirstSpan.Trim(" \t\r"u8).ToArray();
+            if (utf8.SequenceEqual(bytes))
+            {
+                return name;
+            }
         }
 
-        // A line spanning buffer segments: join it once, then trim in place.
-        byte[] joined = raw.ToArray();
-        ReadOnlySpan<byte> trimmed = joined.AsSpan().Trim(" \t\r"u8);
-        return trimmed.Length == joined.Length ? joined : trimmed.ToArray();
+        var value = Encoding.UTF8.GetString(utf8);
+        if (_typeNames.Count < MaxInternedTypes)
+        {
+            _typeNames.Add((utf8.ToArray(), value));
+        }
+
+        return value;
     }
 }

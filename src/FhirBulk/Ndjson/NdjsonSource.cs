@@ -105,8 +105,13 @@ public sealed class NdjsonSource
     /// <summary>Streams the resources, in file order then line order.</summary>
     /// <param name="resourceTypes">Only these types, or <see langword="null"/> for all.</param>
     /// <param name="cancellationToken">Stops the read.</param>
-    /// <returns>The resources; malformed lines are skipped into <see cref="MalformedLines"/> or thrown, per the options.</returns>
+    /// <returns>
+    /// The resources (see <see cref="ResourceLine"/> for what a resource line is); malformed lines are skipped into
+    /// <see cref="MalformedLines"/> or thrown, per the options. A gzip file cut short yields the lines before the cut,
+    /// and the cut is reported, at the line where the data stops, as one more malformed line.
+    /// </returns>
     /// <exception cref="MalformedNdjsonException">A line is malformed and the policy is <see cref="ErrorPolicy.Fail"/>.</exception>
+    /// <exception cref="TruncatedGzipException">A gzip file ends without its trailer (RFC 1952 §2.3.1) and the policy is <see cref="ErrorPolicy.Fail"/>.</exception>
     /// <exception cref="InvalidOperationException">A stream source is read a second time.</exception>
     public IAsyncEnumerable<ResourceLine> ReadAsync(IEnumerable<string>? resourceTypes = null, CancellationToken cancellationToken = default)
     {
@@ -133,8 +138,8 @@ public sealed class NdjsonSource
             }
 
             Stream raw = _stream ?? OpenFile(file);
-            await using Stream counted = new CountingStream(raw, n => Interlocked.Add(ref _bytesRead, n), leaveOpen: _stream is not null);
-            await using Stream decoded = await GzipDetection.OpenAsync(counted, cancellationToken);
+            await using Stream counted = new ObservingStream(raw, bytes => Interlocked.Add(ref _bytesRead, bytes.Length), leaveOpen: _stream is not null);
+            await using Stream decoded = await GzipDetection.OpenAsync(counted, file.Name, cancellationToken);
             var reader = new NdjsonLineReader(file.Name, _options, report, filter);
             await foreach (ResourceLine line in reader.ReadAsync(decoded, cancellationToken))
             {

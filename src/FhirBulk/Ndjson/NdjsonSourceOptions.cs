@@ -3,7 +3,7 @@ namespace FhirBulk.Ndjson;
 /// <summary>How an <see cref="NdjsonSource"/> reads.</summary>
 public sealed class NdjsonSourceOptions
 {
-    /// <summary>What to do with a line that is not a FHIR resource.</summary>
+    /// <summary>What to do with a line that is not a FHIR resource, or with a gzip file cut short.</summary>
     /// <value>The default value is <see cref="ErrorPolicy.Skip"/>.</value>
     public ErrorPolicy MalformedLines { get; set; } = ErrorPolicy.Skip;
 

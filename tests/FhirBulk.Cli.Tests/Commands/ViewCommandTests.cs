@@ -72,6 +72,25 @@ public sealed class ViewCommandTests : IDisposable
         Assert.Contains("MedicationRequest.000.ndjson", result.Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(false, 6)]
+    [InlineData(true, 3)]
+    public async Task View_GzipInputCutAtFlushPoint_RowsBeforeTheCutOrStopNamingTheFileAndTheCut(bool strict, int exitCode)
+    {
+        var input = WriteCutPatients();
+
+        var result = await new CliRunner().RunAsync([
+            "view", "--input", input, "--view", Path.Combine(RepositoryPaths.Workshop, "views", "patients.json"), "--out", temp.File("v.duckdb"), "--json",
+            .. strict ? ["--strict"] : Array.Empty<string>()]);
+
+        Assert.True(result.ExitCode == exitCode, result.ToString());
+        Assert.Contains($"{input}:3: truncated gzip: the data ends after ", result.Error, StringComparison.Ordinal);
+        if (!strict)
+        {
+            Assert.Equal(2, JsonDocument.Parse(result.Output).RootElement.GetProperty("tables").GetProperty("patients").GetInt64());
+        }
+    }
+
     [Fact]
     public async Task View_StrictRunFailsIntoExistingDuckDb_DatabaseByteIdenticalAndNoTempFiles()
     {
@@ -105,4 +124,24 @@ public sealed class ViewCommandTests : IDisposable
     }
 
     public void Dispose() => temp.Dispose();
+
+    /// <summary>Two patients gzipped, then a third after a Flush(), cut right at the flush: as a dropped connection leaves a file.</summary>
+    private string WriteCutPatients()
+    {
+        var path = temp.File("Patient.000.ndjson.gz");
+        using var buffer = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(buffer, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write("""
+                {"resourceType":"Patient","id":"p1","gender":"female"}
+                {"resourceType":"Patient","id":"p2","gender":"male"}
+
+                """u8);
+            gzip.Flush();
+            File.WriteAllBytes(path, buffer.ToArray());
+            gzip.Write("""{"resourceType":"Patient","id":"p3"}"""u8);
+        }
+
+        return path;
+    }
 }

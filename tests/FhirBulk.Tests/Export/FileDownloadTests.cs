@@ -114,6 +114,65 @@ public sealed class FileDownloadTests : IDisposable
     }
 
     [Fact]
+    public async Task DownloadAsync_GzipBodyCutAtFlushPoint_FetchesTheFileAgain()
+    {
+        // A gzip body that stops at a flush point reads as a clean end of stream; only its missing trailer shows the cut.
+        var (cut, firstPart) = CutAtFlush(Content);
+        var handler = new StubHandler((request, n) =>
+        {
+            if (n == 1)
+            {
+                var response = new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(cut) };
+                response.Content.Headers.ContentEncoding.Add("gzip");
+                return response;
+            }
+
+            // The retry continues after the lines already on disk, in plain bytes.
+            var rest = new HttpResponseMessage(HttpStatusCode.PartialContent) { Content = new ByteArrayContent(Content[firstPart.Length..]) };
+            rest.Content.Headers.ContentRange = new ContentRangeHeaderValue(firstPart.Length, Content.Length - 1, Content.Length);
+            return rest;
+        });
+
+        var file = Assert.Single((await Download(handler, count: 50, retries: 1)).Files);
+
+        Assert.Equal((ExportFileStatus.Complete, 50L, 0L), (file.Status, file.Resources, file.InvalidLines));
+        Assert.Equal(Content, await File.ReadAllBytesAsync(Path.Combine(_directory, "Patient.001.ndjson")));
+        Assert.Equal($"bytes={firstPart.Length}-", handler.Requests[1].Headers.Range!.ToString());
+    }
+
+    [Fact]
+    public async Task DownloadAsync_GzipBodyCutEveryTime_FailsTheFileNamingTheCut()
+    {
+        var (cut, _) = CutAtFlush(Content);
+        var handler = new StubHandler((_, _) =>
+        {
+            var response = new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(cut) };
+            response.Content.Headers.ContentEncoding.Add("gzip");
+            return response;
+        });
+
+        var file = Assert.Single((await Download(handler, count: 50)).Files);
+
+        Assert.Equal(ExportFileStatus.Failed, file.Status);
+        Assert.Equal($"Patient.001.ndjson: truncated gzip: the data ends after {cut.Length} compressed bytes without the CRC-32 and size trailer of its last member", file.Error);
+    }
+
+    [Fact]
+    public async Task DownloadAsync_StoredGzipFileCut_ReportsTheCutAsAnInvalidLine()
+    {
+        Directory.CreateDirectory(_directory);
+        var (cut, _) = CutAtFlush(Content);
+        await File.WriteAllBytesAsync(Path.Combine(_directory, "Patient.001.ndjson.gz"), cut);
+        var handler = new StubHandler((_, _) => throw new InvalidOperationException("a file on disk is not fetched again"));
+
+        var file = Assert.Single((await Download(handler, count: 50, compress: true)).Files);
+
+        Assert.Equal((ExportFileStatus.Complete, 25L, 1L), (file.Status, file.Resources, file.InvalidLines));
+        Assert.Equal(26, Assert.Single(file.InvalidLineSamples!).Line);
+        Assert.StartsWith("truncated gzip: the data ends after ", file.InvalidLineSamples![0].Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task DownloadAsync_ManifestMiscounts_ReportsTheDifference()
     {
         var handler = new StubHandler((_, _) => new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(Content) });
@@ -132,16 +191,23 @@ public sealed class FileDownloadTests : IDisposable
         var file = Assert.Single((await Download(handler, count: 2, ErrorPolicy.Fail)).Files);
 
         Assert.Equal(ExportFileStatus.Failed, file.Status);
-        Assert.Equal("Patient.001.ndjson line 2: resourceType 'Observation', expected 'Patient'", file.Error);
+        Assert.Equal("Patient.001.ndjson:2: resourceType 'Observation', expected 'Patient'", file.Error);
     }
 
     private static string Hash(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
-    private async Task<DownloadResult> Download(StubHandler handler, long count, ErrorPolicy mode = ErrorPolicy.Skip, int retries = 0)
+    private async Task<DownloadResult> Download(StubHandler handler, long count, ErrorPolicy mode = ErrorPolicy.Skip, int retries = 0, bool compress = false)
     {
         var manifest = ExportManifest.Parse(Encoding.UTF8.GetBytes($$"""{"transactionTime":"t","requiresAccessToken":false,"output":[{"type":"Patient","url":"https://x.org/f/1","count":{{count}}}]}"""));
-        using var client = new BulkDataClient(new Uri("https://x.org/fhir"), new BulkDataClientOptions { HttpClient = new HttpClient(handler), MalformedLines = mode, MaxRetries = retries, InitialRetryDelay = TimeSpan.Zero, MaxRetryDelay = TimeSpan.Zero });
+        using var client = new BulkDataClient(new Uri("https://x.org/fhir"), new BulkDataClientOptions { HttpClient = new HttpClient(handler), MalformedLines = mode, MaxRetries = retries, InitialRetryDelay = TimeSpan.Zero, MaxRetryDelay = TimeSpan.Zero, CompressOutput = compress });
         return await client.DownloadAsync(manifest, _directory);
+    }
+
+    /// <summary>The content gzipped and cut at a flush point after its first 25 lines, as a dropped connection leaves it.</summary>
+    private static (byte[] Cut, byte[] FirstPart) CutAtFlush(byte[] content)
+    {
+        var half = content.AsSpan().IndexOf("{\"resourceType\":\"Patient\",\"id\":\"26\"}"u8);
+        return Ndjson.CheckedGzipStreamTests.CutAtFlush(content[..half], content[half..]);
     }
 
     /// <summary>Serves a prefix of the content, then fails like a dropped connection.</summary>

@@ -120,7 +120,69 @@ public class NdjsonSourceTests
 
         Assert.Equal(path, ex.SourceName);
         Assert.Equal(2, ex.LineNumber);
-        Assert.Contains($"{path} line 2", ex.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"{path}:2: not valid JSON: ", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReadAsync_GzipCutAtFlushPointLenient_YieldsTheLinesBeforeTheCutAndReportsIt()
+    {
+        using var dir = new TempFolder();
+        var (cut, _) = CheckedGzipStreamTests.CutAtFlush(CheckedGzipStreamTests.Lines(0, 100), CheckedGzipStreamTests.Lines(100, 100));
+        string path = dir.File("Patient.000.ndjson.gz");
+        await File.WriteAllBytesAsync(path, cut);
+        var source = NdjsonSource.FromFile(path);
+
+        var lines = await source.ReadAllAsync();
+
+        Assert.Equal(100, lines.Count);
+        var report = Assert.Single(source.MalformedLines.Examples);
+        Assert.Equal(
+            $"{path}:101: truncated gzip: the data ends after {cut.Length} compressed bytes without the CRC-32 and size trailer of its last member",
+            report.ToString());
+    }
+
+    [Fact]
+    public async Task ReadAsync_GzipCutMidLineStrict_ThrowsTruncatedGzipNamingFileLineAndBytes()
+    {
+        using var dir = new TempFolder();
+        var data = CheckedGzipStreamTests.Lines(0, 10);
+        var (cut, _) = CheckedGzipStreamTests.CutAtFlush(data[..(data.Length - 5)], data[(data.Length - 5)..]);
+        string path = dir.File("Patient.000.ndjson.gz");
+        await File.WriteAllBytesAsync(path, cut);
+        var source = NdjsonSource.FromFile(path, new NdjsonSourceOptions { MalformedLines = ErrorPolicy.Fail });
+        var read = new List<ResourceLine>();
+
+        var ex = await Assert.ThrowsAsync<TruncatedGzipException>(async () =>
+        {
+            await foreach (var line in source.ReadAsync())
+            {
+                read.Add(line);
+            }
+        });
+
+        Assert.Equal(9, read.Count);
+        Assert.Equal((path, 10L, (long)cut.Length), (ex.SourceName, ex.LineNumber, ex.CompressedBytesRead));
+    }
+
+    [Fact]
+    public async Task ReadAsync_MultiMemberGzip_ReadsEveryMember()
+    {
+        byte[] gzip = [.. CheckedGzipStreamTests.Gzip(Encoding.UTF8.GetBytes(Patient1 + "\n")), .. CheckedGzipStreamTests.Gzip(Encoding.UTF8.GetBytes(Patient2 + "\n"))];
+
+        var source = NdjsonSource.FromStream(new MemoryStream(gzip));
+        var lines = await source.ReadAllAsync();
+
+        Assert.Equal(["p1", "p2"], lines.Select(l => l.Id));
+        Assert.Equal(0, source.MalformedLines.Count);
+    }
+
+    [Fact]
+    public async Task ReadAsync_NumericId_Rejected()
+    {
+        var source = NdjsonSource.FromStream(new MemoryStream("{\"resourceType\":\"Patient\",\"id\":5}\n"u8.ToArray()), "f");
+
+        Assert.Empty(await source.ReadAllAsync());
+        Assert.Equal("f:1: \"id\" is a number, not a string", Assert.Single(source.MalformedLines.Examples).ToString());
     }
 
     [Fact]

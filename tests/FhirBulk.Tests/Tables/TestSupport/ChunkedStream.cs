@@ -1,31 +1,17 @@
+using FhirBulk.Ndjson;
+
 namespace FhirBulk.Tests.Tables.TestSupport;
 
 /// <summary>
 /// A read-only stream that returns its bytes in the given chunk sizes, like a slow pipe; given <paramref name="failAfterBytes"/>,
 /// it throws an <see cref="IOException"/> (<see cref="FailureMessage"/>) there, as a failing disk or dropped connection would.
 /// </summary>
-public sealed class ChunkedStream(byte[] data, IReadOnlyList<int> chunkSizes, int? failAfterBytes = null) : Stream
+internal sealed class ChunkedStream(byte[] data, IReadOnlyList<int> chunkSizes, int? failAfterBytes = null) : ReadOnlyStream
 {
     public const string FailureMessage = "Input/output error (test)";
 
     private int _position;
     private int _chunk;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -44,17 +30,4 @@ public sealed class ChunkedStream(byte[] data, IReadOnlyList<int> chunkSizes, in
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(Read(buffer.Span));
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        Task.FromResult(Read(buffer.AsSpan(offset, count)));
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -3,18 +3,21 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Text.Unicode;
 
-namespace FhirBulk.Export;
+namespace FhirBulk.Ndjson;
 
 /// <summary>
-/// A single pass over one NDJSON line that proves it is a well-formed JSON object and finds its top-level
-/// <c>resourceType</c>, several times faster than walking it with <see cref="System.Text.Json.Utf8JsonReader"/>.
+/// The fast path of <see cref="ResourceLineClassifier"/>: a single pass over one NDJSON line that proves it is a
+/// resource (a well-formed JSON object whose top-level <c>resourceType</c> is a non-empty string and whose <c>id</c>,
+/// if any, is a string) and finds those two members, several times faster than walking it with
+/// <see cref="System.Text.Json.Utf8JsonReader"/>.
 /// </summary>
 /// <remarks>
-/// It only ever answers "certainly valid" or "not sure": anything unusual (escapes in the <c>resourceType</c>
-/// property, a repeated <c>resourceType</c>, nesting deeper than <see cref="MaxDepth"/>, invalid UTF-8, or any
-/// syntax error) returns <see langword="false"/>, and the caller asks <see cref="System.Text.Json.Utf8JsonReader"/>,
-/// which also words the error. So the scanner never accepts a line the reader would reject (property-tested), and
-/// being conservative costs only speed on lines that are rare in real exports.
+/// It only ever answers "certainly a resource" or "not sure": anything unusual (escapes in a top-level key or in the
+/// <c>resourceType</c> or <c>id</c> value, a repeated or non-string <c>resourceType</c> or <c>id</c>, an empty
+/// <c>resourceType</c>, nesting deeper than <see cref="MaxDepth"/>, invalid UTF-8, or any syntax error) returns
+/// <see langword="false"/>, and the classifier reads the line with <see cref="System.Text.Json.Utf8JsonReader"/>,
+/// which decides and words the problem. So the scanner never accepts a line the reader would reject (property-tested),
+/// and being conservative costs only speed on lines that are rare in real exports.
 /// </remarks>
 internal static class ResourceLineScanner
 {
@@ -28,13 +31,17 @@ internal static class ResourceLineScanner
 
     /// <summary>
     /// Returns <see langword="true"/> when <paramref name="line"/> is certainly one JSON object (with optional
-    /// surrounding whitespace) whose top-level <c>resourceType</c> is a string without escapes, given as its raw bytes.
+    /// surrounding whitespace) that is a resource, with its <c>resourceType</c> and <c>id</c> as raw bytes in
+    /// <paramref name="key"/>; <see langword="false"/> when the reader must decide.
     /// </summary>
     // Every method here is compiled fully optimised at once: a download is over before tiered JIT would promote them.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static bool TryScan(ReadOnlySpan<byte> line, out ReadOnlySpan<byte> resourceType)
+    public static bool TryScan(ReadOnlySpan<byte> line, out ResourceLineKey key)
     {
-        resourceType = default;
+        key = default;
+        ReadOnlySpan<byte> resourceType = default;
+        ReadOnlySpan<byte> id = default;
+        var hasId = false;
         if (!Utf8.IsValid(line))
         {
             return false;
@@ -77,22 +84,23 @@ internal static class ResourceLineScanner
                         return false;
                     }
 
-                    var keyStart = i + 1;
+                    var nameStart = i + 1;
                     i = SkipString(line, i);
                     if (i < 0)
                     {
                         return false;
                     }
 
-                    var key = line[keyStart..(i - 1)];
+                    var name = line[nameStart..(i - 1)];
 
-                    // An escaped top-level key might spell resourceType: the reader's to judge.
-                    if (depth == 1 && key.Contains((byte)'\\'))
+                    // An escaped top-level key might spell resourceType or id: the reader's to judge.
+                    if (depth == 1 && name.Contains((byte)'\\'))
                     {
                         return false;
                     }
 
-                    var isType = depth == 1 && key.SequenceEqual("resourceType"u8);
+                    var isType = depth == 1 && name.SequenceEqual("resourceType"u8);
+                    var isId = depth == 1 && !isType && name.SequenceEqual("id"u8);
                     i = SkipWhitespace(line, i);
                     if (i >= line.Length || line[i] != (byte)':')
                     {
@@ -100,23 +108,38 @@ internal static class ResourceLineScanner
                     }
 
                     i = SkipWhitespace(line, i + 1);
-                    if (isType)
+                    if (isType || isId)
                     {
-                        // A repeated or non-string resourceType, or one with escapes, is the reader's to judge.
-                        if (found || i >= line.Length || line[i] != (byte)'"')
+                        // A repeated or non-string resourceType or id, or one with escapes, is the reader's to judge.
+                        if ((isType ? found : hasId) || i >= line.Length || line[i] != (byte)'"')
                         {
                             return false;
                         }
 
                         var valueStart = i + 1;
                         i = SkipString(line, i);
-                        if (i < 0 || line[valueStart..(i - 1)].Contains((byte)'\\'))
+                        if (i < 0)
                         {
                             return false;
                         }
 
-                        resourceType = line[valueStart..(i - 1)];
-                        found = true;
+                        var value = line[valueStart..(i - 1)];
+                        if (value.Contains((byte)'\\') || (isType && value.IsEmpty))
+                        {
+                            return false;
+                        }
+
+                        if (isType)
+                        {
+                            resourceType = value;
+                            found = true;
+                        }
+                        else
+                        {
+                            id = value;
+                            hasId = true;
+                        }
+
                         goto AfterValue;
                     }
                 }
@@ -187,7 +210,13 @@ internal static class ResourceLineScanner
                 objects >>= 1;
                 if (--depth == 0)
                 {
-                    return found && SkipWhitespace(line, i) == line.Length;
+                    if (!found || SkipWhitespace(line, i) != line.Length)
+                    {
+                        return false;
+                    }
+
+                    key = new ResourceLineKey(resourceType, id, hasId);
+                    return true;
                 }
             }
         }
