@@ -44,6 +44,8 @@ internal sealed class FaultOptionSet
     };
     private readonly Option<double> failedFile = Rate("--failed-file", "output files that fail and are listed in the manifest's error[]");
     private readonly Option<double> miscount = Rate("--miscount", "output files whose manifest count is one more than the file holds");
+    private readonly Option<double> informationFile = Rate("--information-file", "exports whose manifest error[] lists one more file, of OperationOutcomes with only information issues (output unchanged)");
+    private readonly Option<double> warningFile = Rate("--warning-file", "exports whose manifest error[] lists one more file, of OperationOutcomes with only warning issues (output unchanged)");
     private readonly Option<double> expiredFile = Rate("--expired-file", "downloads answered 410 Gone");
     private readonly Option<double> redirectFile = Rate("--redirect-file", "downloads redirected to another origin");
     private readonly Option<double> exportSeconds = new("--export-seconds")
@@ -55,7 +57,8 @@ internal sealed class FaultOptionSet
     private Option[] All =>
     [
         seed, kickoffError, statusError, fileError, status429, retryAfterStyle, retryAfter, transientOutcome,
-        cutFile, cutAfterBytes, cutGzip, bomFile, trickle, shortTokens, failedFile, miscount, expiredFile, redirectFile, exportSeconds,
+        cutFile, cutAfterBytes, cutGzip, bomFile, trickle, shortTokens, failedFile, miscount, informationFile, warningFile,
+        expiredFile, redirectFile, exportSeconds,
     ];
 
     public void AddTo(Command command)
@@ -93,6 +96,8 @@ internal sealed class FaultOptionSet
         AccessTokenLifetimeSeconds = parseResult.GetValue(shortTokens),
         FailedFileRate = parseResult.GetValue(failedFile),
         MiscountRate = parseResult.GetValue(miscount),
+        InformationFileRate = parseResult.GetValue(informationFile),
+        WarningFileRate = parseResult.GetValue(warningFile),
         ExpiredFileRate = parseResult.GetValue(expiredFile),
         RedirectFileRate = parseResult.GetValue(redirectFile),
         ExportDurationSeconds = parseResult.GetValue(exportSeconds),

@@ -56,6 +56,7 @@ internal sealed class ExportRunner(ExportJob job, ResourceStore store, IReadOnly
         }
 
         WriteProblems();
+        WriteInjectedOutcomes();
         job.Progress = 1;
     }
 
@@ -180,6 +181,55 @@ internal sealed class ExportRunner(ExportJob job, ResourceStore store, IReadOnly
         lock (_problems)
         {
             _problems.Add((severity, code, message));
+        }
+    }
+
+    /// <summary>
+    /// The informationFile and warningFile faults: one more error-list file each, of outcomes whose issues all share a
+    /// non-error severity, next to the real problems' file. Decided once per job (keyed on its ordinal, not on a poll)
+    /// and written with the job, so every poll and page-1 manifest lists the same files; the output is untouched.
+    /// </summary>
+    private void WriteInjectedOutcomes()
+    {
+        if (injectFault(job.Faults, job.Faults.InformationFileRate, "informationFile", "job", job.Ordinal))
+        {
+            WriteOutcomeFile("information", "informational",
+            [
+                ["Export used lenient handling for an unsupported parameter: '_sort' was ignored and resources are in storage order (injected fault)."],
+                [
+                    "Resources were read from a replica as of transactionTime; changes after it belong to the next _since export (injected fault).",
+                    "No resources were withheld from this export by consent or security labels (injected fault).",
+                ],
+            ]);
+        }
+
+        if (injectFault(job.Faults, job.Faults.WarningFileRate, "warningFile", "job", job.Ordinal))
+        {
+            WriteOutcomeFile("warning", "processing",
+            [
+                ["Some Observation resources were exported without their referenced Encounter (injected fault)."],
+                [
+                    "Some resources reference a Practitioner outside the export's scope; it was not exported (injected fault).",
+                    "Some MedicationRequest resources reference a Medication that no longer exists (injected fault).",
+                ],
+            ]);
+        }
+    }
+
+    /// <summary>Writes one error-list file, <c>error/OperationOutcome-&lt;severity&gt;.000.ndjson</c>: one outcome per line, never split.</summary>
+    private void WriteOutcomeFile(string severity, string code, IReadOnlyList<string[]> outcomes)
+    {
+        using var writer = new OutputFileWriter(job.Directory, "error", $"OperationOutcome-{severity}", "OperationOutcome", int.MaxValue, job.Errors.Add);
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        foreach (var issues in outcomes)
+        {
+            buffer.ResetWrittenCount();
+            using (var json = new Utf8JsonWriter(buffer))
+            {
+                FhirResponses.WriteOutcome(json, severity, code, issues);
+            }
+
+            writer.Write(buffer.WrittenSpan);
         }
     }
 

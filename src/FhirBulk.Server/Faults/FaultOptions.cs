@@ -106,6 +106,25 @@ public sealed class FaultOptions
     [JsonPropertyName("miscount")]
     public double MiscountRate { get; set; }
 
+    /// <summary>
+    /// Rate of exports whose complete manifest lists one more <c>error</c> file: OperationOutcome resources whose issues
+    /// all have severity <c>information</c> (code <c>informational</c>), as the Bulk Data IG allows in that list. The
+    /// output files are unchanged and complete, so clients can be tested for not treating every error entry as a failure.
+    /// Decided once per job, so every poll lists the same files.
+    /// </summary>
+    /// <value>The default value is 0.</value>
+    [JsonPropertyName("informationFile")]
+    public double InformationFileRate { get; set; }
+
+    /// <summary>
+    /// Rate of exports whose complete manifest lists one more <c>error</c> file: OperationOutcome resources whose issues
+    /// all have severity <c>warning</c> (code <c>processing</c>). The output files are unchanged and complete. Decided once
+    /// per job, so every poll lists the same files.
+    /// </summary>
+    /// <value>The default value is 0.</value>
+    [JsonPropertyName("warningFile")]
+    public double WarningFileRate { get; set; }
+
     /// <summary>Rate of file downloads answered with 410 Gone, as if the file had expired.</summary>
     /// <value>The default value is 0.</value>
     [JsonPropertyName("expiredFile")]
@@ -131,7 +150,8 @@ public sealed class FaultOptions
     {
         error = string.Empty;
         double[] rates = [KickoffErrorRate, StatusErrorRate, FileErrorRate, StatusTooManyRequestsRate,
-            StatusTransientOutcomeRate, CutFileRate, CutGzipRate, BomFileRate, FailedFileRate, MiscountRate, ExpiredFileRate, RedirectFileRate];
+            StatusTransientOutcomeRate, CutFileRate, CutGzipRate, BomFileRate, FailedFileRate, MiscountRate,
+            InformationFileRate, WarningFileRate, ExpiredFileRate, RedirectFileRate];
         if (rates.Any(r => r is < 0 or > 1 || double.IsNaN(r)))
         {
             error = "Fault rates must be between 0 and 1.";

@@ -17,16 +17,24 @@ internal static class FhirResponses
 
     public static IResult NotFound(string diagnostics) => Outcome(StatusCodes.Status404NotFound, "not-found", diagnostics);
 
-    public static void WriteOutcome(Utf8JsonWriter json, string severity, string code, string diagnostics)
+    public static void WriteOutcome(Utf8JsonWriter json, string severity, string code, string diagnostics) =>
+        WriteOutcome(json, severity, code, [diagnostics]);
+
+    /// <summary>An OperationOutcome with one issue per diagnostics message, all of the same severity and code.</summary>
+    public static void WriteOutcome(Utf8JsonWriter json, string severity, string code, IEnumerable<string> diagnostics)
     {
         json.WriteStartObject();
         json.WriteString("resourceType"u8, "OperationOutcome");
         json.WriteStartArray("issue"u8);
-        json.WriteStartObject();
-        json.WriteString("severity"u8, severity);
-        json.WriteString("code"u8, code);
-        json.WriteString("diagnostics"u8, diagnostics);
-        json.WriteEndObject();
+        foreach (var message in diagnostics)
+        {
+            json.WriteStartObject();
+            json.WriteString("severity"u8, severity);
+            json.WriteString("code"u8, code);
+            json.WriteString("diagnostics"u8, message);
+            json.WriteEndObject();
+        }
+
         json.WriteEndArray();
         json.WriteEndObject();
     }

@@ -70,6 +70,59 @@ public sealed class ServeCommandTests
         Assert.Equal(0, (await running.Completion).ExitCode);
     }
 
+    [Theory]
+    [InlineData("--information-file", "information")]
+    [InlineData("--warning-file", "warning")]
+    public async Task Serve_InformationOrWarningFileFlag_OneErrorFileOfThatSeverity(string flag, string severity)
+    {
+        // One flag per run, so a flag wired to the other option (or to none) fails here.
+        using var stop = new CancellationTokenSource();
+        var running = await new CliRunner().StartAsync(stop.Token, "serve", "--patients", "4", "--no-auth", flag, "1");
+        var severities = new List<string>();
+        try
+        {
+            using var http = new HttpClient();
+            using var kickoff = new HttpRequestMessage(HttpMethod.Get, running.FirstLine + "/Patient/$export?_type=Patient");
+            kickoff.Headers.Add("Accept", "application/fhir+json");
+            kickoff.Headers.Add("Prefer", "respond-async");
+            using var accepted = await http.SendAsync(kickoff);
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+            var manifest = await ManifestAsync(http, accepted.Content.Headers.ContentLocation!);
+            Assert.Equal(4, manifest.GetProperty("output")[0].GetProperty("count").GetInt32());
+            foreach (var error in manifest.GetProperty("error").EnumerateArray())
+            {
+                Assert.Equal("OperationOutcome", error.GetProperty("type").GetString());
+                var lines = (await http.GetStringAsync(error.GetProperty("url").GetString())).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+                Assert.Equal(error.GetProperty("count").GetInt32(), lines.Length);
+                var issues = lines.SelectMany(line => JsonDocument.Parse(line).RootElement.GetProperty("issue").EnumerateArray());
+                severities.AddRange(issues.Select(issue => issue.GetProperty("severity").GetString()!).Distinct());
+            }
+        }
+        finally
+        {
+            // Stop the server even when an assertion failed, or the test host waits for it forever.
+            await stop.CancelAsync();
+        }
+
+        var result = await running.Completion;
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("injected", result.Output, StringComparison.Ordinal);
+        Assert.Equal(new[] { severity }, severities);
+    }
+
+    [Theory]
+    [InlineData("--information-file")]
+    [InlineData("--warning-file")]
+    public async Task Serve_InformationOrWarningFileOutOfRange_UsageError(string flag)
+    {
+        // Bounded: if the rate were not validated, serve would start and run until stopped.
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var running = await new CliRunner().StartAsync(stop.Token, "serve", "--port", "0", flag, "1.5");
+        var result = await running.Completion;
+
+        Assert.Equal(2, result.ExitCode);
+    }
+
     private static async Task<JsonElement> ManifestAsync(HttpClient http, Uri status)
     {
         for (var attempt = 0; attempt < 500; attempt++)

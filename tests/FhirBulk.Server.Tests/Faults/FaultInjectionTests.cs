@@ -315,6 +315,149 @@ public class FaultInjectionTests(ServerFixture fixture) : IClassFixture<ServerFi
     }
 
     [Fact]
+    public Task InformationFile_Rate1_OneMoreErrorFileOfInformationOutcomesAndOutputUnchanged() =>
+        AssertOneMoreOutcomeFileAsync(new FaultOptions { ResourcesPerFile = 30, InformationFileRate = 1 }, "information");
+
+    [Fact]
+    public Task WarningFile_Rate1_OneMoreErrorFileOfWarningOutcomesAndOutputUnchanged() =>
+        AssertOneMoreOutcomeFileAsync(new FaultOptions { ResourcesPerFile = 30, WarningFileRate = 1 }, "warning");
+
+    /// <summary>
+    /// Runs the same lenient export (its ignored parameter puts a real warning file in error[]) without and with the
+    /// fault: the faulty manifest lists exactly one more error file, of outcomes whose every issue has
+    /// <paramref name="severity"/>, and the same output files with the same counts and bytes.
+    /// </summary>
+    private async Task AssertOneMoreOutcomeFileAsync(FaultOptions faults, string severity)
+    {
+        const string query = "/Patient/$export?_type=Patient,Condition&madeUp=1";
+        var token = await fixture.TokenAsync();
+        var plain = await LenientExportAsync(new FaultOptions { ResourcesPerFile = faults.ResourcesPerFile }, query, token);
+        var faulty = await LenientExportAsync(faults, query, token);
+
+        var plainErrors = plain.GetProperty("error").EnumerateArray().ToDictionary(e => RelativePath(e), e => e);
+        var faultyErrors = faulty.GetProperty("error").EnumerateArray().ToList();
+        Assert.Single(plainErrors);
+        Assert.Equal(plainErrors.Count + 1, faultyErrors.Count);
+        foreach (var error in faultyErrors.Where(e => plainErrors.ContainsKey(RelativePath(e))))
+        {
+            var before = plainErrors[RelativePath(error)];
+            Assert.Equal(before.GetProperty("count").GetInt64(), error.GetProperty("count").GetInt64());
+            Assert.Equal(await LinesAsync(before.GetProperty("url").GetString()!, token), await LinesAsync(error.GetProperty("url").GetString()!, token));
+        }
+
+        var extra = faultyErrors.Single(e => !plainErrors.ContainsKey(RelativePath(e)));
+        Assert.Equal("OperationOutcome", extra.GetProperty("type").GetString());
+        var lines = await LinesAsync(extra.GetProperty("url").GetString()!, token);
+        Assert.NotEmpty(lines);
+        Assert.Equal(extra.GetProperty("count").GetInt64(), lines.Length);
+        foreach (var line in lines)
+        {
+            using var outcome = JsonDocument.Parse(line);
+            Assert.Equal("OperationOutcome", outcome.RootElement.GetProperty("resourceType").GetString());
+            var issues = outcome.RootElement.GetProperty("issue").EnumerateArray().ToList();
+            Assert.NotEmpty(issues);
+            Assert.All(issues, issue => Assert.Equal(severity, issue.GetProperty("severity").GetString()));
+            Assert.All(issues, issue => Assert.False(string.IsNullOrWhiteSpace(issue.GetProperty("diagnostics").GetString())));
+        }
+
+        // The downloads need the token like every other file of a requiresAccessToken export.
+        Assert.True(faulty.GetProperty("requiresAccessToken").GetBoolean());
+        using var anonymous = await fixture.Http.SendAsync(fixture.Get(extra.GetProperty("url").GetString()!, null));
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+
+        var plainOutput = plain.GetProperty("output").EnumerateArray().ToList();
+        var faultyOutput = faulty.GetProperty("output").EnumerateArray().ToList();
+        Assert.True(plainOutput.Count > 2, "the export should span several files");
+        Assert.Equal(plainOutput.Select(Summary), faultyOutput.Select(Summary));
+        for (var i = 0; i < plainOutput.Count; i++)
+        {
+            var expected = await LinesAsync(plainOutput[i].GetProperty("url").GetString()!, token);
+            Assert.Equal(plainOutput[i].GetProperty("count").GetInt64(), expected.Length);
+            Assert.Equal(expected, await LinesAsync(faultyOutput[i].GetProperty("url").GetString()!, token));
+        }
+
+        static string RelativePath(JsonElement entry)
+        {
+            var url = entry.GetProperty("url").GetString()!;
+            return url[(url.IndexOf("/bulkfiles/", StringComparison.Ordinal) + "/bulkfiles/".Length)..].Split('/', 2)[1];
+        }
+
+        static string Summary(JsonElement entry) => $"{entry.GetProperty("type").GetString()} {RelativePath(entry)} {entry.GetProperty("count").GetInt64()}";
+    }
+
+    private async Task<JsonElement> LenientExportAsync(FaultOptions faults, string query, string token)
+    {
+        var request = fixture.Kickoff(Base(faults) + query, token);
+        request.Headers.Remove("Prefer");
+        request.Headers.Add("Prefer", "respond-async, handling=lenient");
+        using var response = await fixture.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        return await fixture.WaitForManifestAsync(response.Content.Headers.ContentLocation!.ToString(), token);
+    }
+
+    [Theory]
+    [InlineData("informationFile")]
+    [InlineData("warningFile")]
+    public async Task InformationOrWarningFile_HalfRate_DecidedPerJobSameOnEveryPollAndServer(string fault)
+    {
+        // Two fresh servers (same job ordinals) meeting the same kick-offs must give the same jobs the extra file.
+        async Task<string> JobsAsync()
+        {
+            var faults = new FaultOptions
+            {
+                Seed = 11,
+                InformationFileRate = fault == "informationFile" ? 0.5 : 0,
+                WarningFileRate = fault == "warningFile" ? 0.5 : 0,
+            };
+            await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 1, RequireAuth = false, Faults = faults });
+            var hits = new StringBuilder();
+            for (var job = 0; job < 12; job++)
+            {
+                var status = await fixture.StartExportAsync(server.BaseUri + "/Patient/$export?_type=Patient", null);
+                var first = await fixture.WaitForManifestAsync(status, null);
+                var again = await fixture.WaitForManifestAsync(status, null);
+                Assert.Equal(first.GetProperty("error").ToString(), again.GetProperty("error").ToString());
+                hits.Append(first.GetProperty("error").GetArrayLength() switch { 0 => '.', 1 => 'x', var n => (char)('0' + n) });
+            }
+
+            return hits.ToString();
+        }
+
+        var sequence = await JobsAsync();
+        Assert.Equal(sequence, await JobsAsync());
+        Assert.Matches("^[.x]+$", sequence);
+        Assert.Contains('x', sequence);
+        Assert.Contains('.', sequence);
+    }
+
+    [Fact]
+    public async Task InformationAndWarningFile_CapabilityUrls_BothListedAndServedWithoutToken()
+    {
+        await using var open = await ServerFixture.StartAsync(new BulkDataServerOptions { Patients = 3, Seed = 2, CapabilityUrls = true });
+        var token = await open.TokenAsync();
+        var status = await open.StartExportAsync(open.Server.BaseUriWithFaults(new FaultOptions { InformationFileRate = 1, WarningFileRate = 1 }) + "/Patient/$export?_type=Patient", token);
+        var manifest = await open.WaitForManifestAsync(status, token);
+        Assert.False(manifest.GetProperty("requiresAccessToken").GetBoolean());
+
+        var severities = new List<string>();
+        foreach (var error in manifest.GetProperty("error").EnumerateArray())
+        {
+            var url = error.GetProperty("url").GetString()!;
+            Assert.StartsWith(open.Server.SecondOrigin.ToString(), url, StringComparison.Ordinal);
+            using var response = await open.Http.SendAsync(open.Get(url, null));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal(error.GetProperty("count").GetInt64(), lines.Length);
+            var issues = lines.SelectMany(line => JsonDocument.Parse(line).RootElement.GetProperty("issue").EnumerateArray());
+            severities.Add(string.Join(",", issues.Select(i => i.GetProperty("severity").GetString()).Distinct()));
+        }
+
+        severities.Sort(StringComparer.Ordinal);
+        Assert.Equal(new[] { "information", "warning" }, severities);
+        Assert.Equal(0, open.Server.LeakedTokenCount);
+    }
+
+    [Fact]
     public async Task RedirectFile_Rate1_307ToOtherOriginThatServesWithoutToken()
     {
         var (manifest, token) = await CompleteAsync(new FaultOptions { RedirectFileRate = 1 });

@@ -40,6 +40,34 @@ public class FaultSegmentTests
     }
 
     [Fact]
+    public void TryDecode_InformationFileWarningFile_ReadByTheirJsonNames()
+    {
+        var segment = Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Encode("""{"informationFile":0.25,"warningFile":0.5}""");
+        Assert.True(FaultSegment.TryDecode(segment, out var faults, out var error), error);
+        Assert.Equal((0.25, 0.5), (faults.InformationFileRate, faults.WarningFileRate));
+    }
+
+    [Theory]
+    [InlineData("informationFile", "1.5")]
+    [InlineData("warningFile", "1.5")]
+    [InlineData("informationFile", "-0.1")]
+    [InlineData("warningFile", "-0.1")]
+    public void TryDecode_InformationFileWarningFileOutOfRange_FalseWithRateError(string name, string rate)
+    {
+        var segment = Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Encode($$"""{"{{name}}":{{rate}}}""");
+        Assert.False(FaultSegment.TryDecode(segment, out _, out var error));
+        Assert.Contains("between 0 and 1", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TryValidate_InformationFileNaN_False()
+    {
+        Assert.False(new FaultOptions { InformationFileRate = double.NaN }.TryValidate(out var error));
+        Assert.Contains("between 0 and 1", error, StringComparison.Ordinal);
+        Assert.False(new FaultOptions { WarningFileRate = double.NaN }.TryValidate(out _));
+    }
+
+    [Fact]
     public void FaultDecider_Rate_HitsAboutThatOften()
     {
         var faults = new FaultOptions { Seed = 9 };
