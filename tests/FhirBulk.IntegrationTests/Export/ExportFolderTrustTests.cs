@@ -144,6 +144,67 @@ public class ExportFolderTrustTests(BaselineFixture baseline) : IClassFixture<Ba
         Assert.Equal(baseline.Files, DataFiles(directory));
     }
 
+    [Fact]
+    public async Task ExportToDirectory_FilesServedWithByteOrderMark_EveryResourceKeptAndSuccess()
+    {
+        using var client = Harness.CreateClient(Harness.Server.BaseUriWithFaults(new FaultOptions { BomFileRate = 1 }));
+        var directory = Harness.NewDirectory();
+
+        var result = await client.ExportToDirectoryAsync(new ExportRequest(), directory);
+
+        Assert.Equal(ExportOutcome.Success, result.Outcome);
+        Assert.Equal(baseline.Result.TotalResources, result.TotalResources);
+        Assert.All(result.Files.Where(f => f.Kind == ExportFileKind.Output), f => Assert.Equal((f.DeclaredCount, 0L), (f.Resources, f.InvalidLines)));
+        var first = result.Files.First(f => f.Kind == ExportFileKind.Output).FileName;
+        Assert.Equal([0xEF, 0xBB, 0xBF], File.ReadAllBytes(Path.Combine(directory, first))[..3]);
+    }
+
+    [Fact]
+    public async Task ExportToDirectory_GzipBodyCutAtFlushPoint_FetchedAgainToCleanRunHashes()
+    {
+        using var client = Harness.CreateClient(
+            Harness.Server.BaseUriWithFaults(new FaultOptions { CutGzipRate = 1 }),
+            o => o.TransferCompression = TransferCompression.Gzip);
+        var directory = Harness.NewDirectory();
+
+        var result = await client.ExportToDirectoryAsync(new ExportRequest(), directory);
+
+        Assert.Equal(ExportOutcome.Success, result.Outcome);
+        Assert.Equal(baseline.Files, DataFiles(directory));
+    }
+
+    [Theory]
+    [InlineData("information")]
+    [InlineData("warning")]
+    public async Task ExportToDirectory_ErrorFileOfOnlyInformationOrWarnings_SuccessAndFileKept(string severity)
+    {
+        var faults = severity == "information" ? new FaultOptions { InformationFileRate = 1 } : new FaultOptions { WarningFileRate = 1 };
+        using var client = Harness.CreateClient(Harness.Server.BaseUriWithFaults(faults));
+        var directory = Harness.NewDirectory();
+
+        var result = await client.ExportToDirectoryAsync(new ExportRequest(), directory);
+
+        Assert.Equal(ExportOutcome.Success, result.Outcome);
+        var errorFile = Assert.Single(result.Files, f => f.Kind == ExportFileKind.Error);
+        Assert.True(File.Exists(Path.Combine(directory, errorFile.FileName)));
+        Assert.StartsWith("error/", errorFile.FileName, StringComparison.Ordinal);
+        Assert.Equal([severity], result.ServerIssues.Keys);
+        Assert.Equal(baseline.Files, DataFiles(directory).Where(f => !f.Key.StartsWith("error/", StringComparison.Ordinal)).ToDictionary());
+    }
+
+    [Fact]
+    public async Task ExportToDirectory_ErrorFileWithErrors_Partial()
+    {
+        using var client = Harness.CreateClient(Harness.Server.BaseUriWithFaults(new FaultOptions { FailedFileRate = 1, InformationFileRate = 1 }));
+        var directory = Harness.NewDirectory();
+
+        var result = await client.ExportToDirectoryAsync(new ExportRequest(), directory);
+
+        Assert.Equal(ExportOutcome.PartialSuccess, result.Outcome);
+        Assert.True(result.ServerIssues.GetValueOrDefault("error") > 0, string.Join(", ", result.ServerIssues));
+        Assert.True(result.ServerIssues.GetValueOrDefault("information") > 0, string.Join(", ", result.ServerIssues));
+    }
+
     [TmpfsFact]
     public async Task ExportToDirectory_DiskFull_FolderErrorNamingFileAndFreeSpaceThenResumeByteIdenticalWithoutTemporaries()
     {
