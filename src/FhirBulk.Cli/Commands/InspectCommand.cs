@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using FhirBulk.Cli.Rendering;
 using FhirBulk.ExportFolder;
-using FhirBulk.Inspection;
 using Spectre.Console;
 
 namespace FhirBulk.Cli.Commands;
@@ -51,6 +50,7 @@ internal static class InspectCommand
                     files = summary.Files.Select(f => new { file = Path.GetFileName(f.Path), type = f.ResourceType, resources = f.Resources, bytes = f.Bytes }),
                     bytes = summary.Bytes,
                     errors = summary.Errors,
+                    errorIssues = summary.ErrorIssues,
                     deleted = summary.DeletedFiles.Sum(f => f.Resources),
                     malformedLines = summary.MalformedLines.Count,
                 });
@@ -65,7 +65,7 @@ internal static class InspectCommand
             }
 
             var damaged = verification is { IsIntact: false };
-            return damaged || summary.Errors > 0 || summary.MalformedLines.Count > 0 ? ExitCodes.PartialSuccess : ExitCodes.Success;
+            return damaged || summary.HasServerErrors || summary.MalformedLines.Count > 0 ? ExitCodes.PartialSuccess : ExitCodes.Success;
         });
         return command;
     }
@@ -123,7 +123,10 @@ internal static class InspectCommand
             grid.AddRow("Request", Markup.Escape(summary.Request));
         }
 
-        grid.AddRow("Errors", summary.Errors == 0 ? "0" : $"[red]{N(summary.Errors)} OperationOutcome(s) in error/[/]");
+        var issues = string.Join(", ", new[] { "fatal", "error", "warning", "information" }.Where(summary.ErrorIssues.ContainsKey).Select(s => $"{N(summary.ErrorIssues[s])} {s}"));
+        grid.AddRow("Server messages", summary.Errors == 0 ? "0"
+            : summary.HasServerErrors ? $"[red]{N(summary.Errors)} OperationOutcome(s) in error/: {issues}[/]"
+            : $"{N(summary.Errors)} OperationOutcome(s) in error/: {issues}");
         grid.AddRow("Deleted", N(summary.DeletedFiles.Sum(f => f.Resources)));
         grid.AddRow("Malformed lines", summary.MalformedLines.Count == 0 ? "0" : $"[red]{N(summary.MalformedLines.Count)}[/]");
         console.Write(grid);

@@ -1,6 +1,6 @@
 using System.Text;
 using CsCheck;
-using FhirBulk.Inspection;
+using FhirBulk.ExportFolder;
 using FhirBulk.Ndjson;
 using FhirBulk.Tests.Tables.TestSupport;
 

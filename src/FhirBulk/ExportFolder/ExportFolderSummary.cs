@@ -1,6 +1,7 @@
+using FhirBulk.Export;
 using FhirBulk.Ndjson;
 
-namespace FhirBulk.Inspection;
+namespace FhirBulk.ExportFolder;
 
 /// <summary>One NDJSON file of an export folder and what it holds.</summary>
 /// <param name="Path">The file's full path.</param>
@@ -36,6 +37,15 @@ public sealed record ExportFolderSummary(
 
     /// <summary>OperationOutcomes in <c>error/</c>.</summary>
     public long Errors => ErrorFiles.Sum(f => f.Resources);
+
+    /// <summary>The issues of the OperationOutcomes in <c>error/</c> per <c>severity</c> (<c>fatal</c>, <c>error</c>, <c>warning</c>, <c>information</c>).</summary>
+    public IReadOnlyDictionary<string, long> ErrorIssues { get; init; } = new Dictionary<string, long>();
+
+    /// <summary>
+    /// Whether the server reported that something did not come through: an issue of severity <c>error</c> or <c>fatal</c>
+    /// (the Bulk Data IG's <c>error</c> array also carries warnings and information, which do not count).
+    /// </summary>
+    public bool HasServerErrors => ErrorFileIssues.AnyFailure(ErrorIssues);
 
     /// <summary>Total bytes of the resource files.</summary>
     public long Bytes => Files.Sum(f => f.Bytes);

@@ -1,6 +1,6 @@
-using FhirBulk.Inspection;
+using FhirBulk.ExportFolder;
 
-namespace FhirBulk.Tests.Inspection;
+namespace FhirBulk.Tests.ExportFolder;
 
 public sealed class ExportFolderInspectorTests : IDisposable
 {
@@ -28,6 +28,32 @@ public sealed class ExportFolderInspectorTests : IDisposable
         Assert.Equal(1, summary.DeletedFiles.Sum(f => f.Resources));
         Assert.Equal(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero), summary.TransactionTime);
         Assert.Equal(2, summary.Files.Count);
+    }
+
+    [Theory]
+    [InlineData("information", false)]
+    [InlineData("warning", false)]
+    [InlineData("error", true)]
+    [InlineData("fatal", true)]
+    public async Task InspectAsync_ErrorFileIssues_CountedBySeverityAndOnlyErrorsAreServerErrors(string severity, bool serverErrors)
+    {
+        Directory.CreateDirectory(Path.Combine(folder, "error"));
+        File.WriteAllLines(Path.Combine(folder, "error", "OperationOutcome.001.ndjson"), [$$"""{"resourceType":"OperationOutcome","issue":[{"severity":"{{severity}}","code":"informational"},{"severity":"{{severity}}","code":"processing"}]}"""]);
+
+        var summary = await ExportFolderInspector.InspectAsync(folder);
+
+        Assert.Equal(new Dictionary<string, long> { [severity] = 2 }, summary.ErrorIssues);
+        Assert.Equal(serverErrors, summary.HasServerErrors);
+    }
+
+    [Fact]
+    public async Task InspectAsync_ManifestNotJson_ExportFolderErrorNamingTheFile()
+    {
+        File.WriteAllText(Path.Combine(folder, "manifest.json"), "{not json");
+
+        var error = await Assert.ThrowsAsync<ExportFolderException>(() => ExportFolderInspector.InspectAsync(folder));
+
+        Assert.Contains(Path.Combine(folder, "manifest.json"), error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
