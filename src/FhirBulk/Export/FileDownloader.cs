@@ -246,7 +246,7 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
         }
         catch (GzipEndOfStreamException cut)
         {
-            verifier.Truncated(cut.CompressedBytesRead);
+            verifier.Truncated(cut.CompressedBytesRead, cut.Corruption);
         }
 
         Finish(file, verifier);

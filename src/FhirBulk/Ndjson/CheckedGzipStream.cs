@@ -53,13 +53,36 @@ internal sealed class CheckedGzipStream : ReadOnlyStream
         _sourceName = sourceName;
     }
 
-    public override int Read(Span<byte> buffer) => Took(buffer[.._gzip.Read(buffer)], buffer.IsEmpty);
+    public override int Read(Span<byte> buffer)
+    {
+        try
+        {
+            return Took(buffer[.._gzip.Read(buffer)], buffer.IsEmpty);
+        }
+        catch (InvalidDataException corrupt)
+        {
+            throw Corrupt(corrupt);
+        }
+    }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var read = await _gzip.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        int read;
+        try
+        {
+            read = await _gzip.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidDataException corrupt)
+        {
+            throw Corrupt(corrupt);
+        }
+
         return Took(buffer.Span[..read], buffer.IsEmpty);
     }
+
+    // Bad deflate data or a wrong CRC is the same loss as a cut (the rest cannot be read), reported the same way: a
+    // download fetches the file again, a source reports the line where the data stops; never an unexplained crash.
+    private GzipEndOfStreamException Corrupt(InvalidDataException corrupt) => new(_sourceName, _compressedLength, corrupt.Message);
 
     protected override void Dispose(bool disposing)
     {

@@ -50,14 +50,14 @@ public sealed class MalformedLineReport
 
     /// <summary>Applies <paramref name="policy"/> to gzip data cut short at line <paramref name="lineNumber"/>: records it, or throws.</summary>
     /// <exception cref="TruncatedGzipException">The policy is <see cref="ErrorPolicy.Fail"/>.</exception>
-    internal void RejectTruncatedGzip(string sourceName, long lineNumber, long compressedBytesRead, ErrorPolicy policy)
+    internal void RejectTruncatedGzip(string sourceName, long lineNumber, long compressedBytesRead, string? corruption, ErrorPolicy policy)
     {
         if (policy == ErrorPolicy.Fail)
         {
-            throw new TruncatedGzipException(sourceName, lineNumber, compressedBytesRead);
+            throw new TruncatedGzipException(sourceName, lineNumber, compressedBytesRead, corruption);
         }
 
-        Add(TruncatedGzipException.Line(sourceName, lineNumber, compressedBytesRead));
+        Add(TruncatedGzipException.Line(sourceName, lineNumber, compressedBytesRead, corruption));
     }
 
     internal void Add(MalformedLine line)

@@ -65,7 +65,7 @@ internal sealed class NdjsonLineReader(
         {
             // The unfinished last line is a piece of one, not a line to judge.
             _lines.DiscardPartialLine();
-            report.RejectTruncatedGzip(sourceName, _lines.LineNumber + 1, cut.CompressedBytesRead, options.MalformedLines);
+            report.RejectTruncatedGzip(sourceName, _lines.LineNumber + 1, cut.CompressedBytesRead, cut.Corruption, options.MalformedLines);
             return 0;
         }
     }

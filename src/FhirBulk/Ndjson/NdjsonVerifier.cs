@@ -42,10 +42,10 @@ internal sealed class NdjsonVerifier(string fileName, string? expectedType, Erro
     /// Records that the gzip data the bytes came from stopped before its trailer: the unfinished last line is dropped,
     /// and the cut is reported at its line (or thrown, under <see cref="ErrorPolicy.Fail"/>).
     /// </summary>
-    public void Truncated(long compressedBytesRead)
+    public void Truncated(long compressedBytesRead, string? corruption = null)
     {
         _lines.DiscardPartialLine();
-        MalformedLines.RejectTruncatedGzip(fileName, _lines.LineNumber + 1, compressedBytesRead, policy);
+        MalformedLines.RejectTruncatedGzip(fileName, _lines.LineNumber + 1, compressedBytesRead, corruption, policy);
     }
 
     /// <summary>Checks a last line without a terminator and returns the SHA-256 of everything appended (lowercase hex).</summary>

@@ -10,8 +10,8 @@ namespace FhirBulk.Ndjson;
 /// </summary>
 public sealed class TruncatedGzipException : MalformedNdjsonException
 {
-    internal TruncatedGzipException(string sourceName, long lineNumber, long compressedBytesRead)
-        : base(Line(sourceName, lineNumber, compressedBytesRead))
+    internal TruncatedGzipException(string sourceName, long lineNumber, long compressedBytesRead, string? corruption)
+        : base(Line(sourceName, lineNumber, compressedBytesRead, corruption))
     {
         CompressedBytesRead = compressedBytesRead;
     }
@@ -19,10 +19,10 @@ public sealed class TruncatedGzipException : MalformedNdjsonException
     /// <summary>How many bytes of gzip data the file held: where it was cut.</summary>
     public long CompressedBytesRead { get; }
 
-    internal static MalformedLine Line(string sourceName, long lineNumber, long compressedBytesRead) =>
-        new(sourceName, lineNumber, Describe(compressedBytesRead));
+    internal static MalformedLine Line(string sourceName, long lineNumber, long compressedBytesRead, string? corruption) =>
+        new(sourceName, lineNumber, Describe(compressedBytesRead, corruption));
 
-    internal static string Describe(long compressedBytesRead) => string.Create(
-        CultureInfo.InvariantCulture,
-        $"truncated gzip: the data ends after {compressedBytesRead} compressed bytes without the CRC-32 and size trailer of its last member");
+    internal static string Describe(long compressedBytesRead, string? corruption = null) => corruption is null
+        ? string.Create(CultureInfo.InvariantCulture, $"truncated gzip: the data ends after {compressedBytesRead} compressed bytes without the CRC-32 and size trailer of its last member")
+        : string.Create(CultureInfo.InvariantCulture, $"corrupt gzip: the data is not valid gzip within its first {compressedBytesRead} compressed bytes ({corruption})");
 }

@@ -43,6 +43,28 @@ public class CheckedGzipStreamTests
         Assert.IsAssignableFrom<IOException>(error);
     }
 
+    [Theory]
+    [InlineData("crc")]
+    [InlineData("deflate")]
+    public void Read_CorruptGzip_ThrowsCorruptNamingTheFileNotInvalidData(string damage)
+    {
+        var gzip = Gzip(Lines(0, 200));
+        if (damage == "crc")
+        {
+            gzip[^8] ^= 0xFF;
+        }
+        else
+        {
+            // Block type 3 is reserved (RFC 1951 §3.2.3): the first deflate block header becomes invalid.
+            gzip[10] |= 0b110;
+        }
+
+        var error = Assert.Throws<GzipEndOfStreamException>(() => ReadAll(gzip, [], 4096));
+
+        Assert.NotNull(error.Corruption);
+        Assert.StartsWith("f: corrupt gzip:", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ReadAsync_CompleteGzip_ReadsEverythingWithoutError()
     {
