@@ -22,6 +22,9 @@ internal sealed class StagedFiles
         return file;
     }
 
+    /// <summary>The target paths staged so far, in order.</summary>
+    public IReadOnlyList<string> Targets => [.. _files.Select(f => f.TargetPath)];
+
     /// <summary>Renames every staged file onto its target, in the order staged.</summary>
     /// <exception cref="InvalidOperationException">A staged file was not completed; nothing is renamed.</exception>
     public void Commit()

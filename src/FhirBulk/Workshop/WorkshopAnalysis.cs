@@ -1,6 +1,7 @@
 using System.Globalization;
 using DuckDB.NET.Data;
 using FhirBulk.Ndjson;
+using FhirBulk.Sinks;
 using FhirBulk.Sinks.DuckDb;
 using FhirBulk.Tables;
 using FhirBulk.Views;
@@ -111,20 +112,33 @@ public sealed class WorkshopAnalysis
     private static async Task<IReadOnlyList<string>> ExportParquetAsync(string databasePath, IEnumerable<string> tables, string directory, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(directory);
-        var files = new List<string>();
-        // DuckDB copies its own tables to Parquet faster than a second pass over the NDJSON could.
-        await using var connection = new DuckDBConnection($"Data Source={databasePath};ACCESS_MODE=READ_ONLY");
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var table in tables)
-        {
-            var file = Path.GetFullPath(Path.Combine(directory, table + ".parquet"));
-            await using var command = connection.CreateCommand();
-            command.CommandText = $"COPY {DuckDbTypeMap.Quote(table)} TO {DuckDbTypeMap.Literal(file)} (FORMAT parquet, COMPRESSION zstd)";
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            files.Add(file);
-        }
 
-        return files;
+        // Like view's outputs: every file is written beside its target and renamed in only when all are, so a failed or
+        // cancelled run leaves the previous Parquet files whole.
+        var staged = new StagedFiles();
+        try
+        {
+            // DuckDB copies its own tables to Parquet faster than a second pass over the NDJSON could.
+            await using var connection = new DuckDBConnection($"Data Source={databasePath};ACCESS_MODE=READ_ONLY");
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var table in tables)
+            {
+                var file = staged.Add(Path.Combine(directory, table + ".parquet"));
+                await using var command = connection.CreateCommand();
+                command.CommandText = $"COPY {DuckDbTypeMap.Quote(table)} TO {DuckDbTypeMap.Literal(file.TempPath)} (FORMAT parquet, COMPRESSION zstd)";
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                file.MarkComplete();
+            }
+
+            var files = staged.Targets;
+            staged.Commit();
+            return files;
+        }
+        catch
+        {
+            staged.Discard();
+            throw;
+        }
     }
 
     private static async Task<List<T>> QueryAsync<T>(string databasePath, WorkshopDefinition definition, string name, Func<object?[], T> map, CancellationToken cancellationToken)
