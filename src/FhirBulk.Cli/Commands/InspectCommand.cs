@@ -26,10 +26,8 @@ internal static class InspectCommand
         };
         command.SetRunner(context, async (parseResult, cancellationToken) =>
         {
-            var verification = parseResult.GetValue(verify)
-                ? await ExportFolderVerifier.VerifyAsync(parseResult.GetRequiredValue(folder), cancellationToken).ConfigureAwait(false)
-                : null;
-            var summary = await ExportFolderInspector.InspectAsync(parseResult.GetRequiredValue(folder), cancellationToken).ConfigureAwait(false);
+            var summary = await ExportFolderInspector.InspectAsync(parseResult.GetRequiredValue(folder), parseResult.GetValue(verify), cancellationToken).ConfigureAwait(false);
+            var verification = summary.Verification;
             if (parseResult.GetValue(json))
             {
                 JsonOutput.Write(context.Out, new

@@ -18,12 +18,44 @@ public static class ExportFolderInspector
     /// <returns>The summary.</returns>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
     /// <exception cref="ExportFolderException">manifest.json is not a Bulk Data manifest; the message says where.</exception>
-    public static async Task<ExportFolderSummary> InspectAsync(string folder, CancellationToken cancellationToken = default)
+    public static Task<ExportFolderSummary> InspectAsync(string folder, CancellationToken cancellationToken = default) =>
+        InspectAsync(folder, verify: false, cancellationToken);
+
+    /// <summary>Summarises <paramref name="folder"/>, and first checks it against its export's state when asked.</summary>
+    /// <param name="folder">The export folder.</param>
+    /// <param name="verify">
+    /// Also check every file the export recorded as complete against its recorded size and SHA-256
+    /// (<see cref="ExportFolderSummary.Verification"/>, as <see cref="ExportFolderVerifier.VerifyAsync"/>). A file found intact
+    /// holds exactly the bytes the export counted, so its count is taken from the state instead of reading it again: the
+    /// whole call then costs about what the check does.
+    /// </param>
+    /// <param name="cancellationToken">Stops the scan.</param>
+    /// <returns>The summary.</returns>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    /// <exception cref="ExportFolderException">manifest.json is not a Bulk Data manifest, or (with <paramref name="verify"/>) the folder holds no fhir-bulk export state.</exception>
+    public static async Task<ExportFolderSummary> InspectAsync(string folder, bool verify, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
         folder = Path.GetFullPath(folder);
-        var resources = NdjsonSource.FromFolder(folder);
-        var files = await CountAsync(resources, cancellationToken).ConfigureAwait(false);
+        var counted = new Dictionary<string, long>(StringComparer.Ordinal);
+        ExportFolderVerification? verification = null;
+        if (verify)
+        {
+            (verification, var state) = await ExportFolderVerifier.VerifyStateAsync(folder, cancellationToken).ConfigureAwait(false);
+            var damaged = verification.Problems.Select(p => p.FileName).ToHashSet(StringComparer.Ordinal);
+
+            // A file with invalid lines is read again, so that the summary shows them.
+            foreach (var file in state.Files.Where(f => f.Kind == ExportFileKind.Output && f.Status == ExportFileStatus.Complete && f.InvalidLines == 0 && !damaged.Contains(f.FileName)))
+            {
+                counted[ExportFolderLayout.FullPath(folder, file.FileName)] = file.Resources;
+            }
+        }
+
+        var listed = ExportFolderLayout.ListNdjson(folder);
+        var resources = NdjsonSource.FromFiles([.. listed.Where(f => !counted.ContainsKey(f.Name))]);
+        var read = await CountAsync(resources, cancellationToken).ConfigureAwait(false);
+        var readCounts = read.ToDictionary(f => f.Path, f => f.Resources, StringComparer.Ordinal);
+        var files = listed.Select(f => new ExportFileSummary(f.Name, f.ResourceType, counted.TryGetValue(f.Name, out var n) ? n : readCounts[f.Name], f.Length ?? 0)).ToList();
         var errorFolder = Path.Combine(folder, ExportFolderLayout.ErrorFolderName);
         var errors = await CountSubfolderAsync(errorFolder, cancellationToken).ConfigureAwait(false);
         var issues = new SortedDictionary<string, long>(StringComparer.Ordinal);
@@ -37,7 +69,7 @@ public static class ExportFolderInspector
 
         var deleted = await CountSubfolderAsync(Path.Combine(folder, ExportFolderLayout.DeletedFolderName), cancellationToken).ConfigureAwait(false);
         var (transactionTime, request, counts) = await ReadManifestAsync(folder, cancellationToken).ConfigureAwait(false);
-        return new ExportFolderSummary(folder, transactionTime, request, files, errors, deleted, counts, resources.MalformedLines) { ErrorIssues = issues };
+        return new ExportFolderSummary(folder, transactionTime, request, files, errors, deleted, counts, resources.MalformedLines) { ErrorIssues = issues, Verification = verification };
     }
 
     private static async Task<IReadOnlyList<ExportFileSummary>> CountSubfolderAsync(string folder, CancellationToken cancellationToken) =>

@@ -38,6 +38,9 @@ public sealed record ExportFolderSummary(
     /// <summary>OperationOutcomes in <c>error/</c>.</summary>
     public long Errors => ErrorFiles.Sum(f => f.Resources);
 
+    /// <summary>What checking the folder against its export's state found, when the inspection was asked to; otherwise <see langword="null"/>.</summary>
+    public ExportFolderVerification? Verification { get; init; }
+
     /// <summary>The issues of the OperationOutcomes in <c>error/</c> per <c>severity</c> (<c>fatal</c>, <c>error</c>, <c>warning</c>, <c>information</c>).</summary>
     public IReadOnlyDictionary<string, long> ErrorIssues { get; init; } = new Dictionary<string, long>();
 

@@ -42,13 +42,18 @@ public static class ExportFolderVerifier
     public static async Task<ExportFolderVerification> VerifyAsync(string folder, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
-        var full = Path.GetFullPath(folder);
-        var state = ExportState.Load(full)
-            ?? throw new ExportFolderException(full, $"{full} holds no fhir-bulk export ({ExportState.FileName} is missing): there is nothing recorded to verify against.");
+        return (await VerifyStateAsync(Path.GetFullPath(folder), cancellationToken).ConfigureAwait(false)).Verification;
+    }
+
+    /// <summary>The check of <see cref="VerifyAsync"/>, with the state it checked against.</summary>
+    internal static async Task<(ExportFolderVerification Verification, ExportState State)> VerifyStateAsync(string folder, CancellationToken cancellationToken)
+    {
+        var state = ExportState.Load(folder)
+            ?? throw new ExportFolderException(folder, $"{folder} holds no fhir-bulk export ({ExportState.FileName} is missing): there is nothing recorded to verify against.");
         var complete = state.Files.Where(f => f.Status == ExportFileStatus.Complete).ToList();
-        var problems = await CheckAsync(full, complete, cancellationToken).ConfigureAwait(false);
+        var problems = await CheckAsync(folder, complete, cancellationToken).ConfigureAwait(false);
         var bytes = complete.Where(f => !problems.Any(p => p.FileName == f.FileName)).Sum(f => f.StoredBytes ?? f.Bytes);
-        return new ExportFolderVerification(full, complete.Count, bytes, problems, state.Completed);
+        return (new ExportFolderVerification(folder, complete.Count, bytes, problems, state.Completed), state);
     }
 
     /// <summary>Checks <paramref name="files"/> in parallel (one per core: hashing is CPU-bound once the file is cached).</summary>

@@ -57,6 +57,9 @@ public sealed class NdjsonSource
         return new NdjsonSource(ExportFolderLayout.ListNdjson(folder), null, options);
     }
 
+    /// <summary>Reads the given files, in the order given.</summary>
+    internal static NdjsonSource FromFiles(IReadOnlyList<NdjsonFile> files, NdjsonSourceOptions? options = null) => new(files, null, options);
+
     /// <summary>Reads one NDJSON file, which may hold resources of many types.</summary>
     /// <param name="path">The file; gzip-compressed or not.</param>
     /// <param name="options">How to read; <see langword="null"/> for the defaults.</param>

@@ -40,6 +40,27 @@ public class ExportFolderTrustTests(BaselineFixture baseline) : IClassFixture<Ba
     }
 
     [Fact]
+    public async Task InspectWithVerify_IntactAndDamagedFolders_SameCountsAsReadingEveryLine()
+    {
+        using var client = Harness.CreateClient();
+        var directory = Harness.NewDirectory();
+        await client.ExportToDirectoryAsync(new ExportRequest(), directory);
+
+        var intact = await ExportFolderInspector.InspectAsync(directory, verify: true);
+        Assert.True(intact.Verification!.IsIntact);
+        Assert.Equal((await ExportFolderInspector.InspectAsync(directory)).ResourcesByType, intact.ResourcesByType);
+
+        var cut = Path.Combine(directory, baseline.Files.Keys.First());
+        var lines = File.ReadAllLines(cut);
+        File.WriteAllLines(cut, lines[..(lines.Length / 2)]);
+        var damaged = await ExportFolderInspector.InspectAsync(directory, verify: true);
+
+        Assert.Equal(baseline.Files.Keys.First(), Assert.Single(damaged.Verification!.Problems).FileName);
+        Assert.Equal((await ExportFolderInspector.InspectAsync(directory)).ResourcesByType, damaged.ResourcesByType);
+        Assert.NotEqual(intact.ResourcesByType, damaged.ResourcesByType);
+    }
+
+    [Fact]
     public async Task Resume_GzipFileAltered_CheckedByItsStoredHashAndFetchedAgain()
     {
         using var client = Harness.CreateClient(configure: o => o.CompressOutput = true);
