@@ -124,6 +124,8 @@ internal static class ExportCommand
 
         public Option<bool> Json { get; } = CommonOptions.Json();
 
+        public WaitOptions Waits { get; } = new();
+
         public void AddTo(Command command)
         {
             Connection.AddTo(command);
@@ -132,6 +134,11 @@ internal static class ExportCommand
                          Level, Group, Type, Since, Until, TypeFilter, Elements, Patient, Post, Lenient,
                          Out, Parallel, Strict, Compression, GzipFiles, Resume, Cancel, Force, KeepJob, Json,
                      })
+            {
+                command.Options.Add(option);
+            }
+
+            foreach (var option in Waits.All)
             {
                 command.Options.Add(option);
             }
@@ -193,6 +200,8 @@ internal static class ExportCommand
             };
             o.CompressOutput = parseResult.GetValue(options.GzipFiles);
             o.ForeignFiles = parseResult.GetValue(options.Force) ? ForeignFilePolicy.MoveToHistory : ForeignFilePolicy.Refuse;
+            options.Waits.Apply(parseResult, o);
+            o.OnWait = new WaitNotes(context).Report;
         });
 
         if (cancel is not null)

@@ -63,24 +63,91 @@ internal sealed class AccessTokenProvider(BulkHttp http, BulkDataCredentials cre
             },
             endpoint,
             withToken: false,
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken,
+            "token request").ConfigureAwait(false);
         var now = http.Time.GetUtcNow();
-        using var document = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), cancellationToken: cancellationToken).ConfigureAwait(false);
-        var root = document.RootElement;
-        if (!root.TryGetProperty("access_token", out var token) || token.ValueKind != JsonValueKind.String)
-        {
-            throw new AuthenticationException($"{endpoint} answered without an access_token.", null, null, response.StatusCode, endpoint);
-        }
-
-        var lifetime = root.TryGetProperty("expires_in", out var expiresIn) && expiresIn.TryGetDouble(out var seconds) && seconds > 0
-            ? TimeSpan.FromSeconds(seconds)
-            : AssumedLifetime;
+        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        var (token, lifetime) = ReadTokenResponse(body, endpoint, response.StatusCode);
 
         // Renew a margin before expiry, but never sooner than half-way through a short lifetime.
         var margin = renewalMargin < lifetime / 2 ? renewalMargin : lifetime / 2;
         _renewAt = now + lifetime - margin;
-        _token = token.GetString();
+        _token = token;
         Log.TokenIssued(logger, endpoint, lifetime);
-        return _token!;
+        return token;
     }
+
+    /// <summary>
+    /// The access token and its lifetime from a token response (RFC 6749 §5.1). A malformed answer is the token endpoint's
+    /// fault and is reported like a refusal, naming the endpoint and the field, never as a bare JSON parser message.
+    /// </summary>
+    /// <remarks><c>expires_in</c> as a numeric string (<c>"300"</c>) is accepted: several servers send it so.</remarks>
+    internal static (string Token, TimeSpan Lifetime) ReadTokenResponse(byte[] body, Uri endpoint, System.Net.HttpStatusCode status)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body);
+        }
+        catch (JsonException exception)
+        {
+            var start = System.Text.Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 60)).ReplaceLineEndings(" ");
+            throw Malformed(endpoint, status, $"answered {(body.Length == 0 ? "an empty body" : $"a body that is not JSON (line {exception.LineNumber + 1}, byte {exception.BytePositionInLine + 1}: \"{start}\")")} instead of a token response");
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw Malformed(endpoint, status, $"answered a JSON {root.ValueKind.ToString().ToLowerInvariant()} instead of a token response object");
+            }
+
+            if (!root.TryGetProperty("access_token", out var token))
+            {
+                throw Malformed(endpoint, status, "answered without an access_token");
+            }
+
+            if (token.ValueKind != JsonValueKind.String || string.IsNullOrEmpty(token.GetString()))
+            {
+                throw Malformed(endpoint, status, $"answered an access_token that is {Describe(token)}, not a non-empty string");
+            }
+
+            return (token.GetString()!, Lifetime(root, endpoint, status));
+        }
+    }
+
+    private static TimeSpan Lifetime(JsonElement root, Uri endpoint, System.Net.HttpStatusCode status)
+    {
+        // expires_in is RECOMMENDED: without it the token is assumed short-lived and renewed early.
+        if (!root.TryGetProperty("expires_in", out var expiresIn) || expiresIn.ValueKind == JsonValueKind.Null)
+        {
+            return AssumedLifetime;
+        }
+
+        var seconds = 0.0;
+        var valid = expiresIn.ValueKind == JsonValueKind.Number
+            ? expiresIn.TryGetDouble(out seconds)
+            : expiresIn.ValueKind == JsonValueKind.String
+              && double.TryParse(expiresIn.GetString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out seconds);
+        if (!valid || !double.IsFinite(seconds) || seconds <= 0 || seconds > TimeSpan.MaxValue.TotalSeconds / 2)
+        {
+            throw Malformed(endpoint, status, $"answered an expires_in that is {Describe(expiresIn)}, not a positive number of seconds");
+        }
+
+        return TimeSpan.FromSeconds(seconds);
+    }
+
+    private static string Describe(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String => $"the string \"{(value.GetString() is { Length: > 40 } text ? text[..40] + "…" : value.GetString())}\"",
+        JsonValueKind.Number => $"the number {value.GetRawText()}",
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.True or JsonValueKind.False => $"the boolean {value.GetRawText()}",
+        _ => "null",
+    };
+
+    private static AuthenticationException Malformed(Uri endpoint, System.Net.HttpStatusCode status, string what) =>
+        new($"The token endpoint {endpoint} {what}.", null, null, status, endpoint);
 }

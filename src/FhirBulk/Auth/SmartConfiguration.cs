@@ -17,39 +17,60 @@ public sealed record SmartConfiguration(
 {
     internal const string OAuthUrisExtension = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris";
 
-    internal static SmartConfiguration Parse(JsonElement root, Uri documentUrl) => new(
-        root.TryGetProperty("token_endpoint", out var token) && token.ValueKind == JsonValueKind.String ? new Uri(documentUrl, token.GetString()) : null,
-        Strings(root, "token_endpoint_auth_signing_alg_values_supported"),
-        Strings(root, "scopes_supported"),
-        Strings(root, "capabilities"),
-        FromCapabilityStatement: false);
+    /// <summary>Reads a smart-configuration document; a malformed one fails naming the document and the field (exit 5 in the CLI), not with a parser's message.</summary>
+    internal static SmartConfiguration Parse(JsonElement root, Uri documentUrl)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw Malformed(documentUrl, $"is a JSON {root.ValueKind.ToString().ToLowerInvariant()}, not an object");
+        }
+
+        Uri? tokenEndpoint = null;
+        if (root.TryGetProperty("token_endpoint", out var token) && token.ValueKind != JsonValueKind.Null)
+        {
+            if (token.ValueKind != JsonValueKind.String || !Uri.TryCreate(documentUrl, token.GetString(), out tokenEndpoint)
+                || (tokenEndpoint.Scheme != Uri.UriSchemeHttps && tokenEndpoint.Scheme != Uri.UriSchemeHttp))
+            {
+                throw Malformed(documentUrl, $"has a token_endpoint that is not an http(s) URL ({token.GetRawText()})");
+            }
+        }
+
+        return new(
+            tokenEndpoint,
+            Strings(root, "token_endpoint_auth_signing_alg_values_supported", documentUrl),
+            Strings(root, "scopes_supported", documentUrl),
+            Strings(root, "capabilities", documentUrl),
+            FromCapabilityStatement: false);
+    }
 
     internal static SmartConfiguration? FromCapability(JsonElement capability, Uri documentUrl)
     {
-        if (!capability.TryGetProperty("rest", out var rests) || rests.ValueKind != JsonValueKind.Array)
+        if (capability.ValueKind != JsonValueKind.Object || !capability.TryGetProperty("rest", out var rests) || rests.ValueKind != JsonValueKind.Array)
         {
             return null;
         }
 
         foreach (var rest in rests.EnumerateArray())
         {
-            if (!rest.TryGetProperty("security", out var security) || !security.TryGetProperty("extension", out var extensions) || extensions.ValueKind != JsonValueKind.Array)
+            if (rest.ValueKind != JsonValueKind.Object || !rest.TryGetProperty("security", out var security) || security.ValueKind != JsonValueKind.Object || !security.TryGetProperty("extension", out var extensions) || extensions.ValueKind != JsonValueKind.Array)
             {
                 continue;
             }
 
             foreach (var extension in extensions.EnumerateArray())
             {
-                if (!extension.TryGetProperty("url", out var url) || !url.ValueEquals(OAuthUrisExtension) || !extension.TryGetProperty("extension", out var uris))
+                if (extension.ValueKind != JsonValueKind.Object || !extension.TryGetProperty("url", out var url) || !url.ValueEquals(OAuthUrisExtension) || !extension.TryGetProperty("extension", out var uris) || uris.ValueKind != JsonValueKind.Array)
                 {
                     continue;
                 }
 
                 foreach (var uri in uris.EnumerateArray())
                 {
-                    if (uri.TryGetProperty("url", out var name) && name.ValueEquals("token") && uri.TryGetProperty("valueUri", out var value))
+                    if (uri.ValueKind == JsonValueKind.Object && uri.TryGetProperty("url", out var name) && name.ValueEquals("token") && uri.TryGetProperty("valueUri", out var value))
                     {
-                        return new SmartConfiguration(new Uri(documentUrl, value.GetString()), [], [], [], FromCapabilityStatement: true);
+                        return value.ValueKind == JsonValueKind.String && Uri.TryCreate(documentUrl, value.GetString(), out var endpoint) && endpoint.Scheme is "https" or "http"
+                            ? new SmartConfiguration(endpoint, [], [], [], FromCapabilityStatement: true)
+                            : throw Malformed(documentUrl, $"has an oauth-uris token valueUri that is not an http(s) URL ({value.GetRawText()})");
                     }
                 }
             }
@@ -58,8 +79,22 @@ public sealed record SmartConfiguration(
         return null;
     }
 
-    private static string[] Strings(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var array) && array.ValueKind == JsonValueKind.Array
-            ? [.. array.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!)]
-            : [];
+    private static string[] Strings(JsonElement root, string name, Uri documentUrl)
+    {
+        if (!root.TryGetProperty(name, out var array) || array.ValueKind == JsonValueKind.Null)
+        {
+            return [];
+        }
+
+        if (array.ValueKind != JsonValueKind.Array || array.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String))
+        {
+            throw Malformed(documentUrl, $"has a {name} that is not an array of strings");
+        }
+
+        return [.. array.EnumerateArray().Select(e => e.GetString()!)];
+    }
+
+    // No status code: the answer was a 200, and discovery falls back to the CapabilityStatement only for a missing document.
+    private static FhirBulkException Malformed(Uri documentUrl, string what) =>
+        new($"The SMART configuration at {documentUrl} {what}.", null, documentUrl, null, isTransient: false);
 }

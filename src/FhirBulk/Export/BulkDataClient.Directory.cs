@@ -201,8 +201,13 @@ public sealed partial class BulkDataClient
             if (failures.Count > 0)
             {
                 state.Save(directory);
+                // Says what completed, so that the user knows what a resume will still fetch; a stall says so first.
+                var complete = state.Files.Where(f => f.Status == ExportFileStatus.Complete).Select(f => f.FileName).ToList();
+                var completed = complete.Count == 0 ? "none is complete"
+                    : $"{complete.Count} {(complete.Count == 1 ? "is" : "are")} complete ({string.Join(", ", complete.Take(3))}{(complete.Count > 3 ? $" and {complete.Count - 3} more" : string.Empty)})";
+                var stalled = _http.Stall.HasStalled ? $"The server stopped answering (nothing for {BulkHttp.Minutes(_options.StallTimeout)}). " : string.Empty;
                 throw new FhirBulkException(
-                    $"{failures.Count} of {state.Files.Count} files could not be downloaded (first: {failures[0].FileName}: {failures[0].Error}); resume with the same folder to retry.",
+                    $"{stalled}{failures.Count} of {state.Files.Count} files could not be downloaded (first: {failures[0].FileName}: {failures[0].Error}); {completed}; resume with the same folder to fetch the rest.",
                     null, new Uri(failures[0].Url, UriKind.RelativeOrAbsolute), null, isTransient: failures.All(f => f.Status == ExportFileStatus.Failed));
             }
 

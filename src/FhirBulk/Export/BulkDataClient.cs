@@ -107,7 +107,7 @@ public sealed partial class BulkDataClient : IDisposable
         HttpResponseMessage response;
         try
         {
-            response = await _http.SendAsync(url => KickoffRequest.Create(url, request), endpoint, withToken: true, cancellationToken).ConfigureAwait(false);
+            response = await _http.SendAsync(url => KickoffRequest.Create(url, request), endpoint, withToken: true, cancellationToken, "kick-off").ConfigureAwait(false);
         }
         catch (FhirBulkException exception)
         {
@@ -180,7 +180,7 @@ public sealed partial class BulkDataClient : IDisposable
         }
         catch (JsonException exception)
         {
-            throw new FhirBulkException($"{url} did not answer JSON: {exception.Message}", response.StatusCode, url, null, isTransient: false, exception);
+            throw new FhirBulkException($"{url} did not answer JSON (line {exception.LineNumber + 1}, byte {exception.BytePositionInLine + 1} of its body)", response.StatusCode, url, null, isTransient: false, exception);
         }
     }
 }

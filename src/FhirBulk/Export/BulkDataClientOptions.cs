@@ -103,6 +103,26 @@ public sealed class BulkDataClientOptions
     /// <value>The default value is 100 seconds.</value>
     public TimeSpan RequestTimeout { get; set; } = BulkDataDefaults.RequestTimeout;
 
+    /// <summary>
+    /// How long a status poll keeps honouring answers that ask the client to wait (429 Too Many Requests, or an
+    /// OperationOutcome whose issues are all transient) in a row; a 202 in between starts the budget again. Such answers
+    /// are not counted against <see cref="MaxRetries"/>: the server is asking for patience, not failing.
+    /// </summary>
+    /// <value>The default value is 1 hour.</value>
+    public TimeSpan MaxPollWait { get; set; } = BulkDataDefaults.MaxPollWait;
+
+    /// <summary>
+    /// How long the client goes on without any progress (no response and no downloaded byte) before it gives up: a server
+    /// that stops answering ends the export within about this time (plus one <see cref="RequestTimeout"/> at most), with
+    /// what completed kept for a resume.
+    /// </summary>
+    /// <value>The default value is 2 minutes.</value>
+    public TimeSpan StallTimeout { get; set; } = BulkDataDefaults.StallTimeout;
+
+    /// <summary>Called before every wait caused by a server's answer (a retry, a Retry-After, the pause between status polls), possibly from several threads at once.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public Action<ServerWait>? OnWait { get; set; }
+
     internal Func<double> Random { get; set; } = System.Random.Shared.NextDouble;
 
     /// <summary>A copy to change for one export (its recorded output options) without touching the client's.</summary>
@@ -119,6 +139,8 @@ public sealed class BulkDataClientOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MinPollInterval, TimeSpan.Zero, nameof(MinPollInterval));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxPollInterval, MinPollInterval, nameof(MaxPollInterval));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RequestTimeout, TimeSpan.Zero, nameof(RequestTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxPollWait, TimeSpan.Zero, nameof(MaxPollWait));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(StallTimeout, TimeSpan.Zero, nameof(StallTimeout));
         if (CaBundlePath is not null && !File.Exists(CaBundlePath))
         {
             throw new FileNotFoundException($"CA bundle '{CaBundlePath}' does not exist.", CaBundlePath);

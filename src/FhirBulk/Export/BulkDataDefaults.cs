@@ -24,6 +24,12 @@ public static class BulkDataDefaults
     /// <summary>Longest wait between status polls when the server gives no Retry-After (the backoff grows up to it).</summary>
     public static readonly TimeSpan MaxPollInterval = TimeSpan.FromMinutes(1);
 
+    /// <summary>How long a status endpoint may keep answering "wait" (429, a transient OperationOutcome) in a row before the client gives up.</summary>
+    public static readonly TimeSpan MaxPollWait = TimeSpan.FromHours(1);
+
+    /// <summary>How long the client goes on without any answer or byte from the server before it gives up.</summary>
+    public static readonly TimeSpan StallTimeout = TimeSpan.FromMinutes(2);
+
     /// <summary>A token is renewed this long before it expires.</summary>
     public static readonly TimeSpan TokenRenewalMargin = TimeSpan.FromSeconds(30);
 

@@ -16,7 +16,7 @@ internal static class DownloadRetries
 {
     private static readonly ResiliencePropertyKey<FileAttempts> Attempts = new("FhirBulk.FileAttempts");
 
-    public static ResiliencePipeline Create(BulkDataClientOptions options, ILogger logger)
+    public static ResiliencePipeline Create(BulkDataClientOptions options, ILogger logger, StallWatch? stall = null)
     {
         // Polly's own backoff counts every attempt of an execution and cannot start again when a file moves forward.
         var backoff = new Backoff(options.InitialRetryDelay, options.MaxRetryDelay, options.Random);
@@ -27,21 +27,24 @@ internal static class DownloadRetries
             ShouldHandle = args => ValueTask.FromResult(
                 args.Outcome.Exception is { } exception
                 && IsRetriable(exception, args.Context.CancellationToken)
-                && args.Context.Properties.GetValue(Attempts, null!).CountFailure() <= options.MaxRetries),
+                && args.Context.Properties.GetValue(Attempts, null!).CountFailure() <= options.MaxRetries
+                && stall?.GiveUp(args.Context.Properties.GetValue(Attempts, null!).Started) != true),
             DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(backoff.Delay(args.Context.Properties.GetValue(Attempts, null!).Failures)),
             OnRetry = args =>
             {
                 var attempts = args.Context.Properties.GetValue(Attempts, null!);
                 Log.RetryScheduled(logger, attempts.Url, args.RetryDelay, attempts.Failures, args.Outcome.Exception!.Message);
+                var failure = args.Outcome.Exception as FhirBulkException;
+                options.OnWait?.Invoke(new ServerWait($"download of {attempts.FileName}", attempts.Url, failure?.StatusCode, args.Outcome.Exception!.Message, args.RetryDelay, null, IsRetry: true));
                 return default;
             },
         }).Build();
     }
 
     /// <summary>Runs <paramref name="transfer"/> until it succeeds, fails for good, or runs out of retries (then its last exception is thrown).</summary>
-    public static async Task ExecuteTransferAsync(this ResiliencePipeline pipeline, Uri url, string partPath, Func<CancellationToken, Task> transfer, CancellationToken cancellationToken)
+    public static async Task ExecuteTransferAsync(this ResiliencePipeline pipeline, Uri url, string partPath, Func<CancellationToken, Task> transfer, CancellationToken cancellationToken, TimeProvider? time = null)
     {
-        var attempts = new FileAttempts(url, partPath);
+        var attempts = new FileAttempts(url, partPath, (time ?? TimeProvider.System).GetUtcNow());
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(Attempts, attempts);
         try
@@ -66,11 +69,17 @@ internal static class DownloadRetries
         : BulkHttp.IsTransientNetworkFailure(exception, cancellationToken);
 
     /// <summary>One file's failures in a row; a failure after the part file grew counts as the first.</summary>
-    private sealed class FileAttempts(Uri url, string partPath)
+    private sealed class FileAttempts(Uri url, string partPath, DateTimeOffset started)
     {
         private long _before;
 
         public Uri Url => url;
+
+        /// <summary>The file's name, for wait notices.</summary>
+        public string FileName => Path.GetFileName(partPath)[..^".part".Length];
+
+        /// <summary>When the transfer started: the stall timeout runs from it (or from the last byte, whichever is later).</summary>
+        public DateTimeOffset Started => started;
 
         public int Failures { get; private set; }
 

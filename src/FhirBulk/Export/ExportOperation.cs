@@ -48,7 +48,8 @@ public sealed class ExportOperation
         HttpResponseMessage response;
         try
         {
-            response = await _http.SendAsync(Get, StatusUrl, withToken: true, cancellationToken).ConfigureAwait(false);
+            // A 429 or a transient OperationOutcome here is the server asking for patience: honoured for MaxPollWait, not MaxRetries times.
+            response = await _http.SendAsync(Get, StatusUrl, withToken: true, cancellationToken, "status poll", _options.MaxPollWait).ConfigureAwait(false);
         }
         catch (FhirBulkException exception)
         {
@@ -73,7 +74,10 @@ public sealed class ExportOperation
                     ["xProgressHeader"] = progress,
                     ["retryAfterHeader"] = response.Headers.TryGetValues("Retry-After", out var retry) ? retry.FirstOrDefault() : null,
                 });
-                return new ExportStatus(false, progress, wait, null);
+                return new ExportStatus(false, progress, wait, null)
+                {
+                    RequestedRetryAfter = RetryAfter.Parse(response, _http.Time.GetUtcNow(), TimeSpan.Zero, TimeSpan.MaxValue),
+                };
             }
 
             var manifest = await ReadManifestAsync(response, cancellationToken).ConfigureAwait(false);
@@ -106,7 +110,9 @@ public sealed class ExportOperation
                 return manifest;
             }
 
-            await Task.Delay(status.RetryAfter ?? _pollBackoff.Delay(poll), _http.Time, cancellationToken).ConfigureAwait(false);
+            var wait = status.RetryAfter ?? _pollBackoff.Delay(poll);
+            _options.OnWait?.Invoke(new ServerWait("status poll", StatusUrl, HttpStatusCode.Accepted, $"202 Accepted (in progress{(status.Progress is null ? string.Empty : ": " + status.Progress)})", wait, status.RequestedRetryAfter, IsRetry: false));
+            await Task.Delay(wait, _http.Time, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -117,7 +123,7 @@ public sealed class ExportOperation
     {
         try
         {
-            using var response = await _http.SendAsync(url => new HttpRequestMessage(HttpMethod.Delete, url), StatusUrl, withToken: true, cancellationToken).ConfigureAwait(false);
+            using var response = await _http.SendAsync(url => new HttpRequestMessage(HttpMethod.Delete, url), StatusUrl, withToken: true, cancellationToken, "job deletion").ConfigureAwait(false);
             return true;
         }
         catch (FhirBulkException exception) when (exception.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone)
@@ -152,7 +158,7 @@ public sealed class ExportOperation
         while (manifest.NextPage is { } next && seen.Add(next))
         {
             var url = new Uri(StatusUrl, next);
-            using var response = await _http.SendAsync(Get, url, withToken: BulkHttp.SameOrigin(url, StatusUrl), cancellationToken).ConfigureAwait(false);
+            using var response = await _http.SendAsync(Get, url, withToken: BulkHttp.SameOrigin(url, StatusUrl), cancellationToken, "manifest page").ConfigureAwait(false);
             manifest.Append(await ReadManifestAsync(response, cancellationToken).ConfigureAwait(false));
         }
 

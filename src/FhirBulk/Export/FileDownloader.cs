@@ -18,7 +18,7 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
     private const int BufferSize = 128 * 1024;
     private const long ProgressEvery = 256 * 1024;
 
-    private readonly ResiliencePipeline _retries = DownloadRetries.Create(options, logger);
+    private readonly ResiliencePipeline _retries = DownloadRetries.Create(options, logger, http.Stall);
 
     public async Task DownloadAsync(ExportFileState file, Uri manifestUrl, bool requiresAccessToken, string directory, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
     {
@@ -42,11 +42,18 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
             return;
         }
 
+        // Another file already waited out the stall timeout: the server is gone, and trying this one would only wait again.
+        if (http.Stall.HasStalled)
+        {
+            Fail(file, ExportFileStatus.Failed, $"not tried: the server stopped answering (nothing for {BulkHttp.Minutes(options.StallTimeout)})", null);
+            return;
+        }
+
         eventLog?.Write("download_request", new() { ["fileUrl"] = url.AbsoluteUri, ["itemType"] = ItemType(file.Kind), ["resourceType"] = file.Type });
         var partPath = path + ".part";
         try
         {
-            await _retries.ExecuteTransferAsync(url, partPath, token => TransferAsync(file, url, requiresAccessToken, directory, path, partPath, expectedType, progress, token), cancellationToken).ConfigureAwait(false);
+            await _retries.ExecuteTransferAsync(url, partPath, token => TransferAsync(file, url, requiresAccessToken, directory, path, partPath, expectedType, progress, token), cancellationToken, options.TimeProvider).ConfigureAwait(false);
         }
         catch (FhirBulkException exception) when (exception.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone)
         {
@@ -70,7 +77,7 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
     {
         var offset = File.Exists(partPath) ? new FileInfo(partPath).Length : 0;
         var etag = file.ETag;
-        using var response = await http.SendAsync(u => CreateRequest(u, offset, etag, options.TransferCompression), url, requiresAccessToken, cancellationToken).ConfigureAwait(false);
+        using var response = await http.SendAsync(u => CreateRequest(u, offset, etag, options.TransferCompression), url, requiresAccessToken, cancellationToken, $"download of {file.FileName}").ConfigureAwait(false);
         if (response.Headers.ETag is { IsWeak: false } strong)
         {
             file.ETag = strong.ToString();
@@ -118,7 +125,7 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
             }
             else
             {
-                await CopyAsync(response, output, verifier, buffer, offset, file, progress, cancellationToken).ConfigureAwait(false);
+                await CopyAsync(response, url, output, verifier, buffer, offset, file, progress, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -137,7 +144,7 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
         eventLog?.Write("download_complete", new() { ["fileUrl"] = url.AbsoluteUri, ["resourceCount"] = file.Resources, ["fileSize"] = file.Bytes });
     }
 
-    private static async Task CopyAsync(HttpResponseMessage response, FolderWriteStream output, NdjsonVerifier verifier, byte[] buffer, long offset, ExportFileState file, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
+    private async Task CopyAsync(HttpResponseMessage response, Uri url, FolderWriteStream output, NdjsonVerifier verifier, byte[] buffer, long offset, ExportFileState file, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
     {
         long? total = response.Content.Headers.ContentLength is { } length && response.Content.Headers.ContentEncoding.Count == 0 ? offset + length : null;
         var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
@@ -147,15 +154,35 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
             stream = new CheckedGzipStream(stream, file.FileName);
         }
 
+        // A body has no overall time limit (files can be large), but one that sends nothing for the stall timeout is given
+        // up on as a cut connection: otherwise a server that hangs mid-body would keep the client waiting forever.
+        using var idle = new CancellationTokenSource(Timeout.InfiniteTimeSpan, options.TimeProvider);
+        using var read = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token);
         await using (stream.ConfigureAwait(false))
         {
             // The first chunk is reported at once so a progress bar appears before the first full step.
             var reported = -ProgressEvery;
-            int read;
-            while ((read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            while (true)
             {
-                await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-                verifier.Append(buffer.AsSpan(0, read));
+                idle.CancelAfter(options.StallTimeout);
+                int count;
+                try
+                {
+                    count = await stream.ReadAsync(buffer, read.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException exception) when (idle.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    throw new IOException($"{url} sent nothing for {BulkHttp.Minutes(options.StallTimeout)} after byte {verifier.Bytes}.", exception);
+                }
+
+                if (count == 0)
+                {
+                    break;
+                }
+
+                http.Stall.Touch();
+                await output.WriteAsync(buffer.AsMemory(0, count), cancellationToken).ConfigureAwait(false);
+                verifier.Append(buffer.AsSpan(0, count));
                 if (verifier.Bytes - reported >= ProgressEvery)
                 {
                     reported = verifier.Bytes;

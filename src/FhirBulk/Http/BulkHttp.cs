@@ -28,8 +28,12 @@ internal sealed class BulkHttp
         _http = http;
         _options = options;
         _logger = logger;
-        _retries = RequestRetries.Create(options, logger);
+        Stall = new StallWatch(options.TimeProvider, options.StallTimeout);
+        _retries = RequestRetries.Create(options, logger, Stall);
     }
+
+    /// <summary>When the server last answered or sent a byte, for every request and download of this client.</summary>
+    public StallWatch Stall { get; }
 
     public AccessTokenProvider? Tokens { get; set; }
 
@@ -40,8 +44,11 @@ internal sealed class BulkHttp
     /// <param name="url">The first URL.</param>
     /// <param name="withToken">Whether the bearer token may be sent to <paramref name="url"/>'s origin.</param>
     /// <param name="cancellationToken">Cancels the request and any wait.</param>
-    public async Task<HttpResponseMessage> SendAsync(Func<Uri, HttpRequestMessage> create, Uri url, bool withToken, CancellationToken cancellationToken)
+    /// <param name="name">What the request asks, in words ("status poll"), for wait notices and messages.</param>
+    /// <param name="waitBudget">How long answers that ask to wait are honoured; null: they are retried like failures, <c>MaxRetries</c> times.</param>
+    public async Task<HttpResponseMessage> SendAsync(Func<Uri, HttpRequestMessage> create, Uri url, bool withToken, CancellationToken cancellationToken, string? name = null, TimeSpan? waitBudget = null)
     {
+        var started = Time.GetUtcNow();
         // One renewal per logical request, whichever attempt is refused: a second 401 means the new token is refused too.
         var tokenRenewed = false;
         async Task<HttpAttempt> AttemptAsync(CancellationToken attemptCancellation)
@@ -62,12 +69,15 @@ internal sealed class BulkHttp
         HttpAttempt attempt;
         try
         {
-            attempt = await _retries.ExecuteRequestAsync(url, AttemptAsync, cancellationToken).ConfigureAwait(false);
+            attempt = await _retries.ExecuteRequestAsync(url, AttemptAsync, cancellationToken, name, waitBudget, Time).ConfigureAwait(false);
         }
         catch (Exception exception) when (IsTransientNetworkFailure(exception, cancellationToken))
         {
             Log.RequestFailed(_logger, url, exception.Message);
-            throw new FhirBulkException($"{url} could not be reached after {_options.MaxRetries + 1} attempts: {exception.Message}", null, url, null, isTransient: true, exception);
+            var message = Stall.Remaining(started) <= TimeSpan.Zero
+                ? $"{url} has not answered for {Minutes(Time.GetUtcNow() - started)} (the stall timeout is {Minutes(_options.StallTimeout)}): {exception.Message}"
+                : $"{url} could not be reached after {_options.MaxRetries + 1} attempts: {exception.Message}";
+            throw new FhirBulkException(message, null, url, null, isTransient: true, exception);
         }
         catch (HttpRequestException exception)
         {
@@ -88,6 +98,11 @@ internal sealed class BulkHttp
             throw failure;
         }
     }
+
+    /// <summary>A duration as a person says it: "2 min", "45 s".</summary>
+    internal static string Minutes(TimeSpan duration) => duration.TotalSeconds >= 120 && duration.TotalSeconds % 60 < 1
+        ? $"{(int)duration.TotalMinutes} min"
+        : $"{(int)Math.Round(duration.TotalSeconds)} s";
 
     public static bool IsTransientNetworkFailure(Exception exception, CancellationToken cancellationToken) => exception switch
     {
@@ -155,6 +170,7 @@ internal sealed class BulkHttp
             }
 
             var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            Stall.Touch();
             if (!IsRedirect(response.StatusCode) || response.Headers.Location is null || redirect >= MaxRedirects)
             {
                 return (response, current, token);

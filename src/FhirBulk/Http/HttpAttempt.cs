@@ -34,6 +34,9 @@ internal sealed class HttpAttempt : IDisposable
     /// <summary>Whether the same request could succeed later: 429, a 5xx, or an OperationOutcome whose issues are all transient.</summary>
     public bool IsTransient { get; }
 
+    /// <summary>Whether the server asks the client to come back later (429, or an OperationOutcome whose issues are all transient) rather than failing.</summary>
+    public bool AsksToWait => IsError && (Response.StatusCode == HttpStatusCode.TooManyRequests || OperationOutcomes.IsTransient(Outcome));
+
     public static async Task<HttpAttempt> ReadAsync(HttpResponseMessage response, Uri url, CancellationToken cancellationToken)
     {
         var status = response.StatusCode;

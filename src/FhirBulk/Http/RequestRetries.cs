@@ -16,47 +16,78 @@ internal static class RequestRetries
     // The first URL of the request, for the retry log of an attempt that got no response.
     private static readonly ResiliencePropertyKey<Uri> RequestUrl = new("FhirBulk.RequestUrl");
 
+    // What the request asks, in words, for the wait notice ("status poll").
+    private static readonly ResiliencePropertyKey<string> RequestName = new("FhirBulk.RequestName");
+
+    // When the request started: the wait budget and the stall timeout both run from it.
+    private static readonly ResiliencePropertyKey<DateTimeOffset> Started = new("FhirBulk.RequestStarted");
+
+    // How long answers that ask to wait (429, transient OperationOutcome) are honoured, for requests that have such a budget (status polls).
+    private static readonly ResiliencePropertyKey<TimeSpan?> WaitBudget = new("FhirBulk.WaitBudget");
+
     // Polly refuses backoff settings over a day; our options allow longer (a Retry-After is still clamped to them).
     private static readonly TimeSpan LongestBackoff = TimeSpan.FromDays(1);
 
-    public static ResiliencePipeline<HttpAttempt> Create(BulkDataClientOptions options, ILogger logger)
+    public static ResiliencePipeline<HttpAttempt> Create(BulkDataClientOptions options, ILogger logger, StallWatch? stall = null)
     {
-        var builder = new ResiliencePipelineBuilder<HttpAttempt> { TimeProvider = options.TimeProvider };
-
-        // Polly's retry strategy needs at least one retry; no retries is no strategy.
-        if (options.MaxRetries == 0)
+        var time = options.TimeProvider;
+        var backoff = new Backoff(options.InitialRetryDelay, options.MaxRetryDelay, options.Random);
+        return new ResiliencePipelineBuilder<HttpAttempt> { TimeProvider = time }.AddRetry(new RetryStrategyOptions<HttpAttempt>
         {
-            return builder.Build();
-        }
-
-        return builder.AddRetry(new RetryStrategyOptions<HttpAttempt>
-        {
-            MaxRetryAttempts = options.MaxRetries,
+            // The count is kept by ShouldRetry: answers that ask to wait are bounded by time, not by MaxRetries.
+            MaxRetryAttempts = int.MaxValue,
             BackoffType = DelayBackoffType.Exponential,
             UseJitter = true,
             Delay = options.InitialRetryDelay < LongestBackoff ? options.InitialRetryDelay : LongestBackoff,
             MaxDelay = options.MaxRetryDelay < LongestBackoff ? options.MaxRetryDelay : LongestBackoff,
             Randomizer = options.Random,
-            ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, args.Context.CancellationToken)),
-            DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result is { } attempt
-                ? RetryAfter.Parse(attempt.Response, options.TimeProvider.GetUtcNow(), TimeSpan.Zero, options.MaxRetryDelay)
-                : null),
+            ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, args.AttemptNumber, args.Context, options, stall)),
+            DelayGenerator = args =>
+            {
+                if (args.Outcome.Result is { } attempt)
+                {
+                    return ValueTask.FromResult(RetryAfter.Parse(attempt.Response, time.GetUtcNow(), TimeSpan.Zero, options.MaxRetryDelay));
+                }
+
+                // No answer at all: never sleep past the stall timeout, so the last attempt is made before giving up.
+                var remaining = stall?.Remaining(args.Context.Properties.GetValue(Started, time.GetUtcNow()));
+                return ValueTask.FromResult<TimeSpan?>(remaining is { } left && left < options.MaxRetryDelay
+                    ? TimeSpan.FromTicks(Math.Max(0, Math.Min(backoff.Delay(args.AttemptNumber + 1).Ticks, left.Ticks)))
+                    : null);
+            },
             OnRetry = args =>
             {
                 var (url, reason) = args.Outcome.Result is { } attempt
-                    ? (attempt.Url, $"{(int)attempt.Response.StatusCode} {attempt.Response.ReasonPhrase}")
+                    ? (attempt.Url, Answer(attempt))
                     : (args.Context.Properties.GetValue(RequestUrl, null!), args.Outcome.Exception!.Message);
                 Log.RetryScheduled(logger, url, args.RetryDelay, args.AttemptNumber + 1, reason);
+                if (options.OnWait is { } onWait)
+                {
+                    var response = args.Outcome.Result?.Response;
+                    var requested = response is null ? null : RetryAfter.Parse(response, time.GetUtcNow(), TimeSpan.Zero, TimeSpan.MaxValue);
+                    onWait(new ServerWait(args.Context.Properties.GetValue(RequestName, url.AbsolutePath), url, response?.StatusCode, reason, args.RetryDelay, requested, IsRetry: true));
+                }
+
                 return default;
             },
         }).Build();
     }
 
     /// <summary>Runs the attempts of a request to <paramref name="url"/>; the last attempt's response or exception comes out.</summary>
-    public static async Task<HttpAttempt> ExecuteRequestAsync(this ResiliencePipeline<HttpAttempt> pipeline, Uri url, Func<CancellationToken, Task<HttpAttempt>> attempt, CancellationToken cancellationToken)
+    /// <param name="pipeline">The retry pipeline.</param>
+    /// <param name="url">The first URL, for logs and messages.</param>
+    /// <param name="attempt">Sends one attempt.</param>
+    /// <param name="cancellationToken">Cancels attempts and waits.</param>
+    /// <param name="name">What the request asks, in words, for wait notices; the URL's path when null.</param>
+    /// <param name="waitBudget">How long answers asking to wait are honoured (instead of counting as retries); null: they count.</param>
+    /// <param name="time">The clock the pipeline was made with (the budget and the stall timeout run from now on it).</param>
+    public static async Task<HttpAttempt> ExecuteRequestAsync(this ResiliencePipeline<HttpAttempt> pipeline, Uri url, Func<CancellationToken, Task<HttpAttempt>> attempt, CancellationToken cancellationToken, string? name = null, TimeSpan? waitBudget = null, TimeProvider? time = null)
     {
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(RequestUrl, url);
+        context.Properties.Set(RequestName, name ?? url.AbsolutePath);
+        context.Properties.Set(Started, (time ?? TimeProvider.System).GetUtcNow());
+        context.Properties.Set(WaitBudget, waitBudget);
         try
         {
             return await pipeline.ExecuteAsync(async c => await attempt(c.CancellationToken).ConfigureAwait(false), context).ConfigureAwait(false);
@@ -67,9 +98,35 @@ internal static class RequestRetries
         }
     }
 
+    private static string Answer(HttpAttempt attempt)
+    {
+        var status = $"{(int)attempt.Response.StatusCode} {attempt.Response.ReasonPhrase}";
+        var outcome = OperationOutcomes.Summarize(attempt.Outcome);
+        return outcome.Length == 0 ? status : $"{status} ({outcome})";
+    }
+
     // The retry decision, for a response or for the exception an attempt threw.
-    private static bool ShouldRetry(Outcome<HttpAttempt> outcome, CancellationToken cancellationToken) =>
-        outcome.Exception is { } exception
-            ? BulkHttp.IsTransientNetworkFailure(exception, cancellationToken)
-            : outcome.Result is { IsError: true, IsTransient: true };
+    private static bool ShouldRetry(Outcome<HttpAttempt> outcome, int attemptNumber, ResilienceContext context, BulkDataClientOptions options, StallWatch? stall)
+    {
+        var started = context.Properties.GetValue(Started, options.TimeProvider.GetUtcNow());
+        if (outcome.Exception is { } exception)
+        {
+            return BulkHttp.IsTransientNetworkFailure(exception, context.CancellationToken)
+                && attemptNumber < options.MaxRetries
+                && stall?.GiveUp(started) != true;
+        }
+
+        if (outcome.Result is not { IsError: true, IsTransient: true } attempt)
+        {
+            return false;
+        }
+
+        // The server is asking for patience, not failing: honour it for as long as the budget allows.
+        if (context.Properties.GetValue(WaitBudget, null) is { } budget && attempt.AsksToWait)
+        {
+            return options.TimeProvider.GetUtcNow() - started < budget;
+        }
+
+        return attemptNumber < options.MaxRetries;
+    }
 }
