@@ -1,0 +1,170 @@
+using System.Net;
+using FhirBulk.Export;
+using FhirBulk.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
+
+namespace FhirBulk.Tests.Export;
+
+/// <summary>Every wait explained, every wait bounded (issue #10 item 3), on a fake clock: nothing here sleeps.</summary>
+public class ServerWaitTests
+{
+    private const string Manifest = """{"transactionTime":"2026-01-01T00:00:00Z","request":"r","requiresAccessToken":false,"output":[{"type":"Patient","url":"https://x.org/f/1"}],"error":[]}""";
+    private static readonly Uri Base = new("https://x.org/fhir");
+    private static readonly Uri Status = new("https://x.org/status/1");
+
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 28, 17, 0, 0, TimeSpan.Zero));
+    private readonly List<ServerWait> _waits = [];
+
+    [Fact]
+    public async Task WaitForCompletion_Twenty429sInARow_KeepsWaitingWithinMaxPollWaitThenCompletes()
+    {
+        var handler = new StubHandler((_, n) => n <= 20 ? TooManyRequests("3") : StubHandler.Json(HttpStatusCode.OK, Manifest));
+        using var client = CreateSut(handler, maxRetries: 6);
+
+        var manifest = await RunOnClock(client.GetExportOperation(Status).WaitForCompletionAsync());
+
+        Assert.Equal("Patient", Assert.Single(manifest.Output).Type);
+        Assert.Equal(21, handler.Requests.Count);
+        Assert.All(_waits, w => Assert.Equal(("status poll", TimeSpan.FromSeconds(3), true), (w.Request, w.Delay, w.IsRetry)));
+    }
+
+    [Fact]
+    public async Task WaitForCompletion_429sLongerThanMaxPollWait_GivesUpWithThe429()
+    {
+        var handler = new StubHandler((_, _) => TooManyRequests("60"));
+        using var client = CreateSut(handler, maxRetries: 100, configure: o => o.MaxPollWait = TimeSpan.FromMinutes(5));
+
+        var error = await Assert.ThrowsAsync<FhirBulkException>(() => RunOnClock(client.GetExportOperation(Status).WaitForCompletionAsync()));
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, error.StatusCode);
+        Assert.InRange(handler.Requests.Count, 5, 7);
+    }
+
+    [Fact]
+    public async Task WaitForCompletion_TransientOutcomeOn500_IsHonouredLikeA429()
+    {
+        var handler = new StubHandler((_, n) => n <= 10 ? StubHandler.Json(HttpStatusCode.InternalServerError, StubHandler.Outcome("transient", "busy")) : StubHandler.Json(HttpStatusCode.OK, Manifest));
+        using var client = CreateSut(handler, maxRetries: 2);
+
+        await RunOnClock(client.GetExportOperation(Status).WaitForCompletionAsync());
+
+        Assert.Equal(11, handler.Requests.Count);
+        Assert.Contains("transient: busy", _waits[0].Answer, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StartExport_Persistent429OnKickoff_StillCountsAsRetries()
+    {
+        var handler = new StubHandler((_, _) => TooManyRequests("1"));
+        using var client = CreateSut(handler, maxRetries: 2);
+
+        await Assert.ThrowsAsync<FhirBulkException>(() => RunOnClock(client.StartExportAsync(new ExportRequest())));
+
+        Assert.Equal(3, handler.Requests.Count);
+    }
+
+    [Fact]
+    public async Task StatusPoll_AbsurdRetryAfter_IsCappedAndTheNoticeSaysSo()
+    {
+        var handler = new StubHandler((_, n) => n == 1 ? TooManyRequests("3153600000") : StubHandler.Json(HttpStatusCode.OK, Manifest));
+        using var client = CreateSut(handler, maxRetries: 3);
+
+        await RunOnClock(client.GetExportOperation(Status).WaitForCompletionAsync());
+
+        var wait = Assert.Single(_waits);
+        Assert.Equal(BulkDataDefaults.MaxRetryDelay, wait.Delay);
+        Assert.True(wait.Capped);
+        Assert.Equal(
+            "status poll (https://x.org/status/1) answered 429 Too Many Requests; waiting 120 s although the server asked for 36,500 days (Retry-After): waits are capped at 120 s",
+            wait.Describe());
+    }
+
+    [Fact]
+    public async Task WaitForCompletion_InProgressWithRetryAfter_ReportsThePauseBetweenPolls()
+    {
+        var handler = new StubHandler((_, n) =>
+        {
+            if (n > 1)
+            {
+                return StubHandler.Json(HttpStatusCode.OK, Manifest);
+            }
+
+            var pending = new HttpResponseMessage(HttpStatusCode.Accepted);
+            pending.Headers.TryAddWithoutValidation("Retry-After", "30");
+            pending.Headers.Add("X-Progress", "50%");
+            return pending;
+        });
+        using var client = CreateSut(handler, maxRetries: 3);
+
+        await RunOnClock(client.GetExportOperation(Status).WaitForCompletionAsync());
+
+        var wait = Assert.Single(_waits);
+        Assert.False(wait.IsRetry);
+        Assert.Equal("status poll (https://x.org/status/1) answered 202 Accepted (in progress: 50%); waiting 30 s as the server asked (Retry-After)", wait.Describe());
+    }
+
+    [Fact]
+    public async Task StatusPoll_ServerStopsAnswering_GivesUpAtTheStallTimeoutNotAfterEveryRetry()
+    {
+        var handler = new StubHandler((_, _) => throw new HttpRequestException("Connection refused"));
+        using var client = CreateSut(handler, maxRetries: 1000, configure: o => o.StallTimeout = TimeSpan.FromSeconds(30));
+        var started = _time.GetUtcNow();
+
+        var error = await Assert.ThrowsAsync<FhirBulkException>(() => RunOnClock(client.GetExportOperation(Status).UpdateStatusAsync()));
+
+        Assert.InRange(_time.GetUtcNow() - started, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(31));
+        Assert.True(error.IsTransient);
+        Assert.Contains("has not answered for 30 s (the stall timeout is 30 s): Connection refused", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StatusPoll_ServerAnswersAgainBeforeTheStallTimeout_CarriesOn()
+    {
+        var handler = new StubHandler((_, n) => n < 4 ? throw new HttpRequestException("Connection refused") : StubHandler.Json(HttpStatusCode.OK, Manifest));
+        using var client = CreateSut(handler, maxRetries: 1000, configure: o => o.StallTimeout = TimeSpan.FromMinutes(2));
+
+        var status = await RunOnClock(client.GetExportOperation(Status).UpdateStatusAsync());
+
+        Assert.True(status.IsComplete);
+        Assert.Equal(3, _waits.Count(w => w.StatusCode is null && w.Answer == "Connection refused"));
+    }
+
+    private static HttpResponseMessage TooManyRequests(string retryAfter)
+    {
+        var response = StubHandler.Json(HttpStatusCode.TooManyRequests, "{}");
+        response.Headers.TryAddWithoutValidation("Retry-After", retryAfter);
+        return response;
+    }
+
+    private BulkDataClient CreateSut(StubHandler handler, int maxRetries, Action<BulkDataClientOptions>? configure = null)
+    {
+        var options = new BulkDataClientOptions
+        {
+            HttpClient = new HttpClient(handler),
+            TimeProvider = _time,
+            MaxRetries = maxRetries,
+            OnWait = w =>
+            {
+                lock (_waits)
+                {
+                    _waits.Add(w);
+                }
+            },
+        };
+        configure?.Invoke(options);
+        return new BulkDataClient(Base, options);
+    }
+
+    /// <summary>Advances the fake clock until the task finishes, so waits elapse instantly.</summary>
+    private async Task<T> RunOnClock<T>(Task<T> task)
+    {
+        for (var turns = 0; !task.IsCompleted; turns++)
+        {
+            Assert.True(turns < 1_000_000, "the operation never finished");
+            _time.Advance(TimeSpan.FromMilliseconds(250));
+            await Task.Yield();
+        }
+
+        return await task;
+    }
+}
