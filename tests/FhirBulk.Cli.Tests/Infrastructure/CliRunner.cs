@@ -77,7 +77,6 @@ public sealed class CliRunner
             error,
             name => environment.TryGetValue(name, out var value) ? value : null,
             liveProgress: live,
-            configureLogging: _ => { },
             openStandardOutput: () => StandardOutput);
         var exitCode = await new CliApplication(context).RunAsync(args, cancellationToken);
         return new CliResult(exitCode, output.Output, error.Output);
