@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FhirBulk.Cli.Commands;
+using FhirBulk.Cli.Rendering;
 using Spectre.Console;
 
 namespace FhirBulk.Cli;
@@ -29,7 +30,7 @@ internal sealed class CliApplication(CliContext context)
         {
             foreach (var error in parseResult.Errors)
             {
-                context.Error.MarkupLineInterpolated($"[red]error:[/] {error.Message}");
+                MessageLines.Error(context.Error, error.Message);
             }
 
             context.Error.MarkupLineInterpolated(

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using FhirBulk.Cli.Rendering;
 using Spectre.Console;
 
 namespace FhirBulk.Cli;
@@ -16,7 +17,6 @@ internal sealed class CliContext
         Func<string, string?>? environment = null,
         bool liveProgress = false,
         TimeProvider? timeProvider = null,
-        Action<ILoggingBuilder>? configureLogging = null,
         Func<Stream>? openStandardOutput = null)
     {
         OpenStandardOutput = openStandardOutput ?? Console.OpenStandardOutput;
@@ -25,7 +25,6 @@ internal sealed class CliContext
         Environment = environment ?? (_ => null);
         LiveProgress = liveProgress;
         TimeProvider = timeProvider ?? TimeProvider.System;
-        ConfigureLogging = configureLogging;
     }
 
     /// <summary>Where results go (tables, JSON).</summary>
@@ -49,22 +48,9 @@ internal sealed class CliContext
     /// <summary>The clock every wait and timestamp uses.</summary>
     public TimeProvider TimeProvider { get; }
 
-    /// <summary>How log output is wired for <c>--verbose</c>; <see langword="null"/> logs to stderr.</summary>
-    public Action<ILoggingBuilder>? ConfigureLogging { get; }
-
-    /// <summary>The logger factory for one command run: warnings only, debug with <c>--verbose</c>.</summary>
-    public ILoggerFactory CreateLoggerFactory(bool verbose) => LoggerFactory.Create(builder =>
-    {
-        builder.SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Warning);
-        if (ConfigureLogging is not null)
-        {
-            ConfigureLogging(builder);
-        }
-        else
-        {
-            // stderr keeps logs out of --json output and of piped tables.
-            builder.AddSimpleConsole(o => o.SingleLine = true);
-            builder.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        }
-    });
+    /// <summary>The logger factory for one command run: warnings only, debug with <c>--verbose</c>, on the error console.</summary>
+    public ILoggerFactory CreateLoggerFactory(bool verbose) => LoggerFactory.Create(builder => builder
+        .SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Warning)
+        // stderr keeps logs out of --json output and of piped tables.
+        .AddProvider(new ConsoleLoggerProvider(Error, verbose)));
 }

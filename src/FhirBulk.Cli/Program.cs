@@ -1,9 +1,12 @@
 using System.Runtime.InteropServices;
 using FhirBulk.Cli;
+using FhirBulk.Cli.Rendering;
 using Spectre.Console;
 
 var output = AnsiConsole.Console;
 var error = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+ConsoleWidth.Fit(output, !Console.IsOutputRedirected, Environment.GetEnvironmentVariable);
+ConsoleWidth.Fit(error, !Console.IsErrorRedirected, Environment.GetEnvironmentVariable);
 
 // Live bars only when a person is watching; pipes, files and CI get plain lines.
 var live = !Console.IsOutputRedirected && output.Profile.Capabilities.Interactive;

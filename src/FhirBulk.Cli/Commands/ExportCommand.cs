@@ -266,7 +266,7 @@ internal static class ExportCommand
         + $"\n  fhir-bulk export --resume {ShellQuote(directory)}";
 
     /// <summary>The word as a POSIX shell reads it back: as is when it is safe, else in single quotes.</summary>
-    private static string ShellQuote(string word) =>
+    internal static string ShellQuote(string word) =>
         word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "/._-+=:,@%".Contains(c, StringComparison.Ordinal))
             ? word
             : $"'{word.Replace("'", "'\\''", StringComparison.Ordinal)}'";
@@ -317,7 +317,7 @@ internal static class ExportCommand
                 since = BulkDataClient.ReadLastTransactionTime(directory);
                 if (since is null && !parseResult.GetValue(options.Json))
                 {
-                    context.Error.MarkupLineInterpolated($"[yellow]note:[/] no complete export in {directory}: --since auto exports everything.");
+                    MessageLines.Labelled(context.Error, "[yellow]note:[/]", $"no complete export in {directory}: --since auto exports everything.");
                 }
             }
             else

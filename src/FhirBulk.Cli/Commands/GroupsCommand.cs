@@ -41,9 +41,37 @@ internal static class GroupsCommand
             }
 
             context.Out.Write(table);
-            context.Out.MarkupLineInterpolated($"[grey]{groups.Count} group(s). Export one with: fhir-bulk export --server {settings.Server} --group ID[/]");
+            // Written past Spectre so the command stays on one line, to be copied as it is.
+            context.Out.Profile.Out.Writer.WriteLine($"{groups.Count} group(s). Export one with: {ExportCommandFor(settings)} --group ID");
             return ExitCodes.Success;
         });
+        return command;
+    }
+
+    /// <summary>The export command that reaches the server as this run did (a key from the environment stays there).</summary>
+    private static string ExportCommandFor(ConnectionSettings settings)
+    {
+        var command = $"fhir-bulk export --server {ExportCommand.ShellQuote(settings.Server.AbsoluteUri)}";
+        if (settings.ClientId is { } clientId)
+        {
+            command += $" --client-id {ExportCommand.ShellQuote(clientId)}";
+        }
+
+        if (settings.KeyFile is { } keyFile)
+        {
+            command += $" --key {ExportCommand.ShellQuote(keyFile)}";
+        }
+
+        if (settings.Kid is { } kid)
+        {
+            command += $" --kid {ExportCommand.ShellQuote(kid)}";
+        }
+
+        if (settings.CaBundle is { } caBundle)
+        {
+            command += $" --ca-bundle {ExportCommand.ShellQuote(caBundle)}";
+        }
+
         return command;
     }
 }

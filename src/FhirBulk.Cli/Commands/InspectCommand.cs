@@ -79,7 +79,7 @@ internal static class InspectCommand
 
         foreach (var problem in verification.Problems)
         {
-            context.Error.MarkupLineInterpolated($"[yellow]damaged:[/] {Path.Combine(verification.Folder, problem.FileName)}: {problem.Problem}");
+            MessageLines.Labelled(context.Error, "[yellow]damaged:[/]", $"{Path.Combine(verification.Folder, problem.FileName)}: {problem.Problem}");
         }
 
         context.Out.MarkupLineInterpolated($"Verified: [yellow]{verification.Problems.Count} of {checkedText} missing or changed[/]; 'fhir-bulk export --resume {verification.Folder}' fetches them again.");

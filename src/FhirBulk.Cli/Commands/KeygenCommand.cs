@@ -61,7 +61,8 @@ internal static class KeygenCommand
             grid.AddRow("Public JWKS", Markup.Escape(jwksPath));
             context.Out.Write(grid);
             context.Out.MarkupLine("Register the JWKS with your server (for the SMART sandbox: paste jwks.json on its launch page), then:");
-            context.Out.MarkupLineInterpolated($"  fhir-bulk export --server URL --client-id ID --key {keyPath}");
+            // Written past Spectre so the command stays on one line, to be copied as it is.
+            context.Out.Profile.Out.Writer.WriteLine($"  fhir-bulk export --server URL --client-id ID --key {ExportCommand.ShellQuote(keyPath)}");
             return ExitCodes.Success;
         });
         return command;

@@ -124,11 +124,17 @@ internal static class QueryCommand
         var count = 0;
         await foreach (var row in rows.ConfigureAwait(false))
         {
-            table.AddRow(row.Select(v => new Text(ValueText.Format(v))).ToArray<Spectre.Console.Rendering.IRenderable>());
+            table.AddRow(row.Select(v => new Text(ValueText.Format(v)) { Overflow = Overflow.Ellipsis }).ToArray<Spectre.Console.Rendering.IRenderable>());
             count++;
         }
 
         console.Write(table);
         console.MarkupLineInterpolated($"[grey]{count} row{(count == 1 ? "" : "s")}[/]");
+        // Only a terminal (or a COLUMNS the user set) is narrower than the table: elsewhere the width is unbounded.
+        var width = console.Profile.Width;
+        if (((Spectre.Console.Rendering.IRenderable)table).Measure(Spectre.Console.Rendering.RenderOptions.Create(console), int.MaxValue).Max > width)
+        {
+            console.Profile.Out.Writer.WriteLine($"values cut to fit {width} columns; use --csv or --json for full values");
+        }
     }
 }

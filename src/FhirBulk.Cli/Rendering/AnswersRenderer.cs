@@ -6,13 +6,17 @@ namespace FhirBulk.Cli.Rendering;
 /// <summary>Prints the workshop's three answers as tables.</summary>
 internal static class AnswersRenderer
 {
+    // A rule spans the width it is given, which is unbounded when the output is not a terminal.
+    private static Spectre.Console.Rendering.IRenderable Heading(string markup) =>
+        ConsoleWidth.AtMost(80, new Rule(markup).LeftJustified());
+
     public static void Write(IAnsiConsole console, WorkshopAnswers answers)
     {
-        console.Write(new Rule("[bold]1. Patients who ever received an influenza vaccine[/]").LeftJustified());
+        console.Write(Heading("[bold]1. Patients who ever received an influenza vaccine[/]"));
         console.MarkupLineInterpolated($"[bold]{answers.FluVaccinatedPatients}[/] patients");
         console.WriteLine();
 
-        console.Write(new Rule("[bold]2. Five most common conditions (first diagnosis per patient)[/]").LeftJustified());
+        console.Write(Heading("[bold]2. Five most common conditions (first diagnosis per patient)[/]"));
         var conditions = Table("Code", "Condition", "Patients");
         foreach (var c in answers.TopConditions)
         {
@@ -22,7 +26,7 @@ internal static class AnswersRenderer
         console.Write(conditions);
         console.WriteLine();
 
-        console.Write(new Rule("[bold]3. Most common medication and the encounters it was prescribed in[/]").LeftJustified());
+        console.Write(Heading("[bold]3. Most common medication and the encounters it was prescribed in[/]"));
         if (answers.TopMedication is not { } medication)
         {
             console.MarkupLine("[yellow]No MedicationRequests in the data.[/]");

@@ -12,7 +12,7 @@ internal static class ErrorReporter
     public static int Report(CliContext context, Exception exception, bool verbose)
     {
         var (code, message) = Classify(exception);
-        context.Error.MarkupLineInterpolated($"[red]error:[/] {message}");
+        MessageLines.Error(context.Error, message);
         if (exception is CliException { Hint: { } hint })
         {
             context.Error.Profile.Out.Writer.WriteLine(hint);

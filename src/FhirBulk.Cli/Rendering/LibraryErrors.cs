@@ -12,8 +12,7 @@ internal static class LibraryErrors
 {
     public static (int Code, string Message)? Classify(Exception exception) => exception switch
     {
-        AuthenticationException e => (ExitCodes.AuthenticationFailed, WithOutcome(
-            e.Error is null ? e.Message : $"{e.Message} ({e.Error}{(e.ErrorDescription is null ? "" : ": " + e.ErrorDescription)})", e)),
+        AuthenticationException e => (ExitCodes.AuthenticationFailed, WithOutcome(WithOAuthError(e), e)),
         ExportFolderException e => (ExitCodes.InvalidInput, e.Message),
         InvalidInputException e => (ExitCodes.InvalidInput, e.Message),
         MalformedNdjsonException e => (ExitCodes.InvalidInput, e.Message),
@@ -24,6 +23,17 @@ internal static class LibraryErrors
         DuckDBException e => (ExitCodes.InvalidInput, $"DuckDB: {e.Message}"),
         _ => null,
     };
+
+    /// <summary>Adds the OAuth error and its description, unless the message already states them (the library's own do).</summary>
+    private static string WithOAuthError(AuthenticationException exception)
+    {
+        if (exception.Error is not { } error || exception.Message.Contains(error, StringComparison.Ordinal))
+        {
+            return exception.Message;
+        }
+
+        return $"{exception.Message} ({error}{(exception.ErrorDescription is null ? "" : ": " + exception.ErrorDescription)})";
+    }
 
     /// <summary>Adds the OperationOutcome's diagnostics, when the exception carries one and its message does not already.</summary>
     private static string WithOutcome(string message, FhirBulkException exception)

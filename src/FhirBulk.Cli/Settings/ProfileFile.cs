@@ -50,8 +50,33 @@ internal sealed class ProfileFile
         }
         catch (JsonException e)
         {
-            throw new CliException($"profile file {path}: {e.Message}", ExitCodes.InvalidInput, e);
+            throw new CliException($"profile file {Describe(path, e)}", ExitCodes.InvalidInput, e);
         }
+    }
+
+    /// <summary>
+    /// Where (file:line:column, 1-based, and the JSON path) and what, in a user's words:
+    /// System.Text.Json counts from 0 and names .NET types.
+    /// </summary>
+    private static string Describe(string path, JsonException exception)
+    {
+        var where = exception.LineNumber is { } line
+            ? $"{path}:{line + 1}:{(exception.BytePositionInLine ?? 0) + 1}"
+            : path;
+        var message = exception.Message;
+        var end = new[] { " Path: ", " LineNumber: " }
+            .Select(marker => message.IndexOf(marker, StringComparison.Ordinal))
+            .Where(i => i >= 0)
+            .DefaultIfEmpty(message.Length)
+            .Min();
+        var what = message[..end].Trim() switch
+        {
+            var m when m.Contains("could not be mapped", StringComparison.Ordinal) =>
+                "unknown member (a profile has server, clientId, keyFile, kid, scope and caBundle; a key is named by its file)",
+            var m when m.StartsWith("The JSON value could not be converted", StringComparison.Ordinal) => "a value of the wrong type",
+            var m => m,
+        };
+        return exception.Path is { Length: > 0 } jsonPath ? $"{where}: {jsonPath}: {what}" : $"{where}: {what}";
     }
 
     private static readonly JsonSerializerOptions SerializerOptions = new(JsonSerializerDefaults.Web)

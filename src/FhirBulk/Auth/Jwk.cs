@@ -134,5 +134,16 @@ internal static class Jwk
     private static string? Optional(JsonElement jwk, string name) =>
         jwk.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
-    private static byte[] Bytes(JsonElement jwk, string name) => Base64UrlEncoder.DecodeBytes(Required(jwk, name));
+    private static byte[] Bytes(JsonElement jwk, string name)
+    {
+        try
+        {
+            return Base64UrlEncoder.DecodeBytes(Required(jwk, name));
+        }
+        catch (FormatException e)
+        {
+            // IdentityModel's own message is an IDX code with the value hidden as PII: name the member instead.
+            throw new ArgumentException($"The JWK's \"{name}\" is not base64url.", e);
+        }
+    }
 }

@@ -8,7 +8,8 @@ internal static partial class Log
     [LoggerMessage(1, LogLevel.Debug, "Retrying {Url} in {Delay} (attempt {Attempt}): {Reason}")]
     public static partial void RetryScheduled(ILogger logger, Uri url, TimeSpan delay, int attempt, string reason);
 
-    [LoggerMessage(2, LogLevel.Warning, "Request to {Url} failed: {Reason}")]
+    // Debug: the failure is thrown right after, and the caller reports it; a warning would say it twice.
+    [LoggerMessage(2, LogLevel.Debug, "Request to {Url} failed: {Reason}")]
     public static partial void RequestFailed(ILogger logger, Uri url, string reason);
 
     [LoggerMessage(3, LogLevel.Debug, "Access token obtained from {TokenEndpoint}; it expires in {ExpiresIn}")]

@@ -58,6 +58,39 @@ public sealed class QueryCommandTests : IClassFixture<QueryCommandTests.Database
         Assert.Contains("no_such_table", result.Error, StringComparison.Ordinal);
     }
 
+    private const string Uuids =
+        "SELECT '0b9f5a3c-1d2e-4f60-8a7b-9c0d1e2f3a4b' AS patient_identifier, '5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9' AS encounter_identifier, DATE '1970-01-01' AS date_of_birth";
+
+    [Fact]
+    public async Task Query_UuidsOnAPipe_FullValuesAndHeaders()
+    {
+        var result = await new CliRunner().AsPipe().RunAsync("query", "--db", database.Path, Uuids);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Matches(@"│ 0b9f5a3c-1d2e-4f60-8a7b-9c0d1e2f3a4b │ 5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9 │ 1970-01-01 +│", result.Output);
+        Assert.Contains("date_of_birth", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("values cut", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Query_TableWiderThanColumns_SaysValuesWereCutAndHowToSeeThem()
+    {
+        var result = await new CliRunner().AsPipe().WithEnvironment("COLUMNS", "60").RunAsync("query", "--db", database.Path, Uuids);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("values cut to fit 60 columns; use --csv or --json for full values", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Query_CsvOnANarrowPipe_FullValues()
+    {
+        var result = await new CliRunner().AsPipe().WithEnvironment("COLUMNS", "40").RunAsync("query", "--db", database.Path, Uuids, "--csv");
+
+        Assert.Equal(
+            ["patient_identifier,encounter_identifier,date_of_birth", "0b9f5a3c-1d2e-4f60-8a7b-9c0d1e2f3a4b,5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9,1970-01-01"],
+            Lines(result.Output));
+    }
+
     [Fact]
     public async Task Query_MissingDatabase_InvalidInputNamingIt()
     {

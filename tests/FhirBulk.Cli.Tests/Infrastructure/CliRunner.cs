@@ -1,3 +1,4 @@
+using FhirBulk.Cli.Rendering;
 using Spectre.Console.Testing;
 
 namespace FhirBulk.Cli.Tests.Infrastructure;
@@ -23,6 +24,7 @@ public sealed class CliRunner
     }
 
     private bool live;
+    private bool pipe;
 
     /// <summary>What commands streamed to stdout as bytes (<c>view --out -</c>).</summary>
     public MemoryStream StandardOutput { get; } = new();
@@ -34,6 +36,16 @@ public sealed class CliRunner
         return this;
     }
 
+    /// <summary>
+    /// Runs as when stdout and stderr are a pipe or a file: consoles 80 columns wide, as Spectre
+    /// takes them there, then set up by the same code as Program.cs sets up the real ones.
+    /// </summary>
+    public CliRunner AsPipe()
+    {
+        pipe = true;
+        return this;
+    }
+
     public CliRunner WithEnvironment(string name, string value)
     {
         environment[name] = value;
@@ -42,7 +54,7 @@ public sealed class CliRunner
 
     public Task<CliResult> RunAsync(params string[] args)
     {
-        var output = new TestConsole().Width(200);
+        var output = CreateConsole();
         if (live)
         {
             output.Interactive();
@@ -57,7 +69,7 @@ public sealed class CliRunner
     /// </summary>
     public async Task<Running> StartAsync(CancellationToken stop, params string[] args)
     {
-        var output = new TestConsole().Width(200);
+        var output = CreateConsole();
         var completion = Task.Run(() => RunAsync(output, stop, args));
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (!output.Output.Contains('\n', StringComparison.Ordinal) && !completion.IsCompleted)
@@ -69,15 +81,28 @@ public sealed class CliRunner
         return new Running(output, completion);
     }
 
+    private TestConsole CreateConsole()
+    {
+        if (!pipe)
+        {
+            return new TestConsole().Width(200);
+        }
+
+        var console = new TestConsole().Width(80);
+        ConsoleWidth.Fit(console, terminal: false, Environment);
+        return console;
+    }
+
+    private string? Environment(string name) => environment.TryGetValue(name, out var value) ? value : null;
+
     private async Task<CliResult> RunAsync(TestConsole output, CancellationToken cancellationToken, string[] args)
     {
-        var error = new TestConsole().Width(200);
+        var error = CreateConsole();
         var context = new CliContext(
             output,
             error,
-            name => environment.TryGetValue(name, out var value) ? value : null,
+            Environment,
             liveProgress: live,
-            configureLogging: _ => { },
             openStandardOutput: () => StandardOutput);
         var exitCode = await new CliApplication(context).RunAsync(args, cancellationToken);
         return new CliResult(exitCode, output.Output, error.Output);

@@ -25,6 +25,12 @@ public static class DuckDbDatabase
             throw new FileNotFoundException($"DuckDB database '{databasePath}' does not exist.", databasePath);
         }
 
+        // DuckDB reports any other file as "Cannot launch in-memory database in read-only mode!".
+        if (!IsDuckDbFile(databasePath))
+        {
+            throw new InvalidInputException($"{databasePath} is not a DuckDB database.");
+        }
+
         var connection = new DuckDBConnection($"Data Source={databasePath};ACCESS_MODE=READ_ONLY");
         DuckDBCommand? command = null;
         try
@@ -45,5 +51,14 @@ public static class DuckDbDatabase
             await connection.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>A DuckDB file starts with an 8-byte checksum and then the magic bytes "DUCK".</summary>
+    private static bool IsDuckDbFile(string path)
+    {
+        Span<byte> header = stackalloc byte[12];
+        using var stream = File.OpenRead(path);
+        return stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false) == header.Length
+            && header[8..].SequenceEqual("DUCK"u8);
     }
 }

@@ -1,0 +1,26 @@
+using Spectre.Console;
+
+namespace FhirBulk.Cli.Rendering;
+
+/// <summary>
+/// Errors, warnings and notes: one line each, whatever the console width. Spectre splits a line
+/// longer than the console into several, which breaks a URL, a path or a command a person copies,
+/// and a script that reads stderr line by line; so only the short coloured label goes through
+/// Spectre and the text is written as it is.
+/// </summary>
+internal static class MessageLines
+{
+    public static void Error(IAnsiConsole console, string message) => Labelled(console, "[red]error:[/]", message);
+
+    public static void Warning(IAnsiConsole console, string message) => Labelled(console, "[yellow]warning:[/]", message);
+
+    public static void Labelled(IAnsiConsole console, string labelMarkup, string message)
+    {
+        console.Markup(labelMarkup + " ");
+        console.Profile.Out.Writer.WriteLine(OneLine(message));
+    }
+
+    /// <summary>The text with its line breaks (DuckDB's and .NET's messages have some) folded into spaces.</summary>
+    public static string OneLine(string text) =>
+        string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+}

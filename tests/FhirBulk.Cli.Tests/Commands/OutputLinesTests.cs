@@ -1,0 +1,134 @@
+using FhirBulk.Cli.Tests.Infrastructure;
+
+namespace FhirBulk.Cli.Tests.Commands;
+
+/// <summary>
+/// Output to a pipe or a file, where Spectre assumes 80 columns: errors, warnings and hints stay
+/// one line each, so a URL, a path or a command can be copied and a script can read them.
+/// </summary>
+[Collection(ServerCollection.Name)]
+public sealed class OutputLinesTests(ServerFixture fixture) : IDisposable
+{
+    private readonly TempFolder temp = new();
+
+    // Longer than 80 columns on its own.
+    private string LongFolder => Directory.CreateDirectory(temp.File("a-folder-whose-name-is-long-enough-to-pass-eighty-columns-by-itself")).FullName;
+
+    public void Dispose() => temp.Dispose();
+
+    [Fact]
+    public async Task Export_UnreachableLongUrlOnAPipe_ErrorUrlAndResumeCommandOnOneLineEach()
+    {
+        var url = ServerFixture.UnusedServerUrl().TrimEnd('/') + "/fhir/a-long-path-segment-that-makes-the-url-longer-than-eighty-columns/";
+        var folder = Path.Combine(LongFolder, "export");
+
+        var result = await new CliRunner().AsPipe().RunAsync("export", "--server", url, "--retries", "0", "--out", folder);
+
+        Assert.True(result.ExitCode == 5, result.ToString());
+        AssertOneLine(result.Error, "error: ", url.TrimEnd('/'));
+        AssertOneLine(result.Error, "  fhir-bulk export --resume ", folder);
+    }
+
+    [Fact]
+    public async Task Export_UnknownClientOnAPipe_OAuthErrorOnceOnOneLineWithoutLoggerLines()
+    {
+        var result = await new CliRunner().AsPipe().RunAsync(
+            "export", "--server", fixture.BaseUrl, "--client-id", "nobody-with-a-long-client-id-to-pass-eighty-columns", "--key", fixture.KeyFile, "--out", temp.File("e"));
+
+        Assert.True(result.ExitCode == 4, result.ToString());
+        AssertOneLine(result.Error, "error: ", "invalid_client");
+        Assert.Equal(2, result.Error.Split("invalid_client").Length);
+        Assert.DoesNotContain("FhirBulk.", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Export_UnknownClientVerbose_LoggerLinesNameTheirCategory()
+    {
+        var result = await new CliRunner().AsPipe().RunAsync(
+            "export", "--verbose", "--server", fixture.BaseUrl, "--client-id", "nobody", "--key", fixture.KeyFile, "--out", temp.File("e"));
+
+        Assert.True(result.ExitCode == 4, result.ToString());
+        Assert.Contains("dbug: FhirBulk.", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Export_MissingKeyFileWithALongPathOnAPipe_ErrorOnOneLine()
+    {
+        var missing = Path.Combine(LongFolder, "no-such-private-key.pem");
+
+        var result = await new CliRunner().AsPipe().RunAsync("export", "--server", fixture.BaseUrl, "--client-id", fixture.ClientId, "--key", missing, "--out", temp.File("e"));
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        AssertOneLine(result.Error, "error: ", missing);
+    }
+
+    [Fact]
+    public async Task Keygen_LongFolderOnAPipe_ExportHintOnOneLine()
+    {
+        var folder = LongFolder;
+
+        var result = await new CliRunner().AsPipe().RunAsync("keygen", "--out", folder);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        AssertOneLine(result.Output, "  fhir-bulk export --server URL --client-id ID --key ", Path.Combine(folder, "private-key.pem"));
+    }
+
+    [Fact]
+    public async Task Groups_OnAPipe_ExportHintOnOneLineWithTheCredentials()
+    {
+        var result = await new CliRunner().AsPipe().RunAsync("groups", "--server", fixture.BaseUrl, "--client-id", fixture.ClientId, "--key", fixture.KeyFile);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        AssertOneLine(
+            result.Output,
+            "",
+            $"Export one with: fhir-bulk export --server {fixture.BaseUrl} --client-id {fixture.ClientId} --key {fixture.KeyFile} --group ID");
+    }
+
+    [Fact]
+    public async Task Query_JsonFileAsDatabase_InvalidInputSayingItIsNotDuckDb()
+    {
+        var jwks = temp.Write("jwks.json", """{"keys":[]}""");
+
+        var result = await new CliRunner().AsPipe().RunAsync("query", "--db", jwks, "SELECT 1");
+
+        Assert.Equal(3, result.ExitCode);
+        AssertOneLine(result.Error, "error: ", $"{jwks} is not a DuckDB database.");
+    }
+
+    [Fact]
+    public async Task Export_ProfileWithAKeyInIt_OneLineNamingLineColumnAndMember()
+    {
+        var profiles = temp.Write("profiles.json", "{\n  \"profiles\": {\"default\": {\"server\": \"http://x/\", \"privateKey\": \"k\"}}\n}");
+
+        var result = await new CliRunner().AsPipe().WithEnvironment("FHIR_BULK_PROFILE_FILE", profiles).RunAsync("export", "--out", temp.File("e"));
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        AssertOneLine(result.Error, "error: ", $"{profiles}:2:");
+        Assert.Contains("$.profiles.default.privateKey: unknown member", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(".NET", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("BytePositionInLine", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Export_JwkWithBadBase64_NamesTheMemberWithoutIdentityModelCodes()
+    {
+        var key = temp.Write("key.json", """{"kty":"RSA","kid":"k","n":"!!!","e":"AQAB","d":"!!!"}""");
+
+        var result = await new CliRunner().AsPipe().RunAsync("export", "--server", fixture.BaseUrl, "--client-id", fixture.ClientId, "--key", key, "--out", temp.File("e"));
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        AssertOneLine(result.Error, "error: ", "is not base64url");
+        Assert.DoesNotContain("IDX", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("PII", result.Error, StringComparison.Ordinal);
+    }
+
+    /// <summary>Some line starts with <paramref name="start"/> and holds all of <paramref name="whole"/>.</summary>
+    private static void AssertOneLine(string text, string start, string whole)
+    {
+        var lines = text.Split('\n').Select(l => l.TrimEnd('\r'));
+        Assert.True(
+            lines.Any(l => l.StartsWith(start, StringComparison.Ordinal) && l.Contains(whole, StringComparison.Ordinal)),
+            $"no line starting with '{start}' holds '{whole}':\n{text}");
+    }
+}
