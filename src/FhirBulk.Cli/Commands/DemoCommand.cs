@@ -43,14 +43,17 @@ internal static class DemoCommand
         {
             Description = "Print only the answers as one JSON object (fluVaccinatedPatients, topConditions, topMedication, encounterTypes).",
         };
+        var quietOption = CommonOptions.Quiet();
         var command = new Command("demo", "Start an embedded server, export a generated population, build the workshop's tables and answer its three research questions.")
         {
-            patients, seed, output, input, json,
+            patients, seed, output, input, json, quietOption,
         };
         command.SetRunner(context, async (parseResult, cancellationToken) =>
         {
             var quiet = parseResult.GetValue(json);
-            var steps = new StepProgress(context, quiet);
+            // The steps' progress and their one-line reports; the answers and files are still printed with --quiet.
+            var noProgress = quiet || parseResult.GetValue(quietOption);
+            var steps = new StepProgress(context, noProgress);
             var outputDirectory = Path.GetFullPath(parseResult.GetValue(output) ?? "fhir-bulk-demo");
             Directory.CreateDirectory(outputDirectory);
 
@@ -72,7 +75,7 @@ internal static class DemoCommand
                     throw new CliException("--patients must be at least 1.", ExitCodes.Usage);
                 }
 
-                analysisInput = await DemoExports.RunAsync(context, steps, quiet, count, parseResult.GetValue(seed), outputDirectory, cancellationToken).ConfigureAwait(false);
+                analysisInput = await DemoExports.RunAsync(context, steps, noProgress, count, parseResult.GetValue(seed), outputDirectory, cancellationToken).ConfigureAwait(false);
             }
 
             var result = await steps.RunAsync(
@@ -81,7 +84,7 @@ internal static class DemoCommand
                     NdjsonSource.Open(analysisInput),
                     EmbeddedWorkshop.Load(),
                     outputDirectory,
-                    new SyncProgress<TableProgress>(p => progress.Report(new StepUpdate(p.Fraction, $"{p.Resources:N0} resources, {p.Rows:N0} rows"))),
+                    new SyncProgress<TableProgress>(p => progress.Report(new StepUpdate(p.Fraction, $"{p.Resources:N0} resources, {p.Rows:N0} rows", p.BytesRead))),
                     cancellationToken),
                 r => TableRunRenderer.Summary(r.Tables)).ConfigureAwait(false);
             var chart = ConditionsChart.Write(result.Answers.TopConditions, outputDirectory);

@@ -43,9 +43,10 @@ internal static class ViewCommand
             Description = "Stop at the first malformed NDJSON line or failing view instead of skipping and counting it.",
         };
         var json = CommonOptions.Json();
+        var quietOption = CommonOptions.Quiet();
         var command = new Command("view", "Run SQL-on-FHIR v2 ViewDefinitions over NDJSON into DuckDB, Parquet, CSV or NDJSON.")
         {
-            input, view, format, output, strict, json,
+            input, view, format, output, strict, json, quietOption,
         };
         command.SetRunner(context, async (parseResult, cancellationToken) =>
         {
@@ -62,7 +63,7 @@ internal static class ViewCommand
                 throw new CliException($"--out - (stdout) works for csv and ndjson, not {kind}.", ExitCodes.Usage);
             }
 
-            var quiet = parseResult.GetValue(json) || toStdout;
+            var quiet = parseResult.GetValue(json) || parseResult.GetValue(quietOption) || toStdout;
             var tables = new FhirTables(new FhirTablesOptions { ViewErrors = isStrict ? ErrorPolicy.Fail : ErrorPolicy.Skip });
             TableRunResult result;
             await using (var sink = CreateSink(kind, target))
@@ -73,7 +74,7 @@ internal static class ViewCommand
                         source,
                         views,
                         sink,
-                        new SyncProgress<TableProgress>(p => progress.Report(new StepUpdate(p.Fraction, $"{p.Resources:N0} resources, {p.Rows:N0} rows"))),
+                        new SyncProgress<TableProgress>(p => progress.Report(new StepUpdate(p.Fraction, $"{p.Resources:N0} resources, {p.Rows:N0} rows", p.BytesRead))),
                         cancellationToken),
                     TableRunRenderer.Summary).ConfigureAwait(false);
             }
