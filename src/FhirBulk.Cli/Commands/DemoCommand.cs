@@ -17,6 +17,15 @@ internal static class DemoCommand
 {
     private static readonly JsonSerializerOptions AnswersJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
+    /// <summary>The resource types each answer is computed from (see examples/workshop/queries), by its --json name.</summary>
+    private static readonly (string Answer, string[] Types)[] AnswerInputs =
+    [
+        ("fluVaccinatedPatients", ["Immunization"]),
+        ("topConditions", ["Condition"]),
+        ("topMedication", ["MedicationRequest"]),
+        ("encounterTypes", ["MedicationRequest", "Encounter"]),
+    ];
+
     public static Command Create(CliContext context)
     {
         var patients = new Option<int>("--patients", "-n")
@@ -89,6 +98,7 @@ internal static class DemoCommand
                 r => TableRunRenderer.Summary(r.Tables)).ConfigureAwait(false);
             var chart = ConditionsChart.Write(result.Answers.TopConditions, outputDirectory);
             var skipped = TableRunRenderer.WarnSkipped(context, result.Tables);
+            var unanswered = WarnUnanswered(context, result.Tables, analysisInput);
 
             if (quiet)
             {
@@ -102,9 +112,29 @@ internal static class DemoCommand
                 WriteFiles(context.Out, outputDirectory, analysisInput, result, chart);
             }
 
-            return skipped ? ExitCodes.PartialSuccess : ExitCodes.Success;
+            return skipped || unanswered ? ExitCodes.PartialSuccess : ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Names each answer whose input had none of a type it is computed from: its zero or empty list would otherwise read as a
+    /// finding. <see langword="true"/> when there was one.
+    /// </summary>
+    private static bool WarnUnanswered(CliContext context, TableRunResult tables, string input)
+    {
+        var unanswered = false;
+        foreach (var (answer, types) in AnswerInputs)
+        {
+            var missing = types.Where(t => tables.ResourcesByType.GetValueOrDefault(t) == 0).ToList();
+            if (missing.Count > 0)
+            {
+                unanswered = true;
+                context.Error.MarkupLineInterpolated($"[yellow]warning:[/] {answer} could not be computed: no {string.Join(" or ", missing)} resources in {input}");
+            }
+        }
+
+        return unanswered;
     }
 
     private static void WriteFiles(IAnsiConsole console, string outputDirectory, string ndjson, WorkshopResult result, string chart)
