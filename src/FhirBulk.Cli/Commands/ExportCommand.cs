@@ -259,7 +259,7 @@ internal static class ExportCommand
         + $"\n  fhir-bulk export --resume {ShellQuote(directory)}";
 
     /// <summary>The word as a POSIX shell reads it back: as is when it is safe, else in single quotes.</summary>
-    private static string ShellQuote(string word) =>
+    internal static string ShellQuote(string word) =>
         word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "/._-+=:,@%".Contains(c, StringComparison.Ordinal))
             ? word
             : $"'{word.Replace("'", "'\\''", StringComparison.Ordinal)}'";

@@ -41,9 +41,27 @@ internal static class GroupsCommand
             }
 
             context.Out.Write(table);
-            context.Out.MarkupLineInterpolated($"[grey]{groups.Count} group(s). Export one with: fhir-bulk export --server {settings.Server} --group ID[/]");
+            context.Out.MarkupLineInterpolated($"[grey]{groups.Count} group(s). Export one with: fhir-bulk export {ExportOptions(settings)}--group ID[/]");
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The connection options the hinted export needs to run as printed; a key from FHIR_BULK_PRIVATE_KEY is left to the
+    /// environment, which holds it still.
+    /// </summary>
+    private static string ExportOptions(ConnectionSettings settings)
+    {
+        var options = $"--server {ExportCommand.ShellQuote(settings.Server.ToString())} ";
+        foreach (var (name, value) in new[] { ("--client-id", settings.ClientId), ("--key", settings.KeyFile), ("--kid", settings.Kid) })
+        {
+            if (value is not null)
+            {
+                options += $"{name} {ExportCommand.ShellQuote(value)} ";
+            }
+        }
+
+        return options;
     }
 }
