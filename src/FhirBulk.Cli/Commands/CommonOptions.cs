@@ -17,4 +17,10 @@ internal static class CommonOptions
     {
         Description = "Print the result as one JSON document on stdout instead of tables and progress.",
     };
+
+    /// <summary>A fresh <c>--quiet</c> option for a command that shows progress.</summary>
+    public static Option<bool> Quiet() => new("--quiet", "-q")
+    {
+        Description = "Show no progress (bars or progress lines); results, warnings and errors still appear.",
+    };
 }

@@ -17,6 +17,15 @@ internal static class DemoCommand
 {
     private static readonly JsonSerializerOptions AnswersJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
+    /// <summary>The resource types each answer is computed from (see examples/workshop/queries), by its --json name.</summary>
+    private static readonly (string Answer, string[] Types)[] AnswerInputs =
+    [
+        ("fluVaccinatedPatients", ["Immunization"]),
+        ("topConditions", ["Condition"]),
+        ("topMedication", ["MedicationRequest"]),
+        ("encounterTypes", ["MedicationRequest", "Encounter"]),
+    ];
+
     public static Command Create(CliContext context)
     {
         var patients = new Option<int>("--patients", "-n")
@@ -43,14 +52,17 @@ internal static class DemoCommand
         {
             Description = "Print only the answers as one JSON object (fluVaccinatedPatients, topConditions, topMedication, encounterTypes).",
         };
+        var quietOption = CommonOptions.Quiet();
         var command = new Command("demo", "Start an embedded server, export a generated population, build the workshop's tables and answer its three research questions.")
         {
-            patients, seed, output, input, json,
+            patients, seed, output, input, json, quietOption,
         };
         command.SetRunner(context, async (parseResult, cancellationToken) =>
         {
             var quiet = parseResult.GetValue(json);
-            var steps = new StepProgress(context, quiet);
+            // The steps' progress and their one-line reports; the answers and files are still printed with --quiet.
+            var noProgress = quiet || parseResult.GetValue(quietOption);
+            var steps = new StepProgress(context, noProgress);
             var outputDirectory = Path.GetFullPath(parseResult.GetValue(output) ?? "fhir-bulk-demo");
             Directory.CreateDirectory(outputDirectory);
 
@@ -72,7 +84,7 @@ internal static class DemoCommand
                     throw new CliException("--patients must be at least 1.", ExitCodes.Usage);
                 }
 
-                analysisInput = await DemoExports.RunAsync(context, steps, quiet, count, parseResult.GetValue(seed), outputDirectory, cancellationToken).ConfigureAwait(false);
+                analysisInput = await DemoExports.RunAsync(context, steps, noProgress, count, parseResult.GetValue(seed), outputDirectory, cancellationToken).ConfigureAwait(false);
             }
 
             var result = await steps.RunAsync(
@@ -81,11 +93,12 @@ internal static class DemoCommand
                     NdjsonSource.Open(analysisInput),
                     EmbeddedWorkshop.Load(),
                     outputDirectory,
-                    new SyncProgress<TableProgress>(p => progress.Report(new StepUpdate(p.Fraction, $"{p.Resources:N0} resources, {p.Rows:N0} rows"))),
+                    new SyncProgress<TableProgress>(p => progress.Report(new StepUpdate(p.Fraction, $"{p.Resources:N0} resources, {p.Rows:N0} rows", p.BytesRead))),
                     cancellationToken),
                 r => TableRunRenderer.Summary(r.Tables)).ConfigureAwait(false);
             var chart = ConditionsChart.Write(result.Answers.TopConditions, outputDirectory);
             var skipped = TableRunRenderer.WarnSkipped(context, result.Tables);
+            var unanswered = WarnUnanswered(context, result.Tables, analysisInput);
 
             if (quiet)
             {
@@ -99,9 +112,29 @@ internal static class DemoCommand
                 WriteFiles(context.Out, outputDirectory, analysisInput, result, chart);
             }
 
-            return skipped ? ExitCodes.PartialSuccess : ExitCodes.Success;
+            return skipped || unanswered ? ExitCodes.PartialSuccess : ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Names each answer whose input had none of a type it is computed from: its zero or empty list would otherwise read as a
+    /// finding. <see langword="true"/> when there was one.
+    /// </summary>
+    private static bool WarnUnanswered(CliContext context, TableRunResult tables, string input)
+    {
+        var unanswered = false;
+        foreach (var (answer, types) in AnswerInputs)
+        {
+            var missing = types.Where(t => tables.ResourcesByType.GetValueOrDefault(t) == 0).ToList();
+            if (missing.Count > 0)
+            {
+                unanswered = true;
+                context.Error.MarkupLineInterpolated($"[yellow]warning:[/] {answer} could not be computed: no {string.Join(" or ", missing)} resources in {input}");
+            }
+        }
+
+        return unanswered;
     }
 
     private static void WriteFiles(IAnsiConsole console, string outputDirectory, string ndjson, WorkshopResult result, string chart)

@@ -126,13 +126,15 @@ internal static class ExportCommand
 
         public WaitOptions Waits { get; } = new();
 
+        public Option<bool> Quiet { get; } = CommonOptions.Quiet();
+
         public void AddTo(Command command)
         {
             Connection.AddTo(command);
             foreach (var option in new Option[]
                      {
                          Level, Group, Type, Since, Until, TypeFilter, Elements, Patient, Post, Lenient,
-                         Out, Parallel, Strict, Compression, GzipFiles, Resume, Cancel, Force, KeepJob, Json,
+                         Out, Parallel, Strict, Compression, GzipFiles, Resume, Cancel, Force, KeepJob, Json, Quiet,
                      })
             {
                 command.Options.Add(option);
@@ -227,7 +229,7 @@ internal static class ExportCommand
         {
             result = await ExportProgressView.RunAsync(
                 context,
-                json,
+                json || parseResult.GetValue(options.Quiet),
                 resume is null ? "Export" : "Resume",
                 progress => resume is null
                     ? client.ExportToDirectoryAsync(CreateRequest(options, parseResult, directory, context), directory, progress, cancellationToken)
@@ -251,7 +253,7 @@ internal static class ExportCommand
         }
         else
         {
-            ExportSummaryRenderer.Write(context.Out, result);
+            ExportSummaryRenderer.Write(context.Out, result, resumed: resume is not null);
         }
 
         return result.Outcome == ExportOutcome.Success ? ExitCodes.Success : ExitCodes.PartialSuccess;

@@ -23,14 +23,15 @@ internal static class GenerateCommand
         };
         var output = new Option<string>("--out", "-o")
         {
-            Description = "Folder to write <Type>.000.ndjson files into.",
+            Description = "Folder to write <Type>.001.ndjson files into.",
             Required = true,
             HelpName = "DIR",
         };
         var json = CommonOptions.Json();
+        var quietOption = CommonOptions.Quiet();
         var command = new Command("generate", "Write a deterministic synthetic population (Synthea-like FHIR R4) as NDJSON per resource type.")
         {
-            patients, seed, output, json,
+            patients, seed, output, json, quietOption,
         };
         command.SetRunner(context, async (parseResult, cancellationToken) =>
         {
@@ -42,7 +43,7 @@ internal static class GenerateCommand
 
             var folder = Path.GetFullPath(parseResult.GetRequiredValue(output));
             var quiet = parseResult.GetValue(json);
-            var summary = await new StepProgress(context, quiet).RunAsync(
+            var summary = await new StepProgress(context, quiet || parseResult.GetValue(quietOption)).RunAsync(
                 $"Generating {count:N0} patients",
                 _ => PopulationGenerator.GenerateAsync(folder, count, parseResult.GetValue(seed), cancellationToken),
                 s => string.Create(CultureInfo.InvariantCulture, $"{s.ResourceCounts.Values.Sum():N0} resources, {s.Bytes / 1048576.0:0.0} MB")).ConfigureAwait(false);

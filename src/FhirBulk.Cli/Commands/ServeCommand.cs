@@ -103,8 +103,8 @@ internal static class ServeCommand
                     JsonOutput.Write(context.Out, new
                     {
                         baseUrl = server.BaseUri,
-                        tokenEndpoint = server.TokenEndpoint,
-                        registrationEndpoint = server.RegistrationEndpoint,
+                        tokenEndpoint = options.RequireAuth ? server.TokenEndpoint : null,
+                        registrationEndpoint = options.RequireAuth ? server.RegistrationEndpoint : null,
                         requiresAuth = options.RequireAuth,
                     });
                 }
@@ -136,8 +136,12 @@ internal static class ServeCommand
         var grid = new Grid().AddColumn().AddColumn();
         grid.AddRow("Data", Markup.Escape(options.DataDirectory ?? $"{options.Patients:N0} generated patients (seed {options.Seed})"));
         grid.AddRow("Auth", options.RequireAuth ? "SMART Backend Services (RS384, ES384)" : "[yellow]none (--no-auth)[/]");
-        grid.AddRow("Token endpoint", Markup.Escape(server.TokenEndpoint.ToString()));
-        grid.AddRow("Register a client", Markup.Escape($"POST {server.RegistrationEndpoint} (form field jwks or jwks_url)"));
+        if (options.RequireAuth)
+        {
+            grid.AddRow("Token endpoint", Markup.Escape(server.TokenEndpoint.ToString()));
+            grid.AddRow("Register a client", Markup.Escape($"POST {server.RegistrationEndpoint} (form field jwks or jwks_url)"));
+        }
+
         grid.AddRow("Faults", faultsInjected ? "[yellow]injected (see --help)[/]" : "none");
         console.Write(grid);
         console.MarkupLine("[grey]Serving until Ctrl-C.[/]");

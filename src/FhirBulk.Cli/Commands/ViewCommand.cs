@@ -35,7 +35,7 @@ internal static class ViewCommand
         }.AcceptOnlyFromAmong("duckdb", "parquet", "csv", "ndjson");
         var output = new Option<string?>("--out", "-o")
         {
-            Description = "The .duckdb file, or the folder for parquet/csv/ndjson ('-' writes one csv/ndjson table to stdout). Default: views.duckdb or ./views.",
+            Description = "The .duckdb file, or the folder for parquet/csv/ndjson; a name ending in .csv, .ndjson or .parquet is the file of a single view ('-' writes one csv/ndjson table to stdout). Default: views.duckdb or ./views.",
             HelpName = "PATH",
         };
         var strict = new Option<bool>("--strict")
@@ -43,9 +43,10 @@ internal static class ViewCommand
             Description = "Stop at the first malformed NDJSON line or failing view instead of skipping and counting it.",
         };
         var json = CommonOptions.Json();
+        var quietOption = CommonOptions.Quiet();
         var command = new Command("view", "Run SQL-on-FHIR v2 ViewDefinitions over NDJSON into DuckDB, Parquet, CSV or NDJSON.")
         {
-            input, view, format, output, strict, json,
+            input, view, format, output, strict, json, quietOption,
         };
         command.SetRunner(context, async (parseResult, cancellationToken) =>
         {
@@ -62,22 +63,47 @@ internal static class ViewCommand
                 throw new CliException($"--out - (stdout) works for csv and ndjson, not {kind}.", ExitCodes.Usage);
             }
 
-            var quiet = parseResult.GetValue(json) || toStdout;
-            var tables = new FhirTables(new FhirTablesOptions { ViewErrors = isStrict ? ErrorPolicy.Fail : ErrorPolicy.Skip });
-            TableRunResult result;
-            await using (var sink = CreateSink(kind, target))
+            // An --out that ends like the format's files names the one file a single view makes: the tables are written into a
+            // folder beside it, as for any folder, and the one file is then moved onto it.
+            var toFile = kind != "duckdb" && !toStdout && target.EndsWith($".{kind}", StringComparison.OrdinalIgnoreCase);
+            if (toFile && views.Count != 1)
             {
-                result = await new StepProgress(context, quiet).RunAsync(
-                    $"Running {views.Count} view(s)",
-                    progress => tables.RunAsync(
-                        source,
-                        views,
-                        sink,
-                        new SyncProgress<TableProgress>(p => progress.Report(new StepUpdate(p.Fraction, $"{p.Resources:N0} resources, {p.Rows:N0} rows"))),
-                        cancellationToken),
-                    TableRunRenderer.Summary).ConfigureAwait(false);
+                throw new CliException($"--out {target} names one file, but {views.Count} views make {views.Count} tables: give a folder, or one view.", ExitCodes.Usage);
             }
 
+            var folder = toFile ? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(target))!, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}") : target;
+            var quiet = parseResult.GetValue(json) || parseResult.GetValue(quietOption) || toStdout;
+            var tables = new FhirTables(new FhirTablesOptions { ViewErrors = isStrict ? ErrorPolicy.Fail : ErrorPolicy.Skip });
+            TableRunResult result;
+            try
+            {
+                await using (var sink = CreateSink(kind, folder))
+                {
+                    result = await new StepProgress(context, quiet).RunAsync(
+                        $"Running {views.Count} view(s)",
+                        progress => tables.RunAsync(
+                            source,
+                            views,
+                            sink,
+                            new SyncProgress<TableProgress>(p => progress.Report(new StepUpdate(p.Fraction, $"{p.Resources:N0} resources, {p.Rows:N0} rows", p.BytesRead))),
+                            cancellationToken),
+                        TableRunRenderer.Summary).ConfigureAwait(false);
+                }
+
+                if (toFile)
+                {
+                    File.Move(Directory.GetFiles(folder).Single(), target, overwrite: true);
+                }
+            }
+            finally
+            {
+                if (toFile && Directory.Exists(folder))
+                {
+                    Directory.Delete(folder, recursive: true);
+                }
+            }
+
+            TableRunRenderer.WarnMissingTypes(context, views, result, parseResult.GetRequiredValue(input));
             var skipped = TableRunRenderer.WarnSkipped(context, result);
             if (parseResult.GetValue(json))
             {

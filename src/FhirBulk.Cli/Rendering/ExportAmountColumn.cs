@@ -27,11 +27,22 @@ internal sealed class ExportAmountColumn : ProgressColumn
         return new Text(Size(task.Value));
     }
 
-    private static string Size(double bytes) => bytes switch
+    public static string Size(double bytes) => bytes switch
     {
         >= 1 << 30 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1 << 30):0.0} GiB"),
         >= 1 << 20 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1 << 20):0.0} MiB"),
         >= 1 << 10 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1 << 10):0.0} KiB"),
         _ => string.Create(CultureInfo.InvariantCulture, $"{bytes:0} B"),
     };
+
+    /// <summary>Shows <paramref name="inner"/> on file bars only: on the status bar, which counts files, a byte rate would be wrong.</summary>
+    internal sealed class FilesOnly(ProgressColumn inner) : ProgressColumn
+    {
+        protected override bool NoWrap => true;
+
+        public override int? GetColumnWidth(RenderOptions options) => inner.GetColumnWidth(options);
+
+        public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime) =>
+            task.State.Get<bool>(IsFileKey) ? inner.Render(options, task, deltaTime) : Text.Empty;
+    }
 }

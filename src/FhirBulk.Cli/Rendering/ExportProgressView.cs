@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
 using FhirBulk.Export;
 using Spectre.Console;
@@ -7,12 +6,17 @@ using Spectre.Console;
 namespace FhirBulk.Cli.Rendering;
 
 /// <summary>
-/// Shows an export while it runs: on a terminal a status line and one bar per file; otherwise a
-/// line per phase change, per status update (throttled) and per finished file; nothing with --json.
+/// Shows an export while it runs: on a terminal a status bar and one bar per file, with rate and time remaining; otherwise a
+/// line per phase change and per finished file, and a status line (bytes, rate, time left, or the server's X-Progress and
+/// the next poll) whenever two seconds pass without one; nothing with --quiet or --json.
 /// </summary>
 internal static class ExportProgressView
 {
+    /// <summary>A log or CI step that shows nothing for longer looks hung (docs/cli.md promises a line at least this often).</summary>
     private static readonly TimeSpan PlainInterval = TimeSpan.FromSeconds(2);
+
+    // Ticks well inside the interval, so that a status line is due at most a tick late and still within it.
+    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(250);
 
     public static async Task<T> RunAsync<T>(CliContext context, bool quiet, string title, Func<IProgress<ExportProgress>, Task<T>> export)
     {
@@ -23,66 +27,142 @@ internal static class ExportProgressView
 
         if (!context.LiveProgress)
         {
-            return await export(PlainLines(context.Out, title)).ConfigureAwait(false);
+            var lines = new PlainLines(context.Out, context.TimeProvider, title);
+            using var timer = context.TimeProvider.CreateTimer(_ => lines.WriteStatusIfDue(), null, Tick, Tick);
+            try
+            {
+                return await export(new SyncProgress<ExportProgress>(lines.Report)).ConfigureAwait(false);
+            }
+            finally
+            {
+                lines.Stop();
+            }
         }
 
         return await context.Out.Progress()
             .AutoClear(false)
             .HideCompleted(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ExportAmountColumn(), new SpinnerColumn())
-            .StartAsync(live => export(LiveBars(live, title))).ConfigureAwait(false);
+            .Columns(
+                new TaskDescriptionColumn { Alignment = Justify.Left },
+                new ProgressBarColumn(),
+                new PercentageColumn(),
+                new ExportAmountColumn(),
+                new ExportAmountColumn.FilesOnly(new TransferSpeedColumn()),
+                new RemainingTimeColumn(),
+                new SpinnerColumn())
+            .StartAsync(live => export(LiveBars(live, context.TimeProvider, title))).ConfigureAwait(false);
     }
 
-    private static SyncProgress<ExportProgress> PlainLines(IAnsiConsole console, string title)
+    /// <summary>The plain-line view; updates come from download threads and status lines from a timer, so all of it is locked.</summary>
+    private sealed class PlainLines(IAnsiConsole console, TimeProvider clock, string title)
     {
-        var gate = new object();
-        ExportPhase? phase = null;
-        string? lastStatus = null;
-        var lastStatusTime = 0L;
-        return new SyncProgress<ExportProgress>(update =>
+        private readonly Lock gate = new();
+        private readonly DownloadTotals totals = new(clock);
+        private readonly long started = clock.GetTimestamp();
+        private ExportPhase? phase;
+        private ExportStatus? status;
+        private long polled;
+        private long lastLine = clock.GetTimestamp();
+        private int filesDone;
+        private int filesTotal;
+        private bool stopped;
+
+        public void Report(ExportProgress update)
         {
             lock (gate)
             {
                 if (update.Phase != phase)
                 {
                     phase = update.Phase;
-                    console.WriteLine(update.Phase switch
+                    Write(update.Phase switch
                     {
                         ExportPhase.KickedOff => $"{title}: kicked off",
                         ExportPhase.Polling => $"{title}: waiting for the server",
-                        ExportPhase.Downloading => $"{title}: downloading {update.FilesTotal} file(s)",
+                        // A resume names only what is left; the first report may already count its file as done.
+                        ExportPhase.Downloading => $"{title}: downloading {update.FilesTotal - update.FilesDone + (update.File?.Status == ExportFileStatus.Pending ? 0 : 1)} file(s)",
                         _ => $"{title}: complete",
                     });
                 }
 
-                if (update.Phase == ExportPhase.Polling && update.Status?.Progress is { } progress
-                    && progress != lastStatus && Stopwatch.GetElapsedTime(lastStatusTime) >= PlainInterval)
+                if (update.Phase == ExportPhase.Polling)
                 {
-                    lastStatus = progress;
-                    lastStatusTime = Stopwatch.GetTimestamp();
-                    console.WriteLine($"{title}: server says {progress}");
+                    status = update.Status;
+                    polled = clock.GetTimestamp();
                 }
 
-                if (update.File is { Status: not ExportFileStatus.Pending } file)
+                if (update.Phase == ExportPhase.Downloading)
                 {
-                    console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"  [{update.FilesDone}/{update.FilesTotal}] {file.FileName} {file.Status.ToString().ToLowerInvariant()} ({file.BytesDownloaded:N0} bytes)"));
+                    filesDone = update.FilesDone;
+                    filesTotal = update.FilesTotal;
+                }
+
+                if (update.File is { } file)
+                {
+                    totals.Update(file);
+                    if (file.Status != ExportFileStatus.Pending)
+                    {
+                        Write(string.Create(CultureInfo.InvariantCulture,
+                            $"  [{update.FilesDone}/{update.FilesTotal}] {file.FileName} {file.Status.ToString().ToLowerInvariant()} ({file.BytesDownloaded:N0} bytes)"));
+                    }
                 }
             }
-        });
+        }
+
+        /// <summary>Called by the timer: a status line when nothing was written for <see cref="PlainInterval"/> while the export waits or downloads.</summary>
+        public void WriteStatusIfDue()
+        {
+            lock (gate)
+            {
+                if (stopped || clock.GetElapsedTime(lastLine) < PlainInterval - Tick)
+                {
+                    return;
+                }
+
+                if (phase == ExportPhase.Polling)
+                {
+                    var progress = status?.Progress is { } p ? $"server says {p}, " : "server working, ";
+                    var next = status?.RetryAfter is { } wait && wait - clock.GetElapsedTime(polled) is var left && left > TimeSpan.Zero
+                        ? string.Create(CultureInfo.InvariantCulture, $", next poll in {Math.Ceiling(left.TotalSeconds):0} s")
+                        : "";
+                    Write(string.Create(CultureInfo.InvariantCulture, $"{title}: {progress}{clock.GetElapsedTime(started).TotalSeconds:0} s elapsed{next}"));
+                }
+                else if (phase == ExportPhase.Downloading)
+                {
+                    Write($"{title}: {filesDone}/{filesTotal} files, {totals.Describe()}");
+                }
+            }
+        }
+
+        /// <summary>Ends the status lines before the summary is printed (the timer may still fire once).</summary>
+        public void Stop()
+        {
+            lock (gate)
+            {
+                stopped = true;
+            }
+        }
+
+        private void Write(string line)
+        {
+            console.WriteLine(line);
+            lastLine = clock.GetTimestamp();
+        }
     }
 
-    private static SyncProgress<ExportProgress> LiveBars(ProgressContext live, string title)
+    private static SyncProgress<ExportProgress> LiveBars(ProgressContext live, TimeProvider clock, string title)
     {
         var status = live.AddTask(Markup.Escape($"{title}: kicking off"), maxValue: 1);
         status.IsIndeterminate = true;
+        var started = clock.GetTimestamp();
         var files = new ConcurrentDictionary<string, ProgressTask>(StringComparer.Ordinal);
         return new SyncProgress<ExportProgress>(update =>
         {
             status.Description = Markup.Escape(update.Phase switch
             {
                 ExportPhase.KickedOff => $"{title}: kicked off",
-                ExportPhase.Polling => $"{title}: server working{(update.Status?.Progress is { } p ? $" ({p})" : "")}",
+                ExportPhase.Polling => $"{title}: server working{(update.Status?.Progress is { } p ? $" ({p})" : "")}, "
+                    + string.Create(CultureInfo.InvariantCulture, $"{clock.GetElapsedTime(started).TotalSeconds:0} s")
+                    + (update.Status?.RetryAfter is { } wait ? string.Create(CultureInfo.InvariantCulture, $", polling every {wait.TotalSeconds:0} s") : ""),
                 ExportPhase.Downloading => $"{title}: {update.FilesDone}/{update.FilesTotal} files",
                 _ => $"{title}: complete",
             });
@@ -117,5 +197,46 @@ internal static class ExportProgressView
                 status.StopTask();
             }
         });
+    }
+
+    /// <summary>Bytes, rate and time left over the files this run downloads (a resumed file's earlier bytes are not this run's rate).</summary>
+    private sealed class DownloadTotals(TimeProvider clock)
+    {
+        private readonly Dictionary<string, (long First, long Now, long? Total)> files = new(StringComparer.Ordinal);
+        private long started;
+
+        public void Update(DownloadProgress file)
+        {
+            if (files.Count == 0)
+            {
+                started = clock.GetTimestamp();
+            }
+
+            var first = files.TryGetValue(file.FileName, out var known) ? known.First : file.BytesDownloaded;
+            files[file.FileName] = (first, file.BytesDownloaded, file.TotalBytes);
+        }
+
+        public string Describe()
+        {
+            var now = files.Values.Sum(f => f.Now);
+            var moved = files.Values.Sum(f => f.Now - f.First);
+            var seconds = clock.GetElapsedTime(started).TotalSeconds;
+            var rate = seconds > 0 ? moved / seconds : 0;
+            var text = ExportAmountColumn.Size(now);
+
+            // A total and a time left only when every file in flight said its size; files not started yet are not counted.
+            if (files.Count > 0 && files.Values.All(f => f.Total is not null))
+            {
+                var total = files.Values.Sum(f => f.Total!.Value);
+                text += $" of {ExportAmountColumn.Size(total)}";
+                if (rate > 0)
+                {
+                    text += string.Create(CultureInfo.InvariantCulture, $", {ExportAmountColumn.Size(rate)}/s, about {Math.Ceiling((total - now) / rate):0} s left");
+                    return text;
+                }
+            }
+
+            return text + $", {ExportAmountColumn.Size(rate)}/s";
+        }
     }
 }

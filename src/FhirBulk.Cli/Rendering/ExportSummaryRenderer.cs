@@ -27,6 +27,7 @@ internal static class ExportSummaryRenderer
             storedBytes = f.StoredBytes, storedSha256 = f.StoredSha256, issues = f.Issues,
         }),
         seconds = Math.Round(result.Duration.TotalSeconds, 3),
+        runSeconds = Math.Round(result.RunDuration.TotalSeconds, 3),
         jobDeleted = result.JobDeleted,
     };
 
@@ -41,7 +42,7 @@ internal static class ExportSummaryRenderer
         return issues.GetValueOrDefault("fatal") + issues.GetValueOrDefault("error") > 0 ? $"[yellow]{text}[/]" : text;
     }
 
-    public static void Write(IAnsiConsole console, ExportResult result)
+    public static void Write(IAnsiConsole console, ExportResult result, bool resumed = false)
     {
         static string N(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
         var table = new Table().Border(TableBorder.Rounded)
@@ -60,7 +61,10 @@ internal static class ExportSummaryRenderer
         var grid = new Grid().AddColumn(new GridColumn().NoWrap()).AddColumn();
         grid.AddRow("Folder", Markup.Escape(result.Directory));
         grid.AddRow("transactionTime", Markup.Escape(result.TransactionTime?.ToString("O", CultureInfo.InvariantCulture) ?? "(not given)"));
-        grid.AddRow("Time", string.Create(CultureInfo.InvariantCulture, $"{result.Duration.TotalSeconds:0.0} s"));
+        // A resume's own time next to the export's: the time since the first kick-off alone made a resume that did nothing look slow.
+        grid.AddRow("Time", resumed
+            ? string.Create(CultureInfo.InvariantCulture, $"{result.RunDuration.TotalSeconds:0.0} s this resume, {result.Duration.TotalSeconds:0.0} s since the export started")
+            : string.Create(CultureInfo.InvariantCulture, $"{result.Duration.TotalSeconds:0.0} s"));
         grid.AddRow("Server messages", errors.Count == 0 ? "none" : ServerIssues(result.ServerIssues, errors.Sum(f => f.Resources)));
         grid.AddRow("Invalid lines", invalid == 0 ? "none" : $"[yellow]{N(invalid)} (counted and reported in log.ndjson)[/]");
         foreach (var mismatch in result.CountMismatches)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using FhirBulk.Tables;
+using FhirBulk.Views;
 using Spectre.Console;
 
 namespace FhirBulk.Cli.Rendering;
@@ -19,6 +20,18 @@ internal static class TableRunRenderer
         }
 
         console.Write(table);
+    }
+
+    /// <summary>
+    /// Warns on stderr, once per view, when the input held no resource of the view's type: an empty table then says nothing
+    /// about the data, only that it was not there.
+    /// </summary>
+    public static void WarnMissingTypes(CliContext context, IEnumerable<ICompiledView> views, TableRunResult result, string input)
+    {
+        foreach (var view in views.Where(v => result.ResourcesByType.GetValueOrDefault(v.Schema.Resource) == 0))
+        {
+            context.Error.MarkupLineInterpolated($"[yellow]warning:[/] no {view.Schema.Resource} resources in {input}: table {view.Schema.Name} is empty");
+        }
     }
 
     /// <summary>Warns about skipped input on stderr; <see langword="true"/> when anything was skipped.</summary>

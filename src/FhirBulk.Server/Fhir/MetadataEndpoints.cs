@@ -12,7 +12,10 @@ internal static class MetadataEndpoints
     public static void Map(IEndpointRouteBuilder app, ServerState state)
     {
         app.MapGet("/fhir/metadata", (HttpContext context) => CapabilityStatement(state, RequestContext.Of(context)));
-        app.MapGet("/fhir/.well-known/smart-configuration", (HttpContext context) => SmartConfiguration(RequestContext.Of(context)));
+        // An open server (--no-auth) has no token to get: advertising an endpoint would send clients to authenticate for nothing.
+        app.MapGet("/fhir/.well-known/smart-configuration", (HttpContext context) => state.Options.RequireAuth
+            ? SmartConfiguration(RequestContext.Of(context))
+            : Results.NotFound());
     }
 
     private static IResult SmartConfiguration(RequestContext request) => FhirResponses.Json(StatusCodes.Status200OK, json =>

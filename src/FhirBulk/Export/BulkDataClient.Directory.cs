@@ -142,6 +142,7 @@ public sealed partial class BulkDataClient
     private async Task<ExportResult> RunAsync(ExportState state, string directory, IProgress<ExportProgress>? progress, CancellationToken cancellationToken)
     {
         using var activity = FhirBulkActivitySource.Source.StartActivity("FhirBulk.Export");
+        var runStarted = _options.TimeProvider.GetUtcNow();
         using var eventLog = new ExportLog(Path.Combine(directory, ExportFolderLayout.LogFileName), _options.TimeProvider);
         var repaired = await RepairDamagedFilesAsync(state, directory, eventLog, cancellationToken).ConfigureAwait(false);
         while (true)
@@ -153,7 +154,21 @@ public sealed partial class BulkDataClient
 
             var manifest = state.Manifest!;
             var done = state.Files.Count(f => f.Status == ExportFileStatus.Complete);
-            var fileProgress = progress is null ? null : new SynchronousProgress<DownloadProgress>(p => progress.Report(new ExportProgress(ExportPhase.Downloading, null, p, Volatile.Read(ref done), state.Files.Count)));
+            var doneGate = new Lock();
+            var fileProgress = progress is null ? null : new SynchronousProgress<DownloadProgress>(p =>
+            {
+                // A file's last report already counts it, and files finishing together are counted and reported one at a
+                // time: otherwise a display reads "[0/8] ... complete", or two files both as the second.
+                lock (doneGate)
+                {
+                    if (p.Status != ExportFileStatus.Pending)
+                    {
+                        done++;
+                    }
+
+                    progress.Report(new ExportProgress(ExportPhase.Downloading, null, p, done, state.Files.Count));
+                }
+            });
             foreach (var failed in state.Files.Where(f => f.Status == ExportFileStatus.Failed))
             {
                 failed.Status = ExportFileStatus.Pending;
@@ -162,11 +177,7 @@ public sealed partial class BulkDataClient
             var saver = new StateSaver(() => state.Save(directory), _options.TimeProvider, StateSaveInterval);
             try
             {
-                await DownloadFilesAsync(state.OutputOptions(_options), state.Files, manifest, new Uri(state.StatusUrl!), directory, fileProgress, eventLog, () =>
-                {
-                    Interlocked.Increment(ref done);
-                    saver.Changed();
-                }, cancellationToken).ConfigureAwait(false);
+                await DownloadFilesAsync(state.OutputOptions(_options), state.Files, manifest, new Uri(state.StatusUrl!), directory, fileProgress, eventLog, saver.Changed, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception) when (TryFlush(saver))
             {
@@ -235,6 +246,7 @@ public sealed partial class BulkDataClient
             return new ExportResult(directory, new Uri(state.StatusUrl!), manifest.TransactionTime is { } t ? ParseInstant(t) : null, manifest, state.Files, outcome, duration, state.JobDeleted)
             {
                 Repaired = repaired,
+                RunDuration = _options.TimeProvider.GetUtcNow() - runStarted,
             };
         }
     }

@@ -35,6 +35,9 @@ public sealed record ExportResult(
     /// <summary>Files that a resume found missing or changed on disk and fetched again; empty for a first run.</summary>
     public IReadOnlyList<ExportFolder.FileProblem> Repaired { get; init; } = [];
 
+    /// <summary>Time this run took; less than <see cref="Duration"/> when it resumed an export started earlier.</summary>
+    public TimeSpan RunDuration { get; init; }
+
     /// <summary>OperationOutcome issues in the manifest's error files, per severity (<c>fatal</c>, <c>error</c>, <c>warning</c>, <c>information</c>).</summary>
     public IReadOnlyDictionary<string, long> ServerIssues => Files.Where(f => f.Issues is not null).SelectMany(f => f.Issues!)
         .GroupBy(p => p.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(p => p.Value), StringComparer.Ordinal);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.IO.Compression;
 using System.Net;
 using FhirBulk.Diagnostics;
@@ -17,6 +18,9 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
 {
     private const int BufferSize = 128 * 1024;
     private const long ProgressEvery = 256 * 1024;
+
+    // A slow download reports by time as well as by bytes, so that a display can show its rate and time left.
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(500);
 
     private readonly ResiliencePipeline _retries = DownloadRetries.Create(options, logger, http.Stall);
 
@@ -162,6 +166,7 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
         {
             // The first chunk is reported at once so a progress bar appears before the first full step.
             var reported = -ProgressEvery;
+            var reportedAt = Stopwatch.GetTimestamp();
             while (true)
             {
                 idle.CancelAfter(options.StallTimeout);
@@ -183,9 +188,10 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
                 http.Stall.Touch();
                 await output.WriteAsync(buffer.AsMemory(0, count), cancellationToken).ConfigureAwait(false);
                 verifier.Append(buffer.AsSpan(0, count));
-                if (verifier.Bytes - reported >= ProgressEvery)
+                if (verifier.Bytes - reported >= ProgressEvery || Stopwatch.GetElapsedTime(reportedAt) >= ProgressInterval)
                 {
                     reported = verifier.Bytes;
+                    reportedAt = Stopwatch.GetTimestamp();
                     progress?.Report(new DownloadProgress(file.FileName, file.Type, verifier.Bytes, total, ExportFileStatus.Pending));
                 }
             }

@@ -93,7 +93,7 @@ public sealed partial class FhirTables
             TablesLog.ViewErrorsSkipped(_logger, run.ViewErrorCount, run.ViewErrors.FirstOrDefault()?.ToString() ?? "");
         }
 
-        return new TableRunResult(run.RowsByTable(), run.Resources, source.BytesRead, source.MalformedLines, run.ViewErrorCount, [.. run.ViewErrors], elapsed);
+        return new TableRunResult(run.RowsByTable(), run.ResourcesByType(), run.Resources, source.BytesRead, source.MalformedLines, run.ViewErrorCount, [.. run.ViewErrors], elapsed);
     }
 
     /// <summary>

@@ -22,6 +22,7 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable
     private readonly List<ITableWriter> _writers = [];
     private readonly List<ResourceLine> _batch = new(BatchSize);
     private readonly List<ViewError> _viewErrors = [];
+    private readonly Dictionary<string, long> _resourcesByType = new(StringComparer.Ordinal);
 
     public long Resources { get; private set; }
 
@@ -51,6 +52,7 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable
         foreach (var (type, targets) in byType)
         {
             _byType[type] = [.. targets];
+            _resourcesByType[type] = 0;
         }
     }
 
@@ -63,6 +65,7 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable
             return;
         }
 
+        _resourcesByType[resource.ResourceType]++;
         _batch.Add(resource);
         if (_batch.Count >= BatchSize)
         {
@@ -132,6 +135,9 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable
             await writer.CompleteAsync(cancellationToken);
         }
     }
+
+    /// <summary>Resources read per type the views read; a type with none has 0.</summary>
+    public IReadOnlyDictionary<string, long> ResourcesByType() => new Dictionary<string, long>(_resourcesByType, StringComparer.Ordinal);
 
     public IReadOnlyDictionary<string, long> RowsByTable() =>
         _writers.ToDictionary(w => w.Schema.Name, w => w.RowCount, StringComparer.Ordinal);

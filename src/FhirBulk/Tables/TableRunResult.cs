@@ -6,9 +6,10 @@ namespace FhirBulk.Tables;
 /// <summary>What a run produced and what it skipped.</summary>
 public sealed class TableRunResult
 {
-    internal TableRunResult(IReadOnlyDictionary<string, long> rowsByTable, long resources, long bytesRead, MalformedLineReport malformedLines, long viewErrorCount, IReadOnlyList<ViewError> viewErrors, TimeSpan elapsed)
+    internal TableRunResult(IReadOnlyDictionary<string, long> rowsByTable, IReadOnlyDictionary<string, long> resourcesByType, long resources, long bytesRead, MalformedLineReport malformedLines, long viewErrorCount, IReadOnlyList<ViewError> viewErrors, TimeSpan elapsed)
     {
         RowsByTable = rowsByTable;
+        ResourcesByType = resourcesByType;
         Resources = resources;
         BytesRead = bytesRead;
         MalformedLines = malformedLines;
@@ -19,6 +20,12 @@ public sealed class TableRunResult
 
     /// <summary>Rows written, by table (view) name; every view has an entry, possibly 0.</summary>
     public IReadOnlyDictionary<string, long> RowsByTable { get; }
+
+    /// <summary>
+    /// Resources read per type that a view reads; a type the input had none of has 0, so a caller can say why a table is
+    /// empty.
+    /// </summary>
+    public IReadOnlyDictionary<string, long> ResourcesByType { get; }
 
     /// <summary>Resources read (of the types the views read).</summary>
     public long Resources { get; }

@@ -23,6 +23,20 @@ public sealed class DemoInputCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Demo_InputWithoutImmunizations_Exit6NamingTheAnswerThatCouldNotBeComputed()
+    {
+        var input = SmallExport.Write(temp);
+        File.Delete(Path.Combine(input, "Immunization.000.ndjson"));
+
+        var result = await new CliRunner().RunAsync("demo", "--input", input, "--out", temp.File("out"), "--json");
+
+        Assert.True(result.ExitCode == 6, result.ToString());
+        Assert.Contains($"warning: fluVaccinatedPatients could not be computed: no Immunization resources in {input}", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("topConditions", result.Error, StringComparison.Ordinal);
+        Assert.Equal(0, JsonDocument.Parse(result.Output).RootElement.GetProperty("fluVaccinatedPatients").GetInt32());
+    }
+
+    [Fact]
     public async Task Demo_InputOnATerminal_LiveStepThenTheSameTables()
     {
         var result = await new CliRunner().AsTerminal().RunAsync("demo", "--input", SmallExport.Write(temp), "--out", temp.File("out"));

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using FhirBulk.Cli.Tests.Infrastructure;
 using FhirBulk.Server;
@@ -172,6 +173,49 @@ public sealed class ExportCommandTests(ServerFixture fixture) : IDisposable
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal(before, File.GetLastWriteTimeUtc(Directory.GetFiles(output, "Patient.*.ndjson").Single()));
+    }
+
+    [Fact]
+    public async Task Export_TrickledSingleFile_NotATerminal_ProgressLinesAtMostTwoSecondsApart()
+    {
+        var slow = fixture.Server.BaseUriWithFaults(new FaultOptions { TrickleBytesPerSecond = 2000 }).ToString();
+
+        var (result, lines) = await new CliRunner().RunTimedAsync(
+            "export", "--server", slow, "--client-id", fixture.ClientId, "--key", fixture.KeyFile, "--type", "Patient", "--out", temp.File("slow"));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var start = lines.First(l => l.Line.StartsWith("Export: downloading 1 file(s)", StringComparison.Ordinal)).At;
+        var end = lines.First(l => l.Line.StartsWith("  [1/1] ", StringComparison.Ordinal)).At;
+        Assert.True(end - start > TimeSpan.FromSeconds(4), $"the download took {end - start}, too short to show anything\n{result}");
+        var during = lines.Where(l => l.At >= start && l.At <= end).ToList();
+        var gaps = during.Zip(during.Skip(1), (a, b) => b.At - a.At).ToList();
+        // 2 s promised; the extra half second is the test's polling and a busy machine.
+        Assert.True(gaps.Max() < TimeSpan.FromSeconds(2.5), $"longest gap {gaps.Max()}\n{result}");
+        Assert.Contains(during, l => System.Text.RegularExpressions.Regex.IsMatch(l.Line, @"^Export: 0/1 files, [0-9.]+ KiB of [0-9.]+ KiB, [0-9.]+ (B|KiB)/s, about [0-9]+ s left$"));
+    }
+
+    [Fact]
+    public async Task Export_NotATerminal_EachFinishedFileCountedOnceInOrder()
+    {
+        var result = await new CliRunner().RunAsync(["export", .. fixture.Credentials(), "--out", temp.File("counted")]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var counters = System.Text.RegularExpressions.Regex.Matches(result.Output, @"^  \[(\d+)/(\d+)\] ", System.Text.RegularExpressions.RegexOptions.Multiline)
+            .Select(m => (Done: int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), Total: int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture)))
+            .ToList();
+        Assert.True(counters.Count > 1, result.ToString());
+        Assert.Equal(Enumerable.Range(1, counters.Count), counters.Select(c => c.Done));
+        Assert.All(counters, c => Assert.Equal(counters.Count, c.Total));
+    }
+
+    [Fact]
+    public async Task Export_Quiet_NoProgressButTheSummary()
+    {
+        var result = await new CliRunner().RunAsync(["export", .. fixture.Credentials(), "--type", "Patient", "--quiet", "--out", temp.File("quiet")]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.DoesNotContain("Export:", result.Output, StringComparison.Ordinal);
+        Assert.Contains("Export complete.", result.Output, StringComparison.Ordinal);
     }
 
     public void Dispose() => temp.Dispose();

@@ -29,6 +29,24 @@ public sealed class ExportResumeTests(ServerFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task Export_Resume_SummaryShowsTheResumesOwnTimeNextToTheExportsTotal()
+    {
+        var output = temp.File("timed");
+        await InterruptWhileDownloadingAsync(new CliRunner(), output, ["--server", SlowServer(), "--client-id", fixture.ClientId, "--key", fixture.KeyFile]);
+        // The export's total then includes at least this pause, which the resume did not spend.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        var resumed = await new CliRunner().RunAsync("export", "--resume", output);
+
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        var time = System.Text.RegularExpressions.Regex.Match(resumed.Output, @"Time +([0-9.]+) s this resume, ([0-9.]+) s since the export started");
+        Assert.True(time.Success, resumed.ToString());
+        Assert.True(
+            double.Parse(time.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) - double.Parse(time.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= 2,
+            resumed.ToString());
+    }
+
+    [Fact]
     public async Task Export_ResumeFromFolderAlone_WithKeyFile_Completes()
     {
         var output = temp.File("e");

@@ -52,6 +52,18 @@ public sealed class InfoAndGroupsCommandTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Groups_Hint_CarriesTheConnectionOptionsAnExportNeeds()
+    {
+        var result = await new CliRunner().RunAsync(["groups", .. fixture.Credentials()]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains(
+            $"Export one with: fhir-bulk export --server {fixture.BaseUrl} --client-id {fixture.ClientId} --key {fixture.KeyFile} --group ID",
+            result.Output.Replace("\n", "", StringComparison.Ordinal),
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Groups_Json_MembersAddUpToThePopulation()
     {
         var result = await new CliRunner().RunAsync(["groups", .. fixture.Credentials(), "--json"]);

@@ -46,6 +46,26 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
+    public async Task Serve_NoAuth_AdvertisesNoTokenEndpointAnywhere()
+    {
+        using var stop = new CancellationTokenSource();
+        var running = await new CliRunner().StartAsync(stop.Token, "serve", "--patients", "2", "--no-auth");
+        using var http = new HttpClient();
+
+        var smart = await http.GetAsync(new Uri(running.FirstLine + "/.well-known/smart-configuration"));
+        var metadata = await http.GetStringAsync(new Uri(running.FirstLine + "/metadata"));
+        var info = await new CliRunner().RunAsync("info", "--server", running.FirstLine);
+
+        Assert.Equal(HttpStatusCode.NotFound, smart.StatusCode);
+        Assert.DoesNotContain("security", metadata, StringComparison.Ordinal);
+        Assert.Contains("none advertised: an open server", info.Output, StringComparison.Ordinal);
+        await stop.CancelAsync();
+        var banner = (await running.Completion).Output;
+        Assert.DoesNotContain("Token endpoint", banner, StringComparison.Ordinal);
+        Assert.DoesNotContain("Register a client", banner, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Serve_BomMiscountCutGzipFlags_EachReachesTheServer()
     {
         using var stop = new CancellationTokenSource();

@@ -20,6 +20,49 @@ public sealed class ViewCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task View_InputWithoutAViewsType_WarnsThatItsTableIsEmpty()
+    {
+        var input = SmallExport.Write(temp);
+        File.Delete(Path.Combine(input, "Immunization.000.ndjson"));
+
+        var result = await new CliRunner().RunAsync(
+            "view", "--input", input, "--view", Path.Combine(RepositoryPaths.Workshop, "views"), "--out", temp.File("v.duckdb"));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains($"warning: no Immunization resources in {input}: table immunizations is empty", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("no Patient resources", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task View_CsvOutNamingAFile_OneViewWritesThatFile()
+    {
+        var target = temp.File("out.csv");
+
+        var result = await new CliRunner().RunAsync(
+            "view", "--input", SmallExport.Write(temp), "--view", Path.Combine(RepositoryPaths.Workshop, "views", "encounters.json"),
+            "--format", "csv", "--out", target);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.True(File.Exists(target), result.ToString());
+        Assert.Equal("id,patient,class,type_code,type_display,start,end", File.ReadLines(target).First());
+        Assert.Contains($"Written to {target}", result.Output, StringComparison.Ordinal);
+        Assert.Equal([target], Directory.GetFileSystemEntries(Path.GetDirectoryName(target)!, "out.csv*"));
+    }
+
+    [Fact]
+    public async Task View_CsvOutNamingAFile_SeveralViews_UsageErrorAndNothingWritten()
+    {
+        var target = temp.File("out.csv");
+
+        var result = await new CliRunner().RunAsync(
+            "view", "--input", SmallExport.Write(temp), "--view", Path.Combine(RepositoryPaths.Workshop, "views"), "--format", "csv", "--out", target);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains($"--out {target} names one file, but 6 views make 6 tables", result.Error, StringComparison.Ordinal);
+        Assert.False(Path.Exists(target));
+    }
+
+    [Fact]
     public async Task View_Csv_OneFilePerViewWithHeader()
     {
         var result = await new CliRunner().RunAsync(

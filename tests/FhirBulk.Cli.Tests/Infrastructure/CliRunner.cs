@@ -95,6 +95,39 @@ public sealed class CliRunner
 
     private string? Environment(string name) => environment.TryGetValue(name, out var value) ? value : null;
 
+    /// <summary>
+    /// Runs to the end, noting when each stdout line appeared (polled every 20 ms), to check how often progress is printed.
+    /// </summary>
+    public async Task<(CliResult Result, IReadOnlyList<(TimeSpan At, string Line)> Lines)> RunTimedAsync(params string[] args)
+    {
+        var output = new TestConsole().Width(200);
+        if (live)
+        {
+            output.Interactive();
+        }
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var completion = Task.Run(() => RunAsync(output, CancellationToken.None, args));
+        var lines = new List<(TimeSpan, string)>();
+        while (true)
+        {
+            var finished = completion.IsCompleted;
+            var seen = output.Output.Split('\n');
+            // The last piece is a line still being written, unless the run is over.
+            for (var i = lines.Count; i < seen.Length - (finished ? 0 : 1); i++)
+            {
+                lines.Add((clock.Elapsed, seen[i].TrimEnd()));
+            }
+
+            if (finished)
+            {
+                return (await completion, lines);
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
     private async Task<CliResult> RunAsync(TestConsole output, CancellationToken cancellationToken, string[] args)
     {
         var error = CreateConsole();
