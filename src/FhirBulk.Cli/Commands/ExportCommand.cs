@@ -244,7 +244,7 @@ internal static class ExportCommand
             // The server failed or files could not be fetched: the state is saved and a resume retries what is missing.
             // (Refused credentials and folder problems would fail the same way again, so they get no such hint.)
             var (code, message) = ErrorReporter.Classify(e);
-            throw new CliException(message, code, e) { Hint = ResumeHint(directory, settings) };
+            throw new CliException(message, code, e) { Hint = KickedOff(directory) ? ResumeHint(directory, settings) : null };
         }
 
         if (json)
@@ -257,6 +257,19 @@ internal static class ExportCommand
         }
 
         return result.Outcome == ExportOutcome.Success ? ExitCodes.Success : ExitCodes.PartialSuccess;
+    }
+
+    /// <summary>Whether the server took the export's kick-off: a refused one has nothing to resume, the corrected command starts afresh.</summary>
+    private static bool KickedOff(string directory)
+    {
+        try
+        {
+            return BulkDataClient.ReadExportSettings(directory).KickedOff;
+        }
+        catch (ExportFolderException)
+        {
+            return false;
+        }
     }
 
     /// <summary>

@@ -45,6 +45,7 @@ internal static class InspectCommand
                     request = summary.Request,
                     types = summary.ResourcesByType,
                     manifestCounts = summary.ManifestCounts,
+                    countMismatches = summary.ManifestCountMismatches.Select(m => new { type = m.Type, declared = m.Announced, found = m.Found }),
                     files = summary.Files.Select(f => new { file = Path.GetFileName(f.Path), type = f.ResourceType, resources = f.Resources, bytes = f.Bytes }),
                     bytes = summary.Bytes,
                     errors = summary.Errors,
@@ -62,8 +63,14 @@ internal static class InspectCommand
                 }
             }
 
+            foreach (var (type, announced, found) in summary.ManifestCountMismatches)
+            {
+                MessageLines.Warning(context.Error, string.Create(CultureInfo.InvariantCulture, $"{type}: manifest count {announced}, the folder holds {found}"));
+            }
+
             var damaged = verification is { IsIntact: false };
-            return damaged || summary.HasServerErrors || summary.MalformedLines.Count > 0 ? ExitCodes.PartialSuccess : ExitCodes.Success;
+            var partial = damaged || summary.HasServerErrors || summary.MalformedLines.Count > 0 || summary.ManifestCountMismatches.Count > 0;
+            return partial ? ExitCodes.PartialSuccess : ExitCodes.Success;
         });
         return command;
     }

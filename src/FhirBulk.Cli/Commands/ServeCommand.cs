@@ -95,6 +95,11 @@ internal static class ServeCommand
             {
                 throw new CliException(e.Message, ExitCodes.Usage, e);
             }
+            catch (FormatException e)
+            {
+                // The server's own word for a clients file or data folder it cannot use; it names the file.
+                throw new CliException(e.Message, ExitCodes.InvalidInput, e);
+            }
 
             await using (server.ConfigureAwait(false))
             {

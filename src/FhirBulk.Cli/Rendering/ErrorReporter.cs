@@ -37,7 +37,13 @@ internal static class ErrorReporter
         HttpRequestException e => (ExitCodes.ServerFailed, e.StatusCode is { } status
             ? $"HTTP {(int)status} {status}: {e.Message}"
             : e.Message),
-        _ => LibraryErrors.Classify(exception)
-            ?? (ExitCodes.InternalError, $"{exception.GetType().Name}: {exception.Message}"),
+        _ => LibraryErrors.Classify(exception) ?? exception switch
+        {
+            // The library turns network failures into FhirBulkException, so an I/O error that gets here is a local file or
+            // folder that cannot be written or read (an existing file where a folder is wanted, a full disk, a port in use):
+            // the user's environment, not a bug.
+            IOException e => (ExitCodes.InvalidInput, e.Message),
+            _ => (ExitCodes.InternalError, $"{exception.GetType().Name}: {exception.Message}"),
+        },
     };
 }

@@ -59,4 +59,7 @@ internal static partial class Log
 
     [LoggerMessage(18, LogLevel.Warning, "Moved {Count} file(s) this export did not write from {Directory} to history/{Stamp}/")]
     public static partial void ForeignFilesMoved(ILogger logger, int count, string directory, string stamp);
+
+    [LoggerMessage(19, LogLevel.Warning, "{PartFile} left by an earlier run: kept {Kept} of {Length} bytes ({Reason})")]
+    public static partial void PartFileCut(ILogger logger, string partFile, long length, long kept, string reason);
 }

@@ -37,7 +37,9 @@ public sealed partial class BulkDataClient
         using var folderLock = ExportFolderLock.Acquire(directory);
         ExportFolderContents.RemoveStaleTemporaries(directory);
         var previous = ExportState.Load(directory);
-        if (previous is { Completed: false, Cancelled: false })
+        // A state whose kick-off never succeeded (no status URL yet, the request refused) holds nothing to carry on: it is
+        // moved aside like a finished export, so the corrected command just runs.
+        if (previous is { Completed: false, Cancelled: false } && (previous.StatusUrl is not null || previous.ReExports > 0))
         {
             throw new ExportFolderException(directory, $"{directory} holds an unfinished export (status {previous.StatusUrl}); resume or cancel it first.");
         }

@@ -31,7 +31,14 @@ public sealed class ExportFolderSettings
         DeleteJobAfterDownload = state.DeleteJobAfterDownload;
         CompressOutput = state.CompressOutput;
         MalformedLines = state.MalformedLines;
+        KickedOff = state.StatusUrl is not null || state.ReExports > 0;
     }
+
+    /// <summary>
+    /// Whether the server accepted the export's kick-off (it has a status URL): only then is there anything to resume.
+    /// A folder whose kick-off was refused is started afresh by the corrected export command.
+    /// </summary>
+    public bool KickedOff { get; }
 
     /// <summary>The FHIR base URL the export belongs to; a resume with a client of another server is refused.</summary>
     public Uri Server { get; }

@@ -22,7 +22,8 @@ internal sealed class ExportLog : IDisposable
     {
         _time = time;
         _path = path;
-        _stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+        // Unbuffered: a write that fails (disk full) must not stay in a buffer for Dispose to fail on again, hiding the first error.
+        _stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
 
         // A process killed mid-line leaves a fragment; start on a fresh line so later events stay readable.
         if (_stream.Length > 0)
@@ -66,7 +67,17 @@ internal sealed class ExportLog : IDisposable
         }
     }
 
-    public void Dispose() => _stream.Dispose();
+    public void Dispose()
+    {
+        try
+        {
+            _stream.Dispose();
+        }
+        catch (IOException)
+        {
+            // The log is diagnostic; a failure to close it must not replace the failure being reported.
+        }
+    }
 
     private static void WriteValue(Utf8JsonWriter json, object? value)
     {

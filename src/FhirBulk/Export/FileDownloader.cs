@@ -79,7 +79,7 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
 
     private async Task TransferAsync(ExportFileState file, Uri url, bool requiresAccessToken, string directory, string path, string partPath, string? expectedType, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
     {
-        var offset = File.Exists(partPath) ? new FileInfo(partPath).Length : 0;
+        var offset = File.Exists(partPath) ? await TrustedPartLengthAsync(directory, partPath, expectedType, cancellationToken).ConfigureAwait(false) : 0;
         var etag = file.ETag;
         using var response = await http.SendAsync(u => CreateRequest(u, offset, etag, options.TransferCompression), url, requiresAccessToken, cancellationToken, $"download of {file.FileName}").ConfigureAwait(false);
         if (response.Headers.ETag is { IsWeak: false } strong)
@@ -146,6 +146,58 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
 
         progress?.Report(new DownloadProgress(file.FileName, file.Type, file.Bytes, file.Bytes, file.Status));
         eventLog?.Write("download_complete", new() { ["fileUrl"] = url.AbsoluteUri, ["resourceCount"] = file.Resources, ["fileSize"] = file.Bytes });
+    }
+
+    /// <summary>
+    /// How much of a part file left by an earlier run can be continued: up to the end of its last whole line, and nothing
+    /// when a line before that is not a resource of the file's type. A crash leaves a torn last line and a power loss can
+    /// leave the tail unwritten (zeros); neither may be spliced into the file, so the tail is cut and a damaged part is
+    /// fetched again from the start. (A byte changed inside a still-valid line cannot be told from the server's data.)
+    /// </summary>
+    private async Task<long> TrustedPartLengthAsync(string directory, string partPath, string? expectedType, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[BufferSize];
+        long whole = 0;
+        using var check = new NdjsonVerifier(partPath, expectedType, ErrorPolicy.Skip);
+        await using (var part = new FileStream(partPath, FileMode.Open, FileAccess.Read, FileShare.None, BufferSize, useAsync: true))
+        {
+            long position = 0;
+            int read;
+            while ((read = await part.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                var chunk = buffer.AsSpan(0, read);
+                if (chunk.LastIndexOf((byte)'\n') is var newline and >= 0)
+                {
+                    check.Append(chunk[..(newline + 1)]);
+                    whole = position + newline + 1;
+                    if (newline + 1 < read)
+                    {
+                        check.Append(chunk[(newline + 1)..]);
+                    }
+                }
+                else
+                {
+                    check.Append(chunk);
+                }
+
+                position += read;
+            }
+        }
+
+        // Lines counted up to the last newline only: the verifier judges the torn tail when it completes, which is not done here.
+        var damaged = check.MalformedLines.Count > 0;
+        var length = damaged ? 0 : whole;
+        if (length != new FileInfo(partPath).Length)
+        {
+            Log.PartFileCut(logger, partPath, new FileInfo(partPath).Length, length, damaged ? "a line before its end is not a resource" : "its last line is not whole");
+            FolderIo.Write(directory, partPath, () =>
+            {
+                using var part = new FileStream(partPath, FileMode.Open, FileAccess.Write, FileShare.None);
+                part.SetLength(length);
+            });
+        }
+
+        return length;
     }
 
     private async Task CopyAsync(HttpResponseMessage response, Uri url, FolderWriteStream output, NdjsonVerifier verifier, byte[] buffer, long offset, ExportFileState file, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)

@@ -38,6 +38,13 @@ public sealed record ExportFolderSummary(
     /// <summary>OperationOutcomes in <c>error/</c>.</summary>
     public long Errors => ErrorFiles.Sum(f => f.Resources);
 
+    /// <summary>
+    /// Types whose resources in the folder differ from the count <c>manifest.json</c> announced for them: (type, announced,
+    /// found). Empty without a manifest.
+    /// </summary>
+    public IReadOnlyList<(string Type, long Announced, long Found)> ManifestCountMismatches =>
+        [.. ManifestCounts.Select(m => (m.Key, m.Value, ResourcesByType.GetValueOrDefault(m.Key))).Where(m => m.Item2 != m.Item3)];
+
     /// <summary>What checking the folder against its export's state found, when the inspection was asked to; otherwise <see langword="null"/>.</summary>
     public ExportFolderVerification? Verification { get; init; }
 

@@ -126,7 +126,7 @@ internal sealed class ExportState
     /// <summary>The state in <paramref name="directory"/>, which must hold one.</summary>
     /// <exception cref="ExportFolderException">There is no state file.</exception>
     public static ExportState LoadExisting(string directory) =>
-        Load(directory) ?? throw new ExportFolderException(directory, $"{directory} holds no export ({FileName} is missing).");
+        Load(directory) ?? throw new ExportFolderException(directory, $"{directory} holds no export ({FileName} is missing): start it with the export command, giving --out {directory}.");
 
     /// <exception cref="ExportFolderException">The state could not be written (disk full, say); the previous state is kept.</exception>
     public void Save(string directory) =>

@@ -49,12 +49,12 @@ internal static class FolderIo
         }
     }
 
-    // .NET appends " : 'path'" to the operating system's text; the path is already named once.
+    // .NET appends " : 'path'" to the operating system's text, often a temporary file's; the file is already named once.
     private static string Reason(Exception exception, string path)
     {
         var message = exception.Message;
-        var suffix = $" : '{path}'";
-        return message.EndsWith(suffix, StringComparison.Ordinal) ? message[..^suffix.Length] : message;
+        var quoted = message.LastIndexOf(" : '", StringComparison.Ordinal);
+        return quoted > 0 && message.EndsWith('\'') ? message[..quoted] : message;
     }
 
     private static string FreeSpace(string path)

@@ -121,6 +121,9 @@ public sealed partial class ExitCodeTableTests(ServerFixture fixture) : IDisposa
             .WithEnvironment("FHIR_BULK_PROFILE_FILE", t.temp.Write("profiles.json", $$$$"""{"profiles":{"default":{"server":"{{{{t.fixture.BaseUrl}}}}"}}}"""))
             .RunAsync("export", "--profile", "nope", "--out", t.temp.File("e")));
         yield return new("3 view-test of a file that is no test file", 3, "not-a-test.json", t => Run("view-test", t.temp.Write("not-a-test.json", "{}")));
+        yield return new("3 keygen --out an existing file", 3, "exists", t => Run("keygen", "--out", t.temp.Write("taken", "x")));
+        yield return new("3 generate --out an existing file", 3, "exists", t => Run("generate", "--patients", "1", "--out", t.temp.Write("taken2", "x")));
+        yield return new("3 serve --clients a file that is not JSON", 3, "not-json.json", t => Run("serve", "--clients", t.temp.Write("not-json.json", "{not json")));
         yield return new("3 export into a folder locked by another export", 3, "another fhir-bulk export", t => t.ExportIntoLockedFolderAsync());
         yield return new("3 export into a folder with a foreign file", 3, "Patient.001.ndjson", t =>
         {

@@ -226,6 +226,73 @@ public class ExportFolderTrustTests(BaselineFixture baseline) : IClassFixture<Ba
         Assert.True(result.ServerIssues.GetValueOrDefault("information") > 0, string.Join(", ", result.ServerIssues));
     }
 
+    [Theory]
+    [InlineData("zeroed tail")]
+    [InlineData("broken line")]
+    public async Task Resume_PartFileDamagedAfterACrash_NotSplicedIntoTheFile(string damage)
+    {
+        var directory = Harness.NewDirectory();
+        var slowServer = Harness.Server.BaseUriWithFaults(new FaultOptions { TrickleBytesPerSecond = 300_000 });
+        using (var slow = Harness.CreateClient(slowServer))
+        using (var stop = new CancellationTokenSource())
+        {
+            var parts = new Progress<ExportProgress>(p =>
+            {
+                if (p.File is { BytesDownloaded: > 40_000 })
+                {
+                    stop.Cancel();
+                }
+            });
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => slow.ExportToDirectoryAsync(new ExportRequest(), directory, parts, stop.Token));
+        }
+
+        var part = Directory.EnumerateFiles(directory, "*.part").OrderByDescending(f => new FileInfo(f).Length).First();
+        var bytes = File.ReadAllBytes(part);
+        if (damage == "zeroed tail")
+        {
+            // What a power loss leaves: the file's length was extended but its last blocks never reached the disk.
+            Array.Clear(bytes, bytes.Length - 4096, 4096);
+        }
+        else
+        {
+            // A control character is invalid anywhere in JSON, so the line it lands in is certainly broken.
+            bytes[bytes.Length / 3] = 0x01;
+        }
+
+        File.WriteAllBytes(part, bytes);
+        using var client = Harness.CreateClient(slowServer);
+
+        var result = await client.ResumeExportAsync(directory);
+
+        Assert.Equal(ExportOutcome.Success, result.Outcome);
+        Assert.Equal(baseline.Files, DataFiles(directory));
+    }
+
+    [Fact]
+    public async Task ExportToDirectory_AfterAKickoffTheServerRefused_TheCorrectedExportRunsInTheSameFolder()
+    {
+        using var client = Harness.CreateClient();
+        var directory = Harness.NewDirectory();
+        await Assert.ThrowsAsync<FhirBulkException>(() => client.ExportToDirectoryAsync(new ExportRequest { Types = ["NotAType"] }, directory));
+
+        var result = await client.ExportToDirectoryAsync(new ExportRequest(), directory);
+
+        Assert.Equal(ExportOutcome.Success, result.Outcome);
+        Assert.Equal(baseline.Files, DataFiles(directory));
+    }
+
+    [TmpfsFact]
+    public async Task ExportToDirectory_DiskTooSmallForTheLog_FolderErrorNotAnIOException()
+    {
+        using var disk = Tmpfs.Mount(8 * 1024);
+        using var client = Harness.CreateClient();
+
+        var error = await Assert.ThrowsAsync<ExportFolderException>(() => client.ExportToDirectoryAsync(new ExportRequest(), Path.Combine(disk.Path, "export")));
+
+        Assert.Contains("No space left on device", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(".tmp", error.Message, StringComparison.Ordinal);
+    }
+
     [TmpfsFact]
     public async Task ExportToDirectory_DiskFull_FolderErrorNamingFileAndFreeSpaceThenResumeByteIdenticalWithoutTemporaries()
     {

@@ -54,13 +54,18 @@ public class TokenAndSecretTests(BaselineFixture baseline) : IClassFixture<Basel
     [Fact]
     public async Task ExportToDirectory_RequiresAccessTokenFalse_NoTokenOnFileRequests()
     {
-        await using var harness = await ServerHarness.StartAsync(o => o.RequireAuth = false);
+        // Kick-off and status need the token; the files are capability URLs, so the manifest says requiresAccessToken: false.
+        // (An open server, --no-auth, now advertises no token endpoint at all, so credentials could not be used there.)
+        await using var harness = await ServerHarness.StartAsync(o => o.CapabilityUrls = true);
         using var client = harness.CreateClient(withCredentials: true);
 
-        await client.ExportToDirectoryAsync(new ExportRequest(), harness.NewDirectory());
+        var result = await client.ExportToDirectoryAsync(new ExportRequest(), harness.NewDirectory());
 
-        Assert.Contains(harness.Requests, r => r.Url.AbsolutePath.Contains("/bulkfiles/", StringComparison.Ordinal));
-        Assert.DoesNotContain(harness.SentTokens, t => t.Url.AbsolutePath.Contains("/bulkfiles/", StringComparison.Ordinal));
+        Assert.False(result.Manifest.RequiresAccessToken);
+
+        var files = result.Manifest.Output.Select(f => new Uri(f.Url).AbsolutePath).ToHashSet(StringComparer.Ordinal);
+        Assert.Contains(harness.Requests, r => files.Contains(r.Url.AbsolutePath));
+        Assert.DoesNotContain(harness.SentTokens, t => files.Contains(t.Url.AbsolutePath));
     }
 
     [Fact]

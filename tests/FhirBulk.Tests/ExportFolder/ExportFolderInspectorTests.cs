@@ -24,6 +24,7 @@ public sealed class ExportFolderInspectorTests : IDisposable
 
         Assert.Equal(new Dictionary<string, long> { ["Patient"] = 3 }, summary.ResourcesByType);
         Assert.Equal(4, summary.ManifestCounts["Patient"]);
+        Assert.Equal([("Patient", 4L, 3L)], summary.ManifestCountMismatches);
         Assert.Equal(1, summary.Errors);
         Assert.Equal(1, summary.DeletedFiles.Sum(f => f.Resources));
         Assert.Equal(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero), summary.TransactionTime);
