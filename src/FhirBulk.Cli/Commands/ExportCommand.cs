@@ -244,7 +244,8 @@ internal static class ExportCommand
             // The server failed or files could not be fetched: the state is saved and a resume retries what is missing.
             // (Refused credentials and folder problems would fail the same way again, so they get no such hint.)
             var (code, message) = ErrorReporter.Classify(e);
-            throw new CliException(message, code, e) { Hint = KickedOff(directory) ? ResumeHint(directory, settings) : null };
+            // A transient failure (the server unreachable, say) is worth carrying on later; a refused kick-off is not.
+            throw new CliException(message, code, e) { Hint = e.IsTransient || KickedOff(directory) ? ResumeHint(directory, settings) : null };
         }
 
         if (json)

@@ -23,6 +23,7 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(500);
 
     private readonly ResiliencePipeline _retries = DownloadRetries.Create(options, logger, http.Stall);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _partsWrittenThisRun = new(StringComparer.Ordinal);
 
     public async Task DownloadAsync(ExportFileState file, Uri manifestUrl, bool requiresAccessToken, string directory, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
     {
@@ -79,7 +80,11 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
 
     private async Task TransferAsync(ExportFileState file, Uri url, bool requiresAccessToken, string directory, string path, string partPath, string? expectedType, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
     {
-        var offset = File.Exists(partPath) ? await TrustedPartLengthAsync(directory, partPath, expectedType, cancellationToken).ConfigureAwait(false) : 0;
+        // A part this run wrote holds exactly the bytes received (a retry continues it whole, however long its lines); one left
+        // by an earlier run may have been torn or half written when that run died.
+        var offset = !File.Exists(partPath) ? 0
+            : _partsWrittenThisRun.ContainsKey(partPath) ? new FileInfo(partPath).Length
+            : await TrustedPartLengthAsync(directory, partPath, expectedType, cancellationToken).ConfigureAwait(false);
         var etag = file.ETag;
         using var response = await http.SendAsync(u => CreateRequest(u, offset, etag, options.TransferCompression), url, requiresAccessToken, cancellationToken, $"download of {file.FileName}").ConfigureAwait(false);
         if (response.Headers.ETag is { IsWeak: false } strong)
@@ -110,6 +115,7 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
         // Local writes fail as the folder's problem (disk full), never as a network failure to retry.
         await using (var output = new FolderWriteStream(directory, partPath, new FileStream(partPath, offset > 0 ? FileMode.Open : FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1, useAsync: true)))
         {
+            _partsWrittenThisRun.TryAdd(partPath, 0);
             // Re-verify the prefix already on disk so counts and the hash cover the whole file.
             while (output.Position < offset)
             {

@@ -40,10 +40,13 @@ public sealed class FileDownloadTests : IDisposable
     {
         Directory.CreateDirectory(_directory);
         await File.WriteAllBytesAsync(Path.Combine(_directory, "Patient.001.ndjson.part"), Content[..100]);
+        var wholeLines = WholeLines(100);
         var handler = new StubHandler((request, _) =>
         {
-            var response = new HttpResponseMessage(HttpStatusCode.PartialContent) { Content = new ByteArrayContent(Content[100..]) };
-            response.Content.Headers.ContentRange = new ContentRangeHeaderValue(100, Content.Length - 1, Content.Length);
+            // The torn last line of the part is not trusted: the range starts where its last whole line ends.
+            Assert.Equal($"bytes={wholeLines}-", request.Headers.Range!.ToString());
+            var response = new HttpResponseMessage(HttpStatusCode.PartialContent) { Content = new ByteArrayContent(Content[wholeLines..]) };
+            response.Content.Headers.ContentRange = new ContentRangeHeaderValue(wholeLines, Content.Length - 1, Content.Length);
             return response;
         });
 
@@ -66,6 +69,7 @@ public sealed class FileDownloadTests : IDisposable
                 return first;
             }
 
+            // A retry in the same run continues the part it wrote itself, torn line and all.
             Assert.Equal("bytes=100-", request.Headers.Range!.ToString());
             Assert.Equal("\"v1\"", request.Headers.IfRange!.ToString());
             var rest = new HttpResponseMessage(HttpStatusCode.PartialContent) { Content = new ByteArrayContent(Content[100..]) };
@@ -225,4 +229,8 @@ public sealed class FileDownloadTests : IDisposable
             return read > 0 ? read : throw new IOException("connection reset");
         }
     }
+
+    /// <summary>The length of the whole lines in the first <paramref name="bytes"/> bytes of <see cref="Content"/>.</summary>
+    private static int WholeLines(int bytes) => Array.LastIndexOf(Content, (byte)'\n', bytes - 1) + 1;
+
 }
