@@ -14,7 +14,7 @@ internal sealed class CliApplication(CliContext context)
             "fhir-bulk: export FHIR Bulk Data with SMART Backend Services, turn it into tables with "
             + "SQL-on-FHIR ViewDefinitions, and run an offline Bulk Data server. "
             + "Start with 'fhir-bulk demo'.");
-        root.Options.Add(CommonOptions.Verbose);
+        root.Options.Add(CommonOptions.Verbose());
         foreach (var command in CreateCommands())
         {
             root.Subcommands.Add(command);

@@ -1,3 +1,4 @@
+using FhirBulk.Ndjson;
 using Microsoft.Extensions.Logging;
 using FhirBulk.Cli.Rendering;
 using Spectre.Console;
@@ -17,9 +18,11 @@ internal sealed class CliContext
         Func<string, string?>? environment = null,
         bool liveProgress = false,
         TimeProvider? timeProvider = null,
-        Func<Stream>? openStandardOutput = null)
+        Func<Stream>? openStandardOutput = null,
+        Func<Stream>? openStandardInput = null)
     {
         OpenStandardOutput = openStandardOutput ?? Console.OpenStandardOutput;
+        OpenStandardInput = openStandardInput ?? Console.OpenStandardInput;
         Out = output;
         Error = error ?? output;
         Environment = environment ?? (_ => null);
@@ -45,8 +48,15 @@ internal sealed class CliContext
     /// <summary>Opens stdout as bytes, for output streamed past the console (<c>view --out -</c>).</summary>
     public Func<Stream> OpenStandardOutput { get; }
 
+    /// <summary>Opens stdin as bytes, for NDJSON read from a pipe (<c>--input -</c>).</summary>
+    public Func<Stream> OpenStandardInput { get; }
+
     /// <summary>The clock every wait and timestamp uses.</summary>
     public TimeProvider TimeProvider { get; }
+
+    /// <summary>The NDJSON an <c>--input</c> names: a folder, a file, or stdin for <c>-</c>.</summary>
+    public NdjsonSource OpenInput(string path, NdjsonSourceOptions? options = null) =>
+        path == "-" ? NdjsonSource.FromStream(OpenStandardInput(), "stdin", options) : NdjsonSource.Open(path, options);
 
     /// <summary>The logger factory for one command run: warnings only, debug with <c>--verbose</c>, on the error console.</summary>
     public ILoggerFactory CreateLoggerFactory(bool verbose) => LoggerFactory.Create(builder => builder

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Text.Json;
 using FhirBulk.Cli.Rendering;
 using FhirBulk.Cli.Workshop;
-using FhirBulk.Ndjson;
 using FhirBulk.Tables;
 using FhirBulk.Workshop;
 using Spectre.Console;
@@ -90,7 +89,7 @@ internal static class DemoCommand
             var result = await steps.RunAsync(
                 "Building the workshop tables (DuckDB + Parquet)",
                 progress => new WorkshopAnalysis().RunAsync(
-                    NdjsonSource.Open(analysisInput),
+                    context.OpenInput(analysisInput),
                     EmbeddedWorkshop.Load(),
                     outputDirectory,
                     new SyncProgress<TableProgress>(p => progress.Report(new StepUpdate(p.Fraction, $"{p.Resources:N0} resources, {p.Rows:N0} rows", p.BytesRead))),

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using FhirBulk.Cli.Rendering;
-using FhirBulk.Ndjson;
 using FhirBulk.Tables;
 
 namespace FhirBulk.Cli.Commands;
@@ -41,11 +40,13 @@ internal static class ExampleCommand
             var resourceType = parseResult.GetRequiredValue(type);
             var wanted = parseResult.GetValue(id);
             var tables = new FhirTables();
-            var resource = await tables.GetExampleResourceAsync(NdjsonSource.Open(path), resourceType, wanted, cancellationToken).ConfigureAwait(false);
+            var source = context.OpenInput(path);
+            var resource = await tables.GetExampleResourceAsync(source, resourceType, wanted, cancellationToken).ConfigureAwait(false);
             if (resource is null)
             {
                 // The workshop's helper answered "not available, try one of these"; so do we.
-                var available = path == "-" ? [] : (await tables.CountResourcesAsync(NdjsonSource.Open(path), cancellationToken).ConfigureAwait(false)).Keys;
+                // A stream (stdin) is read once: then there is no listing of what else it held.
+                var available = source.IsRepeatable ? (await tables.CountResourcesAsync(source, cancellationToken).ConfigureAwait(false)).Keys : [];
                 var hint = available.Any() ? $" Types there: {string.Join(", ", available)}." : "";
                 throw new CliException(wanted is null
                     ? $"no {resourceType} in {path}.{hint}"

@@ -178,7 +178,7 @@ internal static class ExportCommand
 
         var settings = new ConnectionResolver(context.Environment).Resolve(parseResult, options.Connection, recorded);
         var json = parseResult.GetValue(options.Json);
-        using var logging = context.CreateLoggerFactory(parseResult.GetValue(CommonOptions.Verbose));
+        using var logging = context.CreateLoggerFactory(CommonOptions.IsVerbose(parseResult));
         using var client = ClientFactory.Create(settings, logging, o =>
         {
             if ((parseResult.GetValue(options.Parallel) ?? recorded?.MaxParallelDownloads) is { } parallel)

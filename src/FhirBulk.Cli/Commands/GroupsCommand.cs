@@ -20,7 +20,7 @@ internal static class GroupsCommand
         command.SetRunner(context, async (parseResult, cancellationToken) =>
         {
             var settings = new ConnectionResolver(context.Environment).Resolve(parseResult, connection);
-            using var logging = context.CreateLoggerFactory(parseResult.GetValue(CommonOptions.Verbose));
+            using var logging = context.CreateLoggerFactory(CommonOptions.IsVerbose(parseResult));
             using var client = ClientFactory.Create(settings, logging);
             var groups = new List<GroupInfo>();
             await foreach (var group in client.ListGroupsAsync(cancellationToken).ConfigureAwait(false))

@@ -25,7 +25,7 @@ internal static class InfoCommand
         command.SetRunner(context, async (parseResult, cancellationToken) =>
         {
             var settings = new ConnectionResolver(context.Environment).Resolve(parseResult, connection);
-            using var logging = context.CreateLoggerFactory(parseResult.GetValue(CommonOptions.Verbose));
+            using var logging = context.CreateLoggerFactory(CommonOptions.IsVerbose(parseResult));
             using var client = ClientFactory.Create(settings, logging);
             var summary = await client.GetServerSummaryAsync(cancellationToken).ConfigureAwait(false);
             if (parseResult.GetValue(json))

@@ -2,11 +2,8 @@ using System.CommandLine;
 using FhirBulk.Cli.Rendering;
 using FhirBulk.Ndjson;
 using FhirBulk.Sinks;
-using FhirBulk.Sinks.Csv;
-using FhirBulk.Sinks.DuckDb;
-using FhirBulk.Sinks.Ndjson;
-using FhirBulk.Sinks.Parquet;
 using FhirBulk.Tables;
+using FhirBulk.Views;
 using Spectre.Console;
 
 namespace FhirBulk.Cli.Commands;
@@ -50,9 +47,9 @@ internal static class ViewCommand
         };
         command.SetRunner(context, async (parseResult, cancellationToken) =>
         {
-            var views = ViewFiles.Compile(parseResult.GetRequiredValue(view));
+            var views = ViewDefinitionLoader.Load(parseResult.GetRequiredValue(view));
             var isStrict = parseResult.GetValue(strict);
-            var source = NdjsonSource.Open(
+            var source = context.OpenInput(
                 parseResult.GetRequiredValue(input),
                 new NdjsonSourceOptions { MalformedLines = isStrict ? ErrorPolicy.Fail : ErrorPolicy.Skip });
             var kind = parseResult.GetRequiredValue(format);
@@ -77,7 +74,8 @@ internal static class ViewCommand
             TableRunResult result;
             try
             {
-                await using (var sink = CreateSink(kind, folder))
+                var tableFormat = Enum.Parse<TableFormat>(kind, ignoreCase: true);
+                await using (var sink = toStdout ? TableSinks.Create(tableFormat, context.OpenStandardOutput()) : TableSinks.Create(tableFormat, folder))
                 {
                     result = await new StepProgress(context, quiet).RunAsync(
                         $"Running {views.Count} view(s)",
@@ -127,13 +125,5 @@ internal static class ViewCommand
             return skipped ? ExitCodes.PartialSuccess : ExitCodes.Success;
         });
         return command;
-
-        ITableSink CreateSink(string kind, string target) => kind switch
-        {
-            "duckdb" => new DuckDbSink(target),
-            "parquet" => new ParquetSink(target),
-            "csv" => target == "-" ? new CsvSink(context.OpenStandardOutput()) : new CsvSink(target),
-            _ => target == "-" ? new NdjsonRowSink(context.OpenStandardOutput()) : new NdjsonRowSink(target),
-        };
     }
 }

@@ -17,6 +17,8 @@ internal static class LibraryErrors
         InvalidInputException e => (ExitCodes.InvalidInput, e.Message),
         MalformedNdjsonException e => (ExitCodes.InvalidInput, e.Message),
         ViewEvaluationException e => (ExitCodes.InvalidInput, e.Message),
+        // A view loaded from a file: the message starts with the file, and that says enough.
+        ViewDefinitionException { FileName: not null } e => (ExitCodes.InvalidInput, e.Message),
         ViewDefinitionException e => (ExitCodes.InvalidInput, $"invalid ViewDefinition: {e.Message}"),
         TableSinkException e => (ExitCodes.InvalidInput, e.Message),
         FhirBulkException e => (ExitCodes.ServerFailed, WithOutcome(e.Message, e)),

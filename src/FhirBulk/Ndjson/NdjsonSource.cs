@@ -81,6 +81,7 @@ public sealed class NdjsonSource
     /// <param name="stream">The stream; gzip-compressed or not.</param>
     /// <param name="name">The name error messages use for it.</param>
     /// <param name="options">How to read; <see langword="null"/> for the defaults.</param>
+    /// <returns>The source, which can be read once.</returns>
     public static NdjsonSource FromStream(Stream stream, string name = "stdin", NdjsonSourceOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -89,17 +90,20 @@ public sealed class NdjsonSource
     }
 
     /// <summary>
-    /// Reads <paramref name="path"/> as a folder when it is one, as a file otherwise, and stdin when
-    /// it is <c>-</c>: what a command line <c>--input</c> means.
+    /// Reads <paramref name="path"/> as a folder when it is one, and as a file otherwise: what a command line
+    /// <c>--input</c> means. The process's stdin is the caller's to open: read it with <see cref="FromStream"/>.
     /// </summary>
-    /// <param name="path">A folder, a file, or <c>-</c>.</param>
+    /// <param name="path">A folder or a file.</param>
     /// <param name="options">How to read; <see langword="null"/> for the defaults.</param>
+    /// <returns>The source.</returns>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is <c>-</c>, which names stdin, not a file.</exception>
+    /// <exception cref="FileNotFoundException"><paramref name="path"/> is neither a folder nor a file.</exception>
     public static NdjsonSource Open(string path, NdjsonSourceOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (path == "-")
         {
-            return FromStream(Console.OpenStandardInput(), "stdin", options);
+            throw new ArgumentException("'-' names stdin, which a library does not open: pass the stream to FromStream.", nameof(path));
         }
 
         return Directory.Exists(path) ? FromFolder(path, options) : FromFile(path, options);

@@ -47,6 +47,12 @@ public static class ViewDefinitionCompiler
     public static IReadOnlyList<ICompiledView> CompileAll(IEnumerable<ViewDefinition> views, ViewCompilerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(views);
+        return CompileAll(views.Select(v => (v, (string?)null)), options);
+    }
+
+    /// <summary>As the public <c>CompileAll</c>, a view's error naming its file when it has one.</summary>
+    internal static IReadOnlyList<ICompiledView> CompileAll(IEnumerable<(ViewDefinition View, string? FileName)> views, ViewCompilerOptions? options)
+    {
         if (options?.TableName is not null)
         {
             throw new ArgumentException("A table name cannot be shared by several views.", nameof(options));
@@ -55,7 +61,7 @@ public static class ViewDefinitionCompiler
         var readers = new Dictionary<string, FirelyResourceReader>(StringComparer.Ordinal);
         var compiled = new List<ICompiledView>();
         var names = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var view in views)
+        foreach (var (view, fileName) in views)
         {
             if (!readers.TryGetValue(view.Resource, out var reader))
             {
@@ -63,7 +69,16 @@ public static class ViewDefinitionCompiler
                 readers.Add(view.Resource, reader);
             }
 
-            var result = Compile(view, new FirelyPathEngine(view.Constants, reader), options);
+            ICompiledView result;
+            try
+            {
+                result = Compile(view, new FirelyPathEngine(view.Constants, reader), options);
+            }
+            catch (ViewDefinitionException e) when (fileName is not null)
+            {
+                throw new ViewDefinitionException(fileName, e);
+            }
+
             if (!names.Add(result.Schema.Name))
             {
                 throw new ArgumentException($"Two views are named '{result.Schema.Name}'; table names must be distinct.", nameof(views));

@@ -30,6 +30,24 @@ public sealed class ViewDefinitionException : FhirBulkException
         ElementPath = elementPath;
     }
 
+    /// <summary>Creates an exception naming the file of a view that is wrong.</summary>
+    /// <param name="fileName">The file the view was read from (or another name for it); the message starts with it.</param>
+    /// <param name="innerException">What is wrong with the view; its <see cref="ElementPath"/> is kept.</param>
+    public ViewDefinitionException(string fileName, ViewDefinitionException innerException)
+        : base($"{fileName}: {innerException?.Message}", innerException)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(fileName);
+        ArgumentNullException.ThrowIfNull(innerException);
+        FileName = fileName;
+        ElementPath = innerException.ElementPath;
+    }
+
+    /// <summary>
+    /// The file the view was read from (as <see cref="ViewDefinitionLoader"/> names it), or <see langword="null"/>
+    /// when not known.
+    /// </summary>
+    public string? FileName { get; }
+
     /// <summary>
     /// The JSON path of the offending element within the ViewDefinition (empty for the root), or
     /// <see langword="null"/> when not known.

@@ -59,7 +59,7 @@ public sealed class WorkshopAnalysis
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(definition);
         ArgumentException.ThrowIfNullOrEmpty(outputDirectory);
-        var views = Compile(definition);
+        var views = ViewDefinitionLoader.Compile(definition.Views);
         Directory.CreateDirectory(outputDirectory);
         var databasePath = Path.GetFullPath(Path.Combine(outputDirectory, DatabaseFileName));
 
@@ -88,25 +88,6 @@ public sealed class WorkshopAnalysis
         var medication = await QueryAsync(databasePath, definition, WorkshopDefinition.TopMedicationQuery, r => new MedicationCount(Text(r[0]), NullableText(r[1]), Long(r[2])), cancellationToken).ConfigureAwait(false);
         var encounterTypes = await QueryAsync(databasePath, definition, WorkshopDefinition.EncounterTypesQuery, r => new EncounterTypeCount(Text(r[0]), NullableText(r[1]), Long(r[2])), cancellationToken).ConfigureAwait(false);
         return new WorkshopAnswers(flu.Count == 0 ? 0 : flu[0], conditions, medication.Count == 0 ? null : medication[0], encounterTypes);
-    }
-
-    private static IReadOnlyList<ICompiledView> Compile(WorkshopDefinition definition)
-    {
-        var parsed = new List<FhirBulk.Views.Definition.ViewDefinition>(definition.Views.Count);
-        foreach (var (name, json) in definition.Views)
-        {
-            try
-            {
-                parsed.Add(FhirBulk.Views.Definition.ViewDefinitionParser.Parse(json));
-            }
-            catch (ViewDefinitionException e)
-            {
-                throw new ViewDefinitionException($"{name}: {e.Message}", e);
-            }
-        }
-
-        // Compiled together, views of one resource type share each resource's parse.
-        return ViewDefinitionCompiler.CompileAll(parsed);
     }
 
     private static async Task<IReadOnlyList<string>> ExportParquetAsync(string databasePath, IEnumerable<string> tables, string directory, CancellationToken cancellationToken)

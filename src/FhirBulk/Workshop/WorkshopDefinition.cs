@@ -1,3 +1,5 @@
+using FhirBulk.Views;
+
 namespace FhirBulk.Workshop;
 
 /// <summary>
@@ -66,7 +68,7 @@ public sealed class WorkshopDefinition
         }
 
         return new WorkshopDefinition(
-            Directory.EnumerateFiles(views, "*.json").Select(f => KeyValuePair.Create(Path.GetFileName(f), File.ReadAllText(f))),
+            ViewDefinitionLoader.ListFiles(views).Select(f => KeyValuePair.Create(Path.GetFileName(f), File.ReadAllText(f))),
             Directory.Exists(queries)
                 ? Directory.EnumerateFiles(queries, "*.sql").Select(f => KeyValuePair.Create(Path.GetFileNameWithoutExtension(f), File.ReadAllText(f)))
                 : []);

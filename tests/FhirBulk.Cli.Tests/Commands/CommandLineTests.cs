@@ -40,6 +40,15 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public void Verbose_EachRootCommandHasItsOwn()
+    {
+        static System.CommandLine.Option Verbose() =>
+            new CliApplication(new CliContext(new Spectre.Console.Testing.TestConsole())).CreateRootCommand().Options.Single(o => o.Name == "--verbose");
+
+        Assert.NotSame(Verbose(), Verbose());
+    }
+
+    [Fact]
     public async Task Parse_UnknownOption_UsageExitCodeAndHint()
     {
         var result = await new CliRunner().RunAsync("keygen", "--out", "x", "--no-such-option");

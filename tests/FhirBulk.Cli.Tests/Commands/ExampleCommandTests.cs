@@ -34,5 +34,21 @@ public sealed class ExampleCommandTests : IDisposable
         Assert.Contains("Condition, Encounter, Immunization, MedicationRequest, Patient", result.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Example_InputDash_ReadsStdinOnceAndListsNoTypes()
+    {
+        var patients = File.ReadAllBytes(Path.Combine(SmallExport.Write(temp), "Patient.000.ndjson"));
+        var runner = new CliRunner().WithStandardInput(patients);
+
+        var found = await runner.RunAsync("example", "--input", "-", "--type", "Patient", "--id", "p2");
+        var missing = await new CliRunner().WithStandardInput(patients).RunAsync("example", "--input", "-", "--type", "Observation");
+
+        Assert.True(found.ExitCode == 0, found.ToString());
+        Assert.Equal("p2", JsonDocument.Parse(found.Output).RootElement.GetProperty("id").GetString());
+        Assert.Equal(3, missing.ExitCode);
+        Assert.Contains("no Observation in -.", missing.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Types there", missing.Error, StringComparison.Ordinal);
+    }
+
     public void Dispose() => temp.Dispose();
 }

@@ -92,6 +92,49 @@ public sealed class ViewCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task View_InputDash_ReadsTheContextsStdin()
+    {
+        var patients = File.ReadAllBytes(Path.Combine(SmallExport.Write(temp), "Patient.000.ndjson"));
+        var runner = new CliRunner().WithStandardInput(patients);
+
+        var result = await runner.RunAsync(
+            "view", "--input", "-", "--view", Path.Combine(RepositoryPaths.Workshop, "views", "patients.json"),
+            "--format", "ndjson", "--out", "-");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var rows = System.Text.Encoding.UTF8.GetString(runner.StandardOutput.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, rows.Length);
+        Assert.StartsWith("{\"id\":\"p1\"", rows[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task View_BadViewInFolder_ErrorNamesTheFileOnce()
+    {
+        var views = Path.Combine(temp.Path, "views");
+        Directory.CreateDirectory(views);
+        File.Copy(Path.Combine(RepositoryPaths.Workshop, "views", "patients.json"), Path.Combine(views, "a.json"));
+        var bad = temp.Write("views/b.json", """
+            {"resourceType":"ViewDefinition","name":"bad","status":"active","resource":"Patient",
+             "select":[{"column":[{"name":"not a valid name","path":"id"}]}]}
+            """);
+
+        var result = await new CliRunner().RunAsync("view", "--input", SmallExport.Write(temp), "--view", views, "--out", temp.File("v.duckdb"));
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.StartsWith($"error: {bad}: ", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("invalid ViewDefinition", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task View_MissingViewPath_SaysSo()
+    {
+        var result = await new CliRunner().RunAsync("view", "--input", SmallExport.Write(temp), "--view", temp.File("nope"), "--out", temp.File("v.duckdb"));
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains($"view file or folder not found: {temp.File("nope")}", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task View_Json_ReportsTablesAndSkippedLines()
     {
         var result = await new CliRunner().RunAsync(

@@ -29,6 +29,16 @@ public sealed class CliRunner
     /// <summary>What commands streamed to stdout as bytes (<c>view --out -</c>).</summary>
     public MemoryStream StandardOutput { get; } = new();
 
+    /// <summary>What commands read from stdin as bytes (<c>--input -</c>); empty unless given.</summary>
+    public MemoryStream StandardInput { get; private set; } = new();
+
+    /// <summary>Gives the command <paramref name="bytes"/> on stdin.</summary>
+    public CliRunner WithStandardInput(byte[] bytes)
+    {
+        StandardInput = new MemoryStream(bytes);
+        return this;
+    }
+
     /// <summary>Runs as on an interactive terminal: live progress bars instead of plain lines.</summary>
     public CliRunner AsTerminal()
     {
@@ -136,7 +146,8 @@ public sealed class CliRunner
             error,
             Environment,
             liveProgress: live,
-            openStandardOutput: () => StandardOutput);
+            openStandardOutput: () => StandardOutput,
+            openStandardInput: () => StandardInput);
         var exitCode = await new CliApplication(context).RunAsync(args, cancellationToken);
         return new CliResult(exitCode, output.Output, error.Output);
     }

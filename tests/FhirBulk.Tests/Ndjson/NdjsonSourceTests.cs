@@ -235,13 +235,26 @@ public class NdjsonSourceTests
     }
 
     [Fact]
-    public void Open_Dash_IsStdin()
+    public void Open_Dash_ThrowsForTheCallerOpensStdin()
     {
-        var source = NdjsonSource.Open("-");
+        var error = Assert.Throws<ArgumentException>(() => NdjsonSource.Open("-"));
+
+        Assert.Contains("FromStream", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FromStream_CallersStdin_ReadOnceNamedStdinAndLeftOpen()
+    {
+        var stdin = new MemoryStream(Encoding.UTF8.GetBytes(Patient1 + "\n" + Condition1 + "\n"));
+
+        var source = NdjsonSource.FromStream(stdin);
+        var lines = await source.ReadAllAsync();
 
         Assert.Equal("stdin", Assert.Single(source.Files).Name);
         Assert.Null(source.TotalBytes);
         Assert.False(source.IsRepeatable);
+        Assert.Equal(["p1", "c1"], lines.Select(l => l.Id));
+        Assert.True(stdin.CanRead);
     }
 
     [Theory]

@@ -1,3 +1,4 @@
+using System.Text;
 using FhirBulk.Sinks;
 using FhirBulk.Sinks.Csv;
 using FhirBulk.Sinks.DuckDb;
@@ -28,4 +29,36 @@ public class TableSinksTests
     [InlineData(TableFormat.Parquet)]
     public void Create_StdoutForFileFormat_Throws(TableFormat format) =>
         Assert.Throws<ArgumentException>(() => TableSinks.Create(format, "-"));
+
+    [Theory]
+    [InlineData(TableFormat.Csv)]
+    [InlineData(TableFormat.Ndjson)]
+    public void Create_DashPath_ThrowsForTheCallerOpensStdout(TableFormat format)
+    {
+        var error = Assert.Throws<ArgumentException>(() => TableSinks.Create(format, "-"));
+
+        Assert.Equal("output", error.ParamName);
+    }
+
+    [Theory]
+    [InlineData(TableFormat.Csv, "id,active,count,big,amount,born,seen,given,note")]
+    [InlineData(TableFormat.Ndjson, "{\"id\":\"p1\",")]
+    public async Task Create_CallersStream_WritesOneTableThereAndLeavesItOpen(TableFormat format, string start)
+    {
+        var output = new MemoryStream();
+
+        await using (ITableSink sink = TableSinks.Create(format, output))
+        {
+            await SampleTable.WriteAsync(sink);
+        }
+
+        Assert.True(output.CanWrite);
+        Assert.StartsWith(start, Encoding.UTF8.GetString(output.ToArray()), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(TableFormat.DuckDb)]
+    [InlineData(TableFormat.Parquet)]
+    public void Create_StreamForFileFormat_Throws(TableFormat format) =>
+        Assert.Throws<ArgumentException>(() => TableSinks.Create(format, new MemoryStream()));
 }

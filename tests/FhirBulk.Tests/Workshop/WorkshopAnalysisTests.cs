@@ -87,6 +87,7 @@ public sealed class WorkshopAnalysisTests : IDisposable
             new WorkshopAnalysis().RunAsync(NdjsonSource.FromFolder(folder), definition, Path.Combine(folder, "out")));
 
         Assert.StartsWith("broken.json:", error.Message, StringComparison.Ordinal);
+        Assert.Equal("broken.json", error.FileName);
     }
 
     [Fact]
