@@ -16,8 +16,11 @@ internal sealed class StepProgress(CliContext context, bool quiet)
     /// <summary>A log or CI step that shows nothing for longer looks hung (docs/cli.md promises a line at least this often).</summary>
     private static readonly TimeSpan PlainInterval = TimeSpan.FromSeconds(2);
 
-    // Ticks well inside the interval, so that a line is due at most a tick late and still within it (as ExportProgressView).
+    // Ticks well inside the interval (as ExportProgressView).
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(250);
+
+    // A line is due two ticks early: a step often blocks a thread in a read, and a late timer still keeps within the interval.
+    private static readonly TimeSpan Due = PlainInterval - (2 * Tick);
 
     public async Task<T> RunAsync<T>(string title, Func<IProgress<StepUpdate>, Task<T>> work, Func<T, string>? summary = null)
     {
@@ -99,7 +102,7 @@ internal sealed class StepProgress(CliContext context, bool quiet)
         {
             lock (gate)
             {
-                if (stopped || clock.GetElapsedTime(lastLine) < PlainInterval - Tick)
+                if (stopped || clock.GetElapsedTime(lastLine) < Due)
                 {
                     return;
                 }

@@ -4,6 +4,11 @@ using FhirBulk.Cli.Tests.Infrastructure;
 namespace FhirBulk.Cli.Tests.Commands;
 
 /// <summary>The plain progress lines of view, demo and generate steps when output is not a terminal.</summary>
+/// <remarks>
+/// Timed alone: the stalled input blocks a thread-pool thread in a read, and beside the other test classes on a two-core
+/// machine the pool grows too slowly for the two-second timer to be on time, which would measure the test run, not the CLI.
+/// </remarks>
+[Collection(TimedAlone.Name)]
 public sealed class StepProgressLinesTests : IDisposable
 {
     private readonly TempFolder temp = new();
@@ -53,4 +58,10 @@ public sealed class StepProgressLinesTests : IDisposable
     }
 
     public void Dispose() => temp.Dispose();
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TimedAlone
+{
+    public const string Name = "timed alone";
 }
