@@ -233,7 +233,8 @@ internal static class ExportCommand
                 resume is null ? "Export" : "Resume",
                 progress => resume is null
                     ? client.ExportToDirectoryAsync(CreateRequest(options, parseResult, directory, context), directory, progress, cancellationToken)
-                    : client.ResumeExportAsync(directory, progress, cancellationToken)).ConfigureAwait(false);
+                    : client.ResumeExportAsync(directory, progress, cancellationToken),
+                resuming: resume is not null).ConfigureAwait(false);
         }
         catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
         {

@@ -18,7 +18,8 @@ internal static class ExportProgressView
     // Ticks well inside the interval, so that a status line is due at most a tick late and still within it.
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(250);
 
-    public static async Task<T> RunAsync<T>(CliContext context, bool quiet, string title, Func<IProgress<ExportProgress>, Task<T>> export)
+    // resuming: a resume polls the job the folder recorded instead of kicking one off (unless that kick-off never got an answer).
+    public static async Task<T> RunAsync<T>(CliContext context, bool quiet, string title, Func<IProgress<ExportProgress>, Task<T>> export, bool resuming = false)
     {
         if (quiet)
         {
@@ -27,7 +28,7 @@ internal static class ExportProgressView
 
         if (!context.LiveProgress)
         {
-            var lines = new PlainLines(context.Out, context.TimeProvider, title);
+            var lines = new PlainLines(context.Out, context.TimeProvider, title, resuming);
             using var timer = context.TimeProvider.CreateTimer(_ => lines.WriteStatusIfDue(), null, Tick, Tick);
             try
             {
@@ -50,11 +51,11 @@ internal static class ExportProgressView
                 new ExportAmountColumn.FilesOnly(new TransferSpeedColumn()),
                 new RemainingTimeColumn(),
                 new SpinnerColumn())
-            .StartAsync(live => export(LiveBars(live, context.TimeProvider, title))).ConfigureAwait(false);
+            .StartAsync(live => export(LiveBars(live, context.TimeProvider, title, resuming))).ConfigureAwait(false);
     }
 
     /// <summary>The plain-line view; updates come from download threads and status lines from a timer, so all of it is locked.</summary>
-    private sealed class PlainLines(IAnsiConsole console, TimeProvider clock, string title)
+    private sealed class PlainLines(IAnsiConsole console, TimeProvider clock, string title, bool resuming)
     {
         private readonly Lock gate = new();
         private readonly DownloadTotals totals = new(clock);
@@ -73,10 +74,13 @@ internal static class ExportProgressView
             {
                 if (update.Phase != phase)
                 {
+                    var previous = phase;
                     phase = update.Phase;
                     Write(update.Phase switch
                     {
                         ExportPhase.KickedOff => $"{title}: kicked off",
+                        // A resume's first poll is of the job the folder recorded; after a kick-off it is of the new one.
+                        ExportPhase.Polling when resuming && previous is null => $"{title}: polling the existing job",
                         ExportPhase.Polling => $"{title}: waiting for the server",
                         // A resume names only what is left; the first report may already count its file as done.
                         ExportPhase.Downloading => $"{title}: downloading {update.FilesTotal - update.FilesDone + (update.File?.Status == ExportFileStatus.Pending ? 0 : 1)} file(s)",
@@ -149,9 +153,9 @@ internal static class ExportProgressView
         }
     }
 
-    private static SyncProgress<ExportProgress> LiveBars(ProgressContext live, TimeProvider clock, string title)
+    private static SyncProgress<ExportProgress> LiveBars(ProgressContext live, TimeProvider clock, string title, bool resuming)
     {
-        var status = live.AddTask(Markup.Escape($"{title}: kicking off"), maxValue: 1);
+        var status = live.AddTask(Markup.Escape(resuming ? $"{title}: polling the existing job" : $"{title}: kicking off"), maxValue: 1);
         status.IsIndeterminate = true;
         var started = clock.GetTimestamp();
         var files = new ConcurrentDictionary<string, ProgressTask>(StringComparer.Ordinal);

@@ -13,7 +13,14 @@ internal readonly record struct StepUpdate(double? Fraction, string Detail, long
 /// </summary>
 internal sealed class StepProgress(CliContext context, bool quiet)
 {
+    /// <summary>A log or CI step that shows nothing for longer looks hung (docs/cli.md promises a line at least this often).</summary>
     private static readonly TimeSpan PlainInterval = TimeSpan.FromSeconds(2);
+
+    // Ticks well inside the interval (as ExportProgressView).
+    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(250);
+
+    // A line is due two ticks early: a step often blocks a thread in a read, and a late timer still keeps within the interval.
+    private static readonly TimeSpan Due = PlainInterval - (2 * Tick);
 
     public async Task<T> RunAsync<T>(string title, Func<IProgress<StepUpdate>, Task<T>> work, Func<T, string>? summary = null)
     {
@@ -29,18 +36,20 @@ internal sealed class StepProgress(CliContext context, bool quiet)
         if (!context.LiveProgress)
         {
             context.Out.WriteLine($"{title} ...");
-            var last = started;
-            var result = await work(new SyncProgress<StepUpdate>(update =>
+            var lines = new PlainLines(context.Out, context.TimeProvider, title);
+            T result;
+            using (context.TimeProvider.CreateTimer(_ => lines.WriteIfDue(), null, Tick, Tick))
             {
-                if (Stopwatch.GetElapsedTime(last) < PlainInterval)
+                try
                 {
-                    return;
+                    result = await work(new SyncProgress<StepUpdate>(lines.Report)).ConfigureAwait(false);
                 }
+                finally
+                {
+                    lines.Stop();
+                }
+            }
 
-                last = Stopwatch.GetTimestamp();
-                var percent = update.Fraction is { } f ? $"{f:P0} " : "";
-                context.Out.WriteLine($"{title}: {percent}{update.Detail}{Rate(update, Stopwatch.GetElapsedTime(started))}");
-            })).ConfigureAwait(false);
             context.Out.WriteLine(Done(result));
             return result;
         }
@@ -64,6 +73,57 @@ internal sealed class StepProgress(CliContext context, bool quiet)
             }).ConfigureAwait(false);
         context.Out.MarkupLineInterpolated($"[green]✓[/] {Done(value)}");
         return value;
+    }
+
+    /// <summary>
+    /// The plain-line view: the last update is written whenever <see cref="PlainInterval"/> passes without a line, whether or not
+    /// a new update arrived (a step stuck on one large input still shows it is alive); updates and the timer are locked apart.
+    /// </summary>
+    private sealed class PlainLines(IAnsiConsole console, TimeProvider clock, string title)
+    {
+        private readonly Lock gate = new();
+        private readonly long started = clock.GetTimestamp();
+        private long lastLine = clock.GetTimestamp();
+        private StepUpdate? last;
+        private bool stopped;
+
+        public void Report(StepUpdate update)
+        {
+            lock (gate)
+            {
+                last = update;
+            }
+
+            WriteIfDue();
+        }
+
+        /// <summary>Called by each update and by the timer.</summary>
+        public void WriteIfDue()
+        {
+            lock (gate)
+            {
+                if (stopped || clock.GetElapsedTime(lastLine) < Due)
+                {
+                    return;
+                }
+
+                var elapsed = clock.GetElapsedTime(started);
+                var line = last is { } update
+                    ? $"{title}: {(update.Fraction is { } f ? $"{f:P0} " : "")}{update.Detail}{Rate(update, elapsed)}"
+                    : string.Create(CultureInfo.InvariantCulture, $"{title}: working, {elapsed.TotalSeconds:0} s elapsed");
+                console.WriteLine(line);
+                lastLine = clock.GetTimestamp();
+            }
+        }
+
+        /// <summary>Ends the lines before the done line is printed (the timer may still fire once).</summary>
+        public void Stop()
+        {
+            lock (gate)
+            {
+                stopped = true;
+            }
+        }
     }
 
     /// <summary>", 12.3 MB read, 4.1 MB/s, about 9 s left" as far as the update tells.</summary>

@@ -62,4 +62,13 @@ internal static partial class Log
 
     [LoggerMessage(19, LogLevel.Warning, "{PartFile} left by an earlier run: kept {Kept} of {Length} bytes ({Reason})")]
     public static partial void PartFileCut(ILogger logger, string partFile, long length, long kept, string reason);
+
+    [LoggerMessage(20, LogLevel.Debug, "HTTP {Method} {Url}")]
+    public static partial void HttpRequest(ILogger logger, string method, string url);
+
+    [LoggerMessage(21, LogLevel.Debug, "HTTP {Method} {Url} answered {Status} in {ElapsedMs} ms")]
+    public static partial void HttpResponse(ILogger logger, string method, string url, int status, long elapsedMs);
+
+    [LoggerMessage(22, LogLevel.Debug, "HTTP {Method} {Url} got no answer after {ElapsedMs} ms ({Reason})")]
+    public static partial void HttpNoResponse(ILogger logger, string method, string url, long elapsedMs, string reason);
 }

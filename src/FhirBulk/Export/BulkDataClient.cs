@@ -39,8 +39,8 @@ public sealed partial class BulkDataClient : IDisposable
         _options.Validate();
         BaseUri = new Uri(KickoffRequest.Base(fhirBaseUri));
         _ownsHttpClient = _options.HttpClient is null;
-        _httpClient = _options.HttpClient ?? HttpClientFactory.Create(_options);
         _logger = (_options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("FhirBulk.BulkDataClient");
+        _httpClient = _options.HttpClient ?? HttpClientFactory.Create(_options, _logger);
         _http = new BulkHttp(_httpClient, _options, _logger);
         if (_options.Credentials is { } credentials)
         {

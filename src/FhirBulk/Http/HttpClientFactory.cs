@@ -2,13 +2,14 @@ using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using FhirBulk.Export;
+using Microsoft.Extensions.Logging;
 
 namespace FhirBulk.Http;
 
 /// <summary>The HttpClient the client makes when none is injected: TLS verified, a CA bundle trusted, no redirects followed by the handler.</summary>
 internal static class HttpClientFactory
 {
-    public static HttpClient Create(BulkDataClientOptions options)
+    public static HttpClient Create(BulkDataClientOptions options, ILogger logger)
     {
         var handler = new SocketsHttpHandler
         {
@@ -27,7 +28,7 @@ internal static class HttpClientFactory
             handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) => TrustedBy(roots, certificate, chain, errors);
         }
 
-        return new HttpClient(handler) { Timeout = options.RequestTimeout };
+        return new HttpClient(new LoggingHandler(logger) { InnerHandler = handler }) { Timeout = options.RequestTimeout };
     }
 
     /// <summary>Accepts a certificate the system rejected only when it chains to one of <paramref name="roots"/>; a name mismatch is never accepted.</summary>

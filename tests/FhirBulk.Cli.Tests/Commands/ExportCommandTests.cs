@@ -68,6 +68,20 @@ public sealed class ExportCommandTests(ServerFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task Export_Terminal_FileBarsShowRateAndTimeRemaining()
+    {
+        var slow = fixture.Server.BaseUriWithFaults(new FaultOptions { TrickleBytesPerSecond = 200_000 }).ToString();
+
+        var result = await new CliRunner().AsTerminal().RunAsync(
+            "export", "--server", slow, "--client-id", fixture.ClientId, "--key", fixture.KeyFile, "--type", "Observation", "--out", temp.File("rate"));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        // Spectre's transfer speed and remaining time columns, drawn while the trickled file was still coming.
+        Assert.Matches(@"Observation\.001\.ndjson.*\d+(\.\d+)? (B|KB|MB|KiB|MiB)/s", result.Output);
+        Assert.Matches(@"Observation\.001\.ndjson.*00:00:0[1-9]", result.Output);
+    }
+
+    [Fact]
     public async Task Export_TypesJson_OnlyThoseTypesAndNoProgressLines()
     {
         var result = await new CliRunner().RunAsync(["export", .. fixture.Credentials(), "--type", "Patient,Condition", "--out", temp.File("e"), "--json"]);

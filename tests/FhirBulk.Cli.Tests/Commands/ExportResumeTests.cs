@@ -145,6 +145,19 @@ public sealed class ExportResumeTests(ServerFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task Export_ResumeOfARunningJob_FirstLineSaysPollingTheExistingJob()
+    {
+        var output = temp.File("e");
+        await InterruptWhilePollingAsync(output, 2, ["--type", "Patient"]);
+
+        var resumed = await new CliRunner().RunAsync("export", "--resume", output);
+
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Equal("Resume: polling the existing job", resumed.Output.Split('\n')[0].TrimEnd());
+        Assert.DoesNotContain("kicked off", resumed.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Export_CancelFromFolderAlone_DeletesTheJobOnTheServer()
     {
         var output = temp.File("e");

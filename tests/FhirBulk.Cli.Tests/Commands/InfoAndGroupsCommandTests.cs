@@ -19,6 +19,25 @@ public sealed class InfoAndGroupsCommandTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Info_Verbose_LogsEachHttpCallWithItsStatus()
+    {
+        var result = await new CliRunner().RunAsync("info", "--server", fixture.BaseUrl, "--verbose");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Matches(@"dbug: FhirBulk\.BulkDataClient\[21\] HTTP GET http://\S+/metadata answered 200 in \d+ ms", result.Error);
+    }
+
+    [Fact]
+    public async Task Info_WithoutVerbose_LogsNoHttpCalls()
+    {
+        var result = await new CliRunner().RunAsync("info", "--server", fixture.BaseUrl);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.DoesNotContain("HTTP GET", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("metadata", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Info_ServerFromEnvironment_UsedWhenNoOption()
     {
         var result = await new CliRunner().WithEnvironment("FHIR_BULK_SERVER", fixture.BaseUrl).RunAsync("info", "--json");

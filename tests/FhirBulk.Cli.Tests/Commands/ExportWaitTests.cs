@@ -1,0 +1,68 @@
+using FhirBulk.Cli.Tests.Infrastructure;
+using FhirBulk.Server;
+
+namespace FhirBulk.Cli.Tests.Commands;
+
+/// <summary>Waits and stalls as the user sees them, each against a server of its own (faults and a stop must not touch other tests).</summary>
+public sealed class ExportWaitTests : IDisposable
+{
+    private readonly TempFolder temp = new();
+
+    [Fact]
+    public async Task Export_StatusPoll429WithRetryAfter6_OneNoteNamingThePoll429AndTheWait()
+    {
+        // Seed 9 makes the first status poll of this server's first job a 429 and the second not (the decisions are a fixed hash).
+        await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions
+        {
+            Patients = 4,
+            RequireAuth = false,
+            Faults = new FaultOptions { Seed = 9, StatusTooManyRequestsRate = 0.5, RetryAfterSeconds = 6 },
+        });
+
+        var result = await new CliRunner().RunAsync("export", "--server", server.BaseUri.ToString(), "--type", "Patient", "--out", temp.File("throttled"));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var notes = result.Error.Split('\n').Where(l => l.StartsWith("note:", StringComparison.Ordinal)).ToList();
+        var note = Assert.Single(notes);
+        Assert.Matches(@"^note: status poll \(http://\S+\) answered 429\b.*; waiting 6(\.0)? s as the server asked \(Retry-After\)", note);
+    }
+
+    [Fact]
+    public async Task Export_ServerStoppedMidExport_Exit5WithCompletedFilesAndResumeHint()
+    {
+        var server = await BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 40, ResourcesPerFile = 250, RequireAuth = false });
+        await using var _ = server;
+        var slow = server.BaseUriWithFaults(new FaultOptions { TrickleBytesPerSecond = 200_000 }).ToString();
+        var output = temp.File("stopped");
+        var stopped = new TaskCompletionSource<(System.Diagnostics.Stopwatch Clock, Task Stopping)>();
+
+        // The stop is timed on a thread of its own: the downloads keep the thread pool busy, so a test continuation could come
+        // only after the export is over.
+        var stopper = new Thread(() =>
+        {
+            var deadline = DateTime.UtcNow.AddMinutes(1);
+            // Downloads write .part files; two seconds into them the small ones are complete and the large ones are not.
+            while (!(Directory.Exists(output) && Directory.GetFiles(output, "*.part").Length > 0) && DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(10);
+            }
+
+            Thread.Sleep(TimeSpan.FromSeconds(2));
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            // Not awaited here: a graceful stop waits for the downloads in flight, which are what must be cut short.
+            stopped.SetResult((clock, server.DisposeAsync().AsTask()));
+        });
+        stopper.Start();
+
+        var result = await new CliRunner().RunAsync("export", "--server", slow, "--out", output, "--parallel", "2", "--stall-timeout", "3s");
+        var (sinceStop, stopping) = await stopped.Task;
+        await stopping;
+
+        Assert.True(result.ExitCode == 5, result.ToString());
+        Assert.True(sinceStop.Elapsed < TimeSpan.FromSeconds(40), $"took {sinceStop.Elapsed} after the server stopped\n{result}");
+        Assert.Matches(@"error: .*\d+ (is|are) complete \(", result.Error);
+        Assert.Contains($"fhir-bulk export --resume {output}", result.Error, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => temp.Dispose();
+}
