@@ -42,7 +42,12 @@ internal static class QueryCommand
         {
             var text = parseResult.GetValue(sql);
             var path = parseResult.GetValue(file);
-            if ((text is null) == (path is null))
+            if (text is null && path is null)
+            {
+                throw new CliException("no SQL given: put it after --db FILE (in quotes), or use --file query.sql.", ExitCodes.Usage);
+            }
+
+            if (text is not null && path is not null)
             {
                 throw new CliException("give the SQL either as an argument or with --file, not both.", ExitCodes.Usage);
             }

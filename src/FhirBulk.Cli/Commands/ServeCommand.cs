@@ -93,7 +93,7 @@ internal static class ServeCommand
             }
             catch (ArgumentException e)
             {
-                throw new CliException(e.Message, ExitCodes.Usage, e);
+                throw new CliException(ErrorText.WithoutParameter(e), ExitCodes.Usage, e);
             }
             catch (FormatException e)
             {

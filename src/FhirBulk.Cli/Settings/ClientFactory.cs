@@ -36,11 +36,17 @@ internal static class ClientFactory
                 ? ClientSigningKey.Load(path, settings.Kid)
                 : ClientSigningKey.FromText(settings.PrivateKey!, settings.Kid);
         }
-        catch (Exception e) when (e is JsonException or ArgumentException or FormatException or System.Security.Cryptography.CryptographicException or InvalidOperationException or KeyNotFoundException)
+        catch (Exception e) when (e is InvalidInputException or JsonException or ArgumentException or FormatException or System.Security.Cryptography.CryptographicException or InvalidOperationException or KeyNotFoundException)
         {
             // Name where the key came from, never what it contains.
             var source = settings.KeyFile ?? $"${ConnectionResolver.PrivateKeyVariable}";
-            throw new CliException($"cannot read the private key in {source}: {e.Message}", ExitCodes.InvalidInput, e);
+            var reason = e switch
+            {
+                JsonException json => ErrorText.Describe(json),
+                ArgumentException argument => ErrorText.WithoutParameter(argument),
+                _ => e.Message,
+            };
+            throw new CliException($"cannot read the private key in {source}: {reason}", ExitCodes.InvalidInput, e);
         }
     }
 }

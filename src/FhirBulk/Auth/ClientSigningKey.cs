@@ -132,8 +132,19 @@ public sealed class ClientSigningKey : IDisposable
             return FromPem(text, keyId);
         }
 
-        using var document = JsonDocument.Parse(text);
-        return document.RootElement.TryGetProperty("keys", out _) ? FromJwks(text, keyId) : FromJwk(document.RootElement, keyId);
+        try
+        {
+            using var document = JsonDocument.Parse(text);
+            return document.RootElement.TryGetProperty("keys", out _) ? FromJwks(text, keyId) : FromJwk(document.RootElement, keyId);
+        }
+        catch (JsonException exception)
+        {
+            throw new InvalidInputException($"not a PEM key (no -----BEGIN line) and not a JWK or JWKS: {ErrorText.Describe(exception)}", exception);
+        }
+        catch (ArgumentException exception)
+        {
+            throw new InvalidInputException(ErrorText.WithoutParameter(exception), exception);
+        }
     }
 
     /// <summary>Loads a key file, whatever its format: PEM, JWK or JWKS.</summary>

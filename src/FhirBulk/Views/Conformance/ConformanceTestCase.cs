@@ -44,7 +44,7 @@ public sealed record ConformanceTestCase(
         }
         catch (JsonException ex)
         {
-            throw new InvalidInputException($"{fileName}: not valid JSON: {ex.Message}", ex);
+            throw new InvalidInputException($"{fileName}: not valid JSON: {ErrorText.Describe(ex)}", ex);
         }
 
         if (!root.TryGetProperty("tests", out var tests) || tests.ValueKind != JsonValueKind.Array)

@@ -32,7 +32,7 @@ public static partial class ViewDefinitionParser
         }
         catch (JsonException ex)
         {
-            throw new ViewDefinitionException("", $"not valid JSON: {ex.Message}", ex);
+            throw new ViewDefinitionException("", $"not valid JSON: {ErrorText.Describe(ex)}", ex);
         }
     }
 

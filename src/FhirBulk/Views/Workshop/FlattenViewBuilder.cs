@@ -65,7 +65,7 @@ public sealed partial class FlattenViewBuilder
         }
         catch (JsonException ex)
         {
-            throw new ViewEvaluationException(resource.SourceName, resource.LineNumber, "", $"not valid JSON: {ex.Message}", ex);
+            throw new ViewEvaluationException(resource.SourceName, resource.LineNumber, "", $"not valid JSON: {ErrorText.Describe(ex)}", ex);
         }
     }
 

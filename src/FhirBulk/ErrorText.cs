@@ -1,0 +1,40 @@
+using System.Text.Json;
+
+namespace FhirBulk;
+
+/// <summary>
+/// The one wording of .NET failures that reach a person: positions counted from 1, and none of the framework's internals
+/// (<c>LineNumber: 0 | BytePositionInLine: 149</c>, <c>(Parameter 'x')</c>, <c>Actual value was …</c>).
+/// </summary>
+public static class ErrorText
+{
+    /// <summary>A JSON parse failure as <c>what went wrong (line L, byte B)</c>, both counted from 1.</summary>
+    /// <param name="exception">The System.Text.Json failure.</param>
+    /// <returns>The text.</returns>
+    public static string Describe(JsonException exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        var message = exception.Message;
+        var internals = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        if (internals < 0)
+        {
+            internals = message.IndexOf(" Path: ", StringComparison.Ordinal);
+        }
+
+        message = (internals < 0 ? message : message[..internals]).TrimEnd(' ', '.');
+        return exception.LineNumber is { } line && exception.BytePositionInLine is { } position
+            ? $"{message} (line {line + 1}, byte {position + 1})"
+            : message;
+    }
+
+    /// <summary>An argument failure's own message, without the parameter name and value .NET appends for developers.</summary>
+    /// <param name="exception">The argument failure.</param>
+    /// <returns>The text.</returns>
+    public static string WithoutParameter(ArgumentException exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        var message = exception.Message;
+        var parameter = message.IndexOf(" (Parameter '", StringComparison.Ordinal);
+        return parameter < 0 ? message.Split('\n')[0].TrimEnd() : message[..parameter];
+    }
+}
