@@ -14,6 +14,15 @@ public static class ErrorText
     public static string Describe(JsonException exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
+        var message = WithoutPosition(exception);
+        return exception.LineNumber is { } line && exception.BytePositionInLine is { } position
+            ? $"{message} (line {line + 1}, byte {position + 1})"
+            : message;
+    }
+
+    /// <summary>A JSON parse failure's own words, without the 0-based position and path .NET appends, for callers that place it themselves.</summary>
+    internal static string WithoutPosition(JsonException exception)
+    {
         var message = exception.Message;
         var internals = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
         if (internals < 0)
@@ -21,10 +30,7 @@ public static class ErrorText
             internals = message.IndexOf(" Path: ", StringComparison.Ordinal);
         }
 
-        message = (internals < 0 ? message : message[..internals]).TrimEnd(' ', '.');
-        return exception.LineNumber is { } line && exception.BytePositionInLine is { } position
-            ? $"{message} (line {line + 1}, byte {position + 1})"
-            : message;
+        return (internals < 0 ? message : message[..internals]).TrimEnd(' ', '.');
     }
 
     /// <summary>An argument failure's own message, without the parameter name and value .NET appends for developers.</summary>

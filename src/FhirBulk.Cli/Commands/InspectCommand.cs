@@ -128,10 +128,7 @@ internal static class InspectCommand
             grid.AddRow("Request", Markup.Escape(summary.Request));
         }
 
-        var issues = string.Join(", ", new[] { "fatal", "error", "warning", "information" }.Where(summary.ErrorIssues.ContainsKey).Select(s => $"{N(summary.ErrorIssues[s])} {s}"));
-        grid.AddRow("Server messages", summary.Errors == 0 ? "0"
-            : summary.HasServerErrors ? $"[red]{N(summary.Errors)} OperationOutcome(s) in error/: {issues}[/]"
-            : $"{N(summary.Errors)} OperationOutcome(s) in error/: {issues}");
+        grid.AddRow("Server messages", summary.Errors == 0 ? "0" : ExportSummaryRenderer.ServerIssues(summary.ErrorIssues, summary.Errors, "red"));
         grid.AddRow("Deleted", N(summary.DeletedFiles.Sum(f => f.Resources)));
         grid.AddRow("Malformed lines", summary.MalformedLines.Count == 0 ? "0" : $"[red]{N(summary.MalformedLines.Count)}[/]");
         console.Write(grid);

@@ -32,14 +32,14 @@ internal static class ExportSummaryRenderer
     };
 
     /// <summary>The error files' issues by severity; only errors and fatal issues are shown as a problem (they make the export partial).</summary>
-    private static string ServerIssues(IReadOnlyDictionary<string, long> issues, long outcomes)
+    internal static string ServerIssues(IReadOnlyDictionary<string, long> issues, long outcomes, string problemColour = "yellow")
     {
         var parts = new[] { "fatal", "error", "warning", "information" }
             .Where(issues.ContainsKey)
             .Select(severity => $"{issues[severity].ToString("N0", CultureInfo.InvariantCulture)} {severity}")
             .ToList();
         var text = Markup.Escape($"{outcomes.ToString("N0", CultureInfo.InvariantCulture)} OperationOutcome(s) in error/: {string.Join(", ", parts)}");
-        return issues.GetValueOrDefault("fatal") + issues.GetValueOrDefault("error") > 0 ? $"[yellow]{text}[/]" : text;
+        return issues.GetValueOrDefault("fatal") + issues.GetValueOrDefault("error") > 0 ? $"[{problemColour}]{text}[/]" : text;
     }
 
     public static void Write(IAnsiConsole console, ExportResult result, bool resumed = false)

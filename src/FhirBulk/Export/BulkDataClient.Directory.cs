@@ -45,7 +45,7 @@ public sealed partial class BulkDataClient
         }
 
         // Checked before anything moves, so a refusal leaves the folder as it was.
-        var stamp = _options.TimeProvider.GetUtcNow().UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+        var stamp = HistoryStamp(_options.TimeProvider.GetUtcNow());
         HandleForeignFiles(directory, previous is null ? [] : DescribedFiles(previous), stamp);
         if (previous is not null)
         {
@@ -84,7 +84,7 @@ public sealed partial class BulkDataClient
             throw new ExportFolderException(directory, $"The export in {directory} was cancelled; start a new one.");
         }
 
-        HandleForeignFiles(directory, DescribedFiles(state), _options.TimeProvider.GetUtcNow().UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture));
+        HandleForeignFiles(directory, DescribedFiles(state), HistoryStamp(_options.TimeProvider.GetUtcNow()));
         state.RecordConnection(_options);
         state.Save(directory);
         Log.Resuming(_logger, directory);
@@ -401,11 +401,12 @@ public sealed partial class BulkDataClient
 
     private static void ArchivePrevious(string directory, ExportState previous)
     {
-        var stamp = previous.Manifest?.TransactionTime is { } time && ParseInstant(time) is { } instant
-            ? instant.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)
-            : previous.StartedAt.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+        var stamp = HistoryStamp(previous.Manifest?.TransactionTime is { } time && ParseInstant(time) is { } instant ? instant : previous.StartedAt);
         ExportFolderContents.MoveToHistory(directory, DescribedFiles(previous).Append(ExportState.FileName), stamp);
     }
+
+    /// <summary>The name of a <c>history/</c> subfolder: the instant in UTC, sortable and safe in a path.</summary>
+    private static string HistoryStamp(DateTimeOffset instant) => instant.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
 
     private static DateTimeOffset? ParseInstant(string text) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value) ? value : null;

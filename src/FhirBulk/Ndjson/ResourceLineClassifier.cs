@@ -153,9 +153,7 @@ internal static class ResourceLineClassifier
     /// </summary>
     private static string Describe(JsonException exception, int textOffset)
     {
-        var message = exception.Message;
-        var suffix = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-        message = (suffix < 0 ? message : message[..suffix]).TrimEnd(' ', '.');
+        var message = ErrorText.WithoutPosition(exception);
         return exception.BytePositionInLine is { } position ? $"{message} (at byte {textOffset + position + 1} of the line)" : message;
     }
 
