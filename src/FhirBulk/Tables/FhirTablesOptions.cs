@@ -16,7 +16,8 @@ public sealed class FhirTablesOptions
     public TimeSpan ProgressInterval { get; set; } = FhirTablesDefaults.ProgressInterval;
 
     /// <summary>
-    /// How many resources are evaluated at once. Rows are written in reading order whatever the
+    /// How many threads evaluate views at once, each on its own batch of resources, while the
+    /// calling thread reads the input and writes rows. Rows are written in reading order whatever the
     /// value; above 1 the views' <see cref="Views.ICompiledView.Evaluate"/> must be thread-safe
     /// (the ViewDefinition engine's views are).
     /// </summary>

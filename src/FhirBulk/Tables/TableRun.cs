@@ -9,10 +9,12 @@ namespace FhirBulk.Tables;
 /// read once and handed only to the views that want it.
 /// </summary>
 /// <remarks>
-/// Resources are evaluated in small batches, in parallel when
-/// <see cref="FhirTablesOptions.MaxDegreeOfParallelism"/> allows, and their rows written in
-/// reading order: tables, errors and the first failure of a strict run are the same whatever the
-/// parallelism, and memory is bounded by the batch.
+/// Resources are evaluated in batches. With <see cref="FhirTablesOptions.MaxDegreeOfParallelism"/>
+/// above 1 the batches form a pipeline: while worker threads evaluate the latest batches, the
+/// calling thread goes on reading and writes the rows of the oldest finished batch, so reading,
+/// evaluating and writing overlap and every core is busy. Rows are written in reading order:
+/// tables, errors and the first failure of a strict run are the same whatever the parallelism,
+/// and memory is bounded by the batches in flight (at most one per degree of parallelism).
 /// </remarks>
 internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable
 {
@@ -20,9 +22,10 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable
 
     private readonly Dictionary<string, Target[]> _byType = new(StringComparer.Ordinal);
     private readonly List<ITableWriter> _writers = [];
-    private readonly List<ResourceLine> _batch = new(BatchSize);
+    private readonly Queue<Batch> _inFlight = new();
     private readonly List<ViewError> _viewErrors = [];
     private readonly Dictionary<string, long> _resourcesByType = new(StringComparer.Ordinal);
+    private List<ResourceLine> _batch = new(BatchSize);
 
     public long Resources { get; private set; }
 
@@ -56,7 +59,7 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable
         }
     }
 
-    /// <summary>Queues a resource; writes the queued ones when the batch is full.</summary>
+    /// <summary>Queues a resource; hands the batch on when it is full.</summary>
     public async Task AddAsync(ResourceLine resource, CancellationToken cancellationToken)
     {
         Resources++;
@@ -69,41 +72,63 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable
         _batch.Add(resource);
         if (_batch.Count >= BatchSize)
         {
-            await FlushAsync(cancellationToken);
+            await DispatchAsync(cancellationToken);
         }
     }
 
-    /// <summary>Evaluates the queued resources and writes their rows, in reading order.</summary>
+    /// <summary>Evaluates the queued resources, and every batch still in flight, and writes their rows in reading order.</summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        await DispatchAsync(cancellationToken);
+        while (_inFlight.Count > 0)
+        {
+            await WriteOldestAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Starts evaluating the queued resources: on the calling thread when the run is not parallel,
+    /// otherwise on the thread pool, writing finished batches until no more than the degree of
+    /// parallelism are in flight (the calling thread reads while they run).
+    /// </summary>
+    private async Task DispatchAsync(CancellationToken cancellationToken)
     {
         if (_batch.Count == 0)
         {
             return;
         }
 
-        var outcomes = new Outcome[_batch.Count][];
-        if (options.MaxDegreeOfParallelism == 1 || _batch.Count == 1)
+        List<ResourceLine> resources = _batch;
+        _batch = new List<ResourceLine>(BatchSize);
+        if (options.MaxDegreeOfParallelism == 1)
         {
-            for (int i = 0; i < _batch.Count; i++)
-            {
-                outcomes[i] = Evaluate(_batch[i]);
-            }
+            _inFlight.Enqueue(new Batch(resources, Task.FromResult(EvaluateAll(resources))));
         }
         else
         {
-            var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism, CancellationToken = cancellationToken };
-            Parallel.For(0, _batch.Count, parallel, i => outcomes[i] = Evaluate(_batch[i]));
+            _inFlight.Enqueue(new Batch(resources, Task.Run(() => EvaluateAll(resources), cancellationToken)));
         }
 
-        for (int i = 0; i < _batch.Count; i++)
+        while (_inFlight.Count > options.MaxDegreeOfParallelism)
         {
-            Target[] targets = _byType[_batch[i].ResourceType];
+            await WriteOldestAsync(cancellationToken);
+        }
+    }
+
+    private async Task WriteOldestAsync(CancellationToken cancellationToken)
+    {
+        Batch batch = _inFlight.Peek();
+        Outcome[][] outcomes = await batch.Outcomes;
+        _inFlight.Dequeue();
+        for (int i = 0; i < batch.Resources.Count; i++)
+        {
+            Target[] targets = _byType[batch.Resources[i].ResourceType];
             for (int t = 0; t < targets.Length; t++)
             {
                 Outcome outcome = outcomes[i][t];
                 if (outcome.Error is { } error)
                 {
-                    Record(targets[t].View, _batch[i], error);
+                    Record(targets[t].View, batch.Resources[i], error);
                     continue;
                 }
 
@@ -118,13 +143,11 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable
                     {
                         // A value the table cannot store (an instant that is not one): that row
                         // is skipped like a view failure, rather than losing the rest of the run.
-                        Record(targets[t].View, _batch[i], ex);
+                        Record(targets[t].View, batch.Resources[i], ex);
                     }
                 }
             }
         }
-
-        _batch.Clear();
     }
 
     public async Task CompleteAsync(CancellationToken cancellationToken)
@@ -144,6 +167,13 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // A run that stopped early (a strict failure, a cancellation) still has workers on its
+        // batches; the writers they feed must outlive them.
+        while (_inFlight.TryDequeue(out Batch batch))
+        {
+            await batch.Outcomes.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
         foreach (ITableWriter writer in _writers)
         {
             await writer.DisposeAsync();
@@ -155,6 +185,17 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable
     {
         string prefix = $"{resource.SourceName}:{resource.LineNumber}: ";
         return message.StartsWith(prefix, StringComparison.Ordinal) ? message[prefix.Length..] : message;
+    }
+
+    private Outcome[][] EvaluateAll(List<ResourceLine> resources)
+    {
+        var outcomes = new Outcome[resources.Count][];
+        for (int i = 0; i < resources.Count; i++)
+        {
+            outcomes[i] = Evaluate(resources[i]);
+        }
+
+        return outcomes;
     }
 
     /// <summary>Every target view's rows for one resource, all collected before any is written, so a failure mid-way writes none.</summary>
@@ -195,4 +236,6 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable
     private readonly record struct Target(ICompiledView View, ITableWriter Writer);
 
     private readonly record struct Outcome(List<object?[]>? Rows, Exception? Error);
+
+    private readonly record struct Batch(List<ResourceLine> Resources, Task<Outcome[][]> Outcomes);
 }

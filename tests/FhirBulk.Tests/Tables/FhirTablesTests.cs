@@ -121,6 +121,38 @@ public class FhirTablesTests
     }
 
     [Fact]
+    public async Task RunAsync_Parallel_ReadsOnWhileAnEarlierBatchIsStillBeingEvaluated()
+    {
+        using var dir = new TempFolder();
+        string path = dir.Write("Patient.000.ndjson", string.Join("\n", Enumerable.Range(0, 2000).Select(i => $$"""{"resourceType":"Patient","id":"p{{i}}"}""")));
+        using var laterBatchEvaluated = new ManualResetEventSlim();
+
+        // p0 is in the first batch and p600 in the third: the first can only finish once the reader
+        // has gone on past it, which a run that reads, evaluates and writes in turn never does.
+        var view = new FieldView("patients", "Patient", ("id", "id", "id"))
+        {
+            BeforeEvaluate = resource =>
+            {
+                if (resource.Id == "p600")
+                {
+                    laterBatchEvaluated.Set();
+                }
+                else if (resource.Id == "p0" && !laterBatchEvaluated.Wait(TimeSpan.FromSeconds(30)))
+                {
+                    throw new TimeoutException("the reader did not go on while the first batch was evaluated");
+                }
+            },
+        };
+        var sink = new DataFrameSink();
+
+        TableRunResult result = await CreateSut(new FhirTablesOptions { ViewErrors = ErrorPolicy.Fail, MaxDegreeOfParallelism = 2 })
+            .RunAsync(NdjsonSource.FromFile(path), [view], sink);
+
+        Assert.Equal(2000, result.RowsByTable["patients"]);
+        Assert.Equal(Enumerable.Range(0, 2000).Select(i => $"p{i}"), sink.Tables["patients"]["id"].Cast<string>());
+    }
+
+    [Fact]
     public async Task RunAsync_StrictSource_MalformedLineStopsRun()
     {
         using var dir = new TempFolder();

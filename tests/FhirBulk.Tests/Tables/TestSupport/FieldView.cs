@@ -16,12 +16,17 @@ public sealed class FieldView(string name, string resource, params (string Colum
     /// <summary>Makes <see cref="Evaluate"/> throw for resources with this id, to test error handling.</summary>
     public string? FailOnId { get; init; }
 
+    /// <summary>Runs before each resource of the view's type is evaluated, to observe or hold up the pipeline.</summary>
+    public Action<ResourceLine>? BeforeEvaluate { get; init; }
+
     public IEnumerable<object?[]> Evaluate(ResourceLine resource)
     {
         if (resource.ResourceType != Schema.Resource)
         {
             return [];
         }
+
+        BeforeEvaluate?.Invoke(resource);
 
         if (resource.Id is not null && resource.Id == FailOnId)
         {
