@@ -52,6 +52,11 @@ internal sealed class FirelyShapeAnalyzer(IEnumerable<ViewConstant> constants)
         ["extension"] = "extension",
     };
 
+    // Functions that evaluate their arguments once per item of their input ($this); every other
+    // function evaluates them against the expression's own context.
+    private static readonly HashSet<string> IteratingFunctions =
+        ["where", "select", "all", "exists", "any", "repeat", "aggregate", "trace"];
+
     private static readonly HashSet<string> BooleanOperators =
         ["=", "!=", "~", "!~", "<", ">", "<=", ">=", "and", "or", "xor", "implies", "is", "in", "contains"];
 
@@ -177,12 +182,12 @@ internal sealed class FirelyShapeAnalyzer(IEnumerable<ViewConstant> constants)
             }
         }
 
-        var item = input.AsSingle();
+        // gender.combine(name.family) reads name from the resource, not from gender: inferring it
+        // from the input would leave name out of the elements the reader deserializes.
+        var argumentFocus = IteratingFunctions.Contains(name) ? input.AsSingle() : focus;
         foreach (var argument in call.Arguments)
         {
-            // Arguments of where/select/all/exists… are evaluated per item of the input; others
-            // see the same focus as the call, which for a static check is close enough.
-            Value(Infer(argument, item, elementPath));
+            Value(Infer(argument, argumentFocus, elementPath));
         }
 
         if (FilterFunctions.Contains(name))
