@@ -4,27 +4,13 @@ using Expression = Hl7.FhirPath.Expressions.Expression;
 namespace FhirBulk.Views.FhirPath;
 
 /// <summary>
-/// Rewrites a parsed expression before Firely compiles it, where Firely's evaluator departs from
-/// FHIRPath:
-/// <list type="bullet">
-/// <item>
-/// Arguments from the right context. An element name with no focus (<c>name</c> in
-/// <c>'x'.indexOf(name.first().family)</c>) reads Firely's <c>$that</c>, which is the expression's
-/// <c>$this</c> everywhere except in the arguments of an overloaded function or operator (its
-/// dynamic dispatcher sets <c>$that</c> to the function's input). Naming <c>$this</c> instead is
-/// what FHIRPath means and the same thing wherever Firely was already right: the iterating
-/// functions (<c>where</c>, <c>select</c>, <c>all</c>, <c>exists</c>, <c>repeat</c>,
-/// <c>aggregate</c>) set <c>$this</c> to each item.
-/// </item>
-/// <item>
-/// Quantity comparison and equality with unit conversion: <c>=</c>, <c>!=</c>, <c>~</c>,
-/// <c>!~</c>, <c>&lt;</c>, <c>&lt;=</c>, <c>&gt;</c>, <c>&gt;=</c> become the operators
-/// <see cref="SqlOnFhirSymbols"/> adds, which compare quantities through
-/// <see cref="QuantityComparison"/> and leave every other operand to Firely.
-/// </item>
-/// </list>
-/// Only the compiled tree is rewritten; the shape analysis and <see cref="SimplePath"/> read the
-/// parsed one.
+/// Rewrites a parsed expression before Firely compiles it so that Quantity comparison and
+/// equality convert units: <c>=</c>, <c>!=</c>, <c>~</c>, <c>!~</c>, <c>&lt;</c>, <c>&lt;=</c>,
+/// <c>&gt;</c>, <c>&gt;=</c> become the operators <see cref="SqlOnFhirSymbols"/> adds, which
+/// compare two quantities through <see cref="QuantityComparison"/> and leave every other operand
+/// to Firely's own operators. (Firely's symbol table cannot replace an entry, and a second entry
+/// of the same name would send every comparison through its dynamic dispatcher.) Only the
+/// compiled tree is rewritten; the shape analysis and <see cref="SimplePath"/> read the parsed one.
 /// </summary>
 internal static class FirelyRewriter
 {
@@ -35,7 +21,6 @@ internal static class FirelyRewriter
 
     public static Expression Rewrite(Expression expression) => expression switch
     {
-        AxisExpression { AxisName: "that" } => AxisExpression.This,
         // The operands are the arguments (Firely's Left is the operator's implicit focus).
         BinaryExpression binary when binary.Arguments.ToList() is [var left, var right] => new BinaryExpression(
             ComparisonOperators.Contains(binary.Op) ? QuantityOperatorPrefix + binary.Op : binary.Op,

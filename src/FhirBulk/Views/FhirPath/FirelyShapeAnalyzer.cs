@@ -52,10 +52,11 @@ internal sealed class FirelyShapeAnalyzer(IEnumerable<ViewConstant> constants)
         ["extension"] = "extension",
     };
 
-    // Functions that evaluate their arguments once per item of their input ($this); every other
-    // function evaluates them against the expression's own context.
-    private static readonly HashSet<string> IteratingFunctions =
-        ["where", "select", "all", "exists", "any", "repeat", "aggregate", "trace"];
+    // Functions that evaluate their arguments with $this set to (each item of) their input; every
+    // other function evaluates them against the expression's own context. Firely scopes iif and
+    // defineVariable too, as FHIRPath 3 does.
+    private static readonly HashSet<string> ScopedFunctions =
+        ["where", "select", "all", "exists", "any", "repeat", "aggregate", "trace", "iif", "defineVariable"];
 
     private static readonly HashSet<string> BooleanOperators =
         ["=", "!=", "~", "!~", "<", ">", "<=", ">=", "and", "or", "xor", "implies", "is", "in", "contains"];
@@ -184,7 +185,7 @@ internal sealed class FirelyShapeAnalyzer(IEnumerable<ViewConstant> constants)
 
         // gender.combine(name.family) reads name from the resource, not from gender: inferring it
         // from the input would leave name out of the elements the reader deserializes.
-        var argumentFocus = IteratingFunctions.Contains(name) ? input.AsSingle() : focus;
+        var argumentFocus = ScopedFunctions.Contains(name) ? input.AsSingle() : focus;
         foreach (var argument in call.Arguments)
         {
             Value(Infer(argument, argumentFocus, elementPath));

@@ -41,6 +41,7 @@ public class FirelyArgumentContextTests
     [InlineData("name.family.join(gender)", "ItomaleAbe")]
     [InlineData("birthDate.toString().substring(0, name.count() + 2)", "1970")]
     [InlineData("iif(gender = 'male', name.first().family, 'no')", "Ito")]
+    [InlineData("name.first().iif(family.exists(), family, 'none')", "Ito")]
     [InlineData("name.where(given.combine(family).count() = 2).family", "Ito")]
     [InlineData("name.select(family.combine(given).count().toString()).join(',')", "2,1")]
     public void Evaluate_StringResultOfArgumentFromTheResource(string path, string expected) =>
@@ -56,6 +57,15 @@ public class FirelyArgumentContextTests
     [InlineData("gender.combine(name.family).subsetOf(name.family | gender)")]
     public void Evaluate_BooleanOfArgumentFromTheResource_IsTrue(string path) =>
         Assert.Equal(true, Column(path));
+
+    [Theory]
+    [InlineData("name.select(given.count())", new object[] { 1, 0 })]
+    [InlineData("name.repeat(given)", new object[] { "Ken" })]
+    [InlineData("name.aggregate($total + given.count(), 0)", new object[] { 1 })]
+    [InlineData("name.where($this.family = 'Abe').family", new object[] { "Abe" })]
+    [InlineData("name.select($this.family.combine(given))", new object[] { "Ito", "Ken", "Abe" })]
+    public void Evaluate_IteratingFunctions_StillEvaluateTheirArgumentsPerItem(string path, object[] expected) =>
+        Assert.Equal(expected, Assert.IsType<IReadOnlyList<object?>>(Column(path, collection: true), exactMatch: false).Select(v => v is long l ? (int)l : v));
 
     [Fact]
     public void Evaluate_WhereClauseWithArgumentFromTheResource_KeepsTheResource()
