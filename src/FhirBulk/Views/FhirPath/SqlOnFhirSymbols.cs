@@ -43,11 +43,36 @@ internal static class SqlOnFhirSymbols
         }
     }
 
-    private static bool? Equal(IEnumerable<PocoNode> left, IEnumerable<PocoNode> right) =>
-        SingleQuantities(left, right) is var (l, r)
-            ? QuantityComparison.Equal(l.Value, l.Unit, r.Value, r.Unit)
-            : left.Cast<ITypedElement>().IsEqualTo(right.Cast<ITypedElement>(), compareNames: false);
+    // FHIRPath compares collections pair by pair in order: false if any pair is unequal, empty
+    // if any pair cannot be compared. Without a pair of quantities, Firely decides it all.
+    private static bool? Equal(IEnumerable<PocoNode> left, IEnumerable<PocoNode> right)
+    {
+        List<PocoNode> l = [.. left], r = [.. right];
+        var quantities = l.Count == r.Count ? l.Zip(r, (a, b) => AsQuantity(a) is { } qa && AsQuantity(b) is { } qb ? (qa, qb) : default).ToList() : null;
+        if (quantities is null || quantities.All(pair => pair.qa is null))
+        {
+            return l.Cast<ITypedElement>().IsEqualTo(r.Cast<ITypedElement>(), compareNames: false);
+        }
 
+        bool? all = true;
+        for (var i = 0; i < l.Count; i++)
+        {
+            var (qa, qb) = quantities[i];
+            var pair = qa is not null
+                ? QuantityComparison.Equal(qa.Value, qa.Unit, qb.Value, qb.Unit)
+                : EqualityOperators.IsEqualTo((ITypedElement)l[i], (ITypedElement)r[i], compareNames: false);
+            if (pair == false)
+            {
+                return false;
+            }
+
+            all = pair is null ? null : all;
+        }
+
+        return all;
+    }
+
+    // Equivalence of collections ignores order; only two single quantities are converted.
     private static bool Equivalent(IEnumerable<PocoNode> left, IEnumerable<PocoNode> right) =>
         SingleQuantities(left, right) is var (l, r)
             ? QuantityComparison.Equivalent(l.Value, l.Unit, r.Value, r.Unit)

@@ -34,6 +34,9 @@ public class FirelyQuantityComparisonTests
     [InlineData("value.ofType(Quantity) > 4999 'ug'")]
     [InlineData("value.ofType(Quantity) < 1 'g'")]
     [InlineData("value.ofType(Quantity) ~ 0.005 'g'")]
+    [InlineData("(5 'mg' | 6 'mg') = (0.005 'g' | 0.006 'g')")]
+    [InlineData("(5 'mg' | 'a') = (0.005 'g' | 'a')")]
+    [InlineData("(5 'mg' | 6 'mg') != (0.006 'g' | 0.005 'g')")]
     public void Evaluate_CrossUnitComparisonInAColumn_IsTrue(string path) =>
         Assert.Equal(true, Column(path));
 
@@ -43,6 +46,7 @@ public class FirelyQuantityComparisonTests
     [InlineData("1 'g' = 1 'm'")]
     [InlineData("1 'g' < 1 'm'")]
     [InlineData("value.ofType(Quantity) > 1 'm'")]
+    [InlineData("(5 'mg' | 6 'mg') = (0.005 'g' | 6 'm')")]
     public void Evaluate_IncomparableQuantitiesInAColumn_IsEmpty(string path) =>
         Assert.Null(Column(path));
 
