@@ -80,7 +80,7 @@ internal sealed partial class FirelyPathEngine : IPathEngine<PocoNode>
         try
         {
             parsed = SharedCompiler.Value.Parse(source);
-            compiled = SharedCompiler.Value.Compile(parsed);
+            compiled = SharedCompiler.Value.Compile(FirelyRewriter.Rewrite(parsed));
         }
         catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException or NotSupportedException)
         {

@@ -52,6 +52,12 @@ internal sealed class FirelyShapeAnalyzer(IEnumerable<ViewConstant> constants)
         ["extension"] = "extension",
     };
 
+    // Functions that evaluate their arguments with $this set to (each item of) their input; every
+    // other function evaluates them against the expression's own context. Firely scopes iif and
+    // defineVariable too, as FHIRPath 3 does.
+    private static readonly HashSet<string> ScopedFunctions =
+        ["where", "select", "all", "exists", "any", "repeat", "aggregate", "trace", "iif", "defineVariable"];
+
     private static readonly HashSet<string> BooleanOperators =
         ["=", "!=", "~", "!~", "<", ">", "<=", ">=", "and", "or", "xor", "implies", "is", "in", "contains"];
 
@@ -177,12 +183,12 @@ internal sealed class FirelyShapeAnalyzer(IEnumerable<ViewConstant> constants)
             }
         }
 
-        var item = input.AsSingle();
+        // gender.combine(name.family) reads name from the resource, not from gender: inferring it
+        // from the input would leave name out of the elements the reader deserializes.
+        var argumentFocus = ScopedFunctions.Contains(name) ? input.AsSingle() : focus;
         foreach (var argument in call.Arguments)
         {
-            // Arguments of where/select/all/exists… are evaluated per item of the input; others
-            // see the same focus as the call, which for a static check is close enough.
-            Value(Infer(argument, item, elementPath));
+            Value(Infer(argument, argumentFocus, elementPath));
         }
 
         if (FilterFunctions.Contains(name))
