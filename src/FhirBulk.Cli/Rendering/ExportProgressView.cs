@@ -19,7 +19,8 @@ internal static class ExportProgressView
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(250);
 
     // resuming: a resume polls the job the folder recorded instead of kicking one off (unless that kick-off never got an answer).
-    public static async Task<T> RunAsync<T>(CliContext context, bool quiet, string title, Func<IProgress<ExportProgress>, Task<T>> export, bool resuming = false)
+    // waits: the client's wait notes, whose latest retry a status line names while no status has come yet.
+    public static async Task<T> RunAsync<T>(CliContext context, bool quiet, string title, Func<IProgress<ExportProgress>, Task<T>> export, bool resuming = false, WaitNotes? waits = null)
     {
         if (quiet)
         {
@@ -28,7 +29,7 @@ internal static class ExportProgressView
 
         if (!context.LiveProgress)
         {
-            var lines = new PlainLines(context.Out, context.TimeProvider, title, resuming);
+            var lines = new PlainLines(context.Out, context.TimeProvider, title, resuming, waits);
             using var timer = context.TimeProvider.CreateTimer(_ => lines.WriteStatusIfDue(), null, Tick, Tick);
             try
             {
@@ -55,7 +56,7 @@ internal static class ExportProgressView
     }
 
     /// <summary>The plain-line view; updates come from download threads and status lines from a timer, so all of it is locked.</summary>
-    private sealed class PlainLines(IAnsiConsole console, TimeProvider clock, string title, bool resuming)
+    private sealed class PlainLines(IAnsiConsole console, TimeProvider clock, string title, bool resuming, WaitNotes? waits)
     {
         private readonly Lock gate = new();
         private readonly DownloadTotals totals = new(clock);
@@ -134,8 +135,19 @@ internal static class ExportProgressView
                 {
                     Write($"{title}: {filesDone}/{filesTotal} files, {totals.Describe()}");
                 }
+                else if (phase is null or ExportPhase.KickedOff)
+                {
+                    // No status yet: the kick-off or the first poll is being retried (a server answering 429, say).
+                    var retry = waits?.LastRetry is { } last
+                        ? string.Create(CultureInfo.InvariantCulture, $" (last answer: {last.Wait.Answer}{NextTry(last.Wait.Delay - clock.GetElapsedTime(last.At))})")
+                        : "";
+                    Write(string.Create(CultureInfo.InvariantCulture, $"{title}: waiting for the server's answer, {clock.GetElapsedTime(started).TotalSeconds:0} s elapsed{retry}"));
+                }
             }
         }
+
+        private static string NextTry(TimeSpan left) =>
+            left > TimeSpan.Zero ? string.Create(CultureInfo.InvariantCulture, $", next try in {Math.Ceiling(left.TotalSeconds):0} s") : "";
 
         /// <summary>Ends the status lines before the summary is printed (the timer may still fire once).</summary>
         public void Stop()

@@ -12,6 +12,8 @@ internal static class LibraryErrors
 {
     public static (int Code, string Message)? Classify(Exception exception) => exception switch
     {
+        // The library names its option; the user set (or can set) the command line's.
+        WaitBudgetExceededException e => (ExitCodes.ServerFailed, e.Describe($"--max-wait {Commands.WaitOptions.Format(e.Budget)}")),
         AuthenticationException e => (ExitCodes.AuthenticationFailed, WithOutcome(WithOAuthError(e), e)),
         ExportFolderException e => (ExitCodes.InvalidInput, e.Message),
         InvalidInputException e => (ExitCodes.InvalidInput, e.Message),

@@ -93,7 +93,10 @@ internal sealed class BulkHttp
 
         using (attempt)
         {
-            var failure = CreateException(attempt);
+            // Retries stop on an answer that asks to wait only when the budget is spent.
+            var failure = waitBudget is { } budget && attempt.AsksToWait
+                ? new WaitBudgetExceededException(attempt.Answer, Time.GetUtcNow() - started, budget, attempt.Response.StatusCode, attempt.Url, attempt.Outcome)
+                : CreateException(attempt);
             Log.RequestFailed(_logger, attempt.Url, failure.Message);
             throw failure;
         }
