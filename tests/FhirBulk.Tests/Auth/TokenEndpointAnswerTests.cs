@@ -55,6 +55,7 @@ public class TokenEndpointAnswerTests
     [InlineData("""{"token_endpoint":"ftp://x.org/token"}""", "token_endpoint")]
     [InlineData("""{"token_endpoint":"https://x.org/token","capabilities":"client-confidential-asymmetric"}""", "capabilities")]
     [InlineData("""["https://x.org/token"]""", "JSON array")]
+    [InlineData("<html>Welcome</html>", "did not answer JSON (line 1, byte 1 of its body)")]
     public async Task GetSmartConfiguration_MalformedDocument_ThrowsFhirBulkExceptionNamingDocumentAndField(string document, string field)
     {
         var handler = new StubHandler((_, _) => StubHandler.Json(HttpStatusCode.OK, document));
