@@ -82,6 +82,12 @@ public sealed class AuthenticationException : FhirBulkException
 
     /// <summary>The OAuth 2.0 <c>error_description</c>, when the token endpoint sent one.</summary>
     public string? ErrorDescription { get; }
+
+    /// <summary>
+    /// True when a FHIR endpoint refused a request that carried no token because the client has no credentials
+    /// (<see cref="Export.BulkDataClientOptions.Credentials"/> not set): the server is not open, and the fix is to give some.
+    /// </summary>
+    public bool WithoutCredentials { get; init; }
 }
 
 /// <summary>

@@ -14,6 +14,8 @@ internal static class LibraryErrors
     {
         // The library names its option; the user set (or can set) the command line's.
         WaitBudgetExceededException e => (ExitCodes.ServerFailed, e.Describe($"--max-wait {Commands.WaitOptions.Format(e.Budget)}")),
+        AuthenticationException { WithoutCredentials: true } e => (ExitCodes.AuthenticationFailed,
+            $"{WithOutcome(WithOAuthError(e), e)}; the server needs credentials: give --client-id and --key (see 'fhir-bulk keygen')"),
         AuthenticationException e => (ExitCodes.AuthenticationFailed, WithOutcome(WithOAuthError(e), e)),
         ExportFolderException e => (ExitCodes.InvalidInput, e.Message),
         InvalidInputException e => (ExitCodes.InvalidInput, e.Message),
