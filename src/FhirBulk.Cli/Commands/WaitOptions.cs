@@ -9,7 +9,7 @@ internal sealed class WaitOptions
 {
     public Option<string?> MaxWait { get; } = new("--max-wait")
     {
-        Description = "How long status polls keep honouring a server that answers 429 or a transient OperationOutcome in a row (e.g. 90s, 30m, 2h). Default: 1h.",
+        Description = "How long status polls keep honouring a server that answers 429 or a transient OperationOutcome in a row; no single wait is longer (e.g. 90s, 30m, 2h). Default: 1h.",
         HelpName = "DURATION",
     };
 

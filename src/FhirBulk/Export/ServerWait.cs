@@ -17,7 +17,7 @@ namespace FhirBulk.Export;
 /// <param name="IsRetry">True when the request is sent again after a failure; false for the wait between polls of a running export.</param>
 public sealed record ServerWait(string Request, Uri Url, HttpStatusCode? StatusCode, string Answer, TimeSpan Delay, TimeSpan? RequestedDelay, bool IsRetry)
 {
-    /// <summary>True when the server asked for a longer wait than the client allows (<see cref="BulkDataClientOptions.MaxRetryDelay"/>).</summary>
+    /// <summary>True when the server asked for a longer wait than the client allows (<see cref="BulkDataClientOptions.MaxRetryDelay"/>, or <see cref="BulkDataClientOptions.MaxPollWait"/> when shorter).</summary>
     public bool Capped => RequestedDelay is { } requested && requested > Delay;
 
     /// <summary>

@@ -49,17 +49,20 @@ internal static class RequestRetries
             {
                 if (args.Outcome.Result is { } attempt)
                 {
-                    var asked = RetryAfter.Parse(attempt.Response, time.GetUtcNow(), TimeSpan.Zero, options.MaxRetryDelay);
+                    var asked = RetryAfter.Parse(attempt.Response, time.GetUtcNow(), TimeSpan.Zero, options.LongestWait);
                     args.Context.Properties.Set(ShortenedToBudget, null);
 
-                    // No wait outlasts the budget: one that would is cut to what is left, so the last try comes as the budget ends.
-                    if (BudgetLeft(args.Context, attempt, options) is { } budgetLeft && (asked ?? backoff.Delay(args.AttemptNumber + 1)) > budgetLeft)
+                    // No wait outlasts the budget: one that would (or would end it) is cut to what is left, so the last try comes as the budget ends.
+                    if (BudgetLeft(args.Context, attempt, options) is { } budgetLeft && (asked ?? backoff.Delay(args.AttemptNumber + 1)) >= budgetLeft)
                     {
                         args.Context.Properties.Set(ShortenedToBudget, args.Context.Properties.GetValue(WaitBudget, null));
                         return ValueTask.FromResult<TimeSpan?>(budgetLeft > TimeSpan.Zero ? budgetLeft : TimeSpan.Zero);
                     }
 
-                    return ValueTask.FromResult(asked);
+                    // The backoff, too, stays within the longest wait (Polly's own cap is MaxRetryDelay).
+                    return ValueTask.FromResult(asked is null && options.LongestWait < options.MaxRetryDelay && backoff.Delay(args.AttemptNumber + 1) > options.LongestWait
+                        ? options.LongestWait
+                        : asked);
                 }
 
                 // No answer at all: never sleep past the stall timeout, so the last attempt is made before giving up.

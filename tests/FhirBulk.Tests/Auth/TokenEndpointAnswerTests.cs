@@ -75,7 +75,7 @@ public class TokenEndpointAnswerTests
         {
             "/fhir/.well-known/smart-configuration" => StubHandler.Json(HttpStatusCode.OK, """{"token_endpoint":"https://x.org/token"}"""),
             "/token" => token(++tokenRequests),
-            _ => Accepted(),
+            _ => StubHandler.KickoffAccepted(),
         });
         var key = ClientSigningKey.FromPem(KeyGenerator.Generate("ES384").PrivateKeyPem);
         return new BulkDataClient(Base, new BulkDataClientOptions
@@ -85,12 +85,5 @@ public class TokenEndpointAnswerTests
             Credentials = new BulkDataCredentials("c", key),
             MaxRetries = 0,
         });
-    }
-
-    private static HttpResponseMessage Accepted()
-    {
-        var response = new HttpResponseMessage(HttpStatusCode.Accepted) { Content = new StringContent(string.Empty) };
-        response.Content.Headers.ContentLocation = new Uri("https://x.org/status/1");
-        return response;
     }
 }

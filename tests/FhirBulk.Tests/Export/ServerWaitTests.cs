@@ -55,6 +55,18 @@ public class ServerWaitTests
     }
 
     [Fact]
+    public async Task StartExport_KickoffRetryAfterLongerThanMaxPollWait_WaitsNoLongerThanMaxPollWait()
+    {
+        var handler = new StubHandler((_, n) => n == 1 ? TooManyRequests("1000") : StubHandler.KickoffAccepted());
+        using var client = CreateSut(handler, maxRetries: 3, configure: o => o.MaxPollWait = TimeSpan.FromSeconds(30));
+
+        await RunOnClock(client.StartExportAsync(new ExportRequest()));
+
+        var wait = Assert.Single(_waits);
+        Assert.Equal((TimeSpan.FromSeconds(30), true), (wait.Delay, wait.Capped));
+    }
+
+    [Fact]
     public async Task WaitForCompletion_TransientOutcomeOn500_IsHonouredLikeA429()
     {
         var handler = new StubHandler((_, n) => n <= 10 ? StubHandler.Json(HttpStatusCode.InternalServerError, StubHandler.Outcome("transient", "busy")) : StubHandler.Json(HttpStatusCode.OK, Manifest));
