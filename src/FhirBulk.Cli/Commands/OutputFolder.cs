@@ -26,7 +26,7 @@ internal static class OutputFolder
         {
             if (File.Exists(path))
             {
-                return $"{path} is a file, not a folder";
+                return path == folder ? $"{path} exists and is a file, not a folder" : $"{path} is a file, not a folder";
             }
 
             if (Directory.Exists(path))
