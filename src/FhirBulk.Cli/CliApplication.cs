@@ -35,6 +35,11 @@ internal sealed class CliApplication(CliContext context)
 
             context.Error.MarkupLineInterpolated(
                 $"Run '[bold]fhir-bulk {parseResult.CommandResult.Command.Name} --help[/]' for the options.");
+            if (CommonOptions.IsJson(parseResult))
+            {
+                ErrorReporter.WriteJson(context, string.Join(" ", parseResult.Errors.Select(e => e.Message)), ExitCodes.Usage);
+            }
+
             return ExitCodes.Usage;
         }
 

@@ -165,8 +165,11 @@ public sealed class BulkDataServer : IAsyncDisposable
         return new($"{_state.Origin}/{Faults.FaultSegment.Encode(faults)}/fhir");
     }
 
-    /// <summary>Stops listening, cancels running exports and deletes the server's temporary files.</summary>
-    /// <param name="cancellationToken">Ends graceful shutdown early.</param>
+    /// <summary>
+    /// Stops listening, lets responses in flight finish for a moment (2 s) and then aborts them, cancels running exports and
+    /// deletes the server's temporary files.
+    /// </summary>
+    /// <param name="cancellationToken">Ends graceful shutdown earlier.</param>
     /// <returns>A task that completes when the server has stopped.</returns>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
@@ -175,7 +178,13 @@ public sealed class BulkDataServer : IAsyncDisposable
             return;
         }
 
-        await _app.StopAsync(cancellationToken);
+        using (var graceful = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            // Kestrel aborts the connections still open when this token fires.
+            graceful.CancelAfter(ServerDefaults.GracefulStop);
+            await _app.StopAsync(graceful.Token);
+        }
+
         await _state.Jobs.RemoveAllAsync();
         await _app.DisposeAsync();
         _jwksClient.Dispose();

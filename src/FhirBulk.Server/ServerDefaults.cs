@@ -16,6 +16,10 @@ internal static class ServerDefaults
     /// <summary>Seconds a client is asked to wait between status polls.</summary>
     public const int StatusRetryAfterSeconds = 1;
 
+    // How long a stop lets responses in flight finish before it cuts them: a trickled download could otherwise keep a
+    // stopping server (serve after SIGTERM) alive for the host's 30 s, or for as long as the file takes.
+    public static readonly TimeSpan GracefulStop = TimeSpan.FromSeconds(2);
+
     public const string FhirJson = "application/fhir+json";
     public const string FhirNdjson = "application/fhir+ndjson";
 }

@@ -82,4 +82,50 @@ public sealed class AuthenticationException : FhirBulkException
 
     /// <summary>The OAuth 2.0 <c>error_description</c>, when the token endpoint sent one.</summary>
     public string? ErrorDescription { get; }
+
+    /// <summary>
+    /// True when a FHIR endpoint refused a request that carried no token because the client has no credentials
+    /// (<see cref="Export.BulkDataClientOptions.Credentials"/> not set): the server is not open, and the fix is to give some.
+    /// </summary>
+    public bool WithoutCredentials { get; init; }
+}
+
+/// <summary>
+/// A status endpoint went on asking the client to wait (429, or a transient OperationOutcome) for longer than
+/// <see cref="Export.BulkDataClientOptions.MaxPollWait"/> allows. Callers handle it differently: the export is fine and
+/// can be resumed later, or with a longer budget.
+/// </summary>
+public sealed class WaitBudgetExceededException : FhirBulkException
+{
+    /// <summary>Creates the failure.</summary>
+    /// <param name="answer">The last answer in words, e.g. <c>429 Too Many Requests</c>.</param>
+    /// <param name="waited">How long the client waited.</param>
+    /// <param name="budget">The budget it had.</param>
+    /// <param name="statusCode">The HTTP status of the last answer.</param>
+    /// <param name="requestUri">The URL that answered.</param>
+    /// <param name="operationOutcome">The OperationOutcome of the last answer, if any.</param>
+    public WaitBudgetExceededException(string answer, TimeSpan waited, TimeSpan budget, System.Net.HttpStatusCode statusCode, Uri requestUri, System.Text.Json.JsonElement? operationOutcome)
+        : base(Describe(requestUri, answer, waited, $"MaxPollWait is {Export.ServerWait.Seconds(budget)}"), statusCode, requestUri, operationOutcome, isTransient: true)
+    {
+        Answer = answer;
+        Waited = waited;
+        Budget = budget;
+    }
+
+    /// <summary>The server's last answer in words.</summary>
+    public string Answer { get; }
+
+    /// <summary>How long the client waited before it gave up.</summary>
+    public TimeSpan Waited { get; }
+
+    /// <summary>The wait budget (<see cref="Export.BulkDataClientOptions.MaxPollWait"/>).</summary>
+    public TimeSpan Budget { get; }
+
+    /// <summary>The message with the budget named as the caller's user knows it (a command-line option, say).</summary>
+    /// <param name="budgetName">E.g. <c>--max-wait 30s</c>.</param>
+    /// <returns>E.g. <c>URL answered 429 Too Many Requests; gave up after 30 s of waiting (--max-wait 30s)</c>.</returns>
+    public string Describe(string budgetName) => Describe(RequestUri!, Answer, Waited, budgetName);
+
+    private static string Describe(Uri url, string answer, TimeSpan waited, string budgetName) =>
+        $"{url} answered {answer}; gave up after {Export.ServerWait.Seconds(waited)} of waiting ({budgetName})";
 }

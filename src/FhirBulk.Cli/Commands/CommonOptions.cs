@@ -6,6 +6,7 @@ namespace FhirBulk.Cli.Commands;
 internal static class CommonOptions
 {
     private const string VerboseName = "--verbose";
+    private const string JsonName = "--json";
 
     /// <summary>
     /// A fresh <c>--verbose</c> option for a root command, which every subcommand takes: debug logging on stderr, stack
@@ -20,8 +21,12 @@ internal static class CommonOptions
     /// <summary>Whether the command line gave the root command's <c>--verbose</c> (see <see cref="Verbose"/>).</summary>
     public static bool IsVerbose(ParseResult parseResult) => parseResult.GetValue<bool>(VerboseName);
 
+    /// <summary>Whether the command has a <c>--json</c> option (see <see cref="Json"/>) and the command line gave it.</summary>
+    public static bool IsJson(ParseResult parseResult) =>
+        parseResult.CommandResult.Command.Options.Any(o => o.Name == JsonName && o is Option<bool>) && parseResult.GetValue<bool>(JsonName);
+
     /// <summary>A fresh <c>--json</c> option for a command that reports something.</summary>
-    public static Option<bool> Json() => new("--json")
+    public static Option<bool> Json() => new(JsonName)
     {
         Description = "Print the result as one JSON document on stdout instead of tables and progress.",
     };

@@ -78,7 +78,7 @@ internal static class DemoExports
         if (!quiet)
         {
             context.Out.MarkupLineInterpolated(CultureInfo.InvariantCulture,
-                $"[green]✓[/] {title}: {result.TotalResources:N0} resources in {result.Files.Count} files, {result.TotalBytes / 1048576.0:0.0} MB ({result.Duration.TotalSeconds:0.0} s) → {result.Directory}");
+                $"[green]✓[/] {title}: {Counted.Of(result.TotalResources, "resource")} in {Counted.Of(result.Files.Count, "file")}, {result.TotalBytes / 1048576.0:0.0} MB ({result.Duration.TotalSeconds:0.0} s) → {result.Directory}");
         }
     }
 }

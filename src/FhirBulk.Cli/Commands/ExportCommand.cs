@@ -179,6 +179,7 @@ internal static class ExportCommand
         var settings = new ConnectionResolver(context.Environment).Resolve(parseResult, options.Connection, recorded);
         var json = parseResult.GetValue(options.Json);
         using var logging = context.CreateLoggerFactory(CommonOptions.IsVerbose(parseResult));
+        var waits = new WaitNotes(context);
         using var client = ClientFactory.Create(settings, logging, o =>
         {
             if ((parseResult.GetValue(options.Parallel) ?? recorded?.MaxParallelDownloads) is { } parallel)
@@ -203,7 +204,7 @@ internal static class ExportCommand
             o.CompressOutput = parseResult.GetValue(options.GzipFiles);
             o.ForeignFiles = parseResult.GetValue(options.Force) ? ForeignFilePolicy.MoveToHistory : ForeignFilePolicy.Refuse;
             options.Waits.Apply(parseResult, o);
-            o.OnWait = new WaitNotes(context).Report;
+            o.OnWait = waits.Report;
         });
 
         if (cancel is not null)
@@ -234,7 +235,8 @@ internal static class ExportCommand
                 progress => resume is null
                     ? client.ExportToDirectoryAsync(CreateRequest(options, parseResult, directory, context), directory, progress, cancellationToken)
                     : client.ResumeExportAsync(directory, progress, cancellationToken),
-                resuming: resume is not null).ConfigureAwait(false);
+                resuming: resume is not null,
+                waits).ConfigureAwait(false);
         }
         catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
         {

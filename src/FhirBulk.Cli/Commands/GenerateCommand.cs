@@ -42,6 +42,7 @@ internal static class GenerateCommand
             }
 
             var folder = Path.GetFullPath(parseResult.GetRequiredValue(output));
+            OutputFolder.Create(folder, output.Name);
             var quiet = parseResult.GetValue(json);
             var summary = await new StepProgress(context, quiet || parseResult.GetValue(quietOption)).RunAsync(
                 $"Generating {count:N0} patients",
@@ -60,7 +61,7 @@ internal static class GenerateCommand
             }
 
             context.Out.Write(table);
-            context.Out.WriteLine($"{summary.Files.Count} files in {folder}");
+            context.Out.WriteLine($"{Counted.Of(summary.Files.Count, "file")} in {folder}");
             return ExitCodes.Success;
         });
         return command;

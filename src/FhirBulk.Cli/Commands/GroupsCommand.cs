@@ -42,7 +42,7 @@ internal static class GroupsCommand
 
             context.Out.Write(table);
             // Written past Spectre so the command stays on one line, to be copied as it is.
-            context.Out.Profile.Out.Writer.WriteLine($"{groups.Count} group(s). Export one with: {ExportCommandFor(settings)} --group ID");
+            context.Out.Profile.Out.Writer.WriteLine($"{Counted.Of(groups.Count, "group")}. Export one with: {ExportCommandFor(settings)} --group ID");
             return ExitCodes.Success;
         });
         return command;

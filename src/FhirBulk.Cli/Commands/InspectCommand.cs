@@ -77,7 +77,7 @@ internal static class InspectCommand
 
     private static void WriteVerification(CliContext context, ExportFolderVerification verification)
     {
-        var checkedText = string.Create(CultureInfo.InvariantCulture, $"{verification.FilesChecked:N0} complete file(s)");
+        var checkedText = Counted.Of(verification.FilesChecked, "complete file");
         if (verification.IsIntact)
         {
             context.Out.MarkupLineInterpolated($"Verified: [green]{checkedText} match their recorded size and SHA-256[/]{(verification.ExportCompleted ? "" : " (the export is unfinished: resume it)")}.");

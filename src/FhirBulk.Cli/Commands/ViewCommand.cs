@@ -78,7 +78,7 @@ internal static class ViewCommand
                 await using (var sink = toStdout ? TableSinks.Create(tableFormat, context.OpenStandardOutput()) : TableSinks.Create(tableFormat, folder))
                 {
                     result = await new StepProgress(context, quiet).RunAsync(
-                        $"Running {views.Count} view(s)",
+                        $"Running {Counted.Of(views.Count, "view")}",
                         progress => tables.RunAsync(
                             source,
                             views,

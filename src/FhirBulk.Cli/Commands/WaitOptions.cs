@@ -9,7 +9,7 @@ internal sealed class WaitOptions
 {
     public Option<string?> MaxWait { get; } = new("--max-wait")
     {
-        Description = "How long status polls keep honouring a server that answers 429 or a transient OperationOutcome in a row (e.g. 90s, 30m, 2h). Default: 1h.",
+        Description = "How long status polls keep honouring a server that answers 429 or a transient OperationOutcome in a row; no single wait is longer (e.g. 90s, 30m, 2h). Default: 1h.",
         HelpName = "DURATION",
     };
 
@@ -33,6 +33,14 @@ internal sealed class WaitOptions
             options.StallTimeout = Parse(stall, StallTimeout.Name, allowZero: false);
         }
     }
+
+    /// <summary>A duration as <see cref="Parse"/> reads it back, in its largest whole unit: <c>1h</c>, <c>30m</c>, <c>90s</c>.</summary>
+    internal static string Format(TimeSpan duration) => duration switch
+    {
+        { Ticks: > 0, TotalHours: var h } when h == Math.Floor(h) => string.Create(CultureInfo.InvariantCulture, $"{h}h"),
+        { Ticks: > 0, TotalMinutes: var m } when m == Math.Floor(m) => string.Create(CultureInfo.InvariantCulture, $"{m}m"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{duration.TotalSeconds}s"),
+    };
 
     /// <summary>A duration as people write it: <c>90</c> or <c>90s</c> (seconds), <c>30m</c>, <c>2h</c>.</summary>
     internal static TimeSpan Parse(string text, string option, bool allowZero)

@@ -9,13 +9,23 @@ namespace FhirBulk.Cli.Rendering;
 /// </summary>
 internal static class ErrorReporter
 {
-    public static int Report(CliContext context, Exception exception, bool verbose)
+    /// <param name="context">Where to write.</param>
+    /// <param name="exception">The failure.</param>
+    /// <param name="verbose">Whether a stack trace may follow an unexpected failure.</param>
+    /// <param name="json">With <c>--json</c>: the failure is also the one JSON document on stdout, so a script reading it gets one.</param>
+    public static int Report(CliContext context, Exception exception, bool verbose, bool json)
     {
         var (code, message) = Classify(exception);
         MessageLines.Error(context.Error, message);
-        if (exception is CliException { Hint: { } hint })
+        var hint = exception is CliException { Hint: { } h } ? h : null;
+        if (hint is not null)
         {
             context.Error.Profile.Out.Writer.WriteLine(hint);
+        }
+
+        if (json)
+        {
+            WriteJson(context, message, code, hint);
         }
         if (code == ExitCodes.InternalError && verbose)
         {
@@ -24,6 +34,10 @@ internal static class ErrorReporter
 
         return code;
     }
+
+    /// <summary>The failure as <c>--json</c> output: <c>{"error": {"message": …, "exitCode": N, "hint": …}}</c> (documented in docs/cli.md).</summary>
+    public static void WriteJson(CliContext context, string message, int exitCode, string? hint = null) =>
+        JsonOutput.Write(context.Out, new { error = new { message, exitCode, hint } });
 
     public static (int Code, string Message) Classify(Exception exception) => exception switch
     {

@@ -35,14 +35,30 @@ internal sealed class ExportAmountColumn : ProgressColumn
         _ => string.Create(CultureInfo.InvariantCulture, $"{bytes:0} B"),
     };
 
-    /// <summary>Shows <paramref name="inner"/> on file bars only: on the status bar, which counts files, a byte rate would be wrong.</summary>
-    internal sealed class FilesOnly(ProgressColumn inner) : ProgressColumn
+    /// <summary>The status bar's byte rate over all files (bytes per second), kept in its task state by the export view.</summary>
+    public const string RateKey = "fhir-bulk.rate";
+
+    /// <summary>The status bar's time left in seconds over all files, or below zero when it cannot be told yet.</summary>
+    public const string SecondsLeftKey = "fhir-bulk.seconds-left";
+
+    /// <summary>The status bar's rate, as the file bars show theirs.</summary>
+    public static string StatusRate(ProgressTask task) =>
+        task.State.Get<double>(RateKey) is var rate and > 0 ? $"{Size(rate)}/s" : "";
+
+    /// <summary>The status bar's time left, as the file bars show theirs (<c>--:--:--</c> until it can be told).</summary>
+    public static string StatusTimeLeft(ProgressTask task) =>
+        task.IsFinished ? "" : task.State.Get<double>(SecondsLeftKey) is var seconds and >= 0
+            ? TimeSpan.FromSeconds(seconds).ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture)
+            : "--:--:--";
+
+    /// <summary>Shows <paramref name="inner"/> on file bars, and <paramref name="status"/>'s text on the status bar, which counts files (Spectre's own would be in files).</summary>
+    internal sealed class PerBar(ProgressColumn inner, Func<ProgressTask, string> status) : ProgressColumn
     {
         protected override bool NoWrap => true;
 
         public override int? GetColumnWidth(RenderOptions options) => inner.GetColumnWidth(options);
 
         public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime) =>
-            task.State.Get<bool>(IsFileKey) ? inner.Render(options, task, deltaTime) : Text.Empty;
+            task.State.Get<bool>(IsFileKey) ? inner.Render(options, task, deltaTime) : new Text(status(task));
     }
 }

@@ -19,7 +19,8 @@ internal static class ExportProgressView
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(250);
 
     // resuming: a resume polls the job the folder recorded instead of kicking one off (unless that kick-off never got an answer).
-    public static async Task<T> RunAsync<T>(CliContext context, bool quiet, string title, Func<IProgress<ExportProgress>, Task<T>> export, bool resuming = false)
+    // waits: the client's wait notes, whose latest retry a status line names while no status has come yet.
+    public static async Task<T> RunAsync<T>(CliContext context, bool quiet, string title, Func<IProgress<ExportProgress>, Task<T>> export, bool resuming = false, WaitNotes? waits = null)
     {
         if (quiet)
         {
@@ -28,7 +29,7 @@ internal static class ExportProgressView
 
         if (!context.LiveProgress)
         {
-            var lines = new PlainLines(context.Out, context.TimeProvider, title, resuming);
+            var lines = new PlainLines(context.Out, context.TimeProvider, title, resuming, waits);
             using var timer = context.TimeProvider.CreateTimer(_ => lines.WriteStatusIfDue(), null, Tick, Tick);
             try
             {
@@ -48,14 +49,14 @@ internal static class ExportProgressView
                 new ProgressBarColumn(),
                 new PercentageColumn(),
                 new ExportAmountColumn(),
-                new ExportAmountColumn.FilesOnly(new TransferSpeedColumn()),
-                new RemainingTimeColumn(),
+                new ExportAmountColumn.PerBar(new TransferSpeedColumn(), ExportAmountColumn.StatusRate),
+                new ExportAmountColumn.PerBar(new RemainingTimeColumn(), ExportAmountColumn.StatusTimeLeft),
                 new SpinnerColumn())
             .StartAsync(live => export(LiveBars(live, context.TimeProvider, title, resuming))).ConfigureAwait(false);
     }
 
     /// <summary>The plain-line view; updates come from download threads and status lines from a timer, so all of it is locked.</summary>
-    private sealed class PlainLines(IAnsiConsole console, TimeProvider clock, string title, bool resuming)
+    private sealed class PlainLines(IAnsiConsole console, TimeProvider clock, string title, bool resuming, WaitNotes? waits)
     {
         private readonly Lock gate = new();
         private readonly DownloadTotals totals = new(clock);
@@ -83,7 +84,7 @@ internal static class ExportProgressView
                         ExportPhase.Polling when resuming && previous is null => $"{title}: polling the existing job",
                         ExportPhase.Polling => $"{title}: waiting for the server",
                         // A resume names only what is left; the first report may already count its file as done.
-                        ExportPhase.Downloading => $"{title}: downloading {update.FilesTotal - update.FilesDone + (update.File?.Status == ExportFileStatus.Pending ? 0 : 1)} file(s)",
+                        ExportPhase.Downloading => $"{title}: downloading {Counted.Of(update.FilesTotal - update.FilesDone + (update.File?.Status == ExportFileStatus.Pending ? 0 : 1), "file")}",
                         _ => $"{title}: complete",
                     });
                 }
@@ -134,8 +135,19 @@ internal static class ExportProgressView
                 {
                     Write($"{title}: {filesDone}/{filesTotal} files, {totals.Describe()}");
                 }
+                else if (phase is null or ExportPhase.KickedOff)
+                {
+                    // No status yet: the kick-off or the first poll is being retried (a server answering 429, say).
+                    var retry = waits?.LastRetry is { } last
+                        ? string.Create(CultureInfo.InvariantCulture, $" (last answer: {last.Wait.Answer}{NextTry(last.Wait.Delay - clock.GetElapsedTime(last.At))})")
+                        : "";
+                    Write(string.Create(CultureInfo.InvariantCulture, $"{title}: waiting for the server's answer, {clock.GetElapsedTime(started).TotalSeconds:0} s elapsed{retry}"));
+                }
             }
         }
+
+        private static string NextTry(TimeSpan left) =>
+            left > TimeSpan.Zero ? string.Create(CultureInfo.InvariantCulture, $", next try in {Math.Ceiling(left.TotalSeconds):0} s") : "";
 
         /// <summary>Ends the status lines before the summary is printed (the timer may still fire once).</summary>
         public void Stop()
@@ -159,6 +171,9 @@ internal static class ExportProgressView
         status.IsIndeterminate = true;
         var started = clock.GetTimestamp();
         var files = new ConcurrentDictionary<string, ProgressTask>(StringComparer.Ordinal);
+        // The status bar counts files, so Spectre's own rate and time left would be in files, and mostly unknown: they come
+        // from the bytes of all files instead, as tqdm shows them.
+        var totals = new DownloadTotals(clock);
         return new SyncProgress<ExportProgress>(update =>
         {
             status.Description = Markup.Escape(update.Phase switch
@@ -179,6 +194,13 @@ internal static class ExportProgressView
 
             if (update.File is { } file)
             {
+                lock (totals)
+                {
+                    totals.Update(file);
+                    status.State.Update<double>(ExportAmountColumn.RateKey, _ => totals.Rate);
+                    status.State.Update<double>(ExportAmountColumn.SecondsLeftKey, _ => totals.Left?.TotalSeconds ?? -1);
+                }
+
                 var task = files.GetOrAdd(file.FileName, name =>
                 {
                     var added = live.AddTask(Markup.Escape($"  {name}"), maxValue: 1);
@@ -220,27 +242,33 @@ internal static class ExportProgressView
             files[file.FileName] = (first, file.BytesDownloaded, file.TotalBytes);
         }
 
+        /// <summary>Bytes per second moved by this run, over its whole download (steadier than the last second's).</summary>
+        public double Rate
+        {
+            get
+            {
+                var seconds = files.Count == 0 ? 0 : clock.GetElapsedTime(started).TotalSeconds;
+                return seconds > 0 ? files.Values.Sum(f => f.Now - f.First) / seconds : 0;
+            }
+        }
+
+        /// <summary>The time left at <see cref="Rate"/>, when every file in flight said its size (files not started yet are not counted) and bytes are moving.</summary>
+        public TimeSpan? Left => Total is { } total && Rate is var rate and > 0
+            ? TimeSpan.FromSeconds(Math.Ceiling((total - files.Values.Sum(f => f.Now)) / rate))
+            : null;
+
+        private long? Total => files.Count > 0 && files.Values.All(f => f.Total is not null) ? files.Values.Sum(f => f.Total!.Value) : null;
+
         public string Describe()
         {
-            var now = files.Values.Sum(f => f.Now);
-            var moved = files.Values.Sum(f => f.Now - f.First);
-            var seconds = clock.GetElapsedTime(started).TotalSeconds;
-            var rate = seconds > 0 ? moved / seconds : 0;
-            var text = ExportAmountColumn.Size(now);
-
-            // A total and a time left only when every file in flight said its size; files not started yet are not counted.
-            if (files.Count > 0 && files.Values.All(f => f.Total is not null))
+            var text = ExportAmountColumn.Size(files.Values.Sum(f => f.Now));
+            if (Total is { } total)
             {
-                var total = files.Values.Sum(f => f.Total!.Value);
                 text += $" of {ExportAmountColumn.Size(total)}";
-                if (rate > 0)
-                {
-                    text += string.Create(CultureInfo.InvariantCulture, $", {ExportAmountColumn.Size(rate)}/s, about {Math.Ceiling((total - now) / rate):0} s left");
-                    return text;
-                }
             }
 
-            return text + $", {ExportAmountColumn.Size(rate)}/s";
+            text += $", {ExportAmountColumn.Size(Rate)}/s";
+            return Left is { } left ? text + string.Create(CultureInfo.InvariantCulture, $", about {left.TotalSeconds:0} s left") : text;
         }
     }
 }

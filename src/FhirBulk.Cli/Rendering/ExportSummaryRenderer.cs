@@ -38,7 +38,7 @@ internal static class ExportSummaryRenderer
             .Where(issues.ContainsKey)
             .Select(severity => $"{issues[severity].ToString("N0", CultureInfo.InvariantCulture)} {severity}")
             .ToList();
-        var text = Markup.Escape($"{outcomes.ToString("N0", CultureInfo.InvariantCulture)} OperationOutcome(s) in error/: {string.Join(", ", parts)}");
+        var text = Markup.Escape($"{Counted.Of(outcomes, "OperationOutcome")} in error/: {string.Join(", ", parts)}");
         return issues.GetValueOrDefault("fatal") + issues.GetValueOrDefault("error") > 0 ? $"[{problemColour}]{text}[/]" : text;
     }
 

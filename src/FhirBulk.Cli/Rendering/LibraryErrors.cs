@@ -12,6 +12,10 @@ internal static class LibraryErrors
 {
     public static (int Code, string Message)? Classify(Exception exception) => exception switch
     {
+        // The library names its option; the user set (or can set) the command line's.
+        WaitBudgetExceededException e => (ExitCodes.ServerFailed, e.Describe($"--max-wait {Commands.WaitOptions.Format(e.Budget)}")),
+        AuthenticationException { WithoutCredentials: true } e => (ExitCodes.AuthenticationFailed,
+            $"{WithOutcome(WithOAuthError(e), e)}; the server needs credentials: give --client-id and --key (see 'fhir-bulk keygen')"),
         AuthenticationException e => (ExitCodes.AuthenticationFailed, WithOutcome(WithOAuthError(e), e)),
         ExportFolderException e => (ExitCodes.InvalidInput, e.Message),
         InvalidInputException e => (ExitCodes.InvalidInput, e.Message),
@@ -40,7 +44,8 @@ internal static class LibraryErrors
     /// <summary>Adds the OperationOutcome's diagnostics, when the exception carries one and its message does not already.</summary>
     private static string WithOutcome(string message, FhirBulkException exception)
     {
-        var prefix = exception.StatusCode is { } status && !message.Contains(((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+        // Only an error status is worth naming: a malformed success (a token response without a field) is not an "HTTP 200" failure.
+        var prefix = exception.StatusCode is { } status && (int)status >= 400 && !message.Contains(((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
             ? $"HTTP {(int)status}: " : "";
         if (exception.OperationOutcome is not { ValueKind: JsonValueKind.Object } outcome
             || !outcome.TryGetProperty("issue", out var issues) || issues.ValueKind != JsonValueKind.Array)

@@ -9,7 +9,7 @@ namespace FhirBulk.Cli.Rendering;
 internal static class TableRunRenderer
 {
     public static string Summary(TableRunResult result) =>
-        string.Create(CultureInfo.InvariantCulture, $"{result.RowsByTable.Values.Sum():N0} rows in {result.RowsByTable.Count} tables from {result.Resources:N0} resources");
+        $"{Counted.Of(result.RowsByTable.Values.Sum(), "row")} in {Counted.Of(result.RowsByTable.Count, "table")} from {Counted.Of(result.Resources, "resource")}";
 
     public static void WriteTables(IAnsiConsole console, TableRunResult result)
     {
@@ -39,7 +39,7 @@ internal static class TableRunRenderer
     {
         if (result.MalformedLines.Count > 0)
         {
-            context.Error.MarkupLineInterpolated($"[yellow]warning:[/] skipped {result.MalformedLines.Count} malformed line(s), e.g.:");
+            context.Error.MarkupLineInterpolated($"[yellow]warning:[/] skipped {Counted.Of(result.MalformedLines.Count, "malformed line")}, e.g.:");
             foreach (var line in result.MalformedLines.Examples)
             {
                 context.Error.WriteLine($"  {line}");
@@ -48,7 +48,7 @@ internal static class TableRunRenderer
 
         if (result.ViewErrorCount > 0)
         {
-            context.Error.MarkupLineInterpolated($"[yellow]warning:[/] a view failed on {result.ViewErrorCount} resource(s), e.g.:");
+            context.Error.MarkupLineInterpolated($"[yellow]warning:[/] a view failed on {Counted.Of(result.ViewErrorCount, "resource")}, e.g.:");
             foreach (var error in result.ViewErrors)
             {
                 context.Error.WriteLine($"  {error}");

@@ -14,16 +14,34 @@ internal sealed class WaitNotes(CliContext context)
 
     private readonly Lock _gate = new();
     private TimeSpan? _lastPollWait;
+    private (ServerWait Wait, long At)? _lastRetry;
+
+    /// <summary>The latest retry wait and when it began (a timestamp of the context's clock), for progress lines that say what the client waits for.</summary>
+    public (ServerWait Wait, long At)? LastRetry
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _lastRetry;
+            }
+        }
+    }
 
     public void Report(ServerWait wait)
     {
-        if (wait.Delay <= Threshold)
-        {
-            return;
-        }
-
         lock (_gate)
         {
+            if (wait.IsRetry)
+            {
+                _lastRetry = (wait, context.TimeProvider.GetTimestamp());
+            }
+
+            if (wait.Delay <= Threshold)
+            {
+                return;
+            }
+
             // The pause between polls of a running export is said once, and again when it changes: a server that asks
             // for 30 s every time should not fill the screen (the progress display shows the polls themselves).
             if (!wait.IsRetry)
@@ -37,7 +55,8 @@ internal sealed class WaitNotes(CliContext context)
                 _lastPollWait = rounded;
             }
 
-            var line = $"note: {wait.Describe()}";
+            // The budget is the command line's --max-wait: named, so that the user knows what to raise.
+            var line = $"note: {wait.Describe()}{(wait.EndsBudget is null ? string.Empty : " (--max-wait)")}";
             if (context.LiveProgress)
             {
                 // Through the console, so that the live bars are redrawn below the note instead of over it.

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using FhirBulk.Auth;
@@ -111,28 +110,40 @@ public sealed partial class BulkDataClient
 
     private async Task<SmartConfiguration?> DiscoverAsync(CancellationToken cancellationToken)
     {
-        var wellKnown = new Uri(BaseUri, ".well-known/smart-configuration");
+        var wellKnown = SmartConfigurationUrl;
+        SmartConfiguration? configuration = null;
         try
         {
+            // A 200 that is not JSON, or JSON that is not a SMART configuration, fails here like a malformed manifest (no
+            // status on the exception, so it is not taken for a missing document): falling back would hide the server's fault.
             using var document = await GetJsonAsync(wellKnown, withToken: false, cancellationToken).ConfigureAwait(false);
-            var configuration = SmartConfiguration.Parse(document.RootElement, wellKnown);
+            configuration = SmartConfiguration.Parse(document.RootElement, wellKnown);
             if (configuration.TokenEndpoint is not null)
             {
                 return configuration;
             }
         }
-        catch (FhirBulkException exception) when (exception is not AuthenticationException && exception.StatusCode is not null && (int)exception.StatusCode < 500)
+        catch (FhirBulkException exception) when (exception is not AuthenticationException && exception.StatusCode is { } status && (int)status is >= 400 and < 500)
         {
             Log.DiscoveryFallback(_logger, wellKnown, exception.Message);
         }
 
+        // The CapabilityStatement may name the token endpoint a smart-configuration left out; without either, the document
+        // (if there was one) is what the client has, and TokenEndpointAsync names its missing field when one is needed.
         var capability = await GetCapabilityStatementAsync(cancellationToken).ConfigureAwait(false);
-        return SmartConfiguration.FromCapability(capability, new Uri(BaseUri, "metadata"));
+        return SmartConfiguration.FromCapability(capability, new Uri(BaseUri, "metadata")) ?? configuration;
     }
 
+    private Uri SmartConfigurationUrl => new(BaseUri, ".well-known/smart-configuration");
+
     private async Task<Uri> TokenEndpointAsync(CancellationToken cancellationToken) =>
-        (await GetSmartConfigurationAsync(cancellationToken).ConfigureAwait(false))?.TokenEndpoint
-        ?? throw new AuthenticationException($"{BaseUri} advertises no token endpoint (neither .well-known/smart-configuration nor the CapabilityStatement), but credentials were given.", null, null, HttpStatusCode.NotFound, BaseUri);
+        await GetSmartConfigurationAsync(cancellationToken).ConfigureAwait(false) switch
+        {
+            { TokenEndpoint: { } endpoint } => endpoint,
+            // Answered, but without the field the SMART App Launch specification requires: the server's fault (exit 5), not the credentials'.
+            { FromCapabilityStatement: false } => throw new FhirBulkException($"The SMART configuration at {SmartConfigurationUrl} has no token_endpoint (nor does the CapabilityStatement), but credentials were given.", null, SmartConfigurationUrl, null, isTransient: false),
+            _ => throw new AuthenticationException($"{BaseUri} advertises no token endpoint (no .well-known/smart-configuration, and none in the CapabilityStatement), but credentials were given (an open server needs none).", null, null, null, BaseUri),
+        };
 
     private static IEnumerable<JsonElement> Array(JsonElement element, string name) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var array) && array.ValueKind == JsonValueKind.Array ? array.EnumerateArray() : [];

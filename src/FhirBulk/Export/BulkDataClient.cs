@@ -180,7 +180,8 @@ public sealed partial class BulkDataClient : IDisposable
         }
         catch (JsonException exception)
         {
-            throw new FhirBulkException($"{url} did not answer JSON (line {exception.LineNumber + 1}, byte {exception.BytePositionInLine + 1} of its body)", response.StatusCode, url, null, isTransient: false, exception);
+            // No status: the answer was a success, its body is the fault (and discovery must not take it for a missing document).
+            throw new FhirBulkException($"{url} did not answer JSON (line {exception.LineNumber + 1}, byte {exception.BytePositionInLine + 1} of its body)", null, url, null, isTransient: false, exception);
         }
     }
 }

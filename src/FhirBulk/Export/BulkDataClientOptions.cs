@@ -53,7 +53,7 @@ public sealed class BulkDataClientOptions
     /// <value>The default value is 1 second.</value>
     public TimeSpan InitialRetryDelay { get; set; } = BulkDataDefaults.InitialRetryDelay;
 
-    /// <summary>Longest wait between attempts; a larger Retry-After is clamped to it.</summary>
+    /// <summary>Longest wait between attempts; a larger Retry-After is clamped to it (or to <see cref="MaxPollWait"/>, when that is shorter).</summary>
     /// <value>The default value is 2 minutes.</value>
     public TimeSpan MaxRetryDelay { get; set; } = BulkDataDefaults.MaxRetryDelay;
 
@@ -127,6 +127,9 @@ public sealed class BulkDataClientOptions
 
     /// <summary>A copy to change for one export (its recorded output options) without touching the client's.</summary>
     internal BulkDataClientOptions Clone() => (BulkDataClientOptions)MemberwiseClone();
+
+    /// <summary>The longest any single wait may be: <see cref="MaxRetryDelay"/>, or <see cref="MaxPollWait"/> when that is shorter (a user who allows 30 s of waiting means no wait of 2 minutes).</summary>
+    internal TimeSpan LongestWait => MaxPollWait < MaxRetryDelay ? MaxPollWait : MaxRetryDelay;
 
     internal void Validate()
     {

@@ -67,7 +67,8 @@ public sealed class ExportOperation
             if (response.StatusCode == HttpStatusCode.Accepted)
             {
                 var progress = response.Headers.TryGetValues("X-Progress", out var values) ? values.FirstOrDefault() : null;
-                var wait = RetryAfter.Parse(response, _http.Time.GetUtcNow(), _options.MinPollInterval, _options.MaxRetryDelay);
+                var longest = _options.LongestWait > _options.MinPollInterval ? _options.LongestWait : _options.MinPollInterval;
+                var wait = RetryAfter.Parse(response, _http.Time.GetUtcNow(), _options.MinPollInterval, longest);
                 Log.ExportProgress(_logger, progress);
                 EventLog?.Write("status_progress", new()
                 {

@@ -17,7 +17,7 @@ public static class ExportFolderInspector
     /// <param name="cancellationToken">Stops the scan.</param>
     /// <returns>The summary.</returns>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
-    /// <exception cref="ExportFolderException">manifest.json is not a Bulk Data manifest; the message says where.</exception>
+    /// <exception cref="ExportFolderException">The folder holds no export (no NDJSON, manifest.json or state), or manifest.json is not a Bulk Data manifest; the message says where.</exception>
     public static Task<ExportFolderSummary> InspectAsync(string folder, CancellationToken cancellationToken = default) =>
         InspectAsync(folder, verify: false, cancellationToken);
 
@@ -32,7 +32,7 @@ public static class ExportFolderInspector
     /// <param name="cancellationToken">Stops the scan.</param>
     /// <returns>The summary.</returns>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
-    /// <exception cref="ExportFolderException">manifest.json is not a Bulk Data manifest, or (with <paramref name="verify"/>) the folder holds no fhir-bulk export state.</exception>
+    /// <exception cref="ExportFolderException">The folder holds no export (no NDJSON, manifest.json or state), manifest.json is not a Bulk Data manifest, or (with <paramref name="verify"/>) the folder holds no fhir-bulk export state.</exception>
     public static async Task<ExportFolderSummary> InspectAsync(string folder, bool verify, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
@@ -69,6 +69,13 @@ public static class ExportFolderInspector
 
         var deleted = await CountSubfolderAsync(Path.Combine(folder, ExportFolderLayout.DeletedFolderName), cancellationToken).ConfigureAwait(false);
         var (transactionTime, request, counts) = await ReadManifestAsync(folder, cancellationToken).ConfigureAwait(false);
+        if (files.Count == 0 && errors.Count == 0 && deleted.Count == 0 && transactionTime is null
+            && !File.Exists(Path.Combine(folder, ExportFolderLayout.StateFileName)))
+        {
+            // An empty summary would read as "an export of nothing": most often the path is not the folder meant.
+            throw new ExportFolderException(folder, $"{folder} holds no export: no <Type>.*.ndjson files, no {ExportFolderLayout.ManifestFileName} and no export state.");
+        }
+
         return new ExportFolderSummary(folder, transactionTime, request, files, errors, deleted, counts, resources.MalformedLines) { ErrorIssues = issues, Verification = verification };
     }
 

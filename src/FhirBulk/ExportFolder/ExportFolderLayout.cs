@@ -92,8 +92,14 @@ internal static partial class ExportFolderLayout
     /// and in part order; subfolders (<c>error/</c>, <c>deleted/</c>, <c>history/</c>) are not searched.
     /// </summary>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    /// <exception cref="ExportFolderException">The path is a file.</exception>
     public static IReadOnlyList<NdjsonFile> ListNdjson(string folder)
     {
+        if (File.Exists(folder))
+        {
+            throw new ExportFolderException(folder, $"'{folder}' is a file, not an export folder (a folder of <Type>.*.ndjson files).");
+        }
+
         if (!Directory.Exists(folder))
         {
             throw new DirectoryNotFoundException($"Export folder '{folder}' does not exist.");

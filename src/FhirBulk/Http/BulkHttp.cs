@@ -93,7 +93,10 @@ internal sealed class BulkHttp
 
         using (attempt)
         {
-            var failure = CreateException(attempt);
+            // Retries stop on an answer that asks to wait only when the budget is spent.
+            var failure = waitBudget is { } budget && attempt.AsksToWait
+                ? new WaitBudgetExceededException(attempt.Answer, Time.GetUtcNow() - started, budget, attempt.Response.StatusCode, attempt.Url, attempt.Outcome)
+                : CreateException(attempt, withoutCredentials: Tokens is null);
             Log.RequestFailed(_logger, attempt.Url, failure.Message);
             throw failure;
         }
@@ -117,7 +120,7 @@ internal sealed class BulkHttp
         && string.Equals(a.IdnHost, b.IdnHost, StringComparison.OrdinalIgnoreCase)
         && a.Port == b.Port;
 
-    private static FhirBulkException CreateException(HttpAttempt attempt)
+    private static FhirBulkException CreateException(HttpAttempt attempt, bool withoutCredentials)
     {
         var (response, url, body, outcome) = (attempt.Response, attempt.Url, attempt.ErrorBody, attempt.Outcome);
         var status = $"{(int)response.StatusCode} {response.ReasonPhrase}";
@@ -125,7 +128,10 @@ internal sealed class BulkHttp
         if (error is not null || response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
         {
             var detail = error is not null ? $"{error}{(description is null ? string.Empty : ": " + description)}" : OperationOutcomes.Summarize(outcome);
-            return new AuthenticationException($"{url} answered {status}{(detail.Length > 0 ? " (" + detail + ")" : string.Empty)}", error, description, response.StatusCode, url, outcome);
+            return new AuthenticationException($"{url} answered {status}{(detail.Length > 0 ? " (" + detail + ")" : string.Empty)}", error, description, response.StatusCode, url, outcome)
+            {
+                WithoutCredentials = withoutCredentials && response.StatusCode is HttpStatusCode.Unauthorized,
+            };
         }
 
         var summary = outcome is null ? Truncate(body) : OperationOutcomes.Summarize(outcome);

@@ -37,6 +37,17 @@ internal sealed class HttpAttempt : IDisposable
     /// <summary>Whether the server asks the client to come back later (429, or an OperationOutcome whose issues are all transient) rather than failing.</summary>
     public bool AsksToWait => IsError && (Response.StatusCode == HttpStatusCode.TooManyRequests || OperationOutcomes.IsTransient(Outcome));
 
+    /// <summary>The answer in words: <c>429 Too Many Requests</c>, with the OperationOutcome's summary when there is one.</summary>
+    public string Answer
+    {
+        get
+        {
+            var status = $"{(int)Response.StatusCode} {Response.ReasonPhrase}";
+            var outcome = OperationOutcomes.Summarize(Outcome);
+            return outcome.Length == 0 ? status : $"{status} ({outcome})";
+        }
+    }
+
     public static async Task<HttpAttempt> ReadAsync(HttpResponseMessage response, Uri url, CancellationToken cancellationToken)
     {
         var status = response.StatusCode;

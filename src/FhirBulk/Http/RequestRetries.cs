@@ -25,6 +25,9 @@ internal static class RequestRetries
     // How long answers that ask to wait (429, transient OperationOutcome) are honoured, for requests that have such a budget (status polls).
     private static readonly ResiliencePropertyKey<TimeSpan?> WaitBudget = new("FhirBulk.WaitBudget");
 
+    // Set by the delay generator when it shortened a wait to what was left of the budget, for the wait notice.
+    private static readonly ResiliencePropertyKey<TimeSpan?> ShortenedToBudget = new("FhirBulk.ShortenedToBudget");
+
     // Polly refuses backoff settings over a day; our options allow longer (a Retry-After is still clamped to them).
     private static readonly TimeSpan LongestBackoff = TimeSpan.FromDays(1);
 
@@ -46,7 +49,20 @@ internal static class RequestRetries
             {
                 if (args.Outcome.Result is { } attempt)
                 {
-                    return ValueTask.FromResult(RetryAfter.Parse(attempt.Response, time.GetUtcNow(), TimeSpan.Zero, options.MaxRetryDelay));
+                    var asked = RetryAfter.Parse(attempt.Response, time.GetUtcNow(), TimeSpan.Zero, options.LongestWait);
+                    args.Context.Properties.Set(ShortenedToBudget, null);
+
+                    // No wait outlasts the budget: one that would (or would end it) is cut to what is left, so the last try comes as the budget ends.
+                    if (BudgetLeft(args.Context, attempt, options) is { } budgetLeft && (asked ?? backoff.Delay(args.AttemptNumber + 1)) >= budgetLeft)
+                    {
+                        args.Context.Properties.Set(ShortenedToBudget, args.Context.Properties.GetValue(WaitBudget, null));
+                        return ValueTask.FromResult<TimeSpan?>(budgetLeft > TimeSpan.Zero ? budgetLeft : TimeSpan.Zero);
+                    }
+
+                    // The backoff, too, stays within the longest wait (Polly's own cap is MaxRetryDelay).
+                    return ValueTask.FromResult(asked is null && options.LongestWait < options.MaxRetryDelay && backoff.Delay(args.AttemptNumber + 1) > options.LongestWait
+                        ? options.LongestWait
+                        : asked);
                 }
 
                 // No answer at all: never sleep past the stall timeout, so the last attempt is made before giving up.
@@ -58,14 +74,17 @@ internal static class RequestRetries
             OnRetry = args =>
             {
                 var (url, reason) = args.Outcome.Result is { } attempt
-                    ? (attempt.Url, Answer(attempt))
+                    ? (attempt.Url, attempt.Answer)
                     : (args.Context.Properties.GetValue(RequestUrl, null!), args.Outcome.Exception!.Message);
                 Log.RetryScheduled(logger, url, args.RetryDelay, args.AttemptNumber + 1, reason);
                 if (options.OnWait is { } onWait)
                 {
                     var response = args.Outcome.Result?.Response;
                     var requested = response is null ? null : RetryAfter.Parse(response, time.GetUtcNow(), TimeSpan.Zero, TimeSpan.MaxValue);
-                    onWait(new ServerWait(args.Context.Properties.GetValue(RequestName, url.AbsolutePath), url, response?.StatusCode, reason, args.RetryDelay, requested, IsRetry: true));
+                    onWait(new ServerWait(args.Context.Properties.GetValue(RequestName, url.AbsolutePath), url, response?.StatusCode, reason, args.RetryDelay, requested, IsRetry: true)
+                    {
+                        EndsBudget = args.Outcome.Result is null ? null : args.Context.Properties.GetValue(ShortenedToBudget, null),
+                    });
                 }
 
                 return default;
@@ -98,12 +117,11 @@ internal static class RequestRetries
         }
     }
 
-    private static string Answer(HttpAttempt attempt)
-    {
-        var status = $"{(int)attempt.Response.StatusCode} {attempt.Response.ReasonPhrase}";
-        var outcome = OperationOutcomes.Summarize(attempt.Outcome);
-        return outcome.Length == 0 ? status : $"{status} ({outcome})";
-    }
+    /// <summary>What is left of the request's wait budget, when it has one and the answer asks to wait; null otherwise.</summary>
+    private static TimeSpan? BudgetLeft(ResilienceContext context, HttpAttempt attempt, BulkDataClientOptions options) =>
+        context.Properties.GetValue(WaitBudget, null) is { } budget && attempt.AsksToWait
+            ? budget - (options.TimeProvider.GetUtcNow() - context.Properties.GetValue(Started, options.TimeProvider.GetUtcNow()))
+            : null;
 
     // The retry decision, for a response or for the exception an attempt threw.
     private static bool ShouldRetry(Outcome<HttpAttempt> outcome, int attemptNumber, ResilienceContext context, BulkDataClientOptions options, StallWatch? stall)
@@ -122,9 +140,9 @@ internal static class RequestRetries
         }
 
         // The server is asking for patience, not failing: honour it for as long as the budget allows.
-        if (context.Properties.GetValue(WaitBudget, null) is { } budget && attempt.AsksToWait)
+        if (BudgetLeft(context, attempt, options) is { } left)
         {
-            return options.TimeProvider.GetUtcNow() - started < budget;
+            return left > TimeSpan.Zero;
         }
 
         return attemptNumber < options.MaxRetries;

@@ -68,7 +68,7 @@ public sealed class ExportCommandTests(ServerFixture fixture) : IDisposable
     }
 
     [Fact]
-    public async Task Export_Terminal_FileBarsShowRateAndTimeRemaining()
+    public async Task Export_Terminal_FileAndStatusBarsShowRateAndTimeRemaining()
     {
         var slow = fixture.Server.BaseUriWithFaults(new FaultOptions { TrickleBytesPerSecond = 200_000 }).ToString();
 
@@ -79,6 +79,8 @@ public sealed class ExportCommandTests(ServerFixture fixture) : IDisposable
         // Spectre's transfer speed and remaining time columns, drawn while the trickled file was still coming.
         Assert.Matches(@"Observation\.001\.ndjson.*\d+(\.\d+)? (B|KB|MB|KiB|MiB)/s", result.Output);
         Assert.Matches(@"Observation\.001\.ndjson.*00:00:0[1-9]", result.Output);
+        // The status bar counts files; its rate and time left are in bytes over all of them (Spectre's own would be in files, mostly --:--:--).
+        Assert.Matches(@"Export: \d+/\d+ files.*\d+/\d+ files.*\d+(\.\d+)? (B|KiB|MiB)/s.*00:00:0[1-9]", result.Output);
     }
 
     [Fact]
@@ -147,7 +149,7 @@ public sealed class ExportCommandTests(ServerFixture fixture) : IDisposable
         var result = await new CliRunner().RunAsync("export", "--server", faulty, "--client-id", fixture.ClientId, "--key", fixture.KeyFile, "--type", "Patient", "--out", temp.File("e"));
 
         Assert.True(result.ExitCode == 6, result.ToString());
-        Assert.Contains("OperationOutcome(s) in error/", result.Output, StringComparison.Ordinal);
+        Assert.Matches(@"\d+ OperationOutcomes? in error/", result.Output);
     }
 
     [Fact]
@@ -198,7 +200,7 @@ public sealed class ExportCommandTests(ServerFixture fixture) : IDisposable
             "export", "--server", slow, "--client-id", fixture.ClientId, "--key", fixture.KeyFile, "--type", "Patient", "--out", temp.File("slow"));
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        var start = lines.First(l => l.Line.StartsWith("Export: downloading 1 file(s)", StringComparison.Ordinal)).At;
+        var start = lines.First(l => l.Line.StartsWith("Export: downloading 1 file", StringComparison.Ordinal)).At;
         var end = lines.First(l => l.Line.StartsWith("  [1/1] ", StringComparison.Ordinal)).At;
         Assert.True(end - start > TimeSpan.FromSeconds(4), $"the download took {end - start}, too short to show anything\n{result}");
         var during = lines.Where(l => l.At >= start && l.At <= end).ToList();

@@ -64,5 +64,47 @@ public sealed class ExportWaitTests : IDisposable
         Assert.Contains($"fhir-bulk export --resume {output}", result.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Export_MaxWait6sAndRetryAfter1000_WaitsOnlyTheRestOfTheBudgetThenNamesMaxWait()
+    {
+        await using var server = await StartAlways429Async(retryAfterSeconds: 1000);
+        var output = temp.File("budget");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var result = await new CliRunner().AsPipe().RunAsync("export", "--server", server.BaseUri.ToString(), "--type", "Patient", "--out", output, "--max-wait", "6s");
+
+        Assert.True(result.ExitCode == 5, result.ToString());
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}: a wait outlasted --max-wait\n{result}");
+        var lines = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var note = Assert.Single(lines, l => l.StartsWith("note:", StringComparison.Ordinal));
+        Assert.Matches(@"answered 429\b.*; waiting \d(\.\d)? s \(the rest of the 6 s wait budget\) although the server asked for 1000 s \(Retry-After\); then it gives up \(--max-wait\)$", note);
+        var error = Assert.Single(lines, l => l.StartsWith("error:", StringComparison.Ordinal));
+        Assert.Matches(@"^error: http://\S+ answered 429 Too Many Requests.*; gave up after 6(\.\d)? s of waiting \(--max-wait 6s\)$", error);
+        Assert.Contains($"fhir-bulk export --resume {output}", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Export_StatusPollsAnswered429BeforeTheFirst202_PlainLineAtLeastEvery2sNamingThe429()
+    {
+        await using var server = await StartAlways429Async(retryAfterSeconds: 1);
+
+        var (result, lines) = await new CliRunner().RunTimedAsync("export", "--server", server.BaseUri.ToString(), "--type", "Patient", "--out", temp.File("busy"), "--max-wait", "7s");
+
+        Assert.True(result.ExitCode == 5, result.ToString());
+        var waiting = lines.Where(l => l.Line.Contains("waiting for the server's answer", StringComparison.Ordinal)).ToList();
+        Assert.True(waiting.Count >= 2, result.ToString());
+        Assert.All(waiting, l => Assert.Matches(@"\d+ s elapsed \(last answer: 429 Too Many Requests", l.Line));
+        var gaps = lines.Zip(lines.Skip(1), (a, b) => b.At - a.At).ToList();
+        Assert.True(gaps.All(g => g < TimeSpan.FromSeconds(2.6)), $"gaps {string.Join(", ", gaps.Select(g => g.TotalSeconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)))}\n{result}");
+    }
+
+    /// <summary>A server whose status endpoint answers every poll 429 with the given Retry-After.</summary>
+    private static Task<BulkDataServer> StartAlways429Async(int retryAfterSeconds) => BulkDataServer.StartAsync(new BulkDataServerOptions
+    {
+        Patients = 4,
+        RequireAuth = false,
+        Faults = new FaultOptions { StatusTooManyRequestsRate = 1, RetryAfterSeconds = retryAfterSeconds },
+    });
+
     public void Dispose() => temp.Dispose();
 }

@@ -47,5 +47,17 @@ public sealed class GenerateCommandTests : IDisposable
         Assert.Equal(2, result.ExitCode);
     }
 
+    [Fact]
+    public async Task Generate_OutBelowAFile_OneLineNamingThePathAndWhatToDo()
+    {
+        var file = temp.Write("a-file", "x");
+        var folder = Path.Combine(file, "x");
+
+        var result = await new CliRunner().AsPipe().RunAsync("generate", "--patients", "2", "--out", folder);
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Equal($"error: cannot create the folder {folder} (--out): {file} is a file, not a folder; give --out a folder you can write to.", result.Error.Trim());
+    }
+
     public void Dispose() => temp.Dispose();
 }

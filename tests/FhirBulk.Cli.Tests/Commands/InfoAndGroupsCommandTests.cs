@@ -67,7 +67,7 @@ public sealed class InfoAndGroupsCommandTests(ServerFixture fixture)
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Matches(@"│ [0-9a-f-]{36} │ .+ │ +\d+ │", result.Output);
-        Assert.Contains("group(s)", result.Output, StringComparison.Ordinal);
+        Assert.Matches(@"\d+ groups?\. Export one with", result.Output);
     }
 
     [Fact]
@@ -101,5 +101,15 @@ public sealed class InfoAndGroupsCommandTests(ServerFixture fixture)
         // The server requires a token: without credentials it answers 401 with an OperationOutcome.
         Assert.Contains(result.ExitCode, new[] { 4, 5 });
         Assert.Contains("401", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Groups_NoCredentialsOnAServerThatNeedsThem_Exit4SuggestingClientIdAndKey()
+    {
+        var result = await new CliRunner().AsPipe().RunAsync("groups", "--server", fixture.BaseUrl);
+
+        Assert.True(result.ExitCode == 4, result.ToString());
+        var error = Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Matches(@"^error: http://\S+ answered 401 Unauthorized.*; the server needs credentials: give --client-id and --key \(see 'fhir-bulk keygen'\)$", error);
     }
 }

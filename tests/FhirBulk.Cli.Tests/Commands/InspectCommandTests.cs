@@ -51,5 +51,28 @@ public sealed class InspectCommandTests : IDisposable
         Assert.Contains("nope", result.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Inspect_AFileInsteadOfAFolder_Exit3SayingItIsAFileNotAnExportFolder()
+    {
+        var file = temp.Write("notes.txt", "hello");
+
+        var result = await new CliRunner().AsPipe().RunAsync("inspect", file);
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Equal($"error: '{file}' is a file, not an export folder (a folder of <Type>.*.ndjson files).", result.Error.Trim());
+    }
+
+    [Fact]
+    public async Task Inspect_EmptyFolder_Exit3SayingItHoldsNoExport()
+    {
+        var folder = Directory.CreateDirectory(temp.File("empty")).FullName;
+
+        var result = await new CliRunner().AsPipe().RunAsync("inspect", folder);
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Equal($"error: {folder} holds no export: no <Type>.*.ndjson files, no manifest.json and no export state.", result.Error.Trim());
+        Assert.Equal("", result.Output);
+    }
+
     public void Dispose() => temp.Dispose();
 }

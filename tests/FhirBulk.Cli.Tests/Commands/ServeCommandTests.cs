@@ -90,6 +90,40 @@ public sealed class ServeCommandTests
         Assert.Equal(0, (await running.Completion).ExitCode);
     }
 
+    [Fact]
+    public async Task Serve_StoppedDuringATrickledDownload_StopsWithinAFewSecondsCuttingTheDownload()
+    {
+        using var stop = new CancellationTokenSource();
+        // 200 bytes a second: the Patient file takes minutes, so only an aborted response lets the server stop soon.
+        var running = await new CliRunner().StartAsync(stop.Token, "serve", "--patients", "20", "--no-auth", "--trickle", "200");
+        using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
+        System.Diagnostics.Stopwatch stopping;
+        Task<byte[]> download;
+        try
+        {
+            using var kickoff = new HttpRequestMessage(HttpMethod.Get, running.FirstLine + "/Patient/$export?_type=Patient");
+            kickoff.Headers.Add("Accept", "application/fhir+json");
+            kickoff.Headers.Add("Prefer", "respond-async");
+            using var accepted = await http.SendAsync(kickoff);
+            var url = (await ManifestAsync(http, accepted.Content.Headers.ContentLocation!)).GetProperty("output")[0].GetProperty("url").GetString()!;
+            var response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            download = response.Content.ReadAsByteArrayAsync();
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+        finally
+        {
+            stopping = System.Diagnostics.Stopwatch.StartNew();
+            await stop.CancelAsync();
+        }
+
+        var result = await running.Completion;
+        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(8), $"took {stopping.Elapsed} to stop\n{result}");
+        Assert.Equal(0, result.ExitCode);
+        // The download was cut, not finished.
+        await Assert.ThrowsAnyAsync<Exception>(() => download);
+    }
+
     [Theory]
     [InlineData("--information-file", "information")]
     [InlineData("--warning-file", "warning")]

@@ -48,8 +48,8 @@ public sealed class StepProgressLinesTests : IDisposable
         await writer;
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        var start = lines.First(l => l.Line.StartsWith("Running 1 view(s) ...", StringComparison.Ordinal)).At;
-        var end = lines.First(l => l.Line.StartsWith("Running 1 view(s): ", StringComparison.Ordinal) && l.Line.EndsWith(" s)", StringComparison.Ordinal)).At;
+        var start = lines.First(l => l.Line.StartsWith("Running 1 view ...", StringComparison.Ordinal)).At;
+        var end = lines.First(l => l.Line.StartsWith("Running 1 view: ", StringComparison.Ordinal) && l.Line.EndsWith(" s)", StringComparison.Ordinal)).At;
         Assert.True(end - start > TimeSpan.FromSeconds(4), $"the view took {end - start}, too short to show anything\n{result}");
         var during = lines.Where(l => l.At >= start && l.At <= end).ToList();
         var gaps = during.Zip(during.Skip(1), (a, b) => b.At - a.At).ToList();

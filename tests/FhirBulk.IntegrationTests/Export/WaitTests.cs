@@ -89,6 +89,66 @@ public class WaitTests
         Directory.Delete(directory, recursive: true);
     }
 
+    [Fact]
+    public async Task ExportToDirectory_StatusAlways429WithRetryAfter1000AndMaxPollWait3s_GivesUpAfterTheBudgetNotAfter120s()
+    {
+        await using var harness = await ServerHarness.StartAsync();
+        var waits = new List<ServerWait>();
+        using var client = harness.CreateClient(
+            harness.Server.BaseUriWithFaults(new FaultOptions { StatusTooManyRequestsRate = 1, RetryAfterSeconds = 1000 }),
+            o =>
+            {
+                // The default cap on one wait (the harness's is short); the budget is what must cut the server's 1000 s.
+                o.MaxRetryDelay = BulkDataDefaults.MaxRetryDelay;
+                o.MaxPollWait = TimeSpan.FromSeconds(3);
+                o.OnWait = w =>
+                {
+                    lock (waits)
+                    {
+                        waits.Add(w);
+                    }
+                };
+            });
+        var clock = Stopwatch.StartNew();
+
+        var error = await Assert.ThrowsAsync<WaitBudgetExceededException>(() => client.ExportToDirectoryAsync(new ExportRequest(), harness.NewDirectory()));
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
+        var wait = Assert.Single(waits);
+        Assert.True(wait.Delay <= TimeSpan.FromSeconds(3) && wait.EndsBudget == TimeSpan.FromSeconds(3), wait.Describe());
+        Assert.Equal(TimeSpan.FromSeconds(3), error.Budget);
+        Assert.True(error.IsTransient);
+    }
+
+    [Fact]
+    public async Task ServerStop_DuringATrickledDownload_EndsWithinAFewSeconds()
+    {
+        var harness = await ServerHarness.StartAsync(o => o.Patients = 40);
+        try
+        {
+            using var client = harness.CreateClient(harness.Server.BaseUriWithFaults(new FaultOptions { TrickleBytesPerSecond = 500 }), o => o.StallTimeout = TimeSpan.FromSeconds(3));
+            var downloading = new TaskCompletionSource();
+            var export = client.ExportToDirectoryAsync(new ExportRequest(), harness.NewDirectory(), new Progress(p =>
+            {
+                if (p.Phase == ExportPhase.Downloading && p.File is { BytesDownloaded: > 0 })
+                {
+                    downloading.TrySetResult();
+                }
+            }));
+            await downloading.Task.WaitAsync(TimeSpan.FromMinutes(1));
+            var clock = Stopwatch.StartNew();
+
+            await harness.Server.StopAsync();
+
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(6), $"the stop took {clock.Elapsed}: a trickled response kept the server alive");
+            await Assert.ThrowsAnyAsync<FhirBulkException>(() => export.WaitAsync(TimeSpan.FromMinutes(3)));
+        }
+        finally
+        {
+            await harness.DisposeAsync();
+        }
+    }
+
     private sealed class Progress(Action<ExportProgress> report) : IProgress<ExportProgress>
     {
         public void Report(ExportProgress value) => report(value);

@@ -55,6 +55,7 @@ public class TokenEndpointAnswerTests
     [InlineData("""{"token_endpoint":"ftp://x.org/token"}""", "token_endpoint")]
     [InlineData("""{"token_endpoint":"https://x.org/token","capabilities":"client-confidential-asymmetric"}""", "capabilities")]
     [InlineData("""["https://x.org/token"]""", "JSON array")]
+    [InlineData("<html>Welcome</html>", "did not answer JSON (line 1, byte 1 of its body)")]
     public async Task GetSmartConfiguration_MalformedDocument_ThrowsFhirBulkExceptionNamingDocumentAndField(string document, string field)
     {
         var handler = new StubHandler((_, _) => StubHandler.Json(HttpStatusCode.OK, document));
@@ -74,7 +75,7 @@ public class TokenEndpointAnswerTests
         {
             "/fhir/.well-known/smart-configuration" => StubHandler.Json(HttpStatusCode.OK, """{"token_endpoint":"https://x.org/token"}"""),
             "/token" => token(++tokenRequests),
-            _ => Accepted(),
+            _ => StubHandler.KickoffAccepted(),
         });
         var key = ClientSigningKey.FromPem(KeyGenerator.Generate("ES384").PrivateKeyPem);
         return new BulkDataClient(Base, new BulkDataClientOptions
@@ -84,12 +85,5 @@ public class TokenEndpointAnswerTests
             Credentials = new BulkDataCredentials("c", key),
             MaxRetries = 0,
         });
-    }
-
-    private static HttpResponseMessage Accepted()
-    {
-        var response = new HttpResponseMessage(HttpStatusCode.Accepted) { Content = new StringContent(string.Empty) };
-        response.Content.Headers.ContentLocation = new Uri("https://x.org/status/1");
-        return response;
     }
 }

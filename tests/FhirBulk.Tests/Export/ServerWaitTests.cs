@@ -34,10 +34,36 @@ public class ServerWaitTests
         var handler = new StubHandler((_, _) => TooManyRequests("60"));
         using var client = CreateSut(handler, maxRetries: 100, configure: o => o.MaxPollWait = TimeSpan.FromMinutes(5));
 
-        var error = await Assert.ThrowsAsync<FhirBulkException>(() => RunOnClock(client.GetExportOperation(Status).WaitForCompletionAsync()));
+        var error = await Assert.ThrowsAsync<WaitBudgetExceededException>(() => RunOnClock(client.GetExportOperation(Status).WaitForCompletionAsync()));
 
         Assert.Equal(HttpStatusCode.TooManyRequests, error.StatusCode);
         Assert.InRange(handler.Requests.Count, 5, 7);
+    }
+
+    [Fact]
+    public async Task WaitForCompletion_RetryAfterLongerThanMaxPollWait_WaitsOnlyTheBudgetThenGivesUpNamingIt()
+    {
+        var handler = new StubHandler((_, _) => TooManyRequests("1000"));
+        using var client = CreateSut(handler, maxRetries: 100, configure: o => o.MaxPollWait = TimeSpan.FromSeconds(30));
+
+        var error = await Assert.ThrowsAsync<WaitBudgetExceededException>(() => RunOnClock(client.GetExportOperation(Status).WaitForCompletionAsync()));
+
+        var wait = Assert.Single(_waits);
+        Assert.Equal((TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30)), (wait.Delay, wait.EndsBudget));
+        Assert.Equal(2, handler.Requests.Count);
+        Assert.Equal("https://x.org/status/1 answered 429 Too Many Requests; gave up after 30 s of waiting (MaxPollWait is 30 s)", error.Message);
+    }
+
+    [Fact]
+    public async Task StartExport_KickoffRetryAfterLongerThanMaxPollWait_WaitsNoLongerThanMaxPollWait()
+    {
+        var handler = new StubHandler((_, n) => n == 1 ? TooManyRequests("1000") : StubHandler.KickoffAccepted());
+        using var client = CreateSut(handler, maxRetries: 3, configure: o => o.MaxPollWait = TimeSpan.FromSeconds(30));
+
+        await RunOnClock(client.StartExportAsync(new ExportRequest()));
+
+        var wait = Assert.Single(_waits);
+        Assert.Equal((TimeSpan.FromSeconds(30), true), (wait.Delay, wait.Capped));
     }
 
     [Fact]

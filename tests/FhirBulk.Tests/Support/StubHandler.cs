@@ -21,6 +21,14 @@ public sealed class StubHandler(Func<HttpRequestMessage, int, HttpResponseMessag
     public static HttpResponseMessage Json(HttpStatusCode status, string json) =>
         new(status) { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
 
+    /// <summary>A kick-off's 202 Accepted pointing at <paramref name="statusUrl"/>.</summary>
+    public static HttpResponseMessage KickoffAccepted(string statusUrl = "https://x.org/status/1")
+    {
+        var response = new HttpResponseMessage(HttpStatusCode.Accepted) { Content = new StringContent(string.Empty) };
+        response.Content.Headers.ContentLocation = new Uri(statusUrl);
+        return response;
+    }
+
     public static string Outcome(string code, string text = "x") =>
         $$"""{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"{{code}}","diagnostics":"{{text}}"}]}""";
 }
