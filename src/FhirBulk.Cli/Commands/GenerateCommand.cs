@@ -23,7 +23,7 @@ internal static class GenerateCommand
         };
         var output = new Option<string>("--out", "-o")
         {
-            Description = "Folder to write <Type>.001.ndjson files into.",
+            Description = "Folder to write <Type>.000.ndjson files into.",
             Required = true,
             HelpName = "DIR",
         };

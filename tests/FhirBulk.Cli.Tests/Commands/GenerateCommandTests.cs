@@ -18,6 +18,16 @@ public sealed class GenerateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Generate_Help_NamesTheFilesItWrites()
+    {
+        var help = await new CliRunner().RunAsync("generate", "--help");
+        await new CliRunner().RunAsync("generate", "-n", "2", "--out", temp.File("a"), "--json");
+
+        var named = System.Text.RegularExpressions.Regex.Match(help.Output, @"<Type>(\.\d+\.ndjson)").Groups[1].Value;
+        Assert.True(File.Exists(temp.File("a/Patient" + named)), $"help says <Type>{named}; wrote {string.Join(", ", Directory.GetFiles(temp.File("a")).Select(Path.GetFileName))}");
+    }
+
+    [Fact]
     public async Task Generate_SameSeedTwice_SameBytes()
     {
         await new CliRunner().RunAsync("generate", "-n", "4", "--seed", "3", "--out", temp.File("a"), "--json");
