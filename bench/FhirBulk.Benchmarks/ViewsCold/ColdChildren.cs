@@ -81,7 +81,8 @@ internal static partial class ColdChildren
     /// </summary>
     public static async Task<int> WarmAsync(string folder, int runs)
     {
-        var bytes = Directory.GetFiles(folder, "*.ndjson").Sum(f => new FileInfo(f).Length);
+        // The folder holds symbolic links: FileInfo.Length would be the link's own size, so ask the opened file.
+        var bytes = Directory.GetFiles(folder, "*.ndjson").Sum(f => { using var file = File.OpenRead(f); return file.Length; });
         var views = ViewDefinitionLoader.Load(ColdInputs.ViewsFolder);
         var output = Population.TempDir("views-warm-out");
         try
