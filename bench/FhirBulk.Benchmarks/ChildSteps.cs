@@ -15,6 +15,9 @@ internal static class ChildSteps
         [Download.ClientDownload.DownloadStep, var fhirBase, var directory, var parallel] => Download.ClientDownload.DownloadChildAsync(new Uri(fhirBase), directory, int.Parse(parallel, System.Globalization.CultureInfo.InvariantCulture)),
         [Verify.VerifyBenchmark.VerifyOnlyStep, var folder] => Verify.VerifyBenchmark.VerifyChildAsync(folder, calls: 1),
         [Verify.VerifyBenchmark.VerifyWarmStep, var folder] => Verify.VerifyBenchmark.VerifyChildAsync(folder, calls: 2),
+        [ViewsCold.ColdChildren.DuckDbStep, var sqlFile, var threads] => ViewsCold.ColdChildren.DuckDbAsync(sqlFile, int.Parse(threads, System.Globalization.CultureInfo.InvariantCulture)),
+        [ViewsCold.ColdChildren.ParseStep, var folder] => ViewsCold.ColdChildren.ParseAsync(folder),
+        [ViewsCold.ColdChildren.WarmStep, var folder, var runs] => ViewsCold.ColdChildren.WarmAsync(folder, int.Parse(runs, System.Globalization.CultureInfo.InvariantCulture)),
         _ => throw new ArgumentException($"Unknown child step '{string.Join(' ', args)}'."),
     };
 }

@@ -17,6 +17,15 @@ internal sealed class BenchOptions
     /// <summary>Population behind the file-serving comparison (its Observation file is what is served).</summary>
     public int ServeMb { get; set; } = 600;
 
+    /// <summary>views-cold: the base input of the 1×, 4× and 16× series (peak RSS, allocation) and of the runtime-knob comparison.</summary>
+    public int ScaleMb { get; set; } = 100;
+
+    /// <summary>views-cold: the published ReadyToRun CLI (its folder); null picks artifacts/fhir-bulk-r2r under the repository root.</summary>
+    public string? R2rFolder { get; set; }
+
+    /// <summary>views-cold: the <c>fhir-bulk view --engine</c> values to measure; one the CLI does not know is reported as skipped.</summary>
+    public string[] Engines { get; set; } = ["json", "firely"];
+
     /// <summary>Interleaved rounds per comparison; medians are reported.</summary>
     public int Rounds { get; set; } = 3;
 
@@ -40,9 +49,12 @@ internal sealed class BenchOptions
                 case "--serve-mb": options.ServeMb = NextInt(); break;
                 case "--memory-mb": options.MemoryMb = [.. Next().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))]; break;
                 case "--rounds": options.Rounds = NextInt(); break;
+                case "--scale-mb": options.ScaleMb = NextInt(); break;
+                case "--r2r": options.R2rFolder = Next(); break;
+                case "--engines": options.Engines = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
                 case "--out": options.Out = Next(); break;
-                case "server" or "download" or "bandwidth" or "views" or "verify" or "all": command = arg; break;
-                default: throw new ArgumentException($"Unknown argument '{arg}'. Usage: server|download|bandwidth|views|verify|all [--size-mb N] [--views-mb N] [--serve-mb N] [--memory-mb A,B] [--rounds N] [--out FILE]");
+                case "server" or "download" or "bandwidth" or "views" or "views-cold" or "verify" or "all": command = arg; break;
+                default: throw new ArgumentException($"Unknown argument '{arg}'. Usage: server|download|bandwidth|views|views-cold|verify|all [--size-mb N] [--views-mb N] [--serve-mb N] [--memory-mb A,B] [--scale-mb N] [--r2r DIR] [--engines a,b] [--rounds N] [--out FILE]");
             }
         }
 
@@ -56,5 +68,5 @@ internal sealed class BenchOptions
     }
 
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"--size-mb {SizeMb} --views-mb {ViewsMb} --serve-mb {ServeMb} --memory-mb {string.Join(',', MemoryMb)} --rounds {Rounds}");
+        $"--size-mb {SizeMb} --views-mb {ViewsMb} --serve-mb {ServeMb} --memory-mb {string.Join(',', MemoryMb)} --scale-mb {ScaleMb} --engines {string.Join(',', Engines)} --rounds {Rounds}");
 }

@@ -21,7 +21,10 @@ internal static class TimedProcess
     public static bool Available => File.Exists(TimeProgram);
 
     /// <summary>Runs <paramref name="program"/> with <paramref name="arguments"/> under <c>/usr/bin/time</c>; stdout and stderr are captured.</summary>
-    public static async Task<Sample> RunAsync(string program, IEnumerable<string> arguments)
+    /// <param name="program">The program.</param>
+    /// <param name="arguments">Its arguments.</param>
+    /// <param name="environment">Variables set on top of the inherited environment: runtime knobs such as <c>DOTNET_TieredPGO</c>.</param>
+    public static async Task<Sample> RunAsync(string program, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var timings = Path.GetTempFileName();
         try
@@ -31,6 +34,10 @@ internal static class TimedProcess
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
             };
+            foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            {
+                start.Environment[name] = value;
+            }
 
             var watch = Stopwatch.StartNew();
             using var child = Process.Start(start)!;

@@ -60,7 +60,7 @@ internal static class VerifyBenchmark
             report.Line($"\nThe folders: our server (no auth, 10,000 resources per file) serves a generated population of {Report.F(Measure.Mb(population.Bytes), 0)} MB; " +
                 $"`BulkDataClient.ExportToDirectoryAsync` (Patient-level export of all types, {Parallel} downloads at a time) writes it once as plain NDJSON and once with " +
                 "`CompressOutput` (what `export --gzip-files` sets), each with its real `.fhir-bulk-state.json`. " +
-                $"CLI: `dotnet {Path.GetRelativePath(RepositoryRoot.Path, cli)}` built from commit {GitCommit()} (`dotnet build src/FhirBulk.Cli -c Release`).\n");
+                $"CLI: `dotnet {Path.GetRelativePath(RepositoryRoot.Path, cli)}` built from commit {RunInfo.GitCommit()} (`dotnet build src/FhirBulk.Cli -c Release`).\n");
             report.Line($"Every variant is a separate whole process started cold (runtime start and JIT included for the .NET ones), measured from outside by `{TimedProcess.TimeProgram}`: " +
                 $"wall time, user + system CPU of the process and all it waited for, peak RSS. {options.Rounds} interleaved rounds (the order rotates each round); medians. " +
                 "MB = 2^20 bytes of files on disk, GB = 2^30. The files are page-cached: each was read once (a `sha256sum` compared with the recorded hashes) before the rounds, " +
@@ -215,27 +215,27 @@ internal static class VerifyBenchmark
                     row.Add(Report.F(Measure.Mb(ndjson) / Measure.Median(s.Select(x => x.WallSeconds)), 0));
                 }
 
-                row.AddRange([Ratio(MedianRate(variant.Name) / MedianRate("sha256sum")), Ratio(MedianRate(variant.Name) / MedianRate("openssl")),
+                row.AddRange([RunInfo.Ratio(MedianRate(variant.Name) / MedianRate("sha256sum")), RunInfo.Ratio(MedianRate(variant.Name) / MedianRate("openssl")),
                     Report.F(Measure.Median(s.Select(x => x.PeakRssMb)), 0)]);
                 rows.Add([.. row]);
             }
 
             report.Table([.. headers], rows);
 
-            string PerRound(string a, string b) => string.Join(", ", samples[a].Zip(samples[b], (x, y) => Ratio(Rate(x) / Rate(y))));
-            var call = samples["verify-only"].Select(s => ParseValues(s.Stdout)).ToList();
-            var warm = samples["verify-warm"].Select(s => ParseValues(s.Stdout)).ToList();
+            string PerRound(string a, string b) => string.Join(", ", samples[a].Zip(samples[b], (x, y) => RunInfo.Ratio(Rate(x) / Rate(y))));
+            var call = samples["verify-only"].Select(s => RunInfo.ParseValues(s.Stdout)).ToList();
+            var warm = samples["verify-warm"].Select(s => RunInfo.ParseValues(s.Stdout)).ToList();
             var warmSeconds = Measure.Median(warm.Select(v => v["seconds_call2"]));
             var warmCpu = Measure.Median(warm.Select(v => v["cpu_seconds_call2"]));
             var callSeconds = Measure.Median(call.Select(v => v["seconds_call"]));
             var callCpu = Measure.Median(call.Select(v => v["cpu_seconds_call"]));
             report.Line(string.Create(CultureInfo.InvariantCulture,
-                $"\n- verify-only / sha256sum throughput: **{Ratio(MedianRate("verify-only") / MedianRate("sha256sum"))}** (per round {PerRound("verify-only", "sha256sum")}); CPU per GB {Ratio(MedianCpu("verify-only") / MedianCpu("sha256sum"))} of sha256sum's."));
+                $"\n- verify-only / sha256sum throughput: **{RunInfo.Ratio(MedianRate("verify-only") / MedianRate("sha256sum"))}** (per round {PerRound("verify-only", "sha256sum")}); CPU per GB {RunInfo.Ratio(MedianCpu("verify-only") / MedianCpu("sha256sum"))} of sha256sum's."));
             report.Line(string.Create(CultureInfo.InvariantCulture,
-                $"- verify-only / openssl (one core) throughput: {Ratio(MedianRate("verify-only") / MedianRate("openssl"))} (per round {PerRound("verify-only", "openssl")}); CPU per GB {Ratio(MedianCpu("verify-only") / MedianCpu("openssl"))} of openssl's. " +
-                $"Against openssl on {Environment.ProcessorCount} cores: {Ratio(MedianRate("verify-only") / MedianRate("openssl-2"))} throughput (per round {PerRound("verify-only", "openssl-2")}), CPU {Ratio(MedianCpu("verify-only") / MedianCpu("openssl-2"))}."));
+                $"- verify-only / openssl (one core) throughput: {RunInfo.Ratio(MedianRate("verify-only") / MedianRate("openssl"))} (per round {PerRound("verify-only", "openssl")}); CPU per GB {RunInfo.Ratio(MedianCpu("verify-only") / MedianCpu("openssl"))} of openssl's. " +
+                $"Against openssl on {Environment.ProcessorCount} cores: {RunInfo.Ratio(MedianRate("verify-only") / MedianRate("openssl-2"))} throughput (per round {PerRound("verify-only", "openssl-2")}), CPU {RunInfo.Ratio(MedianCpu("verify-only") / MedianCpu("openssl-2"))}."));
             report.Line(string.Create(CultureInfo.InvariantCulture,
-                $"- CLI `inspect --verify` / sha256sum throughput: {Ratio(MedianRate("cli-verify") / MedianRate("sha256sum"))} (per round {PerRound("cli-verify", "sha256sum")}); `inspect --verify` / verify-only: {Ratio(MedianRate("cli-verify") / MedianRate("verify-only"))}."));
+                $"- CLI `inspect --verify` / sha256sum throughput: {RunInfo.Ratio(MedianRate("cli-verify") / MedianRate("sha256sum"))} (per round {PerRound("cli-verify", "sha256sum")}); `inspect --verify` / verify-only: {RunInfo.Ratio(MedianRate("cli-verify") / MedianRate("verify-only"))}."));
             report.Line(string.Create(CultureInfo.InvariantCulture,
                 $"- Inside the verify-only process, the `VerifyAsync` call itself took {callSeconds:F2} s and {callCpu:F2} CPU-s (median; {mb / callSeconds:F0} MB/s, {callCpu / gb:F2} CPU-s per GB); " +
                 $"the rest of the process's {Measure.Median(samples["verify-only"].Select(s => s.WallSeconds)):F2} s / {MedianCpu("verify-only"):F2} CPU-s is runtime start and exit. " +
@@ -270,33 +270,7 @@ internal static class VerifyBenchmark
         return TimedProcess.RunAsync(program, arguments);
     }
 
-    private static Dictionary<string, double> ParseValues(string stdout) => stdout.Split('\n')
-        .Select(l => l.Split('=', 2)).Where(p => p.Length == 2)
-        .ToDictionary(p => p[0].Trim(), p => double.Parse(p[1].Trim(), CultureInfo.InvariantCulture), StringComparer.Ordinal);
-
     /// <summary>CPU seconds as <c>/usr/bin/time</c> measures them, to 10 ms.</summary>
     private static string Cpu(double seconds) => seconds >= 0.01 ? Report.F(seconds, 2) : "< 0.01";
 
-    /// <summary>A ratio, or a dash when its denominator was below what <c>/usr/bin/time</c> resolves (10 ms).</summary>
-    private static string Ratio(double ratio) => double.IsFinite(ratio) ? ratio.ToString("F2", CultureInfo.InvariantCulture) + "×" : "—";
-
-    private static string GitCommit()
-    {
-        try
-        {
-            var start = new System.Diagnostics.ProcessStartInfo("git", ["-C", RepositoryRoot.Path, "rev-parse", "--short", "HEAD"]) { RedirectStandardOutput = true };
-            using var git = System.Diagnostics.Process.Start(start)!;
-            var commit = git.StandardOutput.ReadToEnd().Trim();
-            git.WaitForExit();
-            var dirty = new System.Diagnostics.ProcessStartInfo("git", ["-C", RepositoryRoot.Path, "status", "--porcelain", "--", "src"]) { RedirectStandardOutput = true };
-            using var status = System.Diagnostics.Process.Start(dirty)!;
-            var changes = status.StandardOutput.ReadToEnd().Trim();
-            status.WaitForExit();
-            return changes.Length == 0 ? $"`{commit}`" : $"`{commit}` with uncommitted changes under src/";
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return "(git not found)";
-        }
-    }
 }
