@@ -378,6 +378,11 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
                 return env =>
                 {
                     var items = input(env);
+                    if (items.Count == 0)
+                    {
+                        return Empty;
+                    }
+
                     var glue = separator is null ? "" : StringArgument(separator(env), "join()") ?? "";
                     return [JsonNode.Made(PathValueKind.String, string.Join(glue, items.Select(i => Format(i.Value))))];
                 };

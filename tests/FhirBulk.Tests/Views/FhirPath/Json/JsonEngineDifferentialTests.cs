@@ -86,7 +86,7 @@ public class JsonEngineDifferentialTests
         Assert.Equal(144, report.Results.Count);
     }
 
-    public static TheoryData<string> WorkshopViewFiles() => [.. Directory.GetFiles(WorkshopFolder, "*.json").Select(Path.GetFileName).Order()!];
+    public static TheoryData<string> WorkshopViewFiles() => [.. Directory.GetFiles(WorkshopFolder, "*.json").Select(f => Path.GetFileName(f)).Order()];
 
     [SharedTheory]
     [MemberData(nameof(WorkshopViewFiles))]
