@@ -98,6 +98,7 @@ internal sealed class JsonNode
         int i => new P.Integer(i),
         long l => new P.Long(l),
         decimal d => new P.Decimal(d),
+        P.Quantity q => q,
         string s => Kind switch
         {
             PathValueKind.Date => P.Date.TryParse(s, out var date) ? date : null,
@@ -185,4 +186,7 @@ internal enum PathValueKind
 
     /// <summary>A time.</summary>
     Time,
+
+    /// <summary>A Quantity literal (<c>5 'mg'</c>), held as Firely's quantity type.</summary>
+    Quantity,
 }

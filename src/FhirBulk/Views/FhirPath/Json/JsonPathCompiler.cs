@@ -102,6 +102,7 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
             P.Date date => JsonNode.Made(PathValueKind.Date, date.ToString()),
             P.DateTime dateTime => JsonNode.Made(PathValueKind.DateTime, dateTime.ToString()),
             P.Time time => JsonNode.Made(PathValueKind.Time, time.ToString()),
+            P.Quantity quantity => JsonNode.Made(PathValueKind.Quantity, quantity),
             _ => throw Unsupported($"the literal {value}"),
         };
         IReadOnlyList<JsonNode> result = [node];
@@ -211,6 +212,14 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
     {
         var l = Single(left(env), op);
         var r = Single(right(env), op);
+        var lq = l is null ? null : Quantity(l);
+        var rq = r is null ? null : Quantity(r);
+        if (l is not null && r is not null && (lq is not null || rq is not null))
+        {
+            var order = lq is { } a1 && rq is { } b1 ? QuantityComparison.Compare(a1.Value, a1.Unit, b1.Value, b1.Unit) : null;
+            return order is { } o ? Bool(op switch { "<" => o < 0, ">" => o > 0, "<=" => o <= 0, _ => o >= 0 }) : Empty;
+        }
+
         if (l?.ToAny() is not { } a || r?.ToAny() is not { } b)
         {
             return Empty;
@@ -700,7 +709,14 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
 
         for (var i = 0; i < left.Count; i++)
         {
-            if (left[i].ToAny() is { } a && right[i].ToAny() is { } b ? !EqualityOperators.IsEquivalentTo(a, b) : ItemEqual(left[i], right[i]) != true)
+            if (Quantity(left[i]) is { } lq && Quantity(right[i]) is { } rq)
+            {
+                if (!QuantityComparison.Equivalent(lq.Value, lq.Unit, rq.Value, rq.Unit))
+                {
+                    return false;
+                }
+            }
+            else if (left[i].ToAny() is { } a && right[i].ToAny() is { } b ? !EqualityOperators.IsEquivalentTo(a, b) : ItemEqual(left[i], right[i]) != true)
             {
                 return false;
             }
@@ -711,6 +727,13 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
 
     private static bool? ItemEqual(JsonNode left, JsonNode right)
     {
+        var lq = Quantity(left);
+        var rq = Quantity(right);
+        if (lq is not null || rq is not null)
+        {
+            return lq is { } a1 && rq is { } b1 ? QuantityComparison.Equal(a1.Value, a1.Unit, b1.Value, b1.Unit) : false;
+        }
+
         if (left.ToAny() is { } a && right.ToAny() is { } b)
         {
             return EqualityOperators.IsEqualTo(a, b);
@@ -719,6 +742,26 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
         // Complex values: equal when written the same way.
         return left.Kind == PathValueKind.None && right.Kind == PathValueKind.None && left.Start >= 0 && right.Start >= 0
             && left.Json.Span[left.Start..left.End].SequenceEqual(right.Json.Span[right.Start..right.End]);
+    }
+
+    // A Quantity literal, or a FHIR Quantity (or Age, Duration, …) read as Firely reads it: its value in its code's unit,
+    // or in its human unit when it has no code.
+    private static (decimal Value, string? Unit)? Quantity(JsonNode node)
+    {
+        if (node.Value is P.Quantity literal)
+        {
+            return (literal.Value, literal.Unit);
+        }
+
+        if (node.Type is not { } type || !typeof(Hl7.Fhir.Model.Quantity).IsAssignableFrom(type.NativeType) || node.Start < 0)
+        {
+            return null;
+        }
+
+        var values = new List<JsonNode>(1);
+        JsonNavigation.Children(node, "value", values);
+        var value = values is [{ Value: decimal d }] ? d : values is [{ Value: int i }] ? i : (decimal?)null;
+        return value is { } v ? (v, StringChild(node, "code") ?? StringChild(node, "unit")) : null;
     }
 
     private static IReadOnlyList<JsonNode> Union(IReadOnlyList<JsonNode> left, IReadOnlyList<JsonNode> right)

@@ -6,6 +6,7 @@ using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
 using Hl7.FhirPath;
 using Expression = Hl7.FhirPath.Expressions.Expression;
+using P = Hl7.Fhir.ElementModel.Types;
 
 namespace FhirBulk.Views.FhirPath.Json;
 
@@ -72,7 +73,7 @@ internal sealed class JsonPathEngine : IPathEngine<JsonNode>
     {
         if (node.Kind != PathValueKind.None)
         {
-            return node.Value;
+            return node.Value is P.Quantity quantity ? quantity.ToString() : node.Value;
         }
 
         if (node.Start < 0 || node.Type is null)
