@@ -386,14 +386,15 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
                 var separator = arguments.Count == 1 ? Compile(arguments[0]) : null;
                 return env =>
                 {
-                    var items = input(env);
-                    if (items.Count == 0)
+                    // Items without a value (a primitive with only extensions) are not joined.
+                    var texts = input(env).Select(i => Text([i], "join")).OfType<string>().ToList();
+                    if (texts.Count == 0)
                     {
                         return Empty;
                     }
 
                     var glue = separator is null ? "" : StringArgument(separator(env), "join()") ?? "";
-                    return [JsonNode.Made(PathValueKind.String, string.Join(glue, items.Select(i => Format(i.Value))))];
+                    return [JsonNode.Made(PathValueKind.String, string.Join(glue, texts))];
                 };
             }
 
@@ -468,7 +469,7 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
 
         return env =>
         {
-            if (Single(input(env), name) is not { Value: string text })
+            if (Text(input(env), name) is not { } text)
             {
                 return Empty;
             }
@@ -496,7 +497,7 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
 
     private static IReadOnlyList<JsonNode> Substring(IReadOnlyList<JsonNode> input, long?[] arguments)
     {
-        if (Single(input, "substring") is not { Value: string text } || arguments[0] is not { } start)
+        if (Text(input, "substring") is not { } text || arguments[0] is not { } start)
         {
             return Empty;
         }
@@ -516,6 +517,15 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
         var take = length is { } l ? (int)Math.Clamp(l, 0, available) : available;
         return [JsonNode.Made(PathValueKind.String, text.Substring((int)start, take))];
     }
+
+    // The input of a string function: one string, or nothing; any other value is an error, as on Firely.
+    private static string? Text(IReadOnlyList<JsonNode> input, string function) => Single(input, function) switch
+    {
+        null => null,
+        { Kind: PathValueKind.String, Value: string text } => text,
+        { Kind: not PathValueKind.None, Value: null } => null,
+        var other => throw new InvalidOperationException($"{function}() applies to a string, not to {other.TypeName}"),
+    };
 
     private static ClassMapping TypeArgument(Expression argument, string function)
     {
@@ -616,14 +626,6 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
             _ => null,
         };
     }
-
-    private static string Format(object? value) => value switch
-    {
-        null => "",
-        bool b => b ? "true" : "false",
-        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-        _ => value.ToString() ?? "",
-    };
 
     private static JsonNode? Single(IReadOnlyList<JsonNode> items, string what) => items.Count switch
     {
@@ -737,6 +739,12 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
         if (left.ToAny() is { } a && right.ToAny() is { } b)
         {
             return EqualityOperators.IsEqualTo(a, b);
+        }
+
+        // A primitive with only extensions has no value to compare.
+        if (left is { Kind: not PathValueKind.None, Value: null } || right is { Kind: not PathValueKind.None, Value: null })
+        {
+            return null;
         }
 
         // Complex values: equal when written the same way.

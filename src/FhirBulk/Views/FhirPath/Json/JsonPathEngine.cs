@@ -92,6 +92,8 @@ internal sealed class JsonPathEngine : IPathEngine<JsonNode>
 
     private static JsonNode ToNode(ViewConstant constant)
     {
+        // Checked as the Firely engine checks it; the node keeps the constant's text, as Firely writes it back.
+        ConstantValue.Of(constant);
         var type = JsonModel.Inspector.FindClassMapping(constant.FhirType);
         return type is not null ? JsonNode.Made(type, constant.Value) : JsonNode.Made(PathValueKind.String, constant.Value);
     }

@@ -42,7 +42,7 @@ internal sealed class JsonResourceReader
         {
             return JsonNode.Root(resource.Json, type, TopLevelIndex.Build(resource.Json.Span));
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or IndexOutOfRangeException or ArgumentOutOfRangeException)
         {
             throw new ViewEvaluationException(
                 resource.SourceName, resource.LineNumber, "", $"cannot read the {resource.ResourceType} resource: {ex.Message}", ex);
