@@ -772,12 +772,19 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
         return value is { } v ? (v, StringChild(node, "code") ?? StringChild(node, "unit")) : null;
     }
 
+    // distinct() and union tell items apart as Firely does: = on the values, and the same extensions (which = ignores).
+    private static bool SameItem(JsonNode left, JsonNode right) =>
+        ItemEqual(left, right) == true && Twin(left).SequenceEqual(Twin(right));
+
+    private static ReadOnlySpan<byte> Twin(JsonNode node) =>
+        node.ExtensionStart < 0 ? [] : node.Json.Span[node.ExtensionStart..node.ExtensionEnd];
+
     private static IReadOnlyList<JsonNode> Union(IReadOnlyList<JsonNode> left, IReadOnlyList<JsonNode> right)
     {
         var output = new List<JsonNode>(left.Count + right.Count);
         foreach (var item in left.Concat(right))
         {
-            if (!output.Any(o => ItemEqual(o, item) == true))
+            if (!output.Any(o => SameItem(o, item)))
             {
                 output.Add(item);
             }

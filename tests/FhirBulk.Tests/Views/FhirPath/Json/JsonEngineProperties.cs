@@ -18,7 +18,7 @@ public class JsonEngineProperties
 
     private static readonly Gen<string> Resource =
         Gen.Select(
-            Gen.Select(Word, Word.Array[0, 3], Gen.OneOf("official", "usual", "nickname")).Array[0, 3],
+            Gen.Select(Word, Word.Array[0, 3], Gen.OneOf("official", "usual", "nickname"), Gen.Bool).Array[0, 3],
             Gen.OneOf<string?>("male", "female", "other", null),
             PartialDate.Null(),
             Gen.Bool,
@@ -30,9 +30,21 @@ public class JsonEngineProperties
             var patient = new JsonObject { ["resourceType"] = "Patient", ["id"] = "p1" };
             if (names.Length > 0)
             {
-                patient["name"] = new JsonArray([.. names.Select(n => (JsonNode)new JsonObject
+                patient["name"] = new JsonArray([.. names.Select(n =>
                 {
-                    ["use"] = n.Item3, ["family"] = n.Item1, ["given"] = new JsonArray([.. n.Item2.Select(g => (JsonNode?)JsonValue.Create(g))]),
+                    var name = new JsonObject
+                    {
+                        ["use"] = n.Item3, ["family"] = n.Item1, ["given"] = new JsonArray([.. n.Item2.Select(g => (JsonNode?)JsonValue.Create(g))]),
+                    };
+
+                    // The _given twin pairs with given item by item: every other given name carries an extension.
+                    if (n.Item4)
+                    {
+                        name["_given"] = new JsonArray([.. n.Item2.Select((_, i) => i % 2 == 0 ? null
+                            : (JsonNode)new JsonObject { ["extension"] = new JsonArray(new JsonObject { ["url"] = "http://e/g", ["valueInteger"] = i }) })]);
+                    }
+
+                    return (JsonNode)name;
                 })]);
             }
 
@@ -68,7 +80,7 @@ public class JsonEngineProperties
     private static readonly Gen<string> Collection = Gen.OneOf(
         "name", "name.given", "name.family", "name.where(use = 'official')", "telecom.where(system = 'phone').value", "name.first().given",
         "name.last().family", "name.tail().given", "name.skip(1).family", "name.take(1).given", "name[1].family", "name.given.distinct()",
-        "name.family | name.given", "name.given.combine(name.family)", "birthDate", "gender", "extension.value", "{}");
+        "name.family | name.given", "name.given.extension.value", "name.given.where(extension.exists())", "name.given.combine(name.family)", "birthDate", "gender", "extension.value", "{}");
 
     private static readonly Gen<string> Scalar = Gen.OneOf(
         "'Ito'", "'abc'", "1", "2.50", "@1970", "@1970-05-17", "gender", "birthDate", "name.count()", "extension('http://e/decimal').value",
