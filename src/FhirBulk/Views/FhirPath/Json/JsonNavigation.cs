@@ -11,11 +11,15 @@ internal static class JsonNavigation
     /// <summary>Adds the items of element <paramref name="name"/> of <paramref name="parent"/> to <paramref name="output"/>.</summary>
     public static void Children(JsonNode parent, string name, List<JsonNode> output)
     {
-        if (parent.Type is null || JsonModel.Element(parent.Type, name) is not { } element)
+        if (parent.Type is not null && JsonModel.Element(parent.Type, name) is { } element)
         {
-            return;
+            Children(parent, element, output);
         }
+    }
 
+    /// <summary>Adds the items of <paramref name="element"/> (an element of the parent's type) to <paramref name="output"/>.</summary>
+    public static void Children(JsonNode parent, JsonElementInfo element, List<JsonNode> output)
+    {
         // A primitive's own children (id, extension) live in its _x twin.
         int objectStart;
         int objectEnd;

@@ -119,6 +119,9 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
 
         var focus = Compile(child.Focus);
         var name = child.ChildName;
+
+        // A step nearly always sees parents of one type: the element it names is looked up once per type, not per node.
+        LastElement? last = null;
         return env =>
         {
             var input = focus(env);
@@ -127,10 +130,24 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
                 return Empty;
             }
 
-            var output = new List<JsonNode>();
+            var output = new List<JsonNode>(input.Count);
             foreach (var node in input)
             {
-                JsonNavigation.Children(node, name, output);
+                if (node.Type is not { } type)
+                {
+                    continue;
+                }
+
+                var cached = last;
+                if (cached is null || !ReferenceEquals(cached.Type, type))
+                {
+                    cached = last = new LastElement(type, JsonModel.Element(type, name));
+                }
+
+                if (cached.Element is { } element)
+                {
+                    JsonNavigation.Children(node, element, output);
+                }
             }
 
             return output;
@@ -792,4 +809,7 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
 
         return output;
     }
+
+    // Replaced whole, so threads sharing a compiled view never see a type paired with another type's element.
+    private sealed record LastElement(ClassMapping Type, JsonElementInfo? Element);
 }
