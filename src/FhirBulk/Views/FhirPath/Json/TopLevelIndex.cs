@@ -6,12 +6,12 @@ namespace FhirBulk.Views.FhirPath.Json;
 /// </summary>
 internal sealed class TopLevelIndex
 {
-    private readonly Member[] _members;
+    private readonly List<Member> _members;
 
-    private TopLevelIndex(Member[] members) => _members = members;
+    private TopLevelIndex(List<Member> members) => _members = members;
 
     /// <summary>The members, in the order they are written.</summary>
-    public ReadOnlySpan<Member> Members => _members;
+    public ReadOnlySpan<Member> Members => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_members);
 
     /// <summary>Indexes the object <paramref name="json"/> holds.</summary>
     /// <exception cref="System.Text.Json.JsonException">The bytes are not a JSON object.</exception>
@@ -30,7 +30,7 @@ internal sealed class TopLevelIndex
             members.Add(new Member(nameStart, nameEnd, valueStart, valueEnd));
         }
 
-        return new TopLevelIndex([.. members]);
+        return new TopLevelIndex(members);
     }
 
     /// <summary>One member: its raw name's span (without quotes) and its value's span.</summary>
