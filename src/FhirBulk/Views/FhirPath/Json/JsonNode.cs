@@ -9,7 +9,10 @@ namespace FhirBulk.Views.FhirPath.Json;
 /// type (and, for a primitive, the span of its <c>_x</c> twin holding id and extensions), or a value made during
 /// evaluation (a literal, a constant, a key, a count). A primitive's value is read from the bytes on first use only.
 /// </summary>
-internal sealed class JsonNode
+/// <remarks>
+/// A node is also the collection holding only itself, so that the most common result, one item, needs no list.
+/// </remarks>
+internal sealed class JsonNode : IReadOnlyList<JsonNode>
 {
     private object? _value;
     private bool _valueRead;
@@ -67,6 +70,20 @@ internal sealed class JsonNode
             return _value;
         }
     }
+
+    /// <summary>One: the node as a collection of itself.</summary>
+    public int Count => 1;
+
+    /// <summary>The node itself, at index 0.</summary>
+    public JsonNode this[int index] => index == 0 ? this : throw new ArgumentOutOfRangeException(nameof(index));
+
+    /// <inheritdoc/>
+    public IEnumerator<JsonNode> GetEnumerator()
+    {
+        yield return this;
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 
     /// <summary>The node of a JSON value of FHIR type <paramref name="type"/>.</summary>
     public static JsonNode FromJson(ReadOnlyMemory<byte> json, int start, int end, int extensionStart, int extensionEnd, ClassMapping type) =>

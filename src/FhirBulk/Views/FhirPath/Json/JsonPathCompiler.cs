@@ -36,6 +36,11 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
     private static readonly IReadOnlyList<JsonNode> True = [JsonNode.Made(PathValueKind.Boolean, true)];
     private static readonly IReadOnlyList<JsonNode> False = [JsonNode.Made(PathValueKind.Boolean, false)];
 
+    // Collects a child step's items; a step's navigation never evaluates another expression, so one list per thread
+    // serves every step, and the result leaves as the node itself (one item) or an exact array.
+    [ThreadStatic]
+    private static List<JsonNode>? Scratch;
+
     private static readonly Dictionary<string, string> WellKnownVariables = new(StringComparer.Ordinal)
     {
         ["ucum"] = "http://unitsofmeasure.org",
@@ -130,9 +135,11 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
                 return Empty;
             }
 
-            var output = new List<JsonNode>(input.Count);
-            foreach (var node in input)
+            var output = Scratch ??= new List<JsonNode>();
+            output.Clear();
+            for (var i = 0; i < input.Count; i++)
             {
+                var node = input[i];
                 if (node.Type is not { } type)
                 {
                     continue;
@@ -150,7 +157,12 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
                 }
             }
 
-            return output;
+            return output.Count switch
+            {
+                0 => Empty,
+                1 => output[0],
+                _ => output.ToArray(),
+            };
         };
     }
 
@@ -166,7 +178,7 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
                 return Empty;
             }
 
-            return i >= 0 && i < input.Count ? [input[(int)i]] : Empty;
+            return i >= 0 && i < input.Count ? input[(int)i] : Empty;
         };
     }
 
@@ -283,7 +295,7 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
                 {
                     foreach (var item in input(env))
                     {
-                        if (ToBoolean(criteria(new JsonEnv(env.Run, [item]))) != true)
+                        if (ToBoolean(criteria(new JsonEnv(env.Run, item))) != true)
                         {
                             return False;
                         }
@@ -300,9 +312,9 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
             case ("hasValue", 0):
                 return env => Bool(input(env) is [{ HasValue: true }]);
             case ("first", 0):
-                return env => input(env) is [var first, ..] ? [first] : Empty;
+                return env => input(env) is [var first, ..] ? first : Empty;
             case ("last", 0):
-                return env => input(env) is [.., var last] ? [last] : Empty;
+                return env => input(env) is [.., var last] ? last : Empty;
             case ("single", 0):
                 return env => input(env) switch
                 {
@@ -452,7 +464,7 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
         var output = new List<JsonNode>();
         foreach (var item in items)
         {
-            collect(item, argument(new JsonEnv(env.Run, [item])), output);
+            collect(item, argument(new JsonEnv(env.Run, item)), output);
         }
 
         return output;

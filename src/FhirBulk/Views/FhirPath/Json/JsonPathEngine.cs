@@ -105,7 +105,7 @@ internal sealed class JsonPathEngine : IPathEngine<JsonNode>
         public PathShape Result => result;
 
         public IReadOnlyList<JsonNode> Evaluate(JsonNode? focus, IPathRun<JsonNode> run) =>
-            focus is null ? eval(new JsonEnv((JsonRun)run, [])) : eval(new JsonEnv((JsonRun)run, [focus]));
+            eval(new JsonEnv((JsonRun)run, focus is null ? [] : focus));
     }
 }
 
