@@ -39,15 +39,34 @@ internal static class ViewCommand
         {
             Description = "Stop at the first malformed NDJSON line or failing view instead of skipping and counting it.",
         };
+        var engine = EngineOption();
+        var explain = new Option<bool>("--explain")
+        {
+            Description = "Print which FHIRPath engine runs each view (and why a view falls back to Firely), then stop.",
+        };
         var json = CommonOptions.Json();
         var quietOption = CommonOptions.Quiet();
         var command = new Command("view", "Run SQL-on-FHIR v2 ViewDefinitions over NDJSON into DuckDB, Parquet, CSV or NDJSON.")
         {
-            input, view, format, output, strict, json, quietOption,
+            input, view, format, output, strict, engine, explain, json, quietOption,
         };
         command.SetRunner(context, async (parseResult, cancellationToken) =>
         {
-            var views = ViewDefinitionLoader.Load(parseResult.GetRequiredValue(view));
+            var views = ViewDefinitionLoader.Load(parseResult.GetRequiredValue(view), new ViewCompilerOptions { Engine = ParseEngine(parseResult.GetRequiredValue(engine)) });
+            if (parseResult.GetValue(explain) || CommonOptions.IsVerbose(parseResult))
+            {
+                var console = parseResult.GetValue(explain) ? context.Out : context.Error;
+                foreach (var compiled in views)
+                {
+                    console.WriteLine($"{compiled.Schema.Name}: {compiled.Engine}");
+                }
+
+                if (parseResult.GetValue(explain))
+                {
+                    return ExitCodes.Success;
+                }
+            }
+
             var isStrict = parseResult.GetValue(strict);
             var source = context.OpenInput(
                 parseResult.GetRequiredValue(input),
@@ -126,4 +145,14 @@ internal static class ViewCommand
         });
         return command;
     }
+
+    /// <summary>A fresh <c>--engine json|firely</c> option (view and view-test).</summary>
+    internal static Option<string> EngineOption() => new Option<string>("--engine")
+    {
+        Description = "FHIRPath engine: json (default: reads the raw JSON; a view it does not cover runs on Firely) or firely (the reference evaluator).",
+        DefaultValueFactory = _ => "json",
+    }.AcceptOnlyFromAmong("json", "firely");
+
+    /// <summary>The engine an <see cref="EngineOption"/> value names.</summary>
+    internal static FhirPathEngineKind ParseEngine(string value) => Enum.Parse<FhirPathEngineKind>(value, ignoreCase: true);
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FhirBulk.Cli.Rendering;
+using FhirBulk.Views;
 using FhirBulk.Views.Conformance;
 using Spectre.Console;
 
@@ -20,14 +21,15 @@ internal static class ViewTestCommand
             Description = "Write the official test_report.json to FILE.",
             HelpName = "FILE",
         };
+        var engine = ViewCommand.EngineOption();
         var json = CommonOptions.Json();
         var command = new Command("view-test", "Run SQL-on-FHIR v2 conformance test files against the view engine and report pass/fail per test.")
         {
-            paths, report, json,
+            paths, report, engine, json,
         };
         command.SetRunner(context, async (parseResult, cancellationToken) =>
         {
-            var results = await new ViewConformanceRunner()
+            var results = await new ViewConformanceRunner(new ViewCompilerOptions { Engine = ViewCommand.ParseEngine(parseResult.GetRequiredValue(engine)) })
                 .RunAsync(parseResult.GetRequiredValue(paths), cancellationToken).ConfigureAwait(false);
             if (parseResult.GetValue(report) is { } reportPath)
             {

@@ -17,6 +17,9 @@ public interface ICompiledView
     /// <summary>The table this view produces.</summary>
     ViewSchema Schema { get; }
 
+    /// <summary>The FHIRPath engine this view runs on, and why when it fell back from the JSON engine.</summary>
+    ViewEngineChoice Engine { get; }
+
     /// <summary>
     /// The rows <paramref name="resource"/> yields: none when it is of another type or fails the
     /// view's <c>where</c> clauses.

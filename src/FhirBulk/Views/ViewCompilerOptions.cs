@@ -23,4 +23,13 @@ public sealed class ViewCompilerOptions
     /// </remarks>
     /// <value>The default value is <see langword="false"/>.</value>
     public bool StrictCardinality { get; set; }
+
+    /// <summary>The FHIRPath engine to compile the view for.</summary>
+    /// <remarks>
+    /// With <see cref="FhirPathEngineKind.Json"/>, a view that uses something the JSON engine does not cover is
+    /// compiled for <see cref="FhirPathEngineKind.Firely"/> instead; <see cref="ICompiledView.Engine"/> says which
+    /// engine each view got and why. Both give the same rows.
+    /// </remarks>
+    /// <value>The default value is <see cref="FhirPathEngineKind.Json"/>.</value>
+    public FhirPathEngineKind Engine { get; set; } = FhirPathEngineKind.Json;
 }

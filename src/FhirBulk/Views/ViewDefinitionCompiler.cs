@@ -2,6 +2,7 @@ using System.Text.Json;
 using FhirBulk.Views.Definition;
 using FhirBulk.Views.Engine;
 using FhirBulk.Views.FhirPath;
+using FhirBulk.Views.FhirPath.Json;
 
 namespace FhirBulk.Views;
 
@@ -27,14 +28,14 @@ public static class ViewDefinitionCompiler
     public static ICompiledView Compile(ViewDefinition view, ViewCompilerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(view);
-        return Compile(view, new FirelyPathEngine(view.Constants), options);
+        return Compile(view, options, new EngineReaders());
     }
 
     /// <summary>
     /// Validates and compiles several views that will run over the same resources. Views of one
-    /// resource type share the parse of a resource: when they evaluate the same
-    /// <see cref="Ndjson.ResourceLine"/> one after another, it is deserialized once, with the
-    /// elements any of them reads.
+    /// resource type share the reading of a resource: when they evaluate the same
+    /// <see cref="Ndjson.ResourceLine"/> one after another, it is indexed (JSON engine) or
+    /// deserialized (Firely engine) once, with the elements any of them reads.
     /// </summary>
     /// <param name="views">The views, e.g. every ViewDefinition of a folder.</param>
     /// <param name="options">
@@ -58,21 +59,21 @@ public static class ViewDefinitionCompiler
             throw new ArgumentException("A table name cannot be shared by several views.", nameof(options));
         }
 
-        var readers = new Dictionary<string, FirelyResourceReader>(StringComparer.Ordinal);
+        var readers = new Dictionary<string, EngineReaders>(StringComparer.Ordinal);
         var compiled = new List<ICompiledView>();
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (view, fileName) in views)
         {
             if (!readers.TryGetValue(view.Resource, out var reader))
             {
-                reader = new FirelyResourceReader();
+                reader = new EngineReaders();
                 readers.Add(view.Resource, reader);
             }
 
             ICompiledView result;
             try
             {
-                result = Compile(view, new FirelyPathEngine(view.Constants, reader), options);
+                result = Compile(view, options, reader);
             }
             catch (ViewDefinitionException e) when (fileName is not null)
             {
@@ -90,7 +91,34 @@ public static class ViewDefinitionCompiler
         return compiled;
     }
 
+    // The JSON engine when asked for and it covers every expression of the view; Firely otherwise.
+    private static ICompiledView Compile(ViewDefinition view, ViewCompilerOptions? options, EngineReaders readers)
+    {
+        string? reason = null;
+        if ((options?.Engine ?? FhirPathEngineKind.Json) == FhirPathEngineKind.Json)
+        {
+            try
+            {
+                var engine = new JsonPathEngine(view.Constants, readers.Json);
+                var compiled = Compile(view, engine, options, new ViewEngineChoice(FhirPathEngineKind.Json, null));
+                engine.Register();
+                return compiled;
+            }
+            catch (JsonPathUnsupportedException e)
+            {
+                reason = e.Message;
+            }
+        }
+
+        readers.Firely ??= new FirelyResourceReader();
+        return Compile(view, new FirelyPathEngine(view.Constants, readers.Firely), options, new ViewEngineChoice(FhirPathEngineKind.Firely, reason));
+    }
+
     internal static ICompiledView Compile<TNode>(ViewDefinition view, IPathEngine<TNode> engine, ViewCompilerOptions? options)
+        where TNode : class =>
+        Compile(view, engine, options, new ViewEngineChoice(engine is JsonPathEngine ? FhirPathEngineKind.Json : FhirPathEngineKind.Firely, null));
+
+    private static ICompiledView Compile<TNode>(ViewDefinition view, IPathEngine<TNode> engine, ViewCompilerOptions? options, ViewEngineChoice choice)
         where TNode : class
     {
         var resource = engine.ResourceShape(view.Resource, "resource");
@@ -119,6 +147,14 @@ public static class ViewDefinitionCompiler
 
         var name = options?.TableName ?? view.Name ?? view.Resource.ToLowerInvariant();
         var schema = new ViewSchema(name, view.Resource, [.. builder.Columns]);
-        return new CompiledView<TNode>(schema, engine, where, selects);
+        return new CompiledView<TNode>(schema, choice, engine, where, selects);
+    }
+
+    /// <summary>The readers the views of one resource type share, one per engine, made when a view needs one.</summary>
+    private sealed class EngineReaders
+    {
+        public JsonResourceReader Json { get; } = new();
+
+        public FirelyResourceReader? Firely { get; set; }
     }
 }

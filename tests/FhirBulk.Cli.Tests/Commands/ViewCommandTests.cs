@@ -20,6 +20,34 @@ public sealed class ViewCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task View_Explain_OneLinePerViewNamingItsEngine()
+    {
+        var views = Directory.CreateDirectory(temp.File("views")).FullName;
+        File.Copy(Path.Combine(RepositoryPaths.Workshop, "views", "smoking_status.json"), Path.Combine(views, "smoking_status.json"));
+        File.WriteAllText(Path.Combine(views, "x.json"), """{"name":"x","resource":"Patient","select":[{"column":[{"name":"n","path":"descendants().count()"}]}]}""");
+
+        var result = await new CliRunner().RunAsync("view", "--input", SmallExport.Write(temp), "--view", views, "--explain");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("smoking_status: json engine", result.Output, StringComparison.Ordinal);
+        Assert.Contains("x: Firely engine (reason: function 'descendants' with 0 argument(s) is not on the JSON path)", result.Output, StringComparison.Ordinal);
+        Assert.False(File.Exists("views.duckdb"));
+    }
+
+    [Fact]
+    public async Task View_EngineFirely_SameRowsAsTheDefault()
+    {
+        var input = SmallExport.Write(temp);
+        var view = Path.Combine(RepositoryPaths.Workshop, "views", "encounters.json");
+
+        var json = await new CliRunner().RunAsync("view", "--input", input, "--view", view, "--format", "csv", "--out", temp.File("json.csv"));
+        var firely = await new CliRunner().RunAsync("view", "--input", input, "--view", view, "--format", "csv", "--out", temp.File("firely.csv"), "--engine", "firely");
+
+        Assert.True(json.ExitCode == 0 && firely.ExitCode == 0, json + firely.ToString());
+        Assert.Equal(File.ReadAllText(temp.File("json.csv")), File.ReadAllText(temp.File("firely.csv")));
+    }
+
+    [Fact]
     public async Task View_InputWithoutAViewsType_WarnsThatItsTableIsEmpty()
     {
         var input = SmallExport.Write(temp);

@@ -8,7 +8,8 @@ namespace FhirBulk.Views.Conformance;
 /// <see cref="ViewDefinitionCompiler"/>: useful for the official suite and for anyone who writes
 /// ViewDefinitions with test cases.
 /// </summary>
-public sealed class ViewConformanceRunner
+/// <param name="options">How views are compiled (the engine to run them on); by default, as <see cref="ViewDefinitionCompiler"/> does.</param>
+public sealed class ViewConformanceRunner(ViewCompilerOptions? options = null)
 {
     /// <summary>Finds the test files in <paramref name="paths"/>: files as given, folders' <c>*.json</c> sorted by name.</summary>
     /// <exception cref="FileNotFoundException">A path is neither a file nor a folder.</exception>
@@ -71,7 +72,7 @@ public sealed class ViewConformanceRunner
         List<object?[]> rows;
         try
         {
-            view = ViewDefinitionCompiler.Compile(test.View);
+            view = ViewDefinitionCompiler.Compile(test.View, options);
             rows = [.. Lines(test).SelectMany(view.Evaluate)];
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)

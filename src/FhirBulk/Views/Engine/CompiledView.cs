@@ -9,12 +9,15 @@ namespace FhirBulk.Views.Engine;
 /// </summary>
 internal sealed class CompiledView<TNode>(
     ViewSchema schema,
+    ViewEngineChoice choice,
     IPathEngine<TNode> engine,
     IReadOnlyList<IPathExpression<TNode>> where,
     IReadOnlyList<SelectPlan<TNode>> selects) : ICompiledView
     where TNode : class
 {
     public ViewSchema Schema => schema;
+
+    public ViewEngineChoice Engine => choice;
 
     public IEnumerable<object?[]> Evaluate(ResourceLine resource)
     {

@@ -13,6 +13,29 @@ internal static class Boundaries
     private const string LowestOffset = "+14:00";
     private const string HighestOffset = "-12:00";
 
+    /// <summary>
+    /// <c>lowBoundary([precision])</c> / <c>highBoundary([precision])</c> of a number (an integer's boundary is a
+    /// decimal), or <see langword="null"/> when the precision is out of range.
+    /// </summary>
+    public static decimal? Of(decimal value, bool high, int? precision) =>
+        precision is { } p ? Decimal(value, high, p) : Decimal(value, high);
+
+    /// <summary>
+    /// <c>lowBoundary([precision])</c> / <c>highBoundary([precision])</c> of a date, dateTime or time
+    /// (<paramref name="kind"/>) in FHIR text form, or <see langword="null"/> when there is none.
+    /// </summary>
+    public static string? Of(string value, string kind, bool high, int? precision)
+    {
+        var boundary = kind switch
+        {
+            "date" => Date(value, high),
+            "dateTime" => DateTime(value, high),
+            "time" => Time(value, high),
+            _ => null,
+        };
+        return boundary is null || precision is null ? boundary : Truncate(boundary, kind, precision.Value);
+    }
+
     /// <summary>The boundary of a decimal: half a unit of its last written digit away.</summary>
     public static decimal Decimal(decimal value, bool high)
     {

@@ -74,6 +74,11 @@ internal sealed class FirelyShapeAnalyzer(IEnumerable<ViewConstant> constants)
     /// </summary>
     public IReadOnlySet<string>? RootElements => _readsWholeResource ? null : _rootElements;
 
+    /// <summary>Whether <paramref name="fhirType"/> names a FHIR data type (for a column's <c>type</c>).</summary>
+    // integer64 is an R5 type that SQL-on-FHIR allows in R4 views as well.
+    public static bool IsKnownType(string fhirType) =>
+        fhirType == "integer64" || Model.FindClassMapping(fhirType) is not null;
+
     /// <summary>The shape of a resource of the given type, or <see langword="null"/> when R4 has no such type.</summary>
     public PathShape? ResourceShape(string resourceType) =>
         Model.FindClassMapping(resourceType) is { IsResource: true } mapping

@@ -1,0 +1,209 @@
+using Hl7.Fhir.Introspection;
+
+namespace FhirBulk.Views.FhirPath.Json;
+
+/// <summary>
+/// Child navigation over the bytes: finds the members of one object that hold an element (its key, its choice keys,
+/// its <c>_x</c> twin) in a single pass, skipping every other member without reading it, and yields one node per item.
+/// </summary>
+internal static class JsonNavigation
+{
+    /// <summary>Adds the items of element <paramref name="name"/> of <paramref name="parent"/> to <paramref name="output"/>.</summary>
+    public static void Children(JsonNode parent, string name, List<JsonNode> output)
+    {
+        if (parent.Type is not null && JsonModel.Element(parent.Type, name) is { } element)
+        {
+            Children(parent, element, output);
+        }
+    }
+
+    /// <summary>Adds the items of <paramref name="element"/> (an element of the parent's type) to <paramref name="output"/>.</summary>
+    public static void Children(JsonNode parent, JsonElementInfo element, List<JsonNode> output)
+    {
+        // A primitive's own children (id, extension) live in its _x twin.
+        int objectStart;
+        int objectEnd;
+        if (parent.Kind != PathValueKind.None)
+        {
+            if (parent.ExtensionStart < 0)
+            {
+                return;
+            }
+
+            (objectStart, objectEnd) = (parent.ExtensionStart, parent.ExtensionEnd);
+        }
+        else
+        {
+            (objectStart, objectEnd) = (parent.Start, parent.End);
+        }
+
+        var json = parent.Json.Span;
+        if (parent.Members is { } index)
+        {
+            foreach (var member in index.Members)
+            {
+                Match(parent, element, json, member.NameStart, member.NameEnd, member.ValueStart, member.ValueEnd, output);
+            }
+
+            return;
+        }
+
+        if (json[objectStart] != (byte)'{')
+        {
+            return;
+        }
+
+        var at = objectStart + 1;
+        while (at < objectEnd && JsonText.NextMember(json, ref at, out var nameStart, out var nameEnd, out var valueStart, out var valueEnd))
+        {
+            Match(parent, element, json, nameStart, nameEnd, valueStart, valueEnd, output);
+        }
+    }
+
+    // One member against the element: the value's key, or its _x twin (collected in the order they are written,
+    // then paired up by the caller through Pair), or a choice key.
+    private static void Match(
+        JsonNode parent, JsonElementInfo element, ReadOnlySpan<byte> json, int nameStart, int nameEnd, int valueStart, int valueEnd, List<JsonNode> output)
+    {
+        var name = json[nameStart..nameEnd];
+        var isTwin = name.Length > 0 && name[0] == (byte)'_';
+        var key = isTwin ? name[1..] : name;
+        if (!key.StartsWith(element.Key))
+        {
+            return;
+        }
+
+        ClassMapping? type;
+        if (element.IsChoice)
+        {
+            if (key.Length == element.Key.Length || JsonModel.ChoiceType(key[element.Key.Length..], element.Choices) is not { } choice)
+            {
+                return;
+            }
+
+            type = choice;
+        }
+        else if (key.Length != element.Key.Length)
+        {
+            return;
+        }
+        else
+        {
+            type = element.Type;
+        }
+
+        if (!isTwin)
+        {
+            AddItems(parent, element, type, json, (valueStart, valueEnd), FindMember(parent, json, name, twin: true), output);
+        }
+        else if (FindMember(parent, json, key, twin: false).Start < 0)
+        {
+            // A primitive with only its _x twin (extensions, no value) is still an item.
+            AddItems(parent, element, type, json, (-1, -1), (valueStart, valueEnd), output);
+        }
+    }
+
+    // The value span of the member named key (or, with twin, of its _x twin), or (-1, -1).
+    private static (int Start, int End) FindMember(JsonNode parent, ReadOnlySpan<byte> json, ReadOnlySpan<byte> key, bool twin)
+    {
+        if (parent.Members is { } index)
+        {
+            foreach (var member in index.Members)
+            {
+                if (NameIs(json[member.NameStart..member.NameEnd], key, twin))
+                {
+                    return (member.ValueStart, member.ValueEnd);
+                }
+            }
+
+            return (-1, -1);
+        }
+
+        var objectStart = parent.Kind != PathValueKind.None ? parent.ExtensionStart : parent.Start;
+        var at = objectStart + 1;
+        while (JsonText.NextMember(json, ref at, out var nameStart, out var nameEnd, out var valueStart, out var valueEnd))
+        {
+            if (NameIs(json[nameStart..nameEnd], key, twin))
+            {
+                return (valueStart, valueEnd);
+            }
+        }
+
+        return (-1, -1);
+    }
+
+    private static bool NameIs(ReadOnlySpan<byte> name, ReadOnlySpan<byte> key, bool twin) =>
+        twin ? name.Length == key.Length + 1 && name[0] == (byte)'_' && name[1..].SequenceEqual(key) : name.SequenceEqual(key);
+
+    // The items of one element: its value (an item or an array of them) paired with its _x twin item by item.
+    private static void AddItems(
+        JsonNode parent, JsonElementInfo element, ClassMapping? type, ReadOnlySpan<byte> json, (int Start, int End) value, (int Start, int End) twin, List<JsonNode> output)
+    {
+        var memory = parent.Json;
+        var valueIsArray = value.Start >= 0 && json[value.Start] == (byte)'[';
+        var twinIsArray = twin.Start >= 0 && json[twin.Start] == (byte)'[';
+        if (!valueIsArray && !twinIsArray)
+        {
+            Add(memory, element, type, json, value.Start, value.End, twin.Start, twin.End, output);
+            return;
+        }
+
+        var at = valueIsArray ? value.Start + 1 : -1;
+        var twinAt = twinIsArray ? twin.Start + 1 : -1;
+        while (true)
+        {
+            int itemStart = -1, itemEnd = -1, twinStart = -1, twinEnd = -1;
+            var hasValue = at >= 0 && JsonText.NextItem(json, ref at, out itemStart, out itemEnd);
+            var hasTwin = twinAt >= 0 && JsonText.NextItem(json, ref twinAt, out twinStart, out twinEnd);
+            if (!hasValue && !hasTwin)
+            {
+                return;
+            }
+
+            Add(
+                memory, element, type, json, hasValue ? itemStart : -1, hasValue ? itemEnd : -1,
+                hasTwin && !JsonText.IsNull(json, twinStart) ? twinStart : -1, hasTwin ? twinEnd : -1, output);
+        }
+    }
+
+    private static void Add(
+        ReadOnlyMemory<byte> memory, JsonElementInfo element, ClassMapping? type, ReadOnlySpan<byte> json, int start, int end, int twinStart, int twinEnd, List<JsonNode> output)
+    {
+        var isNull = start < 0 || JsonText.IsNull(json, start);
+        if (isNull && twinStart < 0)
+        {
+            return;
+        }
+
+        if (element.IsResource)
+        {
+            type = isNull ? null : ResourceType(json, start, end);
+        }
+
+        if (type is null)
+        {
+            return;
+        }
+
+        output.Add(JsonNode.FromJson(memory, isNull ? -1 : start, isNull ? -1 : end, twinStart, twinEnd, type));
+    }
+
+    private static ClassMapping? ResourceType(ReadOnlySpan<byte> json, int start, int end)
+    {
+        if (json[start] != (byte)'{')
+        {
+            return null;
+        }
+
+        var at = start + 1;
+        while (at < end && JsonText.NextMember(json, ref at, out var nameStart, out var nameEnd, out var valueStart, out var valueEnd))
+        {
+            if (json[nameStart..nameEnd].SequenceEqual("resourceType"u8) && json[valueStart] == (byte)'"')
+            {
+                return JsonModel.Resource(JsonText.DecodeString(json, valueStart, valueEnd));
+            }
+        }
+
+        return null;
+    }
+}

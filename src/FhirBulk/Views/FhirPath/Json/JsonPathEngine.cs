@@ -1,0 +1,118 @@
+using System.Text.Json;
+using FhirBulk.Ndjson;
+using FhirBulk.Views.Definition;
+using Hl7.Fhir.ElementModel;
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Serialization;
+using Hl7.FhirPath;
+using Expression = Hl7.FhirPath.Expressions.Expression;
+using P = Hl7.Fhir.ElementModel.Types;
+
+namespace FhirBulk.Views.FhirPath.Json;
+
+/// <summary>
+/// The FHIRPath engine over raw UTF-8 JSON: each expression is parsed by Firely's parser, typed by
+/// <see cref="FirelyShapeAnalyzer"/> and compiled once by <see cref="JsonPathCompiler"/> into delegates that walk the
+/// bytes of a line, reading only the members a path names. What it does not cover makes <see cref="Compile"/> throw
+/// <see cref="JsonPathUnsupportedException"/>, and the view is then compiled with <see cref="FirelyPathEngine"/>.
+/// </summary>
+internal sealed class JsonPathEngine : IPathEngine<JsonNode>
+{
+    // Parsing needs no symbols; the parser is stateless and safe to share across threads.
+    private static readonly FhirPathCompiler Parser = new();
+
+    // Complex values leave as Firely writes them, so both engines give the same text.
+    private static readonly FhirJsonDeserializer Deserializer = new(new DeserializerSettings().UsingMode(DeserializationMode.Ostrich));
+
+    private readonly FirelyShapeAnalyzer _analyzer;
+    private readonly JsonPathCompiler _compiler;
+    private readonly JsonResourceReader _reader;
+
+    /// <param name="constants">The view's constants.</param>
+    /// <param name="reader">The reader to share with the other views of the same resource type.</param>
+    public JsonPathEngine(IReadOnlyList<ViewConstant> constants, JsonResourceReader? reader = null)
+    {
+        ArgumentNullException.ThrowIfNull(constants);
+        _analyzer = new FirelyShapeAnalyzer(constants);
+        _compiler = new JsonPathCompiler(constants.ToDictionary(c => c.Name, ToNode, StringComparer.Ordinal));
+        _reader = reader ?? new JsonResourceReader();
+    }
+
+    public PathShape ResourceShape(string resourceType, string elementPath) =>
+        _analyzer.ResourceShape(resourceType)
+        ?? throw new ViewDefinitionException(elementPath, $"'{resourceType}' is not a FHIR R4 resource type", null);
+
+    public bool IsKnownType(string fhirType) => FirelyShapeAnalyzer.IsKnownType(fhirType);
+
+    public IPathExpression<JsonNode> Compile(string expression, PathShape context, string elementPath)
+    {
+        Expression parsed;
+        try
+        {
+            parsed = Parser.Parse(expression);
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException or NotSupportedException)
+        {
+            throw new ViewDefinitionException(elementPath, $"invalid FHIRPath '{expression}': {ex.Message}", ex);
+        }
+
+        var shape = _analyzer.Analyze(parsed, context, elementPath);
+        return new JsonExpression(_compiler.Compile(parsed), shape, elementPath);
+    }
+
+    /// <summary>Counts this engine's view among those sharing the reader (call once the view has compiled).</summary>
+    public void Register() => _reader.Register();
+
+    public IPathRun<JsonNode> Start(ResourceLine resource)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        return new JsonRun(_reader.Read(resource));
+    }
+
+    public object? ToRowValue(JsonNode node)
+    {
+        if (node.Kind != PathValueKind.None)
+        {
+            return node.Value is P.Quantity quantity ? quantity.ToString() : node.Value;
+        }
+
+        if (node.Start < 0 || node.Type is null)
+        {
+            return null;
+        }
+
+        var reader = new Utf8JsonReader(node.Json.Span[node.Start..node.End]);
+        if (!Deserializer.TryDeserializeObject(node.Type.NativeType, ref reader, out var value, out _) || value is null)
+        {
+            return null;
+        }
+
+        return value.ToPocoNode().ToJson(false);
+    }
+
+    private static JsonNode ToNode(ViewConstant constant)
+    {
+        // Checked as the Firely engine checks it; the node keeps the constant's text, as Firely writes it back.
+        ConstantValue.Of(constant);
+        var type = JsonModel.Inspector.FindClassMapping(constant.FhirType);
+        return type is not null ? JsonNode.Made(type, constant.Value) : JsonNode.Made(PathValueKind.String, constant.Value);
+    }
+
+    private sealed class JsonExpression(JsonEval eval, PathShape result, string elementPath) : IPathExpression<JsonNode>
+    {
+        public string ElementPath => elementPath;
+
+        public PathShape Result => result;
+
+        public IReadOnlyList<JsonNode> Evaluate(JsonNode? focus, IPathRun<JsonNode> run) =>
+            eval(new JsonEnv((JsonRun)run, focus is null ? [] : focus));
+    }
+}
+
+/// <summary>The evaluation state of one resource on the JSON engine.</summary>
+internal sealed class JsonRun(JsonNode resource) : IPathRun<JsonNode>
+{
+    public JsonNode Resource => resource;
+
+    public int RowIndex { get; set; }
+}

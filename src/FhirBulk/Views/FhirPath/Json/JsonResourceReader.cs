@@ -1,0 +1,51 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using FhirBulk.Ndjson;
+
+namespace FhirBulk.Views.FhirPath.Json;
+
+/// <summary>
+/// Reads resources for one or more views of the same resource type on the JSON engine: the top-level members of a
+/// <see cref="ResourceLine"/> are indexed once however many views evaluate it, on whichever threads.
+/// </summary>
+internal sealed class JsonResourceReader
+{
+    // Keyed by the line instance, so that views evaluated on different threads, each with its own lines, share the
+    // index without racing; an entry lives as long as its line does.
+    private readonly ConditionalWeakTable<ResourceLine, JsonNode> _read = new();
+    private int _views;
+
+    /// <summary>Counts one more view reading through this reader.</summary>
+    public void Register() => Interlocked.Increment(ref _views);
+
+    /// <summary>The resource's root node.</summary>
+    /// <exception cref="ViewEvaluationException">The line is not a resource of a known type.</exception>
+    public JsonNode Read(ResourceLine resource)
+    {
+        // A reader serving a single view never sees the same line twice.
+        if (Volatile.Read(ref _views) <= 1)
+        {
+            return Index(resource);
+        }
+
+        return _read.GetValue(resource, Index);
+    }
+
+    private static JsonNode Index(ResourceLine resource)
+    {
+        if (JsonModel.Resource(resource.ResourceType) is not { } type)
+        {
+            throw new ViewEvaluationException(resource.SourceName, resource.LineNumber, "", $"'{resource.ResourceType}' is not a FHIR R4 resource type", null);
+        }
+
+        try
+        {
+            return JsonNode.Root(resource.Json, type, TopLevelIndex.Build(resource.Json.Span));
+        }
+        catch (Exception ex) when (ex is JsonException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+        {
+            throw new ViewEvaluationException(
+                resource.SourceName, resource.LineNumber, "", $"cannot read the {resource.ResourceType} resource: {ex.Message}", ex);
+        }
+    }
+}
