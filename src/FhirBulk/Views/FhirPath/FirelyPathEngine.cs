@@ -62,9 +62,7 @@ internal sealed partial class FirelyPathEngine : IPathEngine<PocoNode>
         _analyzer.ResourceShape(resourceType)
         ?? throw new ViewDefinitionException(elementPath, $"'{resourceType}' is not a FHIR R4 resource type", null);
 
-    // integer64 is an R5 type that SQL-on-FHIR allows in R4 views as well.
-    public bool IsKnownType(string fhirType) =>
-        fhirType == "integer64" || ModelInfo.ModelInspector.FindClassMapping(fhirType) is not null;
+    public bool IsKnownType(string fhirType) => FirelyShapeAnalyzer.IsKnownType(fhirType);
 
     public IPathExpression<PocoNode> Compile(string expression, PathShape context, string elementPath)
     {
@@ -107,28 +105,7 @@ internal sealed partial class FirelyPathEngine : IPathEngine<PocoNode>
         var other => other.ToString(),
     };
 
-    private static PocoNode ToNode(ViewConstant constant)
-    {
-        object value;
-        try
-        {
-            value = constant.FhirType switch
-            {
-                "date" => P.Date.Parse((string)constant.Value),
-                "dateTime" or "instant" => P.DateTime.Parse((string)constant.Value),
-                "time" => P.Time.Parse((string)constant.Value),
-                _ => constant.Value,
-            };
-        }
-        catch (FormatException ex)
-        {
-            // The parser checks the JSON kind only; a date that is not a date shows up here.
-            var valuePath = $"{constant.ElementPath}.value{char.ToUpperInvariant(constant.FhirType[0])}{constant.FhirType[1..]}";
-            throw new ViewDefinitionException(valuePath, $"'{constant.Value}' is not a valid {constant.FhirType}", ex);
-        }
-
-        return PocoNode.ForAnyPrimitive(value);
-    }
+    private static PocoNode ToNode(ViewConstant constant) => PocoNode.ForAnyPrimitive(ConstantValue.Of(constant));
 
     private sealed class FirelyExpression(CompiledExpression compiled, SimplePath? simple, PathShape result, string elementPath)
         : IPathExpression<PocoNode>

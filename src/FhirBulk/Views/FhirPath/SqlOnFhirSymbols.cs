@@ -150,12 +150,12 @@ internal static class SqlOnFhirSymbols
         var digits = (int?)precision;
         object? result = ((ITypedElement)node).Value switch
         {
-            decimal d => DecimalBoundary(d, high, digits),
-            int i => DecimalBoundary(i, high, digits),
-            long l => DecimalBoundary(l, high, digits),
-            P.Date date => Cut(Boundaries.Date(date.ToString(), high), "date", digits) is { } s ? P.Date.Parse(s) : null,
-            P.DateTime dateTime => Cut(Boundaries.DateTime(dateTime.ToString(), high), "dateTime", digits) is { } s ? ParseDateTime(s) : null,
-            P.Time time => Cut(Boundaries.Time(time.ToString(), high), "time", digits) is { } s ? P.Time.Parse(s) : null,
+            decimal d => Boundaries.Of(d, high, digits),
+            int i => Boundaries.Of(i, high, digits),
+            long l => Boundaries.Of(l, high, digits),
+            P.Date date => Boundaries.Of(date.ToString(), "date", high, digits) is { } s ? P.Date.Parse(s) : null,
+            P.DateTime dateTime => Boundaries.Of(dateTime.ToString(), "dateTime", high, digits) is { } s ? ParseDateTime(s) : null,
+            P.Time time => Boundaries.Of(time.ToString(), "time", high, digits) is { } s ? P.Time.Parse(s) : null,
             _ => null,
         };
         if (result is not null)
@@ -163,12 +163,6 @@ internal static class SqlOnFhirSymbols
             yield return PocoNode.ForAnyPrimitive(result);
         }
     }
-
-    private static decimal? DecimalBoundary(decimal value, bool high, int? precision) =>
-        precision is { } p ? Boundaries.Decimal(value, high, p) : Boundaries.Decimal(value, high);
-
-    private static string? Cut(string? boundary, string kind, int? precision) =>
-        boundary is null || precision is null ? boundary : Boundaries.Truncate(boundary, kind, precision.Value);
 
     // A dateTime cut to a date (precision 4 to 8) is still a dateTime in FHIRPath, just a partial one.
     private static P.DateTime? ParseDateTime(string value) =>
