@@ -6,7 +6,8 @@ namespace FhirBulk.Tests.Views.FhirPath;
 
 /// <summary>
 /// Issue 11, item 6 on the Firely path: a non-iterating function's arguments are evaluated
-/// against the expression's context, not against the function's input.
+/// against the expression's context, not against the function's input. The issue's own cases (in a column and in
+/// a view <c>where</c>) are in <see cref="FhirPathSpecCases"/>, checked on both engines; these are the rest of the kind.
 /// </summary>
 public class FirelyArgumentContextTests
 {
@@ -24,8 +25,6 @@ public class FirelyArgumentContextTests
     }
 
     [Theory]
-    [InlineData("gender.combine(name.family).count()", 3)]
-    [InlineData("name.given.combine(name.family).count()", 3)]
     [InlineData("gender.union(name.family).count()", 3)]
     [InlineData("gender.exclude(name.family).count()", 1)]
     [InlineData("'xItoy'.indexOf(name.first().family)", 1)]
@@ -35,7 +34,6 @@ public class FirelyArgumentContextTests
         Assert.Equal(expected, Convert.ToInt32(Column(path), System.Globalization.CultureInfo.InvariantCulture));
 
     [Theory]
-    [InlineData("'abcdef'.substring(name.count())", "cdef")]
     [InlineData("'abcdef'.substring(1, name.count())", "bc")]
     [InlineData("'a-male'.replace(gender, 'x')", "a-x")]
     [InlineData("name.family.join(gender)", "ItomaleAbe")]
@@ -66,19 +64,6 @@ public class FirelyArgumentContextTests
     [InlineData("name.select($this.family.combine(given))", new object[] { "Ito", "Ken", "Abe" })]
     public void Evaluate_IteratingFunctions_StillEvaluateTheirArgumentsPerItem(string path, object[] expected) =>
         Assert.Equal(expected, Assert.IsType<IReadOnlyList<object?>>(Column(path, collection: true), exactMatch: false).Select(v => v is long l ? (int)l : v));
-
-    [Fact]
-    public void Evaluate_WhereClauseWithArgumentFromTheResource_KeepsTheResource()
-    {
-        var view = ViewDefinitionParser.Parse("""
-            {"resource":"Patient","select":[{"column":[{"name":"id","path":"id"}]}],
-             "where":[{"path":"gender.combine(name.family).count() = 3"},{"path":"'abcdef'.substring(name.count()) = 'cdef'"}]}
-            """);
-
-        var rows = ViewDefinitionCompiler.Compile(view, new FirelyPathEngine(view.Constants), null).Rows([Resources.Line(Patient)]);
-
-        Assert.Equal("p1", Assert.Single(rows)[0]);
-    }
 
     [Fact]
     public void Evaluate_ArgumentInsideForEach_ReadsTheForEachItem()

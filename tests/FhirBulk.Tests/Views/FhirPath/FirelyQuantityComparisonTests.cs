@@ -4,7 +4,10 @@ using FhirBulk.Views.FhirPath;
 
 namespace FhirBulk.Tests.Views.FhirPath;
 
-/// <summary>Cross-unit Quantity comparison and equality on the Firely path, in columns and in <c>where</c>.</summary>
+/// <summary>
+/// Cross-unit Quantity comparison and equality on the Firely path, in columns and in <c>where</c>. The issue's own cases
+/// are in <see cref="FhirPathSpecCases"/>, checked on both engines; these are the rest.
+/// </summary>
 public class FirelyQuantityComparisonTests
 {
     private const string Observation = """
@@ -19,9 +22,6 @@ public class FirelyQuantityComparisonTests
         Assert.Single(Rows($$"""{"resource":"Observation","select":[{"column":[{"name":"c","path":{{System.Text.Json.JsonSerializer.Serialize(path)}}}]}]}"""))[0];
 
     [Theory]
-    [InlineData("1 'min' > 59 's'")]
-    [InlineData("5 'mg' = 0.005 'g'")]
-    [InlineData("1 'm' = 100 'cm'")]
     [InlineData("1 'm' != 101 'cm'")]
     [InlineData("60 's' <= 1 'min'")]
     [InlineData("7 days = 1 week")]
@@ -58,9 +58,6 @@ public class FirelyQuantityComparisonTests
     [InlineData("value.ofType(Quantity) = 0.005 'g'", true)]
     [InlineData("value.ofType(Quantity) > 1 'min'", false)]
     [InlineData("value.ofType(Quantity) >= 0.004 'g' and value.ofType(Quantity) < 6000 'ug'", true)]
-    [InlineData("1 'min' > 59 's'", true)]
-    [InlineData("1 'm' = 100 'cm'", true)]
-    [InlineData("1 'm' = 101 'cm'", false)]
     public void Evaluate_CrossUnitComparisonInWhere_FiltersByConvertedValue(string path, bool kept)
     {
         var rows = Rows($$"""{"resource":"Observation","select":[{"column":[{"name":"id","path":"id"}]}],"where":[{"path":{{System.Text.Json.JsonSerializer.Serialize(path)}}}]}""");
