@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Buffers.Text;
 using System.Globalization;
+using System.Numerics;
+using System.Runtime.Intrinsics;
 using System.Text;
 using System.Text.Json;
 
@@ -55,38 +57,127 @@ internal static class JsonText
         }
     }
 
+    /// <summary>
+    /// The position just after the object or array opening at <paramref name="at"/>. Most of a resource's bytes sit in
+    /// members no view names, so this is where skipping spends its time: it works on 64-byte blocks as simdjson's first
+    /// stage does (Langdale and Lemire, "Parsing Gigabytes of JSON per Second", 2019): vector compares give bit masks
+    /// of quotes, backslashes and brackets, escapes and the inside of strings follow by bit arithmetic, and a block is
+    /// only walked bit by bit when the container could close in it.
+    /// </summary>
     private static int SkipContainer(ReadOnlySpan<byte> json, int at)
     {
         var depth = 0;
-        var i = at;
-        while (true)
+        ulong inStringCarry = 0;
+        ulong escapedCarry = 0;
+        Span<byte> tail = stackalloc byte[BlockSize];
+        for (var blockStart = at; blockStart < json.Length; blockStart += BlockSize)
         {
-            var next = json[i..].IndexOfAny("\"{}[]"u8);
-            if (next < 0)
+            scoped ReadOnlySpan<byte> block;
+            if (json.Length - blockStart >= BlockSize)
             {
-                throw Malformed();
+                block = json.Slice(blockStart, BlockSize);
+            }
+            else
+            {
+                tail.Clear();
+                json[blockStart..].CopyTo(tail);
+                block = tail;
             }
 
-            i += next;
-            switch (json[i])
+            var (quotes, backslashes, opens, closes) = Classify(block);
+            if ((backslashes | escapedCarry) != 0)
             {
-                case (byte)'"':
-                    i = SkipString(json, i);
-                    continue;
-                case (byte)'{' or (byte)'[':
+                quotes &= ~Escaped(backslashes, ref escapedCarry);
+            }
+
+            // Bit i is set from an opening quote up to, not including, its closing quote.
+            var inString = PrefixXor(quotes) ^ inStringCarry;
+            inStringCarry = (ulong)((long)inString >> 63);
+            opens &= ~inString;
+            closes &= ~inString;
+            if (BitOperations.PopCount(closes) < depth)
+            {
+                depth += BitOperations.PopCount(opens) - BitOperations.PopCount(closes);
+                continue;
+            }
+
+            for (var brackets = opens | closes; brackets != 0; brackets &= brackets - 1)
+            {
+                var bit = BitOperations.TrailingZeroCount(brackets);
+                if ((opens & (1UL << bit)) != 0)
+                {
                     depth++;
-                    break;
-                default:
-                    if (--depth == 0)
-                    {
-                        return i + 1;
-                    }
+                }
+                else if (--depth == 0)
+                {
+                    return blockStart + bit + 1;
+                }
+            }
+        }
 
-                    break;
+        throw Malformed();
+    }
+
+    private const int BlockSize = 64;
+
+    /// <summary>Bit masks of one block: quotes, backslashes, opening brackets and closing brackets.</summary>
+    private static (ulong Quotes, ulong Backslashes, ulong Opens, ulong Closes) Classify(ReadOnlySpan<byte> block)
+    {
+        ulong quotes = 0, backslashes = 0, opens = 0, closes = 0;
+
+        // Four 16-byte vectors: accelerated on x64 and Arm64 alike.
+        for (var part = 0; part < BlockSize / 16; part++)
+        {
+            var v = Vector128.Create(block.Slice(part * 16, 16));
+
+            // '[' | 0x20 is '{' and ']' | 0x20 is '}', so one compare finds both kinds of bracket.
+            var folded = v | Vector128.Create((byte)0x20);
+            var shift = part * 16;
+            quotes |= (ulong)Vector128.Equals(v, Vector128.Create((byte)'"')).ExtractMostSignificantBits() << shift;
+            backslashes |= (ulong)Vector128.Equals(v, Vector128.Create((byte)'\\')).ExtractMostSignificantBits() << shift;
+            opens |= (ulong)Vector128.Equals(folded, Vector128.Create((byte)'{')).ExtractMostSignificantBits() << shift;
+            closes |= (ulong)Vector128.Equals(folded, Vector128.Create((byte)'}')).ExtractMostSignificantBits() << shift;
+        }
+
+        return (quotes, backslashes, opens, closes);
+    }
+
+    /// <summary>
+    /// The bytes of the block a backslash escapes; <paramref name="carry"/> brings an escape from the previous block's
+    /// last byte and takes one to the next. Backslashes are rare in FHIR data, so they are walked one by one.
+    /// </summary>
+    private static ulong Escaped(ulong backslashes, ref ulong carry)
+    {
+        var escaped = carry;
+        var escapes = backslashes & ~carry;
+        carry = 0;
+        while (escapes != 0)
+        {
+            var bit = BitOperations.TrailingZeroCount(escapes);
+            if (bit == BlockSize - 1)
+            {
+                carry = 1;
+                break;
             }
 
-            i++;
+            // The escaped byte is a character even when it is a backslash.
+            escaped |= 1UL << (bit + 1);
+            escapes &= bit + 2 == BlockSize ? 0 : ~((1UL << (bit + 2)) - 1);
         }
+
+        return escaped;
+    }
+
+    /// <summary>Bit i of the result is the XOR of bits 0 to i.</summary>
+    private static ulong PrefixXor(ulong bits)
+    {
+        bits ^= bits << 1;
+        bits ^= bits << 2;
+        bits ^= bits << 4;
+        bits ^= bits << 8;
+        bits ^= bits << 16;
+        bits ^= bits << 32;
+        return bits;
     }
 
     private static int SkipLiteral(ReadOnlySpan<byte> json, int at)
