@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Hl7.Fhir.Introspection;
 
 namespace FhirBulk.Views.FhirPath.Json;
@@ -18,6 +19,7 @@ internal static class JsonNavigation
     }
 
     /// <summary>Adds the items of <paramref name="element"/> (an element of the parent's type) to <paramref name="output"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Children(JsonNode parent, JsonElementInfo element, List<JsonNode> output)
     {
         // A primitive's own children (id, extension) live in its _x twin.
@@ -62,6 +64,7 @@ internal static class JsonNavigation
 
     // One member against the element: the value's key, or its _x twin (collected in the order they are written,
     // then paired up by the caller through Pair), or a choice key.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Match(
         JsonNode parent, JsonElementInfo element, ReadOnlySpan<byte> json, int nameStart, int nameEnd, int valueStart, int valueEnd, List<JsonNode> output)
     {
@@ -104,6 +107,7 @@ internal static class JsonNavigation
     }
 
     // The value span of the member named key (or, with twin, of its _x twin), or (-1, -1).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (int Start, int End) FindMember(JsonNode parent, ReadOnlySpan<byte> json, ReadOnlySpan<byte> key, bool twin)
     {
         if (parent.Members is { } index)
@@ -136,6 +140,7 @@ internal static class JsonNavigation
         twin ? name.Length == key.Length + 1 && name[0] == (byte)'_' && name[1..].SequenceEqual(key) : name.SequenceEqual(key);
 
     // The items of one element: its value (an item or an array of them) paired with its _x twin item by item.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddItems(
         JsonNode parent, JsonElementInfo element, ClassMapping? type, ReadOnlySpan<byte> json, (int Start, int End) value, (int Start, int End) twin, List<JsonNode> output)
     {

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Text;
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Text;
 using System.Text.Json;
@@ -14,9 +15,14 @@ namespace FhirBulk.Views.FhirPath.Json;
 /// is one JSON object, checked by the source) and only ever looks at what a path names: everything else is skipped
 /// with vectorised searches for the next quote or bracket, never tokenised.
 /// </summary>
+/// <remarks>
+/// The walking methods are compiled fully optimised at once: a view over a few hundred MB is over before tiered JIT
+/// would promote them, and their unoptimised first tier runs several times slower.
+/// </remarks>
 internal static class JsonText
 {
     /// <summary>Where a value starts, after any whitespace.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int SkipWhitespace(ReadOnlySpan<byte> json, int at)
     {
         while (at < json.Length && json[at] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
@@ -28,6 +34,7 @@ internal static class JsonText
     }
 
     /// <summary>The position just after the value starting at <paramref name="at"/> (no leading whitespace).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int SkipValue(ReadOnlySpan<byte> json, int at) => json[at] switch
     {
         (byte)'"' => SkipString(json, at),
@@ -36,6 +43,7 @@ internal static class JsonText
     };
 
     /// <summary>The position just after the string whose opening quote is at <paramref name="at"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int SkipString(ReadOnlySpan<byte> json, int at)
     {
         var i = at + 1;
@@ -64,6 +72,7 @@ internal static class JsonText
     /// of quotes, backslashes and brackets, escapes and the inside of strings follow by bit arithmetic, and a block is
     /// only walked bit by bit when the container could close in it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int SkipContainer(ReadOnlySpan<byte> json, int at)
     {
         var depth = 0;
@@ -121,6 +130,7 @@ internal static class JsonText
     private const int BlockSize = 64;
 
     /// <summary>Bit masks of one block: quotes, backslashes, opening brackets and closing brackets.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (ulong Quotes, ulong Backslashes, ulong Opens, ulong Closes) Classify(ReadOnlySpan<byte> block)
     {
         ulong quotes = 0, backslashes = 0, opens = 0, closes = 0;
@@ -146,6 +156,7 @@ internal static class JsonText
     /// The bytes of the block a backslash escapes; <paramref name="carry"/> brings an escape from the previous block's
     /// last byte and takes one to the next. Backslashes are rare in FHIR data, so they are walked one by one.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static ulong Escaped(ulong backslashes, ref ulong carry)
     {
         var escaped = carry;
@@ -180,6 +191,7 @@ internal static class JsonText
         return bits;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int SkipLiteral(ReadOnlySpan<byte> json, int at)
     {
         var end = json[at..].IndexOfAny(",}] \t\r\n"u8);
@@ -190,6 +202,7 @@ internal static class JsonText
     /// Moves to the next member of the object being walked: <paramref name="at"/> is just after its <c>{</c> or after
     /// the previous member's value; gives the member's raw name (without quotes) and its value's span.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool NextMember(ReadOnlySpan<byte> json, ref int at, out int nameStart, out int nameEnd, out int valueStart, out int valueEnd)
     {
         var i = SkipWhitespace(json, at);
@@ -219,6 +232,7 @@ internal static class JsonText
     /// Moves to the next item of the array being walked: <paramref name="at"/> is just after its <c>[</c> or after
     /// the previous item.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool NextItem(ReadOnlySpan<byte> json, ref int at, out int valueStart, out int valueEnd)
     {
         var i = SkipWhitespace(json, at);
