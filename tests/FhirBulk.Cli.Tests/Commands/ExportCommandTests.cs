@@ -205,8 +205,9 @@ public sealed class ExportCommandTests(ServerFixture fixture) : IDisposable
         Assert.True(end - start > TimeSpan.FromSeconds(4), $"the download took {end - start}, too short to show anything\n{result}");
         var during = lines.Where(l => l.At >= start && l.At <= end).ToList();
         var gaps = during.Zip(during.Skip(1), (a, b) => b.At - a.At).ToList();
-        // 2 s promised; the extra half second is the test's polling and a busy machine.
-        Assert.True(gaps.Max() < TimeSpan.FromSeconds(2.5), $"longest gap {gaps.Max()}\n{result}");
+        // 2 s promised; the margin is the test's polling and a busy machine (CI runs the test projects side by side on
+        // 2 cores, where a timer tick can come a second late). A silent download still fails: it was silent for 15 s.
+        Assert.True(gaps.Max() < TimeSpan.FromSeconds(3.5), $"longest gap {gaps.Max()}\n{result}");
         Assert.Contains(during, l => System.Text.RegularExpressions.Regex.IsMatch(l.Line, @"^Export: 0/1 files, [0-9.]+ KiB of [0-9.]+ KiB, [0-9.]+ (B|KiB)/s, about [0-9]+ s left$"));
     }
 
