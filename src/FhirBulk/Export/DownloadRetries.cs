@@ -30,7 +30,15 @@ internal static class DownloadRetries
                 && IsRetriable(exception, args.Context.CancellationToken)
                 && args.Context.Properties.GetValue(Attempts, null!).CountFailure() <= options.MaxRetries
                 && stall?.GiveUp(args.Context.Properties.GetValue(Attempts, null!).Started) != true),
-            DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(backoff.Delay(args.Context.Properties.GetValue(Attempts, null!).Failures)),
+            DelayGenerator = args =>
+            {
+                // No wait outlasts the stall timeout: one begun just before it would end the run well after it.
+                var attempts = args.Context.Properties.GetValue(Attempts, null!);
+                var delay = backoff.Delay(attempts.Failures);
+                return ValueTask.FromResult<TimeSpan?>(stall?.Remaining(attempts.Started) is { } left && left < delay
+                    ? (left > TimeSpan.Zero ? left : TimeSpan.Zero)
+                    : delay);
+            },
             OnRetry = args =>
             {
                 var attempts = args.Context.Properties.GetValue(Attempts, null!);
@@ -42,7 +50,8 @@ internal static class DownloadRetries
     }
 
     /// <summary>Runs <paramref name="transfer"/> until it succeeds, fails for good, or runs out of retries (then its last exception is thrown).</summary>
-    public static async Task ExecuteTransferAsync(this ResiliencePipeline pipeline, Uri url, string partPath, Func<CancellationToken, Task> transfer, CancellationToken cancellationToken, TimeProvider? time = null)
+    /// <remarks><paramref name="transfer"/> is given when the transfer started, for the stall timeout of the requests it sends.</remarks>
+    public static async Task ExecuteTransferAsync(this ResiliencePipeline pipeline, Uri url, string partPath, Func<DateTimeOffset, CancellationToken, Task> transfer, CancellationToken cancellationToken, TimeProvider? time = null)
     {
         var attempts = new FileAttempts(url, partPath, (time ?? TimeProvider.System).GetUtcNow());
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
@@ -53,7 +62,7 @@ internal static class DownloadRetries
                 async c =>
                 {
                     attempts.Starting();
-                    await transfer(c.CancellationToken).ConfigureAwait(false);
+                    await transfer(attempts.Started, c.CancellationToken).ConfigureAwait(false);
                 },
                 context).ConfigureAwait(false);
         }
