@@ -20,6 +20,43 @@ public sealed class ViewCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task View_OutEndingInParquetWithoutFormat_WritesParquet()
+    {
+        var result = await new CliRunner().RunAsync(
+            "view", "--input", SmallExport.Write(temp), "--view", Path.Combine(RepositoryPaths.Workshop, "views", "patients.json"), "--out", temp.File("o.parquet"));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        // A Parquet file starts (and ends) with the magic bytes PAR1; a DuckDB database does not.
+        var bytes = await File.ReadAllBytesAsync(temp.File("o.parquet"));
+        Assert.Equal("PAR1"u8.ToArray(), bytes[..4]);
+    }
+
+    [Fact]
+    public async Task View_FormatParquetWithOutEndingInCsv_Exit2NamingBothAndCreatingNothing()
+    {
+        var result = await new CliRunner().RunAsync(
+            "view", "--input", SmallExport.Write(temp), "--view", Path.Combine(RepositoryPaths.Workshop, "views", "patients.json"), "--format", "parquet", "--out", temp.File("new.csv"));
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains($"error: --format parquet and --out {temp.File("new.csv")} disagree: the extension names csv.", result.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(temp.File("new.csv")));
+    }
+
+    [Fact]
+    public async Task View_OutInsideAFile_Exit3NamingOutAndWhatToDo()
+    {
+        var blocker = temp.File("plain-file");
+        await File.WriteAllTextAsync(blocker, "x");
+
+        var result = await new CliRunner().RunAsync(
+            "view", "--input", SmallExport.Write(temp), "--view", Path.Combine(RepositoryPaths.Workshop, "views", "patients.json"), "--out", Path.Combine(blocker, "x.duckdb"));
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Contains($"error: cannot create the folder {blocker} (--out): {blocker} exists and is a file, not a folder; give --out a folder you can write to.", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("already exists", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task View_Explain_OneLinePerViewNamingItsEngine()
     {
         var views = Directory.CreateDirectory(temp.File("views")).FullName;
