@@ -127,7 +127,7 @@ internal static class ViewCommand
             }
 
             TableRunRenderer.WarnMissingTypes(context, views, result, parseResult.GetRequiredValue(input));
-            var skipped = TableRunRenderer.WarnSkipped(context, result);
+            var skipped = TableRunRenderer.WarnSkipped(context, result, CommonOptions.IsVerbose(parseResult));
             if (parseResult.GetValue(json))
             {
                 JsonOutput.Write(context.Out, new

@@ -213,6 +213,19 @@ public sealed class ViewCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task View_MalformedLine_OneWarningLineWithTheExampleInline()
+    {
+        var result = await new CliRunner().RunAsync(
+            "view", "--input", SmallExport.Write(temp, withMalformedLine: true), "--view", Path.Combine(RepositoryPaths.Workshop, "views"),
+            "--out", temp.File("v.duckdb"));
+
+        Assert.Equal(6, result.ExitCode);
+        var warning = Assert.Single(result.Error.Split('\n'), l => l.Contains("malformed line", StringComparison.Ordinal));
+        Assert.Matches(@"^warning: skipped 1 malformed line: \S*MedicationRequest\.000\.ndjson:\d+: ", warning);
+        Assert.DoesNotContain(result.Error.Split('\n'), l => l.StartsWith("  ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task View_StrictWithMalformedLine_StopsNamingTheLine()
     {
         var result = await new CliRunner().RunAsync(
