@@ -35,7 +35,7 @@ internal sealed class CliApplication(CliContext context)
                 .Select(e => MessageLines.OneLine(UsageMessage(e.Message)))
                 .Distinct(StringComparer.Ordinal);
             // One line, which --json repeats word for word.
-            var message = string.Join("; ", messages);
+            var message = string.Join(" ", messages);
             MessageLines.Error(context.Error, message);
             var command = parseResult.CommandResult.Command;
             context.Error.MarkupLineInterpolated(
