@@ -28,16 +28,21 @@ internal sealed class CliApplication(CliContext context)
         var parseResult = CreateRootCommand().Parse(args);
         if (parseResult.Errors.Count > 0)
         {
-            foreach (var error in parseResult.Errors)
-            {
-                MessageLines.Error(context.Error, error.Message);
-            }
-
+            // An unknown command leaves --json unmatched too: it still asks for the failure as JSON, and is no error of its own.
+            var json = CommonOptions.IsJson(parseResult) || parseResult.UnmatchedTokens.Contains(CommonOptions.JsonName, StringComparer.Ordinal);
+            var messages = parseResult.Errors
+                .Where(e => !(json && e.Message.Contains($"'{CommonOptions.JsonName}'", StringComparison.Ordinal)))
+                .Select(e => MessageLines.OneLine(UsageMessage(e.Message)))
+                .Distinct(StringComparer.Ordinal);
+            // One line, which --json repeats word for word.
+            var message = string.Join(" ", messages);
+            MessageLines.Error(context.Error, message);
+            var command = parseResult.CommandResult.Command;
             context.Error.MarkupLineInterpolated(
-                $"Run '[bold]fhir-bulk {parseResult.CommandResult.Command.Name} --help[/]' for the options.");
-            if (CommonOptions.IsJson(parseResult))
+                $"Run '[bold]{(command is RootCommand ? "fhir-bulk" : "fhir-bulk " + command.Name)} --help[/]' for the options.");
+            if (json)
             {
-                ErrorReporter.WriteJson(context, string.Join(" ", parseResult.Errors.Select(e => e.Message)), ExitCodes.Usage);
+                ErrorReporter.WriteJson(context, message, ExitCodes.Usage);
             }
 
             return ExitCodes.Usage;
@@ -54,6 +59,30 @@ internal sealed class CliApplication(CliContext context)
             ProcessTerminationTimeout = null,
         };
         return await parseResult.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A parse error in a user's words: System.CommandLine names the .NET type an option expects
+    /// (<c>System.Nullable`1[System.Int32]</c>); a person needs to hear what to type.
+    /// </summary>
+    internal static string UsageMessage(string message)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(
+            message, @"^Cannot parse argument '(?<value>.*)' for (option|command|argument) '(?<name>[^']*)' as expected type '(?<type>[^']*)'\.?$");
+        if (!match.Success)
+        {
+            return message;
+        }
+
+        var type = match.Groups["type"].Value;
+        var kind = type switch
+        {
+            _ when type.Contains("Int32", StringComparison.Ordinal) || type.Contains("Int64", StringComparison.Ordinal) => "a whole number",
+            _ when type.Contains("Double", StringComparison.Ordinal) || type.Contains("Decimal", StringComparison.Ordinal) => "a number",
+            _ when type.Contains("Boolean", StringComparison.Ordinal) => "true or false",
+            _ => "another kind of value",
+        };
+        return $"{match.Groups["name"].Value} expects {kind}, got '{match.Groups["value"].Value}'.";
     }
 
     private IEnumerable<Command> CreateCommands()

@@ -21,8 +21,11 @@ public static class ErrorText
     }
 
     /// <summary>A JSON parse failure's own words, without the 0-based position and path .NET appends, for callers that place it themselves.</summary>
-    internal static string WithoutPosition(JsonException exception)
+    /// <param name="exception">The System.Text.Json failure.</param>
+    /// <returns>The text.</returns>
+    public static string WithoutPosition(JsonException exception)
     {
+        ArgumentNullException.ThrowIfNull(exception);
         var message = exception.Message;
         var internals = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
         if (internals < 0)

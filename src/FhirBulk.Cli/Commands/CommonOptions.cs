@@ -6,7 +6,8 @@ namespace FhirBulk.Cli.Commands;
 internal static class CommonOptions
 {
     private const string VerboseName = "--verbose";
-    private const string JsonName = "--json";
+    /// <summary>The option that asks for a result, or a failure, as JSON.</summary>
+    public const string JsonName = "--json";
 
     /// <summary>
     /// A fresh <c>--verbose</c> option for a root command, which every subcommand takes: debug logging on stderr, stack

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using FhirBulk.Cli.Rendering;
 using FhirBulk.Cli.Workshop;
+using FhirBulk.Ndjson;
 using FhirBulk.Tables;
 using FhirBulk.Workshop;
 using Spectre.Console;
@@ -63,16 +64,25 @@ internal static class DemoCommand
             var noProgress = quiet || parseResult.GetValue(quietOption);
             var steps = new StepProgress(context, noProgress);
             var outputDirectory = Path.GetFullPath(parseResult.GetValue(output) ?? "fhir-bulk-demo");
-            Directory.CreateDirectory(outputDirectory);
-
-            string analysisInput;
-            if (parseResult.GetValue(input) is { } given)
+            var given = parseResult.GetValue(input);
+            if (given is not null)
             {
                 if (!File.Exists(given) && !Directory.Exists(given))
                 {
                     throw new CliException($"--input not found: {given}");
                 }
 
+                // Refused before anything is written, as inspect refuses it: tables of nothing would replace the last demo's.
+                if (Directory.Exists(given) && NdjsonSource.Open(given).Files.Count == 0)
+                {
+                    throw new CliException($"--input {given} holds no <Type>.*.ndjson files: there is nothing to build the tables from.");
+                }
+            }
+
+            Directory.CreateDirectory(outputDirectory);
+            string analysisInput;
+            if (given is not null)
+            {
                 analysisInput = given;
             }
             else
@@ -96,12 +106,19 @@ internal static class DemoCommand
                     cancellationToken),
                 r => TableRunRenderer.Summary(r.Tables)).ConfigureAwait(false);
             var chart = ConditionsChart.Write(result.Answers.TopConditions, outputDirectory);
-            var skipped = TableRunRenderer.WarnSkipped(context, result.Tables);
+            var skipped = TableRunRenderer.WarnSkipped(context, result.Tables, CommonOptions.IsVerbose(parseResult));
             var unanswered = WarnUnanswered(context, result.Tables, analysisInput);
 
             if (quiet)
             {
-                JsonOutput.WriteRaw(context.Out, JsonSerializer.Serialize(result.Answers, AnswersJson));
+                // An answer resting on no data is null, not a zero or an empty list that would read as a finding.
+                var answers = JsonSerializer.SerializeToNode(result.Answers, AnswersJson)!.AsObject();
+                foreach (var answer in unanswered)
+                {
+                    answers[answer] = null;
+                }
+
+                JsonOutput.WriteRaw(context.Out, answers.ToJsonString(AnswersJson));
             }
             else
             {
@@ -111,24 +128,24 @@ internal static class DemoCommand
                 WriteFiles(context.Out, outputDirectory, analysisInput, result, chart);
             }
 
-            return skipped || unanswered ? ExitCodes.PartialSuccess : ExitCodes.Success;
+            return skipped || unanswered.Count > 0 ? ExitCodes.PartialSuccess : ExitCodes.Success;
         });
         return command;
     }
 
     /// <summary>
     /// Names each answer whose input had none of a type it is computed from: its zero or empty list would otherwise read as a
-    /// finding. <see langword="true"/> when there was one.
+    /// finding. Returns those answers' --json names.
     /// </summary>
-    private static bool WarnUnanswered(CliContext context, TableRunResult tables, string input)
+    private static List<string> WarnUnanswered(CliContext context, TableRunResult tables, string input)
     {
-        var unanswered = false;
+        var unanswered = new List<string>();
         foreach (var (answer, types) in AnswerInputs)
         {
             var missing = types.Where(t => tables.ResourcesByType.GetValueOrDefault(t) == 0).ToList();
             if (missing.Count > 0)
             {
-                unanswered = true;
+                unanswered.Add(answer);
                 context.Error.MarkupLineInterpolated($"[yellow]warning:[/] {answer} could not be computed: no {string.Join(" or ", missing)} resources in {input}");
             }
         }

@@ -180,7 +180,7 @@ internal static class ExportCommand
         var json = parseResult.GetValue(options.Json);
         using var logging = context.CreateLoggerFactory(CommonOptions.IsVerbose(parseResult));
         var waits = new WaitNotes(context);
-        using var client = ClientFactory.Create(settings, logging, o =>
+        using var client = ClientFactory.Create(settings, logging, waits, o =>
         {
             if ((parseResult.GetValue(options.Parallel) ?? recorded?.MaxParallelDownloads) is { } parallel)
             {
@@ -204,7 +204,6 @@ internal static class ExportCommand
             o.CompressOutput = parseResult.GetValue(options.GzipFiles);
             o.ForeignFiles = parseResult.GetValue(options.Force) ? ForeignFilePolicy.MoveToHistory : ForeignFilePolicy.Refuse;
             options.Waits.Apply(parseResult, o);
-            o.OnWait = waits.Report;
         });
 
         if (cancel is not null)

@@ -103,9 +103,21 @@ internal sealed class FaultOptionSet
         ExportDurationSeconds = parseResult.GetValue(exportSeconds),
     };
 
-    private static Option<double> Rate(string name, string what) => new(name)
+    // A rate outside 0..1 is refused naming its option, not in the server's words for all rates at once.
+    private static Option<double> Rate(string name, string what)
     {
-        Description = $"Fault: fraction (0..1) of {what}.",
-        HelpName = "RATE",
-    };
+        var option = new Option<double>(name)
+        {
+            Description = $"Fault: fraction (0..1) of {what}.",
+            HelpName = "RATE",
+        };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<double>() is var rate && (rate is < 0 or > 1 || double.IsNaN(rate)))
+            {
+                result.AddError($"{name} is a fraction between 0 and 1, not {rate.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
+            }
+        });
+        return option;
+    }
 }

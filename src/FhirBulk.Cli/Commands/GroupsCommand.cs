@@ -21,7 +21,7 @@ internal static class GroupsCommand
         {
             var settings = new ConnectionResolver(context.Environment).Resolve(parseResult, connection);
             using var logging = context.CreateLoggerFactory(CommonOptions.IsVerbose(parseResult));
-            using var client = ClientFactory.Create(settings, logging);
+            using var client = ClientFactory.Create(settings, logging, new WaitNotes(context));
             var groups = new List<GroupInfo>();
             await foreach (var group in client.ListGroupsAsync(cancellationToken).ConfigureAwait(false))
             {

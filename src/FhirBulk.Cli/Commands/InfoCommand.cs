@@ -26,7 +26,7 @@ internal static class InfoCommand
         {
             var settings = new ConnectionResolver(context.Environment).Resolve(parseResult, connection);
             using var logging = context.CreateLoggerFactory(CommonOptions.IsVerbose(parseResult));
-            using var client = ClientFactory.Create(settings, logging);
+            using var client = ClientFactory.Create(settings, logging, new WaitNotes(context));
             var summary = await client.GetServerSummaryAsync(cancellationToken).ConfigureAwait(false);
             if (parseResult.GetValue(json))
             {

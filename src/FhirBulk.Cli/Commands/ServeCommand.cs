@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json.Serialization;
 using FhirBulk.Cli.Rendering;
 using FhirBulk.Server;
 using Spectre.Console;
@@ -105,13 +106,11 @@ internal static class ServeCommand
             {
                 if (parseResult.GetValue(json))
                 {
-                    JsonOutput.Write(context.Out, new
-                    {
-                        baseUrl = server.BaseUri,
-                        tokenEndpoint = options.RequireAuth ? server.TokenEndpoint : null,
-                        registrationEndpoint = options.RequireAuth ? server.RegistrationEndpoint : null,
-                        requiresAuth = options.RequireAuth,
-                    });
+                    JsonOutput.Write(context.Out, new ServeAnswer(
+                        server.BaseUri,
+                        options.RequireAuth ? server.TokenEndpoint : null,
+                        options.RequireAuth ? server.RegistrationEndpoint : null,
+                        options.RequireAuth));
                 }
                 else
                 {
@@ -151,4 +150,11 @@ internal static class ServeCommand
         console.Write(grid);
         console.MarkupLine("[grey]Serving until Ctrl-C.[/]");
     }
+
+    /// <summary>What <c>serve --json</c> prints; without auth the endpoints are there as null (docs/cli.md), not left out as --json's other nulls are.</summary>
+    private sealed record ServeAnswer(
+        Uri BaseUrl,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] Uri? TokenEndpoint,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] Uri? RegistrationEndpoint,
+        bool RequiresAuth);
 }

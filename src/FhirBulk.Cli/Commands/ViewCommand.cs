@@ -71,7 +71,7 @@ internal static class ViewCommand
             var source = context.OpenInput(
                 parseResult.GetRequiredValue(input),
                 new NdjsonSourceOptions { MalformedLines = isStrict ? ErrorPolicy.Fail : ErrorPolicy.Skip });
-            var kind = parseResult.GetRequiredValue(format);
+            var kind = FormatFor(parseResult.GetResult(format) is { Implicit: false } ? parseResult.GetValue(format) : null, parseResult.GetValue(output));
             var target = parseResult.GetValue(output) ?? (kind == "duckdb" ? "views.duckdb" : "views");
             var toStdout = target == "-";
             if (toStdout && kind is "duckdb" or "parquet")
@@ -88,6 +88,12 @@ internal static class ViewCommand
             }
 
             var folder = toFile ? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(target))!, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}") : target;
+            if (!toStdout)
+            {
+                // The folder that will hold the output, made here so that a path that cannot be one fails in the user's terms.
+                OutputFolder.Create(kind == "duckdb" || toFile ? Path.GetDirectoryName(Path.GetFullPath(target))! : Path.GetFullPath(target), "--out");
+            }
+
             var quiet = parseResult.GetValue(json) || parseResult.GetValue(quietOption) || toStdout;
             var tables = new FhirTables(new FhirTablesOptions { ViewErrors = isStrict ? ErrorPolicy.Fail : ErrorPolicy.Skip });
             TableRunResult result;
@@ -121,7 +127,7 @@ internal static class ViewCommand
             }
 
             TableRunRenderer.WarnMissingTypes(context, views, result, parseResult.GetRequiredValue(input));
-            var skipped = TableRunRenderer.WarnSkipped(context, result);
+            var skipped = TableRunRenderer.WarnSkipped(context, result, CommonOptions.IsVerbose(parseResult));
             if (parseResult.GetValue(json))
             {
                 JsonOutput.Write(context.Out, new
@@ -144,6 +150,33 @@ internal static class ViewCommand
             return skipped ? ExitCodes.PartialSuccess : ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The output format: --format when given, else what --out's extension names (o.parquet is Parquet), else DuckDB.
+    /// A --format that disagrees with the extension is refused rather than writing one kind of file under another's name.
+    /// </summary>
+    internal static string FormatFor(string? format, string? output)
+    {
+        var extension = output is null or "-" ? null : Path.GetExtension(output).TrimStart('.').ToLowerInvariant() switch
+        {
+            "duckdb" or "db" => "duckdb",
+            var e and ("parquet" or "csv" or "ndjson") => e,
+            _ => null,
+        };
+        if (format is null)
+        {
+            return extension ?? "duckdb";
+        }
+
+        if (extension is not null && extension != format)
+        {
+            throw new CliException(
+                $"--format {format} and --out {output} disagree: the extension names {extension}. Give an --out ending in .{format} (or a folder), or leave --format out to write {extension}.",
+                ExitCodes.Usage);
+        }
+
+        return format;
     }
 
     /// <summary>A fresh <c>--engine json|firely</c> option (view and view-test).</summary>

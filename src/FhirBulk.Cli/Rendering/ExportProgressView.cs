@@ -84,7 +84,7 @@ internal static class ExportProgressView
                         ExportPhase.Polling when resuming && previous is null => $"{title}: polling the existing job",
                         ExportPhase.Polling => $"{title}: waiting for the server",
                         // A resume names only what is left; the first report may already count its file as done.
-                        ExportPhase.Downloading => $"{title}: downloading {Counted.Of(update.FilesTotal - update.FilesDone + (update.File?.Status == ExportFileStatus.Pending ? 0 : 1), "file")}",
+                        ExportPhase.Downloading => $"{title}: downloading {Counted.Of(update.FilesTotal - update.FilesDone + (update.File is { Status: not ExportFileStatus.Pending } ? 1 : 0), "file")}",
                         _ => $"{title}: complete",
                     });
                 }

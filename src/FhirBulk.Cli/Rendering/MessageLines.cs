@@ -20,7 +20,7 @@ internal static class MessageLines
         console.Profile.Out.Writer.WriteLine(OneLine(message));
     }
 
-    /// <summary>The text with its line breaks (DuckDB's and .NET's messages have some) folded into spaces.</summary>
+    /// <summary>The text with its line breaks and tabs (DuckDB's, .NET's and System.CommandLine's messages have some) folded into spaces.</summary>
     public static string OneLine(string text) =>
-        string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        string.Join(' ', text.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

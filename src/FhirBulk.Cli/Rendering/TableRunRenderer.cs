@@ -34,27 +34,36 @@ internal static class TableRunRenderer
         }
     }
 
-    /// <summary>Warns about skipped input on stderr; <see langword="true"/> when anything was skipped.</summary>
-    public static bool WarnSkipped(CliContext context, TableRunResult result)
+    /// <summary>
+    /// Warns about skipped input on stderr, one line per kind, the first example inline; <see langword="true"/> when
+    /// anything was skipped. With <c>--verbose</c> the examples kept follow, one line each.
+    /// </summary>
+    public static bool WarnSkipped(CliContext context, TableRunResult result, bool verbose)
     {
-        if (result.MalformedLines.Count > 0)
-        {
-            context.Error.MarkupLineInterpolated($"[yellow]warning:[/] skipped {Counted.Of(result.MalformedLines.Count, "malformed line")}, e.g.:");
-            foreach (var line in result.MalformedLines.Examples)
-            {
-                context.Error.WriteLine($"  {line}");
-            }
-        }
-
-        if (result.ViewErrorCount > 0)
-        {
-            context.Error.MarkupLineInterpolated($"[yellow]warning:[/] a view failed on {Counted.Of(result.ViewErrorCount, "resource")}, e.g.:");
-            foreach (var error in result.ViewErrors)
-            {
-                context.Error.WriteLine($"  {error}");
-            }
-        }
-
+        WarnWithExamples(context, Counted.Of(result.MalformedLines.Count, "malformed line"), "skipped", result.MalformedLines.Count, [.. result.MalformedLines.Examples.Select(e => e.ToString())], verbose);
+        WarnWithExamples(context, Counted.Of(result.ViewErrorCount, "resource"), "a view failed on", result.ViewErrorCount, [.. result.ViewErrors.Select(e => e.ToString())], verbose);
         return result.MalformedLines.Count > 0 || result.ViewErrorCount > 0;
+    }
+
+    // "warning: skipped 8 malformed lines, the first: in.ndjson:3: …; --verbose lists 8": a log keeps it whole on one line.
+    private static void WarnWithExamples(CliContext context, string counted, string what, long count, IReadOnlyList<string> examples, bool verbose)
+    {
+        if (count == 0)
+        {
+            return;
+        }
+
+        var first = examples.Count == 0 ? string.Empty : $"{(count == 1 ? ":" : ", the first:")} {examples[0]}";
+        var more = count == 1 || examples.Count == 0 ? string.Empty
+            : verbose ? string.Empty
+            : $"; --verbose lists {(examples.Count == count ? "them" : $"the first {examples.Count}")}";
+        MessageLines.Warning(context.Error, $"{what} {counted}{first}{more}");
+        if (verbose && count > 1)
+        {
+            foreach (var example in examples)
+            {
+                context.Error.Profile.Out.Writer.WriteLine($"  {example}");
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FhirBulk.Auth;
+using FhirBulk.Cli.Rendering;
 using FhirBulk.Export;
 using Microsoft.Extensions.Logging;
 
@@ -8,11 +9,13 @@ namespace FhirBulk.Cli.Settings;
 /// <summary>Builds a <see cref="BulkDataClient"/> from resolved <see cref="ConnectionSettings"/>.</summary>
 internal static class ClientFactory
 {
-    public static BulkDataClient Create(ConnectionSettings settings, ILoggerFactory loggerFactory, Action<BulkDataClientOptions>? configure = null)
+    /// <summary>A client whose long waits (a token endpoint's 429, a retried request) are announced through <paramref name="waits"/>, whichever command asks.</summary>
+    public static BulkDataClient Create(ConnectionSettings settings, ILoggerFactory loggerFactory, WaitNotes waits, Action<BulkDataClientOptions>? configure = null)
     {
         var options = new BulkDataClientOptions
         {
             LoggerFactory = loggerFactory,
+            OnWait = waits.Report,
             CaBundlePath = settings.CaBundle,
             Credentials = settings.ClientId is null ? null : new BulkDataCredentials(
                 settings.ClientId,

@@ -35,11 +35,11 @@ internal sealed class ProfileFile
 
     public static ProfileFile Load(string path)
     {
+        var json = File.ReadAllBytes(path);
         try
         {
-            using var stream = File.OpenRead(path);
-            var file = JsonSerializer.Deserialize<ProfileFile>(stream, SerializerOptions)
-                ?? throw new CliException($"profile file {path} is empty.");
+            var file = JsonSerializer.Deserialize<ProfileFile>(json, SerializerOptions)
+                ?? throw new CliException($"profile file {path} holds null, not an object with profiles.", ExitCodes.InvalidInput);
             var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
             foreach (var profile in file.Profiles.Values)
             {
@@ -50,32 +50,38 @@ internal sealed class ProfileFile
         }
         catch (JsonException e)
         {
-            throw new CliException($"profile file {Describe(path, e)}", ExitCodes.InvalidInput, e);
+            throw new CliException($"profile file {Describe(path, json, e)}", ExitCodes.InvalidInput, e);
         }
     }
 
     /// <summary>
-    /// Where (file:line:column, 1-based, and the JSON path) and what, in a user's words:
-    /// System.Text.Json counts from 0 and names .NET types.
+    /// Where (file:line:column, counted from 1, at the start of the offending token, and the JSON path) and what, in a
+    /// user's words: System.Text.Json counts from 0, stops past the token, and names .NET types and reader states.
     /// </summary>
-    private static string Describe(string path, JsonException exception)
+    private static string Describe(string path, byte[] json, JsonException exception)
     {
-        var where = exception.LineNumber is { } line
-            ? $"{path}:{line + 1}:{(exception.BytePositionInLine ?? 0) + 1}"
-            : path;
-        var message = exception.Message;
-        var end = new[] { " Path: ", " LineNumber: " }
-            .Select(marker => message.IndexOf(marker, StringComparison.Ordinal))
-            .Where(i => i >= 0)
-            .DefaultIfEmpty(message.Length)
-            .Min();
-        var what = message[..end].Trim() switch
+        var message = ErrorText.WithoutPosition(exception);
+        if (message.Contains("does not contain any JSON tokens", StringComparison.Ordinal))
         {
-            var m when m.Contains("could not be mapped", StringComparison.Ordinal) =>
-                "unknown member (a profile has server, clientId, keyFile, kid, scope and caBundle; a key is named by its file)",
-            var m when m.StartsWith("The JSON value could not be converted", StringComparison.Ordinal) => "a value of the wrong type",
-            var m => m,
-        };
+            return $"{path} is empty: it needs {{\"profiles\": {{\"default\": {{\"server\": \"...\"}}}}}}.";
+        }
+
+        if (message.Contains("Expected depth to be zero", StringComparison.Ordinal) || message.Contains("reached end of data", StringComparison.Ordinal))
+        {
+            return $"{path} ends before its JSON is complete (an object, array or string is not closed).";
+        }
+
+        var unknownMember = message.Contains("could not be mapped", StringComparison.Ordinal);
+        var wrongType = message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal);
+        var token = (unknownMember || wrongType) && exception.Path is { Length: > 0 } tokenPath
+            ? JsonTokenPositions.Find(json, tokenPath, memberName: unknownMember)
+            : null;
+        var where = token is { } found ? $"{path}:{found.Line}:{found.Column}"
+            : exception.LineNumber is { } line ? $"{path}:{line + 1}:{(exception.BytePositionInLine ?? 0) + 1}"
+            : path;
+        var what = unknownMember ? "unknown member (a profile has server, clientId, keyFile, kid, scope and caBundle; a key is named by its file)"
+            : wrongType ? "a value of the wrong type"
+            : message;
         return exception.Path is { Length: > 0 } jsonPath ? $"{where}: {jsonPath}: {what}" : $"{where}: {what}";
     }
 

@@ -176,6 +176,8 @@ public sealed partial class BulkDataClient
                 failed.Status = ExportFileStatus.Pending;
             }
 
+            // Said before the first byte: a file whose request is being retried is still downloading, not the server working.
+            progress?.Report(new ExportProgress(ExportPhase.Downloading, null, null, done, state.Files.Count));
             var saver = new StateSaver(() => state.Save(directory), _options.TimeProvider, StateSaveInterval);
             try
             {

@@ -1,4 +1,3 @@
-using System.Net;
 using FhirBulk.Diagnostics;
 using FhirBulk.Http;
 using Microsoft.Extensions.Logging;
@@ -8,9 +7,11 @@ using Polly.Retry;
 namespace FhirBulk.Export;
 
 /// <summary>
-/// The retry pipeline around a whole file transfer (on top of the request's own retries): a body cut mid-stream, or a
-/// request that ran out of retries, is tried again, continuing from the bytes on disk. A failure after the part file
-/// grew starts the budget and the backoff again, so a long file on a flaky link is not failed for cuts it recovered from.
+/// The retry pipeline around a whole file transfer: a body cut mid-stream is tried again, continuing from the bytes on
+/// disk. A failure after the part file grew starts the budget and the backoff again, so a long file on a flaky link is
+/// not failed for cuts it recovered from. A request that ran out of its own retries (a <see cref="FhirBulkException"/>
+/// out of <see cref="BulkHttp"/>) is not tried again here: each request has one budget, <c>MaxRetries</c>, not that
+/// budget once more for every retry of the transfer.
 /// </summary>
 internal static class DownloadRetries
 {
@@ -29,20 +30,28 @@ internal static class DownloadRetries
                 && IsRetriable(exception, args.Context.CancellationToken)
                 && args.Context.Properties.GetValue(Attempts, null!).CountFailure() <= options.MaxRetries
                 && stall?.GiveUp(args.Context.Properties.GetValue(Attempts, null!).Started) != true),
-            DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(backoff.Delay(args.Context.Properties.GetValue(Attempts, null!).Failures)),
+            DelayGenerator = args =>
+            {
+                // No wait outlasts the stall timeout: one begun just before it would end the run well after it.
+                var attempts = args.Context.Properties.GetValue(Attempts, null!);
+                var delay = backoff.Delay(attempts.Failures);
+                return ValueTask.FromResult<TimeSpan?>(stall?.Remaining(attempts.Started) is { } left && left < delay
+                    ? (left > TimeSpan.Zero ? left : TimeSpan.Zero)
+                    : delay);
+            },
             OnRetry = args =>
             {
                 var attempts = args.Context.Properties.GetValue(Attempts, null!);
                 Log.RetryScheduled(logger, attempts.Url, args.RetryDelay, attempts.Failures, args.Outcome.Exception!.Message);
-                var failure = args.Outcome.Exception as FhirBulkException;
-                options.OnWait?.Invoke(new ServerWait($"download of {attempts.FileName}", attempts.Url, failure?.StatusCode, args.Outcome.Exception!.Message, args.RetryDelay, null, IsRetry: true));
+                options.OnWait?.Invoke(new ServerWait($"download of {attempts.FileName}", attempts.Url, null, Answer(args.Outcome.Exception!, attempts.Url), args.RetryDelay, null, IsRetry: true));
                 return default;
             },
         }).Build();
     }
 
     /// <summary>Runs <paramref name="transfer"/> until it succeeds, fails for good, or runs out of retries (then its last exception is thrown).</summary>
-    public static async Task ExecuteTransferAsync(this ResiliencePipeline pipeline, Uri url, string partPath, Func<CancellationToken, Task> transfer, CancellationToken cancellationToken, TimeProvider? time = null)
+    /// <remarks><paramref name="transfer"/> is given when the transfer started, for the stall timeout of the requests it sends.</remarks>
+    public static async Task ExecuteTransferAsync(this ResiliencePipeline pipeline, Uri url, string partPath, Func<DateTimeOffset, CancellationToken, Task> transfer, CancellationToken cancellationToken, TimeProvider? time = null)
     {
         var attempts = new FileAttempts(url, partPath, (time ?? TimeProvider.System).GetUtcNow());
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
@@ -53,7 +62,7 @@ internal static class DownloadRetries
                 async c =>
                 {
                     attempts.Starting();
-                    await transfer(c.CancellationToken).ConfigureAwait(false);
+                    await transfer(attempts.Started, c.CancellationToken).ConfigureAwait(false);
                 },
                 context).ConfigureAwait(false);
         }
@@ -63,10 +72,21 @@ internal static class DownloadRetries
         }
     }
 
-    /// <summary>Transient failures; a file the server no longer has (404, 410) has expired and is not tried again.</summary>
-    public static bool IsRetriable(Exception exception, CancellationToken cancellationToken) => exception is FhirBulkException failure
-        ? failure.IsTransient && failure.StatusCode is not (HttpStatusCode.NotFound or HttpStatusCode.Gone)
-        : BulkHttp.IsTransientNetworkFailure(exception, cancellationToken);
+    /// <summary>
+    /// A body cut mid-stream (a network failure while reading it, or a part the server refused to continue). Whatever
+    /// came out of the request itself has already been retried as often as allowed, so it is not retried again.
+    /// </summary>
+    public static bool IsRetriable(Exception exception, CancellationToken cancellationToken) =>
+        exception is not FhirBulkException && BulkHttp.IsTransientNetworkFailure(exception, cancellationToken);
+
+    /// <summary>What went wrong, for the wait note that already names the URL: the message without a leading URL.</summary>
+    private static string Answer(Exception exception, Uri url)
+    {
+        var message = exception.Message;
+        var prefix = url + " ";
+        var answer = message.StartsWith(prefix, StringComparison.Ordinal) ? message[prefix.Length..] : message;
+        return $"a cut transfer ({answer.TrimEnd('.')})";
+    }
 
     /// <summary>One file's failures in a row; a failure after the part file grew counts as the first.</summary>
     private sealed class FileAttempts(Uri url, string partPath, DateTimeOffset started)

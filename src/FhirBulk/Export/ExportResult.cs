@@ -65,7 +65,7 @@ public enum ExportPhase
     /// <summary>Waiting for the server (see <see cref="ExportProgress.Status"/>).</summary>
     Polling,
 
-    /// <summary>Downloading files (see <see cref="ExportProgress.File"/>).</summary>
+    /// <summary>Downloading files (see <see cref="ExportProgress.File"/>; reported once without a file as downloading starts).</summary>
     Downloading,
 
     /// <summary>Done.</summary>
@@ -75,7 +75,7 @@ public enum ExportPhase
 /// <summary>Progress of a whole export, for a status line and per-file bars.</summary>
 /// <param name="Phase">The phase.</param>
 /// <param name="Status">The last status answer while polling.</param>
-/// <param name="File">The file that moved, while downloading.</param>
+/// <param name="File">The file that moved, while downloading; null in the report that starts the downloads.</param>
 /// <param name="FilesDone">Files complete so far.</param>
 /// <param name="FilesTotal">Files in the manifest (0 before it is known).</param>
 public sealed record ExportProgress(ExportPhase Phase, ExportStatus? Status, DownloadProgress? File, int FilesDone, int FilesTotal);

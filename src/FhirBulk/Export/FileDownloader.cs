@@ -58,7 +58,7 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
         var partPath = path + ".part";
         try
         {
-            await _retries.ExecuteTransferAsync(url, partPath, token => TransferAsync(file, url, requiresAccessToken, directory, path, partPath, expectedType, progress, token), cancellationToken, options.TimeProvider).ConfigureAwait(false);
+            await _retries.ExecuteTransferAsync(url, partPath, (started, token) => TransferAsync(file, url, requiresAccessToken, directory, path, partPath, expectedType, progress, started, token), cancellationToken, options.TimeProvider).ConfigureAwait(false);
         }
         catch (FhirBulkException exception) when (exception.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone)
         {
@@ -78,7 +78,7 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
         _ => "output",
     };
 
-    private async Task TransferAsync(ExportFileState file, Uri url, bool requiresAccessToken, string directory, string path, string partPath, string? expectedType, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
+    private async Task TransferAsync(ExportFileState file, Uri url, bool requiresAccessToken, string directory, string path, string partPath, string? expectedType, IProgress<DownloadProgress>? progress, DateTimeOffset started, CancellationToken cancellationToken)
     {
         // A part this run wrote holds exactly the bytes received (a retry continues it whole, however long its lines); one left
         // by an earlier run may have been torn or half written when that run died.
@@ -86,7 +86,7 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
             : _partsWrittenThisRun.ContainsKey(partPath) ? new FileInfo(partPath).Length
             : await TrustedPartLengthAsync(directory, partPath, expectedType, cancellationToken).ConfigureAwait(false);
         var etag = file.ETag;
-        using var response = await http.SendAsync(u => CreateRequest(u, offset, etag, options.TransferCompression), url, requiresAccessToken, cancellationToken, $"download of {file.FileName}").ConfigureAwait(false);
+        using var response = await http.SendAsync(u => CreateRequest(u, offset, etag, options.TransferCompression), url, requiresAccessToken, cancellationToken, $"download of {file.FileName}", stallFrom: started).ConfigureAwait(false);
         if (response.Headers.ETag is { IsWeak: false } strong)
         {
             file.ETag = strong.ToString();

@@ -46,7 +46,8 @@ internal sealed class BulkHttp
     /// <param name="cancellationToken">Cancels the request and any wait.</param>
     /// <param name="name">What the request asks, in words ("status poll"), for wait notices and messages.</param>
     /// <param name="waitBudget">How long answers that ask to wait are honoured; null: they are retried like failures, <c>MaxRetries</c> times.</param>
-    public async Task<HttpResponseMessage> SendAsync(Func<Uri, HttpRequestMessage> create, Uri url, bool withToken, CancellationToken cancellationToken, string? name = null, TimeSpan? waitBudget = null)
+    /// <param name="stallFrom">When the stall timeout started to run, if before now (the start of a file transfer this request continues); null: now.</param>
+    public async Task<HttpResponseMessage> SendAsync(Func<Uri, HttpRequestMessage> create, Uri url, bool withToken, CancellationToken cancellationToken, string? name = null, TimeSpan? waitBudget = null, DateTimeOffset? stallFrom = null)
     {
         var started = Time.GetUtcNow();
         // One renewal per logical request, whichever attempt is refused: a second 401 means the new token is refused too.
@@ -69,13 +70,13 @@ internal sealed class BulkHttp
         HttpAttempt attempt;
         try
         {
-            attempt = await _retries.ExecuteRequestAsync(url, AttemptAsync, cancellationToken, name, waitBudget, Time).ConfigureAwait(false);
+            attempt = await _retries.ExecuteRequestAsync(url, AttemptAsync, cancellationToken, name, waitBudget, Time, stallFrom).ConfigureAwait(false);
         }
         catch (Exception exception) when (IsTransientNetworkFailure(exception, cancellationToken))
         {
             Log.RequestFailed(_logger, url, exception.Message);
-            var message = Stall.Remaining(started) <= TimeSpan.Zero
-                ? $"{url} has not answered for {Minutes(Time.GetUtcNow() - started)} (the stall timeout is {Minutes(_options.StallTimeout)}): {exception.Message}"
+            var message = Stall.Remaining(stallFrom ?? started) <= TimeSpan.Zero
+                ? $"{url} has not answered for {Minutes(Time.GetUtcNow() - Stall.LastSignOfLife(stallFrom ?? started))} (the stall timeout is {Minutes(_options.StallTimeout)}): {exception.Message}"
                 : $"{url} could not be reached after {_options.MaxRetries + 1} attempts: {exception.Message}";
             throw new FhirBulkException(message, null, url, null, isTransient: true, exception);
         }

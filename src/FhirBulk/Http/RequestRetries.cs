@@ -22,6 +22,10 @@ internal static class RequestRetries
     // When the request started: the wait budget and the stall timeout both run from it.
     private static readonly ResiliencePropertyKey<DateTimeOffset> Started = new("FhirBulk.RequestStarted");
 
+    // Where the stall timeout runs from: the request's start, or the start of the file transfer the request continues
+    // (so that a retried transfer does not give a server that is gone a whole new stall timeout).
+    private static readonly ResiliencePropertyKey<DateTimeOffset> StallFrom = new("FhirBulk.StallFrom");
+
     // How long answers that ask to wait (429, transient OperationOutcome) are honoured, for requests that have such a budget (status polls).
     private static readonly ResiliencePropertyKey<TimeSpan?> WaitBudget = new("FhirBulk.WaitBudget");
 
@@ -66,7 +70,7 @@ internal static class RequestRetries
                 }
 
                 // No answer at all: never sleep past the stall timeout, so the last attempt is made before giving up.
-                var remaining = stall?.Remaining(args.Context.Properties.GetValue(Started, time.GetUtcNow()));
+                var remaining = stall?.Remaining(args.Context.Properties.GetValue(StallFrom, time.GetUtcNow()));
                 return ValueTask.FromResult<TimeSpan?>(remaining is { } left && left < options.MaxRetryDelay
                     ? TimeSpan.FromTicks(Math.Max(0, Math.Min(backoff.Delay(args.AttemptNumber + 1).Ticks, left.Ticks)))
                     : null);
@@ -100,12 +104,15 @@ internal static class RequestRetries
     /// <param name="name">What the request asks, in words, for wait notices; the URL's path when null.</param>
     /// <param name="waitBudget">How long answers asking to wait are honoured (instead of counting as retries); null: they count.</param>
     /// <param name="time">The clock the pipeline was made with (the budget and the stall timeout run from now on it).</param>
-    public static async Task<HttpAttempt> ExecuteRequestAsync(this ResiliencePipeline<HttpAttempt> pipeline, Uri url, Func<CancellationToken, Task<HttpAttempt>> attempt, CancellationToken cancellationToken, string? name = null, TimeSpan? waitBudget = null, TimeProvider? time = null)
+    /// <param name="stallFrom">When the stall timeout started to run, if before now (a retried file transfer); null: now.</param>
+    public static async Task<HttpAttempt> ExecuteRequestAsync(this ResiliencePipeline<HttpAttempt> pipeline, Uri url, Func<CancellationToken, Task<HttpAttempt>> attempt, CancellationToken cancellationToken, string? name = null, TimeSpan? waitBudget = null, TimeProvider? time = null, DateTimeOffset? stallFrom = null)
     {
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        var now = (time ?? TimeProvider.System).GetUtcNow();
         context.Properties.Set(RequestUrl, url);
         context.Properties.Set(RequestName, name ?? url.AbsolutePath);
-        context.Properties.Set(Started, (time ?? TimeProvider.System).GetUtcNow());
+        context.Properties.Set(Started, now);
+        context.Properties.Set(StallFrom, stallFrom ?? now);
         context.Properties.Set(WaitBudget, waitBudget);
         try
         {
@@ -126,12 +133,11 @@ internal static class RequestRetries
     // The retry decision, for a response or for the exception an attempt threw.
     private static bool ShouldRetry(Outcome<HttpAttempt> outcome, int attemptNumber, ResilienceContext context, BulkDataClientOptions options, StallWatch? stall)
     {
-        var started = context.Properties.GetValue(Started, options.TimeProvider.GetUtcNow());
         if (outcome.Exception is { } exception)
         {
             return BulkHttp.IsTransientNetworkFailure(exception, context.CancellationToken)
                 && attemptNumber < options.MaxRetries
-                && stall?.GiveUp(started) != true;
+                && stall?.GiveUp(context.Properties.GetValue(StallFrom, options.TimeProvider.GetUtcNow())) != true;
         }
 
         if (outcome.Result is not { IsError: true, IsTransient: true } attempt)

@@ -23,10 +23,13 @@ internal sealed class StallWatch(TimeProvider time, TimeSpan timeout)
 
     /// <summary>How long is left before a request started at <paramref name="started"/> counts as stalled (zero or less: it is).</summary>
     /// <remarks>A client idle for an hour is not stalled the moment it sends again: the clock runs from the later of the two.</remarks>
-    public TimeSpan Remaining(DateTimeOffset started)
+    public TimeSpan Remaining(DateTimeOffset started) => LastSignOfLife(started) + timeout - time.GetUtcNow();
+
+    /// <summary>Where the stall clock of a request started at <paramref name="started"/> runs from: its start, or the server's last sign of life after it.</summary>
+    public DateTimeOffset LastSignOfLife(DateTimeOffset started)
     {
         var last = new DateTimeOffset(Interlocked.Read(ref _lastTicks), TimeSpan.Zero);
-        return (last > started ? last : started) + timeout - time.GetUtcNow();
+        return last > started ? last : started;
     }
 
     /// <summary>Whether to give up on a request started at <paramref name="started"/>; records the stall when so.</summary>

@@ -74,4 +74,36 @@ public sealed class CommandLineTests
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("HS256", result.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Parse_RetriesNotANumber_SaysWhatKindOfValueWithoutDotNetTypes()
+    {
+        var result = await new CliRunner().RunAsync("export", "--server", "http://127.0.0.1:9/fhir", "--retries", "abc");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("error: --retries expects a whole number, got 'abc'.", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Parse_NoCommand_HintNamesTheToolOnce()
+    {
+        var result = await new CliRunner().RunAsync();
+
+        Assert.Contains("Run 'fhir-bulk --help' for the options.", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Parse_UnknownCommandWithJson_JsonErrorEqualToTheStderrLine()
+    {
+        var result = await new CliRunner().RunAsync("bogus", "--json");
+
+        Assert.Equal(2, result.ExitCode);
+        using var document = System.Text.Json.JsonDocument.Parse(result.Output);
+        var message = document.RootElement.GetProperty("error").GetProperty("message").GetString()!;
+        var line = Assert.Single(result.Error.Split('\n'), l => l.StartsWith("error: ", StringComparison.Ordinal));
+        Assert.Equal(line["error: ".Length..].TrimEnd('\r'), message);
+        Assert.DoesNotContain('\t', message);
+        Assert.Contains("bogus", message, StringComparison.Ordinal);
+    }
 }

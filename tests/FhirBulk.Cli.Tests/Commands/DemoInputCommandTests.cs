@@ -23,7 +23,7 @@ public sealed class DemoInputCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Demo_InputWithoutImmunizations_Exit6NamingTheAnswerThatCouldNotBeComputed()
+    public async Task Demo_InputWithoutImmunizations_Exit6NamingTheAnswerThatCouldNotBeComputedAndJsonNull()
     {
         var input = SmallExport.Write(temp);
         File.Delete(Path.Combine(input, "Immunization.000.ndjson"));
@@ -33,7 +33,26 @@ public sealed class DemoInputCommandTests : IDisposable
         Assert.True(result.ExitCode == 6, result.ToString());
         Assert.Contains($"warning: fluVaccinatedPatients could not be computed: no Immunization resources in {input}", result.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("topConditions", result.Error, StringComparison.Ordinal);
-        Assert.Equal(0, JsonDocument.Parse(result.Output).RootElement.GetProperty("fluVaccinatedPatients").GetInt32());
+        var json = JsonDocument.Parse(result.Output).RootElement;
+        Assert.Equal(JsonValueKind.Null, json.GetProperty("fluVaccinatedPatients").ValueKind);
+        Assert.Equal(JsonValueKind.Array, json.GetProperty("topConditions").ValueKind);
+    }
+
+    [Fact]
+    public async Task Demo_InputEmptyFolder_Exit3LeavingThePreviousDemoAsItWas()
+    {
+        var output = temp.File("out");
+        var first = await new CliRunner().RunAsync("demo", "--input", SmallExport.Write(temp), "--out", output);
+        Assert.True(first.ExitCode == 0, first.ToString());
+        var database = Path.Combine(output, "workshop.duckdb");
+        var before = File.GetLastWriteTimeUtc(database);
+        var empty = Directory.CreateDirectory(temp.File("empty")).FullName;
+
+        var result = await new CliRunner().RunAsync("demo", "--input", empty, "--out", output);
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Contains($"error: --input {empty} holds no <Type>.*.ndjson files", result.Error, StringComparison.Ordinal);
+        Assert.Equal(before, File.GetLastWriteTimeUtc(database));
     }
 
     [Fact]

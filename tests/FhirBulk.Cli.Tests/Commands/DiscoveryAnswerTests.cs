@@ -80,6 +80,39 @@ public sealed class DiscoveryAnswerTests : IDisposable
         Assert.DoesNotContain("HTTP 200", result.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Groups_TokenEndpointAnswers429WithRetryAfter6_NoteNamingTheTokenRequestAndTheWait()
+    {
+        await using var server = await StubServer.StartAsync(new Dictionary<string, (int, string)>
+        {
+            ["/token"] = (429, """{"error":"slow_down"}"""),
+        });
+        var tokenUrl = new Uri(server.BaseUri, "/token");
+        await using var withSmart = await StubServer.StartAsync(new Dictionary<string, (int, string)>
+        {
+            [".well-known/smart-configuration"] = (200, $$"""{"token_endpoint":"{{tokenUrl}}"}"""),
+        });
+        var key = temp.File("key.pem");
+        await File.WriteAllTextAsync(key, KeyGenerator.Generate("ES384").PrivateKeyPem);
+
+        var result = await new CliRunner().AsPipe().RunAsync("groups", "--server", withSmart.BaseUri.ToString(), "--client-id", "c", "--key", key, "--retries", "1");
+
+        Assert.True(result.ExitCode != 0, result.ToString());
+        var note = Assert.Single(result.Error.Split('\n'), l => l.StartsWith("note:", StringComparison.Ordinal));
+        Assert.Matches($@"^note: .*\({System.Text.RegularExpressions.Regex.Escape(tokenUrl.ToString())}\) answered 429\b.*; waiting 6(\.0)? s as the server asked \(Retry-After\)$", note);
+    }
+
+    [Fact]
+    public async Task Info_MetadataAnswers429WithRetryAfter6_NoteNamingTheWait()
+    {
+        await using var server = await StubServer.StartAsync(new Dictionary<string, (int, string)> { ["metadata"] = (429, "") });
+
+        var result = await new CliRunner().AsPipe().RunAsync("info", "--server", server.BaseUri.ToString(), "--retries", "1");
+
+        Assert.True(result.ExitCode != 0, result.ToString());
+        Assert.Contains(result.Error.Split('\n'), l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^note: .*metadata\) answered 429\b.*; waiting 6(\.0)? s as the server asked \(Retry-After\)$"));
+    }
+
     private async Task<CliResult> RunExportWithCredentials(StubServer server)
     {
         var key = temp.File("key.pem");

@@ -98,6 +98,30 @@ public sealed class ExportWaitTests : IDisposable
         Assert.True(gaps.All(g => g < TimeSpan.FromSeconds(2.6)), $"gaps {string.Join(", ", gaps.Select(g => g.TotalSeconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)))}\n{result}");
     }
 
+    [Fact]
+    public async Task Export_FileAlways503WithRetryAfter6_OneNotePerRetryNamingUrlThenAnswerAndDownloadingState()
+    {
+        await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions
+        {
+            Patients = 4,
+            RequireAuth = false,
+            Faults = new FaultOptions { FileErrorRate = 1, RetryAfterSeconds = 6 },
+        });
+
+        var (result, lines) = await new CliRunner().RunTimedAsync("export", "--server", server.BaseUri.ToString(), "--type", "Patient", "--out", temp.File("failing"), "--retries", "1");
+
+        Assert.True(result.ExitCode == 5, result.ToString());
+        // --retries 1: one retry of the file's request, so one wait, not one per retry of a retry.
+        var note = Assert.Single(result.Error.Split('\n'), l => l.StartsWith("note:", StringComparison.Ordinal));
+        Assert.Matches(@"^note: download of Patient\S*\.ndjson \(http://\S+\) answered 503\b.*; waiting 6(\.0)? s as the server asked \(Retry-After\)$", note);
+        Assert.Matches(@"could not be downloaded \(first: Patient\S* http://\S+ answered 503", result.Error);
+
+        // While the request is retried the export is downloading: no status line says the server is still working.
+        var downloading = lines.SkipWhile(l => !l.Line.Contains("downloading 1 file", StringComparison.Ordinal)).ToList();
+        Assert.True(downloading.Count > 1, result.ToString());
+        Assert.DoesNotContain(downloading, l => l.Line.Contains("server working", StringComparison.Ordinal));
+    }
+
     /// <summary>A server whose status endpoint answers every poll 429 with the given Retry-After.</summary>
     private static Task<BulkDataServer> StartAlways429Async(int retryAfterSeconds) => BulkDataServer.StartAsync(new BulkDataServerOptions
     {

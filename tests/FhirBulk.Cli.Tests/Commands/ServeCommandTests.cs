@@ -24,7 +24,7 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
-    public async Task Serve_JsonNoAuth_ReportsUrlsAndServesOpenly()
+    public async Task Serve_JsonNoAuth_ReportsUrlsWithNullEndpointsAndServesOpenly()
     {
         using var stop = new CancellationTokenSource();
         var running = await new CliRunner().StartAsync(stop.Token, "serve", "--patients", "2", "--no-auth", "--json");
@@ -37,6 +37,8 @@ public sealed class ServeCommandTests
         var json = JsonDocument.Parse(running.Output.Output).RootElement;
         var baseUrl = json.GetProperty("baseUrl").GetString()!;
         Assert.False(json.GetProperty("requiresAuth").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, json.GetProperty("tokenEndpoint").ValueKind);
+        Assert.Equal(JsonValueKind.Null, json.GetProperty("registrationEndpoint").ValueKind);
         using var http = new HttpClient();
         var groups = await http.GetAsync(new Uri(baseUrl + "/Group"));
         Assert.Equal(HttpStatusCode.OK, groups.StatusCode);
@@ -209,5 +211,14 @@ public sealed class ServeCommandTests
         var result = await new CliRunner().RunAsync("serve", "--status-error", "2");
 
         Assert.Equal(2, result.ExitCode);
+    }
+
+    [Fact]
+    public async Task Serve_Status429OutOfRange_UsageErrorNamingTheOption()
+    {
+        var result = await new CliRunner().RunAsync("serve", "--status-429", "2");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("error: --status-429 is a fraction between 0 and 1, not 2.", result.Error, StringComparison.Ordinal);
     }
 }

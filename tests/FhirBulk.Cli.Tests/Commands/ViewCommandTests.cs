@@ -20,6 +20,43 @@ public sealed class ViewCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task View_OutEndingInParquetWithoutFormat_WritesParquet()
+    {
+        var result = await new CliRunner().RunAsync(
+            "view", "--input", SmallExport.Write(temp), "--view", Path.Combine(RepositoryPaths.Workshop, "views", "patients.json"), "--out", temp.File("o.parquet"));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        // A Parquet file starts (and ends) with the magic bytes PAR1; a DuckDB database does not.
+        var bytes = await File.ReadAllBytesAsync(temp.File("o.parquet"));
+        Assert.Equal("PAR1"u8.ToArray(), bytes[..4]);
+    }
+
+    [Fact]
+    public async Task View_FormatParquetWithOutEndingInCsv_Exit2NamingBothAndCreatingNothing()
+    {
+        var result = await new CliRunner().RunAsync(
+            "view", "--input", SmallExport.Write(temp), "--view", Path.Combine(RepositoryPaths.Workshop, "views", "patients.json"), "--format", "parquet", "--out", temp.File("new.csv"));
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains($"error: --format parquet and --out {temp.File("new.csv")} disagree: the extension names csv.", result.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(temp.File("new.csv")));
+    }
+
+    [Fact]
+    public async Task View_OutInsideAFile_Exit3NamingOutAndWhatToDo()
+    {
+        var blocker = temp.File("plain-file");
+        await File.WriteAllTextAsync(blocker, "x");
+
+        var result = await new CliRunner().RunAsync(
+            "view", "--input", SmallExport.Write(temp), "--view", Path.Combine(RepositoryPaths.Workshop, "views", "patients.json"), "--out", Path.Combine(blocker, "x.duckdb"));
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Contains($"error: cannot create the folder {blocker} (--out): {blocker} exists and is a file, not a folder; give --out a folder you can write to.", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("already exists", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task View_Explain_OneLinePerViewNamingItsEngine()
     {
         var views = Directory.CreateDirectory(temp.File("views")).FullName;
@@ -173,6 +210,19 @@ public sealed class ViewCommandTests : IDisposable
         var json = JsonDocument.Parse(result.Output).RootElement;
         Assert.Equal(4, json.GetProperty("tables").GetProperty("medication_requests").GetInt64());
         Assert.Equal(1, json.GetProperty("malformedLines").GetInt64());
+    }
+
+    [Fact]
+    public async Task View_MalformedLine_OneWarningLineWithTheExampleInline()
+    {
+        var result = await new CliRunner().RunAsync(
+            "view", "--input", SmallExport.Write(temp, withMalformedLine: true), "--view", Path.Combine(RepositoryPaths.Workshop, "views"),
+            "--out", temp.File("v.duckdb"));
+
+        Assert.Equal(6, result.ExitCode);
+        var warning = Assert.Single(result.Error.Split('\n'), l => l.Contains("malformed line", StringComparison.Ordinal));
+        Assert.Matches(@"^warning: skipped 1 malformed line: \S*MedicationRequest\.000\.ndjson:\d+: ", warning);
+        Assert.DoesNotContain(result.Error.Split('\n'), l => l.StartsWith("  ", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -11,7 +11,8 @@ namespace FhirBulk.Cli.Tests.Infrastructure;
 
 /// <summary>
 /// A server that answers each path as the test says, on a loopback port: for answers the embedded server never gives
-/// (a SMART configuration that is not JSON, a token response with a malformed field). Unknown paths get 404.
+/// (a SMART configuration that is not JSON, a token response with a malformed field). Unknown paths get 404; a 429
+/// comes with <c>Retry-After: 6</c>, a wait long enough to be announced.
 /// </summary>
 public sealed class StubServer : IAsyncDisposable
 {
@@ -39,6 +40,11 @@ public sealed class StubServer : IAsyncDisposable
             var key = path.StartsWith("/fhir/", StringComparison.Ordinal) ? path["/fhir/".Length..] : path;
             var (status, body) = answers.TryGetValue(key, out var answer) ? answer : (404, "");
             context.Response.StatusCode = status;
+            if (status == 429)
+            {
+                context.Response.Headers.RetryAfter = "6";
+            }
+
             context.Response.ContentType = body.StartsWith('{') ? "application/json" : "text/html";
             await context.Response.WriteAsync(body);
         });

@@ -111,6 +111,58 @@ public sealed class ConnectionResolverTests : IDisposable
     }
 
     [Fact]
+    public void Resolve_ProfileServerOfWrongType_PositionAtTheStartOfTheValue()
+    {
+        WriteProfiles("""{"profiles":{"default":{"server":42}}}""");
+
+        var error = Assert.Throws<CliException>(() => Resolve());
+
+        Assert.EndsWith("profiles.json:1:34: $.profiles.default.server: a value of the wrong type", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Resolve_ProfileFileThatIsAnArray_PositionAtTheBracket()
+    {
+        WriteProfiles("[]");
+
+        var error = Assert.Throws<CliException>(() => Resolve());
+
+        Assert.EndsWith("profiles.json:1:1: $: a value of the wrong type", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Resolve_ProfileWithInlinePrivateKeyOnItsOwnLine_PositionAtTheMemberName()
+    {
+        WriteProfiles("{\n  \"profiles\": {\n    \"default\": {\n      \"privateKey\": \"-----BEGIN\"\n    }\n  }\n}\n");
+
+        var error = Assert.Throws<CliException>(() => Resolve());
+
+        Assert.Contains("profiles.json:4:7: $.profiles.default.privateKey: unknown member", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Resolve_EmptyProfileFile_SaysTheFileIsEmpty()
+    {
+        WriteProfiles("");
+
+        var error = Assert.Throws<CliException>(() => Resolve());
+
+        Assert.Matches(@"^profile file \S+profiles\.json is empty: it needs \{""profiles"": ", error.Message);
+        Assert.Equal(ExitCodes.InvalidInput, error.ExitCode);
+    }
+
+    [Fact]
+    public void Resolve_TruncatedProfileFile_SaysItEndsBeforeItsJsonIsComplete()
+    {
+        WriteProfiles("""{"profiles": {"default": {"server": "http://s/fhir"}""");
+
+        var error = Assert.Throws<CliException>(() => Resolve());
+
+        Assert.Matches(@"^profile file \S+profiles\.json ends before its JSON is complete", error.Message);
+        Assert.DoesNotContain("depth", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Resolve_UnknownProfileName_ListsTheProfilesThere()
     {
         WriteProfiles("""{"profiles": {"a": {}, "b": {}}}""");

@@ -89,4 +89,21 @@ public class FaultTests(BaselineFixture baseline) : IClassFixture<BaselineFixtur
         Assert.All(data, hash => Assert.Contains(hash, baseline.Files.Values));
         Assert.True(data.Count < baseline.Files.Count);
     }
+
+    [Fact]
+    public async Task ExportToDirectory_FileAlwaysAnswers503_EachFileRequestedOnlyMaxRetriesPlusOneTimes()
+    {
+        var harness = baseline.Harness;
+        using var client = harness.CreateClient(harness.Server.BaseUriWithFaults(new FaultOptions { FileErrorRate = 1, RetryAfterSeconds = 0 }), o => o.MaxRetries = 2);
+        var directory = harness.NewDirectory();
+        var before = harness.Requests.Count;
+
+        await Assert.ThrowsAsync<FhirBulkException>(() => client.ExportToDirectoryAsync(new ExportRequest { Types = ["Patient"] }, directory));
+
+        // One budget per request: a request out of retries is not retried again by the file transfer around it.
+        var perFile = harness.Requests.Skip(before).Where(r => r.Url.AbsolutePath.Contains("bulkfiles", StringComparison.Ordinal) && r.Url.AbsolutePath.Contains("Patient", StringComparison.Ordinal))
+            .GroupBy(r => r.Url.AbsolutePath).Select(g => g.Count()).ToList();
+        Assert.NotEmpty(perFile);
+        Assert.All(perFile, count => Assert.Equal(3, count));
+    }
 }

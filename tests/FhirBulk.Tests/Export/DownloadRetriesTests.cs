@@ -70,10 +70,33 @@ public sealed class DownloadRetriesTests : IDisposable
         Assert.Equal(3, handler.Requests.Count);
     }
 
-    private async Task<DownloadResult> Download(StubHandler handler, int retries)
+    [Fact]
+    public async Task DownloadAsync_ServerGoneAfterACutWithLongBackoff_EndsWithinTheStallTimeout()
+    {
+        // The body is cut, then the server refuses every connection: the 3 s backoff begun before the 1 s stall timeout
+        // ran out is cut at it, and the request the retry sends does not start a stall timeout of its own.
+        var handler = new StubHandler((_, n) => n == 1
+            ? new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(new CutStream([], cut: true)) }
+            : throw new HttpRequestException("Connection refused"));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var file = Assert.Single((await Download(handler, retries: 6, o =>
+        {
+            o.StallTimeout = TimeSpan.FromSeconds(1);
+            o.InitialRetryDelay = o.MaxRetryDelay = TimeSpan.FromSeconds(3);
+        })).Files);
+
+        Assert.Equal(ExportFileStatus.Failed, file.Status);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2.5), $"took {clock.Elapsed}; {file.Error}");
+        Assert.Contains("has not answered for 1 s (the stall timeout is 1 s)", file.Error, StringComparison.Ordinal);
+    }
+
+    private async Task<DownloadResult> Download(StubHandler handler, int retries, Action<BulkDataClientOptions>? configure = null)
     {
         var manifest = ExportManifest.Parse(Encoding.UTF8.GetBytes("""{"transactionTime":"t","requiresAccessToken":false,"output":[{"type":"Patient","url":"https://x.org/f/1"}]}"""));
-        using var client = new BulkDataClient(new Uri("https://x.org/fhir"), new BulkDataClientOptions { HttpClient = new HttpClient(handler), MaxRetries = retries, InitialRetryDelay = TimeSpan.Zero, MaxRetryDelay = TimeSpan.Zero });
+        var options = new BulkDataClientOptions { HttpClient = new HttpClient(handler), MaxRetries = retries, InitialRetryDelay = TimeSpan.Zero, MaxRetryDelay = TimeSpan.Zero };
+        configure?.Invoke(options);
+        using var client = new BulkDataClient(new Uri("https://x.org/fhir"), options);
         return await client.DownloadAsync(manifest, _directory);
     }
 
