@@ -33,7 +33,8 @@ internal static partial class ViewsColdBenchmark
 
     private sealed record Cli(string Name, string Label, string Dll);
 
-    private sealed record Engine(string Name, string Label, string[] Arguments);
+    /// <param name="Reference">Measured with the last CLI into CSV only, and not in the scale series (<see cref="BenchOptions.ReferenceEngines"/>).</param>
+    private sealed record Engine(string Name, string Label, string[] Arguments, bool Reference = false);
 
     private sealed record Variant(string Name, string Label, Func<string, Task<TimedProcess.Sample>> Run)
     {
@@ -73,7 +74,7 @@ internal static partial class ViewsColdBenchmark
         var engines = new Dictionary<string, IReadOnlyList<Engine>>(StringComparer.Ordinal);
         foreach (var cli in clis)
         {
-            engines[cli.Name] = await EnginesAsync(cli, options.Engines, skipped);
+            engines[cli.Name] = await EnginesAsync(cli, options.Engines, options.ReferenceEngines, skipped);
         }
 
         var sqlPresent = File.Exists(ColdInputs.DuckDbSqlFile);
@@ -92,6 +93,11 @@ internal static partial class ViewsColdBenchmark
         foreach (var line in skipped)
         {
             report.Line($"- skipped: {line}");
+        }
+
+        foreach (var engine in options.ReferenceEngines.Where(options.Engines.Contains))
+        {
+            report.Line($"- limited: `--engine {engine}` (`--reference-engines`) is measured with the {clis.LastOrDefault()?.Label ?? "last"} CLI into CSV only, and is left out of the 1×/4×/16× series and the knob runs.");
         }
 
         var types = ColdInputs.ViewTypes();
@@ -124,7 +130,7 @@ internal static partial class ViewsColdBenchmark
     }
 
     /// <summary>The engine variants a CLI offers: an <c>--engine</c> value it does not list in <c>view --help</c> is skipped with a reason.</summary>
-    private static async Task<IReadOnlyList<Engine>> EnginesAsync(Cli cli, string[] wanted, List<string> skipped)
+    private static async Task<IReadOnlyList<Engine>> EnginesAsync(Cli cli, string[] wanted, string[] reference, List<string> skipped)
     {
         var help = (await TimedProcess.RunAsync("dotnet", [cli.Dll, "view", "--help"])).Stdout;
         var line = help.Split('\n').FirstOrDefault(l => l.Contains("--engine", StringComparison.Ordinal));
@@ -140,7 +146,7 @@ internal static partial class ViewsColdBenchmark
         {
             if (Regex.IsMatch(line, $@"\b{Regex.Escape(name)}\b"))
             {
-                offered.Add(new(name, name == defaultEngine ? $"`--engine {name}` (the default)" : $"`--engine {name}`", ["--engine", name]));
+                offered.Add(new(name, name == defaultEngine ? $"`--engine {name}` (the default)" : $"`--engine {name}`", ["--engine", name], reference.Contains(name)));
             }
             else
             {
@@ -168,7 +174,12 @@ internal static partial class ViewsColdBenchmark
             variants.Add(new("parse", "`JsonDocument.Parse` of every line (parse ceiling, one thread)", _ => Child(ColdChildren.ParseStep, folder)));
             foreach (var cli in clis)
             {
-                variants.AddRange(ViewVariants(cli, engines[cli.Name], folder, $"{cli.Name}-", ""));
+                variants.AddRange(ViewVariants(cli, engines[cli.Name].Where(e => !e.Reference), folder, $"{cli.Name}-", ""));
+            }
+
+            if (clis.LastOrDefault() is { } last)
+            {
+                variants.AddRange(ViewVariants(last, engines[last.Name].Where(e => e.Reference), folder, $"{last.Name}-", "", ["csv"]));
             }
 
             // One untimed pass: fills the page cache, loads every program from disk once, and gives the outputs the row check reads.
@@ -267,6 +278,7 @@ internal static partial class ViewsColdBenchmark
         {
             await Population.GenerateAsync(generated, options.ScaleMb);
             var cli = clis.LastOrDefault();
+            var scaled = cli is null ? [] : engines[cli.Name].Where(e => !e.Reference).ToList();
             var rows = new List<string[]>();
             var knobRows = new List<string[]>();
             foreach (var copies in new[] { 1, 4, 16 })
@@ -276,7 +288,7 @@ internal static partial class ViewsColdBenchmark
                 var variants = new List<Variant>();
                 if (cli is not null)
                 {
-                    variants.AddRange(ViewVariants(cli, engines[cli.Name], folder, "", $"{copies}× ({mb:N0} MB): "));
+                    variants.AddRange(ViewVariants(cli, scaled, folder, "", $"{copies}× ({mb:N0} MB): "));
                 }
 
                 var samples = await RoundsAsync(variants, work, rounds: 1);
@@ -299,7 +311,7 @@ internal static partial class ViewsColdBenchmark
                     rows.Add([$"{copies}× in-process", "—", "—", "—", $"failed: {warm.Stderr.Split('\n')[0]}"]);
                 }
 
-                if (copies == 1 && cli is not null && engines[cli.Name].FirstOrDefault() is { } first)
+                if (copies == 1 && scaled.FirstOrDefault() is { } first)
                 {
                     var knobVariants = clis.SelectMany(c => Knobs.Where(k => c.Name == "r2r" || k.Name != "ReadyToRun=0").Select(k => new Variant($"{c.Name} {k.Name}", $"{c.Label}, {k.Name}",
                         dir => View(c, folder, "csv", dir, first.Arguments, k.Environment)))).ToList();
@@ -311,7 +323,7 @@ internal static partial class ViewsColdBenchmark
             }
 
             report.Heading($"Runtime knobs on {options.ScaleMb} MB of generated input");
-            report.Line($"`fhir-bulk view` with the six views to CSV (engine: {(cli is null ? "—" : engines[cli.Name].FirstOrDefault()?.Label ?? "—")}), {options.Rounds} interleaved rounds, medians.\n");
+            report.Line($"`fhir-bulk view` with the six views to CSV (engine: {scaled.FirstOrDefault()?.Label ?? "—"}), {options.Rounds} interleaved rounds, medians.\n");
             report.Table(["variant", "wall s", "CPU s (user+sys)", "CPU s min–max", "peak RSS MB", "MB per CPU-s"], knobRows);
             report.Heading("Memory and allocation as the input grows");
             report.Line($"Base: {options.ScaleMb} MB of generated population, linked 1×, 4× and 16× (the same files again, so the 16× input is {16 * options.ScaleMb} MB); one run each. " +
@@ -326,8 +338,8 @@ internal static partial class ViewsColdBenchmark
     }
 
     /// <summary>One variant per engine and output format: <c>fhir-bulk view</c> with the six workshop views over <paramref name="folder"/>.</summary>
-    private static IEnumerable<Variant> ViewVariants(Cli cli, IEnumerable<Engine> engines, string folder, string namePrefix, string labelPrefix) =>
-        engines.SelectMany(engine => Formats.Select(format => new Variant($"{namePrefix}{engine.Name}-{format}", $"{labelPrefix}`fhir-bulk view` ({cli.Label}), {engine.Label}, {format}",
+    private static IEnumerable<Variant> ViewVariants(Cli cli, IEnumerable<Engine> engines, string folder, string namePrefix, string labelPrefix, string[]? formats = null) =>
+        engines.SelectMany(engine => (formats ?? Formats).Select(format => new Variant($"{namePrefix}{engine.Name}-{format}", $"{labelPrefix}`fhir-bulk view` ({cli.Label}), {engine.Label}, {format}",
             dir => View(cli, folder, format, dir, engine.Arguments))));
 
     /// <summary>Runs <c>fhir-bulk view</c> with the six workshop views into <paramref name="dir"/> (a <c>views.duckdb</c> file, or a <c>views</c> folder).</summary>
