@@ -27,13 +27,12 @@ public static class ErrorText
     {
         ArgumentNullException.ThrowIfNull(exception);
         var message = exception.Message;
-        var internals = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-        if (internals < 0)
-        {
-            internals = message.IndexOf(" Path: ", StringComparison.Ordinal);
-        }
 
-        return (internals < 0 ? message : message[..internals]).TrimEnd(' ', '.');
+        // .NET appends " Path: $.a | LineNumber: 0 | BytePositionInLine: 12." (the path only when it knows one).
+        var path = message.IndexOf(" Path: ", StringComparison.Ordinal);
+        var position = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        var internals = path < 0 ? position : position < 0 ? path : Math.Min(path, position);
+        return (internals < 0 ? message : message[..internals]).TrimEnd(' ', '.', '|');
     }
 
     /// <summary>An argument failure's own message, without the parameter name and value .NET appends for developers.</summary>

@@ -53,6 +53,20 @@ internal static class ViewCommand
         command.SetRunner(context, async (parseResult, cancellationToken) =>
         {
             var views = ViewDefinitionLoader.Load(parseResult.GetRequiredValue(view), new ViewCompilerOptions { Engine = ParseEngine(parseResult.GetRequiredValue(engine)) });
+            if (parseResult.GetValue(explain) && parseResult.GetValue(json))
+            {
+                JsonOutput.Write(context.Out, new
+                {
+                    views = views.Select(v => new
+                    {
+                        name = v.Schema.Name,
+                        engine = v.Engine.Engine == FhirPathEngineKind.Json ? "json" : "firely",
+                        fallbackReason = v.Engine.FallbackReason,
+                    }),
+                });
+                return ExitCodes.Success;
+            }
+
             if (parseResult.GetValue(explain) || CommonOptions.IsVerbose(parseResult))
             {
                 var console = parseResult.GetValue(explain) ? context.Out : context.Error;

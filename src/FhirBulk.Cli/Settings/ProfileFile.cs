@@ -36,6 +36,13 @@ internal sealed class ProfileFile
     public static ProfileFile Load(string path)
     {
         var json = File.ReadAllBytes(path);
+
+        // Editors on Windows save UTF-8 with a byte-order mark, which JSON (RFC 8259 §8.1) lets a parser ignore.
+        if (json.AsSpan().StartsWith("\uFEFF"u8))
+        {
+            json = json[3..];
+        }
+
         try
         {
             var file = JsonSerializer.Deserialize<ProfileFile>(json, SerializerOptions)

@@ -48,7 +48,7 @@ internal static partial class Log
     [LoggerMessage(14, LogLevel.Warning, "Could not delete the export job at {StatusUrl}: {Reason}")]
     public static partial void JobDeleteFailed(ILogger logger, Uri statusUrl, string reason);
 
-    [LoggerMessage(15, LogLevel.Warning, "{Count} files expired before they were fetched; starting export again (attempt {Attempt})")]
+    [LoggerMessage(15, LogLevel.Warning, "Files expired before they were fetched: {Count}; starting the export again (attempt {Attempt})")]
     public static partial void ReExporting(ILogger logger, int count, int attempt);
 
     [LoggerMessage(16, LogLevel.Information, "Resuming export in {Directory}")]
@@ -57,7 +57,7 @@ internal static partial class Log
     [LoggerMessage(17, LogLevel.Warning, "{FileName} was complete but is {Problem}; fetching it again")]
     public static partial void FileDamaged(ILogger logger, string fileName, string problem);
 
-    [LoggerMessage(18, LogLevel.Warning, "Moved {Count} file(s) this export did not write from {Directory} to history/{Stamp}/")]
+    [LoggerMessage(18, LogLevel.Warning, "Moved the files this export did not write ({Count}) from {Directory} to history/{Stamp}/")]
     public static partial void ForeignFilesMoved(ILogger logger, int count, string directory, string stamp);
 
     [LoggerMessage(19, LogLevel.Warning, "{PartFile} left by an earlier run: kept {Kept} of {Length} bytes ({Reason})")]

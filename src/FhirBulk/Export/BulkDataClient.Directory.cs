@@ -332,7 +332,7 @@ public sealed partial class BulkDataClient
         if (_options.ForeignFiles == ForeignFilePolicy.Refuse)
         {
             var shown = string.Join(", ", foreign.Take(5)) + (foreign.Count > 5 ? $" and {foreign.Count - 5} more" : string.Empty);
-            throw new ExportFolderException(directory, $"{directory} holds {foreign.Count} file(s) this export did not write ({shown}); use another folder, or --force to move them under {ExportFolderLayout.HistoryFolderName}/{stamp}/.");
+            throw new ExportFolderException(directory, $"{directory} holds {(foreign.Count == 1 ? "a file" : $"{foreign.Count} files")} this export did not write ({shown}); use another folder, or --force to move them under {ExportFolderLayout.HistoryFolderName}/{stamp}/.");
         }
 
         Log.ForeignFilesMoved(_logger, foreign.Count, directory, stamp);

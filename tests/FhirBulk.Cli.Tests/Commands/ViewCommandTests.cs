@@ -72,6 +72,22 @@ public sealed class ViewCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task View_ExplainJson_OneDocumentNamingEachViewsEngineAndReason()
+    {
+        var views = Directory.CreateDirectory(temp.File("views")).FullName;
+        File.Copy(Path.Combine(RepositoryPaths.Workshop, "views", "smoking_status.json"), Path.Combine(views, "smoking_status.json"));
+        File.WriteAllText(Path.Combine(views, "x.json"), """{"name":"x","resource":"Patient","select":[{"column":[{"name":"n","path":"descendants().count()"}]}]}""");
+
+        var result = await new CliRunner().RunAsync("view", "--input", SmallExport.Write(temp), "--view", views, "--explain", "--json");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var explained = System.Text.Json.JsonDocument.Parse(result.Output).RootElement.GetProperty("views").EnumerateArray()
+            .ToDictionary(v => v.GetProperty("name").GetString()!, v => (v.GetProperty("engine").GetString(), v.TryGetProperty("fallbackReason", out var reason) ? reason.GetString() : null));
+        Assert.Equal(("json", null), explained["smoking_status"]);
+        Assert.Equal(("firely", "function 'descendants' with 0 argument(s) is not on the JSON path"), explained["x"]);
+    }
+
+    [Fact]
     public async Task View_EngineFirely_SameRowsAsTheDefault()
     {
         var input = SmallExport.Write(temp);

@@ -162,6 +162,29 @@ public sealed class ConnectionResolverTests : IDisposable
         Assert.DoesNotContain("depth", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("""{"profiles":x}""", ":1:13: $.profiles: 'x' is an invalid start of a value")]
+    [InlineData("""{"profiles":{}} junk""", ":1:17: $: 'j' is invalid after a single JSON value")]
+    public void Resolve_ProfileFileSyntaxError_OneLineWithoutTheParsersPathOrPosition(string text, string expected)
+    {
+        WriteProfiles(text);
+
+        var error = Assert.Throws<CliException>(() => Resolve());
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Path:", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("|", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("LineNumber", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Resolve_ProfileFileWithByteOrderMark_Read()
+    {
+        File.WriteAllBytes(environment[ConnectionResolver.ProfileFileVariable], [0xEF, 0xBB, 0xBF, .. System.Text.Encoding.UTF8.GetBytes("""{"profiles": {"default": {"server": "http://s/fhir"}}}""")]);
+
+        Assert.Equal(new Uri("http://s/fhir"), Resolve().Server);
+    }
+
     [Fact]
     public void Resolve_UnknownProfileName_ListsTheProfilesThere()
     {
