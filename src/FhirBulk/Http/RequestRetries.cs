@@ -145,10 +145,11 @@ internal static class RequestRetries
             return false;
         }
 
-        // The server is asking for patience, not failing: honour it for as long as the budget allows.
+        // The server is asking for patience, not failing: honour it for as long as the budget allows. A wait already cut
+        // to the end of the budget was the last one, even when the timer left a millisecond of it unspent.
         if (BudgetLeft(context, attempt, options) is { } left)
         {
-            return left > TimeSpan.Zero;
+            return left > TimeSpan.Zero && context.Properties.GetValue(ShortenedToBudget, null) is null;
         }
 
         return attemptNumber < options.MaxRetries;
