@@ -30,8 +30,12 @@ internal sealed class CliApplication(CliContext context)
         {
             // An unknown command leaves --json unmatched too: it still asks for the failure as JSON, and is no error of its own.
             var json = CommonOptions.IsJson(parseResult) || parseResult.UnmatchedTokens.Contains(CommonOptions.JsonName, StringComparer.Ordinal);
+            // "fhir-bulk bogus" gets both "Required command was not provided." and "Unrecognized command or argument
+            // 'bogus'."; a command was given, just not one we have: the second says it.
+            var unknownCommand = parseResult.CommandResult.Command is RootCommand && parseResult.UnmatchedTokens.Any(t => !t.StartsWith('-'));
             var messages = parseResult.Errors
                 .Where(e => !(json && e.Message.Contains($"'{CommonOptions.JsonName}'", StringComparison.Ordinal)))
+                .Where(e => !(unknownCommand && e.Message.StartsWith("Required command was not provided", StringComparison.Ordinal)))
                 .Select(e => MessageLines.OneLine(UsageMessage(e.Message)))
                 .Distinct(StringComparer.Ordinal);
             // One line, which --json repeats word for word.

@@ -160,7 +160,13 @@ internal sealed class BulkHttp
         }
     }
 
-    private static string? Truncate(string? body) => body is { Length: > 300 } ? body[..300] + "…" : body;
+    // An empty JSON object or array (some servers' whole 429 body) says nothing a person could use.
+    private static string? Truncate(string? body) => body?.Trim() switch
+    {
+        null or "" or "{}" or "[]" => null,
+        { Length: > 300 } text => text[..300] + "…",
+        var text => text,
+    };
 
     private async Task<(HttpResponseMessage Response, Uri Url, string? Token)> SendFollowingRedirectsAsync(Func<Uri, HttpRequestMessage> create, Uri url, bool withToken, CancellationToken cancellationToken)
     {

@@ -105,5 +105,6 @@ public sealed class CommandLineTests
         Assert.Equal(line["error: ".Length..].TrimEnd('\r'), message);
         Assert.DoesNotContain('\t', message);
         Assert.Contains("bogus", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Required command was not provided", message, StringComparison.Ordinal);
     }
 }

@@ -66,6 +66,20 @@ public class ServerWaitTests
         Assert.Equal((TimeSpan.FromSeconds(30), true), (wait.Delay, wait.Capped));
     }
 
+    [Theory]
+    [InlineData("{}")]
+    [InlineData(" [] ")]
+    [InlineData("")]
+    public async Task StartExport_ErrorWithABodyThatSaysNothing_MessageEndsAtTheStatus(string body)
+    {
+        var handler = new StubHandler((_, _) => StubHandler.Json(HttpStatusCode.BadRequest, body));
+        using var client = CreateSut(handler, maxRetries: 0);
+
+        var error = await Assert.ThrowsAsync<FhirBulkException>(() => RunOnClock(client.StartExportAsync(new ExportRequest())));
+
+        Assert.EndsWith("answered 400 Bad Request", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task WaitForCompletion_TransientOutcomeOn500_IsHonouredLikeA429()
     {
