@@ -107,6 +107,7 @@ internal static partial class ViewsColdBenchmark
             var summary = await Population.GenerateAsync(generated, options.ViewsMb);
             var (folder, bytes) = ColdInputs.LinkTypes(generated, types, "views-cold-in");
             await DatasetAsync(options, report, $"Generated population ({summary.ResourceCounts["Patient"]:N0} patients, PopulationGenerator seed 7)", folder, bytes, clis, engines, sqlPresent, options.Rounds);
+            await CoresAsync(report, folder, clis, engines, options.Rounds);
             Directory.Delete(folder, recursive: true);
         }
         finally
@@ -231,6 +232,50 @@ internal static partial class ViewsColdBenchmark
                         c.Result.Different.ToString("N0", CultureInfo.InvariantCulture), c.Result.OrderDiffers ? "differs (compared sorted)" : "same",
                         string.Join("; ", c.Result.Examples).Replace("|", "\\|", StringComparison.Ordinal),
                     }));
+            }
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Both cores (issue 11 item 5): the same cold view, the last CLI's default engine into CSV, pinned with <c>taskset</c>
+    /// to one core and to two, interleaved; what the second core buys is the ratio of the wall times.
+    /// </summary>
+    private static async Task CoresAsync(Report report, string folder, List<Cli> clis, Dictionary<string, IReadOnlyList<Engine>> engines, int rounds)
+    {
+        const string Taskset = "/usr/bin/taskset";
+        report.Heading("One core against two");
+        if (Environment.ProcessorCount < 2 || !File.Exists(Taskset) || clis.LastOrDefault() is not { } cli)
+        {
+            report.Line($"\nSkipped: needs two cores, {Taskset} (util-linux) and a built CLI.");
+            return;
+        }
+
+        var engine = engines[cli.Name].First(e => !e.Reference);
+        var work = Population.TempDir("views-cold-cores");
+        try
+        {
+            var variants = new[] { "0", "0,1" }.Select(cpus => new Variant(
+                $"cores-{cpus}",
+                $"`taskset -c {cpus}` `fhir-bulk view` ({cli.Label}), {engine.Label}, csv",
+                dir => TimedProcess.RunAsync(Taskset, ["-c", cpus, "dotnet", cli.Dll, "view", "--input", folder, "--view", ColdInputs.ViewsFolder, "--format", "csv", "--out", Path.Combine(dir, "views"), .. engine.Arguments]))).ToList();
+            foreach (var variant in variants)
+            {
+                await RunAsync(variant, work);
+            }
+
+            var loadBefore = Machine.LoadAverage();
+            var samples = await RoundsAsync(variants, work, rounds);
+            report.Line(string.Create(CultureInfo.InvariantCulture,
+                $"\nThe generated population above; {rounds} interleaved rounds, medians; load average {loadBefore} before, {Machine.LoadAverage()} after. Goal: two cores at least 1.8× faster (wall) than one.\n"));
+            report.Table(["variant", "wall s", "CPU s (user+sys)", "CPU s min–max", "peak RSS MB"], variants.Select(v => Row(v, samples[v.Name])));
+            if (samples["cores-0"].Count > 0 && samples["cores-0,1"].Count > 0)
+            {
+                var speedup = Measure.Median(samples["cores-0"].Select(x => x.WallSeconds)) / Measure.Median(samples["cores-0,1"].Select(x => x.WallSeconds));
+                report.Line(string.Create(CultureInfo.InvariantCulture, $"\nTwo cores against one: **{speedup:F2}×** wall."));
             }
         }
         finally
