@@ -60,7 +60,7 @@ internal static class ViewCommand
                     views = views.Select(v => new
                     {
                         name = v.Schema.Name,
-                        engine = v.Engine.Engine == FhirPathEngineKind.Json ? "json" : "firely",
+                        engine = EngineName(v.Engine.Engine),
                         fallbackReason = v.Engine.FallbackReason,
                     }),
                 });
@@ -202,4 +202,7 @@ internal static class ViewCommand
 
     /// <summary>The engine an <see cref="EngineOption"/> value names.</summary>
     internal static FhirPathEngineKind ParseEngine(string value) => Enum.Parse<FhirPathEngineKind>(value, ignoreCase: true);
+
+    /// <summary>The <see cref="EngineOption"/> value that names <paramref name="engine"/> (the inverse of <see cref="ParseEngine"/>).</summary>
+    internal static string EngineName(FhirPathEngineKind engine) => engine.ToString().ToLowerInvariant();
 }
