@@ -110,20 +110,18 @@ internal sealed class ViewLakeOptions
             throw new CliException($"lake folder not found: {directory}", ExitCodes.InvalidInput);
         }
 
-        if (json)
+        // With --json a failure is the error document alone (one document on stdout), so the summary is for a complete lake.
+        if (json && status.IsComplete)
         {
             JsonOutput.Write(context.Out, new
             {
                 lake = status.Directory,
-                complete = status.IsComplete,
                 shards = status.ShardCount,
-                missingShards = status.MissingShards,
-                problems = status.Problems,
                 rows = status.RowsByView,
                 runs = status.Runs.Select(r => new { shard = $"{r.ShardIndex}/{r.ShardCount}", runId = r.RunId, parts = r.Views.Sum(v => v.Parts.Count), rows = r.Views.Sum(v => v.Rows) }),
             });
         }
-        else
+        else if (!json)
         {
             var table = new Table().Border(TableBorder.Rounded).AddColumn("View").AddColumn(new TableColumn("Rows").RightAligned()).AddColumn("Parts per shard");
             foreach (var (name, rows) in status.RowsByView)

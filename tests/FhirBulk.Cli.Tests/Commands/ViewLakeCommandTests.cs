@@ -1,3 +1,4 @@
+using System.Text.Json;
 using DuckDB.NET.Data;
 using FhirBulk.Cli.Tests.Infrastructure;
 
@@ -41,6 +42,10 @@ public sealed class ViewLakeCommandTests : IDisposable
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Matches(@"│ patients +│ +3 │", result.Output);
         Assert.Contains("2 shards of 2 in", result.Output, StringComparison.Ordinal);
+        var json = JsonDocument.Parse((await new CliRunner().RunAsync("view", "--merge", lake, "--json")).Output).RootElement;
+        Assert.Equal(2, json.GetProperty("shards").GetInt32());
+        Assert.Equal(3, json.GetProperty("rows").GetProperty("patients").GetInt64());
+        Assert.Equal(["0/2", "1/2"], json.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("shard").GetString()));
         foreach (var view in Directory.GetDirectories(single).Select(Path.GetFileName).Where(n => n != "_runs"))
         {
             Assert.Equal(await CountAsync(single, view!), await CountAsync(lake, view!));
