@@ -174,6 +174,7 @@ internal static class ViewCommand
                 {
                     output = toStdout ? "-" : Path.GetFullPath(target),
                     format = kind,
+                    shard = lake.ShardOf(parseResult)?.ToString(),
                     tables = result.RowsByTable,
                     resources = result.Resources,
                     malformedLines = result.MalformedLines.Count,
