@@ -30,6 +30,9 @@ internal static class ExitCodes
     /// <summary>view-test ran and at least one test failed.</summary>
     public const int TestsFailed = 7;
 
+    /// <summary><c>view --merge</c>: the Parquet lake lacks a shard of its run, or holds parts no shard's run lists.</summary>
+    public const int LakeIncomplete = 8;
+
     /// <summary>Stopped by Ctrl-C / SIGTERM; an export can be carried on with <c>export --resume DIR</c>.</summary>
     public const int Cancelled = 130;
 }

@@ -16,13 +16,11 @@ internal static class ViewCommand
         var input = new Option<string>("--input", "-i")
         {
             Description = "NDJSON to read: an export folder, one (mixed-type) .ndjson or .ndjson.gz file, or '-' for stdin.",
-            Required = true,
             HelpName = "PATH",
         };
         var view = new Option<string>("--view")
         {
             Description = "A ViewDefinition JSON file, or a folder of them (one table each).",
-            Required = true,
             HelpName = "FILE|DIR",
         };
         var format = new Option<string>("--format", "-f")
@@ -32,7 +30,7 @@ internal static class ViewCommand
         }.AcceptOnlyFromAmong("duckdb", "parquet", "csv", "ndjson");
         var output = new Option<string?>("--out", "-o")
         {
-            Description = "The .duckdb file, or the folder for parquet/csv/ndjson; a name ending in .csv, .ndjson or .parquet is the file of a single view ('-' writes one csv/ndjson table to stdout). Default: views.duckdb or ./views.",
+            Description = "The .duckdb file, or the folder for csv/ndjson files or the Parquet lake (DIR/<view>/part-*.parquet); a name ending in .csv, .ndjson or .parquet is the file of a single view ('-' writes one csv/ndjson table to stdout). Default: views.duckdb or ./views.",
             HelpName = "PATH",
         };
         var strict = new Option<bool>("--strict")
@@ -46,12 +44,31 @@ internal static class ViewCommand
         };
         var json = CommonOptions.Json();
         var quietOption = CommonOptions.Quiet();
+        var lake = new ViewLakeOptions();
         var command = new Command("view", "Run SQL-on-FHIR v2 ViewDefinitions over NDJSON into DuckDB, Parquet, CSV or NDJSON.")
         {
             input, view, format, output, strict, engine, explain, json, quietOption,
         };
+        foreach (Option option in lake.All)
+        {
+            command.Options.Add(option);
+        }
+
+        // --input and --view are required, except by --merge, which reads a lake instead.
+        command.Validators.Add(result =>
+        {
+            foreach (Option required in new Option[] { input, view }.Where(o => result.GetValue(lake.Merge) is null && result.GetResult(o) is null))
+            {
+                result.AddError($"Option '{required.Name}' is required.");
+            }
+        });
         command.SetRunner(context, async (parseResult, cancellationToken) =>
         {
+            if (parseResult.GetValue(lake.Merge) is { } lakeFolder)
+            {
+                return ViewLakeOptions.RunMerge(context, lakeFolder, parseResult.GetValue(json));
+            }
+
             var views = ViewDefinitionLoader.Load(parseResult.GetRequiredValue(view), new ViewCompilerOptions { Engine = ParseEngine(parseResult.GetRequiredValue(engine)) });
             if (parseResult.GetValue(explain) && parseResult.GetValue(json))
             {
@@ -101,6 +118,13 @@ internal static class ViewCommand
                 throw new CliException($"--out {target} names one file, but {views.Count} views make {views.Count} tables: give a folder, or one view.", ExitCodes.Usage);
             }
 
+            // A folder of Parquet is a lake: parts per view and shard, which --shard needs.
+            var toLake = kind == "parquet" && !toFile && !toStdout;
+            if (lake.ShardOf(parseResult) is not null && !toLake)
+            {
+                throw new CliException("--shard writes its share as parts of a Parquet lake: give --format parquet and an --out folder.", ExitCodes.Usage);
+            }
+
             var folder = toFile ? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(target))!, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}") : target;
             if (!toStdout)
             {
@@ -114,7 +138,9 @@ internal static class ViewCommand
             try
             {
                 var tableFormat = Enum.Parse<TableFormat>(kind, ignoreCase: true);
-                await using (var sink = toStdout ? TableSinks.Create(tableFormat, context.OpenStandardOutput()) : TableSinks.Create(tableFormat, folder))
+                (source, ITableSink tableSink) = toLake ? lake.OpenLake(parseResult, source, views, folder)
+                    : (source, toStdout ? TableSinks.Create(tableFormat, context.OpenStandardOutput()) : TableSinks.Create(tableFormat, folder));
+                await using (var sink = tableSink)
                 {
                     result = await new StepProgress(context, quiet).RunAsync(
                         $"Running {Counted.Of(views.Count, "view")}",
@@ -140,7 +166,7 @@ internal static class ViewCommand
                 }
             }
 
-            TableRunRenderer.WarnMissingTypes(context, views, result, parseResult.GetRequiredValue(input));
+            TableRunRenderer.WarnMissingTypes(context, views, result, lake.ShardOf(parseResult) is { } shard ? $"shard {shard} of {parseResult.GetRequiredValue(input)}" : parseResult.GetRequiredValue(input));
             var skipped = TableRunRenderer.WarnSkipped(context, result, CommonOptions.IsVerbose(parseResult));
             if (parseResult.GetValue(json))
             {
@@ -148,6 +174,7 @@ internal static class ViewCommand
                 {
                     output = toStdout ? "-" : Path.GetFullPath(target),
                     format = kind,
+                    shard = lake.ShardOf(parseResult)?.ToString(),
                     tables = result.RowsByTable,
                     resources = result.Resources,
                     malformedLines = result.MalformedLines.Count,

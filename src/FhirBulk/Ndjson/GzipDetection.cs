@@ -17,8 +17,11 @@ internal static class GzipDetection
         int read = await raw.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken);
         // Works for pipes and stdin too: the peeked bytes are replayed instead of seeking back.
         var replayed = new ReplayStream(head.AsMemory(0, read), raw);
-        return read == 2 && head[0] == Magic1 && head[1] == Magic2
+        return read == 2 && IsMagic(head)
             ? new CheckedGzipStream(replayed, sourceName)
             : replayed;
     }
+
+    /// <summary>Whether <paramref name="head"/>, a stream's first two bytes, is the gzip magic.</summary>
+    public static bool IsMagic(ReadOnlySpan<byte> head) => head.Length >= 2 && head[0] == Magic1 && head[1] == Magic2;
 }

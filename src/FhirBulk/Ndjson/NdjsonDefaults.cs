@@ -11,4 +11,10 @@ public static class NdjsonDefaults
     /// straddles many segments, small enough to keep memory flat.
     /// </summary>
     public const int BufferSize = 256 * 1024;
+
+    /// <summary>
+    /// The largest byte range an <see cref="NdjsonShardPlan"/> cuts a file into: 64 MiB (half Spark's default
+    /// <c>maxPartitionBytes</c>) is seconds of work per range, and leaves a TB export thousands of units to share out fairly.
+    /// </summary>
+    public const long ShardUnitBytes = 64L * 1024 * 1024;
 }

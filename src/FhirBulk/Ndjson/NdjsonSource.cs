@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using FhirBulk.ExportFolder;
 
@@ -15,6 +16,7 @@ public sealed class NdjsonSource
 {
     private readonly Stream? _stream;
     private readonly NdjsonSourceOptions _options;
+    private readonly IReadOnlyList<NdjsonShardUnit>? _units;
     private long _bytesRead;
     private int _streamTaken;
 
@@ -26,6 +28,12 @@ public sealed class NdjsonSource
         MalformedLines = new MalformedLineReport(_options.MaxReportedMalformedLines);
     }
 
+    private NdjsonSource(NdjsonSource planned, IReadOnlyList<NdjsonShardUnit> units)
+        : this([.. units.Select(u => u.File).Distinct()], null, planned._options)
+    {
+        _units = units;
+    }
+
     /// <summary>The inputs, in reading order.</summary>
     public IReadOnlyList<NdjsonFile> Files { get; }
 
@@ -35,8 +43,11 @@ public sealed class NdjsonSource
     /// </summary>
     public bool IsRepeatable => _stream is null;
 
-    /// <summary>The inputs' total size on disk, or <see langword="null"/> for a stream.</summary>
-    public long? TotalBytes => Files.All(f => f.Length is not null) ? Files.Sum(f => f.Length!.Value) : null;
+    /// <summary>The inputs' total size on disk (of a shard's units, for a shard's source), or <see langword="null"/> for a stream.</summary>
+    public long? TotalBytes =>
+        _units is not null ? _units.Sum(u => u.Length)
+        : Files.All(f => f.Length is not null) ? Files.Sum(f => f.Length!.Value)
+        : null;
 
     /// <summary>
     /// Bytes of the input done by the current or latest read, for progress against
@@ -56,6 +67,9 @@ public sealed class NdjsonSource
         ArgumentException.ThrowIfNullOrEmpty(folder);
         return new NdjsonSource(ExportFolderLayout.ListNdjson(folder), null, options);
     }
+
+    /// <summary>A source reading only <paramref name="units"/>, in the order given: one shard's share of this one (see <see cref="NdjsonShardPlan"/>).</summary>
+    internal NdjsonSource Restricted(IReadOnlyList<NdjsonShardUnit> units) => new(this, units);
 
     /// <summary>Reads the given files, in the order given.</summary>
     internal static NdjsonSource FromFiles(IReadOnlyList<NdjsonFile> files, NdjsonSourceOptions? options = null) => new(files, null, options);
@@ -135,19 +149,23 @@ public sealed class NdjsonSource
 
     private async IAsyncEnumerable<ResourceLine> ReadCoreAsync(IReadOnlySet<string>? filter, MalformedLineReport report, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        foreach (NdjsonFile file in Files)
+        foreach (NdjsonShardUnit unit in _units ?? [.. Files.Select(f => new NdjsonShardUnit(f, 0, f.Length ?? 0, 0))])
         {
+            NdjsonFile file = unit.File;
             if (filter is not null && file.ResourceType is { } type && !filter.Contains(type))
             {
                 // Skipped is done: progress against TotalBytes still reaches the end.
-                Interlocked.Add(ref _bytesRead, file.Length ?? 0);
+                Interlocked.Add(ref _bytesRead, unit.Length);
                 continue;
             }
 
-            Stream raw = _stream ?? OpenFile(file);
+            // A range of a file is plain NDJSON (the plan splits no gzip file); its lines are numbered from the range's first one.
+            bool isRange = _units is not null && !unit.IsWholeFile;
+            string name = isRange ? string.Create(CultureInfo.InvariantCulture, $"{file.Name}@{unit.Start}") : file.Name;
+            Stream raw = _stream ?? (isRange ? new LineRangeStream(OpenFile(file), unit.Start, unit.Start + unit.Length) : OpenFile(file));
             await using Stream counted = new ObservingStream(raw, bytes => Interlocked.Add(ref _bytesRead, bytes.Length), leaveOpen: _stream is not null);
-            await using Stream decoded = await GzipDetection.OpenAsync(counted, file.Name, cancellationToken);
-            var reader = new NdjsonLineReader(file.Name, _options, report, filter);
+            await using Stream decoded = isRange ? counted : await GzipDetection.OpenAsync(counted, name, cancellationToken);
+            var reader = new NdjsonLineReader(name, _options, report, filter);
             await foreach (ResourceLine line in reader.ReadAsync(decoded, cancellationToken))
             {
                 yield return line;

@@ -183,6 +183,15 @@ public sealed partial class ExitCodeTableTests(ServerFixture fixture) : IDisposa
              "tests":[{"title":"wrong","view":{"resource":"Patient","select":[{"column":[{"name":"id","path":"id"}]}]},"expect":[{"id":"p2"}]}]}
             """)));
 
+        // 8: view --merge of a lake that lacks a shard.
+        yield return new("8 view --merge of a lake missing a shard", 8, "0/2", async t =>
+        {
+            var lake = t.temp.File("lake");
+            var shard = await Run("view", "--input", SmallExport.Write(t.temp), "--view", WorkshopView("patients"), "--format", "parquet", "--out", lake, "--shard", "1/2");
+            Assert.True(shard.ExitCode == 0, shard.ToString());
+            return await Run("view", "--merge", lake);
+        });
+
         // 130: Ctrl-C.
         yield return new("130 export cancelled by Ctrl-C", 130, "--resume", async t => (await t.InterruptedExportAsync(t.temp.File("e"))).Result);
     }

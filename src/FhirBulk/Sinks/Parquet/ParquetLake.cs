@@ -1,0 +1,164 @@
+using System.Globalization;
+using System.Text.Json;
+using FhirBulk.Ndjson;
+
+namespace FhirBulk.Sinks.Parquet;
+
+/// <summary>
+/// The layout of a Parquet lake that <see cref="ParquetLakeSink"/> writes, and the check that all N shards of a run are
+/// in it: <c>DIR/&lt;view&gt;/part-&lt;shard&gt;-&lt;seq&gt;.parquet</c>, <c>DIR/&lt;view&gt;/_schema.json</c> and
+/// <c>DIR/_runs/&lt;run-id&gt;.json</c>.
+/// </summary>
+/// <remarks>
+/// A reader takes a view as one table with a glob over its folder, such as DuckDB's
+/// <c>read_parquet('DIR/patients/*.parquet')</c>; names starting with <c>_</c> or <c>.</c> are metadata and staging,
+/// which such globs, Spark and Hive leave out.
+/// </remarks>
+public static class ParquetLake
+{
+    /// <summary>The folder of run records.</summary>
+    public const string RunsFolderName = "_runs";
+
+    /// <summary>The schema file in each view's folder.</summary>
+    public const string SchemaFileName = "_schema.json";
+
+    /// <summary>The name of part <paramref name="seq"/> of shard <paramref name="shard"/>: <c>part-00002-00000.parquet</c>.</summary>
+    /// <param name="shard">The shard, 0-based.</param>
+    /// <param name="seq">The part's number within the shard's parts of the view, from 0.</param>
+    /// <returns>The file name.</returns>
+    public static string PartFileName(int shard, int seq) => string.Create(CultureInfo.InvariantCulture, $"{ShardPrefix(shard)}{seq:D5}.parquet");
+
+    /// <summary>
+    /// Checks that a lake holds every shard of its run: one run record per shard 0..N−1, all with the same N and plan
+    /// fingerprint, every part they list present with its recorded size, and no part that no record lists.
+    /// </summary>
+    /// <param name="directory">The lake's folder.</param>
+    /// <returns>What the lake holds and what is wrong with it.</returns>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    public static ParquetLakeStatus Check(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        string root = Path.GetFullPath(directory);
+        if (!Directory.Exists(root))
+        {
+            throw new DirectoryNotFoundException($"Lake folder '{directory}' does not exist.");
+        }
+
+        var problems = new List<string>();
+        var latest = new SortedDictionary<int, ParquetLakeRun>();
+        string runs = Path.Combine(root, RunsFolderName);
+        foreach (string file in Directory.Exists(runs) ? Directory.EnumerateFiles(runs, "*.json").Order(StringComparer.Ordinal).ToList() : [])
+        {
+            ParquetLakeRun run;
+            try
+            {
+                run = ParquetLakeRun.Read(file);
+            }
+            catch (JsonException ex)
+            {
+                problems.Add($"{Relative(root, file)} is not a run record: {ex.Message}");
+                continue;
+            }
+
+            // A shard run again replaces its record; should an old one be left (a crash between the two), the newest counts.
+            if (!latest.TryGetValue(run.ShardIndex, out ParquetLakeRun? seen) || run.CompletedAt > seen.CompletedAt)
+            {
+                latest[run.ShardIndex] = run;
+            }
+        }
+
+        List<ParquetLakeRun> records = [.. latest.Values];
+        int? shardCount = records.Count == 0 ? null : records.MaxBy(r => r.CompletedAt)!.ShardCount;
+        foreach (ParquetLakeRun run in records.Where(r => r.ShardCount != shardCount || r.ShardIndex >= shardCount))
+        {
+            problems.Add($"shard {run.ShardIndex}/{run.ShardCount} ({run.RunId}) belongs to a run of {run.ShardCount} shards, the latest run has {shardCount}.");
+        }
+
+        foreach (var fingerprint in records.Where(r => r.ShardCount == shardCount).GroupBy(r => r.PlanFingerprint).Skip(1))
+        {
+            problems.Add($"shards {string.Join(", ", fingerprint.Select(r => r.ShardIndex))} split a different input (plan {fingerprint.Key ?? "none"}) from shard {records[0].ShardIndex}.");
+        }
+
+        var listed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (ParquetLakeRun run in records)
+        {
+            foreach (ParquetLakePart part in run.Views.SelectMany(v => v.Parts))
+            {
+                listed.Add(part.Path);
+                var file = new FileInfo(Path.Combine(root, part.Path));
+                if (!file.Exists)
+                {
+                    problems.Add($"{part.Path} of shard {run.ShardIndex} is missing.");
+                }
+                else if (file.Length != part.Bytes)
+                {
+                    problems.Add($"{part.Path} of shard {run.ShardIndex} is {file.Length} bytes, its run wrote {part.Bytes}.");
+                }
+            }
+        }
+
+        foreach (string folder in Directory.EnumerateDirectories(root).Order(StringComparer.Ordinal))
+        {
+            foreach (string part in Directory.EnumerateFiles(folder, "*.parquet").Order(StringComparer.Ordinal))
+            {
+                string relative = Relative(root, part);
+                if (!listed.Contains(relative))
+                {
+                    problems.Add($"{relative} is listed by no shard's latest run: a reader of the folder would read it too.");
+                }
+            }
+        }
+
+        int[] missing = shardCount is { } n ? [.. Enumerable.Range(0, n).Where(i => !latest.ContainsKey(i))] : [];
+        return new ParquetLakeStatus(root, shardCount, records, missing, problems);
+    }
+
+    internal static string ShardPrefix(int shard) => string.Create(CultureInfo.InvariantCulture, $"part-{shard:D5}-");
+
+    /// <summary>The parts of one shard in a view's folder.</summary>
+    internal static IEnumerable<string> PartsOfShard(string viewFolder, int shard) =>
+        Directory.EnumerateFiles(viewFolder, ShardPrefix(shard) + "*.parquet").Select(Path.GetFullPath).ToList();
+
+    /// <summary>The run records of one shard.</summary>
+    internal static IEnumerable<string> RunRecordsOfShard(string directory, int shard) =>
+        Directory.EnumerateFiles(Path.Combine(directory, RunsFolderName), "*.json")
+            .Where(file => TryRead(file)?.ShardIndex == shard)
+            .ToList();
+
+    /// <summary>A run's id: its UTC completion time (so ids sort by time), its shard and a random suffix.</summary>
+    internal static string RunId(DateTimeOffset completedAt, ShardSpec shard) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"{completedAt.UtcDateTime:yyyyMMdd'T'HHmmssfff'Z'}-shard-{shard.Index}-of-{shard.Count}-{Path.GetFileNameWithoutExtension(Path.GetRandomFileName())}");
+
+    internal static string Relative(string root, string path) => Path.GetRelativePath(root, path).Replace(Path.DirectorySeparatorChar, '/');
+
+    private static ParquetLakeRun? TryRead(string file)
+    {
+        try
+        {
+            return ParquetLakeRun.Read(file);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>What <see cref="ParquetLake.Check"/> found.</summary>
+/// <param name="Directory">The lake's folder.</param>
+/// <param name="ShardCount">How many shards the latest run was split into, or <see langword="null"/> when the lake has no run record.</param>
+/// <param name="Runs">The latest run record of each shard, by shard.</param>
+/// <param name="MissingShards">The shards (0-based) of the latest run that have no record: not run, still running, or failed.</param>
+/// <param name="Problems">What else makes the lake inconsistent: missing or changed parts, parts no record lists, runs that disagree.</param>
+public sealed record ParquetLakeStatus(string Directory, int? ShardCount, IReadOnlyList<ParquetLakeRun> Runs, IReadOnlyList<int> MissingShards, IReadOnlyList<string> Problems)
+{
+    /// <summary>Whether every shard is there and nothing is wrong: readers of the folders get exactly one run's rows.</summary>
+    public bool IsComplete => ShardCount is not null && MissingShards.Count == 0 && Problems.Count == 0;
+
+    /// <summary>Rows per view, all shards together, in ordinal order of view.</summary>
+    public IReadOnlyDictionary<string, long> RowsByView =>
+        new SortedDictionary<string, long>(
+            Runs.SelectMany(r => r.Views).GroupBy(v => v.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(v => v.Rows), StringComparer.Ordinal),
+            StringComparer.Ordinal);
+}

@@ -1,0 +1,123 @@
+using System.Text.Json;
+using DuckDB.NET.Data;
+using FhirBulk.Cli.Tests.Infrastructure;
+
+namespace FhirBulk.Cli.Tests.Commands;
+
+public sealed class ViewLakeCommandTests : IDisposable
+{
+    private readonly TempFolder temp = new();
+
+    private static string Views => Path.Combine(RepositoryPaths.Workshop, "views");
+
+    [Fact]
+    public async Task View_FormatParquetOutFolder_WritesLakeThatGlobsReadAsOneTable()
+    {
+        var lake = temp.File("lake");
+
+        var result = await new CliRunner().RunAsync("view", "--input", SmallExport.Write(temp), "--view", Views, "--format", "parquet", "--out", lake);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.True(File.Exists(Path.Combine(lake, "patients", "part-00000-00000.parquet")), result.ToString());
+        Assert.True(File.Exists(Path.Combine(lake, "patients", "_schema.json")));
+        Assert.Single(Directory.GetFiles(Path.Combine(lake, "_runs"), "*.json"));
+        Assert.Equal(3L, await CountAsync(lake, "patients"));
+    }
+
+    [Fact]
+    public async Task View_TwoShardsThenMerge_Exit0WithEveryViewsRowsOnce()
+    {
+        var input = SmallExport.Write(temp);
+        var lake = temp.File("lake");
+        var single = temp.File("single");
+        Assert.Equal(0, (await new CliRunner().RunAsync("view", "--input", input, "--view", Views, "--format", "parquet", "--out", single)).ExitCode);
+        foreach (var shard in new[] { "0/2", "1/2" })
+        {
+            var run = await new CliRunner().RunAsync("view", "--input", input, "--view", Views, "--format", "parquet", "--out", lake, "--shard", shard, "--split-mb", "1");
+            Assert.True(run.ExitCode == 0, run.ToString());
+        }
+
+        var result = await new CliRunner().RunAsync("view", "--merge", lake);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Matches(@"│ patients +│ +3 │", result.Output);
+        Assert.Contains("2 shards of 2 in", result.Output, StringComparison.Ordinal);
+        var json = JsonDocument.Parse((await new CliRunner().RunAsync("view", "--merge", lake, "--json")).Output).RootElement;
+        Assert.Equal(2, json.GetProperty("shards").GetInt32());
+        Assert.Equal(3, json.GetProperty("rows").GetProperty("patients").GetInt64());
+        Assert.Equal(["0/2", "1/2"], json.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("shard").GetString()));
+        foreach (var view in Directory.GetDirectories(single).Select(Path.GetFileName).Where(n => n != "_runs"))
+        {
+            Assert.Equal(await CountAsync(single, view!), await CountAsync(lake, view!));
+        }
+    }
+
+    [Fact]
+    public async Task View_MergeOfLakeWithoutShard0_Exit8NamingTheMissingShard()
+    {
+        var lake = temp.File("lake");
+        var shard = await new CliRunner().RunAsync("view", "--input", SmallExport.Write(temp), "--view", Views, "--format", "parquet", "--out", lake, "--shard", "1/2");
+        Assert.True(shard.ExitCode == 0, shard.ToString());
+
+        var result = await new CliRunner().RunAsync("view", "--merge", lake);
+
+        Assert.True(result.ExitCode == 8, result.ToString());
+        Assert.Contains("error: the lake is incomplete: missing 1 shard of 2: 0/2.", result.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("2/2")]
+    [InlineData("1")]
+    [InlineData("-1/3")]
+    [InlineData("a/b")]
+    public async Task View_ShardNotKOfN_Exit2SayingTheExpectedForm(string shard)
+    {
+        var result = await new CliRunner().RunAsync("view", "--input", SmallExport.Write(temp), "--view", Views, "--format", "parquet", "--out", temp.File("lake"), "--shard", shard);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains($"error: --shard expects K/N with 0 ≤ K < N (K counts from 0, as JOB_COMPLETION_INDEX does), such as 0/4; got '{shard}'.", result.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(temp.File("lake")));
+    }
+
+    [Fact]
+    public async Task View_ShardIntoDuckDb_Exit2AskingForTheLake()
+    {
+        var result = await new CliRunner().RunAsync("view", "--input", SmallExport.Write(temp), "--view", Views, "--out", temp.File("v.duckdb"), "--shard", "0/2");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("error: --shard writes its share as parts of a Parquet lake: give --format parquet and an --out folder.", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task View_WithoutInputAndMerge_Exit2NamingInput()
+    {
+        var result = await new CliRunner().RunAsync("view", "--view", Views);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("--input", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task View_ShardInNonTerminalConsole_PlainLinesAndTableOfItsRows()
+    {
+        var lake = temp.File("lake");
+
+        var result = await new CliRunner().AsPipe().RunAsync("view", "--input", SmallExport.Write(temp), "--view", Views, "--format", "parquet", "--out", lake, "--shard", "0/1");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.DoesNotContain("\u001b[", result.Output + result.Error, StringComparison.Ordinal);
+        Assert.Contains($"Written to {lake}", result.Output.Replace("\n", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Matches(@"│ patients +│ +3 │", result.Output);
+    }
+
+    public void Dispose() => temp.Dispose();
+
+    private static async Task<long> CountAsync(string lake, string view)
+    {
+        await using var connection = new DuckDBConnection("Data Source=:memory:");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT count(*) FROM read_parquet('{Path.Combine(lake, view)}/*.parquet')";
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+}

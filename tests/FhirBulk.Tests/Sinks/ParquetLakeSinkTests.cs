@@ -1,0 +1,219 @@
+using System.Globalization;
+using DuckDB.NET.Data;
+using FhirBulk.Ndjson;
+using FhirBulk.Sinks.Parquet;
+using FhirBulk.Tables;
+using FhirBulk.Tests.Tables.TestSupport;
+using FhirBulk.Views;
+
+namespace FhirBulk.Tests.Sinks;
+
+public sealed class ParquetLakeSinkTests : IDisposable
+{
+    // Lines of a few hundred bytes and a small unit, so that files are cut into ranges that lines cross.
+    private const long UnitBytes = 700;
+
+    private readonly TempFolder _dir = new();
+
+    private static ICompiledView[] Views() =>
+    [
+        new FieldView("patients", "Patient", ("id", "id", "id"), ("gender", "gender", "code")),
+        new FieldView("observations", "Observation", ("id", "id", "id"), ("value", "valueQuantity.value", "decimal")),
+    ];
+
+    [Fact]
+    public async Task Lake_ThreeShardRuns_SameRowsAsOneRunThroughReadParquetGlob()
+    {
+        string input = WriteExport(patients: 40, observations: 90);
+        string single = _dir.File("single");
+        string sharded = _dir.File("sharded");
+
+        await RunShardAsync(input, single, new ShardSpec(0, 1));
+        for (int k = 0; k < 3; k++)
+        {
+            await RunShardAsync(input, sharded, new ShardSpec(k, 3), rowsPerPart: 7);
+        }
+
+        foreach (string view in new[] { "patients", "observations" })
+        {
+            Assert.Equal(await CountAsync(single, view), await CountAsync(sharded, view));
+            Assert.Equal(0L, await ScalarAsync($"SELECT count(*) FROM (SELECT * FROM {Glob(single, view)} EXCEPT ALL SELECT * FROM {Glob(sharded, view)})"));
+            Assert.Equal(0L, await ScalarAsync($"SELECT count(*) FROM (SELECT * FROM {Glob(sharded, view)} EXCEPT ALL SELECT * FROM {Glob(single, view)})"));
+        }
+
+        Assert.Equal(40L, await CountAsync(sharded, "patients"));
+        Assert.Equal(90L, await CountAsync(sharded, "observations"));
+        ParquetLakeStatus status = ParquetLake.Check(sharded);
+        Assert.True(status.IsComplete, string.Join("\n", status.Problems));
+        Assert.Equal(3, status.ShardCount);
+    }
+
+    [Fact]
+    public async Task CompleteAsync_RowsPastRowsPerPart_SeveralPartsOfAtMostThatManyRows()
+    {
+        string input = WriteExport(patients: 11, observations: 0);
+        string lake = _dir.File("lake");
+
+        await RunShardAsync(input, lake, ShardSpec.Single, rowsPerPart: 4);
+
+        Assert.Equal(
+            ["part-00000-00000.parquet", "part-00000-00001.parquet", "part-00000-00002.parquet"],
+            Directory.GetFiles(Path.Combine(lake, "patients"), "*.parquet").Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        ParquetLakeRun run = ParquetLake.Check(lake).Runs.Single();
+        Assert.Equal([4L, 4L, 3L], run.Views.Single(v => v.Name == "patients").Parts.Select(p => p.Rows));
+        Assert.Equal(11L, await CountAsync(lake, "patients"));
+    }
+
+    [Fact]
+    public async Task CompleteAsync_ViewWithoutRows_OneEmptyPartWithItsColumnsAndSchemaJson()
+    {
+        string input = WriteExport(patients: 2, observations: 0);
+        string lake = _dir.File("lake");
+
+        await RunShardAsync(input, lake, ShardSpec.Single);
+
+        Assert.Equal(0L, await CountAsync(lake, "observations"));
+        Assert.Equal("id,value", await StringAsync($"SELECT string_agg(column_name, ',' ORDER BY column_name) FROM (DESCRIBE SELECT * FROM {Glob(lake, "observations")})"));
+        string schema = await File.ReadAllTextAsync(Path.Combine(lake, "observations", ParquetLake.SchemaFileName));
+        Assert.Contains("\"resource\": \"Observation\"", schema, StringComparison.Ordinal);
+        Assert.Contains("\"fhirType\": \"decimal\"", schema, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_CancelledAfterPartsWereWritten_NoParquetFileEverVisibleAndPreviousLakeKept()
+    {
+        string input = WriteExport(patients: 800, observations: 0);
+        string lake = _dir.File("lake");
+        await RunShardAsync(input, lake, ShardSpec.Single);
+        Dictionary<string, byte[]> before = Snapshot(lake);
+        using var cancel = new CancellationTokenSource();
+        var seenDuringRun = new List<string>();
+        int evaluated = 0;
+        var view = new FieldView("patients", "Patient", ("id", "id", "id"))
+        {
+            BeforeEvaluate = _ =>
+            {
+                // One thread evaluates batches of 256 and writes a batch once the next is evaluated: by resource 700
+                // the first 256 rows are written, four parts of 64 copied out.
+                if (++evaluated == 700)
+                {
+                    seenDuringRun.AddRange(Directory.GetFiles(Path.Combine(lake, "patients"), "*.parquet").Select(Path.GetFileName)!);
+                    seenDuringRun.Add($"staged:{Directory.GetFiles(Path.Combine(lake, "patients"), ".part-*.tmp").Length}");
+                    cancel.Cancel();
+                }
+            },
+        };
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => RunShardAsync(input, lake, ShardSpec.Single, rowsPerPart: 64, views: [view], cancellationToken: cancel.Token));
+
+        Assert.Equal(["part-00000-00000.parquet", "staged:4"], seenDuringRun);
+        Assert.Equal(before, Snapshot(lake));
+    }
+
+    [Fact]
+    public async Task RunAsync_Shard0Of2AgainWithOtherParts_Shard1PartsUntouchedAndOwnOldPartsGone()
+    {
+        string input = WriteExport(patients: 30, observations: 30);
+        string lake = _dir.File("lake");
+        await RunShardAsync(input, lake, new ShardSpec(0, 2), rowsPerPart: 2);
+        await RunShardAsync(input, lake, new ShardSpec(1, 2));
+        Dictionary<string, byte[]> shard1 = Snapshot(lake).Where(f => f.Key.Contains("part-00001-", StringComparison.Ordinal)).ToDictionary();
+        DateTime[] shard1Times = [.. shard1.Keys.Select(f => File.GetLastWriteTimeUtc(Path.Combine(lake, f)))];
+
+        await RunShardAsync(input, lake, new ShardSpec(0, 2), rowsPerPart: 1000);
+
+        Assert.Equal(shard1, Snapshot(lake).Where(f => f.Key.Contains("part-00001-", StringComparison.Ordinal)).ToDictionary());
+        Assert.Equal(shard1Times, shard1.Keys.Select(f => File.GetLastWriteTimeUtc(Path.Combine(lake, f))));
+        Assert.Equal(["part-00000-00000.parquet"], Directory.GetFiles(Path.Combine(lake, "patients"), "part-00000-*").Select(Path.GetFileName));
+        ParquetLakeStatus status = ParquetLake.Check(lake);
+        Assert.True(status.IsComplete, string.Join("\n", status.Problems));
+        Assert.Equal(2, Directory.GetFiles(Path.Combine(lake, ParquetLake.RunsFolderName)).Length);
+        Assert.Equal(30L, await CountAsync(lake, "patients"));
+    }
+
+    [Fact]
+    public async Task Check_OneShardOfThreeWritten_MissingShardsNamedAndIncomplete()
+    {
+        string input = WriteExport(patients: 10, observations: 10);
+        string lake = _dir.File("lake");
+
+        await RunShardAsync(input, lake, new ShardSpec(1, 3));
+
+        ParquetLakeStatus status = ParquetLake.Check(lake);
+        Assert.False(status.IsComplete);
+        Assert.Equal([0, 2], status.MissingShards);
+        Assert.Empty(status.Problems);
+    }
+
+    [Fact]
+    public async Task Check_PartNoRunLists_ReportedAsProblem()
+    {
+        string input = WriteExport(patients: 10, observations: 10);
+        string lake = _dir.File("lake");
+        await RunShardAsync(input, lake, ShardSpec.Single);
+
+        File.Copy(Path.Combine(lake, "patients", "part-00000-00000.parquet"), Path.Combine(lake, "patients", "part-00007-00000.parquet"));
+
+        ParquetLakeStatus status = ParquetLake.Check(lake);
+        Assert.False(status.IsComplete);
+        Assert.Contains(status.Problems, p => p.StartsWith("patients/part-00007-00000.parquet is listed by no shard", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task CompleteAsync_RunRecord_ListsInputsWithHashesPartsRowsAndShard()
+    {
+        string input = WriteExport(patients: 5, observations: 3);
+        string lake = _dir.File("lake");
+
+        await RunShardAsync(input, lake, new ShardSpec(0, 1));
+
+        ParquetLakeRun run = ParquetLakeRun.Read(Directory.GetFiles(Path.Combine(lake, ParquetLake.RunsFolderName)).Single());
+        Assert.Equal((0, 1), (run.ShardIndex, run.ShardCount));
+        Assert.Equal(new FileInfo(Path.Combine(input, "Patient.000.ndjson")).Length, run.Inputs.Where(i => i.Path.EndsWith("Patient.000.ndjson", StringComparison.Ordinal)).Sum(i => i.Length));
+        Assert.All(run.Inputs, i => Assert.Matches("^[0-9a-f]{64}$", i.Sha256));
+        Assert.Equal(5L, run.Views.Single(v => v.Name == "patients").Rows);
+        Assert.All(run.Views.SelectMany(v => v.Parts), p => Assert.Equal(new FileInfo(Path.Combine(lake, p.Path)).Length, p.Bytes));
+    }
+
+    public void Dispose() => _dir.Dispose();
+
+    private static async Task RunShardAsync(string input, string lake, ShardSpec shard, long rowsPerPart = 1000, ICompiledView[]? views = null, CancellationToken cancellationToken = default)
+    {
+        NdjsonShardPlan plan = NdjsonShardPlan.Create(NdjsonSource.FromFolder(input), shard.Count, UnitBytes);
+        var tables = new FhirTables(new FhirTablesOptions { MaxDegreeOfParallelism = 1 });
+        await using var sink = new ParquetLakeSink(lake, new ParquetLakeOptions { Shard = shard, Plan = plan, RowsPerPart = rowsPerPart, RowGroupSize = 5 });
+        await tables.RunAsync(plan.SourceFor(shard.Index), views ?? Views(), sink, cancellationToken: cancellationToken);
+    }
+
+    private string WriteExport(int patients, int observations)
+    {
+        string folder = _dir.File("export");
+        Directory.CreateDirectory(folder);
+        File.WriteAllLines(Path.Combine(folder, "Patient.000.ndjson"), Enumerable.Range(0, patients).Select(i =>
+            $$"""{"resourceType":"Patient","id":"p{{i}}","gender":"{{(i % 3 == 0 ? "female" : "male")}}","pad":"{{new string('x', i * 7 % 200)}}"}"""));
+        File.WriteAllLines(Path.Combine(folder, "Observation.000.ndjson"), Enumerable.Range(0, observations).Select(i =>
+            string.Create(CultureInfo.InvariantCulture, $$"""{"resourceType":"Observation","id":"o{{i}}","valueQuantity":{"value":{{i * 1.5m}}},"pad":"{{new string('y', i * 13 % 150)}}"}""")));
+        return folder;
+    }
+
+    private static string Glob(string lake, string view) => $"read_parquet('{Path.Combine(lake, view)}/*.parquet')";
+
+    private static Task<long> CountAsync(string lake, string view) => ScalarAsync($"SELECT count(*) FROM {Glob(lake, view)}");
+
+    private static async Task<long> ScalarAsync(string sql) => Convert.ToInt64(await QueryAsync(sql), CultureInfo.InvariantCulture);
+
+    private static async Task<string> StringAsync(string sql) => (string)(await QueryAsync(sql))!;
+
+    private static async Task<object?> QueryAsync(string sql)
+    {
+        await using var connection = new DuckDBConnection("Data Source=:memory:");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteScalarAsync();
+    }
+
+    /// <summary>Every file under the lake (hidden ones too) and its bytes.</summary>
+    private static Dictionary<string, byte[]> Snapshot(string lake) =>
+        Directory.GetFiles(lake, "*", SearchOption.AllDirectories).ToDictionary(f => Path.GetRelativePath(lake, f), File.ReadAllBytes);
+}
