@@ -107,7 +107,7 @@ internal static partial class ExportFolderLayout
 
         return Directory.EnumerateFiles(folder)
             .Where(path => IsNdjson(Path.GetFileName(path)))
-            .Select(path => new NdjsonFile(path, TypeFromName(Path.GetFileName(path)), new FileInfo(path).Length))
+            .Select(NdjsonFile.At)
             // Files of one type together and in part order, so a folder streams grouped by type.
             .OrderBy(file => file.ResourceType ?? "\uffff", StringComparer.Ordinal)
             .ThenBy(file => file.Name, StringComparer.Ordinal)

@@ -8,4 +8,25 @@ namespace FhirBulk.Ndjson;
 /// <c>resourceType</c>; this only lets a filtered read skip whole files.
 /// </param>
 /// <param name="Length">The size on disk in bytes, or <see langword="null"/> when unknown (a stream).</param>
-public sealed record NdjsonFile(string Name, string? ResourceType, long? Length);
+public sealed record NdjsonFile(string Name, string? ResourceType, long? Length)
+{
+    /// <summary>The file at <paramref name="path"/>, typed by its name, with the size of the data it names.</summary>
+    /// <exception cref="FileNotFoundException">The file, or the file a symbolic link points to, does not exist.</exception>
+    internal static NdjsonFile At(string path) => new(path, ExportFolder.ExportFolderLayout.TypeFromName(Path.GetFileName(path)), SizeOf(path));
+
+    // FileInfo.Length of a symbolic link is the link's own size (a few bytes), and the size decides how shards split
+    // the input and what progress says: a folder of links to an export elsewhere must count the files they name.
+    private static long SizeOf(string path)
+    {
+        var info = new FileInfo(path);
+        if (info.LinkTarget is null)
+        {
+            return info.Length;
+        }
+
+        var target = info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo;
+        return target is { Exists: true }
+            ? target.Length
+            : throw new FileNotFoundException($"NDJSON file '{path}' is a link to '{target?.FullName ?? info.LinkTarget}', which does not exist.", path);
+    }
+}

@@ -81,14 +81,12 @@ public sealed class NdjsonSource
     public static NdjsonSource FromFile(string path, NdjsonSourceOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var info = new FileInfo(path);
-        if (!info.Exists)
+        if (!File.Exists(path))
         {
             throw new FileNotFoundException($"NDJSON file '{path}' does not exist.", path);
         }
 
-        NdjsonFile file = new(path, ExportFolderLayout.TypeFromName(info.Name), info.Length);
-        return new NdjsonSource([file], null, options);
+        return new NdjsonSource([NdjsonFile.At(path)], null, options);
     }
 
     /// <summary>Reads NDJSON from a stream, such as stdin. The stream can be read once and is not disposed.</summary>

@@ -45,6 +45,35 @@ public class NdjsonShardPlanTests
     }
 
     [Fact]
+    public async Task Create_FolderOfSymbolicLinks_SplitsByTheLinkedFilesSizes()
+    {
+        using var data = new TempFolder();
+        using var links = new TempFolder();
+        string patients = data.Write("Patient.000.ndjson", string.Concat(Enumerable.Range(0, 100).Select(i => $$"""{"resourceType":"Patient","id":"p{{i:D3}}"}""" + "\n")));
+        File.CreateSymbolicLink(Path.Combine(links.Path, "Patient.000.ndjson"), patients);
+
+        NdjsonShardPlan plan = NdjsonShardPlan.Create(NdjsonSource.FromFolder(links.Path), 2, unitBytes: 1000);
+
+        // 100 lines of 39 bytes: 3,900 bytes in four ranges, not one whole "file" of the link's own few bytes.
+        Assert.Equal(3900, plan.Units.Sum(u => u.Length));
+        Assert.Equal(4, plan.Units.Count);
+        List<ResourceLine> all = [.. await plan.SourceFor(0).ReadAllAsync(), .. await plan.SourceFor(1).ReadAllAsync()];
+        Assert.Equal(Enumerable.Range(0, 100).Select(i => $"p{i:D3}"), all.Select(l => l.Id).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void FromFolder_LinkToAMissingFile_SaysWhereTheLinkPoints()
+    {
+        using var links = new TempFolder();
+        string missing = Path.Combine(links.Path, "gone", "Patient.000.ndjson");
+        File.CreateSymbolicLink(Path.Combine(links.Path, "Patient.000.ndjson"), missing);
+
+        var error = Assert.Throws<FileNotFoundException>(() => NdjsonSource.FromFolder(links.Path));
+
+        Assert.Contains($"is a link to '{missing}', which does not exist", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SourceFor_LineStartingExactlyAtABoundary_BelongsToTheEarlierRange()
     {
         using var dir = new TempFolder();
