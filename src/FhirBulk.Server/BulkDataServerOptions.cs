@@ -22,11 +22,11 @@ public sealed class BulkDataServerOptions
     public string? DataDirectory { get; set; }
 
     /// <summary>
-    /// Steps of simulated change (<see cref="PopulationGenerator.AdvanceAsync"/>, a week each) the data has taken at
-    /// start. When set, the data lives on a simulated timeline: an export's <c>transactionTime</c> is the data's time
-    /// (the population's reference date plus the steps taken), not the server clock, and
-    /// <see cref="BulkDataServer.AdvanceAsync"/> plays more steps. With <see cref="DataDirectory"/> the folder must be one
-    /// the generator wrote (its steps are added to it).
+    /// Steps of simulated change (<see cref="PopulationGenerator.AdvanceAsync"/>, a week each) played at start. When set,
+    /// the data lives on a simulated timeline: an export's <c>transactionTime</c> is the data's time (the population's
+    /// reference date plus the steps taken), not the server clock, and <see cref="BulkDataServer.AdvanceAsync"/> plays
+    /// more steps. With <see cref="DataDirectory"/> the folder must be one the generator advanced
+    /// (<c>fhir-bulk generate --steps</c>); the steps are added to the steps it already holds, in that folder.
     /// </summary>
     /// <value>The default value is <see langword="null"/>: the data never changes and exports carry the server clock's time.</value>
     public int? Steps { get; set; }
