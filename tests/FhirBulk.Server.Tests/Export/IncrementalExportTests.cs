@@ -244,4 +244,47 @@ public class IncrementalExportTests
         var manifest = await fixture.ExportAsync("/Patient/$export?_type=Patient", null);
         Assert.Equal("2026-01-22T00:00:00.000Z", manifest.GetProperty("transactionTime").GetString());
     }
+
+    [Fact]
+    public async Task StartAsync_DataFolderWithSteps_ServesTheStateAfterItsLastStepLikeAGeneratedServer()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "fhirbulk-stepfolder-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var population = new PopulationOptions { Patients = 40, Seed = 7 };
+            await PopulationGenerator.GenerateAsync(folder, population);
+            await PopulationGenerator.AdvanceAsync(folder, population, 2);
+            await using var fromFolder = await ServerFixture.StartAsync(new BulkDataServerOptions { DataDirectory = folder, RequireAuth = false });
+            await using var generated = await ServerFixture.StartAsync(Options());
+            await generated.Server.AdvanceAsync(2);
+
+            Assert.Equal(2, fromFolder.Server.Steps);
+            Assert.Equal(generated.Server.DataTime, fromFolder.Server.DataTime);
+            var expected = await ExportAsync(generated, "/Patient/$export");
+            var actual = await ExportAsync(fromFolder, "/Patient/$export");
+            Assert.Equal(expected.TransactionTime, actual.TransactionTime);
+            Assert.Equal(expected.Resources.Keys.Order(StringComparer.Ordinal), actual.Resources.Keys.Order(StringComparer.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task StartAsync_StepsOverAFolderWithoutTimeline_RefusedNamingTheFolder()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "fhirbulk-plain-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(folder, "Patient.ndjson"), "{\"resourceType\":\"Patient\",\"id\":\"p1\"}\n");
+            var error = await Assert.ThrowsAsync<FormatException>(() => BulkDataServer.StartAsync(new BulkDataServerOptions { DataDirectory = folder, Steps = 1 }));
+            Assert.Contains(folder, error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }
