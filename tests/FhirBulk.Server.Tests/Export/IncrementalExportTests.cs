@@ -124,6 +124,18 @@ public class IncrementalExportTests
     }
 
     [Fact]
+    public async Task Export_KickedOffBeforeAStep_ReadsTheDataAsOfItsKickoff()
+    {
+        await using var fixture = await ServerFixture.StartAsync(Options());
+        var before = await ExportAsync(fixture, "/Patient/$export");
+        var status = await fixture.StartExportAsync(fixture.Server.BaseUri + "/Patient/$export", null);
+        await fixture.Server.AdvanceAsync();
+        var manifest = await fixture.WaitForManifestAsync(status, null);
+        Assert.Equal(before.TransactionTime, manifest.GetProperty("transactionTime").GetString());
+        Assert.Equal(before.Resources.Count, manifest.GetProperty("output").EnumerateArray().Sum(o => o.GetProperty("count").GetInt64()));
+    }
+
+    [Fact]
     public async Task Export_SinceTheLatestTransactionTime_Empty()
     {
         await using var fixture = await ServerFixture.StartAsync(Options());
