@@ -240,6 +240,19 @@ public class IncrementalExportTests
         Assert.All(full.Resources, r => Assert.Equal(r.Value.GetRawText(), tables[r.Key].GetRawText()));
     }
 
+    [Theory]
+    [InlineData(TransactionTimeStyle.Actual, "2026-01-08T00:00:00.000Z")]
+    [InlineData(TransactionTimeStyle.Malformed, "2026-01-08T00:00:00")]
+    [InlineData(TransactionTimeStyle.Earlier, "2025-01-08T00:00:00.000Z")]
+    public async Task Manifest_TransactionTimeStyleFault_WrittenThatWay(TransactionTimeStyle style, string expected)
+    {
+        await using var fixture = await ServerFixture.StartAsync(Options());
+        await fixture.Server.AdvanceAsync();
+        var status = await fixture.StartExportAsync(fixture.Server.BaseUriWithFaults(new FaultOptions { TransactionTimeStyle = style }) + "/Patient/$export?_type=Patient", null);
+        var manifest = await fixture.WaitForManifestAsync(status, null);
+        Assert.Equal(expected, manifest.GetProperty("transactionTime").GetString());
+    }
+
     [Fact]
     public async Task AdvanceAsync_ServerWithoutSteps_Refused()
     {
