@@ -24,7 +24,7 @@ internal sealed class GroupReader(ResourceStore store)
 
     /// <summary>
     /// The Group's current members (<c>member.entity</c> references to Patients, leaving out members marked
-    /// <c>inactive</c> or whose <c>period</c> has ended), or null when there is no such Group. Those whose every current
+    /// <c>inactive</c> or with a <c>period.end</c>: the generator only ends memberships that are over), or null when there is no such Group. Those whose every current
     /// membership started after <paramref name="since"/> are also listed as joined since then.
     /// </summary>
     public GroupMembers? Members(string id, DateTimeOffset? since = null)

@@ -149,20 +149,24 @@ internal sealed partial class ResourceStore
         try
         {
             using var document = JsonDocument.Parse(line);
-            if (document.RootElement.TryGetProperty("entry", out var entries) && entries.ValueKind == JsonValueKind.Array && entries.GetArrayLength() > 0
-                && entries[0].TryGetProperty("request", out var request) && request.TryGetProperty("url", out var url)
-                && url.GetString()?.Split('/') is [var type, var id])
-            {
-                return (type, id);
-            }
+            return DeletedKey(document.RootElement);
         }
-        catch (Exception exception) when (exception is JsonException or InvalidOperationException)
+        catch (JsonException)
         {
-            // Not a deletion Bundle: it deletes nothing.
+            // Not JSON: it deletes nothing.
+            return null;
         }
-
-        return null;
     }
+
+    /// <summary>The <c>Type/id</c> in <c>entry[0].request.url</c> of a deletion Bundle, or null when it has none.</summary>
+    public static (string Type, string Id)? DeletedKey(JsonElement bundle) =>
+        bundle.ValueKind == JsonValueKind.Object
+        && bundle.TryGetProperty("entry", out var entries) && entries.ValueKind == JsonValueKind.Array && entries.GetArrayLength() > 0
+        && entries[0].ValueKind == JsonValueKind.Object && entries[0].TryGetProperty("request", out var request)
+        && request.ValueKind == JsonValueKind.Object && request.TryGetProperty("url", out var url) && url.ValueKind == JsonValueKind.String
+        && url.GetString()!.Split('/') is [var type, var id]
+            ? (type, id)
+            : null;
 
     [GeneratedRegex(@"^(?<type>[A-Z][A-Za-z]+)(\..*)?\.ndjson$")]
     private static partial Regex TypeFileName();
