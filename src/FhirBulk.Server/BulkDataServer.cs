@@ -55,6 +55,15 @@ public sealed class BulkDataServer : IAsyncDisposable
     /// <summary>The folder of NDJSON being served: <see cref="BulkDataServerOptions.DataDirectory"/>, or where the population was generated.</summary>
     public string DataDirectory => _state.Store.Directory;
 
+    /// <summary>
+    /// The data's time: what an export's <c>transactionTime</c> is now. On a simulated timeline
+    /// (<see cref="BulkDataServerOptions.Steps"/>) it is the end of the last step; otherwise the server clock.
+    /// </summary>
+    public DateTimeOffset DataTime => ServerState.DataNow(_state.Store, _state.Clock);
+
+    /// <summary>Steps of simulated change the data has taken; 0 when it has no timeline.</summary>
+    public int Steps => _state.Store.Timeline?.Steps ?? 0;
+
     /// <summary>Requests that arrived at the second origin carrying an Authorization header: tokens a client leaked.</summary>
     public long LeakedTokenCount => _state.TokenLeaks;
 
@@ -77,7 +86,18 @@ public sealed class BulkDataServer : IAsyncDisposable
             if (dataDirectory is null)
             {
                 dataDirectory = Path.Combine(work, "data");
-                await PopulationGenerator.GenerateAsync(dataDirectory, new PopulationOptions { Patients = options.Patients, Seed = options.Seed }, cancellationToken);
+                var population = new PopulationOptions { Patients = options.Patients, Seed = options.Seed };
+                await PopulationGenerator.GenerateAsync(dataDirectory, population, cancellationToken);
+                if (options.Steps is { } steps)
+                {
+                    await PopulationGenerator.AdvanceAsync(dataDirectory, population, steps, cancellationToken);
+                }
+            }
+            else if (options.Steps is { } steps)
+            {
+                var timeline = Timeline.Read(dataDirectory) ?? throw new FormatException(
+                    $"{dataDirectory} has no {Timeline.Folder}/ timeline: only a folder written by the generator with steps (fhir-bulk generate --steps) can advance.");
+                await PopulationGenerator.AdvanceAsync(dataDirectory, timeline.Population, steps, cancellationToken);
             }
 
             var jobs = Path.Combine(work, "jobs");
@@ -134,6 +154,44 @@ public sealed class BulkDataServer : IAsyncDisposable
         FileEndpoints.Map(app, state);
         app.MapFallback(ClientErrorMiddleware.NotFound);
         return app;
+    }
+
+    /// <summary>
+    /// Plays <paramref name="steps"/> steps of simulated change (<see cref="PopulationGenerator.AdvanceAsync"/>) and
+    /// moves the data's time to the end of the last one. Exports already started keep the data they began with; an
+    /// export started after this returns carries the new time, so <c>_since</c> set to the <c>transactionTime</c> of an
+    /// export taken before returns exactly the changes of the steps in between.
+    /// </summary>
+    /// <param name="steps">Steps to play, at least 1.</param>
+    /// <param name="cancellationToken">Cancels; the steps written until then are kept.</param>
+    /// <returns>The data's new time.</returns>
+    /// <exception cref="InvalidOperationException">The server was started without <see cref="BulkDataServerOptions.Steps"/>.</exception>
+    public async Task<DateTimeOffset> AdvanceAsync(int steps = 1, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(steps);
+        await _state.AdvanceLock.WaitAsync(cancellationToken);
+        try
+        {
+            var store = _state.Store;
+            var timeline = store.Timeline ?? throw new InvalidOperationException(
+                "This server's data has no timeline: start it with BulkDataServerOptions.Steps set (serve --steps) to advance it.");
+            try
+            {
+                await PopulationGenerator.AdvanceAsync(store.Directory, timeline.Population, steps, cancellationToken);
+            }
+            finally
+            {
+                // Steps finished before a cancellation are on disk: serve them.
+                _state.Store = new ResourceStore(store.Directory);
+            }
+
+            ServerLog.Advanced(_state.Logger, _state.Store.Timeline!.Steps, _state.Store.Timeline.Now);
+            return _state.Store.Timeline.Now;
+        }
+        finally
+        {
+            _state.AdvanceLock.Release();
+        }
     }
 
     /// <summary>Registers a client in-process, as <c>POST /auth/register</c> does, and returns its client_id.</summary>

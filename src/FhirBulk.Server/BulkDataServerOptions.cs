@@ -21,6 +21,16 @@ public sealed class BulkDataServerOptions
     /// <value>The default value is <see langword="null"/> (generate a population).</value>
     public string? DataDirectory { get; set; }
 
+    /// <summary>
+    /// Steps of simulated change (<see cref="PopulationGenerator.AdvanceAsync"/>, a week each) played at start. When set,
+    /// the data lives on a simulated timeline: an export's <c>transactionTime</c> is the data's time (the population's
+    /// reference date plus the steps taken), not the server clock, and <see cref="BulkDataServer.AdvanceAsync"/> plays
+    /// more steps. With <see cref="DataDirectory"/> the folder must be one the generator advanced
+    /// (<c>fhir-bulk generate --steps</c>); the steps are added to the steps it already holds, in that folder.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: the data never changes and exports carry the server clock's time.</value>
+    public int? Steps { get; set; }
+
     /// <summary>When false the server is open (<c>--no-auth</c>): no token is needed and manifests say <c>requiresAccessToken: false</c>.</summary>
     /// <value>The default value is <see langword="true"/>.</value>
     public bool RequireAuth { get; set; } = true;
@@ -90,6 +100,11 @@ public sealed class BulkDataServerOptions
         if (DataDirectory is null && Patients < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(Patients), Patients, "At least one patient is needed.");
+        }
+
+        if (Steps < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Steps), Steps, "Must be 0 or positive.");
         }
 
         if (DataDirectory is not null && !Directory.Exists(DataDirectory))

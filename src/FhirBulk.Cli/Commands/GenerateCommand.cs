@@ -27,11 +27,17 @@ internal static class GenerateCommand
             Required = true,
             HelpName = "DIR",
         };
+        var steps = new Option<int>("--steps")
+        {
+            Description = "Then play N weekly steps of change, written to steps/NNNN/ beside the data (serve --data DIR serves the state after them).",
+            DefaultValueFactory = _ => 0,
+            HelpName = "N",
+        };
         var json = CommonOptions.Json();
         var quietOption = CommonOptions.Quiet();
         var command = new Command("generate", "Write a deterministic synthetic population (Synthea-like FHIR R4) as NDJSON per resource type.")
         {
-            patients, seed, output, json, quietOption,
+            patients, seed, output, steps, json, quietOption,
         };
         command.SetRunner(context, async (parseResult, cancellationToken) =>
         {
@@ -41,12 +47,28 @@ internal static class GenerateCommand
                 throw new CliException("--patients must be at least 1.", ExitCodes.Usage);
             }
 
+            var stepCount = parseResult.GetValue(steps);
+            if (stepCount < 0)
+            {
+                throw new CliException($"--steps must be 0 or more, not {stepCount}.", ExitCodes.Usage);
+            }
+
             var folder = Path.GetFullPath(parseResult.GetRequiredValue(output));
             OutputFolder.Create(folder, output.Name);
             var quiet = parseResult.GetValue(json);
             var summary = await new StepProgress(context, quiet || parseResult.GetValue(quietOption)).RunAsync(
-                $"Generating {count:N0} patients",
-                _ => PopulationGenerator.GenerateAsync(folder, count, parseResult.GetValue(seed), cancellationToken),
+                stepCount > 0 ? $"Generating {count:N0} patients and {stepCount} steps of change" : $"Generating {count:N0} patients",
+                async _ =>
+                {
+                    var population = new PopulationOptions { Patients = count, Seed = parseResult.GetValue(seed) };
+                    var generated = await PopulationGenerator.GenerateAsync(folder, population, cancellationToken).ConfigureAwait(false);
+                    if (stepCount > 0)
+                    {
+                        await PopulationGenerator.AdvanceAsync(folder, population, stepCount, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    return generated;
+                },
                 s => string.Create(CultureInfo.InvariantCulture, $"{s.ResourceCounts.Values.Sum():N0} resources, {s.Bytes / 1048576.0:0.0} MB")).ConfigureAwait(false);
             if (quiet)
             {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json.Serialization;
 using FhirBulk.Cli.Rendering;
 using FhirBulk.Server;
@@ -54,6 +55,17 @@ internal static class ServeCommand
         {
             Description = "Serve files from a second origin by unguessable signed URLs with requiresAccessToken: false (catches token leaks).",
         };
+        var steps = new Option<int?>("--steps")
+        {
+            Description = "Put the data on a simulated timeline and play N weekly steps of change at start (visits, resolved conditions, deletions, "
+                + "Group moves, new patients); exports then carry the data's time as transactionTime, not the clock's.",
+            HelpName = "N",
+        };
+        var advanceEvery = new Option<int?>("--advance-every")
+        {
+            Description = "Play one more step of change every SECONDS seconds (starts the timeline at --steps, default 0).",
+            HelpName = "SECONDS",
+        };
         var faults = new FaultOptionSet();
         var json = CommonOptions.Json();
         var command = new Command(
@@ -61,11 +73,17 @@ internal static class ServeCommand
             "Run the embedded FHIR Bulk Data server on 127.0.0.1, print its base URL and serve until Ctrl-C. "
             + "Faults can also be set per request by a base64url JSON segment in the URL, as on the public SMART server.")
         {
-            port, patients, seed, data, noAuth, clients, resourcesPerFile, tokenLifetime, capabilityUrls, json,
+            port, patients, seed, data, noAuth, clients, resourcesPerFile, tokenLifetime, capabilityUrls, steps, advanceEvery, json,
         };
         faults.AddTo(command);
         command.SetRunner(context, async (parseResult, cancellationToken) =>
         {
+            var every = parseResult.GetValue(advanceEvery);
+            if (every < 1)
+            {
+                throw new CliException($"--advance-every is a number of seconds, at least 1, not {every}.", ExitCodes.Usage);
+            }
+
             var options = new BulkDataServerOptions
             {
                 Port = parseResult.GetValue(port),
@@ -76,6 +94,7 @@ internal static class ServeCommand
                 ClientsFile = parseResult.GetValue(clients),
                 CapabilityUrls = parseResult.GetValue(capabilityUrls),
                 Faults = faults.Read(parseResult),
+                Steps = parseResult.GetValue(steps) ?? (every is null ? null : 0),
             };
             if (parseResult.GetValue(resourcesPerFile) is { } perFile)
             {
@@ -119,6 +138,11 @@ internal static class ServeCommand
 
                 try
                 {
+                    if (every is { } seconds)
+                    {
+                        await AdvanceEveryAsync(context.Out, server, TimeSpan.FromSeconds(seconds), parseResult.GetValue(json), cancellationToken).ConfigureAwait(false);
+                    }
+
                     await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
@@ -130,6 +154,20 @@ internal static class ServeCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>Plays a step of change every <paramref name="interval"/> until cancelled, saying so unless the output is JSON.</summary>
+    private static async Task AdvanceEveryAsync(IAnsiConsole console, BulkDataServer server, TimeSpan interval, bool quiet, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(interval);
+        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var dataTime = await server.AdvanceAsync(1, cancellationToken).ConfigureAwait(false);
+            if (!quiet)
+            {
+                console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"[grey]Step {server.Steps}: data time {dataTime:yyyy-MM-ddTHH:mm:ssZ}[/]"));
+            }
+        }
     }
 
     private static void WriteBanner(IAnsiConsole console, BulkDataServer server, BulkDataServerOptions options, bool faultsInjected)
@@ -144,6 +182,11 @@ internal static class ServeCommand
         {
             grid.AddRow("Token endpoint", Markup.Escape(server.TokenEndpoint.ToString()));
             grid.AddRow("Register a client", Markup.Escape($"POST {server.RegistrationEndpoint} (form field jwks or jwks_url)"));
+        }
+
+        if (options.Steps is not null)
+        {
+            grid.AddRow("Data time", string.Create(CultureInfo.InvariantCulture, $"{server.DataTime:yyyy-MM-ddTHH:mm:ssZ} (simulated, after {server.Steps} steps)"));
         }
 
         grid.AddRow("Faults", faultsInjected ? "[yellow]injected (see --help)[/]" : "none");

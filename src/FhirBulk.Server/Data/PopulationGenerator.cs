@@ -43,17 +43,7 @@ public static class PopulationGenerator
         var deleted = new NdjsonTypeWriter(outputDirectory, "Bundle", options.ResourcesPerFile, GeneratedData.DeletedFilePrefix);
         try
         {
-            var context = new PopulationContext
-            {
-                Seed = options.Seed,
-                ReferenceDate = options.ReferenceDate,
-                HistoryYears = options.HistoryYears,
-                DeletedRate = options.DeletedRate,
-                Organizations = CareProviders.Organizations(options.Seed, Math.Clamp(options.Patients / 50, 1, 200)),
-                Practitioners = CareProviders.Practitioners(options.Seed, Math.Clamp(options.Patients / 20, 2, 1000), Math.Clamp(options.Patients / 50, 1, 200)),
-                Writer = type => writers[type],
-                Deleted = deleted,
-            };
+            var context = PopulationContext.Create(options, type => writers[type], deleted, options.ReferenceDate, (DateTimeOffset.MinValue, options.ReferenceDate));
 
             await CareProviders.WriteAsync(context, writers["Organization"], writers["Practitioner"], cancellationToken);
             for (var index = 0; index < options.Patients; index++)
@@ -80,4 +70,45 @@ public static class PopulationGenerator
             [.. writers.Values.SelectMany(w => w.Files), .. deleted.Files],
             writers.Values.Sum(w => w.Bytes) + deleted.Bytes);
     }
+
+    /// <summary>
+    /// Plays <paramref name="steps"/> more steps of simulated change on a population folder: each step is one
+    /// <see cref="PopulationOptions.StepLength"/> of new visits, resolved Conditions, deletions (some followed by a
+    /// re-creation with the same id), a patient moving between Groups and new patients joining one, written to
+    /// <c>steps/NNNN/</c> beside the data with every change stamped inside the step's window. The same seed and steps
+    /// give byte-identical files; a server serving the folder reports the data's time after the last step as the
+    /// <c>transactionTime</c> of its exports.
+    /// </summary>
+    /// <param name="outputDirectory">A folder <see cref="GenerateAsync(string, PopulationOptions, CancellationToken)"/> wrote.</param>
+    /// <param name="options">The options the folder was generated with; a folder that already advanced must have had the same.</param>
+    /// <param name="steps">Steps to play; 0 only starts the folder's timeline.</param>
+    /// <param name="cancellationToken">Cancels between steps and within one (a step is written whole or not at all).</param>
+    /// <returns>The steps the folder has taken in all.</returns>
+    public static async Task<int> AdvanceAsync(string outputDirectory, PopulationOptions options, int steps, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(outputDirectory);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfNegative(steps);
+        options.Validate();
+        var timeline = Timeline.Read(outputDirectory);
+        if (timeline is null)
+        {
+            new Timeline(options, 0).Write(outputDirectory);
+        }
+        else if (!SamePopulation(timeline.Population, options))
+        {
+            throw new ArgumentException($"{outputDirectory} advanced as another population (seed {timeline.Population.Seed}, {timeline.Population.Patients} patients, reference date {timeline.Population.ReferenceDate:O}).", nameof(options));
+        }
+
+        for (var step = 0; step < steps; step++)
+        {
+            await PopulationStep.WriteAsync(new ResourceStore(outputDirectory), cancellationToken);
+        }
+
+        return Timeline.Read(outputDirectory)!.Steps;
+    }
+
+    private static bool SamePopulation(PopulationOptions a, PopulationOptions b) =>
+        a.Patients == b.Patients && a.Seed == b.Seed && a.ReferenceDate == b.ReferenceDate && a.HistoryYears == b.HistoryYears
+        && a.DeletedRate.Equals(b.DeletedRate) && a.StepLength == b.StepLength;
 }

@@ -27,6 +27,10 @@ public sealed class PopulationOptions
     /// <value>The default value is 0.01.</value>
     public double DeletedRate { get; set; } = 0.01;
 
+    /// <summary>Simulated time one step of <see cref="PopulationGenerator.AdvanceAsync"/> covers; every change of a step is stamped inside it.</summary>
+    /// <value>The default value is 7 days.</value>
+    public TimeSpan StepLength { get; set; } = TimeSpan.FromDays(7);
+
     internal void Validate()
     {
         if (Patients < 1)
@@ -47,6 +51,12 @@ public sealed class PopulationOptions
         if (DeletedRate is < 0 or > 1)
         {
             throw new ArgumentOutOfRangeException(nameof(DeletedRate), DeletedRate, "Must be in [0, 1].");
+        }
+
+        // Changes are stamped to the second, at least a second inside their step's window.
+        if (StepLength < TimeSpan.FromMinutes(1) || StepLength.Ticks % TimeSpan.TicksPerSecond != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(StepLength), StepLength, "Must be whole seconds, at least one minute.");
         }
     }
 }

@@ -32,14 +32,7 @@ internal sealed class DeletionExporter(ExportJob job, ResourceStore store, IRead
         var root = document.RootElement;
         var header = ResourceHeader.Read(line.Span);
         if (header.LastUpdated is null || !inTimeRange(header.LastUpdated)
-            || !root.TryGetProperty("entry", out var entries) || entries.GetArrayLength() == 0
-            || !entries[0].TryGetProperty("request", out var request) || !request.TryGetProperty("url", out var url))
-        {
-            return false;
-        }
-
-        var type = url.GetString()?.Split('/')[0] ?? string.Empty;
-        if (!job.Types.Contains(type))
+            || ResourceStore.DeletedKey(root) is not { Type: var type } || !job.Types.Contains(type))
         {
             return false;
         }

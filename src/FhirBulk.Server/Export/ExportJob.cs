@@ -41,7 +41,11 @@ internal sealed class ExportJob
 
     public required string Directory { get; init; }
 
+    /// <summary>The data's time at kick-off (the manifest's <c>transactionTime</c>): the server clock, or a simulated timeline's.</summary>
     public required DateTimeOffset TransactionTime { get; init; }
+
+    /// <summary>The server clock at kick-off; durations are measured from it, as a simulated transactionTime is no clock reading.</summary>
+    public required DateTimeOffset StartedAt { get; init; }
 
     public required bool RequiresAccessToken { get; init; }
 
@@ -76,11 +80,11 @@ internal sealed class ExportJob
     public string StatusUrl => $"{BaseUrl}/bulkstatus/{Id}";
 
     /// <remarks>
-    /// Compared in seconds rather than as <c>TransactionTime + duration</c>: a URL may ask for any duration,
+    /// Compared in seconds rather than as <c>StartedAt + duration</c>: a URL may ask for any duration,
     /// and a huge one must hold the job at 202, not overflow a <see cref="TimeSpan"/> on every later poll.
     /// </remarks>
     public bool IsInProgress(DateTimeOffset now) =>
-        State == JobState.Running || (now - TransactionTime).TotalSeconds < Faults.ExportDurationSeconds;
+        State == JobState.Running || (now - StartedAt).TotalSeconds < Faults.ExportDurationSeconds;
 
     public long NextStatusCall() => Interlocked.Increment(ref _statusCalls);
 

@@ -11,7 +11,7 @@ namespace FhirBulk.Server.Export;
 /// split output files. Unfiltered resources are copied as raw bytes; a JSON DOM is built only to
 /// evaluate a <c>_typeFilter</c>.
 /// </summary>
-internal sealed class ExportRunner(ExportJob job, ResourceStore store, IReadOnlySet<string>? patientScope, int resourcesPerFile, Func<FaultOptions, double, string, string, long, bool> injectFault)
+internal sealed class ExportRunner(ExportJob job, ExportScope scope, int resourcesPerFile, Func<FaultOptions, double, string, string, long, bool> injectFault)
 {
     private readonly List<(string Severity, string Code, string Message)> _problems = [];
 
@@ -25,7 +25,7 @@ internal sealed class ExportRunner(ExportJob job, ResourceStore store, IReadOnly
 
         if (job.Request.OrganizeOutputBy is not null)
         {
-            new PatientOrganizedWriter(job, store, resourcesPerFile, this).Run(cancellationToken);
+            new PatientOrganizedWriter(job, scope.Store, resourcesPerFile, this).Run(cancellationToken);
         }
         else
         {
@@ -34,7 +34,7 @@ internal sealed class ExportRunner(ExportJob job, ResourceStore store, IReadOnly
                 if (job.Types[i] == "Provenance" && job.Request.Level != ExportLevel.System)
                 {
                     // Provenance names its patient through target, not subject.
-                    new AssociatedProvenance(job, store, patientScope, resourcesPerFile, this).Write(InTimeRange, cancellationToken);
+                    new AssociatedProvenance(job, scope.Store, scope.Patients, resourcesPerFile, this).Write(InTimeRange, cancellationToken);
                 }
                 else
                 {
@@ -47,12 +47,12 @@ internal sealed class ExportRunner(ExportJob job, ResourceStore store, IReadOnly
 
         if (job.Request.IncludeAssociatedData.Count > 0)
         {
-            new AssociatedProvenance(job, store, patientScope, resourcesPerFile, this).Run(InTimeRange, cancellationToken);
+            new AssociatedProvenance(job, scope.Store, scope.Patients, resourcesPerFile, this).Run(InTimeRange, cancellationToken);
         }
 
         if (job.Request.Since is not null)
         {
-            new DeletionExporter(job, store, patientScope, resourcesPerFile, InTimeRange).Run(cancellationToken);
+            new DeletionExporter(job, scope.Store, scope.Patients, resourcesPerFile, InTimeRange).Run(cancellationToken);
         }
 
         WriteProblems();
@@ -99,8 +99,9 @@ internal sealed class ExportRunner(ExportJob job, ResourceStore store, IReadOnly
         var compartment = job.Request.Level != ExportLevel.System && ResourceTypes.InPatientCompartment(type);
         var needed = HeaderFields.Type
             | (job.Request.Since is not null || job.Request.Until is not null ? HeaderFields.LastUpdated : HeaderFields.None)
-            | (compartment ? HeaderFields.Patient : HeaderFields.None);
-        foreach (var file in store.FilesOf(type))
+            | (compartment ? HeaderFields.Patient : HeaderFields.None)
+            | (scope.Store.HasReplacements ? HeaderFields.Id : HeaderFields.None);
+        foreach (var file in scope.Store.FilesOf(type))
         {
             using var reader = NdjsonLineReader.Open(file);
             while (reader.TryReadLine(out var line))
@@ -124,8 +125,9 @@ internal sealed class ExportRunner(ExportJob job, ResourceStore store, IReadOnly
                     continue;
                 }
 
-                if (!InTimeRange(header.LastUpdated)
-                    || (compartment && (header.PatientId is null || (patientScope is not null && !patientScope.Contains(header.PatientId)))))
+                if (!scope.Store.IsCurrent(type, header.Id, file)
+                    || !(InTimeRange(header.LastUpdated) || (compartment && JoinedSince(header.PatientId) && BeforeUntil(header.LastUpdated)))
+                    || (compartment && (header.PatientId is null || (scope.Patients is not null && !scope.Patients.Contains(header.PatientId)))))
                 {
                     continue;
                 }
@@ -159,6 +161,11 @@ internal sealed class ExportRunner(ExportJob job, ResourceStore store, IReadOnly
     private bool InTimeRange(DateTimeOffset? lastUpdated) =>
         lastUpdated is not { } updated
         || ((job.Request.Since is not { } since || updated > since) && (job.Request.Until is not { } until || updated <= until));
+
+    private bool BeforeUntil(DateTimeOffset? lastUpdated) =>
+        lastUpdated is not { } updated || job.Request.Until is not { } until || updated <= until;
+
+    private bool JoinedSince(string? patient) => patient is not null && scope.JoinedSince is { } joined && joined.Contains(patient);
 
     /// <summary>An output file is done: keep it, or fail it into the error list when the failed-file fault hits.</summary>
     public void OnOutputClosed(OutputFile file)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using FhirBulk.Server.Auth;
+using FhirBulk.Server.Data;
 using FhirBulk.Server.Faults;
 using FhirBulk.Server.Fhir;
 using FhirBulk.Server.Hosting;
@@ -61,16 +62,20 @@ internal static class KickoffEndpoints
             return FhirResponses.BadRequest(bodyError);
         }
 
-        var (export, error) = ExportRequestParser.Parse(level, parameters!, isPost, lenient, state.Clock.GetUtcNow());
+        // One snapshot of the data for the whole export: a step applied meanwhile belongs to the next _since export.
+        var store = state.Store;
+        var dataNow = ServerState.DataNow(store, state.Clock);
+        var (export, error) = ExportRequestParser.Parse(level, parameters!, isPost, lenient, dataNow);
         if (error is not null)
         {
             return FhirResponses.BadRequest(error);
         }
 
         IReadOnlySet<string>? scope = export!.Patients;
+        IReadOnlySet<string>? joinedSince = null;
         if (level == ExportLevel.Group)
         {
-            var members = state.Groups.Members(groupId!);
+            var members = new GroupReader(store).Members(groupId!, export.Since);
             if (members is null)
             {
                 return FhirResponses.NotFound($"Group/{groupId} does not exist.");
@@ -78,19 +83,20 @@ internal static class KickoffEndpoints
 
             if (scope is not null)
             {
-                members.IntersectWith(scope);
+                members.Patients.IntersectWith(scope);
             }
 
-            scope = members;
+            scope = members.Patients;
+            joinedSince = members.JoinedSince;
         }
 
-        var (types, forbidden) = TypesFor(state, export, caller!);
+        var (types, forbidden) = TypesFor(store, export, caller!);
         if (forbidden is not null)
         {
             return FhirResponses.Outcome(StatusCodes.Status403Forbidden, "forbidden", forbidden);
         }
 
-        var job = Start(context, state, request, caller!, export, types, scope, attempt);
+        var job = Start(context, state, request, caller!, export, types, new ExportScope(store, dataNow, scope, joinedSince), attempt);
         if (job is null)
         {
             context.Response.Headers.RetryAfter = ServerDefaults.StatusRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
@@ -103,7 +109,7 @@ internal static class KickoffEndpoints
     }
 
     /// <summary>Admits and starts a job, or returns null when the client is at its concurrent-export limit.</summary>
-    private static ExportJob? Start(HttpContext context, ServerState state, RequestContext request, Caller caller, ExportRequest export, IReadOnlyList<string> types, IReadOnlySet<string>? scope, long ordinal)
+    private static ExportJob? Start(HttpContext context, ServerState state, RequestContext request, Caller caller, ExportRequest export, IReadOnlyList<string> types, ExportScope scope, long ordinal)
     {
         var id = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(16));
         var job = new ExportJob
@@ -117,7 +123,8 @@ internal static class KickoffEndpoints
             BaseUrl = request.FhirBase,
             Faults = request.Faults,
             Directory = Path.Combine(state.JobsDirectory, id),
-            TransactionTime = state.Clock.GetUtcNow(),
+            TransactionTime = scope.TransactionTime,
+            StartedAt = state.Clock.GetUtcNow(),
             RequiresAccessToken = state.Options.RequireAuth && !state.Options.CapabilityUrls,
         };
         if (!state.Jobs.TryAdmit(job, state.Options.MaxConcurrentJobsPerClient, state.Clock.GetUtcNow()))
@@ -128,7 +135,7 @@ internal static class KickoffEndpoints
 
         Directory.CreateDirectory(job.Directory);
         ServerLog.ExportStarted(state.Logger, job.Id, job.ClientId, job.RequestUrl);
-        var runner = new ExportRunner(job, state.Store, scope, request.Faults.ResourcesPerFile ?? state.Options.ResourcesPerFile, state.InjectFault);
+        var runner = new ExportRunner(job, scope, request.Faults.ResourcesPerFile ?? state.Options.ResourcesPerFile, state.InjectFault);
         job.Work = Task.Run(() =>
         {
             try
@@ -157,7 +164,7 @@ internal static class KickoffEndpoints
     }
 
     /// <summary>The types to export: those asked for, or all the level covers, limited to what the token's scopes allow.</summary>
-    private static (IReadOnlyList<string> Types, string? Forbidden) TypesFor(ServerState state, ExportRequest export, Caller caller)
+    private static (IReadOnlyList<string> Types, string? Forbidden) TypesFor(ResourceStore store, ExportRequest export, Caller caller)
     {
         if (export.Types.Count > 0)
         {
@@ -167,7 +174,7 @@ internal static class KickoffEndpoints
                 : (export.Types, null);
         }
 
-        var all = state.Store.Types.Where(t => export.Level == ExportLevel.System || ResourceTypes.InPatientCompartment(t));
+        var all = store.Types.Where(t => export.Level == ExportLevel.System || ResourceTypes.InPatientCompartment(t));
         return (all.Where(caller.Scopes.CanExport).ToList(), null);
     }
 }

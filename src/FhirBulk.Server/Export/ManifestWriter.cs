@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using FhirBulk.Server.Hosting;
 
@@ -16,7 +17,13 @@ internal static class ManifestWriter
         var outputs = job.Output.Skip((int)Math.Min(int.MaxValue, (long)(page - 1) * pageSize)).Take(pageSize);
 
         json.WriteStartObject();
-        json.WriteString("transactionTime"u8, job.TransactionTime.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture));
+        var transactionTime = job.TransactionTime.UtcDateTime;
+        json.WriteString("transactionTime"u8, job.Faults.TransactionTimeStyle switch
+        {
+            TransactionTimeStyle.Malformed => transactionTime.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture),
+            TransactionTimeStyle.Earlier => transactionTime.AddYears(-1).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+            _ => transactionTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+        });
         json.WriteString("request"u8, job.RequestUrl);
         json.WriteBoolean("requiresAccessToken"u8, job.RequiresAccessToken);
         if (job.Request.OrganizeOutputBy is { } organizedBy)

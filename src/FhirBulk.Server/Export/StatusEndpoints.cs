@@ -73,7 +73,7 @@ internal static class StatusEndpoints
         if (job.IsInProgress(now))
         {
             var progress = job.State == JobState.Running ? job.Progress
-                : Math.Min(0.99, (now - job.TransactionTime).TotalSeconds / Math.Max(0.001, faults.ExportDurationSeconds));
+                : Math.Min(0.99, (now - job.StartedAt).TotalSeconds / Math.Max(0.001, faults.ExportDurationSeconds));
             context.Response.Headers["X-Progress"] = $"{(int)(progress * 100)}% complete";
             context.Response.Headers.RetryAfter = ServerDefaults.StatusRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
             context.Response.Headers.CacheControl = "no-store";

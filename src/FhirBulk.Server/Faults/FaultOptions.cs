@@ -145,6 +145,15 @@ public sealed class FaultOptions
     [JsonPropertyName("page")]
     public int? ResourcesPerFile { get; set; }
 
+    /// <summary>
+    /// How the manifest's <c>transactionTime</c> is written, to test a client that keeps exports current with
+    /// <c>_since</c>: it must refuse a time it cannot use rather than guess one.
+    /// </summary>
+    /// <value>The default value is <see cref="TransactionTimeStyle.Actual"/>.</value>
+    [JsonPropertyName("transactionTimeStyle")]
+    [JsonConverter(typeof(JsonStringEnumConverter<TransactionTimeStyle>))]
+    public TransactionTimeStyle TransactionTimeStyle { get; set; } = TransactionTimeStyle.Actual;
+
     /// <summary>Checks the values wherever they came from: the server's options or a URL segment.</summary>
     internal bool TryValidate(out string error)
     {
@@ -184,4 +193,17 @@ public enum RetryAfterStyle
 
     /// <summary>An absurd value (a year of seconds), to test that clients cap their wait.</summary>
     Absurd,
+}
+
+/// <summary>How the manifest's <c>transactionTime</c> is written.</summary>
+public enum TransactionTimeStyle
+{
+    /// <summary>The export's real time, a FHIR instant with milliseconds in UTC.</summary>
+    Actual,
+
+    /// <summary>The time without its zone (<c>2026-01-08T00:00:00</c>): a dateTime but not a FHIR instant, so no client can know which instant it names.</summary>
+    Malformed,
+
+    /// <summary>A year before the real time: earlier than any export a client took before, as a server restored from a backup might answer.</summary>
+    Earlier,
 }

@@ -37,4 +37,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(EventId = 41, Level = LogLevel.Warning, Message = "A bearer token was sent to the second origin ({Path}): the client leaks tokens across origins")]
     public static partial void TokenLeaked(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 50, Level = LogLevel.Information, Message = "Data advanced to step {Steps}; its time is now {DataTime:O}")]
+    public static partial void Advanced(ILogger logger, int steps, DateTimeOffset dataTime);
 }

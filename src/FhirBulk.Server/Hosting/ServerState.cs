@@ -14,6 +14,7 @@ namespace FhirBulk.Server.Hosting;
 internal sealed class ServerState
 {
     private readonly byte[] _capabilityKey = RandomNumberGenerator.GetBytes(32);
+    private ResourceStore _store;
     private long _kickoffs;
     private long _tokenLeaks;
 
@@ -21,8 +22,7 @@ internal sealed class ServerState
     {
         Options = options;
         Logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("FhirBulk.Server");
-        Store = store;
-        Groups = new GroupReader(store);
+        _store = store;
         JobsDirectory = jobsDirectory;
         Replays = new ReplayCache(options.TimeProvider);
         Tokens = new AccessTokens(options.TimeProvider);
@@ -35,9 +35,21 @@ internal sealed class ServerState
 
     public TimeProvider Clock => Options.TimeProvider;
 
-    public ResourceStore Store { get; }
+    /// <summary>The data as of now; replaced whole when the data advances, so a request reads one snapshot throughout.</summary>
+    public ResourceStore Store
+    {
+        get => Volatile.Read(ref _store);
+        set => Volatile.Write(ref _store, value);
+    }
 
-    public GroupReader Groups { get; }
+    /// <summary>Serialises advances of the data: each step is generated from the state the previous one left.</summary>
+    public SemaphoreSlim AdvanceLock { get; } = new(1, 1);
+
+    /// <summary>The Groups of the current snapshot.</summary>
+    public GroupReader Groups => new(Store);
+
+    /// <summary>The data's time: its timeline's when it advances in simulated steps, otherwise the server's clock.</summary>
+    public static DateTimeOffset DataNow(ResourceStore store, TimeProvider clock) => store.Timeline?.Now ?? clock.GetUtcNow();
 
     public string JobsDirectory { get; }
 

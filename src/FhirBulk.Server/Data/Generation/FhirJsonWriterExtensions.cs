@@ -128,6 +128,13 @@ internal static class FhirJsonWriterExtensions
         json.WriteString(name, buffer[..written]);
     }
 
+    /// <summary>The text <see cref="WriteDateTime"/> writes.</summary>
+    public static string FormatDateTime(DateTimeOffset value) =>
+        value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>The text <see cref="WriteInstant"/> writes.</summary>
+    public static string FormatInstant(DateTimeOffset value) =>
+        value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
     public static string FormatDate(DateTimeOffset value) =>
         value.ToUniversalTime().ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);

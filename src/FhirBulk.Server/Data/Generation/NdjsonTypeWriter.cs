@@ -48,6 +48,56 @@ internal sealed class NdjsonTypeWriter : IAsyncDisposable
         return _json;
     }
 
+    /// <summary>
+    /// Starts a deletion Bundle (the shape of the manifest's <c>deleted</c> files: a transaction with one DELETE entry)
+    /// for <paramref name="type"/>/<paramref name="id"/>; the caller calls <see cref="EndResourceAsync"/>.
+    /// </summary>
+    public void BeginDeletion(string bundleId, DateTimeOffset deletedAt, string type, string id, string patientId)
+    {
+        var bundle = BeginResource(bundleId);
+        bundle.WriteMeta(deletedAt);
+        bundle.WriteString("type"u8, "transaction");
+        bundle.WriteStartArray("entry"u8);
+        bundle.WriteStartObject();
+        bundle.WriteStartObject("request"u8);
+        bundle.WriteString("method"u8, "DELETE");
+        bundle.WriteString("url"u8, string.Concat(type, "/", id));
+        bundle.WriteEndObject();
+        bundle.WriteEndObject();
+        bundle.WriteEndArray();
+
+        // The deleted resource's patient, so Patient and Group exports can scope their deletions.
+        bundle.WriteStartArray("extension"u8);
+        bundle.WriteStartObject();
+        bundle.WriteString("url"u8, GeneratedData.DeletedPatientExtension);
+        bundle.WriteReference("valueReference"u8, "Patient", patientId);
+        bundle.WriteEndObject();
+        bundle.WriteEndArray();
+    }
+
+    /// <summary>Writes a whole resource held as a node (a new version of one read back from the data).</summary>
+    public ValueTask WriteResourceAsync(System.Text.Json.Nodes.JsonObject resource, CancellationToken cancellationToken)
+    {
+        var json = BeginResource((string)resource["id"]!);
+        foreach (var (name, value) in resource)
+        {
+            if (name is not ("resourceType" or "id"))
+            {
+                json.WritePropertyName(name);
+                if (value is null)
+                {
+                    json.WriteNullValue();
+                }
+                else
+                {
+                    value.WriteTo(json);
+                }
+            }
+        }
+
+        return EndResourceAsync(cancellationToken);
+    }
+
     public async ValueTask EndResourceAsync(CancellationToken cancellationToken)
     {
         _json.WriteEndObject();

@@ -8,6 +8,13 @@ internal static class PatientGroups
 {
     public static int GroupCount(int patients) => Math.Clamp(patients / 20, 1, Terminology.GroupNames.Length);
 
+    /// <summary>The Groups' ids, in order: a function of the seed alone.</summary>
+    public static IReadOnlyList<string> Ids(int seed, int groups)
+    {
+        var ids = DeterministicRandom.For(seed, "groups", 0);
+        return [.. Enumerable.Range(0, groups).Select(_ => ids.NextUuid())];
+    }
+
     public static async ValueTask WriteAsync(PopulationContext context, NdjsonTypeWriter writer, int patients, CancellationToken cancellationToken)
     {
         var groups = GroupCount(patients);
@@ -17,10 +24,10 @@ internal static class PatientGroups
             sizes[context.GroupOf(index, groups)]++;
         }
 
-        var ids = DeterministicRandom.For(context.Seed, "groups", 0);
+        var ids = Ids(context.Seed, groups);
         for (var group = 0; group < groups; group++)
         {
-            var json = writer.BeginResource(ids.NextUuid());
+            var json = writer.BeginResource(ids[group]);
             json.WriteMeta(context.ReferenceDate.AddDays(-1));
             json.WriteStartArray("identifier"u8);
             json.WriteStartObject();

@@ -18,7 +18,6 @@ internal sealed partial class PatientHistory
     private const string AllergyVerification = "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification";
 
     private readonly PopulationContext _context;
-    private readonly DeterministicRandom _random;
     private readonly CancellationToken _cancellationToken;
     private readonly string _id;
     private readonly string _display;
@@ -29,6 +28,9 @@ internal sealed partial class PatientHistory
     private readonly double _heightFactor;
     private readonly double _weightFactor;
     private readonly List<(ChronicCondition Condition, string Id, DateTimeOffset Onset)> _chronic = [];
+
+    // The patient's own stream fixes who the patient is; a later visit (a step of change) draws its events from another.
+    private DeterministicRandom _random;
 
     private PatientHistory(PopulationContext context, int index, CancellationToken cancellationToken)
     {
@@ -50,6 +52,14 @@ internal sealed partial class PatientHistory
     {
         var history = new PatientHistory(context, index, cancellationToken);
         await history.WriteAsync();
+    }
+
+    /// <summary>One more wellness visit of patient <paramref name="index"/> at <paramref name="visit"/>, its events drawn from <paramref name="events"/>.</summary>
+    public static async ValueTask WriteVisitAsync(PopulationContext context, int index, DateTimeOffset visit, DeterministicRandom events, CancellationToken cancellationToken)
+    {
+        var history = new PatientHistory(context, index, cancellationToken) { _random = events };
+        var fluShots = events.Chance(0.6);
+        await history.WriteWellnessVisitAsync(visit, fluShots, events.Pick(Terminology.SmokingStatuses));
     }
 
     private int AgeAt(DateTimeOffset date) => (int)((date - _birth).TotalDays / 365.25);
@@ -87,7 +97,8 @@ internal sealed partial class PatientHistory
     private DateTimeOffset LastUpdated(DateTimeOffset recorded)
     {
         var updated = recorded.AddMinutes(_random.Next(5, 24 * 60));
-        return updated < _context.ReferenceDate ? updated : _context.ReferenceDate;
+        var (from, until) = _context.Changes;
+        return Max(from, updated < until ? updated : until);
     }
 
     /// <summary>Starts a resource, or records it as deleted (written to the deletions file instead) at the configured rate.</summary>
@@ -95,25 +106,9 @@ internal sealed partial class PatientHistory
     {
         if (deletable && _random.Chance(_context.DeletedRate))
         {
-            var deletedAt = recorded.AddSeconds(_random.NextDouble() * (_context.ReferenceDate - recorded).TotalSeconds);
-            var bundle = _context.Deleted.BeginResource(_random.NextUuid());
-            bundle.WriteMeta(deletedAt);
-            bundle.WriteString("type"u8, "transaction");
-            bundle.WriteStartArray("entry"u8);
-            bundle.WriteStartObject();
-            bundle.WriteStartObject("request"u8);
-            bundle.WriteString("method"u8, "DELETE");
-            bundle.WriteString("url"u8, string.Concat(type, "/", id));
-            bundle.WriteEndObject();
-            bundle.WriteEndObject();
-            bundle.WriteEndArray();
-            // The deleted resource's patient, so Patient and Group exports can scope their deletions.
-            bundle.WriteStartArray("extension"u8);
-            bundle.WriteStartObject();
-            bundle.WriteString("url"u8, GeneratedData.DeletedPatientExtension);
-            bundle.WriteReference("valueReference"u8, "Patient", _id);
-            bundle.WriteEndObject();
-            bundle.WriteEndArray();
+            var from = Max(recorded, _context.Changes.From);
+            var deletedAt = from.AddSeconds(_random.NextDouble() * (_context.Changes.Until - from).TotalSeconds);
+            _context.Deleted.BeginDeletion(_random.NextUuid(), deletedAt, type, id, _id);
             return null;
         }
 

@@ -11,6 +11,12 @@ internal sealed class PopulationContext
 
     public required double DeletedRate { get; init; }
 
+    /// <summary>
+    /// Where <c>meta.lastUpdated</c> and deletion times may fall: up to <see cref="ReferenceDate"/> for the initial
+    /// population; inside one step's window for the changes of that step, so a <c>_since</c> export finds them.
+    /// </summary>
+    public required (DateTimeOffset From, DateTimeOffset Until) Changes { get; init; }
+
     public required IReadOnlyList<(string Id, string Name)> Organizations { get; init; }
 
     public required IReadOnlyList<(string Id, string Name, int Organization)> Practitioners { get; init; }
@@ -18,6 +24,20 @@ internal sealed class PopulationContext
     public required Func<string, NdjsonTypeWriter> Writer { get; init; }
 
     public required NdjsonTypeWriter Deleted { get; init; }
+
+    /// <summary>A context for <paramref name="options"/>' population; the care providers depend on its seed and size only.</summary>
+    public static PopulationContext Create(PopulationOptions options, Func<string, NdjsonTypeWriter> writer, NdjsonTypeWriter deleted, DateTimeOffset referenceDate, (DateTimeOffset From, DateTimeOffset Until) changes) => new()
+    {
+        Seed = options.Seed,
+        ReferenceDate = referenceDate,
+        HistoryYears = options.HistoryYears,
+        DeletedRate = options.DeletedRate,
+        Changes = changes,
+        Organizations = CareProviders.Organizations(options.Seed, Math.Clamp(options.Patients / 50, 1, 200)),
+        Practitioners = CareProviders.Practitioners(options.Seed, Math.Clamp(options.Patients / 20, 2, 1000), Math.Clamp(options.Patients / 50, 1, 200)),
+        Writer = writer,
+        Deleted = deleted,
+    };
 
     /// <summary>The Patient id of patient <paramref name="index"/>, derivable without generating the patient (Groups need it).</summary>
     public string PatientId(int index) => DeterministicRandom.For(Seed, "patient-id", index).NextUuid();
