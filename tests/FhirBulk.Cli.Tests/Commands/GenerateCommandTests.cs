@@ -50,6 +50,28 @@ public sealed class GenerateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Generate_Steps_WritesEachStepBesideTheDataAndATimeline()
+    {
+        var result = await new CliRunner().RunAsync("generate", "-n", "20", "--seed", "5", "--steps", "2", "--out", temp.File("a"), "--json");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.True(Directory.Exists(temp.File("a/steps/0001")) && Directory.Exists(temp.File("a/steps/0002")), string.Join(", ", Directory.GetFileSystemEntries(temp.File("a"))));
+        Assert.False(Directory.Exists(temp.File("a/steps/0003")));
+        using var timeline = JsonDocument.Parse(await File.ReadAllBytesAsync(temp.File("a/steps/timeline.json")));
+        Assert.Equal(20, timeline.RootElement.GetProperty("patients").GetInt32());
+        Assert.Equal(5, timeline.RootElement.GetProperty("seed").GetInt32());
+    }
+
+    [Fact]
+    public async Task Generate_NegativeSteps_UsageErrorSayingSo()
+    {
+        var result = await new CliRunner().RunAsync("generate", "-n", "2", "--steps", "-1", "--out", temp.File("a"));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--steps must be 0 or more, not -1.", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Generate_ZeroPatients_UsageError()
     {
         var result = await new CliRunner().RunAsync("generate", "-n", "0", "--out", temp.File("a"));

@@ -68,6 +68,23 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
+    public async Task Serve_StepsAndAdvanceEvery_BannerNamesTheSimulatedTimeAndEachStepIsAnnounced()
+    {
+        using var stop = new CancellationTokenSource();
+        var running = await new CliRunner().StartAsync(stop.Token, "serve", "--patients", "5", "--no-auth", "--steps", "2", "--advance-every", "1");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!running.Output.Output.Contains("Step 3:", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        await stop.CancelAsync();
+        var output = (await running.Completion).Output;
+        Assert.Matches(@"Data time\s*│?\s*\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(simulated, after 2 steps\)", output);
+        Assert.Matches(@"Step 3: data time \d{4}-\d\d-\d\dT", output);
+    }
+
+    [Fact]
     public async Task Serve_BomMiscountCutGzipFlags_EachReachesTheServer()
     {
         using var stop = new CancellationTokenSource();
