@@ -100,19 +100,19 @@ public sealed class AzureBlobObjectStoreTests(Azurite azurite) : IClassFixture<A
     }
 
     /// <summary>A store on a fresh prefix, resolved as production does, from a connection string in the environment.</summary>
-    private async Task<ObjectStore> CreateSut()
+    private Task<AzureBlobObjectStore> CreateSut() => Create(azurite, StoreContract.PartSize, Logs);
+
+    internal static async Task<AzureBlobObjectStore> Create(Azurite azurite, int partSize, CollectingLoggerFactory logs)
     {
         await new BlobContainerClient(azurite.ConnectionString, Container).CreateIfNotExistsAsync();
-        return Connect(azurite.ConnectionString, $"az://{Container}/run-{Guid.NewGuid():N}/");
+        return Connect(azurite.ConnectionString, $"az://{Container}/run-{Guid.NewGuid():N}/", partSize, logs);
     }
 
-    private AzureBlobObjectStore Connect(string connectionString, string location)
-    {
-        var options = StoreContract.Options();
-        options.LoggerFactory = Logs;
-        return AzureBlobObjectStore.Connect(
+    private AzureBlobObjectStore Connect(string connectionString, string location) => Connect(connectionString, location, StoreContract.PartSize, Logs);
+
+    private static AzureBlobObjectStore Connect(string connectionString, string location, int partSize, CollectingLoggerFactory logs) =>
+        AzureBlobObjectStore.Connect(
             StorageLocation.Parse(location),
-            options.Validated(),
+            new ObjectStoreOptions { PartSize = partSize, LoggerFactory = logs }.Validated(),
             name => name == AzureBlobObjectStore.ConnectionStringVariable ? connectionString : null);
-    }
 }
