@@ -20,6 +20,9 @@ internal sealed class S3ObjectStore : ObjectStore
     private readonly int partSize;
     private readonly ILogger logger;
 
+    // Set once a listing has shown the bucket exists, so that checking many missing objects (a resume) costs one HEAD each.
+    private volatile bool bucketSeen;
+
     /// <summary>Uses <paramref name="client"/> as given (tests pass one with fixed emulator credentials).</summary>
     internal S3ObjectStore(StorageLocation location, ObjectStoreOptions options, IAmazonS3 client, bool ownsClient)
         : base(location)
@@ -177,9 +180,15 @@ internal sealed class S3ObjectStore : ObjectStore
 
     private async Task ThrowIfNoBucket(string name, CancellationToken cancellationToken)
     {
+        if (bucketSeen)
+        {
+            return;
+        }
+
         try
         {
             await client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Bucket, MaxKeys = 1 }, cancellationToken).ConfigureAwait(false);
+            bucketSeen = true;
         }
         catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException or IOException)
         {

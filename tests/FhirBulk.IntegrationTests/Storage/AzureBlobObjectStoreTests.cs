@@ -19,6 +19,9 @@ public sealed class AzureBlobObjectStoreTests(Azurite azurite) : IClassFixture<A
     public async Task WriteAsync_SmallAndEmptyObjects_ReadBackByteForByte() => await StoreContract.SmallAndEmptyObjectsReadBackByteForByte(await CreateSut());
 
     [AzuriteFact]
+    public async Task Write_SynchronousCallsOverSeveralBlocks_ReadBackByteForByte() => await StoreContract.SynchronousWritesReadBackByteForByte(await CreateSut());
+
+    [AzuriteFact]
     public async Task WriteAsync_ExistingName_ReplacesTheObject() => await StoreContract.WriteReplacesAnExistingObject(await CreateSut());
 
     [AzuriteFact]

@@ -14,6 +14,9 @@ public sealed class LocalObjectStoreTests : IDisposable
     public Task WriteAsync_SmallAndEmptyObjects_ReadBackByteForByte() => StoreContract.SmallAndEmptyObjectsReadBackByteForByte(CreateSut());
 
     [Fact]
+    public Task Write_SynchronousCalls_ReadBackByteForByte() => StoreContract.SynchronousWritesReadBackByteForByte(CreateSut());
+
+    [Fact]
     public Task WriteAsync_ExistingName_ReplacesTheFile() => StoreContract.WriteReplacesAnExistingObject(CreateSut());
 
     [Fact]

@@ -25,6 +25,23 @@ public sealed class S3ObjectStoreTests(S3rver s3rver) : IClassFixture<S3rver>
     public Task WriteAsync_SmallAndEmptyObjects_ReadBackByteForByte() => StoreContract.SmallAndEmptyObjectsReadBackByteForByte(CreateSut());
 
     [S3rverFact]
+    public Task Write_SynchronousCallsOverSeveralParts_ReadBackByteForByte() => StoreContract.SynchronousWritesReadBackByteForByte(CreateSut());
+
+    [S3rverFact]
+    public async Task GetPropertiesAsync_SeveralMissingObjects_ChecksTheBucketOnce()
+    {
+        var store = CreateSut();
+
+        foreach (var name in (string[])["a.ndjson", "b.ndjson", "c.ndjson"])
+        {
+            Assert.Null(await store.GetPropertiesAsync(name));
+        }
+
+        Assert.Equal(3, Requests.Count(r => r.Method == HttpMethod.Head));
+        Assert.Equal(1, Requests.Count(r => r.Method == HttpMethod.Get && r.PathAndQuery.Contains("list-type=2", StringComparison.Ordinal)));
+    }
+
+    [S3rverFact]
     public Task WriteAsync_ExistingName_ReplacesTheObject() => StoreContract.WriteReplacesAnExistingObject(CreateSut());
 
     [S3rverFact]

@@ -32,6 +32,23 @@ public static class StoreContract
         Assert.Equal(bytes.Length, (await store.GetPropertiesAsync("data/Patient.001.ndjson"))!.Size);
     }
 
+    /// <summary>A synchronous writer (a compressor, a Parquet library) gets the same object as an asynchronous one.</summary>
+    public static async Task SynchronousWritesReadBackByteForByte(ObjectStore store)
+    {
+        var bytes = RandomBytes((2 * PartSize) + 77, seed: 9);
+        await using (var writer = store.OpenWrite("sync.bin"))
+        {
+            for (var at = 0; at < bytes.Length; at += 1_000_000)
+            {
+                writer.Write(bytes, at, Math.Min(1_000_000, bytes.Length - at));
+            }
+
+            await writer.CommitAsync();
+        }
+
+        Assert.Equal(bytes, await ReadAll(store, "sync.bin"));
+    }
+
     public static async Task SmallAndEmptyObjectsReadBackByteForByte(ObjectStore store)
     {
         var small = RandomBytes(1000, seed: 2);
