@@ -7,7 +7,8 @@ namespace FhirBulk;
 /// The root of every failure FhirBulk reports. Thrown as itself, it is a failure of the FHIR server or the exchange with it,
 /// and carries the HTTP status, the request URL, the server's OperationOutcome (when it sent one) and whether trying again
 /// later could succeed. Subtypes are failures callers handle differently: <see cref="AuthenticationException"/> (fix the
-/// credentials), <see cref="ExportFolderException"/> (the local export folder), <see cref="Ndjson.MalformedNdjsonException"/>
+/// credentials), <see cref="ExportFolderException"/> (the local export folder), <see cref="StorageException"/> (a storage location:
+/// a folder, an S3 bucket, an Azure container), <see cref="Ndjson.MalformedNdjsonException"/>
 /// and <see cref="InvalidInputException"/> (input data), <see cref="Views.ViewDefinitionException"/> and <see cref="Views.ViewEvaluationException"/> (views), and
 /// <see cref="Sinks.TableSinkException"/> (table outputs).
 /// </summary>

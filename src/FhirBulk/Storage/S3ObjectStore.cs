@@ -1,0 +1,277 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using Amazon;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace FhirBulk.Storage;
+
+/// <summary>
+/// An S3 prefix as a store, through AWSSDK.S3: the AWS default credential chain, an optional S3-compatible endpoint, and
+/// writes as a single PutObject (under one part) or a multipart upload, aborted when the write is abandoned.
+/// </summary>
+internal sealed class S3ObjectStore : ObjectStore
+{
+    private readonly IAmazonS3 client;
+    private readonly bool ownsClient;
+    private readonly int partSize;
+    private readonly ILogger logger;
+
+    // Set once a listing has shown the bucket exists, so that checking many missing objects (a resume) costs one HEAD each.
+    private volatile bool bucketSeen;
+
+    /// <summary>Uses <paramref name="client"/> as given (tests pass one with fixed emulator credentials).</summary>
+    internal S3ObjectStore(StorageLocation location, ObjectStoreOptions options, IAmazonS3 client, bool ownsClient)
+        : base(location)
+    {
+        this.client = client;
+        this.ownsClient = ownsClient;
+        partSize = options.PartSize;
+        logger = options.LoggerFactory?.CreateLogger<ObjectStore>() ?? NullLogger<ObjectStore>.Instance;
+    }
+
+    private string Bucket => Location.Container!;
+
+    /// <summary>A store with credentials from the AWS default chain.</summary>
+    public static S3ObjectStore Connect(StorageLocation location, ObjectStoreOptions options)
+    {
+        try
+        {
+            // The SDK resolves credentials lazily, on the first request: a missing chain is reported there, naming the object.
+            return new S3ObjectStore(location, options, new AmazonS3Client(Config(options)), ownsClient: true);
+        }
+        catch (AmazonClientException e)
+        {
+            throw new StorageException(location.ToString(), $"cannot set up S3 for {location}: {e.Message}", innerException: e);
+        }
+    }
+
+    /// <summary>The client configuration for the options: the one place the endpoint, addressing style and region are decided.</summary>
+    internal static AmazonS3Config Config(ObjectStoreOptions options)
+    {
+        var config = new AmazonS3Config { ForcePathStyle = options.S3ForcePathStyle };
+        if (options.S3Endpoint is { } endpoint)
+        {
+            config.ServiceURL = endpoint.ToString();
+            config.AuthenticationRegion = options.S3Region ?? StorageDefaults.S3EndpointRegion;
+
+            // The SDK's default CRC checksums on every upload (aws-chunked bodies with trailers, 2025) are not understood by
+            // many S3-compatible servers, which then store the chunk framing as data; they are sent only where S3 requires them.
+            config.RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED;
+            config.ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED;
+        }
+        else if (options.S3Region is { } region)
+        {
+            config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
+        }
+
+        return config;
+    }
+
+    private protected override async IAsyncEnumerable<StoredObject> ListCoreAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var request = new ListObjectsV2Request { BucketName = Bucket, Prefix = Location.Prefix + prefix };
+        do
+        {
+            var page = await Call(Location.ToString() + prefix, () => client.ListObjectsV2Async(request, cancellationToken)).ConfigureAwait(false);
+            foreach (var item in page.S3Objects ?? [])
+            {
+                yield return new StoredObject(item.Key[Location.Prefix.Length..], item.Size ?? 0, Utc(item.LastModified), item.ETag);
+            }
+
+            request.ContinuationToken = page.IsTruncated == true ? page.NextContinuationToken : null;
+        }
+        while (request.ContinuationToken is not null);
+    }
+
+    private protected override async Task<StoredObject?> GetPropertiesCoreAsync(string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var head = await client.GetObjectMetadataAsync(Bucket, Location.Prefix + name, cancellationToken).ConfigureAwait(false);
+            return new StoredObject(name, head.ContentLength, Utc(head.LastModified), head.ETag);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound && e.ErrorCode is not "NoSuchBucket")
+        {
+            // A HEAD answer has no body, so a missing bucket is a 404 too; S3 reports it only on a request with a body.
+            await ThrowIfNoBucket(name, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException or IOException)
+        {
+            throw Failure(name, e);
+        }
+    }
+
+    private protected override async Task<Stream> OpenReadCoreAsync(string name, long offset, CancellationToken cancellationToken)
+    {
+        var request = new GetObjectRequest { BucketName = Bucket, Key = Location.Prefix + name };
+        if (offset > 0)
+        {
+            request.ByteRange = new ByteRange($"bytes={offset}-");
+        }
+
+        AmazonS3Exception refused;
+        try
+        {
+            var response = await client.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
+            return response.ResponseStream;
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
+        {
+            refused = e;
+        }
+        catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException or IOException)
+        {
+            throw Failure(name, e);
+        }
+
+        // S3 refuses a range that starts at the end; a shard whose range ends there reads nothing.
+        return await GetPropertiesCoreAsync(name, cancellationToken).ConfigureAwait(false) is { } stored && stored.Size == offset ? Stream.Null : throw Failure(name, refused);
+    }
+
+    private protected override ObjectWriter OpenWriteCore(string name) => new Writer(this, name);
+
+    private protected override Task DeleteCoreAsync(string name, CancellationToken cancellationToken) =>
+        Call(Describe(name), () => client.DeleteObjectAsync(Bucket, Location.Prefix + name, cancellationToken));
+
+    private protected override async IAsyncEnumerable<PendingUpload> ListPendingUploadsCoreAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var request = new ListMultipartUploadsRequest { BucketName = Bucket, Prefix = Location.Prefix + prefix };
+        while (true)
+        {
+            var page = await Call(Location.ToString() + prefix, () => client.ListMultipartUploadsAsync(request, cancellationToken)).ConfigureAwait(false);
+            foreach (var upload in page.MultipartUploads ?? [])
+            {
+                yield return new PendingUpload(upload.Key[Location.Prefix.Length..], upload.UploadId, Utc(upload.Initiated));
+            }
+
+            if (page.IsTruncated != true)
+            {
+                yield break;
+            }
+
+            request.KeyMarker = page.NextKeyMarker;
+            request.UploadIdMarker = page.NextUploadIdMarker;
+        }
+    }
+
+    private protected override async Task AbortPendingUploadCoreAsync(PendingUpload upload, CancellationToken cancellationToken)
+    {
+        var name = ObjectNames.Validate(upload.Name, Location);
+        await Call(Describe(name), () => client.AbortMultipartUploadAsync(Bucket, Location.Prefix + name, upload.UploadId, cancellationToken)).ConfigureAwait(false);
+        StorageLog.PendingUploadAborted(logger, Describe(name), upload.Initiated);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && ownsClient)
+        {
+            client.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private static DateTimeOffset? Utc(DateTime? time) => time is { } t ? new DateTimeOffset(t.ToUniversalTime(), TimeSpan.Zero) : null;
+
+    private async Task ThrowIfNoBucket(string name, CancellationToken cancellationToken)
+    {
+        if (bucketSeen)
+        {
+            return;
+        }
+
+        try
+        {
+            await client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Bucket, MaxKeys = 1 }, cancellationToken).ConfigureAwait(false);
+            bucketSeen = true;
+        }
+        catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException or IOException)
+        {
+            throw Failure(name, e);
+        }
+    }
+
+    private async Task<T> Call<T>(string described, Func<Task<T>> request)
+    {
+        try
+        {
+            return await request().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException or IOException)
+        {
+            throw Failure(described, e, named: true);
+        }
+    }
+
+    private StorageException Failure(string name, Exception e, bool named = false)
+    {
+        var where = named ? name : Describe(name);
+        return e switch
+        {
+            AmazonServiceException service => new StorageException(
+                where,
+                $"{where}: S3 answered {(int)service.StatusCode} {service.ErrorCode}{(string.IsNullOrEmpty(service.Message) ? "" : ": " + service.Message)}",
+                service.StatusCode,
+                service.ErrorCode,
+                isTransient: (int)service.StatusCode >= 500 || service.StatusCode == HttpStatusCode.TooManyRequests,
+                e),
+
+            // No credentials in the chain, an unreachable endpoint: the SDK's text names what it tried, never a key.
+            _ => new StorageException(where, $"{where}: {e.Message}", isTransient: e is HttpRequestException or IOException, innerException: e),
+        };
+    }
+
+    /// <summary>
+    /// An S3 write: one PutObject under one part, otherwise a multipart upload started with the first full part. Bodies are
+    /// sent whole with their SHA-256 signed up front (no aws-chunked framing): the part is in memory anyway, and servers
+    /// that do not speak the streaming signature (s3rver) would otherwise store the chunk framing as data.
+    /// </summary>
+    private sealed class Writer(S3ObjectStore store, string name) : PartedObjectWriter(name, store.Describe(name), store.partSize, store.logger)
+    {
+        private readonly List<PartETag> parts = [];
+        private string? uploadId;
+
+        private string Key => store.Location.Prefix + Name;
+
+        protected override string? UploadId => uploadId;
+
+        protected override async Task SendPartAsync(int number, ReadOnlyMemory<byte> part, CancellationToken cancellationToken)
+        {
+            var described = store.Describe(Name);
+            uploadId ??= (await store.Call(described, () => store.client.InitiateMultipartUploadAsync(store.Bucket, Key, cancellationToken)).ConfigureAwait(false)).UploadId;
+            using var content = Content(part);
+            var request = new UploadPartRequest { BucketName = store.Bucket, Key = Key, UploadId = uploadId, PartNumber = number, InputStream = content, PartSize = part.Length, UseChunkEncoding = false };
+            var response = await store.Call(described, () => store.client.UploadPartAsync(request, cancellationToken)).ConfigureAwait(false);
+            parts.Add(new PartETag(number, response.ETag));
+        }
+
+        protected override async Task<StoredObject> CompletePartsAsync(CancellationToken cancellationToken)
+        {
+            var request = new CompleteMultipartUploadRequest { BucketName = store.Bucket, Key = Key, UploadId = uploadId, PartETags = parts };
+            var response = await store.Call(store.Describe(Name), () => store.client.CompleteMultipartUploadAsync(request, cancellationToken)).ConfigureAwait(false);
+            return new StoredObject(Name, BytesWritten, LastModified: null, response.ETag);
+        }
+
+        protected override async Task<StoredObject> PutWholeAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+        {
+            using var body = Content(content);
+            var request = new PutObjectRequest { BucketName = store.Bucket, Key = Key, InputStream = body, AutoCloseStream = false, UseChunkEncoding = false };
+            var response = await store.Call(store.Describe(Name), () => store.client.PutObjectAsync(request, cancellationToken)).ConfigureAwait(false);
+            return new StoredObject(Name, BytesWritten, LastModified: null, response.ETag);
+        }
+
+        protected override async Task AbortAsync()
+        {
+            if (uploadId is not null)
+            {
+                // Not the write's token: it is often the one that was just cancelled, and the abort must still go out.
+                await store.Call(store.Describe(Name), () => store.client.AbortMultipartUploadAsync(store.Bucket, Key, uploadId, CancellationToken.None)).ConfigureAwait(false);
+            }
+        }
+    }
+}
