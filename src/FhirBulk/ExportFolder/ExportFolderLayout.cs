@@ -105,14 +105,12 @@ internal static partial class ExportFolderLayout
             throw new DirectoryNotFoundException($"Export folder '{folder}' does not exist.");
         }
 
-        return Directory.EnumerateFiles(folder)
-            .Where(path => IsNdjson(Path.GetFileName(path)))
-            .Select(NdjsonFile.At)
-            // Files of one type together and in part order, so a folder streams grouped by type.
-            .OrderBy(file => file.ResourceType ?? "\uffff", StringComparer.Ordinal)
-            .ThenBy(file => file.Name, StringComparer.Ordinal)
-            .ToList();
+        return InReadingOrder(Directory.EnumerateFiles(folder).Where(path => IsNdjson(Path.GetFileName(path))).Select(NdjsonFile.At));
     }
+
+    /// <summary>Files of one type together and in part order, so that a folder (or a store's prefix) streams grouped by type.</summary>
+    public static IReadOnlyList<NdjsonFile> InReadingOrder(IEnumerable<NdjsonFile> files) =>
+        [.. files.OrderBy(file => file.ResourceType ?? "\uffff", StringComparer.Ordinal).ThenBy(file => file.Name, StringComparer.Ordinal)];
 
     public static bool IsNdjson(string fileName) =>
         !NotResources.Contains(fileName)

@@ -13,7 +13,14 @@ internal sealed class LineRangeStream : ReadOnlyStream
     private bool _positioned;
     private bool _done;
 
-    /// <param name="inner">The file, read from its first byte; it is disposed with this stream.</param>
+    // Bytes read past the skipped line while looking for its end: the range's first, handed out before reading on.
+    private byte[] _pending = [];
+    private int _pendingAt;
+
+    /// <param name="inner">
+    /// The file, positioned at <paramref name="start"/> (a file opened and moved there, or an object read from that
+    /// offset): it is only read forward, so a range of an object in a store costs one ranged read. Disposed with this stream.
+    /// </param>
     /// <param name="start">The range's nominal first byte.</param>
     /// <param name="end">The range's nominal end (exclusive).</param>
     public LineRangeStream(Stream inner, long start, long end)
@@ -21,6 +28,7 @@ internal sealed class LineRangeStream : ReadOnlyStream
         _inner = inner;
         _start = start;
         _end = end;
+        _position = start;
     }
 
     public override int Read(Span<byte> buffer) => throw new NotSupportedException("Read asynchronously.");
@@ -38,7 +46,18 @@ internal sealed class LineRangeStream : ReadOnlyStream
             return 0;
         }
 
-        int read = await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        int read;
+        if (_pendingAt < _pending.Length)
+        {
+            read = Math.Min(buffer.Length, _pending.Length - _pendingAt);
+            _pending.AsSpan(_pendingAt, read).CopyTo(buffer.Span);
+            _pendingAt += read;
+        }
+        else
+        {
+            read = await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+
         if (read == 0)
         {
             _done = true;
@@ -86,8 +105,6 @@ internal sealed class LineRangeStream : ReadOnlyStream
             return;
         }
 
-        _inner.Seek(_start, SeekOrigin.Begin);
-        _position = _start;
         while (true)
         {
             int read = await _inner.ReadAsync(scratch, cancellationToken).ConfigureAwait(false);
@@ -108,7 +125,7 @@ internal sealed class LineRangeStream : ReadOnlyStream
             // A newline past the end closes the previous range's last line, and no line starts in this range.
             _done = next > _end;
             _position = next;
-            _inner.Seek(next, SeekOrigin.Begin);
+            _pending = scratch.Span[(newline + 1)..read].ToArray();
             return;
         }
     }

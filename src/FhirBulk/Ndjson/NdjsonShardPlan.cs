@@ -78,7 +78,7 @@ public sealed class NdjsonShardPlan
             }
 
             long size = file.Length!.Value;
-            long pieces = size <= unitBytes || IsGzip(file.Name) ? 1 : (size + unitBytes - 1) / unitBytes;
+            long pieces = size <= unitBytes || source.IsGzip(file) ? 1 : (size + unitBytes - 1) / unitBytes;
             for (long i = 0; i < pieces; i++)
             {
                 long start = Boundary(size, i, pieces);
@@ -105,13 +105,6 @@ public sealed class NdjsonShardPlan
     public NdjsonSource SourceFor(int shard) => _source.Restricted(UnitsOf(shard));
 
     private static long Boundary(long size, long i, long pieces) => (long)((Int128)size * i / pieces);
-
-    private static bool IsGzip(string path)
-    {
-        Span<byte> head = stackalloc byte[2];
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
-        return stream.ReadAtLeast(head, 2, throwOnEndOfStream: false) == 2 && GzipDetection.IsMagic(head);
-    }
 
     private static List<NdjsonShardUnit> Assign(List<NdjsonShardUnit> units, int shardCount)
     {

@@ -1,12 +1,14 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using FhirBulk.ExportFolder;
+using FhirBulk.Storage;
 
 namespace FhirBulk.Ndjson;
 
 /// <summary>
 /// FHIR resources from NDJSON: an export folder, a single (possibly mixed-type) file such as a
-/// Synthea dump, or a stream such as stdin; gzip is detected by its magic bytes.
+/// Synthea dump, the objects under a prefix of an object store (S3, Azure Blob), or a stream such as
+/// stdin; gzip is detected by its magic bytes.
 /// </summary>
 /// <remarks>
 /// Resources stream one at a time with memory independent of the input size. A folder or file
@@ -15,21 +17,23 @@ namespace FhirBulk.Ndjson;
 public sealed class NdjsonSource
 {
     private readonly Stream? _stream;
+    private readonly ObjectStore? _store;
     private readonly NdjsonSourceOptions _options;
     private readonly IReadOnlyList<NdjsonShardUnit>? _units;
     private long _bytesRead;
     private int _streamTaken;
 
-    private NdjsonSource(IReadOnlyList<NdjsonFile> files, Stream? stream, NdjsonSourceOptions? options)
+    private NdjsonSource(IReadOnlyList<NdjsonFile> files, Stream? stream, NdjsonSourceOptions? options, ObjectStore? store = null)
     {
         Files = files;
         _stream = stream;
+        _store = store;
         _options = (options ?? new NdjsonSourceOptions()).Validated();
         MalformedLines = new MalformedLineReport(_options.MaxReportedMalformedLines);
     }
 
     private NdjsonSource(NdjsonSource planned, IReadOnlyList<NdjsonShardUnit> units)
-        : this([.. units.Select(u => u.File).Distinct()], null, planned._options)
+        : this([.. units.Select(u => u.File).Distinct()], null, planned._options, planned._store)
     {
         _units = units;
     }
@@ -66,6 +70,32 @@ public sealed class NdjsonSource
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
         return new NdjsonSource(ExportFolderLayout.ListNdjson(folder), null, options);
+    }
+
+    /// <summary>
+    /// Reads the <c>*.ndjson</c> and <c>*.ndjson.gz</c> objects directly under <paramref name="store"/>'s location
+    /// (<c>s3://bucket/export/</c>, <c>az://container/export/</c>), as <see cref="FromFolder"/> reads a folder: each object
+    /// is streamed from the store (a shard's byte range with one ranged read from its offset), never copied to disk.
+    /// </summary>
+    /// <param name="store">The store; it must stay undisposed while the source is read.</param>
+    /// <param name="options">How to read; <see langword="null"/> for the defaults.</param>
+    /// <param name="cancellationToken">Cancels the listing.</param>
+    /// <returns>The source, repeatable like a folder's; error messages name objects by their URLs.</returns>
+    /// <exception cref="StorageException">The listing failed (a missing bucket or container, no permission).</exception>
+    public static async Task<NdjsonSource> FromStoreAsync(ObjectStore store, NdjsonSourceOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var files = new List<NdjsonFile>();
+        await foreach (var stored in store.ListAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            // As in a folder: error/ and deleted/ are below it, and log.ndjson and the state are no resources.
+            if (!stored.Name.Contains('/', StringComparison.Ordinal) && ExportFolderLayout.IsNdjson(stored.Name))
+            {
+                files.Add(new NdjsonFile(stored.Name, ExportFolderLayout.TypeFromName(stored.Name), stored.Size));
+            }
+        }
+
+        return new NdjsonSource(ExportFolderLayout.InReadingOrder(files), null, options, store);
     }
 
     /// <summary>A source reading only <paramref name="units"/>, in the order given: one shard's share of this one (see <see cref="NdjsonShardPlan"/>).</summary>
@@ -159,8 +189,14 @@ public sealed class NdjsonSource
 
             // A range of a file is plain NDJSON (the plan splits no gzip file); its lines are numbered from the range's first one.
             bool isRange = _units is not null && !unit.IsWholeFile;
-            string name = isRange ? string.Create(CultureInfo.InvariantCulture, $"{file.Name}@{unit.Start}") : file.Name;
-            Stream raw = _stream ?? (isRange ? new LineRangeStream(OpenFile(file), unit.Start, unit.Start + unit.Length) : OpenFile(file));
+            string shown = _store?.Describe(file.Name) ?? file.Name;
+            string name = isRange ? string.Create(CultureInfo.InvariantCulture, $"{shown}@{unit.Start}") : shown;
+            Stream raw = _stream ?? await OpenAsync(file, isRange ? unit.Start : 0, cancellationToken).ConfigureAwait(false);
+            if (isRange)
+            {
+                raw = new LineRangeStream(raw, unit.Start, unit.Start + unit.Length);
+            }
+
             await using Stream counted = new ObservingStream(raw, bytes => Interlocked.Add(ref _bytesRead, bytes.Length), leaveOpen: _stream is not null);
             await using Stream decoded = isRange ? counted : await GzipDetection.OpenAsync(counted, name, cancellationToken);
             var reader = new NdjsonLineReader(name, _options, report, filter);
@@ -171,8 +207,26 @@ public sealed class NdjsonSource
         }
     }
 
-    private static FileStream OpenFile(NdjsonFile file) =>
-        new(file.Name, new FileStreamOptions
+    /// <summary>Whether <paramref name="file"/> holds gzip, by its first two bytes (a plan splits only plain NDJSON).</summary>
+    internal bool IsGzip(NdjsonFile file)
+    {
+        // Planning is synchronous; an object's two bytes are one small ranged read, run off any caller's context.
+        return Task.Run(async () =>
+        {
+            var head = new byte[2];
+            await using var stream = await OpenAsync(file, 0, CancellationToken.None).ConfigureAwait(false);
+            return await stream.ReadAtLeastAsync(head, 2, throwOnEndOfStream: false).ConfigureAwait(false) == 2 && GzipDetection.IsMagic(head);
+        }).GetAwaiter().GetResult();
+    }
+
+    private async Task<Stream> OpenAsync(NdjsonFile file, long offset, CancellationToken cancellationToken)
+    {
+        if (_store is not null)
+        {
+            return await _store.OpenReadAsync(file.Name, offset, cancellationToken).ConfigureAwait(false);
+        }
+
+        var stream = new FileStream(file.Name, new FileStreamOptions
         {
             Mode = FileMode.Open,
             Access = FileAccess.Read,
@@ -181,4 +235,7 @@ public sealed class NdjsonSource
             BufferSize = 0,
             Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
         });
+        stream.Seek(offset, SeekOrigin.Begin);
+        return stream;
+    }
 }
