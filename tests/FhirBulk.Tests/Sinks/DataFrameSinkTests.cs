@@ -17,9 +17,11 @@ public class DataFrameSinkTests
         Assert.IsType<BooleanDataFrameColumn>(frame["active"]);
         Assert.IsType<Int32DataFrameColumn>(frame["count"]);
         Assert.IsType<Int64DataFrameColumn>(frame["big"]);
-        Assert.IsType<DecimalDataFrameColumn>(frame["amount"]);
+        // decimal and date are CHARACTER VARYING by default, in their exact FHIR form (SQL-on-FHIR "Default Type Mappings").
+        Assert.IsType<StringDataFrameColumn>(frame["amount"]);
         Assert.IsType<StringDataFrameColumn>(frame["born"]);
-        Assert.Equal(1.50m, frame["amount"][0]);
+        Assert.IsType<PrimitiveDataFrameColumn<DateTimeOffset>>(frame["seen"]);
+        Assert.Equal("1.50", frame["amount"][0]);
         Assert.Null(frame["count"][1]);
         Assert.Equal("""["Ann","Bo"]""", frame["given"][0]);
         Assert.Equal("2012-03", frame["born"][0]);
