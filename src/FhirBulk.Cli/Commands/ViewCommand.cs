@@ -16,7 +16,6 @@ internal static class ViewCommand
         var input = new Option<string>("--input", "-i")
         {
             Description = "NDJSON to read: an export folder, one (mixed-type) .ndjson or .ndjson.gz file, or '-' for stdin.",
-            Required = true,
             HelpName = "PATH",
         };
         var view = new Option<string>("--view")
@@ -44,15 +43,35 @@ internal static class ViewCommand
         {
             Description = "Print which FHIRPath engine runs each view (and why a view falls back to Firely), then stop.",
         };
+        var schema = new Option<string?>("--schema")
+        {
+            Description = "Print the tables the views make (columns, SQL types, FHIR types), then stop without reading input: a table (default), json, or the CREATE TABLE statements of duckdb or spark.",
+            Arity = ArgumentArity.ZeroOrOne,
+            HelpName = "FORMAT",
+        }.AcceptOnlyFromAmong(ViewSchemaRenderer.Formats);
         var json = CommonOptions.Json();
         var quietOption = CommonOptions.Quiet();
         var command = new Command("view", "Run SQL-on-FHIR v2 ViewDefinitions over NDJSON into DuckDB, Parquet, CSV or NDJSON.")
         {
-            input, view, format, output, strict, engine, explain, json, quietOption,
+            input, view, format, output, strict, engine, explain, schema, json, quietOption,
         };
+        // --input is needed by every run but the one that prints the schema, which reads no input.
+        command.Validators.Add(result =>
+        {
+            if (result.GetResult(input) is null && result.GetResult(schema) is null)
+            {
+                result.AddError("Option '--input' is required.");
+            }
+        });
         command.SetRunner(context, async (parseResult, cancellationToken) =>
         {
             var views = ViewDefinitionLoader.Load(parseResult.GetRequiredValue(view), new ViewCompilerOptions { Engine = ParseEngine(parseResult.GetRequiredValue(engine)) });
+            if (parseResult.GetResult(schema) is not null)
+            {
+                ViewSchemaRenderer.Write(context.Out, views, parseResult.GetValue(schema) ?? (parseResult.GetValue(json) ? "json" : ViewSchemaRenderer.Formats[0]));
+                return ExitCodes.Success;
+            }
+
             if (parseResult.GetValue(explain) && parseResult.GetValue(json))
             {
                 JsonOutput.Write(context.Out, new
@@ -152,6 +171,7 @@ internal static class ViewCommand
                     resources = result.Resources,
                     malformedLines = result.MalformedLines.Count,
                     viewErrors = result.ViewErrorCount,
+                    valueMisfits = result.ValueMisfits.Sum(m => m.Count),
                     seconds = Math.Round(result.Elapsed.TotalSeconds, 3),
                 });
             }
