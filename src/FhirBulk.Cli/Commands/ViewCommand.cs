@@ -47,7 +47,6 @@ internal static class ViewCommand
         {
             Description = "Print the tables the views make (columns, SQL types, FHIR types), then stop without reading input: a table (default), json, or the CREATE TABLE statements of duckdb or spark.",
             Arity = ArgumentArity.ZeroOrOne,
-            HelpName = "FORMAT",
         }.AcceptOnlyFromAmong(ViewSchemaRenderer.Formats);
         var json = CommonOptions.Json();
         var quietOption = CommonOptions.Quiet();
