@@ -60,6 +60,25 @@ public class AnsiTypeRoundTripTests
         Assert.Equal(("DATE[]", "[2012-03-04, 2013-04-05]"), (type[0], values[0][0]));
     }
 
+    [Fact]
+    public async Task Ndjson_AnsiTypes_JsonTypeOfTheColumnWhateverTheViewGave()
+    {
+        using var dir = new TempFolder();
+        string input = dir.Write("Patient.ndjson", """{"resourceType":"Patient","id":"p1"}""");
+        ICompiledView view = ViewDefinitionCompiler.Compile($$"""
+            {"name":"t","resource":"Patient","select":[{"column":[
+              {{Column("b", "'true'", "BOOLEAN")}}, {{Column("i", "'42'", "INT")}}, {{Column("d", "'1.250'", "DECIMAL(5,2)")}},
+              {{Column("day", "'2012-03-04'", "DATE")}}, {{Column("n", "42", "CHARACTER VARYING")}}]}]}
+            """);
+
+        await using (ITableSink sink = TableSinks.Create(TableFormat.Ndjson, dir.File("out")))
+        {
+            await new FhirTables().RunAsync(NdjsonSource.FromFile(input), [view], sink);
+        }
+
+        Assert.Equal("""{"b":true,"i":42,"d":1.25,"day":"2012-03-04","n":"42"}""", File.ReadAllText(Path.Combine(dir.File("out"), "t.ndjson")).TrimEnd());
+    }
+
     // The issue's examples: DOUBLE made 1.250 into 1.25 and 12345678901234567890.123456789 into 1.234567890123457E+19.
     [Theory]
     [InlineData(TableFormat.DuckDb)]
