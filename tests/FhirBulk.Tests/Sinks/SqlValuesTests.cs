@@ -27,6 +27,13 @@ public class SqlValuesTests
     [InlineData("TIMESTAMP WITH TIME ZONE", "2012-03-04T10:00:00", "'2012-03-04T10:00:00': has no time zone, so it names no instant")]
     [InlineData("TIMESTAMP WITH TIME ZONE", "2012-03", "'2012-03': has no time of day")]
     [InlineData("TIMESTAMP WITH TIME ZONE", "2012-03-04T10:00:00.1234567Z", "'2012-03-04T10:00:00.1234567Z': finer than the microseconds TIMESTAMP WITH TIME ZONE holds")]
+    [InlineData("TIMESTAMP WITH TIME ZONE", "2012-13-04T10:00:00Z", "'2012-13-04T10:00:00Z': not a dateTime")]
+    [InlineData("TIMESTAMP WITH TIME ZONE", "2012-02-30T10:00:00Z", "'2012-02-30T10:00:00Z': not a dateTime")]
+    [InlineData("TIMESTAMP WITH TIME ZONE", "2012-03-04T10:00:00+25:00", "'2012-03-04T10:00:00+25:00': not a dateTime")]
+    [InlineData("TIMESTAMP WITH TIME ZONE", "2012-03-04T10:00:00.Z", "'2012-03-04T10:00:00.Z': not a dateTime")]
+    [InlineData("TIMESTAMP", "2012-03-04T24:00:00", "'2012-03-04T24:00:00': not a dateTime")]
+    [InlineData("TIME", "25:00:00", "'25:00:00': not a time of day")]
+    [InlineData("TIMESTAMP WITH TIME ZONE", "0001-01-01T00:00:00+01:00", "'0001-01-01T00:00:00+01:00': not a dateTime")]
     [InlineData("BINARY", "not base64!", "'not base64!': not base64")]
     public void TryConvert_ValueTheTypeCannotHoldUnchanged_MisfitSayingWhy(string type, string value, string expected)
     {
@@ -58,6 +65,8 @@ public class SqlValuesTests
     [InlineData("TIMESTAMP", "2012-03-04T10:11:12", "2012-03-04T10:11:12")]
     [InlineData("TIMESTAMP", "2012-03-04T10:11:12+02:00", "2012-03-04T08:11:12")]
     [InlineData("TIMESTAMP WITH TIME ZONE", "2012-03-04T10:11:12.5+02:00", "2012-03-04T10:11:12.5+02:00")]
+    [InlineData("TIMESTAMP WITH TIME ZONE", "2012-03-04T10:11:12.123456000-05:30", "2012-03-04T10:11:12.123456-05:30")]
+    [InlineData("TIMESTAMP WITH TIME ZONE", "0001-01-01T00:00:00Z", "0001-01-01T00:00:00+00:00")]
     [InlineData("BINARY", "AQID", "AQID")]
     [InlineData("CHARACTER VARYING", "2012-03", "2012-03")]
     public void TryConvert_ValueThatFits_SameValueInTheTypesClrForm(string type, string value, string expectedText)
