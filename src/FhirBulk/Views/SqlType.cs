@@ -102,9 +102,14 @@ public sealed partial record SqlType(SqlTypeKind Kind, int Precision = 0, int Sc
 
     /// <summary>The default type of a column of FHIR type <paramref name="fhirType"/> (SQL-on-FHIR v2, "Default Type Mappings").</summary>
     /// <param name="fhirType">The column's FHIR type, or <see langword="null"/> when unknown.</param>
-    /// <returns>The SQL type; CHARACTER VARYING for an unknown type.</returns>
-    public static SqlType ForFhirType(string? fhirType) => fhirType switch
+    /// <param name="isCollection">
+    /// Whether the column holds lists. A list of <c>base64Binary</c> is CHARACTER VARYING (its base64 text): DuckDB's
+    /// appender, through which the DuckDB and Parquet sinks write, stores no list of BINARY (see <see cref="SupportsLists"/>).
+    /// </param>
+    /// <returns>The SQL type (of each item, for a collection); CHARACTER VARYING for an unknown type.</returns>
+    public static SqlType ForFhirType(string? fhirType, bool isCollection = false) => fhirType switch
     {
+        "base64Binary" when isCollection => CharacterVarying,
         "boolean" => BooleanDefault,
         "integer" or "positiveInt" or "unsignedInt" => IntegerDefault,
         "integer64" => BigIntDefault,
@@ -150,6 +155,9 @@ public sealed partial record SqlType(SqlTypeKind Kind, int Precision = 0, int Sc
 
         return new SqlType(SqlTypeKind.Decimal, precision, scale);
     }
+
+    /// <summary>Whether a collection column can have this type: every type but BINARY, of which no LIST can be written.</summary>
+    public bool SupportsLists => Kind != SqlTypeKind.Binary;
 
     /// <summary>The ANSI spelling: <c>CHARACTER VARYING</c>, <c>INT</c>, <c>DECIMAL(38,9)</c>, <c>TIMESTAMP WITH TIME ZONE</c>, …</summary>
     /// <returns>The type's name, which <see cref="Parse"/> reads back.</returns>

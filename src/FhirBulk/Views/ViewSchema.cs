@@ -28,5 +28,5 @@ public sealed record ViewColumn(string Name, string? FhirType, bool IsCollection
     /// <see cref="FhirType"/> (<see cref="SqlType.ForFhirType"/>). Every sink stores the column as this type, so a table's
     /// schema follows from its ViewDefinition alone.
     /// </summary>
-    public SqlType SqlType => DeclaredType ?? SqlType.ForFhirType(FhirType);
+    public SqlType SqlType => DeclaredType ?? SqlType.ForFhirType(FhirType, IsCollection);
 }

@@ -51,13 +51,15 @@ public class AnsiTypeRoundTripTests
     }
 
     [Theory]
-    [InlineData(TableFormat.DuckDb)]
-    [InlineData(TableFormat.Parquet)]
-    public async Task CollectionWithAnsiType_ListOfThatType(TableFormat format)
+    [InlineData(TableFormat.DuckDb, "DATE", "'2012-03-04' | '2013-04-05'", "DATE[]", "[2012-03-04, 2013-04-05]")]
+    [InlineData(TableFormat.Parquet, "DATE", "'2012-03-04' | '2013-04-05'", "DATE[]", "[2012-03-04, 2013-04-05]")]
+    [InlineData(TableFormat.DuckDb, "DECIMAL(5,2)", "1.5 | 2.25", "DECIMAL(5,2)[]", "[1.50, 2.25]")]
+    [InlineData(TableFormat.DuckDb, "TIMESTAMP WITH TIME ZONE", "'2012-03-04T10:11:12Z' | '2013-04-05T10:11:12Z'", "TIMESTAMP WITH TIME ZONE[]", "['2012-03-04 10:11:12+00', '2013-04-05 10:11:12+00']")]
+    public async Task CollectionWithAnsiType_ListOfThatType(TableFormat format, string tag, string path, string duckDbType, string text)
     {
-        var (type, values) = await RoundTripAsync(format, """{"name":"v","path":"'2012-03-04' | '2013-04-05'","collection":true,"tag":[{"name":"ansi/type","value":"DATE"}]}""");
+        var (type, values) = await RoundTripAsync(format, $$"""{"name":"v","path":"{{path}}","collection":true,"tag":[{"name":"ansi/type","value":"{{tag}}"}]}""");
 
-        Assert.Equal(("DATE[]", "[2012-03-04, 2013-04-05]"), (type[0], values[0][0]));
+        Assert.Equal((duckDbType, text), (type[0], values[0][0]));
     }
 
     [Fact]

@@ -150,7 +150,13 @@ public static partial class ViewDefinitionParser
             };
         }
 
-        return new ColumnDefinition(path, name, expression, type, collection, ParseAnsiType(column, path, name, viewName));
+        var ansiType = ParseAnsiType(column, path, name, viewName);
+        if (collection && ansiType is { SupportsLists: false })
+        {
+            throw Error(path + ".collection", $"view '{viewName}', column '{name}': a collection of {ansiType} cannot be stored (no LIST of it can be written); leave the {SqlType.TagName} tag out to store the base64 text");
+        }
+
+        return new ColumnDefinition(path, name, expression, type, collection, ansiType);
     }
 
     /// <summary>

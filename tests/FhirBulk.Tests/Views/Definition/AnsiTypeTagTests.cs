@@ -54,6 +54,28 @@ public class AnsiTypeTagTests
     }
 
     [Fact]
+    public void Compile_BinaryCollection_RejectedNamingTheColumn()
+    {
+        var ex = Assert.Throws<ViewDefinitionException>(() => ViewDefinitionCompiler.Compile("""
+            {"name":"docs","resource":"DocumentReference","select":[{"column":[
+              {"name":"data","path":"content.attachment.data","collection":true,"tag":[{"name":"ansi/type","value":"BINARY"}]}]}]}
+            """));
+
+        Assert.StartsWith("select[0].column[0].collection: view 'docs', column 'data': a collection of BINARY cannot be stored", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Compile_Base64BinaryCollectionWithoutTag_Base64Text()
+    {
+        ICompiledView view = ViewDefinitionCompiler.Compile("""
+            {"name":"docs","resource":"DocumentReference","select":[{"column":[
+              {"name":"data","path":"content.attachment.data","collection":true},{"name":"first","path":"content.attachment.data.first()"}]}]}
+            """);
+
+        Assert.Equal(["CHARACTER VARYING", "BINARY"], view.Schema.Columns.Select(c => c.SqlType.ToString()));
+    }
+
+    [Fact]
     public void Compile_UnionBranchesWithDifferentAnsiTypes_Rejected()
     {
         var ex = Assert.Throws<ViewDefinitionException>(() => ViewDefinitionCompiler.Compile("""
