@@ -54,6 +54,11 @@ public class AnsiTypeRoundTripTests
     [InlineData(TableFormat.DuckDb, "DATE", "'2012-03-04' | '2013-04-05'", "DATE[]", "[2012-03-04, 2013-04-05]")]
     [InlineData(TableFormat.Parquet, "DATE", "'2012-03-04' | '2013-04-05'", "DATE[]", "[2012-03-04, 2013-04-05]")]
     [InlineData(TableFormat.DuckDb, "DECIMAL(5,2)", "1.5 | 2.25", "DECIMAL(5,2)[]", "[1.50, 2.25]")]
+    [InlineData(TableFormat.DuckDb, "TIME", "'10:11:12' | '13:14:15'", "TIME[]", "['10:11:12', '13:14:15']")]
+    [InlineData(TableFormat.DuckDb, "TIMESTAMP", "'2012-03-04T10:11:12' | '2013-04-05T10:11:12'", "TIMESTAMP[]", "['2012-03-04 10:11:12', '2013-04-05 10:11:12']")]
+    [InlineData(TableFormat.DuckDb, "BIGINT", "'1' | '5000000000'", "BIGINT[]", "[1, 5000000000]")]
+    [InlineData(TableFormat.DuckDb, "DOUBLE", "1.5 | 2", "DOUBLE[]", "[1.5, 2.0]")]
+    [InlineData(TableFormat.DuckDb, "BOOLEAN", "true | false", "BOOLEAN[]", "[true, false]")]
     [InlineData(TableFormat.DuckDb, "TIMESTAMP WITH TIME ZONE", "'2012-03-04T10:11:12Z' | '2013-04-05T10:11:12Z'", "TIMESTAMP WITH TIME ZONE[]", "['2012-03-04 10:11:12+00', '2013-04-05 10:11:12+00']")]
     public async Task CollectionWithAnsiType_ListOfThatType(TableFormat format, string tag, string path, string duckDbType, string text)
     {
