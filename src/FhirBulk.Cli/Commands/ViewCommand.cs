@@ -42,22 +42,29 @@ internal static class ViewCommand
         {
             Description = "Print which FHIRPath engine runs each view (and why a view falls back to Firely), then stop.",
         };
+        var schema = new Option<string?>("--schema")
+        {
+            Description = "Print the tables the views make (columns, SQL types, FHIR types), then stop without reading input: a table (default), json, or the CREATE TABLE statements of duckdb or spark.",
+            Arity = ArgumentArity.ZeroOrOne,
+        }.AcceptOnlyFromAmong(ViewSchemaRenderer.Formats);
         var json = CommonOptions.Json();
         var quietOption = CommonOptions.Quiet();
         var lake = new ViewLakeOptions();
         var command = new Command("view", "Run SQL-on-FHIR v2 ViewDefinitions over NDJSON into DuckDB, Parquet, CSV or NDJSON.")
         {
-            input, view, format, output, strict, engine, explain, json, quietOption,
+            input, view, format, output, strict, engine, explain, schema, json, quietOption,
         };
         foreach (Option option in lake.All)
         {
             command.Options.Add(option);
         }
 
-        // --input and --view are required, except by --merge, which reads a lake instead.
+        // --input and --view are required, except by --merge, which reads a lake instead, and --schema, which reads no input.
         command.Validators.Add(result =>
         {
-            foreach (Option required in new Option[] { input, view }.Where(o => result.GetValue(lake.Merge) is null && result.GetResult(o) is null))
+            var merging = result.GetValue(lake.Merge) is not null;
+            var schemaOnly = result.GetResult(schema) is not null;
+            foreach (Option required in new Option[] { input, view }.Where(o => !merging && !(schemaOnly && o == input) && result.GetResult(o) is null))
             {
                 result.AddError($"Option '{required.Name}' is required.");
             }
@@ -70,6 +77,12 @@ internal static class ViewCommand
             }
 
             var views = ViewDefinitionLoader.Load(parseResult.GetRequiredValue(view), new ViewCompilerOptions { Engine = ParseEngine(parseResult.GetRequiredValue(engine)) });
+            if (parseResult.GetResult(schema) is not null)
+            {
+                ViewSchemaRenderer.Write(context.Out, views, parseResult.GetValue(schema) ?? (parseResult.GetValue(json) ? "json" : ViewSchemaRenderer.Formats[0]));
+                return ExitCodes.Success;
+            }
+
             if (parseResult.GetValue(explain) && parseResult.GetValue(json))
             {
                 JsonOutput.Write(context.Out, new
@@ -179,6 +192,7 @@ internal static class ViewCommand
                     resources = result.Resources,
                     malformedLines = result.MalformedLines.Count,
                     viewErrors = result.ViewErrorCount,
+                    valueMisfits = result.ValueMisfits.Sum(m => m.Count),
                     seconds = Math.Round(result.Elapsed.TotalSeconds, 3),
                 });
             }

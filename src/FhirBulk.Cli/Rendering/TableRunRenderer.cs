@@ -35,14 +35,19 @@ internal static class TableRunRenderer
     }
 
     /// <summary>
-    /// Warns about skipped input on stderr, one line per kind, the first example inline; <see langword="true"/> when
-    /// anything was skipped. With <c>--verbose</c> the examples kept follow, one line each.
+    /// Warns about skipped input on stderr, one line per kind (and per column with values that did not fit its type), the
+    /// first example inline; <see langword="true"/> when anything was skipped. With <c>--verbose</c> the examples kept follow, one line each.
     /// </summary>
     public static bool WarnSkipped(CliContext context, TableRunResult result, bool verbose)
     {
         WarnWithExamples(context, Counted.Of(result.MalformedLines.Count, "malformed line"), "skipped", result.MalformedLines.Count, [.. result.MalformedLines.Examples.Select(e => e.ToString())], verbose);
         WarnWithExamples(context, Counted.Of(result.ViewErrorCount, "resource"), "a view failed on", result.ViewErrorCount, [.. result.ViewErrors.Select(e => e.ToString())], verbose);
-        return result.MalformedLines.Count > 0 || result.ViewErrorCount > 0;
+        foreach (var column in result.ValueMisfits)
+        {
+            WarnWithExamples(context, Counted.Of(column.Count, "value"), $"{column}: wrote null for", column.Count, [.. column.Examples.Select(e => e.ToString())], verbose);
+        }
+
+        return result.MalformedLines.Count > 0 || result.ViewErrorCount > 0 || result.ValueMisfits.Count > 0;
     }
 
     // "warning: skipped 8 malformed lines, the first: in.ndjson:3: …; --verbose lists 8": a log keeps it whole on one line.

@@ -46,7 +46,11 @@ public sealed partial class FhirTables
     /// <returns>Rows per table and what was skipped.</returns>
     /// <exception cref="ArgumentException">No views, or two views share a name.</exception>
     /// <exception cref="MalformedNdjsonException">A line is malformed and the source's policy is <see cref="ErrorPolicy.Fail"/>.</exception>
-    /// <exception cref="ViewEvaluationException">A view fails on a resource and <see cref="FhirTablesOptions.ViewErrors"/> is <see cref="ErrorPolicy.Fail"/>.</exception>
+    /// <exception cref="ViewEvaluationException">
+    /// A view fails on a resource, or gives a value that does not fit its column's SQL type, and
+    /// <see cref="FhirTablesOptions.ViewErrors"/> is <see cref="ErrorPolicy.Fail"/>. Under <see cref="ErrorPolicy.Skip"/> such a
+    /// value is written as null and reported in <see cref="TableRunResult.ValueMisfits"/>.
+    /// </exception>
     /// <exception cref="TableSinkException">The sink cannot store a table or value.</exception>
     public async Task<TableRunResult> RunAsync(
         NdjsonSource source,
@@ -58,7 +62,9 @@ public sealed partial class FhirTables
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(views);
         ArgumentNullException.ThrowIfNull(sink);
-        IReadOnlyList<ICompiledView> viewList = CheckedViews(views);
+        // Values are checked against their columns' types where the resource is known, so a report can name it.
+        var misfits = new MisfitLog(_options.MaxReportedViewErrors);
+        IReadOnlyList<ICompiledView> viewList = [.. CheckedViews(views).Select((v, i) => TypedView.Over(v, i, _options.ViewErrors, misfits))];
 
         TimeProvider clock = _options.TimeProvider;
         long started = clock.GetTimestamp();
@@ -93,7 +99,13 @@ public sealed partial class FhirTables
             TablesLog.ViewErrorsSkipped(_logger, run.ViewErrorCount, run.ViewErrors.FirstOrDefault()?.ToString() ?? "");
         }
 
-        return new TableRunResult(run.RowsByTable(), run.ResourcesByType(), run.Resources, source.BytesRead, source.MalformedLines, run.ViewErrorCount, [.. run.ViewErrors], elapsed);
+        IReadOnlyList<ColumnMisfits> misfitReports = misfits.Reports();
+        foreach (ColumnMisfits column in misfitReports)
+        {
+            TablesLog.ValuesMisfit(_logger, column.View, column.Column, column.Type.ToString(), column.Count, column.Examples.FirstOrDefault()?.ToString() ?? "");
+        }
+
+        return new TableRunResult(run.RowsByTable(), run.ResourcesByType(), run.Resources, source.BytesRead, source.MalformedLines, run.ViewErrorCount, [.. run.ViewErrors], misfitReports, elapsed);
     }
 
     /// <summary>

@@ -6,7 +6,7 @@ namespace FhirBulk.Tables;
 /// <summary>What a run produced and what it skipped.</summary>
 public sealed class TableRunResult
 {
-    internal TableRunResult(IReadOnlyDictionary<string, long> rowsByTable, IReadOnlyDictionary<string, long> resourcesByType, long resources, long bytesRead, MalformedLineReport malformedLines, long viewErrorCount, IReadOnlyList<ViewError> viewErrors, TimeSpan elapsed)
+    internal TableRunResult(IReadOnlyDictionary<string, long> rowsByTable, IReadOnlyDictionary<string, long> resourcesByType, long resources, long bytesRead, MalformedLineReport malformedLines, long viewErrorCount, IReadOnlyList<ViewError> viewErrors, IReadOnlyList<ColumnMisfits> valueMisfits, TimeSpan elapsed)
     {
         RowsByTable = rowsByTable;
         ResourcesByType = resourcesByType;
@@ -15,6 +15,7 @@ public sealed class TableRunResult
         MalformedLines = malformedLines;
         ViewErrorCount = viewErrorCount;
         ViewErrors = viewErrors;
+        ValueMisfits = valueMisfits;
         Elapsed = elapsed;
     }
 
@@ -41,6 +42,12 @@ public sealed class TableRunResult
 
     /// <summary>The first few view failures, in reading order.</summary>
     public IReadOnlyList<ViewError> ViewErrors { get; }
+
+    /// <summary>
+    /// The columns with values that did not fit their SQL type (written as null, never altered), one entry per column
+    /// with the count and the first few; empty when every value fitted.
+    /// </summary>
+    public IReadOnlyList<ColumnMisfits> ValueMisfits { get; }
 
     /// <summary>Wall-clock duration of the run.</summary>
     public TimeSpan Elapsed { get; }

@@ -16,4 +16,7 @@ internal static partial class TablesLog
 
     [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "A view failed on {Count} resource(s); first: {First}")]
     public static partial void ViewErrorsSkipped(ILogger logger, long count, string first);
+
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "View {View}, column {Column} ({Type}): {Count} value(s) did not fit and were written as null; first: {First}")]
+    public static partial void ValuesMisfit(ILogger logger, string view, string column, string type, long count, string first);
 }

@@ -15,6 +15,18 @@ public sealed record ViewSchema(string Name, string Resource, IReadOnlyList<View
 /// </param>
 /// <param name="IsCollection">
 /// <see langword="true"/> when the column holds a list (<c>collection: true</c>); its values are
-/// then <see cref="IReadOnlyList{T}"/> of <see cref="object"/>.
+/// then <see cref="IReadOnlyList{T}"/> of <see cref="object"/>, and its table type a LIST of <see cref="SqlType"/>.
 /// </param>
-public sealed record ViewColumn(string Name, string? FhirType, bool IsCollection);
+/// <param name="DeclaredType">
+/// The SQL type the view asks for with the column tag <c>ansi/type</c>, or <see langword="null"/> for the default of
+/// <paramref name="FhirType"/>.
+/// </param>
+public sealed record ViewColumn(string Name, string? FhirType, bool IsCollection, SqlType? DeclaredType = null)
+{
+    /// <summary>
+    /// The column's SQL type (of each item, for a collection): <see cref="DeclaredType"/>, else the SQL-on-FHIR default for
+    /// <see cref="FhirType"/> (<see cref="SqlType.ForFhirType"/>). Every sink stores the column as this type, so a table's
+    /// schema follows from its ViewDefinition alone.
+    /// </summary>
+    public SqlType SqlType => DeclaredType ?? SqlType.ForFhirType(FhirType, IsCollection);
+}

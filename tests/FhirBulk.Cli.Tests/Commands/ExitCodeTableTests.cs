@@ -114,6 +114,10 @@ public sealed partial class ExitCodeTableTests(ServerFixture fixture) : IDisposa
              "select":[{"column":[{"name":"not a valid name","path":"id"}]}]}
             """)));
         yield return new("3 view failing on a resource, --strict", 3, "Patient.000.ndjson", t => t.ViewAsync(t.PatientFolder(), t.GivenNamesView(), "--strict"));
+        yield return new("3 value not fitting its column's SQL type, view --strict", 3, "'2012-03'", t => t.ViewAsync(t.PartialBirthDateFolder(), WorkshopView("patients"), "--strict"));
+        yield return new("3 unknown ansi/type", 3, "'DATETIME'", t => t.ViewAsync(t.PatientFolder(), t.temp.Write("bad-type.json", """
+            {"resource":"Patient","select":[{"column":[{"name":"born","path":"birthDate","tag":[{"name":"ansi/type","value":"DATETIME"}]}]}]}
+            """)));
         yield return new("3 malformed NDJSON, view --strict", 3, "MedicationRequest.000.ndjson", t => t.ViewAsync(SmallExport.Write(t.temp, withMalformedLine: true), WorkshopView("medication_requests"), "--strict"));
         yield return new("3 truncated gzip file, view --strict", 3, "Patient.000.ndjson.gz", t => t.ViewAsync(t.TruncatedGzipFolder(), WorkshopView("patients"), "--strict"));
         yield return new("3 bad SQL in query", 3, "SELEC", t => Run("query", "--db", t.Database(), "SELEC 1"));
@@ -158,6 +162,7 @@ public sealed partial class ExitCodeTableTests(ServerFixture fixture) : IDisposa
         yield return new("6 export whose manifest count differs", 6, "Patient.001.ndjson", t => t.ExportFromAsync(new FaultOptions { MiscountRate = 1 }, t.temp.File("e"), "--type", "Patient"));
         yield return new("6 view skipping a malformed line", 6, "MedicationRequest.000.ndjson", t => t.ViewAsync(SmallExport.Write(t.temp, withMalformedLine: true), WorkshopView("medication_requests")));
         yield return new("6 view skipping a truncated gzip file", 6, "Patient.000.ndjson.gz", t => t.ViewAsync(t.TruncatedGzipFolder(), WorkshopView("patients")));
+        yield return new("6 view writing null for values not fitting their column's SQL type", 6, "'2012-03'", t => t.ViewAsync(t.PartialBirthDateFolder(), WorkshopView("patients")));
         yield return new("6 view skipping a resource the view fails on", 6, "Patient.000.ndjson", t => t.ViewAsync(t.PatientFolder(), t.GivenNamesView()));
         yield return new("6 inspect of a folder with errors", 6, "error/", t =>
         {
@@ -235,6 +240,14 @@ public sealed partial class ExitCodeTableTests(ServerFixture fixture) : IDisposa
     }
 
     /// <summary>A folder with one patient who has two given names.</summary>
+    // The workshop's patients view stores birthDate as a DATE, which a year and month alone are not.
+    private string PartialBirthDateFolder()
+    {
+        var folder = temp.File("patients-" + Guid.NewGuid().ToString("N"));
+        temp.Write(Path.Combine(folder, "Patient.000.ndjson"), """{"resourceType":"Patient","id":"p1","birthDate":"2012-03"}""" + "\n");
+        return folder;
+    }
+
     private string PatientFolder()
     {
         var folder = temp.File("patients-" + Guid.NewGuid().ToString("N"));

@@ -31,6 +31,16 @@ public sealed class QueryCommandTests : IClassFixture<QueryCommandTests.Database
     }
 
     [Fact]
+    public async Task Query_WorkshopTypedColumns_DateAsDayAndInstantInUtcWithZ()
+    {
+        var result = await new CliRunner().RunAsync(
+            "query", "--db", database.Path, "SELECT p.date_of_birth, c.onset FROM conditions c JOIN patients p ON p.id = c.patient WHERE c.id = 'c1'", "--csv");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(["date_of_birth,onset", "1970-01-02,2001-01-01T08:30:00Z"], Lines(result.Output));
+    }
+
+    [Fact]
     public async Task Query_Csv_QuotesFieldsThatNeedIt()
     {
         var result = await new CliRunner().RunAsync("query", "--db", database.Path, "SELECT 'a,b' AS x, 'say \"hi\"' AS y", "--csv");

@@ -303,6 +303,98 @@ public sealed class ViewCommandTests : IDisposable
         Assert.Contains("column[0]", result.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task View_Schema_TablePerViewWithSqlTypesWithoutInput()
+    {
+        var result = await new CliRunner().RunAsync("view", "--view", Path.Combine(RepositoryPaths.Workshop, "views", "patients.json"), "--schema");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.StartsWith("patients (Patient)", result.Output, StringComparison.Ordinal);
+        Assert.Matches(@"│ date_of_birth +│ DATE +│ date +│", result.Output);
+        Assert.Matches(@"│ deceased +│ TIMESTAMP WITH TIME ZONE +│ dateTime +│", result.Output);
+        Assert.Matches(@"│ gender +│ CHARACTER VARYING +│ code +│", result.Output);
+        Assert.False(File.Exists("views.duckdb"));
+    }
+
+    [Fact]
+    public async Task View_SchemaJson_OneDocumentWithTheLakeSchemaOfEachView()
+    {
+        var result = await new CliRunner().RunAsync("view", "--view", Path.Combine(RepositoryPaths.Workshop, "views"), "--schema", "json");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var views = JsonDocument.Parse(result.Output).RootElement.GetProperty("views");
+        Assert.Equal(6, views.GetArrayLength());
+        var patients = views.EnumerateArray().Single(v => v.GetProperty("name").GetString() == "patients");
+        Assert.Equal("Patient", patients.GetProperty("resource").GetString());
+        var born = patients.GetProperty("columns").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "date_of_birth");
+        Assert.Equal("""{"name":"date_of_birth","type":"DATE","fhirType":"date","collection":false,"nullable":true}""", JsonSerializer.Serialize(born));
+    }
+
+    [Fact]
+    public async Task View_SchemaWithJsonOption_SameAsSchemaJson()
+    {
+        var viewFile = Path.Combine(RepositoryPaths.Workshop, "views", "patients.json");
+
+        var json = await new CliRunner().RunAsync("view", "--view", viewFile, "--schema", "--json");
+        var schemaJson = await new CliRunner().RunAsync("view", "--view", viewFile, "--schema", "json");
+
+        Assert.Equal(schemaJson.Output, json.Output);
+    }
+
+    [Theory]
+    [InlineData("duckdb", "CREATE TABLE \"patients\" (", "\"date_of_birth\" DATE,")]
+    [InlineData("spark", "CREATE TABLE `patients` (", "`deceased` TIMESTAMP\n) USING parquet;")]
+    public async Task View_SchemaDdl_CreateTableStatementOfThatDialect(string dialect, string first, string expected)
+    {
+        var result = await new CliRunner().RunAsync("view", "--view", Path.Combine(RepositoryPaths.Workshop, "views", "patients.json"), "--schema", dialect);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.StartsWith(first, result.Output, StringComparison.Ordinal);
+        Assert.Contains(expected, result.Output.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task View_WithoutInputOrSchema_UsageErrorNamingInput()
+    {
+        var result = await new CliRunner().RunAsync("view", "--view", Path.Combine(RepositoryPaths.Workshop, "views", "patients.json"));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("Option '--input' is required.", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task View_ValuesNotFittingTheirType_NullOneWarningPerColumnAndExit6()
+    {
+        var input = temp.Write("Patient.000.ndjson", """
+            {"resourceType":"Patient","id":"p1","birthDate":"2012-03-04"}
+            {"resourceType":"Patient","id":"p2","birthDate":"2012-03"}
+            {"resourceType":"Patient","id":"p3","birthDate":"2012"}
+            """);
+
+        var result = await new CliRunner().RunAsync(
+            "view", "--input", input, "--view", Path.Combine(RepositoryPaths.Workshop, "views", "patients.json"), "--out", temp.File("v.duckdb"));
+
+        Assert.True(result.ExitCode == 6, result.ToString());
+        Assert.Matches(@"│ patients +│ +3 │", result.Output);
+        var warning = Assert.Single(result.Error.Split('\n'), l => l.Contains("date_of_birth", StringComparison.Ordinal));
+        Assert.StartsWith(
+            $"warning: view 'patients', column 'date_of_birth' (DATE): wrote null for 2 values, the first: {input}:2: Patient/p2: '2012-03': a partial date; DATE needs year, month and day; --verbose lists them",
+            warning,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task View_StrictWithValueNotFittingItsType_Exit3NamingViewColumnValueAndResource()
+    {
+        var input = temp.Write("Patient.000.ndjson", """{"resourceType":"Patient","id":"p2","birthDate":"2012-03"}""");
+
+        var result = await new CliRunner().RunAsync(
+            "view", "--input", input, "--view", Path.Combine(RepositoryPaths.Workshop, "views", "patients.json"), "--out", temp.File("v.duckdb"), "--strict");
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Contains($"{input}:1: view 'patients' failed on p2: column 'date_of_birth' (DATE): '2012-03': a partial date", result.Error, StringComparison.Ordinal);
+    }
+
     public void Dispose() => temp.Dispose();
 
     /// <summary>Two patients gzipped, then a third after a Flush(), cut right at the flush: as a dropped connection leaves a file.</summary>

@@ -2,7 +2,8 @@ namespace FhirBulk.Cli.Tests.Infrastructure;
 
 /// <summary>
 /// A tiny hand-written export folder with known answers: three patients, references in both
-/// relative and urn:uuid form, one repeated diagnosis, one malformed line when asked.
+/// relative and urn:uuid form, one repeated diagnosis, one malformed line when asked. Its dateTimes
+/// have a time and a zone, as the workshop views' TIMESTAMP WITH TIME ZONE columns need.
 /// </summary>
 public static class SmallExport
 {
@@ -26,10 +27,10 @@ public static class SmallExport
         ]);
         File.WriteAllLines(System.IO.Path.Combine(dir, "Condition.000.ndjson"),
         [
-            """{"resourceType":"Condition","id":"c1","subject":{"reference":"Patient/p1"},"code":{"coding":[{"code":"44054006","display":"Diabetes"}]},"onsetDateTime":"2001-01-01"}""",
-            """{"resourceType":"Condition","id":"c2","subject":{"reference":"Patient/p1"},"code":{"coding":[{"code":"44054006","display":"Diabetes"}]},"onsetDateTime":"2005-01-01"}""",
-            """{"resourceType":"Condition","id":"c3","subject":{"reference":"urn:uuid:p2"},"code":{"coding":[{"code":"44054006","display":"Diabetes"}]},"onsetDateTime":"2002-01-01"}""",
-            """{"resourceType":"Condition","id":"c4","subject":{"reference":"Patient/p3"},"code":{"coding":[{"code":"38341003","display":"Hypertension"}]},"onsetDateTime":"2003-01-01"}""",
+            """{"resourceType":"Condition","id":"c1","subject":{"reference":"Patient/p1"},"code":{"coding":[{"code":"44054006","display":"Diabetes"}]},"onsetDateTime":"2001-01-01T09:30:00+01:00"}""",
+            """{"resourceType":"Condition","id":"c2","subject":{"reference":"Patient/p1"},"code":{"coding":[{"code":"44054006","display":"Diabetes"}]},"onsetDateTime":"2005-01-01T09:30:00+01:00"}""",
+            """{"resourceType":"Condition","id":"c3","subject":{"reference":"urn:uuid:p2"},"code":{"coding":[{"code":"44054006","display":"Diabetes"}]},"onsetDateTime":"2002-01-01T09:30:00+01:00"}""",
+            """{"resourceType":"Condition","id":"c4","subject":{"reference":"Patient/p3"},"code":{"coding":[{"code":"38341003","display":"Hypertension"}]},"onsetDateTime":"2003-01-01T09:30:00+01:00"}""",
         ]);
         File.WriteAllLines(System.IO.Path.Combine(dir, "Encounter.000.ndjson"),
         [

@@ -70,7 +70,7 @@ public class FhirTablesTests
     }
 
     [Fact]
-    public async Task RunAsync_ValueSinkCannotStore_RowSkippedAndReported()
+    public async Task RunAsync_ValueNotFittingItsColumnType_RowKeptWithNullAndColumnReported()
     {
         using var dir = new TempFolder();
         string path = dir.Write("Patient.000.ndjson", """
@@ -86,10 +86,13 @@ public class FhirTablesTests
             result = await CreateSut().RunAsync(NdjsonSource.FromFile(path), [view], sink);
         }
 
-        Assert.Equal(1, result.RowsByTable["patients"]);
-        ViewError error = Assert.Single(result.ViewErrors);
-        Assert.Equal(("p2", 2L), (error.ResourceId, error.LineNumber));
-        Assert.Contains("'updated'", error.Message, StringComparison.Ordinal);
+        Assert.Equal(2, result.RowsByTable["patients"]);
+        Assert.Empty(result.ViewErrors);
+        ColumnMisfits misfits = Assert.Single(result.ValueMisfits);
+        Assert.Equal(("patients", "updated", "TIMESTAMP WITH TIME ZONE", 1L), (misfits.View, misfits.Column, misfits.Type.ToString(), misfits.Count));
+        MisfitValue example = Assert.Single(misfits.Examples);
+        Assert.Equal(("Patient/p2", 2L), (example.ResourceKey, example.LineNumber));
+        Assert.StartsWith("'yesterday': ", example.Reason, StringComparison.Ordinal);
     }
 
     [Fact]

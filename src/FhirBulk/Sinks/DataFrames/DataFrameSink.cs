@@ -8,9 +8,11 @@ namespace FhirBulk.Sinks.DataFrames;
 /// DataFrames. This is the one sink that holds its tables in memory.
 /// </summary>
 /// <remarks>
-/// Columns are typed from the view: <c>boolean</c>, <c>integer</c>, <c>integer64</c> and
-/// <c>decimal</c> become primitive columns; everything else (dates included, since FHIR dates may
-/// be partial) is text; a collection is its JSON array text, as DataFrames have no list columns.
+/// Columns have their <see cref="ViewColumn.SqlType"/>: BOOLEAN, INT, BIGINT, DECIMAL, DOUBLE, DATE
+/// (<see cref="DateOnly"/>), TIME (<see cref="TimeOnly"/>), TIMESTAMP (<see cref="DateTime"/>, UTC) and
+/// TIMESTAMP WITH TIME ZONE (<see cref="DateTimeOffset"/>) become primitive columns; CHARACTER VARYING
+/// is text (by default <c>decimal</c>, <c>date</c> and <c>dateTime</c> in their exact FHIR form), BINARY
+/// its base64 text; a collection is its JSON array text, as DataFrames have no list columns.
 /// </remarks>
 public sealed class DataFrameSink : ITableSink
 {

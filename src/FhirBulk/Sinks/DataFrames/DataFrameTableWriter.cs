@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Data.Analysis;
 using FhirBulk.Views;
 
@@ -23,7 +22,7 @@ internal sealed class DataFrameTableWriter : ITableWriter
         _converted = new object?[schema.Columns.Count];
         for (int i = 0; i < _columns.Length; i++)
         {
-            (_columns[i], _converters[i], _appenders[i]) = CreateColumn(schema.Columns[i]);
+            (_columns[i], _converters[i], _appenders[i]) = CreateColumn(schema, i);
         }
     }
 
@@ -42,14 +41,7 @@ internal sealed class DataFrameTableWriter : ITableWriter
         // Every value is converted before any column grows, so a bad value leaves the columns aligned.
         for (int i = 0; i < row.Length; i++)
         {
-            try
-            {
-                _converted[i] = _converters[i](row[i]);
-            }
-            catch (Exception ex) when (ex is FormatException or InvalidCastException or OverflowException)
-            {
-                throw new TableSinkException($"Table '{Schema.Name}', column '{Schema.Columns[i].Name}': cannot store value '{SinkValues.ToCell(row[i])}': {ex.Message}", ex);
-            }
+            _converted[i] = _converters[i](row[i]);
         }
 
         for (int i = 0; i < row.Length; i++)
@@ -69,29 +61,41 @@ internal sealed class DataFrameTableWriter : ITableWriter
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private static (DataFrameColumn Column, Func<object?, object?> Convert, Action<object?> Append) CreateColumn(ViewColumn column)
+    private static (DataFrameColumn Column, Func<object?, object?> Convert, Action<object?> Append) CreateColumn(ViewSchema schema, int index)
     {
-        CultureInfo inv = CultureInfo.InvariantCulture;
-        if (!column.IsCollection)
+        ViewColumn column = schema.Columns[index];
+        object? Convert(object? value) => SqlValues.ConvertForSink(schema, index, value);
+        if (column.IsCollection)
         {
-            switch (column.FhirType)
-            {
-                case "boolean":
-                    var booleans = new BooleanDataFrameColumn(column.Name);
-                    return (booleans, v => v is null ? null : v is string s ? bool.Parse(s) : Convert.ToBoolean(v, inv), v => booleans.Append((bool?)v));
-                case "integer" or "positiveInt" or "unsignedInt":
-                    var ints = new Int32DataFrameColumn(column.Name);
-                    return (ints, v => v is null ? null : Convert.ToInt32(v, inv), v => ints.Append((int?)v));
-                case "integer64":
-                    var longs = new Int64DataFrameColumn(column.Name);
-                    return (longs, v => v is null ? null : Convert.ToInt64(v, inv), v => longs.Append((long?)v));
-                case "decimal":
-                    var decimals = new DecimalDataFrameColumn(column.Name);
-                    return (decimals, v => v is null ? null : Convert.ToDecimal(v, inv), v => decimals.Append((decimal?)v));
-            }
+            // DataFrames have no list columns: a collection is its JSON array text, as in CSV.
+            var lists = new StringDataFrameColumn(column.Name);
+            return (lists, v => SinkValues.ToCell(Convert(v)), v => lists.Append((string?)v));
         }
 
-        var strings = new StringDataFrameColumn(column.Name);
-        return (strings, SinkValues.ToCell, v => strings.Append((string?)v));
+        return column.SqlType.Kind switch
+        {
+            SqlTypeKind.Boolean => Typed(new BooleanDataFrameColumn(column.Name), Convert),
+            SqlTypeKind.Integer => Typed(new Int32DataFrameColumn(column.Name), Convert),
+            SqlTypeKind.BigInt => Typed(new Int64DataFrameColumn(column.Name), Convert),
+            SqlTypeKind.Decimal => Typed(new DecimalDataFrameColumn(column.Name), Convert),
+            SqlTypeKind.Double => Typed(new DoubleDataFrameColumn(column.Name), Convert),
+            SqlTypeKind.Date => Typed(new PrimitiveDataFrameColumn<DateOnly>(column.Name), Convert),
+            SqlTypeKind.Time => Typed(new PrimitiveDataFrameColumn<TimeOnly>(column.Name), Convert),
+            SqlTypeKind.Timestamp => Typed(new DateTimeDataFrameColumn(column.Name), Convert),
+            SqlTypeKind.TimestampWithTimeZone => Typed(new PrimitiveDataFrameColumn<DateTimeOffset>(column.Name), Convert),
+            // Bytes have no primitive column either: base64, their FHIR form.
+            SqlTypeKind.Binary => Text(column.Name, v => SinkValues.ToCell(Convert(v))),
+            _ => Text(column.Name, Convert),
+        };
+    }
+
+    private static (DataFrameColumn, Func<object?, object?>, Action<object?>) Typed<T>(PrimitiveDataFrameColumn<T> column, Func<object?, object?> convert)
+        where T : unmanaged =>
+        (column, convert, v => column.Append((T?)v));
+
+    private static (DataFrameColumn, Func<object?, object?>, Action<object?>) Text(string name, Func<object?, object?> convert)
+    {
+        var strings = new StringDataFrameColumn(name);
+        return (strings, convert, v => strings.Append((string?)v));
     }
 }

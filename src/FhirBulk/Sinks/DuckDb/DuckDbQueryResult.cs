@@ -18,6 +18,7 @@ public sealed class DuckDbQueryResult : IAsyncDisposable
     private readonly DuckDBConnection _connection;
     private readonly DuckDBCommand _command;
     private readonly DbDataReader _reader;
+    private readonly bool[] _instants;
     private int _rowsTaken;
 
     internal DuckDbQueryResult(DuckDBConnection connection, DuckDBCommand command, DbDataReader reader)
@@ -26,6 +27,7 @@ public sealed class DuckDbQueryResult : IAsyncDisposable
         _command = command;
         _reader = reader;
         Columns = [.. Enumerable.Range(0, reader.FieldCount).Select(i => new QueryColumn(reader.GetName(i), reader.GetDataTypeName(i)))];
+        _instants = [.. Columns.Select(c => c.TypeName == "TimestampTz")];
     }
 
     /// <summary>The result's columns, in order.</summary>
@@ -33,7 +35,8 @@ public sealed class DuckDbQueryResult : IAsyncDisposable
 
     /// <summary>
     /// Streams the rows, aligned with <see cref="Columns"/>. SQL NULL is <see langword="null"/>,
-    /// a LIST is an <see cref="System.Collections.IList"/>; other values are DuckDB.NET's CLR types.
+    /// a LIST is an <see cref="System.Collections.IList"/>; a TIMESTAMP WITH TIME ZONE is a <see cref="DateTime"/> of
+    /// <see cref="DateTimeKind.Utc"/> (a TIMESTAMP's is unspecified); other values are DuckDB.NET's CLR types.
     /// Can be enumerated once.
     /// </summary>
     /// <param name="cancellationToken">Stops the read.</param>
@@ -64,6 +67,11 @@ public sealed class DuckDbQueryResult : IAsyncDisposable
             for (int i = 0; i < row.Length; i++)
             {
                 row[i] = _reader.IsDBNull(i) ? null : _reader.GetValue(i);
+                // DuckDB.NET gives an instant as its UTC time of unspecified kind, which would read as a local time.
+                if (_instants[i] && row[i] is DateTime instant)
+                {
+                    row[i] = DateTime.SpecifyKind(instant, DateTimeKind.Utc);
+                }
             }
 
             yield return row;

@@ -4,11 +4,11 @@ using FhirBulk.Views;
 namespace FhirBulk.Sinks.DuckDb;
 
 /// <summary>
-/// Writes each view to a table of a DuckDB database file, bulk loaded with the Appender. Column
-/// types follow the SQL-on-FHIR type map, except that <c>date</c> and <c>dateTime</c> stay text
-/// (FHIR dates may be partial, such as <c>2012-03</c>) and <c>decimal</c> is a <c>DOUBLE</c>;
-/// collection columns are LISTs. An existing table of the same name is replaced; the database's
-/// other tables are kept.
+/// Writes each view to a table of a DuckDB database file, bulk loaded with the Appender. Each column
+/// has its <see cref="ViewColumn.SqlType"/>: the SQL-on-FHIR default for its FHIR type (<c>decimal</c>,
+/// <c>date</c>, <c>dateTime</c> and <c>time</c> as text in their exact FHIR form) or the type its
+/// <c>ansi/type</c> tag asks for; collection columns are LISTs. An existing table of the same name is
+/// replaced; the database's other tables are kept.
 /// </summary>
 /// <remarks>
 /// The tables are written into a hidden copy of the database beside the file (an empty one when

@@ -8,7 +8,6 @@ internal sealed class DuckDbTableWriter : ITableWriter
 {
     private readonly DuckDBConnection _connection;
     private readonly DuckDBAppender _appender;
-    private readonly DuckDbColumnKind[] _kinds;
     private readonly object?[] _converted;
     private readonly Func<DuckDBConnection, CancellationToken, ValueTask>? _afterComplete;
     private bool _closed;
@@ -18,8 +17,7 @@ internal sealed class DuckDbTableWriter : ITableWriter
         _connection = connection;
         Schema = schema;
         _afterComplete = afterComplete;
-        _kinds = [.. schema.Columns.Select(DuckDbTypeMap.KindOf)];
-        _converted = new object?[_kinds.Length];
+        _converted = new object?[schema.Columns.Count];
         _appender = connection.CreateAppender(schema.Name);
     }
 
@@ -34,22 +32,14 @@ internal sealed class DuckDbTableWriter : ITableWriter
     {
         ArgumentNullException.ThrowIfNull(row);
         ObjectDisposedException.ThrowIf(IsCompleted || _closed, this);
-        if (row.Length != _kinds.Length)
+        if (row.Length != _converted.Length)
         {
-            throw new TableSinkException($"Table '{Schema.Name}' has {_kinds.Length} columns but a row has {row.Length} values.");
+            throw new TableSinkException($"Table '{Schema.Name}' has {_converted.Length} columns but a row has {row.Length} values.");
         }
 
         for (int i = 0; i < row.Length; i++)
         {
-            try
-            {
-                _converted[i] = DuckDbValues.Convert(_kinds[i], Schema.Columns[i].IsCollection, row[i]);
-            }
-            catch (Exception ex) when (ex is FormatException or InvalidCastException or OverflowException)
-            {
-                throw new TableSinkException(
-                    $"Table '{Schema.Name}', column '{Schema.Columns[i].Name}' ({DuckDbTypeMap.SqlType(Schema.Columns[i])}): cannot store value '{SinkValues.ToCell(row[i])}': {ex.Message}", ex);
-            }
+            _converted[i] = DuckDbValues.Convert(Schema, i, row[i]);
         }
 
         IDuckDBAppenderRow appenderRow = _appender.CreateRow();

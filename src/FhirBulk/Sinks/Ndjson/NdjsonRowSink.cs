@@ -6,7 +6,10 @@ namespace FhirBulk.Sinks.Ndjson;
 
 /// <summary>
 /// Writes each view as NDJSON: one JSON object per row, keyed by column name, collections as
-/// arrays, nulls kept (so every row has every column).
+/// arrays, nulls kept (so every row has every column). A column's JSON type follows its
+/// <see cref="ViewColumn.SqlType"/>: BOOLEAN a boolean, INT, BIGINT, DECIMAL and DOUBLE numbers,
+/// everything else a string (CHARACTER VARYING, so by default a <c>decimal</c>, in its exact FHIR form;
+/// dates and times as the view gave them; BINARY in base64).
 /// </summary>
 /// <remarks>
 /// In a folder, each file is written under a hidden temporary name and replaces the previous
@@ -50,6 +53,11 @@ public sealed class NdjsonRowSink : ITableSink
 
         private readonly ArrayBufferWriter<byte> _buffer = new(FlushThreshold * 2);
         private readonly JsonEncodedText[] _names = [.. schema.Columns.Select(c => JsonEncodedText.Encode(c.Name))];
+        private readonly bool[] _text = [.. schema.Columns.Select(c => c.SqlType.Kind == SqlTypeKind.CharacterVarying)];
+
+        // Columns JSON has a type for: their values become that type (a '42' of an INT column the number 42); the others
+        // keep the text the view gave (dates and times in their FHIR form).
+        private readonly bool[] _native = [.. schema.Columns.Select(c => c.SqlType.Kind is SqlTypeKind.Boolean or SqlTypeKind.Integer or SqlTypeKind.BigInt or SqlTypeKind.Decimal or SqlTypeKind.Double)];
         private Utf8JsonWriter? _json;
         private bool _completed;
 
@@ -72,7 +80,7 @@ public sealed class NdjsonRowSink : ITableSink
             for (int i = 0; i < row.Length; i++)
             {
                 _json.WritePropertyName(_names[i]);
-                SinkValues.WriteJson(_json, row[i]);
+                SinkValues.WriteJson(_json, _native[i] ? SqlValues.ConvertForSink(Schema, i, row[i]) : row[i], asText: _text[i]);
             }
 
             _json.WriteEndObject();

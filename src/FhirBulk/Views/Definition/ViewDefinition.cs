@@ -36,7 +36,10 @@ public sealed record SelectClause(
 /// <param name="Path">The FHIRPath expression giving the value.</param>
 /// <param name="Type">The declared FHIR type, if any.</param>
 /// <param name="Collection">Whether the column holds a list of values.</param>
-public sealed record ColumnDefinition(string ElementPath, string Name, string Path, string? Type, bool Collection);
+/// <param name="AnsiType">
+/// The SQL type asked for by the column's <c>ansi/type</c> tag, or <see langword="null"/> for the default of its FHIR type.
+/// </param>
+public sealed record ColumnDefinition(string ElementPath, string Name, string Path, string? Type, bool Collection, SqlType? AnsiType = null);
 
 /// <summary>One <c>where</c> element.</summary>
 /// <param name="ElementPath">Where this clause sits, e.g. <c>where[0]</c>.</param>

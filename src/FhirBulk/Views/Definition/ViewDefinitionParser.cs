@@ -15,6 +15,7 @@ public static partial class ViewDefinitionParser
     private static readonly HashSet<string> SelectProperties = ["column", "select", "forEach", "forEachOrNull", "repeat", "unionAll"];
     private static readonly HashSet<string> ColumnProperties = ["name", "path", "type", "collection", "description", "tag"];
     private static readonly HashSet<string> WhereProperties = ["path", "description"];
+    private static readonly HashSet<string> TagProperties = ["name", "value"];
     private static readonly HashSet<string> FhirElementProperties = ["id", "extension", "modifierExtension"];
 
     [GeneratedRegex("^[A-Za-z][A-Za-z0-9_]*$")]
@@ -59,17 +60,18 @@ public static partial class ViewDefinitionParser
         }
 
         var constants = ParseConstants(view);
-        var select = ParseSelectArray(view, "select", "", required: true);
+        var select = ParseSelectArray(view, "select", "", required: true, name ?? resource.ToLowerInvariant());
         var where = ParseWhere(view);
         return new ViewDefinition(name, resource, constants, select, where);
     }
 
-    private static List<SelectClause> ParseSelectArray(JsonElement parent, string property, string parentPath, bool required)
+    // viewName only names the view in errors that the element path alone leaves unclear (a column's SQL type).
+    private static List<SelectClause> ParseSelectArray(JsonElement parent, string property, string parentPath, bool required, string viewName)
     {
         var result = new List<SelectClause>();
         foreach (var (item, path) in OptionalArray(parent, property, parentPath))
         {
-            result.Add(ParseSelect(item, path));
+            result.Add(ParseSelect(item, path, viewName));
         }
 
         if (required && result.Count == 0)
@@ -80,7 +82,7 @@ public static partial class ViewDefinitionParser
         return result;
     }
 
-    private static SelectClause ParseSelect(JsonElement select, string path)
+    private static SelectClause ParseSelect(JsonElement select, string path, string viewName)
     {
         RequireObject(select, path);
         RequireKnownProperties(select, path, SelectProperties);
@@ -112,11 +114,11 @@ public static partial class ViewDefinitionParser
         var columns = new List<ColumnDefinition>();
         foreach (var (item, itemPath) in OptionalArray(select, "column", path))
         {
-            columns.Add(ParseColumn(item, itemPath));
+            columns.Add(ParseColumn(item, itemPath, viewName));
         }
 
-        var nested = ParseSelectArray(select, "select", path, required: false);
-        var unionAll = ParseSelectArray(select, "unionAll", path, required: false);
+        var nested = ParseSelectArray(select, "select", path, required: false, viewName);
+        var unionAll = ParseSelectArray(select, "unionAll", path, required: false, viewName);
         if (columns.Count == 0 && nested.Count == 0 && unionAll.Count == 0)
         {
             throw Error(path, "a select needs at least one of column, select or unionAll");
@@ -125,7 +127,7 @@ public static partial class ViewDefinitionParser
         return new SelectClause(path, columns, nested, forEach, forEachOrNull, repeat, unionAll);
     }
 
-    private static ColumnDefinition ParseColumn(JsonElement column, string path)
+    private static ColumnDefinition ParseColumn(JsonElement column, string path, string viewName)
     {
         RequireObject(column, path);
         RequireKnownProperties(column, path, ColumnProperties);
@@ -148,7 +150,49 @@ public static partial class ViewDefinitionParser
             };
         }
 
-        return new ColumnDefinition(path, name, expression, type, collection);
+        var ansiType = ParseAnsiType(column, path, name, viewName);
+        if (collection && ansiType is { SupportsLists: false })
+        {
+            throw Error(path + ".collection", $"view '{viewName}', column '{name}': a collection of {ansiType} cannot be stored (no LIST of it can be written); leave the {SqlType.TagName} tag out to store the base64 text");
+        }
+
+        return new ColumnDefinition(path, name, expression, type, collection, ansiType);
+    }
+
+    /// <summary>
+    /// The SQL type a column's <c>ansi/type</c> tag asks for (SQL-on-FHIR v2, "Overriding Default Type Mappings"), or
+    /// <see langword="null"/>. Tags of other names are for other tools and are kept out of the way.
+    /// </summary>
+    private static SqlType? ParseAnsiType(JsonElement column, string path, string columnName, string viewName)
+    {
+        SqlType? result = null;
+        foreach (var (tag, tagPath) in OptionalArray(column, "tag", path))
+        {
+            RequireObject(tag, tagPath);
+            RequireKnownProperties(tag, tagPath, TagProperties);
+            var tagName = OptionalString(tag, "name", tagPath) ?? throw Error(tagPath + ".name", "is required");
+            var value = OptionalString(tag, "value", tagPath) ?? throw Error(tagPath + ".value", "is required");
+            if (tagName != SqlType.TagName)
+            {
+                continue;
+            }
+
+            if (result is not null)
+            {
+                throw Error(tagPath, $"view '{viewName}', column '{columnName}': a second {SqlType.TagName} tag; a column has one type");
+            }
+
+            try
+            {
+                result = SqlType.Parse(value);
+            }
+            catch (FormatException e)
+            {
+                throw new ViewDefinitionException(tagPath + ".value", $"view '{viewName}', column '{columnName}': {e.Message}", e);
+            }
+        }
+
+        return result;
     }
 
     private static List<WhereClause> ParseWhere(JsonElement view)

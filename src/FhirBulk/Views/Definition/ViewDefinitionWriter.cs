@@ -140,6 +140,16 @@ public static class ViewDefinitionWriter
                     writer.WriteBoolean("collection", true);
                 }
 
+                if (column.AnsiType is not null)
+                {
+                    writer.WriteStartArray("tag");
+                    writer.WriteStartObject();
+                    writer.WriteString("name", SqlType.TagName);
+                    writer.WriteString("value", column.AnsiType.ToString());
+                    writer.WriteEndObject();
+                    writer.WriteEndArray();
+                }
+
                 writer.WriteEndObject();
             }
 

@@ -96,7 +96,7 @@ internal sealed class SelectPlanBuilder<TNode>(IPathEngine<TNode> engine, bool s
                 null);
         }
 
-        _columns.Add(new ViewColumn(column.Name, column.Type ?? path.Result.FhirType, column.Collection));
+        _columns.Add(new ViewColumn(column.Name, column.Type ?? path.Result.FhirType, column.Collection, column.AnsiType));
         return new ColumnPlan<TNode>(slot, column.Name, column.ElementPath, path, column.Collection);
     }
 
@@ -104,7 +104,7 @@ internal sealed class SelectPlanBuilder<TNode>(IPathEngine<TNode> engine, bool s
     {
         var branches = new List<SelectPlan<TNode>>();
         var namesOutside = _names.ToHashSet(StringComparer.Ordinal);
-        string[]? expected = null;
+        ViewColumn[]? expected = null;
         for (var i = 0; i < select.UnionAll.Count; i++)
         {
             if (expected is not null)
@@ -116,19 +116,28 @@ internal sealed class SelectPlanBuilder<TNode>(IPathEngine<TNode> engine, bool s
 
             var columnsBefore = _columns.Count;
             var branch = Build(select.UnionAll[i], context, start);
-            var names = _columns.Skip(columnsBefore).Select(c => c.Name).ToArray();
+            var columns = _columns.Skip(columnsBefore).ToArray();
             branches.Add(branch);
             if (expected is null)
             {
-                expected = names;
+                expected = columns;
                 continue;
             }
 
-            if (!names.SequenceEqual(expected, StringComparer.Ordinal))
+            if (!columns.Select(c => c.Name).SequenceEqual(expected.Select(c => c.Name), StringComparer.Ordinal))
             {
                 throw new ViewDefinitionException(
                     select.UnionAll[i].ElementPath,
-                    $"unionAll branches must have the same columns in the same order: expected ({string.Join(", ", expected)}), found ({string.Join(", ", names)})",
+                    $"unionAll branches must have the same columns in the same order: expected ({string.Join(", ", expected.Select(c => c.Name))}), found ({string.Join(", ", columns.Select(c => c.Name))})",
+                    null);
+            }
+
+            // The table has one type per column, the first branch's; a branch asking for another would be ignored unseen.
+            if (columns.Zip(expected).FirstOrDefault(p => p.First.DeclaredType != p.Second.DeclaredType) is ({ } found, { } first))
+            {
+                throw new ViewDefinitionException(
+                    select.UnionAll[i].ElementPath,
+                    $"unionAll branches must give column '{found.Name}' the same {SqlType.TagName} tag: the first gives {first.DeclaredType?.ToString() ?? "none"}, this one {found.DeclaredType?.ToString() ?? "none"}",
                     null);
             }
 

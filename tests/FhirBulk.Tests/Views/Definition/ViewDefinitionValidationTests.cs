@@ -198,7 +198,7 @@ public class ViewDefinitionTypoTests
     {
         var view = ViewDefinitionCompiler.Compile("""
             {"resourceType":"ViewDefinition","url":"http://x","status":"active","resource":"Patient","extension":[],
-             "select":[{"id":"s","column":[{"name":"id","path":"id","description":"d","tag":[{"name":"ansi/type","value":"CHAR"}]}]}],
+             "select":[{"id":"s","column":[{"name":"id","path":"id","description":"d","tag":[{"name":"ansi/type","value":"CHARACTER VARYING"},{"name":"postgres/type","value":"TEXT"}]}]}],
              "where":[{"path":"active","description":"only active"}]}
             """);
 
