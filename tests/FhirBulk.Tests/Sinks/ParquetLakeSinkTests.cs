@@ -77,6 +77,9 @@ public sealed class ParquetLakeSinkTests : IDisposable
         string schema = await File.ReadAllTextAsync(Path.Combine(lake, "observations", ParquetLake.SchemaFileName));
         Assert.Contains("\"resource\": \"Observation\"", schema, StringComparison.Ordinal);
         Assert.Contains("\"fhirType\": \"decimal\"", schema, StringComparison.Ordinal);
+        // The stable schema's document, as view --schema json prints it: SQL types and nullability too.
+        Assert.Contains("\"type\": ", schema, StringComparison.Ordinal);
+        Assert.Contains("\"nullable\": ", schema, StringComparison.Ordinal);
     }
 
     [Fact]

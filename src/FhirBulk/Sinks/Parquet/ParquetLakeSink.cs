@@ -84,7 +84,8 @@ public sealed class ParquetLakeSink : ITableSink
         foreach (LakeTableWriter writer in _writers)
         {
             StagedFile schemaFile = _staged.Add(Path.Combine(_directory, writer.Schema.Name, ParquetLake.SchemaFileName));
-            await File.WriteAllBytesAsync(schemaFile.TempPath, SchemaJson(writer.Schema), cancellationToken).ConfigureAwait(false);
+            // The same document `view --schema json` prints: one serializer for the schema, whoever reads it.
+            await File.WriteAllTextAsync(schemaFile.TempPath, TableSchemas.ToJson(writer.Schema), cancellationToken).ConfigureAwait(false);
             schemaFile.MarkComplete();
         }
 
@@ -156,35 +157,6 @@ public sealed class ParquetLakeSink : ITableSink
             {
             }
         }
-    }
-
-    /// <summary>
-    /// The view's schema as <c>_schema.json</c>: its name, resource and columns (name, FHIR type, collection).
-    /// </summary>
-    /// <remarks>A minimal form, to be replaced by the stable schema serializer of issue 12 item 2 when it lands.</remarks>
-    internal static byte[] SchemaJson(ViewSchema schema)
-    {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
-        {
-            json.WriteStartObject();
-            json.WriteString("name", schema.Name);
-            json.WriteString("resource", schema.Resource);
-            json.WriteStartArray("columns");
-            foreach (ViewColumn column in schema.Columns)
-            {
-                json.WriteStartObject();
-                json.WriteString("name", column.Name);
-                json.WriteString("fhirType", column.FhirType);
-                json.WriteBoolean("collection", column.IsCollection);
-                json.WriteEndObject();
-            }
-
-            json.WriteEndArray();
-            json.WriteEndObject();
-        }
-
-        return buffer.ToArray();
     }
 
     private async Task<List<ParquetLakeInput>> HashInputsAsync(CancellationToken cancellationToken)
