@@ -1,4 +1,5 @@
 using FhirBulk.Ndjson;
+using FhirBulk.Storage;
 using Microsoft.Extensions.Logging;
 using FhirBulk.Cli.Rendering;
 using Spectre.Console;
@@ -54,6 +55,30 @@ internal sealed class CliContext
     /// <summary>The clock every wait and timestamp uses.</summary>
     public TimeProvider TimeProvider { get; }
 
+    /// <summary>
+    /// The NDJSON an <c>--input</c> names: a folder, a file, stdin for <c>-</c>, or the objects at an object-store URL
+    /// (<c>s3://bucket/prefix</c>, <c>az://container/prefix</c>, <c>https://ACCOUNT.blob.core.windows.net/…</c>), read in
+    /// place with the cloud's own credential chain; dispose the result when the command is done with it.
+    /// </summary>
+    public async Task<InputSource> OpenInputAsync(string path, NdjsonSourceOptions? options, ObjectStoreOptions? storeOptions, CancellationToken cancellationToken)
+    {
+        if (path == "-" || !StorageLocation.TryParse(path, out var location, out _) || location.Kind == StorageKind.Local)
+        {
+            return new InputSource(OpenInput(path, options), null);
+        }
+
+        var store = ObjectStore.Create(location, storeOptions);
+        try
+        {
+            return new InputSource(await NdjsonSource.FromStoreAsync(store, options, cancellationToken).ConfigureAwait(false), store);
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>The NDJSON an <c>--input</c> names: a folder, a file, or stdin for <c>-</c>.</summary>
     public NdjsonSource OpenInput(string path, NdjsonSourceOptions? options = null) =>
         path == "-" ? NdjsonSource.FromStream(OpenStandardInput(), "stdin", options) : NdjsonSource.Open(path, options);
@@ -63,4 +88,12 @@ internal sealed class CliContext
         .SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Warning)
         // stderr keeps logs out of --json output and of piped tables.
         .AddProvider(new ConsoleLoggerProvider(Error, verbose)));
+}
+
+/// <summary>An opened <c>--input</c>: the source, and the object store it reads from (disposed with it), if any.</summary>
+internal sealed class InputSource(NdjsonSource source, ObjectStore? store) : IDisposable
+{
+    public NdjsonSource Source { get; } = source;
+
+    public void Dispose() => store?.Dispose();
 }

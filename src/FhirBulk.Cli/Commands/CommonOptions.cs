@@ -33,6 +33,31 @@ internal static class CommonOptions
     };
 
     /// <summary>A fresh <c>--quiet</c> option for a command that shows progress.</summary>
+    /// <summary>
+    /// <c>--s3-endpoint URL</c>: an S3-compatible server other than AWS (MinIO, Ceph, an emulator), addressed path-style.
+    /// Credentials still come only from the AWS chain (environment, profile files, instance role).
+    /// </summary>
+    public static Option<Uri?> S3Endpoint() => new("--s3-endpoint")
+    {
+        Description = "An S3-compatible server for s3:// locations (MinIO, Ceph, a local emulator), addressed path-style. Credentials come from the AWS chain only.",
+        HelpName = "URL",
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Single().Value;
+            if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
+            {
+                return uri;
+            }
+
+            result.AddError($"--s3-endpoint expects an http(s) URL, got '{text}'");
+            return null;
+        },
+    };
+
+    /// <summary>The store settings <see cref="S3Endpoint"/> gives, or <see langword="null"/> for the clouds' defaults.</summary>
+    public static FhirBulk.Storage.ObjectStoreOptions? StoreOptions(Uri? s3Endpoint) =>
+        s3Endpoint is null ? null : new FhirBulk.Storage.ObjectStoreOptions { S3Endpoint = s3Endpoint, S3ForcePathStyle = true };
+
     public static Option<bool> Quiet() => new("--quiet", "-q")
     {
         Description = "Show no progress (bars or progress lines); results, warnings and errors still appear.",

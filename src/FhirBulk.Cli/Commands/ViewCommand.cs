@@ -2,6 +2,7 @@ using System.CommandLine;
 using FhirBulk.Cli.Rendering;
 using FhirBulk.Ndjson;
 using FhirBulk.Sinks;
+using FhirBulk.Storage;
 using FhirBulk.Tables;
 using FhirBulk.Views;
 using Spectre.Console;
@@ -15,7 +16,7 @@ internal static class ViewCommand
     {
         var input = new Option<string>("--input", "-i")
         {
-            Description = "NDJSON to read: an export folder, one (mixed-type) .ndjson or .ndjson.gz file, or '-' for stdin.",
+            Description = "NDJSON to read: an export folder, one (mixed-type) .ndjson or .ndjson.gz file, '-' for stdin, or the objects at s3://BUCKET/PREFIX or az://CONTAINER/PREFIX (read in place).",
             HelpName = "PATH",
         };
         var view = new Option<string>("--view")
@@ -49,10 +50,11 @@ internal static class ViewCommand
         }.AcceptOnlyFromAmong(ViewSchemaRenderer.Formats);
         var json = CommonOptions.Json();
         var quietOption = CommonOptions.Quiet();
+        var s3Endpoint = CommonOptions.S3Endpoint();
         var lake = new ViewLakeOptions();
         var command = new Command("view", "Run SQL-on-FHIR v2 ViewDefinitions over NDJSON into DuckDB, Parquet, CSV or NDJSON.")
         {
-            input, view, format, output, strict, engine, explain, schema, json, quietOption,
+            input, view, format, output, strict, engine, explain, schema, s3Endpoint, json, quietOption,
         };
         foreach (Option option in lake.All)
         {
@@ -112,11 +114,21 @@ internal static class ViewCommand
             }
 
             var isStrict = parseResult.GetValue(strict);
-            var source = context.OpenInput(
+            using var opened = await context.OpenInputAsync(
                 parseResult.GetRequiredValue(input),
-                new NdjsonSourceOptions { MalformedLines = isStrict ? ErrorPolicy.Fail : ErrorPolicy.Skip });
+                new NdjsonSourceOptions { MalformedLines = isStrict ? ErrorPolicy.Fail : ErrorPolicy.Skip },
+                CommonOptions.StoreOptions(parseResult.GetValue(s3Endpoint)),
+                cancellationToken).ConfigureAwait(false);
+            var source = opened.Source;
             var kind = FormatFor(parseResult.GetResult(format) is { Implicit: false } ? parseResult.GetValue(format) : null, parseResult.GetValue(output));
             var target = parseResult.GetValue(output) ?? (kind == "duckdb" ? "views.duckdb" : "views");
+            if (StorageLocation.TryParse(target, out var outLocation, out _) && outLocation.Kind != StorageKind.Local)
+            {
+                throw new CliException(
+                    $"--out {target}: tables are written to a local file or folder; writing them to object storage is not supported yet (write the lake locally, then copy it, e.g. aws s3 sync).",
+                    ExitCodes.Usage);
+            }
+
             var toStdout = target == "-";
             if (toStdout && kind is "duckdb" or "parquet")
             {

@@ -18,6 +18,10 @@ internal static class LibraryErrors
             $"{WithOutcome(WithOAuthError(e), e)}; the server needs credentials: give --client-id and --key (see 'fhir-bulk keygen')"),
         AuthenticationException e => (ExitCodes.AuthenticationFailed, WithOutcome(WithOAuthError(e), e)),
         ExportFolderException e => (ExitCodes.InvalidInput, e.Message),
+        // An input or output location that cannot be read or written (no bucket, no permission) is the user's to fix;
+        // a store that failed or timed out is like a server that did.
+        StorageException { IsTransient: true } e => (ExitCodes.ServerFailed, e.Message),
+        StorageException e => (ExitCodes.InvalidInput, e.Message),
         InvalidInputException e => (ExitCodes.InvalidInput, e.Message),
         MalformedNdjsonException e => (ExitCodes.InvalidInput, e.Message),
         ViewEvaluationException e => (ExitCodes.InvalidInput, e.Message),

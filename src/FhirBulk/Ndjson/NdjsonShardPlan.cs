@@ -104,6 +104,12 @@ public sealed class NdjsonShardPlan
     /// <returns>The source; it can be read any number of times.</returns>
     public NdjsonSource SourceFor(int shard) => _source.Restricted(UnitsOf(shard));
 
+    /// <summary>The raw bytes of <paramref name="unit"/>'s file from the unit's start, wherever the planned source reads them.</summary>
+    internal Task<Stream> OpenAsync(NdjsonShardUnit unit, CancellationToken cancellationToken) => _source.OpenAsync(unit.File, unit.Start, cancellationToken);
+
+    /// <summary>How records name <paramref name="unit"/>'s file: its path, or its URL in a store.</summary>
+    internal string Describe(NdjsonShardUnit unit) => _source.Describe(unit.File);
+
     private static long Boundary(long size, long i, long pieces) => (long)((Int128)size * i / pieces);
 
     private static List<NdjsonShardUnit> Assign(List<NdjsonShardUnit> units, int shardCount)

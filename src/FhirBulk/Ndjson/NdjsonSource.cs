@@ -189,7 +189,7 @@ public sealed class NdjsonSource
 
             // A range of a file is plain NDJSON (the plan splits no gzip file); its lines are numbered from the range's first one.
             bool isRange = _units is not null && !unit.IsWholeFile;
-            string shown = _store?.Describe(file.Name) ?? file.Name;
+            string shown = Describe(file);
             string name = isRange ? string.Create(CultureInfo.InvariantCulture, $"{shown}@{unit.Start}") : shown;
             Stream raw = _stream ?? await OpenAsync(file, isRange ? unit.Start : 0, cancellationToken).ConfigureAwait(false);
             if (isRange)
@@ -219,7 +219,11 @@ public sealed class NdjsonSource
         }).GetAwaiter().GetResult();
     }
 
-    private async Task<Stream> OpenAsync(NdjsonFile file, long offset, CancellationToken cancellationToken)
+    /// <summary>How messages and records name <paramref name="file"/>: its path, or its URL in a store.</summary>
+    internal string Describe(NdjsonFile file) => _store?.Describe(file.Name) ?? file.Name;
+
+    /// <summary>The bytes of <paramref name="file"/> from <paramref name="offset"/> on, from disk or from the store, raw (gzip not undone).</summary>
+    internal async Task<Stream> OpenAsync(NdjsonFile file, long offset, CancellationToken cancellationToken)
     {
         if (_store is not null)
         {
@@ -235,7 +239,12 @@ public sealed class NdjsonSource
             BufferSize = 0,
             Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
         });
-        stream.Seek(offset, SeekOrigin.Begin);
+        // A named pipe (or a device) cannot seek; only a shard's range, never of such a file, starts past byte 0.
+        if (offset > 0)
+        {
+            stream.Seek(offset, SeekOrigin.Begin);
+        }
+
         return stream;
     }
 }

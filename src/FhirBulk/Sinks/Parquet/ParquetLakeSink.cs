@@ -170,8 +170,7 @@ public sealed class ParquetLakeSink : ITableSink
         foreach (NdjsonShardUnit unit in _options.Plan.UnitsOf(_options.Shard.Index))
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            await using var file = new FileStream(unit.File.Name, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, useAsync: true);
-            file.Seek(unit.Start, SeekOrigin.Begin);
+            await using var file = await _options.Plan.OpenAsync(unit, cancellationToken).ConfigureAwait(false);
             byte[] buffer = new byte[1 << 20];
             long left = unit.Length;
             while (left > 0)
@@ -186,7 +185,7 @@ public sealed class ParquetLakeSink : ITableSink
                 left -= read;
             }
 
-            inputs.Add(new ParquetLakeInput(unit.File.Name, unit.File.Length ?? 0, unit.Start, unit.Length, Convert.ToHexStringLower(hash.GetHashAndReset())));
+            inputs.Add(new ParquetLakeInput(_options.Plan.Describe(unit), unit.File.Length ?? 0, unit.Start, unit.Length, Convert.ToHexStringLower(hash.GetHashAndReset())));
         }
 
         return inputs;

@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using DuckDB.NET.Data;
+using FhirBulk.IntegrationTests.Support;
+using FhirBulk.Server;
+using FhirBulk.Storage;
+
+namespace FhirBulk.IntegrationTests.Storage;
+
+/// <summary>
+/// Issue 13 item 3, as a user runs it: <c>fhir-bulk view --input s3://…</c> (with <c>--s3-endpoint</c>) and
+/// <c>--input az://…</c>, the CLI a child process whose environment alone holds the cloud's credentials, give the same
+/// tables as the same files in a local folder; shards read from the bucket build the lake a single local run builds.
+/// </summary>
+public sealed class ViewFromStoreCommandTests(S3rver s3rver, Azurite azurite) : IClassFixture<S3rver>, IClassFixture<Azurite>, IAsyncLifetime
+{
+    private readonly string _work = Directory.CreateTempSubdirectory("fhirbulk-view-store-").FullName;
+
+    private string Input => Path.Combine(_work, "input");
+
+    private static string Views => Path.Combine(RepositoryRoot(), "examples", "workshop", "views");
+
+    public Task InitializeAsync() => PopulationGenerator.GenerateAsync(Input, patients: 25, seed: 17);
+
+    public Task DisposeAsync()
+    {
+        Directory.Delete(_work, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    [S3rverFact]
+    public async Task View_InputS3WithEndpoint_SameCsvTablesAsTheLocalFolder()
+    {
+        var prefix = await UploadToS3Async();
+
+        var local = await RunAsync([], "view", "--input", Input, "--view", Views, "--format", "csv", "--out", Path.Combine(_work, "local"));
+        var remote = await RunAsync(S3Environment(), "view", "--input", prefix, "--s3-endpoint", s3rver.Endpoint.ToString(), "--view", Views, "--format", "csv", "--out", Path.Combine(_work, "s3"));
+
+        Assert.True(local.ExitCode == 0, local.Output);
+        Assert.True(remote.ExitCode == 0, remote.Output);
+        AssertSameFiles(Path.Combine(_work, "local"), Path.Combine(_work, "s3"));
+    }
+
+    [AzuriteFact]
+    public async Task View_InputAzureBlob_SameCsvTablesAsTheLocalFolder()
+    {
+        using var store = await AzureBlobObjectStoreTests.Create(azurite, StoreContract.PartSize, new CollectingLoggerFactory());
+        await UploadAsync(store);
+
+        var local = await RunAsync([], "view", "--input", Input, "--view", Views, "--format", "csv", "--out", Path.Combine(_work, "local"));
+        var remote = await RunAsync(
+            new() { ["AZURE_STORAGE_CONNECTION_STRING"] = azurite.ConnectionString },
+            "view", "--input", store.Location.ToString(), "--view", Views, "--format", "csv", "--out", Path.Combine(_work, "az"));
+
+        Assert.True(local.ExitCode == 0, local.Output);
+        Assert.True(remote.ExitCode == 0, remote.Output);
+        AssertSameFiles(Path.Combine(_work, "local"), Path.Combine(_work, "az"));
+    }
+
+    [S3rverFact]
+    public async Task View_TwoShardsFromS3_LakeHoldsTheSingleLocalRunsRows()
+    {
+        var prefix = await UploadToS3Async();
+        var single = Path.Combine(_work, "single");
+        var lake = Path.Combine(_work, "lake");
+
+        var one = await RunAsync([], "view", "--input", Input, "--view", Views, "--format", "parquet", "--out", single);
+        Assert.True(one.ExitCode == 0, one.Output);
+        foreach (var shard in (string[])["0/2", "1/2"])
+        {
+            var run = await RunAsync(S3Environment(), "view", "--input", prefix, "--s3-endpoint", s3rver.Endpoint.ToString(), "--view", Views,
+                "--format", "parquet", "--out", lake, "--shard", shard, "--split-mb", "1");
+            Assert.True(run.ExitCode == 0, run.Output);
+        }
+
+        var merge = await RunAsync([], "view", "--merge", lake);
+        Assert.True(merge.ExitCode == 0, merge.Output);
+        Assert.Contains(prefix.TrimEnd('/') + "/", await File.ReadAllTextAsync(Directory.GetFiles(Path.Combine(lake, "_runs")).First()), StringComparison.Ordinal);
+        using var duckdb = new DuckDBConnection("Data Source=:memory:");
+        await duckdb.OpenAsync();
+        foreach (var table in Directory.GetDirectories(single).Select(Path.GetFileName).Where(n => !n!.StartsWith('_')))
+        {
+            using var command = duckdb.CreateCommand();
+            string Parts(string root) => Path.Combine(root, table!, "*.parquet");
+            command.CommandText = $"SELECT (SELECT count(*) FROM read_parquet('{Parts(single)}')) - (SELECT count(*) FROM read_parquet('{Parts(lake)}')), " +
+                $"(SELECT count(*) FROM (SELECT * FROM read_parquet('{Parts(single)}') EXCEPT ALL SELECT * FROM read_parquet('{Parts(lake)}')))";
+            using var reader = await command.ExecuteReaderAsync();
+            await reader.ReadAsync();
+            Assert.True(reader.GetInt64(0) == 0 && reader.GetInt64(1) == 0, $"{table}: counts differ by {reader.GetInt64(0)}, {reader.GetInt64(1)} rows only in the single run");
+        }
+    }
+
+    [S3rverFact]
+    public async Task View_OutToS3_RefusedAsUsageSayingToCopyTheLake()
+    {
+        var result = await RunAsync(S3Environment(), "view", "--input", Input, "--view", Views, "--format", "parquet", "--out", $"s3://{S3rver.Bucket}/lake/");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("writing them to object storage is not supported yet", result.Output, StringComparison.Ordinal);
+    }
+
+    private Dictionary<string, string> S3Environment() => new()
+    {
+        ["AWS_ACCESS_KEY_ID"] = S3ObjectStoreTests.AccessKey,
+        ["AWS_SECRET_ACCESS_KEY"] = S3ObjectStoreTests.SecretKey,
+        ["AWS_REGION"] = "us-east-1",
+    };
+
+    private async Task<string> UploadToS3Async()
+    {
+        using var store = S3ObjectStoreTests.Create(s3rver, S3rver.Bucket, S3ObjectStoreTests.AccessKey, S3ObjectStoreTests.SecretKey, StoreContract.PartSize, new(), new());
+        await UploadAsync(store);
+        return store.Location.ToString();
+    }
+
+    private async Task UploadAsync(ObjectStore store)
+    {
+        foreach (var file in Directory.GetFiles(Input))
+        {
+            await using var content = File.OpenRead(file);
+            await store.WriteAsync(Path.GetFileName(file), content);
+        }
+    }
+
+    private static void AssertSameFiles(string expected, string actual)
+    {
+        var names = Directory.GetFiles(expected).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(names, Directory.GetFiles(actual).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        foreach (var name in names)
+        {
+            Assert.True(File.ReadAllBytes(Path.Combine(expected, name!)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(actual, name!))), $"{name} differs");
+        }
+    }
+
+    /// <summary>Runs the built CLI as a child process with <paramref name="environment"/> added to its environment only.</summary>
+    private static async Task<(int ExitCode, string Output)> RunAsync(Dictionary<string, string> environment, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet", [CliAssembly(), .. arguments]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, $"exit {process.ExitCode}\n{await stdout}\n{await stderr}");
+    }
+
+    private static string CliAssembly()
+    {
+        // tests/FhirBulk.IntegrationTests/bin/<Configuration>/net10.0 → src/FhirBulk.Cli/bin/<Configuration>/net10.0
+        var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var path = Path.Combine(RepositoryRoot(), "src", "FhirBulk.Cli", "bin", here.Parent!.Name, here.Name, "fhir-bulk.dll");
+        Assert.True(File.Exists(path), $"{path} is missing; build src/FhirBulk.Cli");
+        return path;
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            if (File.Exists(Path.Combine(folder.FullName, "FhirBulk.slnx")))
+            {
+                return folder.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"No FhirBulk.slnx above {AppContext.BaseDirectory}.");
+    }
+}
