@@ -225,15 +225,21 @@ internal static class ViewCommand
     /// </summary>
     internal static string FormatFor(string? format, string? output)
     {
-        var extension = output is null or "-" ? null : Path.GetExtension(output).TrimStart('.').ToLowerInvariant() switch
+        var written = output is null or "-" ? "" : Path.GetExtension(output).TrimStart('.').ToLowerInvariant();
+        var extension = written switch
         {
-            "duckdb" or "db" => "duckdb",
-            var e and ("parquet" or "csv" or "ndjson") => e,
+            "duckdb" or "db" or "ddb" => "duckdb",
+            "parquet" or "csv" or "ndjson" => written,
             _ => null,
         };
         if (format is null)
         {
-            return extension ?? "duckdb";
+            // An extension that names no format is more likely a slip (o.cvs) than a wish for a DuckDB file of that name.
+            return written.Length == 0 || extension is not null
+                ? extension ?? "duckdb"
+                : throw new CliException(
+                    $"--out {output}: '.{written}' names no table format (.duckdb, .db, .ddb, .parquet, .csv, .ndjson); give --format, or an --out ending in one of them.",
+                    ExitCodes.Usage);
         }
 
         if (extension is not null && extension != format)

@@ -43,6 +43,27 @@ public sealed class ViewCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task View_OutWithAnExtensionNamingNoFormat_Exit2ListingTheFormatsAndCreatingNothing()
+    {
+        var result = await new CliRunner().RunAsync(
+            "view", "--input", SmallExport.Write(temp), "--view", Path.Combine(RepositoryPaths.Workshop, "views", "patients.json"), "--out", temp.File("o.cvs"));
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains($"error: --out {temp.File("o.cvs")}: '.cvs' names no table format (.duckdb, .db, .ddb, .parquet, .csv, .ndjson); give --format", result.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(temp.File("o.cvs")) || Directory.Exists(temp.File("o.cvs")));
+    }
+
+    [Fact]
+    public async Task View_OutWithAnUnknownExtensionAndAFormat_WritesThatFormatThere()
+    {
+        var result = await new CliRunner().RunAsync(
+            "view", "--input", SmallExport.Write(temp), "--view", Path.Combine(RepositoryPaths.Workshop, "views", "patients.json"), "--format", "csv", "--out", temp.File("run.2026"));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.True(File.Exists(Path.Combine(temp.File("run.2026"), "patients.csv")));
+    }
+
+    [Fact]
     public async Task View_OutInsideAFile_Exit3NamingOutAndWhatToDo()
     {
         var blocker = temp.File("plain-file");
