@@ -180,7 +180,13 @@ internal static class ViewCommand
 
                 if (toFile)
                 {
-                    File.Move(Directory.GetFiles(folder).Single(), target, overwrite: true);
+                    // The one table, and its schema beside it under the file's own name (out.csv → out.schema.json).
+                    File.Move(Path.Combine(folder, $"{views[0].Schema.Name}.{kind}"), target, overwrite: true);
+                    var schemaFile = Path.Combine(folder, views[0].Schema.Name + TableSchemas.FileExtension);
+                    if (File.Exists(schemaFile))
+                    {
+                        File.Move(schemaFile, Path.ChangeExtension(target, null) + TableSchemas.FileExtension, overwrite: true);
+                    }
                 }
             }
             finally

@@ -55,6 +55,23 @@ internal sealed class TableOutputs
         return output;
     }
 
+    /// <summary>
+    /// Beside a table's file in a folder, <c>&lt;name&gt;.schema.json</c>: the view's typed schema (<see cref="TableSchemas"/>),
+    /// which CSV and NDJSON cannot carry themselves (SQL-on-FHIR "Overriding Default Type Mappings": the types a reader
+    /// should give each column). Staged and committed with the table; nothing for a stream.
+    /// </summary>
+    public void WriteSchema(Views.ViewSchema schema)
+    {
+        if (_directory is null)
+        {
+            return;
+        }
+
+        StagedFile file = _staged.Add(TableNames.FilePath(_directory, schema.Name, TableSchemas.FileExtension));
+        File.WriteAllText(file.TempPath, TableSchemas.ToJson(schema));
+        file.MarkComplete();
+    }
+
     /// <summary>Replaces each table's file with the one written since the last commit.</summary>
     /// <exception cref="InvalidOperationException">A table was not completed; no file is replaced.</exception>
     public void Commit()

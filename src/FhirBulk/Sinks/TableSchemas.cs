@@ -12,6 +12,9 @@ namespace FhirBulk.Sinks;
 /// </summary>
 public static class TableSchemas
 {
+    /// <summary>What the schema file beside a CSV or NDJSON table adds to the table's name: <c>patients.schema.json</c>.</summary>
+    public const string FileExtension = ".schema.json";
+
     /// <summary>Writes <paramref name="schema"/> as a JSON object.</summary>
     /// <param name="writer">Where to write.</param>
     /// <param name="schema">The view's schema.</param>

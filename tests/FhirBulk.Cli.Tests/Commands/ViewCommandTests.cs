@@ -43,6 +43,18 @@ public sealed class ViewCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task View_OutOneCsvFile_SchemaBesideItUnderTheFilesName()
+    {
+        var result = await new CliRunner().RunAsync(
+            "view", "--input", SmallExport.Write(temp), "--view", Path.Combine(RepositoryPaths.Workshop, "views", "patients.json"), "--out", temp.File("people.csv"));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var schema = await File.ReadAllTextAsync(temp.File("people.schema.json"));
+        Assert.Contains("\"name\": \"date_of_birth\"", schema, StringComparison.Ordinal);
+        Assert.Contains("\"type\": \"DATE\"", schema, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task View_OutWithAnExtensionNamingNoFormat_Exit2ListingTheFormatsAndCreatingNothing()
     {
         var result = await new CliRunner().RunAsync(

@@ -29,6 +29,37 @@ public class CsvSinkTests
     }
 
     [Fact]
+    public async Task CompleteAsync_Folder_TypedSchemaBesideEachTable()
+    {
+        using var dir = new TempFolder();
+        var schema = new ViewSchema("t", "Patient", [new ViewColumn("born", "date", false), new ViewColumn("amount", "decimal", false)]);
+        await using (var sink = new CsvSink(dir.Path))
+        {
+            await using var writer = await sink.OpenTableAsync(schema);
+            await writer.WriteRowAsync(["2012-03", 1.250m]);
+            await writer.CompleteAsync();
+            await sink.CompleteAsync();
+        }
+
+        // CSV has no types of its own: the schema beside it is the one view --schema json prints.
+        Assert.Equal(TableSchemas.ToJson(schema), await File.ReadAllTextAsync(dir.File("t" + TableSchemas.FileExtension)));
+        Assert.Equal(["t.csv", "t.schema.json"], Directory.GetFiles(dir.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task DisposeAsync_BeforeComplete_NoSchemaFileLeft()
+    {
+        using var dir = new TempFolder();
+        await using (var sink = new CsvSink(dir.Path))
+        {
+            await using var writer = await sink.OpenTableAsync(new ViewSchema("t", "Patient", [new ViewColumn("a", "string", false)]));
+            await writer.WriteRowAsync(["x"]);
+        }
+
+        Assert.Empty(Directory.GetFiles(dir.Path));
+    }
+
+    [Fact]
     public async Task CsvSink_Stream_WritesOneTableAndLeavesStreamOpen()
     {
         var output = new MemoryStream();

@@ -16,7 +16,7 @@ public sealed class CsvSink : ITableSink
 {
     private readonly TableOutputs _outputs;
 
-    /// <summary>Creates a sink writing <c>&lt;name&gt;.csv</c> per view into <paramref name="directory"/> (created when missing).</summary>
+    /// <summary>Creates a sink writing <c>&lt;name&gt;.csv</c> and its typed schema <c>&lt;name&gt;.schema.json</c> per view into <paramref name="directory"/> (created when missing).</summary>
     /// <param name="directory">The output folder.</param>
     public CsvSink(string directory) => _outputs = TableOutputs.InDirectory(directory, ".csv");
 
@@ -29,6 +29,7 @@ public sealed class CsvSink : ITableSink
     {
         ArgumentNullException.ThrowIfNull(schema);
         var writer = new CsvTableWriter(_outputs.Open(schema.Name), schema);
+        _outputs.WriteSchema(schema);
         await writer.WriteHeaderAsync(cancellationToken);
         return writer;
     }

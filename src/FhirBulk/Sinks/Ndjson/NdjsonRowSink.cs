@@ -32,7 +32,9 @@ public sealed class NdjsonRowSink : ITableSink
     public ValueTask<ITableWriter> OpenTableAsync(ViewSchema schema, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(schema);
-        return ValueTask.FromResult<ITableWriter>(new NdjsonRowWriter(_outputs.Open(schema.Name), schema));
+        var writer = new NdjsonRowWriter(_outputs.Open(schema.Name), schema);
+        _outputs.WriteSchema(schema);
+        return ValueTask.FromResult<ITableWriter>(writer);
     }
 
     /// <inheritdoc/>
