@@ -62,7 +62,21 @@ internal sealed class CliContext
     /// </summary>
     public async Task<InputSource> OpenInputAsync(string path, NdjsonSourceOptions? options, ObjectStoreOptions? storeOptions, CancellationToken cancellationToken)
     {
-        if (path == "-" || !StorageLocation.TryParse(path, out var location, out _) || location.Kind == StorageKind.Local)
+        if (path == "-")
+        {
+            return new InputSource(OpenInput(path, options), null);
+        }
+
+        // Something with a scheme is a location, never a local name: a malformed one (or one carrying a secret) is refused
+        // by the parser, whose message does not repeat the secret, rather than echoed back as a file not found.
+        if (!StorageLocation.TryParse(path, out var location, out var error))
+        {
+            return path.Contains("://", StringComparison.Ordinal)
+                ? throw new StorageException("--input", $"--input: {error}")
+                : new InputSource(OpenInput(path, options), null);
+        }
+
+        if (location.Kind == StorageKind.Local)
         {
             return new InputSource(OpenInput(path, options), null);
         }

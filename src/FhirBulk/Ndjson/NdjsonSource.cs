@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Runtime.CompilerServices;
 using FhirBulk.ExportFolder;
 using FhirBulk.Storage;
@@ -81,13 +82,15 @@ public sealed class NdjsonSource
     /// <param name="options">How to read; <see langword="null"/> for the defaults.</param>
     /// <param name="cancellationToken">Cancels the listing.</param>
     /// <returns>The source, repeatable like a folder's; error messages name objects by their URLs.</returns>
-    /// <exception cref="StorageException">The listing failed (a missing bucket or container, no permission).</exception>
+    /// <exception cref="StorageException">The listing failed (a missing bucket or container, no permission), or nothing is under the prefix.</exception>
     public static async Task<NdjsonSource> FromStoreAsync(ObjectStore store, NdjsonSourceOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
         var files = new List<NdjsonFile>();
+        var any = false;
         await foreach (var stored in store.ListAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
         {
+            any = true;
             // As in a folder: error/ and deleted/ are below it, and log.ndjson and the state are no resources.
             if (!stored.Name.Contains('/', StringComparison.Ordinal) && ExportFolderLayout.IsNdjson(stored.Name))
             {
@@ -95,7 +98,11 @@ public sealed class NdjsonSource
             }
         }
 
-        return new NdjsonSource(ExportFolderLayout.InReadingOrder(files), null, options, store);
+        // A store has no folders: nothing at all under the prefix is what a missing folder is (most often a typo), where
+        // objects of other kinds are an export that holds no NDJSON, which reads as empty like an empty folder.
+        return any
+            ? new NdjsonSource(ExportFolderLayout.InReadingOrder(files), null, options, store)
+            : throw new StorageException(store.Location.ToString(), $"nothing at {store.Location}: no objects under this prefix", HttpStatusCode.NotFound, "NoObjects");
     }
 
     /// <summary>A source reading only <paramref name="units"/>, in the order given: one shard's share of this one (see <see cref="NdjsonShardPlan"/>).</summary>

@@ -149,7 +149,8 @@ internal sealed class AzureBlobObjectStore : ObjectStore
     private protected override Task AbortPendingUploadCoreAsync(PendingUpload upload, CancellationToken cancellationToken) =>
         throw new ArgumentException($"{upload.Name}: Azure Blob Storage has no pending uploads to abort", nameof(upload));
 
-    private static bool IsFailure(Exception e) => e is RequestFailedException or AuthenticationFailedException or HttpRequestException or IOException;
+    // The SDK's retry policy gives up with an AggregateException of every try's failure (a store that cannot be reached).
+    private static bool IsFailure(Exception e) => e is RequestFailedException or AuthenticationFailedException or HttpRequestException or IOException or AggregateException;
 
     private BlockBlobClient Blob(string name) => container.GetBlockBlobClient(Location.Prefix + name);
 
@@ -178,6 +179,8 @@ internal sealed class AzureBlobObjectStore : ObjectStore
 
         // DefaultAzureCredential lists each credential it tried and why it was unavailable; the first line is the summary.
         AuthenticationFailedException auth => new StorageException(where, $"{where}: no Azure credential: {FirstLine(auth.Message)}", errorCode: "AuthenticationFailed", innerException: e),
+        AggregateException { InnerExceptions.Count: > 0 } tries => new StorageException(
+            where, $"{where}: {FirstLine(tries.InnerExceptions[^1].Message)} (gave up after {tries.InnerExceptions.Count} tries)", isTransient: true, innerException: e),
         _ => new StorageException(where, $"{where}: {e.Message}", isTransient: true, innerException: e),
     };
 

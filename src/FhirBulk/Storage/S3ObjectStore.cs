@@ -45,7 +45,10 @@ internal sealed class S3ObjectStore : ObjectStore
         }
         catch (AmazonClientException e)
         {
-            throw new StorageException(location.ToString(), $"cannot set up S3 for {location}: {e.Message}", innerException: e);
+            // The SDK's "No RegionEndpoint or ServiceURL configured" does not say where a region comes from.
+            var hint = options.S3Endpoint is null && e.Message.Contains("RegionEndpoint", StringComparison.Ordinal)
+                ? " (set AWS_REGION or a profile's region, or give an S3-compatible server's endpoint)" : "";
+            throw new StorageException(location.ToString(), $"cannot set up S3 for {location}: {e.Message}{hint}", innerException: e);
         }
     }
 

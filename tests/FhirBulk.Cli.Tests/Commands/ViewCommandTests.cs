@@ -42,6 +42,31 @@ public sealed class ViewCommandTests : IDisposable
         Assert.False(Directory.Exists(temp.File("new.csv")));
     }
 
+    [Theory]
+    [InlineData("s3://AKIAXX:mysecretinurl@fhir/exports/run1", "mysecretinurl")]
+    [InlineData("https://acct.blob.core.windows.net/c/p?sv=2020&sig=TOPSECRETSIG", "TOPSECRETSIG")]
+    public async Task View_InputUrlCarryingASecret_Exit3WithoutRepeatingIt(string location, string secret)
+    {
+        var result = await new CliRunner().RunAsync("view", "--input", location, "--view", Path.Combine(RepositoryPaths.Workshop, "views", "patients.json"), "--out", temp.File("o.duckdb"));
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.StartsWith("error: --input: ", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, result.ToString(), StringComparison.Ordinal);
+        Assert.False(File.Exists(temp.File("o.duckdb")));
+    }
+
+    [Theory]
+    [InlineData("gs://b/x", "unknown storage scheme 'gs://'")]
+    [InlineData("s3://Bucket_Upper/x", "'Bucket_Upper'")]
+    public async Task View_InputMalformedLocation_Exit3SayingWhatIsWrongNotFileNotFound(string location, string says)
+    {
+        var result = await new CliRunner().RunAsync("view", "--input", location, "--view", Path.Combine(RepositoryPaths.Workshop, "views", "patients.json"), "--out", temp.File("o.duckdb"));
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Contains(says, result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("file not found", result.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task View_OutOneCsvFile_SchemaBesideItUnderTheFilesName()
     {

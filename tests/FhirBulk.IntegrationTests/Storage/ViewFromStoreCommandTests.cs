@@ -90,6 +90,31 @@ public sealed class ViewFromStoreCommandTests(S3rver s3rver, Azurite azurite) : 
     }
 
     [S3rverFact]
+    public async Task View_InputS3PrefixWithNothingUnderIt_Exit3NotEmptyTables()
+    {
+        var result = await RunAsync(S3Environment(), "view", "--input", $"s3://{S3rver.Bucket}/no-such-export-{Guid.NewGuid():N}/", "--s3-endpoint", s3rver.Endpoint.ToString(),
+            "--view", Views, "--out", Path.Combine(_work, "empty.duckdb"));
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains("no objects under this prefix", result.Output, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_work, "empty.duckdb")));
+    }
+
+    [AzuriteFact]
+    public async Task View_AzureStoreThatCannotBeReached_Exit5OneLine()
+    {
+        var unreachable = azurite.ConnectionString.Replace(azurite.Endpoint.GetLeftPart(UriPartial.Authority), "http://127.0.0.1:1", StringComparison.Ordinal);
+
+        var result = await RunAsync(new() { ["AZURE_STORAGE_CONNECTION_STRING"] = unreachable }, "view", "--input", "az://fhir/run1", "--view", Views, "--out", Path.Combine(_work, "x.duckdb"));
+
+        Assert.True(result.ExitCode == 5, result.Output);
+        Assert.Contains("error: az://fhir/run1/", result.Output, StringComparison.Ordinal);
+        Assert.Contains("gave up after", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("AggregateException", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(Azurite.AccountKey, result.Output, StringComparison.Ordinal);
+    }
+
+    [S3rverFact]
     public async Task View_OutToS3_RefusedAsUsageSayingToCopyTheLake()
     {
         var result = await RunAsync(S3Environment(), "view", "--input", Input, "--view", Views, "--format", "parquet", "--out", $"s3://{S3rver.Bucket}/lake/");
