@@ -5,15 +5,14 @@ using Spectre.Console;
 
 namespace FhirBulk.Cli.Commands;
 
-/// <summary><c>fhir-bulk query</c>: SQL over a DuckDB database built by <c>view</c> or <c>demo</c>.</summary>
+/// <summary><c>fhir-bulk query</c>: SQL over a DuckDB database built by <c>view</c> or <c>demo</c>, or over files (a Parquet lake) with no database.</summary>
 internal static class QueryCommand
 {
     public static Command Create(CliContext context)
     {
-        var database = new Option<string>("--db")
+        var database = new Option<string?>("--db")
         {
-            Description = "The DuckDB database file (opened read-only).",
-            Required = true,
+            Description = "The DuckDB database file (opened read-only). Without it, an empty in-memory database, for SQL that reads files itself: read_parquet('lake/patients/*.parquet').",
             HelpName = "FILE",
         };
         var sql = new Argument<string?>("SQL")
@@ -58,8 +57,9 @@ internal static class QueryCommand
             }
 
             text ??= await File.ReadAllTextAsync(path!, cancellationToken).ConfigureAwait(false);
-            await using var result = await DuckDbDatabase
-                .QueryAsync(parseResult.GetRequiredValue(database), text, cancellationToken)
+            await using var result = await (parseResult.GetValue(database) is { } databaseFile
+                    ? DuckDbDatabase.QueryAsync(databaseFile, text, cancellationToken)
+                    : DuckDbDatabase.QueryInMemoryAsync(text, cancellationToken))
                 .ConfigureAwait(false);
             var rows = result.ReadRowsAsync(cancellationToken);
             if (parseResult.GetValue(csv))

@@ -36,7 +36,7 @@ internal static class ViewCommand
         };
         var strict = new Option<bool>("--strict")
         {
-            Description = "Stop at the first malformed NDJSON line or failing view instead of skipping and counting it.",
+            Description = "Stop at the first malformed NDJSON line, failing view or value that does not fit its column's SQL type, instead of skipping and counting it (a misfit value is written as null).",
         };
         var engine = EngineOption();
         var explain = new Option<bool>("--explain")
@@ -197,7 +197,14 @@ internal static class ViewCommand
                 }
             }
 
-            TableRunRenderer.WarnMissingTypes(context, views, result, lake.ShardOf(parseResult) is { } shard ? $"shard {shard} of {parseResult.GetRequiredValue(input)}" : parseResult.GetRequiredValue(input));
+            if (lake.ShardOf(parseResult) is { Count: > 1 } shard && lake.Plan is { } plan)
+            {
+                TableRunRenderer.WarnShardedInput(context, views, plan, shard, parseResult.GetRequiredValue(input));
+            }
+            else
+            {
+                TableRunRenderer.WarnMissingTypes(context, views, result, parseResult.GetRequiredValue(input));
+            }
             var skipped = TableRunRenderer.WarnSkipped(context, result, CommonOptions.IsVerbose(parseResult));
             if (parseResult.GetValue(json))
             {

@@ -93,8 +93,12 @@ internal sealed class ViewLakeOptions
             ? NdjsonShardPlan.Create(input, shard.Count, splitMb * 1024L * 1024, views.Select(v => v.Schema.Resource))
             : null;
         var sink = new ParquetLakeSink(folder, new ParquetLakeOptions { Shard = shard, Plan = plan, RowsPerPart = partRows, RowGroupSize = rowGroupSize });
+        Plan = plan;
         return (plan?.SourceFor(shard.Index) ?? input, sink);
     }
+
+    /// <summary>The plan <see cref="OpenLake"/> made, for what the run then tells the user about the whole input.</summary>
+    public NdjsonShardPlan? Plan { get; private set; }
 
     /// <summary><c>--merge DIR</c>: what the lake holds, per view and shard; exit 0 when complete.</summary>
     /// <exception cref="CliException">The lake lacks a shard or is inconsistent (exit 8), or is not there (exit 3).</exception>
@@ -121,7 +125,7 @@ internal sealed class ViewLakeOptions
                 runs = status.Runs.Select(r => new { shard = $"{r.ShardIndex}/{r.ShardCount}", runId = r.RunId, parts = r.Views.Sum(v => v.Parts.Count), rows = r.Views.Sum(v => v.Rows) }),
             });
         }
-        else if (!json)
+        else if (!json && status.ShardCount is not null)
         {
             var table = new Table().Border(TableBorder.Rounded).AddColumn("View").AddColumn(new TableColumn("Rows").RightAligned()).AddColumn("Parts per shard");
             foreach (var (name, rows) in status.RowsByView)
@@ -131,7 +135,7 @@ internal sealed class ViewLakeOptions
             }
 
             context.Out.Write(table);
-            context.Out.WriteLine(status.ShardCount is { } n ? $"{Counted.Of(status.Runs.Count, "shard")} of {n} in {status.Directory}" : $"No run records in {status.Directory}");
+            context.Out.WriteLine($"{Counted.Of(status.Runs.Count, "shard")} of {status.ShardCount} in {status.Directory}");
         }
 
         if (status.IsComplete)
@@ -150,7 +154,8 @@ internal sealed class ViewLakeOptions
             what.Add($"missing {Counted.Of(status.MissingShards.Count, "shard")} of {status.ShardCount}: {string.Join(", ", status.MissingShards.Select(s => $"{s}/{status.ShardCount}"))}");
         }
 
-        what.AddRange(status.Problems);
+        // The library's problems are sentences; here they are joined into one.
+        what.AddRange(status.Problems.Select(p => p.TrimEnd('.')));
         throw new CliException($"the lake is incomplete: {string.Join("; ", what)}.", ExitCodes.LakeIncomplete);
     }
 }

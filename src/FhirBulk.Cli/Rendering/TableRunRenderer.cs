@@ -1,4 +1,5 @@
 using System.Globalization;
+using FhirBulk.Ndjson;
 using FhirBulk.Tables;
 using FhirBulk.Views;
 using Spectre.Console;
@@ -31,6 +32,31 @@ internal static class TableRunRenderer
         foreach (var view in views.Where(v => result.ResourcesByType.GetValueOrDefault(v.Schema.Resource) == 0))
         {
             context.Error.MarkupLineInterpolated($"[yellow]warning:[/] no {view.Schema.Resource} resources in {input}: table {view.Schema.Name} is empty");
+        }
+    }
+
+    /// <summary>
+    /// For one shard of several: a shard without some type is normal (another has it), so only a type no file of the whole
+    /// input is named for is worth a warning; and a plan with fewer units than shards leaves some shards idle, which the user
+    /// chose N for and should hear about.
+    /// </summary>
+    public static void WarnShardedInput(CliContext context, IEnumerable<ICompiledView> views, NdjsonShardPlan plan, ShardSpec shard, string input)
+    {
+        var named = plan.Units.Select(u => u.File.ResourceType).ToHashSet();
+
+        // A mixed-type file may hold any type: only the whole run could tell.
+        if (!named.Contains(null))
+        {
+            foreach (var view in views.Where(v => !named.Contains(v.Schema.Resource)))
+            {
+                context.Error.MarkupLineInterpolated($"[yellow]warning:[/] no {view.Schema.Resource} files in {input}: table {view.Schema.Name} is empty in every shard");
+            }
+        }
+
+        if (plan.Units.Count < plan.ShardCount && shard.Index == 0)
+        {
+            context.Error.MarkupLineInterpolated(
+                $"[yellow]note:[/] the input makes {Counted.Of(plan.Units.Count, "unit")} of work for {plan.ShardCount} shards: shards {plan.Units.Count}..{plan.ShardCount - 1} have nothing to read (a smaller --split-mb cuts large files finer)");
         }
     }
 

@@ -53,6 +53,18 @@ public sealed class ViewLakeCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Query_WithoutDb_ReadsTheLakeThroughReadParquet()
+    {
+        var lake = temp.File("lake");
+        Assert.Equal(0, (await new CliRunner().RunAsync("view", "--input", SmallExport.Write(temp), "--view", Views, "--format", "parquet", "--out", lake)).ExitCode);
+
+        var result = await new CliRunner().RunAsync("query", $"SELECT count(*) AS n, typeof(any_value(date_of_birth)) AS t FROM read_parquet('{Path.Combine(lake, "patients", "*.parquet")}')", "--csv");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("n,t\n3,DATE", result.Output.Trim().ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
     public async Task View_MergeOfLakeWithoutShard0_Exit8NamingTheMissingShard()
     {
         var lake = temp.File("lake");
@@ -63,6 +75,47 @@ public sealed class ViewLakeCommandTests : IDisposable
 
         Assert.True(result.ExitCode == 8, result.ToString());
         Assert.Contains("error: the lake is incomplete: missing 1 shard of 2: 0/2.", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task View_Shard_WarnsOnlyOfTypesTheWholeInputLacks()
+    {
+        var input = SmallExport.Write(temp);
+
+        var first = await new CliRunner().RunAsync("view", "--input", input, "--view", Views, "--format", "parquet", "--out", temp.File("lake"), "--shard", "0/2");
+
+        Assert.True(first.ExitCode == 0, first.ToString());
+        // Each small file is one unit, so shard 0 lacks some types that shard 1 has: normal, and not worth a warning. The one
+        // warning left is for the type the whole input lacks (the small export has no Observation file).
+        var warnings = first.Error.Split('\n').Where(l => l.StartsWith("warning: no ", StringComparison.Ordinal)).ToList();
+        Assert.Equal("warning: no Observation files in " + input + ": table smoking_status is empty in every shard", Assert.Single(warnings).TrimEnd('\r'));
+    }
+
+    [Fact]
+    public async Task View_MoreShardsThanUnits_NoteSaysWhichShardsHaveNothing()
+    {
+        var input = SmallExport.Write(temp);
+        var units = Directory.GetFiles(input, "*.ndjson*").Length;
+
+        var result = await new CliRunner().RunAsync("view", "--input", input, "--view", Views, "--format", "parquet", "--out", temp.File("lake"), "--shard", "0/1000");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("for 1000 shards: shards ", result.Error, StringComparison.Ordinal);
+        Assert.Contains("..999 have nothing to read", result.Error, StringComparison.Ordinal);
+        Assert.True(units > 0);
+    }
+
+    [Fact]
+    public async Task View_MergeOfFolderWithoutRunRecords_Exit8WithoutAnEmptyTableOrDoublePeriod()
+    {
+        Directory.CreateDirectory(temp.File("not-a-lake"));
+
+        var result = await new CliRunner().RunAsync("view", "--merge", temp.File("not-a-lake"));
+
+        Assert.True(result.ExitCode == 8, result.ToString());
+        Assert.DoesNotContain("│", result.Output, StringComparison.Ordinal);
+        Assert.Contains("holds no run record", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("..", result.Error.Replace(temp.Path, "", StringComparison.Ordinal), StringComparison.Ordinal);
     }
 
     [Theory]

@@ -31,7 +31,26 @@ public static class DuckDbDatabase
             throw new InvalidInputException($"{databasePath} is not a DuckDB database.");
         }
 
-        var connection = new DuckDBConnection($"Data Source={databasePath};ACCESS_MODE=READ_ONLY");
+        return await RunAsync($"Data Source={databasePath};ACCESS_MODE=READ_ONLY", sql, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="sql"/> on an empty in-memory database: for SQL that reads files itself, such as a Parquet lake
+    /// (<c>SELECT … FROM read_parquet('lake/patients/*.parquet')</c>) or CSV tables.
+    /// </summary>
+    /// <param name="sql">One SQL statement (DuckDB dialect); its result is returned.</param>
+    /// <param name="cancellationToken">Stops the query.</param>
+    /// <returns>The columns and streamed rows; dispose it when done.</returns>
+    /// <exception cref="DuckDBException">The SQL is invalid or fails (a file it names is missing); DuckDB's message says where.</exception>
+    public static Task<DuckDbQueryResult> QueryInMemoryAsync(string sql, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sql);
+        return RunAsync("Data Source=:memory:", sql, cancellationToken);
+    }
+
+    private static async Task<DuckDbQueryResult> RunAsync(string connectionString, string sql, CancellationToken cancellationToken)
+    {
+        var connection = new DuckDBConnection(connectionString);
         DuckDBCommand? command = null;
         try
         {

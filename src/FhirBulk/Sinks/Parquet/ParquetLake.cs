@@ -97,16 +97,19 @@ public static class ParquetLake
             }
         }
 
+        var strays = new List<string>();
         foreach (string folder in Directory.EnumerateDirectories(root).Order(StringComparer.Ordinal))
         {
-            foreach (string part in Directory.EnumerateFiles(folder, "*.parquet").Order(StringComparer.Ordinal))
-            {
-                string relative = Relative(root, part);
-                if (!listed.Contains(relative))
-                {
-                    problems.Add($"{relative} is listed by no shard's latest run: a reader of the folder would read it too.");
-                }
-            }
+            strays.AddRange(Directory.EnumerateFiles(folder, "*.parquet").Order(StringComparer.Ordinal).Select(part => Relative(root, part)).Where(relative => !listed.Contains(relative)));
+        }
+
+        // A lost run record leaves every part of its shard a stray: name a few and count the rest, not one line each.
+        if (strays.Count > 0)
+        {
+            string named = string.Join(", ", strays.Take(3)) + (strays.Count > 3 ? $" and {strays.Count - 3} more" : "");
+            problems.Add(strays.Count == 1
+                ? $"{named} is listed by no shard's latest run: a reader of the folder would read it too."
+                : $"{strays.Count} parts are listed by no shard's latest run ({named}): a reader of the folder would read them too.");
         }
 
         int[] missing = shardCount is { } n ? [.. Enumerable.Range(0, n).Where(i => !latest.ContainsKey(i))] : [];
