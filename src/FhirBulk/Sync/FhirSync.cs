@@ -126,6 +126,22 @@ public sealed partial class FhirSync
         return new SyncResult(directory, increment.Number, incrementDirectory, export, deleted, rebuilt ? apply.Count : 0, Path.Combine(directory, SyncTables.FileName), rows);
     }
 
+    /// <summary>
+    /// What the latest increment of the sync folder <paramref name="directory"/> recorded about its export (server, request,
+    /// credentials without secrets, options), so that a later run can connect from the folder alone.
+    /// </summary>
+    /// <param name="directory">The sync folder.</param>
+    /// <returns>The settings, or <see langword="null"/> when the folder holds no increment yet.</returns>
+    public static ExportFolderSettings? ReadLatestExportSettings(string directory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        var increments = Path.Combine(directory, IncrementsFolderName);
+        var latest = Directory.Exists(increments)
+            ? Directory.EnumerateDirectories(increments).Order(StringComparer.Ordinal).LastOrDefault(d => ExportState.Load(d) is not null)
+            : null;
+        return latest is null ? null : BulkDataClient.ReadExportSettings(latest);
+    }
+
     private static ExportState? ExportStateOf(string incrementDirectory) =>
         Directory.Exists(incrementDirectory) ? ExportState.Load(incrementDirectory) : null;
 
