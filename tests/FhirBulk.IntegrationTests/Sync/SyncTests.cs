@@ -196,6 +196,74 @@ public class SyncTests
         Assert.Equal(applied, await AllRowsAsync(database, views));
     }
 
+    /// <summary>
+    /// Item 4's named edge cases in one step of the embedded server: an Observation deleted and re-created with the same id
+    /// is in both the deleted Bundles and the output and keeps its new rows; a Condition updated and then deleted is only in
+    /// the deleted Bundles and has none.
+    /// </summary>
+    [Fact]
+    public async Task Sync_ResourceDeletedAndRecreatedOrUpdatedThenDeletedInOneIncrement_NewRowsKeptDeletedRowsGone()
+    {
+        await using var harness = await StartAsync();
+        using var client = harness.CreateClient();
+        var directory = harness.NewDirectory();
+        var views = SyncViews.FromJson(Views);
+        await new FhirSync(client).SyncAsync(directory, new ExportRequest(), views);
+        await harness.Server.AdvanceAsync();
+        var result = await new FhirSync(client).SyncAsync(directory, null, views);
+
+        var deleted = (await new IncrementFolder(result.IncrementDirectory).DeletedKeysAsync(CancellationToken.None)).ToHashSet(StringComparer.Ordinal);
+        var output = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var resource in NdjsonSource.FromFolder(result.IncrementDirectory).ReadAsync())
+        {
+            output.Add(resource.ResourceType + "/" + resource.Id);
+        }
+
+        var recreated = deleted.Where(k => k.StartsWith("Observation/", StringComparison.Ordinal) && output.Contains(k)).ToList();
+        var gone = deleted.Where(k => k.StartsWith("Condition/", StringComparison.Ordinal) && !output.Contains(k)).ToList();
+        Assert.NotEmpty(recreated);
+        Assert.NotEmpty(gone);
+        var database = Path.Combine(directory, "tables.duckdb");
+        foreach (var key in recreated)
+        {
+            Assert.Contains(await RowsAsync(database, $"SELECT status FROM observation_codes WHERE _resource_key = '{key}'"), status => status == "amended");
+        }
+
+        Assert.Empty(await RowsAsync(database, $"SELECT * FROM active_conditions WHERE _resource_key IN ({string.Join(", ", gone.Select(k => $"'{k}'"))})"));
+    }
+
+    /// <summary>An increment whose export stopped part-way is resumed by the next run (not kicked off again), then applied.</summary>
+    [Fact]
+    public async Task Sync_CancelledDuringTheIncrementsExport_NextRunResumesItAndAppliesIt()
+    {
+        await using var harness = await StartAsync();
+        using var client = harness.CreateClient();
+        var directory = harness.NewDirectory();
+        var views = SyncViews.FromJson(Views);
+        await new FhirSync(client).SyncAsync(directory, new ExportRequest(), views);
+        var database = Path.Combine(directory, "tables.duckdb");
+        var before = await AllRowsAsync(database, views);
+        await harness.Server.AdvanceAsync();
+
+        using var cancel = new CancellationTokenSource();
+        var stopAtDownloads = new CallbackProgress(p =>
+        {
+            if (p.Phase == ExportPhase.Downloading)
+            {
+                cancel.Cancel();
+            }
+        });
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new FhirSync(client).SyncAsync(directory, null, views, stopAtDownloads, cancel.Token));
+        Assert.Equal(before, await AllRowsAsync(database, views));
+        var kickoffs = harness.Requests.Count(r => r.Url.AbsolutePath.EndsWith("/$export", StringComparison.Ordinal));
+        Assert.Equal(2, kickoffs);
+
+        var result = await new FhirSync(client).SyncAsync(directory, null, views);
+        Assert.Equal(2, result.Increment);
+        Assert.Equal(kickoffs, harness.Requests.Count(r => r.Url.AbsolutePath.EndsWith("/$export", StringComparison.Ordinal)));
+        await AssertEqualsFullRebuildAsync(harness, client, new ExportRequest(), views, directory);
+    }
+
     [Fact]
     public async Task Sync_AnotherRequestIntoTheSameFolder_RefusedNamingBoth()
     {
@@ -271,5 +339,11 @@ public class SyncTests
 
             return base.SendAsync(request, cancellationToken);
         }
+    }
+
+    /// <summary>Reports on the caller's thread, so a cancellation lands at a known point.</summary>
+    private sealed class CallbackProgress(Action<ExportProgress> report) : IProgress<ExportProgress>
+    {
+        public void Report(ExportProgress value) => report(value);
     }
 }
