@@ -98,12 +98,8 @@ public class SyncTests
     [InlineData(TransactionTimeStyle.Earlier, "2025-01-08T00:00:00.000Z'", "not later than the previous increment's '2026-01-01T00:00:00.000Z'")]
     public async Task Sync_ServerTransactionTimeMalformedOrEarlier_RefusedNamingBothValuesTablesUntouched(TransactionTimeStyle style, string named, string why)
     {
-        await using var harness = await StartAsync();
-        using var good = harness.CreateClient();
-        var directory = harness.NewDirectory();
-        var views = SyncViews.FromJson(Views);
-        await new FhirSync(good).SyncAsync(directory, new ExportRequest(), views);
-        var database = Path.Combine(directory, "tables.duckdb");
+        await using var synced = await SyncedOnceAsync();
+        var (harness, _, directory, views, database) = synced;
         var before = await AllRowsAsync(database, views);
         var stateBefore = await File.ReadAllTextAsync(Path.Combine(directory, "sync.json"));
         await harness.Server.AdvanceAsync();
@@ -149,12 +145,8 @@ public class SyncTests
     [Fact]
     public async Task Sync_TableUpdateFailsBeforeCommit_PreviousTablesKeptAndNextSyncCompletesThem()
     {
-        await using var harness = await StartAsync();
-        using var client = harness.CreateClient();
-        var directory = harness.NewDirectory();
-        var views = SyncViews.FromJson(Views);
-        await new FhirSync(client).SyncAsync(directory, new ExportRequest(), views);
-        var database = Path.Combine(directory, "tables.duckdb");
+        await using var synced = await SyncedOnceAsync();
+        var (harness, client, directory, views, database) = synced;
         var before = await AllRowsAsync(database, views);
         await harness.Server.AdvanceAsync();
 
@@ -177,14 +169,10 @@ public class SyncTests
     [Fact]
     public async Task Sync_SameIncrementAppliedTwice_TablesUnchanged()
     {
-        await using var harness = await StartAsync();
-        using var client = harness.CreateClient();
-        var directory = harness.NewDirectory();
-        var views = SyncViews.FromJson(Views);
-        await new FhirSync(client).SyncAsync(directory, new ExportRequest(), views);
+        await using var synced = await SyncedOnceAsync();
+        var (harness, client, directory, views, database) = synced;
         await harness.Server.AdvanceAsync();
         await new FhirSync(client).SyncAsync(directory, null, views);
-        var database = Path.Combine(directory, "tables.duckdb");
         var applied = await AllRowsAsync(database, views);
 
         // As after a crash between the commit and sync.json's record: the increment is applied again.
@@ -204,11 +192,8 @@ public class SyncTests
     [Fact]
     public async Task Sync_ResourceDeletedAndRecreatedOrUpdatedThenDeletedInOneIncrement_NewRowsKeptDeletedRowsGone()
     {
-        await using var harness = await StartAsync();
-        using var client = harness.CreateClient();
-        var directory = harness.NewDirectory();
-        var views = SyncViews.FromJson(Views);
-        await new FhirSync(client).SyncAsync(directory, new ExportRequest(), views);
+        await using var synced = await SyncedOnceAsync();
+        var (harness, client, directory, views, database) = synced;
         await harness.Server.AdvanceAsync();
         var result = await new FhirSync(client).SyncAsync(directory, null, views);
 
@@ -223,7 +208,6 @@ public class SyncTests
         var gone = deleted.Where(k => k.StartsWith("Condition/", StringComparison.Ordinal) && !output.Contains(k)).ToList();
         Assert.NotEmpty(recreated);
         Assert.NotEmpty(gone);
-        var database = Path.Combine(directory, "tables.duckdb");
         foreach (var key in recreated)
         {
             Assert.Contains(await RowsAsync(database, $"SELECT status FROM observation_codes WHERE _resource_key = '{key}'"), status => status == "amended");
@@ -236,12 +220,8 @@ public class SyncTests
     [Fact]
     public async Task Sync_CancelledDuringTheIncrementsExport_NextRunResumesItAndAppliesIt()
     {
-        await using var harness = await StartAsync();
-        using var client = harness.CreateClient();
-        var directory = harness.NewDirectory();
-        var views = SyncViews.FromJson(Views);
-        await new FhirSync(client).SyncAsync(directory, new ExportRequest(), views);
-        var database = Path.Combine(directory, "tables.duckdb");
+        await using var synced = await SyncedOnceAsync();
+        var (harness, client, directory, views, database) = synced;
         var before = await AllRowsAsync(database, views);
         await harness.Server.AdvanceAsync();
 
@@ -296,6 +276,26 @@ public class SyncTests
             var wanted = await RowsAsync(expected, $"SELECT * FROM \"{table}\"");
             Assert.True(wanted.Count > 0, $"{table} is empty in the full rebuild");
             Assert.Equal(wanted, await RowsAsync(Path.Combine(syncDirectory, "tables.duckdb"), $"SELECT * EXCLUDE (_resource_key, _patient_key) FROM \"{table}\""));
+        }
+    }
+
+    /// <summary>A server of its own whose data has not advanced yet, and a sync folder synced once from it (Patient level, <see cref="Views"/>).</summary>
+    private static async Task<SyncedFolder> SyncedOnceAsync()
+    {
+        var harness = await StartAsync();
+        var client = harness.CreateClient();
+        var directory = harness.NewDirectory();
+        var views = SyncViews.FromJson(Views);
+        await new FhirSync(client).SyncAsync(directory, new ExportRequest(), views);
+        return new SyncedFolder(harness, client, directory, views, Path.Combine(directory, "tables.duckdb"));
+    }
+
+    private sealed record SyncedFolder(ServerHarness Harness, BulkDataClient Client, string Directory, SyncViews Views, string Database) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            Client.Dispose();
+            await Harness.DisposeAsync();
         }
     }
 
