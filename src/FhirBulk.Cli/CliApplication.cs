@@ -98,6 +98,7 @@ internal sealed class CliApplication(CliContext context)
         yield return InfoCommand.Create(context);
         yield return GroupsCommand.Create(context);
         yield return ExportCommand.Create(context);
+        yield return SyncCommand.Create(context);
         yield return ViewCommand.Create(context);
         yield return ViewTestCommand.Create(context);
         yield return QueryCommand.Create(context);

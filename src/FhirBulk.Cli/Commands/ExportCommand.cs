@@ -14,23 +14,7 @@ internal static class ExportCommand
     {
         public ConnectionOptions Connection { get; } = new();
 
-        public Option<string> Level { get; } = new Option<string>("--level")
-        {
-            Description = "Export level: system (/$export), patient (/Patient/$export) or group (/Group/ID/$export).",
-            DefaultValueFactory = _ => "patient",
-        }.AcceptOnlyFromAmong("system", "patient", "group");
-
-        public Option<string?> Group { get; } = new("--group")
-        {
-            Description = "Group id for a group-level export ('fhir-bulk groups' lists them). Implies --level group.",
-            HelpName = "ID",
-        };
-
-        public Option<string?> Type { get; } = new("--type")
-        {
-            Description = "Resource types to export, comma separated (_type), e.g. Patient,Condition.",
-            HelpName = "T1,T2",
-        };
+        public ExportRequestOptions Request { get; } = new();
 
         public Option<string?> Since { get; } = new("--since")
         {
@@ -42,35 +26,6 @@ internal static class ExportCommand
         {
             Description = "Only resources changed before this instant (_until).",
             HelpName = "INSTANT",
-        };
-
-        public Option<string[]> TypeFilter { get; } = new("--type-filter")
-        {
-            Description = "A FHIR search to filter one type (_typeFilter), e.g. 'Observation?code=72166-2'. Repeatable.",
-            HelpName = "FILTER",
-            AllowMultipleArgumentsPerToken = false,
-        };
-
-        public Option<string?> Elements { get; } = new("--elements")
-        {
-            Description = "Only these elements of each resource (_elements), comma separated.",
-            HelpName = "E1,E2",
-        };
-
-        public Option<string[]> Patient { get; } = new("--patient")
-        {
-            Description = "Only these patients (the 'patient' parameter; sent by POST). Repeatable.",
-            HelpName = "ID",
-        };
-
-        public Option<bool> Post { get; } = new("--post")
-        {
-            Description = "Kick off with POST and a Parameters body instead of GET.",
-        };
-
-        public Option<bool> Lenient { get; } = new("--lenient")
-        {
-            Description = "Ask the server to ignore parameters it does not support (Prefer: handling=lenient).",
         };
 
         public Option<string?> Out { get; } = new("--out", "-o")
@@ -133,7 +88,7 @@ internal static class ExportCommand
             Connection.AddTo(command);
             foreach (var option in new Option[]
                      {
-                         Level, Group, Type, Since, Until, TypeFilter, Elements, Patient, Post, Lenient,
+                         Request.Level, Request.Group, Request.Type, Since, Until, Request.TypeFilter, Request.Elements, Request.Patient, Request.Post, Request.Lenient,
                          Out, Parallel, Strict, Compression, GzipFiles, Resume, Cancel, Force, KeepJob, Json, Quiet,
                      })
             {
@@ -306,7 +261,7 @@ internal static class ExportCommand
         }
 
         // The server's job was kicked off with the recorded request; a changed one would describe files the job never made.
-        Option[] request = [options.Level, options.Group, options.Type, options.Since, options.Until, options.TypeFilter, options.Elements, options.Patient, options.Post, options.Lenient, options.Out];
+        Option[] request = [.. options.Request.All, options.Since, options.Until, options.Out];
         if (request.FirstOrDefault(o => parseResult.GetResult(o) is { Implicit: false }) is { } given)
         {
             throw new CliException($"{given.Name} cannot change on --resume: the export carries on with the request it was started with (start a new export into another folder for another one).", ExitCodes.Usage);
@@ -315,18 +270,7 @@ internal static class ExportCommand
 
     private static ExportRequest CreateRequest(Options options, ParseResult parseResult, string directory, CliContext context)
     {
-        var group = parseResult.GetValue(options.Group);
-        var level = group is not null ? ExportLevel.Group : parseResult.GetValue(options.Level) switch
-        {
-            "system" => ExportLevel.System,
-            "group" => throw new CliException("--level group needs --group ID ('fhir-bulk groups' lists them).", ExitCodes.Usage),
-            _ => ExportLevel.Patient,
-        };
-        if (group is not null && parseResult.GetResult(options.Level) is { Implicit: false } && parseResult.GetValue(options.Level) != "group")
-        {
-            throw new CliException($"--group is a group-level export; it conflicts with --level {parseResult.GetValue(options.Level)}.", ExitCodes.Usage);
-        }
-
+        var request = options.Request.Create(parseResult);
         DateTimeOffset? since = null;
         if (parseResult.GetValue(options.Since) is { } sinceText)
         {
@@ -344,30 +288,12 @@ internal static class ExportCommand
             }
         }
 
-        var patients = parseResult.GetValue(options.Patient) ?? [];
-        if (level == ExportLevel.System && patients.Length > 0)
+        return request with
         {
-            // The Bulk Data IG defines the patient parameter for Patient- and Group-level kick-offs only.
-            throw new CliException("--patient applies to patient- and group-level exports, not --level system.", ExitCodes.Usage);
-        }
-
-        return new ExportRequest
-        {
-            Level = level,
-            GroupId = group,
-            Types = List(parseResult.GetValue(options.Type)),
             Since = since,
             Until = parseResult.GetValue(options.Until) is { } until ? Instant(until, "--until") : null,
-            TypeFilters = parseResult.GetValue(options.TypeFilter) ?? [],
-            Elements = List(parseResult.GetValue(options.Elements)),
-            Patients = patients,
-            UsePost = parseResult.GetValue(options.Post),
-            Lenient = parseResult.GetValue(options.Lenient),
         };
     }
-
-    private static string[] List(string? commaSeparated) =>
-        commaSeparated?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
 
     private static DateTimeOffset Instant(string text, string option) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value)

@@ -108,6 +108,20 @@ public sealed partial class BulkDataClient
         }
     }
 
+    /// <summary>Reads one resource (<c>GET [base]/Type/id</c>): a Group, say, to learn its membership now.</summary>
+    /// <param name="resourceType">The resource type, e.g. <c>Group</c>.</param>
+    /// <param name="id">The resource's id.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The resource.</returns>
+    /// <exception cref="FhirBulkException">The server failed or does not know the resource (404, its OperationOutcome attached).</exception>
+    public async Task<JsonElement> ReadResourceAsync(string resourceType, string id, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(resourceType);
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        using var document = await GetJsonAsync(new Uri(BaseUri, $"{Uri.EscapeDataString(resourceType)}/{Uri.EscapeDataString(id)}"), withToken: true, cancellationToken).ConfigureAwait(false);
+        return document.RootElement.Clone();
+    }
+
     private async Task<SmartConfiguration?> DiscoverAsync(CancellationToken cancellationToken)
     {
         var wellKnown = SmartConfigurationUrl;

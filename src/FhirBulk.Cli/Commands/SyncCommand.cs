@@ -1,0 +1,140 @@
+using System.CommandLine;
+using System.Globalization;
+using FhirBulk.Cli.Rendering;
+using FhirBulk.Cli.Settings;
+using FhirBulk.Export;
+using FhirBulk.Sync;
+using Spectre.Console;
+
+namespace FhirBulk.Cli.Commands;
+
+/// <summary><c>fhir-bulk sync</c>: the next increment of a sync folder, exported with <c>_since</c> and applied to its tables.</summary>
+internal static class SyncCommand
+{
+    private sealed class Options
+    {
+        public ConnectionOptions Connection { get; } = new();
+
+        public ExportRequestOptions Request { get; } = new();
+
+        public Option<string> Out { get; } = new("--out", "-o")
+        {
+            Description = "The sync folder: increments/NNNN/ (one export folder each), tables.duckdb and sync.json.",
+            HelpName = "SYNC_DIR",
+            Required = true,
+        };
+
+        public Option<string> View { get; } = new("--view")
+        {
+            Description = "A ViewDefinition JSON file or a folder of them: one table each. A change since the last sync rebuilds the tables from every increment.",
+            HelpName = "FILE|DIR",
+            Required = true,
+        };
+
+        public Option<bool> Json { get; } = CommonOptions.Json();
+
+        public Option<bool> Quiet { get; } = CommonOptions.Quiet();
+
+        public WaitOptions Waits { get; } = new();
+
+        public void AddTo(Command command)
+        {
+            Connection.AddTo(command);
+            foreach (var option in Request.All.Concat([Out, View, Json, Quiet]).Concat(Waits.All))
+            {
+                command.Options.Add(option);
+            }
+        }
+    }
+
+    public static Command Create(CliContext context)
+    {
+        var options = new Options();
+        var command = new Command(
+            "sync",
+            "Keep tables current: the first run exports everything, each later run exports what changed since the previous "
+            + "one (_since = its transactionTime) and applies new versions and deletions to the tables in one transaction.");
+        options.AddTo(command);
+        command.SetRunner(context, (parseResult, cancellationToken) => RunAsync(context, options, parseResult, cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(CliContext context, Options options, ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var directory = Path.GetFullPath(parseResult.GetValue(options.Out)!);
+        var views = SyncViews.Load(parseResult.GetValue(options.View)!);
+        // Later runs need only the folder: the latest increment recorded how it connected and what it asked for.
+        var recorded = FhirSync.ReadLatestExportSettings(directory);
+        var request = recorded is null || options.Request.FirstGiven(parseResult) is not null ? options.Request.Create(parseResult) : null;
+        var settings = new ConnectionResolver(context.Environment).Resolve(parseResult, options.Connection, recorded);
+        var json = parseResult.GetValue(options.Json);
+        using var logging = context.CreateLoggerFactory(CommonOptions.IsVerbose(parseResult));
+        var waits = new WaitNotes(context);
+        using var client = ClientFactory.Create(settings, logging, waits, o => options.Waits.Apply(parseResult, o));
+        var sync = new FhirSync(client, logger: Microsoft.Extensions.Logging.LoggerFactoryExtensions.CreateLogger<FhirSync>(logging));
+        SyncResult? result = null;
+        try
+        {
+            await ExportProgressView.RunAsync(
+                context,
+                json || parseResult.GetValue(options.Quiet),
+                "Sync",
+                async progress => (result = await sync.SyncAsync(directory, request, views, progress, cancellationToken).ConfigureAwait(false)).Export,
+                waits: waits).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new CliException("cancelled; the tables are as the last sync left them.", ExitCodes.Cancelled, e) { Hint = AgainHint(directory, parseResult.GetValue(options.View)!) };
+        }
+        catch (FhirBulkException e) when (e is not ExportFolderException and not AuthenticationException)
+        {
+            var (code, message) = ErrorReporter.Classify(e);
+            throw new CliException(message, code, e) { Hint = AgainHint(directory, parseResult.GetValue(options.View)!) };
+        }
+
+        if (result!.RebuiltFrom > 0)
+        {
+            MessageLines.Labelled(context.Error, "[yellow]note:[/]", $"the view definitions changed since the last sync: the tables were rebuilt from all {result.RebuiltFrom} increments.");
+        }
+
+        if (json)
+        {
+            JsonOutput.Write(context.Out, new
+            {
+                directory = result.Directory,
+                increment = result.Increment,
+                incrementDirectory = result.IncrementDirectory,
+                transactionTime = result.TransactionTime,
+                resources = result.Export.TotalResources,
+                deletedResources = result.DeletedResources,
+                rebuiltFrom = result.RebuiltFrom,
+                database = result.DatabasePath,
+                tables = result.RowsByTable,
+            });
+        }
+        else
+        {
+            Write(context.Out, result);
+        }
+
+        return result.Export.Outcome == ExportOutcome.Success ? ExitCodes.Success : ExitCodes.PartialSuccess;
+    }
+
+    private static void Write(IAnsiConsole console, SyncResult result)
+    {
+        console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+            $"Increment {result.Increment} ({Path.GetRelativePath(result.Directory, result.IncrementDirectory)}): {result.Export.TotalResources:N0} resources, {result.DeletedResources:N0} deleted; transactionTime {result.TransactionTime}.")));
+        var table = new Table().Border(TableBorder.Rounded).AddColumn("Table").AddColumn(new TableColumn("Rows").RightAligned());
+        foreach (var (name, rows) in result.RowsByTable)
+        {
+            table.AddRow(Markup.Escape(name), rows.ToString("N0", CultureInfo.InvariantCulture));
+        }
+
+        console.Write(table);
+        console.MarkupLine(Markup.Escape($"Tables in {result.DatabasePath}; the next sync exports changes since {result.TransactionTime}."));
+    }
+
+    /// <summary>Running the same command again carries an interrupted or failed increment on (its export resumed, then applied).</summary>
+    private static string AgainHint(string directory, string viewPath) =>
+        $"The tables are unchanged. To carry on, run the same sync again:\n  fhir-bulk sync --out {ExportCommand.ShellQuote(directory)} --view {ExportCommand.ShellQuote(viewPath)}";
+}

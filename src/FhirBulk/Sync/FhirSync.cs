@@ -1,0 +1,266 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using FhirBulk.Export;
+using FhirBulk.ExportFolder;
+using FhirBulk.Tables;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace FhirBulk.Sync;
+
+/// <summary>
+/// Keeps tables equal to "a full export and view run today" from a series of Bulk Data exports: the first run of
+/// <see cref="SyncAsync"/> exports everything, each later one exports with <c>_since</c> set to the previous export's
+/// <c>transactionTime</c> and applies that increment's new versions and deletions to the tables in one transaction.
+/// </summary>
+/// <remarks>
+/// <para>A sync folder holds:</para>
+/// <list type="bullet">
+/// <item><c>sync.json</c>: the server, the request, each increment's <c>_since</c> and transactionTime (as the server wrote
+/// them) and whether it is applied, the tables and the fingerprint of the views they were made with.</item>
+/// <item><c>increments/0001/</c>, <c>increments/0002/</c>, …: each increment's export folder, with everything
+/// <see cref="BulkDataClient.ExportToDirectoryAsync"/> guarantees (verification, resume, the folder lock); at Group level
+/// also <c>group.json</c>, the Group as read after the export.</item>
+/// <item><c>tables.duckdb</c>: one table per view, with the key columns <c>_resource_key</c> and <c>_patient_key</c>.</item>
+/// <item><c>refused/</c>: increments whose transactionTime was refused, kept to look at.</item>
+/// </list>
+/// </remarks>
+/// <example>
+/// <code>
+/// using var client = new BulkDataClient(new Uri("https://example.org/fhir"), clientOptions);
+/// var sync = new FhirSync(client);
+/// SyncResult result = await sync.SyncAsync("mart", new ExportRequest { Level = ExportLevel.Patient }, SyncViews.Load("views"));
+/// </code>
+/// </example>
+public sealed partial class FhirSync
+{
+    private const string IncrementsFolderName = "increments";
+    private const string RefusedFolderName = "refused";
+
+    private readonly BulkDataClient _client;
+    private readonly FhirSyncOptions _options;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates a sync over <paramref name="client"/>'s server.</summary>
+    /// <param name="client">The server's client; the caller disposes it.</param>
+    /// <param name="options">How to make the tables; <see langword="null"/> for the defaults.</param>
+    /// <param name="logger">Where to log each run; <see langword="null"/> for none.</param>
+    public FhirSync(BulkDataClient client, FhirSyncOptions? options = null, ILogger<FhirSync>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        _client = client;
+        _options = (options ?? new FhirSyncOptions()).Validated();
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+    }
+
+    /// <summary>A test's hook into the table update, called just before its transaction commits.</summary>
+    internal Func<CancellationToken, ValueTask>? BeforeCommit { get; init; }
+
+    /// <summary>
+    /// Exports the next increment into <paramref name="directory"/> and applies it to the tables: the first run a full export,
+    /// later runs an export with <c>_since</c> = the previous increment's transactionTime. An increment that failed or was
+    /// interrupted is carried on (its export resumed, or its table update done again) by the next call.
+    /// </summary>
+    /// <param name="directory">The sync folder (created when missing).</param>
+    /// <param name="request">
+    /// What to export (<see cref="ExportRequest.Since"/> is ignored: the sync sets it); <see langword="null"/> to use the one
+    /// the folder recorded. A request other than the recorded one is refused.
+    /// </param>
+    /// <param name="views">The views to keep tables of. When their fingerprint differs from the folder's, the tables are
+    /// rebuilt from every increment (<see cref="SyncResult.RebuiltFrom"/>).</param>
+    /// <param name="progress">Receives the increment's export progress.</param>
+    /// <param name="cancellationToken">Stops the run; the tables stay as the last commit made them, and the next call carries on.</param>
+    /// <returns>What the run did.</returns>
+    /// <exception cref="FhirBulkException">
+    /// The export failed, or the server's transactionTime is malformed or not later than the previous increment's (both
+    /// named; the tables are untouched and the increment is moved to <c>refused/</c>).
+    /// </exception>
+    /// <exception cref="ExportFolderException">
+    /// The folder syncs another server or request, has no recorded request and none was given, is locked by another
+    /// sync, or cannot be written.
+    /// </exception>
+    /// <exception cref="Views.ViewEvaluationException">A view failed on a resource and <see cref="FhirSyncOptions.ViewErrors"/> is <see cref="ErrorPolicy.Fail"/>.</exception>
+    public async Task<SyncResult> SyncAsync(string directory, ExportRequest? request, SyncViews views, IProgress<ExportProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        ArgumentNullException.ThrowIfNull(views);
+        directory = Path.GetFullPath(directory);
+        Directory.CreateDirectory(directory);
+        using var folderLock = ExportFolderLock.Acquire(directory);
+        var state = OpenState(directory, request);
+        state.Save(directory);
+
+        // Tables first brought up to the increments already exported: a view change rebuilds them from all of them, a crash
+        // between an increment's export (or its commit) and its record applies it again (idempotent: its keys' rows are replaced).
+        var rebuilt = state.ViewFingerprint is not null && state.ViewFingerprint != views.Fingerprint;
+        if (rebuilt)
+        {
+            SyncLog.Rebuilding(_logger, state.Increments.Count + 1);
+        }
+        else if (state.Increments.LastOrDefault() is { Applied: false } pending)
+        {
+            SyncLog.ApplyingPending(_logger, pending.Number);
+            await ApplyAsync(directory, state, [pending], views, [], cancellationToken).ConfigureAwait(false);
+        }
+
+        var previous = state.Increments.LastOrDefault();
+        var increment = new SyncIncrement { Number = state.Increments.Count + 1, Since = previous?.TransactionTime };
+        var incrementDirectory = IncrementDirectory(directory, increment.Number);
+        SyncLog.Exporting(_logger, increment.Number, directory, increment.Since ?? "the beginning");
+        var export = await ExportAsync(state.Request, increment, incrementDirectory, progress, cancellationToken).ConfigureAwait(false);
+        increment.TransactionTime = CheckedTransactionTime(directory, incrementDirectory, export, previous?.TransactionTime);
+        if (state.Request.Level == ExportLevel.Group)
+        {
+            await SaveGroupAsync(incrementDirectory, state.Request.GroupId!, cancellationToken).ConfigureAwait(false);
+        }
+
+        state.Increments.Add(increment);
+        state.Save(directory);
+
+        var apply = rebuilt ? state.Increments : [increment];
+        var drop = rebuilt ? state.Tables : [];
+        var rows = await ApplyAsync(directory, state, apply, views, drop, cancellationToken).ConfigureAwait(false);
+        var deleted = (await new IncrementFolder(incrementDirectory).DeletedKeysAsync(cancellationToken).ConfigureAwait(false)).Count;
+        SyncLog.Applied(_logger, increment.Number, rows.Values.Sum(), rows.Count);
+        return new SyncResult(directory, increment.Number, incrementDirectory, export, deleted, rebuilt ? apply.Count : 0, Path.Combine(directory, SyncTables.FileName), rows);
+    }
+
+    /// <summary>
+    /// What the latest increment of the sync folder <paramref name="directory"/> recorded about its export (server, request,
+    /// credentials without secrets, options), so that a later run can connect from the folder alone.
+    /// </summary>
+    /// <param name="directory">The sync folder.</param>
+    /// <returns>The settings, or <see langword="null"/> when the folder holds no increment yet.</returns>
+    public static ExportFolderSettings? ReadLatestExportSettings(string directory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        var increments = Path.Combine(directory, IncrementsFolderName);
+        var latest = Directory.Exists(increments)
+            ? Directory.EnumerateDirectories(increments).Order(StringComparer.Ordinal).LastOrDefault(d => ExportState.Load(d) is not null)
+            : null;
+        return latest is null ? null : BulkDataClient.ReadExportSettings(latest);
+    }
+
+    private static ExportState? ExportStateOf(string incrementDirectory) =>
+        Directory.Exists(incrementDirectory) ? ExportState.Load(incrementDirectory) : null;
+
+    private SyncState OpenState(string directory, ExportRequest? request)
+    {
+        var server = _client.BaseUri.AbsoluteUri;
+        var state = SyncState.Load(directory);
+        if (state is null)
+        {
+            if (request is null)
+            {
+                throw new ExportFolderException(directory, $"{directory} is not a sync folder yet ({SyncState.FileName} is missing): give the request of its first export.");
+            }
+
+            request.Validate();
+            return new SyncState { Server = server, Request = request with { Since = null } };
+        }
+
+        if (!string.Equals(state.Server, server, StringComparison.Ordinal))
+        {
+            throw new ExportFolderException(directory, $"{directory} syncs {state.Server}, not {server}; sync another server into another folder.");
+        }
+
+        if (request is not null && SyncState.Describe(request) != SyncState.Describe(state.Request))
+        {
+            throw new ExportFolderException(directory, $"{directory} syncs the request {SyncState.Describe(state.Request)}, not {SyncState.Describe(request)}: every increment must be exported alike; sync another request into another folder.");
+        }
+
+        return state;
+    }
+
+    /// <summary>The increment's export: resumed when an earlier run left it unfinished, taken as it is when it completed, started otherwise.</summary>
+    private async Task<ExportResult> ExportAsync(ExportRequest request, SyncIncrement increment, string incrementDirectory, IProgress<ExportProgress>? progress, CancellationToken cancellationToken)
+    {
+        var since = increment.Since is null ? (DateTimeOffset?)null : ParseInstant(increment.Since);
+        var existing = ExportStateOf(incrementDirectory);
+        if (existing is not null && existing.Request.Since == since && existing.StatusUrl is not null && !existing.Cancelled)
+        {
+            // A completed one is resumed too: its files are checked against their recorded hashes, and nothing is fetched.
+            return await _client.ResumeExportAsync(incrementDirectory, progress, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await _client.ExportToDirectoryAsync(request with { Since = since }, incrementDirectory, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The transactionTime as the server wrote it, once it is a FHIR instant later than the previous increment's, or the same
+    /// for an increment without changes (the Bulk
+    /// Data IG: the next <c>_since</c> is this value, never the client's clock). A refused increment is moved to <c>refused/</c>
+    /// so that the next run exports it again from the same <c>_since</c>.
+    /// </summary>
+    private string CheckedTransactionTime(string directory, string incrementDirectory, ExportResult export, string? previous)
+    {
+        var transactionTime = export.Manifest.TransactionTime;
+        string? problem = null;
+        if (transactionTime is null || !FhirInstant().IsMatch(transactionTime) || ParseInstant(transactionTime) is not { } time)
+        {
+            problem = $"the server's transactionTime '{transactionTime}' is not a FHIR instant (a date and time with seconds and a zone)"
+                + (previous is null ? string.Empty : $"; the previous increment's is '{previous}'");
+        }
+        // The same time is a server whose data has not moved since (the embedded one, on simulated time, does this): fine
+        // as long as it says nothing changed; an earlier time, or changes at the same time, would lose or repeat some.
+        else if (previous is not null && (time < ParseInstant(previous) || (time == ParseInstant(previous) && export.Files.Any(f => f.Kind != ExportFileKind.Error && f.Resources > 0))))
+        {
+            problem = $"the server's transactionTime '{transactionTime}' is not later than the previous increment's '{previous}'";
+        }
+
+        if (problem is null)
+        {
+            return transactionTime!;
+        }
+
+        var refused = Path.Combine(directory, RefusedFolderName, Path.GetFileName(incrementDirectory) + "-" + _options.TimeProvider.GetUtcNow().UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture));
+        FolderIo.Write(directory, refused, () =>
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(refused)!);
+            Directory.Move(incrementDirectory, refused);
+        });
+        throw new FhirBulkException($"Refused increment {Path.GetFileName(incrementDirectory)}: {problem}. The tables are unchanged; its export is kept in {refused}.");
+    }
+
+    private async Task SaveGroupAsync(string incrementDirectory, string groupId, CancellationToken cancellationToken)
+    {
+        var group = await _client.ReadResourceAsync("Group", groupId, cancellationToken).ConfigureAwait(false);
+        var path = Path.Combine(incrementDirectory, IncrementFolder.GroupFileName);
+        FolderIo.Write(incrementDirectory, path, () => AtomicFile.Write(path, stream =>
+        {
+            using var writer = new Utf8JsonWriter(stream);
+            group.WriteTo(writer);
+        }));
+    }
+
+    private async Task<IReadOnlyDictionary<string, long>> ApplyAsync(string directory, SyncState state, IReadOnlyList<SyncIncrement> increments, SyncViews views, IReadOnlyList<string> drop, CancellationToken cancellationToken)
+    {
+        var groupLevel = state.Request.Level == ExportLevel.Group;
+        var folders = increments.Select(i => (new IncrementFolder(IncrementDirectory(directory, i.Number)), groupLevel)).ToList();
+        var tables = new SyncTables(Path.Combine(directory, SyncTables.FileName), new FhirTablesOptions { ViewErrors = _options.ViewErrors }, _options.DuckDb)
+        {
+            BeforeCommit = BeforeCommit,
+        };
+        var rows = await tables.ApplyAsync(folders, views, drop, cancellationToken).ConfigureAwait(false);
+        foreach (var increment in increments)
+        {
+            increment.Applied = true;
+        }
+
+        state.ViewFingerprint = views.Fingerprint;
+        state.Tables = [.. views.Views.Select(v => v.Schema.Name)];
+        state.Save(directory);
+        return rows;
+    }
+
+    private static string IncrementDirectory(string directory, int number) =>
+        Path.Combine(directory, IncrementsFolderName, number.ToString("D4", CultureInfo.InvariantCulture));
+
+    private static DateTimeOffset? ParseInstant(string text) =>
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value) ? value : null;
+
+    /// <summary>FHIR R4 <c>instant</c>: seconds required, a zone (<c>Z</c> or an offset) required.</summary>
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$", RegexOptions.CultureInvariant)]
+    private static partial Regex FhirInstant();
+}

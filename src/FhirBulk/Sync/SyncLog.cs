@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Logging;
+
+namespace FhirBulk.Sync;
+
+/// <summary>The sync's log messages, with fixed event ids (5000–5099).</summary>
+internal static partial class SyncLog
+{
+    [LoggerMessage(EventId = 5000, Level = LogLevel.Information, Message = "Increment {Increment} of {Directory}: export since {Since}")]
+    public static partial void Exporting(ILogger logger, int increment, string directory, string since);
+
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "The view definitions changed since the tables were made: rebuilding them from {Increments} increment(s)")]
+    public static partial void Rebuilding(ILogger logger, int increments);
+
+    [LoggerMessage(EventId = 5002, Level = LogLevel.Information, Message = "Increment {Increment} applied: {Rows} row(s) in {Tables} table(s)")]
+    public static partial void Applied(ILogger logger, int increment, long rows, int tables);
+
+    [LoggerMessage(EventId = 5003, Level = LogLevel.Information, Message = "Increment {Increment} was exported but not yet recorded as applied: applying it first")]
+    public static partial void ApplyingPending(ILogger logger, int increment);
+}

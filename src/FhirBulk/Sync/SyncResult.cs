@@ -1,0 +1,29 @@
+using FhirBulk.Export;
+
+namespace FhirBulk.Sync;
+
+/// <summary>What one <see cref="FhirSync.SyncAsync"/> did.</summary>
+/// <param name="Directory">The sync folder.</param>
+/// <param name="Increment">The number of the increment this run exported and applied (1 for the first, full export).</param>
+/// <param name="IncrementDirectory">Its export folder, <c>increments/NNNN/</c>.</param>
+/// <param name="Export">The increment's export.</param>
+/// <param name="DeletedResources">Resources the increment's <c>deleted</c> Bundles list.</param>
+/// <param name="RebuiltFrom">
+/// When the view definitions changed since the last run: how many increments the tables were rebuilt from (this one
+/// included); otherwise 0.
+/// </param>
+/// <param name="DatabasePath">The DuckDB file, <c>tables.duckdb</c>.</param>
+/// <param name="RowsByTable">Rows of each table after the commit.</param>
+public sealed record SyncResult(
+    string Directory,
+    int Increment,
+    string IncrementDirectory,
+    ExportResult Export,
+    int DeletedResources,
+    int RebuiltFrom,
+    string DatabasePath,
+    IReadOnlyDictionary<string, long> RowsByTable)
+{
+    /// <summary>The increment's transactionTime as the server wrote it: the next run's <c>_since</c>.</summary>
+    public string TransactionTime => Export.Manifest.TransactionTime!;
+}

@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using System.Text.Json;
+using FhirBulk.Cli.Tests.Infrastructure;
+using FhirBulk.Server;
+using FhirBulk.Sinks.DuckDb;
+using Xunit.Abstractions;
+
+namespace FhirBulk.Cli.Tests.Commands;
+
+/// <summary><c>fhir-bulk sync</c> in a non-terminal console against an embedded server whose data advances.</summary>
+public sealed class SyncCommandTests(ITestOutputHelper output) : IDisposable
+{
+    private const string PatientsView = """
+        {"resourceType": "ViewDefinition", "name": "patients", "resource": "Patient", "status": "active",
+         "select": [{"column": [{"name": "id", "path": "id"}, {"name": "gender", "path": "gender"}]}]}
+        """;
+
+    private const string ConditionsView = """
+        {"resourceType": "ViewDefinition", "name": "conditions", "resource": "Condition", "status": "active",
+         "select": [{"column": [{"name": "id", "path": "id"}, {"name": "patient", "path": "subject.reference"}, {"name": "abated", "path": "abatement.exists()"}]}]}
+        """;
+
+    private readonly TempFolder temp = new();
+
+    [Fact]
+    public async Task Sync_FirstThenLaterRunsFromTheFolderAlone_IncrementsTablesAndTheRebuildAnnounced()
+    {
+        await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 10, Seed = 5, Steps = 0, RequireAuth = false });
+        var views = Directory.CreateDirectory(temp.File("views")).FullName;
+        File.WriteAllText(Path.Combine(views, "patients.json"), PatientsView);
+        var folder = temp.File("mart");
+
+        var first = await new CliRunner().RunAsync(["sync", "--server", server.BaseUri.AbsoluteUri, "--out", folder, "--view", views]);
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Contains("Increment 1 (increments/0001)", first.Output, StringComparison.Ordinal);
+        Assert.Matches(@"│ patients +│ +10 │", first.Output);
+        Assert.Contains("the next sync exports changes since 2026-01-01T00:00:00.000Z", first.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("\u001b[", first.Output, StringComparison.Ordinal);
+
+        await server.AdvanceAsync();
+        var second = await new CliRunner().RunAsync(["sync", "--out", folder, "--view", views, "--json"]);
+        Assert.True(second.ExitCode == 0, second.ToString());
+        using (var summary = JsonDocument.Parse(second.Output))
+        {
+            Assert.Equal(2, summary.RootElement.GetProperty("increment").GetInt32());
+            Assert.Equal("2026-01-08T00:00:00.000Z", summary.RootElement.GetProperty("transactionTime").GetString());
+            Assert.True(summary.RootElement.GetProperty("tables").GetProperty("patients").GetInt64() > 10);
+        }
+
+        File.WriteAllText(Path.Combine(views, "conditions.json"), ConditionsView);
+        var third = await new CliRunner().RunAsync(["sync", "--out", folder, "--view", views]);
+        Assert.True(third.ExitCode == 0, third.ToString());
+        Assert.Contains("note: the view definitions changed since the last sync: the tables were rebuilt from all 3 increments.", third.Error, StringComparison.Ordinal);
+        Assert.Matches(@"│ conditions +│ +[1-9]", third.Output);
+    }
+
+    [Fact]
+    public async Task Sync_AnotherRequestThanTheFolderRecorded_RefusedWithExit3()
+    {
+        await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 5, Seed = 5, Steps = 0, RequireAuth = false });
+        var view = temp.Write("patients.json", PatientsView);
+        var folder = temp.File("mart");
+        var first = await new CliRunner().RunAsync(["sync", "--server", server.BaseUri.AbsoluteUri, "--out", folder, "--view", view, "--type", "Patient"]);
+        Assert.True(first.ExitCode == 0, first.ToString());
+
+        var other = await new CliRunner().RunAsync(["sync", "--out", folder, "--view", view, "--type", "Patient,Condition"]);
+        Assert.Equal(3, other.ExitCode);
+        Assert.Contains("every increment must be exported alike", other.Error, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The issue's kill -9: a <c>fhir-bulk sync</c> process is killed as soon as it has recorded its exported increment in
+    /// sync.json, i.e. while it updates the tables (or, when the update is quicker than the kill, right after its commit).
+    /// The tables are then either the previous ones or the whole increment's, never a mix, and the next sync completes them.
+    /// </summary>
+    [Fact]
+    public async Task Sync_ProcessKilledDuringTheTableUpdate_PreviousTablesIntactAndTheNextSyncCompletesThem()
+    {
+        await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 100, Seed = 9, Steps = 0, RequireAuth = false });
+        var views = Directory.CreateDirectory(temp.File("views")).FullName;
+        File.WriteAllText(Path.Combine(views, "patients.json"), PatientsView);
+        File.WriteAllText(Path.Combine(views, "conditions.json"), ConditionsView);
+        var folder = temp.File("mart");
+        var database = Path.Combine(folder, "tables.duckdb");
+        string[] sync = ["sync", "--out", folder, "--view", views, "--quiet"];
+        var first = await new CliRunner().RunAsync(["sync", "--server", server.BaseUri.AbsoluteUri, .. sync[1..]]);
+        Assert.True(first.ExitCode == 0, first.ToString());
+
+        var beforeCommit = 0;
+        // Each round adds two increments: the killed run's, and the empty one the completing run exports after applying it.
+        for (var round = 1; round <= 3; round++)
+        {
+            var increment = 2 * round;
+            var previous = await TablesAsync(database);
+            await server.AdvanceAsync();
+            // The second round also changes a view, so that the update killed is a rebuild from all increments.
+            if (round == 2)
+            {
+                File.WriteAllText(Path.Combine(views, "patients.json"), PatientsView.Replace("\"gender\"}", "\"gender\"}, {\"name\": \"born\", \"path\": \"birthDate\"}", StringComparison.Ordinal));
+            }
+
+            using (var child = StartCli(sync))
+            {
+                var statePath = Path.Combine(folder, "sync.json");
+                var recorded = $"\"number\": {increment},";
+                var watch = Stopwatch.StartNew();
+                while (!child.HasExited && watch.Elapsed < TimeSpan.FromSeconds(60) && !ReadShared(statePath).Contains(recorded, StringComparison.Ordinal))
+                {
+                    await Task.Delay(1);
+                }
+
+                // SIGKILL: no handler, no finally, no flush of anything.
+                child.Kill();
+                await child.WaitForExitAsync();
+                Assert.True(child.ExitCode != 0, $"the sync ended before it was killed: {await child.StandardError.ReadToEndAsync()}");
+            }
+
+            var afterKill = await TablesAsync(database);
+            var completed = await new CliRunner().RunAsync(sync);
+            Assert.True(completed.ExitCode == 0, completed.ToString());
+            var applied = await TablesAsync(database);
+            Assert.NotEqual(previous, applied);
+            Assert.True(afterKill.SequenceEqual(previous) || afterKill.SequenceEqual(applied), "the killed update left a mix of the previous tables and the increment");
+            beforeCommit += afterKill.SequenceEqual(previous) ? 1 : 0;
+            output.WriteLine($"round {round}: the kill left the {(afterKill.SequenceEqual(previous) ? "previous" : "applied")} tables");
+        }
+
+        output.WriteLine($"{beforeCommit} of 3 kills landed before the commit");
+        Assert.True(beforeCommit > 0, "no kill landed before a commit: the test showed nothing about an interrupted update");
+    }
+
+    /// <summary>sync.json as it is now, read while the child may be replacing it.</summary>
+    private static string ReadShared(string path)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            return new StreamReader(stream).ReadToEnd();
+        }
+        catch (IOException)
+        {
+            return string.Empty;
+        }
+    }
+
+    private static async Task<List<string>> TablesAsync(string database)
+    {
+        var rows = new List<string>();
+        foreach (var table in new[] { "patients", "conditions" })
+        {
+            await using var result = await DuckDbDatabase.QueryAsync(database, $"SELECT * FROM {table} ORDER BY ALL");
+            await foreach (var row in result.ReadRowsAsync())
+            {
+                rows.Add(table + ": " + string.Join(" | ", row));
+            }
+        }
+
+        return rows;
+    }
+
+    /// <summary>The built <c>fhir-bulk</c> as a process of its own, so that it can be killed with SIGKILL.</summary>
+    private static Process StartCli(string[] args)
+    {
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+        var cli = Path.Combine(RepositoryPaths.Root, "src", "FhirBulk.Cli", "bin", configuration, "net10.0", "fhir-bulk.dll");
+        Assert.True(File.Exists(cli), $"{cli} is missing; build src/FhirBulk.Cli");
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(cli);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        return Process.Start(start)!;
+    }
+
+    public void Dispose() => temp.Dispose();
+}
