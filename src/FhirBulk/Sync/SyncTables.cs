@@ -38,15 +38,7 @@ internal sealed class SyncTables(string databasePath, FhirTablesOptions tablesOp
     {
         await using var connection = new DuckDBConnection($"Data Source={databasePath}");
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        if (duckDbOptions.MemoryLimit is { } limit)
-        {
-            await ExecuteAsync(connection, $"SET memory_limit = {DuckDbTypeMap.Literal(limit)}", cancellationToken).ConfigureAwait(false);
-        }
-
-        if (duckDbOptions.Threads is { } threads)
-        {
-            await ExecuteAsync(connection, $"SET threads = {threads}", cancellationToken).ConfigureAwait(false);
-        }
+        await DuckDbSink.ConfigureAsync(connection, duckDbOptions, cancellationToken).ConfigureAwait(false);
 
         var schemas = views.Views.Select(v => Keyed(v.Schema)).ToList();
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);

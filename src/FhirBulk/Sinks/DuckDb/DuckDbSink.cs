@@ -113,6 +113,20 @@ public sealed class DuckDbSink : ITableSink
         }
     }
 
+    /// <summary>Applies <paramref name="options"/> (memory limit, threads) to an open connection: every writer of tables runs DuckDB alike.</summary>
+    internal static async Task ConfigureAsync(DuckDBConnection connection, DuckDbSinkOptions options, CancellationToken cancellationToken)
+    {
+        if (options.MemoryLimit is { } limit)
+        {
+            await ExecuteAsync(connection, $"SET memory_limit = {DuckDbTypeMap.Literal(limit)}", cancellationToken).ConfigureAwait(false);
+        }
+
+        if (options.Threads is { } threads)
+        {
+            await ExecuteAsync(connection, $"SET threads = {threads}", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     internal static async Task ExecuteAsync(DuckDBConnection connection, string sql, CancellationToken cancellationToken)
     {
         await using DuckDBCommand command = connection.CreateCommand();
@@ -153,15 +167,7 @@ public sealed class DuckDbSink : ITableSink
             }
 
             await connection.OpenAsync(cancellationToken);
-            if (_options.MemoryLimit is { } limit)
-            {
-                await ExecuteAsync(connection, $"SET memory_limit = {DuckDbTypeMap.Literal(limit)}", cancellationToken);
-            }
-
-            if (_options.Threads is { } threads)
-            {
-                await ExecuteAsync(connection, $"SET threads = {threads}", cancellationToken);
-            }
+            await ConfigureAsync(connection, _options, cancellationToken);
         }
         catch
         {
