@@ -67,16 +67,7 @@ internal sealed class CliContext
             return new InputSource(OpenInput(path, options), null);
         }
 
-        // Something with a scheme is a location, never a local name: a malformed one (or one carrying a secret) is refused
-        // by the parser, whose message does not repeat the secret, rather than echoed back as a file not found.
-        if (!StorageLocation.TryParse(path, out var location, out var error))
-        {
-            return path.Contains("://", StringComparison.Ordinal)
-                ? throw new StorageException("--input", $"--input: {error}")
-                : new InputSource(OpenInput(path, options), null);
-        }
-
-        if (location.Kind == StorageKind.Local)
+        if (StoreLocation("--input", path) is not { } location)
         {
             return new InputSource(OpenInput(path, options), null);
         }
@@ -91,6 +82,23 @@ internal sealed class CliContext
             store.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The object-store location an option's value names (<c>s3://…</c>, <c>az://…</c>, <c>https://ACCOUNT.blob…</c>), or
+    /// <see langword="null"/> for a local path.
+    /// </summary>
+    /// <exception cref="StorageException">The value has a scheme but is no location: something with a scheme is never a local
+    /// name, and a malformed one (or one carrying a secret) is refused by the parser, whose message does not repeat the
+    /// secret, rather than echoed back as a file not found.</exception>
+    public static StorageLocation? StoreLocation(string option, string path)
+    {
+        if (!StorageLocation.TryParse(path, out var location, out var error))
+        {
+            return path.Contains("://", StringComparison.Ordinal) ? throw new StorageException(option, $"{option}: {error}") : null;
+        }
+
+        return location.Kind == StorageKind.Local ? null : location;
     }
 
     /// <summary>The NDJSON an <c>--input</c> names: a folder, a file, or stdin for <c>-</c>.</summary>

@@ -31,7 +31,7 @@ internal static class ViewCommand
         }.AcceptOnlyFromAmong("duckdb", "parquet", "csv", "ndjson");
         var output = new Option<string?>("--out", "-o")
         {
-            Description = "The .duckdb file, or the folder for csv/ndjson files or the Parquet lake (DIR/<view>/part-*.parquet); a name ending in .csv, .ndjson or .parquet is the file of a single view ('-' writes one csv/ndjson table to stdout). Default: views.duckdb or ./views.",
+            Description = "The .duckdb file, or the folder for csv/ndjson files or the Parquet lake (DIR/<view>/part-*.parquet), which may also be s3://BUCKET/PREFIX or az://CONTAINER/PREFIX; a name ending in .csv, .ndjson or .parquet is the file of a single view ('-' writes one csv/ndjson table to stdout). Default: views.duckdb or ./views.",
             HelpName = "PATH",
         };
         var strict = new Option<bool>("--strict")
@@ -75,7 +75,7 @@ internal static class ViewCommand
         {
             if (parseResult.GetValue(lake.Merge) is { } lakeFolder)
             {
-                return ViewLakeOptions.RunMerge(context, lakeFolder, parseResult.GetValue(json));
+                return await ViewLakeOptions.RunMergeAsync(context, lakeFolder, parseResult.GetValue(json), CommonOptions.StoreOptions(parseResult.GetValue(s3Endpoint)), cancellationToken).ConfigureAwait(false);
             }
 
             var views = ViewDefinitionLoader.Load(parseResult.GetRequiredValue(view), new ViewCompilerOptions { Engine = ParseEngine(parseResult.GetRequiredValue(engine)) });
@@ -114,22 +114,17 @@ internal static class ViewCommand
             }
 
             var isStrict = parseResult.GetValue(strict);
+            var storeOptions = CommonOptions.StoreOptions(parseResult.GetValue(s3Endpoint));
             using var opened = await context.OpenInputAsync(
                 parseResult.GetRequiredValue(input),
                 new NdjsonSourceOptions { MalformedLines = isStrict ? ErrorPolicy.Fail : ErrorPolicy.Skip },
-                CommonOptions.StoreOptions(parseResult.GetValue(s3Endpoint)),
+                storeOptions,
                 cancellationToken).ConfigureAwait(false);
             var source = opened.Source;
             var kind = FormatFor(parseResult.GetResult(format) is { Implicit: false } ? parseResult.GetValue(format) : null, parseResult.GetValue(output));
             var target = parseResult.GetValue(output) ?? (kind == "duckdb" ? "views.duckdb" : "views");
-            if (StorageLocation.TryParse(target, out var outLocation, out _) && outLocation.Kind != StorageKind.Local)
-            {
-                throw new CliException(
-                    $"--out {target}: tables are written to a local file or folder; writing them to object storage is not supported yet (write the lake locally, then copy it, e.g. aws s3 sync).",
-                    ExitCodes.Usage);
-            }
-
             var toStdout = target == "-";
+            var outLocation = toStdout ? null : CliContext.StoreLocation("--out", target);
             if (toStdout && kind is "duckdb" or "parquet")
             {
                 throw new CliException($"--out - (stdout) works for csv and ndjson, not {kind}.", ExitCodes.Usage);
@@ -138,32 +133,43 @@ internal static class ViewCommand
             // An --out that ends like the format's files names the one file a single view makes: the tables are written into a
             // folder beside it, as for any folder, and the one file is then moved onto it.
             var toFile = kind != "duckdb" && !toStdout && target.EndsWith($".{kind}", StringComparison.OrdinalIgnoreCase);
+
+            // A folder of Parquet is a lake: parts per view and shard, which --shard needs, and the one output made of objects that
+            // each become visible whole; a DuckDB file is a database updated in place, and one file per view is not a lake.
+            var toLake = kind == "parquet" && !toFile && !toStdout;
+            if (outLocation is not null && !toLake)
+            {
+                throw new CliException(
+                    $"--out {target}: only the Parquet lake is written to object storage (--format parquet --out {outLocation}); a DuckDB file, CSV or NDJSON files and a single .parquet file are written to a local path.",
+                    ExitCodes.Usage);
+            }
+
             if (toFile && views.Count != 1)
             {
                 throw new CliException($"--out {target} names one file, but {views.Count} views make {views.Count} tables: give a folder, or one view.", ExitCodes.Usage);
             }
 
-            // A folder of Parquet is a lake: parts per view and shard, which --shard needs.
-            var toLake = kind == "parquet" && !toFile && !toStdout;
             if (lake.ShardOf(parseResult) is not null && !toLake)
             {
                 throw new CliException("--shard writes its share as parts of a Parquet lake: give --format parquet and an --out folder.", ExitCodes.Usage);
             }
 
             var folder = toFile ? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(target))!, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}") : target;
-            if (!toStdout)
+            if (!toStdout && outLocation is null)
             {
                 // The folder that will hold the output, made here so that a path that cannot be one fails in the user's terms.
                 OutputFolder.Create(kind == "duckdb" || toFile ? Path.GetDirectoryName(Path.GetFullPath(target))! : Path.GetFullPath(target), "--out");
             }
 
+            var written = outLocation?.ToString() ?? (toStdout ? "-" : Path.GetFullPath(target));
+            using var lakeStore = toLake ? ObjectStore.Create(outLocation ?? StorageLocation.Parse(Path.GetFullPath(target)), storeOptions) : null;
             var quiet = parseResult.GetValue(json) || parseResult.GetValue(quietOption) || toStdout;
             var tables = new FhirTables(new FhirTablesOptions { ViewErrors = isStrict ? ErrorPolicy.Fail : ErrorPolicy.Skip });
             TableRunResult result;
             try
             {
                 var tableFormat = Enum.Parse<TableFormat>(kind, ignoreCase: true);
-                (source, ITableSink tableSink) = toLake ? lake.OpenLake(parseResult, source, views, folder)
+                (source, ITableSink tableSink) = toLake ? lake.OpenLake(parseResult, source, views, lakeStore!)
                     : (source, toStdout ? TableSinks.Create(tableFormat, context.OpenStandardOutput()) : TableSinks.Create(tableFormat, folder));
                 await using (var sink = tableSink)
                 {
@@ -210,7 +216,7 @@ internal static class ViewCommand
             {
                 JsonOutput.Write(context.Out, new
                 {
-                    output = toStdout ? "-" : Path.GetFullPath(target),
+                    output = written,
                     format = kind,
                     shard = lake.ShardOf(parseResult)?.ToString(),
                     tables = result.RowsByTable,
@@ -224,7 +230,7 @@ internal static class ViewCommand
             else if (!toStdout)
             {
                 TableRunRenderer.WriteTables(context.Out, result);
-                context.Out.WriteLine($"Written to {Path.GetFullPath(target)}");
+                context.Out.WriteLine($"Written to {written}");
             }
 
             return skipped ? ExitCodes.PartialSuccess : ExitCodes.Success;

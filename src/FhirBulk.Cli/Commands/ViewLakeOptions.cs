@@ -4,6 +4,7 @@ using FhirBulk.Cli.Rendering;
 using FhirBulk.Ndjson;
 using FhirBulk.Sinks;
 using FhirBulk.Sinks.Parquet;
+using FhirBulk.Storage;
 using FhirBulk.Views;
 using Spectre.Console;
 
@@ -46,7 +47,7 @@ internal sealed class ViewLakeOptions
 
     public Option<string?> Merge { get; } = new("--merge")
     {
-        Description = "Check that the Parquet lake DIR holds every shard of its run (DIR/_runs/*.json) and nothing else, print rows and parts per shard, and stop: exit 0 when complete, 8 naming what is missing.",
+        Description = "Check that the Parquet lake DIR (a folder, s3://BUCKET/PREFIX or az://CONTAINER/PREFIX) holds every shard of its run (DIR/_runs/*.json) and nothing else, print rows and parts per shard, and stop: exit 0 when complete, 8 naming what is missing.",
         HelpName = "DIR",
     };
 
@@ -72,7 +73,7 @@ internal sealed class ViewLakeOptions
     /// The source of this run's share and the lake sink for it: the plan cuts the input the same way in every shard, from the
     /// files' names and sizes, counting only the files the views read.
     /// </summary>
-    public (NdjsonSource Source, ITableSink Sink) OpenLake(ParseResult parseResult, NdjsonSource input, IReadOnlyList<ICompiledView> views, string folder)
+    public (NdjsonSource Source, ITableSink Sink) OpenLake(ParseResult parseResult, NdjsonSource input, IReadOnlyList<ICompiledView> views, ObjectStore lake)
     {
         ShardSpec shard = ShardOf(parseResult) ?? ShardSpec.Single;
         int splitMb = parseResult.GetValue(SplitMb);
@@ -92,7 +93,7 @@ internal sealed class ViewLakeOptions
         NdjsonShardPlan? plan = input.IsRepeatable
             ? NdjsonShardPlan.Create(input, shard.Count, splitMb * 1024L * 1024, views.Select(v => v.Schema.Resource))
             : null;
-        var sink = new ParquetLakeSink(folder, new ParquetLakeOptions { Shard = shard, Plan = plan, RowsPerPart = partRows, RowGroupSize = rowGroupSize });
+        var sink = new ParquetLakeSink(lake, new ParquetLakeOptions { Shard = shard, Plan = plan, RowsPerPart = partRows, RowGroupSize = rowGroupSize });
         Plan = plan;
         return (plan?.SourceFor(shard.Index) ?? input, sink);
     }
@@ -100,18 +101,27 @@ internal sealed class ViewLakeOptions
     /// <summary>The plan <see cref="OpenLake"/> made, for what the run then tells the user about the whole input.</summary>
     public NdjsonShardPlan? Plan { get; private set; }
 
-    /// <summary><c>--merge DIR</c>: what the lake holds, per view and shard; exit 0 when complete.</summary>
-    /// <exception cref="CliException">The lake lacks a shard or is inconsistent (exit 8), or is not there (exit 3).</exception>
-    public static int RunMerge(CliContext context, string directory, bool json)
+    /// <summary><c>--merge DIR</c>: what the lake (a folder or an object-store prefix) holds, per view and shard; exit 0 when complete.</summary>
+    /// <exception cref="CliException">The lake lacks a shard or is inconsistent (exit 8), or its folder is not there (exit 3).</exception>
+    public static async Task<int> RunMergeAsync(CliContext context, string directory, bool json, ObjectStoreOptions? storeOptions, CancellationToken cancellationToken)
     {
         ParquetLakeStatus status;
-        try
+        if (CliContext.StoreLocation("--merge", directory) is { } location)
         {
-            status = ParquetLake.Check(directory);
+            // A prefix has no existence of its own: one with nothing under it is a lake with no run record.
+            using var store = ObjectStore.Create(location, storeOptions);
+            status = await ParquetLake.CheckAsync(store, cancellationToken).ConfigureAwait(false);
         }
-        catch (DirectoryNotFoundException)
+        else
         {
-            throw new CliException($"lake folder not found: {directory}", ExitCodes.InvalidInput);
+            try
+            {
+                status = ParquetLake.Check(directory);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                throw new CliException($"lake folder not found: {directory}", ExitCodes.InvalidInput);
+            }
         }
 
         // With --json a failure is the error document alone (one document on stdout), so the summary is for a complete lake.

@@ -67,6 +67,28 @@ public sealed class ViewCommandTests : IDisposable
         Assert.DoesNotContain("file not found", result.Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("s3://fhir/tables/views.duckdb", "duckdb")]
+    [InlineData("s3://fhir/tables", "csv")]
+    [InlineData("az://fhir/tables/patients.parquet", "parquet")]
+    public async Task View_OutToObjectStorageOtherThanTheLake_Exit2NamingTheLakeForm(string location, string format)
+    {
+        var result = await new CliRunner().RunAsync("view", "--input", SmallExport.Write(temp), "--view", Path.Combine(RepositoryPaths.Workshop, "views", "patients.json"), "--format", format, "--out", location);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.StartsWith($"error: --out {location}: only the Parquet lake is written to object storage (--format parquet --out ", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task View_OutUrlCarryingASecret_Exit3WithoutRepeatingIt()
+    {
+        var result = await new CliRunner().RunAsync("view", "--input", SmallExport.Write(temp), "--view", Path.Combine(RepositoryPaths.Workshop, "views", "patients.json"), "--format", "parquet", "--out", "s3://AKIAXX:mysecretinurl@fhir/lake");
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.StartsWith("error: --out: ", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("mysecretinurl", result.ToString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task View_OutOneCsvFile_SchemaBesideItUnderTheFilesName()
     {

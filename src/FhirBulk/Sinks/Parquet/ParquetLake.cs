@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using FhirBulk.Ndjson;
+using FhirBulk.Storage;
 
 namespace FhirBulk.Sinks.Parquet;
 
@@ -29,8 +30,7 @@ public static class ParquetLake
     public static string PartFileName(int shard, int seq) => string.Create(CultureInfo.InvariantCulture, $"{ShardPrefix(shard)}{seq:D5}.parquet");
 
     /// <summary>
-    /// Checks that a lake holds every shard of its run: one run record per shard 0..N−1, all with the same N and plan
-    /// fingerprint, every part they list present with its recorded size, and no part that no record lists.
+    /// Checks that a lake in a local folder holds every shard of its run; see <see cref="CheckAsync"/>.
     /// </summary>
     /// <param name="directory">The lake's folder.</param>
     /// <returns>What the lake holds and what is wrong with it.</returns>
@@ -44,19 +44,41 @@ public static class ParquetLake
             throw new DirectoryNotFoundException($"Lake folder '{directory}' does not exist.");
         }
 
+        // A local store answers from the file system without waiting on anything, so blocking here costs no thread.
+        using ObjectStore store = ObjectStore.Create(StorageLocation.Parse(root));
+        return CheckAsync(store).AsTask().GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// Checks that a lake holds every shard of its run: one run record per shard 0..N−1, all with the same N and plan
+    /// fingerprint, every part they list present with its recorded size, and no part that no record lists. One listing
+    /// of the lake's objects, then one read per run record.
+    /// </summary>
+    /// <param name="store">The lake: a local folder, or an S3 or Azure Blob prefix.</param>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    /// <returns>What the lake holds and what is wrong with it; a location with nothing under it holds no run record.</returns>
+    /// <exception cref="StorageException">The store could not be listed or read.</exception>
+    public static async ValueTask<ParquetLakeStatus> CheckAsync(ObjectStore store, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var objects = new Dictionary<string, long>(StringComparer.Ordinal);
+        await foreach (StoredObject stored in store.ListAsync("", cancellationToken).ConfigureAwait(false))
+        {
+            objects[stored.Name] = stored.Size;
+        }
+
         var problems = new List<string>();
         var latest = new SortedDictionary<int, ParquetLakeRun>();
-        string runs = Path.Combine(root, RunsFolderName);
-        foreach (string file in Directory.Exists(runs) ? Directory.EnumerateFiles(runs, "*.json").Order(StringComparer.Ordinal).ToList() : [])
+        foreach (string name in objects.Keys.Where(IsRunRecord).Order(StringComparer.Ordinal))
         {
             ParquetLakeRun run;
             try
             {
-                run = ParquetLakeRun.Read(file);
+                run = await ParquetLakeRun.ReadAsync(store, name, cancellationToken).ConfigureAwait(false);
             }
             catch (JsonException ex)
             {
-                problems.Add($"{Relative(root, file)} is not a run record: {ex.Message}");
+                problems.Add($"{name} is not a run record: {ex.Message}");
                 continue;
             }
 
@@ -85,23 +107,18 @@ public static class ParquetLake
             foreach (ParquetLakePart part in run.Views.SelectMany(v => v.Parts))
             {
                 listed.Add(part.Path);
-                var file = new FileInfo(Path.Combine(root, part.Path));
-                if (!file.Exists)
+                if (!objects.TryGetValue(part.Path, out long bytes))
                 {
                     problems.Add($"{part.Path} of shard {run.ShardIndex} is missing.");
                 }
-                else if (file.Length != part.Bytes)
+                else if (bytes != part.Bytes)
                 {
-                    problems.Add($"{part.Path} of shard {run.ShardIndex} is {file.Length} bytes, its run wrote {part.Bytes}.");
+                    problems.Add($"{part.Path} of shard {run.ShardIndex} is {bytes} bytes, its run wrote {part.Bytes}.");
                 }
             }
         }
 
-        var strays = new List<string>();
-        foreach (string folder in Directory.EnumerateDirectories(root).Order(StringComparer.Ordinal))
-        {
-            strays.AddRange(Directory.EnumerateFiles(folder, "*.parquet").Order(StringComparer.Ordinal).Select(part => Relative(root, part)).Where(relative => !listed.Contains(relative)));
-        }
+        List<string> strays = [.. objects.Keys.Where(name => IsReadPart(name) && !listed.Contains(name)).Order(StringComparer.Ordinal)];
 
         // A lost run record leaves every part of its shard a stray: name a few and count the rest, not one line each.
         if (strays.Count > 0)
@@ -113,43 +130,76 @@ public static class ParquetLake
         }
 
         int[] missing = shardCount is { } n ? [.. Enumerable.Range(0, n).Where(i => !latest.ContainsKey(i))] : [];
-        return new ParquetLakeStatus(root, shardCount, records, missing, problems);
+        return new ParquetLakeStatus(store.Location.ToString(), shardCount, records, missing, problems);
     }
 
     internal static string ShardPrefix(int shard) => string.Create(CultureInfo.InvariantCulture, $"part-{shard:D5}-");
 
-    /// <summary>The parts of one shard in a view's folder.</summary>
-    internal static IEnumerable<string> PartsOfShard(string viewFolder, int shard) =>
-        Directory.EnumerateFiles(viewFolder, ShardPrefix(shard) + "*.parquet").Select(Path.GetFullPath).ToList();
+    /// <summary>The object name of a part: <c>&lt;view&gt;/part-&lt;shard&gt;-&lt;seq&gt;.parquet</c>.</summary>
+    internal static string PartName(string view, int shard, int seq) => $"{view}/{PartFileName(shard, seq)}";
 
-    /// <summary>The run records of one shard.</summary>
-    internal static IEnumerable<string> RunRecordsOfShard(string directory, int shard) =>
-        Directory.EnumerateFiles(Path.Combine(directory, RunsFolderName), "*.json")
-            .Where(file => TryRead(file)?.ShardIndex == shard)
-            .ToList();
+    /// <summary>The parts of one shard in a view's folder, by object name.</summary>
+    internal static async ValueTask<List<string>> PartsOfShardAsync(ObjectStore store, string view, int shard, CancellationToken cancellationToken)
+    {
+        var parts = new List<string>();
+        await foreach (StoredObject stored in store.ListAsync($"{view}/{ShardPrefix(shard)}", cancellationToken).ConfigureAwait(false))
+        {
+            if (IsReadPart(stored.Name))
+            {
+                parts.Add(stored.Name);
+            }
+        }
+
+        return parts;
+    }
+
+    /// <summary>The run records of one shard, by object name.</summary>
+    internal static async ValueTask<List<string>> RunRecordsOfShardAsync(ObjectStore store, int shard, CancellationToken cancellationToken)
+    {
+        var records = new List<string>();
+        await foreach (StoredObject stored in store.ListAsync(RunsFolderName + "/", cancellationToken).ConfigureAwait(false))
+        {
+            try
+            {
+                if (IsRunRecord(stored.Name) && (await ParquetLakeRun.ReadAsync(store, stored.Name, cancellationToken).ConfigureAwait(false)).ShardIndex == shard)
+                {
+                    records.Add(stored.Name);
+                }
+            }
+            catch (JsonException)
+            {
+                // Not a run record: not this shard's to delete.
+            }
+        }
+
+        return records;
+    }
+
+    /// <summary>The object name of a run's record: <c>_runs/&lt;run-id&gt;.json</c>.</summary>
+    internal static string RunRecordName(string runId) => $"{RunsFolderName}/{runId}.json";
 
     /// <summary>A run's id: its UTC completion time (so ids sort by time), its shard and a random suffix.</summary>
     internal static string RunId(DateTimeOffset completedAt, ShardSpec shard) => string.Create(
         CultureInfo.InvariantCulture,
         $"{completedAt.UtcDateTime:yyyyMMdd'T'HHmmssfff'Z'}-shard-{shard.Index}-of-{shard.Count}-{Path.GetFileNameWithoutExtension(Path.GetRandomFileName())}");
 
-    internal static string Relative(string root, string path) => Path.GetRelativePath(root, path).Replace(Path.DirectorySeparatorChar, '/');
+    private static bool IsRunRecord(string name) =>
+        name.StartsWith(RunsFolderName + "/", StringComparison.Ordinal) && name.EndsWith(".json", StringComparison.Ordinal) && name.Count(c => c == '/') == 1;
 
-    private static ParquetLakeRun? TryRead(string file)
+    /// <summary>
+    /// Whether a glob over a view's folder (<c>&lt;view&gt;/*.parquet</c>) reads the object: a <c>.parquet</c> directly in a
+    /// folder, neither named with a leading <c>_</c> or <c>.</c>, which readers leave out.
+    /// </summary>
+    private static bool IsReadPart(string name)
     {
-        try
-        {
-            return ParquetLakeRun.Read(file);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
+        int slash = name.IndexOf('/', StringComparison.Ordinal);
+        return slash > 0 && slash == name.LastIndexOf('/') && name.EndsWith(".parquet", StringComparison.Ordinal)
+            && name[0] is not ('_' or '.') && name[slash + 1] is not ('_' or '.');
     }
 }
 
 /// <summary>What <see cref="ParquetLake.Check"/> found.</summary>
-/// <param name="Directory">The lake's folder.</param>
+/// <param name="Directory">The lake's folder (its full path) or URL (<c>s3://bucket/prefix/lake/</c>).</param>
 /// <param name="ShardCount">How many shards the latest run was split into, or <see langword="null"/> when the lake has no run record.</param>
 /// <param name="Runs">The latest run record of each shard, by shard.</param>
 /// <param name="MissingShards">The shards (0-based) of the latest run that have no record: not run, still running, or failed.</param>

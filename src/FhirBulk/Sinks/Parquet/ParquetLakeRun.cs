@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using FhirBulk.Storage;
 
 namespace FhirBulk.Sinks.Parquet;
 
@@ -36,6 +37,24 @@ public sealed record ParquetLakeRun(
             ?? throw new JsonException($"'{path}' holds null, not a run record.");
     }
 
+    /// <summary>Reads a run record from a store.</summary>
+    /// <param name="store">The lake.</param>
+    /// <param name="name">The record's object name (<c>_runs/&lt;run-id&gt;.json</c>).</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The record.</returns>
+    /// <exception cref="JsonException">The object is not a run record.</exception>
+    /// <exception cref="StorageException">The object could not be read.</exception>
+    public static async ValueTask<ParquetLakeRun> ReadAsync(ObjectStore store, string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        Stream stream = await store.OpenReadAsync(name, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            return await JsonSerializer.DeserializeAsync(stream, LakeJsonContext.Default.ParquetLakeRun, cancellationToken).ConfigureAwait(false)
+                ?? throw new JsonException($"'{store.Describe(name)}' holds null, not a run record.");
+        }
+    }
+
     internal byte[] ToUtf8() => JsonSerializer.SerializeToUtf8Bytes(this, LakeJsonContext.Default.ParquetLakeRun);
 }
 
@@ -54,7 +73,7 @@ public sealed record ParquetLakeInput(string Path, long Size, long Start, long L
 public sealed record ParquetLakeView(string Name, long Rows, IReadOnlyList<ParquetLakePart> Parts);
 
 /// <summary>One part file.</summary>
-/// <param name="Path">The file, relative to the lake's folder, with <c>/</c> separators (<c>patients/part-00000-00000.parquet</c>).</param>
+/// <param name="Path">The part's object name, relative to the lake's folder or prefix, with <c>/</c> separators (<c>patients/part-00000-00000.parquet</c>).</param>
 /// <param name="Rows">Its rows.</param>
 /// <param name="Bytes">Its size.</param>
 public sealed record ParquetLakePart(string Path, long Rows, long Bytes);

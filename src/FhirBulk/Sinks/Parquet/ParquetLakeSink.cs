@@ -1,9 +1,10 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text.Json;
+using System.Text;
 using DuckDB.NET.Data;
 using FhirBulk.Ndjson;
 using FhirBulk.Sinks.DuckDb;
+using FhirBulk.Storage;
 using FhirBulk.Views;
 
 namespace FhirBulk.Sinks.Parquet;
@@ -11,43 +12,59 @@ namespace FhirBulk.Sinks.Parquet;
 /// <summary>
 /// Writes views into a Parquet "lake" that Spark, Trino, Athena, DuckDB and pandas read as one table per view:
 /// <c>DIR/&lt;view&gt;/part-&lt;shard&gt;-&lt;seq&gt;.parquet</c>, <c>DIR/&lt;view&gt;/_schema.json</c> and a record of the run
-/// in <c>DIR/_runs/&lt;run-id&gt;.json</c> (see <see cref="ParquetLake"/>). Each shard of a sharded run writes only its
-/// own parts, so N processes can fill one lake.
+/// in <c>DIR/_runs/&lt;run-id&gt;.json</c> (see <see cref="ParquetLake"/>). DIR is a local folder or an S3 or Azure Blob
+/// prefix: the lake is written through an <see cref="ObjectStore"/> either way. Each shard of a sharded run writes only
+/// its own parts, so N processes (on N machines, for a bucket) can fill one lake.
 /// </summary>
 /// <remarks>
 /// <para>
-/// Rows are staged in a scratch DuckDB database on disk, as <see cref="ParquetSink"/> does, and copied out as a part
-/// each time <see cref="ParquetLakeOptions.RowsPerPart"/> rows have come, then dropped, so memory and scratch space stay
-/// bounded by one part per view however large the input. A view that gets no rows still writes one empty part, so
-/// that a glob over its folder always finds the schema.
+/// Rows are staged in a scratch DuckDB database on local disk, as <see cref="ParquetSink"/> does, and copied out as a
+/// local part file each time <see cref="ParquetLakeOptions.RowsPerPart"/> rows have come, then dropped, so memory stays
+/// bounded by one part per view however large the input; the finished part files wait on local disk (the shard's
+/// Parquet output) until <see cref="CompleteAsync"/>. A view that gets no rows still writes one empty part, so that a
+/// glob over its folder always finds the schema.
 /// </para>
 /// <para>
-/// Parts are written under hidden temporary names (<c>.part-….parquet.….tmp</c>, which <c>*.parquet</c> globs, Spark
-/// and Hive skip) and renamed into place at <see cref="CompleteAsync"/>, after which this shard's parts of an earlier
-/// run that the new ones did not replace are deleted, and then the run record is written: a reader never sees half a
-/// part, and a run that fails or is cancelled leaves the lake as it was. Between the renames and the deletions a
-/// reader may briefly see a shard's new parts beside old surplus ones; <see cref="ParquetLake.Check"/> says when the
-/// lake is consistent.
+/// <see cref="CompleteAsync"/> then, in this order: writes each part into the store, where an object is visible only once
+/// complete (a local file renamed into place, an S3 multipart upload completed, an Azure block list committed), so a
+/// reader never sees half a part; writes each view's <c>_schema.json</c>; writes the run record; deletes this shard's
+/// parts of an earlier run that the new ones did not replace; and deletes this shard's earlier run records. A run that
+/// fails or is cancelled before <see cref="CompleteAsync"/> leaves the lake as it was. While <see cref="CompleteAsync"/>
+/// runs, a reader globbing the folders may see a shard's new parts beside its old ones; <see cref="ParquetLake.CheckAsync"/>
+/// says when the lake is consistent again (docs/scale.md).
 /// </para>
 /// </remarks>
 public sealed class ParquetLakeSink : ITableSink
 {
-    private readonly string _directory;
+    private readonly ObjectStore _store;
+    private readonly bool _ownsStore;
     private readonly ParquetLakeOptions _options;
     private readonly string _scratchDirectory;
     private readonly DuckDbSink _scratch;
-    private readonly StagedFiles _staged = new();
     private readonly List<LakeTableWriter> _writers = [];
 
-    /// <summary>Creates a sink writing a lake into <paramref name="directory"/> (created when missing).</summary>
+    /// <summary>Creates a sink writing a lake into the local folder <paramref name="directory"/> (created when missing).</summary>
     /// <param name="directory">The lake's folder.</param>
     /// <param name="options">The shard, part sizes and compression; <see langword="null"/> for the defaults (one shard).</param>
     public ParquetLakeSink(string directory, ParquetLakeOptions? options = null)
+        : this(LocalFolder(directory), options, ownsStore: true)
     {
-        ArgumentException.ThrowIfNullOrEmpty(directory);
+    }
+
+    /// <summary>Creates a sink writing a lake at a store's location: a local folder, an S3 prefix or an Azure Blob prefix.</summary>
+    /// <param name="store">The lake's location; the caller keeps it and disposes it after the sink.</param>
+    /// <param name="options">The shard, part sizes and compression; <see langword="null"/> for the defaults (one shard).</param>
+    public ParquetLakeSink(ObjectStore store, ParquetLakeOptions? options = null)
+        : this(store, options, ownsStore: false)
+    {
+    }
+
+    private ParquetLakeSink(ObjectStore store, ParquetLakeOptions? options, bool ownsStore)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        _store = store;
+        _ownsStore = ownsStore;
         _options = (options ?? new ParquetLakeOptions()).Validated();
-        _directory = Path.GetFullPath(directory);
-        Directory.CreateDirectory(_directory);
         _scratchDirectory = Directory.CreateTempSubdirectory("fhirbulk-lake-").FullName;
         _scratch = new DuckDbSink(Path.Combine(_scratchDirectory, "scratch.duckdb"), _options.DuckDb, CopyOutAsync);
     }
@@ -63,7 +80,6 @@ public sealed class ParquetLakeSink : ITableSink
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        Directory.CreateDirectory(Path.Combine(_directory, schema.Name));
         var writer = new LakeTableWriter(this, schema);
         _writers.Add(writer);
         return ValueTask.FromResult<ITableWriter>(writer);
@@ -71,8 +87,8 @@ public sealed class ParquetLakeSink : ITableSink
 
     /// <inheritdoc/>
     /// <remarks>
-    /// Hashes this shard's inputs, renames the parts and schemas into place, deletes this shard's earlier parts that
-    /// were not replaced and this shard's earlier run records, and writes the new run record last.
+    /// Hashes this shard's inputs, writes the parts and schemas into the store, writes the new run record, then deletes
+    /// this shard's earlier parts that were not replaced and this shard's earlier run records.
     /// </remarks>
     public async ValueTask CompleteAsync(CancellationToken cancellationToken = default)
     {
@@ -81,28 +97,23 @@ public sealed class ParquetLakeSink : ITableSink
             throw new InvalidOperationException($"Table '{open.Schema.Name}' was not completed; complete every table before the sink.");
         }
 
-        foreach (LakeTableWriter writer in _writers)
+        List<ParquetLakeInput> inputs = await HashInputsAsync(cancellationToken).ConfigureAwait(false);
+        foreach (LakePart part in _writers.SelectMany(w => w.Parts))
         {
-            StagedFile schemaFile = _staged.Add(Path.Combine(_directory, writer.Schema.Name, ParquetLake.SchemaFileName));
-            // The same document `view --schema json` prints: one serializer for the schema, whoever reads it.
-            await File.WriteAllTextAsync(schemaFile.TempPath, TableSchemas.ToJson(writer.Schema), cancellationToken).ConfigureAwait(false);
-            schemaFile.MarkComplete();
+            var file = new FileStream(part.TempPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            await using (file.ConfigureAwait(false))
+            {
+                await _store.WriteAsync(part.Name, file, cancellationToken).ConfigureAwait(false);
+            }
+
+            // Written: the local copy is no longer needed, and the scratch disk holds the parts not yet written only.
+            File.Delete(part.TempPath);
         }
 
-        List<ParquetLakeInput> inputs = await HashInputsAsync(cancellationToken).ConfigureAwait(false);
-        cancellationToken.ThrowIfCancellationRequested();
-        _staged.Commit();
-
         foreach (LakeTableWriter writer in _writers)
         {
-            var kept = writer.Parts.Select(p => p.TargetPath).ToHashSet(StringComparer.Ordinal);
-            foreach (string old in ParquetLake.PartsOfShard(Path.Combine(_directory, writer.Schema.Name), _options.Shard.Index))
-            {
-                if (!kept.Contains(old))
-                {
-                    File.Delete(old);
-                }
-            }
+            // The same document `view --schema json` prints: one serializer for the schema, whoever reads it.
+            await WriteObjectAsync($"{writer.Schema.Name}/{ParquetLake.SchemaFileName}", Encoding.UTF8.GetBytes(TableSchemas.ToJson(writer.Schema)), cancellationToken).ConfigureAwait(false);
         }
 
         DateTimeOffset now = _options.TimeProvider.GetUtcNow();
@@ -114,19 +125,29 @@ public sealed class ParquetLakeSink : ITableSink
             _options.Plan?.Fingerprint,
             _options.Plan?.UnitBytes,
             inputs,
-            [.. _writers.Select(w => new ParquetLakeView(w.Schema.Name, w.RowCount, [.. w.Parts.Select(p => new ParquetLakePart(ParquetLake.Relative(_directory, p.TargetPath), p.Rows, p.Bytes))]))]);
-        string runs = Path.Combine(_directory, ParquetLake.RunsFolderName);
-        Directory.CreateDirectory(runs);
-        StagedFile record = _staged.Add(Path.Combine(runs, run.RunId + ".json"));
-        await File.WriteAllBytesAsync(record.TempPath, run.ToUtf8(), cancellationToken).ConfigureAwait(false);
-        record.MarkComplete();
-        _staged.Commit();
+            [.. _writers.Select(w => new ParquetLakeView(w.Schema.Name, w.RowCount, [.. w.Parts.Select(p => new ParquetLakePart(p.Name, p.Rows, p.Bytes))]))]);
+        string record = ParquetLake.RunRecordName(run.RunId);
+        await WriteObjectAsync(record, run.ToUtf8(), cancellationToken).ConfigureAwait(false);
 
-        foreach (string earlier in ParquetLake.RunRecordsOfShard(_directory, _options.Shard.Index))
+        // Only now, with the new record in place, are the old parts surplus: a crash before this point leaves them listed by
+        // the old record, after it leaves them strays that ParquetLake.CheckAsync names.
+        foreach (LakeTableWriter writer in _writers)
         {
-            if (!string.Equals(Path.GetFileNameWithoutExtension(earlier), run.RunId, StringComparison.Ordinal))
+            var kept = writer.Parts.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+            foreach (string old in await ParquetLake.PartsOfShardAsync(_store, writer.Schema.Name, _options.Shard.Index, cancellationToken).ConfigureAwait(false))
             {
-                File.Delete(earlier);
+                if (!kept.Contains(old))
+                {
+                    await _store.DeleteAsync(old, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+
+        foreach (string earlier in await ParquetLake.RunRecordsOfShardAsync(_store, _options.Shard.Index, cancellationToken).ConfigureAwait(false))
+        {
+            if (!string.Equals(earlier, record, StringComparison.Ordinal))
+            {
+                await _store.DeleteAsync(earlier, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -148,7 +169,7 @@ public sealed class ParquetLakeSink : ITableSink
         }
         finally
         {
-            _staged.Discard();
+            // Part files not yet written into the store go with the scratch folder.
             try
             {
                 Directory.Delete(_scratchDirectory, recursive: true);
@@ -156,7 +177,26 @@ public sealed class ParquetLakeSink : ITableSink
             catch (IOException)
             {
             }
+
+            if (_ownsStore)
+            {
+                _store.Dispose();
+            }
         }
+    }
+
+    private static ObjectStore LocalFolder(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        string root = Path.GetFullPath(directory);
+        Directory.CreateDirectory(root);
+        return ObjectStore.Create(StorageLocation.Parse(root));
+    }
+
+    private async ValueTask WriteObjectAsync(string name, byte[] content, CancellationToken cancellationToken)
+    {
+        using var stream = new MemoryStream(content, writable: false);
+        await _store.WriteAsync(name, stream, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<List<ParquetLakeInput>> HashInputsAsync(CancellationToken cancellationToken)
@@ -191,11 +231,13 @@ public sealed class ParquetLakeSink : ITableSink
         return inputs;
     }
 
-    /// <summary>Starts the next part of a view: its staged file, and a scratch table of the view's name to fill.</summary>
+    /// <summary>Starts the next part of a view: its local file, and a scratch table of the view's name to fill.</summary>
     private async ValueTask<(ITableWriter Table, LakePart Part)> OpenPartAsync(ViewSchema schema, int seq, CancellationToken cancellationToken)
     {
-        string target = Path.Combine(_directory, schema.Name, ParquetLake.PartFileName(_options.Shard.Index, seq));
-        var part = new LakePart(_staged.Add(target));
+        // View names are unique in the sink ignoring case, so these names do not collide on a case-insensitive disk either.
+        var part = new LakePart(
+            ParquetLake.PartName(schema.Name, _options.Shard.Index, seq),
+            Path.Combine(_scratchDirectory, string.Create(CultureInfo.InvariantCulture, $"{schema.Name}-{seq:D5}.parquet")));
         ITableWriter table = await _scratch.OpenTableAsync(schema, cancellationToken).ConfigureAwait(false);
         return (table, part);
     }
@@ -206,20 +248,19 @@ public sealed class ParquetLakeSink : ITableSink
         string table = DuckDbTypeMap.Quote(schema.Name);
         await DuckDbSink.ExecuteAsync(
             connection,
-            string.Create(CultureInfo.InvariantCulture, $"COPY {table} TO {DuckDbTypeMap.Literal(part.File.TempPath)} (FORMAT parquet, COMPRESSION {_options.Compression}, ROW_GROUP_SIZE {_options.RowGroupSize})"),
+            string.Create(CultureInfo.InvariantCulture, $"COPY {table} TO {DuckDbTypeMap.Literal(part.TempPath)} (FORMAT parquet, COMPRESSION {_options.Compression}, ROW_GROUP_SIZE {_options.RowGroupSize})"),
             cancellationToken).ConfigureAwait(false);
-        part.Bytes = new FileInfo(part.File.TempPath).Length;
-        part.File.MarkComplete();
+        part.Bytes = new FileInfo(part.TempPath).Length;
         // The next part reuses the table's name.
         await DuckDbSink.ExecuteAsync(connection, $"DROP TABLE {table}", cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>One part: its staged file, and its rows and size once copied out.</summary>
-    private sealed class LakePart(StagedFile file)
+    /// <summary>One part: its object name in the lake, its local file until written there, and its rows and size.</summary>
+    private sealed class LakePart(string name, string tempPath)
     {
-        public StagedFile File => file;
+        public string Name => name;
 
-        public string TargetPath => file.TargetPath;
+        public string TempPath => tempPath;
 
         public long Rows { get; set; }
 
@@ -297,7 +338,7 @@ public sealed class ParquetLakeSink : ITableSink
 
         private async ValueTask FinishPartAsync(CancellationToken cancellationToken)
         {
-            // Completing the scratch table copies it out to the part's staged file (CopyOutAsync).
+            // Completing the scratch table copies it out to the part's local file (CopyOutAsync).
             await _table!.CompleteAsync(cancellationToken).ConfigureAwait(false);
             await _table.DisposeAsync().ConfigureAwait(false);
             _table = null;
