@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using DuckDB.NET.Data;
 using FhirBulk.IntegrationTests.Support;
 using FhirBulk.Server;
@@ -17,7 +16,7 @@ public sealed class ViewFromStoreCommandTests(S3rver s3rver, Azurite azurite) : 
 
     private string Input => Path.Combine(_work, "input");
 
-    private static string Views => Path.Combine(RepositoryRoot(), "examples", "workshop", "views");
+    private static string Views => CliProcess.WorkshopViews;
 
     public Task InitializeAsync() => PopulationGenerator.GenerateAsync(Input, patients: 25, seed: 17);
 
@@ -32,8 +31,8 @@ public sealed class ViewFromStoreCommandTests(S3rver s3rver, Azurite azurite) : 
     {
         var prefix = await UploadToS3Async();
 
-        var local = await RunAsync([], "view", "--input", Input, "--view", Views, "--format", "csv", "--out", Path.Combine(_work, "local"));
-        var remote = await RunAsync(S3Environment(), "view", "--input", prefix, "--s3-endpoint", s3rver.Endpoint.ToString(), "--view", Views, "--format", "csv", "--out", Path.Combine(_work, "s3"));
+        var local = await CliProcess.RunAsync([], "view", "--input", Input, "--view", Views, "--format", "csv", "--out", Path.Combine(_work, "local"));
+        var remote = await CliProcess.RunAsync(S3Environment(), "view", "--input", prefix, "--s3-endpoint", s3rver.Endpoint.ToString(), "--view", Views, "--format", "csv", "--out", Path.Combine(_work, "s3"));
 
         Assert.True(local.ExitCode == 0, local.Output);
         Assert.True(remote.ExitCode == 0, remote.Output);
@@ -46,8 +45,8 @@ public sealed class ViewFromStoreCommandTests(S3rver s3rver, Azurite azurite) : 
         using var store = await AzureBlobObjectStoreTests.Create(azurite, StoreContract.PartSize, new CollectingLoggerFactory());
         await UploadAsync(store);
 
-        var local = await RunAsync([], "view", "--input", Input, "--view", Views, "--format", "csv", "--out", Path.Combine(_work, "local"));
-        var remote = await RunAsync(
+        var local = await CliProcess.RunAsync([], "view", "--input", Input, "--view", Views, "--format", "csv", "--out", Path.Combine(_work, "local"));
+        var remote = await CliProcess.RunAsync(
             new() { ["AZURE_STORAGE_CONNECTION_STRING"] = azurite.ConnectionString },
             "view", "--input", store.Location.ToString(), "--view", Views, "--format", "csv", "--out", Path.Combine(_work, "az"));
 
@@ -63,16 +62,16 @@ public sealed class ViewFromStoreCommandTests(S3rver s3rver, Azurite azurite) : 
         var single = Path.Combine(_work, "single");
         var lake = Path.Combine(_work, "lake");
 
-        var one = await RunAsync([], "view", "--input", Input, "--view", Views, "--format", "parquet", "--out", single);
+        var one = await CliProcess.RunAsync([], "view", "--input", Input, "--view", Views, "--format", "parquet", "--out", single);
         Assert.True(one.ExitCode == 0, one.Output);
         foreach (var shard in (string[])["0/2", "1/2"])
         {
-            var run = await RunAsync(S3Environment(), "view", "--input", prefix, "--s3-endpoint", s3rver.Endpoint.ToString(), "--view", Views,
+            var run = await CliProcess.RunAsync(S3Environment(), "view", "--input", prefix, "--s3-endpoint", s3rver.Endpoint.ToString(), "--view", Views,
                 "--format", "parquet", "--out", lake, "--shard", shard, "--split-mb", "1");
             Assert.True(run.ExitCode == 0, run.Output);
         }
 
-        var merge = await RunAsync([], "view", "--merge", lake);
+        var merge = await CliProcess.RunAsync([], "view", "--merge", lake);
         Assert.True(merge.ExitCode == 0, merge.Output);
         Assert.Contains(prefix.TrimEnd('/') + "/", await File.ReadAllTextAsync(Directory.GetFiles(Path.Combine(lake, "_runs")).First()), StringComparison.Ordinal);
         using var duckdb = new DuckDBConnection("Data Source=:memory:");
@@ -92,7 +91,7 @@ public sealed class ViewFromStoreCommandTests(S3rver s3rver, Azurite azurite) : 
     [S3rverFact]
     public async Task View_InputS3PrefixWithNothingUnderIt_Exit3NotEmptyTables()
     {
-        var result = await RunAsync(S3Environment(), "view", "--input", $"s3://{S3rver.Bucket}/no-such-export-{Guid.NewGuid():N}/", "--s3-endpoint", s3rver.Endpoint.ToString(),
+        var result = await CliProcess.RunAsync(S3Environment(), "view", "--input", $"s3://{S3rver.Bucket}/no-such-export-{Guid.NewGuid():N}/", "--s3-endpoint", s3rver.Endpoint.ToString(),
             "--view", Views, "--out", Path.Combine(_work, "empty.duckdb"));
 
         Assert.Equal(3, result.ExitCode);
@@ -105,22 +104,13 @@ public sealed class ViewFromStoreCommandTests(S3rver s3rver, Azurite azurite) : 
     {
         var unreachable = azurite.ConnectionString.Replace(azurite.Endpoint.GetLeftPart(UriPartial.Authority), "http://127.0.0.1:1", StringComparison.Ordinal);
 
-        var result = await RunAsync(new() { ["AZURE_STORAGE_CONNECTION_STRING"] = unreachable }, "view", "--input", "az://fhir/run1", "--view", Views, "--out", Path.Combine(_work, "x.duckdb"));
+        var result = await CliProcess.RunAsync(new() { ["AZURE_STORAGE_CONNECTION_STRING"] = unreachable }, "view", "--input", "az://fhir/run1", "--view", Views, "--out", Path.Combine(_work, "x.duckdb"));
 
         Assert.True(result.ExitCode == 5, result.Output);
         Assert.Contains("error: az://fhir/run1/", result.Output, StringComparison.Ordinal);
         Assert.Contains("gave up after", result.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("AggregateException", result.Output, StringComparison.Ordinal);
         Assert.DoesNotContain(Azurite.AccountKey, result.Output, StringComparison.Ordinal);
-    }
-
-    [S3rverFact]
-    public async Task View_OutToS3_RefusedAsUsageSayingToCopyTheLake()
-    {
-        var result = await RunAsync(S3Environment(), "view", "--input", Input, "--view", Views, "--format", "parquet", "--out", $"s3://{S3rver.Bucket}/lake/");
-
-        Assert.Equal(2, result.ExitCode);
-        Assert.Contains("writing them to object storage is not supported yet", result.Output, StringComparison.Ordinal);
     }
 
     private Dictionary<string, string> S3Environment() => new()
@@ -154,43 +144,5 @@ public sealed class ViewFromStoreCommandTests(S3rver s3rver, Azurite azurite) : 
         {
             Assert.True(File.ReadAllBytes(Path.Combine(expected, name!)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(actual, name!))), $"{name} differs");
         }
-    }
-
-    /// <summary>Runs the built CLI as a child process with <paramref name="environment"/> added to its environment only.</summary>
-    private static async Task<(int ExitCode, string Output)> RunAsync(Dictionary<string, string> environment, params string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet", [CliAssembly(), .. arguments]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, $"exit {process.ExitCode}\n{await stdout}\n{await stderr}");
-    }
-
-    private static string CliAssembly()
-    {
-        // tests/FhirBulk.IntegrationTests/bin/<Configuration>/net10.0 → src/FhirBulk.Cli/bin/<Configuration>/net10.0
-        var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var path = Path.Combine(RepositoryRoot(), "src", "FhirBulk.Cli", "bin", here.Parent!.Name, here.Name, "fhir-bulk.dll");
-        Assert.True(File.Exists(path), $"{path} is missing; build src/FhirBulk.Cli");
-        return path;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "FhirBulk.slnx")))
-            {
-                return folder.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No FhirBulk.slnx above {AppContext.BaseDirectory}.");
     }
 }
