@@ -32,6 +32,9 @@ internal sealed class BenchOptions
     /// </summary>
     public string[] ReferenceEngines { get; set; } = [];
 
+    /// <summary>views-store: another build of the CLI (its fhir-bulk.dll) measured on the local lake beside this one, or null.</summary>
+    public string? BaselineCli { get; set; }
+
     /// <summary>Interleaved rounds per comparison; medians are reported.</summary>
     public int Rounds { get; set; } = 3;
 
@@ -60,8 +63,9 @@ internal sealed class BenchOptions
                 case "--engines": options.Engines = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
                 case "--reference-engines": options.ReferenceEngines = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
                 case "--out": options.Out = Next(); break;
-                case "server" or "download" or "bandwidth" or "views" or "views-cold" or "shards" or "verify" or "all": command = arg; break;
-                default: throw new ArgumentException($"Unknown argument '{arg}'. Usage: server|download|bandwidth|views|views-cold|shards|verify|all [--size-mb N] [--views-mb N] [--serve-mb N] [--memory-mb A,B] [--scale-mb N] [--r2r DIR] [--engines a,b] [--reference-engines a,b] [--rounds N] [--out FILE]");
+                case "--baseline-cli": options.BaselineCli = Next(); break;
+                case "server" or "download" or "bandwidth" or "views" or "views-cold" or "views-store" or "shards" or "verify" or "all": command = arg; break;
+                default: throw new ArgumentException($"Unknown argument '{arg}'. Usage: server|download|bandwidth|views|views-cold|views-store|shards|verify|all [--size-mb N] [--views-mb N] [--serve-mb N] [--memory-mb A,B] [--scale-mb N] [--r2r DIR] [--engines a,b] [--reference-engines a,b] [--baseline-cli DLL] [--rounds N] [--out FILE]");
             }
         }
 
