@@ -163,6 +163,24 @@ public sealed class ParquetLakeSinkTests : IDisposable
     }
 
     [Fact]
+    public async Task Check_UnfinishedWriteOfAKilledRunInAViewFolder_ReportedAndGoneAfterThatShardRunsAgain()
+    {
+        string input = WriteExport(patients: 10, observations: 10);
+        string lake = _dir.File("lake");
+        await RunShardAsync(input, lake, ShardSpec.Single);
+        // What a run killed while copying a part into the folder leaves: the store's temporary file beside the part's name.
+        string unfinished = Path.Combine(lake, "patients", $"part-00000-00001.parquet.{Guid.NewGuid():N}.tmp");
+        await File.WriteAllBytesAsync(unfinished, [1, 2, 3]);
+
+        ParquetLakeStatus before = ParquetLake.Check(lake);
+        await RunShardAsync(input, lake, ShardSpec.Single);
+
+        Assert.Contains(before.Problems, p => p.StartsWith($"1 unfinished write (patients/{Path.GetFileName(unfinished)}) left by a run that was killed", StringComparison.Ordinal));
+        Assert.False(File.Exists(unfinished));
+        Assert.True(ParquetLake.Check(lake).IsComplete);
+    }
+
+    [Fact]
     public async Task CompleteAsync_RunRecord_ListsInputsWithHashesPartsRowsAndShard()
     {
         string input = WriteExport(patients: 5, observations: 3);

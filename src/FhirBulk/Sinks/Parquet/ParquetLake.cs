@@ -129,8 +129,42 @@ public static class ParquetLake
                 : $"{strays.Count} parts are listed by no shard's latest run ({named}): a reader of the folder would read them too.");
         }
 
+        // In a local folder an unfinished write is a file beside its part, which a directory reader (Spark, pyarrow) takes for
+        // data; an S3 multipart upload or uncommitted Azure blocks are invisible to readers, so only the folder's count here.
+        if (store.Location.Kind == StorageKind.Local)
+        {
+            List<string> unfinished = [.. await store.ListPendingUploadsAsync(cancellationToken: cancellationToken).Select(u => u.UploadId).Order(StringComparer.Ordinal).ToListAsync(cancellationToken).ConfigureAwait(false)];
+            if (unfinished.Count > 0)
+            {
+                problems.Add($"{Counted(unfinished.Count, "unfinished write")} ({string.Join(", ", unfinished.Take(3))}{(unfinished.Count > 3 ? ", …" : "")}) left by a run that was killed: a reader of the folder would take {(unfinished.Count == 1 ? "it" : "them")} for data; run that shard again, which removes its own.");
+            }
+        }
+
         int[] missing = shardCount is { } n ? [.. Enumerable.Range(0, n).Where(i => !latest.ContainsKey(i))] : [];
         return new ParquetLakeStatus(store.Location.ToString(), shardCount, records, missing, problems);
+    }
+
+    /// <summary>
+    /// Aborts the writes under <paramref name="prefix"/> that a killed run started and never completed: a local temporary
+    /// file, an S3 multipart upload (billed until aborted). A server that cannot list them (s3rver answers 501) has none
+    /// that can be found, so there is nothing to do.
+    /// </summary>
+    internal static async ValueTask AbortUnfinishedWritesAsync(ObjectStore store, string prefix, CancellationToken cancellationToken)
+    {
+        List<PendingUpload> pending;
+        try
+        {
+            pending = await store.ListPendingUploadsAsync(prefix, cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (StorageException e) when (e.StatusCode == System.Net.HttpStatusCode.NotImplemented)
+        {
+            return;
+        }
+
+        foreach (PendingUpload upload in pending)
+        {
+            await store.AbortPendingUploadAsync(upload, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     internal static string ShardPrefix(int shard) => string.Create(CultureInfo.InvariantCulture, $"part-{shard:D5}-");
@@ -182,6 +216,8 @@ public static class ParquetLake
     internal static string RunId(DateTimeOffset completedAt, ShardSpec shard) => string.Create(
         CultureInfo.InvariantCulture,
         $"{completedAt.UtcDateTime:yyyyMMdd'T'HHmmssfff'Z'}-shard-{shard.Index}-of-{shard.Count}-{Path.GetFileNameWithoutExtension(Path.GetRandomFileName())}");
+
+    private static string Counted(int count, string noun) => count == 1 ? $"1 {noun}" : $"{count} {noun}s";
 
     private static bool IsRunRecord(string name) =>
         name.StartsWith(RunsFolderName + "/", StringComparison.Ordinal) && name.EndsWith(".json", StringComparison.Ordinal) && name.Count(c => c == '/') == 1;

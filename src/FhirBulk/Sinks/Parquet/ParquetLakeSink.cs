@@ -87,7 +87,7 @@ public sealed class ParquetLakeSink : ITableSink
 
     /// <inheritdoc/>
     /// <remarks>
-    /// Hashes this shard's inputs, writes the parts and schemas into the store, writes the new run record, then deletes
+    /// Hashes this shard's inputs, aborts writes of this shard's parts that a killed earlier run left unfinished, writes the parts and schemas into the store, writes the new run record, then deletes
     /// this shard's earlier parts that were not replaced and this shard's earlier run records.
     /// </remarks>
     public async ValueTask CompleteAsync(CancellationToken cancellationToken = default)
@@ -98,6 +98,11 @@ public sealed class ParquetLakeSink : ITableSink
         }
 
         List<ParquetLakeInput> inputs = await HashInputsAsync(cancellationToken).ConfigureAwait(false);
+        foreach (LakeTableWriter writer in _writers)
+        {
+            await ParquetLake.AbortUnfinishedWritesAsync(_store, $"{writer.Schema.Name}/{ParquetLake.ShardPrefix(_options.Shard.Index)}", cancellationToken).ConfigureAwait(false);
+        }
+
         foreach (LakePart part in _writers.SelectMany(w => w.Parts))
         {
             var file = new FileStream(part.TempPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
