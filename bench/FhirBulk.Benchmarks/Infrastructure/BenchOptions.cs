@@ -79,5 +79,5 @@ internal sealed class BenchOptions
     }
 
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"--size-mb {SizeMb} --views-mb {ViewsMb} --serve-mb {ServeMb} --memory-mb {string.Join(',', MemoryMb)} --scale-mb {ScaleMb} --engines {string.Join(',', Engines)}{(ReferenceEngines.Length > 0 ? $" --reference-engines {string.Join(',', ReferenceEngines)}" : "")} --rounds {Rounds}");
+        $"--size-mb {SizeMb} --views-mb {ViewsMb} --serve-mb {ServeMb} --memory-mb {string.Join(',', MemoryMb)} --scale-mb {ScaleMb} --engines {string.Join(',', Engines)}{(ReferenceEngines.Length > 0 ? $" --reference-engines {string.Join(',', ReferenceEngines)}" : "")}{(BaselineCli is null ? "" : $" --baseline-cli {BaselineCli}")} --rounds {Rounds}");
 }

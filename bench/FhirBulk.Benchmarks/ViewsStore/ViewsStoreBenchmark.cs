@@ -64,7 +64,8 @@ internal static class ViewsStoreBenchmark
             };
             if (options.BaselineCli is { } baseline)
             {
-                variants.Add(new("baseline", $"local files → local lake, baseline CLI ({Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(baseline)))})", baseline, dir => ["--input", folder, "--out", Path.Combine(dir, "lake")]));
+                report.Line($"Baseline CLI: `dotnet {baseline}`, measured on the local lake beside this one.\n");
+                variants.Add(new("baseline", "local files → local lake, baseline CLI", baseline, dir => ["--input", folder, "--out", Path.Combine(dir, "lake")]));
             }
 
             var samples = variants.ToDictionary(v => v.Name, _ => new List<Run>());

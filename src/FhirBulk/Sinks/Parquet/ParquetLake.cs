@@ -44,7 +44,7 @@ public static class ParquetLake
             throw new DirectoryNotFoundException($"Lake folder '{directory}' does not exist.");
         }
 
-        // A local store answers from the file system without waiting on anything, so blocking here costs no thread.
+        // Blocking on a local store waits only on the file system, as a synchronous read of the folder would.
         using ObjectStore store = ObjectStore.Create(StorageLocation.Parse(root));
         return CheckAsync(store).AsTask().GetAwaiter().GetResult();
     }
@@ -187,22 +187,17 @@ public static class ParquetLake
         return parts;
     }
 
-    /// <summary>The run records of one shard, by object name.</summary>
+    /// <summary>The run records of one shard, by object name: the shard is in the record's name (<see cref="RunId"/>), so
+    /// finding them costs one listing, not a read of every shard's record.</summary>
     internal static async ValueTask<List<string>> RunRecordsOfShardAsync(ObjectStore store, int shard, CancellationToken cancellationToken)
     {
+        string marker = string.Create(CultureInfo.InvariantCulture, $"-shard-{shard}-of-");
         var records = new List<string>();
         await foreach (StoredObject stored in store.ListAsync(RunsFolderName + "/", cancellationToken).ConfigureAwait(false))
         {
-            try
+            if (IsRunRecord(stored.Name) && stored.Name.Contains(marker, StringComparison.Ordinal))
             {
-                if (IsRunRecord(stored.Name) && (await ParquetLakeRun.ReadAsync(store, stored.Name, cancellationToken).ConfigureAwait(false)).ShardIndex == shard)
-                {
-                    records.Add(stored.Name);
-                }
-            }
-            catch (JsonException)
-            {
-                // Not a run record: not this shard's to delete.
+                records.Add(stored.Name);
             }
         }
 
