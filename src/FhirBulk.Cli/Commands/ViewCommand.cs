@@ -115,12 +115,6 @@ internal static class ViewCommand
 
             var isStrict = parseResult.GetValue(strict);
             var storeOptions = CommonOptions.StoreOptions(parseResult.GetValue(s3Endpoint));
-            using var opened = await context.OpenInputAsync(
-                parseResult.GetRequiredValue(input),
-                new NdjsonSourceOptions { MalformedLines = isStrict ? ErrorPolicy.Fail : ErrorPolicy.Skip },
-                storeOptions,
-                cancellationToken).ConfigureAwait(false);
-            var source = opened.Source;
             var kind = FormatFor(parseResult.GetResult(format) is { Implicit: false } ? parseResult.GetValue(format) : null, parseResult.GetValue(output));
             var target = parseResult.GetValue(output) ?? (kind == "duckdb" ? "views.duckdb" : "views");
             var toStdout = target == "-";
@@ -155,6 +149,15 @@ internal static class ViewCommand
             }
 
             var folder = toFile ? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(target))!, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}") : target;
+
+            // The command line is checked before the input is opened (for an object store, already a request), and the input
+            // before an output folder is made, so that a missing input leaves nothing behind.
+            using var opened = await context.OpenInputAsync(
+                parseResult.GetRequiredValue(input),
+                new NdjsonSourceOptions { MalformedLines = isStrict ? ErrorPolicy.Fail : ErrorPolicy.Skip },
+                storeOptions,
+                cancellationToken).ConfigureAwait(false);
+            var source = opened.Source;
             if (!toStdout && outLocation is null)
             {
                 // The folder that will hold the output, made here so that a path that cannot be one fails in the user's terms.
