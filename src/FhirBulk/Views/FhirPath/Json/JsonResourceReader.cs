@@ -14,6 +14,13 @@ internal sealed class JsonResourceReader
     // index without racing; an entry lives as long as its line does.
     private readonly ConditionalWeakTable<ResourceLine, JsonNode> _read = new();
     private int _views;
+    private FirelyResourceReader? _firely;
+
+    /// <summary>
+    /// The reader of the Firely fallbacks (<see cref="FirelyFallback"/>) of the views sharing this reader, made when
+    /// the first one is compiled.
+    /// </summary>
+    public FirelyResourceReader FirelyReader => _firely ??= new FirelyResourceReader();
 
     /// <summary>Counts one more view reading through this reader.</summary>
     public void Register() => Interlocked.Increment(ref _views);
