@@ -29,8 +29,10 @@ internal sealed class CompiledView<TNode>(
 
         var state = new State(engine.Start(resource), resource);
         var root = state.Run.Resource;
-        foreach (var path in where)
+        // Indexed loops here and below: a foreach over an IReadOnlyList allocates an enumerator, for every resource.
+        for (var i = 0; i < where.Count; i++)
         {
+            var path = where[i];
             if (!Passes(path, state.Evaluate(path, root, 0), state))
             {
                 return [];
@@ -38,9 +40,9 @@ internal sealed class CompiledView<TNode>(
         }
 
         List<object?[]> rows = [new object?[schema.Columns.Count]];
-        foreach (var select in selects)
+        for (var i = 0; i < selects.Count; i++)
         {
-            rows = Cross(rows, Rows(select, root, 0, state), select.Start);
+            rows = Cross(rows, Rows(selects[i], root, 0, state), selects[i].Start);
         }
 
         return rows;
@@ -90,14 +92,16 @@ internal sealed class CompiledView<TNode>(
     private List<object?[]> Body(SelectPlan<TNode> plan, TNode? focus, int rowIndex, State state, bool nullRow)
     {
         var own = new object?[plan.Width];
-        foreach (var column in plan.Columns)
+        for (var i = 0; i < plan.Columns.Count; i++)
         {
+            var column = plan.Columns[i];
             own[column.Slot - plan.Start] = ColumnValue(column, state.Evaluate(column.Path, focus, rowIndex), state);
         }
 
         List<object?[]> rows = [own];
-        foreach (var child in plan.Children)
+        for (var i = 0; i < plan.Children.Count; i++)
         {
+            var child = plan.Children[i];
             rows = Cross(rows, ChildRows(Rows(child, focus, rowIndex, state), child.Width, nullRow), child.Start - plan.Start);
             if (rows.Count == 0)
             {
@@ -176,9 +180,9 @@ internal sealed class CompiledView<TNode>(
 
         if (right.Count == 1)
         {
-            foreach (var row in left)
+            for (var i = 0; i < left.Count; i++)
             {
-                Array.Copy(right[0], 0, row, offset, right[0].Length);
+                Array.Copy(right[0], 0, left[i], offset, right[0].Length);
             }
 
             return left;

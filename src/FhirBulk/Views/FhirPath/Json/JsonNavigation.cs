@@ -190,7 +190,7 @@ internal static class JsonNavigation
             return;
         }
 
-        output.Add(JsonNode.FromJson(memory, isNull ? -1 : start, isNull ? -1 : end, twinStart, twinEnd, type));
+        output.Add(JsonNode.Navigated(memory, isNull ? -1 : start, isNull ? -1 : end, twinStart, twinEnd, type));
     }
 
     private static ClassMapping? ResourceType(ReadOnlySpan<byte> json, int start, int end)

@@ -90,6 +90,9 @@ internal sealed class JsonPathEngine : IPathEngine<JsonNode>
     public IPathRun<JsonNode> Start(ResourceLine resource)
     {
         ArgumentNullException.ThrowIfNull(resource);
+
+        // The previous evaluation on this thread has ended (a view's rows are made eagerly), and with it its nodes.
+        JsonNode.ReleaseItems();
         return new JsonRun(_reader.Read(resource), resource);
     }
 

@@ -29,16 +29,17 @@ internal sealed class JsonResourceReader
     /// <exception cref="ViewEvaluationException">The line is not a resource of a known type.</exception>
     public JsonNode Read(ResourceLine resource)
     {
-        // A reader serving a single view never sees the same line twice.
+        // A reader serving a single view never sees the same line twice, and its view's evaluation keeps nothing once
+        // it ends: the root and its index are this thread's own, overwritten by the next resource.
         if (Volatile.Read(ref _views) <= 1)
         {
-            return Index(resource);
+            return Index(resource, forThisThread: true);
         }
 
-        return _read.GetValue(resource, Index);
+        return _read.GetValue(resource, static line => Index(line, forThisThread: false));
     }
 
-    private static JsonNode Index(ResourceLine resource)
+    private static JsonNode Index(ResourceLine resource, bool forThisThread)
     {
         if (JsonModel.Resource(resource.ResourceType) is not { } type)
         {
@@ -47,7 +48,9 @@ internal sealed class JsonResourceReader
 
         try
         {
-            return JsonNode.Root(resource.Json, type, TopLevelIndex.Build(resource.Json.Span));
+            return forThisThread
+                ? JsonNode.RootForThisThread(resource.Json, type, TopLevelIndex.BuildForThisThread(resource.Json.Span))
+                : JsonNode.Root(resource.Json, type, TopLevelIndex.Build(resource.Json.Span));
         }
         catch (Exception ex) when (ex is JsonException or IndexOutOfRangeException or ArgumentOutOfRangeException)
         {
