@@ -39,13 +39,23 @@ internal sealed class CompiledView<TNode>(
             }
         }
 
-        List<object?[]> rows = [new object?[schema.Columns.Count]];
+        // Null while the view has made just the one row: a select of plain columns then fills it in place, without a
+        // row of its own to copy in (the common case, and one resource's worth of allocation).
+        var first = new object?[schema.Columns.Count];
+        List<object?[]>? rows = null;
         for (var i = 0; i < selects.Count; i++)
         {
-            rows = Cross(rows, Rows(selects[i], root, 0, state), selects[i].Start);
+            var select = selects[i];
+            if (rows is null && select.IsFlat)
+            {
+                Columns(select, root, 0, state, first, 0);
+                continue;
+            }
+
+            rows = Cross(rows ?? [first], Rows(select, root, 0, state), select.Start);
         }
 
-        return rows;
+        return rows ?? (IEnumerable<object?[]>)[first];
     }
 
     private bool Passes(IPathExpression<TNode> path, IReadOnlyList<TNode> result, State state)
@@ -92,12 +102,7 @@ internal sealed class CompiledView<TNode>(
     private List<object?[]> Body(SelectPlan<TNode> plan, TNode? focus, int rowIndex, State state, bool nullRow)
     {
         var own = new object?[plan.Width];
-        for (var i = 0; i < plan.Columns.Count; i++)
-        {
-            var column = plan.Columns[i];
-            own[column.Slot - plan.Start] = ColumnValue(column, state.Evaluate(column.Path, focus, rowIndex), state);
-        }
-
+        Columns(plan, focus, rowIndex, state, own, plan.Start);
         List<object?[]> rows = [own];
         for (var i = 0; i < plan.Children.Count; i++)
         {
@@ -121,6 +126,16 @@ internal sealed class CompiledView<TNode>(
         }
 
         return rows;
+    }
+
+    // The plan's own columns into row, whose slot 0 is the view's slot offset.
+    private void Columns(SelectPlan<TNode> plan, TNode? focus, int rowIndex, State state, object?[] row, int offset)
+    {
+        for (var i = 0; i < plan.Columns.Count; i++)
+        {
+            var column = plan.Columns[i];
+            row[column.Slot - offset] = ColumnValue(column, state.Evaluate(column.Path, focus, rowIndex), state);
+        }
     }
 
     // Inside forEachOrNull's null row nothing may remove the row: an empty child becomes nulls.
@@ -203,7 +218,7 @@ internal sealed class CompiledView<TNode>(
     }
 
     /// <summary>The per-resource state: the engine's run and where the resource came from.</summary>
-    private sealed class State(IPathRun<TNode> run, ResourceLine resource)
+    private readonly struct State(IPathRun<TNode> run, ResourceLine resource)
     {
         public IPathRun<TNode> Run => run;
 
