@@ -651,7 +651,7 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
     };
 
     // Made values (literals, keys) are System values, never of a FHIR type.
-    private static bool IsOfType(JsonNode node, ClassMapping type) => node.Type is { } own && JsonModel.IsA(own, type);
+    private static bool IsOfType(JsonNode node, ClassMapping type) => node.Type is { } own && (ReferenceEquals(own, type) || JsonModel.IsA(own, type));
 
     private static IReadOnlyList<JsonNode> Is(IReadOnlyList<JsonNode> input, ClassMapping type) => input switch
     {
