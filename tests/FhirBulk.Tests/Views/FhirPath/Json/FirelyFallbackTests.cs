@@ -47,6 +47,11 @@ public class FirelyFallbackTests
             ["select[0].forEach"]
         },
         {
+            // A code from Firely (a Code<AdministrativeGender> there) comes back typed as code.
+            """{"resource":"Patient","select":[{"forEach":"Patient.gender","column":[{"name":"g","path":"$this"},{"name":"is_code","path":"ofType(code).exists()"}]}]}""",
+            ["select[0].forEach"]
+        },
+        {
             """{"resource":"Patient","where":[{"path":"Patient.gender = 'female'"}],"select":[{"column":[{"name":"id","path":"getResourceKey()"},{"name":"phone","path":"telecom.where(system = 'phone').value"}]}]}""",
             ["where[0].path"]
         },
