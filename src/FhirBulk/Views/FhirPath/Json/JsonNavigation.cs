@@ -136,12 +136,18 @@ internal static class JsonNavigation
         return (-1, -1);
     }
 
-    // The value span of the _x twin of member name, or (-1, -1). Most objects have no twins: one vectorised search of
-    // the object's bytes for "_name" rules the twin out without walking the members again; where the bytes occur
-    // (a twin, or the same name in a nested object), the members are walked.
+    // The value span of the _x twin of member name, or (-1, -1). Most objects have no twins: a resource's index knows
+    // whether it has any, and elsewhere one vectorised search of the object's bytes for "_name" rules the twin out
+    // without walking the members again; where the bytes occur (a twin, or the same name in a nested object), the
+    // members are walked.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (int Start, int End) FindTwin(JsonNode parent, ReadOnlySpan<byte> json, ReadOnlySpan<byte> name)
     {
+        if (parent.Members is { HasTwins: false })
+        {
+            return (-1, -1);
+        }
+
         var objectStart = parent.Kind != PathValueKind.None ? parent.ExtensionStart : parent.Start;
         var objectEnd = parent.Kind != PathValueKind.None ? parent.ExtensionEnd : parent.End;
         if (parent.Members is null && name.Length <= 128)

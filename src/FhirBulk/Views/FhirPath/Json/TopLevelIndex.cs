@@ -20,6 +20,9 @@ internal sealed class TopLevelIndex
     /// <summary>The members, in the order they are written.</summary>
     public ReadOnlySpan<Member> Members => _members.AsSpan(0, _count);
 
+    /// <summary>Whether any member is a primitive's <c>_x</c> twin (its name starts with <c>_</c>).</summary>
+    public bool HasTwins { get; private set; }
+
     /// <summary>Indexes the object <paramref name="json"/> holds, into a new index.</summary>
     /// <exception cref="System.Text.Json.JsonException">The bytes are not a JSON object.</exception>
     public static TopLevelIndex Build(ReadOnlySpan<byte> json)
@@ -44,6 +47,7 @@ internal sealed class TopLevelIndex
     private void Fill(ReadOnlySpan<byte> json)
     {
         _count = 0;
+        HasTwins = false;
         var at = JsonText.SkipWhitespace(json, 0);
         if (at >= json.Length || json[at] != (byte)'{')
         {
@@ -59,6 +63,7 @@ internal sealed class TopLevelIndex
             }
 
             _members[_count++] = new Member(nameStart, nameEnd, valueStart, valueEnd);
+            HasTwins |= nameEnd > nameStart && json[nameStart] == (byte)'_';
         }
     }
 
