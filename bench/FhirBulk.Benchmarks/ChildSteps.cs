@@ -18,6 +18,7 @@ internal static class ChildSteps
         [ViewsCold.ColdChildren.DuckDbStep, var sqlFile, var threads] => ViewsCold.ColdChildren.DuckDbAsync(sqlFile, int.Parse(threads, System.Globalization.CultureInfo.InvariantCulture)),
         [ViewsCold.ColdChildren.ParseStep, var folder] => ViewsCold.ColdChildren.ParseAsync(folder),
         [ViewsCold.ColdChildren.WarmStep, var folder, var runs] => ViewsCold.ColdChildren.WarmAsync(folder, int.Parse(runs, System.Globalization.CultureInfo.InvariantCulture)),
+        [ViewsCold.ColdChildren.StagesStep, var folder, var runs] => ViewsCold.ColdChildren.StagesAsync(folder, int.Parse(runs, System.Globalization.CultureInfo.InvariantCulture)),
         _ => throw new ArgumentException($"Unknown child step '{string.Join(' ', args)}'."),
     };
 }

@@ -19,6 +19,7 @@ internal static partial class ColdChildren
     public const string DuckDbStep = "duckdb-sql";
     public const string ParseStep = "parse-lines";
     public const string WarmStep = "views-warm";
+    public const string StagesStep = "views-stages";
 
     /// <summary>Runs every statement of <paramref name="sqlFile"/> on an in-memory DuckDB; <paramref name="threads"/> 0 keeps DuckDB's default (all cores).</summary>
     public static Task<int> DuckDbAsync(string sqlFile, int threads)
@@ -110,5 +111,88 @@ internal static partial class ColdChildren
         PeakMemory.Report("bytes", bytes);
         PeakMemory.Report("peak_mb", PeakMemory.SelfPeakMb());
         return 0;
+    }
+
+    /// <summary>
+    /// Where the warm run's CPU and allocation go, on one thread: the source alone, then each workshop view evaluated
+    /// alone over lines already read (rows made, nothing written), <paramref name="runs"/> times so that the last runs
+    /// are steady. Reports MB per CPU-second and bytes allocated per input byte for each stage and for the six views
+    /// together, and, for the last run, the types the runtime's allocation sampling (one event per ~100 KB) saw most.
+    /// </summary>
+    public static Task<int> StagesAsync(string folder, int runs)
+    {
+        var views = ViewDefinitionLoader.Load(ColdInputs.ViewsFolder);
+        using var sampled = new AllocationSampler();
+        var lines = new List<ResourceLine>();
+        for (var run = 1; run <= runs; run++)
+        {
+            sampled.Types.Clear();
+            lines.Clear();
+            var (readCpu, readAllocated) = Measure(() => lines.AddRange(NdjsonSource.FromFolder(folder).ReadAsync().ToBlockingEnumerable()));
+            var bytes = lines.Sum(l => (long)l.Json.Length);
+            PeakMemory.Report($"read_mb_per_cpu_s_{run}", bytes / 1e6 / readCpu);
+            PeakMemory.Report($"read_alloc_per_byte_{run}", readAllocated / (double)bytes);
+            var (allCpu, allAllocated) = (0.0, 0L);
+            foreach (var view in views)
+            {
+                var ofType = lines.Where(l => l.ResourceType == view.Schema.Resource).ToList();
+                var typeBytes = ofType.Sum(l => (long)l.Json.Length);
+                var (cpu, allocated) = Measure(() =>
+                {
+                    foreach (var line in ofType)
+                    {
+                        foreach (var row in view.Evaluate(line))
+                        {
+                            GC.KeepAlive(row);
+                        }
+                    }
+                });
+                (allCpu, allAllocated) = (allCpu + cpu, allAllocated + allocated);
+                PeakMemory.Report($"{view.Schema.Name}_mb_per_cpu_s_{run}", typeBytes / 1e6 / cpu);
+                PeakMemory.Report($"{view.Schema.Name}_alloc_per_byte_{run}", allocated / (double)typeBytes);
+            }
+
+            PeakMemory.Report($"views_mb_per_cpu_s_{run}", bytes / 1e6 / allCpu);
+            PeakMemory.Report($"views_alloc_per_byte_{run}", allAllocated / (double)bytes);
+        }
+
+        foreach (var (type, samples) in sampled.Types.OrderByDescending(p => p.Value).Take(12))
+        {
+            PeakMemory.Report($"alloc_samples_{type}", samples);
+        }
+
+        return Task.FromResult(0);
+
+        static (double Cpu, long Allocated) Measure(Action action)
+        {
+            var allocated = GC.GetTotalAllocatedBytes(precise: true);
+            var cpu = PeakMemory.CpuSeconds();
+            action();
+            return (PeakMemory.CpuSeconds() - cpu, GC.GetTotalAllocatedBytes(precise: true) - allocated);
+        }
+    }
+
+    /// <summary>Counts the runtime's allocation-tick events (one per ~100 KB allocated) by the type allocated.</summary>
+    private sealed class AllocationSampler : System.Diagnostics.Tracing.EventListener
+    {
+        public System.Collections.Concurrent.ConcurrentDictionary<string, long> Types { get; } = new(StringComparer.Ordinal);
+
+        protected override void OnEventSourceCreated(System.Diagnostics.Tracing.EventSource eventSource)
+        {
+            // The GC keyword at verbose level carries GCAllocationTick.
+            if (eventSource.Name == "Microsoft-Windows-DotNETRuntime")
+            {
+                EnableEvents(eventSource, System.Diagnostics.Tracing.EventLevel.Verbose, (System.Diagnostics.Tracing.EventKeywords)0x1);
+            }
+        }
+
+        protected override void OnEventWritten(System.Diagnostics.Tracing.EventWrittenEventArgs eventData)
+        {
+            if (eventData.EventName?.StartsWith("GCAllocationTick", StringComparison.Ordinal) == true && eventData.PayloadNames is { } names)
+            {
+                var type = eventData.Payload![names.IndexOf("TypeName")]?.ToString() ?? "unknown";
+                Types.AddOrUpdate(type, 1, (_, count) => count + 1);
+            }
+        }
     }
 }

@@ -93,7 +93,7 @@ internal static class ViewCommand
                     {
                         name = v.Schema.Name,
                         engine = EngineName(v.Engine.Engine),
-                        fallbackReason = v.Engine.FallbackReason,
+                        fallbacks = v.Engine.Fallbacks.Select(f => new { element = f.ElementPath, expression = f.Expression, reason = f.Reason }),
                     }),
                 });
                 return ExitCodes.Success;

@@ -5,8 +5,8 @@ public enum FhirPathEngineKind
 {
     /// <summary>
     /// The engine over raw UTF-8 JSON: expressions compiled once into delegates that read only the members a path
-    /// names. A view using something it does not cover runs on <see cref="Firely"/> instead (see
-    /// <see cref="ICompiledView.Engine"/>).
+    /// names. An expression using something it does not cover is evaluated by <see cref="Firely"/> while the rest of
+    /// the view stays on the JSON engine (see <see cref="ViewEngineChoice.Fallbacks"/>).
     /// </summary>
     Json,
 
@@ -14,19 +14,32 @@ public enum FhirPathEngineKind
     Firely,
 }
 
-/// <summary>The engine a compiled view runs on, and why when it is not the one asked for.</summary>
+/// <summary>The engine a compiled view runs on, and which of its expressions Firely evaluates instead.</summary>
 /// <param name="Engine">The engine evaluating the view.</param>
-/// <param name="FallbackReason">
-/// Why the JSON engine was asked for but the view runs on Firely (e.g. "function 'descendants' with 0 argument(s) is
-/// not on the JSON path"), or <see langword="null"/>.
-/// </param>
-public sealed record ViewEngineChoice(FhirPathEngineKind Engine, string? FallbackReason)
+public sealed record ViewEngineChoice(FhirPathEngineKind Engine)
+{
+    /// <summary>
+    /// On the JSON engine, the expressions it does not cover, which Firely evaluates over the same resource, in the
+    /// order of the view; empty when the JSON engine evaluates everything, and on the Firely engine.
+    /// </summary>
+    /// <value>The default value is empty.</value>
+    public IReadOnlyList<ExpressionFallback> Fallbacks { get; init; } = [];
+
+    /// <inheritdoc/>
+    public override string ToString() => Engine switch
+    {
+        FhirPathEngineKind.Json when Fallbacks.Count == 0 => "json engine",
+        FhirPathEngineKind.Json => $"json engine; Firely evaluates {string.Join("; ", Fallbacks)}",
+        _ => "Firely engine",
+    };
+}
+
+/// <summary>An expression of a view on the JSON engine that Firely evaluates, and why.</summary>
+/// <param name="ElementPath">Where the expression is in the view (e.g. <c>select[0].column[1].path</c>).</param>
+/// <param name="Expression">The FHIRPath expression.</param>
+/// <param name="Reason">What the JSON engine lacks (e.g. "function 'descendants' with 0 argument(s) is not on the JSON path").</param>
+public sealed record ExpressionFallback(string ElementPath, string Expression, string Reason)
 {
     /// <inheritdoc/>
-    public override string ToString() => (Engine, FallbackReason) switch
-    {
-        (FhirPathEngineKind.Json, _) => "json engine",
-        (_, null) => "Firely engine",
-        (_, var reason) => $"Firely engine (reason: {reason})",
-    };
+    public override string ToString() => $"{ElementPath} '{Expression}' ({Reason})";
 }

@@ -17,7 +17,7 @@ public interface ICompiledView
     /// <summary>The table this view produces.</summary>
     ViewSchema Schema { get; }
 
-    /// <summary>The FHIRPath engine this view runs on, and why when it fell back from the JSON engine.</summary>
+    /// <summary>The FHIRPath engine this view runs on, and which of its expressions Firely evaluates instead, and why.</summary>
     ViewEngineChoice Engine { get; }
 
     /// <summary>

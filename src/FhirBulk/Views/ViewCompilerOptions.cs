@@ -26,9 +26,9 @@ public sealed class ViewCompilerOptions
 
     /// <summary>The FHIRPath engine to compile the view for.</summary>
     /// <remarks>
-    /// With <see cref="FhirPathEngineKind.Json"/>, a view that uses something the JSON engine does not cover is
-    /// compiled for <see cref="FhirPathEngineKind.Firely"/> instead; <see cref="ICompiledView.Engine"/> says which
-    /// engine each view got and why. Both give the same rows.
+    /// With <see cref="FhirPathEngineKind.Json"/>, an expression that uses something the JSON engine does not cover is
+    /// evaluated by <see cref="FhirPathEngineKind.Firely"/> while the rest of the view stays on the JSON engine;
+    /// <see cref="ICompiledView.Engine"/> names each such expression and why. Both engines give the same rows.
     /// </remarks>
     /// <value>The default value is <see cref="FhirPathEngineKind.Json"/>.</value>
     public FhirPathEngineKind Engine { get; set; } = FhirPathEngineKind.Json;

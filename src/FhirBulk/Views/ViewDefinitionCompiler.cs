@@ -91,34 +91,22 @@ public static class ViewDefinitionCompiler
         return compiled;
     }
 
-    // The JSON engine when asked for and it covers every expression of the view; Firely otherwise.
+    // The JSON engine unless Firely is asked for; on the JSON engine, Firely evaluates only the expressions it lacks.
     private static ICompiledView Compile(ViewDefinition view, ViewCompilerOptions? options, EngineReaders readers)
     {
-        string? reason = null;
         if ((options?.Engine ?? FhirPathEngineKind.Json) == FhirPathEngineKind.Json)
         {
-            try
-            {
-                var engine = new JsonPathEngine(view.Constants, readers.Json);
-                var compiled = Compile(view, engine, options, new ViewEngineChoice(FhirPathEngineKind.Json, null));
-                engine.Register();
-                return compiled;
-            }
-            catch (JsonPathUnsupportedException e)
-            {
-                reason = e.Message;
-            }
+            var engine = new JsonPathEngine(view.Constants, readers.Json);
+            var compiled = Compile(view, engine, options);
+            engine.Register();
+            return compiled;
         }
 
         readers.Firely ??= new FirelyResourceReader();
-        return Compile(view, new FirelyPathEngine(view.Constants, readers.Firely), options, new ViewEngineChoice(FhirPathEngineKind.Firely, reason));
+        return Compile(view, new FirelyPathEngine(view.Constants, readers.Firely), options);
     }
 
     internal static ICompiledView Compile<TNode>(ViewDefinition view, IPathEngine<TNode> engine, ViewCompilerOptions? options)
-        where TNode : class =>
-        Compile(view, engine, options, new ViewEngineChoice(engine is JsonPathEngine ? FhirPathEngineKind.Json : FhirPathEngineKind.Firely, null));
-
-    private static ICompiledView Compile<TNode>(ViewDefinition view, IPathEngine<TNode> engine, ViewCompilerOptions? options, ViewEngineChoice choice)
         where TNode : class
     {
         var resource = engine.ResourceShape(view.Resource, "resource");
@@ -147,6 +135,9 @@ public static class ViewDefinitionCompiler
 
         var name = options?.TableName ?? view.Name ?? view.Resource.ToLowerInvariant();
         var schema = new ViewSchema(name, view.Resource, [.. builder.Columns]);
+        var choice = engine is JsonPathEngine json
+            ? new ViewEngineChoice(FhirPathEngineKind.Json) { Fallbacks = [.. json.Fallbacks] }
+            : new ViewEngineChoice(FhirPathEngineKind.Firely);
         return new CompiledView<TNode>(schema, choice, engine, where, selects);
     }
 

@@ -137,7 +137,7 @@ public sealed class ViewCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task View_Explain_OneLinePerViewNamingItsEngine()
+    public async Task View_Explain_OneLinePerViewNamingItsEngineAndFallenBackExpressions()
     {
         var views = Directory.CreateDirectory(temp.File("views")).FullName;
         File.Copy(Path.Combine(RepositoryPaths.Workshop, "views", "smoking_status.json"), Path.Combine(views, "smoking_status.json"));
@@ -147,12 +147,12 @@ public sealed class ViewCommandTests : IDisposable
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("smoking_status: json engine", result.Output, StringComparison.Ordinal);
-        Assert.Contains("x: Firely engine (reason: function 'descendants' with 0 argument(s) is not on the JSON path)", result.Output, StringComparison.Ordinal);
+        Assert.Contains("x: json engine; Firely evaluates select[0].column[0].path 'descendants().count()' (function 'descendants' with 0 argument(s) is not on the JSON path)", result.Output, StringComparison.Ordinal);
         Assert.False(File.Exists("views.duckdb"));
     }
 
     [Fact]
-    public async Task View_ExplainJson_OneDocumentNamingEachViewsEngineAndReason()
+    public async Task View_ExplainJson_OneDocumentNamingEachViewsEngineAndFallenBackExpressions()
     {
         var views = Directory.CreateDirectory(temp.File("views")).FullName;
         File.Copy(Path.Combine(RepositoryPaths.Workshop, "views", "smoking_status.json"), Path.Combine(views, "smoking_status.json"));
@@ -162,9 +162,11 @@ public sealed class ViewCommandTests : IDisposable
 
         Assert.True(result.ExitCode == 0, result.ToString());
         var explained = System.Text.Json.JsonDocument.Parse(result.Output).RootElement.GetProperty("views").EnumerateArray()
-            .ToDictionary(v => v.GetProperty("name").GetString()!, v => (v.GetProperty("engine").GetString(), v.TryGetProperty("fallbackReason", out var reason) ? reason.GetString() : null));
-        Assert.Equal(("json", null), explained["smoking_status"]);
-        Assert.Equal(("firely", "function 'descendants' with 0 argument(s) is not on the JSON path"), explained["x"]);
+            .ToDictionary(
+                v => v.GetProperty("name").GetString()!,
+                v => (v.GetProperty("engine").GetString(), string.Join("; ", v.GetProperty("fallbacks").EnumerateArray().Select(f => $"{f.GetProperty("element").GetString()} {f.GetProperty("expression").GetString()}: {f.GetProperty("reason").GetString()}"))));
+        Assert.Equal(("json", ""), explained["smoking_status"]);
+        Assert.Equal(("json", "select[0].column[0].path descendants().count(): function 'descendants' with 0 argument(s) is not on the JSON path"), explained["x"]);
     }
 
     [Fact]

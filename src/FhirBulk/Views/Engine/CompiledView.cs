@@ -29,21 +29,33 @@ internal sealed class CompiledView<TNode>(
 
         var state = new State(engine.Start(resource), resource);
         var root = state.Run.Resource;
-        foreach (var path in where)
+        // Indexed loops here and below: a foreach over an IReadOnlyList allocates an enumerator, for every resource.
+        for (var i = 0; i < where.Count; i++)
         {
+            var path = where[i];
             if (!Passes(path, state.Evaluate(path, root, 0), state))
             {
                 return [];
             }
         }
 
-        List<object?[]> rows = [new object?[schema.Columns.Count]];
-        foreach (var select in selects)
+        // Null while the view has made just the one row: a select of plain columns then fills it in place, without a
+        // row of its own to copy in (the common case, and one resource's worth of allocation).
+        var first = new object?[schema.Columns.Count];
+        List<object?[]>? rows = null;
+        for (var i = 0; i < selects.Count; i++)
         {
-            rows = Cross(rows, Rows(select, root, 0, state), select.Start);
+            var select = selects[i];
+            if (rows is null && select.IsFlat)
+            {
+                Columns(select, root, 0, state, first, 0);
+                continue;
+            }
+
+            rows = Cross(rows ?? [first], Rows(select, root, 0, state), select.Start);
         }
 
-        return rows;
+        return rows ?? (IEnumerable<object?[]>)[first];
     }
 
     private bool Passes(IPathExpression<TNode> path, IReadOnlyList<TNode> result, State state)
@@ -90,14 +102,11 @@ internal sealed class CompiledView<TNode>(
     private List<object?[]> Body(SelectPlan<TNode> plan, TNode? focus, int rowIndex, State state, bool nullRow)
     {
         var own = new object?[plan.Width];
-        foreach (var column in plan.Columns)
-        {
-            own[column.Slot - plan.Start] = ColumnValue(column, state.Evaluate(column.Path, focus, rowIndex), state);
-        }
-
+        Columns(plan, focus, rowIndex, state, own, plan.Start);
         List<object?[]> rows = [own];
-        foreach (var child in plan.Children)
+        for (var i = 0; i < plan.Children.Count; i++)
         {
+            var child = plan.Children[i];
             rows = Cross(rows, ChildRows(Rows(child, focus, rowIndex, state), child.Width, nullRow), child.Start - plan.Start);
             if (rows.Count == 0)
             {
@@ -117,6 +126,16 @@ internal sealed class CompiledView<TNode>(
         }
 
         return rows;
+    }
+
+    // The plan's own columns into row, whose slot 0 is the view's slot offset.
+    private void Columns(SelectPlan<TNode> plan, TNode? focus, int rowIndex, State state, object?[] row, int offset)
+    {
+        for (var i = 0; i < plan.Columns.Count; i++)
+        {
+            var column = plan.Columns[i];
+            row[column.Slot - offset] = ColumnValue(column, state.Evaluate(column.Path, focus, rowIndex), state);
+        }
     }
 
     // Inside forEachOrNull's null row nothing may remove the row: an empty child becomes nulls.
@@ -176,9 +195,9 @@ internal sealed class CompiledView<TNode>(
 
         if (right.Count == 1)
         {
-            foreach (var row in left)
+            for (var i = 0; i < left.Count; i++)
             {
-                Array.Copy(right[0], 0, row, offset, right[0].Length);
+                Array.Copy(right[0], 0, left[i], offset, right[0].Length);
             }
 
             return left;
@@ -199,7 +218,7 @@ internal sealed class CompiledView<TNode>(
     }
 
     /// <summary>The per-resource state: the engine's run and where the resource came from.</summary>
-    private sealed class State(IPathRun<TNode> run, ResourceLine resource)
+    private readonly struct State(IPathRun<TNode> run, ResourceLine resource)
     {
         public IPathRun<TNode> Run => run;
 

@@ -25,6 +25,9 @@ internal sealed class SelectPlan<TNode>
 
     /// <summary>How many row slots this select writes.</summary>
     public required int Width { get; init; }
+
+    /// <summary>Whether the select is only columns over its parent's focus: no iteration, nested select or union.</summary>
+    public bool IsFlat => Iteration == IterationKind.None && Children.Count == 0 && UnionAll.Count == 0;
 }
 
 /// <summary>A compiled column: where its value goes and how it is computed.</summary>

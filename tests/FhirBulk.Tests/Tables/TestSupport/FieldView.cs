@@ -13,7 +13,7 @@ public sealed class FieldView(string name, string resource, params (string Colum
 {
     public ViewSchema Schema { get; } = new(name, resource, [.. columns.Select(c => new ViewColumn(c.Column, c.Type, false))]);
 
-    public ViewEngineChoice Engine { get; } = new(FhirPathEngineKind.Json, null);
+    public ViewEngineChoice Engine { get; } = new(FhirPathEngineKind.Json);
 
     /// <summary>Makes <see cref="Evaluate"/> throw for resources with this id, to test error handling.</summary>
     public string? FailOnId { get; init; }

@@ -54,11 +54,12 @@ internal static class JsonModel
     /// <summary>The type a choice key's suffix names (<c>Quantity</c>, <c>DateTime</c> → dateTime), among <paramref name="allowed"/>.</summary>
     public static ClassMapping? ChoiceType(ReadOnlySpan<byte> suffix, IReadOnlyList<ClassMapping> allowed)
     {
-        foreach (var candidate in allowed)
+        // Indexed: a foreach over the list would allocate an enumerator for every choice member read.
+        for (var i = 0; i < allowed.Count; i++)
         {
-            if (SuffixMatches(suffix, candidate.Name))
+            if (SuffixMatches(suffix, allowed[i].Name))
             {
-                return candidate;
+                return allowed[i];
             }
         }
 

@@ -97,7 +97,7 @@ internal static class JsonNavigation
 
         if (!isTwin)
         {
-            AddItems(parent, element, type, json, (valueStart, valueEnd), FindMember(parent, json, name, twin: true), output);
+            AddItems(parent, element, type, json, (valueStart, valueEnd), FindTwin(parent, json, name), output);
         }
         else if (FindMember(parent, json, key, twin: false).Start < 0)
         {
@@ -134,6 +134,36 @@ internal static class JsonNavigation
         }
 
         return (-1, -1);
+    }
+
+    // The value span of the _x twin of member name, or (-1, -1). Most objects have no twins: a resource's index knows
+    // whether it has any, and elsewhere one vectorised search of the object's bytes for "_name" rules the twin out
+    // without walking the members again; where the bytes occur (a twin, or the same name in a nested object), the
+    // members are walked.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static (int Start, int End) FindTwin(JsonNode parent, ReadOnlySpan<byte> json, ReadOnlySpan<byte> name)
+    {
+        if (parent.Members is { HasTwins: false })
+        {
+            return (-1, -1);
+        }
+
+        var objectStart = parent.Kind != PathValueKind.None ? parent.ExtensionStart : parent.Start;
+        var objectEnd = parent.Kind != PathValueKind.None ? parent.ExtensionEnd : parent.End;
+        if (parent.Members is null && name.Length <= 128)
+        {
+            Span<byte> quoted = stackalloc byte[name.Length + 3];
+            quoted[0] = (byte)'"';
+            quoted[1] = (byte)'_';
+            name.CopyTo(quoted[2..]);
+            quoted[^1] = (byte)'"';
+            if (json[objectStart..objectEnd].IndexOf(quoted) < 0)
+            {
+                return (-1, -1);
+            }
+        }
+
+        return FindMember(parent, json, name, twin: true);
     }
 
     private static bool NameIs(ReadOnlySpan<byte> name, ReadOnlySpan<byte> key, bool twin) =>
@@ -190,7 +220,7 @@ internal static class JsonNavigation
             return;
         }
 
-        output.Add(JsonNode.FromJson(memory, isNull ? -1 : start, isNull ? -1 : end, twinStart, twinEnd, type));
+        output.Add(JsonNode.Navigated(memory, isNull ? -1 : start, isNull ? -1 : end, twinStart, twinEnd, type));
     }
 
     private static ClassMapping? ResourceType(ReadOnlySpan<byte> json, int start, int end)

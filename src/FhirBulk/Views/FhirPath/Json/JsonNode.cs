@@ -14,6 +14,19 @@ namespace FhirBulk.Views.FhirPath.Json;
 /// </remarks>
 internal sealed class JsonNode : IReadOnlyList<JsonNode>
 {
+    // Navigation makes a node per item it visits, most of a view's allocation: those nodes are reused from one
+    // resource to the next on each thread (see Navigated and ReleaseItems), up to a bound past which they are left to the GC.
+    private const int ReusedPerThread = 1 << 14;
+
+    [ThreadStatic]
+    private static List<JsonNode>? Reused;
+
+    [ThreadStatic]
+    private static int ReusedInUse;
+
+    [ThreadStatic]
+    private static JsonNode? ThreadRoot;
+
     private object? _value;
     private bool _valueRead;
 
@@ -29,28 +42,28 @@ internal sealed class JsonNode : IReadOnlyList<JsonNode>
     }
 
     /// <summary>The resource's bytes (empty for a made value).</summary>
-    public ReadOnlyMemory<byte> Json { get; }
+    public ReadOnlyMemory<byte> Json { get; private set; }
 
     /// <summary>Where the value starts, or -1 when there is none (a made value, or a primitive with only <c>_x</c>).</summary>
-    public int Start { get; }
+    public int Start { get; private set; }
 
     /// <summary>Where the value ends (exclusive).</summary>
-    public int End { get; }
+    public int End { get; private set; }
 
     /// <summary>Where the <c>_x</c> twin's object starts, or -1.</summary>
-    public int ExtensionStart { get; }
+    public int ExtensionStart { get; private set; }
 
     /// <summary>Where the <c>_x</c> twin's object ends (exclusive).</summary>
-    public int ExtensionEnd { get; }
+    public int ExtensionEnd { get; private set; }
 
     /// <summary>The FHIR type, or <see langword="null"/> for a made (System) value.</summary>
-    public ClassMapping? Type { get; }
+    public ClassMapping? Type { get; private set; }
 
     /// <summary>What kind of primitive this is, or <see cref="PathValueKind.None"/> for a complex value.</summary>
-    public PathValueKind Kind { get; }
+    public PathValueKind Kind { get; private set; }
 
     /// <summary>The top-level members of a resource root, indexed once; <see langword="null"/> for other nodes.</summary>
-    public TopLevelIndex? Members { get; private init; }
+    public TopLevelIndex? Members { get; private set; }
 
     /// <summary>
     /// The primitive value: <see cref="string"/> (also for dates, times and instants, in the form the Firely engine
@@ -89,9 +102,97 @@ internal sealed class JsonNode : IReadOnlyList<JsonNode>
     public static JsonNode FromJson(ReadOnlyMemory<byte> json, int start, int end, int extensionStart, int extensionEnd, ClassMapping type) =>
         new(json, start, end, extensionStart, extensionEnd, type, KindOf(type));
 
+    /// <summary>
+    /// The node of an item that navigation found in a resource's bytes: as <see cref="FromJson"/>, but taken from this
+    /// thread's reused nodes, so it is valid only until <see cref="ReleaseItems"/> is next called on this thread.
+    /// </summary>
+    public static JsonNode Navigated(ReadOnlyMemory<byte> json, int start, int end, int extensionStart, int extensionEnd, ClassMapping type)
+    {
+        if (Reuse() is not { } node)
+        {
+            return Keep(FromJson(json, start, end, extensionStart, extensionEnd, type));
+        }
+
+        node.Json = json;
+        node.Start = start;
+        node.End = end;
+        node.ExtensionStart = extensionStart;
+        node.ExtensionEnd = extensionEnd;
+        node.Type = type;
+        node.Kind = KindOf(type);
+        node._value = null;
+        node._valueRead = false;
+        return node;
+    }
+
+    // The next reused node of this thread, or null when every one is in use.
+    private static JsonNode? Reuse()
+    {
+        var reused = Reused ??= [];
+        return ReusedInUse < reused.Count ? reused[ReusedInUse++] : null;
+    }
+
+    // Keeps a new node for reuse, while this thread holds fewer than the bound.
+    private static JsonNode Keep(JsonNode node)
+    {
+        var reused = Reused!;
+        if (reused.Count < ReusedPerThread)
+        {
+            reused.Add(node);
+            ReusedInUse++;
+        }
+
+        return node;
+    }
+
+    /// <summary>
+    /// A value made while evaluating (a key, a count): as <see cref="Made(PathValueKind, object)"/>, but taken from
+    /// this thread's reused nodes like <see cref="Navigated"/>, and valid as long.
+    /// </summary>
+    public static JsonNode Computed(PathValueKind kind, object value)
+    {
+        var node = Reuse() ?? Keep(Made(kind, value));
+        node.Json = ReadOnlyMemory<byte>.Empty;
+        node.Start = node.End = node.ExtensionStart = node.ExtensionEnd = -1;
+        node.Type = null;
+        node.Kind = kind;
+        node._value = value;
+        node._valueRead = true;
+        return node;
+    }
+
+    /// <summary>
+    /// Lets this thread reuse the nodes <see cref="Navigated"/> gave out: called when a view starts on a resource, once
+    /// nothing holds a node of the previous evaluation (rows hold values, never nodes).
+    /// </summary>
+    public static void ReleaseItems() => ReusedInUse = 0;
+
     /// <summary>The root node of a resource.</summary>
     public static JsonNode Root(ReadOnlyMemory<byte> json, ClassMapping type, TopLevelIndex members) =>
         new(json, 0, json.Length, -1, -1, type, PathValueKind.None) { Members = members };
+
+    /// <summary>
+    /// The root node of a resource that one view evaluates: as <see cref="Root"/>, but this thread's own node, which
+    /// the next call on this thread overwrites.
+    /// </summary>
+    public static JsonNode RootForThisThread(ReadOnlyMemory<byte> json, ClassMapping type, TopLevelIndex members)
+    {
+        if (ThreadRoot is not { } node)
+        {
+            return ThreadRoot = Root(json, type, members);
+        }
+
+        node.Json = json;
+        node.Start = 0;
+        node.End = json.Length;
+        node.ExtensionStart = node.ExtensionEnd = -1;
+        node.Type = type;
+        node.Kind = PathValueKind.None;
+        node.Members = members;
+        node._value = null;
+        node._valueRead = false;
+        return node;
+    }
 
     /// <summary>A value made during evaluation, of System type <paramref name="kind"/>.</summary>
     public static JsonNode Made(PathValueKind kind, object value) =>

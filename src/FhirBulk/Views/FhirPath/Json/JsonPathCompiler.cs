@@ -16,7 +16,8 @@ internal delegate IReadOnlyList<JsonNode> JsonEval(JsonEnv env);
 /// (<c>$this</c>). Function arguments see the focus of the expression they appear in, as FHIRPath requires; only
 /// <c>where</c>, <c>select</c>, <c>exists</c>, <c>all</c> and <c>repeat</c> give their argument each input item instead.
 /// </summary>
-internal sealed class JsonEnv(JsonRun run, IReadOnlyList<JsonNode> focus)
+/// <remarks>A struct: one is made per evaluation and per item of <c>where</c>, and none outlives its call.</remarks>
+internal readonly struct JsonEnv(JsonRun run, IReadOnlyList<JsonNode> focus)
 {
     public JsonRun Run => run;
 
@@ -40,6 +41,14 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
     // serves every step, and the result leaves as the node itself (one item) or an exact array.
     [ThreadStatic]
     private static List<JsonNode>? Scratch;
+
+    // Lists for the results of where/select/exists, one per nesting level (see Iterate).
+    [ThreadStatic]
+    private static Stack<List<JsonNode>>? CollectPool;
+
+    // Holds the one child a helper reads (an id, a url, a reference); read before the next use.
+    [ThreadStatic]
+    private static List<JsonNode>? OneChild;
 
     private static readonly Dictionary<string, string> WellKnownVariables = new(StringComparer.Ordinal)
     {
@@ -77,7 +86,7 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
 
         if (name == FirelyPathEngine.RowIndexVariable)
         {
-            return static env => [JsonNode.Made(PathValueKind.Integer, env.Run.RowIndex)];
+            return static env => JsonNode.Computed(PathValueKind.Integer, env.Run.RowIndex);
         }
 
         if (constants.TryGetValue(name, out var node))
@@ -157,12 +166,7 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
                 }
             }
 
-            return output.Count switch
-            {
-                0 => Empty,
-                1 => output[0],
-                _ => output.ToArray(),
-            };
+            return Exact(output);
         };
     }
 
@@ -223,6 +227,7 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
         var right = Compile(operands[1]);
         return binary.Op switch
         {
+            "=" or "!=" when operands[1] is ConstantExpression { Value: string text } => EqualToText(left, right, text, binary.Op == "!="),
             "=" => env => Bool(Equal(left(env), right(env))),
             "!=" => env => Bool(Not(Equal(left(env), right(env)))),
             "~" => env => Bool(Equivalent(left(env), right(env))),
@@ -234,6 +239,32 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
             "implies" => env => Bool(Implies(ToBoolean(left(env)), ToBoolean(right(env)))),
             "|" => env => Union(left(env), right(env)),
             _ => throw Unsupported($"the operator '{binary.Op}'"),
+        };
+    }
+
+    // = against a string literal, the commonest filter (system = '…'): one JSON string without escapes is compared to
+    // the literal as UTF-8 bytes, making no string; anything else is compared the general way.
+    private static JsonEval EqualToText(JsonEval left, JsonEval right, string text, bool negate)
+    {
+        var utf8 = System.Text.Encoding.UTF8.GetBytes(text);
+        return env =>
+        {
+            var items = left(env);
+            if (items.Count == 1 && items[0] is { Kind: PathValueKind.String, Start: >= 0 } node)
+            {
+                var json = node.Json.Span;
+                if (json[node.Start] == (byte)'"' && node.End - node.Start >= 2)
+                {
+                    var raw = json[(node.Start + 1)..(node.End - 1)];
+                    if (!raw.Contains((byte)'\\'))
+                    {
+                        return Bool(raw.SequenceEqual(utf8) != negate);
+                    }
+                }
+            }
+
+            var equal = Equal(items, right(env));
+            return Bool(negate ? Not(equal) : equal);
         };
     }
 
@@ -293,9 +324,10 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
                 var criteria = Compile(arguments[0]);
                 return env =>
                 {
-                    foreach (var item in input(env))
+                    var items = input(env);
+                    for (var i = 0; i < items.Count; i++)
                     {
-                        if (ToBoolean(criteria(new JsonEnv(env.Run, item))) != true)
+                        if (ToBoolean(criteria(new JsonEnv(env.Run, items[i]))) != true)
                         {
                             return False;
                         }
@@ -337,7 +369,7 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
             }
 
             case ("count", 0):
-                return env => [JsonNode.Made(PathValueKind.Integer, input(env).Count)];
+                return env => JsonNode.Computed(PathValueKind.Integer, input(env).Count);
             case ("distinct", 0):
                 return env => Union(input(env), Empty);
             case ("union", 1):
@@ -355,7 +387,7 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
             case ("ofType", 1):
             {
                 var test = TypeArgument(arguments[0], name);
-                return env => [.. input(env).Where(n => IsOfType(n, test))];
+                return env => Map(input(env), n => IsOfType(n, test) ? n : null);
             }
 
             case ("is", 1):
@@ -397,9 +429,7 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
                         JsonNavigation.Children(node, "extension", extensions);
                         foreach (var extension in extensions)
                         {
-                            var urls = new List<JsonNode>(1);
-                            JsonNavigation.Children(extension, "url", urls);
-                            if (urls is [{ Value: string u }] && u == wanted)
+                            if (StringChild(extension, "url") is { } u && u == wanted)
                             {
                                 output.Add(extension);
                             }
@@ -423,16 +453,17 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
                     }
 
                     var glue = separator is null ? "" : StringArgument(separator(env), "join()") ?? "";
-                    return [JsonNode.Made(PathValueKind.String, string.Join(glue, texts))];
+                    return JsonNode.Computed(PathValueKind.String, string.Join(glue, texts));
                 };
             }
 
             case ("getResourceKey", 0):
-                return env => [.. input(env).Select(ResourceKey).OfType<JsonNode>()];
+                return env => Map(input(env), ResourceKey);
             case ("getReferenceKey", 0 or 1):
             {
                 var type = arguments.Count == 1 ? ReferenceKeyType(arguments[0]) : null;
-                return env => [.. input(env).Select(n => ReferenceKeyOf(n, type)).OfType<JsonNode>()];
+                var typeUtf8 = type is null ? null : System.Text.Encoding.UTF8.GetBytes(type);
+                return env => Map(input(env), n => ReferenceKeyOf(n, type, typeUtf8));
             }
 
             case ("lowBoundary" or "highBoundary", 0 or 1):
@@ -442,7 +473,7 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
                 return env =>
                 {
                     var digits = precision is null ? null : Integer(precision(env), name);
-                    return [.. input(env).Select(n => Boundary(n, high, digits)).OfType<JsonNode>()];
+                    return Map(input(env), n => Boundary(n, high, digits));
                 };
             }
 
@@ -461,13 +492,51 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
             return Empty;
         }
 
-        var output = new List<JsonNode>();
-        foreach (var item in items)
+        // The argument may itself iterate, so each level collects into its own list, taken from and returned to a
+        // per-thread stack; the result leaves as the node itself (one item) or an exact array.
+        var pool = CollectPool ??= new Stack<List<JsonNode>>();
+        var output = pool.Count > 0 ? pool.Pop() : new List<JsonNode>();
+        try
         {
-            collect(item, argument(new JsonEnv(env.Run, item)), output);
+            for (var i = 0; i < items.Count; i++)
+            {
+                collect(items[i], argument(new JsonEnv(env.Run, items[i])), output);
+            }
+
+            return Exact(output);
+        }
+        finally
+        {
+            output.Clear();
+            pool.Push(output);
+        }
+    };
+
+    // Applies map to each item, keeping the non-null results: the node itself for one, an exact array for more.
+    private static IReadOnlyList<JsonNode> Map(IReadOnlyList<JsonNode> input, Func<JsonNode, JsonNode?> map)
+    {
+        if (input.Count == 1)
+        {
+            return map(input[0]) is { } one ? one : Empty;
         }
 
-        return output;
+        List<JsonNode>? output = null;
+        for (var i = 0; i < input.Count; i++)
+        {
+            if (map(input[i]) is { } item)
+            {
+                (output ??= new List<JsonNode>(input.Count)).Add(item);
+            }
+        }
+
+        return output is null ? Empty : Exact(output);
+    }
+
+    private static IReadOnlyList<JsonNode> Exact(List<JsonNode> output) => output.Count switch
+    {
+        0 => Empty,
+        1 => output[0],
+        _ => output.ToArray(),
     };
 
     private static JsonEval? StringFunction(string name, JsonEval input, JsonEval[] arguments)
@@ -517,8 +586,8 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
             {
                 null => Empty,
                 bool b => Bool(b),
-                int i => [JsonNode.Made(PathValueKind.Integer, i)],
-                string s => [JsonNode.Made(PathValueKind.String, s)],
+                int i => JsonNode.Computed(PathValueKind.Integer, i),
+                string s => JsonNode.Computed(PathValueKind.String, s),
                 _ => Empty,
             };
         };
@@ -544,7 +613,7 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
 
         var available = text.Length - (int)start;
         var take = length is { } l ? (int)Math.Clamp(l, 0, available) : available;
-        return [JsonNode.Made(PathValueKind.String, text.Substring((int)start, take))];
+        return JsonNode.Computed(PathValueKind.String, text.Substring((int)start, take));
     }
 
     // The input of a string function: one string, or nothing; any other value is an error, as on Firely.
@@ -582,7 +651,7 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
     };
 
     // Made values (literals, keys) are System values, never of a FHIR type.
-    private static bool IsOfType(JsonNode node, ClassMapping type) => node.Type is { } own && JsonModel.IsA(own, type);
+    private static bool IsOfType(JsonNode node, ClassMapping type) => node.Type is { } own && (ReferenceEquals(own, type) || JsonModel.IsA(own, type));
 
     private static IReadOnlyList<JsonNode> Is(IReadOnlyList<JsonNode> input, ClassMapping type) => input switch
     {
@@ -605,16 +674,23 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
             return null;
         }
 
-        var ids = new List<JsonNode>(1);
-        JsonNavigation.Children(node, "id", ids);
-        return ids is [{ Value: string { Length: > 0 } id }] ? JsonNode.Made(PathValueKind.String, id) : null;
+        return ChildValue(node, "id") is string { Length: > 0 } id ? JsonNode.Computed(PathValueKind.String, id) : null;
     }
 
-    private static JsonNode? ReferenceKeyOf(JsonNode node, string? requiredType)
+    private static JsonNode? ReferenceKeyOf(JsonNode node, string? requiredType, byte[]? requiredTypeUtf8)
     {
         if (node.Type?.Name != "Reference")
         {
             return null;
+        }
+
+        if (SimpleReference(node) is var (typeStart, idStart, end))
+        {
+            // Type/id, the form bulk exports write: the key is read from the bytes, as ReferenceKey.Parse reads it.
+            var json = node.Json.Span;
+            return requiredTypeUtf8 is not null && !json[typeStart..(idStart - 1)].SequenceEqual(requiredTypeUtf8)
+                ? null
+                : JsonNode.Computed(PathValueKind.String, System.Text.Encoding.UTF8.GetString(json[idStart..end]));
         }
 
         var reference = StringChild(node, "reference");
@@ -626,14 +702,46 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
 
         return requiredType is not null && key.Type is not null && !string.Equals(key.Type, requiredType, StringComparison.Ordinal)
             ? null
-            : JsonNode.Made(PathValueKind.String, key.Key);
+            : JsonNode.Computed(PathValueKind.String, key.Key);
     }
 
-    private static string? StringChild(JsonNode node, string name)
+    // Where the type and the id of a reference written "Type/id" sit (no escapes, no other '/', ':', '?' or '#'), or
+    // null for any other form, which ReferenceKey.Parse then reads.
+    private static (int TypeStart, int IdStart, int End)? SimpleReference(JsonNode node)
     {
-        var children = new List<JsonNode>(1);
+        var children = OneChild ??= new List<JsonNode>(1);
+        children.Clear();
+        JsonNavigation.Children(node, "reference", children);
+        var reference = children.Count == 1 ? children[0] : null;
+        children.Clear();
+        if (reference is not { Start: >= 0 } || reference.Json.Span[reference.Start] != (byte)'"')
+        {
+            return null;
+        }
+
+        var start = reference.Start + 1;
+        var end = reference.End - 1;
+        var text = reference.Json.Span[start..end];
+        var slash = text.IndexOf((byte)'/');
+        if (slash <= 0 || slash == text.Length - 1 || text.IndexOfAny("\\:?#"u8) >= 0 || text[(slash + 1)..].Contains((byte)'/'))
+        {
+            return null;
+        }
+
+        return (start, start + slash + 1, end);
+    }
+
+    private static string? StringChild(JsonNode node, string name) => ChildValue(node, name) as string;
+
+    // The value of the element name of node when it has exactly one item, else null.
+    private static object? ChildValue(JsonNode node, string name)
+    {
+        var children = OneChild ??= new List<JsonNode>(1);
+        children.Clear();
         JsonNavigation.Children(node, name, children);
-        return children is [{ Value: string value }] ? value : null;
+        var value = children.Count == 1 ? children[0].Value : null;
+        children.Clear();
+        return value;
     }
 
     private static JsonNode? Boundary(JsonNode node, bool high, long? precision)
@@ -795,9 +903,12 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
             return null;
         }
 
-        var values = new List<JsonNode>(1);
-        JsonNavigation.Children(node, "value", values);
-        var value = values is [{ Value: decimal d }] ? d : values is [{ Value: int i }] ? i : (decimal?)null;
+        var value = ChildValue(node, "value") switch
+        {
+            decimal d => d,
+            int i => i,
+            _ => (decimal?)null,
+        };
         return value is { } v ? (v, StringChild(node, "code") ?? StringChild(node, "unit")) : null;
     }
 

@@ -13,8 +13,9 @@ namespace FhirBulk.Views.FhirPath.Json;
 /// <summary>
 /// The FHIRPath engine over raw UTF-8 JSON: each expression is parsed by Firely's parser, typed by
 /// <see cref="FirelyShapeAnalyzer"/> and compiled once by <see cref="JsonPathCompiler"/> into delegates that walk the
-/// bytes of a line, reading only the members a path names. What it does not cover makes <see cref="Compile"/> throw
-/// <see cref="JsonPathUnsupportedException"/>, and the view is then compiled with <see cref="FirelyPathEngine"/>.
+/// bytes of a line, reading only the members a path names. An expression it does not cover is compiled with
+/// <see cref="FirelyPathEngine"/> instead and evaluated through a <see cref="FirelyFallback"/>; the rest of the view
+/// stays on the bytes, and <see cref="Fallbacks"/> names each such expression.
 /// </summary>
 internal sealed class JsonPathEngine : IPathEngine<JsonNode>
 {
@@ -27,12 +28,16 @@ internal sealed class JsonPathEngine : IPathEngine<JsonNode>
     private readonly FirelyShapeAnalyzer _analyzer;
     private readonly JsonPathCompiler _compiler;
     private readonly JsonResourceReader _reader;
+    private readonly IReadOnlyList<ViewConstant> _constants;
+    private readonly List<ExpressionFallback> _fallbacks = [];
+    private FirelyPathEngine? _firely;
 
     /// <param name="constants">The view's constants.</param>
     /// <param name="reader">The reader to share with the other views of the same resource type.</param>
     public JsonPathEngine(IReadOnlyList<ViewConstant> constants, JsonResourceReader? reader = null)
     {
         ArgumentNullException.ThrowIfNull(constants);
+        _constants = constants;
         _analyzer = new FirelyShapeAnalyzer(constants);
         _compiler = new JsonPathCompiler(constants.ToDictionary(c => c.Name, ToNode, StringComparer.Ordinal));
         _reader = reader ?? new JsonResourceReader();
@@ -56,9 +61,28 @@ internal sealed class JsonPathEngine : IPathEngine<JsonNode>
             throw new ViewDefinitionException(elementPath, $"invalid FHIRPath '{expression}': {ex.Message}", ex);
         }
 
+        JsonEval eval;
+        try
+        {
+            eval = _compiler.Compile(parsed);
+        }
+        catch (JsonPathUnsupportedException e)
+        {
+            var fallback = new FirelyFallback(Firely.Compile(expression, context, elementPath), Firely);
+            _fallbacks.Add(new ExpressionFallback(elementPath, expression, e.Message));
+            return fallback;
+        }
+
         var shape = _analyzer.Analyze(parsed, context, elementPath);
-        return new JsonExpression(_compiler.Compile(parsed), shape, elementPath);
+        return new JsonExpression(eval, shape, elementPath);
     }
+
+    /// <summary>The expressions compiled so far that Firely evaluates, in the order compiled.</summary>
+    public IReadOnlyList<ExpressionFallback> Fallbacks => _fallbacks;
+
+    // Made for the first expression the JSON engine does not cover; it reads the resource with the other views' Firely
+    // fallbacks of the same resource type, keeping only what their expressions read.
+    private FirelyPathEngine Firely => _firely ??= new FirelyPathEngine(_constants, _reader.FirelyReader);
 
     /// <summary>Counts this engine's view among those sharing the reader (call once the view has compiled).</summary>
     public void Register() => _reader.Register();
@@ -66,7 +90,10 @@ internal sealed class JsonPathEngine : IPathEngine<JsonNode>
     public IPathRun<JsonNode> Start(ResourceLine resource)
     {
         ArgumentNullException.ThrowIfNull(resource);
-        return new JsonRun(_reader.Read(resource));
+
+        // The previous evaluation on this thread has ended (a view's rows are made eagerly), and with it its nodes.
+        JsonNode.ReleaseItems();
+        return new JsonRun(_reader.Read(resource), resource);
     }
 
     public object? ToRowValue(JsonNode node)
@@ -110,9 +137,14 @@ internal sealed class JsonPathEngine : IPathEngine<JsonNode>
 }
 
 /// <summary>The evaluation state of one resource on the JSON engine.</summary>
-internal sealed class JsonRun(JsonNode resource) : IPathRun<JsonNode>
+internal sealed class JsonRun(JsonNode resource, ResourceLine line) : IPathRun<JsonNode>
 {
+    private IPathRun<PocoNode>? _firely;
+
     public JsonNode Resource => resource;
 
     public int RowIndex { get; set; }
+
+    /// <summary>The run of the view's Firely fallback over the same resource, parsed on first use (<see cref="FirelyFallback"/>).</summary>
+    public IPathRun<PocoNode> FirelyRun(FirelyPathEngine engine) => _firely ??= engine.Start(line);
 }

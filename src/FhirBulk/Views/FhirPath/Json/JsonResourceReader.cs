@@ -14,6 +14,13 @@ internal sealed class JsonResourceReader
     // index without racing; an entry lives as long as its line does.
     private readonly ConditionalWeakTable<ResourceLine, JsonNode> _read = new();
     private int _views;
+    private FirelyResourceReader? _firely;
+
+    /// <summary>
+    /// The reader of the Firely fallbacks (<see cref="FirelyFallback"/>) of the views sharing this reader, made when
+    /// the first one is compiled.
+    /// </summary>
+    public FirelyResourceReader FirelyReader => _firely ??= new FirelyResourceReader();
 
     /// <summary>Counts one more view reading through this reader.</summary>
     public void Register() => Interlocked.Increment(ref _views);
@@ -22,16 +29,17 @@ internal sealed class JsonResourceReader
     /// <exception cref="ViewEvaluationException">The line is not a resource of a known type.</exception>
     public JsonNode Read(ResourceLine resource)
     {
-        // A reader serving a single view never sees the same line twice.
+        // A reader serving a single view never sees the same line twice, and its view's evaluation keeps nothing once
+        // it ends: the root and its index are this thread's own, overwritten by the next resource.
         if (Volatile.Read(ref _views) <= 1)
         {
-            return Index(resource);
+            return Index(resource, forThisThread: true);
         }
 
-        return _read.GetValue(resource, Index);
+        return _read.GetValue(resource, static line => Index(line, forThisThread: false));
     }
 
-    private static JsonNode Index(ResourceLine resource)
+    private static JsonNode Index(ResourceLine resource, bool forThisThread)
     {
         if (JsonModel.Resource(resource.ResourceType) is not { } type)
         {
@@ -40,7 +48,9 @@ internal sealed class JsonResourceReader
 
         try
         {
-            return JsonNode.Root(resource.Json, type, TopLevelIndex.Build(resource.Json.Span));
+            return forThisThread
+                ? JsonNode.RootForThisThread(resource.Json, type, TopLevelIndex.BuildForThisThread(resource.Json.Span))
+                : JsonNode.Root(resource.Json, type, TopLevelIndex.Build(resource.Json.Span));
         }
         catch (Exception ex) when (ex is JsonException or IndexOutOfRangeException or ArgumentOutOfRangeException)
         {

@@ -6,17 +6,48 @@ namespace FhirBulk.Views.FhirPath.Json;
 /// </summary>
 internal sealed class TopLevelIndex
 {
-    private readonly List<Member> _members;
+    // A resource read for one view only is indexed into this thread's own index, which lives until the next one.
+    [ThreadStatic]
+    private static TopLevelIndex? ThreadIndex;
 
-    private TopLevelIndex(List<Member> members) => _members = members;
+    private Member[] _members = new Member[32];
+    private int _count;
+
+    private TopLevelIndex()
+    {
+    }
 
     /// <summary>The members, in the order they are written.</summary>
-    public ReadOnlySpan<Member> Members => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_members);
+    public ReadOnlySpan<Member> Members => _members.AsSpan(0, _count);
 
-    /// <summary>Indexes the object <paramref name="json"/> holds.</summary>
+    /// <summary>Whether any member is a primitive's <c>_x</c> twin (its name starts with <c>_</c>).</summary>
+    public bool HasTwins { get; private set; }
+
+    /// <summary>Indexes the object <paramref name="json"/> holds, into a new index.</summary>
     /// <exception cref="System.Text.Json.JsonException">The bytes are not a JSON object.</exception>
     public static TopLevelIndex Build(ReadOnlySpan<byte> json)
     {
+        var index = new TopLevelIndex();
+        index.Fill(json);
+        return index;
+    }
+
+    /// <summary>
+    /// Indexes the object <paramref name="json"/> holds into this thread's index, which the next call on this thread
+    /// overwrites: for a resource that one view evaluates and nothing keeps.
+    /// </summary>
+    /// <exception cref="System.Text.Json.JsonException">The bytes are not a JSON object.</exception>
+    public static TopLevelIndex BuildForThisThread(ReadOnlySpan<byte> json)
+    {
+        var index = ThreadIndex ??= new TopLevelIndex();
+        index.Fill(json);
+        return index;
+    }
+
+    private void Fill(ReadOnlySpan<byte> json)
+    {
+        _count = 0;
+        HasTwins = false;
         var at = JsonText.SkipWhitespace(json, 0);
         if (at >= json.Length || json[at] != (byte)'{')
         {
@@ -24,13 +55,16 @@ internal sealed class TopLevelIndex
         }
 
         at++;
-        var members = new List<Member>(24);
         while (JsonText.NextMember(json, ref at, out var nameStart, out var nameEnd, out var valueStart, out var valueEnd))
         {
-            members.Add(new Member(nameStart, nameEnd, valueStart, valueEnd));
-        }
+            if (_count == _members.Length)
+            {
+                Array.Resize(ref _members, _members.Length * 2);
+            }
 
-        return new TopLevelIndex(members);
+            _members[_count++] = new Member(nameStart, nameEnd, valueStart, valueEnd);
+            HasTwins |= nameEnd > nameStart && json[nameStart] == (byte)'_';
+        }
     }
 
     /// <summary>One member: its raw name's span (without quotes) and its value's span.</summary>

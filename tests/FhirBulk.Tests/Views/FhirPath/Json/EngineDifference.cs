@@ -25,13 +25,13 @@ internal static class EngineDifference
         return (Describe(json, materialized), Describe(firely, materialized), json.Engine);
     }
 
-    /// <summary>Asserts that both engines give the same output and that the view ran on the JSON engine.</summary>
+    /// <summary>Asserts that both engines give the same output and that the JSON engine evaluated every expression.</summary>
     public static void AssertSame(ViewDefinition view, IEnumerable<ResourceLine> lines, bool mustRunOnJson = true)
     {
         var (json, firely, choice) = Run(view, lines);
         if (mustRunOnJson)
         {
-            Assert.True(choice.Engine == FhirPathEngineKind.Json, $"{view.Name ?? view.Resource}: {choice}");
+            Assert.True(choice.Engine == FhirPathEngineKind.Json && choice.Fallbacks.Count == 0, $"{view.Name ?? view.Resource}: {choice}");
         }
 
         Assert.Equal(firely, json);
