@@ -110,6 +110,7 @@ internal static class SyncCommand
                 rebuiltFrom = result.RebuiltFrom,
                 database = result.DatabasePath,
                 tables = result.RowsByTable,
+                changes = result.ChangesByTable,
             });
         }
         else
@@ -124,13 +125,7 @@ internal static class SyncCommand
     {
         console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
             $"Increment {result.Increment} ({Path.GetRelativePath(result.Directory, result.IncrementDirectory)}): {result.Export.TotalResources:N0} resources, {result.DeletedResources:N0} deleted; transactionTime {result.TransactionTime}.")));
-        var table = new Table().Border(TableBorder.Rounded).AddColumn("Table").AddColumn(new TableColumn("Rows").RightAligned());
-        foreach (var (name, rows) in result.RowsByTable)
-        {
-            table.AddRow(Markup.Escape(name), rows.ToString("N0", CultureInfo.InvariantCulture));
-        }
-
-        console.Write(table);
+        console.Write(SyncRenderer.Changes(result));
         console.MarkupLine(Markup.Escape($"Tables in {result.DatabasePath}; the next sync exports changes since {result.TransactionTime}."));
     }
 

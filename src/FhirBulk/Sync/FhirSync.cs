@@ -120,10 +120,10 @@ public sealed partial class FhirSync
 
         var apply = rebuilt ? state.Increments : [increment];
         var drop = rebuilt ? state.Tables : [];
-        var rows = await ApplyAsync(directory, state, apply, views, drop, cancellationToken).ConfigureAwait(false);
+        var (rows, changes) = await ApplyAsync(directory, state, apply, views, drop, cancellationToken).ConfigureAwait(false);
         var deleted = (await new IncrementFolder(incrementDirectory).DeletedKeysAsync(cancellationToken).ConfigureAwait(false)).Count;
         SyncLog.Applied(_logger, increment.Number, rows.Values.Sum(), rows.Count);
-        return new SyncResult(directory, increment.Number, incrementDirectory, export, deleted, rebuilt ? apply.Count : 0, Path.Combine(directory, SyncTables.FileName), rows);
+        return new SyncResult(directory, increment.Number, incrementDirectory, export, deleted, rebuilt ? apply.Count : 0, Path.Combine(directory, SyncTables.FileName), rows, changes);
     }
 
     /// <summary>
@@ -234,7 +234,7 @@ public sealed partial class FhirSync
         }));
     }
 
-    private async Task<IReadOnlyDictionary<string, long>> ApplyAsync(string directory, SyncState state, IReadOnlyList<SyncIncrement> increments, SyncViews views, IReadOnlyList<string> drop, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyDictionary<string, long> Rows, IReadOnlyDictionary<string, TableChanges> Changes)> ApplyAsync(string directory, SyncState state, IReadOnlyList<SyncIncrement> increments, SyncViews views, IReadOnlyList<string> drop, CancellationToken cancellationToken)
     {
         var groupLevel = state.Request.Level == ExportLevel.Group;
         var folders = increments.Select(i => (new IncrementFolder(IncrementDirectory(directory, i.Number)), groupLevel)).ToList();
@@ -242,7 +242,7 @@ public sealed partial class FhirSync
         {
             BeforeCommit = BeforeCommit,
         };
-        var rows = await tables.ApplyAsync(folders, views, drop, cancellationToken).ConfigureAwait(false);
+        var applied = await tables.ApplyAsync(folders, views, drop, cancellationToken).ConfigureAwait(false);
         foreach (var increment in increments)
         {
             increment.Applied = true;
@@ -251,7 +251,7 @@ public sealed partial class FhirSync
         state.ViewFingerprint = views.Fingerprint;
         state.Tables = [.. views.Views.Select(v => v.Schema.Name)];
         state.Save(directory);
-        return rows;
+        return applied;
     }
 
     private static string IncrementDirectory(string directory, int number) =>

@@ -14,6 +14,10 @@ namespace FhirBulk.Sync;
 /// </param>
 /// <param name="DatabasePath">The DuckDB file, <c>tables.duckdb</c>.</param>
 /// <param name="RowsByTable">Rows of each table after the commit.</param>
+/// <param name="ChangesByTable">
+/// What this run changed in each table: the increment's rows added, replaced and deleted (when the tables were rebuilt,
+/// those of every increment, from empty tables).
+/// </param>
 public sealed record SyncResult(
     string Directory,
     int Increment,
@@ -22,7 +26,8 @@ public sealed record SyncResult(
     int DeletedResources,
     int RebuiltFrom,
     string DatabasePath,
-    IReadOnlyDictionary<string, long> RowsByTable)
+    IReadOnlyDictionary<string, long> RowsByTable,
+    IReadOnlyDictionary<string, TableChanges> ChangesByTable)
 {
     /// <summary>The increment's transactionTime as the server wrote it: the next run's <c>_since</c>.</summary>
     public string TransactionTime => Export.Manifest.TransactionTime!;
