@@ -60,8 +60,8 @@ internal sealed class BenchOptions
                 case "--engines": options.Engines = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
                 case "--reference-engines": options.ReferenceEngines = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
                 case "--out": options.Out = Next(); break;
-                case "server" or "download" or "bandwidth" or "views" or "views-cold" or "shards" or "verify" or "all": command = arg; break;
-                default: throw new ArgumentException($"Unknown argument '{arg}'. Usage: server|download|bandwidth|views|views-cold|shards|verify|all [--size-mb N] [--views-mb N] [--serve-mb N] [--memory-mb A,B] [--scale-mb N] [--r2r DIR] [--engines a,b] [--reference-engines a,b] [--rounds N] [--out FILE]");
+                case "server" or "download" or "bandwidth" or "views" or "views-cold" or "shards" or "verify" or "sync" or "all": command = arg; break;
+                default: throw new ArgumentException($"Unknown argument '{arg}'. Usage: server|download|bandwidth|views|views-cold|shards|verify|sync|all [--size-mb N] [--views-mb N] [--serve-mb N] [--memory-mb A,B] [--scale-mb N] [--r2r DIR] [--engines a,b] [--reference-engines a,b] [--rounds N] [--out FILE]");
             }
         }
 

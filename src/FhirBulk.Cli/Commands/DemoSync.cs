@@ -59,7 +59,7 @@ internal static class DemoSync
                 await ExportProgressView.RunAsync(
                     context, quiet, run == 1 ? "Sync 1 (full export)" : $"Sync {run} (changes since the last)",
                     async progress => (result = await sync.SyncAsync(folder, request, views, progress, cancellationToken).ConfigureAwait(false)).Export).ConfigureAwait(false);
-                var answers = await WorkshopAnalysis.AnswerAsync(result!.DatabasePath, workshop, cancellationToken).ConfigureAwait(false);
+                var answers = await WorkshopAnalysis.AnswerAsync(result!.TablesPath, workshop, cancellationToken).ConfigureAwait(false);
                 runs.Add((result, answers));
                 if (!json)
                 {
@@ -91,7 +91,7 @@ internal static class DemoSync
         }
         else
         {
-            var database = results[^1].Result.DatabasePath;
+            var database = results[^1].Result.TablesPath;
             context.Out.MarkupLineInterpolated($"Increments and tables in {folder}. Try: [bold]fhir-bulk query --db {database} \"SELECT _resource_key, code, display FROM conditions LIMIT 5\"[/]");
         }
 

@@ -12,7 +12,7 @@ namespace FhirBulk.Sync;
 /// When the view definitions changed since the last run: how many increments the tables were rebuilt from (this one
 /// included); otherwise 0.
 /// </param>
-/// <param name="DatabasePath">The DuckDB file, <c>tables.duckdb</c>.</param>
+/// <param name="TablesPath">The DuckDB file, <c>tables.duckdb</c>, or with <see cref="SyncFormat.Parquet"/> the lake's folder, <c>lake/</c>.</param>
 /// <param name="RowsByTable">Rows of each table after the commit.</param>
 /// <param name="ChangesByTable">
 /// What this run changed in each table: the increment's rows added, replaced and deleted (when the tables were rebuilt,
@@ -25,7 +25,7 @@ public sealed record SyncResult(
     ExportResult Export,
     int DeletedResources,
     int RebuiltFrom,
-    string DatabasePath,
+    string TablesPath,
     IReadOnlyDictionary<string, long> RowsByTable,
     IReadOnlyDictionary<string, TableChanges> ChangesByTable)
 {

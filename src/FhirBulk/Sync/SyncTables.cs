@@ -92,7 +92,7 @@ internal sealed class SyncTables(string databasePath, FhirTablesOptions tablesOp
     private async Task ApplyOneAsync(DuckDBConnection connection, IncrementFolder folder, bool groupLevel, SyncViews views, List<ViewSchema> schemas, Dictionary<string, TableChanges> changes, CancellationToken cancellationToken)
     {
         var seen = new ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
-        var keyed = views.Views.Select((v, i) => (ICompiledView)new KeyedView(v, schemas[i], seen)).ToList();
+        var keyed = views.Views.Select((v, i) => (ICompiledView)new KeyedView(v, schemas[i], seen, members: null)).ToList();
         await using (var staging = new StagingSink(connection))
         {
             await new FhirTables(tablesOptions).RunAsync(folder.Resources(), keyed, staging, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -111,7 +111,7 @@ internal sealed class SyncTables(string databasePath, FhirTablesOptions tablesOp
         {
             var table = DuckDbTypeMap.Quote(schema.Name);
             var staged = DuckDbTypeMap.Quote(StagingPrefix + schema.Name);
-            var change = await CountChangesAsync(connection, table, staged, cancellationToken).ConfigureAwait(false);
+            var change = await CountChangesAsync(connection, table, staged, $"SELECT k FROM {GoneTable}", cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(connection, $"DELETE FROM {table} WHERE {ResourceKeyColumn} IN (SELECT k FROM {GoneTable})", cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(connection, $"INSERT INTO {table} SELECT * FROM {staged}", cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(connection, $"DROP TABLE {staged}", cancellationToken).ConfigureAwait(false);
@@ -133,15 +133,24 @@ internal sealed class SyncTables(string databasePath, FhirTablesOptions tablesOp
     }
 
     /// <summary>
-    /// Before the increment's old rows go: its staged rows of resources with rows in the table (replaced) or without
-    /// (added), and the old rows of resources it removes and stages nothing for (deleted).
+    /// Before an increment's old rows go: its new rows (<paramref name="added"/>) of resources with rows in
+    /// <paramref name="current"/> (replaced) or without (added), and the current rows of resources in <paramref name="gone"/>
+    /// it has no new row for (deleted).
     /// </summary>
-    private static async Task<TableChanges> CountChangesAsync(DuckDBConnection connection, string table, string staged, CancellationToken cancellationToken)
+    /// <param name="connection">Where to count.</param>
+    /// <param name="current">The table or subquery of the rows before the increment; null when there were none.</param>
+    /// <param name="added">The table or table function of the increment's new rows.</param>
+    /// <param name="gone">A query of the keys whose current rows the increment removes.</param>
+    /// <param name="cancellationToken">Stops the count.</param>
+    internal static async Task<TableChanges> CountChangesAsync(DuckDBConnection connection, string? current, string added, string gone, CancellationToken cancellationToken)
     {
+        var old = current is null
+            ? "SELECT NULL::VARCHAR AS k, 0::BIGINT AS n WHERE false"
+            : $"SELECT {ResourceKeyColumn} AS k, count(*) AS n FROM {current} WHERE {ResourceKeyColumn} IN ({gone}) GROUP BY 1";
         await using var command = connection.CreateCommand();
         command.CommandText = $"""
-            WITH old AS (SELECT {ResourceKeyColumn} AS k, count(*) AS n FROM {table} WHERE {ResourceKeyColumn} IN (SELECT k FROM {GoneTable}) GROUP BY 1),
-                 new AS (SELECT {ResourceKeyColumn} AS k, count(*) AS n FROM {staged} GROUP BY 1)
+            WITH old AS ({old}),
+                 new AS (SELECT {ResourceKeyColumn} AS k, count(*) AS n FROM {added} GROUP BY 1)
             SELECT coalesce(sum(new.n) FILTER (WHERE old.k IS NULL), 0)::BIGINT,
                    coalesce(sum(new.n) FILTER (WHERE old.k IS NOT NULL), 0)::BIGINT,
                    coalesce(sum(old.n) FILTER (WHERE new.k IS NULL), 0)::BIGINT
@@ -149,10 +158,10 @@ internal sealed class SyncTables(string databasePath, FhirTablesOptions tablesOp
             """;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return new TableChanges(Convert.ToInt64(reader.GetValue(0), CultureInfo.InvariantCulture), Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture), Convert.ToInt64(reader.GetValue(2), CultureInfo.InvariantCulture));
+        return new TableChanges(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
     }
 
-    private static void AppendKeys(DuckDBConnection connection, string table, IEnumerable<string> keys)
+    internal static void AppendKeys(DuckDBConnection connection, string table, IEnumerable<string> keys)
     {
         using var appender = connection.CreateAppender(table);
         foreach (var key in keys)
@@ -163,28 +172,6 @@ internal sealed class SyncTables(string databasePath, FhirTablesOptions tablesOp
 
     private static Task ExecuteAsync(DuckDBConnection connection, string sql, CancellationToken cancellationToken) =>
         DuckDbSink.ExecuteAsync(connection, sql, cancellationToken);
-
-    /// <summary>A view whose rows end with the two keys, and which notes every resource it is given (all of them lose their old rows).</summary>
-    private sealed class KeyedView(ICompiledView inner, ViewSchema schema, ConcurrentDictionary<string, byte> seen) : ICompiledView
-    {
-        public ViewSchema Schema => schema;
-
-        public ViewEngineChoice Engine => inner.Engine;
-
-        public IEnumerable<object?[]> Evaluate(ResourceLine resource)
-        {
-            var key = ResourceKeys.Of(resource);
-            seen.TryAdd(key, 0);
-            var rows = inner.Evaluate(resource).ToList();
-            if (rows.Count == 0)
-            {
-                return rows;
-            }
-
-            var patient = ResourceKeys.PatientOf(resource);
-            return rows.Select(row => (object?[])[.. row, key, patient]);
-        }
-    }
 
     /// <summary>Writes each keyed view's rows to a staging table in the open transaction, appended to the view's table once the old rows are gone.</summary>
     private sealed class StagingSink(DuckDBConnection connection) : ITableSink
