@@ -43,8 +43,7 @@ internal static class SyncBenchmark
             var patients = await Population.PatientsForAsync(options.ViewsMb);
             var summary = await PopulationGenerator.GenerateAsync(data, new PopulationOptions { Patients = patients, Seed = Seed });
             var resources = summary.ResourceCounts.Values.Sum() + summary.DeletedCount;
-            var activity = await ActivityForTargetAsync(Seed, resources);
-            await PopulationGenerator.AdvanceAsync(data, new PopulationOptions { Patients = patients, Seed = Seed, StepActivity = activity }, 0);
+            var activity = await SetActivityForTargetAsync(data, patients, Seed, resources);
             await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions { DataDirectory = data, Steps = 0, RequireAuth = false });
             var url = server.BaseUri.AbsoluteUri;
 
@@ -60,7 +59,7 @@ internal static class SyncBenchmark
             var (stepResources, stepBytes) = StepSize(data);
             report.Line(string.Create(CultureInfo.InvariantCulture,
                 $"\nCLI commit {RunInfo.GitCommit()}, `dotnet {Path.GetRelativePath(RepositoryRoot.Path, cli)}`; the six shipped workshop views. Population: {Measure.Mb(summary.Bytes):F0} MB of NDJSON, " +
-                $"{summary.ResourceCounts["Patient"]:N0} patients, {resources:N0} resources (seed 7). The step played (`StepActivity` {activity:0.###}, calibrated on small populations for {TargetShare:P0}) " +
+                $"{summary.ResourceCounts["Patient"]:N0} patients, {resources:N0} resources (seed 7). The step played (`StepActivity` {activity:0.###}, calibrated by a trial step for {TargetShare:P0}) " +
                 $"touches {stepResources:N0} resources ({(double)stepResources / resources:P2}: new, new versions and deletions), {Measure.Mb(stepBytes):F1} MB. " +
                 $"The server runs inside the benchmark process on 127.0.0.1 (its CPU is in neither figure; its time is in the wall). Each variant is whole cold CLI processes measured by `{TimedProcess.TimeProgram}`: " +
                 $"**increment** = `fhir-bulk sync --out COPY --view views` on a copy of the synced folder (its tables.duckdb copied, its first increment linked); " +
@@ -123,34 +122,36 @@ internal static class SyncBenchmark
     }
 
     /// <summary>
-    /// The <see cref="PopulationOptions.StepActivity"/> whose first step touches about <see cref="TargetShare"/> of
-    /// <paramref name="resources"/>: a step's new patients (one or two, whole histories) are a fixed count, the rest grows in
-    /// proportion to the activity and the population, so one step at activity 0 and one at 1 on a small population of the
-    /// same seed give both parts.
+    /// The <see cref="PopulationOptions.StepActivity"/> whose first step on <paramref name="data"/> touches about
+    /// <see cref="TargetShare"/> of its <paramref name="resources"/>, left as the folder's timeline with no step played. A
+    /// step's new patients (one or two, whole histories) are a fixed count and the rest grows in proportion to the activity:
+    /// one step at activity 0 on a small population of the same seed gives the fixed part, one trial step on the data itself
+    /// the rest.
     /// </summary>
-    private static async Task<double> ActivityForTargetAsync(int seed, long resources)
+    private static async Task<double> SetActivityForTargetAsync(string data, int patients, int seed, long resources)
     {
-        var touched = new double[2];
-        long small = 0;
-        foreach (var activity in new[] { 0, 1 })
+        var small = Population.TempDir("sync-calibrate");
+        double fixedPart;
+        try
         {
-            var dir = Population.TempDir("sync-calibrate");
-            try
-            {
-                var options = new PopulationOptions { Patients = 300, Seed = seed, StepActivity = activity };
-                var summary = await PopulationGenerator.GenerateAsync(dir, options);
-                await PopulationGenerator.AdvanceAsync(dir, options, 1);
-                touched[activity] = StepSize(dir).Resources;
-                small = summary.ResourceCounts.Values.Sum() + summary.DeletedCount;
-            }
-            finally
-            {
-                Directory.Delete(dir, recursive: true);
-            }
+            var still = new PopulationOptions { Patients = 300, Seed = seed, StepActivity = 0 };
+            await PopulationGenerator.GenerateAsync(small, still);
+            await PopulationGenerator.AdvanceAsync(small, still, 1);
+            fixedPart = StepSize(small).Resources;
+        }
+        finally
+        {
+            Directory.Delete(small, recursive: true);
         }
 
-        var perResource = (touched[1] - touched[0]) / small;
-        return Math.Round(Math.Max(0, (TargetShare * resources) - touched[0]) / (perResource * resources), 3);
+        var trial = new PopulationOptions { Patients = patients, Seed = seed, StepActivity = 1 };
+        await PopulationGenerator.AdvanceAsync(data, trial, 1);
+        var perActivity = Math.Max(1, StepSize(data).Resources - fixedPart);
+        Directory.Delete(Path.Combine(data, "steps"), recursive: true);
+
+        var activity = Math.Round(Math.Max(0, (TargetShare * resources) - fixedPart) / perActivity, 3);
+        await PopulationGenerator.AdvanceAsync(data, new PopulationOptions { Patients = patients, Seed = seed, StepActivity = activity }, 0);
+        return activity;
     }
 
     /// <summary>Lines (resources and deletion Bundles) and bytes of the first step's folder.</summary>
