@@ -30,10 +30,9 @@ internal static class SyncCommand
             HelpName = "FILE|DIR",
         };
 
-        public Option<string> Format { get; } = new Option<string>("--format", "-f")
+        public Option<string?> Format { get; } = new Option<string?>("--format", "-f")
         {
-            Description = "Where the tables go: duckdb (SYNC_DIR/tables.duckdb) or parquet (a lake of snapshots in SYNC_DIR/lake/). Changing it rebuilds the tables from every increment.",
-            DefaultValueFactory = _ => "duckdb",
+            Description = "Where the tables go: duckdb (SYNC_DIR/tables.duckdb) or parquet (a lake of snapshots in SYNC_DIR/lake/). Default: the folder's, duckdb for a new one. Changing it rebuilds the tables from every increment.",
         }.AcceptOnlyFromAmong("duckdb", "parquet");
 
         public Option<bool> Compact { get; } = new("--compact")
@@ -87,7 +86,7 @@ internal static class SyncCommand
         using var logging = context.CreateLoggerFactory(CommonOptions.IsVerbose(parseResult));
         var waits = new WaitNotes(context);
         using var client = ClientFactory.Create(settings, logging, waits, o => options.Waits.Apply(parseResult, o));
-        var format = parseResult.GetValue(options.Format) == "parquet" ? SyncFormat.Parquet : SyncFormat.DuckDb;
+        var format = parseResult.GetValue(options.Format) switch { "parquet" => SyncFormat.Parquet, "duckdb" => SyncFormat.DuckDb, _ => (SyncFormat?)null };
         var sync = new FhirSync(client, new FhirSyncOptions { Format = format }, logger: Microsoft.Extensions.Logging.LoggerFactoryExtensions.CreateLogger<FhirSync>(logging));
         SyncResult? result = null;
         try
@@ -125,8 +124,8 @@ internal static class SyncCommand
                 resources = result.Export.TotalResources,
                 deletedResources = result.DeletedResources,
                 rebuiltFrom = result.RebuiltFrom,
-                database = format == SyncFormat.DuckDb ? result.TablesPath : null,
-                lake = format == SyncFormat.Parquet ? result.TablesPath : null,
+                database = result.Format == SyncFormat.DuckDb ? result.TablesPath : null,
+                lake = result.Format == SyncFormat.Parquet ? result.TablesPath : null,
                 tables = result.RowsByTable,
                 changes = result.ChangesByTable,
             });
@@ -148,7 +147,7 @@ internal static class SyncCommand
     }
 
     /// <summary>Running the same command again carries an interrupted or failed increment on (its export resumed, then applied).</summary>
-    private static string AgainHint(string directory, string viewPath, SyncFormat format) =>
+    private static string AgainHint(string directory, string viewPath, SyncFormat? format) =>
         $"The tables are unchanged. To carry on, run the same sync again:\n  fhir-bulk sync --out {ExportCommand.ShellQuote(directory)} --view {ExportCommand.ShellQuote(viewPath)}"
         + (format == SyncFormat.Parquet ? " --format parquet" : string.Empty);
 

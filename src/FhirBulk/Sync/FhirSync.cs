@@ -93,7 +93,8 @@ public sealed partial class FhirSync
 
         // Tables first brought up to the increments already exported: a view change rebuilds them from all of them, a crash
         // between an increment's export (or its commit) and its record applies it again (idempotent: its keys' rows are replaced).
-        var rebuilt = state.ViewFingerprint is not null && (state.ViewFingerprint != views.Fingerprint || (state.Format ?? SyncFormat.DuckDb) != _options.Format);
+        var format = _options.Format ?? state.Format ?? SyncFormat.DuckDb;
+        var rebuilt = state.ViewFingerprint is not null && (state.ViewFingerprint != views.Fingerprint || (state.Format ?? SyncFormat.DuckDb) != format);
         if (rebuilt)
         {
             SyncLog.Rebuilding(_logger, state.Increments.Count + 1);
@@ -101,7 +102,7 @@ public sealed partial class FhirSync
         else if (state.Increments.LastOrDefault() is { Applied: false } pending)
         {
             SyncLog.ApplyingPending(_logger, pending.Number);
-            await ApplyAsync(directory, state, [pending], views, rebuild: false, cancellationToken).ConfigureAwait(false);
+            await ApplyAsync(directory, state, [pending], views, format, rebuild: false, cancellationToken).ConfigureAwait(false);
         }
 
         var previous = state.Increments.LastOrDefault();
@@ -119,10 +120,10 @@ public sealed partial class FhirSync
         state.Save(directory);
 
         var apply = rebuilt ? state.Increments : [increment];
-        var (rows, changes) = await ApplyAsync(directory, state, apply, views, rebuilt, cancellationToken).ConfigureAwait(false);
+        var (rows, changes) = await ApplyAsync(directory, state, apply, views, format, rebuilt, cancellationToken).ConfigureAwait(false);
         var deleted = (await new IncrementFolder(incrementDirectory).DeletedKeysAsync(cancellationToken).ConfigureAwait(false)).Count;
         SyncLog.Applied(_logger, increment.Number, rows.Values.Sum(), rows.Count);
-        return new SyncResult(directory, increment.Number, incrementDirectory, export, deleted, rebuilt ? apply.Count : 0, TablesPath(directory, _options.Format), rows, changes);
+        return new SyncResult(directory, increment.Number, incrementDirectory, export, deleted, rebuilt ? apply.Count : 0, format, TablesPath(directory, format), rows, changes);
     }
 
     /// <summary>
@@ -284,12 +285,12 @@ public sealed partial class FhirSync
         }));
     }
 
-    private async Task<(IReadOnlyDictionary<string, long> Rows, IReadOnlyDictionary<string, TableChanges> Changes)> ApplyAsync(string directory, SyncState state, IReadOnlyList<SyncIncrement> increments, SyncViews views, bool rebuild, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyDictionary<string, long> Rows, IReadOnlyDictionary<string, TableChanges> Changes)> ApplyAsync(string directory, SyncState state, IReadOnlyList<SyncIncrement> increments, SyncViews views, SyncFormat format, bool rebuild, CancellationToken cancellationToken)
     {
         var groupLevel = state.Request.Level == ExportLevel.Group;
         var tablesOptions = new FhirTablesOptions { ViewErrors = _options.ViewErrors };
         (IReadOnlyDictionary<string, long>, IReadOnlyDictionary<string, TableChanges>) applied;
-        if (_options.Format == SyncFormat.Parquet)
+        if (format == SyncFormat.Parquet)
         {
             var lake = new SyncLake(TablesPath(directory, SyncFormat.Parquet), tablesOptions, _options.DuckDb);
             applied = await lake.ApplyAsync([.. increments.Select(i => (new IncrementFolder(IncrementDirectory(directory, i.Number)), groupLevel, i.Number, i.TransactionTime))], views, rebuild, cancellationToken).ConfigureAwait(false);
@@ -307,7 +308,7 @@ public sealed partial class FhirSync
         }
 
         state.ViewFingerprint = views.Fingerprint;
-        state.Format = _options.Format;
+        state.Format = format;
         state.Tables = [.. views.Views.Select(v => v.Schema.Name)];
         state.Save(directory);
         return applied;

@@ -10,11 +10,12 @@ public sealed class FhirSyncOptions
     public ErrorPolicy ViewErrors { get; set; } = ErrorPolicy.Skip;
 
     /// <summary>
-    /// Where the tables go: one DuckDB database (<c>tables.duckdb</c>) or a Parquet lake of snapshots (<c>lake/</c>). A
-    /// sync folder whose tables are in the other format has them rebuilt from every increment, as for a view change.
+    /// Where the tables go: one DuckDB database (<c>tables.duckdb</c>) or a Parquet lake of snapshots (<c>lake/</c>);
+    /// <see langword="null"/> keeps the sync folder's (DuckDB for a new folder). A sync folder whose tables are in the other
+    /// format has them rebuilt from every increment, as for a view change.
     /// </summary>
-    /// <value>The default value is <see cref="SyncFormat.DuckDb"/>.</value>
-    public SyncFormat Format { get; set; } = SyncFormat.DuckDb;
+    /// <value>The default value is <see langword="null"/>.</value>
+    public SyncFormat? Format { get; set; }
 
     /// <summary>How DuckDB runs while the tables are updated.</summary>
     /// <value>The default value is a new <see cref="DuckDbSinkOptions"/> (its defaults).</value>
@@ -31,7 +32,7 @@ public sealed class FhirSyncOptions
             throw new ArgumentOutOfRangeException(nameof(ViewErrors), ViewErrors, "Unknown policy.");
         }
 
-        if (!Enum.IsDefined(Format))
+        if (Format is { } format && !Enum.IsDefined(format))
         {
             throw new ArgumentOutOfRangeException(nameof(Format), Format, "Unknown format.");
         }

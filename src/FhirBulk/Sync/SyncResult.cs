@@ -12,6 +12,7 @@ namespace FhirBulk.Sync;
 /// When the view definitions changed since the last run: how many increments the tables were rebuilt from (this one
 /// included); otherwise 0.
 /// </param>
+/// <param name="Format">Where the tables are.</param>
 /// <param name="TablesPath">The DuckDB file, <c>tables.duckdb</c>, or with <see cref="SyncFormat.Parquet"/> the lake's folder, <c>lake/</c>.</param>
 /// <param name="RowsByTable">Rows of each table after the commit.</param>
 /// <param name="ChangesByTable">
@@ -25,6 +26,7 @@ public sealed record SyncResult(
     ExportResult Export,
     int DeletedResources,
     int RebuiltFrom,
+    SyncFormat Format,
     string TablesPath,
     IReadOnlyDictionary<string, long> RowsByTable,
     IReadOnlyDictionary<string, TableChanges> ChangesByTable)
