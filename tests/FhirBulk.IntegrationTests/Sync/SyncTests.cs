@@ -157,6 +157,31 @@ public class SyncTests
     }
 
     [Fact]
+    public async Task Sync_DuckDbFolderThenParquetWithChangedViews_LakeRebuiltFromEveryIncrementAsOneSnapshotEach()
+    {
+        await using var harness = await StartAsync();
+        using var client = harness.CreateClient();
+        var directory = harness.NewDirectory();
+        await new FhirSync(client).SyncAsync(directory, new ExportRequest(), SyncViews.FromJson(Views));
+        await harness.Server.AdvanceAsync();
+        var lakeSync = new FhirSync(client, new FhirSyncOptions { Format = SyncFormat.Parquet });
+        await lakeSync.SyncAsync(directory, null, SyncViews.FromJson(Views));
+        await harness.Server.AdvanceAsync();
+
+        // The lake made from the DuckDB folder's increments is rebuilt again, beside it, when a view changes.
+        var views = SyncViews.FromJson(Views[..3]);
+        var result = await lakeSync.SyncAsync(directory, null, views);
+
+        Assert.Equal(3, result.RebuiltFrom);
+        Assert.Equal(SyncFormat.Parquet, result.Format);
+        var latest = FhirSync.ReadLatestSnapshot(result.TablesPath)!;
+        Assert.Equal((3, 1, 3), (latest.Snapshot, latest.Base, latest.Increment));
+        Assert.Equal(["active_conditions", "observation_codes", "patients"], latest.Rows.Keys.Order(StringComparer.Ordinal));
+        Assert.False(Directory.Exists(result.TablesPath + ".rebuild"));
+        await AssertLakeEqualsFullRebuildAsync(harness, client, new ExportRequest(), views, directory);
+    }
+
+    [Fact]
     public async Task Sync_TableUpdateFailsBeforeCommit_PreviousTablesKeptAndNextSyncCompletesThem()
     {
         await using var synced = await SyncedOnceAsync();
