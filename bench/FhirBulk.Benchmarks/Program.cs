@@ -3,9 +3,9 @@ using FhirBulk.Benchmarks;
 using FhirBulk.Benchmarks.Infrastructure;
 using FhirBulk.Benchmarks.Server;
 
-// Benchmarks for issues 2 (server), 3 (download), 4 and 11 (views), 9 (verify), 12 (shards) and 13 (views-store): each generates its own data in a
+// Benchmarks for issues 2 (server), 3 (download), 4 and 11 (views), 9 (verify), 12 (shards), 13 (views-store) and 14 (sync): each generates its own data in a
 // temporary folder, runs the competing variants side by side in this process, and writes markdown.
-//   dotnet run -c Release --project bench/FhirBulk.Benchmarks -- server|download|views|views-cold|views-store|shards|verify|all [options]
+//   dotnet run -c Release --project bench/FhirBulk.Benchmarks -- server|download|views|views-cold|views-store|shards|verify|sync|all [options]
 if (args is [PeakMemory.ChildFlag, .. var childArgs])
 {
     return await ChildSteps.RunAsync(childArgs);
@@ -52,6 +52,11 @@ if (command is "views-store")
 if (command is "shards")
 {
     await FhirBulk.Benchmarks.Shards.ShardsBenchmark.RunAsync(options, report);
+}
+
+if (command is "sync")
+{
+    await FhirBulk.Benchmarks.Sync.SyncBenchmark.RunAsync(options, report);
 }
 
 if (command is "views" or "all")

@@ -64,8 +64,8 @@ internal sealed class BenchOptions
                 case "--reference-engines": options.ReferenceEngines = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
                 case "--out": options.Out = Next(); break;
                 case "--baseline-cli": options.BaselineCli = Next(); break;
-                case "server" or "download" or "bandwidth" or "views" or "views-cold" or "views-store" or "shards" or "verify" or "all": command = arg; break;
-                default: throw new ArgumentException($"Unknown argument '{arg}'. Usage: server|download|bandwidth|views|views-cold|views-store|shards|verify|all [--size-mb N] [--views-mb N] [--serve-mb N] [--memory-mb A,B] [--scale-mb N] [--r2r DIR] [--engines a,b] [--reference-engines a,b] [--baseline-cli DLL] [--rounds N] [--out FILE]");
+                case "server" or "download" or "bandwidth" or "views" or "views-cold" or "views-store" or "shards" or "verify" or "sync" or "all": command = arg; break;
+                default: throw new ArgumentException($"Unknown argument '{arg}'. Usage: server|download|bandwidth|views|views-cold|views-store|shards|verify|sync|all [--size-mb N] [--views-mb N] [--serve-mb N] [--memory-mb A,B] [--scale-mb N] [--r2r DIR] [--engines a,b] [--reference-engines a,b] [--baseline-cli DLL] [--rounds N] [--out FILE]");
             }
         }
 

@@ -52,10 +52,14 @@ internal static class DemoCommand
         {
             Description = "Print only the answers as one JSON object (fluVaccinatedPatients, topConditions, topMedication, encounterTypes).",
         };
+        var sync = new Option<bool>("--sync")
+        {
+            Description = "Keep the workshop's tables current instead: a first full sync, then the server's data moves on a week twice, and each increment's changes to the tables and the answers after it are printed (DIR/sync/).",
+        };
         var quietOption = CommonOptions.Quiet();
         var command = new Command("demo", "Start an embedded server, export a generated population, build the workshop's tables and answer its three research questions.")
         {
-            patients, seed, output, input, json, quietOption,
+            patients, seed, output, input, sync, json, quietOption,
         };
         command.SetRunner(context, async (parseResult, cancellationToken) =>
         {
@@ -65,6 +69,11 @@ internal static class DemoCommand
             var steps = new StepProgress(context, noProgress);
             var outputDirectory = Path.GetFullPath(parseResult.GetValue(output) ?? "fhir-bulk-demo");
             var given = parseResult.GetValue(input);
+            if (given is not null && parseResult.GetValue(sync))
+            {
+                throw new CliException("--sync needs the embedded server, whose data it moves on: it cannot be given --input.", ExitCodes.Usage);
+            }
+
             if (given is not null)
             {
                 if (!File.Exists(given) && !Directory.Exists(given))
@@ -91,6 +100,11 @@ internal static class DemoCommand
                 if (count <= 0)
                 {
                     throw new CliException("--patients must be at least 1.", ExitCodes.Usage);
+                }
+
+                if (parseResult.GetValue(sync))
+                {
+                    return await DemoSync.RunAsync(context, steps, noProgress, quiet, count, parseResult.GetValue(seed), outputDirectory, cancellationToken).ConfigureAwait(false);
                 }
 
                 analysisInput = await DemoExports.RunAsync(context, steps, noProgress, count, parseResult.GetValue(seed), outputDirectory, cancellationToken).ConfigureAwait(false);

@@ -23,29 +23,8 @@ internal static class DemoExports
             Directory.Delete(exports, recursive: true);
         }
 
-        var server = await steps.RunAsync(
-            $"Starting the embedded server with {patients:N0} generated patients",
-            _ => BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = patients, Seed = seed }, cancellationToken),
-            s => s.BaseUri.ToString()).ConfigureAwait(false);
-        await using (server.ConfigureAwait(false))
+        return await WithServerAsync(context, steps, quiet, new BulkDataServerOptions { Patients = patients, Seed = seed }, outputDirectory, async (_, client) =>
         {
-            var keys = Path.Combine(outputDirectory, "keys");
-            var pair = KeyGenerator.Generate("RS384");
-            Directory.CreateDirectory(keys);
-            await File.WriteAllTextAsync(Path.Combine(keys, KeygenCommand.JwksFileName), pair.PublicJwks, cancellationToken).ConfigureAwait(false);
-            var clientId = server.RegisterClient(pair.PublicJwks);
-            if (!quiet)
-            {
-                context.Out.MarkupLineInterpolated($"[green]✓[/] Made an RS384 key (kid {pair.KeyId}) and registered it: client_id {clientId}");
-            }
-
-            using var key = ClientSigningKey.FromPem(pair.PrivateKeyPem, pair.KeyId);
-            using var client = new BulkDataClient(server.BaseUri, new BulkDataClientOptions
-            {
-                Credentials = new BulkDataCredentials(clientId, key),
-                TimeProvider = context.TimeProvider,
-            });
-
             var patientExport = Path.Combine(exports, "patient");
             var patientResult = await ExportProgressView.RunAsync(
                 context, quiet, "Patient export", progress => client.ExportToDirectoryAsync(new ExportRequest { Level = ExportLevel.Patient }, patientExport, progress, cancellationToken)).ConfigureAwait(false);
@@ -70,6 +49,38 @@ internal static class DemoExports
             }
 
             return patientExport;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Starts the embedded server with <paramref name="options"/> on a free loopback port, makes a key, writes its public
+    /// JWKS to <c>DIR/keys/</c> and registers it, then runs <paramref name="body"/> with a client signing in with it.
+    /// </summary>
+    public static async Task<T> WithServerAsync<T>(CliContext context, StepProgress steps, bool quiet, BulkDataServerOptions options, string outputDirectory, Func<BulkDataServer, BulkDataClient, Task<T>> body, CancellationToken cancellationToken)
+    {
+        var server = await steps.RunAsync(
+            $"Starting the embedded server with {options.Patients:N0} generated patients",
+            _ => BulkDataServer.StartAsync(options, cancellationToken),
+            s => s.BaseUri.ToString()).ConfigureAwait(false);
+        await using (server.ConfigureAwait(false))
+        {
+            var keys = Path.Combine(outputDirectory, "keys");
+            var pair = KeyGenerator.Generate("RS384");
+            Directory.CreateDirectory(keys);
+            await File.WriteAllTextAsync(Path.Combine(keys, KeygenCommand.JwksFileName), pair.PublicJwks, cancellationToken).ConfigureAwait(false);
+            var clientId = server.RegisterClient(pair.PublicJwks);
+            if (!quiet)
+            {
+                context.Out.MarkupLineInterpolated($"[green]✓[/] Made an RS384 key (kid {pair.KeyId}) and registered it: client_id {clientId}");
+            }
+
+            using var key = ClientSigningKey.FromPem(pair.PrivateKeyPem, pair.KeyId);
+            using var client = new BulkDataClient(server.BaseUri, new BulkDataClientOptions
+            {
+                Credentials = new BulkDataCredentials(clientId, key),
+                TimeProvider = context.TimeProvider,
+            });
+            return await body(server, client).ConfigureAwait(false);
         }
     }
 

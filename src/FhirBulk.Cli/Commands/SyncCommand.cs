@@ -24,11 +24,20 @@ internal static class SyncCommand
             Required = true,
         };
 
-        public Option<string> View { get; } = new("--view")
+        public Option<string?> View { get; } = new("--view")
         {
-            Description = "A ViewDefinition JSON file or a folder of them: one table each. A change since the last sync rebuilds the tables from every increment.",
+            Description = "A ViewDefinition JSON file or a folder of them: one table each. A change since the last sync rebuilds the tables from every increment. Required unless --compact.",
             HelpName = "FILE|DIR",
-            Required = true,
+        };
+
+        public Option<string?> Format { get; } = new Option<string?>("--format", "-f")
+        {
+            Description = "Where the tables go: duckdb (SYNC_DIR/tables.duckdb) or parquet (a lake of snapshots in SYNC_DIR/lake/). Default: the folder's, duckdb for a new one. Changing it rebuilds the tables from every increment.",
+        }.AcceptOnlyFromAmong("duckdb", "parquet");
+
+        public Option<bool> Compact { get; } = new("--compact")
+        {
+            Description = "Export nothing: rewrite the Parquet lake's current rows as one snapshot without tombstones and delete the older snapshots.",
         };
 
         public Option<bool> Json { get; } = CommonOptions.Json();
@@ -40,7 +49,7 @@ internal static class SyncCommand
         public void AddTo(Command command)
         {
             Connection.AddTo(command);
-            foreach (var option in Request.All.Concat([Out, View, Json, Quiet]).Concat(Waits.All))
+            foreach (var option in Request.All.Concat([Out, View, Format, Compact, Json, Quiet]).Concat(Waits.All))
             {
                 command.Options.Add(option);
             }
@@ -62,7 +71,13 @@ internal static class SyncCommand
     private static async Task<int> RunAsync(CliContext context, Options options, ParseResult parseResult, CancellationToken cancellationToken)
     {
         var directory = Path.GetFullPath(parseResult.GetValue(options.Out)!);
-        var views = SyncViews.Load(parseResult.GetValue(options.View)!);
+        if (parseResult.GetValue(options.Compact))
+        {
+            return await CompactAsync(context, directory, parseResult.GetValue(options.Json), cancellationToken).ConfigureAwait(false);
+        }
+
+        var viewPath = parseResult.GetValue(options.View) ?? throw new CliException("--view is required: the views to keep tables of (or --compact, to rewrite a lake).", ExitCodes.Usage);
+        var views = SyncViews.Load(viewPath);
         // Later runs need only the folder: the latest increment recorded how it connected and what it asked for.
         var recorded = FhirSync.ReadLatestExportSettings(directory);
         var request = recorded is null || options.Request.FirstGiven(parseResult) is not null ? options.Request.Create(parseResult) : null;
@@ -71,7 +86,8 @@ internal static class SyncCommand
         using var logging = context.CreateLoggerFactory(CommonOptions.IsVerbose(parseResult));
         var waits = new WaitNotes(context);
         using var client = ClientFactory.Create(settings, logging, waits, o => options.Waits.Apply(parseResult, o));
-        var sync = new FhirSync(client, logger: Microsoft.Extensions.Logging.LoggerFactoryExtensions.CreateLogger<FhirSync>(logging));
+        var format = parseResult.GetValue(options.Format) switch { "parquet" => SyncFormat.Parquet, "duckdb" => SyncFormat.DuckDb, _ => (SyncFormat?)null };
+        var sync = new FhirSync(client, new FhirSyncOptions { Format = format }, logger: Microsoft.Extensions.Logging.LoggerFactoryExtensions.CreateLogger<FhirSync>(logging));
         SyncResult? result = null;
         try
         {
@@ -84,12 +100,12 @@ internal static class SyncCommand
         }
         catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
         {
-            throw new CliException("cancelled; the tables are as the last sync left them.", ExitCodes.Cancelled, e) { Hint = AgainHint(directory, parseResult.GetValue(options.View)!) };
+            throw new CliException("cancelled; the tables are as the last sync left them.", ExitCodes.Cancelled, e) { Hint = AgainHint(directory, viewPath, format) };
         }
         catch (FhirBulkException e) when (e is not ExportFolderException and not AuthenticationException)
         {
             var (code, message) = ErrorReporter.Classify(e);
-            throw new CliException(message, code, e) { Hint = AgainHint(directory, parseResult.GetValue(options.View)!) };
+            throw new CliException(message, code, e) { Hint = AgainHint(directory, viewPath, format) };
         }
 
         if (result!.RebuiltFrom > 0)
@@ -108,8 +124,10 @@ internal static class SyncCommand
                 resources = result.Export.TotalResources,
                 deletedResources = result.DeletedResources,
                 rebuiltFrom = result.RebuiltFrom,
-                database = result.DatabasePath,
+                database = result.Format == SyncFormat.DuckDb ? result.TablesPath : null,
+                lake = result.Format == SyncFormat.Parquet ? result.TablesPath : null,
                 tables = result.RowsByTable,
+                changes = result.ChangesByTable,
             });
         }
         else
@@ -124,17 +142,28 @@ internal static class SyncCommand
     {
         console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
             $"Increment {result.Increment} ({Path.GetRelativePath(result.Directory, result.IncrementDirectory)}): {result.Export.TotalResources:N0} resources, {result.DeletedResources:N0} deleted; transactionTime {result.TransactionTime}.")));
-        var table = new Table().Border(TableBorder.Rounded).AddColumn("Table").AddColumn(new TableColumn("Rows").RightAligned());
-        foreach (var (name, rows) in result.RowsByTable)
-        {
-            table.AddRow(Markup.Escape(name), rows.ToString("N0", CultureInfo.InvariantCulture));
-        }
-
-        console.Write(table);
-        console.MarkupLine(Markup.Escape($"Tables in {result.DatabasePath}; the next sync exports changes since {result.TransactionTime}."));
+        console.Write(SyncRenderer.Changes(result));
+        console.MarkupLine(Markup.Escape($"Tables in {result.TablesPath}; the next sync exports changes since {result.TransactionTime}."));
     }
 
     /// <summary>Running the same command again carries an interrupted or failed increment on (its export resumed, then applied).</summary>
-    private static string AgainHint(string directory, string viewPath) =>
-        $"The tables are unchanged. To carry on, run the same sync again:\n  fhir-bulk sync --out {ExportCommand.ShellQuote(directory)} --view {ExportCommand.ShellQuote(viewPath)}";
+    private static string AgainHint(string directory, string viewPath, SyncFormat? format) =>
+        $"The tables are unchanged. To carry on, run the same sync again:\n  fhir-bulk sync --out {ExportCommand.ShellQuote(directory)} --view {ExportCommand.ShellQuote(viewPath)}"
+        + (format == SyncFormat.Parquet ? " --format parquet" : string.Empty);
+
+    private static async Task<int> CompactAsync(CliContext context, string directory, bool json, CancellationToken cancellationToken)
+    {
+        var snapshot = await FhirSync.CompactAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (json)
+        {
+            JsonOutput.Write(context.Out, new { directory, snapshot = snapshot.Snapshot, increment = snapshot.Increment, transactionTime = snapshot.TransactionTime, tables = snapshot.Rows });
+        }
+        else
+        {
+            context.Out.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                $"Compacted the lake into snapshot {snapshot.Snapshot} ({snapshot.Rows.Values.Sum():N0} rows in {snapshot.Rows.Count} tables, as of increment {snapshot.Increment}, transactionTime {snapshot.TransactionTime}); the older snapshots are deleted.")));
+        }
+
+        return ExitCodes.Success;
+    }
 }

@@ -110,5 +110,5 @@ public static class PopulationGenerator
 
     private static bool SamePopulation(PopulationOptions a, PopulationOptions b) =>
         a.Patients == b.Patients && a.Seed == b.Seed && a.ReferenceDate == b.ReferenceDate && a.HistoryYears == b.HistoryYears
-        && a.DeletedRate.Equals(b.DeletedRate) && a.StepLength == b.StepLength;
+        && a.DeletedRate.Equals(b.DeletedRate) && a.StepLength == b.StepLength && a.StepActivity.Equals(b.StepActivity);
 }

@@ -31,6 +31,14 @@ public sealed class PopulationOptions
     /// <value>The default value is 7 days.</value>
     public TimeSpan StepLength { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// How much of the population one step changes, as a multiple of the default mix: the chances of a patient's visit, of a
+    /// Condition resolved or deleted and of an Observation deleted are multiplied by it (the one or two new patients per step
+    /// are not). 0.5 touches about half as many resources; the same value, seed and steps still give the same bytes.
+    /// </summary>
+    /// <value>The default value is 1.</value>
+    public double StepActivity { get; set; } = 1;
+
     internal void Validate()
     {
         if (Patients < 1)
@@ -51,6 +59,11 @@ public sealed class PopulationOptions
         if (DeletedRate is < 0 or > 1)
         {
             throw new ArgumentOutOfRangeException(nameof(DeletedRate), DeletedRate, "Must be in [0, 1].");
+        }
+
+        if (StepActivity is < 0 or > 100 || double.IsNaN(StepActivity))
+        {
+            throw new ArgumentOutOfRangeException(nameof(StepActivity), StepActivity, "Must be in [0, 100].");
         }
 
         // Changes are stamped to the second, at least a second inside their step's window.

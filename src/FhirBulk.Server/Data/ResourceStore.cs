@@ -48,6 +48,13 @@ internal sealed partial class ResourceStore
     /// <summary>True when some resource was replaced or deleted by a step, so readers must check <see cref="IsCurrent"/> (and read ids).</summary>
     public bool HasReplacements => _lastSegment.Count > 0;
 
+    /// <summary>
+    /// The latest <c>meta.lastUpdated</c> a line of <paramref name="file"/> can carry when the folder has a timeline: the end
+    /// of its segment's window (for the generated data itself, the reference date, after which nothing of it is updated);
+    /// null without a timeline. A <c>_since</c> export skips a file whose bound is not after <c>_since</c> without reading it.
+    /// </summary>
+    public DateTimeOffset? UpdatedNoLaterThan(string file) => Timeline?.WindowEnd(_segmentOfFile[file]);
+
     /// <summary>Whether the line of <paramref name="type"/>/<paramref name="id"/> read from <paramref name="file"/> is the resource's current state.</summary>
     public bool IsCurrent(string type, string? id, string file) =>
         id is null || !_lastSegment.TryGetValue((type, id), out var last) || last == _segmentOfFile[file];

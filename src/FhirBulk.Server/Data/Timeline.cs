@@ -47,6 +47,8 @@ internal sealed record Timeline(PopulationOptions Population, int Steps)
                 HistoryYears = (int)Field("historyYears"),
                 DeletedRate = (double)Field("deletedRate"),
                 StepLength = TimeSpan.FromSeconds((long)Field("stepSeconds")),
+                // Timelines written before the setting existed played the default mix.
+                StepActivity = (double?)root["stepActivity"] ?? 1,
             };
             population.Validate();
             var steps = 0;
@@ -76,6 +78,7 @@ internal sealed record Timeline(PopulationOptions Population, int Steps)
             ["historyYears"] = Population.HistoryYears,
             ["deletedRate"] = Population.DeletedRate,
             ["stepSeconds"] = (long)Population.StepLength.TotalSeconds,
+            ["stepActivity"] = Population.StepActivity,
         };
         File.WriteAllText(Path.Combine(folder, FileName), root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }

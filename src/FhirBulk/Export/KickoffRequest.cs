@@ -79,8 +79,12 @@ internal static class KickoffRequest
         return message;
     }
 
+    // Milliseconds as before, unless that would cut the instant: a _since taken from a transactionTime with finer digits
+    // must be that instant exactly (the Bulk Data IG), not a millisecond earlier.
     public static string FhirInstant(DateTimeOffset instant) =>
-        instant.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        instant.ToUniversalTime().ToString(
+            instant.Ticks % TimeSpan.TicksPerMillisecond == 0 ? "yyyy-MM-dd'T'HH:mm:ss.fff'Z'" : "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'",
+            CultureInfo.InvariantCulture);
 
     internal static string Base(Uri fhirBase)
     {

@@ -93,7 +93,8 @@ public sealed partial class FhirSync
 
         // Tables first brought up to the increments already exported: a view change rebuilds them from all of them, a crash
         // between an increment's export (or its commit) and its record applies it again (idempotent: its keys' rows are replaced).
-        var rebuilt = state.ViewFingerprint is not null && state.ViewFingerprint != views.Fingerprint;
+        var format = _options.Format ?? state.Format ?? SyncFormat.DuckDb;
+        var rebuilt = state.ViewFingerprint is not null && (state.ViewFingerprint != views.Fingerprint || (state.Format ?? SyncFormat.DuckDb) != format);
         if (rebuilt)
         {
             SyncLog.Rebuilding(_logger, state.Increments.Count + 1);
@@ -101,7 +102,7 @@ public sealed partial class FhirSync
         else if (state.Increments.LastOrDefault() is { Applied: false } pending)
         {
             SyncLog.ApplyingPending(_logger, pending.Number);
-            await ApplyAsync(directory, state, [pending], views, [], cancellationToken).ConfigureAwait(false);
+            await ApplyAsync(directory, state, [pending], views, format, rebuild: false, cancellationToken).ConfigureAwait(false);
         }
 
         var previous = state.Increments.LastOrDefault();
@@ -119,11 +120,10 @@ public sealed partial class FhirSync
         state.Save(directory);
 
         var apply = rebuilt ? state.Increments : [increment];
-        var drop = rebuilt ? state.Tables : [];
-        var rows = await ApplyAsync(directory, state, apply, views, drop, cancellationToken).ConfigureAwait(false);
+        var (rows, changes) = await ApplyAsync(directory, state, apply, views, format, rebuilt, cancellationToken).ConfigureAwait(false);
         var deleted = (await new IncrementFolder(incrementDirectory).DeletedKeysAsync(cancellationToken).ConfigureAwait(false)).Count;
         SyncLog.Applied(_logger, increment.Number, rows.Values.Sum(), rows.Count);
-        return new SyncResult(directory, increment.Number, incrementDirectory, export, deleted, rebuilt ? apply.Count : 0, Path.Combine(directory, SyncTables.FileName), rows);
+        return new SyncResult(directory, increment.Number, incrementDirectory, export, deleted, rebuilt ? apply.Count : 0, format, TablesPath(directory, format), rows, changes);
     }
 
     /// <summary>
@@ -140,6 +140,57 @@ public sealed partial class FhirSync
             ? Directory.EnumerateDirectories(increments).Order(StringComparer.Ordinal).LastOrDefault(d => ExportState.Load(d) is not null)
             : null;
         return latest is null ? null : BulkDataClient.ReadExportSettings(latest);
+    }
+
+    /// <summary>
+    /// Rewrites the Parquet lake of the sync folder <paramref name="directory"/> without tombstones: its current rows become
+    /// one new base snapshot, recorded last, and the snapshots before it are deleted. Nothing is exported.
+    /// </summary>
+    /// <param name="directory">A sync folder whose tables are a Parquet lake (<see cref="SyncFormat.Parquet"/>).</param>
+    /// <param name="options">How DuckDB runs while the lake is rewritten; <see langword="null"/> for the defaults.</param>
+    /// <param name="cancellationToken">Stops the rewrite; until its record is written, readers see the lake as it was.</param>
+    /// <returns>The new base snapshot.</returns>
+    /// <exception cref="ExportFolderException">The folder is not a sync folder with a lake, or is locked by another sync.</exception>
+    public static async Task<LakeSnapshot> CompactAsync(string directory, FhirSyncOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        directory = Path.GetFullPath(directory);
+        var validated = (options ?? new FhirSyncOptions()).Validated();
+        if (SyncState.Load(directory) is not { Format: SyncFormat.Parquet })
+        {
+            throw new ExportFolderException(directory, $"{directory} is not a sync folder whose tables are a Parquet lake: only a lake (sync --format parquet) is compacted.");
+        }
+
+        using var folderLock = ExportFolderLock.Acquire(directory);
+        var lake = new SyncLake(TablesPath(directory, SyncFormat.Parquet), new FhirTablesOptions(), validated.DuckDb);
+        return await lake.CompactAsync(cancellationToken).ConfigureAwait(false)
+            ?? throw new ExportFolderException(directory, $"{lake.Directory} has no snapshot yet: run a sync first.");
+    }
+
+    /// <summary>The latest complete snapshot of a sync folder's Parquet lake: its highest-numbered record in <c>lake/_snapshots/</c>.</summary>
+    /// <param name="lakeDirectory">The lake, <c>SYNC_DIR/lake</c>.</param>
+    /// <returns>The snapshot, or <see langword="null"/> when the lake has none yet.</returns>
+    /// <exception cref="ExportFolderException">The latest record is not a snapshot record.</exception>
+    public static LakeSnapshot? ReadLatestSnapshot(string lakeDirectory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(lakeDirectory);
+        return SyncLake.Latest(Path.GetFullPath(lakeDirectory));
+    }
+
+    /// <summary>
+    /// DuckDB SQL that reads the current rows of one view of a sync folder's Parquet lake as of <paramref name="snapshot"/>:
+    /// the rows of the snapshots from its base to it, minus those whose <c>_resource_key</c> a later one of them tombstones.
+    /// </summary>
+    /// <param name="lakeDirectory">The lake, <c>SYNC_DIR/lake</c>.</param>
+    /// <param name="view">The view's name (its folder in each snapshot).</param>
+    /// <param name="snapshot">The snapshot to read, usually <see cref="ReadLatestSnapshot"/>'s.</param>
+    /// <returns>A <c>SELECT</c> with the view's columns and the two key columns.</returns>
+    public static string CurrentRowsSql(string lakeDirectory, string view, LakeSnapshot snapshot)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(lakeDirectory);
+        ArgumentException.ThrowIfNullOrWhiteSpace(view);
+        ArgumentNullException.ThrowIfNull(snapshot);
+        return SyncLake.CurrentRowsSql(Path.GetFullPath(lakeDirectory), view, snapshot);
     }
 
     private static ExportState? ExportStateOf(string incrementDirectory) =>
@@ -234,25 +285,37 @@ public sealed partial class FhirSync
         }));
     }
 
-    private async Task<IReadOnlyDictionary<string, long>> ApplyAsync(string directory, SyncState state, IReadOnlyList<SyncIncrement> increments, SyncViews views, IReadOnlyList<string> drop, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyDictionary<string, long> Rows, IReadOnlyDictionary<string, TableChanges> Changes)> ApplyAsync(string directory, SyncState state, IReadOnlyList<SyncIncrement> increments, SyncViews views, SyncFormat format, bool rebuild, CancellationToken cancellationToken)
     {
         var groupLevel = state.Request.Level == ExportLevel.Group;
-        var folders = increments.Select(i => (new IncrementFolder(IncrementDirectory(directory, i.Number)), groupLevel)).ToList();
-        var tables = new SyncTables(Path.Combine(directory, SyncTables.FileName), new FhirTablesOptions { ViewErrors = _options.ViewErrors }, _options.DuckDb)
+        var tablesOptions = new FhirTablesOptions { ViewErrors = _options.ViewErrors };
+        (IReadOnlyDictionary<string, long>, IReadOnlyDictionary<string, TableChanges>) applied;
+        if (format == SyncFormat.Parquet)
         {
-            BeforeCommit = BeforeCommit,
-        };
-        var rows = await tables.ApplyAsync(folders, views, drop, cancellationToken).ConfigureAwait(false);
+            var lake = new SyncLake(TablesPath(directory, SyncFormat.Parquet), tablesOptions, _options.DuckDb);
+            applied = await lake.ApplyAsync([.. increments.Select(i => (new IncrementFolder(IncrementDirectory(directory, i.Number)), groupLevel, i.Number, i.TransactionTime))], views, rebuild, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            var tables = new SyncTables(TablesPath(directory, SyncFormat.DuckDb), tablesOptions, _options.DuckDb) { BeforeCommit = BeforeCommit };
+            var folders = increments.Select(i => (new IncrementFolder(IncrementDirectory(directory, i.Number)), groupLevel)).ToList();
+            applied = await tables.ApplyAsync(folders, views, rebuild ? state.Tables : [], cancellationToken).ConfigureAwait(false);
+        }
+
         foreach (var increment in increments)
         {
             increment.Applied = true;
         }
 
         state.ViewFingerprint = views.Fingerprint;
+        state.Format = format;
         state.Tables = [.. views.Views.Select(v => v.Schema.Name)];
         state.Save(directory);
-        return rows;
+        return applied;
     }
+
+    private static string TablesPath(string directory, SyncFormat format) =>
+        Path.Combine(directory, format == SyncFormat.Parquet ? SyncLake.FolderName : SyncTables.FileName);
 
     private static string IncrementDirectory(string directory, int number) =>
         Path.Combine(directory, IncrementsFolderName, number.ToString("D4", CultureInfo.InvariantCulture));

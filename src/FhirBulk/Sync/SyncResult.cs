@@ -12,8 +12,13 @@ namespace FhirBulk.Sync;
 /// When the view definitions changed since the last run: how many increments the tables were rebuilt from (this one
 /// included); otherwise 0.
 /// </param>
-/// <param name="DatabasePath">The DuckDB file, <c>tables.duckdb</c>.</param>
+/// <param name="Format">Where the tables are.</param>
+/// <param name="TablesPath">The DuckDB file, <c>tables.duckdb</c>, or with <see cref="SyncFormat.Parquet"/> the lake's folder, <c>lake/</c>.</param>
 /// <param name="RowsByTable">Rows of each table after the commit.</param>
+/// <param name="ChangesByTable">
+/// What this run changed in each table: the increment's rows added, replaced and deleted (when the tables were rebuilt,
+/// those of every increment, from empty tables).
+/// </param>
 public sealed record SyncResult(
     string Directory,
     int Increment,
@@ -21,8 +26,10 @@ public sealed record SyncResult(
     ExportResult Export,
     int DeletedResources,
     int RebuiltFrom,
-    string DatabasePath,
-    IReadOnlyDictionary<string, long> RowsByTable)
+    SyncFormat Format,
+    string TablesPath,
+    IReadOnlyDictionary<string, long> RowsByTable,
+    IReadOnlyDictionary<string, TableChanges> ChangesByTable)
 {
     /// <summary>The increment's transactionTime as the server wrote it: the next run's <c>_since</c>.</summary>
     public string TransactionTime => Export.Manifest.TransactionTime!;

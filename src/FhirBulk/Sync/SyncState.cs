@@ -21,6 +21,9 @@ internal sealed class SyncState
     /// <summary>The <see cref="SyncViews.Fingerprint"/> the tables were made with; null before any table.</summary>
     public string? ViewFingerprint { get; set; }
 
+    /// <summary>Where the tables are; null in folders from before the lake, whose tables are in DuckDB.</summary>
+    public SyncFormat? Format { get; set; }
+
     /// <summary>The tables the views made, to drop them when the views change.</summary>
     public List<string> Tables { get; set; } = [];
 

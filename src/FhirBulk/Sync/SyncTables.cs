@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using DuckDB.NET.Data;
 using FhirBulk.Ndjson;
 using FhirBulk.Sinks;
@@ -33,8 +34,8 @@ internal sealed class SyncTables(string databasePath, FhirTablesOptions tablesOp
     /// Applies <paramref name="increments"/> in order in one transaction, after dropping <paramref name="drop"/> (the tables of
     /// other views, when the views changed) and creating each view's table when missing.
     /// </summary>
-    /// <returns>Rows of each table after the commit.</returns>
-    public async Task<IReadOnlyDictionary<string, long>> ApplyAsync(IReadOnlyList<(IncrementFolder Folder, bool GroupLevel)> increments, SyncViews views, IReadOnlyList<string> drop, CancellationToken cancellationToken)
+    /// <returns>Rows of each table after the commit, and what the increments changed in it.</returns>
+    public async Task<(IReadOnlyDictionary<string, long> Rows, IReadOnlyDictionary<string, TableChanges> Changes)> ApplyAsync(IReadOnlyList<(IncrementFolder Folder, bool GroupLevel)> increments, SyncViews views, IReadOnlyList<string> drop, CancellationToken cancellationToken)
     {
         await using var connection = new DuckDBConnection($"Data Source={databasePath}");
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -52,9 +53,10 @@ internal sealed class SyncTables(string databasePath, FhirTablesOptions tablesOp
             await ExecuteAsync(connection, DuckDbTypeMap.CreateTableSql(schema).Replace("CREATE OR REPLACE TABLE", "CREATE TABLE IF NOT EXISTS", StringComparison.Ordinal), cancellationToken).ConfigureAwait(false);
         }
 
+        var changes = schemas.ToDictionary(s => s.Name, _ => TableChanges.None, StringComparer.Ordinal);
         foreach (var (folder, groupLevel) in increments)
         {
-            await ApplyOneAsync(connection, folder, groupLevel, views, schemas, cancellationToken).ConfigureAwait(false);
+            await ApplyOneAsync(connection, folder, groupLevel, views, schemas, changes, cancellationToken).ConfigureAwait(false);
         }
 
         if (BeforeCommit is { } beforeCommit)
@@ -69,10 +71,10 @@ internal sealed class SyncTables(string databasePath, FhirTablesOptions tablesOp
         {
             await using var count = connection.CreateCommand();
             count.CommandText = $"SELECT count(*) FROM {DuckDbTypeMap.Quote(schema.Name)}";
-            rows[schema.Name] = Convert.ToInt64(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+            rows[schema.Name] = Convert.ToInt64(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
         }
 
-        return rows;
+        return (rows, changes);
     }
 
     /// <summary>A view's schema with the two key columns after its own.</summary>
@@ -87,10 +89,10 @@ internal sealed class SyncTables(string databasePath, FhirTablesOptions tablesOp
     /// increment's output loses all its earlier rows whatever it yields now (more, fewer, or none when it fails a
     /// <c>where</c>). At Group level the rows of patients no longer active in the Group go last.
     /// </summary>
-    private async Task ApplyOneAsync(DuckDBConnection connection, IncrementFolder folder, bool groupLevel, SyncViews views, List<ViewSchema> schemas, CancellationToken cancellationToken)
+    private async Task ApplyOneAsync(DuckDBConnection connection, IncrementFolder folder, bool groupLevel, SyncViews views, List<ViewSchema> schemas, Dictionary<string, TableChanges> changes, CancellationToken cancellationToken)
     {
         var seen = new ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
-        var keyed = views.Views.Select((v, i) => (ICompiledView)new KeyedView(v, schemas[i], seen)).ToList();
+        var keyed = views.Views.Select((v, i) => (ICompiledView)new KeyedView(v, schemas[i], seen, members: null)).ToList();
         await using (var staging = new StagingSink(connection))
         {
             await new FhirTables(tablesOptions).RunAsync(folder.Resources(), keyed, staging, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -108,13 +110,19 @@ internal sealed class SyncTables(string databasePath, FhirTablesOptions tablesOp
         foreach (var schema in schemas)
         {
             var table = DuckDbTypeMap.Quote(schema.Name);
+            var staged = DuckDbTypeMap.Quote(StagingPrefix + schema.Name);
+            var change = await CountChangesAsync(connection, table, staged, $"SELECT k FROM {GoneTable}", cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(connection, $"DELETE FROM {table} WHERE {ResourceKeyColumn} IN (SELECT k FROM {GoneTable})", cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync(connection, $"INSERT INTO {table} SELECT * FROM {DuckDbTypeMap.Quote(StagingPrefix + schema.Name)}", cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync(connection, $"DROP TABLE {DuckDbTypeMap.Quote(StagingPrefix + schema.Name)}", cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, $"INSERT INTO {table} SELECT * FROM {staged}", cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, $"DROP TABLE {staged}", cancellationToken).ConfigureAwait(false);
             if (members is not null)
             {
-                await ExecuteAsync(connection, $"DELETE FROM {table} WHERE {PatientKeyColumn} IS NOT NULL AND {PatientKeyColumn} NOT IN (SELECT k FROM {MembersTable})", cancellationToken).ConfigureAwait(false);
+                await using var leavers = connection.CreateCommand();
+                leavers.CommandText = $"DELETE FROM {table} WHERE {PatientKeyColumn} IS NOT NULL AND {PatientKeyColumn} NOT IN (SELECT k FROM {MembersTable})";
+                change = change with { Deleted = change.Deleted + await leavers.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) };
             }
+
+            changes[schema.Name] += change;
         }
 
         await ExecuteAsync(connection, $"DROP TABLE {GoneTable}", cancellationToken).ConfigureAwait(false);
@@ -124,7 +132,36 @@ internal sealed class SyncTables(string databasePath, FhirTablesOptions tablesOp
         }
     }
 
-    private static void AppendKeys(DuckDBConnection connection, string table, IEnumerable<string> keys)
+    /// <summary>
+    /// Before an increment's old rows go: its new rows (<paramref name="added"/>) of resources with rows in
+    /// <paramref name="current"/> (replaced) or without (added), and the current rows of resources in <paramref name="gone"/>
+    /// it has no new row for (deleted).
+    /// </summary>
+    /// <param name="connection">Where to count.</param>
+    /// <param name="current">The table or subquery of the rows before the increment; null when there were none.</param>
+    /// <param name="added">The table or table function of the increment's new rows.</param>
+    /// <param name="gone">A query of the keys whose current rows the increment removes.</param>
+    /// <param name="cancellationToken">Stops the count.</param>
+    internal static async Task<TableChanges> CountChangesAsync(DuckDBConnection connection, string? current, string added, string gone, CancellationToken cancellationToken)
+    {
+        var old = current is null
+            ? "SELECT NULL::VARCHAR AS k, 0::BIGINT AS n WHERE false"
+            : $"SELECT {ResourceKeyColumn} AS k, count(*) AS n FROM {current} WHERE {ResourceKeyColumn} IN ({gone}) GROUP BY 1";
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            WITH old AS ({old}),
+                 new AS (SELECT {ResourceKeyColumn} AS k, count(*) AS n FROM {added} GROUP BY 1)
+            SELECT coalesce(sum(new.n) FILTER (WHERE old.k IS NULL), 0)::BIGINT,
+                   coalesce(sum(new.n) FILTER (WHERE old.k IS NOT NULL), 0)::BIGINT,
+                   coalesce(sum(old.n) FILTER (WHERE new.k IS NULL), 0)::BIGINT
+            FROM old FULL OUTER JOIN new ON old.k = new.k
+            """;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return new TableChanges(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+    }
+
+    internal static void AppendKeys(DuckDBConnection connection, string table, IEnumerable<string> keys)
     {
         using var appender = connection.CreateAppender(table);
         foreach (var key in keys)
@@ -135,28 +172,6 @@ internal sealed class SyncTables(string databasePath, FhirTablesOptions tablesOp
 
     private static Task ExecuteAsync(DuckDBConnection connection, string sql, CancellationToken cancellationToken) =>
         DuckDbSink.ExecuteAsync(connection, sql, cancellationToken);
-
-    /// <summary>A view whose rows end with the two keys, and which notes every resource it is given (all of them lose their old rows).</summary>
-    private sealed class KeyedView(ICompiledView inner, ViewSchema schema, ConcurrentDictionary<string, byte> seen) : ICompiledView
-    {
-        public ViewSchema Schema => schema;
-
-        public ViewEngineChoice Engine => inner.Engine;
-
-        public IEnumerable<object?[]> Evaluate(ResourceLine resource)
-        {
-            var key = ResourceKeys.Of(resource);
-            seen.TryAdd(key, 0);
-            var rows = inner.Evaluate(resource).ToList();
-            if (rows.Count == 0)
-            {
-                return rows;
-            }
-
-            var patient = ResourceKeys.PatientOf(resource);
-            return rows.Select(row => (object?[])[.. row, key, patient]);
-        }
-    }
 
     /// <summary>Writes each keyed view's rows to a staging table in the open transaction, appended to the view's table once the old rows are gone.</summary>
     private sealed class StagingSink(DuckDBConnection connection) : ITableSink

@@ -46,5 +46,93 @@ public sealed class DemoServerCommandTests : IDisposable
         Assert.Contains("3. Most common medication", result.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task DemoSync_Json_ThreeSyncsAWeekApartEachWithItsChangesAndAnswers()
+    {
+        var output = temp.File("demo");
+
+        var result = await new CliRunner().RunAsync("demo", "--sync", "--patients", "12", "--out", output, "--json");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var increments = JsonDocument.Parse(result.Output).RootElement.GetProperty("increments").EnumerateArray().ToList();
+        Assert.Equal([1, 2, 3], increments.Select(i => i.GetProperty("increment").GetInt32()));
+        Assert.Equal(["2026-01-01T00:00:00.000Z", "2026-01-08T00:00:00.000Z", "2026-01-15T00:00:00.000Z"], increments.Select(i => i.GetProperty("transactionTime").GetString()));
+
+        // The full export only adds; each increment then changes a little of what is there and the tables' rows follow.
+        foreach (var table in increments[0].GetProperty("tables").EnumerateObject())
+        {
+            var change = increments[0].GetProperty("changes").GetProperty(table.Name);
+            Assert.Equal(table.Value.GetInt64(), change.GetProperty("added").GetInt64());
+            Assert.Equal(0, change.GetProperty("replaced").GetInt64() + change.GetProperty("deleted").GetInt64());
+        }
+
+        for (var i = 1; i < increments.Count; i++)
+        {
+            var patients = increments[i].GetProperty("changes").GetProperty("patients");
+            Assert.InRange(patients.GetProperty("added").GetInt64(), 1, 2);
+            Assert.Equal(
+                increments[i - 1].GetProperty("tables").GetProperty("patients").GetInt64() + patients.GetProperty("added").GetInt64(),
+                increments[i].GetProperty("tables").GetProperty("patients").GetInt64());
+            Assert.Contains(increments[i].GetProperty("changes").EnumerateObject(), t => t.Value.GetProperty("deleted").GetInt64() > 0 || t.Value.GetProperty("replaced").GetInt64() > 0);
+            Assert.True(increments[i].GetProperty("answers").GetProperty("fluVaccinatedPatients").GetInt32() >= increments[i - 1].GetProperty("answers").GetProperty("fluVaccinatedPatients").GetInt32());
+        }
+
+        Assert.True(File.Exists(Path.Combine(output, "sync", "tables.duckdb")));
+        Assert.Equal(["0001", "0002", "0003"], Directory.GetDirectories(Path.Combine(output, "sync", "increments")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task DemoSync_Pipe_PrintsEachIncrementsChangesThenTheAnswers()
+    {
+        var result = await new CliRunner().AsPipe().RunAsync("demo", "--sync", "--patients", "6", "--out", temp.File("demo"));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.DoesNotContain("\u001b[", result.Output, StringComparison.Ordinal);
+        Assert.Contains("Increment 1, the full export:", result.Output, StringComparison.Ordinal);
+        Assert.Matches(@"Increment 2: [\d,]+ resources new or changed, [\d,]+ deleted; transactionTime 2026-01-08T00:00:00\.000Z\.", result.Output);
+        Assert.Contains("The server's data moved on a week", result.Output, StringComparison.Ordinal);
+        Assert.Contains("Increment 3:", result.Output, StringComparison.Ordinal);
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Count(result.Output, @"│ +Rows │ +Added │ +Replaced │ +Deleted │"));
+        Assert.Equal(3, Occurrences(result.Output, "1. Patients who ever received an influenza vaccine"));
+        Assert.True(
+            result.Output.IndexOf("Increment 2:", StringComparison.Ordinal) < Occurrence(result.Output, "1. Patients who ever received", 2),
+            "each increment's answers come after its changes");
+    }
+
+    [Fact]
+    public async Task DemoSync_Terminal_ShowsTheSyncsAndTheirChanges()
+    {
+        var result = await new CliRunner().AsTerminal().RunAsync("demo", "--sync", "--patients", "6", "--out", temp.File("demo"));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("Sync 3 (changes since the last)", result.Output, StringComparison.Ordinal);
+        Assert.Contains("Increment 3:", result.Output, StringComparison.Ordinal);
+        Assert.Contains("Replaced", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DemoSync_WithInput_RefusedAsUsage()
+    {
+        var input = temp.Write("Patient.ndjson", "{\"resourceType\":\"Patient\",\"id\":\"p\"}\n");
+
+        var result = await new CliRunner().RunAsync("demo", "--sync", "--input", input, "--out", temp.File("demo"));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--sync needs the embedded server", result.Error, StringComparison.Ordinal);
+    }
+
+    private static int Occurrences(string text, string value) => text.Split(value).Length - 1;
+
+    private static int Occurrence(string text, string value, int nth)
+    {
+        var at = -1;
+        for (var i = 0; i < nth; i++)
+        {
+            at = text.IndexOf(value, at + 1, StringComparison.Ordinal);
+        }
+
+        return at;
+    }
+
     public void Dispose() => temp.Dispose();
 }

@@ -55,6 +55,60 @@ public sealed class SyncCommandTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Sync_FormatParquet_SnapshotPerIncrementKeptByLaterRunsThenCompactedToOne()
+    {
+        await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 10, Seed = 5, Steps = 0, RequireAuth = false });
+        var view = temp.Write("conditions.json", ConditionsView);
+        var folder = temp.File("mart");
+        var lake = Path.Combine(folder, "lake");
+
+        var first = await new CliRunner().RunAsync(["sync", "--server", server.BaseUri.AbsoluteUri, "--out", folder, "--view", view, "--format", "parquet"]);
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Contains($"Tables in {lake};", first.Output, StringComparison.Ordinal);
+
+        // Later runs keep the folder's format without being told.
+        await server.AdvanceAsync();
+        var second = await new CliRunner().RunAsync(["sync", "--out", folder, "--view", view, "--json"]);
+        Assert.True(second.ExitCode == 0, second.ToString());
+        long rows;
+        using (var summary = JsonDocument.Parse(second.Output))
+        {
+            Assert.Equal(lake, summary.RootElement.GetProperty("lake").GetString());
+            Assert.False(summary.RootElement.TryGetProperty("database", out _), second.Output);
+            rows = summary.RootElement.GetProperty("tables").GetProperty("conditions").GetInt64();
+            var changes = summary.RootElement.GetProperty("changes").GetProperty("conditions");
+            Assert.True(changes.GetProperty("added").GetInt64() + changes.GetProperty("replaced").GetInt64() > 0, second.Output);
+        }
+
+        Assert.False(File.Exists(Path.Combine(folder, "tables.duckdb")));
+        Assert.Equal(["snapshot=000001", "snapshot=000002"], Directory.GetDirectories(lake, "snapshot=*").Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(["000001.json", "000002.json"], Directory.GetFiles(Path.Combine(lake, "_snapshots")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+
+        var compact = await new CliRunner().RunAsync(["sync", "--out", folder, "--compact"]);
+        Assert.True(compact.ExitCode == 0, compact.ToString());
+        Assert.Contains("Compacted the lake into snapshot 3 (", compact.Output, StringComparison.Ordinal);
+        Assert.Equal(["snapshot=000003"], Directory.GetDirectories(lake, "snapshot=*").Select(Path.GetFileName));
+        using var record = JsonDocument.Parse(File.ReadAllText(Path.Combine(lake, "_snapshots", "000003.json")));
+        Assert.Equal(3, record.RootElement.GetProperty("base").GetInt32());
+        Assert.Equal(2, record.RootElement.GetProperty("increment").GetInt32());
+        Assert.Equal(rows, record.RootElement.GetProperty("rows").GetProperty("conditions").GetInt64());
+    }
+
+    [Fact]
+    public async Task Sync_CompactADuckDbFolder_RefusedWithExit3()
+    {
+        await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 5, Seed = 5, Steps = 0, RequireAuth = false });
+        var folder = temp.File("mart");
+        var first = await new CliRunner().RunAsync(["sync", "--server", server.BaseUri.AbsoluteUri, "--out", folder, "--view", temp.Write("patients.json", PatientsView)]);
+        Assert.True(first.ExitCode == 0, first.ToString());
+
+        var compact = await new CliRunner().RunAsync(["sync", "--out", folder, "--compact"]);
+
+        Assert.Equal(3, compact.ExitCode);
+        Assert.Contains("only a lake (sync --format parquet) is compacted", compact.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Sync_AnotherRequestThanTheFolderRecorded_RefusedWithExit3()
     {
         await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 5, Seed = 5, Steps = 0, RequireAuth = false });

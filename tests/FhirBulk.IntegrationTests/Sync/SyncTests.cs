@@ -75,9 +75,12 @@ public class SyncTests
         var request = await RequestAsync(client, level);
         var views = SyncViews.FromJson(Views);
         var directory = harness.NewDirectory();
+        var lakeDirectory = harness.NewDirectory();
         var sync = new FhirSync(client);
+        var lakeSync = new FhirSync(client, new FhirSyncOptions { Format = SyncFormat.Parquet });
         var first = await sync.SyncAsync(directory, request, views);
         Assert.Equal(1, first.Increment);
+        await lakeSync.SyncAsync(lakeDirectory, request, views);
 
         var steps = random.Next(1, 6);
         var deletions = 0;
@@ -87,10 +90,21 @@ public class SyncTests
             var result = await sync.SyncAsync(directory, null, views);
             Assert.Equal(step + 2, result.Increment);
             deletions += result.DeletedResources;
+            var lakeResult = await lakeSync.SyncAsync(lakeDirectory, null, views);
+            Assert.Equal(result.RowsByTable, lakeResult.RowsByTable);
+            Assert.Equal(result.ChangesByTable, lakeResult.ChangesByTable);
         }
 
         Assert.True(level == ExportLevel.Group || deletions > 0, "the steps deleted nothing: the test would not exercise deletions");
         await AssertEqualsFullRebuildAsync(harness, client, request, views, directory);
+        await AssertLakeEqualsFullRebuildAsync(harness, client, request, views, lakeDirectory);
+
+        // Compacted, the lake is one snapshot without tombstones and still the same rows.
+        var compacted = await FhirSync.CompactAsync(lakeDirectory);
+        Assert.Equal(compacted.Snapshot, compacted.Base);
+        Assert.Single(Directory.GetDirectories(Path.Combine(lakeDirectory, "lake"), "snapshot=*"));
+        Assert.Empty(await RowsAsync(null, $"SELECT * FROM read_parquet('{Path.Combine(lakeDirectory, "lake", $"snapshot={compacted.Snapshot:D6}", "_tombstones.parquet")}')"));
+        await AssertLakeEqualsFullRebuildAsync(harness, client, request, views, lakeDirectory);
     }
 
     [Theory]
@@ -140,6 +154,31 @@ public class SyncTests
         var database = Path.Combine(directory, "tables.duckdb");
         var tables = await RowsAsync(database, "SELECT table_name FROM information_schema.tables ORDER BY 1");
         Assert.DoesNotContain("encounters", tables);
+    }
+
+    [Fact]
+    public async Task Sync_DuckDbFolderThenParquetWithChangedViews_LakeRebuiltFromEveryIncrementAsOneSnapshotEach()
+    {
+        await using var harness = await StartAsync();
+        using var client = harness.CreateClient();
+        var directory = harness.NewDirectory();
+        await new FhirSync(client).SyncAsync(directory, new ExportRequest(), SyncViews.FromJson(Views));
+        await harness.Server.AdvanceAsync();
+        var lakeSync = new FhirSync(client, new FhirSyncOptions { Format = SyncFormat.Parquet });
+        await lakeSync.SyncAsync(directory, null, SyncViews.FromJson(Views));
+        await harness.Server.AdvanceAsync();
+
+        // The lake made from the DuckDB folder's increments is rebuilt again, beside it, when a view changes.
+        var views = SyncViews.FromJson(Views[..3]);
+        var result = await lakeSync.SyncAsync(directory, null, views);
+
+        Assert.Equal(3, result.RebuiltFrom);
+        Assert.Equal(SyncFormat.Parquet, result.Format);
+        var latest = FhirSync.ReadLatestSnapshot(result.TablesPath)!;
+        Assert.Equal((3, 1, 3), (latest.Snapshot, latest.Base, latest.Increment));
+        Assert.Equal(["active_conditions", "observation_codes", "patients"], latest.Rows.Keys.Order(StringComparer.Ordinal));
+        Assert.False(Directory.Exists(result.TablesPath + ".rebuild"));
+        await AssertLakeEqualsFullRebuildAsync(harness, client, new ExportRequest(), views, directory);
     }
 
     [Fact]
@@ -262,13 +301,7 @@ public class SyncTests
     /// </summary>
     internal static async Task AssertEqualsFullRebuildAsync(ServerHarness harness, BulkDataClient client, ExportRequest request, SyncViews views, string syncDirectory)
     {
-        var folder = harness.NewDirectory();
-        await client.ExportToDirectoryAsync(request, folder);
-        var expected = Path.Combine(folder, "full.duckdb");
-        await using (var sink = new DuckDbSink(expected))
-        {
-            await new FhirTables().RunAsync(NdjsonSource.FromFolder(folder), views.Views, sink);
-        }
+        var expected = await FullRebuildAsync(harness, client, request, views);
 
         foreach (var view in views.Views)
         {
@@ -276,6 +309,35 @@ public class SyncTests
             var wanted = await RowsAsync(expected, $"SELECT * FROM \"{table}\"");
             Assert.True(wanted.Count > 0, $"{table} is empty in the full rebuild");
             Assert.Equal(wanted, await RowsAsync(Path.Combine(syncDirectory, "tables.duckdb"), $"SELECT * EXCLUDE (_resource_key, _patient_key) FROM \"{table}\""));
+        }
+    }
+
+    /// <summary>A full export of the server's data as it is now, and its view run into a DuckDB file (returned).</summary>
+    private static async Task<string> FullRebuildAsync(ServerHarness harness, BulkDataClient client, ExportRequest request, SyncViews views)
+    {
+        var folder = harness.NewDirectory();
+        await client.ExportToDirectoryAsync(request, folder);
+        var expected = Path.Combine(folder, "full.duckdb");
+        await using (var sink = new DuckDbSink(expected))
+        {
+            await new FhirTables().RunAsync(NdjsonSource.FromFolder(folder), views.Views, sink);
+        }
+        return expected;
+    }
+
+    /// <summary>The Parquet lake's current rows, read as docs/cli.md tells readers to, equal a full export and view run.</summary>
+    internal static async Task AssertLakeEqualsFullRebuildAsync(ServerHarness harness, BulkDataClient client, ExportRequest request, SyncViews views, string syncDirectory)
+    {
+        var expected = await FullRebuildAsync(harness, client, request, views);
+
+        var lake = Path.Combine(syncDirectory, "lake");
+        var snapshot = FhirSync.ReadLatestSnapshot(lake)!;
+        foreach (var view in views.Views)
+        {
+            var table = view.Schema.Name;
+            var wanted = await RowsAsync(expected, $"SELECT * FROM \"{table}\"");
+            Assert.True(wanted.Count > 0, $"{table} is empty in the full rebuild");
+            Assert.Equal(wanted, await RowsAsync(null, $"SELECT * EXCLUDE (_resource_key, _patient_key) FROM ({FhirSync.CurrentRowsSql(lake, table, snapshot)})"));
         }
     }
 
@@ -311,10 +373,10 @@ public class SyncTests
         return all;
     }
 
-    /// <summary>Every row of a query as text, every column, sorted.</summary>
-    internal static async Task<List<string>> RowsAsync(string database, string sql)
+    /// <summary>Every row of a query as text, every column, sorted; on an in-memory database when <paramref name="database"/> is null.</summary>
+    internal static async Task<List<string>> RowsAsync(string? database, string sql)
     {
-        await using var result = await DuckDbDatabase.QueryAsync(database, sql);
+        await using var result = database is null ? await DuckDbDatabase.QueryInMemoryAsync(sql) : await DuckDbDatabase.QueryAsync(database, sql);
         var rows = new List<string>();
         await foreach (var row in result.ReadRowsAsync())
         {

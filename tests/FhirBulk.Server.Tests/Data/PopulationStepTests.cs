@@ -201,4 +201,40 @@ public class PopulationStepTests(AdvancedPopulationFixture population) : IClassF
         var error = await Assert.ThrowsAsync<ArgumentException>(() => PopulationGenerator.AdvanceAsync(population.Folder, other, 1));
         Assert.Contains("seed 11", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task AdvanceAsync_LowerStepActivity_TouchesProportionallyFewerResourcesAndIsKeptInTheTimeline()
+    {
+        var full = Path.Combine(Path.GetTempPath(), "fhirbulk-stepact-" + Guid.NewGuid().ToString("N"));
+        var tenth = full + "-tenth";
+        try
+        {
+            var fullOptions = new PopulationOptions { Patients = 200, Seed = 4 };
+            var tenthOptions = new PopulationOptions { Patients = 200, Seed = 4, StepActivity = 0.1 };
+            await PopulationGenerator.GenerateAsync(full, fullOptions);
+            await PopulationGenerator.GenerateAsync(tenth, tenthOptions);
+            await PopulationGenerator.AdvanceAsync(full, fullOptions, 1);
+            await PopulationGenerator.AdvanceAsync(tenth, tenthOptions, 1);
+
+            // New patients come with their history at any activity; the changes to the patients already there shrink with it.
+            static int Changes(string folder)
+            {
+                var step = AdvancedPopulationFixture.ReadFolder(Path.Combine(folder, "steps", "0001"));
+                var arrivals = step["Patient"].Select(p => "Patient/" + p.GetProperty("id").GetString()).ToHashSet(StringComparer.Ordinal);
+                return step.Where(t => t.Key is "Observation" or "Condition" or "Encounter")
+                    .Sum(t => t.Value.Count(r => !arrivals.Contains(r.GetProperty("subject").GetProperty("reference").GetString()!)));
+            }
+
+            Assert.InRange(Changes(tenth), 1, Changes(full) / 4);
+
+            // The next step of the folder plays at the activity it was started with; another one is another population.
+            Assert.Contains("\"stepActivity\": 0.1", await File.ReadAllTextAsync(Path.Combine(tenth, "steps", "timeline.json")), StringComparison.Ordinal);
+            await Assert.ThrowsAsync<ArgumentException>(() => PopulationGenerator.AdvanceAsync(tenth, fullOptions, 1));
+        }
+        finally
+        {
+            Directory.Delete(full, recursive: true);
+            Directory.Delete(tenth, recursive: true);
+        }
+    }
 }

@@ -36,6 +36,17 @@ public class KickoffRequestTests
             message.RequestUri!.Query);
     }
 
+    [Theory]
+    [InlineData("2026-01-08T00:00:00.000Z", "2026-01-08T00:00:00.000Z")]
+    [InlineData("2026-01-08T00:00:00.1234567Z", "2026-01-08T00:00:00.1234567Z")]
+    [InlineData("2026-01-08T02:00:00.5+02:00", "2026-01-08T00:00:00.500Z")]
+    public void Parameters_SinceFinerThanMilliseconds_SentExactlyNotCut(string since, string sent)
+    {
+        var parameters = KickoffRequest.Parameters(new ExportRequest { Since = DateTimeOffset.Parse(since, System.Globalization.CultureInfo.InvariantCulture) });
+
+        Assert.Contains(("_since", sent), parameters);
+    }
+
     [Fact]
     public async Task Create_PatientsGiven_PostsParametersWithReferences()
     {

@@ -17,8 +17,9 @@ namespace FhirBulk.Server.Data.Generation;
 /// </remarks>
 internal sealed class PopulationStep
 {
-    // Per step: the chance a patient has a visit, that a Condition is drawn to be resolved (if still active) or is
-    // updated then deleted, that an Observation is deleted, and that a deleted Observation comes back.
+    // Per step at StepActivity 1 (the first four scale with it): the chance a patient has a visit, that a Condition is
+    // drawn to be resolved (if still active) or is updated then deleted, that an Observation is deleted, and that a
+    // deleted Observation comes back.
     private const double VisitRate = 0.1;
     private const double ResolveRate = 0.05;
     private const double ConditionDeleteRate = 0.01;
@@ -110,7 +111,7 @@ internal sealed class PopulationStep
         for (var index = 0; index < before; index++)
         {
             _cancellationToken.ThrowIfCancellationRequested();
-            if (_random.Chance(VisitRate))
+            if (_random.Chance(Scaled(VisitRate)))
             {
                 var events = DeterministicRandom.For(population.Seed, "step-visit-" + _step.ToString(CultureInfo.InvariantCulture), index);
                 var context = index < population.Patients ? visits : PopulationContext.Create(population, Writer, _deleted, JoinedAt(index), (_from, _until));
@@ -148,7 +149,7 @@ internal sealed class PopulationStep
         foreach (var (id, line) in _previous.CurrentLines("Condition"))
         {
             _cancellationToken.ThrowIfCancellationRequested();
-            if (_random.Chance(ResolveRate))
+            if (_random.Chance(Scaled(ResolveRate)))
             {
                 var condition = Parse(line);
                 if ((string?)condition["clinicalStatus"]?["coding"]?[0]?["code"] == "active")
@@ -159,7 +160,7 @@ internal sealed class PopulationStep
                     await Writer("Condition").WriteResourceAsync(NewVersion(condition, 1, resolved), _cancellationToken);
                 }
             }
-            else if (_random.Chance(ConditionDeleteRate) && ResourceHeader.Read(line.Span, HeaderFields.Patient).PatientId is { } patient)
+            else if (_random.Chance(Scaled(ConditionDeleteRate)) && ResourceHeader.Read(line.Span, HeaderFields.Patient).PatientId is { } patient)
             {
                 // Updated and then deleted within the step: its current state is deleted, so only the deletion is kept.
                 var (_, deletedAt) = TwoInstants();
@@ -173,7 +174,7 @@ internal sealed class PopulationStep
         foreach (var (id, line) in _previous.CurrentLines("Observation"))
         {
             _cancellationToken.ThrowIfCancellationRequested();
-            if (!_random.Chance(ObservationDeleteRate) || ResourceHeader.Read(line.Span, HeaderFields.Patient).PatientId is not { } patient)
+            if (!_random.Chance(Scaled(ObservationDeleteRate)) || ResourceHeader.Read(line.Span, HeaderFields.Patient).PatientId is not { } patient)
             {
                 continue;
             }
@@ -243,6 +244,8 @@ internal sealed class PopulationStep
             }
         }
     }
+
+    private double Scaled(double rate) => Math.Min(1, rate * _timeline.Population.StepActivity);
 
     private static DateTimeOffset Later(DateTimeOffset? a, DateTimeOffset b) => a is { } value && value > b ? value : b;
 
