@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using DuckDB.NET.Data;
 using FhirBulk.IntegrationTests.Support;
 using FhirBulk.Server;
@@ -156,30 +155,8 @@ public sealed class ViewFromStoreCommandTests(S3rver s3rver, Azurite azurite) : 
         }
     }
 
-    /// <summary>Runs the built CLI as a child process with <paramref name="environment"/> added to its environment only.</summary>
-    private static async Task<(int ExitCode, string Output)> RunAsync(Dictionary<string, string> environment, params string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet", [CliAssembly(), .. arguments]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, $"exit {process.ExitCode}\n{await stdout}\n{await stderr}");
-    }
-
-    private static string CliAssembly()
-    {
-        // tests/FhirBulk.IntegrationTests/bin/<Configuration>/net10.0 → src/FhirBulk.Cli/bin/<Configuration>/net10.0
-        var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var path = Path.Combine(RepositoryRoot(), "src", "FhirBulk.Cli", "bin", here.Parent!.Name, here.Name, "fhir-bulk.dll");
-        Assert.True(File.Exists(path), $"{path} is missing; build src/FhirBulk.Cli");
-        return path;
-    }
+    private static Task<(int ExitCode, string Output)> RunAsync(Dictionary<string, string> environment, params string[] arguments) =>
+        CliProcess.RunAsync(environment, arguments);
 
     private static string RepositoryRoot()
     {
