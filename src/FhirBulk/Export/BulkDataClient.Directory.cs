@@ -198,14 +198,11 @@ public sealed partial class BulkDataClient
     {
         ArgumentNullException.ThrowIfNull(store);
         var target = new StoreExportTarget(store, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, TimeProvider.System);
-        return new ExportFolderSettings(await target.LoadStateAsync(cancellationToken).ConfigureAwait(false) ?? throw NoExport(target.Description));
+        return new ExportFolderSettings(await target.LoadStateAsync(cancellationToken).ConfigureAwait(false) ?? throw ExportState.Missing(target.Description));
     }
 
-    private static ExportFolderException NoExport(string directory) =>
-        new(directory, $"{directory} holds no export ({ExportState.FileName} is missing): start it with the export command, giving --out {directory}.");
-
     private async Task<ExportState> LoadStateAsync(ExportTarget target, CancellationToken cancellationToken) =>
-        Verified(await target.LoadStateAsync(cancellationToken).ConfigureAwait(false) ?? throw NoExport(target.Description), target.Description);
+        Verified(await target.LoadStateAsync(cancellationToken).ConfigureAwait(false) ?? throw ExportState.Missing(target.Description), target.Description);
 
     private ExportState Verified(ExportState state, string directory)
     {
