@@ -123,7 +123,7 @@ internal static class ShardsBenchmark
     }
 
     /// <summary>The published ReadyToRun CLI when there is one (what the dotnet tool installs), else the build output.</summary>
-    private static string Cli(BenchOptions options)
+    internal static string Cli(BenchOptions options)
     {
         var r2r = Path.Combine(options.R2rFolder ?? Path.Combine(RepositoryRoot.Path, "artifacts", "fhir-bulk-r2r"), "fhir-bulk.dll");
         var build = Path.Combine(RepositoryRoot.Path, "src", "FhirBulk.Cli", "bin", "Release", "net10.0", "fhir-bulk.dll");
