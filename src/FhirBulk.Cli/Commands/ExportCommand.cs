@@ -126,7 +126,7 @@ internal static class ExportCommand
         }
 
         // An object-store prefix is the export's folder: the same state, manifest and log, as objects.
-        using var store = OpenStore(resume ?? parseResult.GetValue(options.Out), parseResult.GetValue(options.S3Endpoint));
+        using var store = OpenStore(resume ?? cancel ?? parseResult.GetValue(options.Out), parseResult.GetValue(options.S3Endpoint));
         if (store is not null && (cancel is not null || parseResult.GetValue(options.Since) is "auto"))
         {
             throw new CliException($"{(cancel is not null ? "--cancel" : "--since auto")} works on a local folder only, not on {store.Location}.", ExitCodes.Usage);

@@ -68,7 +68,6 @@ internal sealed partial class FileDownloader
         /// <exception cref="StorageException">The store refused the write.</exception>
         public async Task CommitAsync(CancellationToken cancellationToken)
         {
-            var output = Open();
             downloader.Finish(file, _verifier!);
             if (_gzip is not null)
             {
@@ -84,7 +83,6 @@ internal sealed partial class FileDownloader
             var stored = await _writer!.CommitAsync(cancellationToken).ConfigureAwait(false);
             file.StoredETag = stored.ETag;
             file.UploadId = null;
-            GC.KeepAlive(output);
         }
 
         public async ValueTask DisposeAsync() => await RestartAsync().ConfigureAwait(false);

@@ -139,6 +139,31 @@ public sealed class ExportToStoreTests(S3rver s3rver, Azurite azurite, ITestOutp
     }
 
     [S3rverFact]
+    public async Task ExportToStore_GzipFiles_ObjectsHoldTheLocalNdjsonAndVerifyAgainstTheirRecordedHashes()
+    {
+        var expected = await LocalExportAsync();
+        using var store = S3Store();
+
+        using (var client = _harness.CreateClient(configure: o => o.CompressOutput = true))
+        {
+            await client.ExportToStoreAsync(new ExportRequest(), store);
+        }
+
+        var actual = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in (await StoreContract.Names(store, "")).Where(n => n.EndsWith(".ndjson.gz", StringComparison.Ordinal)))
+        {
+            await using var compressed = await store.OpenReadAsync(name);
+            await using var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionMode.Decompress);
+            actual[name[..^".gz".Length]] = Convert.ToHexStringLower(await SHA256.HashDataAsync(gzip));
+        }
+
+        Assert.Equal(expected, actual);
+        var summary = await FhirBulk.ExportFolder.ExportFolderInspector.InspectAsync(store, verify: true);
+        Assert.Empty(summary.Verification!.Problems);
+        Assert.Equal(expected.Count, summary.Verification.FilesChecked);
+    }
+
+    [S3rverFact]
     public async Task InspectCli_S3Url_SameSummaryAsTheLocalFolder()
     {
         var local = _harness.NewDirectory();
