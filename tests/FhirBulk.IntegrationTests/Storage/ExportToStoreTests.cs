@@ -68,28 +68,75 @@ public sealed class ExportToStoreTests(S3rver s3rver, Azurite azurite, ITestOutp
         await AssertNoSecretAsync(await AzureBlobObjectStoreTests.Create(azurite, StoreContract.PartSize, _harness.Logs), [Azurite.AccountKey]);
 
     [S3rverFact]
-    public async Task ExportToStore_FilesCutMidDownloadAndSomeFailing_ResumeCompletesToTheLocalExportsObjects()
+    public Task ExportToStore_S3FilesCutMidDownloadAndSomeFailing_ResumeCompletesToTheLocalExportsObjects() =>
+        CutThenResumeAsync(S3Store());
+
+    [AzuriteFact]
+    public async Task ExportToStore_AzureFilesCutMidDownloadAndSomeFailing_ResumeCompletesToTheLocalExportsObjects() =>
+        await CutThenResumeAsync(await AzureBlobObjectStoreTests.Create(azurite, StoreContract.PartSize, _harness.Logs));
+
+    [AzuriteFact]
+    public async Task ExportCli_KilledMidUploadToAzure_ResumeObjectsEqualALocalExport()
     {
-        var expected = await LocalExportAsync();
-        var cut = _harness.Server.BaseUriWithFaults(new FaultOptions { CutFileRate = 0.5, CutFileAfterBytes = 4096, Seed = 3 });
-        using var store = S3Store();
-
-        // No retries: a cut file fails this run, and is left to the resume.
-        using (var failing = _harness.CreateClient(cut, o => o.MaxRetries = 0))
+        await using var big = await ServerHarness.StartAsync(o =>
         {
-            var failure = await Assert.ThrowsAsync<FhirBulkException>(() => failing.ExportToStoreAsync(new ExportRequest(), store));
-            output.WriteLine(failure.Message);
+            o.Patients = 300;
+            o.ResourcesPerFile = 1_000_000;
+        });
+        var expectedDirectory = big.NewDirectory();
+        using (var client = big.CreateClient())
+        {
+            await client.ExportToDirectoryAsync(new ExportRequest(), expectedDirectory);
         }
 
-        Assert.DoesNotContain(".fhir-bulk.lock", await StoreContract.Names(store, ""));
-        using (var resuming = _harness.CreateClient(cut))
+        var expected = ServerHarness.DataFiles(expectedDirectory);
+        var slow = big.Server.BaseUriWithFaults(new FaultOptions { TrickleBytesPerSecond = 2_000_000 });
+        var keyFile = Path.Combine(big.NewDirectory(), "key.jwk");
+        Directory.CreateDirectory(Path.GetDirectoryName(keyFile)!);
+        await File.WriteAllTextAsync(keyFile, big.Key.ToPrivateJwk());
+        using var store = await AzureBlobObjectStoreTests.Create(azurite, StoreContract.PartSize, _harness.Logs);
+        var url = store.Location.ToString();
+        var environment = new Dictionary<string, string> { ["AZURE_STORAGE_CONNECTION_STRING"] = azurite.ConnectionString };
+
+        // Azure has no upload id to wait for: the kill lands while Observation (the sixth file, 9 s at this rate) streams.
+        using (var child = CliProcess.Start(environment, ["export", "--server", slow.AbsoluteUri, "--client-id", big.ClientId, "--key", keyFile, "--out", url, "--parallel", "1", "--quiet"]))
         {
-            var result = await resuming.ResumeExportAsync(store);
-            Assert.Equal(ExportOutcome.Success, result.Outcome);
+            await WaitForCompleteFilesAsync(store, child, 5);
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            Assert.False(await store.ExistsAsync("Observation.001.ndjson"), "the kill came too late: Observation was already complete");
+            child.Kill(entireProcessTree: true);
+            await child.WaitForExitAsync();
         }
 
+        var resume = await CliProcess.RunAsync(environment, "export", "--resume", url, "--quiet");
+        Assert.True(resume.ExitCode == 0, resume.Output);
         Assert.Equal(expected, await DataObjectsAsync(store));
-        Assert.Contains(_harness.Requests, r => r.Range is not null);
+    }
+
+    private async Task CutThenResumeAsync(ObjectStore store)
+    {
+        using (store)
+        {
+            var expected = await LocalExportAsync();
+            var cut = _harness.Server.BaseUriWithFaults(new FaultOptions { CutFileRate = 0.5, CutFileAfterBytes = 4096, Seed = 3 });
+
+            // No retries: a cut file fails this run, and is left to the resume.
+            using (var failing = _harness.CreateClient(cut, o => o.MaxRetries = 0))
+            {
+                var failure = await Assert.ThrowsAsync<FhirBulkException>(() => failing.ExportToStoreAsync(new ExportRequest(), store));
+                output.WriteLine(failure.Message);
+            }
+
+            Assert.DoesNotContain(".fhir-bulk.lock", await StoreContract.Names(store, ""));
+            using (var resuming = _harness.CreateClient(cut))
+            {
+                var result = await resuming.ResumeExportAsync(store);
+                Assert.Equal(ExportOutcome.Success, result.Outcome);
+            }
+
+            Assert.Equal(expected, await DataObjectsAsync(store));
+            Assert.Contains(_harness.Requests, r => r.Range is not null);
+        }
     }
 
     [S3rverFact]
@@ -267,6 +314,36 @@ public sealed class ExportToStoreTests(S3rver s3rver, Azurite azurite, ITestOutp
         {
             return null;
         }
+    }
+
+    /// <summary>Waits until the child's saved state records <paramref name="count"/> files complete.</summary>
+    private static async Task WaitForCompleteFilesAsync(ObjectStore store, System.Diagnostics.Process child, int count)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (child.HasExited)
+            {
+                Assert.Fail($"the export ended (exit {child.ExitCode}) before {count} files were complete: {await child.StandardError.ReadToEndAsync()}");
+            }
+
+            try
+            {
+                var state = JsonNode.Parse(await StoreContract.ReadAll(store, ".fhir-bulk-state.json"))!;
+                if (state["Files"]?.AsArray().Count(f => f?["Status"]?.GetValue<string>() == "Complete") >= count)
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is StorageException or JsonException)
+            {
+                // Not written yet.
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"{count} files were not complete in 90 s");
     }
 
     /// <summary>Waits until the child's saved state records a multipart upload under way, and returns its id.</summary>
