@@ -78,22 +78,8 @@ public sealed class ExportToStoreTests(S3rver s3rver, Azurite azurite, ITestOutp
     [AzuriteFact]
     public async Task ExportCli_KilledMidUploadToAzure_ResumeObjectsEqualALocalExport()
     {
-        await using var big = await ServerHarness.StartAsync(o =>
-        {
-            o.Patients = 300;
-            o.ResourcesPerFile = 1_000_000;
-        });
-        var expectedDirectory = big.NewDirectory();
-        using (var client = big.CreateClient())
-        {
-            await client.ExportToDirectoryAsync(new ExportRequest(), expectedDirectory);
-        }
-
-        var expected = ServerHarness.DataFiles(expectedDirectory);
-        var slow = big.Server.BaseUriWithFaults(new FaultOptions { TrickleBytesPerSecond = 2_000_000 });
-        var keyFile = Path.Combine(big.NewDirectory(), "key.jwk");
-        Directory.CreateDirectory(Path.GetDirectoryName(keyFile)!);
-        await File.WriteAllTextAsync(keyFile, big.Key.ToPrivateJwk());
+        var (big, expected, slow, keyFile) = await LargeExportAsync();
+        await using var server = big;
         using var store = await AzureBlobObjectStoreTests.Create(azurite, StoreContract.PartSize, _harness.Logs);
         var url = store.Location.ToString();
         var environment = new Dictionary<string, string> { ["AZURE_STORAGE_CONNECTION_STRING"] = azurite.ConnectionString };
@@ -111,6 +97,31 @@ public sealed class ExportToStoreTests(S3rver s3rver, Azurite azurite, ITestOutp
         var resume = await CliProcess.RunAsync(environment, "export", "--resume", url, "--quiet");
         Assert.True(resume.ExitCode == 0, resume.Output);
         Assert.Equal(expected, await DataObjectsAsync(store));
+    }
+
+    /// <summary>
+    /// A server with one large file per type (Observation over two of the CLI's parts), the data files of a local export of
+    /// it, its URL trickling files at 2 MB/s (so that a kill lands mid-file) and a key file for the CLI.
+    /// </summary>
+    private static async Task<(ServerHarness Server, SortedDictionary<string, string> Expected, Uri Slow, string KeyFile)> LargeExportAsync()
+    {
+        var big = await ServerHarness.StartAsync(o =>
+        {
+            o.Patients = 300;
+            o.ResourcesPerFile = 1_000_000;
+        });
+        var expectedDirectory = big.NewDirectory();
+        using (var client = big.CreateClient())
+        {
+            await client.ExportToDirectoryAsync(new ExportRequest(), expectedDirectory);
+        }
+
+        var largest = Directory.EnumerateFiles(expectedDirectory, "*.ndjson").Max(f => new FileInfo(f).Length);
+        Assert.True(largest > 2L * StorageDefaults.PartSize, $"the largest file holds {largest} bytes: too small for a multipart upload of the CLI's part size");
+        var keyFile = Path.Combine(big.NewDirectory(), "key.jwk");
+        Directory.CreateDirectory(Path.GetDirectoryName(keyFile)!);
+        await File.WriteAllTextAsync(keyFile, big.Key.ToPrivateJwk());
+        return (big, ServerHarness.DataFiles(expectedDirectory), big.Server.BaseUriWithFaults(new FaultOptions { TrickleBytesPerSecond = 2_000_000 }), keyFile);
     }
 
     private async Task CutThenResumeAsync(ObjectStore store)
@@ -142,25 +153,8 @@ public sealed class ExportToStoreTests(S3rver s3rver, Azurite azurite, ITestOutp
     [S3rverFact]
     public async Task ExportCli_KilledMidUploadToS3_ResumeAbortsTheUploadAndObjectsEqualALocalExport()
     {
-        // One large file per type, trickled, so that the kill lands while a multipart upload is under way.
-        await using var big = await ServerHarness.StartAsync(o =>
-        {
-            o.Patients = 300;
-            o.ResourcesPerFile = 1_000_000;
-        });
-        var expectedDirectory = big.NewDirectory();
-        using (var client = big.CreateClient())
-        {
-            await client.ExportToDirectoryAsync(new ExportRequest(), expectedDirectory);
-        }
-
-        var expected = ServerHarness.DataFiles(expectedDirectory);
-        var largest = Directory.EnumerateFiles(expectedDirectory, "*.ndjson").Max(f => new FileInfo(f).Length);
-        Assert.True(largest > 2L * StorageDefaults.PartSize, $"the largest file holds {largest} bytes: too small for a multipart upload of the CLI's part size");
-        var slow = big.Server.BaseUriWithFaults(new FaultOptions { TrickleBytesPerSecond = 2_000_000 });
-        var keyFile = Path.Combine(big.NewDirectory(), "key.jwk");
-        Directory.CreateDirectory(Path.GetDirectoryName(keyFile)!);
-        await File.WriteAllTextAsync(keyFile, big.Key.ToPrivateJwk());
+        var (big, expected, slow, keyFile) = await LargeExportAsync();
+        await using var server = big;
         using var store = S3Store();
         var url = store.Location.ToString();
         string[] endpoint = ["--s3-endpoint", s3rver.Endpoint.ToString()];
