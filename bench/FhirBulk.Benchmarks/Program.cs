@@ -3,9 +3,9 @@ using FhirBulk.Benchmarks;
 using FhirBulk.Benchmarks.Infrastructure;
 using FhirBulk.Benchmarks.Server;
 
-// Benchmarks for issues 2 (server), 3 (download), 4 and 11 (views), 9 (verify), 12 (shards), 13 (views-store) and 14 (sync): each generates its own data in a
+// Benchmarks for issues 2 (server), 3 (download), 4 and 11 (views), 9 (verify), 12 (shards), 13 (views-store, export-store) and 14 (sync): each generates its own data in a
 // temporary folder, runs the competing variants side by side in this process, and writes markdown.
-//   dotnet run -c Release --project bench/FhirBulk.Benchmarks -- server|download|views|views-cold|views-store|shards|verify|sync|all [options]
+//   dotnet run -c Release --project bench/FhirBulk.Benchmarks -- server|download|views|views-cold|views-store|shards|verify|sync|export-store|all [options]
 if (args is [PeakMemory.ChildFlag, .. var childArgs])
 {
     return await ChildSteps.RunAsync(childArgs);
@@ -47,6 +47,11 @@ if (command is "views-cold")
 if (command is "views-store")
 {
     await FhirBulk.Benchmarks.ViewsStore.ViewsStoreBenchmark.RunAsync(options, report);
+}
+
+if (command is "export-store")
+{
+    await FhirBulk.Benchmarks.ExportStore.ExportStoreBenchmark.RunAsync(options, report);
 }
 
 if (command is "shards")

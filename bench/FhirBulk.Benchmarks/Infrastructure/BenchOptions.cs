@@ -11,7 +11,7 @@ internal sealed class BenchOptions
     /// <summary>Synthea-shaped NDJSON for the views throughput comparison.</summary>
     public int ViewsMb { get; set; } = 300;
 
-    /// <summary>The two input sizes for the views memory-flat measurement.</summary>
+    /// <summary>The two input sizes for the views memory-flat measurement, and the export sizes of export-store (200 and 2000 unless given).</summary>
     public int[] MemoryMb { get; set; } = [250, 1000];
 
     /// <summary>Population behind the file-serving comparison (its Observation file is what is served).</summary>
@@ -46,6 +46,7 @@ internal sealed class BenchOptions
         command = "all";
         var options = new BenchOptions();
         var sizeGiven = false;
+        var memoryGiven = false;
         for (var i = 0; i < args.Length; i++)
         {
             var arg = args[i];
@@ -56,7 +57,7 @@ internal sealed class BenchOptions
                 case "--size-mb": options.SizeMb = NextInt(); sizeGiven = true; break;
                 case "--views-mb": options.ViewsMb = NextInt(); break;
                 case "--serve-mb": options.ServeMb = NextInt(); break;
-                case "--memory-mb": options.MemoryMb = [.. Next().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))]; break;
+                case "--memory-mb": options.MemoryMb = [.. Next().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))]; memoryGiven = true; break;
                 case "--rounds": options.Rounds = NextInt(); break;
                 case "--scale-mb": options.ScaleMb = NextInt(); break;
                 case "--r2r": options.R2rFolder = Next(); break;
@@ -64,9 +65,15 @@ internal sealed class BenchOptions
                 case "--reference-engines": options.ReferenceEngines = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
                 case "--out": options.Out = Next(); break;
                 case "--baseline-cli": options.BaselineCli = Next(); break;
-                case "server" or "download" or "bandwidth" or "views" or "views-cold" or "views-store" or "shards" or "verify" or "sync" or "all": command = arg; break;
-                default: throw new ArgumentException($"Unknown argument '{arg}'. Usage: server|download|bandwidth|views|views-cold|views-store|shards|verify|sync|all [--size-mb N] [--views-mb N] [--serve-mb N] [--memory-mb A,B] [--scale-mb N] [--r2r DIR] [--engines a,b] [--reference-engines a,b] [--baseline-cli DLL] [--rounds N] [--out FILE]");
+                case "server" or "download" or "bandwidth" or "views" or "views-cold" or "views-store" or "shards" or "verify" or "sync" or "export-store" or "all": command = arg; break;
+                default: throw new ArgumentException($"Unknown argument '{arg}'. Usage: server|download|bandwidth|views|views-cold|views-store|shards|verify|sync|export-store|all [--size-mb N] [--views-mb N] [--serve-mb N] [--memory-mb A,B] [--scale-mb N] [--r2r DIR] [--engines a,b] [--reference-engines a,b] [--baseline-cli DLL] [--rounds N] [--out FILE]");
             }
+        }
+
+        if (command == "export-store" && !memoryGiven)
+        {
+            // Issue 13 asks for the export at about 200 MB and 2 GB: memory must not grow with the export's size.
+            options.MemoryMb = [200, 2000];
         }
 
         if (command == "verify" && !sizeGiven)

@@ -30,9 +30,11 @@ internal static class ExportCommand
 
         public Option<string?> Out { get; } = new("--out", "-o")
         {
-            Description = "Output folder. Default: ./export-<timestamp>.",
-            HelpName = "DIR",
+            Description = "Output folder, or an object-store prefix (s3://bucket/prefix, az://container/prefix, https://ACCOUNT.blob.core.windows.net/container/prefix) with credentials from the cloud's own chain. Default: ./export-<timestamp>.",
+            HelpName = "DIR|URL",
         };
+
+        public Option<Uri?> S3Endpoint { get; } = CommonOptions.S3Endpoint();
 
         public Option<int?> Parallel { get; } = new("--parallel")
         {
@@ -57,8 +59,8 @@ internal static class ExportCommand
 
         public Option<string?> Resume { get; } = new("--resume")
         {
-            Description = "Carry on an interrupted export in DIR: re-poll if the job was not done, fetch only what is missing. DIR records the server, request, credentials (never a key given as text) and options; anything given now overrides them.",
-            HelpName = "DIR",
+            Description = "Carry on an interrupted export in DIR (or at an object-store URL): re-poll if the job was not done, fetch only what is missing. DIR records the server, request, credentials (never a key given as text) and options; anything given now overrides them.",
+            HelpName = "DIR|URL",
         };
 
         public Option<string?> Cancel { get; } = new("--cancel")
@@ -89,7 +91,7 @@ internal static class ExportCommand
             foreach (var option in new Option[]
                      {
                          Request.Level, Request.Group, Request.Type, Since, Until, Request.TypeFilter, Request.Elements, Request.Patient, Request.Post, Request.Lenient,
-                         Out, Parallel, Strict, Compression, GzipFiles, Resume, Cancel, Force, KeepJob, Json, Quiet,
+                         Out, S3Endpoint, Parallel, Strict, Compression, GzipFiles, Resume, Cancel, Force, KeepJob, Json, Quiet,
                      })
             {
                 command.Options.Add(option);
@@ -123,9 +125,17 @@ internal static class ExportCommand
             throw new CliException("--resume and --cancel cannot be used together.", ExitCodes.Usage);
         }
 
+        // An object-store prefix is the export's folder: the same state, manifest and log, as objects.
+        using var store = OpenStore(resume ?? cancel ?? parseResult.GetValue(options.Out), parseResult.GetValue(options.S3Endpoint));
+        if (store is not null && (cancel is not null || parseResult.GetValue(options.Since) is "auto"))
+        {
+            throw new CliException($"{(cancel is not null ? "--cancel" : "--since auto")} works on a local folder only, not on {store.Location}.", ExitCodes.Usage);
+        }
+
         // Carrying on (or cancelling) an export needs nothing but its folder: what it recorded fills in every setting
         // not given now (see ConnectionResolver for the order).
-        var recorded = (resume ?? cancel) is { } folder ? BulkDataClient.ReadExportSettings(folder) : null;
+        var recorded = store is not null && resume is not null ? await BulkDataClient.ReadExportSettingsAsync(store, cancellationToken).ConfigureAwait(false)
+            : (resume ?? cancel) is { } folder ? BulkDataClient.ReadExportSettings(folder) : null;
         if (resume is not null)
         {
             RefuseChangesOnResume(options, parseResult, recorded);
@@ -177,7 +187,7 @@ internal static class ExportCommand
             return ExitCodes.Success;
         }
 
-        var directory = Path.GetFullPath(resume ?? parseResult.GetValue(options.Out)
+        var directory = store?.Location.ToString() ?? Path.GetFullPath(resume ?? parseResult.GetValue(options.Out)
             ?? $"export-{context.TimeProvider.GetUtcNow().ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");
         ExportResult result;
         try
@@ -186,15 +196,19 @@ internal static class ExportCommand
                 context,
                 json || parseResult.GetValue(options.Quiet),
                 resume is null ? "Export" : "Resume",
-                progress => resume is null
-                    ? client.ExportToDirectoryAsync(CreateRequest(options, parseResult, directory, context), directory, progress, cancellationToken)
-                    : client.ResumeExportAsync(directory, progress, cancellationToken),
+                progress => (resume, store) switch
+                {
+                    (null, null) => client.ExportToDirectoryAsync(CreateRequest(options, parseResult, directory, context), directory, progress, cancellationToken),
+                    (null, _) => client.ExportToStoreAsync(CreateRequest(options, parseResult, directory, context), store, progress, cancellationToken),
+                    (_, null) => client.ResumeExportAsync(directory, progress, cancellationToken),
+                    _ => client.ResumeExportAsync(store, progress, cancellationToken),
+                },
                 resuming: resume is not null,
                 waits).ConfigureAwait(false);
         }
         catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
         {
-            throw new CliException("cancelled; the export state is kept.", ExitCodes.Cancelled, e) { Hint = ResumeHint(directory, settings) };
+            throw new CliException("cancelled; the export state is kept.", ExitCodes.Cancelled, e) { Hint = ResumeHint(directory, settings, parseResult.GetValue(options.S3Endpoint)) };
         }
         catch (FhirBulkException e) when (e is not ExportFolderException and not AuthenticationException)
         {
@@ -202,7 +216,7 @@ internal static class ExportCommand
             // (Refused credentials and folder problems would fail the same way again, so they get no such hint.)
             var (code, message) = ErrorReporter.Classify(e);
             // A transient failure (the server unreachable, say) is worth carrying on later; a refused kick-off is not.
-            throw new CliException(message, code, e) { Hint = e.IsTransient || KickedOff(directory) ? ResumeHint(directory, settings) : null };
+            throw new CliException(message, code, e) { Hint = e.IsTransient || store is not null || KickedOff(directory) ? ResumeHint(directory, settings, parseResult.GetValue(options.S3Endpoint)) : null };
         }
 
         if (json)
@@ -234,9 +248,22 @@ internal static class ExportCommand
     /// The command that carries the export in <paramref name="directory"/> on, as it can be pasted into a POSIX shell:
     /// the folder records everything else, except a key given as text.
     /// </summary>
-    private static string ResumeHint(string directory, ConnectionSettings settings) =>
+    private static string ResumeHint(string directory, ConnectionSettings settings, Uri? s3Endpoint) =>
         (settings.PrivateKey is null ? "To carry on, run:" : $"To carry on, set {ConnectionResolver.PrivateKeyVariable} again, then run:")
-        + $"\n  fhir-bulk export --resume {ShellQuote(directory)}";
+        + $"\n  fhir-bulk export --resume {ShellQuote(directory)}" + (s3Endpoint is null ? "" : $" --s3-endpoint {ShellQuote(s3Endpoint.ToString())}");
+
+    /// <summary>The store an <c>--out</c> or <c>--resume</c> URL names, or <see langword="null"/> for a local folder.</summary>
+    /// <exception cref="StorageException">A URL that is malformed or carries a secret (refused without repeating it).</exception>
+    private static FhirBulk.Storage.ObjectStore? OpenStore(string? location, Uri? s3Endpoint)
+    {
+        if (location is null || !location.Contains("://", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var parsed = FhirBulk.Storage.StorageLocation.Parse(location);
+        return parsed.Kind == FhirBulk.Storage.StorageKind.Local ? null : FhirBulk.Storage.ObjectStore.Create(parsed, CommonOptions.StoreOptions(s3Endpoint));
+    }
 
     /// <summary>The word as a POSIX shell reads it back: as is when it is safe, else in single quotes.</summary>
     internal static string ShellQuote(string word) =>

@@ -13,8 +13,9 @@ internal static class InspectCommand
     {
         var folder = new Argument<string>("DIR")
         {
-            Description = "An export folder (written by 'fhir-bulk export' or any folder of <Type>.*.ndjson files).",
+            Description = "An export folder (written by 'fhir-bulk export' or any folder of <Type>.*.ndjson files), or an object-store prefix (s3://bucket/prefix, az://container/prefix, https://ACCOUNT.blob.core.windows.net/container/prefix).",
         };
+        var s3Endpoint = CommonOptions.S3Endpoint();
         var json = CommonOptions.Json();
         var verify = new Option<bool>("--verify")
         {
@@ -22,11 +23,22 @@ internal static class InspectCommand
         };
         var command = new Command("inspect", "Summarise an export folder: types, files, resource counts, bytes, errors and transactionTime.")
         {
-            folder, json, verify,
+            folder, json, verify, s3Endpoint,
         };
         command.SetRunner(context, async (parseResult, cancellationToken) =>
         {
-            var summary = await ExportFolderInspector.InspectAsync(parseResult.GetRequiredValue(folder), parseResult.GetValue(verify), cancellationToken).ConfigureAwait(false);
+            var location = parseResult.GetRequiredValue(folder);
+            ExportFolderSummary summary;
+            if (location.Contains("://", StringComparison.Ordinal) && FhirBulk.Storage.StorageLocation.Parse(location) is { Kind: not FhirBulk.Storage.StorageKind.Local } url)
+            {
+                using var store = FhirBulk.Storage.ObjectStore.Create(url, CommonOptions.StoreOptions(parseResult.GetValue(s3Endpoint)));
+                summary = await ExportFolderInspector.InspectAsync(store, parseResult.GetValue(verify), cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                summary = await ExportFolderInspector.InspectAsync(location, parseResult.GetValue(verify), cancellationToken).ConfigureAwait(false);
+            }
+
             var verification = summary.Verification;
             if (parseResult.GetValue(json))
             {

@@ -71,4 +71,10 @@ internal static partial class Log
 
     [LoggerMessage(22, LogLevel.Debug, "HTTP {Method} {Url} got no answer after {ElapsedMs} ms ({Reason})")]
     public static partial void HttpNoResponse(ILogger logger, string method, string url, long elapsedMs, string reason);
+
+    [LoggerMessage(23, LogLevel.Warning, "Could not abort the unfinished upload {UploadId} of {Object} left by an earlier run: {Reason}; it holds storage until a lifecycle rule of the bucket removes it")]
+    public static partial void UploadAbortFailed(ILogger logger, string @object, string uploadId, string reason);
+
+    [LoggerMessage(24, LogLevel.Warning, "Took over {Lock}: its holder ({Holder}) is no longer running")]
+    public static partial void StaleLockTaken(ILogger logger, string @lock, string holder);
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using FhirBulk.Diagnostics;
 using FhirBulk.ExportFolder;
 using FhirBulk.Http;
+using FhirBulk.Storage;
 
 namespace FhirBulk.Export;
 
@@ -13,7 +14,7 @@ public sealed partial class BulkDataClient
 
     /// <summary>
     /// Exports to <paramref name="directory"/> end to end: kick-off, poll, download every file, verify, delete the job.
-    /// Progress is saved in the folder (<c>.fhir-bulk-state.json</c>) so that <see cref="ResumeExportAsync"/> carries on after a crash,
+    /// Progress is saved in the folder (<c>.fhir-bulk-state.json</c>) so that <see cref="ResumeExportAsync(string, IProgress{ExportProgress}?, CancellationToken)"/> carries on after a crash,
     /// with how this client connects, downloads and stores files (<see cref="ReadExportSettings"/>; never a key given as text).
     /// A previous complete export in the folder is moved to <c>history/&lt;transactionTime&gt;/</c> first. The folder is locked
     /// (<c>.fhir-bulk.lock</c>) for the whole call: a second export or resume into it fails at once.
@@ -29,32 +30,62 @@ public sealed partial class BulkDataClient
     /// The folder holds an unfinished export (resume or cancel it), files this export did not write (see
     /// <see cref="BulkDataClientOptions.ForeignFiles"/>), is locked by another export, or cannot be written (disk full).
     /// </exception>
-    public async Task<ExportResult> ExportToDirectoryAsync(ExportRequest request, string directory, IProgress<ExportProgress>? progress = null, CancellationToken cancellationToken = default)
+    public Task<ExportResult> ExportToDirectoryAsync(ExportRequest request, string directory, IProgress<ExportProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        return ExportAsync(request, new LocalExportTarget(directory), progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// Exports into an object store's prefix as <see cref="ExportToDirectoryAsync"/> exports into a folder: the same names,
+    /// state, manifest and log, as objects. Each file is streamed from the server into a multipart upload (S3) or staged
+    /// blocks (Azure), one part in memory whatever its size, and verified as it streams (count, bytes, SHA-256); it becomes
+    /// visible only complete. A lock object (<c>.fhir-bulk.lock</c>) refuses a second export under the prefix while one
+    /// runs (docs/storage.md says what it guarantees); a previous complete export is moved under <c>history/</c>.
+    /// </summary>
+    /// <param name="request">What to export.</param>
+    /// <param name="store">Where to (<see cref="ObjectStore.Create(string, ObjectStoreOptions?)"/>); the caller disposes it.</param>
+    /// <param name="progress">Receives status and per-file progress.</param>
+    /// <param name="cancellationToken">Stops the export; the job keeps running and the prefix can be resumed.</param>
+    /// <returns>The summary; <see cref="ExportResult.Directory"/> is the store's URL.</returns>
+    /// <exception cref="StorageException">The store refused a read or write (a missing bucket, refused credentials).</exception>
+    /// <exception cref="ExportFolderException">As for <see cref="ExportToDirectoryAsync"/>, with the prefix for the folder.</exception>
+    public Task<ExportResult> ExportToStoreAsync(ExportRequest request, ObjectStore store, IProgress<ExportProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        return ExportAsync(request, new StoreExportTarget(store, _logger, _options.TimeProvider), progress, cancellationToken);
+    }
+
+    private async Task<ExportResult> ExportAsync(ExportRequest request, ExportTarget target, IProgress<ExportProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         request.Validate();
-        using var folderLock = ExportFolderLock.Acquire(directory);
-        ExportFolderContents.RemoveStaleTemporaries(directory);
-        var previous = ExportState.Load(directory);
-        // A state whose kick-off never succeeded (no status URL yet, the request refused) holds nothing to carry on: it is
-        // moved aside like a finished export, so the corrected command just runs.
-        if (previous is { Completed: false, Cancelled: false } && (previous.StatusUrl is not null || previous.ReExports > 0))
+        var directory = target.Description;
+        var folderLock = await target.LockAsync(cancellationToken).ConfigureAwait(false);
+        await using (folderLock.ConfigureAwait(false))
         {
-            throw new ExportFolderException(directory, $"{directory} holds an unfinished export (status {previous.StatusUrl}); resume or cancel it first.");
-        }
+            var previous = await target.LoadStateAsync(cancellationToken).ConfigureAwait(false);
+            await target.CleanUpAsync(previous, cancellationToken).ConfigureAwait(false);
 
-        // Checked before anything moves, so a refusal leaves the folder as it was.
-        var stamp = HistoryStamp(_options.TimeProvider.GetUtcNow());
-        HandleForeignFiles(directory, previous is null ? [] : DescribedFiles(previous), stamp);
-        if (previous is not null)
-        {
-            ArchivePrevious(directory, previous);
-        }
+            // A state whose kick-off never succeeded (no status URL yet, the request refused) holds nothing to carry on: it is
+            // moved aside like a finished export, so the corrected command just runs.
+            if (previous is { Completed: false, Cancelled: false } && (previous.StatusUrl is not null || previous.ReExports > 0))
+            {
+                throw new ExportFolderException(directory, $"{directory} holds an unfinished export (status {previous.StatusUrl}); resume or cancel it first.");
+            }
 
-        var state = ExportState.Start(BaseUri, request, _options);
-        state.Save(directory);
-        return await RunAsync(state, directory, progress, cancellationToken).ConfigureAwait(false);
+            // Checked before anything moves, so a refusal leaves the folder as it was.
+            var stamp = HistoryStamp(_options.TimeProvider.GetUtcNow());
+            await HandleForeignFilesAsync(target, previous is null ? [] : DescribedFiles(previous), stamp, cancellationToken).ConfigureAwait(false);
+            if (previous is not null)
+            {
+                await ArchivePreviousAsync(target, previous, cancellationToken).ConfigureAwait(false);
+            }
+
+            var state = ExportState.Start(BaseUri, request, _options);
+            target.SaveState(state);
+            return await RunAsync(state, target, progress, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>
@@ -73,22 +104,49 @@ public sealed partial class BulkDataClient
     /// <param name="cancellationToken">Stops again; the folder stays resumable.</param>
     /// <returns>The summary.</returns>
     /// <exception cref="ExportFolderException">The folder holds no export, another server's, a cancelled one, files this export did not write, is locked, or cannot be written.</exception>
-    public async Task<ExportResult> ResumeExportAsync(string directory, IProgress<ExportProgress>? progress = null, CancellationToken cancellationToken = default)
+    public Task<ExportResult> ResumeExportAsync(string directory, IProgress<ExportProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
-        using var folderLock = ExportFolderLock.Acquire(directory);
-        ExportFolderContents.RemoveStaleTemporaries(directory);
-        var state = LoadState(directory);
-        if (state.Cancelled)
-        {
-            throw new ExportFolderException(directory, $"The export in {directory} was cancelled; start a new one.");
-        }
+        return ResumeAsync(new LocalExportTarget(directory), progress, cancellationToken);
+    }
 
-        HandleForeignFiles(directory, DescribedFiles(state), HistoryStamp(_options.TimeProvider.GetUtcNow()));
-        state.RecordConnection(_options);
-        state.Save(directory);
-        Log.Resuming(_logger, directory);
-        return await RunAsync(state, directory, progress, cancellationToken).ConfigureAwait(false);
+    /// <summary>
+    /// Carries on an export saved under <paramref name="store"/>'s prefix (<see cref="ExportToStoreAsync"/>) as
+    /// <see cref="ResumeExportAsync(string, IProgress{ExportProgress}?, CancellationToken)"/> does a folder's: the uploads a
+    /// killed run left unfinished are aborted first, objects recorded complete are checked by size and ETag (not read back),
+    /// and only missing files are fetched; a file cut mid-upload starts again.
+    /// </summary>
+    /// <param name="store">The store of the earlier export; the caller disposes it.</param>
+    /// <param name="progress">Receives status and per-file progress.</param>
+    /// <param name="cancellationToken">Stops again; the prefix stays resumable.</param>
+    /// <returns>The summary.</returns>
+    /// <exception cref="StorageException">The store refused a read or write.</exception>
+    /// <exception cref="ExportFolderException">The prefix holds no export, another server's, a cancelled one, or is locked.</exception>
+    public Task<ExportResult> ResumeExportAsync(ObjectStore store, IProgress<ExportProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        return ResumeAsync(new StoreExportTarget(store, _logger, _options.TimeProvider), progress, cancellationToken);
+    }
+
+    private async Task<ExportResult> ResumeAsync(ExportTarget target, IProgress<ExportProgress>? progress, CancellationToken cancellationToken)
+    {
+        var directory = target.Description;
+        var folderLock = await target.LockAsync(cancellationToken).ConfigureAwait(false);
+        await using (folderLock.ConfigureAwait(false))
+        {
+            var state = await LoadStateAsync(target, cancellationToken).ConfigureAwait(false);
+            await target.CleanUpAsync(state, cancellationToken).ConfigureAwait(false);
+            if (state.Cancelled)
+            {
+                throw new ExportFolderException(directory, $"The export in {directory} was cancelled; start a new one.");
+            }
+
+            await HandleForeignFilesAsync(target, DescribedFiles(state), HistoryStamp(_options.TimeProvider.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+            state.RecordConnection(_options);
+            target.SaveState(state);
+            Log.Resuming(_logger, directory);
+            return await RunAsync(state, target, progress, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Cancels the export saved in <paramref name="directory"/> (DELETE on its status URL) and marks the folder cancelled.</summary>
@@ -98,7 +156,7 @@ public sealed partial class BulkDataClient
     public async Task<bool> CancelExportAsync(string directory, CancellationToken cancellationToken = default)
     {
         using var folderLock = ExportFolderLock.Acquire(directory);
-        var state = LoadState(directory);
+        var state = Verified(ExportState.LoadExisting(directory), directory);
         var deleted = false;
         if (state.StatusUrl is { } statusUrl && !state.JobDeleted)
         {
@@ -130,9 +188,24 @@ public sealed partial class BulkDataClient
         return new ExportFolderSettings(ExportState.LoadExisting(directory));
     }
 
-    private ExportState LoadState(string directory)
+    /// <summary>What the export under <paramref name="store"/>'s prefix recorded, as <see cref="ReadExportSettings(string)"/> reads a folder's.</summary>
+    /// <param name="store">The store.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The recorded settings.</returns>
+    /// <exception cref="ExportFolderException">The prefix holds no export.</exception>
+    /// <exception cref="StorageException">The store could not be read.</exception>
+    public static async Task<ExportFolderSettings> ReadExportSettingsAsync(ObjectStore store, CancellationToken cancellationToken = default)
     {
-        var state = ExportState.LoadExisting(directory);
+        ArgumentNullException.ThrowIfNull(store);
+        var target = new StoreExportTarget(store, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, TimeProvider.System);
+        return new ExportFolderSettings(await target.LoadStateAsync(cancellationToken).ConfigureAwait(false) ?? throw ExportState.Missing(target.Description));
+    }
+
+    private async Task<ExportState> LoadStateAsync(ExportTarget target, CancellationToken cancellationToken) =>
+        Verified(await target.LoadStateAsync(cancellationToken).ConfigureAwait(false) ?? throw ExportState.Missing(target.Description), target.Description);
+
+    private ExportState Verified(ExportState state, string directory)
+    {
         if (!string.Equals(state.Server, BaseUri.AbsoluteUri, StringComparison.Ordinal))
         {
             throw new ExportFolderException(directory, $"The export in {directory} is from {state.Server}, not from {BaseUri.AbsoluteUri}; resume it with its own server, or export into another folder.");
@@ -141,17 +214,18 @@ public sealed partial class BulkDataClient
         return state;
     }
 
-    private async Task<ExportResult> RunAsync(ExportState state, string directory, IProgress<ExportProgress>? progress, CancellationToken cancellationToken)
+    private async Task<ExportResult> RunAsync(ExportState state, ExportTarget target, IProgress<ExportProgress>? progress, CancellationToken cancellationToken)
     {
         using var activity = FhirBulkActivitySource.Source.StartActivity("FhirBulk.Export");
         var runStarted = _options.TimeProvider.GetUtcNow();
-        using var eventLog = new ExportLog(Path.Combine(directory, ExportFolderLayout.LogFileName), _options.TimeProvider);
-        var repaired = await RepairDamagedFilesAsync(state, directory, eventLog, cancellationToken).ConfigureAwait(false);
+        var directory = target.Description;
+        using var eventLog = await target.OpenLogAsync(_options.TimeProvider, cancellationToken).ConfigureAwait(false);
+        var repaired = await RepairDamagedFilesAsync(state, target, eventLog, cancellationToken).ConfigureAwait(false);
         while (true)
         {
             if (state.Manifest is null)
             {
-                await PollToManifestAsync(state, directory, eventLog, progress, cancellationToken).ConfigureAwait(false);
+                await PollToManifestAsync(state, target, eventLog, progress, cancellationToken).ConfigureAwait(false);
             }
 
             var manifest = state.Manifest!;
@@ -178,10 +252,10 @@ public sealed partial class BulkDataClient
 
             // Said before the first byte: a file whose request is being retried is still downloading, not the server working.
             progress?.Report(new ExportProgress(ExportPhase.Downloading, null, null, done, state.Files.Count));
-            var saver = new StateSaver(() => state.Save(directory), _options.TimeProvider, StateSaveInterval);
+            var saver = new StateSaver(() => target.SaveState(state), _options.TimeProvider, StateSaveInterval);
             try
             {
-                await DownloadFilesAsync(state.OutputOptions(_options), state.Files, manifest, new Uri(state.StatusUrl!), directory, fileProgress, eventLog, saver.Changed, cancellationToken).ConfigureAwait(false);
+                await DownloadFilesAsync(state.OutputOptions(_options), state.Files, manifest, new Uri(state.StatusUrl!), target, fileProgress, eventLog, saver, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception) when (TryFlush(saver))
             {
@@ -200,7 +274,7 @@ public sealed partial class BulkDataClient
                 await DeleteJobQuietlyAsync(state, cancellationToken).ConfigureAwait(false);
                 foreach (var file in state.Files.Where(f => f.Status != ExportFileStatus.Complete))
                 {
-                    File.Delete(ExportFolderLayout.FullPath(directory, file.FileName) + ".part");
+                    await target.DeletePartialAsync(file.FileName, cancellationToken).ConfigureAwait(false);
                 }
 
                 state.PreviousFiles = [.. state.Files.Where(f => f.Status == ExportFileStatus.Complete)];
@@ -208,14 +282,14 @@ public sealed partial class BulkDataClient
                 state.Manifest = null;
                 state.Files = [];
                 state.JobDeleted = false;
-                state.Save(directory);
+                target.SaveState(state);
                 continue;
             }
 
             var failures = state.Files.Where(f => f.Status is ExportFileStatus.Failed or ExportFileStatus.Expired).ToList();
             if (failures.Count > 0)
             {
-                state.Save(directory);
+                target.SaveState(state);
                 // Says what completed, so that the user knows what a resume will still fetch; a stall says so first.
                 var complete = state.Files.Where(f => f.Status == ExportFileStatus.Complete).Select(f => f.FileName).ToList();
                 var completed = complete.Count == 0 ? "none is complete"
@@ -226,14 +300,14 @@ public sealed partial class BulkDataClient
                     null, new Uri(failures[0].Url, UriKind.RelativeOrAbsolute), null, isTransient: failures.All(f => f.Status == ExportFileStatus.Failed));
             }
 
-            await CountErrorFileIssuesAsync(state, directory, cancellationToken).ConfigureAwait(false);
+            await CountErrorFileIssuesAsync(state, target, cancellationToken).ConfigureAwait(false);
             if (_options.DeleteJobAfterDownload)
             {
                 await DeleteJobQuietlyAsync(state, cancellationToken).ConfigureAwait(false);
             }
 
             state.Completed = true;
-            state.Save(directory);
+            target.SaveState(state);
             var duration = _options.TimeProvider.GetUtcNow() - state.StartedAt;
             var outcome = IsPartial(state.Files) ? ExportOutcome.PartialSuccess : ExportOutcome.Success;
             eventLog.Write("export_complete", new()
@@ -269,19 +343,19 @@ public sealed partial class BulkDataClient
         {
             saver.Flush();
         }
-        catch (ExportFolderException)
+        catch (Exception e) when (e is ExportFolderException or StorageException)
         {
-            // The state on disk is the last one saved; files renamed into place since are found and verified on resume.
+            // The saved state is the last one written; files completed since are found and verified on resume.
         }
 
         return false;
     }
 
     /// <summary>Files recorded complete that are missing or changed on disk go back to pending, and are fetched again.</summary>
-    private async Task<List<FileProblem>> RepairDamagedFilesAsync(ExportState state, string directory, ExportLog eventLog, CancellationToken cancellationToken)
+    private async Task<List<FileProblem>> RepairDamagedFilesAsync(ExportState state, ExportTarget target, ExportLog eventLog, CancellationToken cancellationToken)
     {
         var complete = state.Files.Where(f => f.Status == ExportFileStatus.Complete).ToList();
-        var problems = await ExportFolderVerifier.CheckAsync(directory, complete, cancellationToken).ConfigureAwait(false);
+        var problems = await target.CheckCompleteAsync(complete, cancellationToken).ConfigureAwait(false);
         if (problems.Count == 0)
         {
             return [];
@@ -292,24 +366,24 @@ public sealed partial class BulkDataClient
             var file = complete.First(f => f.FileName == problem.FileName);
             Log.FileDamaged(_logger, problem.FileName, problem.Problem);
             eventLog.Write("file_damaged", new() { ["fileUrl"] = file.Url, ["file"] = problem.FileName, ["problem"] = problem.Problem });
-            FolderIo.Write(directory, problem.FileName, () => File.Delete(ExportFolderLayout.FullPath(directory, problem.FileName)));
+            await target.DeleteAsync(problem.FileName, cancellationToken).ConfigureAwait(false);
             file.Status = ExportFileStatus.Pending;
-            file.Sha256 = file.StoredSha256 = null;
+            file.Sha256 = file.StoredSha256 = file.StoredETag = null;
             file.StoredBytes = null;
             file.Issues = null;
         }
 
         // A finished export that is repaired is unfinished until the repair is done.
         state.Completed = false;
-        state.Save(directory);
+        target.SaveState(state);
         return [.. problems];
     }
 
-    private static async Task CountErrorFileIssuesAsync(ExportState state, string directory, CancellationToken cancellationToken)
+    private static async Task CountErrorFileIssuesAsync(ExportState state, ExportTarget target, CancellationToken cancellationToken)
     {
         foreach (var file in state.Files.Where(f => f.Kind == ExportFileKind.Error && f.Status == ExportFileStatus.Complete && f.Issues is null))
         {
-            file.Issues = await ErrorFileIssues.CountAsync(ExportFolderLayout.FullPath(directory, file.FileName), cancellationToken).ConfigureAwait(false);
+            file.Issues = await target.CountIssuesAsync(file.FileName, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -321,9 +395,17 @@ public sealed partial class BulkDataClient
             .Concat(state.Manifest is null ? [] : [ExportFolderLayout.ManifestFileName]);
 
     /// <summary>Refuses files this export did not write, or moves them under <c>history/</c> when the options say so.</summary>
-    private void HandleForeignFiles(string directory, IEnumerable<string> described, string stamp)
+    private async Task HandleForeignFilesAsync(ExportTarget target, IEnumerable<string> described, string stamp, CancellationToken cancellationToken)
     {
-        var foreign = ExportFolderContents.Foreign(directory, described);
+        var directory = target.Description;
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var name in described)
+        {
+            known.Add(name);
+            known.Add(name + ".part");
+        }
+
+        var foreign = (await target.ExportFilesAsync(cancellationToken).ConfigureAwait(false)).Where(f => !known.Contains(f)).ToList();
         if (foreign.Count == 0)
         {
             return;
@@ -336,17 +418,17 @@ public sealed partial class BulkDataClient
         }
 
         Log.ForeignFilesMoved(_logger, foreign.Count, directory, stamp);
-        ExportFolderContents.MoveToHistory(directory, foreign, stamp);
+        await target.MoveToHistoryAsync(foreign, stamp, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task PollToManifestAsync(ExportState state, string directory, ExportLog eventLog, IProgress<ExportProgress>? progress, CancellationToken cancellationToken)
+    private async Task PollToManifestAsync(ExportState state, ExportTarget target, ExportLog eventLog, IProgress<ExportProgress>? progress, CancellationToken cancellationToken)
     {
         ExportOperation operation;
         if (state.StatusUrl is null)
         {
             operation = await StartExportAsync(state.Request, eventLog, cancellationToken).ConfigureAwait(false);
             state.StatusUrl = operation.StatusUrl.AbsoluteUri;
-            state.Save(directory);
+            target.SaveState(state);
             progress?.Report(new ExportProgress(ExportPhase.KickedOff, null, null, 0, 0));
         }
         else
@@ -364,15 +446,14 @@ public sealed partial class BulkDataClient
             var planned = state.Files.Select(f => (f.FileName, f.DeclaredCount)).ToHashSet();
             foreach (var stale in previous.Where(p => !planned.Contains((p.FileName, p.DeclaredCount))))
             {
-                File.Delete(ExportFolderLayout.FullPath(directory, stale.FileName));
+                await target.DeleteAsync(stale.FileName, cancellationToken).ConfigureAwait(false);
             }
 
             state.PreviousFiles = null;
         }
 
-        var manifestPath = Path.Combine(directory, ExportFolderLayout.ManifestFileName);
-        FolderIo.Write(directory, manifestPath, () => AtomicFile.Write(manifestPath, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(manifest.ToJson()))));
-        state.Save(directory);
+        await target.WriteManifestAsync(manifest, cancellationToken).ConfigureAwait(false);
+        target.SaveState(state);
         eventLog.Write("manifest_complete", new()
         {
             ["transactionTime"] = manifest.TransactionTime,
@@ -401,10 +482,10 @@ public sealed partial class BulkDataClient
         }
     }
 
-    private static void ArchivePrevious(string directory, ExportState previous)
+    private static Task ArchivePreviousAsync(ExportTarget target, ExportState previous, CancellationToken cancellationToken)
     {
         var stamp = HistoryStamp(previous.Manifest?.TransactionTime is { } time && ParseInstant(time) is { } instant ? instant : previous.StartedAt);
-        ExportFolderContents.MoveToHistory(directory, DescribedFiles(previous).Append(ExportState.FileName), stamp);
+        return target.MoveToHistoryAsync(DescribedFiles(previous).Append(ExportState.FileName), stamp, cancellationToken);
     }
 
     /// <summary>The name of a <c>history/</c> subfolder: the instant in UTC, sortable and safe in a path.</summary>

@@ -82,7 +82,7 @@ public sealed partial class BulkDataClient : IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(outputDirectory);
         Directory.CreateDirectory(outputDirectory);
         var files = ExportFolderLayout.Plan(manifest, _options.CompressOutput);
-        await DownloadFilesAsync(_options, files, manifest, BaseUri, outputDirectory, progress, null, null, cancellationToken).ConfigureAwait(false);
+        await DownloadFilesAsync(_options, files, manifest, BaseUri, new LocalExportTarget(outputDirectory), progress, null, null, cancellationToken).ConfigureAwait(false);
         return new DownloadResult(files);
     }
 
@@ -147,7 +147,8 @@ public sealed partial class BulkDataClient : IDisposable
         }
     }
 
-    private async Task DownloadFilesAsync(BulkDataClientOptions options, List<ExportFileState> files, ExportManifest manifest, Uri manifestUrl, string directory, IProgress<DownloadProgress>? progress, ExportLog? eventLog, Action? onFileDone, CancellationToken cancellationToken)
+    // saver: saves the state as files complete, and at once when a file's upload starts (its id must outlive a crash).
+    private async Task DownloadFilesAsync(BulkDataClientOptions options, List<ExportFileState> files, ExportManifest manifest, Uri manifestUrl, ExportTarget target, IProgress<DownloadProgress>? progress, ExportLog? eventLog, StateSaver? saver, CancellationToken cancellationToken)
     {
         var downloader = new FileDownloader(_http, options, _logger, eventLog);
         var pending = files.Where(f => f.Status != ExportFileStatus.Complete).ToList();
@@ -156,8 +157,8 @@ public sealed partial class BulkDataClient : IDisposable
             new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelDownloads, CancellationToken = cancellationToken },
             async (file, token) =>
             {
-                await downloader.DownloadAsync(file, manifestUrl, manifest.RequiresAccessToken, directory, progress, token).ConfigureAwait(false);
-                onFileDone?.Invoke();
+                await downloader.DownloadAsync(file, manifestUrl, manifest.RequiresAccessToken, target, progress, saver, token).ConfigureAwait(false);
+                saver?.Changed();
             }).ConfigureAwait(false);
     }
 

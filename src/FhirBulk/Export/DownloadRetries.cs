@@ -51,9 +51,10 @@ internal static class DownloadRetries
 
     /// <summary>Runs <paramref name="transfer"/> until it succeeds, fails for good, or runs out of retries (then its last exception is thrown).</summary>
     /// <remarks><paramref name="transfer"/> is given when the transfer started, for the stall timeout of the requests it sends.</remarks>
-    public static async Task ExecuteTransferAsync(this ResiliencePipeline pipeline, Uri url, string partPath, Func<DateTimeOffset, CancellationToken, Task> transfer, CancellationToken cancellationToken, TimeProvider? time = null)
+    /// <remarks><paramref name="received"/> says how many bytes of the file are kept so far: a failure after it grew counts as the first.</remarks>
+    public static async Task ExecuteTransferAsync(this ResiliencePipeline pipeline, Uri url, string fileName, Func<long> received, Func<DateTimeOffset, CancellationToken, Task> transfer, CancellationToken cancellationToken, TimeProvider? time = null)
     {
-        var attempts = new FileAttempts(url, partPath, (time ?? TimeProvider.System).GetUtcNow());
+        var attempts = new FileAttempts(url, fileName, received, (time ?? TimeProvider.System).GetUtcNow());
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(Attempts, attempts);
         try
@@ -89,24 +90,22 @@ internal static class DownloadRetries
     }
 
     /// <summary>One file's failures in a row; a failure after the part file grew counts as the first.</summary>
-    private sealed class FileAttempts(Uri url, string partPath, DateTimeOffset started)
+    private sealed class FileAttempts(Uri url, string fileName, Func<long> received, DateTimeOffset started)
     {
         private long _before;
 
         public Uri Url => url;
 
         /// <summary>The file's name, for wait notices.</summary>
-        public string FileName => Path.GetFileName(partPath)[..^".part".Length];
+        public string FileName => fileName;
 
         /// <summary>When the transfer started: the stall timeout runs from it (or from the last byte, whichever is later).</summary>
         public DateTimeOffset Started => started;
 
         public int Failures { get; private set; }
 
-        public void Starting() => _before = PartLength();
+        public void Starting() => _before = received();
 
-        public int CountFailure() => Failures = PartLength() > _before ? 1 : Failures + 1;
-
-        private long PartLength() => File.Exists(partPath) ? new FileInfo(partPath).Length : 0;
+        public int CountFailure() => Failures = received() > _before ? 1 : Failures + 1;
     }
 }

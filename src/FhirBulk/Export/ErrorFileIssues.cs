@@ -16,10 +16,9 @@ internal static class ErrorFileIssues
     public const string Information = "information";
 
     /// <summary>Issues per severity; an issue with no known severity, and a line that is not an OperationOutcome, count as <c>error</c>.</summary>
-    public static async Task<Dictionary<string, long>> CountAsync(string path, CancellationToken cancellationToken)
+    public static async Task<Dictionary<string, long>> CountAsync(NdjsonSource source, CancellationToken cancellationToken)
     {
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
-        var source = NdjsonSource.FromFile(path);
         await foreach (var line in source.ReadAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             using var outcome = JsonDocument.Parse(line.Json);

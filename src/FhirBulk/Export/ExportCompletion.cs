@@ -21,7 +21,7 @@ public enum ExportCompletion
     Cancelled,
 }
 
-/// <summary>Classifies the outcome of <see cref="BulkDataClient.ExportToDirectoryAsync"/> or <see cref="BulkDataClient.ResumeExportAsync"/>.</summary>
+/// <summary>Classifies the outcome of <see cref="BulkDataClient.ExportToDirectoryAsync"/> or <see cref="BulkDataClient.ResumeExportAsync(string, IProgress{ExportProgress}?, CancellationToken)"/>.</summary>
 public static class ExportCompletions
 {
     /// <summary>The kind of a finished export.</summary>

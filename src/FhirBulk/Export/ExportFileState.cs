@@ -73,6 +73,15 @@ public sealed class ExportFileState
     /// <summary>SHA-256 of the file as stored on disk (lowercase hex); equals <see cref="Sha256"/> for an uncompressed file.</summary>
     public string? StoredSha256 { get; set; }
 
+    /// <summary>The store's ETag of the object (an export to object storage), checked with its size on resume: a replaced object is fetched again.</summary>
+    public string? StoredETag { get; set; }
+
+    /// <summary>
+    /// The S3 multipart upload a write of this file holds while it is under way (an export to object storage), recorded so
+    /// that a resume after a crash aborts it even where the store cannot list unfinished uploads; <see langword="null"/> otherwise.
+    /// </summary>
+    public string? UploadId { get; set; }
+
     /// <summary>
     /// For an <c>error</c> file: how many OperationOutcome issues it holds per <c>severity</c> (<c>fatal</c>, <c>error</c>,
     /// <c>warning</c>, <c>information</c>; an issue without a known severity counts as <c>error</c>); otherwise <see langword="null"/>.

@@ -10,7 +10,7 @@ namespace FhirBulk.Export;
 /// </summary>
 /// <remarks>
 /// Read it with <see cref="BulkDataClient.ReadExportSettings"/>, build a client for <see cref="Server"/> with these
-/// credentials and options (or your own, which take precedence), then call <see cref="BulkDataClient.ResumeExportAsync"/>.
+/// credentials and options (or your own, which take precedence), then call <see cref="BulkDataClient.ResumeExportAsync(string, IProgress{ExportProgress}?, CancellationToken)"/>.
 /// A resume always stores and checks files as the export started (<see cref="CompressOutput"/>, <see cref="MalformedLines"/>),
 /// whatever the resuming client's options say. Members other than <see cref="Server"/> and <see cref="Request"/> are
 /// <see langword="null"/> for a folder written by a version of FhirBulk that did not record them.

@@ -13,17 +13,25 @@ namespace FhirBulk.Export;
 internal sealed class ExportLog : IDisposable
 {
     private readonly Lock _gate = new();
-    private readonly FileStream _stream;
+    private readonly Stream _stream;
     private readonly TimeProvider _time;
 
+    // Where the log lives, for messages: a file path, or an object's URL for a log kept in memory and written as an object.
     private readonly string _path;
+    private readonly string? _folder;
 
     public ExportLog(string path, TimeProvider time)
+        // Unbuffered: a write that fails (disk full) must not stay in a buffer for Dispose to fail on again, hiding the first error.
+        : this(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0), path, Path.GetDirectoryName(path) ?? path, time)
+    {
+    }
+
+    private ExportLog(Stream stream, string path, string? folder, TimeProvider time)
     {
         _time = time;
         _path = path;
-        // Unbuffered: a write that fails (disk full) must not stay in a buffer for Dispose to fail on again, hiding the first error.
-        _stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
+        _folder = folder;
+        _stream = stream;
 
         // A process killed mid-line leaves a fragment; start on a fresh line so later events stay readable.
         if (_stream.Length > 0)
@@ -37,6 +45,27 @@ internal sealed class ExportLog : IDisposable
         }
 
         _stream.Seek(0, SeekOrigin.End);
+    }
+
+    /// <summary>
+    /// A log kept in memory, carrying on <paramref name="earlier"/> (the log object a previous run wrote): an object store
+    /// cannot append, so the whole log is written as an object with each state save (<see cref="Snapshot"/>). It holds
+    /// events, a few hundred bytes per file, never data.
+    /// </summary>
+    public static ExportLog InMemory(byte[] earlier, string described, TimeProvider time)
+    {
+        var stream = new MemoryStream();
+        stream.Write(earlier);
+        return new ExportLog(stream, described, folder: null, time);
+    }
+
+    /// <summary>The events written so far, whole lines only (taken under the writers' lock).</summary>
+    public byte[] Snapshot()
+    {
+        lock (_gate)
+        {
+            return _stream is MemoryStream memory ? memory.ToArray() : throw new InvalidOperationException($"{_path} is a file, not a log kept in memory");
+        }
     }
 
     public string? ExportId { get; set; }
@@ -59,7 +88,7 @@ internal sealed class ExportLog : IDisposable
         lock (_gate)
         {
             // The log shares the disk with the data: when it is full, the export stops as the folder's problem, not the server's.
-            FolderIo.Write(Path.GetDirectoryName(_path) ?? _path, _path, () =>
+            FolderIo.Write(_folder ?? _path, _path, () =>
             {
                 _stream.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
                 _stream.Flush();

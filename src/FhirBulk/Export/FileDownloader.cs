@@ -5,6 +5,7 @@ using FhirBulk.Diagnostics;
 using FhirBulk.ExportFolder;
 using FhirBulk.Http;
 using FhirBulk.Ndjson;
+using FhirBulk.Storage;
 using Microsoft.Extensions.Logging;
 using Polly;
 
@@ -14,7 +15,7 @@ namespace FhirBulk.Export;
 /// Downloads one manifest file to <c>&lt;name&gt;.part</c>, then renames it: verifying lines and hashing as it streams,
 /// continuing a cut transfer with HTTP Range, and retrying transient failures with backoff.
 /// </summary>
-internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions options, ILogger logger, ExportLog? eventLog)
+internal sealed partial class FileDownloader(BulkHttp http, BulkDataClientOptions options, ILogger logger, ExportLog? eventLog)
 {
     private const int BufferSize = 128 * 1024;
     private const long ProgressEvery = 256 * 1024;
@@ -25,18 +26,22 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
     private readonly ResiliencePipeline _retries = DownloadRetries.Create(options, logger, http.Stall);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _partsWrittenThisRun = new(StringComparer.Ordinal);
 
-    public async Task DownloadAsync(ExportFileState file, Uri manifestUrl, bool requiresAccessToken, string directory, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
+    public async Task DownloadAsync(ExportFileState file, Uri manifestUrl, bool requiresAccessToken, ExportTarget target, IProgress<DownloadProgress>? progress, StateSaver? saver, CancellationToken cancellationToken)
     {
         using var activity = FhirBulkActivitySource.Source.StartActivity("FhirBulk.Download");
         activity?.SetTag("fhirbulk.file", file.FileName);
-        var path = ExportFolderLayout.FullPath(directory, file.FileName);
-        FolderIo.Write(directory, path, () => Directory.CreateDirectory(Path.GetDirectoryName(path)!));
         var expectedType = file.Type == ExportFolderLayout.UnknownType ? null : file.Type;
-
-        // A file already renamed into place was complete and verified before a crash: re-read it locally, fetch nothing.
-        if (File.Exists(path))
+        var store = (target as StoreExportTarget)?.Store;
+        var directory = (target as LocalExportTarget)?.Directory;
+        var path = directory is null ? null : ExportFolderLayout.FullPath(directory, file.FileName);
+        if (directory is not null)
         {
-            await VerifyLocalAsync(file, path, expectedType, cancellationToken).ConfigureAwait(false);
+            FolderIo.Write(directory, path!, () => Directory.CreateDirectory(Path.GetDirectoryName(path)!));
+        }
+
+        // A file already in place (renamed, or its object committed) was complete and verified before a crash: re-read it, fetch nothing.
+        if (await VerifyExistingAsync(file, store, path, expectedType, cancellationToken).ConfigureAwait(false))
+        {
             progress?.Report(new DownloadProgress(file.FileName, file.Type, file.Bytes, file.Bytes, file.Status));
             return;
         }
@@ -55,20 +60,54 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
         }
 
         eventLog?.Write("download_request", new() { ["fileUrl"] = url.AbsoluteUri, ["itemType"] = ItemType(file.Kind), ["resourceType"] = file.Type });
+        if (store is not null)
+        {
+            var upload = new StoreUpload(this, http, options, store, file, url, requiresAccessToken, expectedType, progress, saver);
+            await using (upload.ConfigureAwait(false))
+            {
+                if (await TransferWithRetriesAsync(file, url, () => upload.Received, upload.TransferAsync, cancellationToken).ConfigureAwait(false))
+                {
+                    await upload.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    Completed(file, url, progress);
+                }
+            }
+
+            return;
+        }
+
         var partPath = path + ".part";
+        if (await TransferWithRetriesAsync(file, url, () => File.Exists(partPath) ? new FileInfo(partPath).Length : 0, (started, token) => TransferAsync(file, url, requiresAccessToken, directory!, path!, partPath, expectedType, progress, started, token), cancellationToken).ConfigureAwait(false))
+        {
+            Completed(file, url, progress);
+        }
+    }
+
+    /// <summary>Runs a transfer with the download retries; false when the file failed (the others carry on).</summary>
+    private async Task<bool> TransferWithRetriesAsync(ExportFileState file, Uri url, Func<long> received, Func<DateTimeOffset, CancellationToken, Task> transfer, CancellationToken cancellationToken)
+    {
         try
         {
-            await _retries.ExecuteTransferAsync(url, partPath, (started, token) => TransferAsync(file, url, requiresAccessToken, directory, path, partPath, expectedType, progress, started, token), cancellationToken, options.TimeProvider).ConfigureAwait(false);
+            await _retries.ExecuteTransferAsync(url, file.FileName, received, transfer, cancellationToken, options.TimeProvider).ConfigureAwait(false);
+            return true;
         }
-        catch (FhirBulkException exception) when (exception.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone)
+        catch (FhirBulkException exception) when (exception.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone && exception is not StorageException)
         {
             Fail(file, ExportFileStatus.Expired, exception.Message, exception.StatusCode);
         }
-        catch (Exception exception) when (exception is FhirBulkException and not AuthenticationException and not ExportFolderException || BulkHttp.IsTransientNetworkFailure(exception, cancellationToken))
+        catch (Exception exception) when (exception is FhirBulkException and not AuthenticationException and not ExportFolderException and not StorageException || BulkHttp.IsTransientNetworkFailure(exception, cancellationToken))
         {
-            // Not transient, or out of retries: this file fails, the others carry on.
+            // Not transient, or out of retries: this file fails, the others carry on. (A store or a folder that cannot be
+            // written fails the whole export: every other file would fail the same way.)
             Fail(file, ExportFileStatus.Failed, exception.Message, (exception as FhirBulkException)?.StatusCode);
         }
+
+        return false;
+    }
+
+    private void Completed(ExportFileState file, Uri url, IProgress<DownloadProgress>? progress)
+    {
+        progress?.Report(new DownloadProgress(file.FileName, file.Type, file.Bytes, file.Bytes, file.Status));
+        eventLog?.Write("download_complete", new() { ["fileUrl"] = url.AbsoluteUri, ["resourceCount"] = file.Resources, ["fileSize"] = file.Bytes });
     }
 
     private static string ItemType(ExportFileKind kind) => kind switch
@@ -135,7 +174,8 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
             }
             else
             {
-                await CopyAsync(response, url, output, verifier, buffer, offset, file, progress, cancellationToken).ConfigureAwait(false);
+                await CopyAsync(response, url, output, verifier, buffer, offset, file, progress, null, cancellationToken).ConfigureAwait(false);
+                output.FlushToDisk();
             }
         }
 
@@ -149,9 +189,6 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
             (file.StoredBytes, file.StoredSha256) = (file.Bytes, file.Sha256);
             FolderIo.Write(directory, path, () => File.Move(partPath, path, overwrite: true));
         }
-
-        progress?.Report(new DownloadProgress(file.FileName, file.Type, file.Bytes, file.Bytes, file.Status));
-        eventLog?.Write("download_complete", new() { ["fileUrl"] = url.AbsoluteUri, ["resourceCount"] = file.Resources, ["fileSize"] = file.Bytes });
     }
 
     /// <summary>
@@ -206,7 +243,8 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
         return length;
     }
 
-    private async Task CopyAsync(HttpResponseMessage response, Uri url, FolderWriteStream output, NdjsonVerifier verifier, byte[] buffer, long offset, ExportFileState file, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
+    // written: called after each write to output (an upload records its id once its first part is sent).
+    private async Task CopyAsync(HttpResponseMessage response, Uri url, Stream output, NdjsonVerifier verifier, byte[] buffer, long offset, ExportFileState file, IProgress<DownloadProgress>? progress, Action? written, CancellationToken cancellationToken)
     {
         long? total = response.Content.Headers.ContentLength is { } length && response.Content.Headers.ContentEncoding.Count == 0 ? offset + length : null;
         var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
@@ -245,6 +283,7 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
 
                 http.Stall.Touch();
                 await output.WriteAsync(buffer.AsMemory(0, count), cancellationToken).ConfigureAwait(false);
+                written?.Invoke();
                 verifier.Append(buffer.AsSpan(0, count));
                 if (verifier.Bytes - reported >= ProgressEvery || Stopwatch.GetElapsedTime(reportedAt) >= ProgressInterval)
                 {
@@ -256,7 +295,6 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
         }
 
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-        output.FlushToDisk();
     }
 
     private static HttpRequestMessage CreateRequest(Uri url, long offset, string? etag, TransferCompression compression)
@@ -320,13 +358,43 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
         }
     }
 
-    private async Task VerifyLocalAsync(ExportFileState file, string path, string? expectedType, CancellationToken cancellationToken)
+    /// <summary>
+    /// When the file is already in place, reads it back to recount and rehash it (nothing is fetched) and returns true. The
+    /// state may have been saved before the file completed: what is in place is the truth.
+    /// </summary>
+    private async Task<bool> VerifyExistingAsync(ExportFileState file, ObjectStore? store, string? path, string? expectedType, CancellationToken cancellationToken)
     {
+        var compressed = file.FileName.EndsWith(".gz", StringComparison.Ordinal);
+        if (store is not null)
+        {
+            if (await store.GetPropertiesAsync(file.FileName, cancellationToken).ConfigureAwait(false) is not { } stored)
+            {
+                return false;
+            }
+
+            async Task<Stream> Open() => await store.OpenReadAsync(file.FileName, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await VerifyStoredAsync(file, Open, stored.Size, compressed, cancellationToken).ConfigureAwait(false);
+            file.StoredETag = stored.ETag;
+            return true;
+        }
+
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        Task<Stream> OpenFile() => Task.FromResult<Stream>(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, useAsync: true));
+        await VerifyStoredAsync(file, OpenFile, new FileInfo(path).Length, compressed, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    private async Task VerifyStoredAsync(ExportFileState file, Func<Task<Stream>> open, long storedLength, bool compressed, CancellationToken cancellationToken)
+    {
+        var expectedType = file.Type == ExportFolderLayout.UnknownType ? null : file.Type;
         using var verifier = new NdjsonVerifier(file.FileName, expectedType, options.MalformedLines);
         var buffer = new byte[BufferSize];
-        await using var stored = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, useAsync: true);
-        var storedLength = stored.Length;
-        await using var input = path.EndsWith(".gz", StringComparison.Ordinal) ? new CheckedGzipStream(stored, file.FileName) : (Stream)stored;
+        await using var stored = await open().ConfigureAwait(false);
+        await using var input = compressed ? new CheckedGzipStream(stored, file.FileName) : stored;
         try
         {
             int read;
@@ -342,9 +410,15 @@ internal sealed class FileDownloader(BulkHttp http, BulkDataClientOptions option
 
         Finish(file, verifier);
         file.StoredBytes = storedLength;
-        file.StoredSha256 = path.EndsWith(".gz", StringComparison.Ordinal)
-            ? await ExportFolderVerifier.HashAsync(path, decompress: false, cancellationToken).ConfigureAwait(false)
-            : file.Sha256;
+        if (compressed)
+        {
+            await using var again = await open().ConfigureAwait(false);
+            file.StoredSha256 = Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(again, cancellationToken).ConfigureAwait(false));
+        }
+        else
+        {
+            file.StoredSha256 = file.Sha256;
+        }
     }
 
     private void Finish(ExportFileState file, NdjsonVerifier verifier)

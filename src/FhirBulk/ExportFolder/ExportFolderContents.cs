@@ -42,19 +42,6 @@ internal static partial class ExportFolderContents
         return files;
     }
 
-    /// <summary>The export files of <paramref name="directory"/> that <paramref name="described"/> does not name (nor their <c>.part</c>).</summary>
-    public static List<string> Foreign(string directory, IEnumerable<string> described)
-    {
-        var known = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var name in described)
-        {
-            known.Add(name);
-            known.Add(name + ".part");
-        }
-
-        return ExportFiles(directory).Where(f => !known.Contains(f)).ToList();
-    }
-
     /// <summary>Moves <paramref name="names"/> (relative paths) under <c>history/&lt;stamp&gt;/</c>, keeping their relative paths.</summary>
     /// <exception cref="ExportFolderException">A file could not be moved.</exception>
     public static void MoveToHistory(string directory, IEnumerable<string> names, string stamp)
@@ -99,6 +86,12 @@ internal static partial class ExportFolderContents
             }
         }
     }
+
+    /// <summary>Whether a name relative to an export folder (<c>/</c>-separated) is one an export writes, reads or lists.</summary>
+    public static bool IsExportFile(string name) =>
+        name.IndexOf('/', StringComparison.Ordinal) is var slash and >= 0
+            ? name[..slash] is ExportFolderLayout.ErrorFolderName or ExportFolderLayout.DeletedFolderName && !IsStaleTemporary(name[(slash + 1)..])
+            : IsTopLevelExportFile(name);
 
     private static bool IsTopLevelExportFile(string name) =>
         name == ExportFolderLayout.ManifestFileName

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text.Json;
 using FhirBulk.Export;
 using FhirBulk.Ndjson;
+using FhirBulk.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FhirBulk.ExportFolder;
 
@@ -58,25 +60,110 @@ public static class ExportFolderInspector
         var files = listed.Select(f => new ExportFileSummary(f.Name, f.ResourceType, counted.TryGetValue(f.Name, out var n) ? n : readCounts[f.Name], f.Length ?? 0)).ToList();
         var errorFolder = Path.Combine(folder, ExportFolderLayout.ErrorFolderName);
         var errors = await CountSubfolderAsync(errorFolder, cancellationToken).ConfigureAwait(false);
-        var issues = new SortedDictionary<string, long>(StringComparer.Ordinal);
-        foreach (var file in errors)
+        var issues = await CountIssuesAsync(errors.Select(e => NdjsonSource.FromFile(e.Path)), cancellationToken).ConfigureAwait(false);
+        var deleted = await CountSubfolderAsync(Path.Combine(folder, ExportFolderLayout.DeletedFolderName), cancellationToken).ConfigureAwait(false);
+        var manifestPath = Path.Combine(folder, ExportFolderLayout.ManifestFileName);
+        var manifest = File.Exists(manifestPath) ? await File.ReadAllBytesAsync(manifestPath, cancellationToken).ConfigureAwait(false) : null;
+        return Summary(folder, manifestPath, manifest, File.Exists(Path.Combine(folder, ExportFolderLayout.StateFileName)), files, errors, deleted, resources, issues, verification);
+    }
+
+    /// <summary>
+    /// Summarises the export under <paramref name="store"/>'s prefix (<c>s3://bucket/prefix</c>, <c>az://container/prefix</c>)
+    /// as <see cref="InspectAsync(string, bool, CancellationToken)"/> does a folder, streaming each object from the store.
+    /// With <paramref name="verify"/>, every object the export recorded complete is checked by size and ETag and read back
+    /// for its SHA-256.
+    /// </summary>
+    /// <param name="store">The store; the caller disposes it.</param>
+    /// <param name="verify">Also check the recorded objects, reading each back.</param>
+    /// <param name="cancellationToken">Stops the scan.</param>
+    /// <returns>The summary; <see cref="ExportFolderSummary.Folder"/> is the store's URL.</returns>
+    /// <exception cref="ExportFolderException">The prefix holds no export, or (with <paramref name="verify"/>) no fhir-bulk export state.</exception>
+    /// <exception cref="StorageException">The store could not be listed or read.</exception>
+    public static async Task<ExportFolderSummary> InspectAsync(ObjectStore store, bool verify, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var folder = store.Location.ToString();
+        var target = new StoreExportTarget(store, NullLogger.Instance, TimeProvider.System);
+        var state = await target.LoadStateAsync(cancellationToken).ConfigureAwait(false);
+        var counted = new Dictionary<string, long>(StringComparer.Ordinal);
+        ExportFolderVerification? verification = null;
+        if (verify)
         {
-            foreach (var (severity, count) in await ErrorFileIssues.CountAsync(file.Path, cancellationToken).ConfigureAwait(false))
+            if (state is null)
             {
-                issues[severity] = issues.GetValueOrDefault(severity) + count;
+                throw new ExportFolderException(folder, $"{folder} holds no fhir-bulk export ({ExportState.FileName} is missing): there is nothing recorded to verify against.");
+            }
+
+            var complete = state.Files.Where(f => f.Status == ExportFileStatus.Complete).ToList();
+            var problems = await target.VerifyAsync(complete, cancellationToken).ConfigureAwait(false);
+            var damaged = problems.Select(p => p.FileName).ToHashSet(StringComparer.Ordinal);
+            verification = new ExportFolderVerification(folder, complete.Count, complete.Where(f => !damaged.Contains(f.FileName)).Sum(f => f.StoredBytes ?? f.Bytes), problems, state.Completed);
+            foreach (var file in complete.Where(f => f.Kind == ExportFileKind.Output && f.InvalidLines == 0 && !damaged.Contains(f.FileName)))
+            {
+                counted[file.FileName] = file.Resources;
             }
         }
 
-        var deleted = await CountSubfolderAsync(Path.Combine(folder, ExportFolderLayout.DeletedFolderName), cancellationToken).ConfigureAwait(false);
-        var (transactionTime, request, counts) = await ReadManifestAsync(folder, cancellationToken).ConfigureAwait(false);
-        if (files.Count == 0 && errors.Count == 0 && deleted.Count == 0 && transactionTime is null
-            && !File.Exists(Path.Combine(folder, ExportFolderLayout.StateFileName)))
+        var top = new List<NdjsonFile>();
+        var below = new Dictionary<string, List<NdjsonFile>>(StringComparer.Ordinal) { [ExportFolderLayout.ErrorFolderName] = [], [ExportFolderLayout.DeletedFolderName] = [] };
+        await foreach (var stored in store.ListAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            var slash = stored.Name.IndexOf('/', StringComparison.Ordinal);
+            var leaf = stored.Name[(slash + 1)..];
+            if (!ExportFolderLayout.IsNdjson(leaf))
+            {
+                continue;
+            }
+
+            var file = new NdjsonFile(stored.Name, ExportFolderLayout.TypeFromName(leaf), stored.Size);
+            if (slash < 0)
+            {
+                top.Add(file);
+            }
+            else if (below.TryGetValue(stored.Name[..slash], out var list))
+            {
+                list.Add(file);
+            }
+        }
+
+        var listed = ExportFolderLayout.InReadingOrder(top);
+        var resources = NdjsonSource.FromStoreObjects(store, [.. listed.Where(f => !counted.ContainsKey(f.Name))]);
+        var readCounts = (await CountAsync(resources, cancellationToken).ConfigureAwait(false)).ToDictionary(f => f.Path, f => f.Resources, StringComparer.Ordinal);
+        var files = listed.Select(f => new ExportFileSummary(f.Name, f.ResourceType, counted.TryGetValue(f.Name, out var n) ? n : readCounts[f.Name], f.Length ?? 0)).ToList();
+        var errorFiles = ExportFolderLayout.InReadingOrder(below[ExportFolderLayout.ErrorFolderName]);
+        var errors = await CountAsync(NdjsonSource.FromStoreObjects(store, errorFiles), cancellationToken).ConfigureAwait(false);
+        var issues = await CountIssuesAsync(errorFiles.Select(f => NdjsonSource.FromStoreObjects(store, [f])), cancellationToken).ConfigureAwait(false);
+        var deleted = await CountAsync(NdjsonSource.FromStoreObjects(store, ExportFolderLayout.InReadingOrder(below[ExportFolderLayout.DeletedFolderName])), cancellationToken).ConfigureAwait(false);
+        var manifest = await target.ReadAsync(ExportFolderLayout.ManifestFileName, cancellationToken).ConfigureAwait(false);
+        return Summary(folder, store.Describe(ExportFolderLayout.ManifestFileName), manifest, state is not null, files, errors, deleted, resources, issues, verification);
+    }
+
+    private static ExportFolderSummary Summary(
+        string folder, string manifestName, byte[]? manifestBytes, bool hasState, IReadOnlyList<ExportFileSummary> files, IReadOnlyList<ExportFileSummary> errors,
+        IReadOnlyList<ExportFileSummary> deleted, NdjsonSource resources, SortedDictionary<string, long> issues, ExportFolderVerification? verification)
+    {
+        var (transactionTime, request, counts) = ReadManifest(folder, manifestName, manifestBytes);
+        if (files.Count == 0 && errors.Count == 0 && deleted.Count == 0 && transactionTime is null && !hasState)
         {
             // An empty summary would read as "an export of nothing": most often the path is not the folder meant.
             throw new ExportFolderException(folder, $"{folder} holds no export: no <Type>.*.ndjson files, no {ExportFolderLayout.ManifestFileName} and no export state.");
         }
 
         return new ExportFolderSummary(folder, transactionTime, request, files, errors, deleted, counts, resources.MalformedLines) { ErrorIssues = issues, Verification = verification };
+    }
+
+    private static async Task<SortedDictionary<string, long>> CountIssuesAsync(IEnumerable<NdjsonSource> errorFiles, CancellationToken cancellationToken)
+    {
+        var issues = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        foreach (var file in errorFiles)
+        {
+            foreach (var (severity, count) in await ErrorFileIssues.CountAsync(file, cancellationToken).ConfigureAwait(false))
+            {
+                issues[severity] = issues.GetValueOrDefault(severity) + count;
+            }
+        }
+
+        return issues;
     }
 
     private static async Task<IReadOnlyList<ExportFileSummary>> CountSubfolderAsync(string folder, CancellationToken cancellationToken) =>
@@ -93,11 +180,10 @@ public static class ExportFolderInspector
         return source.Files.Select(f => new ExportFileSummary(f.Name, f.ResourceType, counts[f.Name], f.Length ?? 0)).ToList();
     }
 
-    private static async Task<(DateTimeOffset?, string?, IReadOnlyDictionary<string, long>)> ReadManifestAsync(string folder, CancellationToken cancellationToken)
+    private static (DateTimeOffset?, string?, IReadOnlyDictionary<string, long>) ReadManifest(string folder, string path, byte[]? bytes)
     {
         var counts = new SortedDictionary<string, long>(StringComparer.Ordinal);
-        var path = Path.Combine(folder, ExportFolderLayout.ManifestFileName);
-        if (!File.Exists(path))
+        if (bytes is null)
         {
             return (null, null, counts);
         }
@@ -105,7 +191,7 @@ public static class ExportFolderInspector
         ExportManifest manifest;
         try
         {
-            manifest = ExportManifest.Parse(await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false));
+            manifest = ExportManifest.Parse(bytes);
         }
         catch (JsonException exception)
         {

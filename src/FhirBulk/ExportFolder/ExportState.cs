@@ -125,8 +125,11 @@ internal sealed class ExportState
 
     /// <summary>The state in <paramref name="directory"/>, which must hold one.</summary>
     /// <exception cref="ExportFolderException">There is no state file.</exception>
-    public static ExportState LoadExisting(string directory) =>
-        Load(directory) ?? throw new ExportFolderException(directory, $"{directory} holds no export ({FileName} is missing): start it with the export command, giving --out {directory}.");
+    public static ExportState LoadExisting(string directory) => Load(directory) ?? throw Missing(directory);
+
+    /// <summary>The failure of a folder (or store prefix) that holds no state where one was expected.</summary>
+    public static ExportFolderException Missing(string directory) =>
+        new(directory, $"{directory} holds no export ({FileName} is missing): start it with the export command, giving --out {directory}.");
 
     /// <exception cref="ExportFolderException">The state could not be written (disk full, say); the previous state is kept.</exception>
     public void Save(string directory) =>

@@ -27,6 +27,15 @@ internal sealed class StateSaver(Action save, TimeProvider time, TimeSpan interv
         }
     }
 
+    /// <summary>Saves now, whatever the interval: for a change that must outlive a crash (the id of an upload just started).</summary>
+    public void SaveNow()
+    {
+        lock (_gate)
+        {
+            SaveLocked();
+        }
+    }
+
     /// <summary>Saves if anything changed since the last save.</summary>
     public void Flush()
     {

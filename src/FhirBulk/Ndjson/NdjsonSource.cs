@@ -108,6 +108,9 @@ public sealed class NdjsonSource
     /// <summary>A source reading only <paramref name="units"/>, in the order given: one shard's share of this one (see <see cref="NdjsonShardPlan"/>).</summary>
     internal NdjsonSource Restricted(IReadOnlyList<NdjsonShardUnit> units) => new(this, units);
 
+    /// <summary>Reads the given objects of <paramref name="store"/> (names relative to its location), in the order given.</summary>
+    internal static NdjsonSource FromStoreObjects(ObjectStore store, IReadOnlyList<NdjsonFile> objects) => new(objects, null, null, store);
+
     /// <summary>Reads the given files, in the order given.</summary>
     internal static NdjsonSource FromFiles(IReadOnlyList<NdjsonFile> files, NdjsonSourceOptions? options = null) => new(files, null, options);
 

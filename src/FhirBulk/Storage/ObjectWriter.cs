@@ -16,6 +16,13 @@ public abstract class ObjectWriter : Stream
     /// <summary>Bytes written so far.</summary>
     public long BytesWritten { get; private protected set; }
 
+    /// <summary>
+    /// The S3 multipart upload this write holds once its first part is sent, or <see langword="null"/> (no part sent yet, or a
+    /// store whose unfinished writes hold nothing to abort). A caller that may be killed records it, so that the next run can
+    /// abort the upload with <see cref="ObjectStore.AbortPendingUploadAsync"/> where the store cannot list pending uploads.
+    /// </summary>
+    public virtual string? PendingUploadId => null;
+
     /// <summary>Whether <see cref="CommitAsync"/> has made the object visible.</summary>
     public bool IsCommitted { get; private protected set; }
 

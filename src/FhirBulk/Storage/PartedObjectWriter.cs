@@ -111,6 +111,9 @@ internal abstract class PartedObjectWriter : ObjectWriter
     /// <summary>The multipart upload's id once one is started (S3), for the log.</summary>
     protected abstract string? UploadId { get; }
 
+    /// <inheritdoc/>
+    public sealed override string? PendingUploadId => IsCommitted ? null : UploadId;
+
     /// <summary>Abandons a started upload; the cause of the abandon is being reported, so this is best effort and not cancellable.</summary>
     protected abstract Task AbortAsync();
 

@@ -26,6 +26,24 @@ public sealed class ExportCommandTests(ServerFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task Export_CancelOfAnObjectStorePrefix_UsageErrorSayingItTakesAFolder()
+    {
+        var result = await new CliRunner().RunAsync("export", "--cancel", "s3://fhirbulk-test/run1/", "--s3-endpoint", "http://127.0.0.1:1");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("--cancel works on a local folder only, not on s3://fhirbulk-test/run1/", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Export_OutUrlCarryingASecret_RefusedWithoutRepeatingIt()
+    {
+        var result = await new CliRunner().RunAsync(["export", .. fixture.Credentials(), "--out", "s3://AKIAEXAMPLE:wJalrSECRETKEY@fhirbulk-test/run1/"]);
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.DoesNotContain("wJalrSECRETKEY", result.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Export_GzipTransferAndGzipFiles_StoresTheSameResourcesCompressed()
     {
         var plain = temp.File("plain");

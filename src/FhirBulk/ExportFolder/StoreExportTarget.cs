@@ -1,0 +1,260 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text.Json;
+using FhirBulk.Diagnostics;
+using FhirBulk.Export;
+using FhirBulk.Ndjson;
+using FhirBulk.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace FhirBulk.ExportFolder;
+
+/// <summary>
+/// An export folder as objects under a store's prefix (<c>s3://bucket/prefix</c>, <c>az://container/prefix</c>): the same
+/// names as on disk, the state, manifest and log written whole as objects (a store replaces an object atomically), data
+/// streamed into multipart uploads (<see cref="FileDownloader"/>), and a lock object instead of an OS lock.
+/// </summary>
+internal sealed class StoreExportTarget(ObjectStore store, ILogger logger, TimeProvider time) : ExportTarget
+{
+    private ExportLog? _log;
+
+    public ObjectStore Store => store;
+
+    public override string Description => store.Location.ToString();
+
+    public override async Task<IAsyncDisposable> LockAsync(CancellationToken cancellationToken)
+    {
+        var held = await StoreExportLock.AcquireAsync(store, logger, time, cancellationToken).ConfigureAwait(false);
+        return new Releaser(this, held);
+    }
+
+    /// <summary>
+    /// Aborts the multipart uploads a killed run left: those the store lists under the export's names, and those the state
+    /// recorded (a store that cannot list them, such as s3rver, is still asked to abort each). Under the lock nobody else
+    /// writes these names. An abort the store refuses is logged, not fatal: the upload is invisible, and only holds storage.
+    /// </summary>
+    public override async Task CleanUpAsync(ExportState? state, CancellationToken cancellationToken)
+    {
+        var uploads = new Dictionary<string, PendingUpload>(StringComparer.Ordinal);
+        try
+        {
+            await foreach (var upload in store.ListPendingUploadsAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                if (ExportFolderContents.IsExportFile(upload.Name))
+                {
+                    uploads[upload.UploadId] = upload;
+                }
+            }
+        }
+        catch (StorageException e) when (IsUnsupported(e))
+        {
+            // Listing is optional in S3-compatible servers; the uploads the state recorded are aborted below all the same.
+        }
+
+        foreach (var file in state?.Files ?? [])
+        {
+            if (file.UploadId is { } id)
+            {
+                uploads.TryAdd(id, new PendingUpload(file.FileName, id, null));
+            }
+        }
+
+        foreach (var upload in uploads.Values)
+        {
+            try
+            {
+                await store.AbortPendingUploadAsync(upload, cancellationToken).ConfigureAwait(false);
+            }
+            catch (StorageException e) when (!e.IsTransient)
+            {
+                Log.UploadAbortFailed(logger, store.Describe(upload.Name), upload.UploadId, e.Message);
+            }
+        }
+
+        foreach (var file in state?.Files ?? [])
+        {
+            file.UploadId = null;
+        }
+    }
+
+    public override async Task<ExportState?> LoadStateAsync(CancellationToken cancellationToken)
+    {
+        var bytes = await ReadAsync(ExportFolderLayout.StateFileName, cancellationToken).ConfigureAwait(false);
+        if (bytes is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(bytes, StateJsonContext.Default.ExportState) ?? throw new JsonException("it is empty");
+        }
+        catch (JsonException exception)
+        {
+            throw new ExportFolderException(Description, $"{store.Describe(ExportFolderLayout.StateFileName)} is not a fhir-bulk export state ({exception.Message}); delete it to start a new export under this prefix.", exception);
+        }
+    }
+
+    /// <summary>Writes the state, then the log as it stands: the log object is never behind the state a resume reads.</summary>
+    public override void SaveState(ExportState state)
+    {
+        // Called by StateSaver, at most once a second and when files complete; the object is a few KB per hundred files.
+        WriteAsync(ExportFolderLayout.StateFileName, JsonSerializer.SerializeToUtf8Bytes(state, StateJsonContext.Default.ExportState), CancellationToken.None).GetAwaiter().GetResult();
+        if (_log is { } log)
+        {
+            WriteAsync(ExportFolderLayout.LogFileName, log.Snapshot(), CancellationToken.None).GetAwaiter().GetResult();
+        }
+    }
+
+    public override async Task<ExportLog> OpenLogAsync(TimeProvider time, CancellationToken cancellationToken)
+    {
+        var earlier = await ReadAsync(ExportFolderLayout.LogFileName, cancellationToken).ConfigureAwait(false) ?? [];
+        return _log = ExportLog.InMemory(earlier, store.Describe(ExportFolderLayout.LogFileName), time);
+    }
+
+    public override Task WriteManifestAsync(ExportManifest manifest, CancellationToken cancellationToken) =>
+        WriteAsync(ExportFolderLayout.ManifestFileName, System.Text.Encoding.UTF8.GetBytes(manifest.ToJson()), cancellationToken);
+
+    public override Task DeleteAsync(string fileName, CancellationToken cancellationToken) => store.DeleteAsync(fileName, cancellationToken);
+
+    // An unfinished object write leaves no object, only an upload that CleanUpAsync aborts: there is nothing else to delete.
+    public override Task DeletePartialAsync(string fileName, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Each object must exist with the recorded size and ETag: that costs one HEAD per file, where re-reading a large export
+    /// from the store would cost its whole size in transfer. <c>inspect --verify</c> re-hashes (<see cref="VerifyAsync"/>).
+    /// </summary>
+    public override Task<IReadOnlyList<FileProblem>> CheckCompleteAsync(IReadOnlyList<ExportFileState> files, CancellationToken cancellationToken) =>
+        CheckAsync(files, hash: false, cancellationToken);
+
+    /// <summary>Checks the objects as <see cref="CheckCompleteAsync"/> does, and reads each back to compare its SHA-256 with the recorded one.</summary>
+    public Task<IReadOnlyList<FileProblem>> VerifyAsync(IReadOnlyList<ExportFileState> files, CancellationToken cancellationToken) =>
+        CheckAsync(files, hash: true, cancellationToken);
+
+    public override Task<Dictionary<string, long>> CountIssuesAsync(string fileName, CancellationToken cancellationToken) =>
+        ErrorFileIssues.CountAsync(NdjsonSource.FromStoreObjects(store, [new NdjsonFile(fileName, null, null)]), cancellationToken);
+
+    public override async Task<List<string>> ExportFilesAsync(CancellationToken cancellationToken)
+    {
+        var names = new List<string>();
+        await foreach (var stored in store.ListAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (ExportFolderContents.IsExportFile(stored.Name))
+            {
+                names.Add(stored.Name);
+            }
+        }
+
+        names.Sort(StringComparer.Ordinal);
+        return names;
+    }
+
+    /// <summary>A store has no rename: each object is streamed to its new name, then deleted (memory flat, time in its size).</summary>
+    public override async Task MoveToHistoryAsync(IEnumerable<string> names, string stamp, CancellationToken cancellationToken)
+    {
+        foreach (var name in names)
+        {
+            if (!await store.ExistsAsync(name, cancellationToken).ConfigureAwait(false))
+            {
+                continue;
+            }
+
+            var source = await store.OpenReadAsync(name, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await using (source.ConfigureAwait(false))
+            {
+                await store.WriteAsync($"{ExportFolderLayout.HistoryFolderName}/{stamp}/{name}", source, cancellationToken).ConfigureAwait(false);
+            }
+
+            await store.DeleteAsync(name, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A listing or abort the server does not implement (s3rver answers 501 or 405), as opposed to one that failed.</summary>
+    private static bool IsUnsupported(StorageException e) =>
+        e.StatusCode is HttpStatusCode.NotImplemented or HttpStatusCode.MethodNotAllowed || e.ErrorCode is "NotImplemented" or "MethodNotAllowed";
+
+    private async Task<IReadOnlyList<FileProblem>> CheckAsync(IReadOnlyList<ExportFileState> files, bool hash, CancellationToken cancellationToken)
+    {
+        var problems = new FileProblem?[files.Count];
+        await Parallel.ForAsync(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (i, token) =>
+        {
+            problems[i] = await CheckAsync(files[i], hash, token).ConfigureAwait(false) is { } problem ? new FileProblem(files[i].FileName, problem) : null;
+        }).ConfigureAwait(false);
+        return [.. problems.OfType<FileProblem>()];
+    }
+
+    private async Task<string?> CheckAsync(ExportFileState file, bool hash, CancellationToken cancellationToken)
+    {
+        var stored = await store.GetPropertiesAsync(file.FileName, cancellationToken).ConfigureAwait(false);
+        if (stored is null)
+        {
+            return "missing";
+        }
+
+        if (file.StoredBytes is { } size && stored.Size != size)
+        {
+            return $"{stored.Size:N0} bytes in the store, {size:N0} recorded";
+        }
+
+        if (file.StoredETag is { } etag && stored.ETag is { } now && etag != now)
+        {
+            return "the object was replaced since it was written (its ETag changed)";
+        }
+
+        if (!hash || file.StoredSha256 is not { } expected)
+        {
+            return null;
+        }
+
+        var content = await store.OpenReadAsync(file.FileName, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using (content.ConfigureAwait(false))
+        {
+            var actual = Convert.ToHexStringLower(await SHA256.HashDataAsync(content, cancellationToken).ConfigureAwait(false));
+            return actual == expected ? null : "SHA-256 differs from the recorded one";
+        }
+    }
+
+    /// <summary>An object's bytes (a small one: the state, manifest or log), or <see langword="null"/> when there is none.</summary>
+    public async Task<byte[]?> ReadAsync(string name, CancellationToken cancellationToken)
+    {
+        if (!await store.ExistsAsync(name, cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        var content = await store.OpenReadAsync(name, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using (content.ConfigureAwait(false))
+        {
+            using var bytes = new MemoryStream();
+            await content.CopyToAsync(bytes, cancellationToken).ConfigureAwait(false);
+            return bytes.ToArray();
+        }
+    }
+
+    private async Task WriteAsync(string name, byte[] bytes, CancellationToken cancellationToken)
+    {
+        using var content = new MemoryStream(bytes, writable: false);
+        await store.WriteAsync(name, content, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Releases the lock after writing the log as it ends: events after the last state save (export_complete) are kept.</summary>
+    private sealed class Releaser(StoreExportTarget target, StoreExportLock held) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                if (target._log is { } log)
+                {
+                    await target.WriteAsync(ExportFolderLayout.LogFileName, log.Snapshot(), CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+            catch (StorageException)
+            {
+                // The log is diagnostic; a failure to write it must not replace the failure being reported.
+            }
+
+            await held.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}
