@@ -13,7 +13,7 @@ internal static class CliProcess
 
     /// <summary>Runs the CLI with <paramref name="environment"/> added to its environment only, to its exit.</summary>
     /// <returns>The exit code, and the exit code, stdout and stderr as one text for assertion messages.</returns>
-    public static async Task<(int ExitCode, string Output)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    public static async Task<(int ExitCode, string Output)> RunAsync(Dictionary<string, string> environment, params string[] arguments)
     {
         using var process = Start(environment, arguments);
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -23,7 +23,7 @@ internal static class CliProcess
     }
 
     /// <summary>Starts the CLI with stdout and stderr redirected; the caller reads them (or not) and waits.</summary>
-    public static Process Start(IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    public static Process Start(Dictionary<string, string> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet", [CliAssembly(), .. arguments]) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var (name, value) in environment)
