@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -22,6 +23,7 @@ namespace FhirBulk.Ndjson;
 public sealed class NdjsonShardPlan
 {
     private readonly NdjsonSource _source;
+    private readonly ConcurrentDictionary<NdjsonShardUnit, string> _sha256 = new();
 
     private NdjsonShardPlan(NdjsonSource source, int shardCount, long unitBytes, IReadOnlyList<NdjsonShardUnit> units)
     {
@@ -101,11 +103,17 @@ public sealed class NdjsonShardPlan
 
     /// <summary>A source that reads only shard <paramref name="shard"/>'s units, with the options of the planned source.</summary>
     /// <param name="shard">The shard, 0-based.</param>
-    /// <returns>The source; it can be read any number of times.</returns>
-    public NdjsonSource SourceFor(int shard) => _source.Restricted(UnitsOf(shard));
+    /// <returns>
+    /// The source; it can be read any number of times. Reading it hashes each unit's bytes as stored, which is where a
+    /// lake's run record takes them from (<see cref="Sinks.Parquet.ParquetLakeOptions.Plan"/>).
+    /// </returns>
+    public NdjsonSource SourceFor(int shard) => _source.Restricted(UnitsOf(shard), (unit, sha256) => _sha256[unit] = sha256);
 
-    /// <summary>The raw bytes of <paramref name="unit"/>'s file from the unit's start, wherever the planned source reads them.</summary>
-    internal Task<Stream> OpenAsync(NdjsonShardUnit unit, CancellationToken cancellationToken) => _source.OpenAsync(unit.File, unit.Start, cancellationToken);
+    /// <summary>
+    /// The SHA-256 (hex) of <paramref name="unit"/>'s bytes as stored (its nominal range; a gzip file compressed), from
+    /// the latest read of a <see cref="SourceFor"/> source that went through it; <see langword="null"/> before any did.
+    /// </summary>
+    internal string? Sha256Of(NdjsonShardUnit unit) => _sha256.GetValueOrDefault(unit);
 
     /// <summary>How records name <paramref name="unit"/>'s file: its path, or its URL in a store.</summary>
     internal string Describe(NdjsonShardUnit unit) => _source.Describe(unit.File);

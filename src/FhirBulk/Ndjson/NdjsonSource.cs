@@ -21,6 +21,7 @@ public sealed class NdjsonSource
     private readonly ObjectStore? _store;
     private readonly NdjsonSourceOptions _options;
     private readonly IReadOnlyList<NdjsonShardUnit>? _units;
+    private readonly Action<NdjsonShardUnit, string>? _onUnitRead;
     private long _bytesRead;
     private int _streamTaken;
 
@@ -33,10 +34,11 @@ public sealed class NdjsonSource
         MalformedLines = new MalformedLineReport(_options.MaxReportedMalformedLines);
     }
 
-    private NdjsonSource(NdjsonSource planned, IReadOnlyList<NdjsonShardUnit> units)
+    private NdjsonSource(NdjsonSource planned, IReadOnlyList<NdjsonShardUnit> units, Action<NdjsonShardUnit, string> onUnitRead)
         : this([.. units.Select(u => u.File).Distinct()], null, planned._options, planned._store)
     {
         _units = units;
+        _onUnitRead = onUnitRead;
     }
 
     /// <summary>The inputs, in reading order.</summary>
@@ -106,7 +108,9 @@ public sealed class NdjsonSource
     }
 
     /// <summary>A source reading only <paramref name="units"/>, in the order given: one shard's share of this one (see <see cref="NdjsonShardPlan"/>).</summary>
-    internal NdjsonSource Restricted(IReadOnlyList<NdjsonShardUnit> units) => new(this, units);
+    /// <param name="units">The units.</param>
+    /// <param name="onUnitRead">Given each unit read through and the SHA-256 (hex) of its bytes as stored (see <see cref="UnitDigest"/>).</param>
+    internal NdjsonSource Restricted(IReadOnlyList<NdjsonShardUnit> units, Action<NdjsonShardUnit, string> onUnitRead) => new(this, units, onUnitRead);
 
     /// <summary>Reads the given objects of <paramref name="store"/> (names relative to its location), in the order given.</summary>
     internal static NdjsonSource FromStoreObjects(ObjectStore store, IReadOnlyList<NdjsonFile> objects) => new(objects, null, null, store);
@@ -194,6 +198,15 @@ public sealed class NdjsonSource
             {
                 // Skipped is done: progress against TotalBytes still reaches the end.
                 Interlocked.Add(ref _bytesRead, unit.Length);
+                if (_onUnitRead is not null)
+                {
+                    // A plan made without these types still lists the unit in its shard's run record, hashed from its
+                    // bytes as a read would have; a plan made for the views' types (as the CLI makes it) skips nothing.
+                    using var skipped = new UnitDigest(unit);
+                    await using Stream stored = new ObservingStream(await OpenAsync(file, unit.Start, cancellationToken).ConfigureAwait(false), skipped.Observe, leaveOpen: false);
+                    _onUnitRead(unit, await skipped.FinishAsync(stored, Describe(file), cancellationToken).ConfigureAwait(false));
+                }
+
                 continue;
             }
 
@@ -202,6 +215,14 @@ public sealed class NdjsonSource
             string shown = Describe(file);
             string name = isRange ? string.Create(CultureInfo.InvariantCulture, $"{shown}@{unit.Start}") : shown;
             Stream raw = _stream ?? await OpenAsync(file, isRange ? unit.Start : 0, cancellationToken).ConfigureAwait(false);
+            // A planned unit's hash is taken from this read, below the line range and gzip: the bytes as stored, read once.
+            using UnitDigest? digest = _onUnitRead is null ? null : new UnitDigest(unit);
+            Stream? hashed = null;
+            if (digest is not null)
+            {
+                raw = hashed = new ObservingStream(raw, digest.Observe, leaveOpen: false);
+            }
+
             if (isRange)
             {
                 raw = new LineRangeStream(raw, unit.Start, unit.Start + unit.Length);
@@ -213,6 +234,11 @@ public sealed class NdjsonSource
             await foreach (ResourceLine line in reader.ReadAsync(decoded, cancellationToken))
             {
                 yield return line;
+            }
+
+            if (digest is not null)
+            {
+                _onUnitRead!(unit, await digest.FinishAsync(hashed!, name, cancellationToken).ConfigureAwait(false));
             }
         }
     }

@@ -20,14 +20,7 @@ public sealed class NdjsonSourceFromStoreTests(S3rver s3rver, Azurite azurite) :
         await PopulationGenerator.GenerateAsync(_folder, patients: 30, seed: 13);
 
         // One type as gzip, as an export with --gzip-files stores it, and a line that is not a resource.
-        var conditions = Path.Combine(_folder, "Condition.000.ndjson");
-        await using (var gzip = new GZipStream(File.Create(conditions + ".gz"), CompressionLevel.Fastest))
-        {
-            await using var plain = File.OpenRead(conditions);
-            await plain.CopyToAsync(gzip);
-        }
-
-        File.Delete(conditions);
+        await GzipInPlaceAsync(Path.Combine(_folder, "Condition.000.ndjson"));
         await File.AppendAllTextAsync(Path.Combine(_folder, "Patient.000.ndjson"), "{not json\n");
     }
 
@@ -97,6 +90,18 @@ public sealed class NdjsonSourceFromStoreTests(S3rver s3rver, Azurite azurite) :
         Assert.Contains(plan.Units, u => !u.IsWholeFile);
         Assert.DoesNotContain(plan.Units, u => u.File.Name.EndsWith(".gz", StringComparison.Ordinal) && !u.IsWholeFile);
         Assert.Equal(whole.Order(StringComparer.Ordinal), fromShards.Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>Replaces <paramref name="file"/> by <c><paramref name="file"/>.gz</c>, its gzip.</summary>
+    internal static async Task GzipInPlaceAsync(string file)
+    {
+        await using (var gzip = new GZipStream(File.Create(file + ".gz"), CompressionLevel.Fastest))
+        {
+            await using var plain = File.OpenRead(file);
+            await plain.CopyToAsync(gzip);
+        }
+
+        File.Delete(file);
     }
 
     private async Task UploadAsync(ObjectStore store)

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.IO.Compression;
+using System.Security.Cryptography;
 using DuckDB.NET.Data;
 using FhirBulk.Ndjson;
 using FhirBulk.Sinks.Parquet;
@@ -194,6 +196,47 @@ public sealed class ParquetLakeSinkTests : IDisposable
         Assert.All(run.Inputs, i => Assert.Matches("^[0-9a-f]{64}$", i.Sha256));
         Assert.Equal(5L, run.Views.Single(v => v.Name == "patients").Rows);
         Assert.All(run.Views.SelectMany(v => v.Parts), p => Assert.Equal(new FileInfo(Path.Combine(lake, p.Path)).Length, p.Bytes));
+    }
+
+    [Fact]
+    public async Task CompleteAsync_RunRecordOfTwoShards_Sha256OfEachUnitIsThatOfItsStoredBytes()
+    {
+        string input = WriteExport(patients: 20, observations: 3);
+        // A gzip file is one unit, hashed as stored (compressed); a type no view reads is still listed, and hashed.
+        await using (var gzip = new GZipStream(File.Create(Path.Combine(input, "Patient.001.ndjson.gz")), CompressionLevel.Optimal))
+        {
+            await gzip.WriteAsync(await File.ReadAllBytesAsync(Path.Combine(input, "Patient.000.ndjson")));
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(input, "Condition.000.ndjson"), "{\"resourceType\":\"Condition\",\"id\":\"c0\"}\n");
+        string lake = _dir.File("lake");
+
+        await RunShardAsync(input, lake, new ShardSpec(0, 2));
+        await RunShardAsync(input, lake, new ShardSpec(1, 2));
+
+        List<ParquetLakeInput> inputs = [.. Directory.GetFiles(Path.Combine(lake, ParquetLake.RunsFolderName)).SelectMany(r => ParquetLakeRun.Read(r).Inputs)];
+        Assert.Contains(inputs, i => i.Start > 0);
+        Assert.Contains(inputs, i => i.Path.EndsWith(".gz", StringComparison.Ordinal) && i.Length == i.Size);
+        Assert.Contains(inputs, i => i.Path.EndsWith("Observation.000.ndjson", StringComparison.Ordinal) && i.Length == i.Size);
+        Assert.Contains(inputs, i => i.Path.EndsWith("Condition.000.ndjson", StringComparison.Ordinal));
+        Assert.Equal(Directory.GetFiles(input).Sum(f => new FileInfo(f).Length), inputs.Sum(i => i.Length));
+        foreach (ParquetLakeInput unit in inputs)
+        {
+            byte[] stored = await File.ReadAllBytesAsync(unit.Path);
+            Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(stored.AsSpan((int)unit.Start, (int)unit.Length))), unit.Sha256);
+        }
+    }
+
+    [Fact]
+    public async Task CompleteAsync_ViewsReadAnotherSourceThanThePlans_ThrowsNamingTheUnreadInput()
+    {
+        string input = WriteExport(patients: 2, observations: 1);
+        NdjsonShardPlan plan = NdjsonShardPlan.Create(NdjsonSource.FromFolder(input), 1, UnitBytes);
+        await using var sink = new ParquetLakeSink(_dir.File("lake"), new ParquetLakeOptions { Plan = plan });
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => new FhirTables().RunAsync(NdjsonSource.FromFolder(input), Views(), sink));
+
+        Assert.Contains("was not read through", error.Message, StringComparison.Ordinal);
     }
 
     public void Dispose() => _dir.Dispose();

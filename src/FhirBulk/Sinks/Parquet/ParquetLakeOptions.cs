@@ -12,7 +12,9 @@ public sealed class ParquetLakeOptions
 
     /// <summary>
     /// The plan the input was split by, so that the run record lists this shard's inputs (with their SHA-256) and the
-    /// plan's fingerprint; <see langword="null"/> for an input that has no plan (a stream), which records no inputs.
+    /// plan's fingerprint; <see langword="null"/> for an input that has no plan (a stream), which records no inputs. The
+    /// views must read the plan's <see cref="NdjsonShardPlan.SourceFor"/> source: the hashes come from that read, so an
+    /// input in an object store is downloaded once.
     /// </summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public NdjsonShardPlan? Plan { get; set; }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using DuckDB.NET.Data;
 using FhirBulk.Ndjson;
@@ -87,7 +86,7 @@ public sealed class ParquetLakeSink : ITableSink
 
     /// <inheritdoc/>
     /// <remarks>
-    /// Hashes this shard's inputs, aborts writes of this shard's parts that a killed earlier run left unfinished, writes the parts and schemas into the store, writes the new run record, then deletes
+    /// Takes the SHA-256 of this shard's inputs from the read that fed the views, aborts writes of this shard's parts that a killed earlier run left unfinished, writes the parts and schemas into the store, writes the new run record, then deletes
     /// this shard's earlier parts that were not replaced and this shard's earlier run records.
     /// </remarks>
     public async ValueTask CompleteAsync(CancellationToken cancellationToken = default)
@@ -97,7 +96,7 @@ public sealed class ParquetLakeSink : ITableSink
             throw new InvalidOperationException($"Table '{open.Schema.Name}' was not completed; complete every table before the sink.");
         }
 
-        List<ParquetLakeInput> inputs = await HashInputsAsync(cancellationToken).ConfigureAwait(false);
+        List<ParquetLakeInput> inputs = Inputs();
         foreach (LakeTableWriter writer in _writers)
         {
             await ParquetLake.AbortUnfinishedWritesAsync(_store, $"{writer.Schema.Name}/{ParquetLake.ShardPrefix(_options.Shard.Index)}", cancellationToken).ConfigureAwait(false);
@@ -204,36 +203,21 @@ public sealed class ParquetLakeSink : ITableSink
         await _store.WriteAsync(name, stream, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<List<ParquetLakeInput>> HashInputsAsync(CancellationToken cancellationToken)
+    /// <summary>This shard's units with the SHA-256 that reading them (the plan's <see cref="NdjsonShardPlan.SourceFor"/>) took.</summary>
+    private List<ParquetLakeInput> Inputs()
     {
-        var inputs = new List<ParquetLakeInput>();
-        if (_options.Plan is null)
+        if (_options.Plan is not { } plan)
         {
-            return inputs;
+            return [];
         }
 
-        foreach (NdjsonShardUnit unit in _options.Plan.UnitsOf(_options.Shard.Index))
-        {
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            await using var file = await _options.Plan.OpenAsync(unit, cancellationToken).ConfigureAwait(false);
-            byte[] buffer = new byte[1 << 20];
-            long left = unit.Length;
-            while (left > 0)
-            {
-                int read = await file.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, left)), cancellationToken).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    throw new IOException($"'{unit.File.Name}' is shorter than when the shards were planned ({unit.File.Length} bytes); it changed during the run.");
-                }
-
-                hash.AppendData(buffer, 0, read);
-                left -= read;
-            }
-
-            inputs.Add(new ParquetLakeInput(_options.Plan.Describe(unit), unit.File.Length ?? 0, unit.Start, unit.Length, Convert.ToHexStringLower(hash.GetHashAndReset())));
-        }
-
-        return inputs;
+        return [.. plan.UnitsOf(_options.Shard.Index).Select(unit => new ParquetLakeInput(
+            plan.Describe(unit),
+            unit.File.Length ?? 0,
+            unit.Start,
+            unit.Length,
+            plan.Sha256Of(unit) ?? throw new InvalidOperationException(
+                $"'{plan.Describe(unit)}' (from byte {unit.Start}) was not read through: the run record takes each input's SHA-256 from the read, so run the views over the plan's SourceFor({_options.Shard.Index}).")))];
     }
 
     /// <summary>Starts the next part of a view: its local file, and a scratch table of the view's name to fill.</summary>
