@@ -216,7 +216,10 @@ internal static class ExportCommand
             // (Refused credentials and folder problems would fail the same way again, so they get no such hint.)
             var (code, message) = ErrorReporter.Classify(e);
             // A transient failure (the server unreachable, say) is worth carrying on later; a refused kick-off is not.
-            throw new CliException(message, code, e) { Hint = e.IsTransient || store is not null || KickedOff(directory) ? ResumeHint(directory, settings, parseResult.GetValue(options.S3Endpoint)) : null };
+            // Either way only where the export's state was written: a store refused before that (unreachable, no such
+            // container) holds nothing that `--resume` could carry on.
+            var kickedOff = await KickedOffAsync(directory, store, cancellationToken).ConfigureAwait(false);
+            throw new CliException(message, code, e) { Hint = kickedOff is not null && (e.IsTransient || kickedOff.Value) ? ResumeHint(directory, settings, parseResult.GetValue(options.S3Endpoint)) : null };
         }
 
         if (json)
@@ -231,16 +234,21 @@ internal static class ExportCommand
         return result.Outcome == ExportOutcome.Success ? ExitCodes.Success : ExitCodes.PartialSuccess;
     }
 
-    /// <summary>Whether the server took the export's kick-off: a refused one has nothing to resume, the corrected command starts afresh.</summary>
-    private static bool KickedOff(string directory)
+    /// <summary>
+    /// Whether the server took the export's kick-off (a refused one has nothing to resume: the corrected command starts
+    /// afresh), or <see langword="null"/> when no export state was written at all.
+    /// </summary>
+    private static async Task<bool?> KickedOffAsync(string directory, FhirBulk.Storage.ObjectStore? store, CancellationToken cancellationToken)
     {
         try
         {
-            return BulkDataClient.ReadExportSettings(directory).KickedOff;
+            return store is null
+                ? BulkDataClient.ReadExportSettings(directory).KickedOff
+                : (await BulkDataClient.ReadExportSettingsAsync(store, cancellationToken).ConfigureAwait(false)).KickedOff;
         }
-        catch (ExportFolderException)
+        catch (Exception e) when (e is ExportFolderException or StorageException)
         {
-            return false;
+            return null;
         }
     }
 

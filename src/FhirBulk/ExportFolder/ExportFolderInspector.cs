@@ -171,13 +171,14 @@ public static class ExportFolderInspector
 
     private static async Task<IReadOnlyList<ExportFileSummary>> CountAsync(NdjsonSource source, CancellationToken cancellationToken)
     {
-        var counts = source.Files.ToDictionary(f => f.Name, _ => 0L, StringComparer.Ordinal);
+        // A line names its file as the source describes it: the path of a local file, the URL of a stored object.
+        var counts = source.Files.ToDictionary(source.Describe, _ => 0L, StringComparer.Ordinal);
         await foreach (var resource in source.ReadAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             counts[resource.SourceName]++;
         }
 
-        return source.Files.Select(f => new ExportFileSummary(f.Name, f.ResourceType, counts[f.Name], f.Length ?? 0)).ToList();
+        return source.Files.Select(f => new ExportFileSummary(f.Name, f.ResourceType, counts[source.Describe(f)], f.Length ?? 0)).ToList();
     }
 
     private static (DateTimeOffset?, string?, IReadOnlyDictionary<string, long>) ReadManifest(string folder, string path, byte[]? bytes)

@@ -29,12 +29,12 @@ public sealed class ServeCommandTests
         using var stop = new CancellationTokenSource();
         var running = await new CliRunner().StartAsync(stop.Token, "serve", "--patients", "2", "--no-auth", "--json");
         // The JSON document is indented: wait for its closing brace.
-        while (!running.Output.Output.Contains('}', StringComparison.Ordinal))
+        while (!running.Text.Contains('}', StringComparison.Ordinal))
         {
             await Task.Delay(20);
         }
 
-        var json = JsonDocument.Parse(running.Output.Output).RootElement;
+        var json = JsonDocument.Parse(running.Text).RootElement;
         var baseUrl = json.GetProperty("baseUrl").GetString()!;
         Assert.False(json.GetProperty("requiresAuth").GetBoolean());
         Assert.Equal(JsonValueKind.Null, json.GetProperty("tokenEndpoint").ValueKind);
@@ -73,7 +73,7 @@ public sealed class ServeCommandTests
         using var stop = new CancellationTokenSource();
         var running = await new CliRunner().StartAsync(stop.Token, "serve", "--patients", "5", "--no-auth", "--steps", "2", "--advance-every", "1");
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!running.Output.Output.Contains("Step 3:", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        while (!running.Text.Contains("Step 3:", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
         {
             await Task.Delay(50);
         }

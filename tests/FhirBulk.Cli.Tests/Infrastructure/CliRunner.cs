@@ -103,6 +103,26 @@ public sealed class CliRunner
         return console;
     }
 
+    /// <summary>What a console of a command still running holds so far.</summary>
+    /// <remarks>
+    /// Spectre's TestConsole writes into a StringBuilder, which cannot be read while the command's thread appends to it
+    /// (ToString then throws ArgumentOutOfRangeException): such a read is tried again.
+    /// </remarks>
+    public static string Peek(TestConsole console)
+    {
+        while (true)
+        {
+            try
+            {
+                return console.Output;
+            }
+            catch (ArgumentOutOfRangeException)
+            {
+                Thread.Yield();
+            }
+        }
+    }
+
     private string? Environment(string name) => environment.TryGetValue(name, out var value) ? value : null;
 
     /// <summary>
@@ -122,7 +142,7 @@ public sealed class CliRunner
         while (true)
         {
             var finished = completion.IsCompleted;
-            var seen = output.Output.Split('\n');
+            var seen = Peek(output).Split('\n');
             // The last piece is a line still being written, unless the run is over.
             for (var i = lines.Count; i < seen.Length - (finished ? 0 : 1); i++)
             {
@@ -156,5 +176,8 @@ public sealed class CliRunner
 /// <summary>A command still running, and what it printed so far.</summary>
 public sealed record Running(TestConsole Output, Task<CliResult> Completion)
 {
-    public string FirstLine => Output.Output.Split('\n')[0].Trim();
+    /// <summary>What it printed so far.</summary>
+    public string Text => CliRunner.Peek(Output);
+
+    public string FirstLine => Text.Split('\n')[0].Trim();
 }

@@ -227,6 +227,69 @@ public sealed class ExportToStoreTests(S3rver s3rver, Azurite azurite, ITestOutp
         Assert.Equal(Comparable(fromFolder.Output), Comparable(fromStore.Output));
     }
 
+    [Fact]
+    public async Task ExportCli_S3EndpointUnreachable_Exit5WithoutAResumeHintThatCouldNotWork()
+    {
+        // Nothing was written under the prefix, so `export --resume` would only say it holds no export.
+        var keyFile = Path.Combine(_harness.NewDirectory(), "key.jwk");
+        Directory.CreateDirectory(Path.GetDirectoryName(keyFile)!);
+        await File.WriteAllTextAsync(keyFile, _harness.Key.ToPrivateJwk());
+
+        var result = await CliProcess.RunAsync(S3Environment(),
+            "export", "--server", _harness.Server.BaseUri.AbsoluteUri, "--client-id", _harness.ClientId, "--key", keyFile,
+            "--out", $"s3://{S3rver.Bucket}/unreachable", "--s3-endpoint", "http://127.0.0.1:1", "--quiet");
+
+        Assert.True(result.ExitCode == 5, result.Output);
+        Assert.DoesNotContain("--resume", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(S3ObjectStoreTests.SecretKey, result.Output, StringComparison.Ordinal);
+    }
+
+    [S3rverFact]
+    public async Task InspectCli_S3UrlWithoutVerify_SameSummaryAsTheLocalFolder()
+    {
+        // Counting the lines of each object without --verify once looked a stored object up by its name under the URL
+        // its lines carry, and stopped with KeyNotFoundException (exit 1) on every export in a store.
+        var local = _harness.NewDirectory();
+        using var store = S3Store();
+        using (var client = _harness.CreateClient())
+        {
+            await client.ExportToDirectoryAsync(new ExportRequest(), local);
+            await client.ExportToStoreAsync(new ExportRequest(), store);
+        }
+
+        var fromFolder = await CliProcess.RunAsync(new Dictionary<string, string>(), "inspect", local, "--json");
+        var fromStore = await CliProcess.RunAsync(S3Environment(), "inspect", store.Location.ToString(), "--json", "--s3-endpoint", s3rver.Endpoint.ToString());
+
+        Assert.True(fromFolder.ExitCode == 0, fromFolder.Output);
+        Assert.True(fromStore.ExitCode == 0, fromStore.Output);
+        Assert.Equal(Comparable(fromFolder.Output), Comparable(fromStore.Output));
+    }
+
+    [S3rverFact]
+    public async Task InspectAsync_S3SinceExportWithDeletedBundles_CountsTheDeletedFolderAsLocally()
+    {
+        var since = new ExportRequest { Since = DateTimeOffset.UnixEpoch };
+        var local = _harness.NewDirectory();
+        using var store = S3Store();
+        using (var client = _harness.CreateClient())
+        {
+            await client.ExportToDirectoryAsync(since, local);
+            await client.ExportToStoreAsync(since, store);
+        }
+
+        var expected = await FhirBulk.ExportFolder.ExportFolderInspector.InspectAsync(local, verify: true);
+        Assert.NotEmpty(expected.DeletedFiles);
+        foreach (var verify in new[] { false, true })
+        {
+            var actual = await FhirBulk.ExportFolder.ExportFolderInspector.InspectAsync(store, verify);
+            Assert.Equal(
+                expected.DeletedFiles.Select(f => (Path.GetFileName(f.Path), f.Resources, f.Bytes)),
+                actual.DeletedFiles.Select(f => (Path.GetFileName(f.Path), f.Resources, f.Bytes)));
+            Assert.Equal(expected.Files.Sum(f => f.Resources), actual.Files.Sum(f => f.Resources));
+            Assert.True(!verify || actual.Verification!.Problems.Count == 0);
+        }
+    }
+
     /// <summary>The JSON summary without where it was read from, nor the transaction time (two exports, two instants).</summary>
     private static string Comparable(string output)
     {

@@ -132,13 +132,26 @@ public sealed class ViewLakeToStoreCommandTests(S3rver s3rver, Azurite azurite) 
         Assert.False(Directory.Exists(Path.Combine(downloaded, "_runs")), "the killed run wrote its record");
         await using var duckdb = new DuckDBConnection("Data Source=:memory:");
         await duckdb.OpenAsync();
+        var cut = new List<string>();
         foreach (var part in parts)
         {
             // A cut Parquet file has no footer: DuckDB refuses to read it.
             await using var command = duckdb.CreateCommand();
             command.CommandText = $"SELECT count(*) FROM read_parquet('{part}')";
-            Assert.True(Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture) <= 5, part);
+            try
+            {
+                Assert.True(Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture) <= 5, part);
+            }
+            catch (DuckDBException)
+            {
+                cut.Add(part);
+            }
         }
+
+        // The parts are written one at a time, each by one PutObject whose body S3 stores only whole. s3rver does not: it
+        // pipes a PUT's body straight into the object's file (lib/stores/filesystem.js, putObject), so the one PUT the kill
+        // cut can be listed, cut short. Any other cut part would be ours.
+        Assert.True(cut.Count <= 1, $"{cut.Count} of {parts.Length} visible parts are not whole Parquet files: {string.Join(", ", cut)}");
 
         var merge = await CliProcess.RunAsync(S3Environment(), "view", "--merge", lake, "--s3-endpoint", s3rver.Endpoint.ToString());
         Assert.True(merge.ExitCode == 8, merge.Output);
