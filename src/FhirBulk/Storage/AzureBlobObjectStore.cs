@@ -25,7 +25,7 @@ internal sealed class AzureBlobObjectStore : ObjectStore
     internal const string AccountVariable = "AZURE_STORAGE_ACCOUNT";
 
     private readonly BlobContainerClient container;
-    private readonly int partSize;
+    private readonly PartBuffers partBuffers;
     private readonly ILogger logger;
 
     /// <summary>Uses <paramref name="container"/> as given (tests pass one for the emulator).</summary>
@@ -33,7 +33,7 @@ internal sealed class AzureBlobObjectStore : ObjectStore
         : base(location)
     {
         this.container = container;
-        partSize = options.PartSize;
+        partBuffers = new PartBuffers(options.PartSize);
         logger = options.LoggerFactory?.CreateLogger<ObjectStore>() ?? NullLogger<ObjectStore>.Instance;
     }
 
@@ -187,7 +187,7 @@ internal sealed class AzureBlobObjectStore : ObjectStore
     private static string FirstLine(string text) => text.Split('\n', 2)[0].TrimEnd('\r');
 
     /// <summary>An Azure write: one Put Blob under one block, otherwise staged blocks committed as a list at the end.</summary>
-    private sealed class Writer(AzureBlobObjectStore store, string name) : PartedObjectWriter(name, store.Describe(name), store.partSize, store.logger)
+    private sealed class Writer(AzureBlobObjectStore store, string name) : PartedObjectWriter(name, store.Describe(name), store.partBuffers, store.logger)
     {
         // Block ids of one blob must all have the same length; this write's own prefix keeps a crashed write's blocks out.
         private readonly string writeId = Guid.NewGuid().ToString("N");

@@ -7,25 +7,32 @@ namespace FhirBulk.Storage;
 /// The buffering both cloud writers share: bytes fill one pooled buffer of the part size; a full buffer is sent as the next
 /// part (S3 UploadPart, Azure StageBlock) before more is taken, so memory holds one part whatever the object's size. An
 /// object smaller than one part is sent whole in one request (S3 PutObject, Azure Put Blob) at commit: both are atomic, so
-/// the small case needs no multipart upload to abort.
+/// the small case needs no multipart upload to abort. A write starts in a small buffer and takes a part buffer from its store's
+/// <see cref="PartBuffers"/> only once it outgrows it, so small objects (an export's state, saved every second) hold none.
 /// </summary>
 internal abstract class PartedObjectWriter : ObjectWriter
 {
     private readonly ILogger logger;
     private readonly string described;
+    private readonly PartBuffers parts;
     private byte[]? buffer;
+    private bool holdsPart;
     private int filled;
     private int partsSent;
     private bool failed;
 
-    protected PartedObjectWriter(string name, string described, int partSize, ILogger logger)
+    protected PartedObjectWriter(string name, string described, PartBuffers parts, ILogger logger)
         : base(name)
     {
         this.described = described;
         this.logger = logger;
-        buffer = ArrayPool<byte>.Shared.Rent(partSize);
-        PartSize = partSize;
+        this.parts = parts;
+        buffer = ArrayPool<byte>.Shared.Rent(FirstBufferSize);
+        PartSize = parts.PartSize;
     }
+
+    /// <summary>The buffer a write starts in: below the large object heap's 85,000 bytes, and far below the smallest part.</summary>
+    internal const int FirstBufferSize = 64 * 1024;
 
     protected int PartSize { get; }
 
@@ -155,14 +162,35 @@ internal abstract class PartedObjectWriter : ObjectWriter
             }
         }
 
-        ArrayPool<byte>.Shared.Return(buffer);
+        Release(buffer);
         buffer = null;
+    }
+
+    private void Release(byte[] released)
+    {
+        if (holdsPart)
+        {
+            parts.Return(released);
+        }
+        else
+        {
+            ArrayPool<byte>.Shared.Return(released);
+        }
     }
 
     private int Take(ReadOnlySpan<byte> source)
     {
         ThrowIfUnusable();
-        var taken = Math.Min(source.Length, PartSize - filled);
+        if (filled == buffer!.Length && !holdsPart)
+        {
+            // Outgrown: the object is larger than the first buffer, so it takes a part buffer (the last copy of its bytes).
+            var part = parts.Rent();
+            buffer.AsSpan(0, filled).CopyTo(part);
+            Release(buffer);
+            (buffer, holdsPart) = (part, true);
+        }
+
+        var taken = Math.Min(source.Length, buffer.Length - filled);
         source[..taken].CopyTo(buffer.AsSpan(filled));
         filled += taken;
         BytesWritten += taken;

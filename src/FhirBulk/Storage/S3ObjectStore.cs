@@ -17,7 +17,7 @@ internal sealed class S3ObjectStore : ObjectStore
 {
     private readonly IAmazonS3 client;
     private readonly bool ownsClient;
-    private readonly int partSize;
+    private readonly PartBuffers partBuffers;
     private readonly ILogger logger;
 
     // Set once a listing has shown the bucket exists, so that checking many missing objects (a resume) costs one HEAD each.
@@ -29,7 +29,7 @@ internal sealed class S3ObjectStore : ObjectStore
     {
         this.client = client;
         this.ownsClient = ownsClient;
-        partSize = options.PartSize;
+        partBuffers = new PartBuffers(options.PartSize);
         logger = options.LoggerFactory?.CreateLogger<ObjectStore>() ?? NullLogger<ObjectStore>.Instance;
     }
 
@@ -234,7 +234,7 @@ internal sealed class S3ObjectStore : ObjectStore
     /// sent whole with their SHA-256 signed up front (no aws-chunked framing): the part is in memory anyway, and servers
     /// that do not speak the streaming signature (s3rver) would otherwise store the chunk framing as data.
     /// </summary>
-    private sealed class Writer(S3ObjectStore store, string name) : PartedObjectWriter(name, store.Describe(name), store.partSize, store.logger)
+    private sealed class Writer(S3ObjectStore store, string name) : PartedObjectWriter(name, store.Describe(name), store.partBuffers, store.logger)
     {
         private readonly List<PartETag> parts = [];
         private string? uploadId;
