@@ -46,7 +46,15 @@ internal static class CommonOptions
             var text = result.Tokens.Single().Value;
             if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
             {
-                return uri;
+                if (uri.UserInfo.Length == 0 && uri.Query.Length == 0)
+                {
+                    return uri;
+                }
+
+                // Credentials come from the AWS chain only, never from a command line (shell history, process lists);
+                // the value is not repeated, as it may hold a secret.
+                result.AddError("--s3-endpoint must not carry credentials or a query; credentials come from the AWS chain (see docs/storage.md)");
+                return null;
             }
 
             result.AddError($"--s3-endpoint expects an http(s) URL, got '{text}'");

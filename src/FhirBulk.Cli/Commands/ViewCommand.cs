@@ -134,7 +134,7 @@ internal static class ViewCommand
             if (outLocation is not null && !toLake)
             {
                 throw new CliException(
-                    $"--out {target}: only the Parquet lake is written to object storage (--format parquet --out {outLocation}); a DuckDB file, CSV or NDJSON files and a single .parquet file are written to a local path.",
+                    $"--out {target}: only the Parquet lake is written to object storage (--format parquet --out {LakeForm(outLocation)}); a DuckDB file, CSV or NDJSON files and a single .parquet file are written to a local path.",
                     ExitCodes.Usage);
             }
 
@@ -286,4 +286,15 @@ internal static class ViewCommand
 
     /// <summary>The <see cref="EngineOption"/> value that names <paramref name="engine"/> (the inverse of <see cref="ParseEngine"/>).</summary>
     internal static string EngineName(FhirPathEngineKind engine) => engine.ToString().ToLowerInvariant();
+
+    /// <summary>
+    /// The lake form of a refused <c>--out</c> URL: one naming a file (<c>…/views.duckdb</c>) becomes a folder beside it
+    /// (<c>…/lake/</c>), as a lake named <c>views.duckdb/</c> would mislead whoever reads the bucket.
+    /// </summary>
+    private static string LakeForm(StorageLocation location)
+    {
+        var text = location.ToString().TrimEnd('/');
+        var last = text[(text.LastIndexOf('/') + 1)..];
+        return Path.HasExtension(last) && location.Prefix.Length > 0 ? $"{text[..(text.Length - last.Length)]}lake/" : $"{text}/";
+    }
 }

@@ -80,6 +80,25 @@ public sealed class ViewCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task View_OutS3UrlNamingADuckDbFile_HintNamesALakeFolderBesideItNotOneNamedAfterTheFile()
+    {
+        var result = await new CliRunner().RunAsync("view", "--input", SmallExport.Write(temp), "--view", Path.Combine(RepositoryPaths.Workshop, "views", "patients.json"), "--out", "s3://fhir/tables/x.duckdb");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("(--format parquet --out s3://fhir/tables/lake/)", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task View_S3EndpointCarryingCredentials_Exit2WithoutRepeatingThem()
+    {
+        var result = await new CliRunner().RunAsync("view", "--input", "s3://fhir/export", "--s3-endpoint", "http://AKIAXX:endpointsecret@127.0.0.1:1", "--view", Path.Combine(RepositoryPaths.Workshop, "views", "patients.json"), "--out", temp.File("o.duckdb"));
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("--s3-endpoint must not carry credentials", result.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("endpointsecret", result.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task View_OutUrlCarryingASecret_Exit3WithoutRepeatingIt()
     {
         var result = await new CliRunner().RunAsync("view", "--input", SmallExport.Write(temp), "--view", Path.Combine(RepositoryPaths.Workshop, "views", "patients.json"), "--format", "parquet", "--out", "s3://AKIAXX:mysecretinurl@fhir/lake");
