@@ -358,16 +358,22 @@ public sealed class ExportToStoreTests(S3rver s3rver, Azurite azurite, ITestOutp
         }
     }
 
-    /// <summary>The upload the saved state records, if any. s3rver replaces an object in place, so a read that races a save can
-    /// fail or come back short: that is a miss, tried again.</summary>
-    private static async Task<string?> RecordedUploadAsync(ObjectStore store)
+    /// <summary>The upload the saved state records, if any.</summary>
+    private static async Task<string?> RecordedUploadAsync(ObjectStore store) =>
+        (await SavedStateAsync(store))?["Files"]?.AsArray().Select(f => f?["UploadId"]?.GetValue<string>()).FirstOrDefault(id => id is not null);
+
+    /// <summary>
+    /// The child's saved state, or <see langword="null"/> when it cannot be read now. s3rver replaces an object in place (its
+    /// body and then its MD5 file), so a read that races a save can fail, come back short, or carry an ETag the AWS SDK
+    /// cannot parse (ArgumentOutOfRangeException from its hex reader): a miss, tried again at the next poll.
+    /// </summary>
+    private static async Task<JsonNode?> SavedStateAsync(ObjectStore store)
     {
         try
         {
-            var state = JsonNode.Parse(await StoreContract.ReadAll(store, ".fhir-bulk-state.json"))!;
-            return state["Files"]?.AsArray().Select(f => f?["UploadId"]?.GetValue<string>()).FirstOrDefault(id => id is not null);
+            return JsonNode.Parse(await StoreContract.ReadAll(store, ".fhir-bulk-state.json"));
         }
-        catch (Exception e) when (e is StorageException or JsonException or HttpRequestException or IOException or Amazon.Runtime.AmazonClientException)
+        catch (Exception e) when (e is StorageException or JsonException or HttpRequestException or IOException or Amazon.Runtime.AmazonClientException or ArgumentOutOfRangeException)
         {
             return null;
         }
@@ -384,17 +390,9 @@ public sealed class ExportToStoreTests(S3rver s3rver, Azurite azurite, ITestOutp
                 Assert.Fail($"the export ended (exit {child.ExitCode}) before {count} files were complete: {await child.StandardError.ReadToEndAsync()}");
             }
 
-            try
+            if ((await SavedStateAsync(store))?["Files"]?.AsArray().Count(f => f?["Status"]?.GetValue<string>() == "Complete") >= count)
             {
-                var state = JsonNode.Parse(await StoreContract.ReadAll(store, ".fhir-bulk-state.json"))!;
-                if (state["Files"]?.AsArray().Count(f => f?["Status"]?.GetValue<string>() == "Complete") >= count)
-                {
-                    return;
-                }
-            }
-            catch (Exception e) when (e is StorageException or JsonException)
-            {
-                // Not written yet.
+                return;
             }
 
             await Task.Delay(100);
