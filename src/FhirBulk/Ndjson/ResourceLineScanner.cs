@@ -85,7 +85,7 @@ internal static class ResourceLineScanner
                     }
 
                     var nameStart = i + 1;
-                    i = SkipString(line, i);
+                    i = SkipString(line, i, out var nameEscaped);
                     if (i < 0)
                     {
                         return false;
@@ -94,7 +94,7 @@ internal static class ResourceLineScanner
                     var name = line[nameStart..(i - 1)];
 
                     // An escaped top-level key might spell resourceType or id: the reader's to judge.
-                    if (depth == 1 && name.Contains((byte)'\\'))
+                    if (depth == 1 && nameEscaped)
                     {
                         return false;
                     }
@@ -117,14 +117,14 @@ internal static class ResourceLineScanner
                         }
 
                         var valueStart = i + 1;
-                        i = SkipString(line, i);
+                        i = SkipString(line, i, out var valueEscaped);
                         if (i < 0)
                         {
                             return false;
                         }
 
                         var value = line[valueStart..(i - 1)];
-                        if (value.Contains((byte)'\\') || (isType && value.IsEmpty))
+                        if (valueEscaped || (isType && value.IsEmpty))
                         {
                             return false;
                         }
@@ -163,7 +163,7 @@ internal static class ResourceLineScanner
                         i++;
                         continue;
                     case (byte)'"':
-                        i = SkipString(line, i);
+                        i = SkipString(line, i, out _);
                         break;
                     case (byte)'t':
                         i = SkipLiteral(line, i, "true"u8);
@@ -246,10 +246,14 @@ internal static class ResourceLineScanner
         return i;
     }
 
-    /// <summary>Skips the string starting with the quote at <paramref name="i"/>; returns the index after its closing quote, or -1.</summary>
+    /// <summary>
+    /// Skips the string starting with the quote at <paramref name="i"/>; returns the index after its closing quote, or
+    /// -1. <paramref name="escaped"/> says whether it holds an escape, which the caller would otherwise search for again.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int SkipString(ReadOnlySpan<byte> line, int i)
+    private static int SkipString(ReadOnlySpan<byte> line, int i, out bool escaped)
     {
+        escaped = false;
         i++;
         while (true)
         {
@@ -264,6 +268,7 @@ internal static class ResourceLineScanner
                 case (byte)'"':
                     return i + 1;
                 case (byte)'\\':
+                    escaped = true;
                     if (i + 1 >= line.Length)
                     {
                         return -1;

@@ -41,5 +41,6 @@ public sealed record ViewEngineChoice(FhirPathEngineKind Engine)
 public sealed record ExpressionFallback(string ElementPath, string Expression, string Reason)
 {
     /// <inheritdoc/>
-    public override string ToString() => $"{ElementPath} '{Expression}' ({Reason})";
+    /// <remarks>The expression comes last and unquoted: its own string literals would make quotes around it ambiguous.</remarks>
+    public override string ToString() => $"{ElementPath} ({Reason}): {Expression}";
 }

@@ -1,7 +1,7 @@
 using FhirBulk.Views.Definition;
+using FhirBulk.Views.FhirPath.Model;
 using Hl7.Fhir.Introspection;
 using Hl7.FhirPath.Expressions;
-using ModelInfo = Hl7.Fhir.Model.ModelInfo;
 
 namespace FhirBulk.Views.FhirPath;
 
@@ -65,8 +65,6 @@ internal sealed class FirelyShapeAnalyzer(IEnumerable<ViewConstant> constants)
     private readonly HashSet<string> _rootElements = new(StringComparer.Ordinal);
     private bool _readsWholeResource;
 
-    private static ModelInspector Model => ModelInfo.ModelInspector;
-
     /// <summary>
     /// The top-level elements (FHIR element names, e.g. <c>deceased</c> for
     /// <c>deceasedBoolean</c>) the expressions analyzed so far read, or <see langword="null"/>
@@ -77,11 +75,11 @@ internal sealed class FirelyShapeAnalyzer(IEnumerable<ViewConstant> constants)
     /// <summary>Whether <paramref name="fhirType"/> names a FHIR data type (for a column's <c>type</c>).</summary>
     // integer64 is an R5 type that SQL-on-FHIR allows in R4 views as well.
     public static bool IsKnownType(string fhirType) =>
-        fhirType == "integer64" || Model.FindClassMapping(fhirType) is not null;
+        fhirType == "integer64" || R4Types.IsKnown(fhirType);
 
     /// <summary>The shape of a resource of the given type, or <see langword="null"/> when R4 has no such type.</summary>
     public PathShape? ResourceShape(string resourceType) =>
-        Model.FindClassMapping(resourceType) is { IsResource: true } mapping
+        R4Types.Find(resourceType) is { IsResource: true } mapping
             ? new PathShape(mapping.Name, PathCardinality.Single, mapping) { IsResourceRoot = true }
             : null;
 
@@ -208,7 +206,7 @@ internal sealed class FirelyShapeAnalyzer(IEnumerable<ViewConstant> constants)
 
         if (name == "ofType" && call.Arguments.FirstOrDefault() is ConstantExpression { Value: string typeName })
         {
-            var mapping = Model.FindClassMapping(typeName);
+            var mapping = R4Types.Find(typeName);
             return new PathShape(mapping?.Name ?? typeName, input.Cardinality, mapping);
         }
 
@@ -227,7 +225,7 @@ internal sealed class FirelyShapeAnalyzer(IEnumerable<ViewConstant> constants)
         return name switch
         {
             "getReferenceKey" => new PathShape("string", input.Cardinality, null),
-            "extension" => new PathShape("Extension", PathCardinality.Many, Model.FindClassMapping("Extension")),
+            "extension" => new PathShape("Extension", PathCardinality.Many, R4Types.Find("Extension")),
             "as" or "select" or "repeat" => PathShape.Unknown with { Cardinality = PathCardinality.Many },
             _ => PathShape.Unknown,
         };

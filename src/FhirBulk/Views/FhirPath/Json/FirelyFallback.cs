@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using FhirBulk.Views.FhirPath.Model;
 using Hl7.Fhir.ElementModel;
 using Hl7.Fhir.Introspection;
 using Hl7.Fhir.Model;
@@ -80,7 +81,7 @@ internal sealed class FirelyFallback(IPathExpression<PocoNode> firely, FirelyPat
         switch (node.Poco)
         {
             case PrimitiveType primitive when primitive.Extension.Count == 0 && primitive.ElementId is null && value is not null:
-                var mapping = JsonModel.Inspector.FindOrImportClassMapping(primitive.GetType());
+                var mapping = R4Types.Of(primitive.GetType());
                 return mapping is not null ? JsonNode.Made(mapping, RowValue(value)) : JsonNode.Made(KindOf(value), RowValue(value));
             case PrimitiveType primitive:
                 return PrimitiveFromExtension(primitive);
@@ -89,7 +90,7 @@ internal sealed class FirelyFallback(IPathExpression<PocoNode> firely, FirelyPat
                 return JsonNode.Root(bytes, JsonModel.Resource(resource.TypeName)!, TopLevelIndex.Build(bytes));
             case { } complex:
                 var json = Encoding.UTF8.GetBytes(node.ToJson(false));
-                return JsonNode.FromJson(json, 0, json.Length, -1, -1, JsonModel.Inspector.FindOrImportClassMapping(complex.GetType())!);
+                return JsonNode.FromJson(json, 0, json.Length, -1, -1, R4Types.Of(complex.GetType())!);
             default:
                 return JsonNode.Made(KindOf(value!), RowValue(value!));
         }
@@ -172,6 +173,6 @@ internal sealed class FirelyFallback(IPathExpression<PocoNode> firely, FirelyPat
             }
         }
 
-        return JsonNode.FromJson(bytes, start, end, twinStart, twinEnd, JsonModel.Inspector.FindOrImportClassMapping(primitive.GetType())!);
+        return JsonNode.FromJson(bytes, start, end, twinStart, twinEnd, R4Types.Of(primitive.GetType())!);
     }
 }

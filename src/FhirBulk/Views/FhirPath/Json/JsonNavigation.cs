@@ -42,9 +42,14 @@ internal static class JsonNavigation
         var json = parent.Json.Span;
         if (parent.Members is { } index)
         {
+            // Every path step from a resource looks through all its top-level members: a member whose name cannot be
+            // the element's key or its twin (too short, or another first letter) is passed over without the call.
             foreach (var member in index.Members)
             {
-                Match(parent, element, json, member.NameStart, member.NameEnd, member.ValueStart, member.ValueEnd, output);
+                if (MayMatch(json, member.NameStart, member.NameEnd, element.Key))
+                {
+                    Match(parent, element, json, member.NameStart, member.NameEnd, member.ValueStart, member.ValueEnd, output);
+                }
             }
 
             return;
@@ -58,9 +63,18 @@ internal static class JsonNavigation
         var at = objectStart + 1;
         while (at < objectEnd && JsonText.NextMember(json, ref at, out var nameStart, out var nameEnd, out var valueStart, out var valueEnd))
         {
-            Match(parent, element, json, nameStart, nameEnd, valueStart, valueEnd, output);
+            if (MayMatch(json, nameStart, nameEnd, element.Key))
+            {
+                Match(parent, element, json, nameStart, nameEnd, valueStart, valueEnd, output);
+            }
         }
     }
+
+    // Whether the member named by the bytes from nameStart to nameEnd could be the element (key) or its _x twin: long
+    // enough, and starting as the key does or with '_'. Most members are neither, and are passed over without Match.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool MayMatch(ReadOnlySpan<byte> json, int nameStart, int nameEnd, byte[] key) =>
+        nameEnd - nameStart >= key.Length && json[nameStart] is var first && (first == key[0] || first == (byte)'_');
 
     // One member against the element: the value's key, or its _x twin (collected in the order they are written,
     // then paired up by the caller through Pair), or a choice key.
@@ -77,14 +91,16 @@ internal static class JsonNavigation
         }
 
         ClassMapping? type;
+        PathValueKind kind;
         if (element.IsChoice)
         {
-            if (key.Length == element.Key.Length || JsonModel.ChoiceType(key[element.Key.Length..], element.Choices) is not { } choice)
+            var choice = key.Length == element.Key.Length ? -1 : JsonModel.ChoiceIndex(key[element.Key.Length..], element.Choices);
+            if (choice < 0)
             {
                 return;
             }
 
-            type = choice;
+            (type, kind) = (element.Choices[choice], element.ChoiceKinds[choice]);
         }
         else if (key.Length != element.Key.Length)
         {
@@ -92,17 +108,17 @@ internal static class JsonNavigation
         }
         else
         {
-            type = element.Type;
+            (type, kind) = (element.Type, element.Kind);
         }
 
         if (!isTwin)
         {
-            AddItems(parent, element, type, json, (valueStart, valueEnd), FindTwin(parent, json, name), output);
+            AddItems(parent, element, type, kind, json, (valueStart, valueEnd), FindTwin(parent, json, name), output);
         }
         else if (FindMember(parent, json, key, twin: false).Start < 0)
         {
             // A primitive with only its _x twin (extensions, no value) is still an item.
-            AddItems(parent, element, type, json, (-1, -1), (valueStart, valueEnd), output);
+            AddItems(parent, element, type, kind, json, (-1, -1), (valueStart, valueEnd), output);
         }
     }
 
@@ -152,12 +168,20 @@ internal static class JsonNavigation
         var objectEnd = parent.Kind != PathValueKind.None ? parent.ExtensionEnd : parent.End;
         if (parent.Members is null && name.Length <= 128)
         {
+            // No '_' anywhere in the object, the common case, is one byte search; only where there is one is the
+            // quoted twin key searched for.
+            var content = json[objectStart..objectEnd];
+            if (!content.Contains((byte)'_'))
+            {
+                return (-1, -1);
+            }
+
             Span<byte> quoted = stackalloc byte[name.Length + 3];
             quoted[0] = (byte)'"';
             quoted[1] = (byte)'_';
             name.CopyTo(quoted[2..]);
             quoted[^1] = (byte)'"';
-            if (json[objectStart..objectEnd].IndexOf(quoted) < 0)
+            if (content.IndexOf(quoted) < 0)
             {
                 return (-1, -1);
             }
@@ -172,14 +196,21 @@ internal static class JsonNavigation
     // The items of one element: its value (an item or an array of them) paired with its _x twin item by item.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddItems(
-        JsonNode parent, JsonElementInfo element, ClassMapping? type, ReadOnlySpan<byte> json, (int Start, int End) value, (int Start, int End) twin, List<JsonNode> output)
+        JsonNode parent,
+        JsonElementInfo element,
+        ClassMapping? type,
+        PathValueKind kind,
+        ReadOnlySpan<byte> json,
+        (int Start, int End) value,
+        (int Start, int End) twin,
+        List<JsonNode> output)
     {
         var memory = parent.Json;
         var valueIsArray = value.Start >= 0 && json[value.Start] == (byte)'[';
         var twinIsArray = twin.Start >= 0 && json[twin.Start] == (byte)'[';
         if (!valueIsArray && !twinIsArray)
         {
-            Add(memory, element, type, json, value.Start, value.End, twin.Start, twin.End, output);
+            Add(memory, element, type, kind, json, value.Start, value.End, twin.Start, twin.End, output);
             return;
         }
 
@@ -196,13 +227,22 @@ internal static class JsonNavigation
             }
 
             Add(
-                memory, element, type, json, hasValue ? itemStart : -1, hasValue ? itemEnd : -1,
+                memory, element, type, kind, json, hasValue ? itemStart : -1, hasValue ? itemEnd : -1,
                 hasTwin && !JsonText.IsNull(json, twinStart) ? twinStart : -1, hasTwin ? twinEnd : -1, output);
         }
     }
 
     private static void Add(
-        ReadOnlyMemory<byte> memory, JsonElementInfo element, ClassMapping? type, ReadOnlySpan<byte> json, int start, int end, int twinStart, int twinEnd, List<JsonNode> output)
+        ReadOnlyMemory<byte> memory,
+        JsonElementInfo element,
+        ClassMapping? type,
+        PathValueKind kind,
+        ReadOnlySpan<byte> json,
+        int start,
+        int end,
+        int twinStart,
+        int twinEnd,
+        List<JsonNode> output)
     {
         var isNull = start < 0 || JsonText.IsNull(json, start);
         if (isNull && twinStart < 0)
@@ -212,7 +252,8 @@ internal static class JsonNavigation
 
         if (element.IsResource)
         {
-            type = isNull ? null : ResourceType(json, start, end);
+            // A resource is never a primitive.
+            (type, kind) = (isNull ? null : ResourceType(json, start, end), PathValueKind.None);
         }
 
         if (type is null)
@@ -220,7 +261,7 @@ internal static class JsonNavigation
             return;
         }
 
-        output.Add(JsonNode.Navigated(memory, isNull ? -1 : start, isNull ? -1 : end, twinStart, twinEnd, type));
+        output.Add(JsonNode.Navigated(memory, isNull ? -1 : start, isNull ? -1 : end, twinStart, twinEnd, type, kind));
     }
 
     private static ClassMapping? ResourceType(ReadOnlySpan<byte> json, int start, int end)

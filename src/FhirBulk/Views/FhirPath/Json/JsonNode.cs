@@ -105,12 +105,13 @@ internal sealed class JsonNode : IReadOnlyList<JsonNode>
     /// <summary>
     /// The node of an item that navigation found in a resource's bytes: as <see cref="FromJson"/>, but taken from this
     /// thread's reused nodes, so it is valid only until <see cref="ReleaseItems"/> is next called on this thread.
+    /// <paramref name="kind"/> is <see cref="KindOf"/> of <paramref name="type"/>, worked out once per element by the caller.
     /// </summary>
-    public static JsonNode Navigated(ReadOnlyMemory<byte> json, int start, int end, int extensionStart, int extensionEnd, ClassMapping type)
+    public static JsonNode Navigated(ReadOnlyMemory<byte> json, int start, int end, int extensionStart, int extensionEnd, ClassMapping type, PathValueKind kind)
     {
         if (Reuse() is not { } node)
         {
-            return Keep(FromJson(json, start, end, extensionStart, extensionEnd, type));
+            return Keep(new JsonNode(json, start, end, extensionStart, extensionEnd, type, kind));
         }
 
         node.Json = json;
@@ -119,7 +120,7 @@ internal sealed class JsonNode : IReadOnlyList<JsonNode>
         node.ExtensionStart = extensionStart;
         node.ExtensionEnd = extensionEnd;
         node.Type = type;
-        node.Kind = KindOf(type);
+        node.Kind = kind;
         node._value = null;
         node._valueRead = false;
         return node;
@@ -227,7 +228,8 @@ internal sealed class JsonNode : IReadOnlyList<JsonNode>
         _ => null,
     };
 
-    private static PathValueKind KindOf(ClassMapping type) => !type.IsFhirPrimitive ? PathValueKind.None : type.Name switch
+    /// <summary>The kind of value a node of <paramref name="type"/> holds: <see cref="PathValueKind.None"/> unless it is a FHIR primitive.</summary>
+    public static PathValueKind KindOf(ClassMapping type) => !type.IsFhirPrimitive ? PathValueKind.None : type.Name switch
     {
         "boolean" => PathValueKind.Boolean,
         "integer" or "positiveInt" or "unsignedInt" => PathValueKind.Integer,

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using FhirBulk.Views.FhirPath.Model;
 using Hl7.Fhir.Introspection;
 using Hl7.FhirPath.Expressions;
 using Hl7.FhirPath.Functions;
@@ -429,7 +430,7 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
                         JsonNavigation.Children(node, "extension", extensions);
                         foreach (var extension in extensions)
                         {
-                            if (StringChild(extension, "url") is { } u && u == wanted)
+                            if (ChildValue(extension, KeyElements.ExtensionUrl) is string u && u == wanted)
                             {
                                 output.Add(extension);
                             }
@@ -638,7 +639,7 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
             name = name["FHIR.".Length..];
         }
 
-        return JsonModel.Inspector.FindClassMapping(name) is { } mapping && !name.Contains('.', StringComparison.Ordinal)
+        return R4Types.Find(name) is { } mapping && !name.Contains('.', StringComparison.Ordinal)
             ? mapping
             : throw Unsupported($"{function}({name})");
     }
@@ -674,7 +675,7 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
             return null;
         }
 
-        return ChildValue(node, "id") is string { Length: > 0 } id ? JsonNode.Computed(PathValueKind.String, id) : null;
+        return ChildValue(node, KeyElements.ResourceId) is string { Length: > 0 } id ? JsonNode.Computed(PathValueKind.String, id) : null;
     }
 
     private static JsonNode? ReferenceKeyOf(JsonNode node, string? requiredType, byte[]? requiredTypeUtf8)
@@ -693,8 +694,8 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
                 : JsonNode.Computed(PathValueKind.String, System.Text.Encoding.UTF8.GetString(json[idStart..end]));
         }
 
-        var reference = StringChild(node, "reference");
-        var declared = StringChild(node, "type");
+        var reference = ChildValue(node, KeyElements.ReferenceReference) as string;
+        var declared = ChildValue(node, KeyElements.ReferenceType) as string;
         if (ReferenceKey.Parse(reference, declared) is not { } key)
         {
             return null;
@@ -711,7 +712,7 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
     {
         var children = OneChild ??= new List<JsonNode>(1);
         children.Clear();
-        JsonNavigation.Children(node, "reference", children);
+        JsonNavigation.Children(node, KeyElements.ReferenceReference, children);
         var reference = children.Count == 1 ? children[0] : null;
         children.Clear();
         if (reference is not { Start: >= 0 } || reference.Json.Span[reference.Start] != (byte)'"')
@@ -731,17 +732,31 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
         return (start, start + slash + 1, end);
     }
 
-    private static string? StringChild(JsonNode node, string name) => ChildValue(node, name) as string;
-
-    // The value of the element name of node when it has exactly one item, else null.
-    private static object? ChildValue(JsonNode node, string name)
+    // The value of element of node when it has exactly one item, else null.
+    private static object? ChildValue(JsonNode node, JsonElementInfo element)
     {
         var children = OneChild ??= new List<JsonNode>(1);
         children.Clear();
-        JsonNavigation.Children(node, name, children);
+        JsonNavigation.Children(node, element, children);
         var value = children.Count == 1 ? children[0].Value : null;
         children.Clear();
         return value;
+    }
+
+    // The elements the functions read themselves, looked up once: finding an element by name hashes the name each time,
+    // and a view with keys asks on every row. An element is the same in every type that inherits it (Resource.id in each
+    // resource, Quantity.value in Age).
+    private static class KeyElements
+    {
+        public static readonly JsonElementInfo ResourceId = Of("Resource", "id");
+        public static readonly JsonElementInfo ReferenceReference = Of("Reference", "reference");
+        public static readonly JsonElementInfo ReferenceType = Of("Reference", "type");
+        public static readonly JsonElementInfo ExtensionUrl = Of("Extension", "url");
+        public static readonly JsonElementInfo QuantityValue = Of("Quantity", "value");
+        public static readonly JsonElementInfo QuantityCode = Of("Quantity", "code");
+        public static readonly JsonElementInfo QuantityUnit = Of("Quantity", "unit");
+
+        private static JsonElementInfo Of(string type, string name) => JsonModel.Element(R4Types.Find(type)!, name)!;
     }
 
     private static JsonNode? Boundary(JsonNode node, bool high, long? precision)
@@ -903,13 +918,13 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
             return null;
         }
 
-        var value = ChildValue(node, "value") switch
+        var value = ChildValue(node, KeyElements.QuantityValue) switch
         {
             decimal d => d,
             int i => i,
             _ => (decimal?)null,
         };
-        return value is { } v ? (v, StringChild(node, "code") ?? StringChild(node, "unit")) : null;
+        return value is { } v ? (v, ChildValue(node, KeyElements.QuantityCode) as string ?? ChildValue(node, KeyElements.QuantityUnit) as string) : null;
     }
 
     // distinct() and union tell items apart as Firely does: = on the values, and the same extensions (which = ignores).

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using FhirBulk.Ndjson;
 using FhirBulk.Views.Definition;
+using FhirBulk.Views.FhirPath.Model;
+using FhirBulk.Views.FhirPath.Parsing;
 using Hl7.Fhir.ElementModel;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
@@ -11,7 +13,8 @@ using P = Hl7.Fhir.ElementModel.Types;
 namespace FhirBulk.Views.FhirPath.Json;
 
 /// <summary>
-/// The FHIRPath engine over raw UTF-8 JSON: each expression is parsed by Firely's parser, typed by
+/// The FHIRPath engine over raw UTF-8 JSON: each expression is parsed into Firely's tree by <see cref="FhirPathParser"/>
+/// (Firely's own parser for what that declines), typed by
 /// <see cref="FirelyShapeAnalyzer"/> and compiled once by <see cref="JsonPathCompiler"/> into delegates that walk the
 /// bytes of a line, reading only the members a path names. An expression it does not cover is compiled with
 /// <see cref="FirelyPathEngine"/> instead and evaluated through a <see cref="FirelyFallback"/>; the rest of the view
@@ -19,11 +22,15 @@ namespace FhirBulk.Views.FhirPath.Json;
 /// </summary>
 internal sealed class JsonPathEngine : IPathEngine<JsonNode>
 {
-    // Parsing needs no symbols; the parser is stateless and safe to share across threads.
-    private static readonly FhirPathCompiler Parser = new();
+    // For the expressions our own parser declines (and to give Firely's error for an invalid one); made on first use,
+    // as setting up Firely's grammar costs start-up time a view of ordinary expressions need not pay. Parsing needs no
+    // symbols; the parser is stateless and safe to share across threads.
+    private static readonly Lazy<FhirPathCompiler> FirelyParser = new(() => new FhirPathCompiler());
 
-    // Complex values leave as Firely writes them, so both engines give the same text.
-    private static readonly FhirJsonDeserializer Deserializer = new(new DeserializerSettings().UsingMode(DeserializationMode.Ostrich));
+    // Complex values leave as Firely writes them, so both engines give the same text. Made on first use: Firely's
+    // deserializer builds the whole-model inspector, which a view without complex columns never needs.
+    private static readonly Lazy<FhirJsonDeserializer> Deserializer =
+        new(() => new FhirJsonDeserializer(new DeserializerSettings().UsingMode(DeserializationMode.Ostrich)));
 
     private readonly FirelyShapeAnalyzer _analyzer;
     private readonly JsonPathCompiler _compiler;
@@ -54,7 +61,7 @@ internal sealed class JsonPathEngine : IPathEngine<JsonNode>
         Expression parsed;
         try
         {
-            parsed = Parser.Parse(expression);
+            parsed = FhirPathParser.TryParse(expression) ?? FirelyParser.Value.Parse(expression);
         }
         catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException or NotSupportedException)
         {
@@ -109,7 +116,7 @@ internal sealed class JsonPathEngine : IPathEngine<JsonNode>
         }
 
         var reader = new Utf8JsonReader(node.Json.Span[node.Start..node.End]);
-        if (!Deserializer.TryDeserializeObject(node.Type.NativeType, ref reader, out var value, out _) || value is null)
+        if (!Deserializer.Value.TryDeserializeObject(node.Type.NativeType, ref reader, out var value, out _) || value is null)
         {
             return null;
         }
@@ -121,7 +128,7 @@ internal sealed class JsonPathEngine : IPathEngine<JsonNode>
     {
         // Checked as the Firely engine checks it; the node keeps the constant's text, as Firely writes it back.
         ConstantValue.Of(constant);
-        var type = JsonModel.Inspector.FindClassMapping(constant.FhirType);
+        var type = R4Types.Find(constant.FhirType);
         return type is not null ? JsonNode.Made(type, constant.Value) : JsonNode.Made(PathValueKind.String, constant.Value);
     }
 

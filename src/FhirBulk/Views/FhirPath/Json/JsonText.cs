@@ -51,10 +51,33 @@ internal static class JsonText
     };
 
     /// <summary>The position just after the string whose opening quote is at <paramref name="at"/>.</summary>
+    /// <remarks>
+    /// Most strings in FHIR data (names, codes, references, dates) are shorter than 32 bytes: one vector compare of the
+    /// next 32 bytes finds their end without a call into the general search, which costs more than the search itself
+    /// for such short runs.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int SkipString(ReadOnlySpan<byte> json, int at)
     {
         var i = at + 1;
+        if (Vector256.IsHardwareAccelerated && i <= json.Length - Vector256<byte>.Count)
+        {
+            var chunk = Vector256.Create(json.Slice(i, Vector256<byte>.Count));
+            var quotes = Vector256.Equals(chunk, Vector256.Create((byte)'"')).ExtractMostSignificantBits();
+            var backslashes = Vector256.Equals(chunk, Vector256.Create((byte)'\\')).ExtractMostSignificantBits();
+
+            // The string ends here when its first quote comes before any backslash.
+            if (quotes != 0 && (backslashes == 0 || BitOperations.TrailingZeroCount(quotes) < BitOperations.TrailingZeroCount(backslashes)))
+            {
+                return i + BitOperations.TrailingZeroCount(quotes) + 1;
+            }
+
+            if ((quotes | backslashes) == 0)
+            {
+                i += Vector256<byte>.Count;
+            }
+        }
+
         while (true)
         {
             var next = json[i..].IndexOfAny((byte)'"', (byte)'\\');
@@ -83,39 +106,62 @@ internal static class JsonText
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int SkipContainer(ReadOnlySpan<byte> json, int at)
     {
-        var depth = 0;
-        ulong inStringCarry = 0;
-        ulong escapedCarry = 0;
-        Span<byte> tail = stackalloc byte[BlockSize];
-        for (var blockStart = at; blockStart < json.Length; blockStart += BlockSize)
+        var scan = default(ContainerScan);
+        var blockStart = at;
+        for (; blockStart <= json.Length - BlockSize; blockStart += BlockSize)
         {
-            scoped ReadOnlySpan<byte> block;
-            if (json.Length - blockStart >= BlockSize)
+            if (scan.Closes(json.Slice(blockStart, BlockSize)) is var bit and >= 0)
             {
-                block = json.Slice(blockStart, BlockSize);
+                return blockStart + bit + 1;
             }
-            else
-            {
-                tail.Clear();
-                json[blockStart..].CopyTo(tail);
-                block = tail;
-            }
+        }
 
+        // The last, partial block is read from a padded copy, made only when the container reaches it (most close long
+        // before their line ends) and in a method of its own, so that the common path keeps no buffer to clear.
+        if (blockStart < json.Length && CloseInTail(json[blockStart..], ref scan) is var last and >= 0)
+        {
+            return blockStart + last + 1;
+        }
+
+        throw Malformed();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int CloseInTail(ReadOnlySpan<byte> tail, ref ContainerScan scan)
+    {
+        // Zeros are nothing to the scan: no quote, backslash or bracket.
+        Span<byte> block = stackalloc byte[BlockSize];
+        block.Clear();
+        tail.CopyTo(block);
+        return scan.Closes(block);
+    }
+
+    /// <summary>The state of a container scan carried from one 64-byte block to the next.</summary>
+    private struct ContainerScan
+    {
+        private int _depth;
+        private ulong _inStringCarry;
+        private ulong _escapedCarry;
+
+        /// <summary>The position in <paramref name="block"/> of the bracket that closes the container, or -1.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int Closes(ReadOnlySpan<byte> block)
+        {
             var (quotes, backslashes, opens, closes) = Classify(block);
-            if ((backslashes | escapedCarry) != 0)
+            if ((backslashes | _escapedCarry) != 0)
             {
-                quotes &= ~Escaped(backslashes, ref escapedCarry);
+                quotes &= ~Escaped(backslashes, ref _escapedCarry);
             }
 
             // Bit i is set from an opening quote up to, not including, its closing quote.
-            var inString = PrefixXor(quotes) ^ inStringCarry;
-            inStringCarry = (ulong)((long)inString >> 63);
+            var inString = PrefixXor(quotes) ^ _inStringCarry;
+            _inStringCarry = (ulong)((long)inString >> 63);
             opens &= ~inString;
             closes &= ~inString;
-            if (BitOperations.PopCount(closes) < depth)
+            if (BitOperations.PopCount(closes) < _depth)
             {
-                depth += BitOperations.PopCount(opens) - BitOperations.PopCount(closes);
-                continue;
+                _depth += BitOperations.PopCount(opens) - BitOperations.PopCount(closes);
+                return -1;
             }
 
             for (var brackets = opens | closes; brackets != 0; brackets &= brackets - 1)
@@ -123,16 +169,16 @@ internal static class JsonText
                 var bit = BitOperations.TrailingZeroCount(brackets);
                 if ((opens & (1UL << bit)) != 0)
                 {
-                    depth++;
+                    _depth++;
                 }
-                else if (--depth == 0)
+                else if (--_depth == 0)
                 {
-                    return blockStart + bit + 1;
+                    return bit;
                 }
             }
-        }
 
-        throw Malformed();
+            return -1;
+        }
     }
 
     private const int BlockSize = 64;
@@ -141,6 +187,18 @@ internal static class JsonText
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (ulong Quotes, ulong Backslashes, ulong Opens, ulong Closes) Classify(ReadOnlySpan<byte> block)
     {
+        if (Vector256.IsHardwareAccelerated)
+        {
+            // Two 32-byte vectors where the hardware has them (AVX2): half the instructions of four 16-byte ones.
+            var low = Vector256.Create(block[..32]);
+            var high = Vector256.Create(block.Slice(32, 32));
+            return (
+                Mask(Vector256.Equals(low, Vector256.Create((byte)'"')), Vector256.Equals(high, Vector256.Create((byte)'"'))),
+                Mask(Vector256.Equals(low, Vector256.Create((byte)'\\')), Vector256.Equals(high, Vector256.Create((byte)'\\'))),
+                Mask(Vector256.Equals(low | Vector256.Create((byte)0x20), Vector256.Create((byte)'{')), Vector256.Equals(high | Vector256.Create((byte)0x20), Vector256.Create((byte)'{'))),
+                Mask(Vector256.Equals(low | Vector256.Create((byte)0x20), Vector256.Create((byte)'}')), Vector256.Equals(high | Vector256.Create((byte)0x20), Vector256.Create((byte)'}'))));
+        }
+
         ulong quotes = 0, backslashes = 0, opens = 0, closes = 0;
 
         // Four 16-byte vectors: accelerated on x64 and Arm64 alike.
@@ -159,6 +217,10 @@ internal static class JsonText
 
         return (quotes, backslashes, opens, closes);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Mask(Vector256<byte> low, Vector256<byte> high) =>
+        low.ExtractMostSignificantBits() | ((ulong)high.ExtractMostSignificantBits() << 32);
 
     /// <summary>
     /// The bytes of the block a backslash escapes; <paramref name="carry"/> brings an escape from the previous block's

@@ -79,7 +79,7 @@ public class FirelyFallbackTests
             """{"name":"x","resource":"Patient","select":[{"column":[{"name":"g","path":"gender"},{"name":"n","path":"descendants().count()"}]}]}"""));
 
         Assert.Equal(
-            "json engine; Firely evaluates select[0].column[1].path 'descendants().count()' (function 'descendants' with 0 argument(s) is not on the JSON path)",
+            "json engine; Firely evaluates select[0].column[1].path (function 'descendants' with 0 argument(s) is not on the JSON path): descendants().count()",
             view.Engine.ToString());
         Assert.Equal(new ExpressionFallback("select[0].column[1].path", "descendants().count()", "function 'descendants' with 0 argument(s) is not on the JSON path"), Assert.Single(view.Engine.Fallbacks));
     }

@@ -40,7 +40,8 @@ public class JsonTextTests
             .Sample(json => ReaderEnd(json + " ,1") == JsonText.SkipValue(Encoding.UTF8.GetBytes(json + " ,1"), 0));
     }
 
-    private static int ReaderEnd(string json)
+    /// <summary>Where the reader says the first value of <paramref name="json"/> ends.</summary>
+    internal static int ReaderEnd(string json)
     {
         var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(json), new JsonReaderOptions { AllowMultipleValues = true });
         reader.Read();

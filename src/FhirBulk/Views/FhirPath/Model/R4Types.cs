@@ -1,0 +1,93 @@
+using System.Collections.Concurrent;
+using System.Collections.Frozen;
+using System.Reflection;
+using Hl7.Fhir.Introspection;
+using Hl7.Fhir.Specification;
+
+namespace FhirBulk.Views.FhirPath.Model;
+
+/// <summary>
+/// The R4 types by FHIR name, without Firely's <c>ModelInfo.ModelInspector</c>: building that inspector loads every
+/// assembly Firely's model references and reflects over all 710 types, about 0.25 CPU-seconds of each start of
+/// <c>fhir-bulk view</c> (docs/benchmarks.md, "Start-up without Firely's model"). Here a checked-in table
+/// (<c>R4Types.txt</c>, an embedded resource) names each type's class, and a private inspector imports only the
+/// classes a view reaches, when it reaches them. The table is compared with Firely's inspector for every R4 type by
+/// <c>R4TypesTests</c>, which also writes the table anew when it has drifted.
+/// </summary>
+internal static class R4Types
+{
+    /// <summary>The embedded table's resource name.</summary>
+    internal const string ResourceName = "FhirBulk.Views.FhirPath.Model.R4Types.txt";
+
+    /// <summary>The table line's key for the open choice's types (those of <c>Extension.value[x]</c>).</summary>
+    internal const string OpenTypesKey = "*";
+
+    // Case-insensitive, as Firely's FindClassMapping is (ofType(patient) finds Patient).
+    private static readonly FrozenDictionary<string, string> ClassNames = Load();
+
+    // The inspector every JSON-engine type comes from. Its mappings are Firely's own ClassMappings of the same classes,
+    // so the Firely fallback's values map back to them and both engines agree on each type.
+    private static readonly ModelInspector Inspector = new(FhirRelease.R4);
+
+    // Firely 6.8's FindOrImportClassMapping is not atomic: threads importing one class at once can each get a mapping of
+    // their own, of which the inspector keeps one (96 of 200 rounds of 8 threads on Patient). Every mapping handed out
+    // here is the one this dictionary kept, so a type is one instance however many threads compile views at once, and
+    // the engine's type tests by reference agree with its tests by class.
+    private static readonly ConcurrentDictionary<Type, ClassMapping?> ByClass = new();
+
+    /// <summary>The FHIR type names of R4 (resources, data types, primitives and backbone elements).</summary>
+    public static IEnumerable<string> Names => ClassNames.Keys.Where(name => name != OpenTypesKey);
+
+    /// <summary>Whether <paramref name="fhirType"/> names an R4 type, ignoring case as Firely does.</summary>
+    public static bool IsKnown(string fhirType) => fhirType != OpenTypesKey && ClassNames.ContainsKey(fhirType);
+
+    /// <summary>The mapping of the type named <paramref name="fhirType"/>, or <see langword="null"/> when R4 has none.</summary>
+    public static ClassMapping? Find(string fhirType) =>
+        fhirType != OpenTypesKey && ClassNames.TryGetValue(fhirType, out var className)
+            ? Mappings.GetOrAdd(className, static name => Of(Type.GetType(name, throwOnError: true)!))
+            : null;
+
+    // The JSON engine asks for every resource's type by name: resolving the class name (Type.GetType parses it) and asking the
+    // inspector each time allocated ~0.4 bytes per input byte. Keyed by the table's own class names, so the cache holds at
+    // most the 710 R4 types whatever names the data carries.
+    private static readonly ConcurrentDictionary<string, ClassMapping?> Mappings = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The types a choice element allows. Firely lists an open choice (<c>Extension.value[x]</c>, declared with
+    /// no allowed types) as every data type its inspector has imported; this inspector imports lazily, so the open list
+    /// comes from the table instead.
+    /// </summary>
+    public static IReadOnlyList<ClassMapping> ChoiceTypes(PropertyMapping property) =>
+        property.Choice == ChoiceType.DatatypeChoice && property.FhirType.Length == 0
+            ? OpenTypes.Value
+            : [.. property.FhirTypeMappings.Select(type => Of(type.NativeType)!)];
+
+    private static readonly Lazy<IReadOnlyList<ClassMapping>> OpenTypes = new(() =>
+        [.. ClassNames[OpenTypesKey].Split(' ').Select(name => Find(name)!)]);
+
+    /// <summary>The mapping of a Firely model class (a value the Firely fallback gave).</summary>
+    public static ClassMapping? Of(Type nativeType) =>
+        ByClass.GetOrAdd(nativeType, static type => Inspector.FindOrImportClassMapping(type));
+
+    /// <summary>The table line for a mapping: its FHIR name and its class's assembly-qualified name (assembly without version).</summary>
+    internal static string Line(string fhirType, Type nativeType) =>
+        $"{fhirType}\t{nativeType.FullName}, {nativeType.Assembly.GetName().Name}";
+
+    private static FrozenDictionary<string, string> Load()
+    {
+        using var stream = typeof(R4Types).Assembly.GetManifestResourceStream(ResourceName)
+            ?? throw new InvalidOperationException($"the embedded resource {ResourceName} is missing from the build");
+        using var reader = new StreamReader(stream);
+        var names = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        while (reader.ReadLine() is { } line)
+        {
+            var tab = line.IndexOf('\t', StringComparison.Ordinal);
+            if (tab > 0)
+            {
+                names.Add(line[..tab], line[(tab + 1)..]);
+            }
+        }
+
+        return names.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+    }
+}
