@@ -19,7 +19,7 @@ internal sealed partial class FileDownloader
     /// </summary>
     private sealed class StoreUpload(FileDownloader downloader, BulkHttp http, BulkDataClientOptions options, ObjectStore store, ExportFileState file, Uri url, bool requiresAccessToken, string? expectedType, IProgress<DownloadProgress>? progress, StateSaver? saver) : IAsyncDisposable
     {
-        private readonly byte[] _buffer = new byte[BufferSize];
+        private readonly byte[] _buffer = downloader._copyBuffers.Rent();
         private ObjectWriter? _writer;
         private NdjsonVerifier? _verifier;
 
@@ -85,7 +85,11 @@ internal sealed partial class FileDownloader
             file.UploadId = null;
         }
 
-        public async ValueTask DisposeAsync() => await RestartAsync().ConfigureAwait(false);
+        public async ValueTask DisposeAsync()
+        {
+            await RestartAsync().ConfigureAwait(false);
+            downloader._copyBuffers.Return(_buffer);
+        }
 
         /// <summary>The stream the body goes to, opening the write (and the verifier) on first use.</summary>
         private Stream Open()

@@ -25,7 +25,7 @@ internal sealed class AzureBlobObjectStore : ObjectStore
     internal const string AccountVariable = "AZURE_STORAGE_ACCOUNT";
 
     private readonly BlobContainerClient container;
-    private readonly PartBuffers partBuffers;
+    private readonly BufferPool partBuffers;
     private readonly ILogger logger;
 
     /// <summary>Uses <paramref name="container"/> as given (tests pass one for the emulator).</summary>
@@ -33,7 +33,7 @@ internal sealed class AzureBlobObjectStore : ObjectStore
         : base(location)
     {
         this.container = container;
-        partBuffers = new PartBuffers(options.PartSize);
+        partBuffers = new BufferPool(options.PartSize);
         logger = options.LoggerFactory?.CreateLogger<ObjectStore>() ?? NullLogger<ObjectStore>.Instance;
     }
 
@@ -121,7 +121,10 @@ internal sealed class AzureBlobObjectStore : ObjectStore
         {
             var options = new BlobDownloadOptions { Range = new HttpRange(offset) };
             BlobDownloadStreamingResult result = await Blob(name).DownloadStreamingAsync(options, cancellationToken).ConfigureAwait(false);
-            return result.Content;
+
+            // The SDK's stream asks again for the rest after a cut; a refused or failed retry is thrown from a read. A cut it
+            // gives up on stays an IOException, which a download retries.
+            return new TranslatingReadStream(result.Content, e => e is RequestFailedException or AggregateException ? Failure(Describe(name), e) : null);
         }
         catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.RequestedRangeNotSatisfiable)
         {
@@ -154,7 +157,7 @@ internal sealed class AzureBlobObjectStore : ObjectStore
 
     private BlockBlobClient Blob(string name) => container.GetBlockBlobClient(Location.Prefix + name);
 
-    private static async Task<T> Call<T>(string described, Func<Task<T>> request)
+    private async Task<T> Call<T>(string described, Func<Task<T>> request)
     {
         try
         {
@@ -166,12 +169,12 @@ internal sealed class AzureBlobObjectStore : ObjectStore
         }
     }
 
-    private static StorageException Failure(string where, Exception e) => e switch
+    private StorageException Failure(string where, Exception e) => e switch
     {
         // The SDK's own message repeats the request's headers (redacted) over many lines: the status and code say it.
         RequestFailedException failed => new StorageException(
             where,
-            $"{where}: Azure Blob Storage answered {failed.Status} {failed.ErrorCode}",
+            $"{where}: Azure Blob Storage answered {failed.Status} {failed.ErrorCode}{Hint(failed)}",
             failed.Status == 0 ? null : (HttpStatusCode)failed.Status,
             failed.ErrorCode,
             isTransient: failed.Status is 0 or 408 or 429 or >= 500,
@@ -182,6 +185,16 @@ internal sealed class AzureBlobObjectStore : ObjectStore
         AggregateException { InnerExceptions.Count: > 0 } tries => new StorageException(
             where, $"{where}: {FirstLine(tries.InnerExceptions[^1].Message)} (gave up after {tries.InnerExceptions.Count} tries)", isTransient: true, innerException: e),
         _ => new StorageException(where, $"{where}: {e.Message}", isTransient: true, innerException: e),
+    };
+
+    /// <summary>What the user can do about a missing container (which a first export to a fresh account always meets) or a refusal.</summary>
+    private string Hint(RequestFailedException failed) => failed switch
+    {
+        { ErrorCode: var code } when code == BlobErrorCode.ContainerNotFound =>
+            $"; the container must exist first (fhir-bulk does not create it): create it, e.g. az storage container create --name {Location.Container}",
+        { Status: 401 or 403 } =>
+            $"; the credentials (AZURE_STORAGE_CONNECTION_STRING, or the identity DefaultAzureCredential found) were refused or lack permission for {Location}",
+        _ => "",
     };
 
     private static string FirstLine(string text) => text.Split('\n', 2)[0].TrimEnd('\r');
@@ -199,20 +212,20 @@ internal sealed class AzureBlobObjectStore : ObjectStore
         {
             var id = Convert.ToBase64String(Encoding.ASCII.GetBytes($"{writeId}-{number:D6}"));
             using var content = Content(part);
-            await Call(store.Describe(Name), () => store.Blob(Name).StageBlockAsync(id, content, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await store.Call(store.Describe(Name), () => store.Blob(Name).StageBlockAsync(id, content, cancellationToken: cancellationToken)).ConfigureAwait(false);
             blocks.Add(id);
         }
 
         protected override async Task<StoredObject> CompletePartsAsync(CancellationToken cancellationToken)
         {
-            BlobContentInfo info = await Call(store.Describe(Name), () => store.Blob(Name).CommitBlockListAsync(blocks, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            BlobContentInfo info = await store.Call(store.Describe(Name), () => store.Blob(Name).CommitBlockListAsync(blocks, cancellationToken: cancellationToken)).ConfigureAwait(false);
             return new StoredObject(Name, BytesWritten, info.LastModified, info.ETag.ToString());
         }
 
         protected override async Task<StoredObject> PutWholeAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
         {
             using var body = Content(content);
-            BlobContentInfo info = await Call(store.Describe(Name), () => store.Blob(Name).UploadAsync(body, new BlobUploadOptions(), cancellationToken)).ConfigureAwait(false);
+            BlobContentInfo info = await store.Call(store.Describe(Name), () => store.Blob(Name).UploadAsync(body, new BlobUploadOptions(), cancellationToken)).ConfigureAwait(false);
             return new StoredObject(Name, BytesWritten, info.LastModified, info.ETag.ToString());
         }
 

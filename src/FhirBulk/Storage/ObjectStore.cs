@@ -14,6 +14,10 @@ namespace FhirBulk.Storage;
 /// </remarks>
 public abstract class ObjectStore : IDisposable
 {
+    /// <summary>The <see cref="StorageException.ErrorCode"/> of a read whose bytes do not match the checksum the store sent
+    /// for the object: it was damaged in the store or on the way. Reading it again may succeed; a damaged object never will.</summary>
+    public const string ChecksumMismatch = "ChecksumMismatch";
+
     private protected ObjectStore(StorageLocation location) => Location = location;
 
     /// <summary>The location the names are relative to.</summary>
@@ -80,7 +84,8 @@ public abstract class ObjectStore : IDisposable
     /// <param name="name">The object's name.</param>
     /// <param name="offset">The first byte to read; the object's size gives an empty stream.</param>
     /// <param name="cancellationToken">Cancels opening; the stream's reads take their own token.</param>
-    /// <returns>A forward-only stream; dispose it to release the connection.</returns>
+    /// <returns>A forward-only stream; dispose it to release the connection. Its reads throw a <see cref="StorageException"/>
+    /// with <see cref="ChecksumMismatch"/> when the bytes do not match the store's checksum.</returns>
     /// <exception cref="StorageException">The object does not exist, <paramref name="offset"/> is past its end, or the request failed.</exception>
     public Task<Stream> OpenReadAsync(string name, long offset = 0, CancellationToken cancellationToken = default)
     {

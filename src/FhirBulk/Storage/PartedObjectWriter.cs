@@ -8,27 +8,27 @@ namespace FhirBulk.Storage;
 /// part (S3 UploadPart, Azure StageBlock) before more is taken, so memory holds one part whatever the object's size. An
 /// object smaller than one part is sent whole in one request (S3 PutObject, Azure Put Blob) at commit: both are atomic, so
 /// the small case needs no multipart upload to abort. A write starts in a small buffer and takes a part buffer from its store's
-/// <see cref="PartBuffers"/> only once it outgrows it, so small objects (an export's state, saved every second) hold none.
+/// <see cref="BufferPool"/> only once it outgrows it, so small objects (an export's state, saved every second) hold none.
 /// </summary>
 internal abstract class PartedObjectWriter : ObjectWriter
 {
     private readonly ILogger logger;
     private readonly string described;
-    private readonly PartBuffers parts;
+    private readonly BufferPool parts;
     private byte[]? buffer;
     private bool holdsPart;
     private int filled;
     private int partsSent;
     private bool failed;
 
-    protected PartedObjectWriter(string name, string described, PartBuffers parts, ILogger logger)
+    protected PartedObjectWriter(string name, string described, BufferPool parts, ILogger logger)
         : base(name)
     {
         this.described = described;
         this.logger = logger;
         this.parts = parts;
         buffer = ArrayPool<byte>.Shared.Rent(FirstBufferSize);
-        PartSize = parts.PartSize;
+        PartSize = parts.BufferSize;
     }
 
     /// <summary>The buffer a write starts in: below the large object heap's 85,000 bytes, and far below the smallest part.</summary>

@@ -17,8 +17,11 @@ internal sealed class S3ObjectStore : ObjectStore
 {
     private readonly IAmazonS3 client;
     private readonly bool ownsClient;
-    private readonly PartBuffers partBuffers;
+    private readonly BufferPool partBuffers;
     private readonly ILogger logger;
+
+    // The endpoint a user's own `aws` command must name too, for the hint on a missing bucket.
+    private readonly Uri? endpoint;
 
     // Set once a listing has shown the bucket exists, so that checking many missing objects (a resume) costs one HEAD each.
     private volatile bool bucketSeen;
@@ -29,7 +32,8 @@ internal sealed class S3ObjectStore : ObjectStore
     {
         this.client = client;
         this.ownsClient = ownsClient;
-        partBuffers = new PartBuffers(options.PartSize);
+        endpoint = options.S3Endpoint;
+        partBuffers = new BufferPool(options.PartSize);
         logger = options.LoggerFactory?.CreateLogger<ObjectStore>() ?? NullLogger<ObjectStore>.Instance;
     }
 
@@ -121,7 +125,9 @@ internal sealed class S3ObjectStore : ObjectStore
         try
         {
             var response = await client.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
-            return response.ResponseStream;
+
+            // The SDK checks the object's checksum as the last bytes are read: a mismatch is thrown from a read, not from here.
+            return new TranslatingReadStream(response.ResponseStream, e => e is AmazonClientException ? Failure(name, e) : null);
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
         {
@@ -218,14 +224,47 @@ internal sealed class S3ObjectStore : ObjectStore
         {
             AmazonServiceException service => new StorageException(
                 where,
-                $"{where}: S3 answered {(int)service.StatusCode} {service.ErrorCode}{(string.IsNullOrEmpty(service.Message) ? "" : ": " + service.Message)}",
+                $"{where}: S3 answered {(int)service.StatusCode} {service.ErrorCode}{Explain(service)}",
                 service.StatusCode,
                 service.ErrorCode,
                 isTransient: (int)service.StatusCode >= 500 || service.StatusCode == HttpStatusCode.TooManyRequests,
                 e),
 
-            // No credentials in the chain, an unreachable endpoint: the SDK's text names what it tried, never a key.
+            // The SDK's only client-side failure while a body is read: the bytes do not hash to the checksum S3 sent.
+            AmazonClientException when e.Message.Contains("hash", StringComparison.OrdinalIgnoreCase) => new StorageException(
+                where,
+                $"{where}: its bytes do not match the checksum S3 sent for it (damaged in the store or on the way)",
+                errorCode: ObjectStore.ChecksumMismatch,
+                isTransient: true,
+                innerException: e),
+
+            // The SDK lists each provider it tried and why, over one long line; what the user needs is where credentials come from.
+            AmazonClientException when e.Message.StartsWith("Failed to resolve AWS credentials", StringComparison.Ordinal) => new StorageException(
+                where,
+                $"{where}: no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE with a shared credentials file, or run where an instance or container role applies",
+                errorCode: "NoCredentials",
+                innerException: e),
+
+            // An unreachable endpoint and the like: the SDK's text names what it tried, never a key.
             _ => new StorageException(where, $"{where}: {e.Message}", isTransient: e is HttpRequestException or IOException, innerException: e),
+        };
+    }
+
+    /// <summary>
+    /// What follows the status and code: the service's own message when it sent one (an answer without a body, as to a HEAD,
+    /// leaves only the SDK's "Error making request with Error Code …" boilerplate, which repeats the status), then what the
+    /// user can do about a refusal or a missing bucket.
+    /// </summary>
+    private string Explain(AmazonServiceException service)
+    {
+        var message = string.IsNullOrEmpty(service.Message) || service.Message.StartsWith("Error making request with Error Code", StringComparison.Ordinal)
+            ? "" : ": " + service.Message;
+        return service switch
+        {
+            { ErrorCode: "NoSuchBucket" } => $"{message}; the bucket must exist first (fhir-bulk does not create it): create it, e.g. aws s3 mb s3://{Bucket}{(endpoint is null ? "" : $" --endpoint-url {endpoint}")}",
+            { StatusCode: HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized } =>
+                $"{message}; the credentials from the AWS chain were refused or lack permission for {Location}",
+            _ => message,
         };
     }
 

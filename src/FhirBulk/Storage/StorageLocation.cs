@@ -73,7 +73,7 @@ public sealed class StorageLocation : IEquatable<StorageLocation>
         var rest = text[(schemeEnd + 3)..];
         if (rest.Contains('@', StringComparison.Ordinal) || rest.Contains('?', StringComparison.Ordinal) || rest.Contains('#', StringComparison.Ordinal))
         {
-            error = $"a {scheme}:// location must not carry credentials, a query (a SAS token) or a fragment; credentials come from the cloud's standard chain (see docs/storage.md)";
+            error = $"{scheme}:// locations must not carry credentials, a query (a SAS token) or a fragment; credentials come from the cloud's standard chain (see docs/storage.md)";
             return false;
         }
 

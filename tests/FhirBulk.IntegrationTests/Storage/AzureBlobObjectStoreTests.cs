@@ -46,7 +46,7 @@ public sealed class AzureBlobObjectStoreTests(Azurite azurite) : IClassFixture<A
     public async Task GetPropertiesAsync_MissingBlob_NullAndOpenFailsNamingIt() => await StoreContract.MissingObjectIsNullAndFailsToOpenNamingIt(await CreateSut());
 
     [AzuriteFact]
-    public async Task ListAsync_MissingContainer_StorageExceptionWith404AndTheUrl()
+    public async Task ListAsync_MissingContainer_StorageExceptionWith404TheUrlAndHowToCreateIt()
     {
         var store = Connect(azurite.ConnectionString, "az://no-such-container/run/");
 
@@ -55,7 +55,20 @@ public sealed class AzureBlobObjectStoreTests(Azurite azurite) : IClassFixture<A
         Assert.Equal(HttpStatusCode.NotFound, failure.StatusCode);
         Assert.Equal("ContainerNotFound", failure.ErrorCode);
         Assert.Equal("az://no-such-container/run/", failure.Location);
-        Assert.Equal("az://no-such-container/run/: Azure Blob Storage answered 404 ContainerNotFound", failure.Message);
+        Assert.Equal("az://no-such-container/run/: Azure Blob Storage answered 404 ContainerNotFound; the container must exist first (fhir-bulk does not create it): create it, e.g. az storage container create --name no-such-container", failure.Message);
+    }
+
+    [AzuriteFact]
+    public async Task ListAsync_WrongAccountKey_StorageExceptionWith403SayingTheCredentialsWereRefused()
+    {
+        var wrongKey = Convert.ToBase64String(new byte[64]);
+        var store = Connect(azurite.ConnectionString.Replace(Azurite.AccountKey, wrongKey, StringComparison.Ordinal), "az://any-container/run/");
+
+        var failure = await Assert.ThrowsAsync<StorageException>(async () => await store.ListAsync().ToListAsync());
+
+        Assert.Equal(HttpStatusCode.Forbidden, failure.StatusCode);
+        Assert.Contains("were refused or lack permission for az://any-container/run/", failure.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(wrongKey, failure.Message, StringComparison.Ordinal);
     }
 
     [AzuriteFact]

@@ -97,7 +97,7 @@ public sealed class S3ObjectStoreTests(S3rver s3rver) : IClassFixture<S3rver>
     }
 
     [S3rverFact]
-    public async Task ListAsync_MissingBucket_StorageExceptionWith404AndTheUrl()
+    public async Task ListAsync_MissingBucket_StorageExceptionWith404TheUrlAndHowToCreateIt()
     {
         var store = CreateSut(bucket: "no-such-bucket");
 
@@ -108,6 +108,7 @@ public sealed class S3ObjectStoreTests(S3rver s3rver) : IClassFixture<S3rver>
         Assert.StartsWith("s3://no-such-bucket/", failure.Location, StringComparison.Ordinal);
         Assert.Equal(failure.Location, failure.RequestUri!.ToString());
         Assert.Contains("s3://no-such-bucket/", failure.Message, StringComparison.Ordinal);
+        Assert.EndsWith($"; the bucket must exist first (fhir-bulk does not create it): create it, e.g. aws s3 mb s3://no-such-bucket --endpoint-url {s3rver.Endpoint}", failure.Message, StringComparison.Ordinal);
     }
 
     [S3rverFact]
@@ -132,6 +133,32 @@ public sealed class S3ObjectStoreTests(S3rver s3rver) : IClassFixture<S3rver>
         Assert.Equal("InvalidAccessKeyId", failure.ErrorCode);
         Assert.DoesNotContain(secret, failure.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain(Logs.Messages, m => m.Contains(secret, StringComparison.Ordinal));
+    }
+
+    [S3rverFact]
+    public async Task GetPropertiesAsync_UnknownAccessKey_RefusalExplainedWithoutTheSdkBoilerplate()
+    {
+        // A HEAD answer has no body, so S3 sends no error message: the SDK's stand-in only repeats the status.
+        const string secret = "wrong-secret-d41d8cd98f00b204e980";
+        var store = Create(s3rver, S3rver.Bucket, "AKIAUNKNOWNKEY000000", secret, StoreContract.PartSize, Requests, Logs);
+
+        var failure = await Assert.ThrowsAsync<StorageException>(() => store.GetPropertiesAsync("x.ndjson"));
+
+        Assert.Equal(HttpStatusCode.Forbidden, failure.StatusCode);
+        Assert.Equal(
+            $"{store.Describe("x.ndjson")}: S3 answered 403 {failure.ErrorCode}; the credentials from the AWS chain were refused or lack permission for {store.Location}",
+            failure.Message);
+        Assert.DoesNotContain(secret, failure.ToString(), StringComparison.Ordinal);
+    }
+
+    [S3rverFact]
+    public async Task WriteAsync_UnknownAccessKey_KeepsTheServicesOwnMessageBeforeTheExplanation()
+    {
+        var store = Create(s3rver, S3rver.Bucket, "AKIAUNKNOWNKEY000000", "wrong-secret", StoreContract.PartSize, Requests, Logs);
+
+        var failure = await Assert.ThrowsAsync<StorageException>(() => store.WriteAsync("x.ndjson", new MemoryStream([1])));
+
+        Assert.Matches(@"S3 answered 403 InvalidAccessKeyId: .+; the credentials from the AWS chain were refused or lack permission for s3://", failure.Message);
     }
 
     [Fact]

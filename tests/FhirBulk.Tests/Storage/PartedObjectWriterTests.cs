@@ -12,7 +12,7 @@ public class PartedObjectWriterTests
     public async Task SmallObject_IsSentFromABufferFarSmallerThanAPart()
     {
         // An export saves its state (a few KB) every second: it must not hold a part buffer.
-        await using var writer = new RecordingWriter(new PartBuffers(PartSize));
+        await using var writer = new RecordingWriter(new BufferPool(PartSize));
         var state = new byte[4096];
         Random.Shared.NextBytes(state);
 
@@ -27,7 +27,7 @@ public class PartedObjectWriterTests
     [Fact]
     public async Task LargeObject_IsSentInFullPartsFromOneBufferOfAboutAPart()
     {
-        await using var writer = new RecordingWriter(new PartBuffers(PartSize));
+        await using var writer = new RecordingWriter(new BufferPool(PartSize));
         var content = new byte[(2 * PartSize) + 12345];
         Random.Shared.NextBytes(content);
 
@@ -61,7 +61,7 @@ public class PartedObjectWriterTests
     {
         // Writes of an export hop between pool threads; a pool that keeps a returned buffer for its thread (ArrayPool.Shared)
         // allocated a new part for each, and the CLI's memory grew with the export's size (issue 13).
-        var buffers = new PartBuffers(PartSize);
+        var buffers = new BufferPool(PartSize);
         var arrays = new List<byte[]>();
         for (var i = 0; i < 3; i++)
         {
@@ -81,7 +81,7 @@ public class PartedObjectWriterTests
     }
 
     /// <summary>Records each request's bytes and the length of the array they were sent from.</summary>
-    private sealed class RecordingWriter(PartBuffers buffers) : PartedObjectWriter("object", "test object", buffers, NullLogger.Instance)
+    private sealed class RecordingWriter(BufferPool buffers) : PartedObjectWriter("object", "test object", buffers, NullLogger.Instance)
     {
         public List<(byte[] Bytes, int ArrayLength)> Sent { get; } = [];
 
