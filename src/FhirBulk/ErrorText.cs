@@ -32,8 +32,19 @@ public static class ErrorText
         var path = message.IndexOf(" Path: ", StringComparison.Ordinal);
         var position = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
         var internals = path < 0 ? position : position < 0 ? path : Math.Min(path, position);
-        return (internals < 0 ? message : message[..internals]).TrimEnd(' ', '.', '|');
+        var text = internals < 0 ? message : message[..internals];
+
+        // Advice for whoever configured the reader ("a trailing comma ... which is not supported in this mode. Change
+        // the reader options."), which a user who wrote the file cannot act on: the fault itself is what they need.
+        foreach (var advice in DeveloperAdvice)
+        {
+            text = text.Replace(advice, string.Empty, StringComparison.Ordinal);
+        }
+
+        return text.TrimEnd(' ', '.', '|');
     }
+
+    private static readonly string[] DeveloperAdvice = [" Change the reader options.", " which is not supported in this mode", " which is not allowed in this mode"];
 
     /// <summary>An argument failure's own message, without the parameter name and value .NET appends for developers.</summary>
     /// <param name="exception">The argument failure.</param>

@@ -16,6 +16,21 @@ public class ErrorTextTests
         Assert.Equal(2, exception.LineNumber + 1);
     }
 
+    [Theory]
+    [InlineData("{\"select\": [1, 2,]}", "trailing comma")]
+    [InlineData("{\"name\": \"x\",}", "trailing comma")]
+    [InlineData("{\"name\": \"x\" /* c */}", "")]
+    public void Describe_JsonTheUserWrote_NamesTheFaultWithoutAdviceOnReaderOptions(string json, string fault)
+    {
+        var exception = Assert.ThrowsAny<JsonException>(() => JsonDocument.Parse(json));
+
+        var text = ErrorText.Describe(exception);
+
+        Assert.Contains(fault, text, StringComparison.Ordinal);
+        Assert.DoesNotContain("reader options", text, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("in this mode", text, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void WithoutParameter_OutOfRange_KeepsOnlyTheMessage()
     {

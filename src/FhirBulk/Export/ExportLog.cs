@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using FhirBulk.ExportFolder;
+using FhirBulk.Http;
 
 namespace FhirBulk.Export;
 
@@ -8,7 +9,9 @@ namespace FhirBulk.Export;
 /// <c>log.ndjson</c> of an output folder, in the vocabulary of the SMART bulk-data-client (kickoff, status_progress,
 /// status_complete, status_error, manifest_complete, download_request, download_complete, download_error,
 /// export_complete): one <c>{"exportId","timestamp","eventId","eventDetail"}</c> object per line.
-/// Details are built by this library from counts, URLs and server messages: never a header, token or key.
+/// Details are built by this library from counts, URLs and server messages: never a header, token or key. Every URL in
+/// it, the export id (the status URL) and those named inside messages or a server's OperationOutcome included, is
+/// written redacted (<see cref="UrlRedaction"/>): the log is for sharing, and a signed file URL's query is its secret.
 /// </summary>
 internal sealed class ExportLog : IDisposable
 {
@@ -59,12 +62,17 @@ internal sealed class ExportLog : IDisposable
         return new ExportLog(stream, described, folder: null, time);
     }
 
-    /// <summary>The events written so far, whole lines only (taken under the writers' lock).</summary>
-    public byte[] Snapshot()
+    /// <summary>
+    /// The events written so far, whole lines only (taken under the writers' lock), without a copy: the log only ever
+    /// appends, so these bytes of the buffer never change, and a later event goes after them or into a new buffer. A copy
+    /// per save (the log is saved every second) was large-object garbage once the log passed 85,000 bytes (issue 13).
+    /// </summary>
+    public ReadOnlyMemory<byte> Snapshot()
     {
         lock (_gate)
         {
-            return _stream is MemoryStream memory ? memory.ToArray() : throw new InvalidOperationException($"{_path} is a file, not a log kept in memory");
+            // TryGetBuffer, not Length: it still answers once the log is disposed (the final write at unlock comes after).
+            return _stream is MemoryStream memory && memory.TryGetBuffer(out var written) ? written : throw new InvalidOperationException($"{_path} is a file, not a log kept in memory");
         }
     }
 
@@ -76,7 +84,7 @@ internal sealed class ExportLog : IDisposable
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
-            json.WriteString("exportId", ExportId);
+            json.WriteString("exportId", ExportId is null ? null : UrlRedaction.RedactedIn(ExportId));
             json.WriteString("timestamp", _time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture));
             json.WriteString("eventId", eventId);
             json.WritePropertyName("eventDetail");
@@ -116,7 +124,7 @@ internal sealed class ExportLog : IDisposable
                 json.WriteNullValue();
                 break;
             case string text:
-                json.WriteStringValue(text);
+                json.WriteStringValue(UrlRedaction.RedactedIn(text));
                 break;
             case bool flag:
                 json.WriteBooleanValue(flag);
@@ -131,7 +139,7 @@ internal sealed class ExportLog : IDisposable
                 json.WriteNumberValue(number);
                 break;
             case JsonElement element:
-                element.WriteTo(json);
+                WriteElement(json, element);
                 break;
             case Dictionary<string, object?> map:
                 json.WriteStartObject();
@@ -153,7 +161,40 @@ internal sealed class ExportLog : IDisposable
                 json.WriteEndArray();
                 break;
             default:
-                json.WriteStringValue(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture));
+                json.WriteStringValue(UrlRedaction.RedactedIn(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty));
+                break;
+        }
+    }
+
+    // A server's OperationOutcome, copied as it came but for the URLs in its strings.
+    private static void WriteElement(Utf8JsonWriter json, JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String:
+                json.WriteStringValue(UrlRedaction.RedactedIn(element.GetString()!));
+                break;
+            case JsonValueKind.Object:
+                json.WriteStartObject();
+                foreach (var property in element.EnumerateObject())
+                {
+                    json.WritePropertyName(property.Name);
+                    WriteElement(json, property.Value);
+                }
+
+                json.WriteEndObject();
+                break;
+            case JsonValueKind.Array:
+                json.WriteStartArray();
+                foreach (var item in element.EnumerateArray())
+                {
+                    WriteElement(json, item);
+                }
+
+                json.WriteEndArray();
+                break;
+            default:
+                element.WriteTo(json);
                 break;
         }
     }

@@ -74,16 +74,16 @@ internal sealed class BulkHttp
         }
         catch (Exception exception) when (IsTransientNetworkFailure(exception, cancellationToken))
         {
-            Log.RequestFailed(_logger, url, exception.Message);
+            Log.RequestFailed(_logger, url, WithoutUrl(exception.Message, url));
             var message = Stall.Remaining(stallFrom ?? started) <= TimeSpan.Zero
                 ? $"{url} has not answered for {Minutes(Time.GetUtcNow() - Stall.LastSignOfLife(stallFrom ?? started))} (the stall timeout is {Minutes(_options.StallTimeout)}): {exception.Message}"
-                : $"{url} could not be reached after {_options.MaxRetries + 1} attempts: {exception.Message}";
+                : $"{url} could not be reached after {Counted.Of(_options.MaxRetries + 1, "attempt")}: {exception.Message}";
             throw new FhirBulkException(message, null, url, null, isTransient: true, exception);
         }
         catch (HttpRequestException exception)
         {
             // Not worth retrying: most often the server's TLS certificate is not trusted (see BulkDataClientOptions.CaBundlePath).
-            Log.RequestFailed(_logger, url, exception.Message);
+            Log.RequestFailed(_logger, url, WithoutUrl(exception.Message, url));
             throw new FhirBulkException($"{url} could not be reached: {exception.InnerException?.Message ?? exception.Message}", null, url, null, isTransient: false, exception);
         }
 
@@ -98,9 +98,27 @@ internal sealed class BulkHttp
             var failure = waitBudget is { } budget && attempt.AsksToWait
                 ? new WaitBudgetExceededException(attempt.Answer, Time.GetUtcNow() - started, budget, attempt.Response.StatusCode, attempt.Url, attempt.Outcome)
                 : CreateException(attempt, withoutCredentials: Tokens is null);
-            Log.RequestFailed(_logger, attempt.Url, failure.Message);
+            Log.RequestFailed(_logger, attempt.Url, WithoutUrl(failure.Message, attempt.Url));
             throw failure;
         }
+    }
+
+    /// <summary>
+    /// A failure's message without the URL it starts with (<c>{url} answered 410 Gone</c>), for a line that names
+    /// <paramref name="url"/> itself: otherwise the line reads the URL twice.
+    /// </summary>
+    internal static string WithoutUrl(string message, Uri url)
+    {
+        // The message may spell the URL as Uri.ToString() does (interpolation) or escaped, as the manifest gave it.
+        foreach (var spelling in (ReadOnlySpan<string>)[url.ToString(), url.AbsoluteUri, url.OriginalString])
+        {
+            if (message.Length > spelling.Length && message.StartsWith(spelling + " ", StringComparison.Ordinal))
+            {
+                return message[(spelling.Length + 1)..];
+            }
+        }
+
+        return message;
     }
 
     /// <summary>A duration as a person says it: "2 min", "45 s".</summary>

@@ -6,7 +6,7 @@ namespace FhirBulk.Http;
 
 /// <summary>
 /// Logs every HTTP call at Debug: the method and URL before, the status and elapsed time after.
-/// Query values are elided (a signed URL carries its secret there); headers and bodies are never logged.
+/// URLs are redacted (<see cref="UrlRedaction"/>: a signed URL carries its secret in the query); headers and bodies are never logged.
 /// </summary>
 internal sealed class LoggingHandler(ILogger logger) : DelegatingHandler
 {
@@ -17,7 +17,7 @@ internal sealed class LoggingHandler(ILogger logger) : DelegatingHandler
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
 
-        var url = Redacted(uri);
+        var url = UrlRedaction.Redacted(uri);
         Log.HttpRequest(logger, request.Method.Method, url);
         var clock = Stopwatch.StartNew();
         try
@@ -31,24 +31,5 @@ internal sealed class LoggingHandler(ILogger logger) : DelegatingHandler
             Log.HttpNoResponse(logger, request.Method.Method, url, clock.ElapsedMilliseconds, exception.GetType().Name);
             throw;
         }
-    }
-
-    /// <summary>The URL without user info and with every query value replaced by <c>…</c>, e.g. <c>…/$export?_type=…</c>.</summary>
-    internal static string Redacted(Uri uri)
-    {
-        if (!uri.IsAbsoluteUri)
-        {
-            return uri.OriginalString.Split('?')[0];
-        }
-
-        var path = uri.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
-        var query = uri.Query.TrimStart('?');
-        if (query.Length == 0)
-        {
-            return path;
-        }
-
-        var names = query.Split('&', StringSplitOptions.RemoveEmptyEntries).Select(pair => pair.Split('=')[0] + "=…");
-        return path + "?" + string.Join('&', names);
     }
 }

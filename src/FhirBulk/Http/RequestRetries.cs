@@ -77,9 +77,8 @@ internal static class RequestRetries
             },
             OnRetry = args =>
             {
-                var (url, reason) = args.Outcome.Result is { } attempt
-                    ? (attempt.Url, attempt.Answer)
-                    : (args.Context.Properties.GetValue(RequestUrl, null!), args.Outcome.Exception!.Message);
+                var url = args.Outcome.Result?.Url ?? args.Context.Properties.GetValue(RequestUrl, null!);
+                var reason = args.Outcome.Result?.Answer ?? BulkHttp.WithoutUrl(args.Outcome.Exception!.Message, url);
                 Log.RetryScheduled(logger, url, args.RetryDelay, args.AttemptNumber + 1, reason);
                 if (options.OnWait is { } onWait)
                 {
