@@ -127,8 +127,10 @@ public sealed class CliRunner
 
     /// <summary>
     /// Runs to the end, noting when each stdout line appeared (polled every 20 ms), to check how often progress is printed.
+    /// Each line also carries how long this process had stalled so far (<see cref="TimedLine.Stalled"/>): the polling loop's
+    /// own overshoot, the same delay a timer in the command meets on a loaded machine.
     /// </summary>
-    public async Task<(CliResult Result, IReadOnlyList<(TimeSpan At, string Line)> Lines)> RunTimedAsync(params string[] args)
+    public async Task<(CliResult Result, IReadOnlyList<TimedLine> Lines)> RunTimedAsync(params string[] args)
     {
         var output = new TestConsole().Width(200);
         if (live)
@@ -138,15 +140,26 @@ public sealed class CliRunner
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var completion = Task.Run(() => RunAsync(output, CancellationToken.None, args));
-        var lines = new List<(TimeSpan, string)>();
+        var lines = new List<TimedLine>();
+        var stalled = TimeSpan.Zero;
+        var polled = clock.Elapsed;
         while (true)
         {
+            var now = clock.Elapsed;
+            // A 20 ms wait that took much longer is time the process could not run: CI runs test projects side by side on 2 cores.
+            var overshoot = now - polled - TimeSpan.FromMilliseconds(100);
+            if (overshoot > TimeSpan.Zero)
+            {
+                stalled += overshoot;
+            }
+
+            polled = now;
             var finished = completion.IsCompleted;
             var seen = Peek(output).Split('\n');
             // The last piece is a line still being written, unless the run is over.
             for (var i = lines.Count; i < seen.Length - (finished ? 0 : 1); i++)
             {
-                lines.Add((clock.Elapsed, seen[i].TrimEnd()));
+                lines.Add(new TimedLine(now, seen[i].TrimEnd(), stalled));
             }
 
             if (finished)
@@ -157,6 +170,13 @@ public sealed class CliRunner
             await Task.Delay(20);
         }
     }
+
+    /// <summary>
+    /// The time between consecutive lines less the time the process stalled in between: a progress line a stall delayed
+    /// is not a line the command forgot, while a command that stays silent still shows its whole silence.
+    /// </summary>
+    public static IReadOnlyList<TimeSpan> Gaps(IReadOnlyList<TimedLine> lines) =>
+        lines.Zip(lines.Skip(1), (a, b) => b.At - a.At - (b.Stalled - a.Stalled)).ToList();
 
     private async Task<CliResult> RunAsync(TestConsole output, CancellationToken cancellationToken, string[] args)
     {
@@ -181,3 +201,6 @@ public sealed record Running(TestConsole Output, Task<CliResult> Completion)
 
     public string FirstLine => Text.Split('\n')[0].Trim();
 }
+
+/// <summary>A stdout line, when it was seen, and how long the process had stalled by then.</summary>
+public sealed record TimedLine(TimeSpan At, string Line, TimeSpan Stalled);
