@@ -64,6 +64,9 @@ public sealed class BulkDataServer : IAsyncDisposable
     /// <summary>Steps of simulated change the data has taken; 0 when it has no timeline.</summary>
     public int Steps => _state.Store.Timeline?.Steps ?? 0;
 
+    /// <summary>The server's jobs, store and options, for tests that stage a job the endpoints then answer for.</summary>
+    internal ServerState State => _state;
+
     /// <summary>Requests that arrived at the second origin carrying an Authorization header: tokens a client leaked.</summary>
     public long LeakedTokenCount => _state.TokenLeaks;
 

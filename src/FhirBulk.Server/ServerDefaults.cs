@@ -13,8 +13,8 @@ internal static class ServerDefaults
     /// <summary>SMART Backend Services: the assertion's exp may be at most five minutes in the future.</summary>
     public static readonly TimeSpan MaxAssertionLifetime = TimeSpan.FromMinutes(5);
 
-    /// <summary>Seconds a client is asked to wait between status polls.</summary>
-    public const int StatusRetryAfterSeconds = 1;
+    /// <summary>How long a client is asked to wait between status polls (whole seconds, as Retry-After writes it); also the longest a poll of a running job is held for it to finish.</summary>
+    public static readonly TimeSpan StatusRetryAfter = TimeSpan.FromSeconds(1);
 
     // How long a stop lets responses in flight finish before it cuts them: a trickled download could otherwise keep a
     // stopping server (serve after SIGTERM) alive for the host's 30 s, or for as long as the file takes.

@@ -74,6 +74,7 @@ internal static class DemoCommand
                 throw new CliException("--sync needs the embedded server, whose data it moves on: it cannot be given --input.", ExitCodes.Usage);
             }
 
+            NdjsonSource? givenSource = null;
             if (given is not null)
             {
                 if (!File.Exists(given) && !Directory.Exists(given))
@@ -81,11 +82,9 @@ internal static class DemoCommand
                     throw new CliException($"--input not found: {given}");
                 }
 
-                // Refused before anything is written, as inspect refuses it: tables of nothing would replace the last demo's.
-                if (Directory.Exists(given) && NdjsonSource.Open(given).Files.Count == 0)
-                {
-                    throw new CliException($"--input {given} holds no <Type>.*.ndjson files: there is nothing to build the tables from.");
-                }
+                // Opened before anything is written: a folder without NDJSON, or an unfinished export, is refused there, and
+                // tables of nothing (or of part of the data) would replace the last demo's.
+                givenSource = context.OpenInput(given);
             }
 
             Directory.CreateDirectory(outputDirectory);
@@ -113,7 +112,7 @@ internal static class DemoCommand
             var result = await steps.RunAsync(
                 "Building the workshop tables (DuckDB + Parquet)",
                 progress => new WorkshopAnalysis().RunAsync(
-                    context.OpenInput(analysisInput),
+                    givenSource ?? context.OpenInput(analysisInput),
                     EmbeddedWorkshop.Load(),
                     outputDirectory,
                     new SyncProgress<TableProgress>(p => progress.Report(new StepUpdate(p.Fraction, $"{p.Resources:N0} resources, {p.Rows:N0} rows", p.BytesRead))),
@@ -171,7 +170,17 @@ internal static class DemoCommand
     {
         string Relative(string path) => Path.GetRelativePath(outputDirectory, path);
         var files = new Table().Border(TableBorder.Rounded).AddColumn("What").AddColumn("Where");
-        files.AddRow("NDJSON", Markup.Escape(ndjson));
+        // The demo's own exports: the Patient-level one is analysed, the Group-level one is kept beside it to compare.
+        var groupExport = Path.Combine(outputDirectory, "export", "group");
+        files.AddRow("NDJSON", Markup.Escape(Directory.Exists(groupExport) && Path.GetDirectoryName(Path.GetFullPath(ndjson)) == Path.GetDirectoryName(groupExport)
+            ? $"{Relative(ndjson)} (analysed), {Relative(groupExport)}"
+            : ndjson));
+        var jwks = Path.Combine(outputDirectory, "keys", KeygenCommand.JwksFileName);
+        if (File.Exists(jwks))
+        {
+            files.AddRow("Public key", Markup.Escape($"{Relative(jwks)} (the demo client's, registered with the embedded server)"));
+        }
+
         files.AddRow("DuckDB", Markup.Escape(Relative(result.DatabasePath)));
         files.AddRow("Parquet", Markup.Escape(string.Join(", ", result.ParquetFiles.Select(Relative))));
         files.AddRow("Chart", Markup.Escape(Relative(chart)));

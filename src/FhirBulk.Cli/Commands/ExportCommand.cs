@@ -126,7 +126,7 @@ internal static class ExportCommand
         }
 
         // An object-store prefix is the export's folder: the same state, manifest and log, as objects.
-        using var store = OpenStore(resume ?? cancel ?? parseResult.GetValue(options.Out), parseResult.GetValue(options.S3Endpoint));
+        using var store = OpenStore(resume is not null ? "--resume" : cancel is not null ? "--cancel" : "--out", resume ?? cancel ?? parseResult.GetValue(options.Out), parseResult.GetValue(options.S3Endpoint));
         if (store is not null && (cancel is not null || parseResult.GetValue(options.Since) is "auto"))
         {
             throw new CliException($"{(cancel is not null ? "--cancel" : "--since auto")} works on a local folder only, not on {store.Location}.", ExitCodes.Usage);
@@ -260,18 +260,12 @@ internal static class ExportCommand
         (settings.PrivateKey is null ? "To carry on, run:" : $"To carry on, set {ConnectionResolver.PrivateKeyVariable} again, then run:")
         + $"\n  fhir-bulk export --resume {ShellQuote(directory)}" + (s3Endpoint is null ? "" : $" --s3-endpoint {ShellQuote(s3Endpoint.ToString())}");
 
-    /// <summary>The store an <c>--out</c> or <c>--resume</c> URL names, or <see langword="null"/> for a local folder.</summary>
-    /// <exception cref="StorageException">A URL that is malformed or carries a secret (refused without repeating it).</exception>
-    private static FhirBulk.Storage.ObjectStore? OpenStore(string? location, Uri? s3Endpoint)
-    {
-        if (location is null || !location.Contains("://", StringComparison.Ordinal))
-        {
-            return null;
-        }
-
-        var parsed = FhirBulk.Storage.StorageLocation.Parse(location);
-        return parsed.Kind == FhirBulk.Storage.StorageKind.Local ? null : FhirBulk.Storage.ObjectStore.Create(parsed, CommonOptions.StoreOptions(s3Endpoint));
-    }
+    /// <summary>The store an <c>--out</c>, <c>--resume</c> or <c>--cancel</c> URL names, or <see langword="null"/> for a local folder.</summary>
+    /// <exception cref="StorageException">A URL that is malformed or carries a secret (refused without repeating it, naming <paramref name="option"/>).</exception>
+    private static FhirBulk.Storage.ObjectStore? OpenStore(string option, string? location, Uri? s3Endpoint) =>
+        location is not null && CliContext.StoreLocation(option, location) is { } parsed
+            ? FhirBulk.Storage.ObjectStore.Create(parsed, CommonOptions.StoreOptions(s3Endpoint))
+            : null;
 
     /// <summary>The word as a POSIX shell reads it back: as is when it is safe, else in single quotes.</summary>
     internal static string ShellQuote(string word) =>

@@ -34,6 +34,13 @@ internal static class GroupsCommand
                 return ExitCodes.Success;
             }
 
+            if (groups.Count == 0)
+            {
+                // No group to name: the export that works is one of the whole patient population (or the system).
+                context.Out.Profile.Out.Writer.WriteLine($"0 groups. Export every patient with: {ExportCommandFor(settings)} --level patient");
+                return ExitCodes.Success;
+            }
+
             var table = new Table().Border(TableBorder.Rounded).AddColumn("Id").AddColumn("Name").AddColumn(new TableColumn("Members").RightAligned());
             foreach (var group in groups)
             {

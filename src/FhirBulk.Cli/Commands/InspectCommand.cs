@@ -11,7 +11,8 @@ internal static class InspectCommand
 {
     public static Command Create(CliContext context)
     {
-        var folder = new Argument<string>("DIR")
+        // Its name labels errors about it ("folder: …", as "--out: …" labels an option's), so it is a word, not a placeholder.
+        var folder = new Argument<string>("folder")
         {
             Description = "An export folder (written by 'fhir-bulk export' or any folder of <Type>.*.ndjson files), or an object-store prefix (s3://bucket/prefix, az://container/prefix, https://ACCOUNT.blob.core.windows.net/container/prefix).",
         };
@@ -29,7 +30,7 @@ internal static class InspectCommand
         {
             var location = parseResult.GetRequiredValue(folder);
             ExportFolderSummary summary;
-            if (location.Contains("://", StringComparison.Ordinal) && FhirBulk.Storage.StorageLocation.Parse(location) is { Kind: not FhirBulk.Storage.StorageKind.Local } url)
+            if (CliContext.StoreLocation(folder.Name, location) is { } url)
             {
                 using var store = FhirBulk.Storage.ObjectStore.Create(url, CommonOptions.StoreOptions(parseResult.GetValue(s3Endpoint)));
                 summary = await ExportFolderInspector.InspectAsync(store, parseResult.GetValue(verify), cancellationToken).ConfigureAwait(false);
@@ -53,7 +54,7 @@ internal static class InspectCommand
                         problems = verification.Problems.Select(p => new { file = p.FileName, problem = p.Problem }),
                     },
                     folder = summary.Folder,
-                    transactionTime = summary.TransactionTime,
+                    transactionTime = summary.TransactionTimeText ?? (summary.TransactionTime is { } instant ? ValueText.Instant(instant) : null),
                     request = summary.Request,
                     types = summary.ResourcesByType,
                     manifestCounts = summary.ManifestCounts,
@@ -101,7 +102,8 @@ internal static class InspectCommand
             MessageLines.Labelled(context.Error, "[yellow]damaged:[/]", $"{Path.Combine(verification.Folder, problem.FileName)}: {problem.Problem}");
         }
 
-        context.Out.MarkupLineInterpolated($"Verified: [yellow]{verification.Problems.Count} of {checkedText} missing or changed[/]; 'fhir-bulk export --resume {verification.Folder}' fetches them again.");
+        var deleteFirst = verification.Problems.Any(p => !p.ResumeRepairs) ? "after the objects damaged inside the store are deleted, " : "";
+        context.Out.MarkupLineInterpolated($"Verified: [yellow]{verification.Problems.Count} of {checkedText} missing or changed[/]; {deleteFirst}'fhir-bulk export --resume {verification.Folder}' fetches them again.");
     }
 
     private static void Write(IAnsiConsole console, ExportFolderSummary summary)
@@ -134,7 +136,7 @@ internal static class InspectCommand
         console.Write(table);
         var grid = new Grid().AddColumn().AddColumn();
         grid.AddRow("Folder", Markup.Escape(summary.Folder));
-        grid.AddRow("transactionTime", summary.TransactionTime?.ToString("O", CultureInfo.InvariantCulture) ?? "[grey](no manifest.json)[/]");
+        grid.AddRow("transactionTime", summary.TransactionTimeText is { } text ? Markup.Escape(text) : summary.TransactionTime is { } instant ? ValueText.Instant(instant) : "[grey](no manifest.json)[/]");
         if (summary.Request is not null)
         {
             grid.AddRow("Request", Markup.Escape(summary.Request));

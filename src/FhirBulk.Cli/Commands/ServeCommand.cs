@@ -186,7 +186,7 @@ internal static class ServeCommand
 
         if (options.Steps is not null)
         {
-            grid.AddRow("Data time", string.Create(CultureInfo.InvariantCulture, $"{server.DataTime:yyyy-MM-ddTHH:mm:ssZ} (simulated, after {server.Steps} steps)"));
+            grid.AddRow("Data time", string.Create(CultureInfo.InvariantCulture, $"{server.DataTime:yyyy-MM-ddTHH:mm:ssZ} (simulated, after {server.Steps} {(server.Steps == 1 ? "step" : "steps")})"));
         }
 
         grid.AddRow("Faults", faultsInjected ? "[yellow]injected (see --help)[/]" : "none");

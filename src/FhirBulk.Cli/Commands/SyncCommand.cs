@@ -100,7 +100,7 @@ internal static class SyncCommand
         }
         catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
         {
-            throw new CliException("cancelled; the tables are as the last sync left them.", ExitCodes.Cancelled, e) { Hint = AgainHint(directory, viewPath, format) };
+            throw new CliException("cancelled.", ExitCodes.Cancelled, e) { Hint = AgainHint(directory, viewPath, format) };
         }
         catch (FhirBulkException e) when (e is not ExportFolderException and not AuthenticationException)
         {
@@ -108,9 +108,9 @@ internal static class SyncCommand
             throw new CliException(message, code, e) { Hint = AgainHint(directory, viewPath, format) };
         }
 
-        if (result!.RebuiltFrom > 0)
+        if (result!.DescribeRebuild() is { } cause)
         {
-            MessageLines.Labelled(context.Error, "[yellow]note:[/]", $"the view definitions changed since the last sync: the tables were rebuilt from all {result.RebuiltFrom} increments.");
+            MessageLines.Labelled(context.Error, "[yellow]note:[/]", $"{cause}: the tables were rebuilt from all {result.RebuiltFrom} increments.");
         }
 
         if (json)
@@ -146,9 +146,12 @@ internal static class SyncCommand
         console.MarkupLine(Markup.Escape($"Tables in {result.TablesPath}; the next sync exports changes since {result.TransactionTime}."));
     }
 
-    /// <summary>Running the same command again carries an interrupted or failed increment on (its export resumed, then applied).</summary>
+    /// <summary>
+    /// Running the same command again carries an interrupted or failed increment on (its export resumed, then applied).
+    /// Said once here, so the error line above need not: and "unchanged" would be wrong of a first sync, which has none.
+    /// </summary>
     private static string AgainHint(string directory, string viewPath, SyncFormat? format) =>
-        $"The tables are unchanged. To carry on, run the same sync again:\n  fhir-bulk sync --out {ExportCommand.ShellQuote(directory)} --view {ExportCommand.ShellQuote(viewPath)}"
+        $"Nothing was applied to the tables. To carry on, run the same sync again:\n  fhir-bulk sync --out {ExportCommand.ShellQuote(directory)} --view {ExportCommand.ShellQuote(viewPath)}"
         + (format == SyncFormat.Parquet ? " --format parquet" : string.Empty);
 
     private static async Task<int> CompactAsync(CliContext context, string directory, bool json, CancellationToken cancellationToken)

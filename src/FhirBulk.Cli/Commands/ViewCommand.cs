@@ -61,12 +61,13 @@ internal static class ViewCommand
             command.Options.Add(option);
         }
 
-        // --input and --view are required, except by --merge, which reads a lake instead, and --schema, which reads no input.
+        // --input and --view are required, except by --merge, which reads a lake instead, and --schema and --explain, which
+        // describe the views without reading input.
         command.Validators.Add(result =>
         {
             var merging = result.GetValue(lake.Merge) is not null;
-            var schemaOnly = result.GetResult(schema) is not null;
-            foreach (Option required in new Option[] { input, view }.Where(o => !merging && !(schemaOnly && o == input) && result.GetResult(o) is null))
+            var viewsOnly = result.GetResult(schema) is not null || result.GetValue(explain);
+            foreach (Option required in new Option[] { input, view }.Where(o => !merging && !(viewsOnly && o == input) && result.GetResult(o) is null))
             {
                 result.AddError($"Option '{required.Name}' is required.");
             }
@@ -104,7 +105,7 @@ internal static class ViewCommand
                 var console = parseResult.GetValue(explain) ? context.Out : context.Error;
                 foreach (var compiled in views)
                 {
-                    console.WriteLine($"{compiled.Schema.Name}: {compiled.Engine}");
+                    WriteEngine(console, compiled.Schema.Name, compiled.Engine);
                 }
 
                 if (parseResult.GetValue(explain))
@@ -277,7 +278,7 @@ internal static class ViewCommand
     /// <summary>A fresh <c>--engine json|firely</c> option (view and view-test).</summary>
     internal static Option<string> EngineOption() => new Option<string>("--engine")
     {
-        Description = "FHIRPath engine: json (default: reads the raw JSON; a view it does not cover runs on Firely) or firely (the reference evaluator).",
+        Description = "FHIRPath engine: json (default: reads the raw JSON; an expression it does not cover is evaluated by Firely, the rest of the view stays on json) or firely (the reference evaluator for everything).",
         DefaultValueFactory = _ => "json",
     }.AcceptOnlyFromAmong("json", "firely");
 
@@ -286,6 +287,31 @@ internal static class ViewCommand
 
     /// <summary>The <see cref="EngineOption"/> value that names <paramref name="engine"/> (the inverse of <see cref="ParseEngine"/>).</summary>
     internal static string EngineName(FhirPathEngineKind engine) => engine.ToString().ToLowerInvariant();
+
+    /// <summary>
+    /// A view's line of <c>--explain</c>, and under it each expression Firely evaluates: where it is and why, then the
+    /// expression alone on an indented line. Set off by quotes or backticks, an expression holding them (string literals,
+    /// delimited identifiers) would read ambiguously; alone on its line it reads exactly as written in the view.
+    /// </summary>
+    private static void WriteEngine(IAnsiConsole console, string view, ViewEngineChoice choice)
+    {
+        // Written as is, not through Spectre, which would wrap a long expression at the console's width.
+        var writer = console.Profile.Out.Writer;
+        if (choice.Fallbacks.Count == 0)
+        {
+            // The library's words, which quote no expression when there is none.
+            writer.WriteLine($"{view}: {choice}");
+            return;
+        }
+
+        writer.WriteLine($"{view}: json engine; Firely evaluates {Counted.Of(choice.Fallbacks.Count, "expression")}:");
+        foreach (var fallback in choice.Fallbacks)
+        {
+            writer.WriteLine($"  {fallback.ElementPath} ({fallback.Reason}):");
+            // A multi-line expression keeps its line breaks, each line indented alike.
+            writer.WriteLine("    " + fallback.Expression.ReplaceLineEndings(Environment.NewLine + "    "));
+        }
+    }
 
     /// <summary>
     /// The lake form of a refused <c>--out</c> URL: one naming a file (<c>…/views.duckdb</c>) becomes a folder beside it

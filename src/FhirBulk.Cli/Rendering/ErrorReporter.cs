@@ -43,7 +43,11 @@ internal static class ErrorReporter
     {
         CliException e => (e.ExitCode, e.Message),
         OperationCanceledException => (ExitCodes.Cancelled, "cancelled."),
-        FileNotFoundException e => (ExitCodes.InvalidInput, e.FileName is null ? e.Message : $"file not found: {e.FileName}"),
+        // The library's own message says what was looked for ("DuckDB database 'x' does not exist."); only the runtime's
+        // generic one ("Could not find file '/abs/x'.") is reworded.
+        FileNotFoundException e => (ExitCodes.InvalidInput, e.FileName is not null && e.Message.StartsWith("Could not find file", StringComparison.Ordinal)
+            ? $"file not found: {e.FileName}"
+            : e.Message),
         DirectoryNotFoundException e => (ExitCodes.InvalidInput, e.Message),
         UnauthorizedAccessException e => (ExitCodes.InvalidInput, e.Message),
         HttpRequestException { InnerException: SocketException s } e =>

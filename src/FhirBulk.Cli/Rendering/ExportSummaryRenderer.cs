@@ -11,7 +11,7 @@ internal static class ExportSummaryRenderer
     {
         directory = result.Directory,
         outcome = result.Outcome,
-        transactionTime = result.TransactionTime,
+        transactionTime = result.Manifest.TransactionTime,
         statusUrl = result.StatusUrl,
         resources = result.ResourcesByType,
         totalResources = result.TotalResources,
@@ -31,15 +31,45 @@ internal static class ExportSummaryRenderer
         jobDeleted = result.JobDeleted,
     };
 
-    /// <summary>The error files' issues by severity; only errors and fatal issues are shown as a problem (they make the export partial).</summary>
+    /// <summary>
+    /// The error files' OperationOutcomes and their issues by severity (an outcome can hold several issues, so the two
+    /// counts are told apart); only errors and fatal issues are shown as a problem (they make the export partial).
+    /// </summary>
     internal static string ServerIssues(IReadOnlyDictionary<string, long> issues, long outcomes, string problemColour = "yellow")
     {
         var parts = new[] { "fatal", "error", "warning", "information" }
             .Where(issues.ContainsKey)
-            .Select(severity => $"{issues[severity].ToString("N0", CultureInfo.InvariantCulture)} {severity}")
+            .Select(severity => $"{severity} {issues[severity].ToString("N0", CultureInfo.InvariantCulture)}")
             .ToList();
-        var text = Markup.Escape($"{Counted.Of(outcomes, "OperationOutcome")} in error/: {string.Join(", ", parts)}");
-        return issues.GetValueOrDefault("fatal") + issues.GetValueOrDefault("error") > 0 ? $"[{problemColour}]{text}[/]" : text;
+        var text = Markup.Escape($"{Counted.Of(outcomes, "OperationOutcome")} in error/ (issues: {string.Join(", ", parts)})");
+        return Failures(issues) > 0 ? $"[{problemColour}]{text}[/]" : text;
+    }
+
+    private static long Failures(IReadOnlyDictionary<string, long>? issues) =>
+        issues is null ? 0 : issues.GetValueOrDefault("fatal") + issues.GetValueOrDefault("error");
+
+    // What made the export partial, as ExportOutcome.PartialSuccess defines it, so the last line names it even when
+    // nothing above did (a failed file's reason is only in its error file).
+    private static string PartialReasons(ExportResult result)
+    {
+        var reasons = new List<string>();
+        var failing = result.Files.Where(f => f.Kind == ExportFileKind.Error && Failures(f.Issues) > 0).ToList();
+        if (failing.Count > 0)
+        {
+            reasons.Add($"the server reported {Counted.Of(failing.Sum(f => Failures(f.Issues)), "error issue")} (read {string.Join(", ", failing.Select(f => f.FileName))})");
+        }
+
+        if (result.Files.Sum(f => f.InvalidLines) is var invalid and > 0)
+        {
+            reasons.Add($"{Counted.Of(invalid, "invalid line")} skipped (listed in log.ndjson)");
+        }
+
+        if (result.CountMismatches.Count() is var mismatches and > 0)
+        {
+            reasons.Add($"{Counted.Of(mismatches, "file")} holding another count than the manifest's");
+        }
+
+        return string.Join("; ", reasons);
     }
 
     public static void Write(IAnsiConsole console, ExportResult result, bool resumed = false)
@@ -53,14 +83,16 @@ internal static class ExportSummaryRenderer
             table.AddRow(Markup.Escape(type.Key), N(type.Count()), N(type.Sum(f => f.Resources)), N(type.Sum(f => f.Bytes)));
         }
 
-        table.AddRow("[bold]Total[/]", N(result.Files.Count(f => f.Kind == ExportFileKind.Output)), $"[bold]{N(result.TotalResources)}[/]", N(result.TotalBytes));
+        // The rows are output files, so the total is theirs: the error files' bytes would make it disagree with them.
+        var outputs = result.Files.Where(f => f.Kind == ExportFileKind.Output).ToList();
+        table.AddRow("[bold]Total[/]", N(outputs.Count), $"[bold]{N(result.TotalResources)}[/]", N(outputs.Sum(f => f.Bytes)));
         console.Write(table);
 
         var errors = result.Files.Where(f => f.Kind == ExportFileKind.Error).ToList();
         var invalid = result.Files.Sum(f => f.InvalidLines);
         var grid = new Grid().AddColumn(new GridColumn().NoWrap()).AddColumn();
         grid.AddRow("Folder", Markup.Escape(result.Directory));
-        grid.AddRow("transactionTime", Markup.Escape(result.TransactionTime?.ToString("O", CultureInfo.InvariantCulture) ?? "(not given)"));
+        grid.AddRow("transactionTime", Markup.Escape(result.Manifest.TransactionTime ?? "(not given)"));
         // A resume's own time next to the export's: the time since the first kick-off alone made a resume that did nothing look slow.
         grid.AddRow("Time", resumed
             ? string.Create(CultureInfo.InvariantCulture, $"{result.RunDuration.TotalSeconds:0.0} s this resume, {result.Duration.TotalSeconds:0.0} s since the export started")
@@ -81,6 +113,6 @@ internal static class ExportSummaryRenderer
         console.Write(grid);
         console.MarkupLine(result.Outcome == ExportOutcome.Success
             ? "[green]Export complete.[/]"
-            : "[yellow]Export complete, with errors reported above.[/]");
+            : $"[yellow]Export complete, but not everything came through: {Markup.Escape(PartialReasons(result))}.[/]");
     }
 }

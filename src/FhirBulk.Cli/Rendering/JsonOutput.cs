@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Spectre.Console;
@@ -15,6 +16,10 @@ internal static class JsonOutput
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+
+        // Output goes to a terminal, a file or a pipe, never into HTML: the default encoder's \u0027 for every apostrophe
+        // (FHIRPath string literals, server messages) and \u002B for '+' (time zones) only make it harder to read and grep.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     public static void Write<T>(IAnsiConsole console, T value) =>

@@ -20,6 +20,14 @@ internal static class ValueText
         _ => value.ToString() ?? "",
     };
 
+    /// <summary>
+    /// An instant as FHIR writes one (an <c>instant</c>: seconds, the fraction only as far as it goes, <c>Z</c> for UTC), so
+    /// that a <c>transactionTime</c> reads as the server sent it rather than as .NET's round-trip form.
+    /// </summary>
+    public static string Instant(DateTimeOffset instant) => instant.Offset == TimeSpan.Zero
+        ? instant.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture)
+        : instant.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture);
+
     /// <summary>A CSV field per RFC 4180: quoted when it holds a comma, quote or line break.</summary>
     public static string Csv(object? value)
     {

@@ -99,7 +99,7 @@ internal static class KickoffEndpoints
         var job = Start(context, state, request, caller!, export, types, new ExportScope(store, dataNow, scope, joinedSince), attempt);
         if (job is null)
         {
-            context.Response.Headers.RetryAfter = ServerDefaults.StatusRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            context.Response.Headers.RetryAfter = ((int)ServerDefaults.StatusRetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
             return FhirResponses.Outcome(StatusCodes.Status429TooManyRequests, "throttled",
                 $"Client already has {state.Options.MaxConcurrentJobsPerClient} exports in progress; wait for one to finish or DELETE it.");
         }

@@ -69,13 +69,22 @@ internal static class StatusEndpoints
             return FhirResponses.Outcome(StatusCodes.Status500InternalServerError, "transient", "A transient error occurred (injected fault); the export continues, poll again.");
         }
 
+        if (job.State == JobState.Running)
+        {
+            // A job still at work is given up to the wait it would ask for to finish before the answer: a small export (a
+            // sync's increment) then answers its first poll with the manifest instead of asking the client to come back
+            // in a second, and a long one is polled no more often than Retry-After says. Real time: the data's simulated
+            // clock does not make the work faster.
+            await Task.WhenAny(job.Work, Task.Delay(ServerDefaults.StatusRetryAfter, context.RequestAborted));
+        }
+
         var now = state.Clock.GetUtcNow();
         if (job.IsInProgress(now))
         {
             var progress = job.State == JobState.Running ? job.Progress
                 : Math.Min(0.99, (now - job.StartedAt).TotalSeconds / Math.Max(0.001, faults.ExportDurationSeconds));
             context.Response.Headers["X-Progress"] = $"{(int)(progress * 100)}% complete";
-            context.Response.Headers.RetryAfter = ServerDefaults.StatusRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            context.Response.Headers.RetryAfter = ((int)ServerDefaults.StatusRetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
             context.Response.Headers.CacheControl = "no-store";
             return Results.StatusCode(StatusCodes.Status202Accepted);
         }

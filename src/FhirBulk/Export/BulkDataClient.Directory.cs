@@ -221,6 +221,10 @@ public sealed partial class BulkDataClient
         var directory = target.Description;
         using var eventLog = await target.OpenLogAsync(_options.TimeProvider, cancellationToken).ConfigureAwait(false);
         var repaired = await RepairDamagedFilesAsync(state, target, eventLog, cancellationToken).ConfigureAwait(false);
+
+        // The limit is per run, not per folder: it stops a loop where files expire faster than they can be fetched, and a
+        // user who resumes later (say, to repair a file deleted after an earlier repair) must get a fresh job again.
+        var reExports = 0;
         while (true)
         {
             if (state.Manifest is null)
@@ -265,12 +269,14 @@ public sealed partial class BulkDataClient
 
             saver.Flush();
             var expired = state.Files.Count(f => f.Status == ExportFileStatus.Expired);
-            if (expired > 0 && state.ReExports < _options.MaxReExports)
+            if (expired > 0 && reExports < _options.MaxReExports)
             {
+                reExports++;
                 // Expired files cannot be fetched again from this job: start a new one. Complete files stay on disk and are
                 // kept only where the new manifest plans the same file with the same count (see PollToManifestAsync).
                 state.ReExports++;
-                Log.ReExporting(_logger, expired, state.ReExports);
+                // Labelled by this run's count, as the limit counts: a resume's first re-export is attempt 1 of its own limit.
+                Log.ReExporting(_logger, expired, reExports);
                 await DeleteJobQuietlyAsync(state, cancellationToken).ConfigureAwait(false);
                 foreach (var file in state.Files.Where(f => f.Status != ExportFileStatus.Complete))
                 {
@@ -295,8 +301,9 @@ public sealed partial class BulkDataClient
                 var completed = complete.Count == 0 ? "none is complete"
                     : $"{complete.Count} {(complete.Count == 1 ? "is" : "are")} complete ({string.Join(", ", complete.Take(3))}{(complete.Count > 3 ? $" and {complete.Count - 3} more" : string.Empty)})";
                 var stalled = _http.Stall.HasStalled ? $"The server stopped answering (nothing for {BulkHttp.Minutes(_options.StallTimeout)}). " : string.Empty;
+                // The CLI prints this message (and puts it in --json): the first failure's URL is redacted, as in log.ndjson.
                 throw new FhirBulkException(
-                    $"{stalled}{failures.Count} of {state.Files.Count} files could not be downloaded (first: {failures[0].FileName}: {failures[0].Error}); {completed}; resume with the same folder to fetch the rest.",
+                    $"{stalled}{failures.Count} of {state.Files.Count} files could not be downloaded (first: {failures[0].FileName}: {UrlRedaction.RedactedIn(failures[0].Error ?? string.Empty)}); {completed}; resume with the same folder to fetch the rest.",
                     null, new Uri(failures[0].Url, UriKind.RelativeOrAbsolute), null, isTransient: failures.All(f => f.Status == ExportFileStatus.Failed));
             }
 
@@ -365,7 +372,7 @@ public sealed partial class BulkDataClient
         {
             var file = complete.First(f => f.FileName == problem.FileName);
             Log.FileDamaged(_logger, problem.FileName, problem.Problem);
-            eventLog.Write("file_damaged", new() { ["fileUrl"] = file.Url, ["file"] = problem.FileName, ["problem"] = problem.Problem });
+            eventLog.Write("file_damaged", new() { ["fileUrl"] = UrlRedaction.Redacted(file.Url), ["file"] = problem.FileName, ["problem"] = problem.Problem });
             await target.DeleteAsync(problem.FileName, cancellationToken).ConfigureAwait(false);
             file.Status = ExportFileStatus.Pending;
             file.Sha256 = file.StoredSha256 = file.StoredETag = null;
@@ -414,7 +421,7 @@ public sealed partial class BulkDataClient
         if (_options.ForeignFiles == ForeignFilePolicy.Refuse)
         {
             var shown = string.Join(", ", foreign.Take(5)) + (foreign.Count > 5 ? $" and {foreign.Count - 5} more" : string.Empty);
-            throw new ExportFolderException(directory, $"{directory} holds {(foreign.Count == 1 ? "a file" : $"{foreign.Count} files")} this export did not write ({shown}); use another folder, or --force to move them under {ExportFolderLayout.HistoryFolderName}/{stamp}/.");
+            throw new ExportFolderException(directory, $"{directory} holds {(foreign.Count == 1 ? "a file" : $"{foreign.Count} files")} this export did not write ({shown}); use another folder, or --force to move them under {ExportFolderLayout.HistoryFolderName}/ (in a subfolder named for the time of that run).");
         }
 
         Log.ForeignFilesMoved(_logger, foreign.Count, directory, stamp);
@@ -478,14 +485,21 @@ public sealed partial class BulkDataClient
         catch (FhirBulkException exception)
         {
             // The data is safely on disk; a job left behind expires on its own.
-            Log.JobDeleteFailed(_logger, new Uri(state.StatusUrl), exception.Message);
+            var statusUrl = new Uri(state.StatusUrl);
+            Log.JobDeleteFailed(_logger, statusUrl, BulkHttp.WithoutUrl(exception.Message, statusUrl));
         }
     }
 
-    private static Task ArchivePreviousAsync(ExportTarget target, ExportState previous, CancellationToken cancellationToken)
+    private async Task ArchivePreviousAsync(ExportTarget target, ExportState previous, CancellationToken cancellationToken)
     {
         var stamp = HistoryStamp(previous.Manifest?.TransactionTime is { } time && ParseInstant(time) is { } instant ? instant : previous.StartedAt);
-        return target.MoveToHistoryAsync(DescribedFiles(previous).Append(ExportState.FileName), stamp, cancellationToken);
+        await target.MoveToHistoryAsync(DescribedFiles(previous).Append(ExportState.FileName), stamp, cancellationToken).ConfigureAwait(false);
+
+        // Said, so that a user who meant to resume, or who reads the folder later, knows where the earlier data went.
+        var what = previous.Completed
+            ? $"a finished export (transactionTime {previous.Manifest?.TransactionTime ?? "not given"})"
+            : previous.Cancelled ? "a cancelled export" : "an export whose kick-off did not succeed";
+        Log.PreviousExportMoved(_logger, target.Description, what, stamp);
     }
 
     /// <summary>The name of a <c>history/</c> subfolder: the instant in UTC, sortable and safe in a path.</summary>

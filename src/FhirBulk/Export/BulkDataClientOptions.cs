@@ -95,7 +95,10 @@ public sealed class BulkDataClientOptions
     /// <value>The default value is <see langword="true"/>.</value>
     public bool DeleteJobAfterDownload { get; set; } = true;
 
-    /// <summary>Re-exports started when files expired before they could be fetched.</summary>
+    /// <summary>
+    /// Re-exports one run (one export, or one resume) starts when files expired before they could be fetched, or when a
+    /// resume repairs files of a finished export whose job is gone; each later resume may start as many again.
+    /// </summary>
     /// <value>The default value is 2.</value>
     public int MaxReExports { get; set; } = BulkDataDefaults.MaxReExports;
 

@@ -42,7 +42,7 @@ internal static class DownloadRetries
             OnRetry = args =>
             {
                 var attempts = args.Context.Properties.GetValue(Attempts, null!);
-                Log.RetryScheduled(logger, attempts.Url, args.RetryDelay, attempts.Failures, args.Outcome.Exception!.Message);
+                Log.RetryScheduled(logger, attempts.Url, args.RetryDelay, attempts.Failures, BulkHttp.WithoutUrl(args.Outcome.Exception!.Message, attempts.Url));
                 options.OnWait?.Invoke(new ServerWait($"download of {attempts.FileName}", attempts.Url, null, Answer(args.Outcome.Exception!, attempts.Url), args.RetryDelay, null, IsRetry: true));
                 return default;
             },
@@ -83,10 +83,7 @@ internal static class DownloadRetries
     /// <summary>What went wrong, for the wait note that already names the URL: the message without a leading URL.</summary>
     private static string Answer(Exception exception, Uri url)
     {
-        var message = exception.Message;
-        var prefix = url + " ";
-        var answer = message.StartsWith(prefix, StringComparison.Ordinal) ? message[prefix.Length..] : message;
-        return $"a cut transfer ({answer.TrimEnd('.')})";
+        return $"a cut transfer ({BulkHttp.WithoutUrl(exception.Message, url).TrimEnd('.')})";
     }
 
     /// <summary>One file's failures in a row; a failure after the part file grew counts as the first.</summary>

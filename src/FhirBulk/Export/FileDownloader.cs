@@ -18,10 +18,17 @@ namespace FhirBulk.Export;
 internal sealed partial class FileDownloader(BulkHttp http, BulkDataClientOptions options, ILogger logger, ExportLog? eventLog)
 {
     private const int BufferSize = 128 * 1024;
+
+    // Below the large object heap's 85,000 bytes: for a buffer that cannot come from _copyBuffers (a FileStream's own).
+    private const int SmallBufferSize = 64 * 1024;
     private const long ProgressEvery = 256 * 1024;
 
     // A slow download reports by time as well as by bytes, so that a display can show its rate and time left.
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(500);
+
+    // One copy buffer per file in flight, reused across files: a 128 KiB array is on the large object heap, and one allocated
+    // per file stayed as garbage until a rare full collection, so memory grew with the number of files exported (issue 13).
+    private readonly BufferPool _copyBuffers = new(BufferSize);
 
     private readonly ResiliencePipeline _retries = DownloadRetries.Create(options, logger, http.Stall);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _partsWrittenThisRun = new(StringComparer.Ordinal);
@@ -48,14 +55,14 @@ internal sealed partial class FileDownloader(BulkHttp http, BulkDataClientOption
 
         if (!Uri.TryCreate(manifestUrl, file.Url, out var url) || (url.Scheme != Uri.UriSchemeHttps && url.Scheme != Uri.UriSchemeHttp))
         {
-            Fail(file, ExportFileStatus.Failed, $"'{file.Url}' is not an http(s) URL", null);
+            Fail(file, null, ExportFileStatus.Failed, $"'{file.Url}' is not an http(s) URL", null);
             return;
         }
 
         // Another file already waited out the stall timeout: the server is gone, and trying this one would only wait again.
         if (http.Stall.HasStalled)
         {
-            Fail(file, ExportFileStatus.Failed, $"not tried: the server stopped answering (nothing for {BulkHttp.Minutes(options.StallTimeout)})", null);
+            Fail(file, url, ExportFileStatus.Failed, $"not tried: the server stopped answering (nothing for {BulkHttp.Minutes(options.StallTimeout)})", null);
             return;
         }
 
@@ -92,13 +99,13 @@ internal sealed partial class FileDownloader(BulkHttp http, BulkDataClientOption
         }
         catch (FhirBulkException exception) when (exception.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone && exception is not StorageException)
         {
-            Fail(file, ExportFileStatus.Expired, exception.Message, exception.StatusCode);
+            Fail(file, url, ExportFileStatus.Expired, exception.Message, exception.StatusCode);
         }
         catch (Exception exception) when (exception is FhirBulkException and not AuthenticationException and not ExportFolderException and not StorageException || BulkHttp.IsTransientNetworkFailure(exception, cancellationToken))
         {
             // Not transient, or out of retries: this file fails, the others carry on. (A store or a folder that cannot be
             // written fails the whole export: every other file would fail the same way.)
-            Fail(file, ExportFileStatus.Failed, exception.Message, (exception as FhirBulkException)?.StatusCode);
+            Fail(file, url, ExportFileStatus.Failed, exception.Message, (exception as FhirBulkException)?.StatusCode);
         }
 
         return false;
@@ -150,33 +157,40 @@ internal sealed partial class FileDownloader(BulkHttp http, BulkDataClientOption
         }
 
         using var verifier = new NdjsonVerifier(file.FileName, expectedType, options.MalformedLines);
-        var buffer = new byte[BufferSize];
-        // Local writes fail as the folder's problem (disk full), never as a network failure to retry.
-        await using (var output = new FolderWriteStream(directory, partPath, new FileStream(partPath, offset > 0 ? FileMode.Open : FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1, useAsync: true)))
+        var buffer = _copyBuffers.Rent();
+        try
         {
-            _partsWrittenThisRun.TryAdd(partPath, 0);
-            // Re-verify the prefix already on disk so counts and the hash cover the whole file.
-            while (output.Position < offset)
+            // Local writes fail as the folder's problem (disk full), never as a network failure to retry.
+            await using (var output = new FolderWriteStream(directory, partPath, new FileStream(partPath, offset > 0 ? FileMode.Open : FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1, useAsync: true)))
             {
-                var read = await output.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, offset - output.Position)), cancellationToken).ConfigureAwait(false);
-                if (read == 0)
+                _partsWrittenThisRun.TryAdd(partPath, 0);
+                // Re-verify the prefix already on disk so counts and the hash cover the whole file.
+                while (output.Position < offset)
                 {
-                    break;
+                    var read = await output.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, offset - output.Position)), cancellationToken).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    verifier.Append(buffer.AsSpan(0, read));
                 }
 
-                verifier.Append(buffer.AsSpan(0, read));
+                output.SetLength(offset);
+                if (alreadyComplete)
+                {
+                    output.FlushToDisk();
+                }
+                else
+                {
+                    await CopyAsync(response, url, output, verifier, buffer, offset, file, progress, null, cancellationToken).ConfigureAwait(false);
+                    output.FlushToDisk();
+                }
             }
-
-            output.SetLength(offset);
-            if (alreadyComplete)
-            {
-                output.FlushToDisk();
-            }
-            else
-            {
-                await CopyAsync(response, url, output, verifier, buffer, offset, file, progress, null, cancellationToken).ConfigureAwait(false);
-                output.FlushToDisk();
-            }
+        }
+        finally
+        {
+            _copyBuffers.Return(buffer);
         }
 
         Finish(file, verifier);
@@ -199,32 +213,39 @@ internal sealed partial class FileDownloader(BulkHttp http, BulkDataClientOption
     /// </summary>
     private async Task<long> TrustedPartLengthAsync(string directory, string partPath, string? expectedType, CancellationToken cancellationToken)
     {
-        var buffer = new byte[BufferSize];
+        var buffer = _copyBuffers.Rent();
         long whole = 0;
         using var check = new NdjsonVerifier(partPath, expectedType, ErrorPolicy.Skip);
-        await using (var part = new FileStream(partPath, FileMode.Open, FileAccess.Read, FileShare.None, BufferSize, useAsync: true))
+        try
         {
-            long position = 0;
-            int read;
-            while ((read = await part.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            await using (var part = new FileStream(partPath, FileMode.Open, FileAccess.Read, FileShare.None, 1, useAsync: true))
             {
-                var chunk = buffer.AsSpan(0, read);
-                if (chunk.LastIndexOf((byte)'\n') is var newline and >= 0)
+                long position = 0;
+                int read;
+                while ((read = await part.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
                 {
-                    check.Append(chunk[..(newline + 1)]);
-                    whole = position + newline + 1;
-                    if (newline + 1 < read)
+                    var chunk = buffer.AsSpan(0, read);
+                    if (chunk.LastIndexOf((byte)'\n') is var newline and >= 0)
                     {
-                        check.Append(chunk[(newline + 1)..]);
+                        check.Append(chunk[..(newline + 1)]);
+                        whole = position + newline + 1;
+                        if (newline + 1 < read)
+                        {
+                            check.Append(chunk[(newline + 1)..]);
+                        }
                     }
-                }
-                else
-                {
-                    check.Append(chunk);
-                }
+                    else
+                    {
+                        check.Append(chunk);
+                    }
 
-                position += read;
+                    position += read;
+                }
             }
+        }
+        finally
+        {
+            _copyBuffers.Return(buffer);
         }
 
         // Lines counted up to the last newline only: the verifier judges the torn tail when it completes, which is not done here.
@@ -334,8 +355,10 @@ internal sealed partial class FileDownloader(BulkHttp http, BulkDataClientOption
         {
             await FolderIo.WriteAsync(directory, temporary, async () =>
             {
-                await using var input = new FileStream(partPath, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, useAsync: true);
-                await using var output = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, BufferSize, useAsync: true);
+                // The copy reads through a pooled buffer; the output's own buffer gathers the compressor's small writes and stays
+                // under the large object heap, as a buffer allocated per file must (see _copyBuffers).
+                await using var input = new FileStream(partPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1, useAsync: true);
+                await using var output = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, SmallBufferSize, useAsync: true);
                 await using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
                 {
                     await input.CopyToAsync(gzip, cancellationToken).ConfigureAwait(false);
@@ -392,7 +415,7 @@ internal sealed partial class FileDownloader(BulkHttp http, BulkDataClientOption
     {
         var expectedType = file.Type == ExportFolderLayout.UnknownType ? null : file.Type;
         using var verifier = new NdjsonVerifier(file.FileName, expectedType, options.MalformedLines);
-        var buffer = new byte[BufferSize];
+        var buffer = _copyBuffers.Rent();
         await using var stored = await open().ConfigureAwait(false);
         await using var input = compressed ? new CheckedGzipStream(stored, file.FileName) : stored;
         try
@@ -406,6 +429,10 @@ internal sealed partial class FileDownloader(BulkHttp http, BulkDataClientOption
         catch (GzipEndOfStreamException cut)
         {
             verifier.Truncated(cut.CompressedBytesRead, cut.Corruption);
+        }
+        finally
+        {
+            _copyBuffers.Return(buffer);
         }
 
         Finish(file, verifier);
@@ -444,11 +471,13 @@ internal sealed partial class FileDownloader(BulkHttp http, BulkDataClientOption
         Log.FileDownloaded(logger, file.FileName, file.Resources, file.Bytes);
     }
 
-    private void Fail(ExportFileState file, ExportFileStatus status, string message, HttpStatusCode? code)
+    // url: the file's URL resolved against the manifest's, or null when the manifest's could not be resolved (then the
+    // warning names it as the manifest wrote it, possibly relative or malformed).
+    private void Fail(ExportFileState file, Uri? url, ExportFileStatus status, string message, HttpStatusCode? code)
     {
         file.Status = status;
         file.Error = message;
-        Log.FileFailed(logger, file.Url, message);
-        eventLog?.Write("download_error", new() { ["fileUrl"] = file.Url, ["code"] = (int?)code, ["message"] = message });
+        Log.FileFailed(logger, url?.AbsoluteUri ?? file.Url, url is null ? message : BulkHttp.WithoutUrl(message, url));
+        eventLog?.Write("download_error", new() { ["fileUrl"] = UrlRedaction.Redacted(file.Url), ["code"] = (int?)code, ["message"] = message });
     }
 }

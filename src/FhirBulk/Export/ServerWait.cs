@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using FhirBulk.Http;
 
 namespace FhirBulk.Export;
 
@@ -36,7 +37,8 @@ public sealed record ServerWait(string Request, Uri Url, HttpStatusCode? StatusC
             : RequestedDelay is null ? (IsRetry ? "before trying again" : "before the next poll")
             : Capped ? $"although the server asked for {Seconds(RequestedDelay.Value)} (Retry-After): waits are capped at {delay}"
             : "as the server asked (Retry-After)";
-        return $"{Request} ({Url}) answered {Answer}; waiting {delay} {why}";
+        // The note is shown by default and a download's URL may be signed: it names the URL redacted, as the logs do.
+        return $"{Request} ({UrlRedaction.Redacted(Url)}) answered {Answer}; waiting {delay} {why}";
     }
 
     /// <summary>A wait in seconds (or days, for the absurd ones servers send).</summary>

@@ -98,7 +98,9 @@ public static class ExportFolderInspector
             var problems = await target.VerifyAsync(complete, cancellationToken).ConfigureAwait(false);
             var damaged = problems.Select(p => p.FileName).ToHashSet(StringComparer.Ordinal);
             verification = new ExportFolderVerification(folder, complete.Count, complete.Where(f => !damaged.Contains(f.FileName)).Sum(f => f.StoredBytes ?? f.Bytes), problems, state.Completed);
-            foreach (var file in complete.Where(f => f.Kind == ExportFileKind.Output && f.InvalidLines == 0 && !damaged.Contains(f.FileName)))
+            // An object failing the store's checksum cannot be read to count it: its recorded count stands beside its damaged line.
+            var unreadable = problems.Where(p => p.Unreadable).Select(p => p.FileName).ToHashSet(StringComparer.Ordinal);
+            foreach (var file in complete.Where(f => f.Kind == ExportFileKind.Output && f.InvalidLines == 0 && (!damaged.Contains(f.FileName) || unreadable.Contains(f.FileName))))
             {
                 counted[file.FileName] = file.Resources;
             }
@@ -142,14 +144,14 @@ public static class ExportFolderInspector
         string folder, string manifestName, byte[]? manifestBytes, bool hasState, IReadOnlyList<ExportFileSummary> files, IReadOnlyList<ExportFileSummary> errors,
         IReadOnlyList<ExportFileSummary> deleted, NdjsonSource resources, SortedDictionary<string, long> issues, ExportFolderVerification? verification)
     {
-        var (transactionTime, request, counts) = ReadManifest(folder, manifestName, manifestBytes);
+        var (transactionTime, transactionTimeText, request, counts) = ReadManifest(folder, manifestName, manifestBytes);
         if (files.Count == 0 && errors.Count == 0 && deleted.Count == 0 && transactionTime is null && !hasState)
         {
             // An empty summary would read as "an export of nothing": most often the path is not the folder meant.
             throw new ExportFolderException(folder, $"{folder} holds no export: no <Type>.*.ndjson files, no {ExportFolderLayout.ManifestFileName} and no export state.");
         }
 
-        return new ExportFolderSummary(folder, transactionTime, request, files, errors, deleted, counts, resources.MalformedLines) { ErrorIssues = issues, Verification = verification };
+        return new ExportFolderSummary(folder, transactionTime, request, files, errors, deleted, counts, resources.MalformedLines) { ErrorIssues = issues, Verification = verification, TransactionTimeText = transactionTimeText };
     }
 
     private static async Task<SortedDictionary<string, long>> CountIssuesAsync(IEnumerable<NdjsonSource> errorFiles, CancellationToken cancellationToken)
@@ -181,12 +183,12 @@ public static class ExportFolderInspector
         return source.Files.Select(f => new ExportFileSummary(f.Name, f.ResourceType, counts[source.Describe(f)], f.Length ?? 0)).ToList();
     }
 
-    private static (DateTimeOffset?, string?, IReadOnlyDictionary<string, long>) ReadManifest(string folder, string path, byte[]? bytes)
+    private static (DateTimeOffset?, string?, string?, IReadOnlyDictionary<string, long>) ReadManifest(string folder, string path, byte[]? bytes)
     {
         var counts = new SortedDictionary<string, long>(StringComparer.Ordinal);
         if (bytes is null)
         {
-            return (null, null, counts);
+            return (null, null, null, counts);
         }
 
         ExportManifest manifest;
@@ -205,6 +207,6 @@ public static class ExportFolderInspector
         }
 
         DateTimeOffset? transactionTime = DateTimeOffset.TryParse(manifest.TransactionTime, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed) ? parsed : null;
-        return (transactionTime, manifest.Request, counts);
+        return (transactionTime, manifest.TransactionTime, manifest.Request, counts);
     }
 }

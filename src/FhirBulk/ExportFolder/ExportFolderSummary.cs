@@ -45,6 +45,12 @@ public sealed record ExportFolderSummary(
     public IReadOnlyList<(string Type, long Announced, long Found)> ManifestCountMismatches =>
         [.. ManifestCounts.Select(m => (m.Key, m.Value, ResourcesByType.GetValueOrDefault(m.Key))).Where(m => m.Item2 != m.Item3)];
 
+    /// <summary>
+    /// The manifest's <c>transactionTime</c> as the server wrote it (its precision and zone kept: it is the next
+    /// <c>_since</c>), or <see langword="null"/> without a manifest.
+    /// </summary>
+    public string? TransactionTimeText { get; init; }
+
     /// <summary>What checking the folder against its export's state found, when the inspection was asked to; otherwise <see langword="null"/>.</summary>
     public ExportFolderVerification? Verification { get; init; }
 

@@ -9,6 +9,18 @@ namespace FhirBulk.ExportFolder;
 /// <param name="Problem">What is wrong: <c>missing</c>, its size, or its SHA-256.</param>
 public sealed record FileProblem(string FileName, string Problem)
 {
+    /// <summary>
+    /// Whether <c>export --resume</c> sees this problem by itself. It does not for an object damaged inside a store with its
+    /// size and ETag unchanged (a resume checks objects by those only): such an object must be deleted before a resume.
+    /// </summary>
+    public bool ResumeRepairs { get; init; } = true;
+
+    /// <summary>
+    /// Whether the file cannot be read at all: its store refuses to hand over bytes that fail the store's own checksum, so
+    /// its lines cannot be counted until it is written again.
+    /// </summary>
+    public bool Unreadable { get; init; }
+
     /// <inheritdoc/>
     public override string ToString() => $"{FileName}: {Problem}";
 }

@@ -63,6 +63,28 @@ internal sealed class ExportState
 
     public static string PathIn(string directory) => Path.Combine(directory, FileName);
 
+    /// <summary>
+    /// Refuses to have the export's files read as its data before it completed: an interrupted export holds only some of
+    /// its files, and tables made of them would be short without a word (inspect's "the export is unfinished" is the same
+    /// <see cref="Completed"/>).
+    /// </summary>
+    /// <param name="folder">The folder (or store location) as the reader was given it, named in the message.</param>
+    /// <exception cref="ExportFolderException">The export did not complete; the message says how far it got and how to finish it.</exception>
+    public void EnsureCompleted(string folder)
+    {
+        if (Completed)
+        {
+            return;
+        }
+
+        // Before the manifest the server had not said which files there are: a count of none of none would mislead.
+        var complete = Files.Count(f => f.Status == ExportFileStatus.Complete);
+        var progress = Manifest is null ? "the server had not yet listed its files" : $"{complete} of {Files.Count} files of its manifest are complete";
+        throw new ExportFolderException(folder, Cancelled
+            ? $"{folder} holds an export cancelled before it completed ({progress}): its tables would lack the rest; start a new export."
+            : $"{folder} holds an unfinished export ({progress}): its tables would lack the rest. Resume it first: fhir-bulk export --resume {folder}");
+    }
+
     /// <summary>A new export of <paramref name="server"/>, recording how <paramref name="options"/> connect, download and store files.</summary>
     public static ExportState Start(Uri server, ExportRequest request, BulkDataClientOptions options)
     {

@@ -16,6 +16,10 @@ namespace FhirBulk.ExportFolder;
 /// </summary>
 internal sealed class StoreExportTarget(ObjectStore store, ILogger logger, TimeProvider time) : ExportTarget
 {
+    // A resume checks objects by size and ETag only (hashing them would download the whole export again), and damage inside
+    // the store changes neither: the user must be told how to get such a file fetched again.
+    private const string ResumeCannotSee = "; its size and ETag are unchanged, so 'export --resume' trusts it: delete the object, then resume to fetch it again";
+
     private ExportLog? _log;
 
     public ObjectStore Store => store;
@@ -98,8 +102,9 @@ internal sealed class StoreExportTarget(ObjectStore store, ILogger logger, TimeP
     /// <summary>Writes the state, then the log as it stands: the log object is never behind the state a resume reads.</summary>
     public override void SaveState(ExportState state)
     {
-        // Called by StateSaver, at most once a second and when files complete; the object is a few KB per hundred files.
-        WriteAsync(ExportFolderLayout.StateFileName, JsonSerializer.SerializeToUtf8Bytes(state, StateJsonContext.Default.ExportState), CancellationToken.None).GetAwaiter().GetResult();
+        // Called by StateSaver, at most once a second and when files complete; the object is about 600 bytes per file. It is
+        // serialized straight into the write: a copy per save was large-object garbage past a few hundred files (issue 13).
+        WriteAsync(ExportFolderLayout.StateFileName, content => JsonSerializer.Serialize(content, state, StateJsonContext.Default.ExportState), CancellationToken.None).GetAwaiter().GetResult();
         if (_log is { } log)
         {
             WriteAsync(ExportFolderLayout.LogFileName, log.Snapshot(), CancellationToken.None).GetAwaiter().GetResult();
@@ -178,27 +183,27 @@ internal sealed class StoreExportTarget(ObjectStore store, ILogger logger, TimeP
         var problems = new FileProblem?[files.Count];
         await Parallel.ForAsync(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (i, token) =>
         {
-            problems[i] = await CheckAsync(files[i], hash, token).ConfigureAwait(false) is { } problem ? new FileProblem(files[i].FileName, problem) : null;
+            problems[i] = await CheckAsync(files[i], hash, token).ConfigureAwait(false);
         }).ConfigureAwait(false);
         return [.. problems.OfType<FileProblem>()];
     }
 
-    private async Task<string?> CheckAsync(ExportFileState file, bool hash, CancellationToken cancellationToken)
+    private async Task<FileProblem?> CheckAsync(ExportFileState file, bool hash, CancellationToken cancellationToken)
     {
         var stored = await store.GetPropertiesAsync(file.FileName, cancellationToken).ConfigureAwait(false);
         if (stored is null)
         {
-            return "missing";
+            return new FileProblem(file.FileName, "missing");
         }
 
         if (file.StoredBytes is { } size && stored.Size != size)
         {
-            return $"{stored.Size:N0} bytes in the store, {size:N0} recorded";
+            return new FileProblem(file.FileName, $"{stored.Size:N0} bytes in the store, {size:N0} recorded");
         }
 
         if (file.StoredETag is { } etag && stored.ETag is { } now && etag != now)
         {
-            return "the object was replaced since it was written (its ETag changed)";
+            return new FileProblem(file.FileName, "the object was replaced since it was written (its ETag changed)");
         }
 
         if (!hash || file.StoredSha256 is not { } expected)
@@ -206,11 +211,19 @@ internal sealed class StoreExportTarget(ObjectStore store, ILogger logger, TimeP
             return null;
         }
 
-        var content = await store.OpenReadAsync(file.FileName, cancellationToken: cancellationToken).ConfigureAwait(false);
-        await using (content.ConfigureAwait(false))
+        try
         {
-            var actual = Convert.ToHexStringLower(await SHA256.HashDataAsync(content, cancellationToken).ConfigureAwait(false));
-            return actual == expected ? null : "SHA-256 differs from the recorded one";
+            var content = await store.OpenReadAsync(file.FileName, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await using (content.ConfigureAwait(false))
+            {
+                var actual = Convert.ToHexStringLower(await SHA256.HashDataAsync(content, cancellationToken).ConfigureAwait(false));
+                return actual == expected ? null : new FileProblem(file.FileName, "SHA-256 differs from the recorded one" + ResumeCannotSee) { ResumeRepairs = false };
+            }
+        }
+        catch (StorageException e) when (e.ErrorCode == ObjectStore.ChecksumMismatch)
+        {
+            // The store's own checksum caught the damage before ours could: the file is as damaged as one whose hash differs.
+            return new FileProblem(file.FileName, "its bytes no longer match the store's checksum" + ResumeCannotSee) { ResumeRepairs = false, Unreadable = true };
         }
     }
 
@@ -231,10 +244,17 @@ internal sealed class StoreExportTarget(ObjectStore store, ILogger logger, TimeP
         }
     }
 
-    private async Task WriteAsync(string name, byte[] bytes, CancellationToken cancellationToken)
+    private Task WriteAsync(string name, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken) =>
+        WriteAsync(name, content => content.Write(bytes.Span), cancellationToken);
+
+    private async Task WriteAsync(string name, Action<Stream> write, CancellationToken cancellationToken)
     {
-        using var content = new MemoryStream(bytes, writable: false);
-        await store.WriteAsync(name, content, cancellationToken).ConfigureAwait(false);
+        var writer = store.OpenWrite(name);
+        await using (writer.ConfigureAwait(false))
+        {
+            write(writer);
+            await writer.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Releases the lock after writing the log as it ends: events after the last state save (export_complete) are kept.</summary>

@@ -3,6 +3,7 @@ using System.Net;
 using System.Runtime.CompilerServices;
 using FhirBulk.ExportFolder;
 using FhirBulk.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FhirBulk.Ndjson;
 
@@ -69,10 +70,16 @@ public sealed class NdjsonSource
     /// <param name="folder">The folder; <c>log.ndjson</c>, <c>manifest.json</c> and subfolders (<c>error/</c>, <c>deleted/</c>) are ignored.</param>
     /// <param name="options">How to read; <see langword="null"/> for the defaults.</param>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    /// <exception cref="ExportFolderException">
+    /// The folder is a file, or holds a fhir-bulk export that did not complete (an interrupted one: the message gives the
+    /// resume command), or an unreadable export state. A folder of NDJSON without an export state is read as it is.
+    /// </exception>
     public static NdjsonSource FromFolder(string folder, NdjsonSourceOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
-        return new NdjsonSource(ExportFolderLayout.ListNdjson(folder), null, options);
+        var files = ExportFolderLayout.ListNdjson(folder);
+        ExportState.Load(folder)?.EnsureCompleted(folder);
+        return new NdjsonSource(files, null, options);
     }
 
     /// <summary>
@@ -85,6 +92,7 @@ public sealed class NdjsonSource
     /// <param name="cancellationToken">Cancels the listing.</param>
     /// <returns>The source, repeatable like a folder's; error messages name objects by their URLs.</returns>
     /// <exception cref="StorageException">The listing failed (a missing bucket or container, no permission), or nothing is under the prefix.</exception>
+    /// <exception cref="ExportFolderException">The prefix holds a fhir-bulk export that did not complete, as <see cref="FromFolder"/>.</exception>
     public static async Task<NdjsonSource> FromStoreAsync(ObjectStore store, NdjsonSourceOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
@@ -98,6 +106,13 @@ public sealed class NdjsonSource
             {
                 files.Add(new NdjsonFile(stored.Name, ExportFolderLayout.TypeFromName(stored.Name), stored.Size));
             }
+        }
+
+        if (any)
+        {
+            // Read rather than looked for in the listing: a local store's listing leaves out dot files such as the state.
+            var state = await new StoreExportTarget(store, NullLogger.Instance, TimeProvider.System).LoadStateAsync(cancellationToken).ConfigureAwait(false);
+            state?.EnsureCompleted(store.Location.ToString());
         }
 
         // A store has no folders: nothing at all under the prefix is what a missing folder is (most often a typo), where
@@ -154,6 +169,11 @@ public sealed class NdjsonSource
     /// <returns>The source.</returns>
     /// <exception cref="ArgumentException"><paramref name="path"/> is <c>-</c>, which names stdin, not a file.</exception>
     /// <exception cref="FileNotFoundException"><paramref name="path"/> is neither a folder nor a file.</exception>
+    /// <exception cref="ExportFolderException">The folder holds an export that did not complete (see <see cref="FromFolder"/>).</exception>
+    /// <exception cref="InvalidInputException">
+    /// The folder holds no <c>&lt;Type&gt;.*.ndjson</c> files: tables of nothing would read as data that has none, and such
+    /// a path is most often one level off (the message names the subfolders that do hold NDJSON).
+    /// </exception>
     public static NdjsonSource Open(string path, NdjsonSourceOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -162,7 +182,29 @@ public sealed class NdjsonSource
             throw new ArgumentException("'-' names stdin, which a library does not open: pass the stream to FromStream.", nameof(path));
         }
 
-        return Directory.Exists(path) ? FromFolder(path, options) : FromFile(path, options);
+        if (!Directory.Exists(path))
+        {
+            return FromFile(path, options);
+        }
+
+        var source = FromFolder(path, options);
+        if (source.Files.Count == 0)
+        {
+            // error/ and deleted/ hold no resources to build tables from, and history/ holds earlier exports.
+            string[] skipped = [ExportFolderLayout.ErrorFolderName, ExportFolderLayout.DeletedFolderName, ExportFolderLayout.HistoryFolderName];
+            var below = Directory.EnumerateDirectories(path).Select(Path.GetFileName).OfType<string>()
+                .Where(name => !skipped.Contains(name, StringComparer.Ordinal) && ExportFolderLayout.ListNdjson(Path.Combine(path, name)).Count > 0)
+                .Order(StringComparer.Ordinal).ToList();
+            var hint = below.Count switch
+            {
+                0 => "",
+                1 => $" (its subfolder {below[0]}/ does: give that)",
+                _ => $" (its subfolders {string.Join(", ", below.Select(n => n + "/"))} do: give one of them)",
+            };
+            throw new InvalidInputException($"{path} holds no <Type>.*.ndjson files{hint}: there are no resources to read.");
+        }
+
+        return source;
     }
 
     /// <summary>Streams the resources, in file order then line order.</summary>

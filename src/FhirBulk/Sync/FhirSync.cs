@@ -67,8 +67,8 @@ public sealed partial class FhirSync
     /// What to export (<see cref="ExportRequest.Since"/> is ignored: the sync sets it); <see langword="null"/> to use the one
     /// the folder recorded. A request other than the recorded one is refused.
     /// </param>
-    /// <param name="views">The views to keep tables of. When their fingerprint differs from the folder's, the tables are
-    /// rebuilt from every increment (<see cref="SyncResult.RebuiltFrom"/>).</param>
+    /// <param name="views">The views to keep tables of. When their fingerprint differs from the folder's (or the format
+    /// from the folder's), the tables are rebuilt from every increment (<see cref="SyncResult.RebuiltFrom"/>, <see cref="SyncResult.Rebuilt"/>).</param>
     /// <param name="progress">Receives the increment's export progress.</param>
     /// <param name="cancellationToken">Stops the run; the tables stay as the last commit made them, and the next call carries on.</param>
     /// <returns>What the run did.</returns>
@@ -89,15 +89,17 @@ public sealed partial class FhirSync
         Directory.CreateDirectory(directory);
         using var folderLock = ExportFolderLock.Acquire(directory);
         var state = OpenState(directory, request);
-        state.Save(directory);
 
         // Tables first brought up to the increments already exported: a view change rebuilds them from all of them, a crash
         // between an increment's export (or its commit) and its record applies it again (idempotent: its keys' rows are replaced).
         var format = _options.Format ?? state.Format ?? SyncFormat.DuckDb;
-        var rebuilt = state.ViewFingerprint is not null && (state.ViewFingerprint != views.Fingerprint || (state.Format ?? SyncFormat.DuckDb) != format);
+        var reasons = state.ViewFingerprint is null ? SyncRebuildReasons.None
+            : (state.ViewFingerprint != views.Fingerprint ? SyncRebuildReasons.ViewsChanged : SyncRebuildReasons.None)
+            | ((state.Format ?? SyncFormat.DuckDb) != format ? SyncRebuildReasons.FormatChanged : SyncRebuildReasons.None);
+        var rebuilt = reasons != SyncRebuildReasons.None;
         if (rebuilt)
         {
-            SyncLog.Rebuilding(_logger, state.Increments.Count + 1);
+            SyncLog.Rebuilding(_logger, state.Increments.Count + 1, SyncResult.Describe(reasons, format));
         }
         else if (state.Increments.LastOrDefault() is { Applied: false } pending)
         {
@@ -123,7 +125,7 @@ public sealed partial class FhirSync
         var (rows, changes) = await ApplyAsync(directory, state, apply, views, format, rebuilt, cancellationToken).ConfigureAwait(false);
         var deleted = (await new IncrementFolder(incrementDirectory).DeletedKeysAsync(cancellationToken).ConfigureAwait(false)).Count;
         SyncLog.Applied(_logger, increment.Number, rows.Values.Sum(), rows.Count);
-        return new SyncResult(directory, increment.Number, incrementDirectory, export, deleted, rebuilt ? apply.Count : 0, format, TablesPath(directory, format), rows, changes);
+        return new SyncResult(directory, increment.Number, incrementDirectory, export, deleted, rebuilt ? apply.Count : 0, format, TablesPath(directory, format), rows, changes) { Rebuilt = reasons };
     }
 
     /// <summary>
@@ -158,7 +160,9 @@ public sealed partial class FhirSync
         var validated = (options ?? new FhirSyncOptions()).Validated();
         if (SyncState.Load(directory) is not { Format: SyncFormat.Parquet })
         {
-            throw new ExportFolderException(directory, $"{directory} is not a sync folder whose tables are a Parquet lake: only a lake (sync --format parquet) is compacted.");
+            throw new ExportFolderException(directory, !Directory.Exists(directory)
+                ? $"{directory} does not exist: compact a sync folder whose tables are a Parquet lake (sync --format parquet)."
+                : $"{directory} is not a sync folder whose tables are a Parquet lake: only a lake (sync --format parquet) is compacted.");
         }
 
         using var folderLock = ExportFolderLock.Acquire(directory);
@@ -208,7 +212,11 @@ public sealed partial class FhirSync
             }
 
             request.Validate();
-            return new SyncState { Server = server, Request = request with { Since = null } };
+            // Saved before the first export, so that a run interrupted during it carries on with the same request. A folder's
+            // existing state is not rewritten here: nothing in it has changed yet.
+            var created = new SyncState { Server = server, Request = request with { Since = null } };
+            created.Save(directory);
+            return created;
         }
 
         if (!string.Equals(state.Server, server, StringComparison.Ordinal))
@@ -216,9 +224,9 @@ public sealed partial class FhirSync
             throw new ExportFolderException(directory, $"{directory} syncs {state.Server}, not {server}; sync another server into another folder.");
         }
 
-        if (request is not null && SyncState.Describe(request) != SyncState.Describe(state.Request))
+        if (request is not null && SyncState.Differences(state.Request, request) is { Count: > 0 } differences)
         {
-            throw new ExportFolderException(directory, $"{directory} syncs the request {SyncState.Describe(state.Request)}, not {SyncState.Describe(request)}: every increment must be exported alike; sync another request into another folder.");
+            throw new ExportFolderException(directory, $"{directory} syncs another request ({string.Join("; ", differences)}): every increment must be exported alike; sync another request into another folder.");
         }
 
         return state;
@@ -271,7 +279,7 @@ public sealed partial class FhirSync
             Directory.CreateDirectory(Path.GetDirectoryName(refused)!);
             Directory.Move(incrementDirectory, refused);
         });
-        throw new FhirBulkException($"Refused increment {Path.GetFileName(incrementDirectory)}: {problem}. The tables are unchanged; its export is kept in {refused}.");
+        throw new FhirBulkException($"Refused increment {Path.GetFileName(incrementDirectory)}: {problem}; its export is kept in {refused}.");
     }
 
     private async Task SaveGroupAsync(string incrementDirectory, string groupId, CancellationToken cancellationToken)

@@ -8,8 +8,9 @@ internal static partial class SyncLog
     [LoggerMessage(EventId = 5000, Level = LogLevel.Information, Message = "Increment {Increment} of {Directory}: export since {Since}")]
     public static partial void Exporting(ILogger logger, int increment, string directory, string since);
 
-    [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "The view definitions changed since the tables were made: rebuilding them from {Increments} increment(s)")]
-    public static partial void Rebuilding(ILogger logger, int increments);
+    // Information, not a warning: the caller announces the rebuild once, from SyncResult.DescribeRebuild (the CLI's note).
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Rebuilding the tables from {Increments} increment(s): {Cause}")]
+    public static partial void Rebuilding(ILogger logger, int increments, string cause);
 
     [LoggerMessage(EventId = 5002, Level = LogLevel.Information, Message = "Increment {Increment} applied: {Rows} row(s) in {Tables} table(s)")]
     public static partial void Applied(ILogger logger, int increment, long rows, int tables);

@@ -9,8 +9,8 @@ namespace FhirBulk.Sync;
 /// <param name="Export">The increment's export.</param>
 /// <param name="DeletedResources">Resources the increment's <c>deleted</c> Bundles list.</param>
 /// <param name="RebuiltFrom">
-/// When the view definitions changed since the last run: how many increments the tables were rebuilt from (this one
-/// included); otherwise 0.
+/// When the view definitions or the tables' format changed since the last run (<see cref="Rebuilt"/> says which): how
+/// many increments the tables were rebuilt from (this one included); otherwise 0.
 /// </param>
 /// <param name="Format">Where the tables are.</param>
 /// <param name="TablesPath">The DuckDB file, <c>tables.duckdb</c>, or with <see cref="SyncFormat.Parquet"/> the lake's folder, <c>lake/</c>.</param>
@@ -33,4 +33,40 @@ public sealed record SyncResult(
 {
     /// <summary>The increment's transactionTime as the server wrote it: the next run's <c>_since</c>.</summary>
     public string TransactionTime => Export.Manifest.TransactionTime!;
+
+    /// <summary>Why the tables were rebuilt from every increment (<see cref="RebuiltFrom"/>); <see cref="SyncRebuildReasons.None"/> when only this increment was applied.</summary>
+    public SyncRebuildReasons Rebuilt { get; init; }
+
+    /// <summary>Why the tables were rebuilt, in words, or <see langword="null"/> when they were not.</summary>
+    /// <returns>E.g. <c>the tables' format changed since the last sync (now a Parquet lake)</c>.</returns>
+    public string? DescribeRebuild() => Rebuilt == SyncRebuildReasons.None ? null : Describe(Rebuilt, Format);
+
+    internal static string Describe(SyncRebuildReasons reasons, SyncFormat format)
+    {
+        var now = format == SyncFormat.Parquet ? "a Parquet lake" : "a DuckDB database";
+
+        // The other format's tables are not deleted (they are the user's), but they stop being kept: said, so that a
+        // reader of the folder does not take them for current.
+        var left = format == SyncFormat.Parquet ? $"{SyncTables.FileName}, if still there, is" : $"{SyncLake.FolderName}/, if still there, is";
+        return reasons switch
+        {
+            SyncRebuildReasons.ViewsChanged => "the view definitions changed since the last sync",
+            SyncRebuildReasons.FormatChanged => $"the tables' format changed since the last sync (now {now}; {left} no longer updated)",
+            _ => $"the view definitions and the tables' format changed since the last sync (now {now}; {left} no longer updated)",
+        };
+    }
+}
+
+/// <summary>Why <see cref="FhirSync.SyncAsync"/> rebuilt the tables from every increment instead of applying only the new one.</summary>
+[Flags]
+public enum SyncRebuildReasons
+{
+    /// <summary>Not rebuilt: only the new increment was applied.</summary>
+    None = 0,
+
+    /// <summary>The view definitions' fingerprint differs from the one the tables were made with.</summary>
+    ViewsChanged = 1,
+
+    /// <summary>The tables go to the other format (<see cref="FhirSyncOptions.Format"/>) than the folder's.</summary>
+    FormatChanged = 2,
 }

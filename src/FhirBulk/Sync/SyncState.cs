@@ -58,6 +58,24 @@ internal sealed class SyncState
     /// <summary>The request as JSON without <c>_since</c>: two requests are the same sync when these are equal.</summary>
     public static string Describe(ExportRequest request) =>
         JsonSerializer.Serialize(request with { Since = null }, SyncRequestJsonContext.Default.ExportRequest);
+
+    /// <summary>
+    /// The request's settings that differ, each as <c>name: the folder's value here, the new one now</c> (JSON names
+    /// and values, as <see cref="Describe"/> writes them); empty when the two export alike.
+    /// </summary>
+    public static IReadOnlyList<string> Differences(ExportRequest synced, ExportRequest requested)
+    {
+        using var before = JsonDocument.Parse(Describe(synced));
+        using var after = JsonDocument.Parse(Describe(requested));
+        var names = before.RootElement.EnumerateObject().Select(p => p.Name)
+            .Union(after.RootElement.EnumerateObject().Select(p => p.Name), StringComparer.Ordinal);
+        return [.. names
+            .Select(name => (Name: name, Before: Text(before.RootElement, name), After: Text(after.RootElement, name)))
+            .Where(d => d.Before != d.After)
+            .Select(d => $"{d.Name}: {d.Before} here, {d.After} now")];
+
+        static string Text(JsonElement root, string name) => root.TryGetProperty(name, out var value) ? value.GetRawText() : "none";
+    }
 }
 
 /// <summary>One increment of a sync folder.</summary>

@@ -51,7 +51,7 @@ public sealed class DemoInputCommandTests : IDisposable
         var result = await new CliRunner().RunAsync("demo", "--input", empty, "--out", output);
 
         Assert.True(result.ExitCode == 3, result.ToString());
-        Assert.Contains($"error: --input {empty} holds no <Type>.*.ndjson files", result.Error, StringComparison.Ordinal);
+        Assert.Contains($"error: {empty} holds no <Type>.*.ndjson files: there are no resources to read.", result.Error, StringComparison.Ordinal);
         Assert.Equal(before, File.GetLastWriteTimeUtc(database));
     }
 

@@ -44,6 +44,10 @@ public sealed class DemoServerCommandTests : IDisposable
         Assert.Contains("1. Patients who ever received an influenza vaccine", result.Output, StringComparison.Ordinal);
         Assert.Contains("2. Five most common conditions", result.Output, StringComparison.Ordinal);
         Assert.Contains("3. Most common medication", result.Output, StringComparison.Ordinal);
+
+        // The output panel names everything the demo leaves behind: both exports and the public key.
+        Assert.Matches(@"│ NDJSON +│ export/patient \(analysed\), export/group +│", result.Output);
+        Assert.Matches(@"│ Public key +│ keys/jwks\.json \(the demo client's", result.Output);
     }
 
     [Fact]

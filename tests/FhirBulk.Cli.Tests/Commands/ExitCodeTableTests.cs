@@ -143,6 +143,14 @@ public sealed partial class ExitCodeTableTests(ServerFixture fixture) : IDisposa
             Assert.True(interrupted.ExitCode == 130, interrupted.ToString());
             return await Run(["export", .. credentials, "--type", "Patient", "--out", folder]);
         });
+        yield return new("3 view of an unfinished export", 3, "Resume it first: fhir-bulk export --resume", async t =>
+        {
+            var folder = t.temp.File("e");
+            var (interrupted, _) = await t.InterruptedExportAsync(folder);
+            Assert.True(interrupted.ExitCode == 130, interrupted.ToString());
+            return await t.ViewAsync(folder, WorkshopView("patients"));
+        });
+        yield return new("3 view of a folder without NDJSON", 3, "holds no <Type>.*.ndjson files", t => t.ViewAsync(Directory.CreateDirectory(t.temp.File("empty")).FullName, WorkshopView("patients")));
 
         // 4: the authorization server refused the client.
         yield return new("4 wrong key: invalid_client", 4, "invalid_client", t =>

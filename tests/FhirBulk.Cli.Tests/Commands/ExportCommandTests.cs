@@ -35,12 +35,23 @@ public sealed class ExportCommandTests(ServerFixture fixture) : IDisposable
     }
 
     [Fact]
-    public async Task Export_OutUrlCarryingASecret_RefusedWithoutRepeatingIt()
+    public async Task Export_OutUrlCarryingASecret_RefusedWithoutRepeatingItNamingTheOption()
     {
         var result = await new CliRunner().RunAsync(["export", .. fixture.Credentials(), "--out", "s3://AKIAEXAMPLE:wJalrSECRETKEY@fhirbulk-test/run1/"]);
 
         Assert.True(result.ExitCode == 3, result.ToString());
         Assert.DoesNotContain("wJalrSECRETKEY", result.ToString(), StringComparison.Ordinal);
+        Assert.Contains("--out: s3:// locations must not carry credentials", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Export_ResumeUrlCarryingASecret_RefusedWithoutRepeatingItNamingTheOption()
+    {
+        var result = await new CliRunner().RunAsync("export", "--resume", "az://runs/one?sv=2024&sig=SECRETSIGNATURE");
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.DoesNotContain("SECRETSIGNATURE", result.ToString(), StringComparison.Ordinal);
+        Assert.Contains("--resume: az:// locations must not carry credentials", result.Error, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -130,6 +141,18 @@ public sealed class ExportCommandTests(ServerFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task Export_Summary_ShowsTransactionTimeAsTheServerWroteIt()
+    {
+        var output = temp.File("tt");
+
+        var result = await new CliRunner().RunAsync(["export", .. fixture.Credentials(), "--type", "Patient", "--out", output]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var sent = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "manifest.json"))).RootElement.GetProperty("transactionTime").GetString()!;
+        Assert.Matches($@"transactionTime +{System.Text.RegularExpressions.Regex.Escape(sent)}\s", result.Output);
+    }
+
+    [Fact]
     public async Task Export_MissingKeyFile_InvalidInputNamingThePath()
     {
         var missing = temp.File("no-such-key.pem");
@@ -167,7 +190,51 @@ public sealed class ExportCommandTests(ServerFixture fixture) : IDisposable
         var result = await new CliRunner().RunAsync("export", "--server", faulty, "--client-id", fixture.ClientId, "--key", fixture.KeyFile, "--type", "Patient", "--out", temp.File("e"));
 
         Assert.True(result.ExitCode == 6, result.ToString());
-        Assert.Matches(@"\d+ OperationOutcomes? in error/", result.Output);
+        Assert.Matches(@"\d+ OperationOutcomes? in error/ \(issues: error \d+", result.Output);
+    }
+
+    [Fact]
+    public async Task Export_ServerReportsFailedFiles_LastLineSaysWhatDidNotComeThroughAndWhereToRead()
+    {
+        // Nothing above the last line names a failed file's reason: it is only in the error file.
+        var faulty = fixture.Server.BaseUriWithFaults(new FaultOptions { FailedFileRate = 1, Seed = 1 }).ToString();
+
+        var result = await new CliRunner().RunAsync("export", "--server", faulty, "--client-id", fixture.ClientId, "--key", fixture.KeyFile, "--type", "Patient", "--out", temp.File("e"));
+
+        Assert.True(result.ExitCode == 6, result.ToString());
+        var last = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1];
+        Assert.Matches(@"^Export complete, but not everything came through: the server reported \d+ error issues? \(read error/[^)]+\.ndjson\)\.$", last.TrimEnd());
+        Assert.DoesNotContain("reported above", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Export_IntoAFolderHoldingAFinishedExport_SaysItWasMovedAndWhere()
+    {
+        var output = temp.File("e");
+        var first = await new CliRunner().RunAsync(["export", .. fixture.Credentials(), "--type", "Patient", "--out", output]);
+        Assert.True(first.ExitCode == 0, first.ToString());
+
+        var second = await new CliRunner().RunAsync(["export", .. fixture.Credentials(), "--type", "Patient", "--out", output]);
+
+        Assert.True(second.ExitCode == 0, second.ToString());
+        var history = Assert.Single(Directory.GetDirectories(Path.Combine(output, "history")));
+        Assert.Contains($"held a finished export (transactionTime ", second.Error, StringComparison.Ordinal);
+        Assert.Contains($"moved its files to history/{Path.GetFileName(history)}/", second.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Export_FolderWithForeignFiles_HintNamesNoHistoryFolderThatForceWouldNotUse()
+    {
+        // The refusal and the --force run are two runs at two times: a subfolder named in the first was not the one used.
+        var output = temp.File("e");
+        Directory.CreateDirectory(output);
+        await File.WriteAllTextAsync(Path.Combine(output, "Patient.000.ndjson"), "{\"resourceType\":\"Patient\",\"id\":\"mine\"}\n");
+
+        var refused = await new CliRunner().RunAsync(["export", .. fixture.Credentials(), "--type", "Patient", "--out", output]);
+
+        Assert.True(refused.ExitCode == 3, refused.ToString());
+        Assert.Contains("--force to move them under history/ (in a subfolder named for the time of that run)", refused.Error, StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"history/\d{8}T\d{6}Z", refused.Error);
     }
 
     [Fact]
@@ -222,7 +289,7 @@ public sealed class ExportCommandTests(ServerFixture fixture) : IDisposable
         var end = lines.First(l => l.Line.StartsWith("  [1/1] ", StringComparison.Ordinal)).At;
         Assert.True(end - start > TimeSpan.FromSeconds(4), $"the download took {end - start}, too short to show anything\n{result}");
         var during = lines.Where(l => l.At >= start && l.At <= end).ToList();
-        var gaps = during.Zip(during.Skip(1), (a, b) => b.At - a.At).ToList();
+        var gaps = CliRunner.Gaps(during);
         // 2 s promised; the margin is the test's polling and a busy machine (CI runs the test projects side by side on
         // 2 cores, where a timer tick can come a second late). A silent download still fails: it was silent for 15 s.
         Assert.True(gaps.Max() < TimeSpan.FromSeconds(3.5), $"longest gap {gaps.Max()}\n{result}");

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using System.Text.RegularExpressions;
 using FhirBulk.Cli.Tests.Infrastructure;
 using FhirBulk.Server;
 
@@ -211,9 +212,45 @@ public sealed class ExportResumeTests(ServerFixture fixture) : IDisposable
         Assert.Equal(["export", "--resume", output], HintedCommand(result));
     }
 
+    [Fact]
+    public async Task Export_ResumedAfterReExportsRanOut_LabelsThisRunsReExportsFromAttemptOne()
+    {
+        // Every file expires, so each run uses its whole re-export limit (2) and fails; the resume's re-exports are its own.
+        var output = temp.File("expiring");
+        var expiring = fixture.Server.BaseUriWithFaults(new FaultOptions { ExpiredFileRate = 1, Seed = 1 }).ToString();
+        var first = await new CliRunner().RunAsync("export", "--server", expiring, "--client-id", fixture.ClientId, "--key", fixture.KeyFile, "--type", "Patient", "--retries", "0", "--out", output);
+
+        var resumed = await new CliRunner().RunAsync("export", "--resume", output);
+
+        Assert.True(first.ExitCode == 5, first.ToString());
+        Assert.True(resumed.ExitCode == 5, resumed.ToString());
+        Assert.Equal(["(attempt 1)", "(attempt 2)"], AttemptLabels(first));
+        Assert.Equal(["(attempt 1)", "(attempt 2)"], AttemptLabels(resumed));
+    }
+
+    [Fact]
+    public async Task Export_FileAnswered410_WarningNamesTheUrlOnceWithTheStatus()
+    {
+        var output = temp.File("gone");
+        var expiring = fixture.Server.BaseUriWithFaults(new FaultOptions { ExpiredFileRate = 1, Seed = 1 }).ToString();
+
+        var result = await new CliRunner().RunAsync("export", "--server", expiring, "--client-id", fixture.ClientId, "--key", fixture.KeyFile, "--type", "Patient", "--retries", "0", "--out", output);
+
+        var warnings = result.Error.Split('\n').Where(l => l.Contains("Download of", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(warnings);
+        Assert.All(warnings, w =>
+        {
+            Assert.Single(Regex.Matches(w, "https?://"));
+            Assert.Contains("410", w, StringComparison.Ordinal);
+        });
+    }
+
     public void Dispose() => temp.Dispose();
 
     /// <summary>Files are sent slowly enough that a Ctrl-C lands while they download.</summary>
+    private static List<string> AttemptLabels(CliResult result) =>
+        [.. Regex.Matches(result.Error, @"\(attempt \d+\)").Select(m => m.Value)];
+
     private string SlowServer() =>
         fixture.Server.BaseUriWithFaults(new FaultOptions { TrickleBytesPerSecond = 300_000 }).ToString();
 

@@ -79,7 +79,11 @@ public sealed class ExportWaitTests : IDisposable
         var note = Assert.Single(lines, l => l.StartsWith("note:", StringComparison.Ordinal));
         Assert.Matches(@"answered 429\b.*; waiting \d(\.\d)? s \(the rest of the 6 s wait budget\) although the server asked for 1000 s \(Retry-After\); then it gives up \(--max-wait\)$", note);
         var error = Assert.Single(lines, l => l.StartsWith("error:", StringComparison.Ordinal));
-        Assert.Matches(@"^error: http://\S+ answered 429 Too Many Requests.*; gave up after 6(\.\d)? s of waiting \(--max-wait 6s\)$", error);
+        // The time waited is measured, so a loaded machine can make it run past the budget by the last request's time.
+        var gaveUp = System.Text.RegularExpressions.Regex.Match(error, @"^error: http://\S+ answered 429 Too Many Requests.*; gave up after (?<waited>\d+(\.\d)?) s of waiting \(--max-wait 6s\)$");
+        Assert.True(gaveUp.Success, error);
+        var waited = double.Parse(gaveUp.Groups["waited"].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(waited, 6, 30);
         Assert.Contains($"fhir-bulk export --resume {output}", result.Error, StringComparison.Ordinal);
     }
 
@@ -94,7 +98,7 @@ public sealed class ExportWaitTests : IDisposable
         var waiting = lines.Where(l => l.Line.Contains("waiting for the server's answer", StringComparison.Ordinal)).ToList();
         Assert.True(waiting.Count >= 2, result.ToString());
         Assert.All(waiting, l => Assert.Matches(@"\d+ s elapsed \(last answer: 429 Too Many Requests", l.Line));
-        var gaps = lines.Zip(lines.Skip(1), (a, b) => b.At - a.At).ToList();
+        var gaps = CliRunner.Gaps(lines);
         Assert.True(gaps.All(g => g < TimeSpan.FromSeconds(2.6)), $"gaps {string.Join(", ", gaps.Select(g => g.TotalSeconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)))}\n{result}");
     }
 

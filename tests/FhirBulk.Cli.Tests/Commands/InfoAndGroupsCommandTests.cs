@@ -71,6 +71,21 @@ public sealed class InfoAndGroupsCommandTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Groups_ServerWithNoGroup_HintExportsEveryPatientInsteadOfAGroup()
+    {
+        // A server serving a folder of Patients only: there is no group id for a hint to ask for.
+        using var data = new TempFolder();
+        await File.WriteAllTextAsync(Path.Combine(data.Path, "Patient.000.ndjson"), "{\"resourceType\":\"Patient\",\"id\":\"p1\"}\n");
+        await using var server = await FhirBulk.Server.BulkDataServer.StartAsync(new FhirBulk.Server.BulkDataServerOptions { DataDirectory = data.Path, RequireAuth = false });
+
+        var result = await new CliRunner().RunAsync("groups", "--server", server.BaseUri.AbsoluteUri);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains($"0 groups. Export every patient with: fhir-bulk export --server {server.BaseUri.AbsoluteUri} --level patient", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("--group ID", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Groups_Hint_CarriesTheConnectionOptionsAnExportNeeds()
     {
         var result = await new CliRunner().RunAsync(["groups", .. fixture.Credentials()]);

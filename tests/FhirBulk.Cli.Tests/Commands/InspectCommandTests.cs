@@ -23,7 +23,36 @@ public sealed class InspectCommandTests : IDisposable
         Assert.Matches(@"│ Patient +│ +1 │ +3 │ +[\d,]+ │ +3 │", result.Output);
         Assert.Matches(@"│ Condition +│ +1 │ +4 │ +[\d,]+ │ +5 │", result.Output);
         Assert.Contains("warning: Condition: manifest count 5, the folder holds 4", result.Error, StringComparison.Ordinal);
-        Assert.Contains("2026-11-28T10:00:00.0000000+00:00", result.Output, StringComparison.Ordinal);
+        Assert.Contains("2026-11-28T10:00:00Z", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Inspect_TransactionTimeWithMilliseconds_ShownAsTheServerWroteIt()
+    {
+        // It is the next _since: sync and the manifest show the server's text, and inspect must not tell another.
+        var folder = SmallExport.Write(temp);
+        await File.WriteAllTextAsync(Path.Combine(folder, "manifest.json"), """
+            {"transactionTime":"2026-01-08T00:00:00.000Z","request":"http://s/fhir/Patient/$export","requiresAccessToken":true,"output":[],"error":[]}
+            """);
+
+        var text = await new CliRunner().RunAsync("inspect", folder);
+        var json = await new CliRunner().RunAsync("inspect", folder, "--json");
+
+        Assert.Contains("2026-01-08T00:00:00.000Z", text.Output, StringComparison.Ordinal);
+        Assert.Equal("2026-01-08T00:00:00.000Z", JsonDocument.Parse(json.Output).RootElement.GetProperty("transactionTime").GetString());
+    }
+
+    [Theory]
+    [InlineData("s3://AKIAXX:mysecretinurl@fhir/exports/run1", "mysecretinurl", false)]
+    [InlineData("https://acct.blob.core.windows.net/c/p?sv=2020&sig=TOPSECRETSIG", "TOPSECRETSIG", false)]
+    [InlineData("https://acct.blob.core.windows.net/c/p?sv=2020&sig=TOPSECRETSIG", "TOPSECRETSIG", true)]
+    public async Task Inspect_LocationCarryingASecret_RefusedNamingTheFolderArgumentWithoutRepeatingIt(string location, string secret, bool verify)
+    {
+        var result = await new CliRunner().RunAsync(verify ? ["inspect", location, "--verify"] : ["inspect", location]);
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.StartsWith("error: folder: ", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, result.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -10,6 +10,17 @@ public sealed class QueryCommandTests : IClassFixture<QueryCommandTests.Database
     public QueryCommandTests(Database database) => this.database = database;
 
     [Fact]
+    public async Task Query_MissingDatabase_SaysADuckDbDatabaseIsMissingNotAFile()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), $"no-such-{Guid.NewGuid():N}.duckdb");
+
+        var result = await new CliRunner().RunAsync("query", "--db", missing, "SELECT 1");
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.Equal($"error: DuckDB database '{missing}' does not exist.", result.Error.Trim());
+    }
+
+    [Fact]
     public async Task Query_Sql_PrintsTableWithRowCount()
     {
         var result = await new CliRunner().RunAsync("query", "--db", database.Path, "SELECT gender, count(*) AS n FROM patients GROUP BY gender ORDER BY gender");

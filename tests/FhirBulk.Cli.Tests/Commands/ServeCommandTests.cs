@@ -85,6 +85,22 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
+    public async Task Serve_OneStep_BannerSaysAfterOneStep()
+    {
+        using var stop = new CancellationTokenSource();
+        var running = await new CliRunner().StartAsync(stop.Token, "serve", "--patients", "5", "--no-auth", "--steps", "1");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!running.Text.Contains("Data time", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        await stop.CancelAsync();
+        var output = (await running.Completion).Output;
+        Assert.Contains("(simulated, after 1 step)", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Serve_BomMiscountCutGzipFlags_EachReachesTheServer()
     {
         using var stop = new CancellationTokenSource();

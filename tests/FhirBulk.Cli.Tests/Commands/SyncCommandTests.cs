@@ -95,6 +95,24 @@ public sealed class SyncCommandTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Sync_FormatSwitchedToParquet_RebuildAnnouncedOnceAsAFormatChange()
+    {
+        await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 5, Seed = 5, Steps = 0, RequireAuth = false });
+        var view = temp.Write("conditions.json", ConditionsView);
+        var folder = temp.File("mart");
+        var first = await new CliRunner().RunAsync(["sync", "--server", server.BaseUri.AbsoluteUri, "--out", folder, "--view", view]);
+        Assert.True(first.ExitCode == 0, first.ToString());
+        await server.AdvanceAsync();
+
+        var switched = await new CliRunner().RunAsync(["sync", "--out", folder, "--view", view, "--format", "parquet"]);
+
+        Assert.True(switched.ExitCode == 0, switched.ToString());
+        Assert.DoesNotContain("view definitions", switched.Error, StringComparison.Ordinal);
+        Assert.Single(switched.Error.Split('\n'), line => line.Contains("rebuil", StringComparison.OrdinalIgnoreCase));
+        Assert.Contains("note: the tables' format changed since the last sync (now a Parquet lake; tables.duckdb, if still there, is no longer updated): the tables were rebuilt from all 2 increments.", switched.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Sync_CompactADuckDbFolder_RefusedWithExit3()
     {
         await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 5, Seed = 5, Steps = 0, RequireAuth = false });
@@ -120,6 +138,19 @@ public sealed class SyncCommandTests(ITestOutputHelper output) : IDisposable
         var other = await new CliRunner().RunAsync(["sync", "--out", folder, "--view", view, "--type", "Patient,Condition"]);
         Assert.Equal(3, other.ExitCode);
         Assert.Contains("every increment must be exported alike", other.Error, StringComparison.Ordinal);
+
+        // The setting that differs is named with both values, not the two requests written out whole.
+        Assert.Contains("""(types: ["Patient"] here, ["Patient","Condition"] now)""", other.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"level\"", other.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sync_CompactAFolderThatDoesNotExist_SaysSo()
+    {
+        var compact = await new CliRunner().RunAsync(["sync", "--out", temp.File("nosuchdir"), "--compact"]);
+
+        Assert.Equal(3, compact.ExitCode);
+        Assert.Contains("nosuchdir does not exist", compact.Error, StringComparison.Ordinal);
     }
 
     /// <summary>

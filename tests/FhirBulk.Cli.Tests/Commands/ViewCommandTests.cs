@@ -166,7 +166,11 @@ public sealed class ViewCommandTests : IDisposable
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("smoking_status: json engine", result.Output, StringComparison.Ordinal);
-        Assert.Contains("x: json engine; Firely evaluates select[0].column[0].path 'descendants().count()' (function 'descendants' with 0 argument(s) is not on the JSON path)", result.Output, StringComparison.Ordinal);
+        Assert.Contains("""
+            x: json engine; Firely evaluates 1 expression:
+              select[0].column[0].path (function 'descendants' with 0 argument(s) is not on the JSON path):
+                descendants().count()
+            """.ReplaceLineEndings(), result.Output.ReplaceLineEndings(), StringComparison.Ordinal);
         Assert.False(File.Exists("views.duckdb"));
     }
 
@@ -186,6 +190,46 @@ public sealed class ViewCommandTests : IDisposable
                 v => (v.GetProperty("engine").GetString(), string.Join("; ", v.GetProperty("fallbacks").EnumerateArray().Select(f => $"{f.GetProperty("element").GetString()} {f.GetProperty("expression").GetString()}: {f.GetProperty("reason").GetString()}"))));
         Assert.Equal(("json", ""), explained["smoking_status"]);
         Assert.Equal(("json", "select[0].column[0].path descendants().count(): function 'descendants' with 0 argument(s) is not on the JSON path"), explained["x"]);
+    }
+
+    [Fact]
+    public async Task View_ExplainWithoutInput_DescribesTheViewsWithoutAskingForInput()
+    {
+        var view = Path.Combine(RepositoryPaths.Workshop, "views", "smoking_status.json");
+
+        var result = await new CliRunner().RunAsync("view", "--view", view, "--explain");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("smoking_status: json engine", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("--input", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task View_Explain_ExpressionWithQuotesOnALineOfItsOwn()
+    {
+        // An expression holding both kinds of quote could not be set off by either; alone on its line, it is read as written.
+        var views = Directory.CreateDirectory(temp.File("views")).FullName;
+        const string expression = """descendants().where($this = 'a "b"').count()""";
+        File.WriteAllText(Path.Combine(views, "x.json"), $$"""{"name":"x","resource":"Patient","select":[{"column":[{"name":"n","path":{{System.Text.Json.JsonSerializer.Serialize(expression)}}}]}]}""");
+
+        var result = await new CliRunner().RunAsync("view", "--view", views, "--explain");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var lines = result.Output.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        Assert.Contains("    " + expression, lines);
+    }
+
+    [Fact]
+    public async Task View_ExplainJson_WritesApostrophesInExpressionsAsThemselves()
+    {
+        var views = Directory.CreateDirectory(temp.File("views")).FullName;
+        File.WriteAllText(Path.Combine(views, "x.json"), """{"name":"x","resource":"Patient","select":[{"column":[{"name":"n","path":"descendants().where($this = 'a').count()"}]}]}""");
+
+        var result = await new CliRunner().RunAsync("view", "--view", views, "--explain", "--json");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("$this = 'a'", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("\\u0027", result.Output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -496,7 +540,81 @@ public sealed class ViewCommandTests : IDisposable
         Assert.Contains($"{input}:1: view 'patients' failed on p2: column 'date_of_birth' (DATE): '2012-03': a partial date", result.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task View_UnfinishedExport_Exit3WithTheResumeCommandAndNoTableWritten()
+    {
+        var folder = SmallExport.Write(temp);
+        WriteExportState(folder, completed: false);
+        File.WriteAllText(Path.Combine(folder, "Observation.000.ndjson.part"), """{"resourceType":"Obs""");
+
+        var result = await new CliRunner().RunAsync("view", "--input", folder, "--view", Path.Combine(RepositoryPaths.Workshop, "views"), "--out", Path.Combine(temp.File("out"), "v.duckdb"));
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Equal(
+            $"error: {folder} holds an unfinished export (5 of 6 files of its manifest are complete): its tables would lack the rest. Resume it first: fhir-bulk export --resume {folder}",
+            result.Error.Trim());
+        Assert.False(Directory.Exists(temp.File("out")));
+    }
+
+    [Fact]
+    public async Task View_CompletedExport_WritesItsTables()
+    {
+        var folder = SmallExport.Write(temp);
+        WriteExportState(folder, completed: true);
+
+        var result = await new CliRunner().RunAsync("view", "--input", folder, "--view", Path.Combine(RepositoryPaths.Workshop, "views", "patients.json"), "--out", temp.File("v.duckdb"));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Matches(@"│ patients +│ +3 │", result.Output);
+    }
+
+    [Fact]
+    public async Task View_FolderWithoutNdjson_Exit3NamingTheSubfoldersThatHoldSome()
+    {
+        var folder = temp.File("d3");
+        temp.Write(Path.Combine("d3", "patient", "Patient.000.ndjson"), """{"resourceType":"Patient","id":"p1"}""" + "\n");
+        temp.Write(Path.Combine("d3", "group", "Patient.000.ndjson"), """{"resourceType":"Patient","id":"p2"}""" + "\n");
+
+        var result = await new CliRunner().RunAsync("view", "--input", folder, "--view", Path.Combine(RepositoryPaths.Workshop, "views"), "--out", Path.Combine(temp.File("out"), "v.duckdb"));
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Equal($"error: {folder} holds no <Type>.*.ndjson files (its subfolders group/, patient/ do: give one of them): there are no resources to read.", result.Error.Trim());
+        Assert.False(Directory.Exists(temp.File("out")));
+    }
+
     public void Dispose() => temp.Dispose();
+
+    /// <summary>
+    /// The state an export leaves beside its files: every file of the folder complete in its manifest and, when the export
+    /// was interrupted, one more Observation file pending (its download cut, the .part left behind).
+    /// </summary>
+    private static void WriteExportState(string folder, bool completed)
+    {
+        var names = Directory.GetFiles(folder, "*.ndjson").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        var files = names.Select(n => (Name: n!, Status: "Complete")).ToList();
+        if (!completed)
+        {
+            files.Add(("Observation.000.ndjson", "Pending"));
+        }
+
+        var state = new
+        {
+            Version = 1,
+            Server = "https://fhir.example/r4/",
+            Request = new { Level = "System" },
+            StatusUrl = "https://fhir.example/r4/status/1",
+            StartedAt = "2024-01-31T00:00:00+00:00",
+            Manifest = new
+            {
+                transactionTime = "2024-01-31T00:00:00Z",
+                request = "https://fhir.example/r4/$export",
+                output = files.Select(f => new { type = f.Name.Split('.')[0], url = "https://fhir.example/r4/files/" + f.Name }),
+            },
+            Files = files.Select(f => new { Kind = "Output", Type = f.Name.Split('.')[0], Url = "https://fhir.example/r4/files/" + f.Name, FileName = f.Name, f.Status }),
+            Completed = completed,
+        };
+        File.WriteAllText(Path.Combine(folder, ".fhir-bulk-state.json"), JsonSerializer.Serialize(state));
+    }
 
     /// <summary>Two patients gzipped, then a third after a Flush(), cut right at the flush: as a dropped connection leaves a file.</summary>
     private string WriteCutPatients()

@@ -40,6 +40,28 @@ public class ExportFolderTrustTests(BaselineFixture baseline) : IClassFixture<Ba
     }
 
     [Fact]
+    public async Task Resume_FileDeletedAgainAfterRepairsUsedTheReExportLimit_RepairedAgain()
+    {
+        // Each repair of a finished export needs a new job (the old one is deleted); the limit bounds one run, not the folder.
+        using var client = Harness.CreateClient(configure: o => o.MaxReExports = 1);
+        var directory = Harness.NewDirectory();
+        await client.ExportToDirectoryAsync(new ExportRequest(), directory);
+        var name = baseline.Files.Keys.First();
+
+        for (var repair = 0; repair < 3; repair++)
+        {
+            File.Delete(Path.Combine(directory, name));
+
+            var result = await client.ResumeExportAsync(directory);
+
+            Assert.Equal(ExportOutcome.Success, result.Outcome);
+            Assert.Equal(name, Assert.Single(result.Repaired).FileName);
+        }
+
+        Assert.Equal(baseline.Files, DataFiles(directory));
+    }
+
+    [Fact]
     public async Task InspectWithVerify_IntactAndDamagedFolders_SameCountsAsReadingEveryLine()
     {
         using var client = Harness.CreateClient();

@@ -94,4 +94,61 @@ public class TokenAndSecretTests(BaselineFixture baseline) : IClassFixture<Basel
             Assert.DoesNotContain(secret, written, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public async Task ExportToDirectory_CapabilityUrlsAndFileFaults_LogNdjsonHoldsNoSignature()
+    {
+        // The signatures are the capability URLs' secret: log.ndjson is for sharing, so its URLs (fileUrl, and those
+        // inside download_error messages) keep the query's names only. The state keeps them whole, to resume.
+        await using var harness = await ServerHarness.StartAsync(o => o.CapabilityUrls = true);
+        using var client = harness.CreateClient(harness.Server.BaseUriWithFaults(new FaultOptions { Seed = 23, FileErrorRate = 0.6 }), o => o.MaxRetries = 0);
+        var directory = harness.NewDirectory();
+
+        await Assert.ThrowsAnyAsync<FhirBulkException>(() => client.ExportToDirectoryAsync(new ExportRequest(), directory));
+
+        var signatures = Signatures(harness);
+        var log = File.ReadAllText(Path.Combine(directory, "log.ndjson"));
+        Assert.NotEmpty(signatures);
+        Assert.Contains("\"eventId\":\"download_error\"", log, StringComparison.Ordinal);
+        var fileUrls = log.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("eventDetail"))
+            .Where(detail => detail.TryGetProperty("fileUrl", out _))
+            .Select(detail => detail.GetProperty("fileUrl").GetString()!)
+            .ToList();
+        Assert.NotEmpty(fileUrls);
+        Assert.All(fileUrls, url => Assert.EndsWith("?sig=…", url, StringComparison.Ordinal));
+        foreach (var signature in signatures)
+        {
+            Assert.DoesNotContain(signature, log, StringComparison.Ordinal);
+        }
+
+        Assert.Contains(signatures[0], File.ReadAllText(Path.Combine(directory, ".fhir-bulk-state.json")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ExportToDirectory_CapabilityUrlsAndFileFaults_NoSignatureInLoggerLinesOrTheFailure()
+    {
+        // What the console shows (warnings, and -v's retry and failure lines) and the error the CLI prints or puts in --json.
+        await using var harness = await ServerHarness.StartAsync(o => o.CapabilityUrls = true);
+        using var client = harness.CreateClient(harness.Server.BaseUriWithFaults(new FaultOptions { Seed = 23, FileErrorRate = 0.6 }), o => o.MaxRetries = 1);
+
+        var failure = await Assert.ThrowsAnyAsync<FhirBulkException>(() => client.ExportToDirectoryAsync(new ExportRequest(), harness.NewDirectory()));
+
+        var signatures = Signatures(harness);
+        var shown = string.Join('\n', harness.Logs.Messages) + failure.Message;
+        Assert.NotEmpty(signatures);
+        Assert.Contains("?sig=…", shown, StringComparison.Ordinal);
+        foreach (var signature in signatures)
+        {
+            Assert.DoesNotContain(signature, shown, StringComparison.Ordinal);
+        }
+    }
+
+    // The capability signatures of every file URL the client asked for.
+    private static List<string> Signatures(ServerHarness harness) => harness.Requests
+        .SelectMany(r => r.Url.Query.TrimStart('?').Split('&'))
+        .Where(pair => pair.StartsWith("sig=", StringComparison.Ordinal))
+        .Select(pair => pair["sig=".Length..])
+        .Distinct()
+        .ToList();
 }

@@ -148,6 +148,7 @@ public class SyncTests
         var views = SyncViews.FromJson(changed);
         var result = await sync.SyncAsync(directory, null, views);
         Assert.Equal(3, result.RebuiltFrom);
+        Assert.Equal(SyncRebuildReasons.ViewsChanged, result.Rebuilt);
         Assert.Contains(logs.Messages, m => m.Contains("view definitions changed", StringComparison.Ordinal) && m.Contains("3 increment", StringComparison.Ordinal));
 
         await AssertEqualsFullRebuildAsync(harness, client, new ExportRequest(), views, directory);

@@ -36,4 +36,29 @@ public sealed class HostileManifestTests : IDisposable
         Assert.Equal(ExportFileStatus.Failed, fileUrl.Status);
         Assert.DoesNotContain(handler.Requests, r => r.RequestUri!.Scheme == "file");
     }
+
+    [Fact]
+    public async Task DownloadAsync_RelativeUrlGoneAndUnparsableUrl_EachFileFailsOnItsOwnAndTheRestDownload()
+    {
+        // A failed file's warning names its URL: one the manifest gave relative, or could not be parsed at all, must be
+        // named as it came instead of stopping the download.
+        var manifest = ExportManifest.Parse("""
+            {"transactionTime":"2026-01-01T00:00:00Z","requiresAccessToken":false,
+             "output":[
+               {"type":"Patient","url":"files/gone.ndjson"},
+               {"type":"Condition","url":"http://[bad"},
+               {"type":"Observation","url":"https://x.org/f/ok"}],
+             "error":[]}
+            """u8);
+        var handler = new StubHandler((request, _) => request.RequestUri!.AbsolutePath.EndsWith("/ok", StringComparison.Ordinal)
+            ? StubHandler.Json(HttpStatusCode.OK, "{\"resourceType\":\"Observation\",\"id\":\"1\"}\n")
+            : StubHandler.Json(HttpStatusCode.Gone, "{}"));
+        using var client = new BulkDataClient(new Uri("https://x.org/fhir/"), new BulkDataClientOptions { HttpClient = new HttpClient(handler), MaxRetries = 0 });
+
+        var result = await client.DownloadAsync(manifest, Path.Combine(_root, "out"));
+
+        Assert.Equal(ExportFileStatus.Expired, Assert.Single(result.Files, f => f.Type == "Patient").Status);
+        Assert.Equal(ExportFileStatus.Failed, Assert.Single(result.Files, f => f.Type == "Condition").Status);
+        Assert.Equal(ExportFileStatus.Complete, Assert.Single(result.Files, f => f.Type == "Observation").Status);
+    }
 }

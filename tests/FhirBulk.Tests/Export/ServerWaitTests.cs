@@ -158,6 +158,17 @@ public class ServerWaitTests
     }
 
     [Fact]
+    public async Task StatusPoll_UnreachableWithoutRetries_SaysOneAttemptInTheSingular()
+    {
+        var handler = new StubHandler((_, _) => throw new HttpRequestException("Connection refused"));
+        using var client = CreateSut(handler, maxRetries: 0);
+
+        var error = await Assert.ThrowsAsync<FhirBulkException>(() => RunOnClock(client.GetExportOperation(Status).UpdateStatusAsync()));
+
+        Assert.Equal("https://x.org/status/1 could not be reached after 1 attempt: Connection refused", error.Message);
+    }
+
+    [Fact]
     public async Task StatusPoll_ServerAnswersAgainBeforeTheStallTimeout_CarriesOn()
     {
         var handler = new StubHandler((_, n) => n < 4 ? throw new HttpRequestException("Connection refused") : StubHandler.Json(HttpStatusCode.OK, Manifest));
@@ -193,6 +204,17 @@ public class ServerWaitTests
         };
         configure?.Invoke(options);
         return new BulkDataClient(Base, options);
+    }
+
+    [Fact]
+    public void Describe_DownloadOfASignedUrl_NamesTheUrlWithoutItsSignature()
+    {
+        var wait = new ServerWait("download of Patient.000.ndjson", new Uri("https://b.s3.amazonaws.com/Patient.ndjson?X-Amz-Signature=SECRET"),
+            HttpStatusCode.ServiceUnavailable, "503 Service Unavailable", TimeSpan.FromSeconds(8), TimeSpan.FromSeconds(8), IsRetry: true);
+
+        Assert.Equal(
+            "download of Patient.000.ndjson (https://b.s3.amazonaws.com/Patient.ndjson?X-Amz-Signature=…) answered 503 Service Unavailable; waiting 8 s as the server asked (Retry-After)",
+            wait.Describe());
     }
 
     /// <summary>Advances the fake clock until the task finishes, so waits elapse instantly.</summary>

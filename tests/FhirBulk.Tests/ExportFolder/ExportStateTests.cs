@@ -87,6 +87,23 @@ public sealed class ExportStateTests : IDisposable
     }
 
     [Fact]
+    public void EnsureCompleted_CancelledExport_RefusedSayingToStartANewOneNotToResume()
+    {
+        var state = ExportStates.Write(_folder, completed: false, ("Patient.000.ndjson", ExportFileStatus.Complete), ("Patient.001.ndjson", ExportFileStatus.Pending));
+        state.Cancelled = true;
+
+        var error = Assert.Throws<ExportFolderException>(() => state.EnsureCompleted(_folder));
+
+        Assert.Equal($"{_folder} holds an export cancelled before it completed (1 of 2 files of its manifest are complete): its tables would lack the rest; start a new export.", error.Message);
+    }
+
+    [Fact]
+    public void EnsureCompleted_CompletedExport_Passes()
+    {
+        ExportStates.Write(_folder, completed: true, ("Patient.000.ndjson", ExportFileStatus.Complete)).EnsureCompleted(_folder);
+    }
+
+    [Fact]
     public void ReadExportSettings_FolderWithoutState_ExportFolderExceptionNamingTheFolder()
     {
         var error = Assert.Throws<ExportFolderException>(() => BulkDataClient.ReadExportSettings(_folder));

@@ -1,7 +1,10 @@
 using System.IO.Compression;
 using System.Text;
+using FhirBulk.Export;
 using FhirBulk.ExportFolder;
 using FhirBulk.Ndjson;
+using FhirBulk.Storage;
+using FhirBulk.Tests.ExportFolder;
 using FhirBulk.Tests.Tables.TestSupport;
 
 namespace FhirBulk.Tests.Ndjson;
@@ -232,6 +235,98 @@ public class NdjsonSourceTests
         Assert.Equal(file, Assert.Single(NdjsonSource.Open(file).Files).Name);
         Assert.True(NdjsonSource.Open(file).IsRepeatable);
         Assert.Throws<FileNotFoundException>(() => NdjsonSource.Open(dir.File("missing.ndjson")));
+    }
+
+    [Fact]
+    public void FromFolder_UnfinishedExport_RefusedCountingCompleteFilesAndGivingTheResumeCommand()
+    {
+        using var dir = new TempFolder();
+        dir.Write("Patient.000.ndjson", Patient1 + "\n");
+        dir.Write("Observation.000.ndjson.part", "{\"resourceType\":\"Obs");
+        ExportStates.Write(dir.Path, completed: false, ("Patient.000.ndjson", ExportFileStatus.Complete), ("Observation.000.ndjson", ExportFileStatus.Pending));
+
+        var error = Assert.Throws<ExportFolderException>(() => NdjsonSource.FromFolder(dir.Path));
+
+        Assert.Equal(dir.Path, error.Folder);
+        Assert.Equal($"{dir.Path} holds an unfinished export (1 of 2 files of its manifest are complete): its tables would lack the rest. Resume it first: fhir-bulk export --resume {dir.Path}", error.Message);
+    }
+
+    [Fact]
+    public async Task FromStoreAsync_UnfinishedExport_RefusedLikeAFolderNamingTheLocation()
+    {
+        using var dir = new TempFolder();
+        dir.Write("Patient.000.ndjson", Patient1 + "\n");
+        ExportStates.Write(dir.Path, completed: false, ("Patient.000.ndjson", ExportFileStatus.Complete), ("Observation.000.ndjson", ExportFileStatus.Pending));
+        using var store = ObjectStore.Create(dir.Path);
+
+        var error = await Assert.ThrowsAsync<ExportFolderException>(() => NdjsonSource.FromStoreAsync(store));
+
+        Assert.StartsWith($"{store.Location} holds an unfinished export (1 of 2 files of its manifest are complete)", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith($"Resume it first: fhir-bulk export --resume {store.Location}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FromStoreAsync_CompletedExport_ReadsItsObjects()
+    {
+        using var dir = new TempFolder();
+        dir.Write("Patient.000.ndjson", Patient1 + "\n");
+        ExportStates.Write(dir.Path, completed: true, ("Patient.000.ndjson", ExportFileStatus.Complete));
+        using var store = ObjectStore.Create(dir.Path);
+
+        Assert.Single((await NdjsonSource.FromStoreAsync(store)).Files);
+    }
+
+    [Fact]
+    public void FromFolder_UnfinishedExportBeforeItsManifest_RefusedSayingNoFilesWereListedYet()
+    {
+        using var dir = new TempFolder();
+        ExportStates.Write(dir.Path, completed: false);
+
+        var error = Assert.Throws<ExportFolderException>(() => NdjsonSource.Open(dir.Path));
+
+        Assert.Contains("holds an unfinished export (the server had not yet listed its files)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FromFolder_CompletedExport_ReadsItsFiles()
+    {
+        using var dir = new TempFolder();
+        dir.Write("Patient.000.ndjson", Patient1 + "\n");
+        ExportStates.Write(dir.Path, completed: true, ("Patient.000.ndjson", ExportFileStatus.Complete));
+
+        Assert.Single(NdjsonSource.Open(dir.Path).Files);
+    }
+
+    [Fact]
+    public void Open_FolderWithoutNdjson_InvalidInputNamingTheSubfoldersThatHoldSome()
+    {
+        using var dir = new TempFolder();
+        dir.Write("patient/Patient.000.ndjson", Patient1 + "\n");
+        dir.Write("group/Patient.000.ndjson", Patient2 + "\n");
+        dir.Write("error/OperationOutcome.000.ndjson", """{"resourceType":"OperationOutcome"}""" + "\n");
+        dir.Write("manifest.json", "{}");
+
+        var error = Assert.Throws<InvalidInputException>(() => NdjsonSource.Open(dir.Path));
+
+        Assert.Equal($"{dir.Path} holds no <Type>.*.ndjson files (its subfolders group/, patient/ do: give one of them): there are no resources to read.", error.Message);
+    }
+
+    [Fact]
+    public void Open_EmptyFolder_InvalidInputWithoutAHint()
+    {
+        using var dir = new TempFolder();
+
+        var error = Assert.Throws<InvalidInputException>(() => NdjsonSource.Open(dir.Path));
+
+        Assert.Equal($"{dir.Path} holds no <Type>.*.ndjson files: there are no resources to read.", error.Message);
+    }
+
+    [Fact]
+    public void FromFolder_EmptyFolder_ReadsAsEmptyForAnIncrementWithoutChanges()
+    {
+        using var dir = new TempFolder();
+
+        Assert.Empty(NdjsonSource.FromFolder(dir.Path).Files);
     }
 
     [Fact]

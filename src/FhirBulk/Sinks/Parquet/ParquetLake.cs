@@ -136,7 +136,7 @@ public static class ParquetLake
             List<string> unfinished = [.. await store.ListPendingUploadsAsync(cancellationToken: cancellationToken).Select(u => u.UploadId).Order(StringComparer.Ordinal).ToListAsync(cancellationToken).ConfigureAwait(false)];
             if (unfinished.Count > 0)
             {
-                problems.Add($"{Counted(unfinished.Count, "unfinished write")} ({string.Join(", ", unfinished.Take(3))}{(unfinished.Count > 3 ? ", …" : "")}) left by a run that was killed: a reader of the folder would take {(unfinished.Count == 1 ? "it" : "them")} for data; run that shard again, which removes its own.");
+                problems.Add($"{FhirBulk.Counted.Of(unfinished.Count, "unfinished write")} ({string.Join(", ", unfinished.Take(3))}{(unfinished.Count > 3 ? ", …" : "")}) left by a run that was killed: a reader of the folder would take {(unfinished.Count == 1 ? "it" : "them")} for data; run that shard again, which removes its own.");
             }
         }
 
@@ -211,8 +211,6 @@ public static class ParquetLake
     internal static string RunId(DateTimeOffset completedAt, ShardSpec shard) => string.Create(
         CultureInfo.InvariantCulture,
         $"{completedAt.UtcDateTime:yyyyMMdd'T'HHmmssfff'Z'}-shard-{shard.Index}-of-{shard.Count}-{Path.GetFileNameWithoutExtension(Path.GetRandomFileName())}");
-
-    private static string Counted(int count, string noun) => count == 1 ? $"1 {noun}" : $"{count} {noun}s";
 
     private static bool IsRunRecord(string name) =>
         name.StartsWith(RunsFolderName + "/", StringComparison.Ordinal) && name.EndsWith(".json", StringComparison.Ordinal) && name.Count(c => c == '/') == 1;
