@@ -75,7 +75,7 @@ internal sealed class CliContext
         var store = ObjectStore.Create(location, storeOptions);
         try
         {
-            return new InputSource(await NdjsonSource.FromStoreAsync(store, options, cancellationToken).ConfigureAwait(false), store);
+            return new InputSource(await NdjsonSource.OpenAsync(store, options, cancellationToken).ConfigureAwait(false), store);
         }
         catch
         {

@@ -18,6 +18,9 @@ namespace FhirBulk.Ndjson;
 /// </remarks>
 public sealed class NdjsonSource
 {
+    // error/ and deleted/ hold no resources to build tables from, and history/ holds earlier exports.
+    private static readonly string[] NotInputFolders = [ExportFolderLayout.ErrorFolderName, ExportFolderLayout.DeletedFolderName, ExportFolderLayout.HistoryFolderName];
+
     private readonly Stream? _stream;
     private readonly ObjectStore? _store;
     private readonly NdjsonSourceOptions _options;
@@ -93,18 +96,54 @@ public sealed class NdjsonSource
     /// <returns>The source, repeatable like a folder's; error messages name objects by their URLs.</returns>
     /// <exception cref="StorageException">The listing failed (a missing bucket or container, no permission), or nothing is under the prefix.</exception>
     /// <exception cref="ExportFolderException">The prefix holds a fhir-bulk export that did not complete, as <see cref="FromFolder"/>.</exception>
-    public static async Task<NdjsonSource> FromStoreAsync(ObjectStore store, NdjsonSourceOptions? options = null, CancellationToken cancellationToken = default)
+    public static async Task<NdjsonSource> FromStoreAsync(ObjectStore store, NdjsonSourceOptions? options = null, CancellationToken cancellationToken = default) =>
+        (await ListStoreAsync(store, options, cancellationToken).ConfigureAwait(false)).Source;
+
+    /// <summary>
+    /// Reads the objects at <paramref name="store"/>'s location as <see cref="FromStoreAsync"/> does, and refuses a location
+    /// that holds no NDJSON as <see cref="Open"/> refuses such a folder: what a command line <c>--input s3://…</c> means.
+    /// </summary>
+    /// <param name="store">The store; it must stay undisposed while the source is read.</param>
+    /// <param name="options">How to read; <see langword="null"/> for the defaults.</param>
+    /// <param name="cancellationToken">Cancels the listing.</param>
+    /// <returns>The source, holding at least one object.</returns>
+    /// <exception cref="StorageException">The listing failed, or nothing is under the prefix.</exception>
+    /// <exception cref="ExportFolderException">The prefix holds a fhir-bulk export that did not complete.</exception>
+    /// <exception cref="InvalidInputException">
+    /// Objects are there but none is a <c>&lt;Type&gt;.*.ndjson</c> directly under the prefix: tables of nothing would read as
+    /// data that has none (the message names the sub-prefixes that do hold NDJSON, the usual slip being one level off).
+    /// </exception>
+    public static async Task<NdjsonSource> OpenAsync(ObjectStore store, NdjsonSourceOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var (source, below) = await ListStoreAsync(store, options, cancellationToken).ConfigureAwait(false);
+        if (source.Files.Count == 0)
+        {
+            var location = store.Location.ToString().TrimEnd('/');
+            throw new InvalidInputException($"{store.Location} holds no <Type>.*.ndjson objects{NdjsonBelowHint(below, name => $"{location}/{name}/")}: there are no resources to read.");
+        }
+
+        return source;
+    }
+
+    private static async Task<(NdjsonSource Source, IReadOnlyList<string> Below)> ListStoreAsync(ObjectStore store, NdjsonSourceOptions? options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         var files = new List<NdjsonFile>();
+        var below = new SortedSet<string>(StringComparer.Ordinal);
         var any = false;
         await foreach (var stored in store.ListAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             any = true;
             // As in a folder: error/ and deleted/ are below it, and log.ndjson and the state are no resources.
-            if (!stored.Name.Contains('/', StringComparison.Ordinal) && ExportFolderLayout.IsNdjson(stored.Name))
+            var slash = stored.Name.IndexOf('/', StringComparison.Ordinal);
+            if (slash < 0 && ExportFolderLayout.IsNdjson(stored.Name))
             {
                 files.Add(new NdjsonFile(stored.Name, ExportFolderLayout.TypeFromName(stored.Name), stored.Size));
+            }
+            else if (slash > 0 && stored.Name.IndexOf('/', slash + 1) < 0 && ExportFolderLayout.IsNdjson(stored.Name[(slash + 1)..])
+                && !NotInputFolders.Contains(stored.Name[..slash], StringComparer.Ordinal))
+            {
+                below.Add(stored.Name[..slash]);
             }
         }
 
@@ -118,9 +157,17 @@ public sealed class NdjsonSource
         // A store has no folders: nothing at all under the prefix is what a missing folder is (most often a typo), where
         // objects of other kinds are an export that holds no NDJSON, which reads as empty like an empty folder.
         return any
-            ? new NdjsonSource(ExportFolderLayout.InReadingOrder(files), null, options, store)
+            ? (new NdjsonSource(ExportFolderLayout.InReadingOrder(files), null, options, store), [.. below])
             : throw new StorageException(store.Location.ToString(), $"nothing at {store.Location}: no objects under this prefix", HttpStatusCode.NotFound, "NoObjects");
     }
+
+    /// <summary>The hint naming where the NDJSON is when the location given holds none of its own.</summary>
+    private static string NdjsonBelowHint(IReadOnlyList<string> below, Func<string, string> display) => below.Count switch
+    {
+        0 => "",
+        1 => $" (its subfolder {display(below[0])} does: give that)",
+        _ => $" (its subfolders {string.Join(", ", below.Select(display))} do: give one of them)",
+    };
 
     /// <summary>A source reading only <paramref name="units"/>, in the order given: one shard's share of this one (see <see cref="NdjsonShardPlan"/>).</summary>
     /// <param name="units">The units.</param>
@@ -190,18 +237,10 @@ public sealed class NdjsonSource
         var source = FromFolder(path, options);
         if (source.Files.Count == 0)
         {
-            // error/ and deleted/ hold no resources to build tables from, and history/ holds earlier exports.
-            string[] skipped = [ExportFolderLayout.ErrorFolderName, ExportFolderLayout.DeletedFolderName, ExportFolderLayout.HistoryFolderName];
             var below = Directory.EnumerateDirectories(path).Select(Path.GetFileName).OfType<string>()
-                .Where(name => !skipped.Contains(name, StringComparer.Ordinal) && ExportFolderLayout.ListNdjson(Path.Combine(path, name)).Count > 0)
+                .Where(name => !NotInputFolders.Contains(name, StringComparer.Ordinal) && ExportFolderLayout.ListNdjson(Path.Combine(path, name)).Count > 0)
                 .Order(StringComparer.Ordinal).ToList();
-            var hint = below.Count switch
-            {
-                0 => "",
-                1 => $" (its subfolder {below[0]}/ does: give that)",
-                _ => $" (its subfolders {string.Join(", ", below.Select(n => n + "/"))} do: give one of them)",
-            };
-            throw new InvalidInputException($"{path} holds no <Type>.*.ndjson files{hint}: there are no resources to read.");
+            throw new InvalidInputException($"{path} holds no <Type>.*.ndjson files{NdjsonBelowHint(below, name => name + "/")}: there are no resources to read.");
         }
 
         return source;

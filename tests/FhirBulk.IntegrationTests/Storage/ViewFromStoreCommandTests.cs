@@ -99,6 +99,30 @@ public sealed class ViewFromStoreCommandTests(S3rver s3rver, Azurite azurite) : 
         Assert.False(File.Exists(Path.Combine(_work, "empty.duckdb")));
     }
 
+    [S3rverFact]
+    public async Task View_InputS3PrefixWithObjectsButNoNdjson_Exit3NamingTheSubPrefixThatHoldsIt()
+    {
+        // One level off, the usual slip: the NDJSON sits under run1/, and the prefix given holds only a manifest.
+        using var store = S3ObjectStoreTests.Create(s3rver, S3rver.Bucket, S3ObjectStoreTests.AccessKey, S3ObjectStoreTests.SecretKey, StoreContract.PartSize, new(), new());
+        await using (var manifest = new MemoryStream("{}"u8.ToArray()))
+        {
+            await store.WriteAsync("manifest.json", manifest);
+        }
+
+        await using (var patients = File.OpenRead(Path.Combine(Input, "Patient.000.ndjson")))
+        {
+            await store.WriteAsync("run1/Patient.000.ndjson", patients);
+        }
+
+        var result = await CliProcess.RunAsync(S3Environment(), "view", "--input", store.Location.ToString(), "--s3-endpoint", s3rver.Endpoint.ToString(),
+            "--view", Views, "--out", Path.Combine(_work, "empty.duckdb"));
+
+        Assert.True(result.ExitCode == 3, result.Output);
+        var prefix = store.Location.ToString().TrimEnd('/');
+        Assert.Contains($"holds no <Type>.*.ndjson objects (its subfolder {prefix}/run1/ does: give that): there are no resources to read", result.Output, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_work, "empty.duckdb")));
+    }
+
     [AzuriteFact]
     public async Task View_AzureStoreThatCannotBeReached_Exit5OneLine()
     {

@@ -277,6 +277,45 @@ public class NdjsonSourceTests
     }
 
     [Fact]
+    public async Task OpenAsync_StoreWithObjectsButNoNdjson_RefusedNamingEachSubPrefixThatHoldsSome()
+    {
+        using var dir = new TempFolder();
+        dir.Write("manifest.json", "{}");
+        dir.Write("a/Patient.000.ndjson", Patient1 + "\n");
+        dir.Write("b/Patient.000.ndjson", Patient1 + "\n");
+        dir.Write("error/OperationOutcome.000.ndjson", "{}\n");
+        using var store = ObjectStore.Create(dir.Path);
+
+        var error = await Assert.ThrowsAsync<InvalidInputException>(() => NdjsonSource.OpenAsync(store));
+
+        var location = store.Location.ToString().TrimEnd('/');
+        Assert.Equal($"{store.Location} holds no <Type>.*.ndjson objects (its subfolders {location}/a/, {location}/b/ do: give one of them): there are no resources to read.", error.Message);
+    }
+
+    [Fact]
+    public async Task OpenAsync_StoreWhoseOnlyNdjsonIsUnderError_RefusedWithoutPointingThere()
+    {
+        using var dir = new TempFolder();
+        dir.Write("manifest.json", "{}");
+        dir.Write("error/OperationOutcome.000.ndjson", "{}\n");
+        using var store = ObjectStore.Create(dir.Path);
+
+        var error = await Assert.ThrowsAsync<InvalidInputException>(() => NdjsonSource.OpenAsync(store));
+
+        Assert.Equal($"{store.Location} holds no <Type>.*.ndjson objects: there are no resources to read.", error.Message);
+    }
+
+    [Fact]
+    public async Task FromStoreAsync_StoreWithObjectsButNoNdjson_ReadsAsEmptyLikeAFolder()
+    {
+        using var dir = new TempFolder();
+        dir.Write("manifest.json", "{}");
+        using var store = ObjectStore.Create(dir.Path);
+
+        Assert.Empty((await NdjsonSource.FromStoreAsync(store)).Files);
+    }
+
+    [Fact]
     public void FromFolder_UnfinishedExportBeforeItsManifest_RefusedSayingNoFilesWereListedYet()
     {
         using var dir = new TempFolder();
