@@ -1,10 +1,12 @@
 using System.Net;
+using System.Net.Sockets;
 using FhirBulk.Server.Auth;
 using FhirBulk.Server.Data;
 using FhirBulk.Server.Export;
 using FhirBulk.Server.Fhir;
 using FhirBulk.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -74,6 +76,7 @@ public sealed class BulkDataServer : IAsyncDisposable
     /// <param name="options">What to serve and how; validated here.</param>
     /// <param name="cancellationToken">Cancels start-up (including data generation).</param>
     /// <returns>The running server; dispose or <see cref="StopAsync"/> it.</returns>
+    /// <exception cref="IOException"><see cref="BulkDataServerOptions.Port"/> is in use (the message names it), or the data cannot be read.</exception>
     public static async Task<BulkDataServer> StartAsync(BulkDataServerOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -112,7 +115,16 @@ public sealed class BulkDataServer : IAsyncDisposable
             }
 
             var app = Build(options, state);
-            await app.StartAsync(cancellationToken);
+            try
+            {
+                await app.StartAsync(cancellationToken);
+            }
+            catch (IOException e) when (e.InnerException is AddressInUseException or SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse })
+            {
+                await app.DisposeAsync();
+                throw new IOException($"port {options.Port} on 127.0.0.1 is in use: stop what listens there, or choose another port (0 picks a free one).", e);
+            }
+
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.ToList();
 
             // Kestrel reports addresses in the order the endpoints were configured: FHIR origin first.

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using FhirBulk.Cli.Tests.Infrastructure;
@@ -236,6 +237,19 @@ public sealed class ServeCommandTests
 
         Assert.Equal(3, result.ExitCode);
         Assert.Contains("/nonexistent/export", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_PortInUse_InvalidInputOneLineNamingThePort()
+    {
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
+
+        var result = await new CliRunner().RunAsync("serve", "--port", port.ToString(CultureInfo.InvariantCulture), "--no-auth", "--patients", "1");
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Equal($"error: port {port} on 127.0.0.1 is in use: stop what listens there, or choose another port (0 picks a free one).", result.Error.Trim());
     }
 
     [Fact]
