@@ -37,26 +37,23 @@ internal static class ExportSummaryRenderer
     /// </summary>
     internal static string ServerIssues(IReadOnlyDictionary<string, long> issues, long outcomes, string problemColour = "yellow")
     {
-        var parts = new[] { "fatal", "error", "warning", "information" }
+        var parts = new[] { ErrorFileIssues.Fatal, ErrorFileIssues.Error, ErrorFileIssues.Warning, ErrorFileIssues.Information }
             .Where(issues.ContainsKey)
             .Select(severity => $"{severity} {issues[severity].ToString("N0", CultureInfo.InvariantCulture)}")
             .ToList();
         var text = Markup.Escape($"{Counted.Of(outcomes, "OperationOutcome")} in error/ (issues: {string.Join(", ", parts)})");
-        return Failures(issues) > 0 ? $"[{problemColour}]{text}[/]" : text;
+        return ErrorFileIssues.AnyFailure(issues) ? $"[{problemColour}]{text}[/]" : text;
     }
-
-    private static long Failures(IReadOnlyDictionary<string, long>? issues) =>
-        issues is null ? 0 : issues.GetValueOrDefault("fatal") + issues.GetValueOrDefault("error");
 
     // What made the export partial, as ExportOutcome.PartialSuccess defines it, so the last line names it even when
     // nothing above did (a failed file's reason is only in its error file).
     private static string PartialReasons(ExportResult result)
     {
         var reasons = new List<string>();
-        var failing = result.Files.Where(f => f.Kind == ExportFileKind.Error && Failures(f.Issues) > 0).ToList();
+        var failing = result.Files.Where(f => f.Kind == ExportFileKind.Error && ErrorFileIssues.AnyFailure(f.Issues)).ToList();
         if (failing.Count > 0)
         {
-            reasons.Add($"the server reported {Counted.Of(failing.Sum(f => Failures(f.Issues)), "error issue")} (read {string.Join(", ", failing.Select(f => f.FileName))})");
+            reasons.Add($"the server reported {Counted.Of(failing.Sum(f => ErrorFileIssues.FailureCount(f.Issues)), "error issue")} (read {string.Join(", ", failing.Select(f => f.FileName))})");
         }
 
         if (result.Files.Sum(f => f.InvalidLines) is var invalid and > 0)
