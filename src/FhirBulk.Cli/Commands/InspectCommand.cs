@@ -65,6 +65,8 @@ internal static class InspectCommand
                     errorIssues = summary.ErrorIssues,
                     deleted = summary.DeletedFiles.Sum(f => f.Resources),
                     malformedLines = summary.MalformedLines.Count,
+                    unfinished = summary.Unfinished,
+                    resumeCommand = summary.ResumeCommand,
                 });
             }
             else
@@ -72,8 +74,14 @@ internal static class InspectCommand
                 Write(context.Out, summary);
                 if (verification is not null)
                 {
-                    WriteVerification(context, verification);
+                    WriteVerification(context, verification, summary.ResumeCommand);
                 }
+            }
+
+            if (summary.Unfinished is { } unfinished)
+            {
+                MessageLines.Warning(context.Error, $"{summary.Folder} holds {unfinished}: some of its files are not there yet" +
+                    (summary.ResumeCommand is { } resume ? $"; finish it: {resume}" : "; start a new export."));
             }
 
             foreach (var (type, announced, found) in summary.ManifestCountMismatches)
@@ -82,18 +90,18 @@ internal static class InspectCommand
             }
 
             var damaged = verification is { IsIntact: false };
-            var partial = damaged || summary.HasServerErrors || summary.MalformedLines.Count > 0 || summary.ManifestCountMismatches.Count > 0;
+            var partial = damaged || summary.Unfinished is not null || summary.HasServerErrors || summary.MalformedLines.Count > 0 || summary.ManifestCountMismatches.Count > 0;
             return partial ? ExitCodes.PartialSuccess : ExitCodes.Success;
         });
         return command;
     }
 
-    private static void WriteVerification(CliContext context, ExportFolderVerification verification)
+    private static void WriteVerification(CliContext context, ExportFolderVerification verification, string? resume)
     {
         var checkedText = Counted.Of(verification.FilesChecked, "complete file");
         if (verification.IsIntact)
         {
-            context.Out.MarkupLineInterpolated($"Verified: [green]{checkedText} match their recorded size and SHA-256[/]{(verification.ExportCompleted ? "" : " (the export is unfinished: resume it)")}.");
+            context.Out.MarkupLineInterpolated($"Verified: [green]{checkedText} match their recorded size and SHA-256[/]{(verification.ExportCompleted ? "" : " (the export is unfinished)")}.");
             return;
         }
 
@@ -103,7 +111,8 @@ internal static class InspectCommand
         }
 
         var deleteFirst = verification.Problems.Any(p => !p.ResumeRepairs) ? "after the objects damaged inside the store are deleted, " : "";
-        context.Out.MarkupLineInterpolated($"Verified: [yellow]{verification.Problems.Count} of {checkedText} missing or changed[/]; {deleteFirst}'fhir-bulk export --resume {verification.Folder}' fetches them again.");
+        var repair = resume is null ? "a new export fetches them again (this one was cancelled)" : $"'{resume}' fetches them again";
+        context.Out.MarkupLineInterpolated($"Verified: [yellow]{verification.Problems.Count} of {checkedText} missing or changed[/]; {deleteFirst}{repair}.");
     }
 
     private static void Write(IAnsiConsole console, ExportFolderSummary summary)

@@ -256,7 +256,7 @@ public sealed partial class BulkDataClient
 
             // Said before the first byte: a file whose request is being retried is still downloading, not the server working.
             progress?.Report(new ExportProgress(ExportPhase.Downloading, null, null, done, state.Files.Count));
-            var saver = new StateSaver(() => target.SaveState(state), _options.TimeProvider, StateSaveInterval);
+            using var saver = new StateSaver(() => target.SaveState(state), _options.TimeProvider, StateSaveInterval);
             try
             {
                 await DownloadFilesAsync(state.OutputOptions(_options), state.Files, manifest, new Uri(state.StatusUrl!), target, fileProgress, eventLog, saver, cancellationToken).ConfigureAwait(false);

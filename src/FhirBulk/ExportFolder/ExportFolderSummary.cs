@@ -54,6 +54,18 @@ public sealed record ExportFolderSummary(
     /// <summary>What checking the folder against its export's state found, when the inspection was asked to; otherwise <see langword="null"/>.</summary>
     public ExportFolderVerification? Verification { get; init; }
 
+    /// <summary>
+    /// What the folder's export is when fhir-bulk's state says it did not complete ("an unfinished export (5 of 8 files of
+    /// its manifest are complete)", or one cancelled), so its files are not all there; <see langword="null"/> when it
+    /// completed or there is no readable state.
+    /// </summary>
+    public string? Unfinished { get; init; }
+
+    /// <summary>The command that resumes the folder's export, finishing an <see cref="Unfinished"/> one or fetching damaged
+    /// files again (<c>fhir-bulk export --resume …</c>, with <c>--s3-endpoint</c> where the store needs it);
+    /// <see langword="null"/> without a readable state or once cancelled (its job is gone).</summary>
+    public string? ResumeCommand { get; init; }
+
     /// <summary>The issues of the OperationOutcomes in <c>error/</c> per <c>severity</c> (<c>fatal</c>, <c>error</c>, <c>warning</c>, <c>information</c>).</summary>
     public IReadOnlyDictionary<string, long> ErrorIssues { get; init; } = new Dictionary<string, long>();
 

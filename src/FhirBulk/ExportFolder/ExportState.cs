@@ -65,25 +65,44 @@ internal sealed class ExportState
 
     /// <summary>
     /// Refuses to have the export's files read as its data before it completed: an interrupted export holds only some of
-    /// its files, and tables made of them would be short without a word (inspect's "the export is unfinished" is the same
-    /// <see cref="Completed"/>).
+    /// its files, and tables made of them would be short without a word (inspect says the same, from <see cref="Unfinished"/>).
     /// </summary>
     /// <param name="folder">The folder (or store location) as the reader was given it, named in the message.</param>
+    /// <param name="resumeOptions">What the resume command needs besides the location (an S3-compatible endpoint), or "".</param>
     /// <exception cref="ExportFolderException">The export did not complete; the message says how far it got and how to finish it.</exception>
-    public void EnsureCompleted(string folder)
+    public void EnsureCompleted(string folder, string resumeOptions = "")
+    {
+        if (Unfinished(folder, resumeOptions) is { } unfinished)
+        {
+            throw new ExportFolderException(folder, Cancelled
+                ? $"{folder} holds {unfinished.State}: its tables would lack the rest; start a new export."
+                : $"{folder} holds {unfinished.State}: its tables would lack the rest. Resume it first: {unfinished.Resume}");
+        }
+    }
+
+    /// <summary>
+    /// What an export that did not complete is, as a phrase ("an unfinished export (5 of 8 files of its manifest are
+    /// complete)"), and the command that finishes it (none once cancelled: its job is gone); <see langword="null"/> once complete.
+    /// </summary>
+    /// <param name="folder">The folder (or store location), named in the command.</param>
+    /// <param name="resumeOptions">What the resume command needs besides the location (an S3-compatible endpoint), or "".</param>
+    public (string State, string? Resume)? Unfinished(string folder, string resumeOptions = "")
     {
         if (Completed)
         {
-            return;
+            return null;
         }
 
         // Before the manifest the server had not said which files there are: a count of none of none would mislead.
         var complete = Files.Count(f => f.Status == ExportFileStatus.Complete);
         var progress = Manifest is null ? "the server had not yet listed its files" : $"{complete} of {Files.Count} files of its manifest are complete";
-        throw new ExportFolderException(folder, Cancelled
-            ? $"{folder} holds an export cancelled before it completed ({progress}): its tables would lack the rest; start a new export."
-            : $"{folder} holds an unfinished export ({progress}): its tables would lack the rest. Resume it first: fhir-bulk export --resume {folder}");
+        return Cancelled
+            ? ($"an export cancelled before it completed ({progress})", null)
+            : ($"an unfinished export ({progress})", ResumeCommand(folder, resumeOptions));
     }
+
+    /// <summary>The command that resumes the export in <paramref name="folder"/>, as messages give it.</summary>
+    public static string ResumeCommand(string folder, string resumeOptions = "") => $"fhir-bulk export --resume {folder}{resumeOptions}";
 
     /// <summary>A new export of <paramref name="server"/>, recording how <paramref name="options"/> connect, download and store files.</summary>
     public static ExportState Start(Uri server, ExportRequest request, BulkDataClientOptions options)

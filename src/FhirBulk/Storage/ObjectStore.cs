@@ -20,6 +20,10 @@ public abstract class ObjectStore : IDisposable
 
     private protected ObjectStore(StorageLocation location) => Location = location;
 
+    /// <summary>What a command naming this store needs besides its URL (<c> --s3-endpoint URL</c> for an S3-compatible
+    /// server), for the commands messages give; "" when the URL is enough.</summary>
+    internal virtual string CommandLineOptions => "";
+
     /// <summary>The location the names are relative to.</summary>
     public StorageLocation Location { get; }
 

@@ -23,6 +23,8 @@ internal sealed class S3ObjectStore : ObjectStore
     // The endpoint a user's own `aws` command must name too, for the hint on a missing bucket.
     private readonly Uri? endpoint;
 
+    internal override string CommandLineOptions => endpoint is null ? "" : $" --s3-endpoint {endpoint}";
+
     // Set once a listing has shown the bucket exists, so that checking many missing objects (a resume) costs one HEAD each.
     private volatile bool bucketSeen;
 

@@ -178,6 +178,16 @@ public sealed partial class ExitCodeTableTests(ServerFixture fixture) : IDisposa
             t.temp.Write("export/error/OperationOutcome.000.ndjson", """{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"processing"}]}""" + "\n");
             return Run("inspect", folder);
         });
+        yield return new("6 inspect of an unfinished export", 6, "holds an unfinished export", async t =>
+        {
+            var folder = t.temp.File("e");
+            var (interrupted, _) = await t.InterruptedExportAsync(folder);
+            Assert.True(interrupted.ExitCode == 130, interrupted.ToString());
+            var result = await Run("inspect", folder);
+            // The way on, as view gives it: runnable as printed.
+            Assert.Contains($"; finish it: fhir-bulk export --resume {folder}", result.Error, StringComparison.Ordinal);
+            return result;
+        });
         yield return new("6 inspect --verify finding a truncated file", 6, "Patient.001.ndjson", async t =>
         {
             var folder = t.temp.File("e");
