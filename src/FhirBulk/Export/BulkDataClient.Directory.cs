@@ -65,7 +65,7 @@ public sealed partial class BulkDataClient
         await using (folderLock.ConfigureAwait(false))
         {
             var previous = await target.LoadStateAsync(cancellationToken).ConfigureAwait(false);
-            await target.CleanUpAsync(previous, cancellationToken).ConfigureAwait(false);
+            var abandoned = await target.CleanUpAsync(previous, cancellationToken).ConfigureAwait(false);
 
             // A state whose kick-off never succeeded (no status URL yet, the request refused) holds nothing to carry on: it is
             // moved aside like a finished export, so the corrected command just runs.
@@ -84,7 +84,7 @@ public sealed partial class BulkDataClient
 
             var state = ExportState.Start(BaseUri, request, _options);
             target.SaveState(state);
-            return await RunAsync(state, target, progress, cancellationToken).ConfigureAwait(false);
+            return await RunAsync(state, target, abandoned, progress, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -135,7 +135,7 @@ public sealed partial class BulkDataClient
         await using (folderLock.ConfigureAwait(false))
         {
             var state = await LoadStateAsync(target, cancellationToken).ConfigureAwait(false);
-            await target.CleanUpAsync(state, cancellationToken).ConfigureAwait(false);
+            var abandoned = await target.CleanUpAsync(state, cancellationToken).ConfigureAwait(false);
             if (state.Cancelled)
             {
                 throw new ExportFolderException(directory, $"The export in {directory} was cancelled; start a new one.");
@@ -145,7 +145,7 @@ public sealed partial class BulkDataClient
             state.RecordConnection(_options);
             target.SaveState(state);
             Log.Resuming(_logger, directory);
-            return await RunAsync(state, target, progress, cancellationToken).ConfigureAwait(false);
+            return await RunAsync(state, target, abandoned, progress, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -214,12 +214,19 @@ public sealed partial class BulkDataClient
         return state;
     }
 
-    private async Task<ExportResult> RunAsync(ExportState state, ExportTarget target, IProgress<ExportProgress>? progress, CancellationToken cancellationToken)
+    private async Task<ExportResult> RunAsync(ExportState state, ExportTarget target, IReadOnlyList<AbandonedUpload> abandoned, IProgress<ExportProgress>? progress, CancellationToken cancellationToken)
     {
         using var activity = FhirBulkActivitySource.Source.StartActivity("FhirBulk.Export");
         var runStarted = _options.TimeProvider.GetUtcNow();
         var directory = target.Description;
         using var eventLog = await target.OpenLogAsync(_options.TimeProvider, cancellationToken).ConfigureAwait(false);
+
+        // Kept beside the data, not only on a console that is gone by then: each holds storage (and costs) until removed.
+        foreach (var upload in abandoned)
+        {
+            eventLog.Write("upload_abort_failed", new() { ["object"] = upload.Object, ["uploadId"] = upload.UploadId, ["reason"] = upload.Reason });
+        }
+
         var repaired = await RepairDamagedFilesAsync(state, target, eventLog, cancellationToken).ConfigureAwait(false);
 
         // The limit is per run, not per folder: it stops a loop where files expire faster than they can be fetched, and a

@@ -19,7 +19,8 @@ internal abstract class ExportTarget
     /// <summary>Removes what a killed run left half written (temporary files, unfinished uploads), under the lock.</summary>
     /// <param name="state">The saved state, whose recorded uploads a store that cannot list them aborts; <see langword="null"/> when there is none.</param>
     /// <param name="cancellationToken">Cancels the clean-up.</param>
-    public abstract Task CleanUpAsync(ExportState? state, CancellationToken cancellationToken);
+    /// <returns>The unfinished uploads the store refused to abort (each still holds storage), for the export's log.</returns>
+    public abstract Task<IReadOnlyList<AbandonedUpload>> CleanUpAsync(ExportState? state, CancellationToken cancellationToken);
 
     /// <summary>The saved state, or <see langword="null"/> when the target holds none.</summary>
     /// <exception cref="ExportFolderException">The state is not a fhir-bulk export state.</exception>
@@ -63,10 +64,10 @@ internal sealed class LocalExportTarget(string directory) : ExportTarget
     public override Task<IAsyncDisposable> LockAsync(CancellationToken cancellationToken) =>
         Task.FromResult<IAsyncDisposable>(new Releaser(ExportFolderLock.Acquire(Directory)));
 
-    public override Task CleanUpAsync(ExportState? state, CancellationToken cancellationToken)
+    public override Task<IReadOnlyList<AbandonedUpload>> CleanUpAsync(ExportState? state, CancellationToken cancellationToken)
     {
         ExportFolderContents.RemoveStaleTemporaries(Directory);
-        return Task.CompletedTask;
+        return Task.FromResult<IReadOnlyList<AbandonedUpload>>([]);
     }
 
     public override Task<ExportState?> LoadStateAsync(CancellationToken cancellationToken) => Task.FromResult(ExportState.Load(Directory));
@@ -115,3 +116,10 @@ internal sealed class LocalExportTarget(string directory) : ExportTarget
         }
     }
 }
+
+/// <summary>An unfinished upload a killed run left that the store refused to abort: it holds storage until a lifecycle rule
+/// of the bucket removes it.</summary>
+/// <param name="Object">The object's URL.</param>
+/// <param name="UploadId">The store's id of the upload.</param>
+/// <param name="Reason">The store's answer.</param>
+internal sealed record AbandonedUpload(string Object, string UploadId, string Reason);

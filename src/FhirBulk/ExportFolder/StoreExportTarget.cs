@@ -37,8 +37,9 @@ internal sealed class StoreExportTarget(ObjectStore store, ILogger logger, TimeP
     /// recorded (a store that cannot list them, such as s3rver, is still asked to abort each). Under the lock nobody else
     /// writes these names. An abort the store refuses is logged, not fatal: the upload is invisible, and only holds storage.
     /// </summary>
-    public override async Task CleanUpAsync(ExportState? state, CancellationToken cancellationToken)
+    public override async Task<IReadOnlyList<AbandonedUpload>> CleanUpAsync(ExportState? state, CancellationToken cancellationToken)
     {
+        var abandoned = new List<AbandonedUpload>();
         var uploads = new Dictionary<string, PendingUpload>(StringComparer.Ordinal);
         try
         {
@@ -72,6 +73,7 @@ internal sealed class StoreExportTarget(ObjectStore store, ILogger logger, TimeP
             catch (StorageException e) when (!e.IsTransient)
             {
                 Log.UploadAbortFailed(logger, store.Describe(upload.Name), upload.UploadId, e.Message);
+                abandoned.Add(new AbandonedUpload(store.Describe(upload.Name), upload.UploadId, e.Message));
             }
         }
 
@@ -79,6 +81,8 @@ internal sealed class StoreExportTarget(ObjectStore store, ILogger logger, TimeP
         {
             file.UploadId = null;
         }
+
+        return abandoned;
     }
 
     public override async Task<ExportState?> LoadStateAsync(CancellationToken cancellationToken)

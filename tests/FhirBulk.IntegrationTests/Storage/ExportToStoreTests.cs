@@ -180,6 +180,12 @@ public sealed class ExportToStoreTests(S3rver s3rver, Azurite azurite, ITestOutp
         Assert.Contains("Could not abort the unfinished upload", resume.Output, StringComparison.Ordinal);
         var state = JsonNode.Parse(await StoreContract.ReadAll(store, ".fhir-bulk-state.json"))!;
         Assert.All(state["Files"]!.AsArray(), f => Assert.Null(f!["UploadId"]));
+
+        // And in the export's own log beside the data: the upload still holds storage after the console is gone.
+        var events = System.Text.Encoding.UTF8.GetString(await StoreContract.ReadAll(store, "log.ndjson")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
+        var abandoned = Assert.Single(events, e => (string?)e["eventId"] == "upload_abort_failed");
+        Assert.StartsWith(url, (string?)abandoned["eventDetail"]!["object"], StringComparison.Ordinal);
+        Assert.False(string.IsNullOrEmpty((string?)abandoned["eventDetail"]!["uploadId"]));
     }
 
     [S3rverFact]
