@@ -258,7 +258,7 @@ internal static class ExportCommand
     /// </summary>
     private static string ResumeHint(string directory, ConnectionSettings settings, Uri? s3Endpoint) =>
         (settings.PrivateKey is null ? "To carry on, run:" : $"To carry on, set {ConnectionResolver.PrivateKeyVariable} again, then run:")
-        + $"\n  fhir-bulk export --resume {ShellQuote(directory)}" + (s3Endpoint is null ? "" : $" --s3-endpoint {ShellQuote(s3Endpoint.ToString())}");
+        + $"\n  {CommandLineText.ResumeExport(directory, s3Endpoint)}";
 
     /// <summary>The store an <c>--out</c>, <c>--resume</c> or <c>--cancel</c> URL names, or <see langword="null"/> for a local folder.</summary>
     /// <exception cref="StorageException">A URL that is malformed or carries a secret (refused without repeating it, naming <paramref name="option"/>).</exception>
@@ -266,12 +266,6 @@ internal static class ExportCommand
         location is not null && CliContext.StoreLocation(option, location) is { } parsed
             ? FhirBulk.Storage.ObjectStore.Create(parsed, CommonOptions.StoreOptions(s3Endpoint))
             : null;
-
-    /// <summary>The word as a POSIX shell reads it back: as is when it is safe, else in single quotes.</summary>
-    internal static string ShellQuote(string word) =>
-        word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "/._-+=:,@%".Contains(c, StringComparison.Ordinal))
-            ? word
-            : $"'{word.Replace("'", "'\\''", StringComparison.Ordinal)}'";
 
     /// <summary>
     /// A resume carries on the request the export started with, and stores and checks files as it started (the library

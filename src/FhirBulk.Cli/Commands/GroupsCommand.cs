@@ -58,25 +58,25 @@ internal static class GroupsCommand
     /// <summary>The export command that reaches the server as this run did (a key from the environment stays there).</summary>
     private static string ExportCommandFor(ConnectionSettings settings)
     {
-        var command = $"fhir-bulk export --server {ExportCommand.ShellQuote(settings.Server.AbsoluteUri)}";
+        var command = $"fhir-bulk export --server {CommandLineText.Quote(settings.Server.AbsoluteUri)}";
         if (settings.ClientId is { } clientId)
         {
-            command += $" --client-id {ExportCommand.ShellQuote(clientId)}";
+            command += $" --client-id {CommandLineText.Quote(clientId)}";
         }
 
         if (settings.KeyFile is { } keyFile)
         {
-            command += $" --key {ExportCommand.ShellQuote(keyFile)}";
+            command += $" --key {CommandLineText.Quote(keyFile)}";
         }
 
         if (settings.Kid is { } kid)
         {
-            command += $" --kid {ExportCommand.ShellQuote(kid)}";
+            command += $" --kid {CommandLineText.Quote(kid)}";
         }
 
         if (settings.CaBundle is { } caBundle)
         {
-            command += $" --ca-bundle {ExportCommand.ShellQuote(caBundle)}";
+            command += $" --ca-bundle {CommandLineText.Quote(caBundle)}";
         }
 
         return command;

@@ -62,7 +62,7 @@ internal static class KeygenCommand
             context.Out.Write(grid);
             context.Out.MarkupLine("Register the JWKS with your server (for the SMART sandbox: paste jwks.json on its launch page), then:");
             // Written past Spectre so the command stays on one line, to be copied as it is.
-            context.Out.Profile.Out.Writer.WriteLine($"  fhir-bulk export --server URL --client-id ID --key {ExportCommand.ShellQuote(keyPath)}");
+            context.Out.Profile.Out.Writer.WriteLine($"  fhir-bulk export --server URL --client-id ID --key {CommandLineText.Quote(keyPath)}");
             return ExitCodes.Success;
         });
         return command;

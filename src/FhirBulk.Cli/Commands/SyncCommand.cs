@@ -151,7 +151,7 @@ internal static class SyncCommand
     /// Said once here, so the error line above need not: and "unchanged" would be wrong of a first sync, which has none.
     /// </summary>
     private static string AgainHint(string directory, string viewPath, SyncFormat? format) =>
-        $"Nothing was applied to the tables. To carry on, run the same sync again:\n  fhir-bulk sync --out {ExportCommand.ShellQuote(directory)} --view {ExportCommand.ShellQuote(viewPath)}"
+        $"Nothing was applied to the tables. To carry on, run the same sync again:\n  fhir-bulk sync --out {CommandLineText.Quote(directory)} --view {CommandLineText.Quote(viewPath)}"
         + (format == SyncFormat.Parquet ? " --format parquet" : string.Empty);
 
     private static async Task<int> CompactAsync(CliContext context, string directory, bool json, CancellationToken cancellationToken)

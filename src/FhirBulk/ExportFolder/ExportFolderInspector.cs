@@ -64,7 +64,7 @@ public static class ExportFolderInspector
         var deleted = await CountSubfolderAsync(Path.Combine(folder, ExportFolderLayout.DeletedFolderName), cancellationToken).ConfigureAwait(false);
         var manifestPath = Path.Combine(folder, ExportFolderLayout.ManifestFileName);
         var manifest = File.Exists(manifestPath) ? await File.ReadAllBytesAsync(manifestPath, cancellationToken).ConfigureAwait(false) : null;
-        return Summary(folder, manifestPath, manifest, File.Exists(Path.Combine(folder, ExportFolderLayout.StateFileName)), ReadableState(folder), "", files, errors, deleted, resources, issues, verification);
+        return Summary(folder, manifestPath, manifest, File.Exists(Path.Combine(folder, ExportFolderLayout.StateFileName)), ReadableState(folder), null, files, errors, deleted, resources, issues, verification);
     }
 
     /// <summary>
@@ -137,7 +137,7 @@ public static class ExportFolderInspector
         var issues = await CountIssuesAsync(errorFiles.Select(f => NdjsonSource.FromStoreObjects(store, [f])), cancellationToken).ConfigureAwait(false);
         var deleted = await CountAsync(NdjsonSource.FromStoreObjects(store, ExportFolderLayout.InReadingOrder(below[ExportFolderLayout.DeletedFolderName])), cancellationToken).ConfigureAwait(false);
         var manifest = await target.ReadAsync(ExportFolderLayout.ManifestFileName, cancellationToken).ConfigureAwait(false);
-        return Summary(folder, store.Describe(ExportFolderLayout.ManifestFileName), manifest, state is not null, state, store.CommandLineOptions, files, errors, deleted, resources, issues, verification);
+        return Summary(folder, store.Describe(ExportFolderLayout.ManifestFileName), manifest, state is not null, state, store.S3Endpoint, files, errors, deleted, resources, issues, verification);
     }
 
     // inspect shows what a folder holds even when its state cannot be read: only the note on an unfinished export is lost.
@@ -154,7 +154,7 @@ public static class ExportFolderInspector
     }
 
     private static ExportFolderSummary Summary(
-        string folder, string manifestName, byte[]? manifestBytes, bool hasState, ExportState? state, string resumeOptions, IReadOnlyList<ExportFileSummary> files, IReadOnlyList<ExportFileSummary> errors,
+        string folder, string manifestName, byte[]? manifestBytes, bool hasState, ExportState? state, Uri? s3Endpoint, IReadOnlyList<ExportFileSummary> files, IReadOnlyList<ExportFileSummary> errors,
         IReadOnlyList<ExportFileSummary> deleted, NdjsonSource resources, SortedDictionary<string, long> issues, ExportFolderVerification? verification)
     {
         var (transactionTime, transactionTimeText, request, counts) = ReadManifest(folder, manifestName, manifestBytes);
@@ -164,14 +164,14 @@ public static class ExportFolderInspector
             throw new ExportFolderException(folder, $"{folder} holds no export: no <Type>.*.ndjson files, no {ExportFolderLayout.ManifestFileName} and no export state.");
         }
 
-        var unfinished = state?.Unfinished(folder, resumeOptions);
+        var unfinished = state?.Unfinished(folder, s3Endpoint);
         return new ExportFolderSummary(folder, transactionTime, request, files, errors, deleted, counts, resources.MalformedLines)
         {
             ErrorIssues = issues,
             Verification = verification,
             TransactionTimeText = transactionTimeText,
             Unfinished = unfinished?.State,
-            ResumeCommand = state is { Cancelled: false } ? ExportState.ResumeCommand(folder, resumeOptions) : null,
+            ResumeCommand = state is { Cancelled: false } ? CommandLineText.ResumeExport(folder, s3Endpoint) : null,
         };
     }
 

@@ -68,11 +68,11 @@ internal sealed class ExportState
     /// its files, and tables made of them would be short without a word (inspect says the same, from <see cref="Unfinished"/>).
     /// </summary>
     /// <param name="folder">The folder (or store location) as the reader was given it, named in the message.</param>
-    /// <param name="resumeOptions">What the resume command needs besides the location (an S3-compatible endpoint), or "".</param>
+    /// <param name="s3Endpoint">The S3-compatible server the folder is on, which the resume command must name; <see langword="null"/> for none.</param>
     /// <exception cref="ExportFolderException">The export did not complete; the message says how far it got and how to finish it.</exception>
-    public void EnsureCompleted(string folder, string resumeOptions = "")
+    public void EnsureCompleted(string folder, Uri? s3Endpoint = null)
     {
-        if (Unfinished(folder, resumeOptions) is { } unfinished)
+        if (Unfinished(folder, s3Endpoint) is { } unfinished)
         {
             throw new ExportFolderException(folder, Cancelled
                 ? $"{folder} holds {unfinished.State}: its tables would lack the rest; start a new export."
@@ -85,8 +85,8 @@ internal sealed class ExportState
     /// complete)"), and the command that finishes it (none once cancelled: its job is gone); <see langword="null"/> once complete.
     /// </summary>
     /// <param name="folder">The folder (or store location), named in the command.</param>
-    /// <param name="resumeOptions">What the resume command needs besides the location (an S3-compatible endpoint), or "".</param>
-    public (string State, string? Resume)? Unfinished(string folder, string resumeOptions = "")
+    /// <param name="s3Endpoint">The S3-compatible server the folder is on, which the resume command must name; <see langword="null"/> for none.</param>
+    public (string State, string? Resume)? Unfinished(string folder, Uri? s3Endpoint = null)
     {
         if (Completed)
         {
@@ -98,11 +98,8 @@ internal sealed class ExportState
         var progress = Manifest is null ? "the server had not yet listed its files" : $"{complete} of {Files.Count} files of its manifest are complete";
         return Cancelled
             ? ($"an export cancelled before it completed ({progress})", null)
-            : ($"an unfinished export ({progress})", ResumeCommand(folder, resumeOptions));
+            : ($"an unfinished export ({progress})", CommandLineText.ResumeExport(folder, s3Endpoint));
     }
-
-    /// <summary>The command that resumes the export in <paramref name="folder"/>, as messages give it.</summary>
-    public static string ResumeCommand(string folder, string resumeOptions = "") => $"fhir-bulk export --resume {folder}{resumeOptions}";
 
     /// <summary>A new export of <paramref name="server"/>, recording how <paramref name="options"/> connect, download and store files.</summary>
     public static ExportState Start(Uri server, ExportRequest request, BulkDataClientOptions options)

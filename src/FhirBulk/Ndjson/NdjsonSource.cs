@@ -151,7 +151,7 @@ public sealed class NdjsonSource
         {
             // Read rather than looked for in the listing: a local store's listing leaves out dot files such as the state.
             var state = await new StoreExportTarget(store, NullLogger.Instance, TimeProvider.System).LoadStateAsync(cancellationToken).ConfigureAwait(false);
-            state?.EnsureCompleted(store.Location.ToString(), store.CommandLineOptions);
+            state?.EnsureCompleted(store.Location.ToString(), store.S3Endpoint);
         }
 
         // A store has no folders: nothing at all under the prefix is what a missing folder is (most often a typo), where

@@ -20,9 +20,9 @@ public abstract class ObjectStore : IDisposable
 
     private protected ObjectStore(StorageLocation location) => Location = location;
 
-    /// <summary>What a command naming this store needs besides its URL (<c> --s3-endpoint URL</c> for an S3-compatible
-    /// server), for the commands messages give; "" when the URL is enough.</summary>
-    internal virtual string CommandLineOptions => "";
+    /// <summary>The S3-compatible server this store is on, which a command naming its URL must name too (the URL alone
+    /// means AWS); <see langword="null"/> when the URL is enough.</summary>
+    internal virtual Uri? S3Endpoint => null;
 
     /// <summary>The location the names are relative to.</summary>
     public StorageLocation Location { get; }

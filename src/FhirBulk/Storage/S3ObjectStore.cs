@@ -23,7 +23,7 @@ internal sealed class S3ObjectStore : ObjectStore
     // The endpoint a user's own `aws` command must name too, for the hint on a missing bucket.
     private readonly Uri? endpoint;
 
-    internal override string CommandLineOptions => endpoint is null ? "" : $" --s3-endpoint {endpoint}";
+    internal override Uri? S3Endpoint => endpoint;
 
     // Set once a listing has shown the bucket exists, so that checking many missing objects (a resume) costs one HEAD each.
     private volatile bool bucketSeen;
@@ -263,7 +263,7 @@ internal sealed class S3ObjectStore : ObjectStore
             ? "" : ": " + service.Message;
         return service switch
         {
-            { ErrorCode: "NoSuchBucket" } => $"{message}; the bucket must exist first (fhir-bulk does not create it): create it, e.g. aws s3 mb s3://{Bucket}{(endpoint is null ? "" : $" --endpoint-url {endpoint}")}",
+            { ErrorCode: "NoSuchBucket" } => $"{message}; the bucket must exist first (fhir-bulk does not create it): create it, e.g. aws s3 mb s3://{Bucket}{(endpoint is null ? "" : $" --endpoint-url {CommandLineText.Quote(endpoint.ToString())}")}",
             { StatusCode: HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized } =>
                 $"{message}; the credentials from the AWS chain were refused or lack permission for {Location}",
             _ => message,
