@@ -402,11 +402,16 @@ public sealed partial class BulkDataClient
     }
 
     /// <summary>The files <paramref name="state"/> accounts for: its planned files and the manifest and log it wrote.</summary>
+    /// <remarks>
+    /// The manifest is written before the state that records it, so a process killed between the two leaves a manifest the
+    /// state does not mention; it is this export's as soon as it has a job (or had one, before a re-export), and the poll
+    /// that follows writes it again.
+    /// </remarks>
     private static IEnumerable<string> DescribedFiles(ExportState state) =>
         state.Files.Select(f => f.FileName)
             .Concat(state.PreviousFiles?.Select(f => f.FileName) ?? [])
             .Append(ExportFolderLayout.LogFileName)
-            .Concat(state.Manifest is null ? [] : [ExportFolderLayout.ManifestFileName]);
+            .Concat(state.Manifest is null && state.StatusUrl is null && state.PreviousFiles is null ? [] : [ExportFolderLayout.ManifestFileName]);
 
     /// <summary>Refuses files this export did not write, or moves them under <c>history/</c> when the options say so.</summary>
     private async Task HandleForeignFilesAsync(ExportTarget target, IEnumerable<string> described, string stamp, CancellationToken cancellationToken)

@@ -159,6 +159,22 @@ public sealed class ExportResumeTests(ServerFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task Export_KilledBetweenWritingTheManifestAndSavingTheState_ResumeTakesTheManifestAsItsOwn()
+    {
+        // The manifest is written, then the state that records it: a kill between the two leaves a manifest.json the state
+        // does not mention yet. It is this export's (its job has a status URL), not a stranger's; seen in CI as a refusal.
+        var output = temp.File("e");
+        await InterruptWhilePollingAsync(output, 2, ["--type", "Patient"]);
+        await File.WriteAllTextAsync(Path.Combine(output, "manifest.json"), """{"transactionTime":"2026-12-01T00:00:00Z","request":"x","requiresAccessToken":true,"output":[],"error":[]}""");
+
+        var resumed = await new CliRunner().RunAsync("export", "--resume", output);
+
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Contains("Patient", await File.ReadAllTextAsync(Path.Combine(output, "manifest.json")), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(output, "history")), "the manifest was moved away as a stranger's");
+    }
+
+    [Fact]
     public async Task Export_CancelFromFolderAlone_DeletesTheJobOnTheServer()
     {
         var output = temp.File("e");
