@@ -65,6 +65,6 @@ internal static class InfoCommand
             grid.AddRow("[bold]Authorization[/]", "[yellow]none advertised: an open server[/]");
         }
 
-        console.Write(grid);
+        console.Write(new TrimmedLines(grid));
     }
 }

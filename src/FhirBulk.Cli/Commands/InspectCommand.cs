@@ -154,7 +154,7 @@ internal static class InspectCommand
         grid.AddRow("Server messages", summary.Errors == 0 ? "0" : ExportSummaryRenderer.ServerIssues(summary.ErrorIssues, summary.Errors, "red"));
         grid.AddRow("Deleted", N(summary.DeletedFiles.Sum(f => f.Resources)));
         grid.AddRow("Malformed lines", summary.MalformedLines.Count == 0 ? "0" : $"[red]{N(summary.MalformedLines.Count)}[/]");
-        console.Write(grid);
+        console.Write(new TrimmedLines(grid));
         foreach (var line in summary.MalformedLines.Examples)
         {
             console.WriteLine($"  {line}");

@@ -59,7 +59,7 @@ internal static class KeygenCommand
             grid.AddRow("kid", Markup.Escape(pair.KeyId));
             grid.AddRow("Private key", $"{Markup.Escape(keyPath)} [yellow](secret: never share or commit it)[/]");
             grid.AddRow("Public JWKS", Markup.Escape(jwksPath));
-            context.Out.Write(grid);
+            context.Out.Write(new TrimmedLines(grid));
             context.Out.MarkupLine("Register the JWKS with your server (for the SMART sandbox: paste jwks.json on its launch page), then:");
             // Written past Spectre so the command stays on one line, to be copied as it is.
             context.Out.Profile.Out.Writer.WriteLine($"  fhir-bulk export --server URL --client-id ID --key {CommandLineText.Quote(keyPath)}");

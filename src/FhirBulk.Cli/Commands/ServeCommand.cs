@@ -190,7 +190,7 @@ internal static class ServeCommand
         }
 
         grid.AddRow("Faults", faultsInjected ? "[yellow]injected (see --help)[/]" : "none");
-        console.Write(grid);
+        console.Write(new TrimmedLines(grid));
         console.MarkupLine("[grey]Serving until Ctrl-C.[/]");
     }
 

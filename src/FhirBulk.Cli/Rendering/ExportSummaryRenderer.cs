@@ -107,7 +107,7 @@ internal static class ExportSummaryRenderer
         }
 
         grid.AddRow("Job on server", result.JobDeleted ? "deleted" : "kept (--keep-job)");
-        console.Write(grid);
+        console.Write(new TrimmedLines(grid));
         console.MarkupLine(result.Outcome == ExportOutcome.Success
             ? "[green]Export complete.[/]"
             : $"[yellow]Export complete, but not everything came through: {Markup.Escape(PartialReasons(result))}.[/]");

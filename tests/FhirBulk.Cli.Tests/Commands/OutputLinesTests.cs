@@ -123,6 +123,30 @@ public sealed class OutputLinesTests(ServerFixture fixture) : IDisposable
         Assert.DoesNotContain("PII", result.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task KeygenInspectInfoAndExport_OnAPipe_NoLineEndsInABlank()
+    {
+        var keygen = await new CliRunner().AsPipe().RunAsync("keygen", "--out", temp.File("keys"));
+        var inspect = await new CliRunner().AsPipe().RunAsync("inspect", SmallExport.Write(temp));
+        var info = await new CliRunner().AsPipe().RunAsync("info", "--server", fixture.BaseUrl);
+        var export = await new CliRunner().AsPipe().RunAsync(
+            "export", "--server", fixture.BaseUrl, "--client-id", fixture.ClientId, "--key", fixture.KeyFile, "--type", "Patient", "--out", temp.File("e"));
+
+        foreach (var result in new[] { keygen, inspect, info, export })
+        {
+            Assert.True(result.ExitCode == 0, result.ToString());
+            Assert.Contains("\n", result.Output.TrimEnd(), StringComparison.Ordinal);
+            AssertNoTrailingBlanks(result.Output);
+            AssertNoTrailingBlanks(result.Error);
+        }
+    }
+
+    private static void AssertNoTrailingBlanks(string text)
+    {
+        var padded = text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.EndsWith(' ')).ToList();
+        Assert.True(padded.Count == 0, $"{padded.Count} line(s) end in a blank, the first '{padded.FirstOrDefault()}':\n{text}");
+    }
+
     /// <summary>Some line starts with <paramref name="start"/> and holds all of <paramref name="whole"/>.</summary>
     private static void AssertOneLine(string text, string start, string whole)
     {
