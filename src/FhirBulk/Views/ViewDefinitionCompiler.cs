@@ -138,7 +138,10 @@ public static class ViewDefinitionCompiler
         var choice = engine is JsonPathEngine json
             ? new ViewEngineChoice(FhirPathEngineKind.Json) { Fallbacks = [.. json.Fallbacks] }
             : new ViewEngineChoice(FhirPathEngineKind.Firely);
-        return new CompiledView<TNode>(schema, choice, engine, where, selects);
+
+        // Only on the JSON engine: the Firely engine stays the oracle the differential tests hold the prefilter to.
+        var prefilter = engine is JsonPathEngine ? LinePrefilter.For(view.Where.Select(w => w.Path), view.Resource) : null;
+        return new CompiledView<TNode>(schema, choice, engine, where, selects, prefilter);
     }
 
     /// <summary>The readers the views of one resource type share, one per engine, made when a view needs one.</summary>

@@ -1,18 +1,21 @@
 using FhirBulk.Ndjson;
 using FhirBulk.Views.FhirPath;
+using FhirBulk.Views.FhirPath.Json;
 
 namespace FhirBulk.Views.Engine;
 
 /// <summary>
 /// Runs a compiled view over one resource at a time: where clauses, then the select tree,
-/// following the row-generation rules of SQL-on-FHIR v2 ("Processing algorithm").
+/// following the row-generation rules of SQL-on-FHIR v2 ("Processing algorithm"). A resource that fails the JSON
+/// engine's <see cref="LinePrefilter"/>, when the where clauses give one, is not evaluated: it could not pass them.
 /// </summary>
 internal sealed class CompiledView<TNode>(
     ViewSchema schema,
     ViewEngineChoice choice,
     IPathEngine<TNode> engine,
     IReadOnlyList<IPathExpression<TNode>> where,
-    IReadOnlyList<SelectPlan<TNode>> selects) : ICompiledView
+    IReadOnlyList<SelectPlan<TNode>> selects,
+    LinePrefilter? prefilter = null) : ICompiledView
     where TNode : class
 {
     public ViewSchema Schema => schema;
@@ -23,6 +26,11 @@ internal sealed class CompiledView<TNode>(
     {
         ArgumentNullException.ThrowIfNull(resource);
         if (!string.Equals(resource.ResourceType, schema.Resource, StringComparison.Ordinal))
+        {
+            return [];
+        }
+
+        if (prefilter is not null && !prefilter.MayPass(resource.Json.Span))
         {
             return [];
         }

@@ -1,0 +1,196 @@
+using System.Text;
+using FhirBulk.Views.FhirPath.Parsing;
+using Hl7.Fhir.Introspection;
+using Hl7.FhirPath.Expressions;
+using Expression = Hl7.FhirPath.Expressions.Expression;
+
+namespace FhirBulk.Views.FhirPath.Json;
+
+/// <summary>
+/// A test on a resource's raw JSON that every resource a view's <c>where</c> clauses select passes, so that the others
+/// are passed over without being evaluated: the string literals that the clauses' equalities need. The workshop's
+/// smoking-status view (<c>code.coding.where(system = 'http://loinc.org' and code = '72166-2').exists()</c>) selects one
+/// Observation in ten; the nine others hold no JSON string <c>"72166-2"</c>, and one vectorised search of the line
+/// says so.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Sound by construction: a literal is required only where FHIRPath's semantics make its absence decide the clause.
+/// <c>X.where(c).exists()</c> (or <c>X.exists(c)</c>) is true only if <c>c</c> is true for an item; <c>a and b</c> only if
+/// both are, <c>a or b</c> only if one is; and <c>m = 'text'</c>, with <c>m</c> an element of the item's type whose values
+/// are FHIR strings (string, code, uri, id, …), only if a value of <c>m</c> is exactly that text, which a line without
+/// escapes then holds byte for byte: the JSON engine compares such a value's raw bytes to the literal the same way
+/// (<c>JsonPathCompiler.EqualToText</c>). Every other construct (functions, <c>not()</c>,
+/// <c>!=</c>, <c>~</c>, constants, choice elements, paths through anything but plain elements) requires nothing, and a
+/// clause that requires nothing makes no test.
+/// </para>
+/// <para>
+/// A line holding any backslash may spell the text with escapes (<c>"72166\u002d2"</c>), so it always passes on to the
+/// evaluation. A resource passed over is not evaluated at all, like the resources of the types a view does not read:
+/// a value in it that the view could not have read (a malformed member the where clause would have visited) is not
+/// reported as a view error.
+/// </para>
+/// </remarks>
+internal sealed class LinePrefilter
+{
+    private readonly Need _need;
+
+    private LinePrefilter(Need need) => _need = need;
+
+    /// <summary>What the clauses need, as text: each required text quoted, joined by <c>and</c>/<c>or</c>.</summary>
+    public string Description => _need.ToString()!;
+
+    /// <summary>
+    /// The test for the <c>where</c> clauses <paramref name="wherePaths"/> of a view of <paramref name="resourceType"/>,
+    /// or <see langword="null"/> when they require no literal.
+    /// </summary>
+    public static LinePrefilter? For(IEnumerable<string> wherePaths, string resourceType)
+    {
+        if (JsonModel.Resource(resourceType) is not { } resource)
+        {
+            return null;
+        }
+
+        var needs = new List<Need>();
+        foreach (var path in wherePaths)
+        {
+            if (FhirPathParser.TryParse(path) is { } parsed && Clause(parsed, resource) is { } need)
+            {
+                needs.Add(need);
+            }
+        }
+
+        return needs.Count switch
+        {
+            0 => null,
+            1 => new LinePrefilter(needs[0]),
+            _ => new LinePrefilter(new All([.. needs])),
+        };
+    }
+
+    /// <summary>
+    /// <see langword="false"/> only when the resource <paramref name="json"/> cannot pass the <c>where</c> clauses; then
+    /// evaluating them would give false or empty for it.
+    /// </summary>
+    public bool MayPass(ReadOnlySpan<byte> json) => _need.Holds(json) || json.Contains((byte)'\\');
+
+    // A clause: a boolean the view's where tests on the resource.
+    private static Need? Clause(Expression expression, ClassMapping resource) => expression switch
+    {
+        BracketExpression bracket => Clause(bracket.Operand, resource),
+        BinaryExpression { Op: "and" or "or" } binary => Combine(binary, e => Clause(e, resource)),
+        FunctionCallExpression { FunctionName: "exists" } call when call.Arguments.Count() == 1 =>
+            ItemType(call.Focus, resource) is { } type ? Condition(call.Arguments.Single(), type) : null,
+        FunctionCallExpression { FunctionName: "exists", Focus: FunctionCallExpression { FunctionName: "where" } where } call
+            when !call.Arguments.Any() && where.Arguments.Count() == 1 =>
+            ItemType(where.Focus, resource) is { } type ? Condition(where.Arguments.Single(), type) : null,
+        _ => null,
+    };
+
+    // A condition on each item of a where or exists, whose type is itemType.
+    private static Need? Condition(Expression expression, ClassMapping itemType)
+    {
+        switch (expression)
+        {
+            case BracketExpression bracket:
+                return Condition(bracket.Operand, itemType);
+            case BinaryExpression { Op: "and" or "or" } binary:
+                return Combine(binary, e => Condition(e, itemType));
+            case BinaryExpression { Op: "=" } equality:
+                var operands = equality.Arguments.ToList();
+                return (operands[0], operands[1]) switch
+                {
+                    (ConstantExpression { Value: string text }, var other) when IsStringElement(other, itemType) => Literal.Of(text),
+                    (var other, ConstantExpression { Value: string text }) when IsStringElement(other, itemType) => Literal.Of(text),
+                    _ => null,
+                };
+            default:
+                return null;
+        }
+    }
+
+    private static Need? Combine(BinaryExpression binary, Func<Expression, Need?> need)
+    {
+        var operands = binary.Arguments.ToList();
+        var left = need(operands[0]);
+        var right = need(operands[1]);
+        if (binary.Op == "and")
+        {
+            return left is null ? right : right is null ? left : new All([left, right]);
+        }
+
+        return left is null || right is null ? null : new Any([left, right]);
+    }
+
+    // An element of the item (name, or $this.name) whose values are FHIR strings, compared byte for byte when unescaped.
+    private static bool IsStringElement(Expression expression, ClassMapping itemType) =>
+        expression is ChildExpression { Focus: AxisExpression { AxisName: "this" or "that" or "builtin.this" or "builtin.that" } } child
+        && JsonModel.Element(itemType, child.ChildName) is { IsChoice: false, IsResource: false, Kind: PathValueKind.String };
+
+    // The type of the items a plain path of elements from the resource gives, or null for anything else.
+    private static ClassMapping? ItemType(Expression expression, ClassMapping resource) => expression switch
+    {
+        AxisExpression { AxisName: "this" or "that" or "builtin.this" or "builtin.that" } => resource,
+        ChildExpression child when child.ChildName.Length > 0 && char.IsLower(child.ChildName[0])
+            && ItemType(child.Focus, resource) is { } parent
+            && JsonModel.Element(parent, child.ChildName) is { IsChoice: false, IsResource: false, Type: { } type } => type,
+        _ => null,
+    };
+
+    private abstract class Need
+    {
+        public abstract bool Holds(ReadOnlySpan<byte> json);
+    }
+
+    // The text's UTF-8 bytes, which an unescaped line holds wherever a value is that text. Searched without the quotes:
+    // a malformed value written as a JSON number (72166) still reads as the text "72166".
+    private sealed class Literal(string text, byte[] utf8) : Need
+    {
+        // Text a JSON writer must escape (a quote, a backslash, a control character) never appears unescaped; empty text
+        // is in every line.
+        public static Literal? Of(string text) =>
+            text.Length == 0 || text.Any(c => c is '"' or '\\' || char.IsControl(c) || char.IsSurrogate(c))
+                ? null
+                : new Literal(text, Encoding.UTF8.GetBytes(text));
+
+        public override bool Holds(ReadOnlySpan<byte> json) => json.IndexOf(utf8) >= 0;
+
+        public override string ToString() => $"\"{text}\"";
+    }
+
+    private sealed class All(Need[] needs) : Need
+    {
+        public override bool Holds(ReadOnlySpan<byte> json)
+        {
+            foreach (var need in needs)
+            {
+                if (!need.Holds(json))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        public override string ToString() => string.Join(" and ", needs.Select(n => n is Any ? $"({n})" : n.ToString()));
+    }
+
+    private sealed class Any(Need[] needs) : Need
+    {
+        public override bool Holds(ReadOnlySpan<byte> json)
+        {
+            foreach (var need in needs)
+            {
+                if (need.Holds(json))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        public override string ToString() => string.Join(" or ", needs.Select(n => n is All ? $"({n})" : n.ToString()));
+    }
+}
