@@ -94,6 +94,7 @@ internal static class ViewCommand
                     {
                         name = v.Schema.Name,
                         engine = EngineName(v.Engine.Engine),
+                        requiredText = v.Engine.RequiredText,
                         fallbacks = v.Engine.Fallbacks.Select(f => new { element = f.ElementPath, expression = f.Expression, reason = f.Reason }),
                     }),
                 });
@@ -304,7 +305,8 @@ internal static class ViewCommand
             return;
         }
 
-        writer.WriteLine($"{view}: json engine; Firely evaluates {Counted.Of(choice.Fallbacks.Count, "expression")}:");
+        var passedOver = choice.RequiredText is null ? "" : $"; resources without {choice.RequiredText} are passed over";
+        writer.WriteLine($"{view}: json engine{passedOver}; Firely evaluates {Counted.Of(choice.Fallbacks.Count, "expression")}:");
         foreach (var fallback in choice.Fallbacks)
         {
             writer.WriteLine($"  {fallback.ElementPath} ({fallback.Reason}):");

@@ -25,11 +25,20 @@ public sealed record ViewEngineChoice(FhirPathEngineKind Engine)
     /// <value>The default value is empty.</value>
     public IReadOnlyList<ExpressionFallback> Fallbacks { get; init; } = [];
 
+    /// <summary>
+    /// On the JSON engine, the texts a resource's JSON must hold to pass the view's <c>where</c> clauses (each quoted,
+    /// joined by <c>and</c>/<c>or</c>, e.g. <c>"http://loinc.org" and "72166-2"</c>): a resource without them (and without
+    /// escapes) is passed over unevaluated. <see langword="null"/> when the clauses require no text, and on the Firely engine.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public string? RequiredText { get; init; }
+
     /// <inheritdoc/>
     public override string ToString() => Engine switch
     {
-        FhirPathEngineKind.Json when Fallbacks.Count == 0 => "json engine",
-        FhirPathEngineKind.Json => $"json engine; Firely evaluates {string.Join("; ", Fallbacks)}",
+        FhirPathEngineKind.Json => "json engine"
+            + (RequiredText is null ? "" : $"; resources without {RequiredText} are passed over")
+            + (Fallbacks.Count == 0 ? "" : $"; Firely evaluates {string.Join("; ", Fallbacks)}"),
         _ => "Firely engine",
     };
 }

@@ -135,12 +135,12 @@ public static class ViewDefinitionCompiler
 
         var name = options?.TableName ?? view.Name ?? view.Resource.ToLowerInvariant();
         var schema = new ViewSchema(name, view.Resource, [.. builder.Columns]);
-        var choice = engine is JsonPathEngine json
-            ? new ViewEngineChoice(FhirPathEngineKind.Json) { Fallbacks = [.. json.Fallbacks] }
-            : new ViewEngineChoice(FhirPathEngineKind.Firely);
 
         // Only on the JSON engine: the Firely engine stays the oracle the differential tests hold the prefilter to.
         var prefilter = engine is JsonPathEngine ? LinePrefilter.For(view.Where.Select(w => w.Path), view.Resource) : null;
+        var choice = engine is JsonPathEngine json
+            ? new ViewEngineChoice(FhirPathEngineKind.Json) { Fallbacks = [.. json.Fallbacks], RequiredText = prefilter?.Description }
+            : new ViewEngineChoice(FhirPathEngineKind.Firely);
         return new CompiledView<TNode>(schema, choice, engine, where, selects, prefilter);
     }
 

@@ -165,7 +165,7 @@ public sealed class ViewCommandTests : IDisposable
         var result = await new CliRunner().RunAsync("view", "--input", SmallExport.Write(temp), "--view", views, "--explain");
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Contains("smoking_status: json engine", result.Output, StringComparison.Ordinal);
+        Assert.Contains("""smoking_status: json engine; resources without "http://loinc.org" and "72166-2" are passed over""", result.Output, StringComparison.Ordinal);
         Assert.Contains("""
             x: json engine; Firely evaluates 1 expression:
               select[0].column[0].path (function 'descendants' with 0 argument(s) is not on the JSON path):
@@ -189,6 +189,7 @@ public sealed class ViewCommandTests : IDisposable
                 v => v.GetProperty("name").GetString()!,
                 v => (v.GetProperty("engine").GetString(), string.Join("; ", v.GetProperty("fallbacks").EnumerateArray().Select(f => $"{f.GetProperty("element").GetString()} {f.GetProperty("expression").GetString()}: {f.GetProperty("reason").GetString()}"))));
         Assert.Equal(("json", ""), explained["smoking_status"]);
+        Assert.Equal("\"http://loinc.org\" and \"72166-2\"", System.Text.Json.JsonDocument.Parse(result.Output).RootElement.GetProperty("views")[0].GetProperty("requiredText").GetString());
         Assert.Equal(("json", "select[0].column[0].path descendants().count(): function 'descendants' with 0 argument(s) is not on the JSON path"), explained["x"]);
     }
 

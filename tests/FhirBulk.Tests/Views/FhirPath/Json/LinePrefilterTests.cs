@@ -19,6 +19,19 @@ public class LinePrefilterTests
         Assert.Equal("\"http://loinc.org\" and \"72166-2\"", prefilter.Description);
     }
 
+    [Fact]
+    public void Compile_WorkshopSmokingStatus_JsonEngineSaysWhatTextItNeedsAndFirelyNone()
+    {
+        var view = ViewDefinitionParser.Parse($$"""{"resource":"Observation","where":[{"path":{{JsonSerializer.Serialize(SmokingStatus)}}}],"select":[{"column":[{"name":"id","path":"getResourceKey()"}]}]}""");
+
+        var json = EngineDifference.Compile(view, FhirBulk.Views.FhirPathEngineKind.Json);
+        var firely = EngineDifference.Compile(view, FhirBulk.Views.FhirPathEngineKind.Firely);
+
+        Assert.Equal("\"http://loinc.org\" and \"72166-2\"", json.Engine.RequiredText);
+        Assert.Equal("json engine; resources without \"http://loinc.org\" and \"72166-2\" are passed over", json.Engine.ToString());
+        Assert.Null(firely.Engine.RequiredText);
+    }
+
     [Theory]
     [InlineData("""{"resourceType":"Observation","code":{"coding":[{"system":"http://loinc.org","code":"72166-2"}]}}""", true)]
     [InlineData("""{"resourceType":"Observation","code":{"coding":[{"system":"http://loinc.org","code":"8302-2"}]}}""", false)]
