@@ -305,8 +305,8 @@ internal static class ViewCommand
             return;
         }
 
-        var passedOver = choice.RequiredText is null ? "" : $"; resources without {choice.RequiredText} are passed over";
-        writer.WriteLine($"{view}: json engine{passedOver}; Firely evaluates {Counted.Of(choice.Fallbacks.Count, "expression")}:");
+        var onlyHolding = choice.RequiredText is null ? "" : $"; only resources holding {choice.RequiredText} are evaluated";
+        writer.WriteLine($"{view}: json engine{onlyHolding}; Firely evaluates {Counted.Of(choice.Fallbacks.Count, "expression")}:");
         foreach (var fallback in choice.Fallbacks)
         {
             writer.WriteLine($"  {fallback.ElementPath} ({fallback.Reason}):");

@@ -27,8 +27,9 @@ public sealed record ViewEngineChoice(FhirPathEngineKind Engine)
 
     /// <summary>
     /// On the JSON engine, the texts a resource's JSON must hold to pass the view's <c>where</c> clauses (each quoted,
-    /// joined by <c>and</c>/<c>or</c>, e.g. <c>"http://loinc.org" and "72166-2"</c>): a resource without them (and without
-    /// escapes) is passed over unevaluated. <see langword="null"/> when the clauses require no text, and on the Firely engine.
+    /// joined by <c>and</c>/<c>or</c>, e.g. <c>"http://loinc.org" and "72166-2"</c>): only a resource holding them (or any
+    /// escape) is evaluated. <see langword="null"/> when the clauses require no text or one of them could fail on some
+    /// resource, and on the Firely engine.
     /// </summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public string? RequiredText { get; init; }
@@ -37,7 +38,7 @@ public sealed record ViewEngineChoice(FhirPathEngineKind Engine)
     public override string ToString() => Engine switch
     {
         FhirPathEngineKind.Json => "json engine"
-            + (RequiredText is null ? "" : $"; resources without {RequiredText} are passed over")
+            + (RequiredText is null ? "" : $"; only resources holding {RequiredText} are evaluated")
             + (Fallbacks.Count == 0 ? "" : $"; Firely evaluates {string.Join("; ", Fallbacks)}"),
         _ => "Firely engine",
     };

@@ -165,7 +165,7 @@ public sealed class ViewCommandTests : IDisposable
         var result = await new CliRunner().RunAsync("view", "--input", SmallExport.Write(temp), "--view", views, "--explain");
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Contains("""smoking_status: json engine; resources without "http://loinc.org" and "72166-2" are passed over""", result.Output, StringComparison.Ordinal);
+        Assert.Contains("""smoking_status: json engine; only resources holding "http://loinc.org" and "72166-2" are evaluated""", result.Output, StringComparison.Ordinal);
         Assert.Contains("""
             x: json engine; Firely evaluates 1 expression:
               select[0].column[0].path (function 'descendants' with 0 argument(s) is not on the JSON path):

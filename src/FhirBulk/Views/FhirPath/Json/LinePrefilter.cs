@@ -10,8 +10,7 @@ namespace FhirBulk.Views.FhirPath.Json;
 /// A test on a resource's raw JSON that every resource a view's <c>where</c> clauses select passes, so that the others
 /// are passed over without being evaluated: the string literals that the clauses' equalities need. The workshop's
 /// smoking-status view (<c>code.coding.where(system = 'http://loinc.org' and code = '72166-2').exists()</c>) selects one
-/// Observation in ten; the nine others hold no JSON string <c>"72166-2"</c>, and one vectorised search of the line
-/// says so.
+/// Observation in ten; the nine others lack <c>72166-2</c>, and a vectorised search of the line says so.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -26,9 +25,9 @@ namespace FhirBulk.Views.FhirPath.Json;
 /// </para>
 /// <para>
 /// A line holding any backslash may spell the text with escapes (<c>"72166\u002d2"</c>), so it always passes on to the
-/// evaluation. A resource passed over is not evaluated at all, like the resources of the types a view does not read:
-/// a value in it that the view could not have read (a malformed member the where clause would have visited) is not
-/// reported as a view error.
+/// evaluation. Only clauses that cannot fail are used, and only when every clause of the view is one: a clause that
+/// can (<c>single()</c>, a string function given two items) is evaluated on every resource, so whether a resource
+/// fails the view, and whether <c>--strict</c> stops, never depends on the prefilter.
 /// </para>
 /// </remarks>
 internal sealed class LinePrefilter
@@ -42,7 +41,7 @@ internal sealed class LinePrefilter
 
     /// <summary>
     /// The test for the <c>where</c> clauses <paramref name="wherePaths"/> of a view of <paramref name="resourceType"/>,
-    /// or <see langword="null"/> when they require no literal.
+    /// or <see langword="null"/> when they require no literal or one of them could fail.
     /// </summary>
     public static LinePrefilter? For(IEnumerable<string> wherePaths, string resourceType)
     {
@@ -54,7 +53,14 @@ internal sealed class LinePrefilter
         var needs = new List<Need>();
         foreach (var path in wherePaths)
         {
-            if (FhirPathParser.TryParse(path) is { } parsed && Clause(parsed, resource) is { } need)
+            // A clause that could fail on some resource (single(), a string function given two items, …) must still be
+            // evaluated on every resource, or the failure, and under --strict the stop, would depend on the prefilter.
+            if (FhirPathParser.TryParse(path) is not { } parsed || !CannotFail(parsed))
+            {
+                return null;
+            }
+
+            if (Clause(parsed, resource) is { } need)
             {
                 needs.Add(need);
             }
@@ -73,6 +79,35 @@ internal sealed class LinePrefilter
     /// evaluating them would give false or empty for it.
     /// </summary>
     public bool MayPass(ReadOnlySpan<byte> json) => _need.Holds(json) || json.Contains((byte)'\\');
+
+    // Whether evaluating the expression gives one boolean or empty, and never fails, on any resource: and/or of such,
+    // exists()/empty() of a path, exists(c) and where(c) with such a c, and = or != between a path and a text. FHIRPath
+    // fails where a boolean is wanted from two items (a bare path under and, or as a where criterion), and functions
+    // that want one item (single(), the string functions) fail on two: any of those leaves the clause whole to the
+    // evaluation.
+    private static bool CannotFail(Expression expression) => expression switch
+    {
+        BracketExpression bracket => CannotFail(bracket.Operand),
+        BinaryExpression { Op: "and" or "or" } binary => binary.Arguments.All(CannotFail),
+        BinaryExpression { Op: "=" or "!=" } binary =>
+            binary.Arguments.All(IsPathOrText) && binary.Arguments.Any(a => a is ConstantExpression { Value: string }),
+        FunctionCallExpression { FunctionName: "exists" or "empty" } call when !call.Arguments.Any() => IsPathOrText(call.Focus),
+        FunctionCallExpression { FunctionName: "exists" } call when call.Arguments.Count() == 1 =>
+            IsPathOrText(call.Focus) && CannotFail(call.Arguments.Single()),
+        _ => false,
+    };
+
+    // A collection that navigation alone makes (elements, where with a criterion that cannot fail), or a text.
+    private static bool IsPathOrText(Expression expression) => expression switch
+    {
+        AxisExpression { AxisName: "this" or "that" or "builtin.this" or "builtin.that" } => true,
+        ConstantExpression { Value: string } => true,
+        BracketExpression bracket => IsPathOrText(bracket.Operand),
+        ChildExpression child => child.ChildName.Length > 0 && char.IsLower(child.ChildName[0]) && IsPathOrText(child.Focus),
+        FunctionCallExpression { FunctionName: "where" } call when call.Arguments.Count() == 1 =>
+            IsPathOrText(call.Focus) && CannotFail(call.Arguments.Single()),
+        _ => false,
+    };
 
     // A clause: a boolean the view's where tests on the resource.
     private static Need? Clause(Expression expression, ClassMapping resource) => expression switch

@@ -11,6 +11,25 @@ public class LinePrefilterTests
     private const string SmokingStatus = "code.coding.where(system = 'http://loinc.org' and code = '72166-2').exists()";
 
     [Fact]
+    public void For_AClauseThatCanFailBesideOneThatNeedsText_NoTest()
+    {
+        Assert.Null(LinePrefilter.For(["code.coding.where(code = 'b').exists()", "code.coding.single().exists()"], "Observation"));
+    }
+
+    [Fact]
+    public void Evaluate_ClauseThatFailsOnAResourceWithoutTheText_FailsThereOnBothEngines()
+    {
+        var clause = JsonSerializer.Serialize("code.coding.single().exists() and code.coding.where(code = '72166-2').exists()");
+        var view = ViewDefinitionParser.Parse($$"""{"resource":"Observation","where":[{"path":{{clause}}}],"select":[{"column":[{"name":"id","path":"getResourceKey()"}]}]}""");
+        var line = Resources.Line("""{"resourceType":"Observation","id":"two","code":{"coding":[{"code":"1"},{"code":"2"}]}}""");
+
+        var (json, firely, _) = EngineDifference.Run(view, [line]);
+
+        Assert.Equal("1: error\n", firely);
+        Assert.Equal(firely, json);
+    }
+
+    [Fact]
     public void For_WorkshopSmokingStatusClause_NeedsTheSystemAndTheCode()
     {
         var prefilter = LinePrefilter.For([SmokingStatus], "Observation");
@@ -28,7 +47,7 @@ public class LinePrefilterTests
         var firely = EngineDifference.Compile(view, FhirBulk.Views.FhirPathEngineKind.Firely);
 
         Assert.Equal("\"http://loinc.org\" and \"72166-2\"", json.Engine.RequiredText);
-        Assert.Equal("json engine; resources without \"http://loinc.org\" and \"72166-2\" are passed over", json.Engine.ToString());
+        Assert.Equal("json engine; only resources holding \"http://loinc.org\" and \"72166-2\" are evaluated", json.Engine.ToString());
         Assert.Null(firely.Engine.RequiredText);
     }
 
@@ -74,6 +93,10 @@ public class LinePrefilterTests
     [InlineData("code.coding.first().where(code = 'b').exists()")]
     [InlineData("code.coding.where(code = 'a').exists() implies code.coding.where(code = 'b').exists()")]
     [InlineData("code.coding.where(code = 'a').exists() xor code.coding.where(code = 'b').exists()")]
+    [InlineData("code.coding.single().exists() and code.coding.where(code = 'b').exists()")] // single() fails on two codings
+    [InlineData("code.coding.where(code.startsWith('x') or code = 'b').exists()")] // startsWith fails on two codes
+    [InlineData("code.coding.where(display and code = 'b').exists()")] // a text where a boolean is wanted
+    [InlineData("code.coding.where(code = 'b').exists() and code.text.length() > 3")]
     public void For_ClausesThatRequireNoLiteral_NoTest(string clause)
     {
         Assert.Null(LinePrefilter.For([clause], "Observation"));
@@ -117,7 +140,9 @@ public class LinePrefilterTests
         Gen.Select(Condition, Condition).Select((a, b) => $"code.coding.where({a}).exists() and code.coding.where({b}).exists()"),
         Gen.Select(Condition, Condition).Select((a, b) => $"code.coding.where({a}).exists() or code.coding.exists({b})"),
         Gen.Select(Condition, Condition, Gen.OneOf("implies", "xor")).Select((a, b, op) => $"code.coding.where({a}).exists() {op} code.coding.exists({b})"),
-        Gen.OneOf("status = '72166-2'", "code.coding.where(code = '72166-2').exists().not()", "code.coding.where(code = '72166-2').empty()"));
+        Gen.OneOf("status = '72166-2'", "code.coding.where(code = '72166-2').exists().not()", "code.coding.where(code = '72166-2').empty()"),
+        Condition.Select(c => $"code.coding.single().exists() and code.coding.where({c}).exists()"),
+        Condition.Select(c => $"code.coding.where(code.startsWith('7') or ({c})).exists()"));
 
     [Fact]
     public void Evaluate_RandomObservationsAndClauses_SameRowsAsTheFirelyEngine()
