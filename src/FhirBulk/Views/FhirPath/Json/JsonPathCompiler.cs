@@ -234,10 +234,12 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
             "~" => env => Bool(Equivalent(left(env), right(env))),
             "!~" => env => Bool(!Equivalent(left(env), right(env))),
             "<" or ">" or "<=" or ">=" => Comparison(left, right, binary.Op),
-            "and" => env => Bool(And(ToBoolean(left(env)), ToBoolean(right(env)))),
-            "or" => env => Bool(Or(ToBoolean(left(env)), ToBoolean(right(env)))),
+            // The right operand is not evaluated where the left decides (false and …, true or …, false implies …), as
+            // Firely does: otherwise a right operand that fails (single() of two items) would fail here only.
+            "and" => env => ToBoolean(left(env)) is var a && a == false ? False : Bool(And(a, ToBoolean(right(env)))),
+            "or" => env => ToBoolean(left(env)) is var a && a == true ? True : Bool(Or(a, ToBoolean(right(env)))),
             "xor" => env => Bool(Xor(ToBoolean(left(env)), ToBoolean(right(env)))),
-            "implies" => env => Bool(Implies(ToBoolean(left(env)), ToBoolean(right(env)))),
+            "implies" => env => ToBoolean(left(env)) is var a && a == false ? True : Bool(Implies(a, ToBoolean(right(env)))),
             "|" => env => Union(left(env), right(env)),
             _ => throw Unsupported($"the operator '{binary.Op}'"),
         };
