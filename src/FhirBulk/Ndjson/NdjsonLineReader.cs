@@ -9,9 +9,17 @@ namespace FhirBulk.Ndjson;
 /// <see cref="NdjsonLineSplitter"/> and judged by <see cref="ResourceLineClassifier"/>, as the download check does.
 /// </summary>
 /// <remarks>
-/// Each resource's bytes are copied once, out of the read buffer into the array its <see cref="ResourceLine"/> owns.
+/// <para>
+/// Each line's bytes are copied once, out of the read buffer into the array its <see cref="ResourceLine"/> owns.
 /// Resource type names repeat on every line, so they are interned: a file of a million Observations allocates the
 /// string "Observation" once.
+/// </para>
+/// <para>
+/// The lines of one read buffer are framed on the reading thread, then judged on up to
+/// <see cref="NdjsonSourceOptions.MaxDegreeOfParallelism"/> threads, then handed out (or reported as malformed) in
+/// order. Judging is most of a reader's work; on a type whose views pass over most lines (smoking status over every
+/// Observation) it would otherwise leave the evaluating threads idle.
+/// </para>
 /// </remarks>
 internal sealed class NdjsonLineReader(
     string sourceName,
@@ -22,9 +30,18 @@ internal sealed class NdjsonLineReader(
     // A mixed file holds a few dozen types; the bound keeps a hostile input from growing the table.
     private const int MaxInternedTypes = 256;
 
+    // Fewer lines than this in a buffer are judged on the reading thread: handing them out would cost more than it saves.
+    private const int MinLinesToShare = 8;
+
     private readonly NdjsonLineSplitter _lines = new();
     private readonly List<ResourceLine> _ready = [];
-    private readonly List<(byte[] Utf8, string Name)> _typeNames = [];
+    private readonly List<Framed> _framed = [];
+    private readonly Lock _interning = new();
+    private readonly ParallelOptions _parallel = new() { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism };
+    private Verdict[] _verdicts = [];
+
+    // Copied on write, so that threads judging lines read it without a lock.
+    private (byte[] Utf8, string Name)[] _typeNames = [];
 
     public async IAsyncEnumerable<ResourceLine> ReadAsync(Stream stream, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -43,9 +60,14 @@ internal sealed class NdjsonLineReader(
                 _ready.Clear();
             }
 
-            if (ReadFinalLine() is { } last)
+            if (_lines.TryReadFinalLine(out var last))
             {
-                yield return last;
+                _framed.Add(new Framed(last.ToArray(), _lines.LineNumber, _lines.TextOffset));
+                Judge();
+                foreach (var line in _ready)
+                {
+                    yield return line;
+                }
             }
         }
         finally
@@ -74,32 +96,98 @@ internal sealed class NdjsonLineReader(
     {
         while (_lines.TryReadLine(ref data, out var line))
         {
-            if (Frame(line) is { } resource)
+            _framed.Add(new Framed(line.ToArray(), _lines.LineNumber, _lines.TextOffset));
+        }
+
+        Judge();
+    }
+
+    /// <summary>Judges the framed lines, then, in reading order, reports the malformed ones and readies the resources.</summary>
+    /// <exception cref="MalformedNdjsonException">A line is malformed and the policy is <see cref="ErrorPolicy.Fail"/>.</exception>
+    private void Judge()
+    {
+        var count = _framed.Count;
+        if (_verdicts.Length < count)
+        {
+            _verdicts = new Verdict[Math.Max(count, _verdicts.Length * 2)];
+        }
+
+        if (count < MinLinesToShare || options.MaxDegreeOfParallelism == 1)
+        {
+            for (var i = 0; i < count; i++)
             {
-                _ready.Add(resource);
+                _verdicts[i] = Judge(_framed[i]);
             }
+        }
+        else
+        {
+            Parallel.For(0, count, _parallel, i => _verdicts[i] = Judge(_framed[i]));
+        }
+
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var (framed, verdict) = (_framed[i], _verdicts[i]);
+                if (verdict.Problem is { } problem)
+                {
+                    report.Reject(new MalformedLine(sourceName, framed.Number, problem), options.MalformedLines);
+                }
+                else if (verdict.Wanted)
+                {
+                    _ready.Add(new ResourceLine(verdict.Type!, verdict.Id, framed.Json, sourceName, framed.Number));
+                }
+            }
+        }
+        finally
+        {
+            _framed.Clear();
+            Array.Clear(_verdicts, 0, count);
         }
     }
 
-    private ResourceLine? ReadFinalLine() => _lines.TryReadFinalLine(out var line) ? Frame(line) : null;
-
-    private ResourceLine? Frame(ReadOnlySpan<byte> line)
+    /// <summary>One line's verdict: thread-safe, as it reads only the line, the options and the interned names.</summary>
+    private Verdict Judge(Framed line)
     {
-        if (ResourceLineClassifier.Classify(line, _lines.TextOffset, out var key) is { } problem)
+        if (ResourceLineClassifier.Classify(line.Json, line.TextOffset, out var key) is { } problem)
         {
-            report.Reject(new MalformedLine(sourceName, _lines.LineNumber, problem), options.MalformedLines);
-            return null;
+            return new Verdict(problem, null, null, false);
         }
 
         var type = Intern(key.ResourceType);
         return resourceTypes is null || resourceTypes.Contains(type)
-            ? new ResourceLine(type, key.HasId ? Encoding.UTF8.GetString(key.Id) : null, line.ToArray(), sourceName, _lines.LineNumber)
-            : null;
+            ? new Verdict(null, type, key.HasId ? Encoding.UTF8.GetString(key.Id) : null, true)
+            : default;
     }
 
     private string Intern(ReadOnlySpan<byte> utf8)
     {
-        foreach (var (bytes, name) in _typeNames)
+        if (Find(Volatile.Read(ref _typeNames), utf8) is { } known)
+        {
+            return known;
+        }
+
+        lock (_interning)
+        {
+            var names = _typeNames;
+            if (Find(names, utf8) is { } added)
+            {
+                return added;
+            }
+
+            var value = Encoding.UTF8.GetString(utf8);
+            if (names.Length < MaxInternedTypes)
+            {
+                Volatile.Write(ref _typeNames, [.. names, (utf8.ToArray(), value)]);
+            }
+
+            return value;
+        }
+    }
+
+    private static string? Find((byte[] Utf8, string Name)[] names, ReadOnlySpan<byte> utf8)
+    {
+        foreach (var (bytes, name) in names)
         {
             if (utf8.SequenceEqual(bytes))
             {
@@ -107,12 +195,12 @@ internal sealed class NdjsonLineReader(
             }
         }
 
-        var value = Encoding.UTF8.GetString(utf8);
-        if (_typeNames.Count < MaxInternedTypes)
-        {
-            _typeNames.Add((utf8.ToArray(), value));
-        }
-
-        return value;
+        return null;
     }
+
+    /// <summary>A non-blank line as framed: its own copy of the text, its number and how far into the raw line the text starts.</summary>
+    private readonly record struct Framed(byte[] Json, long Number, int TextOffset);
+
+    /// <summary>A malformed line's problem, or a resource's interned type and id and whether the source wants its type.</summary>
+    private readonly record struct Verdict(string? Problem, string? Type, string? Id, bool Wanted);
 }

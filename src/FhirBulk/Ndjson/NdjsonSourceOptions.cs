@@ -15,6 +15,14 @@ public sealed class NdjsonSourceOptions
     /// <value>The default value is <see cref="NdjsonDefaults.BufferSize"/>.</value>
     public int BufferSize { get; set; } = NdjsonDefaults.BufferSize;
 
+    /// <summary>
+    /// How many threads judge the lines of one read buffer at once (whether each is a resource, and its type and id).
+    /// Resources and malformed lines come out in reading order whatever the value; above 1 the check of a large
+    /// type such as Observation no longer holds back the threads that evaluate views.
+    /// </summary>
+    /// <value>The default value is <see cref="Environment.ProcessorCount"/>; 1 judges every line on the reading thread.</value>
+    public int MaxDegreeOfParallelism { get; set; } = Environment.ProcessorCount;
+
     internal NdjsonSourceOptions Validated()
     {
         if (!Enum.IsDefined(MalformedLines))
@@ -24,11 +32,13 @@ public sealed class NdjsonSourceOptions
 
         ArgumentOutOfRangeException.ThrowIfNegative(MaxReportedMalformedLines, nameof(MaxReportedMalformedLines));
         ArgumentOutOfRangeException.ThrowIfLessThan(BufferSize, 4096, nameof(BufferSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxDegreeOfParallelism, 1, nameof(MaxDegreeOfParallelism));
         return new NdjsonSourceOptions
         {
             MalformedLines = MalformedLines,
             MaxReportedMalformedLines = MaxReportedMalformedLines,
             BufferSize = BufferSize,
+            MaxDegreeOfParallelism = MaxDegreeOfParallelism,
         };
     }
 }
