@@ -58,11 +58,19 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
         ["loinc"] = "http://loinc.org",
     };
 
+    /// <summary>
+    /// Whether <paramref name="expression"/> is the focus itself: Firely's parser writes the implicit input of a path
+    /// (<c>name</c> in <c>name.given</c>) as the axis <c>that</c> and <c>$this</c> as <c>this</c>, each also under the
+    /// <c>builtin.</c> prefix.
+    /// </summary>
+    internal static bool IsFocus(Expression expression) =>
+        expression is AxisExpression { AxisName: "that" or "this" or "builtin.that" or "builtin.this" };
+
     /// <summary>Compiles <paramref name="expression"/>.</summary>
     /// <exception cref="JsonPathUnsupportedException">It uses something this engine leaves to Firely.</exception>
     public JsonEval Compile(Expression expression) => expression switch
     {
-        AxisExpression { AxisName: "that" or "this" or "builtin.that" or "builtin.this" } => static env => env.Focus,
+        var focus when IsFocus(focus) => static env => env.Focus,
         AxisExpression axis => throw Unsupported($"${axis.AxisName}"),
         VariableRefExpression variable => Variable(variable.Name),
         ConstantExpression constant => Constant(constant.Value),

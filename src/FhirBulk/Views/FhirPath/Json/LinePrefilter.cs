@@ -100,7 +100,7 @@ internal sealed class LinePrefilter
     // A collection that navigation alone makes (elements, where with a criterion that cannot fail), or a text.
     private static bool IsPathOrText(Expression expression) => expression switch
     {
-        AxisExpression { AxisName: "this" or "that" or "builtin.this" or "builtin.that" } => true,
+        var focus when JsonPathCompiler.IsFocus(focus) => true,
         ConstantExpression { Value: string } => true,
         BracketExpression bracket => IsPathOrText(bracket.Operand),
         ChildExpression child => child.ChildName.Length > 0 && char.IsLower(child.ChildName[0]) && IsPathOrText(child.Focus),
@@ -159,13 +159,13 @@ internal sealed class LinePrefilter
 
     // An element of the item (name, or $this.name) whose values are FHIR strings, compared byte for byte when unescaped.
     private static bool IsStringElement(Expression expression, ClassMapping itemType) =>
-        expression is ChildExpression { Focus: AxisExpression { AxisName: "this" or "that" or "builtin.this" or "builtin.that" } } child
+        expression is ChildExpression child && JsonPathCompiler.IsFocus(child.Focus)
         && JsonModel.Element(itemType, child.ChildName) is { IsChoice: false, IsResource: false, Kind: PathValueKind.String };
 
     // The type of the items a plain path of elements from the resource gives, or null for anything else.
     private static ClassMapping? ItemType(Expression expression, ClassMapping resource) => expression switch
     {
-        AxisExpression { AxisName: "this" or "that" or "builtin.this" or "builtin.that" } => resource,
+        var focus when JsonPathCompiler.IsFocus(focus) => resource,
         ChildExpression child when child.ChildName.Length > 0 && char.IsLower(child.ChildName[0])
             && ItemType(child.Focus, resource) is { } parent
             && JsonModel.Element(parent, child.ChildName) is { IsChoice: false, IsResource: false, Type: { } type } => type,
