@@ -10,9 +10,10 @@ namespace FhirBulk.Ndjson;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Each line's bytes are copied once, out of the read buffer into the array its <see cref="ResourceLine"/> owns.
-/// Resource type names repeat on every line, so they are interned: a file of a million Observations allocates the
-/// string "Observation" once.
+/// Each non-blank line's bytes are copied once, out of the read buffer into the array its <see cref="ResourceLine"/>
+/// then owns (a malformed line, or one of a type not wanted, is copied too and dropped: the files of an export hold one
+/// type each, and a source skips a file whose name gives a type not wanted without reading it). Resource type names
+/// repeat on every line, so they are interned: a file of a million Observations allocates the string "Observation" once.
 /// </para>
 /// <para>
 /// The lines of one read buffer are framed on the reading thread, then judged on up to
