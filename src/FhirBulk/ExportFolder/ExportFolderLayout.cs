@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Text.RegularExpressions;
 using FhirBulk.Export;
 using FhirBulk.Ndjson;
@@ -117,7 +118,17 @@ internal static partial class ExportFolderLayout
         && (fileName.EndsWith(".ndjson", StringComparison.OrdinalIgnoreCase)
             || fileName.EndsWith(".ndjson.gz", StringComparison.OrdinalIgnoreCase));
 
-    /// <summary>The leading letters of a file name when they look like a resource type.</summary>
+    /// <summary>
+    /// The resource type a file's name gives (<c>Patient.000.ndjson</c>, <c>MedicationRequest-2.ndjson</c>): its leading
+    /// letters, when they are followed by <c>.</c>, <c>-</c> or <c>_</c> and name an R4 resource type (Firely's
+    /// <see cref="Hl7.Fhir.Model.ResourceType"/>). Any other name (<c>synthea_100.ndjson</c>, <c>Synthea-all.ndjson</c>)
+    /// is a mixed file: every line is read and typed by its own <c>resourceType</c>.
+    /// </summary>
+    /// <remarks>
+    /// A typed file holds only its type (Bulk Data IG, "Response - Complete Status": each output file holds resources of
+    /// the one type its entry names), so a read for other types skips it and a line of another type in it is malformed.
+    /// A name that merely looks like a type would make a mixed file skipped, or its lines rejected.
+    /// </remarks>
     public static string? TypeFromName(string fileName)
     {
         int end = 0;
@@ -126,11 +137,12 @@ internal static partial class ExportFolderLayout
             end++;
         }
 
-        // Resource types are PascalCase; "synthea_100.ndjson" is a mixed file, not a type.
-        bool looksLikeType = end > 0 && char.IsAsciiLetterUpper(fileName[0])
-            && end < fileName.Length && fileName[end] is '.' or '-' or '_';
-        return looksLikeType ? fileName[..end] : null;
+        bool typed = end > 0 && end < fileName.Length && fileName[end] is '.' or '-' or '_'
+            && ResourceTypes.Contains(fileName[..end]);
+        return typed ? fileName[..end] : null;
     }
+
+    private static readonly FrozenSet<string> ResourceTypes = Enum.GetNames<Hl7.Fhir.Model.ResourceType>().ToFrozenSet(StringComparer.Ordinal);
 
     // FHIR resource type names: an upper-case letter, then letters and digits (R4 ResourceType codes).
     [GeneratedRegex("^[A-Z][A-Za-z0-9]{0,63}$", RegexOptions.CultureInvariant)]

@@ -22,11 +22,22 @@ namespace FhirBulk.Ndjson;
 /// Observation) it would otherwise leave the evaluating threads idle.
 /// </para>
 /// </remarks>
+/// <param name="sourceName">The file (or stream) as messages name it.</param>
+/// <param name="options">How to read.</param>
+/// <param name="report">Where malformed lines go.</param>
+/// <param name="resourceTypes">The types to hand out; <see langword="null"/> for all.</param>
+/// <param name="fileType">
+/// The type the file's name gives (<see cref="ExportFolder.ExportFolderLayout.TypeFromName"/>), whose lines must all be of
+/// it, as the download check holds each file to its manifest entry's type; <see langword="null"/> for a mixed file.
+/// Without it, a Patient in <c>Observation.000.ndjson</c> would count when a view of Observations has the file read, and
+/// not otherwise.
+/// </param>
 internal sealed class NdjsonLineReader(
     string sourceName,
     NdjsonSourceOptions options,
     MalformedLineReport report,
-    IReadOnlySet<string>? resourceTypes)
+    IReadOnlySet<string>? resourceTypes,
+    string? fileType)
 {
     // A mixed file holds a few dozen types; the bound keeps a hostile input from growing the table.
     private const int MaxInternedTypes = 256;
@@ -156,6 +167,11 @@ internal sealed class NdjsonLineReader(
         }
 
         var type = Intern(key.ResourceType);
+        if (fileType is not null && !string.Equals(type, fileType, StringComparison.Ordinal))
+        {
+            return new Verdict(ResourceLineClassifier.WrongType(type, fileType), null, null, false);
+        }
+
         return resourceTypes is null || resourceTypes.Contains(type)
             ? new Verdict(null, type, key.HasId ? Encoding.UTF8.GetString(key.Id) : null, true)
             : default;

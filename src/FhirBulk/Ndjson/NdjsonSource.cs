@@ -311,7 +311,7 @@ public sealed class NdjsonSource
 
             await using Stream counted = new ObservingStream(raw, bytes => Interlocked.Add(ref _bytesRead, bytes.Length), leaveOpen: _stream is not null);
             await using Stream decoded = isRange ? counted : await GzipDetection.OpenAsync(counted, name, cancellationToken);
-            var reader = new NdjsonLineReader(name, _options, report, filter);
+            var reader = new NdjsonLineReader(name, _options, report, filter, file.ResourceType);
             await foreach (ResourceLine line in reader.ReadAsync(decoded, cancellationToken))
             {
                 yield return line;

@@ -11,7 +11,8 @@ namespace FhirBulk.Ndjson;
 /// </summary>
 /// <remarks>
 /// On top of the shared contract, a resource must be of the file's expected type when it is known: the Bulk Data IG
-/// has each output file hold resources of the one type its manifest entry names, while a source reads mixed files.
+/// has each output file hold resources of the one type its manifest entry names, as a source holds a file named for a
+/// type to that type (and reads a file whose name gives no type as mixed).
 /// </remarks>
 internal sealed class NdjsonVerifier(string fileName, string? expectedType, ErrorPolicy policy) : IDisposable
 {
@@ -66,7 +67,7 @@ internal sealed class NdjsonVerifier(string fileName, string? expectedType, Erro
         var problem = ResourceLineClassifier.Classify(line, _lines.TextOffset, out var key);
         if (problem is null && _expectedType is not null && !key.ResourceType.SequenceEqual(_expectedType))
         {
-            problem = $"resourceType '{Encoding.UTF8.GetString(key.ResourceType)}', expected '{expectedType}'";
+            problem = ResourceLineClassifier.WrongType(Encoding.UTF8.GetString(key.ResourceType), expectedType!);
         }
 
         if (problem is null)

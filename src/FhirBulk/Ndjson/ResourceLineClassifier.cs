@@ -32,6 +32,13 @@ internal static class ResourceLineClassifier
         // The scanner settles nearly every line; the reader re-reads only what it is unsure of, and words the problem.
         ResourceLineScanner.TryScan(line, out key) ? null : Read(line, textOffset, out key);
 
+    /// <summary>
+    /// The problem of a resource of <paramref name="actual"/> type in a file of <paramref name="expected"/> resources
+    /// (Bulk Data IG: an output file holds the one type its manifest entry names; a file named <c>Type.*.ndjson</c>
+    /// announces its type the same way).
+    /// </summary>
+    public static string WrongType(string actual, string expected) => $"resourceType '{actual}', expected '{expected}'";
+
     private static string? Read(ReadOnlySpan<byte> line, int textOffset, out ResourceLineKey key)
     {
         key = default;

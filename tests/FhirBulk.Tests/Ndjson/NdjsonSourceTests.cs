@@ -50,6 +50,45 @@ public class NdjsonSourceTests
     }
 
     [Fact]
+    public async Task ReadAsync_ResourceOfAnotherTypeInATypedFile_MalformedWhicheverTypesAreRead()
+    {
+        using var dir = new TempFolder();
+        dir.Write("Patient.000.ndjson", Patient1 + "\n");
+        dir.Write("Observation.000.ndjson", """{"resourceType":"Observation","id":"o1"}""" + "\n" + Patient2 + "\n");
+        var yields = new List<string>();
+        foreach (string[]? types in new string[]?[] { null, ["Patient"], ["Patient", "Observation"] })
+        {
+            var source = NdjsonSource.FromFolder(dir.Path);
+
+            var lines = await source.ReadAllAsync(types);
+
+            yields.Add(string.Join(",", lines.Where(l => l.ResourceType == "Patient").Select(l => l.Id)));
+            if (types is null || types.Contains("Observation"))
+            {
+                var malformed = Assert.Single(source.MalformedLines.Examples);
+                Assert.Equal((2L, "resourceType 'Patient', expected 'Observation'"), (malformed.LineNumber, malformed.Message));
+                Assert.EndsWith("Observation.000.ndjson", malformed.SourceName, StringComparison.Ordinal);
+            }
+        }
+
+        Assert.Equal(["p1", "p1", "p1"], yields);
+    }
+
+    [Fact]
+    public async Task FromFolder_MixedFileWhoseNameOnlyLooksLikeAType_ReadForEveryType()
+    {
+        using var dir = new TempFolder();
+        dir.Write("Synthea-all.ndjson", Condition1 + "\n" + Patient2 + "\n");
+
+        var source = NdjsonSource.FromFolder(dir.Path);
+        var lines = await source.ReadAllAsync(["Patient"]);
+
+        Assert.Null(Assert.Single(source.Files).ResourceType);
+        Assert.Equal(["p2"], lines.Select(l => l.Id));
+        Assert.Equal(0, source.MalformedLines.Count);
+    }
+
+    [Fact]
     public async Task FromFolder_Missing_Throws()
     {
         using var dir = new TempFolder();
@@ -397,6 +436,10 @@ public class NdjsonSourceTests
     [InlineData("MedicationRequest-2.ndjson", "MedicationRequest")]
     [InlineData("synthea_100.ndjson", null)]
     [InlineData("data.ndjson", null)]
+    [InlineData("Synthea-all.ndjson", null)]
+    [InlineData("Export_2026.ndjson", null)]
+    [InlineData("Bundle.000.ndjson", "Bundle")]
+    [InlineData("OperationOutcome.ndjson", "OperationOutcome")]
     public void TypeFromName_FileName_TypeWhenNamedByType(string name, string? expected) =>
         Assert.Equal(expected, ExportFolderLayout.TypeFromName(name));
 }
