@@ -32,7 +32,6 @@ internal static class CommonOptions
         Description = "Print the result as one JSON document on stdout instead of tables and progress.",
     };
 
-    /// <summary>A fresh <c>--quiet</c> option for a command that shows progress.</summary>
     /// <summary>
     /// <c>--s3-endpoint URL</c>: an S3-compatible server other than AWS (MinIO, Ceph, an emulator), addressed path-style.
     /// Credentials still come only from the AWS chain (environment, profile files, instance role).
@@ -66,6 +65,7 @@ internal static class CommonOptions
     public static FhirBulk.Storage.ObjectStoreOptions? StoreOptions(Uri? s3Endpoint) =>
         s3Endpoint is null ? null : new FhirBulk.Storage.ObjectStoreOptions { S3Endpoint = s3Endpoint, S3ForcePathStyle = true };
 
+    /// <summary>A fresh <c>--quiet</c> option for a command that shows progress.</summary>
     public static Option<bool> Quiet() => new("--quiet", "-q")
     {
         Description = "Show no progress (bars or progress lines); results, warnings and errors still appear.",
