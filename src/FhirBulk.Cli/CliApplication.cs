@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using FhirBulk.Cli.Commands;
 using FhirBulk.Cli.Rendering;
 using Spectre.Console;
@@ -15,6 +16,13 @@ internal sealed class CliApplication(CliContext context)
             + "SQL-on-FHIR ViewDefinitions, and run an offline Bulk Data server. "
             + "Start with 'fhir-bulk demo'.");
         root.Options.Add(CommonOptions.Verbose());
+        // Help wraps where the rest of our output does (ConsoleWidth: the terminal's width, COLUMNS, or not at all on a
+        // pipe), not at Console.WindowWidth, which ignores COLUMNS.
+        if (root.Options.OfType<HelpOption>().SingleOrDefault()?.Action is HelpAction help)
+        {
+            help.MaxWidth = context.Out.Profile.Width;
+        }
+
         foreach (var command in CreateCommands())
         {
             root.Subcommands.Add(command);
@@ -54,7 +62,7 @@ internal sealed class CliApplication(CliContext context)
 
         var configuration = new InvocationConfiguration
         {
-            Output = context.Out.Profile.Out.Writer,
+            Output = new LineEndTrimmingWriter(context.Out.Profile.Out.Writer),
             Error = context.Error.Profile.Out.Writer,
             // Our own handler maps exceptions to documented exit codes (CommandActions).
             EnableDefaultExceptionHandler = false,

@@ -16,6 +16,40 @@ public sealed class CommandLineTests
         }
     }
 
+    [Fact]
+    public async Task Help_WrappedAtColumns_NoLineLongerOrEndingInABlankAndNoWordLost()
+    {
+        var wide = await new CliRunner().AsPipe().RunAsync("view", "--help");
+        var narrow = await new CliRunner().AsPipe().WithEnvironment("COLUMNS", "60").RunAsync("view", "--help");
+
+        Assert.Equal(0, narrow.ExitCode);
+        var lines = narrow.Output.Split('\n').Select(line => line.TrimEnd('\r')).ToList();
+        Assert.True(lines.Count > wide.Output.Split('\n').Length, "help was not wrapped at COLUMNS=60");
+        Assert.All(lines, line => Assert.True(line.Length <= 60, $"longer than 60 columns: '{line}'"));
+        Assert.DoesNotContain(lines, line => line.EndsWith(' ') || line.EndsWith('\t'));
+        Assert.Equal(Words(wide.Output), Words(narrow.Output));
+
+        // Sorted: both columns wrap, so an option's name and its description's first words take turns line by line.
+        static string[] Words(string text) =>
+            [.. text.Split((char[])[' ', '\t', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal)];
+    }
+
+    [Fact]
+    public void LineEndTrimmingWriter_BlanksBeforeALineEnd_LeftOutAndEveryOtherCharacterKept()
+    {
+        var inner = new StringWriter();
+        var writer = new FhirBulk.Cli.Rendering.LineEndTrimmingWriter(inner);
+
+        writer.Write("a  b \t");
+        writer.Flush();
+        writer.Write("\r\n  indented  ");
+        writer.Write('c');
+        writer.WriteLine(" d  ");
+        writer.Write("tail  ");
+
+        Assert.Equal("a  b\r\n  indented  c d" + writer.NewLine + "tail", inner.ToString());
+    }
+
     [Theory]
     [InlineData("demo")]
     [InlineData("serve")]
