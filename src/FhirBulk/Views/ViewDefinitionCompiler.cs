@@ -43,8 +43,8 @@ public static class ViewDefinitionCompiler
     /// since the tables need distinct names.
     /// </param>
     /// <returns>The compiled views, in the order given.</returns>
-    /// <exception cref="ViewDefinitionException">A view breaks the spec.</exception>
-    /// <exception cref="ArgumentException">A table name was given, or two views have the same name.</exception>
+    /// <exception cref="ViewDefinitionException">A view breaks the spec, or two views have the same name (case aside).</exception>
+    /// <exception cref="ArgumentException">A table name was given.</exception>
     public static IReadOnlyList<ICompiledView> CompileAll(IEnumerable<ViewDefinition> views, ViewCompilerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(views);
@@ -61,7 +61,8 @@ public static class ViewDefinitionCompiler
 
         var readers = new Dictionary<string, EngineReaders>(StringComparer.Ordinal);
         var compiled = new List<ICompiledView>();
-        var names = new HashSet<string>(StringComparer.Ordinal);
+        // Case aside, as DuckDB and most SQL engines compare table names.
+        var names = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (view, fileName) in views)
         {
             if (!readers.TryGetValue(view.Resource, out var reader))
@@ -80,10 +81,14 @@ public static class ViewDefinitionCompiler
                 throw new ViewDefinitionException(fileName, e);
             }
 
-            if (!names.Add(result.Schema.Name))
+            if (names.TryGetValue(result.Schema.Name, out var earlier))
             {
-                throw new ArgumentException($"Two views are named '{result.Schema.Name}'; table names must be distinct.", nameof(views));
+                var error = new ViewDefinitionException(
+                    "name", $"'{result.Schema.Name}' is also the name of {earlier}; each view becomes a table, so view names must differ (case aside)", null);
+                throw fileName is null ? error : new ViewDefinitionException(fileName, error);
             }
+
+            names.Add(result.Schema.Name, fileName ?? $"view {compiled.Count + 1} of those given");
 
             compiled.Add(result);
         }

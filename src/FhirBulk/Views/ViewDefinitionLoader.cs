@@ -21,10 +21,10 @@ public static class ViewDefinitionLoader
     /// <returns>The compiled views, one per file, in the order read.</returns>
     /// <exception cref="InvalidInputException"><paramref name="path"/> does not exist, or is a folder without <c>*.json</c> files.</exception>
     /// <exception cref="ViewDefinitionException">
-    /// A view is malformed or breaks the spec; <see cref="ViewDefinitionException.FileName"/> names its file, and the
-    /// message starts with it.
+    /// A view is malformed or breaks the spec, or has the name of an earlier one (case aside);
+    /// <see cref="ViewDefinitionException.FileName"/> names its file, and the message starts with it.
     /// </exception>
-    /// <exception cref="ArgumentException">A table name was given, or two views have the same name.</exception>
+    /// <exception cref="ArgumentException">A table name was given.</exception>
     public static IReadOnlyList<ICompiledView> Load(string path, ViewCompilerOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -57,10 +57,10 @@ public static class ViewDefinitionLoader
     /// </param>
     /// <returns>The compiled views, in the order given.</returns>
     /// <exception cref="ViewDefinitionException">
-    /// A view is malformed or breaks the spec; <see cref="ViewDefinitionException.FileName"/> is its key, and the
-    /// message starts with it.
+    /// A view is malformed or breaks the spec, or has the name of an earlier one (case aside);
+    /// <see cref="ViewDefinitionException.FileName"/> is its key, and the message starts with it.
     /// </exception>
-    /// <exception cref="ArgumentException">A table name was given, or two views have the same name.</exception>
+    /// <exception cref="ArgumentException">A table name was given.</exception>
     public static IReadOnlyList<ICompiledView> Compile(IEnumerable<KeyValuePair<string, string>> views, ViewCompilerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(views);

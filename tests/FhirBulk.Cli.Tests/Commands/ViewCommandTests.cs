@@ -352,6 +352,28 @@ public sealed class ViewCommandTests : IDisposable
         Assert.DoesNotContain("invalid ViewDefinition", result.Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("view", "--schema")]
+    [InlineData("view", "--explain")]
+    [InlineData("view", "--out")]
+    public async Task View_TwoViewsOfOneNameInAFolder_InvalidInputNamingBothFiles(string command, string mode)
+    {
+        var views = Path.Combine(temp.Path, "views");
+        Directory.CreateDirectory(views);
+        var patients = Path.Combine(RepositoryPaths.Workshop, "views", "patients.json");
+        File.Copy(patients, Path.Combine(views, "a.json"));
+        File.WriteAllText(Path.Combine(views, "b.json"), File.ReadAllText(patients).Replace("\"patients\"", "\"Patients\"", StringComparison.Ordinal));
+        string[] args = mode == "--out"
+            ? [command, "--input", SmallExport.Write(temp), "--view", views, "--out", temp.File("v.duckdb")]
+            : [command, "--view", views, mode];
+
+        var result = await new CliRunner().RunAsync(args);
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Contains($"b.json: name: 'Patients' is also the name of {Path.Combine(views, "a.json")}", result.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(temp.File("v.duckdb")));
+    }
+
     [Fact]
     public async Task View_MissingViewPath_SaysSo()
     {

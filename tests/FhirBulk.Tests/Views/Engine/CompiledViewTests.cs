@@ -133,12 +133,25 @@ public class CompileAllTests
         Assert.Empty(views[2].Evaluate(line));
     }
 
-    [Fact]
-    public void CompileAll_DuplicateNames_Throws()
+    [Theory]
+    [InlineData("patients")]
+    [InlineData("Patients")]
+    public void CompileAll_TwoViewsOfOneNameCaseAside_InvalidViewNamingBothFiles(string second)
     {
-        var view = FhirBulk.Views.Definition.ViewDefinitionParser.Parse("""{"name":"a","resource":"Patient","select":[{"column":[{"name":"g","path":"gender"}]}]}""");
+        var view = """{"name":"patients","resource":"Patient","select":[{"column":[{"name":"g","path":"gender"}]}]}""";
 
-        Assert.Throws<ArgumentException>(() => ViewDefinitionCompiler.CompileAll([view, view]));
+        var e = Assert.Throws<ViewDefinitionException>(() => ViewDefinitionLoader.Compile(
+        [
+            KeyValuePair.Create("views/a.json", view),
+            KeyValuePair.Create("views/b.json", view.Replace("\"patients\"", $"\"{second}\"", StringComparison.Ordinal)),
+        ]));
+
+        Assert.Equal("views/b.json", e.FileName);
+        Assert.Equal("name", e.ElementPath);
+        Assert.StartsWith($"views/b.json: name: '{second}' is also the name of views/a.json;", e.Message, StringComparison.Ordinal);
+        var unnamed = Assert.Throws<ViewDefinitionException>(() => ViewDefinitionCompiler.CompileAll(
+            [FhirBulk.Views.Definition.ViewDefinitionParser.Parse(view), FhirBulk.Views.Definition.ViewDefinitionParser.Parse(view)]));
+        Assert.StartsWith("name: 'patients' is also the name of view 1 of those given;", unnamed.Message, StringComparison.Ordinal);
     }
 }
 
