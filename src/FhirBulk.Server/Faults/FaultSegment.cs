@@ -15,21 +15,42 @@ internal static class FaultSegment
     /// <summary>Encodes options into a segment (for tests and tools building URLs).</summary>
     public static string Encode(FaultOptions faults) => Base64UrlEncoder.Encode(JsonSerializer.SerializeToUtf8Bytes(faults, Json));
 
-    public static bool TryDecode(string segment, out FaultOptions faults, out string error)
+    /// <summary>Reads the fault options a path segment carries.</summary>
+    /// <returns>
+    /// <see langword="true"/> with the options; <see langword="false"/> with <paramref name="error"/> saying what is wrong
+    /// with them, or with <paramref name="error"/> <see langword="null"/> when the segment is no base64url JSON object at
+    /// all (a mistyped base path such as <c>/fhirr</c>), which the caller answers as a path it does not serve.
+    /// </returns>
+    public static bool TryDecode(string segment, out FaultOptions faults, out string? error)
     {
         faults = null!;
-        error = string.Empty;
+        error = null;
+        JsonObject? node;
         try
         {
-            var bytes = Base64UrlEncoder.DecodeBytes(segment);
-            var node = JsonNode.Parse(bytes) as JsonObject ?? throw new JsonException("The segment must be a JSON object.");
-            TranslateSmartFields(node);
-            faults = node.Deserialize<FaultOptions>(Json) ?? throw new JsonException("null");
-            return faults.TryValidate(out error);
+            node = JsonNode.Parse(Base64UrlEncoder.DecodeBytes(segment)) as JsonObject;
         }
         catch (Exception exception) when (exception is FormatException or JsonException or ArgumentException)
         {
-            error = $"URL segment '{Truncate(segment)}' is not base64url JSON fault options: {exception.Message}";
+            node = null;
+        }
+
+        if (node is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            TranslateSmartFields(node);
+            faults = node.Deserialize<FaultOptions>(Json) ?? throw new JsonException("null");
+            var valid = faults.TryValidate(out var invalid);
+            error = valid ? null : invalid;
+            return valid;
+        }
+        catch (Exception exception) when (exception is FormatException or JsonException or ArgumentException)
+        {
+            error = $"URL segment '{Truncate(segment)}' is not valid fault options: {exception.Message}";
             return false;
         }
     }

@@ -48,7 +48,8 @@ internal sealed class RequestContext(ServerState state, FaultOptions faults, str
         {
             if (!FaultSegment.TryDecode(first, out faults, out var error))
             {
-                await FhirResponses.Outcome(StatusCodes.Status404NotFound, "not-found", error).ExecuteAsync(context);
+                await FhirResponses.Outcome(StatusCodes.Status404NotFound, "not-found", error
+                    ?? $"No FHIR endpoint at {path}; this server's FHIR base URL is {state.Origin}/fhir.").ExecuteAsync(context);
                 return;
             }
 

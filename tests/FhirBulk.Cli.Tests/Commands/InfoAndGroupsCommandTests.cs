@@ -61,6 +61,18 @@ public sealed class InfoAndGroupsCommandTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Info_MistypedBasePath_NotFoundNamingTheServersBaseUrlInPlainWords()
+    {
+        var result = await new CliRunner().AsPipe().RunAsync("info", "--server", fixture.BaseUrl.TrimEnd('/') + "r", "--retries", "0");
+
+        Assert.True(result.ExitCode == 5, result.ToString());
+        Assert.Contains("404 Not Found", result.Error, StringComparison.Ordinal);
+        Assert.Contains($"this server's FHIR base URL is {fixture.BaseUrl.TrimEnd('/')}.", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("IDX", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("base64url", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Groups_Credentials_TableWithIdNameAndMembers()
     {
         var result = await new CliRunner().RunAsync(["groups", .. fixture.Credentials()]);

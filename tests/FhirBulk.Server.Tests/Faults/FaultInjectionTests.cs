@@ -494,12 +494,15 @@ public class FaultInjectionTests(ServerFixture fixture) : IClassFixture<ServerFi
         Assert.Equal(900, (await HttpAssert.JsonAsync(token)).GetProperty("expires_in").GetInt32());
     }
 
-    [Fact]
-    public async Task Segment_NotBase64Json_NotFoundOutcome()
+    [Theory]
+    [InlineData("bm90LWpzb24", "/fhir/metadata")]
+    [InlineData("fhirr", "/metadata")]
+    public async Task Segment_NotBase64Json_NotFoundNamingThePathAndTheBaseUrl(string segment, string rest)
     {
         var origin = fixture.Server.BaseUri.GetLeftPart(UriPartial.Authority);
-        using var response = await fixture.Http.GetAsync($"{origin}/bm90LWpzb24/fhir/metadata");
-        await HttpAssert.AssertOutcomeAsync(response, 404);
+        using var response = await fixture.Http.GetAsync($"{origin}/{segment}{rest}");
+        var issue = await HttpAssert.AssertOutcomeAsync(response, 404);
+        Assert.Equal($"No FHIR endpoint at /{segment}{rest}; this server's FHIR base URL is {origin}/fhir.", issue.GetProperty("diagnostics").GetString());
     }
 
     [Fact]

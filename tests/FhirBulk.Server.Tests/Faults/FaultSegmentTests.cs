@@ -20,6 +20,16 @@ public class FaultSegmentTests
         Assert.Contains("explode", error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("fhirr")]
+    [InlineData("bm90LWpzb24")]
+    [InlineData("WzFd")]
+    public void TryDecode_NoBase64UrlJsonObject_FalseWithoutAnErrorOfItsOwn(string segment)
+    {
+        Assert.False(FaultSegment.TryDecode(segment, out _, out var error));
+        Assert.Null(error);
+    }
+
     [Fact]
     public void TryDecode_BomMiscountCutGzip_ReadByTheirJsonNames()
     {
