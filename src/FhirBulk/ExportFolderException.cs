@@ -19,4 +19,11 @@ public class ExportFolderException : FhirBulkException
 
     /// <summary>The export folder's path.</summary>
     public string Folder { get; }
+
+    /// <summary>
+    /// Whether a file in the folder could not be written (a full disk, a file-size limit, permissions): the export's state
+    /// is kept, so that a resume once the cause is fixed carries on from where it stopped. <see langword="false"/> for a
+    /// folder that cannot be used as asked (locked, foreign files, another export), which a resume would meet again.
+    /// </summary>
+    public bool IsWriteFailure { get; init; }
 }

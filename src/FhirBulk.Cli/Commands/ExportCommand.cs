@@ -210,10 +210,11 @@ internal static class ExportCommand
         {
             throw new CliException("cancelled; the export state is kept.", ExitCodes.Cancelled, e) { Hint = ResumeHint(directory, settings, parseResult.GetValue(options.S3Endpoint)) };
         }
-        catch (FhirBulkException e) when (e is not ExportFolderException and not AuthenticationException)
+        catch (FhirBulkException e) when (e is not AuthenticationException && e is not ExportFolderException { IsWriteFailure: false })
         {
-            // The server failed or files could not be fetched: the state is saved and a resume retries what is missing.
-            // (Refused credentials and folder problems would fail the same way again, so they get no such hint.)
+            // The server failed, files could not be fetched or the disk filled up: the state is saved and a resume retries
+            // what is missing. (Refused credentials and a folder that cannot be used would fail the same way again, so they
+            // get no such hint.)
             var (code, message) = ErrorReporter.Classify(e);
             // A transient failure (the server unreachable, say) is worth carrying on later; a refused kick-off is not.
             // Either way only where the export's state was written: a store refused before that (unreachable, no such

@@ -34,7 +34,7 @@ internal static class FolderIo
     }
 
     public static ExportFolderException Failure(string folder, string path, Exception exception) =>
-        new(folder, $"cannot write {path}: {Reason(exception, path)} ({FreeSpace(path)})", exception);
+        new(folder, $"cannot write {path}: {Reason(exception, path)} ({FreeSpace(path)})", exception) { IsWriteFailure = true };
 
     /// <summary>Deletes a temporary file after a failure, quietly: the failure being reported matters more.</summary>
     public static void DeleteQuietly(string path)

@@ -328,6 +328,7 @@ public class ExportFolderTrustTests(BaselineFixture baseline) : IClassFixture<Ba
         Assert.Contains("No space left on device", error.Message, StringComparison.Ordinal);
         Assert.Contains("free on that disk", error.Message, StringComparison.Ordinal);
         Assert.Contains(directory, error.Message, StringComparison.Ordinal);
+        Assert.True(error.IsWriteFailure);
         Assert.Empty(Directory.EnumerateFiles(directory, "*.tmp", SearchOption.AllDirectories));
 
         disk.Resize(total * 4);
@@ -338,6 +339,27 @@ public class ExportFolderTrustTests(BaselineFixture baseline) : IClassFixture<Ba
         Assert.Equal(baseline.Files, DataFiles(directory));
         Assert.Empty(Directory.EnumerateFiles(directory, "*.tmp", SearchOption.AllDirectories));
         Assert.Empty(Directory.EnumerateFiles(directory, "*.part", SearchOption.AllDirectories));
+    }
+
+    [TmpfsFact]
+    public async Task ExportCli_DiskFull_Exit3WithTheResumeCommandThatThenCompletesIt()
+    {
+        var total = baseline.Result.Files.Sum(f => f.Bytes);
+        using var disk = Tmpfs.Mount(total / 2);
+        var directory = Path.Combine(disk.Path, "export");
+        var options = ServerHarness.DefaultOptions();
+        options.RequireAuth = false;
+        await using var server = await BulkDataServer.StartAsync(options);
+
+        var full = await CliProcess.RunAsync([], "export", "--server", server.BaseUri.ToString(), "--out", directory);
+
+        Assert.True(full.ExitCode == 3, full.Output);
+        Assert.Contains("No space left on device", full.Output, StringComparison.Ordinal);
+        Assert.Contains($"To carry on, run:\n  fhir-bulk export --resume {directory}", full.Output, StringComparison.Ordinal);
+        disk.Resize(total * 4);
+        var resumed = await CliProcess.RunAsync([], "export", "--resume", directory);
+        Assert.True(resumed.ExitCode == 0, resumed.Output);
+        Assert.Equal(baseline.Files, DataFiles(directory));
     }
 
     private int Kickoffs() => Harness.Requests.Count(r => r.Url.AbsolutePath.EndsWith("$export", StringComparison.Ordinal));
