@@ -36,7 +36,7 @@ internal static class ViewCommand
         };
         var strict = new Option<bool>("--strict")
         {
-            Description = "Stop at the first malformed NDJSON line, failing view or value that does not fit its column's SQL type, instead of skipping and counting it (a misfit value is written as null).",
+            Description = "Stop at the first malformed NDJSON line, failing view or value that does not fit its column's SQL type, instead of skipping and counting it (a misfit value is written as null); refuse a view whose path names no element of its type (otherwise a warning).",
         };
         var engine = EngineOption();
         var explain = new Option<bool>("--explain")
@@ -79,7 +79,15 @@ internal static class ViewCommand
                 return await ViewLakeOptions.RunMergeAsync(context, lakeFolder, parseResult.GetValue(json), CommonOptions.StoreOptions(parseResult.GetValue(s3Endpoint)), cancellationToken).ConfigureAwait(false);
             }
 
-            var views = ViewDefinitionLoader.Load(parseResult.GetRequiredValue(view), new ViewCompilerOptions { Engine = ParseEngine(parseResult.GetRequiredValue(engine)) });
+            var isStrict = parseResult.GetValue(strict);
+            var views = ViewDefinitionLoader.Load(
+                parseResult.GetRequiredValue(view),
+                new ViewCompilerOptions { Engine = ParseEngine(parseResult.GetRequiredValue(engine)), StrictElements = isStrict });
+            if (!parseResult.GetValue(explain))
+            {
+                MessageLines.ViewWarnings(context.Error, views);
+            }
+
             if (parseResult.GetResult(schema) is not null)
             {
                 ViewSchemaRenderer.Write(context.Out, views, parseResult.GetValue(schema) ?? (parseResult.GetValue(json) ? "json" : ViewSchemaRenderer.Formats[0]));
@@ -96,6 +104,7 @@ internal static class ViewCommand
                         engine = EngineName(v.Engine.Engine),
                         requiredText = v.Engine.RequiredText,
                         fallbacks = v.Engine.Fallbacks.Select(f => new { element = f.ElementPath, expression = f.Expression, reason = f.Reason }),
+                        warnings = v.Warnings.Select(w => new { element = w.ElementPath, message = w.Message }),
                     }),
                 });
                 return ExitCodes.Success;
@@ -107,6 +116,10 @@ internal static class ViewCommand
                 foreach (var compiled in views)
                 {
                     WriteEngine(console, compiled.Schema.Name, compiled.Engine);
+                    foreach (var warning in parseResult.GetValue(explain) ? compiled.Warnings : [])
+                    {
+                        console.Profile.Out.Writer.WriteLine($"  warning: {warning}");
+                    }
                 }
 
                 if (parseResult.GetValue(explain))
@@ -115,7 +128,6 @@ internal static class ViewCommand
                 }
             }
 
-            var isStrict = parseResult.GetValue(strict);
             var storeOptions = CommonOptions.StoreOptions(parseResult.GetValue(s3Endpoint));
             var kind = FormatFor(parseResult.GetResult(format) is { Implicit: false } ? parseResult.GetValue(format) : null, parseResult.GetValue(output));
             var target = parseResult.GetValue(output) ?? (kind == "duckdb" ? "views.duckdb" : "views");

@@ -14,6 +14,18 @@ internal static class MessageLines
 
     public static void Warning(IAnsiConsole console, string message) => Labelled(console, "[yellow]warning:[/]", message);
 
+    /// <summary>A warning line for each of the views' <see cref="FhirBulk.Views.ICompiledView.Warnings"/>, naming the view.</summary>
+    public static void ViewWarnings(IAnsiConsole console, IEnumerable<FhirBulk.Views.ICompiledView> views)
+    {
+        foreach (var view in views)
+        {
+            foreach (var warning in view.Warnings)
+            {
+                Warning(console, $"{view.Schema.Name}: {warning}");
+            }
+        }
+    }
+
     public static void Labelled(IAnsiConsole console, string labelMarkup, string message)
     {
         console.Markup(labelMarkup + " ");

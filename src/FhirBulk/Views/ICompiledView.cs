@@ -21,6 +21,12 @@ public interface ICompiledView
     ViewEngineChoice Engine { get; }
 
     /// <summary>
+    /// What the compiler found valid but suspect, e.g. a path naming an element its type does not have in FHIR R4; empty
+    /// for most views. With <see cref="ViewCompilerOptions.StrictElements"/> such a view is refused instead.
+    /// </summary>
+    IReadOnlyList<ViewWarning> Warnings => [];
+
+    /// <summary>
     /// The rows <paramref name="resource"/> yields: none when it is of another type or fails the
     /// view's <c>where</c> clauses.
     /// </summary>

@@ -24,6 +24,18 @@ public sealed class ViewCompilerOptions
     /// <value>The default value is <see langword="false"/>.</value>
     public bool StrictCardinality { get; set; }
 
+    /// <summary>
+    /// Whether to reject, before any data is read, a path naming an element that its type does not have in FHIR R4 (a
+    /// misspelling such as <c>gendr</c> for <c>gender</c>), instead of listing it in <see cref="ICompiledView.Warnings"/>.
+    /// </summary>
+    /// <remarks>
+    /// FHIRPath gives such a path the empty collection (FHIRPath N1 §5.1: navigating to an element that does not exist
+    /// is empty, not an error), so the view runs and its column is null on every row. Types resolved only on the data
+    /// (an abstract <c>Resource</c>, as <c>Bundle.entry.resource</c>) and choice elements are not checked.
+    /// </remarks>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool StrictElements { get; set; }
+
     /// <summary>The FHIRPath engine to compile the view for.</summary>
     /// <remarks>
     /// With <see cref="FhirPathEngineKind.Json"/>, an expression that uses something the JSON engine does not cover is

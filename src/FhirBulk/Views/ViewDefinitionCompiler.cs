@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using FhirBulk.Views.Definition;
 using FhirBulk.Views.Engine;
 using FhirBulk.Views.FhirPath;
@@ -11,7 +12,7 @@ namespace FhirBulk.Views;
 /// Every check that does not need data runs here, so a broken view fails before any resource
 /// is read, with a <see cref="ViewDefinitionException"/> naming the offending element.
 /// </summary>
-public static class ViewDefinitionCompiler
+public static partial class ViewDefinitionCompiler
 {
     /// <summary>Parses, validates and compiles a ViewDefinition given as JSON text.</summary>
     /// <exception cref="ViewDefinitionException">The view is malformed or breaks the spec.</exception>
@@ -138,6 +139,14 @@ public static class ViewDefinitionCompiler
             slot += plan.Width;
         }
 
+        // A repeat path applies to the items it reaches as well as to its focus, and only the focus is typed statically
+        // (answer.item is no element of a QuestionnaireResponse, but of the items that item reaches).
+        List<ViewWarning> warnings = [.. engine.UnknownElements.Where(w => !RepeatPath().IsMatch(w.ElementPath))];
+        if (options?.StrictElements == true && warnings.Count > 0)
+        {
+            throw new ViewDefinitionException(warnings[0].ElementPath, warnings[0].Message, null);
+        }
+
         var name = options?.TableName ?? view.Name ?? view.Resource.ToLowerInvariant();
         var schema = new ViewSchema(name, view.Resource, [.. builder.Columns]);
 
@@ -146,8 +155,11 @@ public static class ViewDefinitionCompiler
         var choice = engine is JsonPathEngine json
             ? new ViewEngineChoice(FhirPathEngineKind.Json) { Fallbacks = [.. json.Fallbacks], RequiredText = prefilter?.Description }
             : new ViewEngineChoice(FhirPathEngineKind.Firely);
-        return new CompiledView<TNode>(schema, choice, engine, where, selects, prefilter);
+        return new CompiledView<TNode>(schema, choice, engine, where, selects, prefilter) { Warnings = warnings };
     }
+
+    [GeneratedRegex(@"\.repeat\[\d+\]$", RegexOptions.CultureInvariant)]
+    private static partial Regex RepeatPath();
 
     /// <summary>The readers the views of one resource type share, one per engine, made when a view needs one.</summary>
     private sealed class EngineReaders

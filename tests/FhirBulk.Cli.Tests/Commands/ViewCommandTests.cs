@@ -375,6 +375,28 @@ public sealed class ViewCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task View_PathNamingNoElement_WarnsNamingViewPathAndTypeThenStrictRefusesIt()
+    {
+        var view = temp.Write("typo.json", """
+            {"resourceType":"ViewDefinition","name":"typo","status":"active","resource":"Patient",
+             "select":[{"column":[{"name":"id","path":"id"},{"name":"gender","path":"gendr"}]}]}
+            """);
+        var export = SmallExport.Write(temp);
+
+        var run = await new CliRunner().AsPipe().RunAsync("view", "--input", export, "--view", view, "--format", "csv", "--out", temp.File("out"));
+        var explain = await new CliRunner().AsPipe().RunAsync("view", "--view", view, "--explain", "--json");
+        var strict = await new CliRunner().AsPipe().RunAsync("view", "--input", export, "--view", view, "--format", "csv", "--out", temp.File("strict"), "--strict");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("warning: typo: select[0].column[1].path: 'gendr' is not an element of Patient in FHIR R4, so it is empty on every resource", run.Error, StringComparison.Ordinal);
+        Assert.True(explain.ExitCode == 0, explain.ToString());
+        Assert.Contains("\"message\": \"'gendr' is not an element of Patient", explain.Output, StringComparison.Ordinal);
+        Assert.True(strict.ExitCode == 3, strict.ToString());
+        Assert.StartsWith($"error: {view}: select[0].column[1].path: 'gendr' is not an element of Patient", strict.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(temp.File("strict"), "typo.csv")));
+    }
+
+    [Fact]
     public async Task View_MissingViewPath_SaysSo()
     {
         var result = await new CliRunner().RunAsync("view", "--input", SmallExport.Write(temp), "--view", temp.File("nope"), "--out", temp.File("v.duckdb"));

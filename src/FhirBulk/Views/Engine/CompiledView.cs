@@ -22,6 +22,8 @@ internal sealed class CompiledView<TNode>(
 
     public ViewEngineChoice Engine => choice;
 
+    public IReadOnlyList<ViewWarning> Warnings { get; init; } = [];
+
     public IEnumerable<object?[]> Evaluate(ResourceLine resource)
     {
         ArgumentNullException.ThrowIfNull(resource);

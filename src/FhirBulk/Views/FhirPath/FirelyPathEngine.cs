@@ -64,6 +64,9 @@ internal sealed partial class FirelyPathEngine : IPathEngine<PocoNode>
 
     public bool IsKnownType(string fhirType) => FirelyShapeAnalyzer.IsKnownType(fhirType);
 
+    /// <inheritdoc/>
+    public IReadOnlyList<ViewWarning> UnknownElements => _analyzer.UnknownElements;
+
     public IPathExpression<PocoNode> Compile(string expression, PathShape context, string elementPath)
     {
         // The projection is fixed by the first resource; a later expression could need more.

@@ -58,11 +58,14 @@ internal sealed class FirelyShapeAnalyzer(IEnumerable<ViewConstant> constants)
     private static readonly HashSet<string> ScopedFunctions =
         ["where", "select", "all", "exists", "any", "repeat", "aggregate", "trace", "iif", "defineVariable"];
 
+    private static readonly HashSet<string> TypeArgumentFunctions = ["getReferenceKey", "ofType", "is", "as"];
+
     private static readonly HashSet<string> BooleanOperators =
         ["=", "!=", "~", "!~", "<", ">", "<=", ">=", "and", "or", "xor", "implies", "is", "in", "contains"];
 
     private readonly Dictionary<string, string> _constants = constants.ToDictionary(c => c.Name, c => c.FhirType, StringComparer.Ordinal);
     private readonly HashSet<string> _rootElements = new(StringComparer.Ordinal);
+    private readonly List<ViewWarning> _unknownElements = [];
     private bool _readsWholeResource;
 
     /// <summary>
@@ -71,6 +74,9 @@ internal sealed class FirelyShapeAnalyzer(IEnumerable<ViewConstant> constants)
     /// when they may read the whole resource.
     /// </summary>
     public IReadOnlySet<string>? RootElements => _readsWholeResource ? null : _rootElements;
+
+    /// <summary>The paths analyzed so far that name an element their (concrete) type does not have, in the order met.</summary>
+    public IReadOnlyList<ViewWarning> UnknownElements => _unknownElements;
 
     /// <summary>Whether <paramref name="fhirType"/> names a FHIR data type (for a column's <c>type</c>).</summary>
     // integer64 is an R5 type that SQL-on-FHIR allows in R4 views as well.
@@ -118,7 +124,7 @@ internal sealed class FirelyShapeAnalyzer(IEnumerable<ViewConstant> constants)
             case ConstantExpression constant:
                 return new PathShape(ConstantType(constant.Value), PathCardinality.Single, null);
             case ChildExpression child:
-                return Child(Infer(child.Focus, focus, elementPath), child.ChildName);
+                return Child(Infer(child.Focus, focus, elementPath), child.ChildName, elementPath);
             case IndexerExpression indexer:
                 Value(Infer(indexer.Index, focus, elementPath));
                 return Value(Infer(indexer.Focus, focus, elementPath)) with { Cardinality = PathCardinality.Single };
@@ -191,6 +197,12 @@ internal sealed class FirelyShapeAnalyzer(IEnumerable<ViewConstant> constants)
         var argumentFocus = ScopedFunctions.Contains(name) ? input.AsSingle() : focus;
         foreach (var argument in call.Arguments)
         {
+            // A type specifier (getReferenceKey(Patient), is(Quantity)) names a type and reads nothing of the focus.
+            if (TypeArgumentFunctions.Contains(name) && argument is ChildExpression { Focus: AxisExpression })
+            {
+                continue;
+            }
+
             Value(Infer(argument, argumentFocus, elementPath));
         }
 
@@ -231,9 +243,18 @@ internal sealed class FirelyShapeAnalyzer(IEnumerable<ViewConstant> constants)
         };
     }
 
-    private PathShape Child(PathShape parent, string name)
+    private PathShape Child(PathShape parent, string name, string elementPath)
     {
-        var property = (parent.Token as ClassMapping)?.FindMappedElementByName(name);
+        var mapping = parent.Token as ClassMapping;
+        var property = mapping?.FindMappedElementByName(name);
+        // A type FHIRPath resolves only on the data (an abstract Resource, as in Bundle.entry.resource) may have the element;
+        // a concrete type that lacks it gives nothing on every resource, which a misspelling makes silently. (The mapping's
+        // own IsAbstract is unset for types imported one by one, as R4Types does; the class says it.)
+        if (mapping is not null && !mapping.NativeType.IsAbstract && property is null && !(parent.IsResourceRoot && name == mapping.Name))
+        {
+            _unknownElements.Add(new ViewWarning(elementPath, $"'{name}' is not an element of {mapping.Name} in FHIR R4, so it is empty on every resource"));
+        }
+
         if (parent.IsResourceRoot)
         {
             if (property is null)

@@ -56,6 +56,9 @@ internal sealed class JsonPathEngine : IPathEngine<JsonNode>
 
     public bool IsKnownType(string fhirType) => FirelyShapeAnalyzer.IsKnownType(fhirType);
 
+    /// <inheritdoc/>
+    public IReadOnlyList<ViewWarning> UnknownElements => _analyzer.UnknownElements;
+
     public IPathExpression<JsonNode> Compile(string expression, PathShape context, string elementPath)
     {
         Expression parsed;

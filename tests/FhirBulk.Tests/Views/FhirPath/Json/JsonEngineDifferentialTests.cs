@@ -13,20 +13,6 @@ namespace FhirBulk.Tests.Views.FhirPath.Json;
 /// </summary>
 public class JsonEngineDifferentialTests
 {
-    private static string WorkshopFolder
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "FhirBulk.slnx")))
-            {
-                dir = dir.Parent;
-            }
-
-            return Path.Combine(dir!.FullName, "examples", "workshop", "views");
-        }
-    }
-
     public static TheoryData<string, string> OfficialCases()
     {
         var data = new TheoryData<string, string>();
@@ -86,13 +72,13 @@ public class JsonEngineDifferentialTests
         Assert.Equal(144, report.Results.Count);
     }
 
-    public static TheoryData<string> WorkshopViewFiles() => [.. Directory.GetFiles(WorkshopFolder, "*.json").Select(f => Path.GetFileName(f)).Order()];
+    public static TheoryData<string> WorkshopViewFiles() => [.. Directory.GetFiles(FhirBulk.Tests.Views.WorkshopFolder.Views, "*.json").Select(f => Path.GetFileName(f)).Order()];
 
     [SharedTheory]
     [MemberData(nameof(WorkshopViewFiles))]
     public void Evaluate_ShippedWorkshopView_SameRowsOnTheJsonEngine(string file)
     {
-        var view = ViewDefinitionParser.Parse(File.ReadAllText(Path.Combine(WorkshopFolder, file)));
+        var view = ViewDefinitionParser.Parse(File.ReadAllText(Path.Combine(FhirBulk.Tests.Views.WorkshopFolder.Views, file)));
         var source = SharedData.Path("fixtures", "synthea-sample-10", $"{view.Resource}.000.ndjson");
         var lines = File.Exists(source) ? Resources.Synthea(view.Resource) : GeneratedObservations();
 

@@ -17,7 +17,7 @@ public class StartupModelTests
             var fhirBulk = context.LoadFromAssemblyPath(typeof(FhirBulk.Views.ViewDefinitionLoader).Assembly.Location);
             var load = fhirBulk.GetType("FhirBulk.Views.ViewDefinitionLoader")!
                 .GetMethod("Load", [typeof(string), fhirBulk.GetType("FhirBulk.Views.ViewCompilerOptions")!])!;
-            var views = (System.Collections.ICollection)load.Invoke(null, [WorkshopViews(), null])!;
+            var views = (System.Collections.ICollection)load.Invoke(null, [FhirBulk.Tests.Views.WorkshopFolder.Views, null])!;
             Assert.Equal(6, views.Count);
 
             var loaded = context.Assemblies.Select(a => a.GetName().Name).ToList();
@@ -50,17 +50,6 @@ public class StartupModelTests
         {
             context.Unload();
         }
-    }
-
-    private static string WorkshopViews()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(dir!.FullName, "FhirBulk.slnx")))
-        {
-            dir = dir.Parent;
-        }
-
-        return Path.Combine(dir.FullName, "examples", "workshop", "views");
     }
 
     // Loads the application's own assemblies (FhirBulk, Firely, their packages) afresh from the test's folder; the

@@ -1,0 +1,82 @@
+using FhirBulk.Views;
+
+namespace FhirBulk.Tests.Views.Engine;
+
+/// <summary>
+/// A path naming an element its type does not have (a misspelling) is empty on every resource by FHIRPath's rules, so
+/// the compiler says so: a warning on the compiled view, or an invalid view with <see cref="ViewCompilerOptions.StrictElements"/>.
+/// </summary>
+public sealed class UnknownElementTests
+{
+    public static TheoryData<string, string, string> Misspelt => new()
+    {
+        { "Patient", "gendr", "'gendr' is not an element of Patient" },
+        { "Patient", "name.familly", "'familly' is not an element of HumanName" },
+        { "Observation", "code.coding.first().cod", "'cod' is not an element of Coding" },
+        { "Observation", "value.ofType(Quantity).unitt", "'unitt' is not an element of Quantity" },
+        { "Observation", "valueQuantity.value", "'valueQuantity' is not an element of Observation" },
+        { "Patient", "name.where(uze = 'official').family", "'uze' is not an element of HumanName" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Misspelt))]
+    public void Compile_PathNamingNoElementOfItsType_WarnsOnEveryEngineAndFailsWhenStrict(string resource, string path, string expected)
+    {
+        var view = $$"""{"name":"v","resource":"{{resource}}","select":[{"column":[{"name":"c","path":"{{path.Replace("'", "\\u0027", StringComparison.Ordinal)}}"}]}]}""";
+
+        foreach (var engine in new[] { FhirPathEngineKind.Json, FhirPathEngineKind.Firely })
+        {
+            var compiled = ViewDefinitionCompiler.Compile(view, new ViewCompilerOptions { Engine = engine });
+            var warning = Assert.Single(compiled.Warnings);
+            Assert.Equal("select[0].column[0].path", warning.ElementPath);
+            Assert.StartsWith(expected, warning.Message, StringComparison.Ordinal);
+
+            var e = Assert.Throws<ViewDefinitionException>(() => ViewDefinitionCompiler.Compile(view, new ViewCompilerOptions { Engine = engine, StrictElements = true }));
+            Assert.Equal("select[0].column[0].path", e.ElementPath);
+            Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("Patient", "gender")]
+    [InlineData("Patient", "Patient.name.family")]
+    [InlineData("Patient", "deceased.ofType(boolean)")]
+    [InlineData("Patient", "name.given.join(' ')")]
+    [InlineData("Patient", "extension('http://x').value.ofType(string)")]
+    [InlineData("Patient", "id.extension.url")]
+    [InlineData("Observation", "subject.getReferenceKey(Patient)")]
+    [InlineData("Bundle", "entry.resource.name.family")]
+    [InlineData("Observation", "value is Quantity")]
+    [InlineData("Observation", "(value as Quantity).value")]
+    [InlineData("Observation", "value.is(Quantity)")]
+    [InlineData("Observation", "value.as(Quantity).unit")]
+    [InlineData("Observation", "value.ofType(Quantity).value")]
+    [InlineData("Observation", "code.coding.where(system = 'http://loinc.org').code")]
+    public void Compile_PathOfKnownElementsOrTypesResolvedOnTheData_NoWarning(string resource, string path)
+    {
+        var view = $$"""{"name":"v","resource":"{{resource}}","select":[{"column":[{"name":"c","path":"{{path.Replace("'", "\\u0027", StringComparison.Ordinal)}}","collection":true}]}]}""";
+
+        foreach (var engine in new[] { FhirPathEngineKind.Json, FhirPathEngineKind.Firely })
+        {
+            Assert.Empty(ViewDefinitionCompiler.Compile(view, new ViewCompilerOptions { Engine = engine, StrictElements = true }).Warnings);
+        }
+    }
+
+    [Fact]
+    public void Compile_RepeatPathOfTheItemsItReaches_NoWarning()
+    {
+        var view = """
+            {"name":"v","resource":"QuestionnaireResponse","select":[{"repeat":["item","answer.item"],"column":[{"name":"l","path":"linkId"}]}]}
+            """;
+
+        Assert.Empty(ViewDefinitionCompiler.Compile(view, new ViewCompilerOptions { StrictElements = true }).Warnings);
+    }
+
+    [Fact]
+    public void Compile_ShippedWorkshopViews_NoWarning()
+    {
+        var views = ViewDefinitionLoader.Load(FhirBulk.Tests.Views.WorkshopFolder.Views, new ViewCompilerOptions { StrictElements = true });
+
+        Assert.All(views, v => Assert.Empty(v.Warnings));
+    }
+}
