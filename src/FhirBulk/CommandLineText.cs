@@ -27,6 +27,13 @@ public static class CommandLineText
     public static string ResumeExport(string location, Uri? s3Endpoint = null) =>
         $"fhir-bulk export --resume {Quote(location)}{S3EndpointOption(s3Endpoint)}";
 
+    /// <summary>The command that cancels the export at <paramref name="location"/>: <c>fhir-bulk export --cancel LOCATION</c>.</summary>
+    /// <param name="location">The export folder or object-store URL.</param>
+    /// <param name="s3Endpoint">The S3-compatible server the location is on; <see langword="null"/> for none.</param>
+    /// <returns>The command, each word quoted as <see cref="Quote"/> does.</returns>
+    public static string CancelExport(string location, Uri? s3Endpoint = null) =>
+        $"fhir-bulk export --cancel {Quote(location)}{S3EndpointOption(s3Endpoint)}";
+
     /// <summary><c> --s3-endpoint URL</c> for an S3-compatible server, "" for none.</summary>
     internal static string S3EndpointOption(Uri? s3Endpoint) => s3Endpoint is null ? "" : $" --s3-endpoint {Quote(s3Endpoint.ToString())}";
 }

@@ -71,7 +71,9 @@ public sealed partial class BulkDataClient
             // moved aside like a finished export, so the corrected command just runs.
             if (previous is { Completed: false, Cancelled: false } && (previous.StatusUrl is not null || previous.ReExports > 0))
             {
-                throw new ExportFolderException(directory, $"{directory} holds an unfinished export (status {previous.StatusUrl}); resume or cancel it first.");
+                throw new ExportFolderException(
+                    directory,
+                    $"{directory} holds an unfinished export (status {previous.StatusUrl}); resume it ({CommandLineText.ResumeExport(directory, target.S3Endpoint)}) or cancel it ({CommandLineText.CancelExport(directory, target.S3Endpoint)}) first.");
             }
 
             // Checked before anything moves, so a refusal leaves the folder as it was.

@@ -12,6 +12,9 @@ internal abstract class ExportTarget
     /// <summary>The folder's full path or the store's URL, for messages and <see cref="ExportResult.Directory"/>.</summary>
     public abstract string Description { get; }
 
+    /// <summary>The S3-compatible server a store target is on (which commands to resume it must name), or <see langword="null"/>.</summary>
+    public virtual Uri? S3Endpoint => null;
+
     /// <summary>Takes the target's writer lock for one export, resume or cancel; disposing releases it.</summary>
     /// <exception cref="ExportFolderException">Another export holds it.</exception>
     public abstract Task<IAsyncDisposable> LockAsync(CancellationToken cancellationToken);

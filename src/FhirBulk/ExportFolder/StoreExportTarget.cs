@@ -26,6 +26,8 @@ internal sealed class StoreExportTarget(ObjectStore store, ILogger logger, TimeP
 
     public override string Description => store.Location.ToString();
 
+    public override Uri? S3Endpoint => store.S3Endpoint;
+
     public override async Task<IAsyncDisposable> LockAsync(CancellationToken cancellationToken)
     {
         var held = await StoreExportLock.AcquireAsync(store, logger, time, cancellationToken).ConfigureAwait(false);

@@ -136,12 +136,14 @@ public sealed partial class ExitCodeTableTests(ServerFixture fixture) : IDisposa
             File.WriteAllText(Path.Combine(folder, "Patient.001.ndjson"), """{"resourceType":"Patient","id":"stale"}""" + "\n");
             return t.ExportAsync(folder, "--type", "Patient");
         });
-        yield return new("3 export into a folder with an unfinished export", 3, "unfinished", async t =>
+        yield return new("3 export into a folder with an unfinished export", 3, "holds an unfinished export (status http", async t =>
         {
             var folder = t.temp.File("e");
             var (interrupted, credentials) = await t.InterruptedExportAsync(folder);
             Assert.True(interrupted.ExitCode == 130, interrupted.ToString());
-            return await Run(["export", .. credentials, "--type", "Patient", "--out", folder]);
+            var refused = await Run(["export", .. credentials, "--type", "Patient", "--out", folder]);
+            Assert.Contains($"resume it (fhir-bulk export --resume {folder}) or cancel it (fhir-bulk export --cancel {folder}) first.", refused.Error, StringComparison.Ordinal);
+            return refused;
         });
         yield return new("3 view of an unfinished export", 3, "Resume it first: fhir-bulk export --resume", async t =>
         {
