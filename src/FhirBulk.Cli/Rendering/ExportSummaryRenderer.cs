@@ -103,7 +103,7 @@ internal static class ExportSummaryRenderer
 
         foreach (var repaired in result.Repaired)
         {
-            grid.AddRow("Repaired", Markup.Escape($"{repaired.FileName} (was {repaired.Problem}; fetched again)"));
+            grid.AddRow("Repaired", Markup.Escape($"{repaired.FileName} ({repaired.Problem}; fetched again)"));
         }
 
         grid.AddRow("Job on server", result.JobDeleted ? "deleted" : "kept (--keep-job)");

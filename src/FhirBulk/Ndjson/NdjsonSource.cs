@@ -231,7 +231,9 @@ public sealed class NdjsonSource
 
         if (!Directory.Exists(path))
         {
-            return FromFile(path, options);
+            return File.Exists(path)
+                ? FromFile(path, options)
+                : throw new FileNotFoundException($"'{path}' does not exist: give an export folder or an NDJSON file (.ndjson or .ndjson.gz).", path);
         }
 
         var source = FromFolder(path, options);

@@ -277,6 +277,25 @@ public sealed class ExportCommandTests(ServerFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task Export_ResumeAfterAFileWasAlteredOrDeleted_SummaryNamesEachRepairWithItsProblem()
+    {
+        var output = temp.File("e");
+        await new CliRunner().RunAsync(["export", .. fixture.Credentials(), "--type", "Patient,Condition", "--out", output, "--json"]);
+        var patients = Directory.GetFiles(output, "Patient.*.ndjson").Single();
+        var bytes = File.ReadAllBytes(patients);
+        bytes[^10] = bytes[^10] == (byte)'1' ? (byte)'2' : (byte)'1';
+        File.WriteAllBytes(patients, bytes);
+        var conditions = Directory.GetFiles(output, "Condition.*.ndjson").First();
+        File.Delete(conditions);
+
+        var result = await new CliRunner().AsPipe().RunAsync(["export", .. fixture.Credentials(), "--resume", output]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains($"{Path.GetFileName(patients)} (SHA-256 differs from the recorded one; fetched again)", result.Output, StringComparison.Ordinal);
+        Assert.Contains($"{Path.GetFileName(conditions)} (missing; fetched again)", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Export_TrickledSingleFile_NotATerminal_ProgressLinesAtMostTwoSecondsApart()
     {
         var slow = fixture.Server.BaseUriWithFaults(new FaultOptions { TrickleBytesPerSecond = 2000 }).ToString();

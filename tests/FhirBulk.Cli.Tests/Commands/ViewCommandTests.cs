@@ -397,6 +397,17 @@ public sealed class ViewCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task View_InputThatDoesNotExist_Exit3SayingWhatAnInputMayBe()
+    {
+        var missing = temp.File("nothere");
+
+        var result = await new CliRunner().RunAsync("view", "--input", missing, "--view", Path.Combine(RepositoryPaths.Workshop, "views"), "--out", temp.File("v.duckdb"));
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Equal($"error: '{missing}' does not exist: give an export folder or an NDJSON file (.ndjson or .ndjson.gz).", result.Error.Trim());
+    }
+
+    [Fact]
     public async Task View_MissingViewPath_SaysSo()
     {
         var result = await new CliRunner().RunAsync("view", "--input", SmallExport.Write(temp), "--view", temp.File("nope"), "--out", temp.File("v.duckdb"));
