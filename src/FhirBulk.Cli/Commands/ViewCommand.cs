@@ -152,6 +152,14 @@ internal static class ViewCommand
                     ExitCodes.Usage);
             }
 
+            if (kind == "duckdb" && !toStdout && outLocation is null && Directory.Exists(target))
+            {
+                var implicitFormat = parseResult.GetResult(format) is not { Implicit: false } ? " (the default --format)" : "";
+                throw new CliException(
+                    $"--out {target} is a folder, but duckdb{implicitFormat} writes one database file: give --format csv, ndjson or parquet to write into the folder, or --out a .duckdb file.",
+                    ExitCodes.InvalidInput);
+            }
+
             if (toFile && views.Count != 1)
             {
                 throw new CliException($"--out {target} names one file, but {views.Count} views make {views.Count} tables: give a folder, or one view.", ExitCodes.Usage);

@@ -408,6 +408,21 @@ public sealed class ViewCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task View_DuckDbIntoAnExistingFolder_Exit3SayingWhichFormatsWriteFolders()
+    {
+        var folder = temp.File("csvout");
+        Directory.CreateDirectory(folder);
+
+        var result = await new CliRunner().RunAsync("view", "--input", SmallExport.Write(temp), "--view", Path.Combine(RepositoryPaths.Workshop, "views"), "--out", folder);
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Equal(
+            $"error: --out {folder} is a folder, but duckdb (the default --format) writes one database file: give --format csv, ndjson or parquet to write into the folder, or --out a .duckdb file.",
+            result.Error.Trim());
+        Assert.Empty(Directory.EnumerateFileSystemEntries(folder));
+    }
+
+    [Fact]
     public async Task View_MissingViewPath_SaysSo()
     {
         var result = await new CliRunner().RunAsync("view", "--input", SmallExport.Write(temp), "--view", temp.File("nope"), "--out", temp.File("v.duckdb"));
