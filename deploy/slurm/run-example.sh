@@ -24,7 +24,10 @@ export FHIR_BULK=${FHIR_BULK:-fhir-bulk}
 
 started=""
 if [[ -z ${SLURM_CONF:-} ]]; then
-  eval "$("$here/start-cluster.sh" "$work/cluster")"
+  # Captured first: a failure inside eval's own command substitution would not stop the script (set -e sees eval's
+  # status, which is that of the empty text it was given).
+  cluster=$("$here/start-cluster.sh" "$work/cluster") || exit
+  eval "$cluster"
   started=$work/cluster
 fi
 cleanup() { [[ -n $started ]] && "$here/stop-cluster.sh" "$started"; }

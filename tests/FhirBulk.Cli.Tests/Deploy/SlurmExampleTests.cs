@@ -55,6 +55,31 @@ public sealed class SlurmExampleTests : IDisposable
         Assert.Equal(6, output.Split('\n').Count(l => l.Contains("rows, the same as the single run", StringComparison.Ordinal)));
     }
 
+    [Fact]
+    public async Task RunExample_NoSlurmOnPath_StopsAtTheFirstMessageBeforeGeneratingAnything()
+    {
+        var script = Path.Combine(RepositoryPaths.Root, "deploy", "slurm", "run-example.sh");
+        var start = new ProcessStartInfo("bash", [script, "--patients", "5", "--work", _temp.File("work")])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["FHIR_BULK"] = $"dotnet {Path.Combine(AppContext.BaseDirectory, "fhir-bulk.dll")}";
+        start.Environment.Remove("SLURM_CONF");
+        // A PATH holding bash and coreutils but no Slurm daemon, as on a machine where install.sh never ran.
+        start.Environment["PATH"] = string.Join(':', new[] { "/usr/bin", "/bin" }.Where(d => !File.Exists(Path.Combine(d, "slurmctld"))));
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+
+        Assert.True(process.ExitCode != 0, $"exit {process.ExitCode}\n{await stdout}\n{stderr}");
+        Assert.Equal("start-cluster: slurmctld not found; run deploy/slurm/install.sh first", stderr.Trim());
+        Assert.Empty(await stdout);
+        Assert.False(Directory.Exists(_temp.File(Path.Combine("work", "input"))));
+    }
+
     public void Dispose()
     {
         // A failed run may leave the cluster's daemons up: stop them before the folder goes.
