@@ -50,11 +50,11 @@ internal sealed class CliApplication(CliContext context)
             var message = string.Join(" ", messages);
             MessageLines.Error(context.Error, message);
             var command = parseResult.CommandResult.Command;
-            context.Error.MarkupLineInterpolated(
-                $"Run '[bold]{(command is RootCommand ? "fhir-bulk" : "fhir-bulk " + command.Name)} --help[/]' for the options.");
+            var help = $"{(command is RootCommand ? "fhir-bulk" : "fhir-bulk " + command.Name)} --help";
+            context.Error.MarkupLineInterpolated($"Run '[bold]{help}[/]' for the options.");
             if (json)
             {
-                ErrorReporter.WriteJson(context, message, ExitCodes.Usage);
+                ErrorReporter.WriteJson(context, message, ExitCodes.Usage, $"Run '{help}' for the options.");
             }
 
             return ExitCodes.Usage;

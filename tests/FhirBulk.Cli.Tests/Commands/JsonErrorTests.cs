@@ -37,12 +37,14 @@ public sealed class JsonErrorTests : IDisposable
     }
 
     [Fact]
-    public async Task Info_UnknownOptionWithJson_ErrorDocumentWithExit2()
+    public async Task Info_UnknownOptionWithJson_ErrorDocumentWithExit2AndTheHintStderrGives()
     {
         var result = await new CliRunner().RunAsync("info", "--json", "--no-such-option");
 
         Assert.True(result.ExitCode == 2, result.ToString());
         Assert.Equal(2, ErrorDocument(result).GetProperty("exitCode").GetInt32());
+        Assert.Equal("Run 'fhir-bulk info --help' for the options.", ErrorDocument(result).GetProperty("hint").GetString());
+        Assert.Contains("Run 'fhir-bulk info --help' for the options.", result.Error, StringComparison.Ordinal);
     }
 
     [Fact]
