@@ -14,7 +14,7 @@ public sealed partial class BulkDataClient
     /// <returns>The CapabilityStatement JSON.</returns>
     public async Task<JsonElement> GetCapabilityStatementAsync(CancellationToken cancellationToken = default)
     {
-        using var document = await GetJsonAsync(new Uri(BaseUri, "metadata"), withToken: false, cancellationToken).ConfigureAwait(false);
+        using var document = await GetJsonAsync(new Uri(BaseUri, "metadata"), withToken: false, "capability statement", cancellationToken).ConfigureAwait(false);
         return document.RootElement.Clone();
     }
 
@@ -92,7 +92,7 @@ public sealed partial class BulkDataClient
         var seen = new HashSet<Uri>();
         while (next is not null && seen.Add(next))
         {
-            using var bundle = await GetJsonAsync(next, withToken: true, cancellationToken).ConfigureAwait(false);
+            using var bundle = await GetJsonAsync(next, withToken: true, "group search", cancellationToken).ConfigureAwait(false);
             foreach (var entry in Array(bundle.RootElement, "entry"))
             {
                 if (entry.TryGetProperty("resource", out var group) && Text(group, "id") is { } id)
@@ -118,7 +118,7 @@ public sealed partial class BulkDataClient
     {
         ArgumentException.ThrowIfNullOrEmpty(resourceType);
         ArgumentException.ThrowIfNullOrEmpty(id);
-        using var document = await GetJsonAsync(new Uri(BaseUri, $"{Uri.EscapeDataString(resourceType)}/{Uri.EscapeDataString(id)}"), withToken: true, cancellationToken).ConfigureAwait(false);
+        using var document = await GetJsonAsync(new Uri(BaseUri, $"{Uri.EscapeDataString(resourceType)}/{Uri.EscapeDataString(id)}"), withToken: true, $"read of {resourceType}/{id}", cancellationToken).ConfigureAwait(false);
         return document.RootElement.Clone();
     }
 
@@ -130,7 +130,7 @@ public sealed partial class BulkDataClient
         {
             // A 200 that is not JSON, or JSON that is not a SMART configuration, fails here like a malformed manifest (no
             // status on the exception, so it is not taken for a missing document): falling back would hide the server's fault.
-            using var document = await GetJsonAsync(wellKnown, withToken: false, cancellationToken).ConfigureAwait(false);
+            using var document = await GetJsonAsync(wellKnown, withToken: false, "SMART configuration", cancellationToken).ConfigureAwait(false);
             configuration = SmartConfiguration.Parse(document.RootElement, wellKnown);
             if (configuration.TokenEndpoint is not null)
             {

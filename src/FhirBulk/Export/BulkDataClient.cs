@@ -162,7 +162,8 @@ public sealed partial class BulkDataClient : IDisposable
             }).ConfigureAwait(false);
     }
 
-    private async Task<JsonDocument> GetJsonAsync(Uri url, bool withToken, CancellationToken cancellationToken)
+    // name: what the request asks, in words, for wait notices (docs/cli.md, "Waits: explained and bounded").
+    private async Task<JsonDocument> GetJsonAsync(Uri url, bool withToken, string name, CancellationToken cancellationToken)
     {
         using var response = await _http.SendAsync(
             u =>
@@ -173,7 +174,8 @@ public sealed partial class BulkDataClient : IDisposable
             },
             url,
             withToken,
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken,
+            name).ConfigureAwait(false);
         var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         try
         {

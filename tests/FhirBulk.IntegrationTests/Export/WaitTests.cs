@@ -121,6 +121,35 @@ public class WaitTests
     }
 
     [Fact]
+    public async Task DiscoveryAndGroupSearch_ServerUnreachable_EachRetryNamesItsRequestInWords()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var waits = new List<ServerWait>();
+        using var client = new BulkDataClient(new Uri($"http://127.0.0.1:{port}/fhir/"), new BulkDataClientOptions
+        {
+            MaxRetries = 1,
+            InitialRetryDelay = TimeSpan.FromMilliseconds(10),
+            MaxRetryDelay = TimeSpan.FromMilliseconds(20),
+            OnWait = w =>
+            {
+                lock (waits)
+                {
+                    waits.Add(w);
+                }
+            },
+        });
+
+        await Assert.ThrowsAsync<FhirBulkException>(() => client.GetCapabilityStatementAsync());
+        await Assert.ThrowsAsync<FhirBulkException>(async () => await client.ListGroupsAsync().ToListAsync());
+        await Assert.ThrowsAsync<FhirBulkException>(() => client.ReadResourceAsync("Patient", "p1"));
+
+        Assert.Equal(["capability statement", "group search", "read of Patient/p1"], waits.Select(w => w.Request).Distinct().Take(3).ToArray());
+    }
+
+    [Fact]
     public async Task ServerStop_DuringATrickledDownload_EndsWithinAFewSeconds()
     {
         var harness = await ServerHarness.StartAsync(o => o.Patients = 40);
