@@ -157,7 +157,7 @@ internal static class SyncBenchmark
     /// <summary>Lines (resources and deletion Bundles) and bytes of the first step's folder.</summary>
     private static (long Resources, long Bytes) StepSize(string data)
     {
-        var files = Directory.GetFiles(Path.Combine(data, "steps", "0001"), "*.ndjson");
+        var files = Directory.GetFiles(Path.Combine(data, "steps", "0001"), "*.ndjson", SearchOption.AllDirectories);
         return (files.Sum(f => File.ReadLines(f).LongCount()), files.Sum(f => new FileInfo(f).Length));
     }
 

@@ -40,7 +40,7 @@ public static class PopulationGenerator
             writers[type] = new NdjsonTypeWriter(outputDirectory, type, options.ResourcesPerFile);
         }
 
-        var deleted = new NdjsonTypeWriter(outputDirectory, "Bundle", options.ResourcesPerFile, GeneratedData.DeletedFilePrefix);
+        var deleted = new NdjsonTypeWriter(Path.Combine(outputDirectory, GeneratedData.DeletedFolder), "Bundle", options.ResourcesPerFile);
         try
         {
             var context = PopulationContext.Create(options, type => writers[type], deleted, options.ReferenceDate, (DateTimeOffset.MinValue, options.ReferenceDate));
@@ -67,7 +67,7 @@ public static class PopulationGenerator
         return new PopulationSummary(
             writers.Where(w => w.Value.Count > 0).ToDictionary(w => w.Key, w => w.Value.Count, StringComparer.Ordinal),
             deleted.Count,
-            [.. writers.Values.SelectMany(w => w.Files), .. deleted.Files],
+            [.. writers.Values.SelectMany(w => w.Files), .. deleted.Files.Select(f => $"{GeneratedData.DeletedFolder}/{f}")],
             writers.Values.Sum(w => w.Bytes) + deleted.Bytes);
     }
 

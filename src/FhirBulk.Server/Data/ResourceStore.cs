@@ -91,10 +91,10 @@ internal sealed partial class ResourceStore
 
     private void AddSegment(string folder, int segment)
     {
-        foreach (var path in System.IO.Directory.EnumerateFiles(folder, "*.ndjson").Order(StringComparer.Ordinal))
+        var deleted = Path.Combine(folder, GeneratedData.DeletedFolder);
+        if (System.IO.Directory.Exists(deleted))
         {
-            var name = Path.GetFileName(path);
-            if (name.StartsWith(GeneratedData.DeletedFilePrefix, StringComparison.Ordinal))
+            foreach (var path in System.IO.Directory.EnumerateFiles(deleted, "*.ndjson").Order(StringComparer.Ordinal))
             {
                 _deletions.Add(path);
                 _segmentOfFile[path] = segment;
@@ -102,8 +102,17 @@ internal sealed partial class ResourceStore
                 {
                     IndexDeletions(path, segment);
                 }
+            }
+        }
 
-                continue;
+        foreach (var path in System.IO.Directory.EnumerateFiles(folder, "*.ndjson").Order(StringComparer.Ordinal))
+        {
+            var name = Path.GetFileName(path);
+            if (name.StartsWith(GeneratedData.OldDeletedFilePrefix, StringComparison.Ordinal))
+            {
+                // Served as they are, its deletions would be lost without a word: every _since export would miss them.
+                throw new FormatException(
+                    $"{path} holds deletions where an earlier fhir-bulk kept them; they now go in {deleted}: generate the folder again (fhir-bulk generate is deterministic for a seed).");
             }
 
             // <Type>.ndjson or <Type>.<anything>.ndjson for an R4 type; other names (log.ndjson, notes.ndjson) are not resources.

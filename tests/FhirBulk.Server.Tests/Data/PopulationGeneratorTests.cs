@@ -1,3 +1,4 @@
+using FhirBulk.Server.Data;
 using System.Security.Cryptography;
 using System.Text.Json;
 
@@ -10,17 +11,14 @@ public sealed class GeneratedPopulationFixture : IDisposable
     public GeneratedPopulationFixture()
     {
         Summary = PopulationGenerator.GenerateAsync(Folder, Patients, seed: 5).GetAwaiter().GetResult();
-        foreach (var file in Directory.GetFiles(Folder, "*.ndjson"))
-        {
-            Resources[Path.GetFileName(file).Split('.')[0]] = [.. File.ReadLines(file).Select(l => JsonDocument.Parse(l).RootElement.Clone())];
-        }
+        Resources = AdvancedPopulationFixture.ReadFolder(Folder);
     }
 
     public string Folder { get; } = Path.Combine(Path.GetTempPath(), "fhirbulk-gen-" + Guid.NewGuid().ToString("N"));
 
     public PopulationSummary Summary { get; }
 
-    public Dictionary<string, List<JsonElement>> Resources { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, List<JsonElement>> Resources { get; }
 
     public void Dispose() => Directory.Delete(Folder, recursive: true);
 }
@@ -92,7 +90,38 @@ public class PopulationGeneratorTests(GeneratedPopulationFixture population) : I
             Assert.Equal(count, population.Resources[type].Count);
         }
 
-        Assert.Equal(population.Summary.DeletedCount, population.Resources["_deleted"].Count);
+        Assert.Equal(population.Summary.DeletedCount, population.Resources[GeneratedData.DeletedFolder].Count);
+    }
+
+    [Fact]
+    public void GenerateAsync_Deletions_InTheDeletedFolderAsAnExportKeepsThemNotAmongTheResources()
+    {
+        Assert.True(population.Summary.DeletedCount > 0);
+        Assert.Empty(Directory.GetFiles(population.Folder, "_*"));
+        Assert.Equal(["Bundle.000.ndjson"], Directory.GetFiles(Path.Combine(population.Folder, "deleted")).Select(Path.GetFileName));
+        Assert.Contains("deleted/Bundle.000.ndjson", population.Summary.Files);
+        Assert.All(population.Summary.Files.Where(f => !f.StartsWith("deleted/", StringComparison.Ordinal)), f => Assert.True(File.Exists(Path.Combine(population.Folder, f)), f));
+    }
+
+    [Fact]
+    public async Task StartAsync_FolderWithDeletionsWhereEarlierVersionsKeptThem_FormatExceptionSayingToGenerateAgain()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "fhirbulk-old-layout-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            File.Copy(Path.Combine(population.Folder, "Patient.000.ndjson"), Path.Combine(folder, "Patient.000.ndjson"));
+            File.Copy(Path.Combine(population.Folder, "deleted", "Bundle.000.ndjson"), Path.Combine(folder, "_deleted.000.ndjson"));
+
+            var error = await Assert.ThrowsAsync<FormatException>(() => BulkDataServer.StartAsync(new BulkDataServerOptions { DataDirectory = folder }));
+
+            Assert.StartsWith($"{Path.Combine(folder, "_deleted.000.ndjson")} holds deletions where an earlier fhir-bulk kept them", error.Message, StringComparison.Ordinal);
+            Assert.Contains("generate the folder again", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Fact]
@@ -184,7 +213,7 @@ public class PopulationGeneratorTests(GeneratedPopulationFixture population) : I
     [Fact]
     public void References_AreRelativeAndResolve()
     {
-        var ids = population.Resources.Where(r => !r.Key.StartsWith('_'))
+        var ids = population.Resources.Where(r => r.Key != GeneratedData.DeletedFolder)
             .SelectMany(r => r.Value.Select(v => $"{r.Key}/{v.GetProperty("id").GetString()}")).ToHashSet();
         foreach (var request in population.Resources["MedicationRequest"])
         {
@@ -218,9 +247,9 @@ public class PopulationGeneratorTests(GeneratedPopulationFixture population) : I
     [Fact]
     public void Deletions_AreTransactionBundlesNamingAbsentResources()
     {
-        var present = population.Resources.Where(r => !r.Key.StartsWith('_'))
+        var present = population.Resources.Where(r => r.Key != GeneratedData.DeletedFolder)
             .SelectMany(r => r.Value.Select(v => $"{r.Key}/{v.GetProperty("id").GetString()}")).ToHashSet();
-        var deleted = population.Resources["_deleted"];
+        var deleted = population.Resources[GeneratedData.DeletedFolder];
         Assert.NotEmpty(deleted);
         foreach (var bundle in deleted)
         {

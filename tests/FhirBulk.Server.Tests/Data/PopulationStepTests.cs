@@ -1,3 +1,4 @@
+using FhirBulk.Server.Data;
 using System.Security.Cryptography;
 using System.Text.Json;
 
@@ -12,7 +13,7 @@ public sealed class AdvancedPopulationFixture : IAsyncLifetime
 
     public string Folder { get; } = Path.Combine(Path.GetTempPath(), "fhirbulk-steps-" + Guid.NewGuid().ToString("N"));
 
-    /// <summary>Resources of each step folder by file stem (<c>Condition</c>, <c>_deleted</c>, …).</summary>
+    /// <summary>Resources of each step folder by file stem (<c>Condition</c>, <c>deleted</c>, …).</summary>
     public Dictionary<int, Dictionary<string, List<JsonElement>>> StepResources { get; } = [];
 
     public async Task InitializeAsync()
@@ -25,12 +26,18 @@ public sealed class AdvancedPopulationFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// The resources of a generated folder (or step folder) by file stem, and its deletion Bundles (under
+    /// <see cref="GeneratedData.DeletedFolder"/>) under that name.
+    /// </summary>
     public static Dictionary<string, List<JsonElement>> ReadFolder(string folder)
     {
         var resources = new Dictionary<string, List<JsonElement>>(StringComparer.Ordinal);
-        foreach (var file in Directory.GetFiles(folder, "*.ndjson").Order(StringComparer.Ordinal))
+        var deleted = Path.Combine(folder, GeneratedData.DeletedFolder);
+        var files = Directory.GetFiles(folder, "*.ndjson").Select(f => (File: f, Stem: Path.GetFileName(f).Split('.')[0]))
+            .Concat(Directory.Exists(deleted) ? Directory.GetFiles(deleted, "*.ndjson").Select(f => (File: f, Stem: GeneratedData.DeletedFolder)) : []);
+        foreach (var (file, stem) in files.OrderBy(f => f.File, StringComparer.Ordinal))
         {
-            var stem = Path.GetFileName(file).Split('.')[0];
             if (!resources.TryGetValue(stem, out var list))
             {
                 resources[stem] = list = [];
@@ -143,7 +150,7 @@ public class PopulationStepTests(AdvancedPopulationFixture population) : IClassF
         for (var step = 1; step <= AdvancedPopulationFixture.Steps; step++)
         {
             var resources = population.StepResources[step];
-            var deletions = resources["_deleted"].ToDictionary(DeletedUrl, LastUpdated);
+            var deletions = resources[GeneratedData.DeletedFolder].ToDictionary(DeletedUrl, LastUpdated);
             foreach (var observation in resources["Observation"].Where(o => o.GetProperty("status").GetString() == "amended"))
             {
                 var deletedAt = deletions["Observation/" + observation.GetProperty("id").GetString()];
@@ -163,9 +170,9 @@ public class PopulationStepTests(AdvancedPopulationFixture population) : IClassF
         for (var step = 1; step <= AdvancedPopulationFixture.Steps; step++)
         {
             var resources = population.StepResources[step];
-            var kept = resources.Where(r => r.Key != "_deleted").SelectMany(r => r.Value)
+            var kept = resources.Where(r => r.Key != GeneratedData.DeletedFolder).SelectMany(r => r.Value)
                 .Select(r => r.GetProperty("resourceType").GetString() + "/" + r.GetProperty("id").GetString()).ToHashSet();
-            var deletedOnly = resources["_deleted"].Select(DeletedUrl).Where(url => !kept.Contains(url)).ToList();
+            var deletedOnly = resources[GeneratedData.DeletedFolder].Select(DeletedUrl).Where(url => !kept.Contains(url)).ToList();
             Assert.NotEmpty(deletedOnly);
             Assert.Contains(deletedOnly, url => url.StartsWith("Condition/", StringComparison.Ordinal));
         }

@@ -1,3 +1,4 @@
+using FhirBulk.Server.Data;
 using System.Text.Json;
 using FhirBulk.Server.Tests.Support;
 
@@ -23,7 +24,7 @@ public class ExportParameterTests(ServerFixture fixture) : IClassFixture<ServerF
         var counts = manifest.GetProperty("output").EnumerateArray()
             .GroupBy(o => o.GetProperty("type").GetString()!)
             .ToDictionary(g => g.Key, g => g.Sum(o => o.GetProperty("count").GetInt64()));
-        foreach (var (type, resources) in reference.Where(r => !r.Key.StartsWith('_')))
+        foreach (var (type, resources) in reference.Where(r => r.Key != GeneratedData.DeletedFolder))
         {
             Assert.Equal(resources.Count, counts[type]);
         }
@@ -160,7 +161,7 @@ public class ExportParameterTests(ServerFixture fixture) : IClassFixture<ServerF
         Assert.Equal(reference["Observation"].Count(o => LastUpdated(o) > since), observations.Count);
         Assert.All(observations, o => Assert.True(LastUpdated(o) > since));
 
-        var expectedDeleted = reference["_deleted"].Count(d => LastUpdated(d) > since
+        var expectedDeleted = reference[GeneratedData.DeletedFolder].Count(d => LastUpdated(d) > since
             && d.GetProperty("entry")[0].GetProperty("request").GetProperty("url").GetString()!.Split('/')[0] is "Observation" or "Condition");
         var deleted = manifest.GetProperty("deleted").EnumerateArray().ToList();
         Assert.Equal(expectedDeleted, deleted.Sum(d => d.GetProperty("count").GetInt64()));

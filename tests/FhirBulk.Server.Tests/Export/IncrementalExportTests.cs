@@ -1,3 +1,4 @@
+using FhirBulk.Server.Data;
 using System.Text.Json;
 using FhirBulk.Server.Tests.Data;
 using FhirBulk.Server.Tests.Support;
@@ -113,10 +114,10 @@ public class IncrementalExportTests
 
         var increment = await ExportAsync(fixture, "/Patient/$export", before.TransactionTime);
         var step = AdvancedPopulationFixture.ReadFolder(Path.Combine(fixture.Server.DataDirectory, "steps", "0001"));
-        var changed = step.Where(s => s.Key is not ("_deleted" or "Group")).SelectMany(s => s.Value).ToDictionary(Key);
+        var changed = step.Where(s => s.Key is not (GeneratedData.DeletedFolder or "Group")).SelectMany(s => s.Value).ToDictionary(Key);
         Assert.Equal(changed.Keys.Order(), increment.Resources.Keys.Order());
         Assert.All(increment.Resources, r => Assert.Equal(changed[r.Key].GetRawText(), r.Value.GetRawText()));
-        Assert.Equal(step["_deleted"].Select(DeletedUrl).Order(), increment.Deleted.Order());
+        Assert.Equal(step[GeneratedData.DeletedFolder].Select(DeletedUrl).Order(), increment.Deleted.Order());
 
         // The transactionTime of an export after the step is later than all of it, and the first one earlier.
         Assert.Equal(dataTime, DateTimeOffset.Parse(increment.TransactionTime, System.Globalization.CultureInfo.InvariantCulture));

@@ -43,14 +43,7 @@ public class ServerFixture : IAsyncLifetime, IAsyncDisposable
         try
         {
             await PopulationGenerator.GenerateAsync(folder, options.Patients, options.Seed);
-            var data = new Dictionary<string, List<JsonElement>>(StringComparer.Ordinal);
-            foreach (var file in Directory.GetFiles(folder, "*.ndjson"))
-            {
-                var type = Path.GetFileName(file).Split('.')[0];
-                data[type] = [.. File.ReadLines(file).Select(line => JsonDocument.Parse(line).RootElement.Clone())];
-            }
-
-            return _reference = data;
+            return _reference = Data.AdvancedPopulationFixture.ReadFolder(folder);
         }
         finally
         {

@@ -136,6 +136,8 @@ internal sealed class NdjsonTypeWriter : IAsyncDisposable
         _inFile = 1;
         var name = $"{_fileStem}.{_fileIndex:000}.ndjson";
         Files.Add(name);
+        // Made with the first file, so that a type with nothing to write (no deletions) leaves no empty folder.
+        Directory.CreateDirectory(_directory);
         _file = new FileStream(Path.Combine(_directory, name), FileMode.Create, FileAccess.Write, FileShare.Read, 1, useAsync: true);
     }
 

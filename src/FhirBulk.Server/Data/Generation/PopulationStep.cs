@@ -50,7 +50,7 @@ internal sealed class PopulationStep
         // Strictly inside the window: the transactionTime of an export between steps is its end, and _since is exclusive.
         _from = timeline.WindowStart(step).AddSeconds(1);
         _until = timeline.WindowEnd(step).AddSeconds(-1);
-        _deleted = new NdjsonTypeWriter(folder, "Bundle", 0, GeneratedData.DeletedFilePrefix);
+        _deleted = new NdjsonTypeWriter(Path.Combine(folder, GeneratedData.DeletedFolder), "Bundle", 0);
     }
 
     /// <summary>New patients step <paramref name="step"/> adds: one or two, drawn from a stream of their own so counting them needs no step generated.</summary>
