@@ -6,16 +6,43 @@ internal static class OutputFolder
     /// <summary>Creates <paramref name="folder"/> (and its parents) unless it exists.</summary>
     /// <param name="folder">The full path.</param>
     /// <param name="option">The option that named it, for the message.</param>
+    /// <returns>The outermost folder this call created (for <see cref="RemoveIfEmpty"/> after a failed run), or <see langword="null"/> when it existed.</returns>
     /// <exception cref="CliException">The folder cannot be created (exit 3), saying why and what to do.</exception>
-    public static void Create(string folder, string option)
+    public static string? Create(string folder, string option)
     {
+        string? outermost = null;
+        for (var path = folder; !string.IsNullOrEmpty(path) && !Directory.Exists(path) && !File.Exists(path); path = Path.GetDirectoryName(path))
+        {
+            outermost = path;
+        }
+
         try
         {
             Directory.CreateDirectory(folder);
+            return outermost;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new CliException($"cannot create the folder {folder} ({option}): {Reason(folder, e)}; give {option} a folder you can write to.", ExitCodes.InvalidInput, e);
+        }
+    }
+
+    /// <summary>
+    /// Deletes <paramref name="created"/> when a failed run left nothing in it (a run that fails leaves its output as it
+    /// was, and before it there was no folder); a folder holding any file is kept.
+    /// </summary>
+    public static void RemoveIfEmpty(string? created)
+    {
+        try
+        {
+            if (created is not null && Directory.Exists(created) && !Directory.EnumerateFiles(created, "*", SearchOption.AllDirectories).Any())
+            {
+                Directory.Delete(created, recursive: true);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The failure being reported matters more than an empty folder.
         }
     }
 

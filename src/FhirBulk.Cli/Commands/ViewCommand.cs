@@ -180,17 +180,18 @@ internal static class ViewCommand
                 storeOptions,
                 cancellationToken).ConfigureAwait(false);
             var source = opened.Source;
+            string? madeFolder = null;
             if (!toStdout && outLocation is null)
             {
                 // The folder that will hold the output, made here so that a path that cannot be one fails in the user's terms.
-                OutputFolder.Create(kind == "duckdb" || toFile ? Path.GetDirectoryName(Path.GetFullPath(target))! : Path.GetFullPath(target), "--out");
+                madeFolder = OutputFolder.Create(kind == "duckdb" || toFile ? Path.GetDirectoryName(Path.GetFullPath(target))! : Path.GetFullPath(target), "--out");
             }
 
             var written = outLocation?.ToString() ?? (toStdout ? "-" : Path.GetFullPath(target));
             using var lakeStore = toLake ? ObjectStore.Create(outLocation ?? StorageLocation.Parse(Path.GetFullPath(target)), storeOptions) : null;
             var quiet = parseResult.GetValue(json) || parseResult.GetValue(quietOption) || toStdout;
             var tables = new FhirTables(new FhirTablesOptions { ViewErrors = isStrict ? ErrorPolicy.Fail : ErrorPolicy.Skip });
-            TableRunResult result;
+            TableRunResult? result = null;
             try
             {
                 var tableFormat = Enum.Parse<TableFormat>(kind, ignoreCase: true);
@@ -225,6 +226,11 @@ internal static class ViewCommand
                 if (toFile && Directory.Exists(folder))
                 {
                     Directory.Delete(folder, recursive: true);
+                }
+
+                if (result is null)
+                {
+                    OutputFolder.RemoveIfEmpty(madeFolder);
                 }
             }
 

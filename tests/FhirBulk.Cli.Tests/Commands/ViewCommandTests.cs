@@ -469,6 +469,20 @@ public sealed class ViewCommandTests : IDisposable
     }
 
     [Theory]
+    [InlineData("csv", "new/out")]
+    [InlineData("parquet", "new/out")]
+    [InlineData("duckdb", "new/deeper/v.duckdb")]
+    public async Task View_StrictRunThatFailsIntoANewFolder_LeavesNoFolderBehind(string format, string output)
+    {
+        var result = await new CliRunner().RunAsync(
+            "view", "--input", SmallExport.Write(temp, withMalformedLine: true), "--view", Path.Combine(RepositoryPaths.Workshop, "views"),
+            "--format", format, "--out", temp.File(output), "--strict");
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.False(Directory.Exists(temp.File("new")), $"{temp.File("new")} was left behind");
+    }
+
+    [Theory]
     [InlineData(false, 6)]
     [InlineData(true, 3)]
     public async Task View_GzipInputCutAtFlushPoint_RowsBeforeTheCutOrStopNamingTheFileAndTheCut(bool strict, int exitCode)
