@@ -246,7 +246,7 @@ internal sealed class FirelyShapeAnalyzer(IEnumerable<ViewConstant> constants)
     private PathShape Child(PathShape parent, string name, string elementPath)
     {
         var mapping = parent.Token as ClassMapping;
-        var property = mapping?.FindMappedElementByName(name);
+        var property = mapping is null ? null : R4Types.Element(mapping, name);
         // A type FHIRPath resolves only on the data (an abstract Resource, as in Bundle.entry.resource) may have the element;
         // a concrete type that lacks it gives nothing on every resource, which a misspelling makes silently. (The mapping's
         // own IsAbstract is unset for types imported one by one, as R4Types does; the class says it.)

@@ -16,7 +16,27 @@ public sealed class UnknownElementTests
         { "Observation", "value.ofType(Quantity).unitt", "'unitt' is not an element of Quantity" },
         { "Observation", "valueQuantity.value", "'valueQuantity' is not an element of Observation" },
         { "Patient", "name.where(uze = 'official').family", "'uze' is not an element of HumanName" },
+        { "Patient", "birthdate", "'birthdate' is not an element of Patient" },
+        { "Patient", "gEnder", "'gEnder' is not an element of Patient" },
+        { "Patient", "name.FAMILY.first()", "'FAMILY' is not an element of HumanName" },
+        { "Patient", "Gender", "'Gender' is not an element of Patient" },
+        { "Patient", "name.family.first() + nme.given.first()", "'nme' is not an element of Patient" },
     };
+
+    [Theory]
+    [InlineData("birthdate")]
+    [InlineData("gEnder")]
+    [InlineData("name.FAMILY.first()")]
+    public void Evaluate_NameDifferingOnlyInCase_EmptyOnBothEnginesAsFhirPathNamesAreCaseSensitive(string path)
+    {
+        var view = $$"""{"name":"v","resource":"Patient","select":[{"column":[{"name":"c","path":"{{path}}"}]}]}""";
+        var line = Resources.Line("""{"resourceType":"Patient","id":"p","gender":"male","birthDate":"2001-02-03","name":[{"family":"Ito"}]}""");
+
+        foreach (var engine in new[] { FhirPathEngineKind.Json, FhirPathEngineKind.Firely })
+        {
+            Assert.Equal([[null]], ViewDefinitionCompiler.Compile(view, new ViewCompilerOptions { Engine = engine }).Evaluate(line));
+        }
+    }
 
     [Theory]
     [MemberData(nameof(Misspelt))]

@@ -32,7 +32,7 @@ internal static class JsonModel
 
     private static JsonElementInfo? Create(ClassMapping type, string name)
     {
-        var property = type.FindMappedElementByName(name);
+        var property = R4Types.Element(type, name);
         if (property is null)
         {
             return null;

@@ -33,6 +33,9 @@ internal sealed class JsonPathEngine : IPathEngine<JsonNode>
         new(() => new FhirJsonDeserializer(new DeserializerSettings().UsingMode(DeserializationMode.Ostrich)));
 
     private readonly FirelyShapeAnalyzer _analyzer;
+    private readonly List<ViewWarning> _unknownElements = [];
+    private int _analyzerUnknownSeen;
+    private int _firelyUnknownSeen;
     private readonly JsonPathCompiler _compiler;
     private readonly JsonResourceReader _reader;
     private readonly IReadOnlyList<ViewConstant> _constants;
@@ -57,7 +60,7 @@ internal sealed class JsonPathEngine : IPathEngine<JsonNode>
     public bool IsKnownType(string fhirType) => FirelyShapeAnalyzer.IsKnownType(fhirType);
 
     /// <inheritdoc/>
-    public IReadOnlyList<ViewWarning> UnknownElements => _analyzer.UnknownElements;
+    public IReadOnlyList<ViewWarning> UnknownElements => _unknownElements;
 
     public IPathExpression<JsonNode> Compile(string expression, PathShape context, string elementPath)
     {
@@ -80,11 +83,22 @@ internal sealed class JsonPathEngine : IPathEngine<JsonNode>
         {
             var fallback = new FirelyFallback(Firely.Compile(expression, context, elementPath), Firely);
             _fallbacks.Add(new ExpressionFallback(elementPath, expression, e.Message));
+            CollectUnknownElements(Firely.UnknownElements, ref _firelyUnknownSeen);
             return fallback;
         }
 
         var shape = _analyzer.Analyze(parsed, context, elementPath);
+        CollectUnknownElements(_analyzer.UnknownElements, ref _analyzerUnknownSeen);
         return new JsonExpression(eval, shape, elementPath);
+    }
+
+    // An expression Firely evaluates is analyzed by its engine only: both lists are merged in the order compiled.
+    private void CollectUnknownElements(IReadOnlyList<ViewWarning> found, ref int seen)
+    {
+        for (; seen < found.Count; seen++)
+        {
+            _unknownElements.Add(found[seen]);
+        }
     }
 
     /// <summary>The expressions compiled so far that Firely evaluates, in the order compiled.</summary>

@@ -35,6 +35,15 @@ internal static class R4Types
     // the engine's type tests by reference agree with its tests by class.
     private static readonly ConcurrentDictionary<Type, ClassMapping?> ByClass = new();
 
+    /// <summary>
+    /// The element <paramref name="name"/> of <paramref name="type"/>, matched exactly, or <see langword="null"/>. FHIRPath
+    /// names are case-sensitive (FHIRPath N1 §3.1: <c>gEnder</c> is no element of a Patient), and Firely's evaluator over
+    /// its objects treats them so, but its <c>FindMappedElementByName</c> ignores case: the JSON engine filled
+    /// <c>birthdate</c> from <c>birthDate</c> where Firely gave nothing.
+    /// </summary>
+    public static PropertyMapping? Element(ClassMapping type, string name) =>
+        type.FindMappedElementByName(name) is { } property && string.Equals(property.Name, name, StringComparison.Ordinal) ? property : null;
+
     /// <summary>The FHIR type names of R4 (resources, data types, primitives and backbone elements).</summary>
     public static IEnumerable<string> Names => ClassNames.Keys.Where(name => name != OpenTypesKey);
 
