@@ -54,6 +54,15 @@ internal static class GenerateCommand
             }
 
             var folder = Path.GetFullPath(parseResult.GetRequiredValue(output));
+            if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any())
+            {
+                // Files of another population (another seed, more patients, its steps) would stay beside the new one, and
+                // serve --data or view would read both as one.
+                throw new CliException(
+                    $"{folder} is not empty: generate writes a whole population and would mix it with what is there; give a new or empty folder ({output.Name}).",
+                    ExitCodes.InvalidInput);
+            }
+
             OutputFolder.Create(folder, output.Name);
             var quiet = parseResult.GetValue(json);
             var summary = await new StepProgress(context, quiet || parseResult.GetValue(quietOption)).RunAsync(

@@ -129,6 +129,7 @@ internal static class SyncCommand
                 lake = result.Format == SyncFormat.Parquet ? result.TablesPath : null,
                 tables = result.RowsByTable,
                 changes = result.ChangesByTable,
+                warnings = MessageLines.ViewWarningsJson(views.Views),
             });
         }
         else

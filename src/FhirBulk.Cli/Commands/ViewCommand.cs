@@ -256,6 +256,7 @@ internal static class ViewCommand
                     viewErrors = result.ViewErrorCount,
                     valueMisfits = result.ValueMisfits.Sum(m => m.Count),
                     seconds = Math.Round(result.Elapsed.TotalSeconds, 3),
+                    warnings = MessageLines.ViewWarningsJson(views),
                 });
             }
             else if (!toStdout)

@@ -26,6 +26,10 @@ internal static class MessageLines
         }
     }
 
+    /// <summary>The views' warnings for a <c>--json</c> document: <c>[{"view", "element", "message"}]</c>, the lines <see cref="ViewWarnings"/> prints.</summary>
+    public static object[] ViewWarningsJson(IEnumerable<FhirBulk.Views.ICompiledView> views) =>
+        [.. views.SelectMany(v => v.Warnings.Select(w => new { view = v.Schema.Name, element = w.ElementPath, message = w.Message }))];
+
     public static void Labelled(IAnsiConsole console, string labelMarkup, string message)
     {
         console.Markup(labelMarkup + " ");

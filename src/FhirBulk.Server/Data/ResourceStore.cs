@@ -112,7 +112,7 @@ internal sealed partial class ResourceStore
             {
                 // Served as they are, its deletions would be lost without a word: every _since export would miss them.
                 throw new FormatException(
-                    $"{path} holds deletions where an earlier fhir-bulk kept them; they now go in {deleted}: generate the folder again (fhir-bulk generate is deterministic for a seed).");
+                    $"{path} holds deletions where an earlier fhir-bulk kept them; they now go in {deleted}: generate the population again into a new folder (fhir-bulk generate is deterministic for a seed).");
             }
 
             // <Type>.ndjson or <Type>.<anything>.ndjson for an R4 type; other names (log.ndjson, notes.ndjson) are not resources.

@@ -28,6 +28,21 @@ public sealed class GenerateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Generate_IntoAFolderHoldingAnotherPopulation_Exit3AndTheFolderAsItWas()
+    {
+        var folder = temp.File("pop");
+        await new CliRunner().RunAsync("generate", "-n", "3", "--seed", "1", "--steps", "1", "--out", folder, "--json");
+        var before = Directory.GetFiles(folder, "*", SearchOption.AllDirectories).ToDictionary(f => f, File.ReadAllBytes);
+
+        var result = await new CliRunner().RunAsync("generate", "-n", "5", "--seed", "2", "--out", folder);
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Equal($"error: {folder} is not empty: generate writes a whole population and would mix it with what is there; give a new or empty folder (--out).", result.Error.Trim());
+        Assert.Equal(before.Keys.Order(), Directory.GetFiles(folder, "*", SearchOption.AllDirectories).Order());
+        Assert.All(before, f => Assert.Equal(f.Value, File.ReadAllBytes(f.Key)));
+    }
+
+    [Fact]
     public async Task Generate_SameSeedTwice_SameBytes()
     {
         await new CliRunner().RunAsync("generate", "-n", "4", "--seed", "3", "--out", temp.File("a"), "--json");

@@ -385,12 +385,15 @@ public sealed class ViewCommandTests : IDisposable
 
         var run = await new CliRunner().AsPipe().RunAsync("view", "--input", export, "--view", view, "--format", "csv", "--out", temp.File("out"));
         var explain = await new CliRunner().AsPipe().RunAsync("view", "--view", view, "--explain", "--json");
+        var json = await new CliRunner().AsPipe().RunAsync("view", "--input", export, "--view", view, "--format", "csv", "--out", temp.File("json"), "--json");
         var strict = await new CliRunner().AsPipe().RunAsync("view", "--input", export, "--view", view, "--format", "csv", "--out", temp.File("strict"), "--strict");
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("warning: typo: select[0].column[1].path: 'gendr' is not an element of Patient in FHIR R4, so it is empty on every resource", run.Error, StringComparison.Ordinal);
         Assert.True(explain.ExitCode == 0, explain.ToString());
         Assert.Contains("\"message\": \"'gendr' is not an element of Patient", explain.Output, StringComparison.Ordinal);
+        var warning = System.Text.Json.JsonDocument.Parse(json.Output).RootElement.GetProperty("warnings").EnumerateArray().Single();
+        Assert.Equal(("typo", "select[0].column[1].path"), (warning.GetProperty("view").GetString(), warning.GetProperty("element").GetString()));
         Assert.True(strict.ExitCode == 3, strict.ToString());
         Assert.StartsWith($"error: {view}: select[0].column[1].path: 'gendr' is not an element of Patient", strict.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(temp.File("strict"), "typo.csv")));

@@ -116,7 +116,7 @@ public class PopulationGeneratorTests(GeneratedPopulationFixture population) : I
             var error = await Assert.ThrowsAsync<FormatException>(() => BulkDataServer.StartAsync(new BulkDataServerOptions { DataDirectory = folder }));
 
             Assert.StartsWith($"{Path.Combine(folder, "_deleted.000.ndjson")} holds deletions where an earlier fhir-bulk kept them", error.Message, StringComparison.Ordinal);
-            Assert.Contains("generate the folder again", error.Message, StringComparison.Ordinal);
+            Assert.Contains("generate the population again into a new folder", error.Message, StringComparison.Ordinal);
         }
         finally
         {
