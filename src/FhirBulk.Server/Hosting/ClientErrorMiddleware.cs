@@ -25,7 +25,13 @@ internal static class ClientErrorMiddleware
         }
     };
 
-    /// <summary>Unknown paths and methods get a FHIR 404 rather than an empty body.</summary>
+    /// <summary>
+    /// Unknown paths and methods get a FHIR 404 rather than an empty body, naming the FHIR base URL: most such requests come
+    /// from a client given the wrong one (the bare origin, or a resource's URL).
+    /// </summary>
     public static Task NotFound(HttpContext context) =>
-        FhirResponses.Outcome(StatusCodes.Status404NotFound, "not-found", $"No endpoint for {context.Request.Method} {context.Request.Path}.").ExecuteAsync(context);
+        FhirResponses.Outcome(
+            StatusCodes.Status404NotFound,
+            "not-found",
+            $"No endpoint for {context.Request.Method} {context.Request.PathBase}{context.Request.Path}; this server's FHIR base URL is {RequestContext.Of(context).FhirBase}.").ExecuteAsync(context);
 }

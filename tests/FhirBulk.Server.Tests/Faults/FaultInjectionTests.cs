@@ -505,6 +505,17 @@ public class FaultInjectionTests(ServerFixture fixture) : IClassFixture<ServerFi
         Assert.Equal($"No FHIR endpoint at /{segment}{rest}; this server's FHIR base URL is {origin}/fhir.", issue.GetProperty("diagnostics").GetString());
     }
 
+    [Theory]
+    [InlineData("/metadata")]
+    [InlineData("/fhir/Patient/metadata")]
+    public async Task UnknownPath_NotFoundNamingThePathAndTheBaseUrl(string path)
+    {
+        var origin = fixture.Server.BaseUri.GetLeftPart(UriPartial.Authority);
+        using var response = await fixture.Http.GetAsync($"{origin}{path}");
+        var issue = await HttpAssert.AssertOutcomeAsync(response, 404);
+        Assert.Equal($"No endpoint for GET {path}; this server's FHIR base URL is {origin}/fhir.", issue.GetProperty("diagnostics").GetString());
+    }
+
     [Fact]
     public async Task Segment_RateOutOfRange_NotFoundOutcome()
     {
