@@ -171,6 +171,7 @@ internal static class ViewCommand
             }
 
             var folder = toFile ? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(target))!, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}") : target;
+            var schemaTarget = Path.ChangeExtension(Path.GetFullPath(target), null) + TableSchemas.FileExtension;
 
             // The command line is checked before the input is opened (for an object store, already a request), and the input
             // before an output folder is made, so that a missing input leaves nothing behind.
@@ -217,9 +218,15 @@ internal static class ViewCommand
                     var schemaFile = Path.Combine(folder, views[0].Schema.Name + TableSchemas.FileExtension);
                     if (File.Exists(schemaFile))
                     {
-                        File.Move(schemaFile, Path.ChangeExtension(target, null) + TableSchemas.FileExtension, overwrite: true);
+                        File.Move(schemaFile, schemaTarget, overwrite: true);
                     }
                 }
+            }
+            catch (TableSinkException e) when (toFile && e.Path is { } failed && failed.StartsWith(folder, StringComparison.Ordinal))
+            {
+                // The one file is written in a hidden folder beside it (on the same disk): the user knows it by --out's name.
+                var asked = failed.EndsWith(TableSchemas.FileExtension, StringComparison.Ordinal) ? schemaTarget : Path.GetFullPath(target);
+                throw new CliException(e.Message.Replace(failed, asked, StringComparison.Ordinal), ExitCodes.InvalidInput, e);
             }
             finally
             {

@@ -161,7 +161,7 @@ internal sealed partial class FileDownloader(BulkHttp http, BulkDataClientOption
         try
         {
             // Local writes fail as the folder's problem (disk full), never as a network failure to retry.
-            await using (var output = new FolderWriteStream(directory, partPath, new FileStream(partPath, offset > 0 ? FileMode.Open : FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1, useAsync: true)))
+            await using (var output = new WriteFailureStream(new FileStream(partPath, offset > 0 ? FileMode.Open : FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1, useAsync: true), e => FolderIo.Failure(directory, partPath, e)))
             {
                 _partsWrittenThisRun.TryAdd(partPath, 0);
                 // Re-verify the prefix already on disk so counts and the hash cover the whole file.

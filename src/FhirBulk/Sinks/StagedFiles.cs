@@ -27,6 +27,7 @@ internal sealed class StagedFiles
 
     /// <summary>Renames every staged file onto its target, in the order staged.</summary>
     /// <exception cref="InvalidOperationException">A staged file was not completed; nothing is renamed.</exception>
+    /// <exception cref="TableSinkException">A file could not be renamed onto its target (<see cref="TableSinkException.IsWriteFailure"/>).</exception>
     public void Commit()
     {
         if (_files.Find(f => !f.IsComplete) is { } open)
@@ -36,7 +37,7 @@ internal sealed class StagedFiles
 
         foreach (StagedFile file in _files)
         {
-            File.Move(file.TempPath, file.TargetPath, overwrite: true);
+            FileWrites.Run(() => File.Move(file.TempPath, file.TargetPath, overwrite: true), file.WriteFailure);
         }
 
         _files.Clear();
@@ -73,6 +74,9 @@ internal sealed class StagedFile
     public bool IsComplete { get; private set; }
 
     public void MarkComplete() => IsComplete = true;
+
+    /// <summary>A failed write of the temporary file, told as one of <see cref="TargetPath"/>, the file the user asked for.</summary>
+    public Exception WriteFailure(Exception exception) => TableSinkException.WriteFailure(TargetPath, exception);
 
     public static string TempPathFor(string targetPath)
     {

@@ -27,7 +27,7 @@ internal sealed class TableOutputs
     public static TableOutputs InDirectory(string directory, string extension)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        Directory.CreateDirectory(directory);
+        FileWrites.Run(() => Directory.CreateDirectory(directory), e => TableSinkException.WriteFailure(directory, e));
         return new TableOutputs(directory, null, extension);
     }
 
@@ -49,8 +49,11 @@ internal sealed class TableOutputs
         }
 
         StagedFile file = _staged.Add(TableNames.FilePath(_directory!, tableName, _extension));
-        // Unbuffered: the writers buffer, so closing an abandoned table has nothing to flush that could fail again.
-        var output = new TableOutput(new FileStream(file.TempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, useAsync: true), file);
+        FileStream stream = FileWrites.Run(
+            // Unbuffered: the writers buffer, so closing an abandoned table has nothing to flush that could fail again.
+            () => new FileStream(file.TempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, useAsync: true),
+            file.WriteFailure);
+        var output = new TableOutput(new WriteFailureStream(stream, file.WriteFailure), file);
         _open.Add(output);
         return output;
     }
@@ -68,7 +71,7 @@ internal sealed class TableOutputs
         }
 
         StagedFile file = _staged.Add(TableNames.FilePath(_directory, schema.Name, TableSchemas.FileExtension));
-        File.WriteAllText(file.TempPath, TableSchemas.ToJson(schema));
+        FileWrites.Run(() => File.WriteAllText(file.TempPath, TableSchemas.ToJson(schema)), file.WriteFailure);
         file.MarkComplete();
     }
 

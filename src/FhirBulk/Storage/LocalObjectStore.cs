@@ -52,12 +52,14 @@ internal sealed partial class LocalObjectStore(StorageLocation location, ObjectS
     {
         var path = Describe(name);
         var temporary = $"{path}.{Guid.NewGuid():N}{AtomicFile.TemporaryExtension}";
-        return Guard(path, () =>
-        {
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
-            var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1, FileOptions.Asynchronous);
-            return new LocalObjectWriter(name, path, temporary, stream, logger);
-        });
+        return FileWrites.Run(
+            () =>
+            {
+                Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+                var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1, FileOptions.Asynchronous);
+                return new LocalObjectWriter(name, path, temporary, stream, logger);
+            },
+            e => WriteFailure(path, e));
     }
 
     private protected override Task DeleteCoreAsync(string name, CancellationToken cancellationToken)
@@ -94,6 +96,10 @@ internal sealed partial class LocalObjectStore(StorageLocation location, ObjectS
 
     internal static StorageException Failure(string path, Exception exception) =>
         new(path, $"cannot use {path}: {exception.Message}", innerException: exception);
+
+    /// <summary>A write of <paramref name="path"/> (through its temporary file) that failed, in the words an export folder's use (<see cref="FileWrites.Describe"/>).</summary>
+    internal static StorageException WriteFailure(string path, Exception exception) =>
+        new(path, FileWrites.Describe(path, exception), innerException: exception);
 
     private static StorageException NotFound(string path) => new(path, $"{path} does not exist", errorCode: "NotFound");
 

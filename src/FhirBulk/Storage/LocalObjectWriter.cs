@@ -17,7 +17,7 @@ internal sealed class LocalObjectWriter(string name, string path, string tempora
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw LocalObjectStore.Failure(path, e);
+            throw LocalObjectStore.WriteFailure(path, e);
         }
 
         BytesWritten += buffer.Length;
@@ -32,7 +32,7 @@ internal sealed class LocalObjectWriter(string name, string path, string tempora
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw LocalObjectStore.Failure(path, e);
+            throw LocalObjectStore.WriteFailure(path, e);
         }
 
         BytesWritten += buffer.Length;
@@ -54,7 +54,7 @@ internal sealed class LocalObjectWriter(string name, string path, string tempora
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw LocalObjectStore.Failure(path, e);
+            throw LocalObjectStore.WriteFailure(path, e);
         }
 
         IsCommitted = true;

@@ -139,7 +139,7 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable
                         await targets[t].Writer.WriteRowAsync(row, cancellationToken);
                         Rows++;
                     }
-                    catch (TableSinkException ex)
+                    catch (TableSinkException ex) when (!ex.IsWriteFailure)
                     {
                         // A value the table cannot store (an instant that is not one): that row
                         // is skipped like a view failure, rather than losing the rest of the run.

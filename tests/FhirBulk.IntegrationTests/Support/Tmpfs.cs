@@ -28,6 +28,9 @@ public sealed class Tmpfs : IDisposable
     /// <summary>Grows (or shrinks) the disk in place, keeping its files: "freeing space".</summary>
     public void Resize(long bytes) => Run("mount", "-o", "remount," + Size(bytes), Path);
 
+    /// <summary>Remounts the disk read-only, keeping its files: a folder nothing can be written into, even by root.</summary>
+    public void MakeReadOnly() => Run("mount", "-o", "remount,ro", Path);
+
     public void Dispose()
     {
         Run("umount", Path);
@@ -71,4 +74,10 @@ public sealed class Tmpfs : IDisposable
 public sealed class TmpfsFactAttribute : FactAttribute
 {
     public TmpfsFactAttribute() => Skip = Tmpfs.SkipReason;
+}
+
+/// <summary>A theory that needs <see cref="Tmpfs"/>; skipped with the reason where no tmpfs can be mounted.</summary>
+public sealed class TmpfsTheoryAttribute : TheoryAttribute
+{
+    public TmpfsTheoryAttribute() => Skip = Tmpfs.SkipReason;
 }

@@ -50,14 +50,14 @@ public sealed class DuckDbSink : ITableSink
         ArgumentNullException.ThrowIfNull(schema);
         TableNames.Checked(schema.Name);
         DuckDBConnection main = await OpenAsync(cancellationToken);
-        await ExecuteAsync(main, DuckDbTypeMap.CreateTableSql(schema), cancellationToken);
+        await FileWrites.RunAsync(() => ExecuteAsync(main, DuckDbTypeMap.CreateTableSql(schema), cancellationToken), WriteFailure);
         // One connection per table: each appender flushes through its own connection, so tables
         // fed in one pass never interleave in a single transaction context.
         // DuckDB.NET shares one native database among connections to the same file in a process.
         var own = new DuckDBConnection(ConnectionStringOf(_stagedPath!));
         try
         {
-            await own.OpenAsync(cancellationToken);
+            await FileWrites.RunAsync(() => own.OpenAsync(cancellationToken), WriteFailure);
         }
         catch
         {
@@ -68,7 +68,7 @@ public sealed class DuckDbSink : ITableSink
         Func<DuckDBConnection, CancellationToken, ValueTask>? after = _afterTable is null
             ? null
             : (connection, ct) => _afterTable(connection, schema, ct);
-        var writer = new DuckDbTableWriter(own, schema, after);
+        var writer = new DuckDbTableWriter(own, schema, after, WriteFailure);
         _writers.Add(writer);
         return writer;
     }
@@ -89,9 +89,14 @@ public sealed class DuckDbSink : ITableSink
 
         // Explicitly, so that a checkpoint that fails (a full disk) fails the run while the old
         // file is still in place, and closing leaves one whole file with no write-ahead log.
-        await ExecuteAsync(_connection, "CHECKPOINT", cancellationToken);
-        await CloseAsync();
-        File.Move(_stagedPath, _databasePath, overwrite: true);
+        await FileWrites.RunAsync(
+            async () =>
+            {
+                await ExecuteAsync(_connection, "CHECKPOINT", cancellationToken);
+                await CloseAsync();
+                File.Move(_stagedPath, _databasePath, overwrite: true);
+            },
+            WriteFailure);
         _stagedPath = null;
     }
 
@@ -134,6 +139,9 @@ public sealed class DuckDbSink : ITableSink
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>A failed write of the staged copy or its write-ahead log, told as one of the database file the caller named.</summary>
+    private TableSinkException WriteFailure(Exception exception) => TableSinkException.WriteFailure(_databasePath, exception);
+
     private static string WalOf(string databasePath) => databasePath + ".wal";
 
     private static string ConnectionStringOf(string databasePath) => $"Data Source={databasePath}";
@@ -151,23 +159,28 @@ public sealed class DuckDbSink : ITableSink
             return _connection;
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(_databasePath)!);
-        if (File.Exists(WalOf(_databasePath)))
-        {
-            await CheckpointExistingAsync(cancellationToken);
-        }
-
         string staged = StagedFile.TempPathFor(_databasePath);
         var connection = new DuckDBConnection(ConnectionStringOf(staged));
         try
         {
-            if (File.Exists(_databasePath))
-            {
-                File.Copy(_databasePath, staged);
-            }
+            await FileWrites.RunAsync(
+                async () =>
+                {
+                    Directory.CreateDirectory(Path.GetDirectoryName(_databasePath)!);
+                    if (File.Exists(WalOf(_databasePath)))
+                    {
+                        await CheckpointExistingAsync(cancellationToken);
+                    }
 
-            await connection.OpenAsync(cancellationToken);
-            await ConfigureAsync(connection, _options, cancellationToken);
+                    if (File.Exists(_databasePath))
+                    {
+                        File.Copy(_databasePath, staged);
+                    }
+
+                    await connection.OpenAsync(cancellationToken);
+                    await ConfigureAsync(connection, _options, cancellationToken);
+                },
+                WriteFailure);
         }
         catch
         {

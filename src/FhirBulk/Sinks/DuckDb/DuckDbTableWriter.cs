@@ -10,13 +10,19 @@ internal sealed class DuckDbTableWriter : ITableWriter
     private readonly DuckDBAppender _appender;
     private readonly object?[] _converted;
     private readonly Func<DuckDBConnection, CancellationToken, ValueTask>? _afterComplete;
+    private readonly Func<Exception, Exception> _writeFailure;
     private bool _closed;
 
-    public DuckDbTableWriter(DuckDBConnection connection, ViewSchema schema, Func<DuckDBConnection, CancellationToken, ValueTask>? afterComplete)
+    /// <param name="connection">The table's own connection.</param>
+    /// <param name="schema">The table.</param>
+    /// <param name="afterComplete">Runs once the rows are in (a copy out to Parquet), reporting its own failures.</param>
+    /// <param name="writeFailure">Tells a failed append (the appender flushes into the database file) as the sink's.</param>
+    public DuckDbTableWriter(DuckDBConnection connection, ViewSchema schema, Func<DuckDBConnection, CancellationToken, ValueTask>? afterComplete, Func<Exception, Exception> writeFailure)
     {
         _connection = connection;
         Schema = schema;
         _afterComplete = afterComplete;
+        _writeFailure = writeFailure;
         _converted = new object?[schema.Columns.Count];
         _appender = connection.CreateAppender(schema.Name);
     }
@@ -42,13 +48,19 @@ internal sealed class DuckDbTableWriter : ITableWriter
             _converted[i] = DuckDbValues.Convert(Schema, i, row[i]);
         }
 
-        IDuckDBAppenderRow appenderRow = _appender.CreateRow();
-        foreach (object? value in _converted)
-        {
-            DuckDbValues.Append(appenderRow, value);
-        }
+        // The appender flushes full chunks into the database file, from whichever of these calls fills one.
+        FileWrites.Run(
+            () =>
+            {
+                IDuckDBAppenderRow appenderRow = _appender.CreateRow();
+                foreach (object? value in _converted)
+                {
+                    DuckDbValues.Append(appenderRow, value);
+                }
 
-        appenderRow.EndRow();
+                appenderRow.EndRow();
+            },
+            _writeFailure);
         RowCount++;
         return ValueTask.CompletedTask;
     }
@@ -61,7 +73,7 @@ internal sealed class DuckDbTableWriter : ITableWriter
         }
 
         ObjectDisposedException.ThrowIf(_closed, this);
-        _appender.Close();
+        FileWrites.Run(_appender.Close, _writeFailure);
         if (_afterComplete is not null)
         {
             await _afterComplete(_connection, cancellationToken);
@@ -84,6 +96,11 @@ internal sealed class DuckDbTableWriter : ITableWriter
         try
         {
             _appender.Dispose();
+        }
+        catch (DuckDBException)
+        {
+            // Only a table abandoned with rows still in the appender gets here (CompleteAsync closed it otherwise): the sink
+            // deletes its database, and this flush failing again (a full disk) would hide the error that stopped the run.
         }
         finally
         {

@@ -102,36 +102,57 @@ public sealed class ParquetLakeSink : ITableSink
             await ParquetLake.AbortUnfinishedWritesAsync(_store, $"{writer.Schema.Name}/{ParquetLake.ShardPrefix(_options.Shard.Index)}", cancellationToken).ConfigureAwait(false);
         }
 
-        foreach (LakePart part in _writers.SelectMany(w => w.Parts))
-        {
-            var file = new FileStream(part.TempPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
-            await using (file.ConfigureAwait(false))
-            {
-                await _store.WriteAsync(part.Name, file, cancellationToken).ConfigureAwait(false);
-            }
-
-            // Written: the local copy is no longer needed, and the scratch disk holds the parts not yet written only.
-            File.Delete(part.TempPath);
-        }
-
+        // What the views' folders held before: a run that fails (a full disk) before its record is written takes back the
+        // objects it added, so that a lake that was not there is still not there.
+        var before = new HashSet<string>(StringComparer.Ordinal);
         foreach (LakeTableWriter writer in _writers)
         {
-            // The same document `view --schema json` prints: one serializer for the schema, whoever reads it.
-            await WriteObjectAsync($"{writer.Schema.Name}/{ParquetLake.SchemaFileName}", Encoding.UTF8.GetBytes(TableSchemas.ToJson(writer.Schema)), cancellationToken).ConfigureAwait(false);
+            await foreach (StoredObject stored in _store.ListAsync($"{writer.Schema.Name}/", cancellationToken).ConfigureAwait(false))
+            {
+                before.Add(stored.Name);
+            }
         }
 
-        DateTimeOffset now = _options.TimeProvider.GetUtcNow();
-        var run = new ParquetLakeRun(
-            ParquetLake.RunId(now, _options.Shard),
-            _options.Shard.Index,
-            _options.Shard.Count,
-            now,
-            _options.Plan?.Fingerprint,
-            _options.Plan?.UnitBytes,
-            inputs,
-            [.. _writers.Select(w => new ParquetLakeView(w.Schema.Name, w.RowCount, [.. w.Parts.Select(p => new ParquetLakePart(p.Name, p.Rows, p.Bytes))]))]);
-        string record = ParquetLake.RunRecordName(run.RunId);
-        await WriteObjectAsync(record, run.ToUtf8(), cancellationToken).ConfigureAwait(false);
+        var added = new List<string>();
+        string record;
+        try
+        {
+            foreach (LakePart part in _writers.SelectMany(w => w.Parts))
+            {
+                var file = new FileStream(part.TempPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+                await using (file.ConfigureAwait(false))
+                {
+                    await WriteAddingAsync(part.Name, file, added, before, cancellationToken).ConfigureAwait(false);
+                }
+
+                // Written: the local copy is no longer needed, and the scratch disk holds the parts not yet written only.
+                File.Delete(part.TempPath);
+            }
+
+            foreach (LakeTableWriter writer in _writers)
+            {
+                // The same document `view --schema json` prints: one serializer for the schema, whoever reads it.
+                await WriteAddingAsync($"{writer.Schema.Name}/{ParquetLake.SchemaFileName}", Encoding.UTF8.GetBytes(TableSchemas.ToJson(writer.Schema)), added, before, cancellationToken).ConfigureAwait(false);
+            }
+
+            DateTimeOffset now = _options.TimeProvider.GetUtcNow();
+            var run = new ParquetLakeRun(
+                ParquetLake.RunId(now, _options.Shard),
+                _options.Shard.Index,
+                _options.Shard.Count,
+                now,
+                _options.Plan?.Fingerprint,
+                _options.Plan?.UnitBytes,
+                inputs,
+                [.. _writers.Select(w => new ParquetLakeView(w.Schema.Name, w.RowCount, [.. w.Parts.Select(p => new ParquetLakePart(p.Name, p.Rows, p.Bytes))]))]);
+            record = ParquetLake.RunRecordName(run.RunId);
+            await WriteAddingAsync(record, run.ToUtf8(), added, before, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await DeleteQuietlyAsync(added).ConfigureAwait(false);
+            throw;
+        }
 
         // Only now, with the new record in place, are the old parts surplus: a crash before this point leaves them listed by
         // the old record, after it leaves them strays that ParquetLake.CheckAsync names.
@@ -197,10 +218,33 @@ public sealed class ParquetLakeSink : ITableSink
         return ObjectStore.Create(StorageLocation.Parse(root));
     }
 
-    private async ValueTask WriteObjectAsync(string name, byte[] content, CancellationToken cancellationToken)
+    /// <summary>Writes an object, noting it in <paramref name="added"/> when the run adds it rather than replaces one.</summary>
+    private async ValueTask WriteAddingAsync(string name, Stream content, List<string> added, HashSet<string> before, CancellationToken cancellationToken)
     {
-        using var stream = new MemoryStream(content, writable: false);
-        await _store.WriteAsync(name, stream, cancellationToken).ConfigureAwait(false);
+        await _store.WriteAsync(name, content, cancellationToken).ConfigureAwait(false);
+        if (!before.Contains(name))
+        {
+            added.Add(name);
+        }
+    }
+
+    private ValueTask WriteAddingAsync(string name, byte[] content, List<string> added, HashSet<string> before, CancellationToken cancellationToken) =>
+        WriteAddingAsync(name, new MemoryStream(content, writable: false), added, before, cancellationToken);
+
+    /// <summary>Deletes what a failed run added, quietly: the failure that stopped it matters more, and a part left behind is a stray <see cref="ParquetLake.CheckAsync"/> names.</summary>
+    private async ValueTask DeleteQuietlyAsync(List<string> added)
+    {
+        foreach (string name in added)
+        {
+            try
+            {
+                // Not the run's token: a cancelled run takes its objects back too.
+                await _store.DeleteAsync(name, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (StorageException)
+            {
+            }
+        }
     }
 
     /// <summary>This shard's units with the SHA-256 that reading them (the plan's <see cref="NdjsonShardPlan.SourceFor"/>) took.</summary>
@@ -235,10 +279,13 @@ public sealed class ParquetLakeSink : ITableSink
     {
         LakePart part = _writers.Find(w => w.Schema.Name == schema.Name)!.CurrentPart!;
         string table = DuckDbTypeMap.Quote(schema.Name);
-        await DuckDbSink.ExecuteAsync(
-            connection,
-            string.Create(CultureInfo.InvariantCulture, $"COPY {table} TO {DuckDbTypeMap.Literal(part.TempPath)} (FORMAT parquet, COMPRESSION {_options.Compression}, ROW_GROUP_SIZE {_options.RowGroupSize})"),
-            cancellationToken).ConfigureAwait(false);
+        // The part waits on the scratch disk, so that is the disk a failure names.
+        await FileWrites.RunAsync(
+            () => DuckDbSink.ExecuteAsync(
+                connection,
+                string.Create(CultureInfo.InvariantCulture, $"COPY {table} TO {DuckDbTypeMap.Literal(part.TempPath)} (FORMAT parquet, COMPRESSION {_options.Compression}, ROW_GROUP_SIZE {_options.RowGroupSize})"),
+                cancellationToken),
+            e => TableSinkException.WriteFailure(part.TempPath, e)).ConfigureAwait(false);
         part.Bytes = new FileInfo(part.TempPath).Length;
         // The next part reuses the table's name.
         await DuckDbSink.ExecuteAsync(connection, $"DROP TABLE {table}", cancellationToken).ConfigureAwait(false);

@@ -32,7 +32,7 @@ public sealed class ParquetSink : ITableSink
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         _directory = Path.GetFullPath(directory);
-        Directory.CreateDirectory(_directory);
+        FileWrites.Run(() => Directory.CreateDirectory(_directory), e => TableSinkException.WriteFailure(_directory, e));
         _scratchDirectory = Directory.CreateTempSubdirectory("fhirbulk-parquet-").FullName;
         _scratch = new DuckDbSink(Path.Combine(_scratchDirectory, "scratch.duckdb"), options, CopyOutAsync);
     }
@@ -80,7 +80,9 @@ public sealed class ParquetSink : ITableSink
     {
         StagedFile file = _stagedByTable[schema.Name];
         string table = DuckDbTypeMap.Quote(schema.Name);
-        await DuckDbSink.ExecuteAsync(connection, $"COPY {table} TO {DuckDbTypeMap.Literal(file.TempPath)} (FORMAT parquet, COMPRESSION zstd)", cancellationToken);
+        await FileWrites.RunAsync(
+            () => DuckDbSink.ExecuteAsync(connection, $"COPY {table} TO {DuckDbTypeMap.Literal(file.TempPath)} (FORMAT parquet, COMPRESSION zstd)", cancellationToken),
+            file.WriteFailure);
         file.MarkComplete();
         await DuckDbSink.ExecuteAsync(connection, $"DROP TABLE {table}", cancellationToken);
     }

@@ -1,11 +1,12 @@
-namespace FhirBulk.ExportFolder;
+namespace FhirBulk;
 
 /// <summary>
-/// A file being written in an export folder whose write failures (disk full, a file-size limit) surface as an
-/// <see cref="ExportFolderException"/> naming the file and the free space: an <see cref="IOException"/> from here would
-/// otherwise look like a cut connection to the download's retry policy.
+/// A file being written whose write failures (disk full, a file-size limit) surface as the exception
+/// <paramref name="failure"/> makes, naming the file the user knows and the free space (<see cref="FileWrites.Describe"/>):
+/// an <see cref="IOException"/> from an export's download would otherwise look like a cut connection to its retry
+/// policy, and one from a table output would name the temporary file.
 /// </summary>
-internal sealed class FolderWriteStream(string folder, string path, FileStream inner) : Stream
+internal sealed class WriteFailureStream(FileStream inner, Func<Exception, Exception> failure) : Stream
 {
     public override bool CanRead => inner.CanRead;
 
@@ -29,9 +30,9 @@ internal sealed class FolderWriteStream(string folder, string path, FileStream i
 
     public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
 
-    public override void SetLength(long value) => FolderIo.Write(folder, path, () => inner.SetLength(value));
+    public override void SetLength(long value) => FileWrites.Run(() => inner.SetLength(value), failure);
 
-    public override void Write(byte[] buffer, int offset, int count) => FolderIo.Write(folder, path, () => inner.Write(buffer, offset, count));
+    public override void Write(byte[] buffer, int offset, int count) => FileWrites.Run(() => inner.Write(buffer, offset, count), failure);
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -39,21 +40,21 @@ internal sealed class FolderWriteStream(string folder, string path, FileStream i
         {
             await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        catch (Exception exception) when (FileWrites.IsFailure(exception))
         {
-            throw FolderIo.Failure(folder, path, exception);
+            throw failure(exception);
         }
     }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override void Flush() => FolderIo.Write(folder, path, inner.Flush);
+    public override void Flush() => FileWrites.Run(inner.Flush, failure);
 
-    public override Task FlushAsync(CancellationToken cancellationToken) => FolderIo.WriteAsync(folder, path, () => inner.FlushAsync(cancellationToken));
+    public override Task FlushAsync(CancellationToken cancellationToken) => FileWrites.RunAsync(() => inner.FlushAsync(cancellationToken), failure);
 
     /// <summary>Flushes through the operating system's cache to the disk.</summary>
-    public void FlushToDisk() => FolderIo.Write(folder, path, () => inner.Flush(flushToDisk: true));
+    public void FlushToDisk() => FileWrites.Run(() => inner.Flush(flushToDisk: true), failure);
 
     public override async ValueTask DisposeAsync()
     {

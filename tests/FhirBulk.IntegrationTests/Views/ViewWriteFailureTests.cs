@@ -1,0 +1,79 @@
+using System.Text.RegularExpressions;
+using FhirBulk.IntegrationTests.Support;
+using FhirBulk.Server;
+
+namespace FhirBulk.IntegrationTests.Views;
+
+/// <summary>
+/// <c>fhir-bulk view</c> on a disk that fills up, or that cannot be written at all, as a user runs it: one line naming the
+/// output file asked for (never a temporary one) and why, in the words an export's full disk uses, exit 3, and no part of
+/// the output left behind, in every format and in the folder, lake and one-file forms.
+/// </summary>
+public sealed class ViewWriteFailureTests : IAsyncLifetime
+{
+    private readonly string _work = Directory.CreateTempSubdirectory("fhirbulk-view-write-").FullName;
+
+    private string Input => Path.Combine(_work, "input");
+
+    /// <summary>Format, --out on the disk, the view file (null: all the workshop's), and the file the error names (a pattern).</summary>
+    public static TheoryData<string, string, string?, string> Outputs => new()
+    {
+        // A table's file, or the typed schema written beside it.
+        { "csv", "out", null, @"out/\w+\.(csv|schema\.json)" },
+        { "ndjson", "out", null, @"out/\w+\.(ndjson|schema\.json)" },
+        { "parquet", "out", null, @"out/\w+/part-00000-\d{5}\.parquet" },
+        { "duckdb", "views.duckdb", null, "views\\.duckdb" },
+        { "csv", "one.csv", "encounters.json", "one\\.csv" },
+        { "ndjson", "one.ndjson", "encounters.json", "one\\.ndjson" },
+        { "parquet", "one.parquet", "encounters.json", "one\\.parquet" },
+    };
+
+    public Task InitializeAsync() => PopulationGenerator.GenerateAsync(Input, patients: 60, seed: 5);
+
+    public Task DisposeAsync()
+    {
+        Directory.Delete(_work, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    [TmpfsTheory]
+    [MemberData(nameof(Outputs))]
+    public async Task View_DiskFills_Exit3NamingTheOutputFileAndFreeSpaceAndNothingLeftOnTheDisk(string format, string output, string? view, string named)
+    {
+        using var disk = Tmpfs.Mount(16 * 1024);
+
+        var run = await RunAsync(disk, format, output, view);
+
+        AssertOneLine(run, disk, named, "No space left on device");
+        Assert.Empty(Directory.EnumerateFileSystemEntries(disk.Path));
+    }
+
+    [TmpfsTheory]
+    [MemberData(nameof(Outputs))]
+    public async Task View_ReadOnlyOutputFolder_Exit3NamingTheOutputFileAndTheFolderUntouched(string format, string output, string? view, string named)
+    {
+        using var disk = Tmpfs.Mount(1024 * 1024);
+        // An existing --out folder (or the folder of a file), which the run may not make, only fill.
+        Directory.CreateDirectory(Path.Combine(disk.Path, "out"));
+        disk.MakeReadOnly();
+
+        var run = await RunAsync(disk, format, output, view);
+
+        AssertOneLine(run, disk, named, "Read-only file system");
+        Assert.Equal([Path.Combine(disk.Path, "out")], Directory.EnumerateFileSystemEntries(disk.Path, "*", SearchOption.AllDirectories));
+    }
+
+    private static void AssertOneLine((int ExitCode, string Output) run, Tmpfs disk, string named, string reason)
+    {
+        Assert.True(run.ExitCode == 3, run.Output);
+        var error = Assert.Single(run.Output.Split('\n'), line => line.StartsWith("error:", StringComparison.Ordinal));
+        Assert.Matches($@"^error: cannot write {Regex.Escape(disk.Path)}/{named}: {reason} \([^)]+ free on that disk\)$", error);
+        Assert.DoesNotContain(".tmp", run.Output, StringComparison.Ordinal);
+    }
+
+    private Task<(int ExitCode, string Output)> RunAsync(Tmpfs disk, string format, string output, string? view) =>
+        CliProcess.RunAsync(
+            [],
+            "view", "--input", Input, "--view", view is null ? CliProcess.WorkshopViews : Path.Combine(CliProcess.WorkshopViews, view),
+            "--format", format, "--out", Path.Combine(disk.Path, output), "--quiet");
+}
