@@ -36,7 +36,7 @@ internal static class ViewCommand
         };
         var strict = new Option<bool>("--strict")
         {
-            Description = "Stop at the first malformed NDJSON line, failing view or value that does not fit its column's SQL type, instead of skipping and counting it (a misfit value is written as null); refuse a view whose path names no element of its type (otherwise a warning).",
+            Description = "Stop at the first malformed NDJSON line, failing view or value that does not fit its column's SQL type, instead of skipping and counting it (a misfit value is written as null); refuse a view whose path names no element of its type or no type (otherwise a warning).",
         };
         var engine = EngineOption();
         var explain = new Option<bool>("--explain")

@@ -21,8 +21,8 @@ public interface ICompiledView
     ViewEngineChoice Engine { get; }
 
     /// <summary>
-    /// What the compiler found valid but suspect, e.g. a path naming an element its type does not have in FHIR R4; empty
-    /// for most views. With <see cref="ViewCompilerOptions.StrictElements"/> such a view is refused instead.
+    /// What the compiler found valid but suspect, e.g. a path naming an element its type does not have in FHIR R4 or a type
+    /// that does not exist; empty for most views. With <see cref="ViewCompilerOptions.StrictElements"/> such a view is refused instead.
     /// </summary>
     IReadOnlyList<ViewWarning> Warnings => [];
 

@@ -26,7 +26,8 @@ public sealed class ViewCompilerOptions
 
     /// <summary>
     /// Whether to reject, before any data is read, a path naming an element that its type does not have in FHIR R4 (a
-    /// misspelling such as <c>gendr</c> for <c>gender</c>), instead of listing it in <see cref="ICompiledView.Warnings"/>.
+    /// misspelling such as <c>gendr</c> for <c>gender</c>) or a type that does not exist (<c>ofType(quantity)</c>), instead
+    /// of listing it in <see cref="ICompiledView.Warnings"/>.
     /// </summary>
     /// <remarks>
     /// FHIRPath gives such a path the empty collection (FHIRPath N1 §5.1: navigating to an element that does not exist

@@ -141,7 +141,7 @@ public static partial class ViewDefinitionCompiler
 
         // A repeat path applies to the items it reaches as well as to its focus, and only the focus is typed statically
         // (answer.item is no element of a QuestionnaireResponse, but of the items that item reaches).
-        List<ViewWarning> warnings = [.. engine.UnknownElements.Where(w => !RepeatPath().IsMatch(w.ElementPath))];
+        List<ViewWarning> warnings = [.. engine.UnknownNames.Where(w => !RepeatPath().IsMatch(w.ElementPath))];
         if (options?.StrictElements == true && warnings.Count > 0)
         {
             throw new ViewDefinitionException(warnings[0].ElementPath, warnings[0].Message, null);

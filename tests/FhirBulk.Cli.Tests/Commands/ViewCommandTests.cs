@@ -399,6 +399,26 @@ public sealed class ViewCommandTests : IDisposable
         Assert.False(File.Exists(Path.Combine(temp.File("strict"), "typo.csv")));
     }
 
+    [Theory]
+    [InlineData("json")]
+    [InlineData("firely")]
+    public async Task View_TypeNameOfAnotherCase_WarnsNamingTheTypeMeantThenStrictRefusesIt(string engine)
+    {
+        var view = temp.Write("case.json", """
+            {"resourceType":"ViewDefinition","name":"case","status":"active","resource":"Patient",
+             "select":[{"column":[{"name":"id","path":"id"},{"name":"died","path":"deceased.ofType(datetime)"}]}]}
+            """);
+        var export = SmallExport.Write(temp);
+
+        var run = await new CliRunner().AsPipe().RunAsync("view", "--input", export, "--view", view, "--engine", engine, "--format", "csv", "--out", temp.File("out"));
+        var strict = await new CliRunner().AsPipe().RunAsync("view", "--input", export, "--view", view, "--engine", engine, "--format", "csv", "--out", temp.File("strict"), "--strict");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("warning: case: select[0].column[1].path: 'datetime' is not a FHIR R4 or System type (did you mean 'dateTime' or 'DateTime'? type names are case-sensitive)", run.Error, StringComparison.Ordinal);
+        Assert.True(strict.ExitCode == 3, strict.ToString());
+        Assert.StartsWith($"error: {view}: select[0].column[1].path: 'datetime' is not a FHIR R4 or System type", strict.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task View_InputThatDoesNotExist_Exit3SayingWhatAnInputMayBe()
     {

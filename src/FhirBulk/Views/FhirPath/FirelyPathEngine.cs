@@ -53,19 +53,17 @@ internal sealed partial class FirelyPathEngine : IPathEngine<PocoNode>
     /// <summary>Names the engine reserves for itself in the FHIRPath environment.</summary>
     internal const string RowIndexVariable = "rowIndex";
 
-    // SQL-on-FHIR writes the type argument of getReferenceKey as a bare type name; Firely would
-    // evaluate that as a child path, so it is rewritten to a string literal before parsing.
-    [GeneratedRegex(@"getReferenceKey\(\s*([A-Za-z]+)\s*\)")]
+    // SQL-on-FHIR writes the type argument of getReferenceKey as a type specifier (Patient, FHIR.Patient); Firely would
+    // evaluate that as a child path, so it is rewritten to a string literal of the type's name before parsing.
+    [GeneratedRegex(@"getReferenceKey\(\s*(?:FHIR\.)?([A-Za-z]+)\s*\)")]
     private static partial Regex TypedReferenceKey();
 
-    public PathShape ResourceShape(string resourceType, string elementPath) =>
-        _analyzer.ResourceShape(resourceType)
-        ?? throw new ViewDefinitionException(elementPath, $"'{resourceType}' is not a FHIR R4 resource type", null);
+    public PathShape ResourceShape(string resourceType, string elementPath) => _analyzer.ResourceShape(resourceType, elementPath);
 
     public bool IsKnownType(string fhirType) => FirelyShapeAnalyzer.IsKnownType(fhirType);
 
     /// <inheritdoc/>
-    public IReadOnlyList<ViewWarning> UnknownElements => _analyzer.UnknownElements;
+    public IReadOnlyList<ViewWarning> UnknownNames => _analyzer.UnknownNames;
 
     public IPathExpression<PocoNode> Compile(string expression, PathShape context, string elementPath)
     {

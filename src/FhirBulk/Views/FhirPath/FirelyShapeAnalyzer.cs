@@ -65,7 +65,7 @@ internal sealed class FirelyShapeAnalyzer(IEnumerable<ViewConstant> constants)
 
     private readonly Dictionary<string, string> _constants = constants.ToDictionary(c => c.Name, c => c.FhirType, StringComparer.Ordinal);
     private readonly HashSet<string> _rootElements = new(StringComparer.Ordinal);
-    private readonly List<ViewWarning> _unknownElements = [];
+    private readonly List<ViewWarning> _unknownNames = [];
     private bool _readsWholeResource;
 
     /// <summary>
@@ -75,19 +75,22 @@ internal sealed class FirelyShapeAnalyzer(IEnumerable<ViewConstant> constants)
     /// </summary>
     public IReadOnlySet<string>? RootElements => _readsWholeResource ? null : _rootElements;
 
-    /// <summary>The paths analyzed so far that name an element their (concrete) type does not have, in the order met.</summary>
-    public IReadOnlyList<ViewWarning> UnknownElements => _unknownElements;
+    /// <summary>
+    /// The paths analyzed so far that name an element their (concrete) type does not have, or a type that does not exist,
+    /// in the order met.
+    /// </summary>
+    public IReadOnlyList<ViewWarning> UnknownNames => _unknownNames;
 
-    /// <summary>Whether <paramref name="fhirType"/> names a FHIR data type (for a column's <c>type</c>).</summary>
+    /// <summary>Whether <paramref name="fhirType"/> names a FHIR data type (for a column's <c>type</c>), exactly.</summary>
     // integer64 is an R5 type that SQL-on-FHIR allows in R4 views as well.
     public static bool IsKnownType(string fhirType) =>
         fhirType == "integer64" || R4Types.IsKnown(fhirType);
 
-    /// <summary>The shape of a resource of the given type, or <see langword="null"/> when R4 has no such type.</summary>
-    public PathShape? ResourceShape(string resourceType) =>
+    /// <summary>The shape of a resource of the given type; throws naming <paramref name="elementPath"/> when R4 has no such type.</summary>
+    public PathShape ResourceShape(string resourceType, string elementPath) =>
         R4Types.Find(resourceType) is { IsResource: true } mapping
             ? new PathShape(mapping.Name, PathCardinality.Single, mapping) { IsResourceRoot = true }
-            : null;
+            : throw new ViewDefinitionException(elementPath, TypeSpecifiers.NotAResourceType(resourceType), null);
 
     /// <summary>Checks <paramref name="expression"/> and infers its result shape.</summary>
     public PathShape Analyze(Expression expression, PathShape focus, string elementPath) =>
@@ -160,6 +163,11 @@ internal sealed class FirelyShapeAnalyzer(IEnumerable<ViewConstant> constants)
 
     private PathShape Binary(BinaryExpression binary, PathShape focus, string elementPath)
     {
+        if (binary.Op is "is" or "as" && Operands(binary).LastOrDefault() is { } type && TypeSpecifiers.Name(type) is { } typeName)
+        {
+            CheckType(typeName, binary.Op, elementPath);
+        }
+
         var operands = Operands(binary).Select(a => Value(Infer(a, focus, elementPath))).ToList();
         if (binary.Op == "|")
         {
@@ -198,8 +206,9 @@ internal sealed class FirelyShapeAnalyzer(IEnumerable<ViewConstant> constants)
         foreach (var argument in call.Arguments)
         {
             // A type specifier (getReferenceKey(Patient), is(Quantity)) names a type and reads nothing of the focus.
-            if (TypeArgumentFunctions.Contains(name) && argument is ChildExpression { Focus: AxisExpression })
+            if (TypeArgumentFunctions.Contains(name) && TypeSpecifiers.Name(argument) is { } typeName)
             {
+                CheckType(typeName, name, elementPath);
                 continue;
             }
 
@@ -216,10 +225,10 @@ internal sealed class FirelyShapeAnalyzer(IEnumerable<ViewConstant> constants)
             return new PathShape("boolean", PathCardinality.Single, null);
         }
 
-        if (name == "ofType" && call.Arguments.FirstOrDefault() is ConstantExpression { Value: string typeName })
+        if (name == "ofType" && call.Arguments.FirstOrDefault() is { } specifier && TypeSpecifiers.Name(specifier) is { } ofType)
         {
-            var mapping = R4Types.Find(typeName);
-            return new PathShape(mapping?.Name ?? typeName, input.Cardinality, mapping);
+            var mapping = TypeSpecifiers.Resolve(ofType);
+            return new PathShape(mapping?.Name ?? ofType, input.Cardinality, mapping);
         }
 
         if (SingleFunctions.Contains(name))
@@ -252,7 +261,7 @@ internal sealed class FirelyShapeAnalyzer(IEnumerable<ViewConstant> constants)
         // own IsAbstract is unset for types imported one by one, as R4Types does; the class says it.)
         if (mapping is not null && !mapping.NativeType.IsAbstract && property is null && !(parent.IsResourceRoot && name == mapping.Name))
         {
-            _unknownElements.Add(new ViewWarning(elementPath, $"'{name}' is not an element of {mapping.Name} in FHIR R4, so it is empty on every resource"));
+            _unknownNames.Add(new ViewWarning(elementPath, $"'{name}' is not an element of {mapping.Name} in FHIR R4, so it is empty on every resource"));
         }
 
         if (parent.IsResourceRoot)
@@ -281,6 +290,16 @@ internal sealed class FirelyShapeAnalyzer(IEnumerable<ViewConstant> constants)
         return types.Count == 1
             ? new PathShape(types[0].Name, cardinality, types[0])
             : new PathShape(null, cardinality, null);
+    }
+
+    // No value is of a type that does not exist: ofType(quantity) is empty and 'is quantity' false on every resource.
+    private void CheckType(string typeName, string function, string elementPath)
+    {
+        var problem = function == "getReferenceKey" ? TypeSpecifiers.NotAReferenceType(typeName) : TypeSpecifiers.Unknown(typeName);
+        if (problem is not null)
+        {
+            _unknownNames.Add(new ViewWarning(elementPath, problem));
+        }
     }
 
     private void CheckVariable(string name, string elementPath)

@@ -24,8 +24,11 @@ internal interface IPathEngine<TNode>
     /// </summary>
     IPathExpression<TNode> Compile(string expression, PathShape context, string elementPath);
 
-    /// <summary>The paths compiled so far that name an element their type does not have (see <see cref="ViewWarning"/>).</summary>
-    IReadOnlyList<ViewWarning> UnknownElements { get; }
+    /// <summary>
+    /// The paths compiled so far that name an element their type does not have, or a type that does not exist (see
+    /// <see cref="ViewWarning"/>).
+    /// </summary>
+    IReadOnlyList<ViewWarning> UnknownNames { get; }
 
     /// <summary>Parses one resource, once; all expressions of all views then run over the result.</summary>
     IPathRun<TNode> Start(ResourceLine resource);

@@ -1,4 +1,5 @@
 using FhirBulk.Views;
+using FhirBulk.Views.Conformance;
 
 namespace FhirBulk.Tests.Views.Engine;
 
@@ -38,9 +39,32 @@ public sealed class UnknownElementTests
         }
     }
 
+    public static TheoryData<string, string, string> Misnamed => new()
+    {
+        { "Observation", "value.ofType(quantity).value", "'quantity' is not a FHIR R4 or System type (did you mean 'Quantity'? type names are case-sensitive)" },
+        { "Observation", "value is QUANTITY", "'QUANTITY' is not a FHIR R4 or System type (did you mean 'Quantity'?" },
+        { "Observation", "value.is(Quantiy)", "'Quantiy' is not a FHIR R4 or System type, so no value is of it" },
+        { "Observation", "(value as quantity).unit", "'quantity' is not a FHIR R4 or System type (did you mean 'Quantity'?" },
+        { "Observation", "value.as(quantity).unit", "'quantity' is not a FHIR R4 or System type (did you mean 'Quantity'?" },
+        { "Observation", "value.ofType(FHIR.quantity).unit", "'FHIR.quantity' is not a FHIR R4 or System type (did you mean 'FHIR.Quantity'?" },
+        { "Observation", "value.ofType(System.quantity)", "'System.quantity' is not a FHIR R4 or System type (did you mean 'System.Quantity'?" },
+        { "Observation", "value.ofType(STRING)", "'STRING' is not a FHIR R4 or System type (did you mean 'string' or 'String'?" },
+        { "Patient", "name.ofType(humanName).family", "'humanName' is not a FHIR R4 or System type (did you mean 'HumanName'?" },
+        { "Observation", "subject.getReferenceKey(patient)", "'patient' is not a FHIR R4 resource type (did you mean 'Patient'? type names are case-sensitive), so getReferenceKey(patient) gives nothing" },
+        { "Observation", "subject.getReferenceKey(Quantity)", "'Quantity' is not a FHIR R4 resource type, so getReferenceKey(Quantity) gives nothing" },
+    };
+
     [Theory]
     [MemberData(nameof(Misspelt))]
-    public void Compile_PathNamingNoElementOfItsType_WarnsOnEveryEngineAndFailsWhenStrict(string resource, string path, string expected)
+    public void Compile_PathNamingNoElementOfItsType_WarnsOnEveryEngineAndFailsWhenStrict(string resource, string path, string expected) =>
+        AssertWarnsOnEveryEngineAndFailsWhenStrict(resource, path, expected);
+
+    [Theory]
+    [MemberData(nameof(Misnamed))]
+    public void Compile_TypeSpecifierNamingNoType_WarnsWithTheTypeMeantOnEveryEngineAndFailsWhenStrict(string resource, string path, string expected) =>
+        AssertWarnsOnEveryEngineAndFailsWhenStrict(resource, path, expected);
+
+    private static void AssertWarnsOnEveryEngineAndFailsWhenStrict(string resource, string path, string expected)
     {
         var view = $$"""{"name":"v","resource":"{{resource}}","select":[{"column":[{"name":"c","path":"{{path.Replace("'", "\\u0027", StringComparison.Ordinal)}}"}]}]}""";
 
@@ -72,6 +96,11 @@ public sealed class UnknownElementTests
     [InlineData("Observation", "value.as(Quantity).unit")]
     [InlineData("Observation", "value.ofType(Quantity).value")]
     [InlineData("Observation", "code.coding.where(system = 'http://loinc.org').code")]
+    [InlineData("Observation", "subject.getReferenceKey(FHIR.Patient)")]
+    [InlineData("Observation", "value.ofType(FHIR.Quantity).value")]
+    [InlineData("Observation", "value is String")]
+    [InlineData("Observation", "value.ofType(System.Quantity)")]
+    [InlineData("Patient", "contact.ofType(Patient.contact).gender")]
     public void Compile_PathOfKnownElementsOrTypesResolvedOnTheData_NoWarning(string resource, string path)
     {
         var view = $$"""{"name":"v","resource":"{{resource}}","select":[{"column":[{"name":"c","path":"{{path.Replace("'", "\\u0027", StringComparison.Ordinal)}}","collection":true}]}]}""";
@@ -90,6 +119,29 @@ public sealed class UnknownElementTests
             """;
 
         Assert.Empty(ViewDefinitionCompiler.Compile(view, new ViewCompilerOptions { StrictElements = true }).Warnings);
+    }
+
+    [SharedFact]
+    public async Task Compile_OfficialSuiteViews_NoWarningOnEitherEngine()
+    {
+        var warned = new List<string>();
+        foreach (var test in await ViewConformanceRunner.LoadAsync([SharedData.Path("sql-on-fhir-v2", "tests")]))
+        {
+            foreach (var engine in new[] { FhirPathEngineKind.Json, FhirPathEngineKind.Firely })
+            {
+                try
+                {
+                    var compiled = ViewDefinitionCompiler.Compile(test.View, new ViewCompilerOptions { Engine = engine });
+                    warned.AddRange(compiled.Warnings.Select(w => $"{test.File} '{test.Name}' ({engine}): {w}"));
+                }
+                catch (ViewDefinitionException)
+                {
+                    // One of the suite's invalid views, which the suite's own cases check.
+                }
+            }
+        }
+
+        Assert.Empty(warned);
     }
 
     [Fact]

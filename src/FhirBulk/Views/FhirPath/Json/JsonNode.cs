@@ -199,7 +199,7 @@ internal sealed class JsonNode : IReadOnlyList<JsonNode>
     public static JsonNode Made(PathValueKind kind, object value) =>
         new(ReadOnlyMemory<byte>.Empty, -1, -1, -1, -1, null, kind) { _value = value, _valueRead = true };
 
-    /// <summary>A made value of a FHIR type (a constant of type <c>code</c>, a key of type <c>string</c>).</summary>
+    /// <summary>A made value of a FHIR type (a primitive of the resource that the Firely fallback gave).</summary>
     public static JsonNode Made(ClassMapping type, object value) =>
         new(ReadOnlyMemory<byte>.Empty, -1, -1, -1, -1, type, KindOf(type)) { _value = value, _valueRead = true };
 

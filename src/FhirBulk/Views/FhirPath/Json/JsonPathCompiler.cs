@@ -636,32 +636,19 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
         var other => throw new InvalidOperationException($"{function}() applies to a string, not to {other.TypeName}"),
     };
 
-    private static ClassMapping TypeArgument(Expression argument, string function)
-    {
-        var name = argument switch
-        {
-            ConstantExpression { Value: string s } => s,
-            ChildExpression { Focus: AxisExpression, ChildName: var child } => child,
-            _ => throw Unsupported($"{function}() with a computed type"),
-        };
-        if (name.StartsWith("FHIR.", StringComparison.Ordinal))
-        {
-            name = name["FHIR.".Length..];
-        }
+    // A System type, a backbone element or a name of no type (quantity for Quantity) is tested by Firely, whose answer
+    // is the one to give.
+    private static ClassMapping TypeArgument(Expression argument, string function) =>
+        TypeSpecifiers.Name(argument) is not { } name
+            ? throw Unsupported($"{function}() with a computed type")
+            : TypeSpecifiers.FhirType(name) ?? throw Unsupported($"{function}({name})");
 
-        return R4Types.Find(name) is { } mapping && !name.Contains('.', StringComparison.Ordinal)
-            ? mapping
-            : throw Unsupported($"{function}({name})");
-    }
+    private static string ReferenceKeyType(Expression argument) =>
+        TypeSpecifiers.Name(argument) is { } name
+            ? TypeSpecifiers.Unqualified(name)
+            : throw Unsupported("getReferenceKey() with a computed type");
 
-    private static string ReferenceKeyType(Expression argument) => argument switch
-    {
-        ConstantExpression { Value: string s } => s,
-        ChildExpression { Focus: AxisExpression, ChildName: var type } => type,
-        _ => throw Unsupported("getReferenceKey() with a computed type"),
-    };
-
-    // Made values (literals, keys) are System values, never of a FHIR type.
+    // Made values (literals, constants, keys) are System values, never of a FHIR type.
     private static bool IsOfType(JsonNode node, ClassMapping type) => node.Type is { } own && (ReferenceEquals(own, type) || JsonModel.IsA(own, type));
 
     private static IReadOnlyList<JsonNode> Is(IReadOnlyList<JsonNode> input, ClassMapping type) => input switch

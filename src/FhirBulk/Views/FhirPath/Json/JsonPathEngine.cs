@@ -33,7 +33,7 @@ internal sealed class JsonPathEngine : IPathEngine<JsonNode>
         new(() => new FhirJsonDeserializer(new DeserializerSettings().UsingMode(DeserializationMode.Ostrich)));
 
     private readonly FirelyShapeAnalyzer _analyzer;
-    private readonly List<ViewWarning> _unknownElements = [];
+    private readonly List<ViewWarning> _unknownNames = [];
     private int _analyzerUnknownSeen;
     private int _firelyUnknownSeen;
     private readonly JsonPathCompiler _compiler;
@@ -53,14 +53,12 @@ internal sealed class JsonPathEngine : IPathEngine<JsonNode>
         _reader = reader ?? new JsonResourceReader();
     }
 
-    public PathShape ResourceShape(string resourceType, string elementPath) =>
-        _analyzer.ResourceShape(resourceType)
-        ?? throw new ViewDefinitionException(elementPath, $"'{resourceType}' is not a FHIR R4 resource type", null);
+    public PathShape ResourceShape(string resourceType, string elementPath) => _analyzer.ResourceShape(resourceType, elementPath);
 
     public bool IsKnownType(string fhirType) => FirelyShapeAnalyzer.IsKnownType(fhirType);
 
     /// <inheritdoc/>
-    public IReadOnlyList<ViewWarning> UnknownElements => _unknownElements;
+    public IReadOnlyList<ViewWarning> UnknownNames => _unknownNames;
 
     public IPathExpression<JsonNode> Compile(string expression, PathShape context, string elementPath)
     {
@@ -83,21 +81,21 @@ internal sealed class JsonPathEngine : IPathEngine<JsonNode>
         {
             var fallback = new FirelyFallback(Firely.Compile(expression, context, elementPath), Firely);
             _fallbacks.Add(new ExpressionFallback(elementPath, expression, e.Message));
-            CollectUnknownElements(Firely.UnknownElements, ref _firelyUnknownSeen);
+            CollectUnknownNames(Firely.UnknownNames, ref _firelyUnknownSeen);
             return fallback;
         }
 
         var shape = _analyzer.Analyze(parsed, context, elementPath);
-        CollectUnknownElements(_analyzer.UnknownElements, ref _analyzerUnknownSeen);
+        CollectUnknownNames(_analyzer.UnknownNames, ref _analyzerUnknownSeen);
         return new JsonExpression(eval, shape, elementPath);
     }
 
     // An expression Firely evaluates is analyzed by its engine only: both lists are merged in the order compiled.
-    private void CollectUnknownElements(IReadOnlyList<ViewWarning> found, ref int seen)
+    private void CollectUnknownNames(IReadOnlyList<ViewWarning> found, ref int seen)
     {
         for (; seen < found.Count; seen++)
         {
-            _unknownElements.Add(found[seen]);
+            _unknownNames.Add(found[seen]);
         }
     }
 
@@ -143,10 +141,11 @@ internal sealed class JsonPathEngine : IPathEngine<JsonNode>
 
     private static JsonNode ToNode(ViewConstant constant)
     {
-        // Checked as the Firely engine checks it; the node keeps the constant's text, as Firely writes it back.
+        // Checked as the Firely engine checks it; the node keeps the constant's text, as Firely writes it back. A constant
+        // is a System value there (%c is String, not string), so it is made as one.
         ConstantValue.Of(constant);
         var type = R4Types.Find(constant.FhirType);
-        return type is not null ? JsonNode.Made(type, constant.Value) : JsonNode.Made(PathValueKind.String, constant.Value);
+        return JsonNode.Made(type is not null ? JsonNode.KindOf(type) : PathValueKind.String, constant.Value);
     }
 
     private sealed class JsonExpression(JsonEval eval, PathShape result, string elementPath) : IPathExpression<JsonNode>

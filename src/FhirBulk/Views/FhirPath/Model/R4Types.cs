@@ -22,7 +22,8 @@ internal static class R4Types
     /// <summary>The table line's key for the open choice's types (those of <c>Extension.value[x]</c>).</summary>
     internal const string OpenTypesKey = "*";
 
-    // Case-insensitive, as Firely's FindClassMapping is (ofType(patient) finds Patient).
+    // Exact, unlike Firely's FindClassMapping (which finds Patient for 'patient'): FHIRPath type names are case-sensitive
+    // (string is FHIR's primitive, String the System type, quantity no type), and Firely's evaluator tests them so.
     private static readonly FrozenDictionary<string, string> ClassNames = Load();
 
     // The inspector every JSON-engine type comes from. Its mappings are Firely's own ClassMappings of the same classes,
@@ -47,10 +48,14 @@ internal static class R4Types
     /// <summary>The FHIR type names of R4 (resources, data types, primitives and backbone elements).</summary>
     public static IEnumerable<string> Names => ClassNames.Keys.Where(name => name != OpenTypesKey);
 
-    /// <summary>Whether <paramref name="fhirType"/> names an R4 type, ignoring case as Firely does.</summary>
+    /// <summary>Whether <paramref name="fhirType"/> names an R4 type, exactly.</summary>
     public static bool IsKnown(string fhirType) => fhirType != OpenTypesKey && ClassNames.ContainsKey(fhirType);
 
-    /// <summary>The mapping of the type named <paramref name="fhirType"/>, or <see langword="null"/> when R4 has none.</summary>
+    /// <summary>The type names equal to <paramref name="name"/> but for case (what a wrong-case name meant).</summary>
+    public static IEnumerable<string> IgnoringCase(string name) =>
+        Names.Where(known => string.Equals(known, name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The mapping of the type named <paramref name="fhirType"/> (exactly), or <see langword="null"/> when R4 has none.</summary>
     public static ClassMapping? Find(string fhirType) =>
         fhirType != OpenTypesKey && ClassNames.TryGetValue(fhirType, out var className)
             ? Mappings.GetOrAdd(className, static name => Of(Type.GetType(name, throwOnError: true)!))
@@ -87,7 +92,7 @@ internal static class R4Types
         using var stream = typeof(R4Types).Assembly.GetManifestResourceStream(ResourceName)
             ?? throw new InvalidOperationException($"the embedded resource {ResourceName} is missing from the build");
         using var reader = new StreamReader(stream);
-        var names = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
         while (reader.ReadLine() is { } line)
         {
             var tab = line.IndexOf('\t', StringComparison.Ordinal);
@@ -97,6 +102,6 @@ internal static class R4Types
             }
         }
 
-        return names.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+        return names.ToFrozenDictionary(StringComparer.Ordinal);
     }
 }
