@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using FhirBulk.Export;
 using FhirBulk.ExportFolder;
+using FhirBulk.Sinks.DuckDb;
 using FhirBulk.Tables;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -97,6 +98,9 @@ public sealed partial class FhirSync
             : (state.ViewFingerprint != views.Fingerprint ? SyncRebuildReasons.ViewsChanged : SyncRebuildReasons.None)
             | ((state.Format ?? SyncFormat.DuckDb) != format ? SyncRebuildReasons.FormatChanged : SyncRebuildReasons.None);
         var rebuilt = reasons != SyncRebuildReasons.None;
+        // One reader per increment folder for the run, so that its deleted Bundles are read once.
+        var folders = new Dictionary<int, IncrementFolder>();
+        IncrementFolder FolderOf(int number) => folders.TryGetValue(number, out var folder) ? folder : folders[number] = new IncrementFolder(IncrementDirectory(directory, number));
         if (rebuilt)
         {
             SyncLog.Rebuilding(_logger, state.Increments.Count + 1, SyncResult.Describe(reasons, format));
@@ -104,7 +108,7 @@ public sealed partial class FhirSync
         else if (state.Increments.LastOrDefault() is { Applied: false } pending)
         {
             SyncLog.ApplyingPending(_logger, pending.Number);
-            await ApplyAsync(directory, state, [pending], views, format, rebuild: false, cancellationToken).ConfigureAwait(false);
+            await ApplyAsync(directory, state, [pending], views, format, rebuild: false, FolderOf, cancellationToken).ConfigureAwait(false);
         }
 
         var previous = state.Increments.LastOrDefault();
@@ -122,8 +126,8 @@ public sealed partial class FhirSync
         state.Save(directory);
 
         var apply = rebuilt ? state.Increments : [increment];
-        var (rows, changes) = await ApplyAsync(directory, state, apply, views, format, rebuilt, cancellationToken).ConfigureAwait(false);
-        var deleted = (await new IncrementFolder(incrementDirectory).DeletedKeysAsync(cancellationToken).ConfigureAwait(false)).Count;
+        var (rows, changes) = await ApplyAsync(directory, state, apply, views, format, rebuilt, FolderOf, cancellationToken).ConfigureAwait(false);
+        var deleted = (await FolderOf(increment.Number).DeletedKeysAsync(cancellationToken).ConfigureAwait(false)).Count;
         SyncLog.Applied(_logger, increment.Number, rows.Values.Sum(), rows.Count);
         return new SyncResult(directory, increment.Number, incrementDirectory, export, deleted, rebuilt ? apply.Count : 0, format, TablesPath(directory, format), rows, changes) { Rebuilt = reasons };
     }
@@ -293,21 +297,26 @@ public sealed partial class FhirSync
         }));
     }
 
-    private async Task<(IReadOnlyDictionary<string, long> Rows, IReadOnlyDictionary<string, TableChanges> Changes)> ApplyAsync(string directory, SyncState state, IReadOnlyList<SyncIncrement> increments, SyncViews views, SyncFormat format, bool rebuild, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyDictionary<string, long> Rows, IReadOnlyDictionary<string, TableChanges> Changes)> ApplyAsync(string directory, SyncState state, IReadOnlyList<SyncIncrement> increments, SyncViews views, SyncFormat format, bool rebuild, Func<int, IncrementFolder> folderOf, CancellationToken cancellationToken)
     {
         var groupLevel = state.Request.Level == ExportLevel.Group;
         var tablesOptions = new FhirTablesOptions { ViewErrors = _options.ViewErrors };
+        // An increment changes a small share of the rows, and DuckDB's worker threads cost more to start and to poll than
+        // they save on it (measured in docs/benchmarks.md, "Sync"); a rebuild reads every row and keeps one per core.
+        var duckDb = rebuild || _options.DuckDb.Threads is not null
+            ? _options.DuckDb
+            : new DuckDbSinkOptions { MemoryLimit = _options.DuckDb.MemoryLimit, Threads = 1 };
         (IReadOnlyDictionary<string, long>, IReadOnlyDictionary<string, TableChanges>) applied;
         if (format == SyncFormat.Parquet)
         {
-            var lake = new SyncLake(TablesPath(directory, SyncFormat.Parquet), tablesOptions, _options.DuckDb);
-            applied = await lake.ApplyAsync([.. increments.Select(i => (new IncrementFolder(IncrementDirectory(directory, i.Number)), groupLevel, i.Number, i.TransactionTime))], views, rebuild, cancellationToken).ConfigureAwait(false);
+            var lake = new SyncLake(TablesPath(directory, SyncFormat.Parquet), tablesOptions, duckDb);
+            applied = await lake.ApplyAsync([.. increments.Select(i => (folderOf(i.Number), groupLevel, i.Number, i.TransactionTime))], views, rebuild, cancellationToken).ConfigureAwait(false);
         }
         else
         {
-            var tables = new SyncTables(TablesPath(directory, SyncFormat.DuckDb), tablesOptions, _options.DuckDb) { BeforeCommit = BeforeCommit };
-            var folders = increments.Select(i => (new IncrementFolder(IncrementDirectory(directory, i.Number)), groupLevel)).ToList();
-            applied = await tables.ApplyAsync(folders, views, rebuild ? state.Tables : [], cancellationToken).ConfigureAwait(false);
+            var tables = new SyncTables(TablesPath(directory, SyncFormat.DuckDb), tablesOptions, duckDb) { BeforeCommit = BeforeCommit };
+            var incrementFolders = increments.Select(i => (folderOf(i.Number), groupLevel)).ToList();
+            applied = await tables.ApplyAsync(incrementFolders, views, rebuild ? state.Tables : [], cancellationToken).ConfigureAwait(false);
         }
 
         foreach (var increment in increments)

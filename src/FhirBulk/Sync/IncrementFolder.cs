@@ -13,6 +13,8 @@ internal sealed class IncrementFolder(string directory)
     /// <summary>The Group resource as read right after the increment's export.</summary>
     public const string GroupFileName = "group.json";
 
+    private IReadOnlyList<string>? _deletedKeys;
+
     public string Directory { get; } = directory;
 
     public NdjsonSource Resources() => NdjsonSource.FromFolder(Directory);
@@ -21,7 +23,11 @@ internal sealed class IncrementFolder(string directory)
     /// <c>Type/id</c> of every resource the increment's deleted Bundles list (Bulk Data IG, "deleted": a Bundle of type
     /// transaction whose entries have <c>request.method</c> DELETE and <c>request.url</c> <c>Type/id</c>).
     /// </summary>
-    public async Task<List<string>> DeletedKeysAsync(CancellationToken cancellationToken)
+    /// <remarks>Read once per instance: the tables and the sync's summary both ask, and a folder's Bundles do not change once exported.</remarks>
+    public async Task<IReadOnlyList<string>> DeletedKeysAsync(CancellationToken cancellationToken) =>
+        _deletedKeys ??= await ReadDeletedKeysAsync(cancellationToken).ConfigureAwait(false);
+
+    private async Task<List<string>> ReadDeletedKeysAsync(CancellationToken cancellationToken)
     {
         var keys = new List<string>();
         var folder = Path.Combine(Directory, ExportFolderLayout.DeletedFolderName);
