@@ -34,6 +34,24 @@ public sealed class ExampleCommandTests : IDisposable
         Assert.Contains("Condition, Encounter, Immunization, MedicationRequest, Patient", result.Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("patient", null)]
+    [InlineData("CONDITION", "c3")]
+    public async Task Example_TypeOfAnotherCase_Exit3AskingWhetherTheTypeThereWasMeant(string type, string? id)
+    {
+        var arguments = new List<string> { "example", "--input", SmallExport.Write(temp), "--type", type };
+        if (id is not null)
+        {
+            arguments.AddRange(["--id", id]);
+        }
+
+        var result = await new CliRunner().RunAsync([.. arguments]);
+
+        Assert.Equal(3, result.ExitCode);
+        var meant = type == "patient" ? "Patient" : "Condition";
+        Assert.Contains($"Did you mean '{meant}'? Resource types are case-sensitive.", result.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Example_InputDash_ReadsStdinOnceAndListsNoTypes()
     {
