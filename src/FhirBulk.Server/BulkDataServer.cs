@@ -63,6 +63,9 @@ public sealed class BulkDataServer : IAsyncDisposable
     /// </summary>
     public DateTimeOffset DataTime => ServerState.DataNow(_state.Store, _state.Clock);
 
+    /// <summary>The resource types the data folder holds NDJSON of (<c>TYPE.NNN.ndjson</c>), in ordinal order; empty for a folder of none.</summary>
+    public IReadOnlyList<string> ResourceTypes => [.. _state.Store.Types];
+
     /// <summary>Steps of simulated change the data has taken; 0 when it has no timeline.</summary>
     public int Steps => _state.Store.Timeline?.Steps ?? 0;
 

@@ -123,6 +123,12 @@ internal static class ServeCommand
 
             await using (server.ConfigureAwait(false))
             {
+                if (options.DataDirectory is { } folder && server.ResourceTypes.Count == 0)
+                {
+                    // Served all the same (an empty server is a fair test peer), but a mistyped or not yet generated folder should not pass unnoticed.
+                    MessageLines.Warning(context.Error, $"{folder} holds no resources (no TYPE.NNN.ndjson files): every export will be empty. Generate a population into it with 'fhir-bulk generate --out {folder}'.");
+                }
+
                 if (parseResult.GetValue(json))
                 {
                     JsonOutput.Write(context.Out, new ServeAnswer(

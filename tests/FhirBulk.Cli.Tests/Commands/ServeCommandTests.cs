@@ -25,6 +25,21 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
+    public async Task Serve_DataFolderWithoutNdjson_WarnsThatEveryExportWillBeEmptyAndServes()
+    {
+        using var temp = new TempFolder();
+        var empty = Directory.CreateDirectory(Path.Combine(temp.Path, "not-generated-yet")).FullName;
+        using var stop = new CancellationTokenSource();
+        var running = await new CliRunner().StartAsync(stop.Token, "serve", "--port", "0", "--no-auth", "--data", empty);
+
+        Assert.Matches(@"^http://127\.0\.0\.1:\d+/fhir$", running.FirstLine);
+        await stop.CancelAsync();
+        var result = await running.Completion;
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains($"warning: {empty} holds no resources (no TYPE.NNN.ndjson files): every export will be empty.", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Serve_JsonNoAuth_ReportsUrlsWithNullEndpointsAndServesOpenly()
     {
         using var stop = new CancellationTokenSource();
