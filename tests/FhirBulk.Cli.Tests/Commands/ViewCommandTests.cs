@@ -389,7 +389,7 @@ public sealed class ViewCommandTests : IDisposable
         var strict = await new CliRunner().AsPipe().RunAsync("view", "--input", export, "--view", view, "--format", "csv", "--out", temp.File("strict"), "--strict");
 
         Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.Contains("warning: typo: select[0].column[1].path: 'gendr' is not an element of Patient in FHIR R4, so it is empty on every resource", run.Error, StringComparison.Ordinal);
+        Assert.Contains("warning: typo: select[0].column[1].path: 'gendr' is not an element of Patient in FHIR R4 (did you mean 'gender'?), so it is empty on every resource", run.Error, StringComparison.Ordinal);
         Assert.True(explain.ExitCode == 0, explain.ToString());
         Assert.Contains("\"message\": \"'gendr' is not an element of Patient", explain.Output, StringComparison.Ordinal);
         var warning = System.Text.Json.JsonDocument.Parse(json.Output).RootElement.GetProperty("warnings").EnumerateArray().Single();

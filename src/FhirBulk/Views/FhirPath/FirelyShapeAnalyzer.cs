@@ -261,7 +261,9 @@ internal sealed class FirelyShapeAnalyzer(IEnumerable<ViewConstant> constants)
         // own IsAbstract is unset for types imported one by one, as R4Types does; the class says it.)
         if (mapping is not null && !mapping.NativeType.IsAbstract && property is null && !(parent.IsResourceRoot && name == mapping.Name))
         {
-            _unknownNames.Add(new ViewWarning(elementPath, $"'{name}' is not an element of {mapping.Name} in FHIR R4, so it is empty on every resource"));
+            var meant = R4Types.ElementsMeant(mapping, name);
+            var hint = meant.Count == 0 ? "" : $" (did you mean {string.Join(" or ", meant.Select(element => $"'{element}'"))}?)";
+            _unknownNames.Add(new ViewWarning(elementPath, $"'{name}' is not an element of {mapping.Name} in FHIR R4{hint}, so it is empty on every resource"));
         }
 
         if (parent.IsResourceRoot)

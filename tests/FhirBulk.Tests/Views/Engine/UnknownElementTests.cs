@@ -60,6 +60,40 @@ public sealed class UnknownElementTests
         AssertWarnsOnEveryEngineAndFailsWhenStrict(resource, path, expected);
 
     [Theory]
+    [InlineData("Patient", "gendr", "'gendr' is not an element of Patient in FHIR R4 (did you mean 'gender'?), so")]
+    [InlineData("Patient", "name.familly", "(did you mean 'family'?)")]
+    [InlineData("Observation", "code.coding.first().cod", "(did you mean 'code'?)")]
+    [InlineData("Observation", "value.ofType(Quantity).unitt", "(did you mean 'unit'?)")]
+    [InlineData("Observation", "valueQuantity.value", "(did you mean 'value.ofType(Quantity)'?)")]
+    [InlineData("Observation", "effectivedateTime", "(did you mean 'effective.ofType(dateTime)'?)")]
+    [InlineData("Patient", "name.where(uze = 'official').family", "(did you mean 'use'?)")]
+    [InlineData("Patient", "birthdate", "(did you mean 'birthDate'?)")]
+    [InlineData("Patient", "Gender", "(did you mean 'gender'?)")]
+    [InlineData("Patient", "name.family.first() + nme.given.first()", "(did you mean 'name'?)")]
+    public void Compile_MisspeltElement_WarningNamesTheElementMeant(string resource, string path, string expected)
+    {
+        var view = $$"""{"name":"v","resource":"{{resource}}","select":[{"column":[{"name":"c","path":"{{path.Replace("'", "\u0027", StringComparison.Ordinal)}}"}]}]}""";
+
+        foreach (var engine in new[] { FhirPathEngineKind.Json, FhirPathEngineKind.Firely })
+        {
+            var warning = Assert.Single(ViewDefinitionCompiler.Compile(view, new ViewCompilerOptions { Engine = engine }).Warnings);
+            Assert.Contains(expected, warning.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("Patient", "xyzzy")]
+    [InlineData("Patient", "contact.organisationName")]
+    public void Compile_ElementLikeNoneOfItsType_WarnsWithoutAGuess(string resource, string path)
+    {
+        var view = $$"""{"name":"v","resource":"{{resource}}","select":[{"column":[{"name":"c","path":"{{path}}"}]}]}""";
+
+        var warning = Assert.Single(ViewDefinitionCompiler.Compile(view).Warnings);
+
+        Assert.DoesNotContain("did you mean", warning.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [MemberData(nameof(Misnamed))]
     public void Compile_TypeSpecifierNamingNoType_WarnsWithTheTypeMeantOnEveryEngineAndFailsWhenStrict(string resource, string path, string expected) =>
         AssertWarnsOnEveryEngineAndFailsWhenStrict(resource, path, expected);
