@@ -38,7 +38,10 @@ public sealed class SyncViews
             ViewDefinitionLoader.Load(path, options);
         }
 
-        return FromJson(files.Select(f => KeyValuePair.Create(Path.GetFileName(f), File.ReadAllText(f))), options);
+        // Errors name each file as the user's path reaches it (views/patients.json), as view's do; the fingerprint keys it by
+        // its name alone, so that the same views read from another folder are no change that rebuilds the tables.
+        List<KeyValuePair<string, string>> definitions = [.. files.Select(f => KeyValuePair.Create(f, File.ReadAllText(f)))];
+        return Create(definitions, [.. definitions.Select(d => KeyValuePair.Create(Path.GetFileName(d.Key), d.Value))], options);
     }
 
     /// <summary>Compiles ViewDefinition JSON texts, each keyed by a name (its file name, say) that errors and the fingerprint use.</summary>
@@ -50,10 +53,15 @@ public sealed class SyncViews
     {
         ArgumentNullException.ThrowIfNull(definitions);
         List<KeyValuePair<string, string>> list = [.. definitions];
+        return Create(list, list, options);
+    }
+
+    private static SyncViews Create(List<KeyValuePair<string, string>> definitions, List<KeyValuePair<string, string>> fingerprinted, ViewCompilerOptions? options)
+    {
         // No view column can clash with the key columns: the spec's column names start with a letter, theirs with '_'.
-        var views = ViewDefinitionLoader.Compile(list, options);
+        var views = ViewDefinitionLoader.Compile(definitions, options);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var (name, json) in list)
+        foreach (var (name, json) in fingerprinted)
         {
             // Lengths first, so that no two lists of texts hash alike by shifting a boundary.
             hash.AppendData(Encoding.UTF8.GetBytes($"{name.Length}:{name}{json.Length}:"));

@@ -145,6 +145,20 @@ public sealed class SyncCommandTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Sync_InvalidViewInAFolder_Exit3NamingTheFileWithItsFolder()
+    {
+        await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 2, Seed = 5, Steps = 0, RequireAuth = false });
+        var views = Directory.CreateDirectory(temp.File("views")).FullName;
+        File.WriteAllText(Path.Combine(views, "patients.json"), PatientsView);
+        File.WriteAllText(Path.Combine(views, "broken.json"), """{"resourceType": "ViewDefinition", "name": "broken", "status": "active", "select": []}""");
+
+        var result = await new CliRunner().RunAsync(["sync", "--server", server.BaseUri.AbsoluteUri, "--out", temp.File("mart"), "--view", views]);
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains($"error: {Path.Combine(views, "broken.json")}", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Sync_CompactAFolderThatDoesNotExist_SaysSo()
     {
         var compact = await new CliRunner().RunAsync(["sync", "--out", temp.File("nosuchdir"), "--compact"]);
