@@ -77,11 +77,6 @@ internal static class DemoCommand
             NdjsonSource? givenSource = null;
             if (given is not null)
             {
-                if (!File.Exists(given) && !Directory.Exists(given))
-                {
-                    throw new CliException($"--input not found: {given}");
-                }
-
                 // Opened before anything is written: a folder without NDJSON, or an unfinished export, is refused there, and
                 // tables of nothing (or of part of the data) would replace the last demo's.
                 givenSource = context.OpenInput(given);

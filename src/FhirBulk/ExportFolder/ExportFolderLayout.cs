@@ -103,7 +103,7 @@ internal static partial class ExportFolderLayout
 
         if (!Directory.Exists(folder))
         {
-            throw new DirectoryNotFoundException($"Export folder '{folder}' does not exist.");
+            throw new DirectoryNotFoundException($"'{folder}' does not exist: give an export folder (a folder of <Type>.*.ndjson files).");
         }
 
         return InReadingOrder(Directory.EnumerateFiles(folder).Where(path => IsNdjson(Path.GetFileName(path))).Select(NdjsonFile.At));
