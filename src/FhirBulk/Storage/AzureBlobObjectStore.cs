@@ -146,6 +146,18 @@ internal sealed class AzureBlobObjectStore : ObjectStore
 
     // Uncommitted blocks are not an upload to abort: they are invisible, and the service discards them a week after the last
     // block was staged (https://learn.microsoft.com/rest/api/storageservices/put-block#remarks); a new write commits only its own.
+    private protected override async Task MoveCoreAsync(string source, string destination, CancellationToken cancellationToken)
+    {
+        // Within one account the service copies on its own credential check, without a SAS for the source; the copy is
+        // usually done when it starts, and waiting polls until it is.
+        await Call(Describe(destination), async () =>
+        {
+            CopyFromUriOperation copy = await Blob(destination).StartCopyFromUriAsync(Blob(source).Uri, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await copy.WaitForCompletionAsync(cancellationToken).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+        await DeleteCoreAsync(source, cancellationToken).ConfigureAwait(false);
+    }
+
     private protected override IAsyncEnumerable<PendingUpload> ListPendingUploadsCoreAsync(string prefix, CancellationToken cancellationToken) =>
         AsyncEnumerable.Empty<PendingUpload>();
 

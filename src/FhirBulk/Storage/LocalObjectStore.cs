@@ -70,6 +70,22 @@ internal sealed partial class LocalObjectStore(StorageLocation location, ObjectS
             File.Delete(path);
             return true;
         });
+        RemoveEmptyFolders(path);
+        return Task.CompletedTask;
+    }
+
+    private protected override Task MoveCoreAsync(string source, string destination, CancellationToken cancellationToken)
+    {
+        var from = Describe(source);
+        var to = Describe(destination);
+        FileWrites.Run(
+            () =>
+            {
+                Directory.CreateDirectory(System.IO.Path.GetDirectoryName(to)!);
+                File.Move(from, to, overwrite: true);
+            },
+            e => WriteFailure(to, e));
+        RemoveEmptyFolders(from);
         return Task.CompletedTask;
     }
 
@@ -112,6 +128,30 @@ internal sealed partial class LocalObjectStore(StorageLocation location, ObjectS
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw Failure(path, e);
+        }
+    }
+
+    /// <summary>Removes the folders above a file that was deleted or moved away, up to the root, as long as they are empty: a
+    /// bucket has no folders, only names, so a name prefix left without objects must not linger here either (a staging
+    /// folder emptied by its moves, say).</summary>
+    private void RemoveEmptyFolders(string path)
+    {
+        for (var folder = System.IO.Path.GetDirectoryName(path); folder is not null && folder.Length > Root.Length; folder = System.IO.Path.GetDirectoryName(folder))
+        {
+            try
+            {
+                if (Directory.EnumerateFileSystemEntries(folder).Any())
+                {
+                    return;
+                }
+
+                Directory.Delete(folder);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Another writer filled it again, or it cannot be removed: an empty folder is harmless.
+                return;
+            }
         }
     }
 

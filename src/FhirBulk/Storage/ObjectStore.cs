@@ -130,6 +130,18 @@ public abstract class ObjectStore : IDisposable
     public Task DeleteAsync(string name, CancellationToken cancellationToken = default) =>
         DeleteCoreAsync(ObjectNames.Validate(name, Location), cancellationToken);
 
+    /// <summary>Moves an object to another name in this store, replacing any object there, and deletes the source: locally a
+    /// rename, on S3 a server-side CopyObject (one request, so objects up to 5 GB), on Azure a server-side Copy Blob. No byte
+    /// passes through this process, and a reader of <paramref name="destination"/> sees the old object or the whole new one.
+    /// A move stopped part-way leaves the source, and on S3 or Azure possibly the destination as well.</summary>
+    /// <param name="source">The object to move.</param>
+    /// <param name="destination">Its new name.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>A task that completes when the object is under its new name only.</returns>
+    /// <exception cref="StorageException">The source does not exist or a request failed.</exception>
+    public Task MoveAsync(string source, string destination, CancellationToken cancellationToken = default) =>
+        MoveCoreAsync(ObjectNames.Validate(source, Location), ObjectNames.Validate(destination, Location), cancellationToken);
+
     /// <summary>Lists writes under <paramref name="prefix"/> that were started and never completed nor abandoned (a crashed
     /// or killed writer's): S3 multipart uploads, local temporary files. Azure has none to list: uncommitted blocks are
     /// invisible, never billed as an object, and discarded by the service after a week.</summary>
@@ -173,6 +185,8 @@ public abstract class ObjectStore : IDisposable
     private protected abstract ObjectWriter OpenWriteCore(string name);
 
     private protected abstract Task DeleteCoreAsync(string name, CancellationToken cancellationToken);
+
+    private protected abstract Task MoveCoreAsync(string source, string destination, CancellationToken cancellationToken);
 
     private protected abstract IAsyncEnumerable<PendingUpload> ListPendingUploadsCoreAsync(string prefix, CancellationToken cancellationToken);
 

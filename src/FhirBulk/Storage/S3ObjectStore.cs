@@ -149,6 +149,13 @@ internal sealed class S3ObjectStore : ObjectStore
     private protected override Task DeleteCoreAsync(string name, CancellationToken cancellationToken) =>
         Call(Describe(name), () => client.DeleteObjectAsync(Bucket, Location.Prefix + name, cancellationToken));
 
+    private protected override async Task MoveCoreAsync(string source, string destination, CancellationToken cancellationToken)
+    {
+        var copy = new CopyObjectRequest { SourceBucket = Bucket, SourceKey = Location.Prefix + source, DestinationBucket = Bucket, DestinationKey = Location.Prefix + destination };
+        await Call(Describe(destination), () => client.CopyObjectAsync(copy, cancellationToken)).ConfigureAwait(false);
+        await DeleteCoreAsync(source, cancellationToken).ConfigureAwait(false);
+    }
+
     private protected override async IAsyncEnumerable<PendingUpload> ListPendingUploadsCoreAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var request = new ListMultipartUploadsRequest { BucketName = Bucket, Prefix = Location.Prefix + prefix };

@@ -25,6 +25,9 @@ public sealed class AzureBlobObjectStoreTests(Azurite azurite) : IClassFixture<A
     public async Task WriteAsync_ExistingName_ReplacesTheObject() => await StoreContract.WriteReplacesAnExistingObject(await CreateSut());
 
     [AzuriteFact]
+    public async Task MoveAsync_OverAnExistingObject_ReplacesItAndRemovesTheSource() => await StoreContract.MoveReplacesTheDestinationAndRemovesTheSource(await CreateSut());
+
+    [AzuriteFact]
     public async Task ListAsync_Prefix_FindsObjectsUnderItAtEveryDepthOnly() => await StoreContract.ListingUnderAPrefixFindsObjectsAtEveryDepthOnly(await CreateSut());
 
     [AzuriteFact]

@@ -142,7 +142,7 @@ public abstract partial class Emulator : IAsyncLifetime
         }
     }
 
-    private static string? FindRepositoryRoot()
+    private protected static string? FindRepositoryRoot()
     {
         for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
         {
@@ -182,8 +182,10 @@ public sealed class S3rver : Emulator
     protected override IEnumerable<string> Arguments() => ["--directory", DataFolder, "--address", "127.0.0.1", "--port", "0", "--configure-bucket", Bucket];
 
     // s3rver encrypts ListObjectsV2 continuation tokens with a cipher OpenSSL 3 (node 17 and later) only has in its legacy
-    // provider; without it every truncated listing answers 500 ERR_OSSL_EVP_UNSUPPORTED.
-    protected override void Configure(ProcessStartInfo start) => start.Environment["NODE_OPTIONS"] = "--openssl-legacy-provider";
+    // provider; without it every truncated listing answers 500 ERR_OSSL_EVP_UNSUPPORTED. The preloaded script decodes a
+    // copy's source as S3 does (see the script).
+    protected override void Configure(ProcessStartInfo start) =>
+        start.Environment["NODE_OPTIONS"] = $"--openssl-legacy-provider --require \"{Path.Combine(FindRepositoryRoot()!, "tests", "FhirBulk.IntegrationTests", "Storage", "s3rver-copy-source.js")}\"";
 }
 
 /// <summary>Azurite 3.37.0's blob service, its data in the temporary folder, with the well-known development account devstoreaccount1.</summary>

@@ -20,6 +20,9 @@ public sealed class LocalObjectStoreTests : IDisposable
     public Task WriteAsync_ExistingName_ReplacesTheFile() => StoreContract.WriteReplacesAnExistingObject(CreateSut());
 
     [Fact]
+    public Task MoveAsync_OverAnExistingFile_ReplacesItAndRemovesTheSourceAndItsEmptyFolders() => StoreContract.MoveReplacesTheDestinationAndRemovesTheSource(CreateSut());
+
+    [Fact]
     public Task ListAsync_Prefix_FindsFilesUnderItAtEveryDepthOnly() => StoreContract.ListingUnderAPrefixFindsObjectsAtEveryDepthOnly(CreateSut());
 
     [Fact]

@@ -45,6 +45,9 @@ public sealed class S3ObjectStoreTests(S3rver s3rver) : IClassFixture<S3rver>
     public Task WriteAsync_ExistingName_ReplacesTheObject() => StoreContract.WriteReplacesAnExistingObject(CreateSut());
 
     [S3rverFact]
+    public Task MoveAsync_OverAnExistingObject_ReplacesItAndRemovesTheSource() => StoreContract.MoveReplacesTheDestinationAndRemovesTheSource(CreateSut());
+
+    [S3rverFact]
     public Task ListAsync_Prefix_FindsObjectsUnderItAtEveryDepthOnly() => StoreContract.ListingUnderAPrefixFindsObjectsAtEveryDepthOnly(CreateSut());
 
     [S3rverFact]

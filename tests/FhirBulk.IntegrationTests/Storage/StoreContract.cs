@@ -71,6 +71,26 @@ public static class StoreContract
         Assert.Equal(second, await ReadAll(store, "state.json"));
     }
 
+    /// <summary>A move replaces the destination whole and leaves nothing under the source (nor, locally, its emptied folders).</summary>
+    public static async Task MoveReplacesTheDestinationAndRemovesTheSource(ObjectStore store)
+    {
+        var moved = RandomBytes((2 * PartSize) + 5, seed: 11);
+        await store.WriteAsync("lake/patients/part-00000-00000.parquet", new MemoryStream(RandomBytes(300, seed: 12)));
+        await store.WriteAsync("lake/_staging/run-1/patients/part-00000-00000.parquet", new MemoryStream(moved));
+
+        await store.MoveAsync("lake/_staging/run-1/patients/part-00000-00000.parquet", "lake/patients/part-00000-00000.parquet");
+
+        Assert.Equal(moved, await ReadAll(store, "lake/patients/part-00000-00000.parquet"));
+        Assert.Equal(["lake/patients/part-00000-00000.parquet"], await store.ListAsync("lake/").Select(o => o.Name).ToListAsync());
+        if (store.Location.Kind == StorageKind.Local)
+        {
+            Assert.False(Directory.Exists(Path.Combine(store.Location.Path!, "lake", "_staging")));
+        }
+
+        var missing = await Assert.ThrowsAsync<StorageException>(() => store.MoveAsync("lake/_staging/run-1/gone.parquet", "lake/patients/gone.parquet"));
+        Assert.Contains("gone.parquet", missing.Message, StringComparison.Ordinal);
+    }
+
     public static async Task ListingUnderAPrefixFindsObjectsAtEveryDepthOnly(ObjectStore store)
     {
         foreach (var name in (string[])["a/1.ndjson", "a/b/2.ndjson", "ab/3.ndjson", "c/4.ndjson"])

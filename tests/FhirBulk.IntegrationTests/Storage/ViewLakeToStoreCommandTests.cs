@@ -112,19 +112,7 @@ public sealed class ViewLakeToStoreCommandTests(S3rver s3rver, Azurite azurite) 
         using var store = S3Store(lake);
 
         // Parts of 5 rows: hundreds of objects, so that the run is still writing them when the first one is seen.
-        using var process = CliProcess.Start(S3Environment(), [.. ShardArguments(lake, "0/1"), "--part-rows", "5", "--s3-endpoint", s3rver.Endpoint.ToString()]);
-        _ = process.StandardOutput.ReadToEndAsync();
-        _ = process.StandardError.ReadToEndAsync();
-        var deadline = DateTime.UtcNow.AddMinutes(2);
-        while (!await store.ListAsync().AnyAsync(o => o.Name.EndsWith(".parquet", StringComparison.Ordinal)))
-        {
-            Assert.False(process.HasExited, "the run ended before any part was seen");
-            Assert.True(DateTime.UtcNow < deadline, "no part appeared within 2 minutes");
-            await Task.Delay(10);
-        }
-
-        process.Kill(entireProcessTree: true);
-        await process.WaitForExitAsync();
+        await KillOnceAPartIsSeenAsync(store, [.. ShardArguments(lake, "0/1"), "--part-rows", "5", "--s3-endpoint", s3rver.Endpoint.ToString()], _ => true);
 
         var downloaded = await DownloadAsync(store);
         var parts = Directory.GetFiles(downloaded, "*.parquet", SearchOption.AllDirectories);
@@ -153,10 +141,64 @@ public sealed class ViewLakeToStoreCommandTests(S3rver s3rver, Azurite azurite) 
         // cut can be listed, cut short. Any other cut part would be ours.
         Assert.True(cut.Count <= 1, $"{cut.Count} of {parts.Length} visible parts are not whole Parquet files: {string.Join(", ", cut)}");
 
+        // Until its record is written a run's parts are staged, outside every view's folder.
+        Assert.All(parts, part => Assert.StartsWith(Path.Combine(downloaded, Staging) + Path.DirectorySeparatorChar, part, StringComparison.Ordinal));
         var merge = await CliProcess.RunAsync(S3Environment(), "view", "--merge", lake, "--s3-endpoint", s3rver.Endpoint.ToString());
         Assert.True(merge.ExitCode == 8, merge.Output);
-        Assert.Contains("listed by no shard's latest run", merge.Output, StringComparison.Ordinal);
+        Assert.Contains("holds no run record", merge.Output, StringComparison.Ordinal);
     }
+
+    [S3rverFact]
+    public async Task View_RerunKilledWhileWritingPartsToS3_EarlierRunsObjectsByteIdenticalMergeCompleteAndTheNextRunLeavesOnlyItsOwn()
+    {
+        var lake = $"s3://{S3rver.Bucket}/lakes/{Guid.NewGuid():N}/lake";
+        var single = await SingleLocalRunAsync();
+        using var store = S3Store(lake);
+        string[] rerun = [.. ShardArguments(lake, "0/1"), "--part-rows", "5", "--s3-endpoint", s3rver.Endpoint.ToString()];
+        var first = await CliProcess.RunAsync(S3Environment(), [.. ShardArguments(lake, "0/1"), "--s3-endpoint", s3rver.Endpoint.ToString()]);
+        Assert.True(first.ExitCode == 0, first.Output);
+        var before = await ObjectsAsync(store);
+
+        // Killed once it has written a part the earlier run did not have: by then it has written others (over the earlier
+        // run's of the same names, before staging).
+        await KillOnceAPartIsSeenAsync(store, rerun, name => !before.ContainsKey(name));
+
+        var afterKill = await ObjectsAsync(store);
+        Assert.All(before, earlier => Assert.True(afterKill.TryGetValue(earlier.Key, out var bytes) && bytes.AsSpan().SequenceEqual(earlier.Value), $"{earlier.Key} of the earlier run was changed or removed"));
+        Assert.All(afterKill.Keys.Except(before.Keys), added => Assert.StartsWith(Staging + "/", added, StringComparison.Ordinal));
+        var merge = await CliProcess.RunAsync(S3Environment(), "view", "--merge", lake, "--s3-endpoint", s3rver.Endpoint.ToString());
+        Assert.True(merge.ExitCode == 0, merge.Output);
+
+        var again = await CliProcess.RunAsync(S3Environment(), rerun);
+        Assert.True(again.ExitCode == 0, again.Output);
+        var after = await ObjectsAsync(store);
+        Assert.DoesNotContain(after.Keys, name => name.StartsWith(Staging + "/", StringComparison.Ordinal));
+        Assert.DoesNotContain(after.Keys, name => name.StartsWith("_runs/", StringComparison.Ordinal) && before.ContainsKey(name));
+        merge = await CliProcess.RunAsync(S3Environment(), "view", "--merge", lake, "--s3-endpoint", s3rver.Endpoint.ToString());
+        Assert.True(merge.ExitCode == 0, merge.Output);
+        await AssertSameTablesAsync(single, await DownloadAsync(store));
+    }
+
+    /// <summary>Starts a run and kills it once the store lists a part <paramref name="counts"/> accepts.</summary>
+    private async Task KillOnceAPartIsSeenAsync(ObjectStore store, string[] arguments, Func<string, bool> counts)
+    {
+        using var process = CliProcess.Start(S3Environment(), arguments);
+        _ = process.StandardOutput.ReadToEndAsync();
+        _ = process.StandardError.ReadToEndAsync();
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (!await store.ListAsync().AnyAsync(o => o.Name.EndsWith(".parquet", StringComparison.Ordinal) && counts(o.Name)))
+        {
+            Assert.False(process.HasExited, "the run ended before the part was seen");
+            Assert.True(DateTime.UtcNow < deadline, "the part did not appear within 2 minutes");
+            await Task.Delay(10);
+        }
+
+        process.Kill(entireProcessTree: true);
+        await process.WaitForExitAsync();
+    }
+
+    /// <summary>The lake's staging folder, which docs/cli.md names for readers.</summary>
+    private const string Staging = "_staging";
 
     private string[] ShardArguments(string lake, string shard) =>
         ["view", "--input", Input, "--view", CliProcess.WorkshopViews, "--format", "parquet", "--out", lake, "--shard", shard, "--split-mb", "1", "--quiet"];
@@ -192,6 +234,13 @@ public sealed class ViewLakeToStoreCommandTests(S3rver s3rver, Azurite azurite) 
             StorageLocation.Parse(lake),
             new ObjectStoreOptions().Validated(),
             name => name == AzureBlobObjectStore.ConnectionStringVariable ? azurite.ConnectionString : null);
+    }
+
+    /// <summary>Every object of the lake and its bytes.</summary>
+    private async Task<Dictionary<string, byte[]>> ObjectsAsync(ObjectStore store)
+    {
+        var folder = await DownloadAsync(store);
+        return Directory.GetFiles(folder, "*", SearchOption.AllDirectories).ToDictionary(f => Path.GetRelativePath(folder, f).Replace(Path.DirectorySeparatorChar, '/'), File.ReadAllBytes);
     }
 
     /// <summary>Every object of the lake into a local folder, as a reader without httpfs would read it.</summary>

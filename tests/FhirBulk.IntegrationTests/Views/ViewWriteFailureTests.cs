@@ -63,6 +63,41 @@ public sealed class ViewWriteFailureTests : IAsyncLifetime
         Assert.Equal([Path.Combine(disk.Path, "out")], Directory.EnumerateFileSystemEntries(disk.Path, "*", SearchOption.AllDirectories));
     }
 
+    [TmpfsFact]
+    public async Task View_LakeRerunFillsTheDiskPartWay_EarlierLakeByteIdenticalAndMergeComplete()
+    {
+        using var disk = Tmpfs.Mount(8 * 1024 * 1024);
+        var lake = Path.Combine(disk.Path, "out");
+        var first = await RunAsync(disk, "parquet", "out", view: null);
+        Assert.True(first.ExitCode == 0, first.Output);
+        var before = Snapshot(disk.Path);
+        var folders = Folders(disk.Path);
+        // A bigger input cut into small parts: the disk has room for a few of them beside the earlier lake, not for all.
+        var bigger = Path.Combine(_work, "bigger");
+        await PopulationGenerator.GenerateAsync(bigger, patients: 200, seed: 6);
+        var drive = new DriveInfo(disk.Path);
+        disk.Resize(drive.TotalSize - drive.AvailableFreeSpace + (64 * 1024));
+
+        var rerun = await CliProcess.RunAsync(
+            [],
+            "view", "--input", bigger, "--view", CliProcess.WorkshopViews, "--format", "parquet", "--out", lake, "--part-rows", "20", "--quiet");
+
+        Assert.True(rerun.ExitCode == 3, rerun.Output);
+        Assert.Contains("No space left on device", rerun.Output, StringComparison.Ordinal);
+        Assert.Equal(before, Snapshot(disk.Path));
+        Assert.Equal(folders, Folders(disk.Path));
+        var merge = await CliProcess.RunAsync([], "view", "--merge", lake);
+        Assert.True(merge.ExitCode == 0, merge.Output);
+    }
+
+    /// <summary>Every file under the folder (hidden ones too) and its bytes.</summary>
+    private static Dictionary<string, byte[]> Snapshot(string folder) =>
+        Directory.GetFiles(folder, "*", SearchOption.AllDirectories).ToDictionary(f => Path.GetRelativePath(folder, f), File.ReadAllBytes);
+
+    /// <summary>Every folder under the folder (a staging folder left empty too), in ordinal order.</summary>
+    private static List<string> Folders(string folder) =>
+        [.. Directory.GetDirectories(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)];
+
     private static void AssertOneLine((int ExitCode, string Output) run, Tmpfs disk, string named, string reason)
     {
         Assert.True(run.ExitCode == 3, run.Output);

@@ -87,10 +87,7 @@ public sealed class ParquetLakeSinkTests : IDisposable
     [Fact]
     public async Task RunAsync_CancelledAfterPartsWereCopiedOut_NothingNewInTheLakeAndPreviousLakeKept()
     {
-        string input = WriteExport(patients: 800, observations: 0);
-        string lake = _dir.File("lake");
-        await RunShardAsync(input, lake, ShardSpec.Single);
-        Dictionary<string, byte[]> before = Snapshot(lake);
+        (string input, string lake, Dictionary<string, byte[]> before) = await LakeOfOneRunAsync(patients: 800, observations: 0);
         using var cancel = new CancellationTokenSource();
         var seenDuringRun = new List<string>();
         int evaluated = 0;
@@ -113,6 +110,52 @@ public sealed class ParquetLakeSinkTests : IDisposable
 
         Assert.Equal(["_schema.json", "part-00000-00000.parquet"], seenDuringRun);
         Assert.Equal(before, Snapshot(lake));
+    }
+
+    [Fact]
+    public async Task RunAsync_RerunCancelledOnceItsFirstPartIsInTheStore_EarlierLakeByteIdenticalAndComplete()
+    {
+        (string input, string lake, Dictionary<string, byte[]> before) = await LakeOfOneRunAsync(patients: 40, observations: 30);
+        using var cancel = new CancellationTokenSource();
+        // Ctrl-C the moment the first part of the rerun is complete in the lake's folder (under whatever name): parts of 3 rows
+        // leave more than twenty still to write, the earlier run's among the names.
+        using var watcher = new FileSystemWatcher(lake) { IncludeSubdirectories = true, EnableRaisingEvents = true };
+        watcher.Renamed += (_, e) =>
+        {
+            if (e.Name!.EndsWith(".parquet", StringComparison.Ordinal))
+            {
+                cancel.Cancel();
+            }
+        };
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => RunShardAsync(input, lake, ShardSpec.Single, rowsPerPart: 3, cancellationToken: cancel.Token));
+
+        Assert.Equal(before, Snapshot(lake));
+        Assert.Equal([Path.Combine(lake, "_runs"), Path.Combine(lake, "observations"), Path.Combine(lake, "patients")], Directory.GetDirectories(lake).Order(StringComparer.Ordinal));
+        ParquetLakeStatus status = ParquetLake.Check(lake);
+        Assert.True(status.IsComplete, string.Join("\n", status.Problems));
+        Assert.Equal(40L, await CountAsync(lake, "patients"));
+    }
+
+    [Fact]
+    public async Task Check_StagedObjectsOfARecordedRun_NamesTheStoppedMoves()
+    {
+        (string input, string lake, _) = await LakeOfOneRunAsync(patients: 5, observations: 0);
+        string runId = ParquetLake.Check(lake).Runs.Single().RunId;
+        // What a run killed while moving its parts into place leaves: its record, and a part still staged.
+        string staged = Path.Combine(lake, "_staging", runId, "patients");
+        Directory.CreateDirectory(staged);
+        File.Copy(Path.Combine(lake, "patients", "part-00000-00000.parquet"), Path.Combine(staged, "part-00000-00000.parquet"));
+
+        ParquetLakeStatus status = ParquetLake.Check(lake);
+
+        Assert.False(status.IsComplete);
+        Assert.Contains(status.Problems, p => p.StartsWith($"run {runId} was stopped while moving its parts into place: 1 object still under _staging/{runId}/", StringComparison.Ordinal));
+
+        // The shard's next run clears what is staged and leaves a complete lake.
+        await RunShardAsync(input, lake, ShardSpec.Single);
+        Assert.False(Directory.Exists(Path.Combine(lake, "_staging")));
+        Assert.True(ParquetLake.Check(lake).IsComplete);
     }
 
     [Fact]
@@ -247,6 +290,15 @@ public sealed class ParquetLakeSinkTests : IDisposable
         var tables = new FhirTables(new FhirTablesOptions { MaxDegreeOfParallelism = 1 });
         await using var sink = new ParquetLakeSink(lake, new ParquetLakeOptions { Shard = shard, Plan = plan, RowsPerPart = rowsPerPart, RowGroupSize = 5 });
         await tables.RunAsync(plan.SourceFor(shard.Index), views ?? Views(), sink, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>A lake of one run over an export of this many resources, and its files' bytes.</summary>
+    private async Task<(string Input, string Lake, Dictionary<string, byte[]> Before)> LakeOfOneRunAsync(int patients, int observations)
+    {
+        string input = WriteExport(patients, observations);
+        string lake = _dir.File("lake");
+        await RunShardAsync(input, lake, ShardSpec.Single);
+        return (input, lake, Snapshot(lake));
     }
 
     private string WriteExport(int patients, int observations)

@@ -20,6 +20,14 @@ public static class ParquetLake
     /// <summary>The folder of run records.</summary>
     public const string RunsFolderName = "_runs";
 
+    /// <summary>
+    /// The folder where a run stages its objects until all are written: <c>DIR/_staging/&lt;run-id&gt;/&lt;view&gt;/…</c>.
+    /// It is outside every view's folder, so no glob over one (not even a recursive <c>&lt;view&gt;/**</c>) reads it, and
+    /// its leading <c>_</c> makes Spark, Hive and pyarrow skip it in a listing of DIR, as they skip <c>_runs</c>. Not a
+    /// leading <c>.</c>: .NET takes such files for hidden and a local folder's listing leaves them out.
+    /// </summary>
+    public const string StagingFolderName = "_staging";
+
     /// <summary>The schema file in each view's folder.</summary>
     public const string SchemaFileName = "_schema.json";
 
@@ -133,11 +141,21 @@ public static class ParquetLake
         // data; an S3 multipart upload or uncommitted Azure blocks are invisible to readers, so only the folder's count here.
         if (store.Location.Kind == StorageKind.Local)
         {
-            List<string> unfinished = [.. await store.ListPendingUploadsAsync(cancellationToken: cancellationToken).Select(u => u.UploadId).Order(StringComparer.Ordinal).ToListAsync(cancellationToken).ConfigureAwait(false)];
+            List<string> unfinished = [.. await store.ListPendingUploadsAsync(cancellationToken: cancellationToken).Where(u => !u.Name.StartsWith(StagingFolderName + "/", StringComparison.Ordinal)).Select(u => u.UploadId).Order(StringComparer.Ordinal).ToListAsync(cancellationToken).ConfigureAwait(false)];
             if (unfinished.Count > 0)
             {
                 problems.Add($"{FhirBulk.Counted.Of(unfinished.Count, "unfinished write")} ({string.Join(", ", unfinished.Take(3))}{(unfinished.Count > 3 ? ", …" : "")}) left by a run that was killed: a reader of the folder would take {(unfinished.Count == 1 ? "it" : "them")} for data; run that shard again, which removes its own.");
             }
+        }
+
+        // A run moves its staged objects into place only after writing its record: staged objects of a recorded run mean
+        // the moves were stopped, and the view folders hold some new objects beside old ones of the same names.
+        foreach (var staged in objects.Keys.Where(name => name.StartsWith(StagingFolderName + "/", StringComparison.Ordinal))
+                     .GroupBy(name => name.Split('/')[1], StringComparer.Ordinal)
+                     .Where(g => objects.ContainsKey(RunRecordName(g.Key)))
+                     .OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            problems.Add($"run {staged.Key} was stopped while moving its parts into place: {FhirBulk.Counted.Of(staged.Count(), "object")} still under {StagingFolderName}/{staged.Key}/, so its views may mix it with the run before; run shard {ShardOf(staged.Key)} again.");
         }
 
         int[] missing = shardCount is { } n ? [.. Enumerable.Range(0, n).Where(i => !latest.ContainsKey(i))] : [];
@@ -149,7 +167,7 @@ public static class ParquetLake
     /// file, an S3 multipart upload (billed until aborted). A server that cannot list them (s3rver answers 501) has none
     /// that can be found, so there is nothing to do.
     /// </summary>
-    internal static async ValueTask AbortUnfinishedWritesAsync(ObjectStore store, string prefix, CancellationToken cancellationToken)
+    internal static async ValueTask AbortUnfinishedWritesAsync(ObjectStore store, string prefix, Func<string, bool> ofName, CancellationToken cancellationToken)
     {
         List<PendingUpload> pending;
         try
@@ -161,10 +179,32 @@ public static class ParquetLake
             return;
         }
 
-        foreach (PendingUpload upload in pending)
+        foreach (PendingUpload upload in pending.Where(u => ofName(u.Name)))
         {
             await store.AbortPendingUploadAsync(upload, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Where a run stages an object until its record is written: <c>_staging/&lt;run-id&gt;/&lt;name&gt;</c>.</summary>
+    internal static string StagedName(string runId, string name) => $"{StagingFolderName}/{runId}/{name}";
+
+    /// <summary>
+    /// Deletes what earlier runs of a shard left staged: objects and unfinished writes under <c>_staging/</c> of a run
+    /// that was killed (or whose clean-up failed) before or while moving them into place.
+    /// </summary>
+    internal static async ValueTask DeleteStagedOfShardAsync(ObjectStore store, int shard, CancellationToken cancellationToken)
+    {
+        string marker = ShardMarker(shard);
+        bool OfShard(string name) => name.Split('/')[1].Contains(marker, StringComparison.Ordinal);
+        await foreach (StoredObject stored in store.ListAsync(StagingFolderName + "/", cancellationToken).ConfigureAwait(false))
+        {
+            if (OfShard(stored.Name))
+            {
+                await store.DeleteAsync(stored.Name, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        await AbortUnfinishedWritesAsync(store, StagingFolderName + "/", OfShard, cancellationToken).ConfigureAwait(false);
     }
 
     internal static string ShardPrefix(int shard) => string.Create(CultureInfo.InvariantCulture, $"part-{shard:D5}-");
@@ -191,7 +231,7 @@ public static class ParquetLake
     /// finding them costs one listing, not a read of every shard's record.</summary>
     internal static async ValueTask<List<string>> RunRecordsOfShardAsync(ObjectStore store, int shard, CancellationToken cancellationToken)
     {
-        string marker = string.Create(CultureInfo.InvariantCulture, $"-shard-{shard}-of-");
+        string marker = ShardMarker(shard);
         var records = new List<string>();
         await foreach (StoredObject stored in store.ListAsync(RunsFolderName + "/", cancellationToken).ConfigureAwait(false))
         {
@@ -211,6 +251,12 @@ public static class ParquetLake
     internal static string RunId(DateTimeOffset completedAt, ShardSpec shard) => string.Create(
         CultureInfo.InvariantCulture,
         $"{completedAt.UtcDateTime:yyyyMMdd'T'HHmmssfff'Z'}-shard-{shard.Index}-of-{shard.Count}-{Path.GetFileNameWithoutExtension(Path.GetRandomFileName())}");
+
+    /// <summary>What every run id of a shard holds (<see cref="RunId"/>).</summary>
+    private static string ShardMarker(int shard) => string.Create(CultureInfo.InvariantCulture, $"-shard-{shard}-of-");
+
+    /// <summary>The shard in a run id (<see cref="RunId"/>).</summary>
+    private static string ShardOf(string runId) => runId.Split("-shard-")[^1].Split("-of-")[0];
 
     private static bool IsRunRecord(string name) =>
         name.StartsWith(RunsFolderName + "/", StringComparison.Ordinal) && name.EndsWith(".json", StringComparison.Ordinal) && name.Count(c => c == '/') == 1;

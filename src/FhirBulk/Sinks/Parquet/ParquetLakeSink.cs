@@ -24,13 +24,15 @@ namespace FhirBulk.Sinks.Parquet;
 /// glob over its folder always finds the schema.
 /// </para>
 /// <para>
-/// <see cref="CompleteAsync"/> then, in this order: writes each part into the store, where an object is visible only once
-/// complete (a local file renamed into place, an S3 multipart upload completed, an Azure block list committed), so a
-/// reader never sees half a part; writes each view's <c>_schema.json</c>; writes the run record; deletes this shard's
-/// parts of an earlier run that the new ones did not replace; and deletes this shard's earlier run records. A run that
-/// fails or is cancelled before <see cref="CompleteAsync"/> leaves the lake as it was. While <see cref="CompleteAsync"/>
-/// runs, a reader globbing the folders may see a shard's new parts beside its old ones; <see cref="ParquetLake.CheckAsync"/>
-/// says when the lake is consistent again (docs/scale.md).
+/// <see cref="CompleteAsync"/> then, in this order: writes each part and each view's <c>_schema.json</c> under the run's
+/// staging folder (<see cref="ParquetLake.StagingFolderName"/>, which no view's glob reads); writes the run record, the
+/// commit point; moves the staged objects into the views' folders (a local rename, a server-side copy on S3 and Azure),
+/// so a reader never sees half a part; deletes this shard's parts of an earlier run that the new ones did not replace;
+/// and deletes this shard's earlier run records. A run that fails or is cancelled before its record is written deletes
+/// what it staged and leaves the lake byte for byte as it was, so a shard run again becomes visible only once all its
+/// parts are written. Only while the staged objects are moved may a reader globbing the folders see a shard's new parts
+/// beside its old ones; <see cref="ParquetLake.CheckAsync"/> says when the lake is consistent again, and names a run
+/// whose moves were stopped (docs/cli.md).
 /// </para>
 /// </remarks>
 public sealed class ParquetLakeSink : ITableSink
@@ -86,8 +88,9 @@ public sealed class ParquetLakeSink : ITableSink
 
     /// <inheritdoc/>
     /// <remarks>
-    /// Takes the SHA-256 of this shard's inputs from the read that fed the views, aborts writes of this shard's parts that a killed earlier run left unfinished, writes the parts and schemas into the store, writes the new run record, then deletes
-    /// this shard's earlier parts that were not replaced and this shard's earlier run records.
+    /// Takes the SHA-256 of this shard's inputs from the read that fed the views, clears what a killed earlier run of the shard
+    /// left unfinished or staged, stages the parts and schemas, writes the new run record, moves the staged objects into
+    /// place, then deletes this shard's earlier parts that were not replaced and this shard's earlier run records.
     /// </remarks>
     public async ValueTask CompleteAsync(CancellationToken cancellationToken = default)
     {
@@ -99,45 +102,40 @@ public sealed class ParquetLakeSink : ITableSink
         List<ParquetLakeInput> inputs = Inputs();
         foreach (LakeTableWriter writer in _writers)
         {
-            await ParquetLake.AbortUnfinishedWritesAsync(_store, $"{writer.Schema.Name}/{ParquetLake.ShardPrefix(_options.Shard.Index)}", cancellationToken).ConfigureAwait(false);
+            await ParquetLake.AbortUnfinishedWritesAsync(_store, $"{writer.Schema.Name}/{ParquetLake.ShardPrefix(_options.Shard.Index)}", _ => true, cancellationToken).ConfigureAwait(false);
         }
 
-        // What the views' folders held before: a run that fails (a full disk) before its record is written takes back the
-        // objects it added, so that a lake that was not there is still not there.
-        var before = new HashSet<string>(StringComparer.Ordinal);
-        foreach (LakeTableWriter writer in _writers)
-        {
-            await foreach (StoredObject stored in _store.ListAsync($"{writer.Schema.Name}/", cancellationToken).ConfigureAwait(false))
-            {
-                before.Add(stored.Name);
-            }
-        }
+        await ParquetLake.DeleteStagedOfShardAsync(_store, _options.Shard.Index, cancellationToken).ConfigureAwait(false);
 
-        var added = new List<string>();
-        string record;
+        // The run's id names its staging folder, so the id (and its time) is taken before the first object is staged.
+        DateTimeOffset now = _options.TimeProvider.GetUtcNow();
+        string runId = ParquetLake.RunId(now, _options.Shard);
+        string record = ParquetLake.RunRecordName(runId);
+        var moves = new List<(string Staged, string Name)>();
         try
         {
+            // Every object the lake's readers see (parts and schemas) goes under the staging folder first: until the record is
+            // written, a failure or a cancellation leaves the views' folders, and the record describing them, as they were.
             foreach (LakePart part in _writers.SelectMany(w => w.Parts))
             {
                 var file = new FileStream(part.TempPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
                 await using (file.ConfigureAwait(false))
                 {
-                    await WriteAddingAsync(part.Name, file, added, before, cancellationToken).ConfigureAwait(false);
+                    await StageAsync(runId, part.Name, file, moves, cancellationToken).ConfigureAwait(false);
                 }
 
-                // Written: the local copy is no longer needed, and the scratch disk holds the parts not yet written only.
+                // Staged: the local copy is no longer needed, and the scratch disk holds the parts not yet staged only.
                 File.Delete(part.TempPath);
             }
 
             foreach (LakeTableWriter writer in _writers)
             {
                 // The same document `view --schema json` prints: one serializer for the schema, whoever reads it.
-                await WriteAddingAsync($"{writer.Schema.Name}/{ParquetLake.SchemaFileName}", Encoding.UTF8.GetBytes(TableSchemas.ToJson(writer.Schema)), added, before, cancellationToken).ConfigureAwait(false);
+                await StageAsync(runId, $"{writer.Schema.Name}/{ParquetLake.SchemaFileName}", new MemoryStream(Encoding.UTF8.GetBytes(TableSchemas.ToJson(writer.Schema)), writable: false), moves, cancellationToken).ConfigureAwait(false);
             }
 
-            DateTimeOffset now = _options.TimeProvider.GetUtcNow();
             var run = new ParquetLakeRun(
-                ParquetLake.RunId(now, _options.Shard),
+                runId,
                 _options.Shard.Index,
                 _options.Shard.Count,
                 now,
@@ -145,34 +143,39 @@ public sealed class ParquetLakeSink : ITableSink
                 _options.Plan?.UnitBytes,
                 inputs,
                 [.. _writers.Select(w => new ParquetLakeView(w.Schema.Name, w.RowCount, [.. w.Parts.Select(p => new ParquetLakePart(p.Name, p.Rows, p.Bytes))]))]);
-            record = ParquetLake.RunRecordName(run.RunId);
-            await WriteAddingAsync(record, run.ToUtf8(), added, before, cancellationToken).ConfigureAwait(false);
+            await _store.WriteAsync(record, new MemoryStream(run.ToUtf8(), writable: false), cancellationToken).ConfigureAwait(false);
         }
         catch
         {
-            await DeleteQuietlyAsync(added).ConfigureAwait(false);
+            await DeleteQuietlyAsync(moves.Select(m => m.Staged)).ConfigureAwait(false);
             throw;
         }
 
-        // Only now, with the new record in place, are the old parts surplus: a crash before this point leaves them listed by
-        // the old record, after it leaves them strays that ParquetLake.CheckAsync names.
+        // The record is the commit point. From here the run finishes even when cancelled (CancellationToken.None): stopping
+        // would leave the views mixing the two runs, while finishing takes a rename or a server-side copy per object. A
+        // failure or a kill part-way leaves staged objects of a recorded run, which ParquetLake.CheckAsync names.
+        foreach ((string staged, string name) in moves)
+        {
+            await _store.MoveAsync(staged, name, CancellationToken.None).ConfigureAwait(false);
+        }
+
         foreach (LakeTableWriter writer in _writers)
         {
             var kept = writer.Parts.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
-            foreach (string old in await ParquetLake.PartsOfShardAsync(_store, writer.Schema.Name, _options.Shard.Index, cancellationToken).ConfigureAwait(false))
+            foreach (string old in await ParquetLake.PartsOfShardAsync(_store, writer.Schema.Name, _options.Shard.Index, CancellationToken.None).ConfigureAwait(false))
             {
                 if (!kept.Contains(old))
                 {
-                    await _store.DeleteAsync(old, cancellationToken).ConfigureAwait(false);
+                    await _store.DeleteAsync(old, CancellationToken.None).ConfigureAwait(false);
                 }
             }
         }
 
-        foreach (string earlier in await ParquetLake.RunRecordsOfShardAsync(_store, _options.Shard.Index, cancellationToken).ConfigureAwait(false))
+        foreach (string earlier in await ParquetLake.RunRecordsOfShardAsync(_store, _options.Shard.Index, CancellationToken.None).ConfigureAwait(false))
         {
             if (!string.Equals(earlier, record, StringComparison.Ordinal))
             {
-                await _store.DeleteAsync(earlier, cancellationToken).ConfigureAwait(false);
+                await _store.DeleteAsync(earlier, CancellationToken.None).ConfigureAwait(false);
             }
         }
 
@@ -218,23 +221,29 @@ public sealed class ParquetLakeSink : ITableSink
         return ObjectStore.Create(StorageLocation.Parse(root));
     }
 
-    /// <summary>Writes an object, noting it in <paramref name="added"/> when the run adds it rather than replaces one.</summary>
-    private async ValueTask WriteAddingAsync(string name, Stream content, List<string> added, HashSet<string> before, CancellationToken cancellationToken)
+    /// <summary>Writes an object under the run's staging folder, noting where it is to go once the run is recorded.</summary>
+    private async ValueTask StageAsync(string runId, string name, Stream content, List<(string Staged, string Name)> moves, CancellationToken cancellationToken)
     {
-        await _store.WriteAsync(name, content, cancellationToken).ConfigureAwait(false);
-        if (!before.Contains(name))
+        string staged = ParquetLake.StagedName(runId, name);
+        try
         {
-            added.Add(name);
+            await _store.WriteAsync(staged, content, cancellationToken).ConfigureAwait(false);
         }
+        catch (StorageException e)
+        {
+            // The user asked for the part, not for its staging name: a full disk or a missing bucket names the part.
+            string asked = _store.Describe(name);
+            throw new StorageException(asked, e.Message.Replace(_store.Describe(staged), asked, StringComparison.Ordinal), e.StatusCode, e.ErrorCode, e.IsTransient, e);
+        }
+
+        moves.Add((staged, name));
     }
 
-    private ValueTask WriteAddingAsync(string name, byte[] content, List<string> added, HashSet<string> before, CancellationToken cancellationToken) =>
-        WriteAddingAsync(name, new MemoryStream(content, writable: false), added, before, cancellationToken);
-
-    /// <summary>Deletes what a failed run added, quietly: the failure that stopped it matters more, and a part left behind is a stray <see cref="ParquetLake.CheckAsync"/> names.</summary>
-    private async ValueTask DeleteQuietlyAsync(List<string> added)
+    /// <summary>Deletes what a failed run staged, quietly: the failure that stopped it matters more, and an object left in the
+    /// staging folder is read by no view's glob and deleted by the shard's next run.</summary>
+    private async ValueTask DeleteQuietlyAsync(IEnumerable<string> staged)
     {
-        foreach (string name in added)
+        foreach (string name in staged)
         {
             try
             {
