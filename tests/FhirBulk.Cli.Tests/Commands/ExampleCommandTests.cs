@@ -53,6 +53,18 @@ public sealed class ExampleCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Example_IdNotThereOfATypeThere_SaysSoWithoutACaseHint()
+    {
+        var input = SmallExport.Write(temp);
+
+        var result = await new CliRunner().RunAsync("example", "--input", input, "--type", "Condition", "--id", "nope");
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains($"no Condition with id 'nope' in {input}.", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Did you mean", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Example_InputDash_ReadsStdinOnceAndListsNoTypes()
     {
         var patients = File.ReadAllBytes(Path.Combine(SmallExport.Write(temp), "Patient.000.ndjson"));
