@@ -61,18 +61,26 @@ internal static class QueryCommand
                     ? DuckDbDatabase.QueryAsync(databaseFile, text, cancellationToken)
                     : DuckDbDatabase.QueryInMemoryAsync(text, cancellationToken))
                 .ConfigureAwait(false);
-            var rows = result.ReadRowsAsync(cancellationToken);
-            if (parseResult.GetValue(csv))
+            var machine = parseResult.GetValue(csv) ? "--csv" : parseResult.GetValue(json) ? "--json" : null;
+            if (machine == "--json")
             {
-                await WriteCsvAsync(context.Out, result.Columns, rows).ConfigureAwait(false);
+                // One JSON document on stdout, even for a refusal: the result is held until it is known to be the only one.
+                var document = await ReadJsonAsync(result.Columns, result.ReadRowsAsync(cancellationToken)).ConfigureAwait(false);
+                await RefuseMoreResultsAsync(result, machine, cancellationToken).ConfigureAwait(false);
+                JsonOutput.Write(context.Out, document);
             }
-            else if (parseResult.GetValue(json))
+            else if (machine == "--csv")
             {
-                await WriteJsonAsync(context.Out, result.Columns, rows).ConfigureAwait(false);
+                await WriteCsvAsync(context.Out, result.Columns, result.ReadRowsAsync(cancellationToken)).ConfigureAwait(false);
+                await RefuseMoreResultsAsync(result, machine, cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                await WriteTableAsync(context.Out, result.Columns, rows).ConfigureAwait(false);
+                do
+                {
+                    await WriteTableAsync(context.Out, result.Columns, result.ReadRowsAsync(cancellationToken)).ConfigureAwait(false);
+                }
+                while (await result.NextResultAsync(cancellationToken).ConfigureAwait(false));
             }
 
             return ExitCodes.Success;
@@ -93,7 +101,16 @@ internal static class QueryCommand
         await writer.FlushAsync().ConfigureAwait(false);
     }
 
-    private static async Task WriteJsonAsync(IAnsiConsole console, IReadOnlyList<QueryColumn> columns, IAsyncEnumerable<object?[]> rows)
+    // One CSV table or JSON document is what a script reads: a second result is refused (exit 3) rather than dropped.
+    private static async Task RefuseMoreResultsAsync(DuckDbQueryResult result, string format, CancellationToken cancellationToken)
+    {
+        if (await result.NextResultAsync(cancellationToken).ConfigureAwait(false))
+        {
+            throw new CliException($"{format} prints the result of one statement, and this SQL has more that return rows: run them one per command, or leave out {format} to see them all as tables.");
+        }
+    }
+
+    private static async Task<List<Dictionary<string, object?>>> ReadJsonAsync(IReadOnlyList<QueryColumn> columns, IAsyncEnumerable<object?[]> rows)
     {
         var list = new List<Dictionary<string, object?>>();
         await foreach (var row in rows.ConfigureAwait(false))
@@ -107,7 +124,7 @@ internal static class QueryCommand
             list.Add(item);
         }
 
-        JsonOutput.Write(console, list);
+        return list;
     }
 
     // DuckDB.NET names types by their SQL name or by their CLR name, depending on the type.

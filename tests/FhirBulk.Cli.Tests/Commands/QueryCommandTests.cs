@@ -52,6 +52,36 @@ public sealed class QueryCommandTests : IClassFixture<QueryCommandTests.Database
     }
 
     [Fact]
+    public async Task Query_SeveralStatements_PrintsEveryResultAsATableInOrder()
+    {
+        var result = await new CliRunner().RunAsync(
+            "query", "CREATE TABLE t AS SELECT 41 AS x; SELECT 'first' AS one; INSERT INTO t VALUES (42); SELECT sum(x) AS total FROM t");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Matches(@"(?s)│ one +│.*│ first │.*│ +total │.*│ +83 │", result.Output);
+    }
+
+    [Theory]
+    [InlineData("--csv")]
+    [InlineData("--json")]
+    public async Task Query_SeveralResultsAsCsvOrJson_Exit3RatherThanDroppingTheRest(string format)
+    {
+        var result = await new CliRunner().RunAsync("query", "SELECT 1 AS a; SELECT 2 AS b", format);
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains($"{format} prints the result of one statement, and this SQL has more that return rows", format == "--json" ? result.Output : result.Error, StringComparison.Ordinal);
+        if (format == "--json")
+        {
+            // Still one JSON document on stdout: the refusal, not the first result beside it.
+            Assert.Equal(3, JsonDocument.Parse(result.Output).RootElement.GetProperty("error").GetProperty("exitCode").GetInt32());
+        }
+        else
+        {
+            Assert.Equal(["a", "1"], Lines(result.Output));
+        }
+    }
+
+    [Fact]
     public async Task Query_Csv_QuotesFieldsThatNeedIt()
     {
         var result = await new CliRunner().RunAsync("query", "--db", database.Path, "SELECT 'a,b' AS x, 'say \"hi\"' AS y", "--csv");
