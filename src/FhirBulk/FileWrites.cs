@@ -50,7 +50,20 @@ internal static class FileWrites
     }
 
     /// <summary><c>cannot write PATH: reason (N free on that disk)</c>.</summary>
-    public static string Describe(string path, Exception exception) => $"cannot write {path}: {Reason(exception)} ({FreeSpace(path)})";
+    /// <remarks>The free space is given only where space ran out (<c>ENOSPC</c>, <c>EDQUOT</c>): beside a read-only disk or a
+    /// permission denied it is a figure that does not matter.</remarks>
+    public static string Describe(string path, Exception exception)
+    {
+        var reason = Reason(exception);
+        return IsOutOfSpace(exception, reason) ? $"cannot write {path}: {reason} ({FreeSpace(path)})" : $"cannot write {path}: {reason}";
+    }
+
+    // .NET on Unix sets an IOException's HResult to the errno for these; DuckDB only says it in words.
+    private static bool IsOutOfSpace(Exception exception, string reason) =>
+        exception.HResult is 28 or 122
+        || reason.Contains("No space left", StringComparison.OrdinalIgnoreCase)
+        || reason.Contains("quota", StringComparison.OrdinalIgnoreCase)
+        || (exception.InnerException is { } inner && IsOutOfSpace(inner, inner.Message));
 
     // Both name the file they were writing, often a temporary one, which the message has already named by the user's name:
     // .NET appends " : 'path'" to the operating system's text, DuckDB puts it before its reason ('Could not write file "path": No space left on device').

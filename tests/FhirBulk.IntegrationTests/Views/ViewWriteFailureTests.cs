@@ -102,7 +102,9 @@ public sealed class ViewWriteFailureTests : IAsyncLifetime
     {
         Assert.True(run.ExitCode == 3, run.Output);
         var error = Assert.Single(run.Output.Split('\n'), line => line.StartsWith("error:", StringComparison.Ordinal));
-        Assert.Matches($@"^error: cannot write {Regex.Escape(disk.Path)}/{named}: {reason} \([^)]+ free on that disk\)$", error);
+        // The free space is told only where it ran out: beside a read-only disk it does not matter.
+        var free = reason.StartsWith("No space", StringComparison.Ordinal) ? @" \([^)]+ free on that disk\)" : "";
+        Assert.Matches($@"^error: cannot write {Regex.Escape(disk.Path)}/{named}: {reason}{free}$", error);
         Assert.DoesNotContain(".tmp", run.Output, StringComparison.Ordinal);
     }
 
