@@ -52,8 +52,10 @@ internal sealed partial class S3rverProcess : IDisposable
             RedirectStandardError = true,
         };
 
-        // s3rver's listing continuation tokens use a cipher OpenSSL 3 keeps in its legacy provider.
-        start.Environment["NODE_OPTIONS"] = "--openssl-legacy-provider";
+        // s3rver's listing continuation tokens use a cipher OpenSSL 3 keeps in its legacy provider; the tests' preload makes
+        // its CopyObject decode the copy source as S3 does, which the lake's move of staged parts needs.
+        var preload = Path.Combine(RepositoryRoot.Path, "tests", "FhirBulk.IntegrationTests", "Storage", "s3rver-copy-source.js");
+        start.Environment["NODE_OPTIONS"] = $"--openssl-legacy-provider --require \"{preload}\"";
         var process = Process.Start(start)!;
         process.ErrorDataReceived += (_, _) => { };
         process.BeginErrorReadLine();
