@@ -241,6 +241,11 @@ internal static class ViewCommand
                 }
             }
 
+            if (toLake && lake.ShardOf(parseResult) is null)
+            {
+                await ViewLakeOptions.WarnUnlessCompleteAsync(context, lakeStore!, written, views[0].Schema.Name, cancellationToken).ConfigureAwait(false);
+            }
+
             if (lake.ShardOf(parseResult) is { Count: > 1 } shard && lake.Plan is { } plan)
             {
                 TableRunRenderer.WarnShardedInput(context, views, plan, shard, parseResult.GetRequiredValue(input));

@@ -101,6 +101,21 @@ internal sealed class ViewLakeOptions
     /// <summary>The plan <see cref="OpenLake"/> made, for what the run then tells the user about the whole input.</summary>
     public NdjsonShardPlan? Plan { get; private set; }
 
+    /// <summary>
+    /// After a run without --shard the lake should hold that run alone; one line on stderr when it does not (parts of an
+    /// earlier run with another shard count, say), because a glob over a view's folder then reads them beside the new rows
+    /// and the run's own "Written to" would not tell. A warning, not a failure: the run did write all it was asked to.
+    /// </summary>
+    public static async Task WarnUnlessCompleteAsync(CliContext context, ObjectStore lake, string written, string view, CancellationToken cancellationToken)
+    {
+        ParquetLakeStatus status = await ParquetLake.CheckAsync(lake, cancellationToken).ConfigureAwait(false);
+        if (!status.IsComplete)
+        {
+            string glob = $"{written.TrimEnd('/')}/{view}/*.parquet";
+            MessageLines.Warning(context.Error, $"{written} holds more than this run, which a glob such as {glob} reads beside its rows: {string.Join("; ", status.Problems.Select(p => p.TrimEnd('.')))}. See it with: fhir-bulk view --merge {written}");
+        }
+    }
+
     /// <summary><c>--merge DIR</c>: what the lake (a folder or an object-store prefix) holds, per view and shard; exit 0 when complete.</summary>
     /// <exception cref="CliException">The lake lacks a shard or is inconsistent (exit 8), or its folder is not there (exit 3).</exception>
     public static async Task<int> RunMergeAsync(CliContext context, string directory, bool json, ObjectStoreOptions? storeOptions, CancellationToken cancellationToken)

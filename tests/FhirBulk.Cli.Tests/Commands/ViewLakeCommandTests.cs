@@ -78,6 +78,39 @@ public sealed class ViewLakeCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task View_UnshardedIntoLakeHoldingTwoShardRun_WarnsOnOneLineNamingTheLeftoverShardAndMerge()
+    {
+        var input = SmallExport.Write(temp);
+        var lake = temp.File("lake");
+        foreach (var shard in new[] { "0/2", "1/2" })
+        {
+            var run = await new CliRunner().RunAsync("view", "--input", input, "--view", Views, "--format", "parquet", "--out", lake, "--shard", shard);
+            Assert.True(run.ExitCode == 0, run.ToString());
+        }
+
+        var result = await new CliRunner().RunAsync("view", "--input", input, "--view", Views, "--format", "parquet", "--out", lake);
+
+        // The run itself succeeded; what the lake holds beside it is the warning.
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var warning = Assert.Single(result.Error.Split('\n'), l => l.StartsWith($"warning: {lake} holds more than this run", StringComparison.Ordinal));
+        Assert.True(warning.Contains("shard 1/2 (", StringComparison.Ordinal), warning);
+        Assert.EndsWith($"See it with: fhir-bulk view --merge {lake}", warning.TrimEnd('\r'), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task View_UnshardedRunAgain_NoWarningAboutTheLake()
+    {
+        var input = SmallExport.Write(temp);
+        var lake = temp.File("lake");
+        await new CliRunner().RunAsync("view", "--input", input, "--view", Views, "--format", "parquet", "--out", lake);
+
+        var result = await new CliRunner().RunAsync("view", "--input", input, "--view", Views, "--format", "parquet", "--out", lake);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.DoesNotContain("holds more than this run", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task View_Shard_WarnsOnlyOfTypesTheWholeInputLacks()
     {
         var input = SmallExport.Write(temp);

@@ -66,10 +66,8 @@ public sealed class ViewWriteFailureTests : IAsyncLifetime
     [TmpfsFact]
     public async Task View_LakeRerunFillsTheDiskPartWay_EarlierLakeByteIdenticalAndMergeComplete()
     {
-        using var disk = Tmpfs.Mount(8 * 1024 * 1024);
+        using var disk = await DiskWithALakeAsync();
         var lake = Path.Combine(disk.Path, "out");
-        var first = await RunAsync(disk, "parquet", "out", view: null);
-        Assert.True(first.ExitCode == 0, first.Output);
         var before = Snapshot(disk.Path);
         var folders = Folders(disk.Path);
         // A bigger input cut into small parts: the disk has room for a few of them beside the earlier lake, not for all.
@@ -88,6 +86,42 @@ public sealed class ViewWriteFailureTests : IAsyncLifetime
         Assert.Equal(folders, Folders(disk.Path));
         var merge = await CliProcess.RunAsync([], "view", "--merge", lake);
         Assert.True(merge.ExitCode == 0, merge.Output);
+    }
+
+    [TmpfsFact]
+    public async Task View_LakeRerunOnAFullDisk_LeavesNoStagingFolder()
+    {
+        using var disk = await DiskWithALakeAsync();
+        var lake = Path.Combine(disk.Path, "out");
+        var folders = Folders(disk.Path);
+        // No room for one more byte: the rerun makes its staging folder for the first part (a folder takes no space on a
+        // tmpfs), then fails writing the part into it.
+        var drive = new DriveInfo(disk.Path);
+        disk.Resize(drive.TotalSize - drive.AvailableFreeSpace);
+
+        var rerun = await RunAsync(disk, "parquet", "out", view: null);
+
+        Assert.True(rerun.ExitCode == 3, rerun.Output);
+        Assert.Equal(folders, Folders(disk.Path));
+        Assert.False(Directory.Exists(Path.Combine(lake, "_staging")));
+    }
+
+    /// <summary>A disk of 8 MiB holding a lake of one run, in its folder <c>out</c>.</summary>
+    private async Task<Tmpfs> DiskWithALakeAsync()
+    {
+        var disk = Tmpfs.Mount(8 * 1024 * 1024);
+        try
+        {
+            var first = await RunAsync(disk, "parquet", "out", view: null);
+            Assert.True(first.ExitCode == 0, first.Output);
+            return disk;
+        }
+        catch
+        {
+            // The test's using never gets the disk: unmount it here.
+            disk.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Every file under the folder (hidden ones too) and its bytes.</summary>

@@ -159,6 +159,32 @@ public sealed class ParquetLakeSinkTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_AfterKilledRunsLeftEmptyStagingFolders_ShardsNextRunRemovesThemAndStagingGoes()
+    {
+        string input = WriteExport(patients: 10, observations: 10);
+        string lake = _dir.File("lake");
+        await RunShardAsync(input, lake, new ShardSpec(0, 2));
+        // What killed runs of shard 0 leave once their objects are gone: folders without files, which no listing of the store sees.
+        string killed = Path.Combine(lake, "_staging", "20261201T000000000Z-shard-0-of-2-abcdefgh");
+        Directory.CreateDirectory(Path.Combine(killed, "patients"));
+        Directory.CreateDirectory(Path.Combine(lake, "_staging", "20261201T000000001Z-shard-0-of-2-ijklmnop", "observations"));
+        await File.WriteAllBytesAsync(Path.Combine(killed, $"patients-unfinished.{Guid.NewGuid():N}.tmp"), [1]);
+        // Another shard's run may be staging now: its folder is not this shard's to remove.
+        string other = Path.Combine(lake, "_staging", "20261201T000000002Z-shard-1-of-2-qrstuvwx", "patients");
+        Directory.CreateDirectory(other);
+
+        await RunShardAsync(input, lake, new ShardSpec(0, 2));
+
+        Assert.Equal([Path.Combine(lake, "_staging", "20261201T000000002Z-shard-1-of-2-qrstuvwx")], Directory.GetDirectories(Path.Combine(lake, "_staging")));
+        Directory.Delete(other);
+        Directory.Delete(Path.GetDirectoryName(other)!);
+
+        await RunShardAsync(input, lake, new ShardSpec(0, 2));
+
+        Assert.False(Directory.Exists(Path.Combine(lake, "_staging")));
+    }
+
+    [Fact]
     public async Task RunAsync_Shard0Of2AgainWithOtherParts_Shard1PartsUntouchedAndOwnOldPartsGone()
     {
         string input = WriteExport(patients: 30, observations: 30);
@@ -223,6 +249,19 @@ public sealed class ParquetLakeSinkTests : IDisposable
         Assert.Contains(before.Problems, p => p.StartsWith($"1 unfinished write (patients/{Path.GetFileName(unfinished)}) left by a run that was killed", StringComparison.Ordinal));
         Assert.False(File.Exists(unfinished));
         Assert.True(ParquetLake.Check(lake).IsComplete);
+    }
+
+    [Fact]
+    public async Task Check_HiddenTmpWriteBesideTheParts_ReportedAsUnfinished()
+    {
+        (_, string lake, _) = await LakeOfOneRunAsync(patients: 5, observations: 0);
+        // A leading '.' makes .NET take the file for hidden, and a plain listing of the folder skip it.
+        await File.WriteAllBytesAsync(Path.Combine(lake, "observations", ".part-00000-00099.parquet.abcd1234.tmp"), [1, 2, 3]);
+
+        ParquetLakeStatus status = ParquetLake.Check(lake);
+
+        Assert.False(status.IsComplete);
+        Assert.Contains(status.Problems, p => p.StartsWith("1 unfinished write (observations/.part-00000-00099.parquet.abcd1234.tmp) left by a run that was killed", StringComparison.Ordinal));
     }
 
     [Fact]

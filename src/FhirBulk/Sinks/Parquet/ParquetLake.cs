@@ -137,14 +137,14 @@ public static class ParquetLake
                 : $"{strays.Count} parts are listed by no shard's latest run ({named}): a reader of the folder would read them too.");
         }
 
-        // In a local folder an unfinished write is a file beside its part, which a directory reader (Spark, pyarrow) takes for
-        // data; an S3 multipart upload or uncommitted Azure blocks are invisible to readers, so only the folder's count here.
+        // In a local folder an unfinished write is a file beside its part, which a directory reader (Spark, pyarrow) may take
+        // for data; an S3 multipart upload or uncommitted Azure blocks are invisible to readers, so only the folder's count here.
         if (store.Location.Kind == StorageKind.Local)
         {
-            List<string> unfinished = [.. await store.ListPendingUploadsAsync(cancellationToken: cancellationToken).Where(u => !u.Name.StartsWith(StagingFolderName + "/", StringComparison.Ordinal)).Select(u => u.UploadId).Order(StringComparer.Ordinal).ToListAsync(cancellationToken).ConfigureAwait(false)];
+            List<string> unfinished = UnfinishedLocalWrites(store.Location.Path!);
             if (unfinished.Count > 0)
             {
-                problems.Add($"{FhirBulk.Counted.Of(unfinished.Count, "unfinished write")} ({string.Join(", ", unfinished.Take(3))}{(unfinished.Count > 3 ? ", …" : "")}) left by a run that was killed: a reader of the folder would take {(unfinished.Count == 1 ? "it" : "them")} for data; run that shard again, which removes its own.");
+                problems.Add($"{FhirBulk.Counted.Of(unfinished.Count, "unfinished write")} ({string.Join(", ", unfinished.Take(3))}{(unfinished.Count > 3 ? ", …" : "")}) left by a run that was killed: a reader of the folder may take {(unfinished.Count == 1 ? "it" : "them")} for data; run that shard again, which removes its own, and delete any other.");
             }
         }
 
@@ -160,6 +160,29 @@ public static class ParquetLake
 
         int[] missing = shardCount is { } n ? [.. Enumerable.Range(0, n).Where(i => !latest.ContainsKey(i))] : [];
         return new ParquetLakeStatus(store.Location.ToString(), shardCount, records, missing, problems);
+    }
+
+    /// <summary>
+    /// The <c>….tmp</c> files of a local lake outside <c>_staging/</c>, by object name: the store's own writes in progress
+    /// (<c>part-….parquet.&lt;guid&gt;.tmp</c>), and hidden ones (<c>.part-….tmp</c>) that the store's listing skips, as .NET
+    /// takes a leading <c>.</c> for hidden, but that a killed writer leaves all the same.
+    /// </summary>
+    private static List<string> UnfinishedLocalWrites(string root)
+    {
+        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.None };
+        try
+        {
+            return Directory.Exists(root)
+                ? [.. Directory.EnumerateFiles(root, "*.tmp", options)
+                    .Select(path => Path.GetRelativePath(root, path).Replace(Path.DirectorySeparatorChar, '/'))
+                    .Where(name => !name.StartsWith(StagingFolderName + "/", StringComparison.Ordinal))
+                    .Order(StringComparer.Ordinal)]
+                : [];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw LocalObjectStore.Failure(root, e);
+        }
     }
 
     /// <summary>
@@ -205,6 +228,46 @@ public static class ParquetLake
         }
 
         await AbortUnfinishedWritesAsync(store, StagingFolderName + "/", OfShard, cancellationToken).ConfigureAwait(false);
+        RemoveStagingFolders(store, runId => runId.Contains(marker, StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// Removes the local staging folders of the runs <paramref name="ofRun"/> picks, with whatever they still hold, and then
+    /// <c>_staging/</c> itself when empty. Deleting objects leaves no folder behind, but a write that failed or was killed
+    /// after making its folder leaves one without objects, which no listing of the store finds; a bucket has no folders.
+    /// </summary>
+    /// <param name="store">The lake.</param>
+    /// <param name="ofRun">Whether a run id is one whose folder is to go: only the caller's shard, as other shards may be staging now.</param>
+    internal static void RemoveStagingFolders(ObjectStore store, Func<string, bool> ofRun)
+    {
+        if (store.Location.Kind != StorageKind.Local)
+        {
+            return;
+        }
+
+        string staging = Path.Combine(store.Location.Path!, StagingFolderName);
+        try
+        {
+            if (!Directory.Exists(staging))
+            {
+                return;
+            }
+
+            foreach (string folder in Directory.EnumerateDirectories(staging).Where(f => ofRun(Path.GetFileName(f))))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+
+            // Not recursive: another shard's run may have just made its folder in it.
+            if (!Directory.EnumerateFileSystemEntries(staging).Any())
+            {
+                Directory.Delete(staging);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Another run filled it again, or it cannot be removed: an empty folder outside the views is read by no reader.
+        }
     }
 
     internal static string ShardPrefix(int shard) => string.Create(CultureInfo.InvariantCulture, $"part-{shard:D5}-");

@@ -148,6 +148,7 @@ public sealed class ParquetLakeSink : ITableSink
         catch
         {
             await DeleteQuietlyAsync(moves.Select(m => m.Staged)).ConfigureAwait(false);
+            ParquetLake.RemoveStagingFolders(_store, id => string.Equals(id, runId, StringComparison.Ordinal));
             throw;
         }
 
