@@ -138,6 +138,20 @@ public sealed class ParquetLakeSinkTests : IDisposable
     }
 
     [Fact]
+    public async Task Check_OneShardOfAnotherInput_NamedAsOneShard()
+    {
+        string lake = _dir.File("lake");
+        await RunShardAsync(WriteExport(patients: 4, observations: 2), lake, new ShardSpec(0, 2));
+        // Shard 1 is run over the export as it is after a change: its plan is another input's.
+        await RunShardAsync(WriteExport(patients: 6, observations: 3), lake, new ShardSpec(1, 2));
+
+        ParquetLakeStatus status = ParquetLake.Check(lake);
+
+        Assert.False(status.IsComplete);
+        Assert.Contains(status.Problems, p => p.StartsWith("shard 1 split a different input (plan ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Check_StagedObjectsOfARecordedRun_NamesTheStoppedMoves()
     {
         (string input, string lake, _) = await LakeOfOneRunAsync(patients: 5, observations: 0);

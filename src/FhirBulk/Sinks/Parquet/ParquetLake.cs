@@ -106,7 +106,8 @@ public static class ParquetLake
 
         foreach (var fingerprint in records.Where(r => r.ShardCount == shardCount).GroupBy(r => r.PlanFingerprint).Skip(1))
         {
-            problems.Add($"shards {string.Join(", ", fingerprint.Select(r => r.ShardIndex))} split a different input (plan {fingerprint.Key ?? "none"}) from shard {records[0].ShardIndex}.");
+            var others = fingerprint.Select(r => r.ShardIndex).ToList();
+            problems.Add($"{(others.Count == 1 ? "shard" : "shards")} {string.Join(", ", others)} split a different input (plan {fingerprint.Key ?? "none"}) from shard {records[0].ShardIndex}.");
         }
 
         var listed = new HashSet<string>(StringComparer.Ordinal);
