@@ -163,12 +163,13 @@ internal sealed class FirelyShapeAnalyzer(IEnumerable<ViewConstant> constants)
 
     private PathShape Binary(BinaryExpression binary, PathShape focus, string elementPath)
     {
+        var inferred = Operands(binary).Select(a => Infer(a, focus, elementPath)).ToList();
         if (binary.Op is "is" or "as" && Operands(binary).LastOrDefault() is { } type && TypeSpecifiers.Name(type) is { } typeName)
         {
-            CheckType(typeName, binary.Op, elementPath);
+            CheckType(typeName, binary.Op, elementPath, inferred.Count > 1 ? inferred[0] : focus);
         }
 
-        var operands = Operands(binary).Select(a => Value(Infer(a, focus, elementPath))).ToList();
+        var operands = inferred.Select(Value).ToList();
         if (binary.Op == "|")
         {
             return PathShape.Unknown with { Cardinality = PathCardinality.Many };
@@ -208,7 +209,7 @@ internal sealed class FirelyShapeAnalyzer(IEnumerable<ViewConstant> constants)
             // A type specifier (getReferenceKey(Patient), is(Quantity)) names a type and reads nothing of the focus.
             if (TypeArgumentFunctions.Contains(name) && TypeSpecifiers.Name(argument) is { } typeName)
             {
-                CheckType(typeName, name, elementPath);
+                CheckType(typeName, name, elementPath, input);
                 continue;
             }
 
@@ -289,15 +290,17 @@ internal sealed class FirelyShapeAnalyzer(IEnumerable<ViewConstant> constants)
             ? PathCardinality.Many
             : parent.Cardinality;
         var types = property.FhirTypeMappings;
-        return types.Count == 1
+        return (types.Count == 1
             ? new PathShape(types[0].Name, cardinality, types[0])
-            : new PathShape(null, cardinality, null);
+            : new PathShape(null, cardinality, null)) with { IsElement = true };
     }
 
     // No value is of a type that does not exist: ofType(quantity) is empty and 'is quantity' false on every resource.
-    private void CheckType(string typeName, string function, string elementPath)
+    // and an element tested against a System type (value is String) is never of it.
+    private void CheckType(string typeName, string function, string elementPath, PathShape input)
     {
-        var problem = function == "getReferenceKey" ? TypeSpecifiers.NotAReferenceType(typeName) : TypeSpecifiers.Unknown(typeName);
+        var problem = function == "getReferenceKey" ? TypeSpecifiers.NotAReferenceType(typeName)
+            : TypeSpecifiers.Unknown(typeName) ?? (input.IsElement ? TypeSpecifiers.NoElementIsOf(typeName) : null);
         if (problem is not null)
         {
             _unknownNames.Add(new ViewWarning(elementPath, problem));

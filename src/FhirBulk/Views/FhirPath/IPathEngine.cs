@@ -83,6 +83,12 @@ internal sealed record PathShape(string? FhirType, PathCardinality Cardinality, 
     /// </summary>
     public bool IsResourceRoot { get; init; }
 
+    /// <summary>
+    /// Whether the items are elements of the resource (FHIR values, typed by the R4 model), not values FHIRPath made
+    /// (literals, function results), which are of System types.
+    /// </summary>
+    public bool IsElement { get; init; }
+
     /// <summary>This shape as a single item (the element a <c>forEach</c> iterates over).</summary>
     public PathShape AsSingle() => this with { Cardinality = PathCardinality.Single };
 }

@@ -106,6 +106,24 @@ internal static class TypeSpecifiers
             .Concat(unqualifiedSystem);
     }
 
+    /// <summary>
+    /// Why testing an element of a resource against <paramref name="specifier"/> gives nothing: it names a System type
+    /// (<c>String</c>, <c>Date</c>, <c>System.Boolean</c>), which only FHIRPath's literals and function results are, never an
+    /// element's value (FHIRPath N1 §10.1 "Models": FHIR's <c>string</c> is its own type), or <see langword="null"/>.
+    /// </summary>
+    public static string? NoElementIsOf(string specifier)
+    {
+        if (Resolve(specifier) is not { } type || !IsSystem(type))
+        {
+            return null;
+        }
+
+        var bare = type.Name[SystemPrefix.Length..];
+        var meant = R4Types.IgnoringCase(bare).Where(name => !name.StartsWith(SystemPrefix, StringComparison.Ordinal)).ToList();
+        var hint = meant.Count == 0 ? "" : $" (did you mean {string.Join(" or ", meant.Select(name => $"'{name}'"))}? FHIR's types begin in lower case but for complex types)";
+        return $"'{specifier}' is the System type, of which no element of a resource is{hint}, so no value here is of it";
+    }
+
     private static bool IsResourceType(string specifier) => R4Types.Find(Unqualified(specifier)) is { IsResource: true };
 
     private static bool IsSystem(ClassMapping type) => type.Name.StartsWith(SystemPrefix, StringComparison.Ordinal);
