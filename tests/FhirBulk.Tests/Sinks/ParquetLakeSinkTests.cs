@@ -266,7 +266,7 @@ public sealed class ParquetLakeSinkTests : IDisposable
     }
 
     [Fact]
-    public async Task Check_HiddenTmpWriteBesideTheParts_ReportedAsUnfinished()
+    public async Task Check_HiddenTmpFileBesideTheParts_ReportedToBeDeletedNotRerun()
     {
         (_, string lake, _) = await LakeOfOneRunAsync(patients: 5, observations: 0);
         // A leading '.' makes .NET take the file for hidden, and a plain listing of the folder skip it.
@@ -275,7 +275,8 @@ public sealed class ParquetLakeSinkTests : IDisposable
         ParquetLakeStatus status = ParquetLake.Check(lake);
 
         Assert.False(status.IsComplete);
-        Assert.Contains(status.Problems, p => p.StartsWith("1 unfinished write (observations/.part-00000-00099.parquet.abcd1234.tmp) left by a run that was killed", StringComparison.Ordinal));
+        // No run of the lake removes a file it did not write, so the user is told to delete it, not to run the shard again.
+        Assert.Contains(status.Problems, p => p == "1 temporary file (observations/.part-00000-00099.parquet.abcd1234.tmp) beside the parts, which no run of the lake removes: a reader of the folder may take it for data; delete it.");
     }
 
     [Fact]
