@@ -41,7 +41,7 @@ internal static class QueryCommand
         {
             var text = parseResult.GetValue(sql);
             var path = parseResult.GetValue(file);
-            if (text is null && path is null)
+            if (text is null && path is null || text is not null && string.IsNullOrWhiteSpace(text))
             {
                 throw new CliException("no SQL given: put it after --db FILE (in quotes), or use --file query.sql.", ExitCodes.Usage);
             }
@@ -57,6 +57,11 @@ internal static class QueryCommand
             }
 
             text ??= await File.ReadAllTextAsync(path!, cancellationToken).ConfigureAwait(false);
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                throw new CliException($"{path} holds no SQL.");
+            }
+
             await using var result = await (parseResult.GetValue(database) is { } databaseFile
                     ? DuckDbDatabase.QueryAsync(databaseFile, text, cancellationToken)
                     : DuckDbDatabase.QueryInMemoryAsync(text, cancellationToken))

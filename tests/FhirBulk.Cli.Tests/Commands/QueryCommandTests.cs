@@ -20,6 +20,17 @@ public sealed class QueryCommandTests : IClassFixture<QueryCommandTests.Database
         Assert.Equal($"error: DuckDB database '{missing}' does not exist.", result.Error.Trim());
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    public async Task Query_EmptySql_UsageErrorExit2NotABug(string sql)
+    {
+        var result = await new CliRunner().RunAsync("query", sql);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith("error: no SQL given", result.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Query_Sql_PrintsTableWithRowCount()
     {
