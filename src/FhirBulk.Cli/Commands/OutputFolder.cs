@@ -62,6 +62,9 @@ internal static class OutputFolder
             }
         }
 
-        return exception is UnauthorizedAccessException ? "permission denied" : exception.Message;
+        // .NET ends the system's reason with " : 'PATH'", the path the message has already named.
+        var reason = exception.Message;
+        var quoted = reason.LastIndexOf(" : '", StringComparison.Ordinal);
+        return exception is UnauthorizedAccessException ? "permission denied" : quoted > 0 && reason.EndsWith('\'') ? reason[..quoted] : reason;
     }
 }

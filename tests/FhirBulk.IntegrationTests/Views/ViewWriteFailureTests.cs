@@ -64,6 +64,20 @@ public sealed class ViewWriteFailureTests : IAsyncLifetime
     }
 
     [TmpfsFact]
+    public async Task View_OutFolderToMakeOnAReadOnlyDisk_Exit3SayingWhyInOneCleanLine()
+    {
+        using var disk = Tmpfs.Mount(1024 * 1024);
+        disk.MakeReadOnly();
+
+        var run = await RunAsync(disk, "csv", "new/tables", view: null);
+
+        Assert.True(run.ExitCode == 3, run.Output);
+        var error = Assert.Single(run.Output.Split('\n'), line => line.StartsWith("error:", StringComparison.Ordinal));
+        // .NET's text ends "Read-only file system : 'PATH'", naming again the path the line has named.
+        Assert.Equal($"error: cannot create the folder {Path.Combine(disk.Path, "new", "tables")} (--out): Read-only file system; give --out a folder you can write to.", error);
+    }
+
+    [TmpfsFact]
     public async Task View_LakeRerunFillsTheDiskPartWay_EarlierLakeByteIdenticalAndMergeComplete()
     {
         using var disk = await DiskWithALakeAsync();
