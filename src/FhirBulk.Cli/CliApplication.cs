@@ -41,8 +41,10 @@ internal sealed class CliApplication(CliContext context)
             // "fhir-bulk bogus" gets both "Required command was not provided." and "Unrecognized command or argument
             // 'bogus'."; a command was given, just not one we have: the second says it.
             var unknownCommand = parseResult.CommandResult.Command is RootCommand && parseResult.UnmatchedTokens.Any(t => !t.StartsWith('-'));
+            // --json is dropped from the complaint only beside another: alone, on a command that has no --json (example), it is the complaint.
+            var aboutJson = parseResult.Errors.Where(e => e.Message.Contains($"'{CommonOptions.JsonName}'", StringComparison.Ordinal)).ToList();
             var messages = parseResult.Errors
-                .Where(e => !(json && e.Message.Contains($"'{CommonOptions.JsonName}'", StringComparison.Ordinal)))
+                .Where(e => !(json && aboutJson.Contains(e) && aboutJson.Count < parseResult.Errors.Count))
                 .Where(e => !(unknownCommand && e.Message.StartsWith("Required command was not provided", StringComparison.Ordinal)))
                 .Select(e => MessageLines.OneLine(UsageMessage(e.Message)))
                 .Distinct(StringComparer.Ordinal);

@@ -128,6 +128,17 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public async Task Parse_JsonOnACommandWithoutIt_SaysSoRatherThanAnEmptyError()
+    {
+        var result = await new CliRunner().RunAsync("example", "--input", "x", "--type", "Patient", "--json");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("error: Unrecognized command or argument '--json'.", result.Error, StringComparison.Ordinal);
+        using var document = System.Text.Json.JsonDocument.Parse(result.Output);
+        Assert.Equal("Unrecognized command or argument '--json'.", document.RootElement.GetProperty("error").GetProperty("message").GetString());
+    }
+
+    [Fact]
     public async Task Parse_UnknownCommandWithJson_JsonErrorEqualToTheStderrLine()
     {
         var result = await new CliRunner().RunAsync("bogus", "--json");
