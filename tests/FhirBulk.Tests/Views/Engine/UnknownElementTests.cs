@@ -70,16 +70,8 @@ public sealed class UnknownElementTests
     [InlineData("Patient", "birthdate", "(did you mean 'birthDate'?)")]
     [InlineData("Patient", "Gender", "(did you mean 'gender'?)")]
     [InlineData("Patient", "name.family.first() + nme.given.first()", "(did you mean 'name'?)")]
-    public void Compile_MisspeltElement_WarningNamesTheElementMeant(string resource, string path, string expected)
-    {
-        var view = $$"""{"name":"v","resource":"{{resource}}","select":[{"column":[{"name":"c","path":"{{path.Replace("'", "\u0027", StringComparison.Ordinal)}}"}]}]}""";
-
-        foreach (var engine in new[] { FhirPathEngineKind.Json, FhirPathEngineKind.Firely })
-        {
-            var warning = Assert.Single(ViewDefinitionCompiler.Compile(view, new ViewCompilerOptions { Engine = engine }).Warnings);
-            Assert.Contains(expected, warning.Message, StringComparison.Ordinal);
-        }
-    }
+    public void Compile_MisspeltElement_WarningNamesTheElementMeant(string resource, string path, string expected) =>
+        AssertOneWarningOnEveryEngine(resource, path, expected);
 
     [Theory]
     [InlineData("Observation", "value is String", "'String' is the System type, of which no element of a resource is (did you mean 'string'?")]
@@ -88,16 +80,8 @@ public sealed class UnknownElementTests
     [InlineData("Patient", "active.is(System.Boolean)", "'System.Boolean' is the System type")]
     [InlineData("Observation", "value.ofType(Quantity).value is Decimal", "(did you mean 'decimal'?")]
     [InlineData("Observation", "value.ofType(System.Quantity)", "'System.Quantity' is the System type, of which no element of a resource is (did you mean 'Quantity'?")]
-    public void Compile_ElementTestedAgainstASystemType_WarnsThatNoElementIsOfIt(string resource, string path, string expected)
-    {
-        var view = $$"""{"name":"v","resource":"{{resource}}","select":[{"column":[{"name":"c","path":"{{path}}"}]}]}""";
-
-        foreach (var engine in new[] { FhirPathEngineKind.Json, FhirPathEngineKind.Firely })
-        {
-            var warning = Assert.Single(ViewDefinitionCompiler.Compile(view, new ViewCompilerOptions { Engine = engine }).Warnings);
-            Assert.Contains(expected, warning.Message, StringComparison.Ordinal);
-        }
-    }
+    public void Compile_ElementTestedAgainstASystemType_WarnsThatNoElementIsOfIt(string resource, string path, string expected) =>
+        AssertOneWarningOnEveryEngine(resource, path, expected);
 
     [Theory]
     [InlineData("Patient", "'a' is String")]
@@ -127,6 +111,17 @@ public sealed class UnknownElementTests
     [MemberData(nameof(Misnamed))]
     public void Compile_TypeSpecifierNamingNoType_WarnsWithTheTypeMeantOnEveryEngineAndFailsWhenStrict(string resource, string path, string expected) =>
         AssertWarnsOnEveryEngineAndFailsWhenStrict(resource, path, expected);
+
+    private static void AssertOneWarningOnEveryEngine(string resource, string path, string expected)
+    {
+        var view = $$"""{"name":"v","resource":"{{resource}}","select":[{"column":[{"name":"c","path":"{{path.Replace("'", "\u0027", StringComparison.Ordinal)}}"}]}]}""";
+
+        foreach (var engine in new[] { FhirPathEngineKind.Json, FhirPathEngineKind.Firely })
+        {
+            var warning = Assert.Single(ViewDefinitionCompiler.Compile(view, new ViewCompilerOptions { Engine = engine }).Warnings);
+            Assert.Contains(expected, warning.Message, StringComparison.Ordinal);
+        }
+    }
 
     private static void AssertWarnsOnEveryEngineAndFailsWhenStrict(string resource, string path, string expected)
     {
