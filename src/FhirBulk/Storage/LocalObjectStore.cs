@@ -51,7 +51,7 @@ internal sealed partial class LocalObjectStore(StorageLocation location, ObjectS
     private protected override ObjectWriter OpenWriteCore(string name)
     {
         var path = Describe(name);
-        var temporary = $"{path}.{Guid.NewGuid():N}{AtomicFile.TemporaryExtension}";
+        var temporary = AtomicFile.TemporaryPathFor(path);
         return FileWrites.Run(
             () =>
             {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using FhirBulk.ExportFolder;
 using FhirBulk.Ndjson;
 using FhirBulk.Storage;
 
@@ -15,7 +16,7 @@ namespace FhirBulk.Sinks.Parquet;
 /// <c>read_parquet('DIR/patients/*.parquet')</c>; names starting with <c>_</c> or <c>.</c> are metadata and staging,
 /// which such globs, Spark and Hive leave out.
 /// </remarks>
-public static partial class ParquetLake
+public static class ParquetLake
 {
     /// <summary>The folder of run records.</summary>
     public const string RunsFolderName = "_runs";
@@ -145,8 +146,8 @@ public static partial class ParquetLake
             // The store's own writes in progress (part-….parquet.<guid>.tmp) go when the shard runs again; any other .tmp (a
             // hidden one, a file of another tool) no run removes, so the user is told to delete it rather than to run again.
             List<string> temporary = UnfinishedLocalWrites(store.Location.Path!);
-            List<string> unfinished = [.. temporary.Where(IsOwnWrite)];
-            List<string> foreign = [.. temporary.Where(name => !IsOwnWrite(name))];
+            List<string> unfinished = [.. temporary.Where(AtomicFile.IsTemporaryPath)];
+            List<string> foreign = [.. temporary.Where(name => !AtomicFile.IsTemporaryPath(name))];
             if (unfinished.Count > 0)
             {
                 problems.Add($"{FhirBulk.Counted.Of(unfinished.Count, "unfinished write")} ({Listed(unfinished)}) left by a run that was killed: a reader of the folder may take {(unfinished.Count == 1 ? "it" : "them")} for data; run that shard again, which removes {(unfinished.Count == 1 ? "it" : "them")}.");
@@ -172,20 +173,13 @@ public static partial class ParquetLake
         return new ParquetLakeStatus(store.Location.ToString(), shardCount, records, missing, problems);
     }
 
+    private static string Listed(List<string> names) => string.Join(", ", names.Take(3)) + (names.Count > 3 ? ", …" : "");
+
     /// <summary>
     /// The <c>….tmp</c> files of a local lake outside <c>_staging/</c>, by object name: the store's own writes in progress
     /// (<c>part-….parquet.&lt;guid&gt;.tmp</c>), and hidden ones (<c>.part-….tmp</c>) that the store's listing skips, as .NET
     /// takes a leading <c>.</c> for hidden, but that a killed writer leaves all the same.
     /// </summary>
-    private static string Listed(List<string> names) => string.Join(", ", names.Take(3)) + (names.Count > 3 ? ", …" : "");
-
-    // The local store writes an object to "<name>.<32 hex digits>.tmp" beside it and renames it when complete.
-    private static bool IsOwnWrite(string name) =>
-        !Path.GetFileName(name).StartsWith('.') && OwnWrite().IsMatch(name);
-
-    [System.Text.RegularExpressions.GeneratedRegex(@"\.[0-9a-f]{32}\.tmp$")]
-    private static partial System.Text.RegularExpressions.Regex OwnWrite();
-
     private static List<string> UnfinishedLocalWrites(string root)
     {
         var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.None };
