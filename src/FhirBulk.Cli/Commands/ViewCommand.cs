@@ -241,19 +241,15 @@ internal static class ViewCommand
                 }
             }
 
+            List<RunWarning> warnings = [];
             if (toLake && lake.ShardOf(parseResult) is null)
             {
-                await ViewLakeOptions.WarnUnlessCompleteAsync(context, lakeStore!, written, views[0].Schema.Name, cancellationToken).ConfigureAwait(false);
+                warnings.AddRange(await ViewLakeOptions.WarnUnlessCompleteAsync(context, lakeStore!, written, views[0].Schema.Name, cancellationToken).ConfigureAwait(false));
             }
 
-            if (lake.ShardOf(parseResult) is { Count: > 1 } shard && lake.Plan is { } plan)
-            {
-                TableRunRenderer.WarnShardedInput(context, views, plan, shard, parseResult.GetRequiredValue(input));
-            }
-            else
-            {
-                TableRunRenderer.WarnMissingTypes(context, views, result, parseResult.GetRequiredValue(input));
-            }
+            warnings.AddRange(lake.ShardOf(parseResult) is { Count: > 1 } shard && lake.Plan is { } plan
+                ? TableRunRenderer.WarnShardedInput(context, views, plan, shard, parseResult.GetRequiredValue(input))
+                : TableRunRenderer.WarnMissingTypes(context, views, result, parseResult.GetRequiredValue(input)));
             var skipped = TableRunRenderer.WarnSkipped(context, result, CommonOptions.IsVerbose(parseResult));
             if (parseResult.GetValue(json))
             {
@@ -268,7 +264,7 @@ internal static class ViewCommand
                     viewErrors = result.ViewErrorCount,
                     valueMisfits = result.ValueMisfits.Sum(m => m.Count),
                     seconds = Math.Round(result.Elapsed.TotalSeconds, 3),
-                    warnings = MessageLines.ViewWarningsJson(views),
+                    warnings = MessageLines.ViewWarningsJson(views).Concat(warnings.Select(w => new { view = w.View, message = w.Message })),
                 });
             }
             else if (!toStdout)

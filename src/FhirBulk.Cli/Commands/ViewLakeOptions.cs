@@ -106,14 +106,14 @@ internal sealed class ViewLakeOptions
     /// earlier run with another shard count, say), because a glob over a view's folder then reads them beside the new rows
     /// and the run's own "Written to" would not tell. A warning, not a failure: the run did write all it was asked to.
     /// </summary>
-    public static async Task WarnUnlessCompleteAsync(CliContext context, ObjectStore lake, string written, string view, CancellationToken cancellationToken)
+    /// <returns>The warning given, for <c>--json</c>'s <c>warnings</c>; none when the lake holds this run alone.</returns>
+    public static async Task<IReadOnlyList<RunWarning>> WarnUnlessCompleteAsync(CliContext context, ObjectStore lake, string written, string view, CancellationToken cancellationToken)
     {
         ParquetLakeStatus status = await ParquetLake.CheckAsync(lake, cancellationToken).ConfigureAwait(false);
-        if (!status.IsComplete)
-        {
-            string glob = $"{written.TrimEnd('/')}/{view}/*.parquet";
-            MessageLines.Warning(context.Error, $"{written} holds more than this run, which a glob such as {glob} reads beside its rows: {string.Join("; ", status.Problems.Select(p => p.TrimEnd('.')))}. See it with: fhir-bulk view --merge {written}");
-        }
+        string glob = $"{written.TrimEnd('/')}/{view}/*.parquet";
+        return TableRunRenderer.Warn(context, status.IsComplete
+            ? []
+            : [new RunWarning(null, $"{written} holds more than this run, which a glob such as {glob} reads beside its rows: {string.Join("; ", status.Problems.Select(p => p.TrimEnd('.')))}. See it with: fhir-bulk view --merge {written}")]);
     }
 
     /// <summary><c>--merge DIR</c>: what the lake (a folder or an object-store prefix) holds, per view and shard; exit 0 when complete.</summary>

@@ -27,12 +27,22 @@ internal static class TableRunRenderer
     /// Warns on stderr, once per view, when the input held no resource of the view's type: an empty table then says nothing
     /// about the data, only that it was not there.
     /// </summary>
-    public static void WarnMissingTypes(CliContext context, IEnumerable<ICompiledView> views, TableRunResult result, string input)
+    /// <returns>The warnings given, for <c>--json</c>'s <c>warnings</c>.</returns>
+    public static IReadOnlyList<RunWarning> WarnMissingTypes(CliContext context, IEnumerable<ICompiledView> views, TableRunResult result, string input) =>
+        Warn(context, views.Where(v => result.ResourcesByType.GetValueOrDefault(v.Schema.Resource) == 0)
+            .Select(view => new RunWarning(view.Schema.Name, $"no {view.Schema.Resource} resources in {input}: table {view.Schema.Name} is empty")));
+
+    /// <summary>Writes each warning as a <c>warning:</c> line on stderr.</summary>
+    /// <returns>The warnings, for <c>--json</c>'s <c>warnings</c>.</returns>
+    public static IReadOnlyList<RunWarning> Warn(CliContext context, IEnumerable<RunWarning> warnings)
     {
-        foreach (var view in views.Where(v => result.ResourcesByType.GetValueOrDefault(v.Schema.Resource) == 0))
+        List<RunWarning> given = [.. warnings];
+        foreach (var warning in given)
         {
-            context.Error.MarkupLineInterpolated($"[yellow]warning:[/] no {view.Schema.Resource} resources in {input}: table {view.Schema.Name} is empty");
+            MessageLines.Warning(context.Error, warning.Message);
         }
+
+        return given;
     }
 
     /// <summary>
@@ -40,24 +50,24 @@ internal static class TableRunRenderer
     /// input is named for is worth a warning; and a plan with fewer units than shards leaves some shards idle, which the user
     /// chose N for and should hear about.
     /// </summary>
-    public static void WarnShardedInput(CliContext context, IEnumerable<ICompiledView> views, NdjsonShardPlan plan, ShardSpec shard, string input)
+    /// <returns>The warnings given, for <c>--json</c>'s <c>warnings</c>.</returns>
+    public static IReadOnlyList<RunWarning> WarnShardedInput(CliContext context, IEnumerable<ICompiledView> views, NdjsonShardPlan plan, ShardSpec shard, string input)
     {
         var named = plan.Units.Select(u => u.File.ResourceType).ToHashSet();
 
         // A mixed-type file may hold any type: only the whole run could tell.
-        if (!named.Contains(null))
-        {
-            foreach (var view in views.Where(v => !named.Contains(v.Schema.Resource)))
-            {
-                context.Error.MarkupLineInterpolated($"[yellow]warning:[/] no {view.Schema.Resource} files in {input}: table {view.Schema.Name} is empty in every shard");
-            }
-        }
+        var warnings = Warn(context, named.Contains(null)
+            ? []
+            : views.Where(v => !named.Contains(v.Schema.Resource))
+                .Select(view => new RunWarning(view.Schema.Name, $"no {view.Schema.Resource} files in {input}: table {view.Schema.Name} is empty in every shard")));
 
         if (plan.Units.Count < plan.ShardCount && shard.Index == 0)
         {
             context.Error.MarkupLineInterpolated(
                 $"[yellow]note:[/] the input makes {Counted.Of(plan.Units.Count, "unit")} of work for {plan.ShardCount} shards: shards {plan.Units.Count}..{plan.ShardCount - 1} have nothing to read (a smaller --split-mb cuts large files finer)");
         }
+
+        return warnings;
     }
 
     /// <summary>
@@ -98,3 +108,6 @@ internal static class TableRunRenderer
         }
     }
 }
+
+/// <summary>A warning a run gave on stderr, as <c>--json</c> lists it beside the views' own: the view it is about, if one.</summary>
+internal sealed record RunWarning(string? View, string Message);

@@ -399,6 +399,24 @@ public sealed class ViewCommandTests : IDisposable
         Assert.False(File.Exists(Path.Combine(temp.File("strict"), "typo.csv")));
     }
 
+    [Fact]
+    public async Task View_JsonWithATypeTheInputLacks_ListsTheEmptyTableWarningInWarnings()
+    {
+        var view = temp.Write("allergies.json", """
+            {"resourceType":"ViewDefinition","name":"allergies","status":"active","resource":"AllergyIntolerance",
+             "select":[{"column":[{"name":"id","path":"id"}]}]}
+            """);
+        var export = SmallExport.Write(temp);
+
+        var json = await new CliRunner().AsPipe().RunAsync("view", "--input", export, "--view", view, "--format", "csv", "--out", temp.File("out"), "--json");
+
+        Assert.True(json.ExitCode == 0, json.ToString());
+        var warning = System.Text.Json.JsonDocument.Parse(json.Output).RootElement.GetProperty("warnings").EnumerateArray().Single();
+        Assert.Equal("allergies", warning.GetProperty("view").GetString());
+        Assert.Equal($"no AllergyIntolerance resources in {export}: table allergies is empty", warning.GetProperty("message").GetString());
+        Assert.Contains($"warning: no AllergyIntolerance resources in {export}: table allergies is empty", json.Error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("json")]
     [InlineData("firely")]

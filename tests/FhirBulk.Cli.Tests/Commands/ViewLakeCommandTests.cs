@@ -98,6 +98,27 @@ public sealed class ViewLakeCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task View_UnshardedIntoLakeHoldingTwoShardRunWithJson_ListsTheLakeWarningInWarnings()
+    {
+        var input = SmallExport.Write(temp);
+        var lake = temp.File("lake");
+        foreach (var shard in new[] { "0/2", "1/2" })
+        {
+            var run = await new CliRunner().RunAsync("view", "--input", input, "--view", Views, "--format", "parquet", "--out", lake, "--shard", shard);
+            Assert.True(run.ExitCode == 0, run.ToString());
+        }
+
+        var result = await new CliRunner().AsPipe().RunAsync("view", "--input", input, "--view", Views, "--format", "parquet", "--out", lake, "--json");
+
+        // A script reading --json learns what stderr said: the lake holds another run's shard beside this run's rows.
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var warnings = System.Text.Json.JsonDocument.Parse(result.Output).RootElement.GetProperty("warnings").EnumerateArray()
+            .Select(w => w.GetProperty("message").GetString()!).ToList();
+        var warning = Assert.Single(warnings, w => w.StartsWith($"{lake} holds more than this run", StringComparison.Ordinal));
+        Assert.Contains($"warning: {warning}", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task View_UnshardedRunAgain_NoWarningAboutTheLake()
     {
         var input = SmallExport.Write(temp);
