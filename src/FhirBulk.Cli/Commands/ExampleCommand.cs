@@ -48,9 +48,8 @@ internal static class ExampleCommand
                 // A stream (stdin) is read once: then there is no listing of what else it held.
                 var available = source.IsRepeatable ? (await tables.CountResourcesAsync(source, cancellationToken).ConfigureAwait(false)).Keys : [];
                 // Resource types are case-sensitive (FHIR R4, "Resource.resourceType"): 'patient' finds nothing, so say which was meant.
-                var meant = available.Contains(resourceType, StringComparer.Ordinal) ? null
-                    : available.FirstOrDefault(t => string.Equals(t, resourceType, StringComparison.OrdinalIgnoreCase));
-                var hint = meant is not null ? $" Did you mean '{meant}'? Resource types are case-sensitive."
+                var meant = Misspelling.Meant(resourceType, available);
+                var hint = meant.Count > 0 ? $" Did you mean {string.Join(" or ", meant.Select(t => $"'{t}'"))}?{(Misspelling.OnlyCaseDiffers(resourceType, meant) ? " Resource types are case-sensitive." : "")}"
                     : available.Any() ? $" Types there: {string.Join(", ", available)}." : "";
                 throw new CliException(wanted is null
                     ? $"no {resourceType} in {path}.{hint}"

@@ -53,6 +53,18 @@ public sealed class ExampleCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Example_MisspeltType_Exit3AskingWhetherTheTypeThereWasMeant()
+    {
+        var input = SmallExport.Write(temp);
+
+        var result = await new CliRunner().RunAsync("example", "--input", input, "--type", "Patinet");
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains($"no Patinet in {input}. Did you mean 'Patient'?", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("case-sensitive", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Example_IdNotThereOfATypeThere_SaysSoWithoutACaseHint()
     {
         var input = SmallExport.Write(temp);

@@ -85,7 +85,7 @@ internal sealed class SelectPlanBuilder<TNode>(IPathEngine<TNode> engine, bool s
 
         if (column.Type is { } type && !engine.IsKnownType(type))
         {
-            throw new ViewDefinitionException(column.ElementPath + ".type", $"'{type}' is not a FHIR type{TypeSpecifiers.DidYouMean(type, R4Types.IgnoringCase(type))}", null);
+            throw new ViewDefinitionException(column.ElementPath + ".type", $"'{type}' is not a FHIR type{TypeSpecifiers.DidYouMean(type, Misspelling.Meant(type, R4Types.Names))}", null);
         }
 
         var path = engine.Compile(column.Path, context, column.ElementPath + ".path");

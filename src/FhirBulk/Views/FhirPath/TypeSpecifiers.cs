@@ -62,7 +62,7 @@ internal static class TypeSpecifiers
     /// </summary>
     public static string? Unknown(string specifier) =>
         Resolve(specifier) is null
-            ? $"'{specifier}' is not a FHIR R4 or System type{DidYouMean(specifier, Spellings(specifier))}, so no value is of it"
+            ? $"'{specifier}' is not a FHIR R4 or System type{DidYouMean(specifier, Misspelling.Meant(specifier, Spellings(specifier)))}, so no value is of it"
             : null;
 
     /// <summary>
@@ -76,35 +76,34 @@ internal static class TypeSpecifiers
         return IsResourceType(name) ? null : $"{NotAResourceType(name)}, so getReferenceKey({name}) gives nothing";
     }
 
-    /// <summary>"'patient' is not a FHIR R4 resource type", with the name meant when it differs in case only.</summary>
+    /// <summary>"'Patinet' is not a FHIR R4 resource type", with the resource type most likely meant (<see cref="Misspelling.Meant"/>).</summary>
     public static string NotAResourceType(string name) =>
-        $"'{name}' is not a FHIR R4 resource type{DidYouMean(name, Spellings(name).Where(IsResourceType))}";
+        $"'{name}' is not a FHIR R4 resource type{DidYouMean(name, Misspelling.Meant(name, Spellings(name), IsResourceType))}";
 
     /// <summary>
-    /// " (did you mean 'Quantity'? type names are case-sensitive)" when <paramref name="name"/> differs from some of
-    /// <paramref name="candidates"/> in case only, else nothing.
+    /// " (did you mean 'Quantity'? type names are case-sensitive)" when <paramref name="name"/> differs from the guesses in
+    /// case only, " (did you mean 'Patient'?)" for a misspelling, nothing without a guess.
     /// </summary>
-    public static string DidYouMean(string name, IEnumerable<string> candidates)
-    {
-        var meant = candidates.Where(candidate => string.Equals(candidate, name, StringComparison.OrdinalIgnoreCase) && candidate != name).Distinct().ToList();
-        return meant.Count == 0
+    public static string DidYouMean(string name, IReadOnlyList<string> guesses) =>
+        guesses.Count == 0
             ? string.Empty
-            : $" (did you mean {string.Join(" or ", meant.Select(candidate => $"'{candidate}'"))}? type names are case-sensitive)";
-    }
+            : $" (did you mean {string.Join(" or ", guesses.Select(guess => $"'{guess}'"))}?{(Misspelling.OnlyCaseDiffers(name, guesses) ? " type names are case-sensitive" : "")})";
 
-    // The valid specifiers equal to this one but for case, qualified as it is (not at all, FHIR. or System.).
+    // Every valid specifier, qualified as this one is (not at all, FHIR. or System.), to guess among.
     private static IEnumerable<string> Spellings(string specifier)
     {
         var fhir = specifier.StartsWith(FhirPrefix, StringComparison.OrdinalIgnoreCase);
         var name = fhir ? specifier[FhirPrefix.Length..] : specifier;
         var unqualifiedSystem = fhir || name.Contains('.', StringComparison.Ordinal)
             ? []
-            : R4Types.IgnoringCase(SystemPrefix + name).Select(system => system[SystemPrefix.Length..]);
-        return R4Types.IgnoringCase(name)
-            .Where(candidate => !fhir || !candidate.StartsWith(SystemPrefix, StringComparison.Ordinal))
+            : R4Types.Names.Where(IsSystemName).Select(system => system[SystemPrefix.Length..]);
+        return R4Types.Names
+            .Where(candidate => !fhir || !IsSystemName(candidate))
             .Select(candidate => fhir ? FhirPrefix + candidate : candidate)
             .Concat(unqualifiedSystem);
     }
+
+    private static bool IsSystemName(string name) => name.StartsWith(SystemPrefix, StringComparison.Ordinal);
 
     /// <summary>
     /// Why testing an element of a resource against <paramref name="specifier"/> gives nothing: it names a System type

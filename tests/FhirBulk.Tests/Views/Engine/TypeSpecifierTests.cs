@@ -83,29 +83,21 @@ public sealed class TypeSpecifierTests
         }
     }
 
-    [Fact]
-    public void Compile_ResourceTypeDifferingOnlyInCase_InvalidNamingTheTypeMeant()
+    [Theory]
+    [InlineData("patient", "id", null, "resource", "'patient' is not a FHIR R4 resource type (did you mean 'Patient'? type names are case-sensitive)")]
+    [InlineData("Patinet", "id", null, "resource", "'Patinet' is not a FHIR R4 resource type (did you mean 'Patient'?)")]
+    [InlineData("Patient", "active", "Boolean", "select[0].column[0].type", "'Boolean' is not a FHIR type (did you mean 'boolean'? type names are case-sensitive)")]
+    [InlineData("Patient", "birthDate", "dat", "select[0].column[0].type", "'dat' is not a FHIR type (did you mean 'date'?)")]
+    public void Compile_TypeNamedWrongly_InvalidNamingTheTypeMeant(string resource, string path, string? type, string elementPath, string expected)
     {
-        const string View = """{"name":"v","resource":"patient","select":[{"column":[{"name":"c","path":"id"}]}]}""";
+        var typed = type is null ? "" : $",\"type\":\"{type}\"";
+        var view = $$"""{"name":"v","resource":"{{resource}}","select":[{"column":[{"name":"c","path":"{{path}}"{{typed}}}]}]}""";
 
         foreach (var engine in Engines)
         {
-            var e = Assert.Throws<ViewDefinitionException>(() => ViewDefinitionCompiler.Compile(View, new ViewCompilerOptions { Engine = engine }));
-            Assert.Equal("resource", e.ElementPath);
-            Assert.Contains("'patient' is not a FHIR R4 resource type (did you mean 'Patient'?", e.Message, StringComparison.Ordinal);
-        }
-    }
-
-    [Fact]
-    public void Compile_ColumnTypeDifferingOnlyInCase_InvalidNamingTheTypeMeant()
-    {
-        const string View = """{"name":"v","resource":"Patient","select":[{"column":[{"name":"c","path":"active","type":"Boolean"}]}]}""";
-
-        foreach (var engine in Engines)
-        {
-            var e = Assert.Throws<ViewDefinitionException>(() => ViewDefinitionCompiler.Compile(View, new ViewCompilerOptions { Engine = engine }));
-            Assert.Equal("select[0].column[0].type", e.ElementPath);
-            Assert.Contains("'Boolean' is not a FHIR type (did you mean 'boolean'?", e.Message, StringComparison.Ordinal);
+            var e = Assert.Throws<ViewDefinitionException>(() => ViewDefinitionCompiler.Compile(view, new ViewCompilerOptions { Engine = engine }));
+            Assert.Equal(elementPath, e.ElementPath);
+            Assert.Contains(expected, e.Message, StringComparison.Ordinal);
         }
     }
 }

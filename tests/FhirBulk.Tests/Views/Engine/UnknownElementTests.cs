@@ -43,7 +43,9 @@ public sealed class UnknownElementTests
     {
         { "Observation", "value.ofType(quantity).value", "'quantity' is not a FHIR R4 or System type (did you mean 'Quantity'? type names are case-sensitive)" },
         { "Observation", "value is QUANTITY", "'QUANTITY' is not a FHIR R4 or System type (did you mean 'Quantity'?" },
-        { "Observation", "value.is(Quantiy)", "'Quantiy' is not a FHIR R4 or System type, so no value is of it" },
+        { "Observation", "value.is(Quantiy)", "'Quantiy' is not a FHIR R4 or System type (did you mean 'Quantity'?), so no value is of it" },
+        { "Observation", "value.ofType(Quantitty).value", "'Quantitty' is not a FHIR R4 or System type (did you mean 'Quantity'?), so no value is of it" },
+        { "Observation", "subject.getReferenceKey(Patinet)", "'Patinet' is not a FHIR R4 resource type (did you mean 'Patient'?), so getReferenceKey(Patinet) gives nothing" },
         { "Observation", "(value as quantity).unit", "'quantity' is not a FHIR R4 or System type (did you mean 'Quantity'?" },
         { "Observation", "value.as(quantity).unit", "'quantity' is not a FHIR R4 or System type (did you mean 'Quantity'?" },
         { "Observation", "value.ofType(FHIR.quantity).unit", "'FHIR.quantity' is not a FHIR R4 or System type (did you mean 'FHIR.Quantity'?" },

@@ -46,10 +46,10 @@ internal static class R4Types
         type.FindMappedElementByName(name) is { } property && string.Equals(property.Name, name, StringComparison.Ordinal) ? property : null;
 
     /// <summary>
-    /// What a name that is no element of <paramref name="type"/> most likely meant, best first: the elements equal to it but
-    /// for case (FHIRPath names are case-sensitive), else those within two edits of it (one for names of up to four
-    /// letters: a typo such as <c>gendr</c>); and for a choice element's name as JSON spells it (<c>valueQuantity</c>), the
-    /// FHIRPath that reads it (<c>value.ofType(Quantity)</c>, FHIR R4 §2.24.0.1 "Choice of Data Types").
+    /// What a name that is no element of <paramref name="type"/> most likely meant, best first: as
+    /// <see cref="Misspelling.Meant"/> guesses among its elements (FHIRPath names are case-sensitive; a typo such as
+    /// <c>gendr</c>); and for a choice element's name as JSON spells it (<c>valueQuantity</c>), the FHIRPath that reads it
+    /// (<c>value.ofType(Quantity)</c>, FHIR R4 §2.24.0.1 "Choice of Data Types").
     /// </summary>
     public static IReadOnlyList<string> ElementsMeant(ClassMapping type, string name)
     {
@@ -65,43 +65,7 @@ internal static class R4Types
             return choices;
         }
 
-        var cased = elements.Where(element => string.Equals(element.Name, name, StringComparison.OrdinalIgnoreCase)).Select(element => element.Name).ToList();
-        if (cased.Count > 0)
-        {
-            return cased;
-        }
-
-        var allowed = name.Length <= 4 ? 1 : 2;
-        return [.. elements
-            .Select(element => (element.Name, Distance: EditDistance(element.Name, name)))
-            .Where(candidate => candidate.Distance <= allowed)
-            .OrderBy(candidate => candidate.Distance)
-            .ThenBy(candidate => candidate.Name, StringComparer.Ordinal)
-            .Select(candidate => candidate.Name)];
-    }
-
-    // Levenshtein distance (insertions, deletions, substitutions), on two rows.
-    private static int EditDistance(string a, string b)
-    {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (var j = 0; j <= b.Length; j++)
-        {
-            previous[j] = j;
-        }
-
-        for (var i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                current[j] = Math.Min(Math.Min(current[j - 1], previous[j]) + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            }
-
-            (previous, current) = (current, previous);
-        }
-
-        return previous[b.Length];
+        return Misspelling.Meant(name, elements.Select(element => element.Name));
     }
 
     /// <summary>The FHIR type names of R4 (resources, data types, primitives and backbone elements).</summary>
