@@ -67,7 +67,20 @@ internal static class QueryCommand
                     : DuckDbDatabase.QueryInMemoryAsync(text, cancellationToken))
                 .ConfigureAwait(false);
             var machine = parseResult.GetValue(csv) ? "--csv" : parseResult.GetValue(json) ? "--json" : null;
-            if (machine == "--json")
+            if (result.Columns.Count == 0)
+            {
+                // No statement returns rows (CREATE, SET): DuckDB's first result then has no columns, which as a table is an
+                // empty box and as CSV an empty header line. A script gets an empty result; a person is told why there is none.
+                if (machine == "--json")
+                {
+                    JsonOutput.Write(context.Out, Array.Empty<object>());
+                }
+                else if (machine is null)
+                {
+                    context.Out.MarkupLine("[grey]no result: no statement of this SQL returns rows[/]");
+                }
+            }
+            else if (machine == "--json")
             {
                 // One JSON document on stdout, even for a refusal: the result is held until it is known to be the only one.
                 var document = await ReadJsonAsync(result.Columns, result.ReadRowsAsync(cancellationToken)).ConfigureAwait(false);

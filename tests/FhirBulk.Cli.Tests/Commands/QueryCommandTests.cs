@@ -73,6 +73,20 @@ public sealed class QueryCommandTests : IClassFixture<QueryCommandTests.Database
     }
 
     [Theory]
+    [InlineData(null, "no result: no statement of this SQL returns rows\n")]
+    [InlineData("--csv", "")]
+    [InlineData("--json", "[]\n")]
+    public async Task Query_NoStatementReturnsRows_NoEmptyTableButAnEmptyResult(string? format, string expected)
+    {
+        string[] arguments = ["query", "CREATE TABLE t(a INT); SET threads = 1", .. format is null ? Array.Empty<string>() : [format]];
+
+        var result = await new CliRunner().AsPipe().RunAsync(arguments);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(expected, result.Output.ReplaceLineEndings("\n"));
+    }
+
+    [Theory]
     [InlineData("--csv")]
     [InlineData("--json")]
     public async Task Query_SeveralResultsAsCsvOrJson_Exit3RatherThanDroppingTheRest(string format)
