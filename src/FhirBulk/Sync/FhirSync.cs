@@ -87,6 +87,7 @@ public sealed partial class FhirSync
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         ArgumentNullException.ThrowIfNull(views);
         directory = Path.GetFullPath(directory);
+        RefuseForeignFolder(directory);
         Directory.CreateDirectory(directory);
         using var folderLock = ExportFolderLock.Acquire(directory);
         var state = OpenState(directory, request);
@@ -203,6 +204,32 @@ public sealed partial class FhirSync
 
     private static ExportState? ExportStateOf(string incrementDirectory) =>
         Directory.Exists(incrementDirectory) ? ExportState.Load(incrementDirectory) : null;
+
+    /// <summary>
+    /// A folder without <c>sync.json</c> becomes a sync folder only when it is new or empty: an export folder or a generated
+    /// population given as <c>--out</c> by a slip would otherwise take increments, a state and tables beside its own files
+    /// (as an export refuses files it did not write). <c>sync.json</c> is written before the first export, so a first sync
+    /// that was interrupted is a sync folder already.
+    /// </summary>
+    private static void RefuseForeignFolder(string directory)
+    {
+        if (!Directory.Exists(directory) || File.Exists(SyncState.PathIn(directory)))
+        {
+            return;
+        }
+
+        var foreign = Directory.EnumerateFileSystemEntries(directory)
+            .Select(Path.GetFileName)
+            .OfType<string>()
+            .Where(name => !ExportFolderLock.IsLockFile(name))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        if (foreign.Count > 0)
+        {
+            var shown = string.Join(", ", foreign.Take(5)) + (foreign.Count > 5 ? $" and {foreign.Count - 5} more" : string.Empty);
+            throw new ExportFolderException(directory, $"{directory} is not a sync folder ({SyncState.FileName} is missing) and holds {(foreign.Count == 1 ? "an entry" : $"{foreign.Count} entries")} sync did not write ({shown}): give a new or empty folder to start a sync in, or the folder of an existing one.");
+        }
+    }
 
     private SyncState OpenState(string directory, ExportRequest? request)
     {

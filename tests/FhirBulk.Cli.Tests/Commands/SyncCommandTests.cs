@@ -158,6 +158,41 @@ public sealed class SyncCommandTests(ITestOutputHelper output) : IDisposable
         Assert.Contains($"error: {Path.Combine(views, "broken.json")}", result.Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("export")]
+    [InlineData("generated")]
+    public async Task Sync_OutIsAFolderOfOtherFiles_RefusedWithExit3LeavingItAsItWas(string kind)
+    {
+        await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 2, Seed = 5, Steps = 0, RequireAuth = false });
+        var view = temp.Write("patients.json", PatientsView);
+        var folder = temp.File(kind);
+        var made = kind == "export"
+            ? await new CliRunner().RunAsync(["export", "--server", server.BaseUri.AbsoluteUri, "--out", folder, "--quiet"])
+            : await new CliRunner().RunAsync(["generate", "--patients", "2", "--out", folder, "--quiet"]);
+        Assert.True(made.ExitCode == 0, made.ToString());
+        var before = Directory.GetFileSystemEntries(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+
+        var result = await new CliRunner().RunAsync(["sync", "--server", server.BaseUri.AbsoluteUri, "--out", folder, "--view", view]);
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains($"error: {folder} is not a sync folder (sync.json is missing) and holds", result.Error, StringComparison.Ordinal);
+        Assert.Matches(@"entries sync did not write \(.*\.ndjson.*\): give a new or empty folder to start a sync in", result.Error);
+        Assert.Equal(before, Directory.GetFileSystemEntries(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Sync_OutIsAnEmptyFolder_BecomesTheSyncFolder()
+    {
+        await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 2, Seed = 5, Steps = 0, RequireAuth = false });
+        var view = temp.Write("patients.json", PatientsView);
+        var folder = Directory.CreateDirectory(temp.File("empty")).FullName;
+
+        var result = await new CliRunner().RunAsync(["sync", "--server", server.BaseUri.AbsoluteUri, "--out", folder, "--view", view]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.True(File.Exists(Path.Combine(folder, "sync.json")));
+    }
+
     [Fact]
     public async Task Sync_CompactAFolderThatDoesNotExist_SaysSo()
     {
