@@ -88,7 +88,9 @@ internal sealed class SyncLake(string lakeDirectory, FhirTablesOptions tablesOpt
 
     /// <summary>
     /// Applies <paramref name="increments"/> in order, one snapshot each. With <paramref name="rebuild"/> a new lake is
-    /// built from them beside this one and then takes its place.
+    /// built from them beside this one and then takes its place; its chain is numbered on from the old lake's latest
+    /// snapshot, so that the latest record's number only ever grows and a reader that remembers one never meets another
+    /// snapshot under the same number.
     /// </summary>
     /// <returns>Rows of each view after the last snapshot, and what the increments changed in it.</returns>
     public async Task<(IReadOnlyDictionary<string, long> Rows, IReadOnlyDictionary<string, TableChanges> Changes)> ApplyAsync(
@@ -100,12 +102,14 @@ internal sealed class SyncLake(string lakeDirectory, FhirTablesOptions tablesOpt
             System.IO.Directory.Delete(target, recursive: true);
         }
 
+        var first = rebuild && System.IO.Directory.Exists(Directory) ? (Latest(Directory)?.Snapshot ?? 0) + 1 : 1;
+
         System.IO.Directory.CreateDirectory(target);
         var changes = views.Views.ToDictionary(v => v.Schema.Name, _ => TableChanges.None, StringComparer.Ordinal);
         IReadOnlyDictionary<string, long> rows = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var (folder, groupLevel, number, transactionTime) in increments)
         {
-            (rows, var snapshotChanges) = await ApplyOneAsync(target, folder, groupLevel, number, transactionTime, views, cancellationToken).ConfigureAwait(false);
+            (rows, var snapshotChanges) = await ApplyOneAsync(target, first, folder, groupLevel, number, transactionTime, views, cancellationToken).ConfigureAwait(false);
             foreach (var (view, change) in snapshotChanges)
             {
                 changes[view] += change;
@@ -172,7 +176,7 @@ internal sealed class SyncLake(string lakeDirectory, FhirTablesOptions tablesOpt
     }
 
     private async Task<(IReadOnlyDictionary<string, long> Rows, IReadOnlyDictionary<string, TableChanges> Changes)> ApplyOneAsync(
-        string lake, IncrementFolder folder, bool groupLevel, int increment, string transactionTime, SyncViews views, CancellationToken cancellationToken)
+        string lake, int firstSnapshot, IncrementFolder folder, bool groupLevel, int increment, string transactionTime, SyncViews views, CancellationToken cancellationToken)
     {
         var previous = Latest(lake);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -182,7 +186,7 @@ internal sealed class SyncLake(string lakeDirectory, FhirTablesOptions tablesOpt
             return (await CountRowsAsync(connection, lake, previous, cancellationToken).ConfigureAwait(false), new Dictionary<string, TableChanges>(StringComparer.Ordinal));
         }
 
-        var number = (previous?.Snapshot ?? 0) + 1;
+        var number = previous is null ? firstSnapshot : previous.Snapshot + 1;
         var snapshotFolder = FreshSnapshotFolder(lake, number);
         var schemas = views.Views.Select(v => SyncTables.Keyed(v.Schema)).ToList();
         var seen = new ConcurrentDictionary<string, byte>(StringComparer.Ordinal);

@@ -22,12 +22,23 @@ public sealed class SyncCommandTests(ITestOutputHelper output) : IDisposable
 
     private readonly TempFolder temp = new();
 
+    /// <summary>A folder of views, each (file name, JSON).</summary>
+    private string ViewsFolder(params (string Name, string Json)[] views)
+    {
+        var folder = Directory.CreateDirectory(temp.File("views")).FullName;
+        foreach (var (name, json) in views)
+        {
+            File.WriteAllText(Path.Combine(folder, name), json);
+        }
+
+        return folder;
+    }
+
     [Fact]
     public async Task Sync_FirstThenLaterRunsFromTheFolderAlone_IncrementsTablesAndTheRebuildAnnounced()
     {
         await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 10, Seed = 5, Steps = 0, RequireAuth = false });
-        var views = Directory.CreateDirectory(temp.File("views")).FullName;
-        File.WriteAllText(Path.Combine(views, "patients.json"), PatientsView);
+        var views = ViewsFolder(("patients.json", PatientsView));
         var folder = temp.File("mart");
 
         var first = await new CliRunner().RunAsync(["sync", "--server", server.BaseUri.AbsoluteUri, "--out", folder, "--view", views]);
@@ -95,6 +106,33 @@ public sealed class SyncCommandTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Sync_ParquetLakeRebuiltAfterACompaction_SnapshotNumbersGoOnGrowing()
+    {
+        await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 10, Seed = 5, Steps = 0, RequireAuth = false });
+        var views = ViewsFolder(("conditions.json", ConditionsView));
+        var folder = temp.File("mart");
+        var lake = Path.Combine(folder, "lake");
+        var first = await new CliRunner().RunAsync(["sync", "--server", server.BaseUri.AbsoluteUri, "--out", folder, "--view", views, "--format", "parquet"]);
+        Assert.True(first.ExitCode == 0, first.ToString());
+        await server.AdvanceAsync();
+        Assert.Equal(0, (await new CliRunner().RunAsync(["sync", "--out", folder, "--view", views])).ExitCode);
+        Assert.Equal(0, (await new CliRunner().RunAsync(["sync", "--out", folder, "--compact"])).ExitCode);
+        Assert.Equal(3, FhirBulk.Sync.FhirSync.ReadLatestSnapshot(lake)!.Snapshot);
+
+        // A view change rebuilds the lake from the three increments: a new chain, numbered on from snapshot 3.
+        File.WriteAllText(Path.Combine(views, "patients.json"), PatientsView);
+        await server.AdvanceAsync();
+        var rebuilt = await new CliRunner().RunAsync(["sync", "--out", folder, "--view", views, "--json"]);
+
+        Assert.True(rebuilt.ExitCode == 0, rebuilt.ToString());
+        Assert.Equal(["000004.json", "000005.json", "000006.json"], Directory.GetFiles(Path.Combine(lake, "_snapshots")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        var latest = FhirBulk.Sync.FhirSync.ReadLatestSnapshot(lake)!;
+        Assert.Equal((6, 4, 3), (latest.Snapshot, latest.Base, latest.Increment));
+        using var summary = JsonDocument.Parse(rebuilt.Output);
+        Assert.Equal(summary.RootElement.GetProperty("tables").GetProperty("patients").GetInt64(), latest.Rows["patients"]);
+    }
+
+    [Fact]
     public async Task Sync_FormatSwitchedToParquet_RebuildAnnouncedOnceAsAFormatChange()
     {
         await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 5, Seed = 5, Steps = 0, RequireAuth = false });
@@ -148,9 +186,7 @@ public sealed class SyncCommandTests(ITestOutputHelper output) : IDisposable
     public async Task Sync_InvalidViewInAFolder_Exit3NamingTheFileWithItsFolder()
     {
         await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 2, Seed = 5, Steps = 0, RequireAuth = false });
-        var views = Directory.CreateDirectory(temp.File("views")).FullName;
-        File.WriteAllText(Path.Combine(views, "patients.json"), PatientsView);
-        File.WriteAllText(Path.Combine(views, "broken.json"), """{"resourceType": "ViewDefinition", "name": "broken", "status": "active", "select": []}""");
+        var views = ViewsFolder(("patients.json", PatientsView), ("broken.json", """{"resourceType": "ViewDefinition", "name": "broken", "status": "active", "select": []}"""));
 
         var result = await new CliRunner().RunAsync(["sync", "--server", server.BaseUri.AbsoluteUri, "--out", temp.File("mart"), "--view", views]);
 
@@ -211,9 +247,7 @@ public sealed class SyncCommandTests(ITestOutputHelper output) : IDisposable
     public async Task Sync_ProcessKilledDuringTheTableUpdate_PreviousTablesIntactAndTheNextSyncCompletesThem()
     {
         await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 100, Seed = 9, Steps = 0, RequireAuth = false });
-        var views = Directory.CreateDirectory(temp.File("views")).FullName;
-        File.WriteAllText(Path.Combine(views, "patients.json"), PatientsView);
-        File.WriteAllText(Path.Combine(views, "conditions.json"), ConditionsView);
+        var views = ViewsFolder(("patients.json", PatientsView), ("conditions.json", ConditionsView));
         var folder = temp.File("mart");
         var database = Path.Combine(folder, "tables.duckdb");
         string[] sync = ["sync", "--out", folder, "--view", views, "--quiet"];

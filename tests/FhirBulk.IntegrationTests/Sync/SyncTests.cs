@@ -169,14 +169,15 @@ public class SyncTests
         await lakeSync.SyncAsync(directory, null, SyncViews.FromJson(Views));
         await harness.Server.AdvanceAsync();
 
-        // The lake made from the DuckDB folder's increments is rebuilt again, beside it, when a view changes.
+        // The lake made from the DuckDB folder's increments (snapshots 1 and 2) is rebuilt again, beside it, when a view
+        // changes: one snapshot per increment, numbered on from the old lake's latest.
         var views = SyncViews.FromJson(Views[..3]);
         var result = await lakeSync.SyncAsync(directory, null, views);
 
         Assert.Equal(3, result.RebuiltFrom);
         Assert.Equal(SyncFormat.Parquet, result.Format);
         var latest = FhirSync.ReadLatestSnapshot(result.TablesPath)!;
-        Assert.Equal((3, 1, 3), (latest.Snapshot, latest.Base, latest.Increment));
+        Assert.Equal((5, 3, 3), (latest.Snapshot, latest.Base, latest.Increment));
         Assert.Equal(["active_conditions", "observation_codes", "patients"], latest.Rows.Keys.Order(StringComparer.Ordinal));
         Assert.False(Directory.Exists(result.TablesPath + ".rebuild"));
         await AssertLakeEqualsFullRebuildAsync(harness, client, new ExportRequest(), views, directory);
