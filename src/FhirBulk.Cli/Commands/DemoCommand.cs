@@ -82,7 +82,7 @@ internal static class DemoCommand
                 givenSource = context.OpenInput(given);
             }
 
-            Directory.CreateDirectory(outputDirectory);
+            OutputFolder.Create(outputDirectory, "--out");
             string analysisInput;
             if (given is not null)
             {

@@ -189,6 +189,11 @@ internal static class ExportCommand
 
         var directory = store?.Location.ToString() ?? Path.GetFullPath(resume ?? parseResult.GetValue(options.Out)
             ?? $"export-{context.TimeProvider.GetUtcNow().ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");
+        if (store is null && resume is null)
+        {
+            OutputFolder.Create(directory, "--out");
+        }
+
         ExportResult result;
         try
         {

@@ -43,8 +43,8 @@ internal static class KeygenCommand
                 throw new CliException($"{keyPath} already exists; use --force to replace it (the old key stops working wherever it is registered).");
             }
 
+            OutputFolder.Create(folder, "--out");
             var pair = KeyGenerator.Generate(parseResult.GetRequiredValue(algorithm));
-            Directory.CreateDirectory(folder);
             await WriteSecretAsync(keyPath, pair.PrivateKeyPem, cancellationToken).ConfigureAwait(false);
             await File.WriteAllTextAsync(jwksPath, pair.PublicJwks, cancellationToken).ConfigureAwait(false);
 

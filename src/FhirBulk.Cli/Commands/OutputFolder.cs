@@ -62,9 +62,15 @@ internal static class OutputFolder
             }
         }
 
-        // .NET ends the system's reason with " : 'PATH'", the path the message has already named.
+        // .NET ends the system's reason with " : 'PATH'", the path the message has already named; a folder the system will
+        // not make (under /proc, say) it reports as a file not found, which names the path and nothing else.
         var reason = exception.Message;
         var quoted = reason.LastIndexOf(" : '", StringComparison.Ordinal);
-        return exception is UnauthorizedAccessException ? "permission denied" : quoted > 0 && reason.EndsWith('\'') ? reason[..quoted] : reason;
+        return exception switch
+        {
+            UnauthorizedAccessException => "permission denied",
+            FileNotFoundException or DirectoryNotFoundException => "the system cannot make a folder there",
+            _ => (quoted > 0 && reason.EndsWith('\'') ? reason[..quoted] : reason).TrimEnd('.'),
+        };
     }
 }

@@ -79,6 +79,7 @@ internal static class SyncCommand
         var viewPath = parseResult.GetValue(options.View) ?? throw new CliException("--view is required: the views to keep tables of (or --compact, to rewrite a lake).", ExitCodes.Usage);
         var views = SyncViews.Load(viewPath);
         MessageLines.ViewWarnings(context.Error, views.Views);
+        OutputFolder.Create(directory, "--out");
         // Later runs need only the folder: the latest increment recorded how it connected and what it asked for.
         var recorded = FhirSync.ReadLatestExportSettings(directory);
         var request = recorded is null || options.Request.FirstGiven(parseResult) is not null ? options.Request.Create(parseResult) : null;
