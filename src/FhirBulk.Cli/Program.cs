@@ -11,17 +11,10 @@ ConsoleWidth.Fit(error, !Console.IsErrorRedirected, Environment.GetEnvironmentVa
 // Live bars only when a person is watching; pipes, files and CI get plain lines.
 var live = !Console.IsOutputRedirected && output.Profile.Capabilities.Interactive;
 
-// Ctrl-C and SIGTERM cancel the running command, which then stops cleanly: an export keeps its
-// state for --resume, a server shuts down. A second signal is not intercepted and ends the process.
+// Ctrl-C and SIGTERM cancel the running command, which then stops cleanly; a second one stops the process at once.
 using var stop = new CancellationTokenSource();
-void OnSignal(PosixSignalContext signal)
-{
-    if (!stop.IsCancellationRequested)
-    {
-        signal.Cancel = true;
-        stop.Cancel();
-    }
-}
+var signals = new StopSignals(stop, TimeProvider.System, line => Console.Error.WriteLine(line), Environment.Exit);
+void OnSignal(PosixSignalContext signal) => signal.Cancel = signals.Handle(signal.Signal);
 
 using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
 using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);

@@ -267,7 +267,7 @@ public sealed class SyncCommandTests(ITestOutputHelper output) : IDisposable
                 File.WriteAllText(Path.Combine(views, "patients.json"), PatientsView.Replace("\"gender\"}", "\"gender\"}, {\"name\": \"born\", \"path\": \"birthDate\"}", StringComparison.Ordinal));
             }
 
-            using (var child = StartCli(sync))
+            using (var child = CliProcess.Start(sync))
             {
                 var statePath = Path.Combine(folder, "sync.json");
                 var recorded = $"\"number\": {increment},";
@@ -324,22 +324,6 @@ public sealed class SyncCommandTests(ITestOutputHelper output) : IDisposable
         }
 
         return rows;
-    }
-
-    /// <summary>The built <c>fhir-bulk</c> as a process of its own, so that it can be killed with SIGKILL.</summary>
-    private static Process StartCli(string[] args)
-    {
-        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-        var cli = Path.Combine(RepositoryPaths.Root, "src", "FhirBulk.Cli", "bin", configuration, "net10.0", "fhir-bulk.dll");
-        Assert.True(File.Exists(cli), $"{cli} is missing; build src/FhirBulk.Cli");
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(cli);
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        return Process.Start(start)!;
     }
 
     public void Dispose() => temp.Dispose();
