@@ -18,10 +18,12 @@ internal static class DemoCommand
     private static readonly JsonSerializerOptions AnswersJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     /// <summary>The resource types each answer is computed from (see examples/workshop/queries), by its --json name.</summary>
+    private const string TopConditionsAnswer = "topConditions";
+
     private static readonly (string Answer, string[] Types)[] AnswerInputs =
     [
         ("fluVaccinatedPatients", ["Immunization"]),
-        ("topConditions", ["Condition"]),
+        (TopConditionsAnswer, ["Condition"]),
         ("topMedication", ["MedicationRequest"]),
         ("encounterTypes", ["MedicationRequest", "Encounter"]),
     ];
@@ -113,9 +115,15 @@ internal static class DemoCommand
                     new SyncProgress<TableProgress>(p => progress.Report(new StepUpdate(p.Fraction, $"{p.Resources:N0} resources, {p.Rows:N0} rows", p.BytesRead))),
                     cancellationToken),
                 r => TableRunRenderer.Summary(r.Tables)).ConfigureAwait(false);
-            var chart = ConditionsChart.Write(result.Answers.TopConditions, outputDirectory);
             var skipped = TableRunRenderer.WarnSkipped(context, result.Tables, CommonOptions.IsVerbose(parseResult));
             var unanswered = WarnUnanswered(context, result.Tables, analysisInput);
+
+            // A chart of no conditions would show the same nothing as a finding; an earlier run's is not this data's either.
+            var chart = unanswered.Contains(TopConditionsAnswer) ? null : ConditionsChart.Write(result.Answers.TopConditions, outputDirectory);
+            if (chart is null)
+            {
+                File.Delete(Path.Combine(outputDirectory, ConditionsChart.FileName));
+            }
 
             if (quiet)
             {
@@ -131,7 +139,7 @@ internal static class DemoCommand
             else
             {
                 context.Out.WriteLine();
-                AnswersRenderer.Write(context.Out, result.Answers);
+                AnswersRenderer.Write(context.Out, result.Answers, [.. AnswerInputs.Where(a => unanswered.Contains(a.Answer))]);
                 context.Out.WriteLine();
                 WriteFiles(context.Out, outputDirectory, analysisInput, result, chart);
             }
@@ -161,7 +169,7 @@ internal static class DemoCommand
         return unanswered;
     }
 
-    private static void WriteFiles(IAnsiConsole console, string outputDirectory, string ndjson, WorkshopResult result, string chart)
+    private static void WriteFiles(IAnsiConsole console, string outputDirectory, string ndjson, WorkshopResult result, string? chart)
     {
         string Relative(string path) => Path.GetRelativePath(outputDirectory, path);
         var files = new Table().Border(TableBorder.Rounded).AddColumn("What").AddColumn("Where");
@@ -178,7 +186,11 @@ internal static class DemoCommand
 
         files.AddRow("DuckDB", Markup.Escape(Relative(result.DatabasePath)));
         files.AddRow("Parquet", Markup.Escape(string.Join(", ", result.ParquetFiles.Select(Relative))));
-        files.AddRow("Chart", Markup.Escape(Relative(chart)));
+        if (chart is not null)
+        {
+            files.AddRow("Chart", Markup.Escape(Relative(chart)));
+        }
+
         console.Write(new Panel(files).Header($"Output in {Markup.Escape(outputDirectory)}"));
         console.MarkupLineInterpolated($"Try: [bold]fhir-bulk query --db {result.DatabasePath} \"SELECT gender, count(*) FROM patients GROUP BY ALL\"[/]");
     }

@@ -107,6 +107,6 @@ internal static class DemoSync
         console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"{what}; transactionTime {result.TransactionTime}.")));
         console.Write(SyncRenderer.Changes(result));
         console.WriteLine();
-        AnswersRenderer.Write(console, answers);
+        AnswersRenderer.Write(console, answers, []);
     }
 }

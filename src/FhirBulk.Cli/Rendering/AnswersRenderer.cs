@@ -10,30 +10,54 @@ internal static class AnswersRenderer
     private static Spectre.Console.Rendering.IRenderable Heading(string markup) =>
         ConsoleWidth.AtMost(80, new Rule(markup).LeftJustified());
 
-    public static void Write(IAnsiConsole console, WorkshopAnswers answers)
+    /// <summary>Writes the answers; each of <paramref name="unanswered"/> (its --json name, the types its input lacked) says so instead of a zero or an empty table, as --json gives it null.</summary>
+    public static void Write(IAnsiConsole console, WorkshopAnswers answers, IReadOnlyList<(string Answer, string[] Types)> unanswered)
     {
+        bool Unanswered(string answer)
+        {
+            if (unanswered.FirstOrDefault(u => u.Answer == answer) is not { Types: { } types })
+            {
+                return false;
+            }
+
+            console.MarkupLineInterpolated($"[yellow]Not computed: the data has no {string.Join(" or ", types)} resources.[/]");
+            return true;
+        }
+
         console.Write(Heading("[bold]1. Patients who ever received an influenza vaccine[/]"));
-        console.MarkupLineInterpolated($"[bold]{answers.FluVaccinatedPatients}[/] patients");
+        if (!Unanswered("fluVaccinatedPatients"))
+        {
+            console.MarkupLineInterpolated($"[bold]{answers.FluVaccinatedPatients}[/] {(answers.FluVaccinatedPatients == 1 ? "patient" : "patients")}");
+        }
+
         console.WriteLine();
 
         console.Write(Heading("[bold]2. Five most common conditions (first diagnosis per patient)[/]"));
-        var conditions = Table("Code", "Condition", "Patients");
-        foreach (var c in answers.TopConditions)
+        if (!Unanswered("topConditions"))
         {
-            conditions.AddRow(Markup.Escape(c.Code), Markup.Escape(c.Display ?? ""), c.Patients.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            var conditions = Table("Code", "Condition", "Patients");
+            foreach (var c in answers.TopConditions)
+            {
+                conditions.AddRow(Markup.Escape(c.Code), Markup.Escape(c.Display ?? ""), c.Patients.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            console.Write(conditions);
         }
 
-        console.Write(conditions);
         console.WriteLine();
 
         console.Write(Heading("[bold]3. Most common medication and the encounters it was prescribed in[/]"));
-        if (answers.TopMedication is not { } medication)
+        if (Unanswered("topMedication") || answers.TopMedication is not { } medication)
         {
-            console.MarkupLine("[yellow]No MedicationRequests in the data.[/]");
             return;
         }
 
         console.MarkupLineInterpolated($"[bold]{medication.Display ?? medication.Code}[/] (RxNorm {medication.Code}): {medication.Requests} requests");
+        if (Unanswered("encounterTypes"))
+        {
+            return;
+        }
+
         var types = Table("Code", "Encounter type", "Encounters");
         foreach (var t in answers.EncounterTypes)
         {

@@ -39,6 +39,31 @@ public sealed class DemoInputCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Demo_InputOfPatientsOnly_TablesSayNotComputedAsJsonSaysNullAndNoChart()
+    {
+        var input = SmallExport.Write(temp);
+        foreach (var file in Directory.GetFiles(input, "*.ndjson").Where(f => !Path.GetFileName(f).StartsWith("Patient.", StringComparison.Ordinal)))
+        {
+            File.Delete(file);
+        }
+
+        var output = temp.File("out");
+        Directory.CreateDirectory(output);
+        File.WriteAllText(Path.Combine(output, "top-conditions.png"), "an earlier run's chart");
+
+        var result = await new CliRunner().AsPipe().RunAsync("demo", "--input", input, "--out", output);
+
+        Assert.True(result.ExitCode == 6, result.ToString());
+        Assert.Equal(3, result.Output.Split('\n').Count(l => l.StartsWith("Not computed: the data has no ", StringComparison.Ordinal)));
+        Assert.Contains("Not computed: the data has no Immunization resources.", result.Output, StringComparison.Ordinal);
+        Assert.Contains("Not computed: the data has no Condition resources.", result.Output, StringComparison.Ordinal);
+        Assert.Contains("Not computed: the data has no MedicationRequest resources.", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(" patients", result.Output.Split('\n').SkipWhile(l => !l.Contains("influenza", StringComparison.Ordinal)).Skip(1).First(), StringComparison.Ordinal);
+        Assert.DoesNotContain("top-conditions.png", result.Output, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(output, "top-conditions.png")));
+    }
+
+    [Fact]
     public async Task Demo_InputEmptyFolder_Exit3LeavingThePreviousDemoAsItWas()
     {
         var output = temp.File("out");
