@@ -189,6 +189,8 @@ internal static class ExportCommand
 
         var directory = store?.Location.ToString() ?? Path.GetFullPath(resume ?? parseResult.GetValue(options.Out)
             ?? $"export-{context.TimeProvider.GetUtcNow().ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");
+        // The request is checked (usage errors, exit 2) before anything is made on disk.
+        var request = resume is null ? CreateRequest(options, parseResult, directory, context) : null;
         if (store is null && resume is null)
         {
             OutputFolder.Create(directory, "--out");
@@ -203,8 +205,8 @@ internal static class ExportCommand
                 resume is null ? "Export" : "Resume",
                 progress => (resume, store) switch
                 {
-                    (null, null) => client.ExportToDirectoryAsync(CreateRequest(options, parseResult, directory, context), directory, progress, cancellationToken),
-                    (null, _) => client.ExportToStoreAsync(CreateRequest(options, parseResult, directory, context), store, progress, cancellationToken),
+                    (null, null) => client.ExportToDirectoryAsync(request!, directory, progress, cancellationToken),
+                    (null, _) => client.ExportToStoreAsync(request!, store, progress, cancellationToken),
                     (_, null) => client.ResumeExportAsync(directory, progress, cancellationToken),
                     _ => client.ResumeExportAsync(store, progress, cancellationToken),
                 },

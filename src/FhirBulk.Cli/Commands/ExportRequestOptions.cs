@@ -85,11 +85,17 @@ internal sealed class ExportRequestOptions
             throw new CliException("--patient applies to patient- and group-level exports, not --level system.", ExitCodes.Usage);
         }
 
+        var types = List(parseResult.GetValue(Type));
+        if (types.Select(ExportRequest.MisspeltType).FirstOrDefault(problem => problem is not null) is { } misspelt)
+        {
+            throw new CliException($"--type: {misspelt}.", ExitCodes.Usage);
+        }
+
         return new ExportRequest
         {
             Level = level,
             GroupId = group,
-            Types = List(parseResult.GetValue(Type)),
+            Types = types,
             TypeFilters = parseResult.GetValue(TypeFilter) ?? [],
             Elements = List(parseResult.GetValue(Elements)),
             Patients = patients,

@@ -1,3 +1,6 @@
+using FhirBulk.Views.FhirPath;
+using FhirBulk.Views.FhirPath.Model;
+
 namespace FhirBulk.Export;
 
 /// <summary>The population an export covers (Bulk Data IG: system, Patient and Group level kick-off endpoints).</summary>
@@ -59,6 +62,22 @@ public sealed record ExportRequest
 
     /// <summary>Send <c>Prefer: handling=lenient</c> so the server skips parameters it does not support instead of failing.</summary>
     public bool Lenient { get; init; }
+
+    /// <summary>
+    /// Why <paramref name="type"/>, given for <c>_type</c>, is most likely a slip, or <see langword="null"/>: it names no FHIR R4
+    /// type, and an R4 resource type differs from it in case or by a typo (<see cref="Misspelling.Meant"/>), e.g.
+    /// <c>'Condtion' is not a FHIR R4 resource type (did you mean 'Condition'?)</c>. A name far from every R4 type (a resource
+    /// of a later FHIR release, a server's own) is not judged: the server decides.
+    /// </summary>
+    /// <param name="type">A resource type name as given.</param>
+    /// <returns>The problem in words, or <see langword="null"/>.</returns>
+    public static string? MisspeltType(string type)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        return R4Types.IsKnown(type) || Misspelling.Meant(type, R4Types.Names, name => R4Types.Find(name) is { IsResource: true }).Count == 0
+            ? null
+            : TypeSpecifiers.NotAResourceType(type);
+    }
 
     internal void Validate()
     {

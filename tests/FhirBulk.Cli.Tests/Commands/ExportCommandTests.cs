@@ -25,6 +25,30 @@ public sealed class ExportCommandTests(ServerFixture fixture) : IDisposable
         Assert.Equal(8, File.ReadLines(Directory.GetFiles(output, "Patient.*.ndjson").Single()).Count());
     }
 
+    [Theory]
+    [InlineData("Patient,Condtion", "'Condtion' is not a FHIR R4 resource type (did you mean 'Condition'?)")]
+    [InlineData("patient", "'patient' is not a FHIR R4 resource type (did you mean 'Patient'? type names are case-sensitive)")]
+    public async Task Export_MisspeltType_UsageErrorWithTheTypeMeantBeforeAnythingIsMade(string types, string expected)
+    {
+        var output = temp.File("export");
+
+        var result = await new CliRunner().RunAsync(["export", "--server", ServerFixture.UnusedServerUrl(), "--type", types, "--out", output]);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains($"error: --type: {expected}.", result.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
+    public async Task Export_TypeFarFromEveryR4Type_LeftToTheServer()
+    {
+        // A resource of a later FHIR release is the server's to accept or refuse: ours refuses it, with its own words.
+        var result = await new CliRunner().RunAsync(["export", .. fixture.Credentials(), "--type", "InventoryItem", "--out", temp.File("export")]);
+
+        Assert.True(result.ExitCode == 5, result.ToString());
+        Assert.Contains("_type 'InventoryItem' is not a FHIR R4 resource type", result.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Export_CancelOfAnObjectStorePrefix_UsageErrorSayingItTakesAFolder()
     {
