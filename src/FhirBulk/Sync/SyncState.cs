@@ -74,7 +74,11 @@ internal sealed class SyncState
             .Where(d => d.Before != d.After)
             .Select(d => $"{d.Name}: {d.Before} here, {d.After} now")];
 
-        static string Text(JsonElement root, string name) => root.TryGetProperty(name, out var value) ? value.GetRawText() : "none";
+        // An empty list of types, elements or patients asks for all of them (Bulk Data IG: no _type exports every type).
+        static string Text(JsonElement root, string name) =>
+            !root.TryGetProperty(name, out var value) ? "none"
+            : value.ValueKind == JsonValueKind.Array && value.GetArrayLength() == 0 ? (name is "types" or "elements" or "patients" ? "all" : "none")
+            : value.GetRawText();
     }
 }
 
