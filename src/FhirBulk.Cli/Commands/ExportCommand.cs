@@ -173,15 +173,25 @@ internal static class ExportCommand
 
         if (cancel is not null)
         {
+            // A complete export has nothing left to cancel; its DELETE only tells the server its files are no longer needed
+            // (Bulk Data IG, "Delete a Bulk Data Request"), and the folder stays a complete export.
+            var complete = BulkDataClient.ReadLastTransactionTime(cancel) is not null;
             var deleted = await client.CancelExportAsync(cancel, cancellationToken).ConfigureAwait(false);
-            var message = deleted ? $"Cancelled the export of {cancel} on the server." : $"The server no longer knew the export of {cancel}; the folder is marked cancelled.";
+            var message = (complete, deleted) switch
+            {
+                (true, true) => $"The export in {cancel} was already complete: nothing to cancel. The server was told its files are no longer needed.",
+                (true, false) => $"The export in {cancel} was already complete: nothing to cancel (the server no longer holds its job).",
+                (false, true) => $"Cancelled the export of {cancel} on the server.",
+                (false, false) => $"The server no longer knew the export of {cancel}; the folder is marked cancelled.",
+            };
             if (json)
             {
-                JsonOutput.Write(context.Out, new { directory = Path.GetFullPath(cancel), deletedOnServer = deleted });
+                JsonOutput.Write(context.Out, new { directory = Path.GetFullPath(cancel), deletedOnServer = deleted, alreadyComplete = complete });
             }
             else
             {
-                context.Out.WriteLine(message);
+                // One line whatever the console width: it names a path a person may copy.
+                context.Out.Profile.Out.Writer.WriteLine(message);
             }
 
             return ExitCodes.Success;

@@ -187,6 +187,22 @@ public sealed class ExportResumeTests(ServerFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task Export_CancelOfACompleteExport_SaysNothingWasLeftToCancelAndTheFolderStaysComplete()
+    {
+        var output = temp.File("e");
+        var export = await new CliRunner().RunAsync(["export", .. fixture.Credentials(), "--type", "Patient", "--out", output]);
+        Assert.True(export.ExitCode == 0, export.ToString());
+
+        var cancelled = await new CliRunner().RunAsync("export", "--cancel", output);
+        var resumed = await new CliRunner().RunAsync("export", "--resume", output);
+
+        Assert.True(cancelled.ExitCode == 0, cancelled.ToString());
+        Assert.Contains($"The export in {output} was already complete: nothing to cancel", cancelled.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("marked cancelled", cancelled.Output, StringComparison.Ordinal);
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+    }
+
+    [Fact]
     public async Task Export_ResumeAskingForGzipFilesTheExportWasStartedWithout_UsageError()
     {
         var output = temp.File("e");
