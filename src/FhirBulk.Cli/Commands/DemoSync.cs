@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using FhirBulk.Cli.Rendering;
 using FhirBulk.Cli.Workshop;
 using FhirBulk.Export;
@@ -72,22 +73,16 @@ internal static class DemoSync
 
         if (json)
         {
-            JsonOutput.WriteRaw(context.Out, JsonSerializer.Serialize(
-                new
-                {
-                    directory = folder,
-                    increments = results.Select(r => new
-                    {
-                        increment = r.Result.Increment,
-                        transactionTime = r.Result.TransactionTime,
-                        resources = r.Result.Export.TotalResources,
-                        deletedResources = r.Result.DeletedResources,
-                        tables = r.Result.RowsByTable,
-                        changes = r.Result.ChangesByTable,
-                        answers = r.Answers,
-                    }),
-                },
-                Json));
+            // Each increment as sync --json prints it, plus its answers as demo --json gives them.
+            var increments = new JsonArray();
+            foreach (var (result, answers) in results)
+            {
+                var increment = JsonSerializer.SerializeToNode(SyncResultJson.Of(result, views.Views), JsonOutput.Options)!.AsObject();
+                increment["answers"] = JsonSerializer.SerializeToNode(answers, Json);
+                increments.Add(increment);
+            }
+
+            JsonOutput.WriteRaw(context.Out, new JsonObject { ["directory"] = folder, ["increments"] = increments }.ToJsonString(JsonOutput.Options));
         }
         else
         {

@@ -117,21 +117,7 @@ internal static class SyncCommand
 
         if (json)
         {
-            JsonOutput.Write(context.Out, new
-            {
-                directory = result.Directory,
-                increment = result.Increment,
-                incrementDirectory = result.IncrementDirectory,
-                transactionTime = result.TransactionTime,
-                resources = result.Export.TotalResources,
-                deletedResources = result.DeletedResources,
-                rebuiltFrom = result.RebuiltFrom,
-                database = result.Format == SyncFormat.DuckDb ? result.TablesPath : null,
-                lake = result.Format == SyncFormat.Parquet ? result.TablesPath : null,
-                tables = result.RowsByTable,
-                changes = result.ChangesByTable,
-                warnings = MessageLines.ViewWarningsJson(views.Views),
-            });
+            JsonOutput.Write(context.Out, SyncResultJson.Of(result, views.Views));
         }
         else
         {

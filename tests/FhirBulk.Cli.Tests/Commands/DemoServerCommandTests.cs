@@ -60,6 +60,11 @@ public sealed class DemoServerCommandTests : IDisposable
         Assert.True(result.ExitCode == 0, result.ToString());
         var increments = JsonDocument.Parse(result.Output).RootElement.GetProperty("increments").EnumerateArray().ToList();
         Assert.Equal([1, 2, 3], increments.Select(i => i.GetProperty("increment").GetInt32()));
+
+        // Each increment as sync --json prints it (docs/cli.md), plus its answers.
+        Assert.All(increments, increment => Assert.Equal(
+            ["answers", "changes", "database", "deletedResources", "directory", "increment", "incrementDirectory", "rebuiltFrom", "resources", "tables", "transactionTime", "warnings"],
+            increment.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal)));
         Assert.Equal(["2026-01-01T00:00:00.000Z", "2026-01-08T00:00:00.000Z", "2026-01-15T00:00:00.000Z"], increments.Select(i => i.GetProperty("transactionTime").GetString()));
 
         // The full export only adds; each increment then changes a little of what is there and the tables' rows follow.
