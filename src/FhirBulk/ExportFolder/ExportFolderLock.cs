@@ -59,6 +59,37 @@ internal sealed class ExportFolderLock : IDisposable
         return new ExportFolderLock(handle);
     }
 
+    /// <summary>
+    /// Whether a running export, resume or cancel holds the lock of the local folder <paramref name="directory"/>, and its
+    /// process id when known. Never creates the lock file; a shared lock is taken for an instant to ask, so call it only
+    /// where an answer matters (a message about an unfinished export), not on every read.
+    /// </summary>
+    public static bool IsHeld(string directory, out string? owner)
+    {
+        owner = null;
+        var path = Path.Combine(directory, ExportFolderLayout.LockFileName);
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        try
+        {
+            // FileShare.ReadWrite is a shared flock on Unix (a share-read handle on Windows): refused while a holder has it.
+            using var probe = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1, FileOptions.None);
+            return false;
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            owner = ReadOwner(directory);
+            return true;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Whether <paramref name="fileName"/> (relative to the folder) is one of the lock's files.</summary>
     public static bool IsLockFile(string fileName) => fileName is ExportFolderLayout.LockFileName or OwnerFileName;
 

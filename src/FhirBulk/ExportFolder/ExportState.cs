@@ -74,6 +74,12 @@ internal sealed class ExportState
     {
         if (Unfinished(folder, s3Endpoint) is { } unfinished)
         {
+            // Resuming an export that is still running would be refused by its lock: the one thing to do is wait.
+            if (!Cancelled && Directory.Exists(folder) && ExportFolderLock.IsHeld(folder, out var owner))
+            {
+                throw new ExportFolderException(folder, $"{folder} holds an export that is still running ({(owner is null ? "its process id is not known yet" : "process " + owner)}): its tables would lack the rest. Wait for it to finish, then read the folder.");
+            }
+
             throw new ExportFolderException(folder, Cancelled
                 ? $"{folder} holds {unfinished.State}: its tables would lack the rest; start a new export."
                 : $"{folder} holds {unfinished.State}: its tables would lack the rest. Resume it first: {unfinished.Resume}");

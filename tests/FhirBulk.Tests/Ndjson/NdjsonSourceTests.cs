@@ -291,6 +291,23 @@ public class NdjsonSourceTests
     }
 
     [Fact]
+    public void FromFolder_ExportStillRunning_RefusedSayingToWaitNotToResume()
+    {
+        using var dir = new TempFolder();
+        dir.Write("Patient.000.ndjson", Patient1 + "\n");
+        ExportStates.Write(dir.Path, completed: false, ("Patient.000.ndjson", ExportFileStatus.Complete), ("Observation.000.ndjson", ExportFileStatus.Pending));
+        using (ExportFolderLock.Acquire(dir.Path))
+        {
+            var error = Assert.Throws<ExportFolderException>(() => NdjsonSource.FromFolder(dir.Path));
+
+            Assert.Equal($"{dir.Path} holds an export that is still running (process {Environment.ProcessId}): its tables would lack the rest. Wait for it to finish, then read the folder.", error.Message);
+        }
+
+        // Once its holder is gone the folder is an unfinished export again, which a resume carries on.
+        Assert.Contains("Resume it first", Assert.Throws<ExportFolderException>(() => NdjsonSource.FromFolder(dir.Path)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task FromStoreAsync_UnfinishedExport_RefusedLikeAFolderNamingTheLocation()
     {
         using var dir = new TempFolder();
