@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.CommandLine.Help;
 using FhirBulk.Cli.Commands;
 using FhirBulk.Cli.Rendering;
@@ -46,7 +47,7 @@ internal sealed class CliApplication(CliContext context)
             var messages = parseResult.Errors
                 .Where(e => !(json && aboutJson.Contains(e) && aboutJson.Count < parseResult.Errors.Count))
                 .Where(e => !(unknownCommand && e.Message.StartsWith("Required command was not provided", StringComparison.Ordinal)))
-                .Select(e => MessageLines.OneLine(UsageMessage(e.Message)))
+                .Select(e => MessageLines.OneLine(WithOption(e, UsageMessage(e.Message))))
                 .Distinct(StringComparer.Ordinal);
             // One line, which --json repeats word for word.
             var message = string.Join(" ", messages);
@@ -79,6 +80,23 @@ internal sealed class CliApplication(CliContext context)
     /// A parse error in a user's words: System.CommandLine names the .NET type an option expects
     /// (<c>System.Nullable`1[System.Int32]</c>); a person needs to hear what to type.
     /// </summary>
+    /// <summary>
+    /// The message prefixed with the option whose value it is about ("--level: Argument 'grp' not recognized. Must be one of:
+    /// …"): System.CommandLine names the value but not the option, and a command line may hold several of the same kind.
+    /// </summary>
+    private static string WithOption(ParseError error, string message)
+    {
+        var option = error.SymbolResult switch
+        {
+            OptionResult result => result.Option.Name,
+            ArgumentResult { Parent: OptionResult result } => result.Option.Name,
+            _ => null,
+        };
+        return option is null || message.Contains($"'{option}'", StringComparison.Ordinal) || message.StartsWith(option, StringComparison.Ordinal)
+            ? message
+            : $"{option}: {message}";
+    }
+
     internal static string UsageMessage(string message)
     {
         var match = System.Text.RegularExpressions.Regex.Match(

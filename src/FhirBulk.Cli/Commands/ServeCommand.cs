@@ -113,7 +113,17 @@ internal static class ServeCommand
             }
             catch (ArgumentException e)
             {
-                throw new CliException(ErrorText.WithoutParameter(e), ExitCodes.Usage, e);
+                // The options' own names for the server's settings, so that the line says which option to change.
+                var option = e.ParamName switch
+                {
+                    nameof(BulkDataServerOptions.Port) => "--port",
+                    nameof(BulkDataServerOptions.Steps) => "--steps",
+                    nameof(BulkDataServerOptions.ResourcesPerFile) => "--resources-per-file",
+                    nameof(BulkDataServerOptions.Patients) => "--patients",
+                    _ => null,
+                };
+                var message = ErrorText.WithoutParameter(e);
+                throw new CliException(option is null ? message : $"{option}: {message}", ExitCodes.Usage, e);
             }
             catch (FormatException e)
             {

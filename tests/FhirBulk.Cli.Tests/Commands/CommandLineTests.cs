@@ -109,6 +109,19 @@ public sealed class CommandLineTests
         Assert.Contains("HS256", result.Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(new[] { "export", "--server", "http://127.0.0.1:9/fhir", "--level", "grp" }, "error: --level: Argument 'grp' not recognized. Must be one of:")]
+    [InlineData(new[] { "view", "--view", "v.json", "--schema", "yaml" }, "error: --schema: Argument 'yaml' not recognized. Must be one of:")]
+    [InlineData(new[] { "serve", "--steps", "-1" }, "error: --steps: Must be 0 or positive.")]
+    [InlineData(new[] { "serve", "--port", "99999" }, "error: --port: Port must be 0..65535.")]
+    public async Task Parse_ValueTheOptionRefuses_TheLineNamesTheOption(string[] arguments, string expected)
+    {
+        var result = await new CliRunner().RunAsync(arguments);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith(expected, result.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Parse_RetriesNotANumber_SaysWhatKindOfValueWithoutDotNetTypes()
     {
