@@ -114,7 +114,7 @@ public sealed class BulkDataServerOptions
 
         if (ClientsFile is not null && !File.Exists(ClientsFile))
         {
-            throw new FileNotFoundException($"Clients file '{ClientsFile}' does not exist.", ClientsFile);
+            throw new FileNotFoundException($"clients file '{ClientsFile}' does not exist.", ClientsFile);
         }
 
         if (ResourcesPerFile < 1)

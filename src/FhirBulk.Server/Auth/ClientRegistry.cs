@@ -70,7 +70,7 @@ internal sealed class ClientRegistry
         }
         catch (JsonException exception)
         {
-            throw new FormatException($"Clients file '{path}' is not JSON: {exception.Message}", exception);
+            throw new FormatException($"clients file '{path}' is not JSON: {exception.Message}", exception);
         }
 
         using (document)
@@ -79,7 +79,7 @@ internal sealed class ClientRegistry
             var clients = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("clients", out var list) ? list : root;
             if (clients.ValueKind != JsonValueKind.Array)
             {
-                throw new FormatException($"Clients file '{path}' must hold a JSON array of clients.");
+                throw new FormatException($"clients file '{path}' must hold a JSON array of clients.");
             }
 
             var index = 0;
