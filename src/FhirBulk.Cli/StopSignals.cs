@@ -32,7 +32,7 @@ internal sealed class StopSignals(CancellationTokenSource stop, TimeProvider clo
             return true;
         }
 
-        sayOnStderr("error: stopped at once by a second signal, without finishing cleanly. What was written is kept: run the same command again to carry on (an export: fhir-bulk export --resume DIR).");
+        sayOnStderr("error: stopped at once by a second signal, without finishing cleanly. What was written is kept: run the same command again to carry on (an export: fhir-bulk export --resume with its folder).");
         exit(signal == PosixSignal.SIGTERM ? 143 : ExitCodes.Cancelled);
         return true;
     }

@@ -76,6 +76,12 @@ internal static class FileWrites
             return message[..quoted];
         }
 
+        // DuckDB opens the staged copy of an existing file that is no database: its words name that copy, not the user's file.
+        if (exception is DuckDBException && message.Contains("is not a valid DuckDB database file", StringComparison.Ordinal))
+        {
+            return "it exists and is not a DuckDB database (give a new file, or a DuckDB database to add the tables to)";
+        }
+
         var afterPath = message.LastIndexOf("\": ", StringComparison.Ordinal);
         return exception is DuckDBException && afterPath > 0 ? message[(afterPath + 3)..] : message;
     }

@@ -43,6 +43,19 @@ public sealed class OutputFolderTests : IDisposable
         Assert.DoesNotContain("Could not find", result.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task View_DuckDbOutIsAFileOfAnotherKind_Exit3NamingItNotItsStagedCopy()
+    {
+        var file = temp.Write("tables", "not a database\n");
+
+        var result = await new CliRunner().AsPipe().RunAsync("view", "--input", SmallExport.Write(temp), "--view", temp.Write("patients.json", View), "--out", file);
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Contains($"error: cannot write {file}: it exists and is not a DuckDB database (give a new file, or a DuckDB database to add the tables to)", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(".tmp", result.Error, StringComparison.Ordinal);
+        Assert.Equal("not a database\n", File.ReadAllText(file));
+    }
+
     // What each needs besides --out; a server nothing listens on, as none is reached before the folder is made.
     private string[] Arguments(string command) => command switch
     {
