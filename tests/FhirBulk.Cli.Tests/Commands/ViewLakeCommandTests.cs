@@ -80,13 +80,7 @@ public sealed class ViewLakeCommandTests : IDisposable
     [Fact]
     public async Task View_UnshardedIntoLakeHoldingTwoShardRun_WarnsOnOneLineNamingTheLeftoverShardAndMerge()
     {
-        var input = SmallExport.Write(temp);
-        var lake = temp.File("lake");
-        foreach (var shard in new[] { "0/2", "1/2" })
-        {
-            var run = await new CliRunner().RunAsync("view", "--input", input, "--view", Views, "--format", "parquet", "--out", lake, "--shard", shard);
-            Assert.True(run.ExitCode == 0, run.ToString());
-        }
+        var (input, lake) = await LakeOfATwoShardRunAsync();
 
         var result = await new CliRunner().RunAsync("view", "--input", input, "--view", Views, "--format", "parquet", "--out", lake);
 
@@ -100,13 +94,7 @@ public sealed class ViewLakeCommandTests : IDisposable
     [Fact]
     public async Task View_UnshardedIntoLakeHoldingTwoShardRunWithJson_ListsTheLakeWarningInWarnings()
     {
-        var input = SmallExport.Write(temp);
-        var lake = temp.File("lake");
-        foreach (var shard in new[] { "0/2", "1/2" })
-        {
-            var run = await new CliRunner().RunAsync("view", "--input", input, "--view", Views, "--format", "parquet", "--out", lake, "--shard", shard);
-            Assert.True(run.ExitCode == 0, run.ToString());
-        }
+        var (input, lake) = await LakeOfATwoShardRunAsync();
 
         var result = await new CliRunner().AsPipe().RunAsync("view", "--input", input, "--view", Views, "--format", "parquet", "--out", lake, "--json");
 
@@ -215,6 +203,20 @@ public sealed class ViewLakeCommandTests : IDisposable
         Assert.DoesNotContain("\u001b[", result.Output + result.Error, StringComparison.Ordinal);
         Assert.Contains($"Written to {lake}", result.Output.Replace("\n", "", StringComparison.Ordinal), StringComparison.Ordinal);
         Assert.Matches(@"│ patients +│ +3 │", result.Output);
+    }
+
+    /// <summary>An export and a lake holding both shards of a run of two, as a later unsharded run finds it.</summary>
+    private async Task<(string Input, string Lake)> LakeOfATwoShardRunAsync()
+    {
+        var input = SmallExport.Write(temp);
+        var lake = temp.File("lake");
+        foreach (var shard in new[] { "0/2", "1/2" })
+        {
+            var run = await new CliRunner().RunAsync("view", "--input", input, "--view", Views, "--format", "parquet", "--out", lake, "--shard", shard);
+            Assert.True(run.ExitCode == 0, run.ToString());
+        }
+
+        return (input, lake);
     }
 
     public void Dispose() => temp.Dispose();
