@@ -81,7 +81,7 @@ internal static class ServeCommand
             var every = parseResult.GetValue(advanceEvery);
             if (every < 1)
             {
-                throw new CliException($"--advance-every is a number of seconds, at least 1, not {every}.", ExitCodes.Usage);
+                throw new CliException($"--advance-every is a number of seconds, at least 1, not {every}.", ExitCodes.Usage) { Hint = CliApplication.UsageHint(command) };
             }
 
             var options = new BulkDataServerOptions
@@ -120,10 +120,12 @@ internal static class ServeCommand
                     nameof(BulkDataServerOptions.Steps) => "--steps",
                     nameof(BulkDataServerOptions.ResourcesPerFile) => "--resources-per-file",
                     nameof(BulkDataServerOptions.Patients) => "--patients",
+                    nameof(BulkDataServerOptions.AccessTokenLifetime) => "--token-lifetime",
                     _ => null,
                 };
                 var message = ErrorText.WithoutParameter(e);
-                throw new CliException(option is null ? message : $"{option}: {message}", ExitCodes.Usage, e);
+                // A value the server refuses is a wrong command line as much as one the parser refuses: the same hint follows.
+                throw new CliException(option is null ? message : $"{option}: {message}", ExitCodes.Usage, e) { Hint = CliApplication.UsageHint(command) };
             }
             catch (FormatException e)
             {

@@ -283,4 +283,19 @@ public sealed class ServeCommandTests
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("error: --status-429 is a fraction between 0 and 1, not 2.", result.Error, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("--port", "99999", "error: --port: Port must be 0..65535.")]
+    [InlineData("--patients", "0", "error: --patients: At least one patient is needed.")]
+    [InlineData("--token-lifetime", "0", "error: --token-lifetime: Must be positive.")]
+    [InlineData("--advance-every", "0", "error: --advance-every is a number of seconds, at least 1, not 0.")]
+    public async Task Serve_OptionValueOutOfRange_UsageErrorThenTheHelpHintAsForAParseError(string option, string value, string expected)
+    {
+        var result = await new CliRunner().AsPipe().RunAsync("serve", option, value);
+        var parseError = await new CliRunner().AsPipe().RunAsync("serve", "--port", "abc");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Equal([expected, "Run 'fhir-bulk serve --help' for the options."], result.Error.Trim().ReplaceLineEndings("\n").Split('\n'));
+        Assert.EndsWith("Run 'fhir-bulk serve --help' for the options.", parseError.Error.Trim(), StringComparison.Ordinal);
+    }
 }
