@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using FhirBulk.Cli.Rendering;
 using FhirBulk.Server;
@@ -129,8 +130,13 @@ internal static class ServeCommand
             }
             catch (FormatException e)
             {
-                // The server's own word for a clients file or data folder it cannot use; it names the file.
-                throw new CliException(e.Message, ExitCodes.InvalidInput, e);
+                // The server's own word for a clients file or data folder it cannot use; it names the file. The server does
+                // not reference the library, so a JSON parse failure in it still carries .NET's 0-based "LineNumber: 2 |
+                // BytePositionInLine: 11": that part is worded as every other command words a JSON error.
+                var message = e.InnerException is JsonException json
+                    ? e.Message.Replace(json.Message, ErrorText.Describe(json), StringComparison.Ordinal)
+                    : e.Message;
+                throw new CliException(message, ExitCodes.InvalidInput, e);
             }
 
             await using (server.ConfigureAwait(false))

@@ -298,4 +298,17 @@ public sealed class ServeCommandTests
         Assert.Equal([expected, "Run 'fhir-bulk serve --help' for the options."], result.Error.Trim().ReplaceLineEndings("\n").Split('\n'));
         Assert.EndsWith("Run 'fhir-bulk serve --help' for the options.", parseError.Error.Trim(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Serve_ClientsFileNotJson_OneLineNamingTheFileLineAndFaultWithoutDotNetPositions()
+    {
+        using var temp = new TempFolder();
+        var clients = temp.File("clients.json");
+        await File.WriteAllTextAsync(clients, "[\n  {\"client_id\": \"a\",\n    \"jwks\" {}\n]\n");
+
+        var result = await new CliRunner().AsPipe().RunAsync("serve", "--clients", clients, "--patients", "1");
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Equal($"error: clients file '{clients}' is not JSON: '{{' is invalid after a property name. Expected a ':' (line 3, byte 12)", result.Error.Trim());
+    }
 }
