@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Text.RegularExpressions;
+using DuckDB.NET.Data;
 using FhirBulk.Cli.Rendering;
 using FhirBulk.Sinks.DuckDb;
 using Spectre.Console;
@@ -62,48 +64,78 @@ internal static class QueryCommand
                 throw new CliException($"{path} holds no SQL.");
             }
 
-            await using var result = await (parseResult.GetValue(database) is { } databaseFile
-                    ? DuckDbDatabase.QueryAsync(databaseFile, text, cancellationToken)
-                    : DuckDbDatabase.QueryInMemoryAsync(text, cancellationToken))
-                .ConfigureAwait(false);
+            var databaseFile = parseResult.GetValue(database);
             var machine = parseResult.GetValue(csv) ? "--csv" : parseResult.GetValue(json) ? "--json" : null;
-            if (result.Columns.Count == 0)
+            try
             {
-                // No statement returns rows (CREATE, SET): DuckDB's first result then has no columns, which as a table is an
-                // empty box and as CSV an empty header line. A script gets an empty result; a person is told why there is none.
-                if (machine == "--json")
-                {
-                    JsonOutput.Write(context.Out, Array.Empty<object>());
-                }
-                else if (machine is null)
-                {
-                    context.Out.MarkupLine("[grey]no result: no statement of this SQL returns rows[/]");
-                }
+                await RunAsync(context.Out, databaseFile, text, machine, cancellationToken).ConfigureAwait(false);
             }
-            else if (machine == "--json")
+            catch (DuckDBException e) when (databaseFile is not null && ReadOnlyRefusal(e, databaseFile) is { } statement)
             {
-                // One JSON document on stdout, even for a refusal: the result is held until it is known to be the only one.
-                var document = await ReadJsonAsync(result.Columns, result.ReadRowsAsync(cancellationToken)).ConfigureAwait(false);
-                await RefuseMoreResultsAsync(result, machine, cancellationToken).ConfigureAwait(false);
-                JsonOutput.Write(context.Out, document);
-            }
-            else if (machine == "--csv")
-            {
-                await WriteCsvAsync(context.Out, result.Columns, result.ReadRowsAsync(cancellationToken)).ConfigureAwait(false);
-                await RefuseMoreResultsAsync(result, machine, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                do
-                {
-                    await WriteTableAsync(context.Out, result.Columns, result.ReadRowsAsync(cancellationToken)).ConfigureAwait(false);
-                }
-                while (await result.NextResultAsync(cancellationToken).ConfigureAwait(false));
+                // Not DuckDB's "attached in read-only mode!", which reads as a fault of the file. An ATTACH in the same SQL
+                // inherits the read-only mode, so the way to tables of one's own is the in-memory database without --db.
+                throw new CliException(
+                    $"query opens {databaseFile} read-only, and this SQL's {statement} statement would change it; without --db, SQL "
+                    + $"runs on an in-memory database it can change, which can read the tables with ATTACH '{databaseFile}' AS db (READ_ONLY).",
+                    ExitCodes.InvalidInput,
+                    e);
             }
 
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    private static async Task RunAsync(IAnsiConsole console, string? databaseFile, string text, string? machine, CancellationToken cancellationToken)
+    {
+        await using var result = await (databaseFile is not null
+                ? DuckDbDatabase.QueryAsync(databaseFile, text, cancellationToken)
+                : DuckDbDatabase.QueryInMemoryAsync(text, cancellationToken))
+            .ConfigureAwait(false);
+        if (result.Columns.Count == 0)
+        {
+            // No statement returns rows (CREATE, SET): DuckDB's first result then has no columns, which as a table is an
+            // empty box and as CSV an empty header line. A script gets an empty result; a person is told why there is none.
+            if (machine == "--json")
+            {
+                JsonOutput.Write(console, Array.Empty<object>());
+            }
+            else if (machine is null)
+            {
+                console.MarkupLine("[grey]no result: no statement of this SQL returns rows[/]");
+            }
+        }
+        else if (machine == "--json")
+        {
+            // One JSON document on stdout, even for a refusal: the result is held until it is known to be the only one.
+            var document = await ReadJsonAsync(result.Columns, result.ReadRowsAsync(cancellationToken)).ConfigureAwait(false);
+            await RefuseMoreResultsAsync(result, machine, cancellationToken).ConfigureAwait(false);
+            JsonOutput.Write(console, document);
+        }
+        else if (machine == "--csv")
+        {
+            await WriteCsvAsync(console, result.Columns, result.ReadRowsAsync(cancellationToken)).ConfigureAwait(false);
+            await RefuseMoreResultsAsync(result, machine, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            do
+            {
+                await WriteTableAsync(console, result.Columns, result.ReadRowsAsync(cancellationToken)).ConfigureAwait(false);
+            }
+            while (await result.NextResultAsync(cancellationToken).ConfigureAwait(false));
+        }
+    }
+
+    /// <summary>
+    /// The kind of statement (<c>CREATE</c>, <c>INSERT</c>) DuckDB refused because <paramref name="databaseFile"/> is open
+    /// read-only, or <see langword="null"/> for any other failure (another database the SQL attached read-only included).
+    /// </summary>
+    private static string? ReadOnlyRefusal(DuckDBException exception, string databaseFile)
+    {
+        // DuckDB: Cannot execute statement of type "CREATE" on database "workshop" which is attached in read-only mode!
+        var match = Regex.Match(exception.Message, "statement of type \"(?<statement>[^\"]+)\" on database \"(?<database>[^\"]+)\" which is attached in read-only mode");
+        return match.Success && match.Groups["database"].Value == Path.GetFileNameWithoutExtension(databaseFile) ? match.Groups["statement"].Value : null;
     }
 
     private static async Task WriteCsvAsync(IAnsiConsole console, IReadOnlyList<QueryColumn> columns, IAsyncEnumerable<object?[]> rows)

@@ -184,6 +184,19 @@ public sealed class QueryCommandTests : IClassFixture<QueryCommandTests.Database
         Assert.Equal(2, result.ExitCode);
     }
 
+    [Theory]
+    [InlineData("CREATE TABLE t(a INT)", "CREATE")]
+    [InlineData("SELECT 1 AS a; DELETE FROM patients", "DELETE")]
+    public async Task Query_StatementThatWouldChangeTheDatabase_Exit3SayingQueryOpensItReadOnly(string sql, string statement)
+    {
+        var result = await new CliRunner().AsPipe().RunAsync("query", "--db", database.Path, sql, "--csv");
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.StartsWith($"error: query opens {database.Path} read-only, and this SQL's {statement} statement would change it; without --db,", result.Error, StringComparison.Ordinal);
+        Assert.Single(result.Error.Trim().Split('\n'));
+        Assert.DoesNotContain("attached in read-only mode", result.Error, StringComparison.Ordinal);
+    }
+
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     /// <summary>One workshop database for the class, built by the real demo --input.</summary>
