@@ -114,8 +114,13 @@ internal static class QueryCommand
         }
         else if (machine == "--csv")
         {
-            await WriteCsvAsync(console, result.Columns, result.ReadRowsAsync(cancellationToken)).ConfigureAwait(false);
+            // Held until the whole SQL has run, as --json's document is: a refusal or a later statement's failure then leaves
+            // nothing on stdout, not a redirected file that reads as a whole CSV of the first result.
+            var writer = console.Profile.Out.Writer;
+            await using var spool = new TextSpool(writer.NewLine);
+            await WriteCsvAsync(spool, result.Columns, result.ReadRowsAsync(cancellationToken)).ConfigureAwait(false);
             await RefuseMoreResultsAsync(result, machine, cancellationToken).ConfigureAwait(false);
+            await spool.CopyToAsync(writer).ConfigureAwait(false);
         }
         else
         {
@@ -138,17 +143,14 @@ internal static class QueryCommand
         return match.Success && match.Groups["database"].Value == Path.GetFileNameWithoutExtension(databaseFile) ? match.Groups["statement"].Value : null;
     }
 
-    private static async Task WriteCsvAsync(IAnsiConsole console, IReadOnlyList<QueryColumn> columns, IAsyncEnumerable<object?[]> rows)
+    private static async Task WriteCsvAsync(TextSpool spool, IReadOnlyList<QueryColumn> columns, IAsyncEnumerable<object?[]> rows)
     {
-        // Streamed: a query over millions of rows must not be held in memory to print it.
-        var writer = console.Profile.Out.Writer;
-        await writer.WriteLineAsync(string.Join(',', columns.Select(c => ValueText.Csv(c.Name)))).ConfigureAwait(false);
+        // Streamed into the spool, which keeps a query over millions of rows out of memory.
+        await spool.WriteLineAsync(string.Join(',', columns.Select(c => ValueText.Csv(c.Name)))).ConfigureAwait(false);
         await foreach (var row in rows.ConfigureAwait(false))
         {
-            await writer.WriteLineAsync(string.Join(',', row.Select(ValueText.Csv))).ConfigureAwait(false);
+            await spool.WriteLineAsync(string.Join(',', row.Select(ValueText.Csv))).ConfigureAwait(false);
         }
-
-        await writer.FlushAsync().ConfigureAwait(false);
     }
 
     // One CSV table or JSON document is what a script reads: a second result is refused (exit 3) rather than dropped.
