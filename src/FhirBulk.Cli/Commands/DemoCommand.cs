@@ -52,7 +52,10 @@ internal static class DemoCommand
         };
         var json = new Option<bool>("--json")
         {
-            Description = "Print only the answers as one JSON object (fluVaccinatedPatients, topConditions, topMedication, encounterTypes).",
+            Description = "Print only the answers as one JSON object (fluVaccinatedPatients, topConditions, topMedication, encounterTypes). "
+                + "With --sync: {directory, increments}, one increment per sync as 'sync --json' prints it (increment, transactionTime, "
+                + "resources, deletedResources, rebuiltFrom, directory, incrementDirectory, database, tables: rows per table, "
+                + "changes: added, replaced and deleted rows per table, warnings) with its answers.",
         };
         var sync = new Option<bool>("--sync")
         {

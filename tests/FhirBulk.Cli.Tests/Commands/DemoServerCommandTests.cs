@@ -91,6 +91,19 @@ public sealed class DemoServerCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task DemoHelp_Json_DescribesTheSyncJsonShapeFieldByField()
+    {
+        var result = await new CliRunner().AsPipe().RunAsync("demo", "--help");
+
+        var json = result.Output.Split('\n').Single(l => l.TrimStart().StartsWith("--json", StringComparison.Ordinal));
+        Assert.Contains("With --sync: {directory, increments}", json, StringComparison.Ordinal);
+        // The fields DemoSync_Json_ThreeSyncsAWeekApartEachWithItsChangesAndAnswers finds in each increment.
+        Assert.All(
+            ["answers", "changes", "database", "deletedResources", "directory", "increment", "incrementDirectory", "rebuiltFrom", "resources", "tables", "transactionTime", "warnings", "added", "replaced", "deleted"],
+            field => Assert.Matches($@"\b{field}\b", json));
+    }
+
+    [Fact]
     public async Task DemoSync_Pipe_PrintsEachIncrementsChangesThenTheAnswers()
     {
         var result = await new CliRunner().AsPipe().RunAsync("demo", "--sync", "--patients", "6", "--out", temp.File("demo"));
