@@ -53,11 +53,10 @@ internal sealed class CliApplication(CliContext context)
             var message = string.Join(" ", messages);
             MessageLines.Error(context.Error, message);
             var command = parseResult.CommandResult.Command;
-            var help = $"{(command is RootCommand ? "fhir-bulk" : "fhir-bulk " + command.Name)} --help";
-            context.Error.MarkupLineInterpolated($"Run '[bold]{help}[/]' for the options.");
+            context.Error.MarkupLineInterpolated($"Run '[bold]{HelpCommand(command)}[/]' for the options.");
             if (json)
             {
-                ErrorReporter.WriteJson(context, message, ExitCodes.Usage, $"Run '{help}' for the options.");
+                ErrorReporter.WriteJson(context, message, ExitCodes.Usage, UsageHint(command));
             }
 
             return ExitCodes.Usage;
@@ -75,6 +74,14 @@ internal sealed class CliApplication(CliContext context)
         };
         return await parseResult.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// What follows a usage error (exit 2): <c>Run 'fhir-bulk COMMAND --help' for the options.</c>, for a command that finds a
+    /// wrong option value itself as for one System.CommandLine finds.
+    /// </summary>
+    internal static string UsageHint(Command command) => $"Run '{HelpCommand(command)}' for the options.";
+
+    private static string HelpCommand(Command command) => $"{(command is RootCommand ? "fhir-bulk" : "fhir-bulk " + command.Name)} --help";
 
     /// <summary>
     /// A parse error in a user's words: System.CommandLine names the .NET type an option expects

@@ -52,7 +52,10 @@ internal static class DemoCommand
         };
         var json = new Option<bool>("--json")
         {
-            Description = "Print only the answers as one JSON object (fluVaccinatedPatients, topConditions, topMedication, encounterTypes).",
+            Description = "Print only the answers as one JSON object (fluVaccinatedPatients, topConditions, topMedication, encounterTypes). "
+                + "With --sync: {directory, increments}, one increment per sync as 'sync --json' prints it (increment, transactionTime, "
+                + "resources, deletedResources, rebuiltFrom, directory, incrementDirectory, database, tables: rows per table, "
+                + "changes: added, replaced and deleted rows per table, warnings) with its answers.",
         };
         var sync = new Option<bool>("--sync")
         {
@@ -191,7 +194,33 @@ internal static class DemoCommand
             files.AddRow("Chart", Markup.Escape(Relative(chart)));
         }
 
-        console.Write(new Panel(files).Header($"Output in {Markup.Escape(outputDirectory)}"));
-        console.MarkupLineInterpolated($"Try: [bold]fhir-bulk query --db {result.DatabasePath} \"SELECT gender, count(*) FROM patients GROUP BY ALL\"[/]");
+        // At most 80 columns, as the answers' rules above it: on a pipe the console is unbounded and the Parquet row drew a
+        // box some 200 columns wide; here its cells wrap instead. A folder too long for the box's top edge, which Spectre
+        // would cut to "Output in…", gets a line of its own above it.
+        const int Width = 80;
+        var header = $"Output in {outputDirectory}";
+        if (header.Length + 4 > Math.Min(Width, console.Profile.Width))
+        {
+            console.Profile.Out.Writer.WriteLine(header);
+            header = "Output";
+        }
+
+        console.Write(ConsoleWidth.AtMost(Width, new Panel(files).Header(Markup.Escape(header))));
+        WriteTryQuery(console, result.DatabasePath, "SELECT gender, count(*) FROM patients GROUP BY ALL");
+    }
+
+    /// <summary>
+    /// <c>Try: fhir-bulk query --db DATABASE "SQL"</c>, never wrapped, with the SQL on a second line after a POSIX line
+    /// continuation, so that it fits 80 columns for the default --out and can still be pasted as printed. The database is
+    /// named from the current folder when it is inside it.
+    /// </summary>
+    internal static void WriteTryQuery(IAnsiConsole console, string database, string sql)
+    {
+        var relative = Path.GetRelativePath(Environment.CurrentDirectory, database);
+        var path = Path.IsPathRooted(relative) || relative.StartsWith("..", StringComparison.Ordinal) ? database : relative;
+        var writer = console.Profile.Out.Writer;
+        writer.WriteLine($"Try: fhir-bulk query --db {CommandLineText.Quote(path)} \\");
+        writer.WriteLine($"       \"{sql}\"");
+        writer.Flush();
     }
 }

@@ -87,7 +87,8 @@ internal static class DemoSync
         else
         {
             var database = results[^1].Result.TablesPath;
-            context.Out.MarkupLineInterpolated($"Increments and tables in {folder}. Try: [bold]fhir-bulk query --db {database} \"SELECT _resource_key, code, display FROM conditions LIMIT 5\"[/]");
+            context.Out.MarkupLineInterpolated($"Increments and tables in {folder}.");
+            DemoCommand.WriteTryQuery(context.Out, database, "SELECT _resource_key, code, display FROM conditions LIMIT 5");
         }
 
         return results.All(r => r.Result.Export.Outcome == ExportOutcome.Success) ? ExitCodes.Success : ExitCodes.PartialSuccess;

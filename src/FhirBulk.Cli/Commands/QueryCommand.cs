@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Text.RegularExpressions;
+using DuckDB.NET.Data;
 using FhirBulk.Cli.Rendering;
 using FhirBulk.Sinks.DuckDb;
 using Spectre.Console;
@@ -62,43 +64,21 @@ internal static class QueryCommand
                 throw new CliException($"{path} holds no SQL.");
             }
 
-            await using var result = await (parseResult.GetValue(database) is { } databaseFile
-                    ? DuckDbDatabase.QueryAsync(databaseFile, text, cancellationToken)
-                    : DuckDbDatabase.QueryInMemoryAsync(text, cancellationToken))
-                .ConfigureAwait(false);
+            var databaseFile = parseResult.GetValue(database);
             var machine = parseResult.GetValue(csv) ? "--csv" : parseResult.GetValue(json) ? "--json" : null;
-            if (result.Columns.Count == 0)
+            try
             {
-                // No statement returns rows (CREATE, SET): DuckDB's first result then has no columns, which as a table is an
-                // empty box and as CSV an empty header line. A script gets an empty result; a person is told why there is none.
-                if (machine == "--json")
-                {
-                    JsonOutput.Write(context.Out, Array.Empty<object>());
-                }
-                else if (machine is null)
-                {
-                    context.Out.MarkupLine("[grey]no result: no statement of this SQL returns rows[/]");
-                }
+                await RunAsync(context.Out, databaseFile, text, machine, cancellationToken).ConfigureAwait(false);
             }
-            else if (machine == "--json")
+            catch (DuckDBException e) when (databaseFile is not null && ReadOnlyRefusal(e, databaseFile) is { } statement)
             {
-                // One JSON document on stdout, even for a refusal: the result is held until it is known to be the only one.
-                var document = await ReadJsonAsync(result.Columns, result.ReadRowsAsync(cancellationToken)).ConfigureAwait(false);
-                await RefuseMoreResultsAsync(result, machine, cancellationToken).ConfigureAwait(false);
-                JsonOutput.Write(context.Out, document);
-            }
-            else if (machine == "--csv")
-            {
-                await WriteCsvAsync(context.Out, result.Columns, result.ReadRowsAsync(cancellationToken)).ConfigureAwait(false);
-                await RefuseMoreResultsAsync(result, machine, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                do
-                {
-                    await WriteTableAsync(context.Out, result.Columns, result.ReadRowsAsync(cancellationToken)).ConfigureAwait(false);
-                }
-                while (await result.NextResultAsync(cancellationToken).ConfigureAwait(false));
+                // Not DuckDB's "attached in read-only mode!", which reads as a fault of the file. An ATTACH in the same SQL
+                // inherits the read-only mode, so the way to tables of one's own is the in-memory database without --db.
+                throw new CliException(
+                    $"query opens {databaseFile} read-only, and this SQL's {statement} statement would change it; without --db, SQL "
+                    + $"runs on an in-memory database it can change, which can read the tables with ATTACH '{databaseFile}' AS db (READ_ONLY).",
+                    ExitCodes.InvalidInput,
+                    e);
             }
 
             return ExitCodes.Success;
@@ -106,17 +86,71 @@ internal static class QueryCommand
         return command;
     }
 
-    private static async Task WriteCsvAsync(IAnsiConsole console, IReadOnlyList<QueryColumn> columns, IAsyncEnumerable<object?[]> rows)
+    private static async Task RunAsync(IAnsiConsole console, string? databaseFile, string text, string? machine, CancellationToken cancellationToken)
     {
-        // Streamed: a query over millions of rows must not be held in memory to print it.
-        var writer = console.Profile.Out.Writer;
-        await writer.WriteLineAsync(string.Join(',', columns.Select(c => ValueText.Csv(c.Name)))).ConfigureAwait(false);
+        await using var result = await (databaseFile is not null
+                ? DuckDbDatabase.QueryAsync(databaseFile, text, cancellationToken)
+                : DuckDbDatabase.QueryInMemoryAsync(text, cancellationToken))
+            .ConfigureAwait(false);
+        if (result.Columns.Count == 0)
+        {
+            // No statement returns rows (CREATE, SET): DuckDB's first result then has no columns, which as a table is an
+            // empty box and as CSV an empty header line. A script gets an empty result; a person is told why there is none.
+            if (machine == "--json")
+            {
+                JsonOutput.Write(console, Array.Empty<object>());
+            }
+            else if (machine is null)
+            {
+                console.MarkupLine("[grey]no result: no statement of this SQL returns rows[/]");
+            }
+        }
+        else if (machine == "--json")
+        {
+            // One JSON document on stdout, even for a refusal: the result is held until it is known to be the only one.
+            var document = await ReadJsonAsync(result.Columns, result.ReadRowsAsync(cancellationToken)).ConfigureAwait(false);
+            await RefuseMoreResultsAsync(result, machine, cancellationToken).ConfigureAwait(false);
+            JsonOutput.Write(console, document);
+        }
+        else if (machine == "--csv")
+        {
+            // Held until the whole SQL has run, as --json's document is: a refusal or a later statement's failure then leaves
+            // nothing on stdout, not a redirected file that reads as a whole CSV of the first result.
+            var writer = console.Profile.Out.Writer;
+            await using var spool = new TextSpool(writer.NewLine);
+            await WriteCsvAsync(spool, result.Columns, result.ReadRowsAsync(cancellationToken)).ConfigureAwait(false);
+            await RefuseMoreResultsAsync(result, machine, cancellationToken).ConfigureAwait(false);
+            await spool.CopyToAsync(writer).ConfigureAwait(false);
+        }
+        else
+        {
+            do
+            {
+                await WriteTableAsync(console, result.Columns, result.ReadRowsAsync(cancellationToken)).ConfigureAwait(false);
+            }
+            while (await result.NextResultAsync(cancellationToken).ConfigureAwait(false));
+        }
+    }
+
+    /// <summary>
+    /// The kind of statement (<c>CREATE</c>, <c>INSERT</c>) DuckDB refused because <paramref name="databaseFile"/> is open
+    /// read-only, or <see langword="null"/> for any other failure (another database the SQL attached read-only included).
+    /// </summary>
+    private static string? ReadOnlyRefusal(DuckDBException exception, string databaseFile)
+    {
+        // DuckDB: Cannot execute statement of type "CREATE" on database "workshop" which is attached in read-only mode!
+        var match = Regex.Match(exception.Message, "statement of type \"(?<statement>[^\"]+)\" on database \"(?<database>[^\"]+)\" which is attached in read-only mode");
+        return match.Success && match.Groups["database"].Value == Path.GetFileNameWithoutExtension(databaseFile) ? match.Groups["statement"].Value : null;
+    }
+
+    private static async Task WriteCsvAsync(TextSpool spool, IReadOnlyList<QueryColumn> columns, IAsyncEnumerable<object?[]> rows)
+    {
+        // Streamed into the spool, which keeps a query over millions of rows out of memory.
+        await spool.WriteLineAsync(string.Join(',', columns.Select(c => ValueText.Csv(c.Name)))).ConfigureAwait(false);
         await foreach (var row in rows.ConfigureAwait(false))
         {
-            await writer.WriteLineAsync(string.Join(',', row.Select(ValueText.Csv))).ConfigureAwait(false);
+            await spool.WriteLineAsync(string.Join(',', row.Select(ValueText.Csv))).ConfigureAwait(false);
         }
-
-        await writer.FlushAsync().ConfigureAwait(false);
     }
 
     // One CSV table or JSON document is what a script reads: a second result is refused (exit 3) rather than dropped.

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using FhirBulk.Cli.Rendering;
 using FhirBulk.Server;
@@ -81,7 +82,7 @@ internal static class ServeCommand
             var every = parseResult.GetValue(advanceEvery);
             if (every < 1)
             {
-                throw new CliException($"--advance-every is a number of seconds, at least 1, not {every}.", ExitCodes.Usage);
+                throw new CliException($"--advance-every is a number of seconds, at least 1, not {every}.", ExitCodes.Usage) { Hint = CliApplication.UsageHint(command) };
             }
 
             var options = new BulkDataServerOptions
@@ -120,15 +121,22 @@ internal static class ServeCommand
                     nameof(BulkDataServerOptions.Steps) => "--steps",
                     nameof(BulkDataServerOptions.ResourcesPerFile) => "--resources-per-file",
                     nameof(BulkDataServerOptions.Patients) => "--patients",
+                    nameof(BulkDataServerOptions.AccessTokenLifetime) => "--token-lifetime",
                     _ => null,
                 };
                 var message = ErrorText.WithoutParameter(e);
-                throw new CliException(option is null ? message : $"{option}: {message}", ExitCodes.Usage, e);
+                // A value the server refuses is a wrong command line as much as one the parser refuses: the same hint follows.
+                throw new CliException(option is null ? message : $"{option}: {message}", ExitCodes.Usage, e) { Hint = CliApplication.UsageHint(command) };
             }
             catch (FormatException e)
             {
-                // The server's own word for a clients file or data folder it cannot use; it names the file.
-                throw new CliException(e.Message, ExitCodes.InvalidInput, e);
+                // The server's own word for a clients file or data folder it cannot use; it names the file. The server does
+                // not reference the library, so a JSON parse failure in it still carries .NET's 0-based "LineNumber: 2 |
+                // BytePositionInLine: 11": that part is worded as every other command words a JSON error.
+                var message = e.InnerException is JsonException json
+                    ? e.Message.Replace(json.Message, ErrorText.Describe(json), StringComparison.Ordinal)
+                    : e.Message;
+                throw new CliException(message, ExitCodes.InvalidInput, e);
             }
 
             await using (server.ConfigureAwait(false))

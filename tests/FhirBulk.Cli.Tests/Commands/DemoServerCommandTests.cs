@@ -91,6 +91,38 @@ public sealed class DemoServerCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Demo_Pipe_OutputBoxAndTryCommandFitIn80Columns()
+    {
+        var output = temp.File("demo");
+
+        var result = await new CliRunner().AsPipe().RunAsync("demo", "--patients", "6", "--out", output);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var lines = result.Output.ReplaceLineEndings("\n").TrimEnd().Split('\n');
+        var box = Array.FindIndex(lines, l => l.StartsWith($"┌─Output in {output}─", StringComparison.Ordinal));
+        Assert.True(box >= 0, result.ToString());
+        Assert.All(lines[box..], line => Assert.True(line.Length <= 80, $"{line.Length} columns: {line}"));
+        Assert.Contains(lines, l => l.StartsWith("│ │ Parquet    │ parquet/conditions.parquet,", StringComparison.Ordinal));
+        // Pasted as printed, the two lines are one command: a POSIX line continuation, not a wrap in the middle of it.
+        Assert.Equal(
+            [$"Try: fhir-bulk query --db {Path.Combine(output, "workshop.duckdb")} \\", "       \"SELECT gender, count(*) FROM patients GROUP BY ALL\""],
+            lines[^2..]);
+    }
+
+    [Fact]
+    public async Task DemoHelp_Json_DescribesTheSyncJsonShapeFieldByField()
+    {
+        var result = await new CliRunner().AsPipe().RunAsync("demo", "--help");
+
+        var json = result.Output.Split('\n').Single(l => l.TrimStart().StartsWith("--json", StringComparison.Ordinal));
+        Assert.Contains("With --sync: {directory, increments}", json, StringComparison.Ordinal);
+        // The fields DemoSync_Json_ThreeSyncsAWeekApartEachWithItsChangesAndAnswers finds in each increment.
+        Assert.All(
+            ["answers", "changes", "database", "deletedResources", "directory", "increment", "incrementDirectory", "rebuiltFrom", "resources", "tables", "transactionTime", "warnings", "added", "replaced", "deleted"],
+            field => Assert.Matches($@"\b{field}\b", json));
+    }
+
+    [Fact]
     public async Task DemoSync_Pipe_PrintsEachIncrementsChangesThenTheAnswers()
     {
         var result = await new CliRunner().AsPipe().RunAsync("demo", "--sync", "--patients", "6", "--out", temp.File("demo"));

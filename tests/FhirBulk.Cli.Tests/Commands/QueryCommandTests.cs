@@ -102,7 +102,8 @@ public sealed class QueryCommandTests : IClassFixture<QueryCommandTests.Database
         }
         else
         {
-            Assert.Equal(["a", "1"], Lines(result.Output));
+            // Not the first result alone, which a redirected file would keep as if it were the whole answer.
+            Assert.Equal("", result.Output);
         }
     }
 
@@ -182,6 +183,43 @@ public sealed class QueryCommandTests : IClassFixture<QueryCommandTests.Database
         var result = await new CliRunner().RunAsync("query", "--db", database.Path, "SELECT 1", "--file", "q.sql");
 
         Assert.Equal(2, result.ExitCode);
+    }
+
+    [Theory]
+    [InlineData("CREATE TABLE t(a INT)", "CREATE")]
+    [InlineData("SELECT 1 AS a; DELETE FROM patients", "DELETE")]
+    public async Task Query_StatementThatWouldChangeTheDatabase_Exit3SayingQueryOpensItReadOnly(string sql, string statement)
+    {
+        var result = await new CliRunner().AsPipe().RunAsync("query", "--db", database.Path, sql, "--csv");
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.StartsWith($"error: query opens {database.Path} read-only, and this SQL's {statement} statement would change it; without --db,", result.Error, StringComparison.Ordinal);
+        Assert.Single(result.Error.Trim().Split('\n'));
+        Assert.DoesNotContain("attached in read-only mode", result.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("SELECT 1 AS a; SELECT error('later statement fails') AS b")]
+    [InlineData("SELECT 1 AS a; DELETE FROM patients")]
+    public async Task Query_CsvWhoseLaterStatementFails_NoPartialCsvOnStdout(string sql)
+    {
+        var result = await new CliRunner().AsPipe().RunAsync("query", "--db", database.Path, sql, "--csv");
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Equal("", result.Output);
+        Assert.StartsWith("error: ", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Query_CsvPastTheSpoolsMemory_EveryRowInOrder()
+    {
+        var result = await new CliRunner().AsPipe().RunAsync("query", "SELECT i FROM range(1200000) t(i)", "--csv");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var lines = Lines(result.Output);
+        Assert.Equal(1_200_001, lines.Length);
+        Assert.Equal(["i", "0", "1"], lines[..3]);
+        Assert.Equal("1199999", lines[^1]);
     }
 
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

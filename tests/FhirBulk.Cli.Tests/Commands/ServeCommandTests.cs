@@ -283,4 +283,32 @@ public sealed class ServeCommandTests
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("error: --status-429 is a fraction between 0 and 1, not 2.", result.Error, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("--port", "99999", "error: --port: Port must be 0..65535.")]
+    [InlineData("--patients", "0", "error: --patients: At least one patient is needed.")]
+    [InlineData("--token-lifetime", "0", "error: --token-lifetime: Must be positive.")]
+    [InlineData("--advance-every", "0", "error: --advance-every is a number of seconds, at least 1, not 0.")]
+    public async Task Serve_OptionValueOutOfRange_UsageErrorThenTheHelpHintAsForAParseError(string option, string value, string expected)
+    {
+        var result = await new CliRunner().AsPipe().RunAsync("serve", option, value);
+        var parseError = await new CliRunner().AsPipe().RunAsync("serve", "--port", "abc");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Equal([expected, "Run 'fhir-bulk serve --help' for the options."], result.Error.Trim().ReplaceLineEndings("\n").Split('\n'));
+        Assert.EndsWith("Run 'fhir-bulk serve --help' for the options.", parseError.Error.Trim(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_ClientsFileNotJson_OneLineNamingTheFileLineAndFaultWithoutDotNetPositions()
+    {
+        using var temp = new TempFolder();
+        var clients = temp.File("clients.json");
+        await File.WriteAllTextAsync(clients, "[\n  {\"client_id\": \"a\",\n    \"jwks\" {}\n]\n");
+
+        var result = await new CliRunner().AsPipe().RunAsync("serve", "--clients", clients, "--patients", "1");
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Equal($"error: clients file '{clients}' is not JSON: '{{' is invalid after a property name. Expected a ':' (line 3, byte 12)", result.Error.Trim());
+    }
 }
