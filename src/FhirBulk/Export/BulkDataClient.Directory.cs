@@ -308,7 +308,7 @@ public sealed partial class BulkDataClient
                 // Says what completed, so that the user knows what a resume will still fetch; a stall says so first.
                 var complete = state.Files.Where(f => f.Status == ExportFileStatus.Complete).Select(f => f.FileName).ToList();
                 var completed = complete.Count == 0 ? "none is complete"
-                    : $"{complete.Count} {(complete.Count == 1 ? "is" : "are")} complete ({string.Join(", ", complete.Take(3))}{(complete.Count > 3 ? $" and {complete.Count - 3} more" : string.Empty)})";
+                    : $"{complete.Count} {(complete.Count == 1 ? "is" : "are")} complete ({Counted.FirstOf(complete, 3)})";
                 var stalled = _http.Stall.HasStalled ? $"The server stopped answering (nothing for {BulkHttp.Minutes(_options.StallTimeout)}). " : string.Empty;
                 // The CLI prints this message (and puts it in --json): the first failure's URL is redacted, as in log.ndjson.
                 throw new FhirBulkException(
@@ -434,7 +434,7 @@ public sealed partial class BulkDataClient
 
         if (_options.ForeignFiles == ForeignFilePolicy.Refuse)
         {
-            var shown = string.Join(", ", foreign.Take(5)) + (foreign.Count > 5 ? $" and {foreign.Count - 5} more" : string.Empty);
+            var shown = Counted.FirstOf(foreign, 5);
             throw new ExportFolderException(directory, $"{directory} holds {(foreign.Count == 1 ? "a file" : $"{foreign.Count} files")} this export did not write ({shown}); use another folder, or --force to move them under {ExportFolderLayout.HistoryFolderName}/ (in a subfolder named for the time of that run).");
         }
 
