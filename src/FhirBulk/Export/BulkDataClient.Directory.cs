@@ -67,8 +67,8 @@ public sealed partial class BulkDataClient
             var previous = await target.LoadStateAsync(cancellationToken).ConfigureAwait(false);
             var abandoned = await target.CleanUpAsync(previous, cancellationToken).ConfigureAwait(false);
 
-            // A state whose kick-off never succeeded (no status URL yet, the request refused) holds nothing to carry on: it is
-            // moved aside like a finished export, so the corrected command just runs.
+            // A state whose kick-off never got an answer (the server unreachable: no status URL yet) holds nothing to carry
+            // on: it is moved aside like a finished export, so the next command just runs. (One the server refused is not kept.)
             if (previous is { Completed: false, Cancelled: false } && (previous.StatusUrl is not null || previous.ReExports > 0))
             {
                 throw new ExportFolderException(
@@ -79,16 +79,37 @@ public sealed partial class BulkDataClient
             // Checked before anything moves, so a refusal leaves the folder as it was.
             var stamp = HistoryStamp(_options.TimeProvider.GetUtcNow());
             await HandleForeignFilesAsync(target, previous is null ? [] : DescribedFiles(previous), stamp, cancellationToken).ConfigureAwait(false);
-            if (previous is not null)
-            {
-                await ArchivePreviousAsync(target, previous, cancellationToken).ConfigureAwait(false);
-            }
-
+            var archived = previous is null ? null : await ArchivePreviousAsync(target, previous, cancellationToken).ConfigureAwait(false);
             var state = ExportState.Start(BaseUri, request, _options);
             target.SaveState(state);
-            return await RunAsync(state, target, abandoned, progress, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await RunAsync(state, target, abandoned, progress, cancellationToken).ConfigureAwait(false);
+            }
+            catch (FhirBulkException exception) when (IsRefusedKickoff(exception, state))
+            {
+                // The server started nothing: the folder goes back to what it was, so that nothing there suggests an export
+                // to resume and the previous export stays in place (for --since auto, say) until one is started.
+                await target.ForgetAsync(CancellationToken.None).ConfigureAwait(false);
+                if (archived is not null)
+                {
+                    await target.RestoreFromHistoryAsync(DescribedFiles(previous!).Append(ExportState.FileName), archived, CancellationToken.None).ConfigureAwait(false);
+                    Log.PreviousExportRestored(_logger, directory);
+                }
+
+                throw;
+            }
         }
     }
+
+    /// <summary>
+    /// Whether the failure is the server refusing the kick-off of an export it never started: not transient (a retry
+    /// would be refused again), and no status URL ever came, so no job and no file exist. A folder or store failure is
+    /// the disk's or the store's, not the server's answer.
+    /// </summary>
+    private static bool IsRefusedKickoff(FhirBulkException exception, ExportState state) =>
+        exception is not (ExportFolderException or StorageException) && !exception.IsTransient
+        && state.StatusUrl is null && state.ReExports == 0 && state.Files.Count == 0;
 
     /// <summary>
     /// Carries on an export saved in <paramref name="directory"/>: polls again if it was not done, fetches only missing or
@@ -147,7 +168,16 @@ public sealed partial class BulkDataClient
             state.RecordConnection(_options);
             target.SaveState(state);
             Log.Resuming(_logger, directory);
-            return await RunAsync(state, target, abandoned, progress, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await RunAsync(state, target, abandoned, progress, cancellationToken).ConfigureAwait(false);
+            }
+            catch (FhirBulkException exception) when (IsRefusedKickoff(exception, state))
+            {
+                // The kick-off an earlier run could not send was refused now: there is still nothing to resume.
+                await target.ForgetAsync(CancellationToken.None).ConfigureAwait(false);
+                throw;
+            }
         }
     }
 
@@ -308,7 +338,7 @@ public sealed partial class BulkDataClient
                 // Says what completed, so that the user knows what a resume will still fetch; a stall says so first.
                 var complete = state.Files.Where(f => f.Status == ExportFileStatus.Complete).Select(f => f.FileName).ToList();
                 var completed = complete.Count == 0 ? "none is complete"
-                    : $"{complete.Count} {(complete.Count == 1 ? "is" : "are")} complete ({string.Join(", ", complete.Take(3))}{(complete.Count > 3 ? $" and {complete.Count - 3} more" : string.Empty)})";
+                    : $"{complete.Count} {(complete.Count == 1 ? "is" : "are")} complete ({Counted.FirstOf(complete, 3)})";
                 var stalled = _http.Stall.HasStalled ? $"The server stopped answering (nothing for {BulkHttp.Minutes(_options.StallTimeout)}). " : string.Empty;
                 // The CLI prints this message (and puts it in --json): the first failure's URL is redacted, as in log.ndjson.
                 throw new FhirBulkException(
@@ -434,7 +464,7 @@ public sealed partial class BulkDataClient
 
         if (_options.ForeignFiles == ForeignFilePolicy.Refuse)
         {
-            var shown = string.Join(", ", foreign.Take(5)) + (foreign.Count > 5 ? $" and {foreign.Count - 5} more" : string.Empty);
+            var shown = Counted.FirstOf(foreign, 5);
             throw new ExportFolderException(directory, $"{directory} holds {(foreign.Count == 1 ? "a file" : $"{foreign.Count} files")} this export did not write ({shown}); use another folder, or --force to move them under {ExportFolderLayout.HistoryFolderName}/ (in a subfolder named for the time of that run).");
         }
 
@@ -504,7 +534,8 @@ public sealed partial class BulkDataClient
         }
     }
 
-    private async Task ArchivePreviousAsync(ExportTarget target, ExportState previous, CancellationToken cancellationToken)
+    /// <returns>The <c>history/</c> subfolder it was moved to.</returns>
+    private async Task<string> ArchivePreviousAsync(ExportTarget target, ExportState previous, CancellationToken cancellationToken)
     {
         var stamp = HistoryStamp(previous.Manifest?.TransactionTime is { } time && ParseInstant(time) is { } instant ? instant : previous.StartedAt);
         await target.MoveToHistoryAsync(DescribedFiles(previous).Append(ExportState.FileName), stamp, cancellationToken).ConfigureAwait(false);
@@ -514,6 +545,7 @@ public sealed partial class BulkDataClient
             ? $"a finished export (transactionTime {previous.Manifest?.TransactionTime ?? "not given"})"
             : previous.Cancelled ? "a cancelled export" : "an export whose kick-off did not succeed";
         Log.PreviousExportMoved(_logger, target.Description, what, stamp);
+        return stamp;
     }
 
     /// <summary>The name of a <c>history/</c> subfolder: the instant in UTC, sortable and safe in a path.</summary>

@@ -31,12 +31,14 @@ public sealed class ExportFolderSettings
         DeleteJobAfterDownload = state.DeleteJobAfterDownload;
         CompressOutput = state.CompressOutput;
         MalformedLines = state.MalformedLines;
-        KickedOff = state.StatusUrl is not null || state.ReExports > 0;
+        KickedOff = (state.StatusUrl is not null || state.ReExports > 0) && !state.Completed && !state.Cancelled;
     }
 
     /// <summary>
-    /// Whether the server accepted the export's kick-off (it has a status URL): only then is there anything to resume.
-    /// A folder whose kick-off was refused is started afresh by the corrected export command.
+    /// Whether the folder holds an export that the server accepted (it has a status URL) and that is neither complete nor
+    /// cancelled: only then is there anything to resume. An export whose kick-off was refused leaves no state (a previous
+    /// export in the folder stays in place), and one whose kick-off never got an answer is started afresh by the next
+    /// export command.
     /// </summary>
     public bool KickedOff { get; }
 

@@ -44,18 +44,43 @@ internal static partial class ExportFolderContents
 
     /// <summary>Moves <paramref name="names"/> (relative paths) under <c>history/&lt;stamp&gt;/</c>, keeping their relative paths.</summary>
     /// <exception cref="ExportFolderException">A file could not be moved.</exception>
-    public static void MoveToHistory(string directory, IEnumerable<string> names, string stamp)
+    public static void MoveToHistory(string directory, IEnumerable<string> names, string stamp) =>
+        Move(directory, directory, Path.Combine(directory, ExportFolderLayout.HistoryFolderName, stamp), names);
+
+    /// <summary>
+    /// Moves <paramref name="names"/> back from <c>history/&lt;stamp&gt;/</c> to where <see cref="MoveToHistory"/> took them
+    /// from, then removes that subfolder (and <c>history/</c>) when nothing else is left in it.
+    /// </summary>
+    /// <exception cref="ExportFolderException">A file could not be moved.</exception>
+    public static void RestoreFromHistory(string directory, IEnumerable<string> names, string stamp)
     {
-        var archive = Path.Combine(directory, ExportFolderLayout.HistoryFolderName, stamp);
+        var history = Path.Combine(directory, ExportFolderLayout.HistoryFolderName);
+        var archive = Path.Combine(history, stamp);
+        Move(directory, archive, directory, names);
+        if (!Directory.Exists(archive))
+        {
+            return;
+        }
+
+        // Deepest first, so that a subfolder (error/, deleted/) emptied by the moves goes before its parent.
+        var emptied = Directory.EnumerateDirectories(archive, "*", SearchOption.AllDirectories).OrderByDescending(d => d.Length).Append(archive).Append(history);
+        foreach (var folder in emptied.Where(f => !Directory.EnumerateFileSystemEntries(f).Any()))
+        {
+            Directory.Delete(folder);
+        }
+    }
+
+    private static void Move(string directory, string from, string to, IEnumerable<string> names)
+    {
         foreach (var name in names)
         {
-            var source = ExportFolderLayout.FullPath(directory, name);
+            var source = ExportFolderLayout.FullPath(from, name);
             if (!File.Exists(source))
             {
                 continue;
             }
 
-            var target = ExportFolderLayout.FullPath(archive, name);
+            var target = ExportFolderLayout.FullPath(to, name);
             FolderIo.Write(directory, target, () =>
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(target)!);

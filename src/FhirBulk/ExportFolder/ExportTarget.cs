@@ -55,6 +55,15 @@ internal abstract class ExportTarget
 
     /// <summary>Moves files (relative names) under <c>history/&lt;stamp&gt;/</c>, keeping their relative names.</summary>
     public abstract Task MoveToHistoryAsync(IEnumerable<string> names, string stamp, CancellationToken cancellationToken);
+
+    /// <summary>Moves files that <see cref="MoveToHistoryAsync"/> moved under <c>history/&lt;stamp&gt;/</c> back into place.</summary>
+    public abstract Task RestoreFromHistoryAsync(IEnumerable<string> names, string stamp, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes the export's state and log, with nothing written after (the log of a store is otherwise written again as the
+    /// lock is released): for an export the server never started, which leaves nothing to resume.
+    /// </summary>
+    public abstract Task ForgetAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>An export folder on the local disk: the files, OS lock and atomic renames the export has always used.</summary>
@@ -108,6 +117,18 @@ internal sealed class LocalExportTarget(string directory) : ExportTarget
     {
         ExportFolderContents.MoveToHistory(Directory, names, stamp);
         return Task.CompletedTask;
+    }
+
+    public override Task RestoreFromHistoryAsync(IEnumerable<string> names, string stamp, CancellationToken cancellationToken)
+    {
+        ExportFolderContents.RestoreFromHistory(Directory, names, stamp);
+        return Task.CompletedTask;
+    }
+
+    public override async Task ForgetAsync(CancellationToken cancellationToken)
+    {
+        await DeleteAsync(ExportFolderLayout.StateFileName, cancellationToken).ConfigureAwait(false);
+        await DeleteAsync(ExportFolderLayout.LogFileName, cancellationToken).ConfigureAwait(false);
     }
 
     private sealed class Releaser(ExportFolderLock folderLock) : IAsyncDisposable

@@ -161,22 +161,36 @@ internal sealed class StoreExportTarget(ObjectStore store, ILogger logger, TimeP
     }
 
     /// <summary>A store has no rename: each object is streamed to its new name, then deleted (memory flat, time in its size).</summary>
-    public override async Task MoveToHistoryAsync(IEnumerable<string> names, string stamp, CancellationToken cancellationToken)
+    public override Task MoveToHistoryAsync(IEnumerable<string> names, string stamp, CancellationToken cancellationToken) =>
+        MoveAsync(names, name => name, name => $"{ExportFolderLayout.HistoryFolderName}/{stamp}/{name}", cancellationToken);
+
+    // A prefix has no folders of its own: once its objects are moved back, history/<stamp>/ is gone too.
+    public override Task RestoreFromHistoryAsync(IEnumerable<string> names, string stamp, CancellationToken cancellationToken) =>
+        MoveAsync(names, name => $"{ExportFolderLayout.HistoryFolderName}/{stamp}/{name}", name => name, cancellationToken);
+
+    public override async Task ForgetAsync(CancellationToken cancellationToken)
+    {
+        _log = null;
+        await store.DeleteAsync(ExportFolderLayout.StateFileName, cancellationToken).ConfigureAwait(false);
+        await store.DeleteAsync(ExportFolderLayout.LogFileName, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task MoveAsync(IEnumerable<string> names, Func<string, string> from, Func<string, string> to, CancellationToken cancellationToken)
     {
         foreach (var name in names)
         {
-            if (!await store.ExistsAsync(name, cancellationToken).ConfigureAwait(false))
+            if (!await store.ExistsAsync(from(name), cancellationToken).ConfigureAwait(false))
             {
                 continue;
             }
 
-            var source = await store.OpenReadAsync(name, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var source = await store.OpenReadAsync(from(name), cancellationToken: cancellationToken).ConfigureAwait(false);
             await using (source.ConfigureAwait(false))
             {
-                await store.WriteAsync($"{ExportFolderLayout.HistoryFolderName}/{stamp}/{name}", source, cancellationToken).ConfigureAwait(false);
+                await store.WriteAsync(to(name), source, cancellationToken).ConfigureAwait(false);
             }
 
-            await store.DeleteAsync(name, cancellationToken).ConfigureAwait(false);
+            await store.DeleteAsync(from(name), cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -226,7 +226,7 @@ public sealed partial class FhirSync
             .ToList();
         if (foreign.Count > 0)
         {
-            var shown = string.Join(", ", foreign.Take(5)) + (foreign.Count > 5 ? $" and {foreign.Count - 5} more" : string.Empty);
+            var shown = Counted.FirstOf(foreign, 5);
             throw new ExportFolderException(directory, $"{directory} is not a sync folder ({SyncState.FileName} is missing) and holds {(foreign.Count == 1 ? "an entry" : $"{foreign.Count} entries")} sync did not write ({shown}): give a new or empty folder to start a sync in, or the folder of an existing one.");
         }
     }

@@ -86,6 +86,23 @@ public sealed class ExportStateTests : IDisposable
         Assert.True(used.CompressOutput);
     }
 
+    [Theory]
+    [InlineData(null, false, false, false)]
+    [InlineData("https://fhir.example/r4/jobs/1", false, false, true)]
+    [InlineData("https://fhir.example/r4/jobs/1", true, false, false)]
+    [InlineData("https://fhir.example/r4/jobs/1", false, true, false)]
+    public void ReadExportSettings_ByProgress_KickedOffOnlyForAStartedExportThatIsNotOver(string? statusUrl, bool completed, bool cancelled, bool expected)
+    {
+        // What the CLI asks before it offers `--resume` after a failure: a finished or cancelled export has nothing to carry on.
+        var state = ExportState.Start(Server, new ExportRequest(), new BulkDataClientOptions());
+        state.StatusUrl = statusUrl;
+        state.Completed = completed;
+        state.Cancelled = cancelled;
+        state.Save(_folder);
+
+        Assert.Equal(expected, BulkDataClient.ReadExportSettings(_folder).KickedOff);
+    }
+
     [Fact]
     public void EnsureCompleted_CancelledExport_RefusedSayingToStartANewOneNotToResume()
     {

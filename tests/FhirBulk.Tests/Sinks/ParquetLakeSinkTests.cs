@@ -220,6 +220,37 @@ public sealed class ParquetLakeSinkTests : IDisposable
     }
 
     [Fact]
+    public async Task CompleteAsync_OneShardRunIntoLakeOfATwoShardRun_StatusIncompleteNamingTheOtherRunsShard()
+    {
+        string input = WriteExport(patients: 30, observations: 30);
+        string lake = _dir.File("lake");
+        Assert.Null(await RunShardAsync(input, lake, new ShardSpec(0, 2)));
+        Assert.Null(await RunShardAsync(input, lake, new ShardSpec(1, 2)));
+
+        // ShardSpec.Single is what both `view` without --shard and `view --shard 0/1` run.
+        ParquetLakeStatus? status = await RunShardAsync(input, lake, ShardSpec.Single);
+
+        Assert.NotNull(status);
+        Assert.False(status.IsComplete);
+        Assert.Equal(1, status.ShardCount);
+        Assert.Contains(status.Problems, p => p.StartsWith("shard 1/2 (", StringComparison.Ordinal) && p.Contains("belongs to a run of 2 shards, the latest run has 1.", StringComparison.Ordinal));
+        Assert.True(File.Exists(Path.Combine(lake, "patients", "part-00001-00000.parquet")), "another run's part is left for the caller to delete");
+    }
+
+    [Fact]
+    public async Task CompleteAsync_OneShardRunAgain_StatusComplete()
+    {
+        string input = WriteExport(patients: 10, observations: 10);
+        string lake = _dir.File("lake");
+        await RunShardAsync(input, lake, ShardSpec.Single);
+
+        ParquetLakeStatus? status = await RunShardAsync(input, lake, ShardSpec.Single);
+
+        Assert.NotNull(status);
+        Assert.True(status.IsComplete, string.Join("\n", status.Problems));
+    }
+
+    [Fact]
     public async Task Check_OneShardOfThreeWritten_MissingShardsNamedAndIncomplete()
     {
         string input = WriteExport(patients: 10, observations: 10);
@@ -338,12 +369,14 @@ public sealed class ParquetLakeSinkTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static async Task RunShardAsync(string input, string lake, ShardSpec shard, long rowsPerPart = 1000, ICompiledView[]? views = null, CancellationToken cancellationToken = default)
+    /// <returns>The sink's <see cref="ParquetLakeSink.Status"/> after the run.</returns>
+    private static async Task<ParquetLakeStatus?> RunShardAsync(string input, string lake, ShardSpec shard, long rowsPerPart = 1000, ICompiledView[]? views = null, CancellationToken cancellationToken = default)
     {
         NdjsonShardPlan plan = NdjsonShardPlan.Create(NdjsonSource.FromFolder(input), shard.Count, UnitBytes);
         var tables = new FhirTables(new FhirTablesOptions { MaxDegreeOfParallelism = 1 });
         await using var sink = new ParquetLakeSink(lake, new ParquetLakeOptions { Shard = shard, Plan = plan, RowsPerPart = rowsPerPart, RowGroupSize = 5 });
         await tables.RunAsync(plan.SourceFor(shard.Index), views ?? Views(), sink, cancellationToken: cancellationToken);
+        return sink.Status;
     }
 
     /// <summary>A lake of one run over an export of this many resources, and its files' bytes.</summary>

@@ -133,7 +133,7 @@ public static class ParquetLake
         // A lost run record leaves every part of its shard a stray: name a few and count the rest, not one line each.
         if (strays.Count > 0)
         {
-            string named = string.Join(", ", strays.Take(3)) + (strays.Count > 3 ? $" and {strays.Count - 3} more" : "");
+            string named = Counted.FirstOf(strays, 3);
             problems.Add(strays.Count == 1
                 ? $"{named} is listed by no shard's latest run: a reader of the folder would read it too."
                 : $"{strays.Count} parts are listed by no shard's latest run ({named}): a reader of the folder would read them too.");

@@ -70,6 +70,19 @@ public sealed class ParquetLakeSink : ITableSink
         _scratch = new DuckDbSink(Path.Combine(_scratchDirectory, "scratch.duckdb"), _options.DuckDb, CopyOutAsync);
     }
 
+    /// <summary>
+    /// What the lake holds once <see cref="CompleteAsync"/> has committed a run of one shard (0/1: the whole input, however
+    /// the shard was given). Such a run is expected to leave the lake complete; <see cref="ParquetLakeStatus.IsComplete"/>
+    /// is <see langword="false"/> when a reader of the views' folders would read more than its rows (a shard of an earlier
+    /// run with another shard count, a part no record lists, an unfinished write), which the run leaves in place: they are
+    /// another run's, and deleting them is the caller's decision (docs/cli.md, "Parquet lake and shards"). Tell the user.
+    /// </summary>
+    /// <value>
+    /// <see langword="null"/> until then, and for a shard of a sharded run, which cannot know whether the other shards are
+    /// done (<see cref="ParquetLake.CheckAsync"/> checks the whole lake once they are).
+    /// </value>
+    public ParquetLakeStatus? Status { get; private set; }
+
     /// <inheritdoc/>
     public ValueTask<ITableWriter> OpenTableAsync(ViewSchema schema, CancellationToken cancellationToken = default)
     {
@@ -90,7 +103,8 @@ public sealed class ParquetLakeSink : ITableSink
     /// <remarks>
     /// Takes the SHA-256 of this shard's inputs from the read that fed the views, clears what a killed earlier run of the shard
     /// left unfinished or staged, stages the parts and schemas, writes the new run record, moves the staged objects into
-    /// place, then deletes this shard's earlier parts that were not replaced and this shard's earlier run records.
+    /// place, then deletes this shard's earlier parts that were not replaced and this shard's earlier run records. A run of
+    /// one shard then checks the whole lake into <see cref="Status"/>.
     /// </remarks>
     public async ValueTask CompleteAsync(CancellationToken cancellationToken = default)
     {
@@ -181,6 +195,13 @@ public sealed class ParquetLakeSink : ITableSink
         }
 
         _writers.Clear();
+
+        // Checked here, not left to each caller: a run of one shard given as 0/1 is the same run as one given no shard, and
+        // neither may leave a lake that reads more than its rows without saying so.
+        if (_options.Shard.Count == 1)
+        {
+            Status = await ParquetLake.CheckAsync(_store, CancellationToken.None).ConfigureAwait(false);
+        }
     }
 
     /// <inheritdoc/>
