@@ -242,7 +242,7 @@ internal static class ViewCommand
             }
 
             List<RunWarning> warnings = [];
-            if (toLake && lake.ShardOf(parseResult) is null)
+            if (toLake && lake.ShardOf(parseResult) is not { Count: > 1 })
             {
                 warnings.AddRange(await ViewLakeOptions.WarnUnlessCompleteAsync(context, lakeStore!, written, views[0].Schema.Name, cancellationToken).ConfigureAwait(false));
             }
