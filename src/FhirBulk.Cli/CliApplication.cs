@@ -50,15 +50,7 @@ internal sealed class CliApplication(CliContext context)
                 .Select(e => MessageLines.OneLine(WithOption(e, UsageMessage(e.Message))))
                 .Distinct(StringComparer.Ordinal);
             // One line, which --json repeats word for word.
-            var message = string.Join(" ", messages);
-            MessageLines.Error(context.Error, message);
-            var command = parseResult.CommandResult.Command;
-            context.Error.MarkupLineInterpolated($"Run '[bold]{HelpCommand(command)}[/]' for the options.");
-            if (json)
-            {
-                ErrorReporter.WriteJson(context, message, ExitCodes.Usage, UsageHint(command));
-            }
-
+            ErrorReporter.Write(context, string.Join(" ", messages), ExitCodes.Usage, UsageHint(parseResult.CommandResult.Command), json);
             return ExitCodes.Usage;
         }
 
@@ -77,7 +69,7 @@ internal sealed class CliApplication(CliContext context)
 
     /// <summary>
     /// What follows a usage error (exit 2): <c>Run 'fhir-bulk COMMAND --help' for the options.</c>, for a command that finds a
-    /// wrong option value itself as for one System.CommandLine finds.
+    /// wrong option value itself (<see cref="CommandActions"/>) as for one System.CommandLine finds.
     /// </summary>
     internal static string UsageHint(Command command) => $"Run '{HelpCommand(command)}' for the options.";
 

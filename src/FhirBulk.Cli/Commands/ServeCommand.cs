@@ -82,7 +82,7 @@ internal static class ServeCommand
             var every = parseResult.GetValue(advanceEvery);
             if (every < 1)
             {
-                throw new CliException($"--advance-every is a number of seconds, at least 1, not {every}.", ExitCodes.Usage) { Hint = CliApplication.UsageHint(command) };
+                throw new CliException($"--advance-every is a number of seconds, at least 1, not {every}.", ExitCodes.Usage);
             }
 
             var options = new BulkDataServerOptions
@@ -125,8 +125,8 @@ internal static class ServeCommand
                     _ => null,
                 };
                 var message = ErrorText.WithoutParameter(e);
-                // A value the server refuses is a wrong command line as much as one the parser refuses: the same hint follows.
-                throw new CliException(option is null ? message : $"{option}: {message}", ExitCodes.Usage, e) { Hint = CliApplication.UsageHint(command) };
+                // A value the server refuses is a wrong command line as much as one the parser refuses (exit 2, with the same hint).
+                throw new CliException(option is null ? message : $"{option}: {message}", ExitCodes.Usage, e);
             }
             catch (FormatException e)
             {

@@ -165,4 +165,29 @@ public sealed class CommandLineTests
         Assert.Contains("bogus", message, StringComparison.Ordinal);
         Assert.DoesNotContain("Required command was not provided", message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("generate", new[] { "--patients", "0", "--out", "unused" }, "error: --patients must be at least 1.")]
+    [InlineData("export", new[] { "--resume", "a", "--cancel", "b" }, "error: --resume and --cancel cannot be used together.")]
+    [InlineData("query", new[] { "--db", "x.duckdb", "--csv", "--json", "SELECT 1" }, "error: --csv and --json cannot be used together.")]
+    public async Task UsageErrorTheCommandFinds_FollowedByTheHelpHintAsAParseErrorIs(string command, string[] arguments, string expected)
+    {
+        foreach (var runner in new[] { new CliRunner().AsPipe(), new CliRunner() })
+        {
+            var result = await runner.RunAsync([command, .. arguments]);
+
+            Assert.True(result.ExitCode == 2, result.ToString());
+            Assert.Equal([expected, $"Run 'fhir-bulk {command} --help' for the options."], result.Error.TrimEnd().ReplaceLineEndings("\n").Split('\n'));
+        }
+    }
+
+    [Fact]
+    public async Task UsageErrorTheCommandFinds_Json_HintInTheDocument()
+    {
+        var result = await new CliRunner().RunAsync("query", "--db", "x.duckdb", "--csv", "--json", "SELECT 1");
+
+        Assert.Equal(2, result.ExitCode);
+        using var document = System.Text.Json.JsonDocument.Parse(result.Output);
+        Assert.Equal("Run 'fhir-bulk query --help' for the options.", document.RootElement.GetProperty("error").GetProperty("hint").GetString());
+    }
 }
