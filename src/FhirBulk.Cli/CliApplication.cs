@@ -35,7 +35,8 @@ internal sealed class CliApplication(CliContext context)
     public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken = default)
     {
         var parseResult = CreateRootCommand().Parse(args);
-        if (parseResult.Errors.Count > 0)
+        var strays = UnknownOptions.InArguments(parseResult, args);
+        if (parseResult.Errors.Count > 0 || strays.Count > 0)
         {
             // An unknown command leaves --json unmatched too: it still asks for the failure as JSON, and is no error of its own.
             var json = CommonOptions.IsJson(parseResult) || parseResult.UnmatchedTokens.Contains(CommonOptions.JsonName, StringComparer.Ordinal);
@@ -44,11 +45,11 @@ internal sealed class CliApplication(CliContext context)
             var unknownCommand = parseResult.CommandResult.Command is RootCommand && parseResult.UnmatchedTokens.Any(t => !t.StartsWith('-'));
             // --json is dropped from the complaint only beside another: alone, on a command that has no --json (example), it is the complaint.
             var aboutJson = parseResult.Errors.Where(e => e.Message.Contains($"'{CommonOptions.JsonName}'", StringComparison.Ordinal)).ToList();
-            var messages = parseResult.Errors
-                .Where(e => !(json && aboutJson.Contains(e) && aboutJson.Count < parseResult.Errors.Count))
+            var messages = UnknownOptions.Explain(parseResult, args, strays.Select(UnknownOptions.Message).Concat(parseResult.Errors
+                .Where(e => !(json && aboutJson.Contains(e) && aboutJson.Count < parseResult.Errors.Count + strays.Count))
                 .Where(e => !(unknownCommand && e.Message.StartsWith("Required command was not provided", StringComparison.Ordinal)))
-                .Select(e => MessageLines.OneLine(WithOption(e, UsageMessage(e.Message))))
-                .Distinct(StringComparer.Ordinal);
+                .Select(e => MessageLines.OneLine(WithOption(e, UsageMessage(e.Message)))))
+                .Distinct(StringComparer.Ordinal).ToList());
             // One line, which --json repeats word for word.
             ErrorReporter.Write(context, string.Join(" ", messages), ExitCodes.Usage, UsageHint(parseResult.CommandResult.Command), json);
             return ExitCodes.Usage;
