@@ -255,6 +255,28 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
+    public async Task Serve_DataIsAFile_InvalidInputOneLineSayingDataNamesAFileNotAFolder()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            foreach (var runner in new[] { new CliRunner().AsPipe(), new CliRunner().WithTerminalWidth(60) })
+            {
+                var result = await runner.RunAsync("serve", "--data", file);
+
+                Assert.True(result.ExitCode == 3, result.ToString());
+                Assert.Equal(
+                    $"error: --data {file} is a file, not a folder: give a folder of TYPE.NNN.ndjson files, such as one 'fhir-bulk generate --out DIR' wrote.",
+                    result.Error.TrimEnd());
+            }
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task Serve_PortInUse_InvalidInputOneLineNamingThePort()
     {
         using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
