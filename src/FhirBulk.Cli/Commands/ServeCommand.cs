@@ -59,12 +59,14 @@ internal static class ServeCommand
         var steps = new Option<int?>("--steps")
         {
             Description = "Put the data on a simulated timeline and play N weekly steps of change at start (visits, resolved conditions, deletions, "
-                + "Group moves, new patients); exports then carry the data's time as transactionTime, not the clock's.",
+                + "Group moves, new patients); exports then carry the data's time as transactionTime, not the clock's. "
+                + "With --data, the steps are written into DIR/steps/, after those 'fhir-bulk generate --steps' wrote there.",
             HelpName = "N",
         };
         var advanceEvery = new Option<int?>("--advance-every")
         {
-            Description = "Play one more step of change every SECONDS seconds (starts the timeline at --steps, default 0).",
+            Description = "Play one more step of change every SECONDS seconds (starts the timeline at --steps, default 0). "
+                + "With --data, each step is written into DIR/steps/.",
             HelpName = "SECONDS",
         };
         var faults = new FaultOptionSet();
@@ -221,6 +223,12 @@ internal static class ServeCommand
         if (options.Steps is not null)
         {
             grid.AddRow("Data time", string.Create(CultureInfo.InvariantCulture, $"{server.DataTime:yyyy-MM-ddTHH:mm:ssZ} (simulated, after {server.Steps} {(server.Steps == 1 ? "step" : "steps")})"));
+        }
+
+        // The user's own folder changes: said, as generate says where it writes. A generated population's is a temporary folder.
+        if (options.DataDirectory is not null && server.StepsDirectory is { } stepsDirectory)
+        {
+            grid.AddRow("Steps", Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"written into {stepsDirectory}{Path.DirectorySeparatorChar} (now at step {server.Steps})")));
         }
 
         grid.AddRow("Faults", faultsInjected ? "[yellow]injected (see --help)[/]" : "none");

@@ -117,6 +117,54 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
+    public async Task Serve_DataWithSteps_BannerSaysTheStepsAreWrittenIntoDataSteps()
+    {
+        using var temp = new TempFolder();
+        var data = temp.File("pop");
+        var generated = await new CliRunner().RunAsync("generate", "--patients", "3", "--steps", "1", "--out", data, "--quiet");
+        Assert.True(generated.ExitCode == 0, generated.ToString());
+        using var stop = new CancellationTokenSource();
+
+        var running = await new CliRunner().AsPipe().StartAsync(stop.Token, "serve", "--data", data, "--no-auth", "--steps", "1");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!running.Text.Contains("Serving until", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        await stop.CancelAsync();
+        var output = (await running.Completion).Output;
+        Assert.Contains($"Steps      written into {Path.Combine(data, "steps")}{Path.DirectorySeparatorChar} (now at step 2)", output, StringComparison.Ordinal);
+        Assert.True(Directory.Exists(Path.Combine(data, "steps", "0002")), output);
+    }
+
+    [Fact]
+    public async Task Serve_GeneratedPopulationWithSteps_NoStepsLineForItsTemporaryFolder()
+    {
+        using var stop = new CancellationTokenSource();
+        var running = await new CliRunner().StartAsync(stop.Token, "serve", "--patients", "3", "--no-auth", "--steps", "1");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!running.Text.Contains("Serving until", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        await stop.CancelAsync();
+        Assert.DoesNotContain("written into", (await running.Completion).Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ServeHelp_StepsAndAdvanceEvery_SayWithDataTheyWriteIntoDataSteps()
+    {
+        var result = await new CliRunner().AsPipe().RunAsync("serve", "--help");
+
+        Assert.Equal(0, result.ExitCode);
+        var lines = result.Output.ReplaceLineEndings("\n").Split('\n');
+        Assert.Contains("With --data, the steps are written into DIR/steps/", Assert.Single(lines, l => l.TrimStart().StartsWith("--steps", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.Contains("With --data, each step is written into DIR/steps/.", Assert.Single(lines, l => l.TrimStart().StartsWith("--advance-every", StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Serve_BomMiscountCutGzipFlags_EachReachesTheServer()
     {
         using var stop = new CancellationTokenSource();
