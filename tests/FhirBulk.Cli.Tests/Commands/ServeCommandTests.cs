@@ -86,16 +86,8 @@ public sealed class ServeCommandTests
     [Fact]
     public async Task Serve_StepsAndAdvanceEvery_BannerNamesTheSimulatedTimeAndEachStepIsAnnounced()
     {
-        using var stop = new CancellationTokenSource();
-        var running = await new CliRunner().StartAsync(stop.Token, "serve", "--patients", "5", "--no-auth", "--steps", "2", "--advance-every", "1");
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!running.Text.Contains("Step 3:", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
+        var output = await ServeUntilAsync(new CliRunner(), "Step 3:", "serve", "--patients", "5", "--no-auth", "--steps", "2", "--advance-every", "1");
 
-        await stop.CancelAsync();
-        var output = (await running.Completion).Output;
         Assert.Matches(@"Data time\s*│?\s*\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(simulated, after 2 steps\)", output);
         Assert.Matches(@"Step 3: data time \d{4}-\d\d-\d\dT", output);
     }
@@ -103,16 +95,8 @@ public sealed class ServeCommandTests
     [Fact]
     public async Task Serve_OneStep_BannerSaysAfterOneStep()
     {
-        using var stop = new CancellationTokenSource();
-        var running = await new CliRunner().StartAsync(stop.Token, "serve", "--patients", "5", "--no-auth", "--steps", "1");
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!running.Text.Contains("Data time", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
+        var output = await ServeUntilAsync(new CliRunner(), "Data time", "serve", "--patients", "5", "--no-auth", "--steps", "1");
 
-        await stop.CancelAsync();
-        var output = (await running.Completion).Output;
         Assert.Contains("(simulated, after 1 step)", output, StringComparison.Ordinal);
     }
 
@@ -123,17 +107,9 @@ public sealed class ServeCommandTests
         var data = temp.File("pop");
         var generated = await new CliRunner().RunAsync("generate", "--patients", "3", "--steps", "1", "--out", data, "--quiet");
         Assert.True(generated.ExitCode == 0, generated.ToString());
-        using var stop = new CancellationTokenSource();
 
-        var running = await new CliRunner().AsPipe().StartAsync(stop.Token, "serve", "--data", data, "--no-auth", "--steps", "1");
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!running.Text.Contains("Serving until", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
+        var output = await ServeUntilAsync(new CliRunner().AsPipe(), "Serving until", "serve", "--data", data, "--no-auth", "--steps", "1");
 
-        await stop.CancelAsync();
-        var output = (await running.Completion).Output;
         Assert.Contains($"Steps      written into {Path.Combine(data, "steps")}{Path.DirectorySeparatorChar} (now at step 2)", output, StringComparison.Ordinal);
         Assert.True(Directory.Exists(Path.Combine(data, "steps", "0002")), output);
     }
@@ -141,16 +117,9 @@ public sealed class ServeCommandTests
     [Fact]
     public async Task Serve_GeneratedPopulationWithSteps_NoStepsLineForItsTemporaryFolder()
     {
-        using var stop = new CancellationTokenSource();
-        var running = await new CliRunner().StartAsync(stop.Token, "serve", "--patients", "3", "--no-auth", "--steps", "1");
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!running.Text.Contains("Serving until", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
+        var output = await ServeUntilAsync(new CliRunner(), "Serving until", "serve", "--patients", "3", "--no-auth", "--steps", "1");
 
-        await stop.CancelAsync();
-        Assert.DoesNotContain("written into", (await running.Completion).Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("written into", output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -380,5 +349,20 @@ public sealed class ServeCommandTests
 
         Assert.True(result.ExitCode == 3, result.ToString());
         Assert.Equal($"error: clients file '{clients}' is not JSON: '{{' is invalid after a property name. Expected a ':' (line 3, byte 12)", result.Error.Trim());
+    }
+
+    /// <summary>Runs serve until its output holds <paramref name="text"/> (30 s at most), then stops it as Ctrl-C would; what it printed.</summary>
+    private static async Task<string> ServeUntilAsync(CliRunner runner, string text, params string[] args)
+    {
+        using var stop = new CancellationTokenSource();
+        var running = await runner.StartAsync(stop.Token, args);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!running.Text.Contains(text, StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        await stop.CancelAsync();
+        return (await running.Completion).Output;
     }
 }
