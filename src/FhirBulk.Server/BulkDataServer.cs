@@ -74,7 +74,7 @@ public sealed class BulkDataServer : IAsyncDisposable
     /// <see cref="BulkDataServerOptions.DataDirectory"/> is changed by <see cref="BulkDataServerOptions.Steps"/> and
     /// <see cref="AdvanceAsync"/>); <see langword="null"/> when the data has no timeline.
     /// </summary>
-    public string? StepsDirectory => _state.Store.Timeline is null ? null : Path.Combine(DataDirectory, Timeline.Folder);
+    public string? StepsDirectory => _state.Store.Timeline is null ? null : Path.Combine(DataDirectory, PopulationGenerator.StepsFolder);
 
     /// <summary>The server's jobs, store and options, for tests that stage a job the endpoints then answer for.</summary>
     internal ServerState State => _state;
