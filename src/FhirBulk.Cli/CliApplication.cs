@@ -35,7 +35,8 @@ internal sealed class CliApplication(CliContext context)
     public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken = default)
     {
         var parseResult = CreateRootCommand().Parse(args);
-        if (parseResult.Errors.Count > 0)
+        var strays = UnknownOptions.InArguments(parseResult, args);
+        if (parseResult.Errors.Count > 0 || strays.Count > 0)
         {
             // An unknown command leaves --json unmatched too: it still asks for the failure as JSON, and is no error of its own.
             var json = CommonOptions.IsJson(parseResult) || parseResult.UnmatchedTokens.Contains(CommonOptions.JsonName, StringComparer.Ordinal);
@@ -44,21 +45,13 @@ internal sealed class CliApplication(CliContext context)
             var unknownCommand = parseResult.CommandResult.Command is RootCommand && parseResult.UnmatchedTokens.Any(t => !t.StartsWith('-'));
             // --json is dropped from the complaint only beside another: alone, on a command that has no --json (example), it is the complaint.
             var aboutJson = parseResult.Errors.Where(e => e.Message.Contains($"'{CommonOptions.JsonName}'", StringComparison.Ordinal)).ToList();
-            var messages = parseResult.Errors
-                .Where(e => !(json && aboutJson.Contains(e) && aboutJson.Count < parseResult.Errors.Count))
+            var messages = UnknownOptions.Explain(parseResult, args, strays.Select(UnknownOptions.Message).Concat(parseResult.Errors
+                .Where(e => !(json && aboutJson.Contains(e) && aboutJson.Count < parseResult.Errors.Count + strays.Count))
                 .Where(e => !(unknownCommand && e.Message.StartsWith("Required command was not provided", StringComparison.Ordinal)))
-                .Select(e => MessageLines.OneLine(WithOption(e, UsageMessage(e.Message))))
-                .Distinct(StringComparer.Ordinal);
+                .Select(e => MessageLines.OneLine(WithOption(e, UsageMessage(e.Message)))))
+                .Distinct(StringComparer.Ordinal).ToList());
             // One line, which --json repeats word for word.
-            var message = string.Join(" ", messages);
-            MessageLines.Error(context.Error, message);
-            var command = parseResult.CommandResult.Command;
-            context.Error.MarkupLineInterpolated($"Run '[bold]{HelpCommand(command)}[/]' for the options.");
-            if (json)
-            {
-                ErrorReporter.WriteJson(context, message, ExitCodes.Usage, UsageHint(command));
-            }
-
+            ErrorReporter.Write(context, string.Join(" ", messages), ExitCodes.Usage, UsageHint(parseResult.CommandResult.Command), json);
             return ExitCodes.Usage;
         }
 
@@ -77,7 +70,7 @@ internal sealed class CliApplication(CliContext context)
 
     /// <summary>
     /// What follows a usage error (exit 2): <c>Run 'fhir-bulk COMMAND --help' for the options.</c>, for a command that finds a
-    /// wrong option value itself as for one System.CommandLine finds.
+    /// wrong option value itself (<see cref="CommandActions"/>) as for one System.CommandLine finds.
     /// </summary>
     internal static string UsageHint(Command command) => $"Run '{HelpCommand(command)}' for the options.";
 

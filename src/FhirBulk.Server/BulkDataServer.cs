@@ -69,6 +69,13 @@ public sealed class BulkDataServer : IAsyncDisposable
     /// <summary>Steps of simulated change the data has taken; 0 when it has no timeline.</summary>
     public int Steps => _state.Store.Timeline?.Steps ?? 0;
 
+    /// <summary>
+    /// Where the steps of change are written, <c>steps/</c> in <see cref="DataDirectory"/> (a given
+    /// <see cref="BulkDataServerOptions.DataDirectory"/> is changed by <see cref="BulkDataServerOptions.Steps"/> and
+    /// <see cref="AdvanceAsync"/>); <see langword="null"/> when the data has no timeline.
+    /// </summary>
+    public string? StepsDirectory => _state.Store.Timeline is null ? null : Path.Combine(DataDirectory, PopulationGenerator.StepsFolder);
+
     /// <summary>The server's jobs, store and options, for tests that stage a job the endpoints then answer for.</summary>
     internal ServerState State => _state;
 

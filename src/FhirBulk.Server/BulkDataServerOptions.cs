@@ -109,7 +109,9 @@ public sealed class BulkDataServerOptions
 
         if (DataDirectory is not null && !Directory.Exists(DataDirectory))
         {
-            throw new DirectoryNotFoundException($"Data directory '{DataDirectory}' does not exist.");
+            throw new DirectoryNotFoundException(File.Exists(DataDirectory)
+                ? $"Data directory '{DataDirectory}' is a file, not a folder."
+                : $"Data directory '{DataDirectory}' does not exist.");
         }
 
         if (ClientsFile is not null && !File.Exists(ClientsFile))

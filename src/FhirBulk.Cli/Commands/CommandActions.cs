@@ -19,7 +19,8 @@ internal static class CommandActions
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                return ErrorReporter.Report(context, e, CommonOptions.IsVerbose(parseResult), CommonOptions.IsJson(parseResult));
+                return ErrorReporter.Report(
+                    context, e, CommonOptions.IsVerbose(parseResult), CommonOptions.IsJson(parseResult), CliApplication.UsageHint(parseResult.CommandResult.Command));
             }
         });
 }

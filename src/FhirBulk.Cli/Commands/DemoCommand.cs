@@ -210,17 +210,16 @@ internal static class DemoCommand
     }
 
     /// <summary>
-    /// <c>Try: fhir-bulk query --db DATABASE "SQL"</c>, never wrapped, with the SQL on a second line after a POSIX line
-    /// continuation, so that it fits 80 columns for the default --out and can still be pasted as printed. The database is
-    /// named from the current folder when it is inside it.
+    /// <c>Try: fhir-bulk query --db DATABASE "SQL"</c>, one line never wrapped, so that it pastes as printed into any shell
+    /// (a POSIX <c>\</c> continuation would not survive cmd or PowerShell; docs/cli.md: printed commands are one line each).
+    /// The database is named from the current folder when it is inside it, which keeps the line short.
     /// </summary>
     internal static void WriteTryQuery(IAnsiConsole console, string database, string sql)
     {
         var relative = Path.GetRelativePath(Environment.CurrentDirectory, database);
         var path = Path.IsPathRooted(relative) || relative.StartsWith("..", StringComparison.Ordinal) ? database : relative;
         var writer = console.Profile.Out.Writer;
-        writer.WriteLine($"Try: fhir-bulk query --db {CommandLineText.Quote(path)} \\");
-        writer.WriteLine($"       \"{sql}\"");
+        writer.WriteLine($"Try: fhir-bulk query --db {CommandLineText.Quote(path)} \"{sql}\"");
         writer.Flush();
     }
 }

@@ -79,9 +79,15 @@ internal static class GenerateCommand
                     return generated;
                 },
                 s => string.Create(CultureInfo.InvariantCulture, $"{s.ResourceCounts.Values.Sum():N0} resources, {s.Bytes / 1048576.0:0.0} MB")).ConfigureAwait(false);
+            // The steps are files too, beside the data: said, so that the folder's steps/ is no surprise (serve --data reads it).
+            var stepsDirectory = stepCount > 0 ? Path.Combine(folder, PopulationGenerator.StepsFolder) : null;
             if (quiet)
             {
-                JsonOutput.Write(context.Out, new { output = folder, resources = summary.ResourceCounts, deleted = summary.DeletedCount, files = summary.Files, bytes = summary.Bytes });
+                JsonOutput.Write(context.Out, new
+                {
+                    output = folder, resources = summary.ResourceCounts, deleted = summary.DeletedCount, files = summary.Files, bytes = summary.Bytes,
+                    steps = stepCount, stepsDirectory,
+                });
                 return ExitCodes.Success;
             }
 
@@ -93,6 +99,10 @@ internal static class GenerateCommand
 
             context.Out.Write(table);
             context.Out.WriteLine($"{Counted.Of(summary.Files.Count, "file")} in {folder}");
+            if (stepsDirectory is not null)
+            {
+                context.Out.WriteLine($"{Counted.Of(stepCount, "step")} of change in {stepsDirectory}{Path.DirectorySeparatorChar}");
+            }
             return ExitCodes.Success;
         });
         return command;

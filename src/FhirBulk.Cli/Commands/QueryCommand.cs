@@ -191,14 +191,14 @@ internal static class QueryCommand
         var table = new Table().Border(TableBorder.Rounded);
         foreach (var column in columns)
         {
-            var tableColumn = new TableColumn(Markup.Escape(column.Name));
+            var tableColumn = new TableColumn(new OneLineCell(column.Name));
             table.AddColumn(IsNumeric(column.TypeName) ? tableColumn.RightAligned() : tableColumn);
         }
 
         var count = 0;
         await foreach (var row in rows.ConfigureAwait(false))
         {
-            table.AddRow(row.Select(v => new Text(ValueText.Format(v)) { Overflow = Overflow.Ellipsis }).ToArray<Spectre.Console.Rendering.IRenderable>());
+            table.AddRow(row.Select(v => new OneLineCell(ValueText.Format(v))).ToArray<Spectre.Console.Rendering.IRenderable>());
             count++;
         }
 

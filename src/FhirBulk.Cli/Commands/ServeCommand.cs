@@ -59,12 +59,14 @@ internal static class ServeCommand
         var steps = new Option<int?>("--steps")
         {
             Description = "Put the data on a simulated timeline and play N weekly steps of change at start (visits, resolved conditions, deletions, "
-                + "Group moves, new patients); exports then carry the data's time as transactionTime, not the clock's.",
+                + "Group moves, new patients); exports then carry the data's time as transactionTime, not the clock's. "
+                + "With --data, the steps are written into DIR/steps/, after those 'fhir-bulk generate --steps' wrote there.",
             HelpName = "N",
         };
         var advanceEvery = new Option<int?>("--advance-every")
         {
-            Description = "Play one more step of change every SECONDS seconds (starts the timeline at --steps, default 0).",
+            Description = "Play one more step of change every SECONDS seconds (starts the timeline at --steps, default 0). "
+                + "With --data, each step is written into DIR/steps/.",
             HelpName = "SECONDS",
         };
         var faults = new FaultOptionSet();
@@ -82,7 +84,17 @@ internal static class ServeCommand
             var every = parseResult.GetValue(advanceEvery);
             if (every < 1)
             {
-                throw new CliException($"--advance-every is a number of seconds, at least 1, not {every}.", ExitCodes.Usage) { Hint = CliApplication.UsageHint(command) };
+                throw new CliException($"--advance-every is a number of seconds, at least 1, not {every}.", ExitCodes.Usage);
+            }
+
+            if (parseResult.GetValue(data) is { } dataPath && !Directory.Exists(dataPath))
+            {
+                // Named by the option, as view --input and generate --out name theirs; the server's own word is "Data directory".
+                throw new CliException(
+                    File.Exists(dataPath)
+                        ? $"--data {dataPath} is a file, not a folder: give a folder of TYPE.NNN.ndjson files, such as one 'fhir-bulk generate --out DIR' wrote."
+                        : $"--data {dataPath} does not exist: give a folder of TYPE.NNN.ndjson files, such as one 'fhir-bulk generate --out DIR' wrote.",
+                    ExitCodes.InvalidInput);
             }
 
             var options = new BulkDataServerOptions
@@ -125,8 +137,8 @@ internal static class ServeCommand
                     _ => null,
                 };
                 var message = ErrorText.WithoutParameter(e);
-                // A value the server refuses is a wrong command line as much as one the parser refuses: the same hint follows.
-                throw new CliException(option is null ? message : $"{option}: {message}", ExitCodes.Usage, e) { Hint = CliApplication.UsageHint(command) };
+                // A value the server refuses is a wrong command line as much as one the parser refuses (exit 2, with the same hint).
+                throw new CliException(option is null ? message : $"{option}: {message}", ExitCodes.Usage, e);
             }
             catch (FormatException e)
             {
@@ -211,6 +223,12 @@ internal static class ServeCommand
         if (options.Steps is not null)
         {
             grid.AddRow("Data time", string.Create(CultureInfo.InvariantCulture, $"{server.DataTime:yyyy-MM-ddTHH:mm:ssZ} (simulated, after {server.Steps} {(server.Steps == 1 ? "step" : "steps")})"));
+        }
+
+        // The user's own folder changes: said, as generate says where it writes. A generated population's is a temporary folder.
+        if (options.DataDirectory is not null && server.StepsDirectory is { } stepsDirectory)
+        {
+            grid.AddRow("Steps", Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"written into {stepsDirectory}{Path.DirectorySeparatorChar} (now at step {server.Steps})")));
         }
 
         grid.AddRow("Faults", faultsInjected ? "[yellow]injected (see --help)[/]" : "none");

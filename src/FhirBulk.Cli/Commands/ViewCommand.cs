@@ -160,9 +160,12 @@ internal static class ViewCommand
                     ExitCodes.InvalidInput);
             }
 
-            if (toFile && views.Count != 1)
+            // Stdout is one stream as much as FILE.csv is one file: refused here, as a usage error, not by the sink once the
+            // first table is written.
+            if ((toFile || toStdout) && views.Count != 1)
             {
-                throw new CliException($"--out {target} names one file, but {views.Count} views make {views.Count} tables: give a folder, or one view.", ExitCodes.Usage);
+                var one = toStdout ? "--out - (stdout) takes one table" : $"--out {target} names one file";
+                throw new CliException($"{one}, but {views.Count} views make {views.Count} tables: give a folder, or one view.", ExitCodes.Usage);
             }
 
             if (lake.ShardOf(parseResult) is not null && !toLake)

@@ -13,11 +13,30 @@ internal static class ErrorReporter
     /// <param name="exception">The failure.</param>
     /// <param name="verbose">Whether a stack trace may follow an unexpected failure.</param>
     /// <param name="json">With <c>--json</c>: the failure is also the one JSON document on stdout, so a script reading it gets one.</param>
-    public static int Report(CliContext context, Exception exception, bool verbose, bool json)
+    /// <param name="usageHint">
+    /// The hint of a usage error (exit 2) that has none of its own, <c>Run 'fhir-bulk COMMAND --help' for the options.</c>: a
+    /// wrong option value a command finds itself gets the same next step as one System.CommandLine finds.
+    /// </param>
+    public static int Report(CliContext context, Exception exception, bool verbose, bool json, string? usageHint = null)
     {
         var (code, message) = Classify(exception);
+        var hint = exception is CliException { Hint: { } h } ? h : code == ExitCodes.Usage ? usageHint : null;
+        Write(context, message, code, hint, json);
+        if (code == ExitCodes.InternalError && verbose)
+        {
+            context.Error.WriteException(exception);
+        }
+
+        return code;
+    }
+
+    /// <summary>
+    /// The failure's <c>error:</c> line on stderr, then its hint exactly as written (never wrapped, so that a command in it
+    /// pastes as printed), and with <c>--json</c> the failure as the one document on stdout.
+    /// </summary>
+    public static void Write(CliContext context, string message, int exitCode, string? hint, bool json)
+    {
         MessageLines.Error(context.Error, message);
-        var hint = exception is CliException { Hint: { } h } ? h : null;
         if (hint is not null)
         {
             context.Error.Profile.Out.Writer.WriteLine(hint);
@@ -25,14 +44,8 @@ internal static class ErrorReporter
 
         if (json)
         {
-            WriteJson(context, message, code, hint);
+            WriteJson(context, message, exitCode, hint);
         }
-        if (code == ExitCodes.InternalError && verbose)
-        {
-            context.Error.WriteException(exception);
-        }
-
-        return code;
     }
 
     /// <summary>The failure as <c>--json</c> output: <c>{"error": {"message": …, "exitCode": N, "hint": …}}</c> (documented in docs/cli.md).</summary>

@@ -9,6 +9,9 @@ namespace FhirBulk.Server;
 /// </summary>
 public static class PopulationGenerator
 {
+    /// <summary>The folder beside the data that <see cref="AdvanceAsync"/> writes its steps into (<c>steps/NNNN/</c>, <c>steps/timeline.json</c>).</summary>
+    public const string StepsFolder = Timeline.Folder;
+
     /// <summary>Resource types the generator writes.</summary>
     public static IReadOnlyList<string> ResourceTypes { get; } =
         ["Organization", "Practitioner", "Patient", "Encounter", "Condition", "Observation", "Immunization", "MedicationRequest", "Procedure", "AllergyIntolerance", "Group"];

@@ -165,4 +165,74 @@ public sealed class CommandLineTests
         Assert.Contains("bogus", message, StringComparison.Ordinal);
         Assert.DoesNotContain("Required command was not provided", message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("generate", new[] { "--patients", "0", "--out", "unused" }, "error: --patients must be at least 1.")]
+    [InlineData("export", new[] { "--resume", "a", "--cancel", "b" }, "error: --resume and --cancel cannot be used together.")]
+    [InlineData("query", new[] { "--db", "x.duckdb", "--csv", "--json", "SELECT 1" }, "error: --csv and --json cannot be used together.")]
+    public async Task UsageErrorTheCommandFinds_FollowedByTheHelpHintAsAParseErrorIs(string command, string[] arguments, string expected)
+    {
+        foreach (var runner in new[] { new CliRunner().AsPipe(), new CliRunner() })
+        {
+            var result = await runner.RunAsync([command, .. arguments]);
+
+            Assert.True(result.ExitCode == 2, result.ToString());
+            Assert.Equal([expected, $"Run 'fhir-bulk {command} --help' for the options."], result.Error.TrimEnd().ReplaceLineEndings("\n").Split('\n'));
+        }
+    }
+
+    [Fact]
+    public async Task UsageErrorTheCommandFinds_Json_HintInTheDocument()
+    {
+        var result = await new CliRunner().RunAsync("query", "--db", "x.duckdb", "--csv", "--json", "SELECT 1");
+
+        Assert.Equal(2, result.ExitCode);
+        using var document = System.Text.Json.JsonDocument.Parse(result.Output);
+        Assert.Equal("Run 'fhir-bulk query --help' for the options.", document.RootElement.GetProperty("error").GetProperty("hint").GetString());
+    }
+
+    [Theory]
+    [InlineData("view", new[] { "--input", "x", "--veiw", "views" }, "'--veiw' (did you mean '--view'?)")]
+    [InlineData("view", new[] { "--input", "x", "--veiw=views" }, "'--veiw=views' (did you mean '--view'?)")]
+    [InlineData("keygen", new[] { "--out", "x", "--verbse" }, "'--verbse' (did you mean '--verbose'?)")]
+    [InlineData("info", new[] { "--Server", "http://127.0.0.1:9/fhir" }, "'--Server' (did you mean '--server'?)")]
+    public async Task Parse_MistypedOption_OneLineSuggestingTheOptionMeant(string command, string[] arguments, string expected)
+    {
+        foreach (var runner in new[] { new CliRunner().AsPipe(), new CliRunner() })
+        {
+            var result = await runner.RunAsync([command, .. arguments]);
+
+            Assert.True(result.ExitCode == 2, result.ToString());
+            // Neither the typo's value left over ('views') nor "Option '--view' is required.": fixing the typo fixes them.
+            Assert.Equal(
+                [$"error: Unrecognized command or argument {expected}.", $"Run 'fhir-bulk {command} --help' for the options."],
+                result.Error.TrimEnd().ReplaceLineEndings("\n").Split('\n'));
+        }
+    }
+
+    [Theory]
+    [InlineData("view-test", new[] { "tests", "--engin", "firely" }, "'--engin' (did you mean '--engine'?)")]
+    [InlineData("inspect", new[] { "--jsno" }, "'--jsno' (did you mean '--json'?)")]
+    [InlineData("query", new[] { "--db", "x.duckdb", "--csvv", "SELECT 1" }, "'--csvv' (did you mean '--csv'?)")]
+    public async Task Parse_MistypedOptionAnArgumentWouldTake_UsageErrorNotAPath(string command, string[] arguments, string expected)
+    {
+        var result = await new CliRunner().AsPipe().RunAsync([command, .. arguments]);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Equal(
+            [$"error: Unrecognized command or argument {expected}.", $"Run 'fhir-bulk {command} --help' for the options."],
+            result.Error.TrimEnd().ReplaceLineEndings("\n").Split('\n'));
+    }
+
+    [Theory]
+    [InlineData("view-test", new[] { "--", "--engin" })]
+    [InlineData("query", new[] { "--db", "no-such.duckdb", "-- a comment\nSELECT 1" })]
+    public async Task Parse_OptionLikeWordAfterDoubleDashOrSqlComment_StaysAnArgument(string command, string[] arguments)
+    {
+        var result = await new CliRunner().AsPipe().RunAsync([command, .. arguments]);
+
+        // The argument reaches the command, which finds no such file (exit 3), rather than a usage error.
+        Assert.True(result.ExitCode == 3, result.ToString());
+    }
 }
+

@@ -96,8 +96,10 @@ public sealed class ExportResumeTests(ServerFixture fixture) : IDisposable
 
         Assert.True(export.ExitCode == 0, export.ToString());
         Assert.Equal(2, resumed.ExitCode);
-        Assert.Single(resumed.Error.Trim().Split('\n'));
-        Assert.Contains("set FHIR_BULK_PRIVATE_KEY again", resumed.Error, StringComparison.Ordinal);
+        var lines = resumed.Error.Trim().ReplaceLineEndings("\n").Split('\n');
+        Assert.Equal(2, lines.Length);
+        Assert.Contains("set FHIR_BULK_PRIVATE_KEY again", lines[0], StringComparison.Ordinal);
+        Assert.Equal("Run 'fhir-bulk export --help' for the options.", lines[1]);
     }
 
     [Fact]

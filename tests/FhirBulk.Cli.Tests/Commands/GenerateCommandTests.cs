@@ -78,6 +78,43 @@ public sealed class GenerateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Generate_Steps_SummarySaysHowManyStepsAndWhere()
+    {
+        var folder = temp.File("a");
+
+        var result = await new CliRunner().AsPipe().RunAsync("generate", "-n", "3", "--steps", "4", "--out", folder, "--quiet");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var lines = result.Output.ReplaceLineEndings("\n").TrimEnd().Split('\n');
+        Assert.Equal($"4 steps of change in {Path.Combine(folder, "steps")}{Path.DirectorySeparatorChar}", lines[^1]);
+    }
+
+    [Fact]
+    public async Task Generate_StepsJson_StepsAndTheirFolder()
+    {
+        var folder = temp.File("a");
+
+        var result = await new CliRunner().RunAsync("generate", "-n", "3", "--steps", "1", "--out", folder, "--json");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var json = JsonDocument.Parse(result.Output).RootElement;
+        Assert.Equal(1, json.GetProperty("steps").GetInt32());
+        Assert.Equal(Path.Combine(folder, "steps"), json.GetProperty("stepsDirectory").GetString());
+    }
+
+    [Fact]
+    public async Task Generate_NoSteps_NoStepsLineAndStepsZeroInJson()
+    {
+        var text = await new CliRunner().AsPipe().RunAsync("generate", "-n", "2", "--out", temp.File("a"), "--quiet");
+        var json = await new CliRunner().RunAsync("generate", "-n", "2", "--out", temp.File("b"), "--json");
+
+        Assert.DoesNotContain("steps of change", text.Output, StringComparison.Ordinal);
+        var root = JsonDocument.Parse(json.Output).RootElement;
+        Assert.Equal(0, root.GetProperty("steps").GetInt32());
+        Assert.False(root.TryGetProperty("stepsDirectory", out _));
+    }
+
+    [Fact]
     public async Task Generate_NegativeSteps_UsageErrorSayingSo()
     {
         var result = await new CliRunner().RunAsync("generate", "-n", "2", "--steps", "-1", "--out", temp.File("a"));

@@ -159,6 +159,24 @@ public sealed class QueryCommandTests : IClassFixture<QueryCommandTests.Database
     }
 
     [Fact]
+    public async Task Query_TableWiderThanTheTerminal_EachValueCutToOneLineNeverWrapped()
+    {
+        const string Sql = Uuids + ", 'General examination of patient (procedure)' AS type_display, 'a' || chr(10) || 'b' AS note";
+        foreach (var runner in new[] { new CliRunner().WithTerminalWidth(80), new CliRunner().AsPipe().WithEnvironment("COLUMNS", "80") })
+        {
+            var result = await runner.RunAsync("query", "--db", database.Path, Sql);
+
+            Assert.True(result.ExitCode == 0, result.ToString());
+            var lines = Lines(result.Output);
+            Assert.All(lines, line => Assert.True(line.Length <= 80, $"{line.Length} columns: {line}"));
+            // The header and the one row, one line each: a display text is cut, not run over several lines.
+            Assert.Equal(2, lines.Count(line => line.StartsWith('│')));
+            Assert.Contains(lines, line => line.Contains("│ General", StringComparison.Ordinal) && line.Contains('…', StringComparison.Ordinal));
+            Assert.Equal("values cut to fit 80 columns; use --csv or --json for full values", lines[^1]);
+        }
+    }
+
+    [Fact]
     public async Task Query_CsvOnANarrowPipe_FullValues()
     {
         var result = await new CliRunner().AsPipe().WithEnvironment("COLUMNS", "40").RunAsync("query", "--db", database.Path, Uuids, "--csv");

@@ -86,16 +86,8 @@ public sealed class ServeCommandTests
     [Fact]
     public async Task Serve_StepsAndAdvanceEvery_BannerNamesTheSimulatedTimeAndEachStepIsAnnounced()
     {
-        using var stop = new CancellationTokenSource();
-        var running = await new CliRunner().StartAsync(stop.Token, "serve", "--patients", "5", "--no-auth", "--steps", "2", "--advance-every", "1");
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!running.Text.Contains("Step 3:", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
+        var output = await ServeUntilAsync(new CliRunner(), "Step 3:", "serve", "--patients", "5", "--no-auth", "--steps", "2", "--advance-every", "1");
 
-        await stop.CancelAsync();
-        var output = (await running.Completion).Output;
         Assert.Matches(@"Data time\s*│?\s*\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(simulated, after 2 steps\)", output);
         Assert.Matches(@"Step 3: data time \d{4}-\d\d-\d\dT", output);
     }
@@ -103,17 +95,42 @@ public sealed class ServeCommandTests
     [Fact]
     public async Task Serve_OneStep_BannerSaysAfterOneStep()
     {
-        using var stop = new CancellationTokenSource();
-        var running = await new CliRunner().StartAsync(stop.Token, "serve", "--patients", "5", "--no-auth", "--steps", "1");
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!running.Text.Contains("Data time", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
+        var output = await ServeUntilAsync(new CliRunner(), "Data time", "serve", "--patients", "5", "--no-auth", "--steps", "1");
 
-        await stop.CancelAsync();
-        var output = (await running.Completion).Output;
         Assert.Contains("(simulated, after 1 step)", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_DataWithSteps_BannerSaysTheStepsAreWrittenIntoDataSteps()
+    {
+        using var temp = new TempFolder();
+        var data = temp.File("pop");
+        var generated = await new CliRunner().RunAsync("generate", "--patients", "3", "--steps", "1", "--out", data, "--quiet");
+        Assert.True(generated.ExitCode == 0, generated.ToString());
+
+        var output = await ServeUntilAsync(new CliRunner().AsPipe(), "Serving until", "serve", "--data", data, "--no-auth", "--steps", "1");
+
+        Assert.Contains($"Steps      written into {Path.Combine(data, "steps")}{Path.DirectorySeparatorChar} (now at step 2)", output, StringComparison.Ordinal);
+        Assert.True(Directory.Exists(Path.Combine(data, "steps", "0002")), output);
+    }
+
+    [Fact]
+    public async Task Serve_GeneratedPopulationWithSteps_NoStepsLineForItsTemporaryFolder()
+    {
+        var output = await ServeUntilAsync(new CliRunner(), "Serving until", "serve", "--patients", "3", "--no-auth", "--steps", "1");
+
+        Assert.DoesNotContain("written into", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ServeHelp_StepsAndAdvanceEvery_SayWithDataTheyWriteIntoDataSteps()
+    {
+        var result = await new CliRunner().AsPipe().RunAsync("serve", "--help");
+
+        Assert.Equal(0, result.ExitCode);
+        var lines = result.Output.ReplaceLineEndings("\n").Split('\n');
+        Assert.Contains("With --data, the steps are written into DIR/steps/", Assert.Single(lines, l => l.TrimStart().StartsWith("--steps", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.Contains("With --data, each step is written into DIR/steps/.", Assert.Single(lines, l => l.TrimStart().StartsWith("--advance-every", StringComparison.Ordinal)), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -255,6 +272,28 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
+    public async Task Serve_DataIsAFile_InvalidInputOneLineSayingDataNamesAFileNotAFolder()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            foreach (var runner in new[] { new CliRunner().AsPipe(), new CliRunner().WithTerminalWidth(60) })
+            {
+                var result = await runner.RunAsync("serve", "--data", file);
+
+                Assert.True(result.ExitCode == 3, result.ToString());
+                Assert.Equal(
+                    $"error: --data {file} is a file, not a folder: give a folder of TYPE.NNN.ndjson files, such as one 'fhir-bulk generate --out DIR' wrote.",
+                    result.Error.TrimEnd());
+            }
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task Serve_PortInUse_InvalidInputOneLineNamingThePort()
     {
         using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
@@ -310,5 +349,20 @@ public sealed class ServeCommandTests
 
         Assert.True(result.ExitCode == 3, result.ToString());
         Assert.Equal($"error: clients file '{clients}' is not JSON: '{{' is invalid after a property name. Expected a ':' (line 3, byte 12)", result.Error.Trim());
+    }
+
+    /// <summary>Runs serve until its output holds <paramref name="text"/> (30 s at most), then stops it as Ctrl-C would; what it printed.</summary>
+    private static async Task<string> ServeUntilAsync(CliRunner runner, string text, params string[] args)
+    {
+        using var stop = new CancellationTokenSource();
+        var running = await runner.StartAsync(stop.Token, args);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!running.Text.Contains(text, StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        await stop.CancelAsync();
+        return (await running.Completion).Output;
     }
 }

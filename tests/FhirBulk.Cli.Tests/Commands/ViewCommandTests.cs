@@ -319,6 +319,22 @@ public sealed class ViewCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task View_OutDashWithSeveralViews_UsageErrorNamingOutDashBeforeAnyTable()
+    {
+        var runner = new CliRunner().AsPipe();
+
+        var result = await runner.RunAsync(
+            "view", "--input", SmallExport.Write(temp), "--view", Path.Combine(RepositoryPaths.Workshop, "views"), "--format", "csv", "--out", "-");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        var views = Directory.GetFiles(Path.Combine(RepositoryPaths.Workshop, "views"), "*.json").Length;
+        Assert.Equal(
+            [$"error: --out - (stdout) takes one table, but {views} views make {views} tables: give a folder, or one view.", "Run 'fhir-bulk view --help' for the options."],
+            result.Error.TrimEnd().ReplaceLineEndings("\n").Split('\n'));
+        Assert.Equal(0, runner.StandardOutput.Length);
+    }
+
+    [Fact]
     public async Task View_InputDash_ReadsTheContextsStdin()
     {
         var patients = File.ReadAllBytes(Path.Combine(SmallExport.Write(temp), "Patient.000.ndjson"));

@@ -25,6 +25,7 @@ public sealed class CliRunner
 
     private bool live;
     private bool pipe;
+    private int terminalWidth = 200;
 
     /// <summary>What commands streamed to stdout as bytes (<c>view --out -</c>).</summary>
     public MemoryStream StandardOutput { get; } = new();
@@ -43,6 +44,13 @@ public sealed class CliRunner
     public CliRunner AsTerminal()
     {
         live = true;
+        return this;
+    }
+
+    /// <summary>Runs as on a terminal <paramref name="columns"/> wide (200 unless set), the width Spectre detects there.</summary>
+    public CliRunner WithTerminalWidth(int columns)
+    {
+        terminalWidth = columns;
         return this;
     }
 
@@ -95,7 +103,7 @@ public sealed class CliRunner
     {
         if (!pipe)
         {
-            return new TestConsole().Width(200);
+            return new TestConsole().Width(terminalWidth);
         }
 
         var console = new TestConsole().Width(80);

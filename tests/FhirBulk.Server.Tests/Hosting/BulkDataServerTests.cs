@@ -81,4 +81,20 @@ public class BulkDataServerTests
             Assert.Equal(option, name);
         }
     }
+
+    [Fact]
+    public async Task StartAsync_DataDirectoryIsAFile_SaysItIsAFileNotAFolder()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            var error = await Assert.ThrowsAsync<DirectoryNotFoundException>(() => BulkDataServer.StartAsync(new BulkDataServerOptions { DataDirectory = file }));
+
+            Assert.Equal($"Data directory '{file}' is a file, not a folder.", error.Message);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 }

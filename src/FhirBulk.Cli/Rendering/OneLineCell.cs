@@ -1,0 +1,30 @@
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace FhirBulk.Cli.Rendering;
+
+/// <summary>
+/// A table cell that stays on one line: where its column is narrower than the value, the value is cut with an ellipsis,
+/// never wrapped. Spectre's <see cref="Text"/> wraps at blanks and cuts only a single word that does not fit, so a cut
+/// table (<c>values cut to fit 80 columns</c>) also ran a display text over four lines.
+/// </summary>
+internal sealed class OneLineCell : IRenderable
+{
+    private readonly string text;
+
+    // Measured as Text is (at least its longest word, at most all of it), so that columns share the width as before.
+    private readonly IRenderable measured;
+
+    public OneLineCell(string value)
+    {
+        // A value's own line break would be a second line too; a visible mark keeps it a line, and says there was one.
+        text = value.ReplaceLineEndings("↵");
+        measured = new Text(text);
+    }
+
+    public Measurement Measure(RenderOptions options, int maxWidth) => measured.Measure(options, maxWidth);
+
+    // Cut first, then rendered as Text, which then fits on its line and is aligned as its column says (numbers right).
+    public IEnumerable<Segment> Render(RenderOptions options, int maxWidth) =>
+        ((IRenderable)new Text(Segment.SplitOverflow(new Segment(text), Overflow.Ellipsis, maxWidth)[0].Text)).Render(options, maxWidth);
+}
