@@ -130,6 +130,13 @@ public sealed partial class BulkDataClient
     public Task<ExportResult> ResumeExportAsync(string directory, IProgress<ExportProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+
+        // Before the lock, which would make the folder: a mistyped path is named as one, not left behind as an empty folder.
+        if (!Directory.Exists(directory))
+        {
+            throw ExportState.Missing(directory);
+        }
+
         return ResumeAsync(new LocalExportTarget(directory), progress, cancellationToken);
     }
 
@@ -187,6 +194,11 @@ public sealed partial class BulkDataClient
     /// <returns>False when the server no longer knew the job.</returns>
     public async Task<bool> CancelExportAsync(string directory, CancellationToken cancellationToken = default)
     {
+        if (!Directory.Exists(directory))
+        {
+            throw ExportState.Missing(directory);
+        }
+
         using var folderLock = ExportFolderLock.Acquire(directory);
         var state = Verified(ExportState.LoadExisting(directory), directory);
         var deleted = false;
@@ -230,11 +242,16 @@ public sealed partial class BulkDataClient
     {
         ArgumentNullException.ThrowIfNull(store);
         var target = new StoreExportTarget(store, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, TimeProvider.System);
-        return new ExportFolderSettings(await target.LoadStateAsync(cancellationToken).ConfigureAwait(false) ?? throw ExportState.Missing(target.Description));
+        return new ExportFolderSettings(await LoadExistingAsync(target, cancellationToken).ConfigureAwait(false));
     }
 
     private async Task<ExportState> LoadStateAsync(ExportTarget target, CancellationToken cancellationToken) =>
-        Verified(await target.LoadStateAsync(cancellationToken).ConfigureAwait(false) ?? throw ExportState.Missing(target.Description), target.Description);
+        Verified(await LoadExistingAsync(target, cancellationToken).ConfigureAwait(false), target.Description);
+
+    /// <exception cref="ExportFolderException">The target holds no state; the message says what it holds instead.</exception>
+    private static async Task<ExportState> LoadExistingAsync(ExportTarget target, CancellationToken cancellationToken) =>
+        await target.LoadStateAsync(cancellationToken).ConfigureAwait(false)
+        ?? throw ExportState.Missing(target.Description, await target.ExportFilesAsync(cancellationToken).ConfigureAwait(false));
 
     private ExportState Verified(ExportState state, string directory)
     {
