@@ -67,8 +67,9 @@ public sealed partial class BulkDataClient
             var previous = await target.LoadStateAsync(cancellationToken).ConfigureAwait(false);
             var abandoned = await target.CleanUpAsync(previous, cancellationToken).ConfigureAwait(false);
 
-            // A state whose kick-off never got an answer (the server unreachable: no status URL yet) holds nothing to carry
-            // on: it is moved aside like a finished export, so the next command just runs. (One the server refused is not kept.)
+            // A state whose kick-off never got an answer (one a killed run left: no status URL yet) holds nothing to carry
+            // on: it is moved aside like a finished export, so the next command just runs. (A kick-off refused or unanswered
+            // in this call is not kept: see below.)
             if (previous is { Completed: false, Cancelled: false } && (previous.StatusUrl is not null || previous.ReExports > 0))
             {
                 throw new ExportFolderException(
@@ -86,10 +87,12 @@ public sealed partial class BulkDataClient
             {
                 return await RunAsync(state, target, abandoned, progress, cancellationToken).ConfigureAwait(false);
             }
-            catch (FhirBulkException exception) when (IsRefusedKickoff(exception, state))
+            catch (FhirBulkException exception) when (NothingStarted(exception, state))
             {
-                // The server started nothing: the folder goes back to what it was, so that nothing there suggests an export
-                // to resume and the previous export stays in place (for --since auto, say) until one is started.
+                // The server started nothing: it refused the kick-off, or never answered it (unreachable, a wrong --server,
+                // retries used up). The folder goes back to what it was, so that nothing there suggests an export to resume
+                // (which could only ask the same URL again), the previous export stays in place (for --since auto, say) until
+                // one is started, and the same command, or one with the server corrected, runs in the folder as if anew.
                 await target.ForgetAsync(CancellationToken.None).ConfigureAwait(false);
                 if (archived is not null)
                 {
@@ -103,13 +106,18 @@ public sealed partial class BulkDataClient
     }
 
     /// <summary>
-    /// Whether the failure is the server refusing the kick-off of an export it never started: not transient (a retry
-    /// would be refused again), and no status URL ever came, so no job and no file exist. A folder or store failure is
-    /// the disk's or the store's, not the server's answer.
+    /// Whether the failure left an export the server never started: no status URL ever came (the kick-off was refused or
+    /// got no answer), so no job and no file exist. A folder or store failure is the disk's or the store's, not the server's.
     /// </summary>
-    private static bool IsRefusedKickoff(FhirBulkException exception, ExportState state) =>
-        exception is not (ExportFolderException or StorageException) && !exception.IsTransient
+    private static bool NothingStarted(FhirBulkException exception, ExportState state) =>
+        exception is not (ExportFolderException or StorageException)
         && state.StatusUrl is null && state.ReExports == 0 && state.Files.Count == 0;
+
+    /// <summary>
+    /// Whether the server refused the kick-off of an export it never started: not transient, so a retry of the same
+    /// request would be refused again.
+    /// </summary>
+    private static bool IsRefusedKickoff(FhirBulkException exception, ExportState state) => !exception.IsTransient && NothingStarted(exception, state);
 
     /// <summary>
     /// Carries on an export saved in <paramref name="directory"/>: polls again if it was not done, fetches only missing or
@@ -181,7 +189,8 @@ public sealed partial class BulkDataClient
             }
             catch (FhirBulkException exception) when (IsRefusedKickoff(exception, state))
             {
-                // The kick-off an earlier run could not send was refused now: there is still nothing to resume.
+                // The kick-off an earlier run could not send was refused now: there is still nothing to resume. (One that
+                // again got no answer stays: the user asked to carry this export on, and may again once the server answers.)
                 await target.ForgetAsync(CancellationToken.None).ConfigureAwait(false);
                 throw;
             }
