@@ -276,6 +276,7 @@ public sealed partial class BulkDataClient
     {
         using var activity = FhirBulkActivitySource.Source.StartActivity("FhirBulk.Export");
         var runStarted = _options.TimeProvider.GetUtcNow();
+        var alreadyComplete = state.Completed;
         var directory = target.Description;
         using var eventLog = await target.OpenLogAsync(_options.TimeProvider, cancellationToken).ConfigureAwait(false);
 
@@ -378,9 +379,13 @@ public sealed partial class BulkDataClient
                 await DeleteJobQuietlyAsync(state, cancellationToken).ConfigureAwait(false);
             }
 
+            // The export's own time is kick-off to its first completion: a later resume (to check or repair its files) does
+            // not make it longer, whatever the time since it started.
+            var now = _options.TimeProvider.GetUtcNow();
             state.Completed = true;
+            state.CompletedAt ??= alreadyComplete ? null : now;
             target.SaveState(state);
-            var duration = _options.TimeProvider.GetUtcNow() - state.StartedAt;
+            var duration = (state.CompletedAt ?? now) - state.StartedAt;
             var outcome = IsPartial(state.Files) ? ExportOutcome.PartialSuccess : ExportOutcome.Success;
             eventLog.Write("export_complete", new()
             {
@@ -396,7 +401,8 @@ public sealed partial class BulkDataClient
             return new ExportResult(directory, new Uri(state.StatusUrl!), manifest.TransactionTime is { } t ? ParseInstant(t) : null, manifest, state.Files, outcome, duration, state.JobDeleted)
             {
                 Repaired = repaired,
-                RunDuration = _options.TimeProvider.GetUtcNow() - runStarted,
+                RunDuration = now - runStarted,
+                AlreadyComplete = alreadyComplete,
             };
         }
     }

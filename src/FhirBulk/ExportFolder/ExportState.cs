@@ -57,6 +57,9 @@ internal sealed class ExportState
 
     public bool Completed { get; set; }
 
+    /// <summary>When the export first completed; <see langword="null"/> before, and in a state of a version that did not record it.</summary>
+    public DateTimeOffset? CompletedAt { get; set; }
+
     public bool Cancelled { get; set; }
 
     public bool JobDeleted { get; set; }
