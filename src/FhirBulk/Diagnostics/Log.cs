@@ -113,6 +113,6 @@ internal static partial class Log
     [LoggerMessage(25, LogLevel.Warning, "{Directory} held {Previous}; moved its files to history/{Stamp}/ before starting this export")]
     public static partial void PreviousExportMoved(ILogger logger, string directory, string previous, string stamp);
 
-    [LoggerMessage(26, LogLevel.Warning, "{Directory} holds its previous export again, moved back from history/: the server refused this export, which started nothing")]
+    [LoggerMessage(26, LogLevel.Warning, "{Directory} holds its previous export again, moved back from history/: the server refused or never answered this export's kick-off, so it started nothing")]
     public static partial void PreviousExportRestored(ILogger logger, string directory);
 }

@@ -67,8 +67,9 @@ public sealed partial class BulkDataClient
             var previous = await target.LoadStateAsync(cancellationToken).ConfigureAwait(false);
             var abandoned = await target.CleanUpAsync(previous, cancellationToken).ConfigureAwait(false);
 
-            // A state whose kick-off never got an answer (the server unreachable: no status URL yet) holds nothing to carry
-            // on: it is moved aside like a finished export, so the next command just runs. (One the server refused is not kept.)
+            // A state whose kick-off never got an answer (one a killed run left: no status URL yet) holds nothing to carry
+            // on: it is moved aside like a finished export, so the next command just runs. (A kick-off refused or unanswered
+            // in this call is not kept: see below.)
             if (previous is { Completed: false, Cancelled: false } && (previous.StatusUrl is not null || previous.ReExports > 0))
             {
                 throw new ExportFolderException(
@@ -86,10 +87,12 @@ public sealed partial class BulkDataClient
             {
                 return await RunAsync(state, target, abandoned, progress, cancellationToken).ConfigureAwait(false);
             }
-            catch (FhirBulkException exception) when (IsRefusedKickoff(exception, state))
+            catch (FhirBulkException exception) when (NothingStarted(exception, state))
             {
-                // The server started nothing: the folder goes back to what it was, so that nothing there suggests an export
-                // to resume and the previous export stays in place (for --since auto, say) until one is started.
+                // The server started nothing: it refused the kick-off, or never answered it (unreachable, a wrong --server,
+                // retries used up). The folder goes back to what it was, so that nothing there suggests an export to resume
+                // (which could only ask the same URL again), the previous export stays in place (for --since auto, say) until
+                // one is started, and the same command, or one with the server corrected, runs in the folder as if anew.
                 await target.ForgetAsync(CancellationToken.None).ConfigureAwait(false);
                 if (archived is not null)
                 {
@@ -103,13 +106,18 @@ public sealed partial class BulkDataClient
     }
 
     /// <summary>
-    /// Whether the failure is the server refusing the kick-off of an export it never started: not transient (a retry
-    /// would be refused again), and no status URL ever came, so no job and no file exist. A folder or store failure is
-    /// the disk's or the store's, not the server's answer.
+    /// Whether the failure left an export the server never started: no status URL ever came (the kick-off was refused or
+    /// got no answer), so no job and no file exist. A folder or store failure is the disk's or the store's, not the server's.
     /// </summary>
-    private static bool IsRefusedKickoff(FhirBulkException exception, ExportState state) =>
-        exception is not (ExportFolderException or StorageException) && !exception.IsTransient
+    private static bool NothingStarted(FhirBulkException exception, ExportState state) =>
+        exception is not (ExportFolderException or StorageException)
         && state.StatusUrl is null && state.ReExports == 0 && state.Files.Count == 0;
+
+    /// <summary>
+    /// Whether the server refused the kick-off of an export it never started: not transient, so a retry of the same
+    /// request would be refused again.
+    /// </summary>
+    private static bool IsRefusedKickoff(FhirBulkException exception, ExportState state) => !exception.IsTransient && NothingStarted(exception, state);
 
     /// <summary>
     /// Carries on an export saved in <paramref name="directory"/>: polls again if it was not done, fetches only missing or
@@ -130,6 +138,13 @@ public sealed partial class BulkDataClient
     public Task<ExportResult> ResumeExportAsync(string directory, IProgress<ExportProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+
+        // Before the lock, which would make the folder: a mistyped path is named as one, not left behind as an empty folder.
+        if (!Directory.Exists(directory))
+        {
+            throw ExportState.Missing(directory);
+        }
+
         return ResumeAsync(new LocalExportTarget(directory), progress, cancellationToken);
     }
 
@@ -174,7 +189,8 @@ public sealed partial class BulkDataClient
             }
             catch (FhirBulkException exception) when (IsRefusedKickoff(exception, state))
             {
-                // The kick-off an earlier run could not send was refused now: there is still nothing to resume.
+                // The kick-off an earlier run could not send was refused now: there is still nothing to resume. (One that
+                // again got no answer stays: the user asked to carry this export on, and may again once the server answers.)
                 await target.ForgetAsync(CancellationToken.None).ConfigureAwait(false);
                 throw;
             }
@@ -187,6 +203,11 @@ public sealed partial class BulkDataClient
     /// <returns>False when the server no longer knew the job.</returns>
     public async Task<bool> CancelExportAsync(string directory, CancellationToken cancellationToken = default)
     {
+        if (!Directory.Exists(directory))
+        {
+            throw ExportState.Missing(directory);
+        }
+
         using var folderLock = ExportFolderLock.Acquire(directory);
         var state = Verified(ExportState.LoadExisting(directory), directory);
         var deleted = false;
@@ -230,11 +251,16 @@ public sealed partial class BulkDataClient
     {
         ArgumentNullException.ThrowIfNull(store);
         var target = new StoreExportTarget(store, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, TimeProvider.System);
-        return new ExportFolderSettings(await target.LoadStateAsync(cancellationToken).ConfigureAwait(false) ?? throw ExportState.Missing(target.Description));
+        return new ExportFolderSettings(await LoadExistingAsync(target, cancellationToken).ConfigureAwait(false));
     }
 
     private async Task<ExportState> LoadStateAsync(ExportTarget target, CancellationToken cancellationToken) =>
-        Verified(await target.LoadStateAsync(cancellationToken).ConfigureAwait(false) ?? throw ExportState.Missing(target.Description), target.Description);
+        Verified(await LoadExistingAsync(target, cancellationToken).ConfigureAwait(false), target.Description);
+
+    /// <exception cref="ExportFolderException">The target holds no state; the message says what it holds instead.</exception>
+    private static async Task<ExportState> LoadExistingAsync(ExportTarget target, CancellationToken cancellationToken) =>
+        await target.LoadStateAsync(cancellationToken).ConfigureAwait(false)
+        ?? throw ExportState.Missing(target.Description, await target.ExportFilesAsync(cancellationToken).ConfigureAwait(false));
 
     private ExportState Verified(ExportState state, string directory)
     {
@@ -250,6 +276,7 @@ public sealed partial class BulkDataClient
     {
         using var activity = FhirBulkActivitySource.Source.StartActivity("FhirBulk.Export");
         var runStarted = _options.TimeProvider.GetUtcNow();
+        var alreadyComplete = state.Completed;
         var directory = target.Description;
         using var eventLog = await target.OpenLogAsync(_options.TimeProvider, cancellationToken).ConfigureAwait(false);
 
@@ -352,9 +379,13 @@ public sealed partial class BulkDataClient
                 await DeleteJobQuietlyAsync(state, cancellationToken).ConfigureAwait(false);
             }
 
+            // The export's own time is kick-off to its first completion: a later resume (to check or repair its files) does
+            // not make it longer, whatever the time since it started.
+            var now = _options.TimeProvider.GetUtcNow();
             state.Completed = true;
+            state.CompletedAt ??= alreadyComplete ? null : now;
             target.SaveState(state);
-            var duration = _options.TimeProvider.GetUtcNow() - state.StartedAt;
+            var duration = (state.CompletedAt ?? now) - state.StartedAt;
             var outcome = IsPartial(state.Files) ? ExportOutcome.PartialSuccess : ExportOutcome.Success;
             eventLog.Write("export_complete", new()
             {
@@ -370,7 +401,8 @@ public sealed partial class BulkDataClient
             return new ExportResult(directory, new Uri(state.StatusUrl!), manifest.TransactionTime is { } t ? ParseInstant(t) : null, manifest, state.Files, outcome, duration, state.JobDeleted)
             {
                 Repaired = repaired,
-                RunDuration = _options.TimeProvider.GetUtcNow() - runStarted,
+                RunDuration = now - runStarted,
+                AlreadyComplete = alreadyComplete,
             };
         }
     }

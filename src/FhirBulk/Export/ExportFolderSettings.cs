@@ -36,9 +36,9 @@ public sealed class ExportFolderSettings
 
     /// <summary>
     /// Whether the folder holds an export that the server accepted (it has a status URL) and that is neither complete nor
-    /// cancelled: only then is there anything to resume. An export whose kick-off was refused leaves no state (a previous
-    /// export in the folder stays in place), and one whose kick-off never got an answer is started afresh by the next
-    /// export command.
+    /// cancelled: only then is there anything to resume. An export whose kick-off was refused or never got an answer (the
+    /// server unreachable) leaves no state (a previous export in the folder stays in place), and one a killed run left
+    /// before any answer is started afresh by the next export command.
     /// </summary>
     public bool KickedOff { get; }
 

@@ -20,7 +20,11 @@ public enum ExportOutcome
 /// <param name="Manifest">The complete manifest.</param>
 /// <param name="Files">Every file with counts, bytes and SHA-256.</param>
 /// <param name="Outcome">Success or partial success.</param>
-/// <param name="Duration">Time from kick-off (of the first run, when resumed) to the end.</param>
+/// <param name="Duration">
+/// Time from kick-off (of the first run, when resumed) to the export's completion. For an export that had completed before
+/// this run (<see cref="ExportResult.AlreadyComplete"/>) that is when it first completed, not the time since, except in a
+/// folder written by a version of FhirBulk that did not record it: there, to the end of this run.
+/// </param>
 /// <param name="JobDeleted">Whether the job was deleted on the server afterwards.</param>
 public sealed record ExportResult(
     string Directory,
@@ -37,6 +41,12 @@ public sealed record ExportResult(
 
     /// <summary>Time this run took; less than <see cref="Duration"/> when it resumed an export started earlier.</summary>
     public TimeSpan RunDuration { get; init; }
+
+    /// <summary>
+    /// Whether the export had completed before this run (a resume of a complete export only checks its files and fetches
+    /// again any that are missing or changed): then <see cref="Duration"/> is not this run's doing.
+    /// </summary>
+    public bool AlreadyComplete { get; init; }
 
     /// <summary>OperationOutcome issues in the manifest's error files, per severity (<c>fatal</c>, <c>error</c>, <c>warning</c>, <c>information</c>).</summary>
     public IReadOnlyDictionary<string, long> ServerIssues => Files.Where(f => f.Issues is not null).SelectMany(f => f.Issues!)

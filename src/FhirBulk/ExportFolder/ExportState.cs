@@ -57,6 +57,9 @@ internal sealed class ExportState
 
     public bool Completed { get; set; }
 
+    /// <summary>When the export first completed; <see langword="null"/> before, and in a state of a version that did not record it.</summary>
+    public DateTimeOffset? CompletedAt { get; set; }
+
     public bool Cancelled { get; set; }
 
     public bool JobDeleted { get; set; }
@@ -171,9 +174,23 @@ internal sealed class ExportState
     /// <exception cref="ExportFolderException">There is no state file.</exception>
     public static ExportState LoadExisting(string directory) => Load(directory) ?? throw Missing(directory);
 
-    /// <summary>The failure of a folder (or store prefix) that holds no state where one was expected.</summary>
+    /// <summary>The failure of a local folder that holds no state where one was expected, saying what it holds instead.</summary>
     public static ExportFolderException Missing(string directory) =>
-        new(directory, $"{directory} holds no export ({FileName} is missing): start it with the export command, giving --out {directory}.");
+        Missing(directory, Directory.Exists(directory) ? ExportFolderContents.ExportFiles(directory) : null);
+
+    /// <summary>
+    /// The failure of a folder (or store prefix) that holds no state where one was expected. Its advice must work: a folder
+    /// of other export-like files (a generated population, an export of another tool) is one the export command refuses,
+    /// so only an empty or new folder is offered as the <c>--out</c> of a new export.
+    /// </summary>
+    /// <param name="directory">The folder or store location, as named in the message.</param>
+    /// <param name="exportFiles">The files there that an export writes, reads or lists (<see cref="ExportFolderContents.IsExportFile"/>), or <see langword="null"/> when the folder does not exist.</param>
+    public static ExportFolderException Missing(string directory, IReadOnlyCollection<string>? exportFiles) => new(directory, exportFiles switch
+    {
+        null => $"{directory} does not exist, so it holds no export to resume: check the path, or start an export there with the export command, giving --out {directory}.",
+        { Count: 0 } => $"{directory} holds no export ({FileName} is missing): start it with the export command, giving --out {directory}.",
+        _ => $"{directory} holds no export to resume ({FileName} is missing) but {(exportFiles.Count == 1 ? "a file" : $"{exportFiles.Count} files")} no export of fhir-bulk wrote ({Counted.FirstOf(exportFiles, 5)}), which the export command would not write beside: to export, give it another --out (a new folder); view --input {directory} reads {(exportFiles.Count == 1 ? "that file" : "those files")} as they are.",
+    });
 
     /// <exception cref="ExportFolderException">The state could not be written (disk full, say); the previous state is kept.</exception>
     public void Save(string directory) =>

@@ -132,6 +132,34 @@ public sealed partial class FhirTables
         return null;
     }
 
+    /// <summary>
+    /// How many resources of <paramref name="resourceType"/> <paramref name="source"/> holds, and the ids of the first few:
+    /// what to offer when <see cref="GetExampleResourceAsync"/> finds no resource with an id of a type that is there.
+    /// </summary>
+    /// <param name="source">The resources; read to the end.</param>
+    /// <param name="resourceType">The resource type, e.g. <c>Patient</c>.</param>
+    /// <param name="shown">How many ids to keep, in the order they come.</param>
+    /// <param name="cancellationToken">Stops the count.</param>
+    /// <returns>The count and the first ids.</returns>
+    public async Task<ResourceIdSample> SampleIdsAsync(NdjsonSource source, string resourceType, int shown = 5, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentException.ThrowIfNullOrEmpty(resourceType);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(shown);
+        long count = 0;
+        var ids = new List<string>();
+        await foreach (ResourceLine resource in source.ReadAsync([resourceType], cancellationToken))
+        {
+            count++;
+            if (ids.Count < shown && resource.Id is { } id)
+            {
+                ids.Add(id);
+            }
+        }
+
+        return new ResourceIdSample(resourceType, count, ids);
+    }
+
     /// <summary>Counts the resources of each type in <paramref name="source"/>: which types an export holds, and how many.</summary>
     /// <param name="source">The resources.</param>
     /// <param name="cancellationToken">Stops the count.</param>

@@ -40,6 +40,23 @@ public class ExportFolderTrustTests(BaselineFixture baseline) : IClassFixture<Ba
     }
 
     [Fact]
+    public async Task Resume_OfAnExportCompleteAnHourAgo_DurationIsTheExportsOwnNotTheTimeSinceItStarted()
+    {
+        using var client = Harness.CreateClient();
+        var directory = Harness.NewDirectory();
+        var first = await client.ExportToDirectoryAsync(new ExportRequest(), directory);
+        var later = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(1));
+        using var resumer = Harness.CreateClient(configure: o => o.TimeProvider = later);
+
+        var resumed = await resumer.ResumeExportAsync(directory);
+
+        Assert.False(first.AlreadyComplete);
+        Assert.True(resumed.AlreadyComplete);
+        Assert.Equal(first.Duration, resumed.Duration);
+        Assert.True(resumed.Duration < TimeSpan.FromMinutes(10), resumed.Duration.ToString());
+    }
+
+    [Fact]
     public async Task Resume_FileDeletedAgainAfterRepairsUsedTheReExportLimit_RepairedAgain()
     {
         // Each repair of a finished export needs a new job (the old one is deleted); the limit bounds one run, not the folder.

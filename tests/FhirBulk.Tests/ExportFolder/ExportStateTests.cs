@@ -104,6 +104,43 @@ public sealed class ExportStateTests : IDisposable
     }
 
     [Fact]
+    public async Task ResumeExport_FolderThatDoesNotExist_SaysItDoesNotExistAndMakesNoFolder()
+    {
+        var missing = Path.Combine(_folder, "nosuchdir");
+        using var client = new BulkDataClient(Server);
+
+        var settingsError = Assert.Throws<ExportFolderException>(() => BulkDataClient.ReadExportSettings(missing));
+        var resumeError = await Assert.ThrowsAsync<ExportFolderException>(() => client.ResumeExportAsync(missing));
+
+        Assert.StartsWith($"{missing} does not exist, so it holds no export to resume", settingsError.Message, StringComparison.Ordinal);
+        Assert.Equal(settingsError.Message, resumeError.Message);
+        Assert.False(Directory.Exists(missing));
+    }
+
+    [Fact]
+    public void ReadExportSettings_FolderOfOtherNdjsonFiles_NamesThemAndSuggestsAnotherOutNotThisOne()
+    {
+        // A generated population: NDJSON files and no state. The export command refuses such a folder (foreign files), so
+        // the advice must not be to export into it.
+        File.WriteAllText(Path.Combine(_folder, "Patient.000.ndjson"), "{}\n");
+        File.WriteAllText(Path.Combine(_folder, "Condition.000.ndjson"), "{}\n");
+
+        var error = Assert.Throws<ExportFolderException>(() => BulkDataClient.ReadExportSettings(_folder));
+
+        Assert.Contains("but 2 files no export of fhir-bulk wrote (Condition.000.ndjson, Patient.000.ndjson)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("give it another --out (a new folder)", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain($"--out {_folder}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReadExportSettings_EmptyFolder_SuggestsStartingAnExportThere()
+    {
+        var error = Assert.Throws<ExportFolderException>(() => BulkDataClient.ReadExportSettings(_folder));
+
+        Assert.Equal($"{_folder} holds no export (.fhir-bulk-state.json is missing): start it with the export command, giving --out {_folder}.", error.Message);
+    }
+
+    [Fact]
     public void EnsureCompleted_CancelledExport_RefusedSayingToStartANewOneNotToResume()
     {
         var state = ExportStates.Write(_folder, completed: false, ("Patient.000.ndjson", ExportFileStatus.Complete), ("Patient.001.ndjson", ExportFileStatus.Pending));

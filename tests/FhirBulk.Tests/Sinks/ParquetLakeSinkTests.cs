@@ -238,6 +238,35 @@ public sealed class ParquetLakeSinkTests : IDisposable
     }
 
     [Fact]
+    public async Task Check_OneShardRunOverATwoShardRun_ShardsTextTellsTheRunsApartNotTwoShardsOfOne()
+    {
+        string input = WriteExport(patients: 30, observations: 30);
+        string lake = _dir.File("lake");
+        await RunShardAsync(input, lake, new ShardSpec(0, 2));
+        await RunShardAsync(input, lake, new ShardSpec(1, 2));
+        await RunShardAsync(input, lake, ShardSpec.Single);
+
+        ParquetLakeStatus status = ParquetLake.Check(lake);
+
+        Assert.Equal("1 shard of 1, and shard 1/2 of another run", status.ShardsText);
+        Assert.Equal((0, 1), (status.LatestRunShards.Single().ShardIndex, status.LatestRunShards.Single().ShardCount));
+        Assert.Equal((1, 2), (status.OtherRunShards.Single().ShardIndex, status.OtherRunShards.Single().ShardCount));
+        Assert.True(status.IsLake);
+    }
+
+    [Fact]
+    public void Check_ExportFolderOrEmptyFolder_NotALakeRatherThanALakeMissingShards()
+    {
+        string export = WriteExport(patients: 3, observations: 3);
+        File.WriteAllText(Path.Combine(export, "manifest.json"), "{}");
+        string empty = Directory.CreateDirectory(_dir.File("empty")).FullName;
+
+        Assert.False(ParquetLake.Check(export).IsLake);
+        Assert.False(ParquetLake.Check(empty).IsLake);
+        Assert.Equal("no shard", ParquetLake.Check(export).ShardsText);
+    }
+
+    [Fact]
     public async Task CompleteAsync_OneShardRunAgain_StatusComplete()
     {
         string input = WriteExport(patients: 10, observations: 10);
@@ -260,7 +289,9 @@ public sealed class ParquetLakeSinkTests : IDisposable
 
         ParquetLakeStatus status = ParquetLake.Check(lake);
         Assert.False(status.IsComplete);
+        Assert.True(status.IsLake);
         Assert.Equal([0, 2], status.MissingShards);
+        Assert.Equal("1 shard of 3", status.ShardsText);
         Assert.Empty(status.Problems);
     }
 

@@ -252,6 +252,23 @@ public class FhirTablesTests
     }
 
     [Fact]
+    public async Task SampleIdsAsync_IdNotThereOfATypeThatIs_CountsThatTypeAndNamesItsFirstIds()
+    {
+        // What `example --id nope` says instead of listing every type of the export when the type is there.
+        using var dir = new TempFolder();
+        var source = NdjsonSource.FromFile(WriteMixedFile(dir));
+        var sut = CreateSut();
+
+        ResourceIdSample all = await sut.SampleIdsAsync(source, "Patient");
+        ResourceIdSample first = await sut.SampleIdsAsync(source, "Patient", shown: 1);
+        ResourceIdSample none = await sut.SampleIdsAsync(source, "Encounter");
+
+        Assert.Equal("2 Patient resources (ids p1, p2)", all.ToString());
+        Assert.Equal("2 Patient resources (id p1 and 1 more)", first.ToString());
+        Assert.Equal((0L, "no Encounter resource"), (none.Count, none.ToString()));
+    }
+
+    [Fact]
     public async Task CountResourcesAsync_MixedFile_CountsByType()
     {
         using var dir = new TempFolder();

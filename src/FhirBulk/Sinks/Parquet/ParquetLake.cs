@@ -170,7 +170,28 @@ public static class ParquetLake
         }
 
         int[] missing = shardCount is { } n ? [.. Enumerable.Range(0, n).Where(i => !latest.ContainsKey(i))] : [];
-        return new ParquetLakeStatus(store.Location.ToString(), shardCount, records, missing, problems);
+        return new ParquetLakeStatus(store.Location.ToString(), shardCount, records, missing, problems) { IsLake = objects.Keys.Any(IsLakeObject) };
+    }
+
+    /// <summary>
+    /// Whether an object is one only a lake holds: a run record, a staged object, a view's schema or a part (a whole one or
+    /// a write in progress). An export folder or any other folder of files has none of them.
+    /// </summary>
+    private static bool IsLakeObject(string name)
+    {
+        if (name.StartsWith(RunsFolderName + "/", StringComparison.Ordinal) || name.StartsWith(StagingFolderName + "/", StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        int slash = name.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0 || slash != name.LastIndexOf('/'))
+        {
+            return false;
+        }
+
+        string file = name[(slash + 1)..];
+        return file == SchemaFileName || (file.StartsWith("part-", StringComparison.Ordinal) && file.Contains(".parquet", StringComparison.Ordinal));
     }
 
     private static string Listed(List<string> names) => string.Join(", ", names.Take(3)) + (names.Count > 3 ? ", …" : "");
@@ -359,6 +380,45 @@ public sealed record ParquetLakeStatus(string Directory, int? ShardCount, IReadO
 {
     /// <summary>Whether every shard is there and nothing is wrong: readers of the folders get exactly one run's rows.</summary>
     public bool IsComplete => ShardCount is not null && MissingShards.Count == 0 && Problems.Count == 0;
+
+    /// <summary>
+    /// Whether the location holds anything of a lake: a run record (<c>_runs/</c>), staged objects (<c>_staging/</c>), or a
+    /// view's <c>part-*.parquet</c> or <c>_schema.json</c>. <see langword="false"/> for an empty location and for a folder of
+    /// other files (an export folder given by mistake): there a missing shard is not the problem, the location is.
+    /// </summary>
+    /// <value>The default value is <see langword="true"/>.</value>
+    public bool IsLake { get; init; } = true;
+
+    /// <summary>The shards of the latest run (<see cref="ShardCount"/> of them at the most), by shard.</summary>
+    public IReadOnlyList<ParquetLakeRun> LatestRunShards => [.. Runs.Where(IsOfLatestRun)];
+
+    /// <summary>
+    /// Shards of earlier runs split another number of ways that the latest run did not replace (its shards replace only
+    /// theirs, by number): <c>view --shard 0/1</c> into a lake of two shards leaves shard 1/2. Their parts are read beside
+    /// the latest run's; <see cref="Problems"/> names them.
+    /// </summary>
+    public IReadOnlyList<ParquetLakeRun> OtherRunShards => [.. Runs.Where(r => !IsOfLatestRun(r))];
+
+    /// <summary>
+    /// The shards present, each run told apart: <c>2 shards of 3</c>, or <c>1 shard of 1, and shard 1/2 of another run</c>
+    /// (shards are numbered from 0, as in <c>--shard</c>); <c>no shard</c> without a run record.
+    /// </summary>
+    public string ShardsText
+    {
+        get
+        {
+            if (ShardCount is not { } count)
+            {
+                return "no shard";
+            }
+
+            IEnumerable<string> others = OtherRunShards.GroupBy(r => r.ShardCount).OrderBy(g => g.Key).Select(g =>
+                $", and {(g.Count() == 1 ? "shard" : "shards")} {string.Join(", ", g.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.ShardIndex}/{r.ShardCount}")))} of another run");
+            return string.Create(CultureInfo.InvariantCulture, $"{Counted.Of(LatestRunShards.Count, "shard")} of {count}") + string.Concat(others);
+        }
+    }
+
+    private bool IsOfLatestRun(ParquetLakeRun run) => run.ShardCount == ShardCount && run.ShardIndex < ShardCount;
 
     /// <summary>Rows per view, all shards together, in ordinal order of view.</summary>
     public IReadOnlyDictionary<string, long> RowsByView =>
