@@ -42,6 +42,13 @@ internal static class ExampleCommand
             var tables = new FhirTables();
             var source = context.OpenInput(path);
             var resource = await tables.GetExampleResourceAsync(source, resourceType, wanted, cancellationToken).ConfigureAwait(false);
+            // An id not there of a type that is: how many there are and the first ids say more than the types of the input.
+            if (resource is null && wanted is not null && source.IsRepeatable
+                && await tables.SampleIdsAsync(source, resourceType, cancellationToken: cancellationToken).ConfigureAwait(false) is { Count: > 0 } sample)
+            {
+                throw new CliException($"no {resourceType} with id '{wanted}' in {path}: it holds {sample}.");
+            }
+
             if (resource is null)
             {
                 // The workshop's helper answered "not available, try one of these"; so do we.

@@ -237,7 +237,16 @@ internal static class ExportCommand
             // Either way only where the export's state was written: a store refused before that (unreachable, no such
             // container) holds nothing that `--resume` could carry on.
             var kickedOff = await KickedOffAsync(directory, store, cancellationToken).ConfigureAwait(false);
-            throw new CliException(message, code, e) { Hint = kickedOff is not null && (e.IsTransient || kickedOff.Value) ? ResumeHint(directory, settings, parseResult.GetValue(options.S3Endpoint)) : null };
+            // A new export the server never started (its kick-off refused or unanswered: a wrong --server, say) leaves the
+            // folder as it was, so a resume could only ask the same URL again: the same command is what carries on.
+            var resumable = resume is null ? kickedOff == true : kickedOff is not null && (e.IsTransient || kickedOff.Value);
+            throw new CliException(message, code, e)
+            {
+                Hint = resumable ? ResumeHint(directory, settings, parseResult.GetValue(options.S3Endpoint))
+                    : resume is null && e.IsTransient && e is not (ExportFolderException or StorageException)
+                        ? $"The server started nothing and {directory} is as it was: run the same export again once the server answers (or with the right --server)."
+                        : null,
+            };
         }
 
         if (json)

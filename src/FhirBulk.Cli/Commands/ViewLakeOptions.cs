@@ -139,6 +139,12 @@ internal sealed class ViewLakeOptions
             }
         }
 
+        // An export folder (or any folder of other files) given by a slip: no shard is missing, the location is wrong.
+        if (!status.IsLake)
+        {
+            throw new CliException($"{directory} is not a Parquet lake: it holds no run record ({ParquetLake.RunsFolderName}/*.json) and no <view>/part-*.parquet. Give --merge the --out of view --format parquet.", ExitCodes.InvalidInput);
+        }
+
         // With --json a failure is the error document alone (one document on stdout), so the summary is for a complete lake.
         if (json && status.IsComplete)
         {
@@ -160,7 +166,7 @@ internal sealed class ViewLakeOptions
             }
 
             context.Out.Write(table);
-            context.Out.WriteLine($"{Counted.Of(status.Runs.Count, "shard")} of {status.ShardCount} in {status.Directory}");
+            context.Out.WriteLine($"{status.ShardsText} in {status.Directory}");
         }
 
         if (status.IsComplete)

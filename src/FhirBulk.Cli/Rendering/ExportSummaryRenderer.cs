@@ -91,8 +91,11 @@ internal static class ExportSummaryRenderer
         grid.AddRow("Folder", Markup.Escape(result.Directory));
         grid.AddRow("transactionTime", Markup.Escape(result.Manifest.TransactionTime ?? "(not given)"));
         // A resume's own time next to the export's: the time since the first kick-off alone made a resume that did nothing look slow.
+        // An export that was already complete took its time then: the time since its kick-off is no figure of it.
         grid.AddRow("Time", resumed
-            ? string.Create(CultureInfo.InvariantCulture, $"{result.RunDuration.TotalSeconds:0.0} s this resume, {result.Duration.TotalSeconds:0.0} s since the export started")
+            ? result.AlreadyComplete
+                ? string.Create(CultureInfo.InvariantCulture, $"{result.RunDuration.TotalSeconds:0.0} s this resume (the export was already complete)")
+                : string.Create(CultureInfo.InvariantCulture, $"{result.RunDuration.TotalSeconds:0.0} s this resume, {result.Duration.TotalSeconds:0.0} s since the export started")
             : string.Create(CultureInfo.InvariantCulture, $"{result.Duration.TotalSeconds:0.0} s"));
         grid.AddRow("Server messages", errors.Count == 0 ? "none" : ServerIssues(result.ServerIssues, errors.Sum(f => f.Resources)));
         grid.AddRow("Invalid lines", invalid == 0 ? "none" : $"[yellow]{N(invalid)} (counted and reported in log.ndjson)[/]");

@@ -26,6 +26,17 @@ public sealed class ExampleCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Example_IdNotThereOfATypeThatIs_CountsThatTypeAndNamesItsIdsNotTheTypes()
+    {
+        var input = SmallExport.Write(temp);
+
+        var result = await new CliRunner().RunAsync("example", "--input", input, "--type", "Patient", "--id", "nope");
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.Equal($"error: no Patient with id 'nope' in {input}: it holds 3 Patient resources (ids p1, p2, p3).", result.Error.Trim());
+    }
+
+    [Fact]
     public async Task Example_TypeNotThere_ListsTheTypesThatAre()
     {
         var result = await new CliRunner().RunAsync("example", "--input", SmallExport.Write(temp), "--type", "Observation");
@@ -72,7 +83,7 @@ public sealed class ExampleCommandTests : IDisposable
         var result = await new CliRunner().RunAsync("example", "--input", input, "--type", "Condition", "--id", "nope");
 
         Assert.Equal(3, result.ExitCode);
-        Assert.Contains($"no Condition with id 'nope' in {input}.", result.Error, StringComparison.Ordinal);
+        Assert.Contains($"no Condition with id 'nope' in {input}: it holds ", result.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("Did you mean", result.Error, StringComparison.Ordinal);
     }
 

@@ -48,6 +48,20 @@ public sealed class ExportResumeTests(ServerFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task Export_ResumeOfACompleteExport_TimeIsThisResumesAloneNotTheTimeSinceTheExport()
+    {
+        var output = temp.File("complete");
+        var exported = await new CliRunner().RunAsync("export", "--server", fixture.BaseUrl, "--client-id", fixture.ClientId, "--key", fixture.KeyFile, "--out", output);
+        Assert.True(exported.ExitCode == 0, exported.ToString());
+
+        var resumed = await new CliRunner().RunAsync("export", "--resume", output);
+
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Matches(@"Time +[0-9.]+ s this resume \(the export was already complete\)", resumed.Output);
+        Assert.DoesNotContain("since the export started", resumed.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Export_ResumeFromFolderAlone_WithKeyFile_Completes()
     {
         var output = temp.File("e");

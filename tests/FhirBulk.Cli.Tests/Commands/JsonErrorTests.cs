@@ -11,7 +11,7 @@ public sealed class JsonErrorTests : IDisposable
     public void Dispose() => temp.Dispose();
 
     [Fact]
-    public async Task Export_UnreachableServerWithJson_ErrorDocumentOnStdoutWithExitCodeAndResumeHint()
+    public async Task Export_UnreachableServerWithJson_ErrorDocumentOnStdoutWithExitCodeAndRunAgainHint()
     {
         var folder = temp.File("export");
 
@@ -21,7 +21,9 @@ public sealed class JsonErrorTests : IDisposable
         var error = ErrorDocument(result);
         Assert.Equal(5, error.GetProperty("exitCode").GetInt32());
         Assert.Contains(error.GetProperty("message").GetString()!, result.Error, StringComparison.Ordinal);
-        Assert.Contains($"fhir-bulk export --resume {folder}", error.GetProperty("hint").GetString(), StringComparison.Ordinal);
+        // Nothing was started, so a resume could only ask the same URL again: the hint is to run the export again.
+        Assert.Contains($"{folder} is as it was: run the same export again", error.GetProperty("hint").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("--resume", error.GetProperty("hint").GetString(), StringComparison.Ordinal);
         Assert.Single(result.Error.Split('\n'), l => l.StartsWith("error: ", StringComparison.Ordinal));
     }
 

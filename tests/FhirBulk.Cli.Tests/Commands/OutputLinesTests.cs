@@ -17,7 +17,7 @@ public sealed class OutputLinesTests(ServerFixture fixture) : IDisposable
     public void Dispose() => temp.Dispose();
 
     [Fact]
-    public async Task Export_UnreachableLongUrlOnAPipe_ErrorUrlAndResumeCommandOnOneLineEach()
+    public async Task Export_UnreachableLongUrlOnAPipe_ErrorUrlAndRunAgainHintOnOneLineEach()
     {
         var url = ServerFixture.UnusedServerUrl().TrimEnd('/') + "/fhir/a-long-path-segment-that-makes-the-url-longer-than-eighty-columns/";
         var folder = Path.Combine(LongFolder, "export");
@@ -26,7 +26,7 @@ public sealed class OutputLinesTests(ServerFixture fixture) : IDisposable
 
         Assert.True(result.ExitCode == 5, result.ToString());
         AssertOneLine(result.Error, "error: ", url.TrimEnd('/'));
-        AssertOneLine(result.Error, "  fhir-bulk export --resume ", folder);
+        AssertOneLine(result.Error, "The server started nothing and ", folder);
     }
 
     [Fact]

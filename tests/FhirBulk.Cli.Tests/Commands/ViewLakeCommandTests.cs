@@ -53,6 +53,34 @@ public sealed class ViewLakeCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Merge_ExportFolderNotALake_Exit3SayingSoNotLakeIncomplete()
+    {
+        var export = SmallExport.Write(temp);
+
+        var result = await new CliRunner().RunAsync("view", "--merge", export);
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.StartsWith($"error: {export} is not a Parquet lake: it holds no run record", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Merge_OneShardRunOverATwoShardRun_TellsTheRunsApartNotTwoShardsOfOne()
+    {
+        var input = SmallExport.Write(temp);
+        var lake = temp.File("lake");
+        foreach (var shard in new[] { "0/2", "1/2", "0/1" })
+        {
+            var run = await new CliRunner().RunAsync("view", "--input", input, "--view", Views, "--format", "parquet", "--out", lake, "--shard", shard, "--split-mb", "1");
+            Assert.True(run.ExitCode == 0, run.ToString());
+        }
+
+        var result = await new CliRunner().RunAsync("view", "--merge", lake);
+
+        Assert.True(result.ExitCode == 8, result.ToString());
+        Assert.Contains("1 shard of 1, and shard 1/2 of another run in", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Query_WithoutDb_ReadsTheLakeThroughReadParquet()
     {
         var lake = temp.File("lake");
@@ -151,15 +179,15 @@ public sealed class ViewLakeCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task View_MergeOfFolderWithoutRunRecords_Exit8WithoutAnEmptyTableOrDoublePeriod()
+    public async Task View_MergeOfEmptyFolder_Exit3NotALakeWithoutAnEmptyTableOrDoublePeriod()
     {
         Directory.CreateDirectory(temp.File("not-a-lake"));
 
         var result = await new CliRunner().RunAsync("view", "--merge", temp.File("not-a-lake"));
 
-        Assert.True(result.ExitCode == 8, result.ToString());
+        Assert.True(result.ExitCode == 3, result.ToString());
         Assert.DoesNotContain("│", result.Output, StringComparison.Ordinal);
-        Assert.Contains("holds no run record", result.Error, StringComparison.Ordinal);
+        Assert.Contains("is not a Parquet lake: it holds no run record", result.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("..", result.Error.Replace(temp.Path, "", StringComparison.Ordinal), StringComparison.Ordinal);
     }
 
