@@ -123,7 +123,7 @@ internal sealed class ViewLakeOptions
         ParquetLakeStatus status;
         if (CliContext.StoreLocation("--merge", directory) is { } location)
         {
-            // A prefix has no existence of its own: one with nothing under it is a lake with no run record.
+            // A prefix has no existence of its own: one with nothing under it is judged below, as an empty folder is (no lake).
             using var store = ObjectStore.Create(location, storeOptions);
             status = await ParquetLake.CheckAsync(store, cancellationToken).ConfigureAwait(false);
         }

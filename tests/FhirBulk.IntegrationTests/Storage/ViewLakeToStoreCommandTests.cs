@@ -95,14 +95,15 @@ public sealed class ViewLakeToStoreCommandTests(S3rver s3rver, Azurite azurite) 
     }
 
     [S3rverFact]
-    public async Task View_MergeOfS3PrefixWithNothingUnderIt_Exit8NoRunRecord()
+    public async Task View_MergeOfS3PrefixWithNothingUnderIt_Exit3NotALake()
     {
+        // As an empty folder: nothing of a lake there (no run record, no part, no staging) is the wrong location, not a lake missing shards.
         var lake = $"s3://{S3rver.Bucket}/lakes/{Guid.NewGuid():N}/never-written";
 
         var merge = await CliProcess.RunAsync(S3Environment(), "view", "--merge", lake, "--s3-endpoint", s3rver.Endpoint.ToString());
 
-        Assert.True(merge.ExitCode == 8, merge.Output);
-        Assert.Contains("holds no run record (_runs/*.json): no shard has completed", merge.Output, StringComparison.Ordinal);
+        Assert.True(merge.ExitCode == 3, merge.Output);
+        Assert.Contains("is not a Parquet lake: it holds no run record (_runs/*.json)", merge.Output, StringComparison.Ordinal);
     }
 
     [S3rverFact]
