@@ -40,14 +40,10 @@ internal sealed class CliApplication(CliContext context)
         {
             // An unknown command leaves --json unmatched too: it still asks for the failure as JSON, and is no error of its own.
             var json = CommonOptions.IsJson(parseResult) || parseResult.UnmatchedTokens.Contains(CommonOptions.JsonName, StringComparer.Ordinal);
-            // "fhir-bulk bogus" gets both "Required command was not provided." and "Unrecognized command or argument
-            // 'bogus'."; a command was given, just not one we have: the second says it.
-            var unknownCommand = parseResult.CommandResult.Command is RootCommand && parseResult.UnmatchedTokens.Any(t => !t.StartsWith('-'));
             // --json is dropped from the complaint only beside another: alone, on a command that has no --json (example), it is the complaint.
             var aboutJson = parseResult.Errors.Where(e => e.Message.Contains($"'{CommonOptions.JsonName}'", StringComparison.Ordinal)).ToList();
             var messages = UnknownOptions.Explain(parseResult, args, strays.Select(UnknownOptions.Message).Concat(parseResult.Errors
                 .Where(e => !(json && aboutJson.Contains(e) && aboutJson.Count < parseResult.Errors.Count + strays.Count))
-                .Where(e => !(unknownCommand && e.Message.StartsWith("Required command was not provided", StringComparison.Ordinal)))
                 .Select(e => MessageLines.OneLine(WithOption(e, UsageMessage(e.Message)))))
                 .Distinct(StringComparer.Ordinal).ToList());
             // One line, which --json repeats word for word.

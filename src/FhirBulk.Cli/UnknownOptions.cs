@@ -5,7 +5,8 @@ using System.Text.RegularExpressions;
 namespace FhirBulk.Cli;
 
 /// <summary>
-/// Mistyped options: the option most likely meant (<c>--veiw</c>: did you mean <c>--view</c>?), and the ones a command's
+/// Mistyped commands and options: the command most likely meant (<c>fhir-bulk veiw</c>: did you mean <c>view</c>?), the
+/// option most likely meant (<c>--veiw</c>: did you mean <c>--view</c>?), and the options a command's
 /// own arguments swallowed. System.CommandLine gives a word it does not know as an option to a positional argument that
 /// has room for it, so <c>view-test DIR --engin firely</c> ran with the path <c>--engin</c>; such a word is a usage error
 /// here, as it is where no argument takes it.
@@ -13,6 +14,9 @@ namespace FhirBulk.Cli;
 internal static partial class UnknownOptions
 {
     private const string Unrecognized = "Unrecognized command or argument '";
+
+    /// <summary>System.CommandLine's line for a command line without a command, which a word that is no command also gets.</summary>
+    private const string NoCommand = "Required command was not provided.";
 
     /// <summary>
     /// The words the command's positional arguments took that read as an option (<c>--name</c> or <c>--name=value</c>) but
@@ -33,20 +37,22 @@ internal static partial class UnknownOptions
     public static string Message(string token) => $"{Unrecognized}{token}'.";
 
     /// <summary>
-    /// The parse errors in the order given, each unknown option with the options it most likely meant, and without the
-    /// errors that only follow from the typo: the value after <c>--veiw</c> that no option took, and "Option '--view' is
-    /// required." when <c>--view</c> is the one guess.
+    /// The parse errors in the order given, each unknown option with the options it most likely meant, a first word that is
+    /// no command as such with the command it most likely meant, and without the errors that only follow from the typo: the
+    /// value after <c>--veiw</c> that no option took, "Option '--view' is required." when <c>--view</c> is the one guess,
+    /// and, after a word that is no command, "Required command was not provided." and every word after it (the options of a
+    /// command we do not know cannot be judged).
     /// </summary>
     public static IEnumerable<string> Explain(ParseResult parseResult, IReadOnlyList<string> args, IEnumerable<string> messages)
     {
         var options = Known(parseResult.CommandResult).ToList();
-        var guesses = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        var replacements = new Dictionary<string, string>(StringComparer.Ordinal);
         var consequences = new HashSet<string>(StringComparer.Ordinal);
         foreach (var token in messages.Select(Token).OfType<string>().Where(t => t.StartsWith('-')).Distinct(StringComparer.Ordinal))
         {
             var name = token.Split('=', ':')[0];
             var meant = Misspelling.Meant(name, options.SelectMany(Names));
-            guesses[token] = meant;
+            replacements[Message(token)] = $"{Unrecognized}{token}'{DidYouMean(meant)}.";
             if (meant.Count == 1 && options.FirstOrDefault(o => Names(o).Contains(meant[0])) is { } option)
             {
                 consequences.Add($"Option '{option.Name}' is required.");
@@ -58,12 +64,59 @@ internal static partial class UnknownOptions
             }
         }
 
+        var command = UnknownCommand(parseResult, args);
+        if (command >= 0)
+        {
+            var word = args[command];
+            replacements[Message(word)] = $"'{word}' is not a fhir-bulk command{DidYouMean(CommandMeant(parseResult.RootCommandResult.Command, word))}.";
+            consequences.Add(NoCommand);
+            consequences.UnionWith(args.Skip(command + 1).Select(Message));
+            // Not the value of a mistyped flag before it (--verbos veiw): it is where the command goes.
+            consequences.Remove(Message(word));
+        }
+
         return messages
             .Where(message => !consequences.Contains(message))
-            .Select(message => Token(message) is { } token && guesses.TryGetValue(token, out var meant) && meant.Count > 0
-                ? $"{Unrecognized}{token}' (did you mean {string.Join(" or ", meant.Select(m => $"'{m}'"))}?)."
-                : message);
+            .Select(message => replacements.GetValueOrDefault(message, message));
     }
+
+    /// <summary>
+    /// Where the word in the command's place stands in <paramref name="args"/> when it names no command (<c>veiw</c>), or
+    /// -1: the first word that is no option, left unmatched by a command line that got no further than the root.
+    /// </summary>
+    private static int UnknownCommand(ParseResult parseResult, IReadOnlyList<string> args)
+    {
+        if (parseResult.CommandResult.Command is not RootCommand)
+        {
+            return -1;
+        }
+
+        for (var i = 0; i < args.Count; i++)
+        {
+            if (!args[i].StartsWith('-'))
+            {
+                return parseResult.UnmatchedTokens.Contains(args[i], StringComparer.Ordinal) ? i : -1;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>
+    /// The commands <paramref name="word"/> most likely meant. Compared as whole command lines (<c>fhir-bulk veiw</c>), so
+    /// that a four-letter command gets the two edits a swap of letters takes (<c>veiw</c>, <c>sycn</c>), as a four-letter
+    /// option does with its dashes (<c>--veiw</c>); a bare four-letter word would get one.
+    /// </summary>
+    private static IReadOnlyList<string> CommandMeant(Command root, string word)
+    {
+        const string Tool = "fhir-bulk ";
+        var commands = root.Subcommands.Where(c => !c.Hidden).SelectMany(c => new[] { c.Name }.Concat(c.Aliases));
+        return [.. Misspelling.Meant(Tool + word, commands.Select(c => Tool + c)).Select(c => c[Tool.Length..])];
+    }
+
+    /// <summary><c> (did you mean 'a' or 'b'?)</c> for the guesses given; nothing for none.</summary>
+    private static string DidYouMean(IReadOnlyList<string> meant) =>
+        meant.Count > 0 ? $" (did you mean {string.Join(" or ", meant.Select(m => $"'{m}'"))}?)" : "";
 
     /// <summary>The word an "Unrecognized command or argument 'X'." line is about, or <see langword="null"/> for another line.</summary>
     private static string? Token(string message) =>

@@ -211,6 +211,51 @@ public sealed class CommandLineTests
     }
 
     [Theory]
+    [InlineData(new[] { "veiw", "--input", "x" }, "'veiw' is not a fhir-bulk command (did you mean 'view'?).")]
+    [InlineData(new[] { "sycn" }, "'sycn' is not a fhir-bulk command (did you mean 'sync'?).")]
+    [InlineData(new[] { "exprot", "--server", "http://127.0.0.1:9/fhir" }, "'exprot' is not a fhir-bulk command (did you mean 'export'?).")]
+    [InlineData(new[] { "View", "--input", "x" }, "'View' is not a fhir-bulk command (did you mean 'view'?).")]
+    [InlineData(new[] { "--verbose", "view-tset", "tests" }, "'view-tset' is not a fhir-bulk command (did you mean 'view-test'?).")]
+    [InlineData(new[] { "bogus", "--input", "x" }, "'bogus' is not a fhir-bulk command.")]
+    public async Task Parse_FirstWordNoCommand_OneLineNamingTheCommandMeantIfAnyWithoutItsOptions(string[] arguments, string expected)
+    {
+        foreach (var runner in new[] { new CliRunner().AsPipe(), new CliRunner() })
+        {
+            var result = await runner.RunAsync(arguments);
+
+            Assert.True(result.ExitCode == 2, result.ToString());
+            // Neither "Required command was not provided." nor the words after it: an unknown command's options cannot be judged.
+            Assert.Equal([$"error: {expected}", "Run 'fhir-bulk --help' for the options."], result.Error.TrimEnd().ReplaceLineEndings("\n").Split('\n'));
+        }
+    }
+
+    [Fact]
+    public async Task Parse_MistypedOptionBeforeAMistypedCommand_BothOnOneLine()
+    {
+        var result = await new CliRunner().AsPipe().RunAsync("--verbos", "veiw", "--input", "x");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Equal(
+            ["error: Unrecognized command or argument '--verbos' (did you mean '--verbose'?). 'veiw' is not a fhir-bulk command (did you mean 'view'?).",
+             "Run 'fhir-bulk --help' for the options."],
+            result.Error.TrimEnd().ReplaceLineEndings("\n").Split('\n'));
+    }
+
+    [Fact]
+    public async Task Parse_MistypedCommandWithJson_DocumentHoldsTheLineAndTheRootHint()
+    {
+        var result = await new CliRunner().RunAsync("veiw", "--input", "x", "--json");
+
+        Assert.Equal(2, result.ExitCode);
+        using var document = System.Text.Json.JsonDocument.Parse(result.Output);
+        var error = document.RootElement.GetProperty("error");
+        Assert.Equal("'veiw' is not a fhir-bulk command (did you mean 'view'?).", error.GetProperty("message").GetString());
+        Assert.Equal(2, error.GetProperty("exitCode").GetInt32());
+        Assert.Equal("Run 'fhir-bulk --help' for the options.", error.GetProperty("hint").GetString());
+        Assert.StartsWith("error: 'veiw' is not a fhir-bulk command (did you mean 'view'?).", result.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("view-test", new[] { "tests", "--engin", "firely" }, "'--engin' (did you mean '--engine'?)")]
     [InlineData("inspect", new[] { "--jsno" }, "'--jsno' (did you mean '--json'?)")]
     [InlineData("query", new[] { "--db", "x.duckdb", "--csvv", "SELECT 1" }, "'--csvv' (did you mean '--csv'?)")]
