@@ -102,17 +102,9 @@ internal static partial class UnknownOptions
         return -1;
     }
 
-    /// <summary>
-    /// The commands <paramref name="word"/> most likely meant. Compared as whole command lines (<c>fhir-bulk veiw</c>), so
-    /// that a four-letter command gets the two edits a swap of letters takes (<c>veiw</c>, <c>sycn</c>), as a four-letter
-    /// option does with its dashes (<c>--veiw</c>); a bare four-letter word would get one.
-    /// </summary>
-    private static IReadOnlyList<string> CommandMeant(Command root, string word)
-    {
-        const string Tool = "fhir-bulk ";
-        var commands = root.Subcommands.Where(c => !c.Hidden).SelectMany(c => new[] { c.Name }.Concat(c.Aliases));
-        return [.. Misspelling.Meant(Tool + word, commands.Select(c => Tool + c)).Select(c => c[Tool.Length..])];
-    }
+    /// <summary>The commands <paramref name="word"/> most likely meant (<c>veiw</c>, <c>sycn</c>: a swap of two letters is one edit).</summary>
+    private static IReadOnlyList<string> CommandMeant(Command root, string word) =>
+        Misspelling.Meant(word, root.Subcommands.Where(c => !c.Hidden).SelectMany(c => new[] { c.Name }.Concat(c.Aliases)));
 
     /// <summary><c> (did you mean 'a' or 'b'?)</c> for the guesses given; nothing for none.</summary>
     private static string DidYouMean(IReadOnlyList<string> meant) =>

@@ -13,7 +13,8 @@ public static class Misspelling
     /// <summary>
     /// The candidates <paramref name="name"/> most likely meant, best first: those equal to it but for case (FHIR's names
     /// are case-sensitive: <c>patient</c> is no resource type), else those within two edits of it (one for a name of up to
-    /// four letters, where two would make nearly any short name a guess), nearer first, then in ordinal order (the
+    /// four letters, where two would make nearly any short name a guess; a swap of two neighbouring letters, the commonest
+    /// slip at a keyboard, is one edit: <c>veiw</c> is one from <c>view</c>), nearer first, then in ordinal order (the
     /// ones equal but for case in the order given). At most
     /// <see cref="MaxGuesses"/>; none for a name that is itself a candidate.
     /// </summary>
@@ -54,7 +55,8 @@ public static class Misspelling
     public static bool OnlyCaseDiffers(string name, IReadOnlyList<string> guesses) =>
         guesses.Count > 0 && guesses.All(guess => string.Equals(guess, name, StringComparison.OrdinalIgnoreCase));
 
-    // Levenshtein distance (insertions, deletions, substitutions), on two rows; past the bound it only says "more".
+    // The optimal string alignment distance (Levenshtein's insertions, deletions and substitutions, and a swap of two
+    // neighbouring letters as one edit), on three rows; past the bound it only says "more".
     private static int EditDistance(string a, string b, int bound)
     {
         if (Math.Abs(a.Length - b.Length) > bound)
@@ -62,6 +64,7 @@ public static class Misspelling
             return bound + 1;
         }
 
+        var beforePrevious = new int[b.Length + 1];
         var previous = new int[b.Length + 1];
         var current = new int[b.Length + 1];
         for (var j = 0; j <= b.Length; j++)
@@ -75,9 +78,13 @@ public static class Misspelling
             for (var j = 1; j <= b.Length; j++)
             {
                 current[j] = Math.Min(Math.Min(current[j - 1], previous[j]) + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                {
+                    current[j] = Math.Min(current[j], beforePrevious[j - 2] + 1);
+                }
             }
 
-            (previous, current) = (current, previous);
+            (beforePrevious, previous, current) = (previous, current, beforePrevious);
         }
 
         return previous[b.Length];

@@ -34,6 +34,18 @@ public class MisspellingTests
         Assert.Empty(Misspelling.Meant("da", Types));
     }
 
+    [Theory]
+    [InlineData("veiw", "view")]
+    [InlineData("sycn", "sync")]
+    [InlineData("dtae", "date")]
+    public void Meant_ShortNameWithTwoNeighbouringLettersSwapped_OneEditSoGuessed(string name, string expected) =>
+        Assert.Equal([expected], Misspelling.Meant(name, ["view", "sync", "date", "demo"]));
+
+    [Fact]
+    public void Meant_ShortNameWithLettersSwappedApart_TwoEditsSoNoGuess() =>
+        // Only neighbours swap in one edit: 'wiev' is two substitutions from 'view'.
+        Assert.Empty(Misspelling.Meant("wiev", ["view"]));
+
     [Fact]
     public void Meant_NameThatIsACandidate_NoGuess() => Assert.Empty(Misspelling.Meant("Patient", Types));
 
