@@ -6,6 +6,7 @@
 //
 //   dotnet run walkthrough.cs                      # offline, against the embedded server
 //   dotnet run walkthrough.cs -- --server URL --client-id ID --key private-key.pem [--kid KID]
+//   dotnet run walkthrough.cs -- --server URL         # an open server (fhir-bulk serve --no-auth): no credentials
 //
 // (A .NET 10 file-based app rather than a notebook: see README.md in this folder for why.)
 #:project ../../src/FhirBulk/FhirBulk.csproj
@@ -39,13 +40,23 @@ if (Directory.Exists(output))
 // ---------------------------------------------------------------------------------------------
 BulkDataServer? server = null;
 Uri serverUrl;
-string clientId;
-ClientSigningKey key;
+string? clientId = null;
+ClientSigningKey? key = null;
 if (options.TryGetValue("--server", out var givenServer))
 {
     serverUrl = new Uri(givenServer);
-    clientId = options["--client-id"];
-    key = ClientSigningKey.Load(options["--key"], options.GetValueOrDefault("--kid"));
+    // Without --client-id the server is taken to be open (Bulk Data without SMART): no token is asked for.
+    if (options.TryGetValue("--client-id", out var givenClientId))
+    {
+        if (!options.TryGetValue("--key", out var keyFile))
+        {
+            Console.Error.WriteLine("error: --client-id needs --key FILE (the client's private key in PEM); leave both out for an open server.");
+            return 2;
+        }
+
+        clientId = givenClientId;
+        key = ClientSigningKey.Load(keyFile, options.GetValueOrDefault("--kid"));
+    }
 }
 else
 {
@@ -63,7 +74,7 @@ else
 // tokens, retries what is transient and keeps TLS verification on.
 using var client = new BulkDataClient(serverUrl, new BulkDataClientOptions
 {
-    Credentials = new BulkDataCredentials(clientId, key, "system/*.read"),
+    Credentials = key is null ? null : new BulkDataCredentials(clientId!, key, "system/*.read"),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -73,7 +84,7 @@ Section("1. Discovery: the CapabilityStatement and the SMART configuration");
 var capability = await client.GetCapabilityStatementAsync();
 Console.WriteLine($"Server software: {capability.GetProperty("software").GetProperty("name")}, FHIR {capability.GetProperty("fhirVersion")}");
 var smart = await client.GetSmartConfigurationAsync();
-Console.WriteLine($"Token endpoint: {smart?.TokenEndpoint}");
+Console.WriteLine($"Token endpoint: {smart?.TokenEndpoint?.ToString() ?? "none (an open server)"}");
 Console.WriteLine($"Signing algorithms: {string.Join(", ", smart?.SigningAlgorithms ?? [])}");
 var summary = await client.GetServerSummaryAsync();
 Console.WriteLine($"Export levels: {string.Join(", ", summary.ExportLevels)}");
@@ -91,7 +102,9 @@ await foreach (var group in client.ListGroupsAsync())
     groups.Add(group);
 }
 
-Console.WriteLine($"Authenticated as {clientId} with a {key.Algorithm} assertion (kid {key.KeyId}); the server lists {groups.Count} group(s).");
+Console.WriteLine(key is null
+    ? $"An open server: no token needed; it lists {groups.Count} group(s)."
+    : $"Authenticated as {clientId} with a {key.Algorithm} assertion (kid {key.KeyId}); the server lists {groups.Count} group(s).");
 
 // ---------------------------------------------------------------------------------------------
 Section("3. Kick-off");
@@ -244,7 +257,7 @@ if (server is not null)
     await server.DisposeAsync();
 }
 
-key.Dispose();
+key?.Dispose();
 return 0;
 
 static void Section(string title) => Console.WriteLine($"\n== {title} ==");
