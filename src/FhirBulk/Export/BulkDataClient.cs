@@ -26,7 +26,11 @@ public sealed partial class BulkDataClient : IDisposable
 
     /// <summary>Creates a client for the server at <paramref name="fhirBaseUri"/>.</summary>
     /// <param name="fhirBaseUri">The FHIR base URL, e.g. <c>https://example.org/fhir</c>.</param>
-    /// <param name="options">Options; validated here.</param>
+    /// <param name="options">Options; copied and validated here, so changing them afterwards does not change this client.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="fhirBaseUri"/> is <see langword="null"/>, or so is <see cref="BulkDataClientOptions.TimeProvider"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="fhirBaseUri"/> is not an absolute http(s) URL.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the exception names it).</exception>
+    /// <exception cref="FileNotFoundException"><see cref="BulkDataClientOptions.CaBundlePath"/> names no file.</exception>
     public BulkDataClient(Uri fhirBaseUri, BulkDataClientOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(fhirBaseUri);
@@ -35,8 +39,7 @@ public sealed partial class BulkDataClient : IDisposable
             throw new ArgumentException($"'{fhirBaseUri}' is not an absolute http(s) URL.", nameof(fhirBaseUri));
         }
 
-        _options = options ?? new BulkDataClientOptions();
-        _options.Validate();
+        _options = (options ?? new BulkDataClientOptions()).Validated();
         BaseUri = new Uri(KickoffRequest.Base(fhirBaseUri));
         _ownsHttpClient = _options.HttpClient is null;
         _logger = (_options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("FhirBulk.BulkDataClient");
