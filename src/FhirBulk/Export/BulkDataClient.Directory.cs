@@ -24,6 +24,8 @@ public sealed partial class BulkDataClient
     /// <param name="progress">Receives status and per-file progress.</param>
     /// <param name="cancellationToken">Stops the export; the job keeps running and the folder can be resumed.</param>
     /// <returns>The summary.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="request"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="directory"/> is <see langword="null"/>, empty or white space, or <paramref name="request"/> is inconsistent.</exception>
     /// <exception cref="AuthenticationException">Credentials were refused.</exception>
     /// <exception cref="FhirBulkException">The server failed the export, or files could not be downloaded (resume later).</exception>
     /// <exception cref="ExportFolderException">
@@ -48,6 +50,9 @@ public sealed partial class BulkDataClient
     /// <param name="progress">Receives status and per-file progress.</param>
     /// <param name="cancellationToken">Stops the export; the job keeps running and the prefix can be resumed.</param>
     /// <returns>The summary; <see cref="ExportResult.Directory"/> is the store's URL.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="request"/> or <paramref name="store"/> is <see langword="null"/>.</exception>
+    /// <exception cref="AuthenticationException">Credentials were refused.</exception>
+    /// <exception cref="FhirBulkException">The server failed the export, or files could not be downloaded (resume later).</exception>
     /// <exception cref="StorageException">The store refused a read or write (a missing bucket, refused credentials).</exception>
     /// <exception cref="ExportFolderException">As for <see cref="ExportToDirectoryAsync"/>, with the prefix for the folder.</exception>
     public Task<ExportResult> ExportToStoreAsync(ExportRequest request, ObjectStore store, IProgress<ExportProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -134,6 +139,9 @@ public sealed partial class BulkDataClient
     /// <param name="progress">Receives status and per-file progress.</param>
     /// <param name="cancellationToken">Stops again; the folder stays resumable.</param>
     /// <returns>The summary.</returns>
+    /// <exception cref="ArgumentException"><paramref name="directory"/> is <see langword="null"/>, empty or white space.</exception>
+    /// <exception cref="AuthenticationException">Credentials were refused.</exception>
+    /// <exception cref="FhirBulkException">The server failed the export, or files could not be downloaded (resume later).</exception>
     /// <exception cref="ExportFolderException">The folder holds no export, another server's, a cancelled one, files this export did not write, is locked, or cannot be written.</exception>
     public Task<ExportResult> ResumeExportAsync(string directory, IProgress<ExportProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -158,6 +166,9 @@ public sealed partial class BulkDataClient
     /// <param name="progress">Receives status and per-file progress.</param>
     /// <param name="cancellationToken">Stops again; the prefix stays resumable.</param>
     /// <returns>The summary.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="store"/> is <see langword="null"/>.</exception>
+    /// <exception cref="AuthenticationException">Credentials were refused.</exception>
+    /// <exception cref="FhirBulkException">The server failed the export, or files could not be downloaded (resume later).</exception>
     /// <exception cref="StorageException">The store refused a read or write.</exception>
     /// <exception cref="ExportFolderException">The prefix holds no export, another server's, a cancelled one, or is locked.</exception>
     public Task<ExportResult> ResumeExportAsync(ObjectStore store, IProgress<ExportProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -201,6 +212,9 @@ public sealed partial class BulkDataClient
     /// <param name="directory">The output folder.</param>
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>False when the server no longer knew the job.</returns>
+    /// <exception cref="ExportFolderException">The folder holds no export, is locked by a running export, or cannot be written.</exception>
+    /// <exception cref="AuthenticationException">The token was refused.</exception>
+    /// <exception cref="FhirBulkException">The server refused the deletion, or did not answer within the retries; the folder is left as it was.</exception>
     public async Task<bool> CancelExportAsync(string directory, CancellationToken cancellationToken = default)
     {
         if (!Directory.Exists(directory))

@@ -12,6 +12,8 @@ public sealed partial class BulkDataClient
     /// <summary>Reads the server's CapabilityStatement (<c>[base]/metadata</c>).</summary>
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>The CapabilityStatement JSON.</returns>
+    /// <exception cref="AuthenticationException">The token was refused.</exception>
+    /// <exception cref="FhirBulkException">The server failed, answered something other than JSON, or did not answer within the retries.</exception>
     public async Task<JsonElement> GetCapabilityStatementAsync(CancellationToken cancellationToken = default)
     {
         using var document = await GetJsonAsync(new Uri(BaseUri, "metadata"), withToken: false, "capability statement", cancellationToken).ConfigureAwait(false);
@@ -24,6 +26,8 @@ public sealed partial class BulkDataClient
     /// </summary>
     /// <param name="cancellationToken">Cancels the requests.</param>
     /// <returns>The configuration, or <see langword="null"/> when the server advertises no authorization (an open server).</returns>
+    /// <exception cref="AuthenticationException">The token was refused when the fallback read the CapabilityStatement.</exception>
+    /// <exception cref="FhirBulkException">The server failed, answered something other than JSON, or did not answer within the retries.</exception>
     public async Task<SmartConfiguration?> GetSmartConfigurationAsync(CancellationToken cancellationToken = default)
     {
         if (_smartConfiguration is not null)
@@ -45,6 +49,8 @@ public sealed partial class BulkDataClient
     /// <summary>Summarizes the server for <c>fhir-bulk info</c>.</summary>
     /// <param name="cancellationToken">Cancels the requests.</param>
     /// <returns>FHIR version, export levels and parameters, formats, and the authorization configuration.</returns>
+    /// <exception cref="AuthenticationException">The token was refused.</exception>
+    /// <exception cref="FhirBulkException">The server failed, answered something other than JSON, or did not answer within the retries.</exception>
     public async Task<ServerSummary> GetServerSummaryAsync(CancellationToken cancellationToken = default)
     {
         var capability = await GetCapabilityStatementAsync(cancellationToken).ConfigureAwait(false);
@@ -84,6 +90,8 @@ public sealed partial class BulkDataClient
     /// <summary>Lists the server's Groups (<c>GET [base]/Group</c>, following <c>next</c> links).</summary>
     /// <param name="cancellationToken">Cancels the listing.</param>
     /// <returns>Each Group's id, name and member count.</returns>
+    /// <exception cref="AuthenticationException">The token was refused (thrown while enumerating).</exception>
+    /// <exception cref="FhirBulkException">The server failed a page, answered something other than JSON, or did not answer within the retries (thrown while enumerating).</exception>
     public IAsyncEnumerable<GroupInfo> ListGroupsAsync(CancellationToken cancellationToken = default) => ListGroupsCoreAsync(cancellationToken);
 
     private async IAsyncEnumerable<GroupInfo> ListGroupsCoreAsync([EnumeratorCancellation] CancellationToken cancellationToken)
@@ -113,6 +121,8 @@ public sealed partial class BulkDataClient
     /// <param name="id">The resource's id.</param>
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>The resource.</returns>
+    /// <exception cref="ArgumentException"><paramref name="resourceType"/> or <paramref name="id"/> is <see langword="null"/> or empty.</exception>
+    /// <exception cref="AuthenticationException">The token was refused.</exception>
     /// <exception cref="FhirBulkException">The server failed or does not know the resource (404, its OperationOutcome attached).</exception>
     public async Task<JsonElement> ReadResourceAsync(string resourceType, string id, CancellationToken cancellationToken = default)
     {

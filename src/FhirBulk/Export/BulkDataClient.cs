@@ -26,7 +26,11 @@ public sealed partial class BulkDataClient : IDisposable
 
     /// <summary>Creates a client for the server at <paramref name="fhirBaseUri"/>.</summary>
     /// <param name="fhirBaseUri">The FHIR base URL, e.g. <c>https://example.org/fhir</c>.</param>
-    /// <param name="options">Options; validated here.</param>
+    /// <param name="options">Options; copied and validated here, so changing them afterwards does not change this client.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="fhirBaseUri"/> is <see langword="null"/>, or so is <see cref="BulkDataClientOptions.TimeProvider"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="fhirBaseUri"/> is not an absolute http(s) URL.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the exception names it).</exception>
+    /// <exception cref="FileNotFoundException"><see cref="BulkDataClientOptions.CaBundlePath"/> names no file.</exception>
     public BulkDataClient(Uri fhirBaseUri, BulkDataClientOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(fhirBaseUri);
@@ -35,8 +39,7 @@ public sealed partial class BulkDataClient : IDisposable
             throw new ArgumentException($"'{fhirBaseUri}' is not an absolute http(s) URL.", nameof(fhirBaseUri));
         }
 
-        _options = options ?? new BulkDataClientOptions();
-        _options.Validate();
+        _options = (options ?? new BulkDataClientOptions()).Validated();
         BaseUri = new Uri(KickoffRequest.Base(fhirBaseUri));
         _ownsHttpClient = _options.HttpClient is null;
         _logger = (_options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("FhirBulk.BulkDataClient");
@@ -56,14 +59,17 @@ public sealed partial class BulkDataClient : IDisposable
     /// <param name="request">What to export.</param>
     /// <param name="cancellationToken">Cancels the kick-off.</param>
     /// <returns>The running export.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="request"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="request"/> is inconsistent (a Group export without a GroupId, patients for a system export).</exception>
     /// <exception cref="AuthenticationException">The token was refused.</exception>
-    /// <exception cref="FhirBulkException">The server refused the kick-off (its OperationOutcome attached).</exception>
+    /// <exception cref="FhirBulkException">The server refused the kick-off (its OperationOutcome attached), or did not answer within the retries.</exception>
     public Task<ExportOperation> StartExportAsync(ExportRequest request, CancellationToken cancellationToken = default) =>
         StartExportAsync(request, null, cancellationToken);
 
     /// <summary>Rebuilds an export operation from a saved status URL (to resume polling or cancel it).</summary>
     /// <param name="statusUrl">The status URL from <see cref="ExportOperation.StatusUrl"/>.</param>
     /// <returns>The operation; call <see cref="ExportOperation.UpdateStatusAsync"/> to learn where it stands.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="statusUrl"/> is <see langword="null"/>.</exception>
     public ExportOperation GetExportOperation(Uri statusUrl)
     {
         ArgumentNullException.ThrowIfNull(statusUrl);
@@ -76,6 +82,18 @@ public sealed partial class BulkDataClient : IDisposable
     /// <param name="progress">Receives per-file byte progress.</param>
     /// <param name="cancellationToken">Cancels the downloads; partial files stay as <c>.part</c>.</param>
     /// <returns>Every file with its status, resource count, bytes and SHA-256.</returns>
+    /// <remarks>
+    /// A file that fails on its own (gone or expired, an error status, out of retries, or with a bad line under
+    /// <see cref="ErrorPolicy.Fail"/>) does not throw: the others carry on, and it is returned with status
+    /// <see cref="ExportFileStatus.Failed"/> or <see cref="ExportFileStatus.Expired"/> and its
+    /// <see cref="ExportFileState.Error"/>, which sets <see cref="DownloadResult.HasFailures"/>. Only a fault every file
+    /// would share throws.
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="manifest"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="outputDirectory"/> is <see langword="null"/>, empty or white space.</exception>
+    /// <exception cref="AuthenticationException">A file's server answered 401 or 403, or the token was refused (every file would fail the same way).</exception>
+    /// <exception cref="ExportFolderException"><paramref name="outputDirectory"/> cannot be written (disk full, no permission); files already complete stay.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task<DownloadResult> DownloadAsync(ExportManifest manifest, string outputDirectory, IProgress<DownloadProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(manifest);

@@ -13,7 +13,7 @@ public enum ForeignFilePolicy
     MoveToHistory,
 }
 
-/// <summary>Options of <see cref="BulkDataClient"/>; validated once when the client is created.</summary>
+/// <summary>Options of <see cref="BulkDataClient"/>; copied and validated once when the client is created, so later changes to this object do not reach the client.</summary>
 /// <remarks>
 /// There is deliberately no switch to turn TLS certificate verification off: a private CA is trusted with
 /// <see cref="CaBundlePath"/> instead.
@@ -134,7 +134,19 @@ public sealed class BulkDataClientOptions
     /// <summary>The longest any single wait may be: <see cref="MaxRetryDelay"/>, or <see cref="MaxPollWait"/> when that is shorter (a user who allows 30 s of waiting means no wait of 2 minutes).</summary>
     internal TimeSpan LongestWait => MaxPollWait < MaxRetryDelay ? MaxPollWait : MaxRetryDelay;
 
-    internal void Validate()
+    /// <summary>A copy, validated: the client keeps its own so later changes by the caller do not reach it.</summary>
+    /// <remarks>The copy is validated rather than this object, so a change made while the client is created cannot slip past the check.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
+    /// <exception cref="ArgumentNullException"><see cref="TimeProvider"/> is <see langword="null"/>.</exception>
+    /// <exception cref="FileNotFoundException"><see cref="CaBundlePath"/> names no file.</exception>
+    internal BulkDataClientOptions Validated()
+    {
+        var copy = Clone();
+        copy.Validate();
+        return copy;
+    }
+
+    private void Validate()
     {
         ArgumentNullException.ThrowIfNull(TimeProvider);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxParallelDownloads, 1, nameof(MaxParallelDownloads));

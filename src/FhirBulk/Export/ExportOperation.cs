@@ -41,7 +41,11 @@ public sealed class ExportOperation
     /// <summary>Polls the status endpoint once (retrying transient failures) and returns what it said.</summary>
     /// <param name="cancellationToken">Cancels the poll.</param>
     /// <returns>The status; complete with the whole manifest (every page followed) when the export is done.</returns>
-    /// <exception cref="FhirBulkException">The export failed, or the job is gone (404: expired or deleted).</exception>
+    /// <exception cref="WaitBudgetExceededException">The server went on asking the client to wait (429, or a transient
+    /// OperationOutcome) for longer than <see cref="BulkDataClientOptions.MaxPollWait"/>; the job may be fine: poll again later.</exception>
+    /// <exception cref="AuthenticationException">The token was refused.</exception>
+    /// <exception cref="FhirBulkException">The export failed, the job is gone (404: expired or deleted), the manifest is not
+    /// valid, or the server did not answer within the retries.</exception>
     public async Task<ExportStatus> UpdateStatusAsync(CancellationToken cancellationToken = default)
     {
         using var activity = FhirBulkActivitySource.Source.StartActivity("FhirBulk.ExportStatus");
@@ -100,6 +104,12 @@ public sealed class ExportOperation
     /// <param name="progress">Receives every in-progress status (for a progress bar) and the final one.</param>
     /// <param name="cancellationToken">Stops waiting; the job keeps running on the server.</param>
     /// <returns>The complete manifest.</returns>
+    /// <exception cref="WaitBudgetExceededException">A status poll was asked to wait (429, or a transient OperationOutcome)
+    /// for longer than <see cref="BulkDataClientOptions.MaxPollWait"/> in a row; the job may be fine: wait again later.</exception>
+    /// <exception cref="AuthenticationException">The token was refused.</exception>
+    /// <exception cref="FhirBulkException">As for <see cref="UpdateStatusAsync"/>: the export failed, the job is gone, the
+    /// manifest is not valid, or the server did not answer within the retries.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task<ExportManifest> WaitForCompletionAsync(IProgress<ExportStatus>? progress = null, CancellationToken cancellationToken = default)
     {
         for (var poll = 1; ; poll++)
@@ -119,7 +129,10 @@ public sealed class ExportOperation
 
     /// <summary>Cancels the export, or tells the server its files may be deleted (DELETE on the status URL).</summary>
     /// <param name="cancellationToken">Cancels the request.</param>
-    /// <returns>False when the job was already gone (404).</returns>
+    /// <returns>False when the job was already gone (404 or 410); that does not throw.</returns>
+    /// <exception cref="AuthenticationException">The token was refused.</exception>
+    /// <exception cref="FhirBulkException">The server refused the deletion (any other error status, its OperationOutcome
+    /// attached), or did not answer within the retries.</exception>
     public async Task<bool> DeleteAsync(CancellationToken cancellationToken = default)
     {
         try

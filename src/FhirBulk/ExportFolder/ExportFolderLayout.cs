@@ -52,7 +52,7 @@ internal static partial class ExportFolderLayout
         Add(manifest.Deleted, ExportFileKind.Deleted, "Bundle");
         return files;
 
-        void Add(List<ManifestFile> list, ExportFileKind kind, string? defaultType)
+        void Add(IReadOnlyList<ManifestFile> list, ExportFileKind kind, string? defaultType)
         {
             foreach (var file in list)
             {

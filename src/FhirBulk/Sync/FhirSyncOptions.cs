@@ -43,7 +43,7 @@ public sealed class FhirSyncOptions
         {
             ViewErrors = ViewErrors,
             Format = Format,
-            DuckDb = new DuckDbSinkOptions { MemoryLimit = DuckDb.MemoryLimit, Threads = DuckDb.Threads },
+            DuckDb = DuckDb.Copy(),
             TimeProvider = TimeProvider,
         };
     }

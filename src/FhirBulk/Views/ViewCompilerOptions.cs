@@ -45,4 +45,13 @@ public sealed class ViewCompilerOptions
     /// </remarks>
     /// <value>The default value is <see cref="FhirPathEngineKind.Json"/>.</value>
     public FhirPathEngineKind Engine { get; set; } = FhirPathEngineKind.Json;
+
+    /// <summary>A copy: a <see cref="Conformance.ViewConformanceRunner"/> keeps its own so later changes by the caller do not reach it.</summary>
+    internal ViewCompilerOptions Copy() => new()
+    {
+        TableName = TableName,
+        StrictCardinality = StrictCardinality,
+        StrictElements = StrictElements,
+        Engine = Engine,
+    };
 }

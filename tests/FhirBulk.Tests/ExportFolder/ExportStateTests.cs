@@ -166,5 +166,27 @@ public sealed class ExportStateTests : IDisposable
         Assert.Contains(_folder, error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Save_FileStateWithEveryPropertySet_LoadsBackEqual()
+    {
+        // Every property of ExportFileState has an internal setter (read-only to callers): the state file must still write and read each.
+        var file = new ExportFileState
+        {
+            Kind = ExportFileKind.Error, Type = "OperationOutcome", Url = "https://x.org/e/1", FileName = "error/OperationOutcome.001.ndjson.gz",
+            DeclaredCount = 3, Status = ExportFileStatus.Failed, Resources = 2, InvalidLines = 1, InvalidLineSamples = [new InvalidLine(2, "not JSON")],
+            Bytes = 100, Sha256 = new string('a', 64), StoredBytes = 60, StoredSha256 = new string('b', 64), StoredETag = "\"s\"", UploadId = "u1",
+            Issues = new Dictionary<string, long> { ["error"] = 2 }, ETag = "\"e\"", Error = "why",
+        };
+        var state = ExportState.Start(Server, new ExportRequest(), new BulkDataClientOptions());
+        state.Files = [file];
+
+        state.Save(_folder);
+        var loaded = Assert.Single(ExportState.LoadExisting(_folder).Files);
+
+        Assert.Equivalent(file, loaded, strict: true);
+        Assert.Equal(file.InvalidLineSamples, loaded.InvalidLineSamples);
+        Assert.Equal(file.Issues, loaded.Issues);
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 }

@@ -210,9 +210,28 @@ public class DuckDbSinkTests
     [Fact]
     public async Task OpenTableAsync_Options_AppliedToDatabase()
     {
+        var settings = await SettingsAsync(new DuckDbSinkOptions { MemoryLimit = "100MB", Threads = 1 }, _ => { });
+
+        Assert.Equal([["95.3 MiB", 1L]], settings);
+    }
+
+    [Fact]
+    public async Task OpenTableAsync_OptionsChangedAfterTheSinkWasCreated_DoNotReachTheDatabase()
+    {
+        var settings = await SettingsAsync(new DuckDbSinkOptions { MemoryLimit = "100MB", Threads = 1 }, options =>
+        {
+            options.MemoryLimit = "not a size";
+            options.Threads = 3;
+        });
+
+        Assert.Equal([["95.3 MiB", 1L]], settings);
+    }
+
+    /// <summary>The memory limit and threads each table's database runs with, after <paramref name="afterCreate"/> changed the options.</summary>
+    private static async Task<List<object?[]>> SettingsAsync(DuckDbSinkOptions options, Action<DuckDbSinkOptions> afterCreate)
+    {
         using var dir = new TempFolder();
         var settings = new List<object?[]>();
-        var options = new DuckDbSinkOptions { MemoryLimit = "100MB", Threads = 1 };
         await using (var sink = new DuckDbSink(dir.File("t.duckdb"), options, async (connection, _, ct) =>
         {
             await using var command = connection.CreateCommand();
@@ -222,10 +241,11 @@ public class DuckDbSinkTests
             settings.Add([reader.GetString(0), reader.GetInt64(1)]);
         }))
         {
+            afterCreate(options);
             await SampleTable.WriteAsync(sink);
             await sink.CompleteAsync();
         }
 
-        Assert.Equal([["95.3 MiB", 1L]], settings);
+        return settings;
     }
 }

@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Security.Cryptography;
 using DuckDB.NET.Data;
 using FhirBulk.Ndjson;
+using FhirBulk.Sinks.DuckDb;
 using FhirBulk.Sinks.Parquet;
 using FhirBulk.Tables;
 using FhirBulk.Tests.Tables.TestSupport;
@@ -450,4 +451,16 @@ public sealed class ParquetLakeSinkTests : IDisposable
     /// <summary>Every file under the lake (hidden ones too) and its bytes.</summary>
     private static Dictionary<string, byte[]> Snapshot(string lake) =>
         Directory.GetFiles(lake, "*", SearchOption.AllDirectories).ToDictionary(f => Path.GetRelativePath(lake, f), File.ReadAllBytes);
+
+    [Fact]
+    public void Validated_DuckDbOptions_AreCopiedSoLaterChangesDoNotReachTheSink()
+    {
+        var duckDb = new DuckDbSinkOptions { MemoryLimit = "100MB", Threads = 1 };
+
+        var validated = new ParquetLakeOptions { DuckDb = duckDb }.Validated();
+        duckDb.MemoryLimit = "not a size";
+
+        Assert.NotSame(duckDb, validated.DuckDb);
+        Assert.Equal(("100MB", (int?)1), (validated.DuckDb!.MemoryLimit, validated.DuckDb.Threads));
+    }
 }

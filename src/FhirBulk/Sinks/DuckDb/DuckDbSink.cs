@@ -30,7 +30,7 @@ public sealed class DuckDbSink : ITableSink
 
     /// <summary>Creates a sink writing to the database file <paramref name="databasePath"/> (created when missing).</summary>
     /// <param name="databasePath">The <c>.duckdb</c> file.</param>
-    /// <param name="options">How to run DuckDB; <see langword="null"/> for the defaults.</param>
+    /// <param name="options">How to run DuckDB; <see langword="null"/> for the defaults. Copied here: changing them afterwards does not change this sink.</param>
     public DuckDbSink(string databasePath, DuckDbSinkOptions? options = null)
         : this(databasePath, options, null)
     {
@@ -40,7 +40,7 @@ public sealed class DuckDbSink : ITableSink
     {
         ArgumentException.ThrowIfNullOrEmpty(databasePath);
         _databasePath = Path.GetFullPath(databasePath);
-        _options = options ?? new DuckDbSinkOptions();
+        _options = options?.Copy() ?? new DuckDbSinkOptions();
         _afterTable = afterTable;
     }
 

@@ -1,6 +1,6 @@
 namespace FhirBulk.Sinks.DuckDb;
 
-/// <summary>How a <see cref="DuckDbSink"/> (and a <see cref="Parquet.ParquetSink"/>) runs DuckDB.</summary>
+/// <summary>How a <see cref="DuckDbSink"/> (and a <see cref="Parquet.ParquetSink"/>) runs DuckDB; copied when the sink is created.</summary>
 public sealed class DuckDbSinkOptions
 {
     /// <summary>
@@ -15,6 +15,9 @@ public sealed class DuckDbSinkOptions
     /// <summary>DuckDB's worker <c>threads</c>, or <see langword="null"/> for one per core.</summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public int? Threads { get; set; }
+
+    /// <summary>A copy: a sink (or the options that carry these) keeps its own so later changes by the caller do not reach it.</summary>
+    internal DuckDbSinkOptions Copy() => new() { MemoryLimit = MemoryLimit, Threads = Threads };
 }
 
 /// <summary>Defaults of <see cref="DuckDbSinkOptions"/>.</summary>

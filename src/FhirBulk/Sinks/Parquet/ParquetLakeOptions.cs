@@ -66,7 +66,7 @@ public sealed class ParquetLakeOptions
             RowGroupSize = RowGroupSize,
             RowsPerPart = RowsPerPart,
             Compression = Compression,
-            DuckDb = DuckDb,
+            DuckDb = DuckDb?.Copy(),
             TimeProvider = TimeProvider,
         };
     }

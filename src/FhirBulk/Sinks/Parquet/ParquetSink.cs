@@ -27,7 +27,7 @@ public sealed class ParquetSink : ITableSink
 
     /// <summary>Creates a sink writing Parquet files into <paramref name="directory"/> (created when missing).</summary>
     /// <param name="directory">The output folder.</param>
-    /// <param name="options">How to run DuckDB; <see langword="null"/> for the defaults.</param>
+    /// <param name="options">How to run DuckDB; <see langword="null"/> for the defaults. Copied here: changing them afterwards does not change this sink.</param>
     public ParquetSink(string directory, DuckDbSinkOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);

@@ -8,9 +8,12 @@ namespace FhirBulk.Views.Conformance;
 /// <see cref="ViewDefinitionCompiler"/>: useful for the official suite and for anyone who writes
 /// ViewDefinitions with test cases.
 /// </summary>
-/// <param name="options">How views are compiled (the engine to run them on); by default, as <see cref="ViewDefinitionCompiler"/> does.</param>
+/// <param name="options">How views are compiled (the engine to run them on); by default, as <see cref="ViewDefinitionCompiler"/> does.
+/// Copied here: changing them afterwards does not change this runner.</param>
 public sealed class ViewConformanceRunner(ViewCompilerOptions? options = null)
 {
+    private readonly ViewCompilerOptions? _options = options?.Copy();
+
     /// <summary>Finds the test files in <paramref name="paths"/>: files as given, folders' <c>*.json</c> sorted by name.</summary>
     /// <exception cref="FileNotFoundException">A path is neither a file nor a folder.</exception>
     public static IReadOnlyList<string> FindTestFiles(IEnumerable<string> paths)
@@ -72,7 +75,7 @@ public sealed class ViewConformanceRunner(ViewCompilerOptions? options = null)
         List<object?[]> rows;
         try
         {
-            view = ViewDefinitionCompiler.Compile(test.View, options);
+            view = ViewDefinitionCompiler.Compile(test.View, _options);
             rows = [.. Lines(test).SelectMany(view.Evaluate)];
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FhirBulk.Views;
 using FhirBulk.Views.Conformance;
 
 namespace FhirBulk.Tests.Views.Conformance;
@@ -68,5 +69,24 @@ public class ViewConformanceRunnerTests
         var ex = Assert.Throws<InvalidInputException>(() => ConformanceTestCase.Parse("broken.json", """{"resources":[]}"""));
 
         Assert.Contains("broken.json", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_OptionsChangedAfterTheRunnerWasCreated_CompilesWithTheOptionsItWasCreatedWith()
+    {
+        // An unknown element is an empty column by default and an error under StrictElements.
+        var test = Assert.Single(ConformanceTestCase.Parse("unknown.json", """
+            {"resources":[{"resourceType":"Patient","id":"a"}],
+             "tests":[{"title":"unknown element","view":{"resource":"Patient","select":[{"column":[{"name":"id","path":"id"},{"name":"x","path":"nope"}]}]},
+              "expect":[{"id":"a","x":null}]}]}
+            """));
+        var options = new ViewCompilerOptions();
+        var runner = new ViewConformanceRunner(options);
+
+        options.StrictElements = true;
+        var result = runner.Run(test);
+
+        Assert.True(result.Passed, result.Error);
+        Assert.False(new ViewConformanceRunner(options).Run(test).Passed);
     }
 }
