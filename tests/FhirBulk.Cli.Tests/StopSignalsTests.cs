@@ -67,10 +67,7 @@ public sealed class StopSignalsTests
 
         using var temp = new TempFolder();
         await using var server = await FhirBulk.Server.BulkDataServer.StartAsync(new FhirBulk.Server.BulkDataServerOptions { Patients = 50, RequireAuth = false });
-        // Slow enough that every file is still downloading for seconds after its first bytes: on a loaded machine (CI runs
-        // the test projects side by side) the signals can take a second to land, and at 300 KB/s the small files were
-        // complete by then (exit 0, nothing to stop).
-        var slow = server.BaseUriWithFaults(new FhirBulk.Server.FaultOptions { TrickleBytesPerSecond = 20_000 }).ToString();
+        var slow = server.BaseUriWithFaults(new FhirBulk.Server.FaultOptions { TrickleBytesPerSecond = 300_000 }).ToString();
         var output = temp.File("export");
         using var export = CliProcess.Start(["export", "--server", slow, "--out", output]);
         var deadline = DateTime.UtcNow.AddSeconds(60);
