@@ -69,7 +69,7 @@ public sealed class StopSignalsTests
         await using var server = await FhirBulk.Server.BulkDataServer.StartAsync(new FhirBulk.Server.BulkDataServerOptions { Patients = 50, RequireAuth = false });
         var slow = server.BaseUriWithFaults(new FhirBulk.Server.FaultOptions { TrickleBytesPerSecond = 300_000 }).ToString();
         var output = temp.File("export");
-        using var export = CliProcess.Start(["export", "--server", slow, "--out", output]);
+        using var export = CliProcess.Start(["export", "--server", slow, "--out", output], hearSigint: true);
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (!(Directory.Exists(output) && Directory.EnumerateFiles(output, "*.part").Any(f => new FileInfo(f).Length > 0)))
         {
