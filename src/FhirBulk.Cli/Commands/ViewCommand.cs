@@ -2,6 +2,7 @@ using System.CommandLine;
 using FhirBulk.Cli.Rendering;
 using FhirBulk.Ndjson;
 using FhirBulk.Sinks;
+using FhirBulk.Sinks.Parquet;
 using FhirBulk.Storage;
 using FhirBulk.Tables;
 using FhirBulk.Views;
@@ -196,6 +197,7 @@ internal static class ViewCommand
             var quiet = parseResult.GetValue(json) || parseResult.GetValue(quietOption) || toStdout;
             var tables = new FhirTables(new FhirTablesOptions { ViewErrors = isStrict ? ErrorPolicy.Fail : ErrorPolicy.Skip });
             TableRunResult? result = null;
+            ParquetLakeStatus? lakeStatus = null;
             try
             {
                 var tableFormat = Enum.Parse<TableFormat>(kind, ignoreCase: true);
@@ -213,6 +215,8 @@ internal static class ViewCommand
                             cancellationToken),
                         TableRunRenderer.Summary).ConfigureAwait(false);
                 }
+
+                lakeStatus = (tableSink as ParquetLakeSink)?.Status;
 
                 if (toFile)
                 {
@@ -245,9 +249,9 @@ internal static class ViewCommand
             }
 
             List<RunWarning> warnings = [];
-            if (toLake && lake.ShardOf(parseResult) is not { Count: > 1 })
+            if (lakeStatus is not null)
             {
-                warnings.AddRange(await ViewLakeOptions.WarnUnlessCompleteAsync(context, lakeStore!, written, views[0].Schema.Name, cancellationToken).ConfigureAwait(false));
+                warnings.AddRange(ViewLakeOptions.WarnUnlessComplete(context, lakeStatus, written, views[0].Schema.Name));
             }
 
             warnings.AddRange(lake.ShardOf(parseResult) is { Count: > 1 } shard && lake.Plan is { } plan

@@ -106,10 +106,13 @@ internal sealed class ViewLakeOptions
     /// earlier run with another shard count, say), because a glob over a view's folder then reads them beside the new rows
     /// and the run's own "Written to" would not tell. A warning, not a failure: the run did write all it was asked to.
     /// </summary>
+    /// <param name="context">Where the warning line goes.</param>
+    /// <param name="status">What the lake held after the run: the sink's <see cref="ParquetLakeSink.Status"/>, listed once by the sink.</param>
+    /// <param name="written">The lake as the run's summary names it.</param>
+    /// <param name="view">A view of the run, for the glob the warning shows.</param>
     /// <returns>The warning given, for <c>--json</c>'s <c>warnings</c>; none when the lake holds this run alone.</returns>
-    public static async Task<IReadOnlyList<RunWarning>> WarnUnlessCompleteAsync(CliContext context, ObjectStore lake, string written, string view, CancellationToken cancellationToken)
+    public static IReadOnlyList<RunWarning> WarnUnlessComplete(CliContext context, ParquetLakeStatus status, string written, string view)
     {
-        ParquetLakeStatus status = await ParquetLake.CheckAsync(lake, cancellationToken).ConfigureAwait(false);
         string glob = $"{written.TrimEnd('/')}/{view}/*.parquet";
         return TableRunRenderer.Warn(context, status.IsComplete
             ? []
