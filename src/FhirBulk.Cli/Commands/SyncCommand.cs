@@ -70,7 +70,14 @@ internal static class SyncCommand
 
     private static async Task<int> RunAsync(CliContext context, Options options, ParseResult parseResult, CancellationToken cancellationToken)
     {
-        var directory = Path.GetFullPath(parseResult.GetValue(options.Out)!);
+        var outText = parseResult.GetValue(options.Out)!;
+        if (CliContext.StoreLocation("--out", outText) is not null)
+        {
+            // Without this, s3://bucket/mart became a local folder named 's3:'.
+            throw new CliException($"--out {outText}: sync keeps its increments and tables in a local folder; object storage is for export --out and view's Parquet lake.", ExitCodes.Usage);
+        }
+
+        var directory = Path.GetFullPath(outText);
         if (parseResult.GetValue(options.Compact))
         {
             return await CompactAsync(context, directory, parseResult.GetValue(options.Json), cancellationToken).ConfigureAwait(false);
@@ -79,10 +86,23 @@ internal static class SyncCommand
         var viewPath = parseResult.GetValue(options.View) ?? throw new CliException("--view is required: the views to keep tables of (or --compact, to rewrite a lake).", ExitCodes.Usage);
         var views = SyncViews.Load(viewPath);
         MessageLines.ViewWarnings(context.Error, views.Views);
-        OutputFolder.Create(directory, "--out");
         // Later runs need only the folder: the latest increment recorded how it connected and what it asked for.
         var recorded = FhirSync.ReadLatestExportSettings(directory);
         var request = recorded is null || options.Request.FirstGiven(parseResult) is not null ? options.Request.Create(parseResult) : null;
+        if (request is not null)
+        {
+            try
+            {
+                FhirSync.ValidateRequest(request);
+            }
+            catch (ArgumentException e)
+            {
+                throw new CliException(e.ParamName == "request" ? $"--type-filter: {ErrorText.WithoutParameter(e)}" : ErrorText.WithoutParameter(e), ExitCodes.Usage, e);
+            }
+        }
+
+        WarnTypesLeftOut(context, views, (request ?? recorded?.Request)?.Types);
+        OutputFolder.Create(directory, "--out");
         var settings = new ConnectionResolver(context.Environment).Resolve(parseResult, options.Connection, recorded);
         var json = parseResult.GetValue(options.Json);
         using var logging = context.CreateLoggerFactory(CommonOptions.IsVerbose(parseResult));
@@ -115,6 +135,11 @@ internal static class SyncCommand
             MessageLines.Labelled(context.Error, "[yellow]note:[/]", $"{cause}: the tables were rebuilt from all {result.RebuiltFrom} increments.");
         }
 
+        if (result.PendingApplied is { } pending)
+        {
+            MessageLines.Labelled(context.Error, "[yellow]note:[/]", $"increment {pending:D4}, exported by an earlier run that was stopped before its table update, was applied first; the changes below include it.");
+        }
+
         if (json)
         {
             JsonOutput.Write(context.Out, SyncResultJson.Of(result, views.Views));
@@ -124,7 +149,24 @@ internal static class SyncCommand
             Write(context.Out, result);
         }
 
-        return result.Export.Outcome == ExportOutcome.Success ? ExitCodes.Success : ExitCodes.PartialSuccess;
+        return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// A view whose resource type the request's <c>--type</c> leaves out gets an empty table on every run, which <c>view</c>
+    /// would warn of (no such resources in its input): said once per view here too.
+    /// </summary>
+    private static void WarnTypesLeftOut(CliContext context, SyncViews views, IReadOnlyList<string>? types)
+    {
+        if (types is not { Count: > 0 })
+        {
+            return;
+        }
+
+        foreach (var view in views.Views.Where(v => !types.Contains(v.Schema.Resource, StringComparer.Ordinal)))
+        {
+            MessageLines.Warning(context.Error, $"{view.Schema.Name} reads {view.Schema.Resource} resources, which --type ({string.Join(",", types)}) leaves out of every increment: table {view.Schema.Name} stays empty.");
+        }
     }
 
     private static void Write(IAnsiConsole console, SyncResult result)
@@ -139,9 +181,15 @@ internal static class SyncCommand
     /// Running the same command again carries an interrupted or failed increment on (its export resumed, then applied).
     /// Said once here, so the error line above need not: and "unchanged" would be wrong of a first sync, which has none.
     /// </summary>
+    /// <remarks>
+    /// Before any export of the folder was taken (a wrong --server, a refused request) nothing recorded the server, so the
+    /// short command would fail: then the same command line again, corrected.
+    /// </remarks>
     private static string AgainHint(string directory, string viewPath, SyncFormat? format) =>
-        $"Nothing was applied to the tables. To carry on, run the same sync again:\n  fhir-bulk sync --out {CommandLineText.Quote(directory)} --view {CommandLineText.Quote(viewPath)}"
-        + (format == SyncFormat.Parquet ? " --format parquet" : string.Empty);
+        FhirSync.ReadLatestExportSettings(directory) is null
+            ? "Nothing was exported or applied. Run the same command again (with the right --server, if it was wrong)."
+            : $"Nothing was applied to the tables. To carry on, run the same sync again:\n  fhir-bulk sync --out {CommandLineText.Quote(directory)} --view {CommandLineText.Quote(viewPath)}"
+                + (format == SyncFormat.Parquet ? " --format parquet" : string.Empty);
 
     private static async Task<int> CompactAsync(CliContext context, string directory, bool json, CancellationToken cancellationToken)
     {

@@ -45,30 +45,6 @@ internal static class ExportSummaryRenderer
         return ErrorFileIssues.AnyFailure(issues) ? $"[{problemColour}]{text}[/]" : text;
     }
 
-    // What made the export partial, as ExportOutcome.PartialSuccess defines it, so the last line names it even when
-    // nothing above did (a failed file's reason is only in its error file).
-    private static string PartialReasons(ExportResult result)
-    {
-        var reasons = new List<string>();
-        var failing = result.Files.Where(f => f.Kind == ExportFileKind.Error && ErrorFileIssues.AnyFailure(f.Issues)).ToList();
-        if (failing.Count > 0)
-        {
-            reasons.Add($"the server reported {Counted.Of(failing.Sum(f => ErrorFileIssues.FailureCount(f.Issues)), "error issue")} (read {string.Join(", ", failing.Select(f => f.FileName))})");
-        }
-
-        if (result.Files.Sum(f => f.InvalidLines) is var invalid and > 0)
-        {
-            reasons.Add($"{Counted.Of(invalid, "invalid line")} skipped (listed in log.ndjson)");
-        }
-
-        if (result.CountMismatches.Count() is var mismatches and > 0)
-        {
-            reasons.Add($"{Counted.Of(mismatches, "file")} holding another count than the manifest's");
-        }
-
-        return string.Join("; ", reasons);
-    }
-
     public static void Write(IAnsiConsole console, ExportResult result, bool resumed = false)
     {
         static string N(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
@@ -113,6 +89,6 @@ internal static class ExportSummaryRenderer
         console.Write(new TrimmedLines(grid));
         console.MarkupLine(result.Outcome == ExportOutcome.Success
             ? "[green]Export complete.[/]"
-            : $"[yellow]Export complete, but not everything came through: {Markup.Escape(PartialReasons(result))}.[/]");
+            : $"[yellow]Export complete, but not everything came through: {Markup.Escape(result.DescribePartial() ?? string.Empty)}.[/]");
     }
 }

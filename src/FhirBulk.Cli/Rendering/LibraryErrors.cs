@@ -18,6 +18,8 @@ internal static class LibraryErrors
             $"{WithOutcome(WithOAuthError(e), e)}; the server needs credentials: give --client-id and --key (see 'fhir-bulk keygen')"),
         AuthenticationException e => (ExitCodes.AuthenticationFailed, WithOutcome(WithOAuthError(e), e)),
         ExportFolderException e => (ExitCodes.InvalidInput, e.Message),
+        // Not applied, and the next run exports the same changes again: the work finished, but not everything came through.
+        FhirBulk.Sync.IncompleteIncrementException e => (ExitCodes.PartialSuccess, e.Message),
         // An input or output location that cannot be read or written (no bucket, no permission) is the user's to fix;
         // a store that failed or timed out is like a server that did.
         StorageException { IsTransient: true } e => (ExitCodes.ServerFailed, e.Message),

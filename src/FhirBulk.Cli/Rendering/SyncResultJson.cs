@@ -15,6 +15,7 @@ internal static class SyncResultJson
         resources = result.Export.TotalResources,
         deletedResources = result.DeletedResources,
         rebuiltFrom = result.RebuiltFrom,
+        pendingApplied = result.PendingApplied,
         database = result.Format == SyncFormat.DuckDb ? result.TablesPath : null,
         lake = result.Format == SyncFormat.Parquet ? result.TablesPath : null,
         tables = result.RowsByTable,

@@ -61,6 +61,33 @@ public sealed record ExportResult(
     /// <summary>Output files whose manifest <c>count</c> differed from what they held.</summary>
     public IEnumerable<ExportFileState> CountMismatches => Files.Where(f => f.CountMismatch);
 
+    /// <summary>
+    /// What made the export <see cref="ExportOutcome.PartialSuccess"/>, in words: the error issues the server reported (and
+    /// the error files that hold them), invalid lines skipped, files holding another count than the manifest's.
+    /// </summary>
+    /// <returns>E.g. <c>the server reported 2 error issues (read error/OperationOutcome.000.ndjson)</c>; <see langword="null"/> for a <see cref="ExportOutcome.Success"/>.</returns>
+    public string? DescribePartial()
+    {
+        var reasons = new List<string>();
+        var failing = Files.Where(f => f.Kind == ExportFileKind.Error && ErrorFileIssues.AnyFailure(f.Issues)).ToList();
+        if (failing.Count > 0)
+        {
+            reasons.Add($"the server reported {Counted.Of(failing.Sum(f => ErrorFileIssues.FailureCount(f.Issues)), "error issue")} (read {string.Join(", ", failing.Select(f => f.FileName))})");
+        }
+
+        if (Files.Sum(f => f.InvalidLines) is var invalid and > 0)
+        {
+            reasons.Add($"{Counted.Of(invalid, "invalid line")} skipped (listed in log.ndjson)");
+        }
+
+        if (CountMismatches.Count() is var mismatches and > 0)
+        {
+            reasons.Add($"{Counted.Of(mismatches, "file")} holding another count than the manifest's");
+        }
+
+        return reasons.Count == 0 ? null : string.Join("; ", reasons);
+    }
+
     /// <summary>Resources per type in output files.</summary>
     public IReadOnlyDictionary<string, long> ResourcesByType => Files.Where(f => f.Kind == ExportFileKind.Output)
         .GroupBy(f => f.Type, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(f => f.Resources), StringComparer.Ordinal);

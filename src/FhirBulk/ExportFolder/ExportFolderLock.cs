@@ -21,8 +21,9 @@ internal sealed class ExportFolderLock : IDisposable
 
     /// <summary>Takes the folder's lock at once or fails.</summary>
     /// <param name="directory">The export folder; created if missing.</param>
+    /// <param name="holder">What takes it, as the refusal of a second one names it: <c>export</c>, or <c>sync</c> for a sync folder.</param>
     /// <exception cref="ExportFolderException">Another process (named by its id) holds the lock, or the folder cannot be written.</exception>
-    public static ExportFolderLock Acquire(string directory)
+    public static ExportFolderLock Acquire(string directory, string holder = "export")
     {
         var full = Path.GetFullPath(directory);
         var path = Path.Combine(full, ExportFolderLayout.LockFileName);
@@ -37,7 +38,7 @@ internal sealed class ExportFolderLock : IDisposable
             var owner = ReadOwner(full);
             throw new ExportFolderException(
                 full,
-                $"{full} is in use by another fhir-bulk export ({(owner is null ? "its process id is not known yet" : "process " + owner)}); wait for it to finish or stop it first.",
+                $"{full} is in use by another fhir-bulk {holder} ({(owner is null ? "its process id is not known yet" : "process " + owner)}); wait for it to finish or stop it first.",
                 exception);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)

@@ -39,6 +39,14 @@ public sealed partial class FhirSync
     private const string IncrementsFolderName = "increments";
     private const string RefusedFolderName = "refused";
 
+    /// <summary>
+    /// Why a sync refuses <c>_typeFilter</c>: an export with <c>_since</c> and a filter returns the resources that changed and
+    /// match it now, so one that changed to match no more is neither sent nor listed as deleted, and its old rows would stay
+    /// where a full export today has none. A view's <c>where</c> filters the same rows and is applied to every version.
+    /// </summary>
+    internal const string TypeFilterRefusal =
+        "an export with _since and _typeFilter leaves out resources that changed so as to match the filter no more, and lists them nowhere, so their old rows would stay in the tables; filter in the views instead (a ViewDefinition's where).";
+
     private readonly BulkDataClient _client;
     private readonly FhirSyncOptions _options;
     private readonly ILogger _logger;
@@ -82,14 +90,24 @@ public sealed partial class FhirSync
     /// sync, or cannot be written.
     /// </exception>
     /// <exception cref="Views.ViewEvaluationException">A view failed on a resource and <see cref="FhirSyncOptions.ViewErrors"/> is <see cref="ErrorPolicy.Fail"/>.</exception>
+    /// <exception cref="IncompleteIncrementException">
+    /// The increment's export finished without everything in it (server error issues, invalid lines, count mismatches): it is
+    /// not applied, it is moved to <c>refused/</c>, and the next call exports the same changes again.
+    /// </exception>
+    /// <exception cref="ArgumentException"><paramref name="request"/> cannot be synced (<see cref="ValidateRequest"/>).</exception>
     public async Task<SyncResult> SyncAsync(string directory, ExportRequest? request, SyncViews views, IProgress<ExportProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         ArgumentNullException.ThrowIfNull(views);
+        if (request is not null)
+        {
+            ValidateRequest(request);
+        }
+
         directory = Path.GetFullPath(directory);
         RefuseForeignFolder(directory);
         Directory.CreateDirectory(directory);
-        using var folderLock = ExportFolderLock.Acquire(directory);
+        using var folderLock = ExportFolderLock.Acquire(directory, "sync");
         var state = OpenState(directory, request);
 
         // Tables first brought up to the increments already exported: a view change rebuilds them from all of them, a crash
@@ -102,22 +120,52 @@ public sealed partial class FhirSync
         // One reader per increment folder for the run, so that its deleted Bundles are read once.
         var folders = new Dictionary<int, IncrementFolder>();
         IncrementFolder FolderOf(int number) => folders.TryGetValue(number, out var folder) ? folder : folders[number] = new IncrementFolder(IncrementDirectory(directory, number));
+        IReadOnlyDictionary<string, TableChanges>? pendingChanges = null;
+        int? pendingNumber = null;
         if (rebuilt)
         {
             SyncLog.Rebuilding(_logger, state.Increments.Count + 1, SyncResult.Describe(reasons, format));
+            await VerifyAsync(directory, state.Increments, cancellationToken).ConfigureAwait(false);
         }
         else if (state.Increments.LastOrDefault() is { Applied: false } pending)
         {
             SyncLog.ApplyingPending(_logger, pending.Number);
-            await ApplyAsync(directory, state, [pending], views, format, rebuild: false, FolderOf, cancellationToken).ConfigureAwait(false);
+            await VerifyAsync(directory, [pending], cancellationToken).ConfigureAwait(false);
+            (_, pendingChanges) = await ApplyAsync(directory, state, [pending], views, format, rebuild: false, FolderOf, cancellationToken).ConfigureAwait(false);
+            pendingNumber = pending.Number;
         }
 
         var previous = state.Increments.LastOrDefault();
+        if (previous is not null && !IsFhirInstant(previous.TransactionTime))
+        {
+            // Without this check a value that does not parse became no _since at all: a full export, which lists no deletions.
+            throw new ExportFolderException(directory, $"{SyncState.PathIn(directory)} records increment {previous.Number}'s transactionTime as '{previous.TransactionTime}', which is not a FHIR instant, so the next _since cannot be taken from it: put back the value its manifest holds ({Path.Combine(IncrementDirectory(directory, previous.Number), ExportFolderLayout.ManifestFileName)}), or start a new sync folder.");
+        }
+
         var increment = new SyncIncrement { Number = state.Increments.Count + 1, Since = previous?.TransactionTime };
         var incrementDirectory = IncrementDirectory(directory, increment.Number);
         SyncLog.Exporting(_logger, increment.Number, directory, increment.Since ?? "the beginning");
-        var export = await ExportAsync(state.Request, increment, incrementDirectory, progress, cancellationToken).ConfigureAwait(false);
+        ExportResult export;
+        try
+        {
+            export = await ExportAsync(state.Request, increment, incrementDirectory, progress, cancellationToken).ConfigureAwait(false);
+        }
+        catch when (state.Increments.Count == 0 && !KickedOff(incrementDirectory))
+        {
+            // A first export the server never took (wrong URL, refused request): the folder goes back to how it was, so that
+            // the same command with the right server starts afresh rather than being refused as another server's folder.
+            ForgetFirstSync(directory);
+            throw;
+        }
         increment.TransactionTime = CheckedTransactionTime(directory, incrementDirectory, export, previous?.TransactionTime);
+        if (export.DescribePartial() is { } partial)
+        {
+            var keptIn = Refuse(directory, incrementDirectory);
+            throw new IncompleteIncrementException(
+                $"Increment {Path.GetFileName(incrementDirectory)} is incomplete: {partial}; it was not applied (the next increment asks only for changes after it, so its failed resources would be missing for good) and is kept in {keptIn}.",
+                increment.Number,
+                keptIn);
+        }
         if (state.Request.Level == ExportLevel.Group)
         {
             await SaveGroupAsync(incrementDirectory, state.Request.GroupId!, cancellationToken).ConfigureAwait(false);
@@ -130,7 +178,33 @@ public sealed partial class FhirSync
         var (rows, changes) = await ApplyAsync(directory, state, apply, views, format, rebuilt, FolderOf, cancellationToken).ConfigureAwait(false);
         var deleted = (await FolderOf(increment.Number).DeletedKeysAsync(cancellationToken).ConfigureAwait(false)).Count;
         SyncLog.Applied(_logger, increment.Number, rows.Values.Sum(), rows.Count);
-        return new SyncResult(directory, increment.Number, incrementDirectory, export, deleted, rebuilt ? apply.Count : 0, format, TablesPath(directory, format), rows, changes) { Rebuilt = reasons };
+        if (pendingChanges is not null)
+        {
+            changes = changes.ToDictionary(c => c.Key, c => pendingChanges.TryGetValue(c.Key, out var before) ? before + c.Value : c.Value, StringComparer.Ordinal);
+        }
+
+        return new SyncResult(directory, increment.Number, incrementDirectory, export, deleted, rebuilt ? apply.Count : 0, format, TablesPath(directory, format), rows, changes)
+        {
+            Rebuilt = reasons,
+            PendingApplied = pendingNumber,
+        };
+    }
+
+    /// <summary>Checks that <paramref name="request"/> can be synced: a valid export request without type filters.</summary>
+    /// <param name="request">The request of a sync's increments.</param>
+    /// <exception cref="ArgumentException">
+    /// The request is invalid (a Group export without <see cref="ExportRequest.GroupId"/>, patients at system level), or has type filters: an export with <c>_since</c> and
+    /// <c>_typeFilter</c> leaves out resources that changed so as to match the filter no more, and lists them nowhere, so
+    /// their old rows would stay where a full export has none (filter in the views instead).
+    /// </exception>
+    public static void ValidateRequest(ExportRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request.Validate();
+        if (request.TypeFilters.Count > 0)
+        {
+            throw new ArgumentException(TypeFilterRefusal, nameof(request));
+        }
     }
 
     /// <summary>
@@ -170,7 +244,7 @@ public sealed partial class FhirSync
                 : $"{directory} is not a sync folder whose tables are a Parquet lake: only a lake (sync --format parquet) is compacted.");
         }
 
-        using var folderLock = ExportFolderLock.Acquire(directory);
+        using var folderLock = ExportFolderLock.Acquire(directory, "sync");
         var lake = new SyncLake(TablesPath(directory, SyncFormat.Parquet), new FhirTablesOptions(), validated.DuckDb);
         return await lake.CompactAsync(cancellationToken).ConfigureAwait(false)
             ?? throw new ExportFolderException(directory, $"{lake.Directory} has no snapshot yet: run a sync first.");
@@ -231,10 +305,44 @@ public sealed partial class FhirSync
         }
     }
 
+    private static bool KickedOff(string incrementDirectory) => ExportStateOf(incrementDirectory) is { StatusUrl: not null };
+
+    /// <summary>
+    /// Removes what a first sync wrote before its export was taken: <c>sync.json</c> and the increment folders, when they
+    /// hold nothing but the export's lock files (anything else is kept, and so is the state that explains it).
+    /// </summary>
+    private static void ForgetFirstSync(string directory)
+    {
+        var increments = Path.Combine(directory, IncrementsFolderName);
+        var first = IncrementDirectory(directory, 1);
+        static bool OnlyLocks(string folder) => Directory.EnumerateFileSystemEntries(folder).All(e => ExportFolderLock.IsLockFile(Path.GetFileName(e)));
+        if (Directory.Exists(increments) && (Directory.EnumerateFileSystemEntries(increments).Any(e => e != first) || (Directory.Exists(first) && !OnlyLocks(first))))
+        {
+            return;
+        }
+
+        FolderIo.Write(directory, SyncState.PathIn(directory), () =>
+        {
+            if (Directory.Exists(increments))
+            {
+                Directory.Delete(increments, recursive: true);
+            }
+
+            File.Delete(SyncState.PathIn(directory));
+        });
+    }
+
     private SyncState OpenState(string directory, ExportRequest? request)
     {
         var server = _client.BaseUri.AbsoluteUri;
         var state = SyncState.Load(directory);
+        if (state is { Increments.Count: 0 } && request is not null && !KickedOff(IncrementDirectory(directory, 1)))
+        {
+            // No server has taken a first export of this folder yet (a run stopped before the kick-off was answered, or by a
+            // version that kept its state after a refused one): nothing binds it to the recorded server or request.
+            state = null;
+        }
+
         if (state is null)
         {
             if (request is null)
@@ -242,10 +350,11 @@ public sealed partial class FhirSync
                 throw new ExportFolderException(directory, $"{directory} is not a sync folder yet ({SyncState.FileName} is missing): give the request of its first export.");
             }
 
-            request.Validate();
+            ValidateRequest(request);
             // Saved before the first export, so that a run interrupted during it carries on with the same request. A folder's
             // existing state is not rewritten here: nothing in it has changed yet.
-            var created = new SyncState { Server = server, Request = request with { Since = null } };
+            // The format too: a first sync into a lake that was interrupted must carry on into a lake, not the default.
+            var created = new SyncState { Server = server, Request = request with { Since = null }, Format = _options.Format ?? SyncFormat.DuckDb };
             created.Save(directory);
             return created;
         }
@@ -253,6 +362,11 @@ public sealed partial class FhirSync
         if (!string.Equals(state.Server, server, StringComparison.Ordinal))
         {
             throw new ExportFolderException(directory, $"{directory} syncs {state.Server}, not {server}; sync another server into another folder.");
+        }
+
+        if (state.Request.TypeFilters.Count > 0)
+        {
+            throw new ExportFolderException(directory, $"{directory} syncs with _typeFilter, which sync no longer does: {TypeFilterRefusal} Its tables may hold such rows already: start a new sync folder without the filter.");
         }
 
         if (request is not null && SyncState.Differences(state.Request, request) is { Count: > 0 } differences)
@@ -287,7 +401,7 @@ public sealed partial class FhirSync
     {
         var transactionTime = export.Manifest.TransactionTime;
         string? problem = null;
-        if (transactionTime is null || !FhirInstant().IsMatch(transactionTime) || ParseInstant(transactionTime) is not { } time)
+        if (!IsFhirInstant(transactionTime) || ParseInstant(transactionTime!) is not { } time)
         {
             problem = $"the server's transactionTime '{transactionTime}' is not a FHIR instant (a date and time with seconds and a zone)"
                 + (previous is null ? string.Empty : $"; the previous increment's is '{previous}'");
@@ -304,13 +418,42 @@ public sealed partial class FhirSync
             return transactionTime!;
         }
 
+        var refused = Refuse(directory, incrementDirectory);
+        throw new FhirBulkException($"Refused increment {Path.GetFileName(incrementDirectory)}: {problem}; its export is kept in {refused}.");
+    }
+
+    /// <summary>Moves an increment that is not applied into <c>refused/</c>, so that the next run exports it again from the same <c>_since</c>.</summary>
+    /// <returns>Where it was moved.</returns>
+    private string Refuse(string directory, string incrementDirectory)
+    {
         var refused = Path.Combine(directory, RefusedFolderName, Path.GetFileName(incrementDirectory) + "-" + _options.TimeProvider.GetUtcNow().UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture));
         FolderIo.Write(directory, refused, () =>
         {
             Directory.CreateDirectory(Path.GetDirectoryName(refused)!);
             Directory.Move(incrementDirectory, refused);
         });
-        throw new FhirBulkException($"Refused increment {Path.GetFileName(incrementDirectory)}: {problem}; its export is kept in {refused}.");
+        return refused;
+    }
+
+    /// <summary>
+    /// Checks the increments the tables are about to be read from again (a rebuild, or one a crash left unapplied) against the
+    /// sizes and SHA-256 their exports recorded: a missing or changed file would make tables that silently lack its rows.
+    /// </summary>
+    private static async Task VerifyAsync(string directory, IReadOnlyList<SyncIncrement> increments, CancellationToken cancellationToken)
+    {
+        foreach (var increment in increments)
+        {
+            var folder = IncrementDirectory(directory, increment.Number);
+            var damage = !Directory.Exists(folder) ? "its folder is missing"
+                : ExportState.Load(folder) is null ? $"it holds no export state ({ExportState.FileName} is missing)"
+                : (await ExportFolderVerifier.VerifyAsync(folder, cancellationToken).ConfigureAwait(false)).Problems is { Count: > 0 } problems
+                    ? $"{Counted.Of(problems.Count, "file")} differ from what its export recorded: {Counted.FirstOf(problems.Select(p => $"{p.FileName} ({p.Problem})").ToList(), 3)}"
+                    : null;
+            if (damage is not null)
+            {
+                throw new ExportFolderException(directory, $"Cannot read increment {increment.Number:D4} of {directory} again: {damage}. The tables are as they were; they can be made again only from a complete series of increments, so put the folder {folder} back as it was, or start a new sync folder (its first run exports everything).");
+            }
+        }
     }
 
     private async Task SaveGroupAsync(string incrementDirectory, string groupId, CancellationToken cancellationToken)
@@ -366,6 +509,8 @@ public sealed partial class FhirSync
 
     private static DateTimeOffset? ParseInstant(string text) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value) ? value : null;
+
+    private static bool IsFhirInstant(string? text) => text is not null && FhirInstant().IsMatch(text) && ParseInstant(text) is not null;
 
     /// <summary>FHIR R4 <c>instant</c>: seconds required, a zone (<c>Z</c> or an offset) required.</summary>
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$", RegexOptions.CultureInvariant)]

@@ -16,8 +16,9 @@ namespace FhirBulk.Sync;
 /// <param name="TablesPath">The DuckDB file, <c>tables.duckdb</c>, or with <see cref="SyncFormat.Parquet"/> the lake's folder, <c>lake/</c>.</param>
 /// <param name="RowsByTable">Rows of each table after the commit.</param>
 /// <param name="ChangesByTable">
-/// What this run changed in each table: the increment's rows added, replaced and deleted (when the tables were rebuilt,
-/// those of every increment, from empty tables).
+/// What this run changed in each table: the increment's rows added, replaced and deleted (with those of an increment an
+/// interrupted run left unapplied, <see cref="SyncResult.PendingApplied"/>; when the tables were rebuilt, those of every
+/// increment applied in turn to empty tables, so a resource changed in several increments counts in each).
 /// </param>
 public sealed record SyncResult(
     string Directory,
@@ -33,6 +34,13 @@ public sealed record SyncResult(
 {
     /// <summary>The increment's transactionTime as the server wrote it: the next run's <c>_since</c>.</summary>
     public string TransactionTime => Export.Manifest.TransactionTime!;
+
+    /// <summary>
+    /// The increment an earlier run exported but was stopped before applying (a crash or kill during its table update),
+    /// which this run applied first; its changes are in <see cref="SyncResult.ChangesByTable"/> with this increment's.
+    /// <see langword="null"/> when there was none.
+    /// </summary>
+    public int? PendingApplied { get; init; }
 
     /// <summary>Why the tables were rebuilt from every increment (<see cref="RebuiltFrom"/>); <see cref="SyncRebuildReasons.None"/> when only this increment was applied.</summary>
     public SyncRebuildReasons Rebuilt { get; init; }

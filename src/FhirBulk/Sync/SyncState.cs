@@ -75,8 +75,9 @@ internal sealed class SyncState
             .Select(d => $"{d.Name}: {d.Before} here, {d.After} now")];
 
         // An empty list of types, elements or patients asks for all of them (Bulk Data IG: no _type exports every type).
+        // The level's default (System) is left out of the JSON as every default is; it is a level all the same.
         static string Text(JsonElement root, string name) =>
-            !root.TryGetProperty(name, out var value) ? "none"
+            !root.TryGetProperty(name, out var value) ? (name == "level" ? $"\"{ExportLevel.System}\"" : "none")
             : value.ValueKind == JsonValueKind.Array && value.GetArrayLength() == 0 ? (name is "types" or "elements" or "patients" ? "all" : "none")
             : value.GetRawText();
     }

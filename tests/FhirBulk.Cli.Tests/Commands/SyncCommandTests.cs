@@ -182,6 +182,101 @@ public sealed class SyncCommandTests(ITestOutputHelper output) : IDisposable
         Assert.DoesNotContain("\"level\"", other.Error, StringComparison.Ordinal);
     }
 
+    /// <summary>An increment that did not all come through is not applied (exit 6), and the hint is the command that exports it again.</summary>
+    [Fact]
+    public async Task Sync_IncrementExportPartial_Exit6NothingAppliedAndTheHintRunsItAgain()
+    {
+        await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 5, Seed = 5, Steps = 0, RequireAuth = false, Faults = new() { FailedFileRate = 1, Seed = 1 } });
+        var view = temp.Write("patients.json", PatientsView);
+        var folder = temp.File("mart");
+
+        var result = await new CliRunner().RunAsync(["sync", "--server", server.BaseUri.AbsoluteUri, "--out", folder, "--view", view]);
+
+        Assert.Equal(6, result.ExitCode);
+        Assert.Contains("error: Increment 0001 is incomplete: the server reported ", result.Error, StringComparison.Ordinal);
+        Assert.Contains($"it was not applied (the next increment asks only for changes after it, so its failed resources would be missing for good) and is kept in {Path.Combine(folder, "refused", "0001-")}", result.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(folder, "tables.duckdb")));
+        Assert.False(Directory.Exists(Path.Combine(folder, "increments", "0001")));
+        Assert.Contains("Run the same command again", result.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("s3://bucket/mart")]
+    [InlineData("az://account/container/mart")]
+    public async Task Sync_OutIsAnObjectStorageLocation_UsageErrorNothingWritten(string location)
+    {
+        var view = temp.Write("patients.json", PatientsView);
+
+        var result = await new CliRunner().RunAsync(["sync", "--server", "http://127.0.0.1:9/fhir", "--out", location, "--view", view]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"error: --out {location}: sync keeps its increments and tables in a local folder", result.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.GetFullPath(location)), "a local folder was made from the location");
+    }
+
+    [Fact]
+    public async Task Sync_TypeFilter_UsageErrorSayingWhyAndNothingWritten()
+    {
+        var view = temp.Write("patients.json", PatientsView);
+        var folder = temp.File("mart");
+
+        var result = await new CliRunner().RunAsync(["sync", "--server", "http://127.0.0.1:9/fhir", "--out", folder, "--view", view, "--type-filter", "Condition?clinical-status=active"]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("error: --type-filter: an export with _since and _typeFilter leaves out resources that changed so as to match the filter no more", result.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(folder));
+    }
+
+    /// <summary>
+    /// A first sync against a wrong server: the hint must not be the short command (no server is recorded, so it would fail),
+    /// and the same folder then syncs from the right server rather than being refused as the wrong one's.
+    /// </summary>
+    [Fact]
+    public async Task Sync_FirstRunAgainstAWrongServer_HintIsTheSameCommandAndTheRightServerThenSyncsTheFolder()
+    {
+        await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 2, Seed = 5, Steps = 0, RequireAuth = false });
+        var view = temp.Write("patients.json", PatientsView);
+        var folder = temp.File("mart");
+
+        var wrong = await new CliRunner().RunAsync(["sync", "--server", "http://127.0.0.1:9/fhir", "--out", folder, "--view", view, "--retries", "0"]);
+        Assert.Equal(5, wrong.ExitCode);
+        Assert.Contains("Nothing was exported or applied. Run the same command again (with the right --server, if it was wrong).", wrong.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("fhir-bulk sync --out", wrong.Error, StringComparison.Ordinal);
+
+        var right = await new CliRunner().RunAsync(["sync", "--server", server.BaseUri.AbsoluteUri, "--out", folder, "--view", view]);
+        Assert.True(right.ExitCode == 0, right.ToString());
+        Assert.Contains("Increment 1 (increments/0001)", right.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sync_TypeLeavesOutAViewsResource_WarnsThatItsTableStaysEmpty()
+    {
+        await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 2, Seed = 5, Steps = 0, RequireAuth = false });
+        var views = ViewsFolder(("patients.json", PatientsView), ("conditions.json", ConditionsView));
+
+        var result = await new CliRunner().RunAsync(["sync", "--server", server.BaseUri.AbsoluteUri, "--out", temp.File("mart"), "--view", views, "--type", "Patient"]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("warning: conditions reads Condition resources, which --type (Patient) leaves out of every increment: table conditions stays empty.", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("patients reads", result.Error, StringComparison.Ordinal);
+    }
+
+    /// <summary>The default level is left out of the recorded request's JSON; the refusal names it all the same.</summary>
+    [Fact]
+    public async Task Sync_SystemLevelFolderAskedAtPatientLevel_RefusalNamesTheSystemLevel()
+    {
+        await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 2, Seed = 5, Steps = 0, RequireAuth = false });
+        var view = temp.Write("patients.json", PatientsView);
+        var folder = temp.File("mart");
+        var first = await new CliRunner().RunAsync(["sync", "--server", server.BaseUri.AbsoluteUri, "--out", folder, "--view", view, "--level", "system"]);
+        Assert.True(first.ExitCode == 0, first.ToString());
+
+        var other = await new CliRunner().RunAsync(["sync", "--out", folder, "--view", view, "--level", "patient"]);
+
+        Assert.Equal(3, other.ExitCode);
+        Assert.Contains("""(level: "System" here, "Patient" now)""", other.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Sync_InvalidViewInAFolder_Exit3NamingTheFileWithItsFolder()
     {

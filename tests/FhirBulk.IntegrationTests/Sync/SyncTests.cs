@@ -130,6 +130,175 @@ public class SyncTests
         Assert.Single(Directory.GetDirectories(Path.Combine(directory, "refused")));
     }
 
+    /// <summary>
+    /// An increment whose export is partial (failed files in the manifest's error list, or a count mismatch) is not applied
+    /// and does not move _since: the tables stay, the export goes to refused/, and the next run exports the same changes
+    /// again, so a clean run then equals a full rebuild (applied, the failed resources' changes were lost for good).
+    /// </summary>
+    [Theory]
+    [InlineData("failed files")]
+    [InlineData("count mismatch")]
+    public async Task Sync_IncrementExportPartial_NotAppliedAndExportedAgainByTheNextRun(string fault)
+    {
+        await using var synced = await SyncedOnceAsync();
+        var (harness, client, directory, views, database) = synced;
+        var before = await AllRowsAsync(database, views);
+        var stateBefore = await File.ReadAllTextAsync(Path.Combine(directory, "sync.json"));
+        await harness.Server.AdvanceAsync();
+
+        var faults = fault == "failed files" ? new FaultOptions { FailedFileRate = 1, Seed = 3 } : new FaultOptions { MiscountRate = 1, Seed = 3 };
+        var faultyBase = harness.Server.BaseUriWithFaults(faults);
+        using var faulty = harness.CreateClient(configure: o => o.HttpClient = new HttpClient(new RedirectingHandler(harness.Server.BaseUri, faultyBase) { InnerHandler = new SocketsHttpHandler { AllowAutoRedirect = false } }));
+        var error = await Assert.ThrowsAsync<IncompleteIncrementException>(() => new FhirSync(faulty).SyncAsync(directory, null, views));
+        Assert.StartsWith("Increment 0002 is incomplete: ", error.Message, StringComparison.Ordinal);
+        Assert.Contains(fault == "failed files" ? "error issue" : "another count than the manifest's", error.Message, StringComparison.Ordinal);
+        Assert.Equal(2, error.Increment);
+        Assert.True(Directory.Exists(error.KeptIn));
+        Assert.Equal(Path.Combine(directory, "refused"), Path.GetDirectoryName(error.KeptIn));
+        Assert.Equal(before, await AllRowsAsync(database, views));
+        Assert.Equal(stateBefore, await File.ReadAllTextAsync(Path.Combine(directory, "sync.json")));
+
+        var result = await new FhirSync(client).SyncAsync(directory, null, views);
+        Assert.Equal(2, result.Increment);
+        Assert.Equal(ExportOutcome.Success, result.Export.Outcome);
+        await AssertEqualsFullRebuildAsync(harness, client, new ExportRequest(), views, directory);
+    }
+
+    /// <summary>A rebuild (or a pending increment) reads increments again only once their files match what their exports recorded.</summary>
+    [Theory]
+    [InlineData("file deleted")]
+    [InlineData("file changed")]
+    [InlineData("folder deleted")]
+    public async Task Sync_RebuildFromADamagedIncrement_RefusedNamingItTablesUntouched(string damage)
+    {
+        await using var synced = await SyncedOnceAsync();
+        var (_, client, directory, views, database) = synced;
+        var before = await AllRowsAsync(database, views);
+        var first = Path.Combine(directory, "increments", "0001");
+        var file = Directory.GetFiles(first, "Observation.*.ndjson").First();
+        switch (damage)
+        {
+            case "file deleted":
+                File.Delete(file);
+                break;
+            case "file changed":
+                await File.AppendAllTextAsync(file, "{\"resourceType\":\"Observation\",\"id\":\"extra\"}\n");
+                break;
+            default:
+                Directory.Delete(first, recursive: true);
+                break;
+        }
+
+        var changed = SyncViews.FromJson([.. Views.Take(Views.Length - 1)]);
+        var error = await Assert.ThrowsAsync<ExportFolderException>(() => new FhirSync(client).SyncAsync(directory, null, changed));
+        Assert.StartsWith($"Cannot read increment 0001 of {directory} again: ", error.Message, StringComparison.Ordinal);
+        Assert.Contains(damage == "folder deleted" ? "its folder is missing" : Path.GetFileName(file), error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, await AllRowsAsync(database, views));
+    }
+
+    /// <summary>A transactionTime in sync.json that is no FHIR instant must not become "no _since" (a full export, which lists no deletions).</summary>
+    [Fact]
+    public async Task Sync_RecordedTransactionTimeNotAnInstant_RefusedNamingTheValue()
+    {
+        await using var synced = await SyncedOnceAsync();
+        var (harness, client, directory, views, _) = synced;
+        var statePath = Path.Combine(directory, "sync.json");
+        var state = await File.ReadAllTextAsync(statePath);
+        var recorded = System.Text.RegularExpressions.Regex.Match(state, "\"transactionTime\": \"([^\"]+)\"").Groups[1].Value;
+        await File.WriteAllTextAsync(statePath, state.Replace(recorded, "garbage", StringComparison.Ordinal));
+        var kickoffs = harness.Requests.Count(r => r.Url.AbsolutePath.EndsWith("/$export", StringComparison.Ordinal));
+
+        var error = await Assert.ThrowsAsync<ExportFolderException>(() => new FhirSync(client).SyncAsync(directory, null, views));
+        Assert.Contains("increment 1's transactionTime as 'garbage', which is not a FHIR instant", error.Message, StringComparison.Ordinal);
+        Assert.Equal(kickoffs, harness.Requests.Count(r => r.Url.AbsolutePath.EndsWith("/$export", StringComparison.Ordinal)));
+    }
+
+    /// <summary>An increment a crash left unapplied is applied first, and the run's changes count it.</summary>
+    [Fact]
+    public async Task Sync_PendingIncrementAppliedFirst_ReportedAndCountedInTheChanges()
+    {
+        await using var synced = await SyncedOnceAsync();
+        var (harness, client, directory, views, _) = synced;
+        await harness.Server.AdvanceAsync();
+        var failing = new FhirSync(client) { BeforeCommit = _ => throw new IOException("injected: killed before the commit") };
+        await Assert.ThrowsAsync<IOException>(() => failing.SyncAsync(directory, null, views));
+
+        var result = await new FhirSync(client).SyncAsync(directory, null, views);
+        Assert.Equal(3, result.Increment);
+        Assert.Equal(2, result.PendingApplied);
+        Assert.Equal(0, result.Export.TotalResources);
+        Assert.Contains(result.ChangesByTable.Values, c => c.Added + c.Replaced + c.Deleted > 0);
+    }
+
+    /// <summary>
+    /// A first sync whose kick-off no server took (a wrong base URL) leaves the folder as it was, so the same folder then
+    /// syncs from the right server instead of being refused as the wrong one's.
+    /// </summary>
+    [Fact]
+    public async Task Sync_FirstKickoffNeverTaken_FolderLeftAsItWasAndTheRightServerThenSyncs()
+    {
+        await using var harness = await StartAsync();
+        using var client = harness.CreateClient();
+        var directory = harness.NewDirectory();
+        var views = SyncViews.FromJson(Views);
+        using var wrong = new BulkDataClient(new Uri("http://127.0.0.1:9/fhir/"), new BulkDataClientOptions { MaxRetries = 0 });
+        await Assert.ThrowsAnyAsync<FhirBulkException>(() => new FhirSync(wrong).SyncAsync(directory, new ExportRequest(), views));
+        Assert.False(File.Exists(Path.Combine(directory, "sync.json")));
+        Assert.False(Directory.Exists(Path.Combine(directory, "increments")));
+
+        var result = await new FhirSync(client).SyncAsync(directory, new ExportRequest(), views);
+        Assert.Equal(1, result.Increment);
+    }
+
+    /// <summary>A second sync of a folder while one runs is refused as a sync, not as "another export".</summary>
+    [Fact]
+    public async Task Sync_FolderLockedByAnotherSync_RefusalSaysSync()
+    {
+        await using var synced = await SyncedOnceAsync();
+        var (_, client, directory, views, _) = synced;
+        using var held = FhirBulk.ExportFolder.ExportFolderLock.Acquire(directory, "sync");
+
+        var error = await Assert.ThrowsAsync<ExportFolderException>(() => new FhirSync(client).SyncAsync(directory, null, views));
+
+        Assert.Contains("is in use by another fhir-bulk sync", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A first sync into a lake that was stopped during its export carries on into a lake when run again without the format.</summary>
+    [Fact]
+    public async Task Sync_FirstParquetSyncInterrupted_CarriesOnAsALake()
+    {
+        await using var harness = await StartAsync();
+        using var client = harness.CreateClient();
+        var directory = harness.NewDirectory();
+        var views = SyncViews.FromJson(Views);
+        using var cancel = new CancellationTokenSource();
+        var stopAtDownloads = new CallbackProgress(p =>
+        {
+            if (p.Phase == ExportPhase.Downloading)
+            {
+                cancel.Cancel();
+            }
+        });
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new FhirSync(client, new FhirSyncOptions { Format = SyncFormat.Parquet }).SyncAsync(directory, new ExportRequest(), views, stopAtDownloads, cancel.Token));
+
+        var result = await new FhirSync(client).SyncAsync(directory, null, views);
+
+        Assert.Equal(SyncFormat.Parquet, result.Format);
+        Assert.False(File.Exists(Path.Combine(directory, "tables.duckdb")));
+    }
+
+    /// <summary>_since with _typeFilter never reports a resource that changed to match the filter no more: refused, as its rows would stay.</summary>
+    [Fact]
+    public async Task Sync_RequestWithTypeFilter_RefusedBeforeAnythingIsWritten()
+    {
+        await using var harness = await StartAsync();
+        using var client = harness.CreateClient();
+        var directory = harness.NewDirectory();
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => new FhirSync(client).SyncAsync(directory, new ExportRequest { TypeFilters = ["Condition?clinical-status=active"] }, SyncViews.FromJson(Views)));
+        Assert.Contains("_typeFilter", error.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(directory));
+    }
+
     [Fact]
     public async Task Sync_ViewDefinitionsChanged_TablesRebuiltFromEveryIncrementAndAnnounced()
     {
