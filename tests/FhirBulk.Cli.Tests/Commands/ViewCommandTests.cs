@@ -391,6 +391,20 @@ public sealed class ViewCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task View_MisspeltTopLevelWhere_Exit3NamingItAndWhatWasMeantWritingNothing()
+    {
+        var view = temp.Write("p.json", """
+            {"resourceType":"ViewDefinition","name":"p","resource":"Patient","select":[{"column":[{"name":"id","path":"id"}]}],"were":[{"path":"gender = 'male'"}]}
+            """);
+
+        var result = await new CliRunner().RunAsync("view", "--input", SmallExport.Write(temp), "--view", view, "--out", temp.File("v.duckdb"));
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Equal($"error: {view}: were: 'were' is not a property of this element (did you mean 'where'?)", result.Error.Trim());
+        Assert.False(File.Exists(temp.File("v.duckdb")));
+    }
+
+    [Fact]
     public async Task View_PathNamingNoElement_WarnsNamingViewPathAndTypeThenStrictRefusesIt()
     {
         var view = temp.Write("typo.json", """
