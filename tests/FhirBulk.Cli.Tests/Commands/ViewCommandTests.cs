@@ -69,6 +69,25 @@ public sealed class ViewCommandTests : IDisposable
         Assert.DoesNotContain("file not found", result.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task View_OutToObjectStorageAsDocsQuoteIt_PrintsTheDocumentedLineAndExit2()
+    {
+        // docs/cli.md quoted s3://b/t here, whose bucket name S3 does not allow: the user got another error, exit 3.
+        var result = await new CliRunner().RunAsync("view", "--input", SmallExport.Write(temp), "--view", PatientsView, "--format", "csv", "--out", "s3://my-bucket/tables");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Equal("error: --out s3://my-bucket/tables: only the Parquet lake is written to object storage (--format parquet --out s3://my-bucket/tables/); a DuckDB file, CSV or NDJSON files and a single .parquet file are written to a local path.", result.Error.Split('\n')[0].TrimEnd('\r'));
+    }
+
+    [Fact]
+    public async Task View_OutToABucketNameS3DoesNotAllow_Exit3NamingTheBucketRule()
+    {
+        var result = await new CliRunner().RunAsync("view", "--input", SmallExport.Write(temp), "--view", PatientsView, "--out", "s3://b/t");
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Equal("error: --out: 'b' in 's3://b/t' is not an S3 bucket name (3-63 lowercase letters, digits, '.' or '-', starting and ending with a letter or digit)", result.Error.Split('\n')[0].TrimEnd('\r'));
+    }
+
     [Theory]
     [InlineData("s3://fhir/tables/views.duckdb", "duckdb")]
     [InlineData("s3://fhir/tables", "csv")]
