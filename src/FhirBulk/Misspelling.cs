@@ -55,6 +55,22 @@ public static class Misspelling
     public static bool OnlyCaseDiffers(string name, IReadOnlyList<string> guesses) =>
         guesses.Count > 0 && guesses.All(guess => string.Equals(guess, name, StringComparison.OrdinalIgnoreCase));
 
+    /// <summary>
+    /// <c> (did you mean 'where'?)</c> for a misspelling, <c> (did you mean 'Quantity'? type names are case-sensitive)</c>
+    /// when <paramref name="name"/> differs from the guesses in case only, nothing without a guess.
+    /// </summary>
+    /// <param name="name">The name given.</param>
+    /// <param name="guesses">What <see cref="Meant"/> gave.</param>
+    /// <param name="kind">What the names are, for the case note: <c>type</c>, <c>element</c>.</param>
+    /// <returns>The hint, with its leading space; empty for no guesses.</returns>
+    public static string DidYouMean(string name, IReadOnlyList<string> guesses, string kind)
+    {
+        ArgumentNullException.ThrowIfNull(guesses);
+        return guesses.Count == 0
+            ? string.Empty
+            : $" (did you mean {string.Join(" or ", guesses.Select(guess => $"'{guess}'"))}?{(OnlyCaseDiffers(name, guesses) ? $" {kind} names are case-sensitive" : "")})";
+    }
+
     // The optimal string alignment distance (Levenshtein's insertions, deletions and substitutions, and a swap of two
     // neighbouring letters as one edit), on three rows; past the bound it only says "more".
     private static int EditDistance(string a, string b, int bound)

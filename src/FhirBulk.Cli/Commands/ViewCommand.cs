@@ -153,6 +153,9 @@ internal static class ViewCommand
                     ExitCodes.Usage);
             }
 
+            // Before the format's own checks of --out: naming the input folder is this mistake, not a wrong format.
+            ViewOutputOverlap.Refuse(parseResult.GetRequiredValue(input), target, outputIsFolder: kind != "duckdb" && !toFile);
+
             if (kind == "duckdb" && !toStdout && outLocation is null && Directory.Exists(target))
             {
                 var implicitFormat = parseResult.GetResult(format) is not { Implicit: false } ? " (the default --format)" : "";

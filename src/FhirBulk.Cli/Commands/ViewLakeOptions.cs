@@ -109,11 +109,13 @@ internal sealed class ViewLakeOptions
     /// <param name="context">Where the warning line goes.</param>
     /// <param name="status">What the lake held after the run: the sink's <see cref="ParquetLakeSink.Status"/>, listed once by the sink.</param>
     /// <param name="written">The lake as the run's summary names it.</param>
-    /// <param name="view">A view of the run, for the glob the warning shows.</param>
+    /// <param name="view">A view of the run, for the glob the warning shows when no view's folder holds rows of another run.</param>
     /// <returns>The warning given, for <c>--json</c>'s <c>warnings</c>; none when the lake holds this run alone.</returns>
     public static IReadOnlyList<RunWarning> WarnUnlessComplete(CliContext context, ParquetLakeStatus status, string written, string view)
     {
-        string glob = $"{written.TrimEnd('/')}/{view}/*.parquet";
+        // The example glob names a folder that does hold the stray parts: a run of two views over a lake of six leaves
+        // parts in the four folders it did not write, not in the one it names first.
+        string glob = $"{written.TrimEnd('/')}/{status.ViewReadBesideOtherRows ?? view}/*.parquet";
         return TableRunRenderer.Warn(context, status.IsComplete
             ? []
             : [new RunWarning(null, $"{written} holds more than this run, which a glob such as {glob} reads beside its rows: {string.Join("; ", status.Problems.Select(p => p.TrimEnd('.')))}. See it with: fhir-bulk view --merge {written}")]);

@@ -103,6 +103,11 @@ public sealed partial class ExitCodeTableTests(ServerFixture fixture) : IDisposa
         yield return new("2 keygen --alg HS256", 2, "HS256", t => Run("keygen", "--alg", "HS256", "--out", t.temp.File("keys")));
         yield return new("2 no --server anywhere", 2, "--server", t => Run("export", "--out", t.temp.File("e")));
         yield return new("2 --client-id without a key", 2, "--key", t => Run("export", "--server", t.fixture.BaseUrl, "--client-id", t.fixture.ClientId, "--out", t.temp.File("e")));
+        yield return new("2 view --out the --input file", 2, "is the --input file", t =>
+        {
+            var input = Path.Combine(t.PatientFolder(), "Patient.000.ndjson");
+            return Run("view", "--input", input, "--view", WorkshopView("patients"), "--out", input);
+        });
         // Not examples of the table, but user mistakes of its kind "the command line is wrong" that must not end as a bug (1).
         yield return new("2 --patient with --level system", 2, "--patient", t => t.ExportAsync(t.temp.File("e"), "--level", "system", "--patient", "p1"));
         yield return new("2 --parallel 0", 2, "--parallel", t => t.ExportAsync(t.temp.File("e"), "--parallel", "0"));

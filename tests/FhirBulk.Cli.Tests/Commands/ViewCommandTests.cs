@@ -5,6 +5,8 @@ namespace FhirBulk.Cli.Tests.Commands;
 
 public sealed class ViewCommandTests : IDisposable
 {
+    private static readonly string PatientsView = Path.Combine(RepositoryPaths.Workshop, "views", "patients.json");
+
     private readonly TempFolder temp = new();
 
     [Fact]
@@ -65,6 +67,25 @@ public sealed class ViewCommandTests : IDisposable
         Assert.True(result.ExitCode == 3, result.ToString());
         Assert.Contains(says, result.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("file not found", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task View_OutToObjectStorageAsDocsQuoteIt_PrintsTheDocumentedLineAndExit2()
+    {
+        // docs/cli.md quoted s3://b/t here, whose bucket name S3 does not allow: the user got another error, exit 3.
+        var result = await new CliRunner().RunAsync("view", "--input", SmallExport.Write(temp), "--view", PatientsView, "--format", "csv", "--out", "s3://my-bucket/tables");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Equal("error: --out s3://my-bucket/tables: only the Parquet lake is written to object storage (--format parquet --out s3://my-bucket/tables/); a DuckDB file, CSV or NDJSON files and a single .parquet file are written to a local path.", result.Error.Split('\n')[0].TrimEnd('\r'));
+    }
+
+    [Fact]
+    public async Task View_OutToABucketNameS3DoesNotAllow_Exit3NamingTheBucketRule()
+    {
+        var result = await new CliRunner().RunAsync("view", "--input", SmallExport.Write(temp), "--view", PatientsView, "--out", "s3://b/t");
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Equal("error: --out: 'b' in 's3://b/t' is not an S3 bucket name (3-63 lowercase letters, digits, '.' or '-', starting and ending with a letter or digit)", result.Error.Split('\n')[0].TrimEnd('\r'));
     }
 
     [Theory]
@@ -387,6 +408,96 @@ public sealed class ViewCommandTests : IDisposable
 
         Assert.True(result.ExitCode == 3, result.ToString());
         Assert.Contains($"b.json: name: 'Patients' is also the name of {Path.Combine(views, "a.json")}", result.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(temp.File("v.duckdb")));
+    }
+
+    [Fact]
+    public async Task View_OutTheSameFileAsInput_Exit2LeavingTheInputAsItWas()
+    {
+        var input = temp.File("pin.ndjson");
+        File.Copy(Path.Combine(SmallExport.Write(temp), "Patient.000.ndjson"), input);
+        var before = await File.ReadAllBytesAsync(input);
+
+        var result = await new CliRunner().RunAsync("view", "--input", input, "--view", PatientsView, "--out", input);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Equal($"error: --out {input} is the --input file {input}: the table would replace the FHIR data it is read from. Give --out a path outside the input.", result.Error.Split('\n')[0].TrimEnd('\r'));
+        Assert.Equal(before, await File.ReadAllBytesAsync(input));
+    }
+
+    [Fact]
+    public async Task View_OutTheInputFileSpeltAnotherWayOrThroughALink_Exit2LeavingTheInputAsItWas()
+    {
+        var input = temp.File("pin.ndjson");
+        File.Copy(Path.Combine(SmallExport.Write(temp), "Patient.000.ndjson"), input);
+        var before = await File.ReadAllBytesAsync(input);
+        var linkedFolder = temp.File("linked");
+        Directory.CreateSymbolicLink(linkedFolder, temp.Path);
+        var link = temp.File("pin-link.ndjson");
+        File.CreateSymbolicLink(link, input);
+
+        foreach (var output in new[] { Path.Combine(temp.Path, "export", "..", "pin.ndjson"), Path.Combine(linkedFolder, "pin.ndjson"), link })
+        {
+            var result = await new CliRunner().RunAsync("view", "--input", input, "--view", PatientsView, "--out", output);
+
+            Assert.True(result.ExitCode == 2, result.ToString());
+            Assert.StartsWith($"error: --out {output} is the --input file {input}", result.Error, StringComparison.Ordinal);
+            Assert.Contains(": the table would replace the FHIR data it is read from.", result.Error, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(before, await File.ReadAllBytesAsync(input));
+    }
+
+    [Theory]
+    [InlineData("csv")]
+    [InlineData("ndjson")]
+    [InlineData("parquet")]
+    public async Task View_OutFolderHoldingTheInputFile_Exit2WritingNothingThere(string format)
+    {
+        // patients.ndjson is both the input and the name the ndjson table of the view 'patients' is written under.
+        var folder = temp.File("data");
+        Directory.CreateDirectory(folder);
+        var input = Path.Combine(folder, "patients.ndjson");
+        File.Copy(Path.Combine(SmallExport.Write(temp), "Patient.000.ndjson"), input);
+        var before = await File.ReadAllBytesAsync(input);
+
+        var result = await new CliRunner().RunAsync("view", "--input", input, "--view", PatientsView, "--format", format, "--out", folder);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.StartsWith($"error: --input {input} is inside the --out folder {folder}: its tables would be written among the FHIR data", result.Error, StringComparison.Ordinal);
+        Assert.Equal(["patients.ndjson"], Directory.GetFileSystemEntries(folder).Select(Path.GetFileName));
+        Assert.Equal(before, await File.ReadAllBytesAsync(input));
+    }
+
+    [Theory]
+    [InlineData("csv", "")]
+    [InlineData("parquet", "")]
+    [InlineData("duckdb", "views.duckdb")]
+    [InlineData("csv", "tables")]
+    public async Task View_OutInsideOrEqualToTheInputFolder_Exit2WritingNothingThere(string format, string name)
+    {
+        var export = SmallExport.Write(temp);
+        var entries = Directory.GetFileSystemEntries(export).Order().ToList();
+        var output = name.Length == 0 ? export : Path.Combine(export, name);
+
+        var result = await new CliRunner().RunAsync("view", "--input", export, "--view", PatientsView, "--format", format, "--out", output);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.StartsWith(name.Length == 0 ? $"error: --out {output} is the --input folder {export}: " : $"error: --out {output} is inside the --input folder {export}: ", result.Error, StringComparison.Ordinal);
+        Assert.Equal(entries, Directory.GetFileSystemEntries(export).Order());
+    }
+
+    [Fact]
+    public async Task View_MisspeltTopLevelWhere_Exit3NamingItAndWhatWasMeantWritingNothing()
+    {
+        var view = temp.Write("p.json", """
+            {"resourceType":"ViewDefinition","name":"p","resource":"Patient","select":[{"column":[{"name":"id","path":"id"}]}],"were":[{"path":"gender = 'male'"}]}
+            """);
+
+        var result = await new CliRunner().RunAsync("view", "--input", SmallExport.Write(temp), "--view", view, "--out", temp.File("v.duckdb"));
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Equal($"error: {view}: were: 'were' is not a property of this element (did you mean 'where'?)", result.Error.Trim());
         Assert.False(File.Exists(temp.File("v.duckdb")));
     }
 

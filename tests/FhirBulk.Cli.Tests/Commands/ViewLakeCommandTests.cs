@@ -138,6 +138,28 @@ public sealed class ViewLakeCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task View_FewerViewsOverALakeOfMore_WarningsGlobNamesAFolderHoldingThePartsNoRunLists()
+    {
+        var input = SmallExport.Write(temp);
+        var lake = temp.File("lake");
+        await new CliRunner().RunAsync("view", "--input", input, "--view", Views, "--format", "parquet", "--out", lake);
+        var two = temp.File("two-views");
+        Directory.CreateDirectory(two);
+        foreach (var name in new[] { "conditions.json", "patients.json" })
+        {
+            File.Copy(Path.Combine(Views, name), Path.Combine(two, name));
+        }
+
+        var result = await new CliRunner().RunAsync("view", "--input", input, "--view", two, "--format", "parquet", "--out", lake);
+
+        // The parts left are those of the four views this run did not write, the first of them (in order) encounters'.
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var warning = Assert.Single(result.Error.Split('\n'), l => l.StartsWith($"warning: {lake} holds more than this run", StringComparison.Ordinal));
+        Assert.Contains($"a glob such as {lake}/encounters/*.parquet reads beside its rows: ", warning, StringComparison.Ordinal);
+        Assert.Contains("parts are listed by no shard's latest run (encounters/part-", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task View_UnshardedRunAgain_NoWarningAboutTheLake()
     {
         var input = SmallExport.Write(temp);

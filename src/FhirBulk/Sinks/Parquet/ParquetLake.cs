@@ -170,7 +170,7 @@ public static class ParquetLake
         }
 
         int[] missing = shardCount is { } n ? [.. Enumerable.Range(0, n).Where(i => !latest.ContainsKey(i))] : [];
-        return new ParquetLakeStatus(store.Location.ToString(), shardCount, records, missing, problems) { IsLake = objects.Keys.Any(IsLakeObject) };
+        return new ParquetLakeStatus(store.Location.ToString(), shardCount, records, missing, problems) { IsLake = objects.Keys.Any(IsLakeObject), StrayParts = strays };
     }
 
     /// <summary>
@@ -388,6 +388,23 @@ public sealed record ParquetLakeStatus(string Directory, int? ShardCount, IReadO
     /// </summary>
     /// <value>The default value is <see langword="true"/>.</value>
     public bool IsLake { get; init; } = true;
+
+    /// <summary>
+    /// The parts no shard's latest run lists (<c>view/part-….parquet</c>, in ordinal order), each read by a glob over its
+    /// view's folder beside the run's rows; <see cref="Problems"/> names them too.
+    /// </summary>
+    /// <value>The default value is empty.</value>
+    public IReadOnlyList<string> StrayParts { get; init; } = [];
+
+    /// <summary>
+    /// A view whose folder a reader would read rows of no run of the latest from: the first with a part no run lists, else
+    /// the first with a part of another run's shard; <see langword="null"/> when no folder holds either. An example for a
+    /// warning must name a folder that has them, not merely one of the run's views.
+    /// </summary>
+    public string? ViewReadBesideOtherRows =>
+        StrayParts.Select(part => part[..part.IndexOf('/', StringComparison.Ordinal)])
+            .Concat(OtherRunShards.SelectMany(run => run.Views.Where(view => view.Parts.Count > 0).Select(view => view.Name)))
+            .FirstOrDefault();
 
     /// <summary>The shards of the latest run (<see cref="ShardCount"/> of them at the most), by shard.</summary>
     public IReadOnlyList<ParquetLakeRun> LatestRunShards => [.. Runs.Where(IsOfLatestRun)];

@@ -18,6 +18,23 @@ public static partial class ViewDefinitionParser
     private static readonly HashSet<string> TagProperties = ["name", "value"];
     private static readonly HashSet<string> FhirElementProperties = ["id", "extension", "modifierExtension"];
 
+    // A ViewDefinition's own elements: those of Resource, DomainResource and CanonicalResource (its parent in
+    // SQL-on-FHIR v2's models.fsh, FHIR R5 §canonicalresource) and its own. A top-level typo ("were") would
+    // otherwise drop the filter or the columns it meant without a word, as a nested one would.
+    private static readonly HashSet<string> ViewDefinitionProperties =
+    [
+        "resourceType", "id", "meta", "implicitRules", "language",
+        "text", "contained", "extension", "modifierExtension",
+        "url", "identifier", "version", "versionAlgorithmString", "versionAlgorithmCoding", "name", "title", "status",
+        "experimental", "date", "publisher", "contact", "description", "useContext", "jurisdiction", "purpose",
+        "copyright", "copyrightLabel",
+        "resource", "profile", "fhirVersion", "constant", "select", "where",
+    ];
+
+    // What a top-level error lists when it has no guess: the elements that shape rows, not all thirty-odd.
+    private const string ViewDefinitionPropertiesListed =
+        "resource, select, where, constant, name, or a canonical resource's element such as url, title, status, description";
+
     [GeneratedRegex("^[A-Za-z][A-Za-z0-9_]*$")]
     private static partial Regex SqlName();
 
@@ -45,6 +62,8 @@ public static partial class ViewDefinitionParser
         {
             throw Error("", "a ViewDefinition must be a JSON object");
         }
+
+        RequireKnownProperties(view, "", ViewDefinitionProperties, ViewDefinitionPropertiesListed);
 
         var resource = OptionalString(view, "resource", "")
             ?? throw Error("resource", "is required (the FHIR resource type the view reads)");
@@ -240,15 +259,27 @@ public static partial class ViewDefinitionParser
         }
     }
 
-    private static void RequireKnownProperties(JsonElement element, string path, HashSet<string> known)
+    // listed: what the message names when no known property is near the one given; all of known unless set.
+    private static void RequireKnownProperties(JsonElement element, string path, HashSet<string> known, string? listed = null)
     {
         foreach (var property in element.EnumerateObject())
         {
-            if (!known.Contains(property.Name) && !FhirElementProperties.Contains(property.Name))
+            if (!IsKnown(property.Name, known))
             {
-                throw Error(Join(path, property.Name), $"'{property.Name}' is not a property of this element (expected one of {string.Join(", ", known)})");
+                var guesses = Misspelling.Meant(property.Name, known.Concat(FhirElementProperties));
+                var hint = guesses.Count > 0
+                    ? Misspelling.DidYouMean(property.Name, guesses, "element")
+                    : $" (expected one of {listed ?? string.Join(", ", known)})";
+                throw Error(Join(path, property.Name), $"'{property.Name}' is not a property of this element{hint}");
             }
         }
+    }
+
+    // FHIR JSON carries a primitive's id and extensions beside it as "_name" (R4 §2.6.2.3).
+    private static bool IsKnown(string property, HashSet<string> known)
+    {
+        var name = property.StartsWith('_') ? property[1..] : property;
+        return known.Contains(name) || FhirElementProperties.Contains(name);
     }
 
     private static void RequireObject(JsonElement element, string path)

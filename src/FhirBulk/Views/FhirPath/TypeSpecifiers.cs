@@ -84,10 +84,7 @@ internal static class TypeSpecifiers
     /// " (did you mean 'Quantity'? type names are case-sensitive)" when <paramref name="name"/> differs from the guesses in
     /// case only, " (did you mean 'Patient'?)" for a misspelling, nothing without a guess.
     /// </summary>
-    public static string DidYouMean(string name, IReadOnlyList<string> guesses) =>
-        guesses.Count == 0
-            ? string.Empty
-            : $" (did you mean {string.Join(" or ", guesses.Select(guess => $"'{guess}'"))}?{(Misspelling.OnlyCaseDiffers(name, guesses) ? " type names are case-sensitive" : "")})";
+    public static string DidYouMean(string name, IReadOnlyList<string> guesses) => Misspelling.DidYouMean(name, guesses, "type");
 
     // Every valid specifier, qualified as this one is (not at all, FHIR. or System.), to guess among.
     private static IEnumerable<string> Spellings(string specifier)

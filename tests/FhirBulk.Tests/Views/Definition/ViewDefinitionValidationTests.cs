@@ -193,6 +193,57 @@ public class ViewDefinitionTypoTests
     public void Compile_UnknownProperty_NamesIt(string view, string elementPath) =>
         Assert.Equal(elementPath, Assert.Throws<ViewDefinitionException>(() => ViewDefinitionCompiler.Compile(view)).ElementPath);
 
+    [Theory]
+    [InlineData("were")]
+    [InlineData("foo")]
+    [InlineData("nme")]
+    [InlineData("whereClause")]
+    [InlineData("Where")]
+    public void Compile_UnknownTopLevelProperty_NamesIt(string property)
+    {
+        var ex = Assert.Throws<ViewDefinitionException>(() => ViewDefinitionCompiler.Compile($$"""
+            {"resourceType":"ViewDefinition","name":"p","resource":"Patient","select":[{"column":[{"name":"id","path":"id"}]}],
+             "{{property}}":[{"path":"gender = 'male'"}]}
+            """));
+
+        Assert.Equal(property, ex.ElementPath);
+        Assert.Contains($"'{property}' is not a property of this element", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("were", "(did you mean 'where'?)")]
+    [InlineData("nme", "(did you mean 'name'?)")]
+    [InlineData("Where", "(did you mean 'where'? element names are case-sensitive)")]
+    [InlineData("whereClause", "(expected one of resource, select, where, constant, name,")]
+    public void Compile_UnknownTopLevelProperty_GuessesWhatWasMeant(string property, string says) =>
+        Assert.Contains(says, Assert.Throws<ViewDefinitionException>(() => ViewDefinitionCompiler.Compile($$"""
+            {"resource":"Patient","select":[{"column":[{"name":"id","path":"id"}]}],"{{property}}":[]}
+            """)).Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void Compile_UnknownNestedProperty_GuessesWhatWasMeant() =>
+        Assert.Contains("(did you mean 'column'?)", Assert.Throws<ViewDefinitionException>(() => ViewDefinitionCompiler.Compile("""
+            {"resource":"Patient","select":[{"colum":[{"name":"id","path":"id"}]}]}
+            """)).Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void Compile_EveryElementOfTheViewDefinitionResource_Accepted()
+    {
+        var view = ViewDefinitionCompiler.Compile("""
+            {"resourceType":"ViewDefinition","id":"v","meta":{"profile":["https://sql-on-fhir.org/ig/StructureDefinition/ShareableViewDefinition"]},
+             "implicitRules":"http://x/rules","language":"en","text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">v</div>"},
+             "contained":[],"extension":[],"modifierExtension":[],
+             "url":"http://x/v","identifier":[{"value":"1"}],"version":"1.0","versionAlgorithmString":"semver","name":"v","title":"V",
+             "status":"active","_status":{"extension":[]},"experimental":false,"date":"2026-01-01","publisher":"p","contact":[],"description":"d",
+             "useContext":[],"jurisdiction":[],"purpose":"p","copyright":"c","copyrightLabel":"c",
+             "resource":"Patient","profile":["http://hl7.org/fhir/StructureDefinition/Patient"],"fhirVersion":["4.0.1"],
+             "constant":[{"name":"g","valueCode":"male"}],
+             "select":[{"column":[{"name":"id","path":"id"}]}],"where":[{"path":"gender = %g"}]}
+            """);
+
+        Assert.Equal("v", view.Schema.Name);
+    }
+
     [Fact]
     public void Compile_DescriptionsTagsAndExtensions_Accepted()
     {
