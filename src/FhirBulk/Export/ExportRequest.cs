@@ -21,6 +21,8 @@ public sealed record ExportRequest
 {
     /// <summary>The export level.</summary>
     /// <value>The default value is <see cref="ExportLevel.Patient"/>.</value>
+    // Written even as the enum's default (System): a request described without defaults would otherwise read "level: none".
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.Never)]
     public ExportLevel Level { get; init; } = ExportLevel.Patient;
 
     /// <summary>The Group id; required for <see cref="ExportLevel.Group"/>.</summary>

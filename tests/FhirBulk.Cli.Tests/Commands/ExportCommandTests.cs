@@ -279,6 +279,41 @@ public sealed class ExportCommandTests(ServerFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task Export_SinceAutoAfterAnExportOfAnotherServer_RefusedNamingBothServers()
+    {
+        // The other server's transactionTime says nothing of this one's data: taking it exported nothing, with exit 0.
+        await using var other = await BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 3, RequireAuth = false });
+        var output = temp.File("e");
+        var first = await new CliRunner().RunAsync(["export", "--server", other.BaseUri.ToString(), "--type", "Patient", "--out", output]);
+        Assert.True(first.ExitCode == 0, first.ToString());
+
+        var result = await new CliRunner().RunAsync(["export", .. fixture.Credentials(), "--type", "Patient", "--out", output, "--since", "auto"]);
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Contains($"error: --since auto: the previous export in {output} is from {other.BaseUri.AbsoluteUri.TrimEnd('/')}/, not from {fixture.Server.BaseUri.AbsoluteUri.TrimEnd('/')}/", result.Error, StringComparison.Ordinal);
+        Assert.Contains("export into another folder (--out), or give an explicit --since (or none, to export everything)", result.Error, StringComparison.Ordinal);
+        Assert.Single(Directory.GetFiles(output, "Patient.*.ndjson"));
+    }
+
+    [Theory]
+    [InlineData(new[] { "--type", "Condition" }, "types: [\"Patient\"] here, [\"Condition\"] now")]
+    [InlineData(new[] { "--type", "Patient", "--level", "system" }, "level: \"Patient\" here, \"System\" now")]
+    [InlineData(new[] { "--type", "Patient", "--elements", "id" }, "elements: all here, [\"id\"] now")]
+    [InlineData(new[] { "--type", "Patient", "--type-filter", "Patient?gender=female" }, "typeFilters: none here, [\"Patient?gender=female\"] now")]
+    public async Task Export_SinceAutoAfterAnExportOfAnotherRequest_RefusedNamingTheDifference(string[] request, string difference)
+    {
+        var output = temp.File("e");
+        var first = await new CliRunner().RunAsync(["export", .. fixture.Credentials(), "--type", "Patient", "--out", output]);
+        Assert.True(first.ExitCode == 0, first.ToString());
+
+        var result = await new CliRunner().RunAsync(["export", .. fixture.Credentials(), .. request, "--out", output, "--since", "auto"]);
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Contains($"error: --since auto: the previous export in {output} was of another request ({difference})", result.Error, StringComparison.Ordinal);
+        Assert.Contains("export into another folder (--out), or give an explicit --since", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Export_LevelGroupWithoutId_UsageError()
     {
         var result = await new CliRunner().RunAsync(["export", .. fixture.Credentials(), "--level", "group", "--out", temp.File("e")]);
