@@ -314,6 +314,34 @@ public sealed class ExportCommandTests(ServerFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task Export_PatientAsABareId_ExportsThatPatient()
+    {
+        // The help says --patient ID: a bare id was sent as it is, and the server refused it (400, not a Patient reference).
+        var all = temp.File("all");
+        await new CliRunner().RunAsync(["export", .. fixture.Credentials(), "--type", "Patient", "--out", all]);
+        var id = JsonDocument.Parse(File.ReadLines(Directory.GetFiles(all, "Patient.*.ndjson").Single()).First()).RootElement.GetProperty("id").GetString()!;
+        var output = temp.File("one");
+
+        var result = await new CliRunner().RunAsync(["export", .. fixture.Credentials(), "--type", "Patient", "--patient", id, "--out", output]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var exported = File.ReadLines(Directory.GetFiles(output, "Patient.*.ndjson").Single()).Single();
+        Assert.Equal(id, JsonDocument.Parse(exported).RootElement.GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task Export_PatientAsAReferenceOfAnotherType_UsageErrorBeforeAnythingIsMade()
+    {
+        var output = temp.File("e");
+
+        var result = await new CliRunner().RunAsync(["export", "--server", ServerFixture.UnusedServerUrl(), "--patient", "Group/x", "--out", output]);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("error: --patient: 'Group/x' refers to a Group, not a Patient; give a patient id (123) or a Patient reference (Patient/123).", result.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
     public async Task Export_LevelGroupWithoutId_UsageError()
     {
         var result = await new CliRunner().RunAsync(["export", .. fixture.Credentials(), "--level", "group", "--out", temp.File("e")]);
