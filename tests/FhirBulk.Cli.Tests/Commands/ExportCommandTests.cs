@@ -342,6 +342,21 @@ public sealed class ExportCommandTests(ServerFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task Export_ServerUrlWithPassword_UsageErrorWritingNothing()
+    {
+        // The password went into .fhir-bulk-state.json (and the terminal): the docs promise no secret is ever written.
+        var output = temp.File("e");
+        var url = fixture.BaseUrl.Replace("http://", "http://alice:s3cret@", StringComparison.Ordinal);
+
+        var result = await new CliRunner().RunAsync(["export", "--server", url, "--type", "Patient", "--out", output]);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.StartsWith("error: --server: FHIR server URLs must not carry credentials", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", result.ToString(), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
     public async Task Export_LevelGroupWithoutId_UsageError()
     {
         var result = await new CliRunner().RunAsync(["export", .. fixture.Credentials(), "--level", "group", "--out", temp.File("e")]);

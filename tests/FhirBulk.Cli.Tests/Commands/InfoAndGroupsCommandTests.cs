@@ -61,6 +61,18 @@ public sealed class InfoAndGroupsCommandTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Info_ServerUrlWithPassword_UsageErrorWithoutRepeatingIt()
+    {
+        var url = fixture.BaseUrl.Replace("http://", "http://alice:s3cret@", StringComparison.Ordinal);
+
+        var result = await new CliRunner().RunAsync("info", "--server", url, "--retries", "0");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.StartsWith("error: --server: FHIR server URLs must not carry credentials (user:password@)", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", result.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Info_MistypedBasePath_NotFoundNamingTheServersBaseUrlInPlainWords()
     {
         var result = await new CliRunner().AsPipe().RunAsync("info", "--server", fixture.BaseUrl.TrimEnd('/') + "r", "--retries", "0");
