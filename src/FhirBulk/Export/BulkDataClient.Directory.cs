@@ -236,7 +236,10 @@ public sealed partial class BulkDataClient
         return deleted;
     }
 
-    /// <summary>The transactionTime of the last complete export in <paramref name="directory"/>: what <c>--since auto</c> uses.</summary>
+    /// <summary>
+    /// The transactionTime of the last complete export in <paramref name="directory"/>, whatever its server and request
+    /// (<see cref="ReadSinceFor"/>, what <c>--since auto</c> uses, takes it only for the same ones).
+    /// </summary>
     /// <param name="directory">The output folder.</param>
     /// <returns>The time, or <see langword="null"/> when the folder holds no complete export.</returns>
     public static DateTimeOffset? ReadLastTransactionTime(string directory)
