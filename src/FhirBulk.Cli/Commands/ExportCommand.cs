@@ -200,7 +200,7 @@ internal static class ExportCommand
         var directory = store?.Location.ToString() ?? Path.GetFullPath(resume ?? parseResult.GetValue(options.Out)
             ?? $"export-{context.TimeProvider.GetUtcNow().ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");
         // The request is checked (usage errors, exit 2) before anything is made on disk.
-        var request = resume is null ? CreateRequest(options, parseResult, directory, context) : null;
+        var request = resume is null ? CreateRequest(options, parseResult, directory, client, context) : null;
         if (store is null && resume is null)
         {
             OutputFolder.Create(directory, "--out");
@@ -318,15 +318,19 @@ internal static class ExportCommand
         }
     }
 
-    private static ExportRequest CreateRequest(Options options, ParseResult parseResult, string directory, CliContext context)
+    /// <exception cref="ExportFolderException"><c>--since auto</c>, and the folder's last export was of another server or request.</exception>
+    private static ExportRequest CreateRequest(Options options, ParseResult parseResult, string directory, BulkDataClient client, CliContext context)
     {
-        var request = options.Request.Create(parseResult);
+        var request = options.Request.Create(parseResult) with
+        {
+            Until = parseResult.GetValue(options.Until) is { } until ? Instant(until, "--until") : null,
+        };
         DateTimeOffset? since = null;
         if (parseResult.GetValue(options.Since) is { } sinceText)
         {
             if (string.Equals(sinceText, "auto", StringComparison.OrdinalIgnoreCase))
             {
-                since = BulkDataClient.ReadLastTransactionTime(directory);
+                since = client.ReadSinceFor(directory, request);
                 if (since is null && !parseResult.GetValue(options.Json))
                 {
                     MessageLines.Labelled(context.Error, "[yellow]note:[/]", $"no complete export in {directory}: --since auto exports everything.");
@@ -338,11 +342,7 @@ internal static class ExportCommand
             }
         }
 
-        return request with
-        {
-            Since = since,
-            Until = parseResult.GetValue(options.Until) is { } until ? Instant(until, "--until") : null,
-        };
+        return request with { Since = since };
     }
 
     private static DateTimeOffset Instant(string text, string option) =>

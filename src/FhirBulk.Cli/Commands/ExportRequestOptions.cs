@@ -42,8 +42,8 @@ internal sealed class ExportRequestOptions
 
     public Option<string[]> Patient { get; } = new("--patient")
     {
-        Description = "Only these patients (the 'patient' parameter; sent by POST). Repeatable.",
-        HelpName = "ID",
+        Description = "Only this patient: an id (123, sent as Patient/123) or a Patient reference (Patient/123); the 'patient' parameter, sent by POST. Repeatable.",
+        HelpName = "ID|Patient/ID",
     };
 
     public Option<bool> Post { get; } = new("--post")
@@ -78,7 +78,7 @@ internal sealed class ExportRequestOptions
             throw new CliException($"--group is a group-level export; it conflicts with --level {parseResult.GetValue(Level)}.", ExitCodes.Usage);
         }
 
-        var patients = parseResult.GetValue(Patient) ?? [];
+        var patients = (parseResult.GetValue(Patient) ?? []).Select(PatientReference).ToArray();
         if (level == ExportLevel.System && patients.Length > 0)
         {
             // The Bulk Data IG defines the patient parameter for Patient- and Group-level kick-offs only.
@@ -102,6 +102,19 @@ internal sealed class ExportRequestOptions
             UsePost = parseResult.GetValue(Post),
             Lenient = parseResult.GetValue(Lenient),
         };
+    }
+
+    /// <exception cref="CliException">A reference to another resource type, or nothing (a usage error).</exception>
+    private static string PatientReference(string patient)
+    {
+        try
+        {
+            return ExportRequest.PatientReference(patient);
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliException($"--patient: {ErrorText.WithoutParameter(e)}", ExitCodes.Usage, e);
+        }
     }
 
     private static string[] List(string? commaSeparated) =>

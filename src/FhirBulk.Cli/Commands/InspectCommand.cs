@@ -66,6 +66,7 @@ internal static class InspectCommand
                     deleted = summary.DeletedFiles.Sum(f => f.Resources),
                     malformedLines = summary.MalformedLines.Count,
                     unfinished = summary.Unfinished,
+                    stillRunning = summary.StillRunning,
                     resumeCommand = summary.ResumeCommand,
                 });
             }
@@ -78,7 +79,12 @@ internal static class InspectCommand
                 }
             }
 
-            if (summary.Unfinished is { } unfinished)
+            if (summary.StillRunning is { } running)
+            {
+                // Resuming it would be refused by its lock (view says the same).
+                MessageLines.Warning(context.Error, $"{summary.Folder} holds {running}: some of its files are not there yet. Wait for it to finish, then inspect the folder again.");
+            }
+            else if (summary.Unfinished is { } unfinished)
             {
                 MessageLines.Warning(context.Error, $"{summary.Folder} holds {unfinished}: some of its files are not there yet" +
                     (summary.ResumeCommand is { } resume ? $"; finish it: {resume}" : "; start a new export."));

@@ -42,6 +42,19 @@ internal sealed class ConnectionResolver(Func<string, string?> environment)
             ?? throw new CliException(
                 $"no FHIR server given: use --server URL, set {ServerVariable}, or add \"server\" to a profile.",
                 ExitCodes.Usage);
+        if (CarriesUserInfo(server))
+        {
+            // Said without repeating the URL: its password would land in the terminal, a CI log, the export's state and
+            // log.ndjson, where the docs promise no secret ever goes (as storage locations refuse credentials).
+            var source = NullIfEmpty(parseResult.GetValue(options.Server)) is not null ? "--server"
+                : NullIfEmpty(environment(ServerVariable)) is not null ? ServerVariable
+                : sources.Selected?.Server is { Length: > 0 } ? "the profile's \"server\""
+                : "the server this export folder recorded";
+            throw new CliException(
+                $"{source}: FHIR server URLs must not carry credentials (user:password@); a client signs in with --client-id and --key (SMART Backend Services), never in the URL.",
+                ExitCodes.Usage);
+        }
+
         if (!Uri.TryCreate(server, UriKind.Absolute, out var serverUri)
             || (serverUri.Scheme != Uri.UriSchemeHttp && serverUri.Scheme != Uri.UriSchemeHttps))
         {
@@ -139,6 +152,15 @@ internal sealed class ConnectionResolver(Func<string, string?> environment)
         return file is null ? (null, null, null)
             : File.Exists(file) ? (file, null, kid)
             : throw new CliException($"key file not found: {file}", ExitCodes.InvalidInput);
+    }
+
+    /// <summary>Whether the URL's authority (what precedes the path) holds user info, parsable as a URL or not.</summary>
+    private static bool CarriesUserInfo(string url)
+    {
+        var scheme = url.IndexOf("://", StringComparison.Ordinal);
+        var authority = url[(scheme < 0 ? 0 : scheme + 3)..];
+        var end = authority.IndexOfAny(['/', '?', '#']);
+        return (end < 0 ? authority : authority[..end]).Contains('@', StringComparison.Ordinal);
     }
 
     /// <summary>The folder's settings as a source like a profile; its key and kid go through <see cref="ResolveKey"/>.</summary>

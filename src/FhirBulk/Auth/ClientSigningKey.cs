@@ -59,12 +59,17 @@ public sealed class ClientSigningKey : IDisposable
             var rsa = RSA.Create();
             try
             {
-                rsa.ImportFromPem(pem);
+                ImportPem(rsa, pem);
                 return new ClientSigningKey(rsa, keyId, algorithm);
             }
             catch (CryptographicException) when (!rsaLabel)
             {
                 rsa.Dispose();
+            }
+            catch (CryptographicException exception)
+            {
+                rsa.Dispose();
+                throw Undecodable(exception);
             }
             catch
             {
@@ -76,13 +81,43 @@ public sealed class ClientSigningKey : IDisposable
         var ec = ECDsa.Create();
         try
         {
-            ec.ImportFromPem(pem);
+            ImportPem(ec, pem);
             return new ClientSigningKey(ec, keyId, algorithm);
+        }
+        catch (CryptographicException exception)
+        {
+            ec.Dispose();
+            throw Undecodable(exception);
         }
         catch
         {
             ec.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>A whole PEM block whose data is not a key (.NET: "ASN1 corrupted data."): most often a file cut short or edited inside.</summary>
+    private static ArgumentException Undecodable(CryptographicException exception) =>
+        new($"The PEM is not a complete key: its data does not decode as a key ({exception.Message.TrimEnd('.')}); a file cut short or edited?", "pem", exception);
+
+    /// <summary>
+    /// Imports <paramref name="pem"/>, saying what is wrong with a PEM that is not whole: .NET says only "No supported key
+    /// formats were found. Check that the input represents the contents of a PEM-encoded key file, not the path to such a
+    /// file", which sends the user looking for a path mix-up.
+    /// </summary>
+    /// <exception cref="CryptographicException">The PEM is whole, but its data is not a key of this algorithm (see <see cref="Undecodable"/>).</exception>
+    private static void ImportPem(AsymmetricAlgorithm key, string pem)
+    {
+        try
+        {
+            key.ImportFromPem(pem);
+        }
+        catch (ArgumentException exception)
+        {
+            var why = pem.Contains("-----END", StringComparison.Ordinal)
+                ? "its base64 between the -----BEGIN and -----END lines is damaged (an edited or cut file?)"
+                : "it has no -----END line (a file cut short?)";
+            throw new ArgumentException($"The PEM is not a complete key: {why}.", nameof(pem), exception);
         }
     }
 

@@ -236,13 +236,52 @@ public sealed partial class BulkDataClient
         return deleted;
     }
 
-    /// <summary>The transactionTime of the last complete export in <paramref name="directory"/>: what <c>--since auto</c> uses.</summary>
+    /// <summary>
+    /// The transactionTime of the last complete export in <paramref name="directory"/>, whatever its server and request
+    /// (<see cref="ReadSinceFor"/>, what <c>--since auto</c> uses, takes it only for the same ones).
+    /// </summary>
     /// <param name="directory">The output folder.</param>
     /// <returns>The time, or <see langword="null"/> when the folder holds no complete export.</returns>
     public static DateTimeOffset? ReadLastTransactionTime(string directory)
     {
         var state = Directory.Exists(directory) ? ExportState.Load(directory) : null;
         return state is { Completed: true, Manifest.TransactionTime: { } time } ? ParseInstant(time) : null;
+    }
+
+    /// <summary>
+    /// The <c>_since</c> that exports only what changed since the last complete export in <paramref name="directory"/> (what
+    /// <c>--since auto</c> uses): its transactionTime, when that export was of this client's server and of the same request
+    /// (its own <c>_since</c> aside), compared as a resume compares its server and as a sync compares its request.
+    /// </summary>
+    /// <param name="directory">The output folder.</param>
+    /// <param name="request">The request about to be exported into it (its <see cref="ExportRequest.Since"/> is not compared).</param>
+    /// <returns>The time, or <see langword="null"/> when the folder holds no complete export.</returns>
+    /// <exception cref="ExportFolderException">
+    /// The last complete export is of another server or another request: its transactionTime says nothing about what this
+    /// request would have exported before it, so taking it would miss data without a word.
+    /// </exception>
+    public DateTimeOffset? ReadSinceFor(string directory, ExportRequest request)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        ArgumentNullException.ThrowIfNull(request);
+        var state = Directory.Exists(directory) ? ExportState.Load(directory) : null;
+        if (state is not { Completed: true, Manifest.TransactionTime: { } time })
+        {
+            return null;
+        }
+
+        const string Remedy = "export into another folder (--out), or give an explicit --since (or none, to export everything)";
+        if (OtherServer(state) is { } server)
+        {
+            throw new ExportFolderException(directory, $"--since auto: the previous export in {directory} {server}; {Remedy}.");
+        }
+
+        if (Sync.SyncState.Differences(state.Request, request) is { Count: > 0 } differences)
+        {
+            throw new ExportFolderException(directory, $"--since auto: the previous export in {directory} was of another request ({string.Join("; ", differences)}), so its transactionTime would skip what it did not export; {Remedy}.");
+        }
+
+        return ParseInstant(time);
     }
 
     /// <summary>What <paramref name="directory"/> recorded about its export, to carry it on from the folder alone: server, request, credentials (never a secret) and options.</summary>
@@ -276,15 +315,14 @@ public sealed partial class BulkDataClient
         await target.LoadStateAsync(cancellationToken).ConfigureAwait(false)
         ?? throw ExportState.Missing(target.Description, await target.ExportFilesAsync(cancellationToken).ConfigureAwait(false));
 
-    private ExportState Verified(ExportState state, string directory)
-    {
-        if (!string.Equals(state.Server, BaseUri.AbsoluteUri, StringComparison.Ordinal))
-        {
-            throw new ExportFolderException(directory, $"The export in {directory} is from {state.Server}, not from {BaseUri.AbsoluteUri}; resume it with its own server, or export into another folder.");
-        }
+    private ExportState Verified(ExportState state, string directory) =>
+        OtherServer(state) is { } server
+            ? throw new ExportFolderException(directory, $"The export in {directory} {server}; resume it with its own server, or export into another folder.")
+            : state;
 
-        return state;
-    }
+    /// <summary>"is from X, not from Y" when <paramref name="state"/> is of another server than this client's; <see langword="null"/> when of the same.</summary>
+    private string? OtherServer(ExportState state) =>
+        string.Equals(state.Server, BaseUri.AbsoluteUri, StringComparison.Ordinal) ? null : $"is from {state.Server}, not from {BaseUri.AbsoluteUri}";
 
     private async Task<ExportResult> RunAsync(ExportState state, ExportTarget target, IReadOnlyList<AbandonedUpload> abandoned, IProgress<ExportProgress>? progress, CancellationToken cancellationToken)
     {

@@ -28,12 +28,18 @@ public sealed partial class BulkDataClient : IDisposable
     /// <param name="fhirBaseUri">The FHIR base URL, e.g. <c>https://example.org/fhir</c>.</param>
     /// <param name="options">Options; copied and validated here, so changing them afterwards does not change this client.</param>
     /// <exception cref="ArgumentNullException"><paramref name="fhirBaseUri"/> is <see langword="null"/>, or so is <see cref="BulkDataClientOptions.TimeProvider"/>.</exception>
-    /// <exception cref="ArgumentException"><paramref name="fhirBaseUri"/> is not an absolute http(s) URL.</exception>
+    /// <exception cref="ArgumentException"><paramref name="fhirBaseUri"/> is not an absolute http(s) URL, or carries user info (credentials).</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the exception names it).</exception>
     /// <exception cref="FileNotFoundException"><see cref="BulkDataClientOptions.CaBundlePath"/> names no file.</exception>
     public BulkDataClient(Uri fhirBaseUri, BulkDataClientOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(fhirBaseUri);
+        if (fhirBaseUri.IsAbsoluteUri && fhirBaseUri.UserInfo.Length > 0)
+        {
+            // Not repeated: the base URL goes into messages, logs and the export folder's state, where no secret may go.
+            throw new ArgumentException("The FHIR base URL must not carry credentials (user:password@); give them as BulkDataClientOptions.Credentials.", nameof(fhirBaseUri));
+        }
+
         if (!fhirBaseUri.IsAbsoluteUri || (fhirBaseUri.Scheme != Uri.UriSchemeHttps && fhirBaseUri.Scheme != Uri.UriSchemeHttp))
         {
             throw new ArgumentException($"'{fhirBaseUri}' is not an absolute http(s) URL.", nameof(fhirBaseUri));

@@ -21,6 +21,8 @@ public sealed record ExportRequest
 {
     /// <summary>The export level.</summary>
     /// <value>The default value is <see cref="ExportLevel.Patient"/>.</value>
+    // Written even as the enum's default (System): a request described without defaults would otherwise read "level: none".
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.Never)]
     public ExportLevel Level { get; init; } = ExportLevel.Patient;
 
     /// <summary>The Group id; required for <see cref="ExportLevel.Group"/>.</summary>
@@ -42,7 +44,10 @@ public sealed record ExportRequest
     /// <summary><c>_elements</c>: elements to keep (<c>Type.element</c> or <c>element</c>).</summary>
     public IReadOnlyList<string> Elements { get; init; } = [];
 
-    /// <summary><c>patient</c>: references (<c>Patient/123</c>) to restrict a Patient or Group export to; forces POST.</summary>
+    /// <summary>
+    /// <c>patient</c>: references (<c>Patient/123</c>) to restrict a Patient or Group export to; forces POST. A bare id
+    /// (<c>123</c>) is sent as <c>Patient/123</c> (<see cref="PatientReference"/>).
+    /// </summary>
     public IReadOnlyList<string> Patients { get; init; } = [];
 
     /// <summary><c>includeAssociatedData</c> values, e.g. <c>LatestProvenanceResources</c>.</summary>
@@ -79,8 +84,47 @@ public sealed record ExportRequest
             : TypeSpecifiers.NotAResourceType(type);
     }
 
+    /// <summary>
+    /// The <c>patient</c> parameter's reference for <paramref name="patient"/>: a bare id (<c>123</c>) becomes
+    /// <c>Patient/123</c>; a Patient reference (<c>Patient/123</c>, an absolute URL ending in one, <c>urn:uuid:…</c>) is kept.
+    /// </summary>
+    /// <param name="patient">A patient id or reference as given.</param>
+    /// <returns>The reference to send.</returns>
+    /// <exception cref="ArgumentException"><paramref name="patient"/> is empty, or a reference to another resource type (<c>Group/1</c>).</exception>
+    public static string PatientReference(string patient)
+    {
+        ArgumentNullException.ThrowIfNull(patient);
+        var reference = patient.Trim();
+        if (reference.StartsWith("urn:", StringComparison.Ordinal))
+        {
+            return reference;
+        }
+
+        var segments = reference.Split('/');
+        if (reference.Length > 0 && segments.Length == 1)
+        {
+            return $"Patient/{reference}";
+        }
+
+        // A versioned reference (Patient/123/_history/2) names its type two segments earlier.
+        var history = Array.LastIndexOf(segments, "_history");
+        var end = history > 0 ? history : segments.Length;
+        return end >= 2 && segments[end - 2] == "Patient" && segments[end - 1].Length > 0
+            ? reference
+            : throw new ArgumentException(
+                end >= 2 && segments[end - 2].Length > 0 && segments[end - 1].Length > 0
+                    ? $"'{patient}' refers to a {segments[end - 2]}, not a Patient; give a patient id (123) or a Patient reference (Patient/123)."
+                    : $"'{patient}' is neither a patient id (123) nor a Patient reference (Patient/123).",
+                nameof(patient));
+    }
+
     internal void Validate()
     {
+        foreach (var patient in Patients)
+        {
+            PatientReference(patient);
+        }
+
         if (Level == ExportLevel.Group && string.IsNullOrWhiteSpace(GroupId))
         {
             throw new ArgumentException("A Group export needs a GroupId.", nameof(GroupId));

@@ -127,7 +127,7 @@ internal static class KickoffRequest
                 json.WriteStartObject();
                 json.WriteString("name", "patient");
                 json.WriteStartObject("valueReference");
-                json.WriteString("reference", patient);
+                json.WriteString("reference", ExportRequest.PatientReference(patient));
                 json.WriteEndObject();
                 json.WriteEndObject();
             }

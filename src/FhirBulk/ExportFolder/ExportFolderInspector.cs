@@ -165,13 +165,15 @@ public static class ExportFolderInspector
         }
 
         var unfinished = state?.Unfinished(folder, s3Endpoint);
+        var running = state?.StillRunning(folder);
         return new ExportFolderSummary(folder, transactionTime, request, files, errors, deleted, counts, resources.MalformedLines)
         {
             ErrorIssues = issues,
             Verification = verification,
             TransactionTimeText = transactionTimeText,
             Unfinished = unfinished?.State,
-            ResumeCommand = state is { Cancelled: false } ? CommandLineText.ResumeExport(folder, s3Endpoint) : null,
+            StillRunning = running,
+            ResumeCommand = state is { Cancelled: false } && running is null ? CommandLineText.ResumeExport(folder, s3Endpoint) : null,
         };
     }
 

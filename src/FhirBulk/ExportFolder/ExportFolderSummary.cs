@@ -61,9 +61,15 @@ public sealed record ExportFolderSummary(
     /// </summary>
     public string? Unfinished { get; init; }
 
+    /// <summary>
+    /// "an export that is still running (process 123)" when the <see cref="Unfinished"/> export is running now (another
+    /// process holds the folder's lock): wait for it, as resuming it would be refused; <see langword="null"/> otherwise.
+    /// </summary>
+    public string? StillRunning { get; init; }
+
     /// <summary>The command that resumes the folder's export, finishing an <see cref="Unfinished"/> one or fetching damaged
     /// files again (<c>fhir-bulk export --resume …</c>, with <c>--s3-endpoint</c> where the store needs it);
-    /// <see langword="null"/> without a readable state or once cancelled (its job is gone).</summary>
+    /// <see langword="null"/> without a readable state, once cancelled (its job is gone), or while it is <see cref="StillRunning"/>.</summary>
     public string? ResumeCommand { get; init; }
 
     /// <summary>The issues of the OperationOutcomes in <c>error/</c> per <c>severity</c> (<c>fatal</c>, <c>error</c>, <c>warning</c>, <c>information</c>).</summary>

@@ -77,10 +77,9 @@ internal sealed class ExportState
     {
         if (Unfinished(folder, s3Endpoint) is { } unfinished)
         {
-            // Resuming an export that is still running would be refused by its lock: the one thing to do is wait.
-            if (!Cancelled && Directory.Exists(folder) && ExportFolderLock.IsHeld(folder, out var owner))
+            if (StillRunning(folder) is { } running)
             {
-                throw new ExportFolderException(folder, $"{folder} holds an export that is still running ({(owner is null ? "its process id is not known yet" : "process " + owner)}): its tables would lack the rest. Wait for it to finish, then read the folder.");
+                throw new ExportFolderException(folder, $"{folder} holds {running}: its tables would lack the rest. Wait for it to finish, then read the folder.");
             }
 
             throw new ExportFolderException(folder, Cancelled
@@ -88,6 +87,17 @@ internal sealed class ExportState
                 : $"{folder} holds {unfinished.State}: its tables would lack the rest. Resume it first: {unfinished.Resume}");
         }
     }
+
+    /// <summary>
+    /// "an export that is still running (process 123)" when a running export, resume or cancel holds the lock of the local
+    /// folder on an export that did not complete; <see langword="null"/> otherwise. Resuming it would be refused by its
+    /// lock: the one thing to do is wait, which every message about such a folder says instead of resuming it.
+    /// </summary>
+    /// <param name="folder">The folder; a store location is never reported running (its lock is not asked).</param>
+    public string? StillRunning(string folder) =>
+        !Completed && !Cancelled && Directory.Exists(folder) && ExportFolderLock.IsHeld(folder, out var owner)
+            ? $"an export that is still running ({(owner is null ? "its process id is not known yet" : "process " + owner)})"
+            : null;
 
     /// <summary>
     /// What an export that did not complete is, as a phrase ("an unfinished export (5 of 8 files of its manifest are

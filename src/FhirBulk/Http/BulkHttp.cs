@@ -84,7 +84,7 @@ internal sealed class BulkHttp
         {
             // Not worth retrying: most often the server's TLS certificate is not trusted (see BulkDataClientOptions.CaBundlePath).
             Log.RequestFailed(_logger, url, WithoutUrl(exception.Message, url));
-            throw new FhirBulkException($"{url} could not be reached: {exception.InnerException?.Message ?? exception.Message}", null, url, null, isTransient: false, exception);
+            throw new FhirBulkException(Unreachable(url, exception), null, url, null, isTransient: false, exception);
         }
 
         if (!attempt.IsError)
@@ -125,6 +125,20 @@ internal sealed class BulkHttp
     internal static string Minutes(TimeSpan duration) => duration.TotalSeconds >= 120 && duration.TotalSeconds % 60 < 1
         ? $"{(int)duration.TotalMinutes} min"
         : $"{(int)Math.Round(duration.TotalSeconds)} s";
+
+    /// <summary>Why <paramref name="url"/> could not be reached, in words a user can act on.</summary>
+    internal static string Unreachable(Uri url, HttpRequestException exception)
+    {
+        var detail = exception.InnerException?.Message ?? exception.Message;
+        // A certificate that is not trusted is said as .NET says it ("The remote certificate is invalid ..."). Any other
+        // failed handshake ("Cannot determine the frame size or a corrupted frame was received" when the answer is not TLS
+        // at all) is most often an https:// URL for a port that speaks plain http.
+        return exception.InnerException is System.Security.Authentication.AuthenticationException
+            && url.Scheme == Uri.UriSchemeHttps
+            && !detail.Contains("certificate", StringComparison.OrdinalIgnoreCase)
+                ? $"{url} could not be reached: the TLS handshake failed ({detail}); the server may speak plain http on port {url.Port}: try http:// instead of https://."
+                : $"{url} could not be reached: {detail}";
+    }
 
     public static bool IsTransientNetworkFailure(Exception exception, CancellationToken cancellationToken) => exception switch
     {

@@ -279,6 +279,84 @@ public sealed class ExportCommandTests(ServerFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task Export_SinceAutoAfterAnExportOfAnotherServer_RefusedNamingBothServers()
+    {
+        // The other server's transactionTime says nothing of this one's data: taking it exported nothing, with exit 0.
+        await using var other = await BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 3, RequireAuth = false });
+        var output = temp.File("e");
+        var first = await new CliRunner().RunAsync(["export", "--server", other.BaseUri.ToString(), "--type", "Patient", "--out", output]);
+        Assert.True(first.ExitCode == 0, first.ToString());
+
+        var result = await new CliRunner().RunAsync(["export", .. fixture.Credentials(), "--type", "Patient", "--out", output, "--since", "auto"]);
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Contains($"error: --since auto: the previous export in {output} is from {other.BaseUri.AbsoluteUri.TrimEnd('/')}/, not from {fixture.Server.BaseUri.AbsoluteUri.TrimEnd('/')}/", result.Error, StringComparison.Ordinal);
+        Assert.Contains("export into another folder (--out), or give an explicit --since (or none, to export everything)", result.Error, StringComparison.Ordinal);
+        Assert.Single(Directory.GetFiles(output, "Patient.*.ndjson"));
+    }
+
+    [Theory]
+    [InlineData(new[] { "--type", "Condition" }, "types: [\"Patient\"] here, [\"Condition\"] now")]
+    [InlineData(new[] { "--type", "Patient", "--level", "system" }, "level: \"Patient\" here, \"System\" now")]
+    [InlineData(new[] { "--type", "Patient", "--elements", "id" }, "elements: all here, [\"id\"] now")]
+    [InlineData(new[] { "--type", "Patient", "--type-filter", "Patient?gender=female" }, "typeFilters: none here, [\"Patient?gender=female\"] now")]
+    public async Task Export_SinceAutoAfterAnExportOfAnotherRequest_RefusedNamingTheDifference(string[] request, string difference)
+    {
+        var output = temp.File("e");
+        var first = await new CliRunner().RunAsync(["export", .. fixture.Credentials(), "--type", "Patient", "--out", output]);
+        Assert.True(first.ExitCode == 0, first.ToString());
+
+        var result = await new CliRunner().RunAsync(["export", .. fixture.Credentials(), .. request, "--out", output, "--since", "auto"]);
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Contains($"error: --since auto: the previous export in {output} was of another request ({difference})", result.Error, StringComparison.Ordinal);
+        Assert.Contains("export into another folder (--out), or give an explicit --since", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Export_PatientAsABareId_ExportsThatPatient()
+    {
+        // The help says --patient ID: a bare id was sent as it is, and the server refused it (400, not a Patient reference).
+        var all = temp.File("all");
+        await new CliRunner().RunAsync(["export", .. fixture.Credentials(), "--type", "Patient", "--out", all]);
+        var id = JsonDocument.Parse(File.ReadLines(Directory.GetFiles(all, "Patient.*.ndjson").Single()).First()).RootElement.GetProperty("id").GetString()!;
+        var output = temp.File("one");
+
+        var result = await new CliRunner().RunAsync(["export", .. fixture.Credentials(), "--type", "Patient", "--patient", id, "--out", output]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var exported = File.ReadLines(Directory.GetFiles(output, "Patient.*.ndjson").Single()).Single();
+        Assert.Equal(id, JsonDocument.Parse(exported).RootElement.GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task Export_PatientAsAReferenceOfAnotherType_UsageErrorBeforeAnythingIsMade()
+    {
+        var output = temp.File("e");
+
+        var result = await new CliRunner().RunAsync(["export", "--server", ServerFixture.UnusedServerUrl(), "--patient", "Group/x", "--out", output]);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("error: --patient: 'Group/x' refers to a Group, not a Patient; give a patient id (123) or a Patient reference (Patient/123).", result.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
+    public async Task Export_ServerUrlWithPassword_UsageErrorWritingNothing()
+    {
+        // The password went into .fhir-bulk-state.json (and the terminal): the docs promise no secret is ever written.
+        var output = temp.File("e");
+        var url = fixture.BaseUrl.Replace("http://", "http://alice:s3cret@", StringComparison.Ordinal);
+
+        var result = await new CliRunner().RunAsync(["export", "--server", url, "--type", "Patient", "--out", output]);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.StartsWith("error: --server: FHIR server URLs must not carry credentials", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", result.ToString(), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
     public async Task Export_LevelGroupWithoutId_UsageError()
     {
         var result = await new CliRunner().RunAsync(["export", .. fixture.Credentials(), "--level", "group", "--out", temp.File("e")]);

@@ -61,6 +61,44 @@ public sealed class InfoAndGroupsCommandTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Info_ServerUrlWithPassword_UsageErrorWithoutRepeatingIt()
+    {
+        var url = fixture.BaseUrl.Replace("http://", "http://alice:s3cret@", StringComparison.Ordinal);
+
+        var result = await new CliRunner().RunAsync("info", "--server", url, "--retries", "0");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.StartsWith("error: --server: FHIR server URLs must not carry credentials (user:password@)", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", result.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Info_HttpsUrlOfAPlainHttpServer_SaysTheTlsHandshakeFailedAndToTryHttp()
+    {
+        // .NET's own words were "Cannot determine the frame size or a corrupted frame was received."
+        var url = fixture.BaseUrl.Replace("http://", "https://", StringComparison.Ordinal);
+
+        var result = await new CliRunner().RunAsync("info", "--server", url, "--retries", "0");
+
+        Assert.True(result.ExitCode == 5, result.ToString());
+        Assert.Contains("could not be reached: the TLS handshake failed (", result.Error, StringComparison.Ordinal);
+        Assert.Contains($"the server may speak plain http on port {new Uri(url).Port}: try http:// instead of https://.", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Groups_KeyFileCutShort_SaysTheFileIsNotACompletePemKey()
+    {
+        using var temp = new TempFolder();
+        var pem = FhirBulk.Auth.KeyGenerator.Generate("ES384").PrivateKeyPem;
+        var key = temp.Write("bad.pem", pem[..(pem.Length / 2)]);
+
+        var result = await new CliRunner().RunAsync("groups", "--server", fixture.BaseUrl, "--client-id", fixture.ClientId, "--key", key);
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.StartsWith($"error: cannot read the private key in {key}: The PEM is not a complete key: it has no -----END line (a file cut short?).", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Info_MistypedBasePath_NotFoundNamingTheServersBaseUrlInPlainWords()
     {
         var result = await new CliRunner().AsPipe().RunAsync("info", "--server", fixture.BaseUrl.TrimEnd('/') + "r", "--retries", "0");

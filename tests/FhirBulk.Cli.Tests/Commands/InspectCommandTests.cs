@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FhirBulk.Cli.Tests.Infrastructure;
+using FhirBulk.Server;
 
 namespace FhirBulk.Cli.Tests.Commands;
 
@@ -69,6 +70,29 @@ public sealed class InspectCommandTests : IDisposable
         var json = JsonDocument.Parse(result.Output).RootElement;
         Assert.Equal(1, json.GetProperty("errors").GetInt64());
         Assert.Equal(4, json.GetProperty("types").GetProperty("MedicationRequest").GetInt64());
+    }
+
+    [Fact]
+    public async Task Inspect_ExportStillRunning_SaysToWaitNotToResume()
+    {
+        // It said "finish it: fhir-bulk export --resume DIR", which the running export's lock then refused.
+        await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 3, RequireAuth = false });
+        var folder = temp.File("running");
+        using var stop = new CancellationTokenSource();
+        var running = await new CliRunner().StartAsync(stop.Token, ["export", "--server", server.BaseUriWithFaults(new FaultOptions { ExportDurationSeconds = 60 }).ToString(), "--type", "Patient", "--out", folder]);
+        Assert.Equal("Export: kicked off", running.FirstLine);
+
+        var result = await new CliRunner().RunAsync("inspect", folder);
+        var json = await new CliRunner().RunAsync("inspect", folder, "--json");
+
+        await stop.CancelAsync();
+        await running.Completion;
+        Assert.True(result.ExitCode == 6, result.ToString());
+        Assert.Contains($"warning: {folder} holds an export that is still running (process {Environment.ProcessId}): some of its files are not there yet. Wait for it to finish, then inspect the folder again.", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("--resume", result.ToString(), StringComparison.Ordinal);
+        var root = JsonDocument.Parse(json.Output).RootElement;
+        Assert.Equal($"an export that is still running (process {Environment.ProcessId})", root.GetProperty("stillRunning").GetString());
+        Assert.False(root.TryGetProperty("resumeCommand", out var resume) && resume.ValueKind != JsonValueKind.Null, json.Output);
     }
 
     [Fact]

@@ -101,6 +101,43 @@ public sealed class ConnectionResolverTests : IDisposable
     }
 
     [Theory]
+    [InlineData("http://alice:s3cret@s/fhir")]
+    [InlineData("https://alice:s3cret@s:notaport/fhir")]
+    [InlineData("alice:s3cret@s/fhir")]
+    public void Resolve_ServerWithUserInfo_UsageErrorWithoutRepeatingIt(string server)
+    {
+        var error = Assert.Throws<CliException>(() => Resolve("--server", server));
+
+        Assert.Equal(ExitCodes.Usage, error.ExitCode);
+        Assert.StartsWith("--server: FHIR server URLs must not carry credentials (user:password@)", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Resolve_EnvironmentServerWithUserInfo_UsageErrorNamingTheVariable()
+    {
+        environment[ConnectionResolver.ServerVariable] = "http://alice:s3cret@s/fhir";
+
+        var error = Assert.Throws<CliException>(() => Resolve());
+
+        Assert.Equal(ExitCodes.Usage, error.ExitCode);
+        Assert.StartsWith("FHIR_BULK_SERVER: FHIR server URLs must not carry credentials", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Resolve_ProfileServerWithUserInfo_UsageErrorNamingTheProfile()
+    {
+        WriteProfiles("""{"profiles": {"default": {"server": "http://alice:s3cret@s/fhir"}}}""");
+
+        var error = Assert.Throws<CliException>(() => Resolve());
+
+        Assert.Equal(ExitCodes.Usage, error.ExitCode);
+        Assert.StartsWith("the profile's \"server\": FHIR server URLs must not carry credentials", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("not a url")]
     [InlineData("ftp://s/fhir")]
     public void Resolve_ServerNotHttp_UsageError(string server)

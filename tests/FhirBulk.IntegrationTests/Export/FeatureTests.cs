@@ -123,6 +123,42 @@ public class FeatureTests(BaselineFixture baseline) : IClassFixture<BaselineFixt
     }
 
     [Fact]
+    public async Task ReadSinceFor_SameServerAndRequest_ThePreviousTransactionTime()
+    {
+        using var client = Harness.CreateClient();
+        var directory = Harness.NewDirectory();
+        var first = await client.ExportToDirectoryAsync(new ExportRequest { Types = ["Patient"] }, directory);
+
+        Assert.Equal(first.TransactionTime, client.ReadSinceFor(directory, new ExportRequest { Types = ["Patient"], Since = DateTimeOffset.UnixEpoch }));
+        Assert.Null(client.ReadSinceFor(Harness.NewDirectory(), new ExportRequest()));
+    }
+
+    [Fact]
+    public async Task ReadSinceFor_AnotherRequestsExport_RefusedNamingTheDifference()
+    {
+        using var client = Harness.CreateClient();
+        var directory = Harness.NewDirectory();
+        await client.ExportToDirectoryAsync(new ExportRequest { Types = ["Patient"] }, directory);
+
+        var error = Assert.Throws<ExportFolderException>(() => client.ReadSinceFor(directory, new ExportRequest { Types = ["Condition"] }));
+
+        Assert.Contains("was of another request (types: [\"Patient\"] here, [\"Condition\"] now)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReadSinceFor_AnotherServersExport_RefusedNamingBothServers()
+    {
+        using var client = Harness.CreateClient();
+        var directory = Harness.NewDirectory();
+        await client.ExportToDirectoryAsync(new ExportRequest { Types = ["Patient"] }, directory);
+        using var other = new BulkDataClient(new Uri("http://127.0.0.1:1/fhir"));
+
+        var error = Assert.Throws<ExportFolderException>(() => other.ReadSinceFor(directory, new ExportRequest { Types = ["Patient"] }));
+
+        Assert.Contains($"is from {client.BaseUri.AbsoluteUri}, not from http://127.0.0.1:1/fhir/", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ResumeExport_AfterCancellationMidExport_CompletesWithIdenticalFiles()
     {
         var directory = Harness.NewDirectory();

@@ -46,6 +46,48 @@ public class ClientSigningKeyTests
         Assert.Contains("no private key", error.Message, StringComparison.Ordinal);
     }
 
+    public static TheoryData<string> WholePems() => new(
+        RSA.Create(2048).ExportRSAPrivateKeyPem(),
+        RSA.Create(2048).ExportPkcs8PrivateKeyPem(),
+        ECDsa.Create(ECCurve.NamedCurves.nistP384).ExportECPrivateKeyPem(),
+        ECDsa.Create(ECCurve.NamedCurves.nistP256).ExportPkcs8PrivateKeyPem());
+
+    [Theory]
+    [MemberData(nameof(WholePems))]
+    public void FromPem_CutShortWithoutEndLine_ThrowsSayingItIsNotACompletePemKey(string pem)
+    {
+        // .NET said "No supported key formats were found. Check that the input represents the contents of a PEM-encoded
+        // key file, not the path to such a file", which sent users looking for a path mix-up.
+        var error = Assert.Throws<ArgumentException>(() => ClientSigningKey.FromPem(pem[..(pem.Length / 2)]));
+
+        Assert.StartsWith("The PEM is not a complete key: it has no -----END line (a file cut short?).", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(WholePems))]
+    public void FromPem_DamagedBase64_ThrowsSayingItIsNotACompletePemKey(string pem)
+    {
+        var lines = pem.Split('\n');
+        lines[2] = "!!" + lines[2][2..];
+
+        var error = Assert.Throws<ArgumentException>(() => ClientSigningKey.FromPem(string.Join('\n', lines)));
+
+        Assert.StartsWith("The PEM is not a complete key: its base64 between the -----BEGIN and -----END lines is damaged", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(WholePems))]
+    public void FromPem_WholeBlockOfCutData_ThrowsSayingItIsNotACompletePemKey(string pem)
+    {
+        var fields = PemEncoding.Find(pem);
+        var der = Convert.FromBase64String(pem[fields.Base64Data]);
+        var cut = new string(PemEncoding.Write(pem[fields.Label], der.AsSpan(0, der.Length / 2)));
+
+        var error = Assert.Throws<ArgumentException>(() => ClientSigningKey.FromPem(cut));
+
+        Assert.StartsWith("The PEM is not a complete key: its data does not decode as a key (", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void FromPem_NoKid_UsesRfc7638Thumbprint()
     {

@@ -32,6 +32,15 @@ public sealed class ClientOptionsCopyTests
     }
 
     [Fact]
+    public void Constructor_BaseUrlWithUserInfo_ThrowsWithoutRepeatingIt()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => new BulkDataClient(new Uri("https://alice:s3cret@x.org/fhir")));
+
+        Assert.Contains("must not carry credentials", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Constructor_OptionsOutOfRange_ThrowsNamingTheOption()
     {
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new BulkDataClient(new Uri("https://x.org/fhir"), new BulkDataClientOptions { MaxParallelDownloads = 0 }));

@@ -62,6 +62,44 @@ public class KickoffRequestTests
     }
 
     [Fact]
+    public async Task Create_PatientGivenAsABareId_SentAsAPatientReference()
+    {
+        // The IG's patient parameter is a reference: a server refuses a bare id (400, "not a Patient reference").
+        var request = new ExportRequest { Patients = ["123"] };
+
+        using var message = KickoffRequest.Create(KickoffRequest.Endpoint(Base, request), request);
+
+        var body = await message.Content!.ReadAsStringAsync();
+        Assert.Contains("{\"name\":\"patient\",\"valueReference\":{\"reference\":\"Patient/123\"}}", body, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("123", "Patient/123")]
+    [InlineData(" 123 ", "Patient/123")]
+    [InlineData("Patient/123", "Patient/123")]
+    [InlineData("https://x.org/fhir/Patient/123", "https://x.org/fhir/Patient/123")]
+    [InlineData("Patient/123/_history/2", "Patient/123/_history/2")]
+    [InlineData("urn:uuid:8f1c", "urn:uuid:8f1c")]
+    public void PatientReference_IdOrPatientReference_TheReferenceToSend(string given, string expected) =>
+        Assert.Equal(expected, ExportRequest.PatientReference(given));
+
+    [Theory]
+    [InlineData("Group/x", "'Group/x' refers to a Group, not a Patient; give a patient id (123) or a Patient reference (Patient/123).")]
+    [InlineData("https://x.org/fhir/Practitioner/7", "'https://x.org/fhir/Practitioner/7' refers to a Practitioner, not a Patient;")]
+    [InlineData("", "'' is neither a patient id (123) nor a Patient reference (Patient/123).")]
+    [InlineData("Patient/", "'Patient/' is neither a patient id (123) nor a Patient reference (Patient/123).")]
+    public void PatientReference_AnotherTypeOrNothing_RefusedSayingWhatIsExpected(string given, string expected)
+    {
+        var exception = Assert.Throws<ArgumentException>(() => ExportRequest.PatientReference(given));
+
+        Assert.StartsWith(expected, exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_PatientOfAnotherType_Throws() =>
+        Assert.Throws<ArgumentException>(() => new ExportRequest { Patients = ["Group/x"] }.Validate());
+
+    [Fact]
     public void Validate_GroupWithoutId_Throws() =>
         Assert.Throws<ArgumentException>(() => new ExportRequest { Level = ExportLevel.Group }.Validate());
 }
