@@ -27,10 +27,10 @@ internal static class GenerateCommand
             Required = true,
             HelpName = "DIR",
         };
-        var steps = new Option<int>("--steps")
+        var steps = new Option<int?>("--steps")
         {
-            Description = "Then play N weekly steps of change, written to steps/NNNN/ beside the data (serve --data DIR serves the state after them).",
-            DefaultValueFactory = _ => 0,
+            Description = "Start a simulated timeline in steps/ and play N weekly steps of change into steps/NNNN/ beside the data (serve --data DIR "
+                + "serves the state after them). 0 starts the timeline with none, so that 'serve --data DIR --steps N' or --advance-every can play them later.",
             HelpName = "N",
         };
         var json = CommonOptions.Json();
@@ -47,13 +47,14 @@ internal static class GenerateCommand
                 throw new CliException("--patients must be at least 1.", ExitCodes.Usage);
             }
 
+            // Null without --steps: no timeline. 0 starts one without any change yet.
             var stepCount = parseResult.GetValue(steps);
             if (stepCount < 0)
             {
                 throw new CliException($"--steps must be 0 or more, not {stepCount}.", ExitCodes.Usage);
             }
 
-            var folder = Path.GetFullPath(parseResult.GetRequiredValue(output));
+            var folder = Path.TrimEndingDirectorySeparator(Path.GetFullPath(parseResult.GetRequiredValue(output)));
             if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any())
             {
                 // Files of another population (another seed, more patients, its steps) would stay beside the new one, and
@@ -63,30 +64,56 @@ internal static class GenerateCommand
                     ExitCodes.InvalidInput);
             }
 
-            OutputFolder.Create(folder, output.Name);
-            var quiet = parseResult.GetValue(json);
-            var summary = await new StepProgress(context, quiet || parseResult.GetValue(quietOption)).RunAsync(
-                stepCount > 0 ? $"Generating {count:N0} patients and {stepCount} steps of change" : $"Generating {count:N0} patients",
-                async _ =>
-                {
-                    var population = new PopulationOptions { Patients = count, Seed = parseResult.GetValue(seed) };
-                    var generated = await PopulationGenerator.GenerateAsync(folder, population, cancellationToken).ConfigureAwait(false);
-                    if (stepCount > 0)
-                    {
-                        await PopulationGenerator.AdvanceAsync(folder, population, stepCount, cancellationToken).ConfigureAwait(false);
-                    }
+            var created = OutputFolder.Create(folder, output.Name);
 
-                    return generated;
-                },
-                s => string.Create(CultureInfo.InvariantCulture, $"{s.ResourceCounts.Values.Sum():N0} resources, {s.Bytes / 1048576.0:0.0} MB")).ConfigureAwait(false);
+            // Written whole beside the folder, then moved into it: a population cut short (Ctrl-C, a full disk, kill -9)
+            // would otherwise read as a whole one to inspect, view and serve --data, and keep this command from running
+            // again. What a kill leaves is only this hidden folder, named as unfinished, which the next run replaces.
+            var staging = Path.Combine(Path.GetDirectoryName(folder)!, $".{Path.GetFileName(folder)}.unfinished");
+            var quiet = parseResult.GetValue(json);
+            PopulationSummary summary;
+            try
+            {
+                if (Directory.Exists(staging))
+                {
+                    Directory.Delete(staging, recursive: true);
+                }
+
+                summary = await new StepProgress(context, quiet || parseResult.GetValue(quietOption)).RunAsync(
+                    stepCount > 0 ? $"Generating {count:N0} patients and {stepCount} steps of change" : $"Generating {count:N0} patients",
+                    async _ =>
+                    {
+                        var population = new PopulationOptions { Patients = count, Seed = parseResult.GetValue(seed) };
+                        var generated = await PopulationGenerator.GenerateAsync(staging, population, cancellationToken).ConfigureAwait(false);
+                        if (stepCount is { } played)
+                        {
+                            await PopulationGenerator.AdvanceAsync(staging, population, played, cancellationToken).ConfigureAwait(false);
+                        }
+
+                        return generated;
+                    },
+                    s => string.Create(CultureInfo.InvariantCulture, $"{s.ResourceCounts.Values.Sum():N0} resources, {s.Bytes / 1048576.0:0.0} MB")).ConfigureAwait(false);
+
+                // The folder is empty (checked above): it gives way to the whole population in one rename.
+                Directory.Delete(folder);
+                Directory.Move(staging, folder);
+            }
+            catch
+            {
+                // Left as it was: the folder absent (when this run made it) or empty, so the same command runs again.
+                DeleteQuietly(staging);
+                OutputFolder.RemoveIfEmpty(created);
+                throw;
+            }
+
             // The steps are files too, beside the data: said, so that the folder's steps/ is no surprise (serve --data reads it).
-            var stepsDirectory = stepCount > 0 ? Path.Combine(folder, PopulationGenerator.StepsFolder) : null;
+            var stepsDirectory = stepCount is null ? null : Path.Combine(folder, PopulationGenerator.StepsFolder);
             if (quiet)
             {
                 JsonOutput.Write(context.Out, new
                 {
                     output = folder, resources = summary.ResourceCounts, deleted = summary.DeletedCount, files = summary.Files, bytes = summary.Bytes,
-                    steps = stepCount, stepsDirectory,
+                    steps = stepCount ?? 0, stepsDirectory,
                 });
                 return ExitCodes.Success;
             }
@@ -101,10 +128,25 @@ internal static class GenerateCommand
             context.Out.WriteLine($"{Counted.Of(summary.Files.Count, "file")} in {folder}");
             if (stepsDirectory is not null)
             {
-                context.Out.WriteLine($"{Counted.Of(stepCount, "step")} of change in {stepsDirectory}{Path.DirectorySeparatorChar}");
+                context.Out.WriteLine($"{Counted.Of(stepCount ?? 0, "step")} of change in {stepsDirectory}{Path.DirectorySeparatorChar}");
             }
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    private static void DeleteQuietly(string folder)
+    {
+        try
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The failure being reported matters more; the next run replaces what is left.
+        }
     }
 }
