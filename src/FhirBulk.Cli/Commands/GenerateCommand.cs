@@ -121,7 +121,7 @@ internal static class GenerateCommand
             var table = new Table().Border(TableBorder.Rounded).AddColumn("Type").AddColumn(new TableColumn("Resources").RightAligned());
             foreach (var (type, resources) in summary.ResourceCounts.OrderBy(t => t.Key, StringComparer.Ordinal))
             {
-                table.AddRow(type, resources.ToString("N0", CultureInfo.InvariantCulture));
+                table.AddRow(OneLineCell.Row(type, resources.ToString("N0", CultureInfo.InvariantCulture)));
             }
 
             context.Out.Write(table);

@@ -242,26 +242,27 @@ internal static class ServeCommand
         // The base URL is on a line of its own so scripts can read it from the first line.
         console.Profile.Out.Writer.WriteLine(server.BaseUri);
         console.Profile.Out.Writer.Flush();
-        var grid = new Grid().AddColumn().AddColumn();
-        grid.AddRow("Data", Markup.Escape(options.DataDirectory ?? $"{options.Patients:N0} generated patients (seed {options.Seed})"));
+        // URLs and paths whole on their line, cut with … only where a terminal cannot hold them (docs/cli.md, Width).
+        var grid = new Grid().AddColumn(new GridColumn().NoWrap()).AddColumn();
+        grid.AddRow(OneLineCell.Row("Data", options.DataDirectory ?? $"{options.Patients:N0} generated patients (seed {options.Seed})"));
         grid.AddRow("Auth", options.RequireAuth ? "SMART Backend Services (RS384, ES384)" : "[yellow]none (--no-auth)[/]");
         if (options.RequireAuth)
         {
-            grid.AddRow("Token endpoint", Markup.Escape(server.TokenEndpoint.ToString()));
-            grid.AddRow("Register a client", Markup.Escape($"POST {server.RegistrationEndpoint} (form field jwks or jwks_url)"));
+            grid.AddRow(OneLineCell.Row("Token endpoint", server.TokenEndpoint.ToString()));
+            grid.AddRow(OneLineCell.Row("Register a client", $"POST {server.RegistrationEndpoint} (form field jwks or jwks_url)"));
         }
 
         // Whenever the data has a timeline (a --data folder generated with steps has one without any step option): its
         // exports then carry the simulated time as transactionTime, not the clock's.
         if (server.StepsDirectory is { } stepsDirectory)
         {
-            grid.AddRow("Data time", string.Create(CultureInfo.InvariantCulture, $"{server.DataTime:yyyy-MM-ddTHH:mm:ssZ} (simulated, after {Counted.Of(server.Steps, "step")})"));
+            grid.AddRow(OneLineCell.Row("Data time", string.Create(CultureInfo.InvariantCulture, $"{server.DataTime:yyyy-MM-ddTHH:mm:ssZ} (simulated, after {Counted.Of(server.Steps, "step")})")));
 
             // The user's own folder changes: said, as generate says where it writes, and only when it does. A generated
             // population's folder is a temporary one.
             if (options.DataDirectory is not null)
             {
-                grid.AddRow("Steps", Markup.Escape(writesSteps
+                grid.AddRow(OneLineCell.Row("Steps", writesSteps
                     ? string.Create(CultureInfo.InvariantCulture, $"written into {stepsDirectory}{Path.DirectorySeparatorChar} (now at step {server.Steps})")
                     : $"read from {stepsDirectory}{Path.DirectorySeparatorChar}, none written (--steps N or --advance-every SECONDS play more)"));
             }

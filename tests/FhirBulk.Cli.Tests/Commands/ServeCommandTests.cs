@@ -86,6 +86,25 @@ public sealed class ServeCommandTests
         Assert.DoesNotContain("generate", result.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Serve_BannerOnANarrowTerminal_UrlsAndPathsOneLineEachWholeOrCut()
+    {
+        using var temp = new TempFolder();
+        var data = temp.File("a-population-folder-whose-path-is-long");
+        Assert.Equal(0, (await new CliRunner().RunAsync("generate", "--patients", "2", "--steps", "0", "--out", data, "--quiet")).ExitCode);
+
+        var output = await ServeUntilAsync(new CliRunner().AsTerminal().WithTerminalWidth(40), "Serving until", "serve", "--data", data);
+
+        var lines = output.ReplaceLineEndings("\n").Split('\n');
+        foreach (var label in new[] { "Data", "Token endpoint", "Register a client", "Data time", "Steps" })
+        {
+            var line = Assert.Single(lines, l => l.StartsWith(label + "  ", StringComparison.Ordinal));
+            Assert.True(line.Length <= 40, line);
+        }
+
+        Assert.Contains(lines, l => l.StartsWith("Data ", StringComparison.Ordinal) && l.EndsWith('…'));
+    }
+
     /// <summary>Starts serve --no-auth with <paramref name="args"/>, stops it once it printed its URL, and returns what it printed.</summary>
     private static async Task<CliResult> ServeBrieflyAsync(CliRunner runner, params string[] args)
     {
