@@ -69,7 +69,7 @@ internal static class GenerateCommand
             // Written whole beside the folder, then moved into it: a population cut short (Ctrl-C, a full disk, kill -9)
             // would otherwise read as a whole one to inspect, view and serve --data, and keep this command from running
             // again. What a kill leaves is only this hidden folder, named as unfinished, which the next run replaces.
-            var staging = Path.Combine(Path.GetDirectoryName(folder)!, $".{Path.GetFileName(folder)}.unfinished");
+            var staging = StagingFolder(folder);
             var quiet = parseResult.GetValue(json);
             PopulationSummary summary;
             try
@@ -133,6 +133,24 @@ internal static class GenerateCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    private const string UnfinishedSuffix = ".unfinished";
+
+    /// <summary>The hidden folder beside <paramref name="folder"/> a population is written into before it is moved there.</summary>
+    private static string StagingFolder(string folder) => Path.Combine(Path.GetDirectoryName(folder)!, $".{Path.GetFileName(folder)}{UnfinishedSuffix}");
+
+    /// <summary>
+    /// The --out folder whose population <paramref name="folder"/> was being written for, when it is such a staging
+    /// folder (one a killed run left); otherwise <see langword="null"/>.
+    /// </summary>
+    public static string? UnfinishedFor(string folder)
+    {
+        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
+        var name = Path.GetFileName(full);
+        return name.Length > 1 + UnfinishedSuffix.Length && name.StartsWith('.') && name.EndsWith(UnfinishedSuffix, StringComparison.Ordinal)
+            ? Path.Combine(Path.GetDirectoryName(full)!, name[1..^UnfinishedSuffix.Length])
+            : null;
     }
 
     private static void DeleteQuietly(string folder)

@@ -98,6 +98,14 @@ internal static class ServeCommand
                     ExitCodes.InvalidInput);
             }
 
+            if (parseResult.GetValue(data) is { } staged && GenerateCommand.UnfinishedFor(staged) is { } meant)
+            {
+                // What a killed generate leaves holds part of a population, which would be served as if it were whole.
+                throw new CliException(
+                    $"--data {staged} is a population generate did not finish (it was killed while writing it): run 'fhir-bulk generate --out {CommandLineText.Quote(meant)}' again, which replaces it, and serve that folder.",
+                    ExitCodes.InvalidInput);
+            }
+
             var options = new BulkDataServerOptions
             {
                 Port = parseResult.GetValue(port),

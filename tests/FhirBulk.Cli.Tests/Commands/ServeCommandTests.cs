@@ -105,6 +105,21 @@ public sealed class ServeCommandTests
         Assert.Contains(lines, l => l.StartsWith("Data ", StringComparison.Ordinal) && l.EndsWith('…'));
     }
 
+    [Fact]
+    public async Task Serve_DataIsTheUnfinishedFolderOfAKilledGenerate_Exit3SayingToRunGenerateAgain()
+    {
+        using var temp = new TempFolder();
+        var unfinished = Directory.CreateDirectory(temp.File(".pop.unfinished")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(unfinished, "Patient.000.ndjson"), "{\"resourceType\":\"Patient\",\"id\":\"p1\"}\n");
+
+        var result = await new CliRunner().AsPipe().RunAsync("serve", "--data", unfinished, "--no-auth");
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Equal(
+            $"error: --data {unfinished} is a population generate did not finish (it was killed while writing it): run 'fhir-bulk generate --out {temp.File("pop")}' again, which replaces it, and serve that folder.",
+            result.Error.Trim());
+    }
+
     /// <summary>Starts serve --no-auth with <paramref name="args"/>, stops it once it printed its URL, and returns what it printed.</summary>
     private static async Task<CliResult> ServeBrieflyAsync(CliRunner runner, params string[] args)
     {
