@@ -94,9 +94,7 @@ internal static class GenerateCommand
                     },
                     s => string.Create(CultureInfo.InvariantCulture, $"{s.ResourceCounts.Values.Sum():N0} resources, {s.Bytes / 1048576.0:0.0} MB")).ConfigureAwait(false);
 
-                // The folder is empty (checked above): it gives way to the whole population in one rename.
-                Directory.Delete(folder);
-                Directory.Move(staging, folder);
+                MoveInto(staging, folder, existed: created is null);
             }
             catch
             {
@@ -136,6 +134,36 @@ internal static class GenerateCommand
     }
 
     private const string UnfinishedSuffix = ".unfinished";
+
+    /// <summary>Moves the finished population from <paramref name="staging"/> into the empty <paramref name="folder"/>.</summary>
+    /// <param name="staging">The hidden folder holding the whole population.</param>
+    /// <param name="folder">The --out folder, empty.</param>
+    /// <param name="existed">
+    /// Whether the folder was there before this run. One this run made gives way to the population in one rename; one the
+    /// user gave is kept (it may be their shell's current folder, which a rename would leave them in as a deleted one),
+    /// and the population's files and folders are renamed into it one by one.
+    /// </param>
+    private static void MoveInto(string staging, string folder, bool existed)
+    {
+        if (!existed)
+        {
+            Directory.Delete(folder);
+            Directory.Move(staging, folder);
+            return;
+        }
+
+        foreach (var directory in Directory.EnumerateDirectories(staging))
+        {
+            Directory.Move(directory, Path.Combine(folder, Path.GetFileName(directory)));
+        }
+
+        foreach (var file in Directory.EnumerateFiles(staging))
+        {
+            File.Move(file, Path.Combine(folder, Path.GetFileName(file)));
+        }
+
+        Directory.Delete(staging);
+    }
 
     /// <summary>The hidden folder beside <paramref name="folder"/> a population is written into before it is moved there.</summary>
     private static string StagingFolder(string folder) => Path.Combine(Path.GetDirectoryName(folder)!, $".{Path.GetFileName(folder)}{UnfinishedSuffix}");

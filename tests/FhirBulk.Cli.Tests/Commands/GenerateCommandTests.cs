@@ -151,6 +151,28 @@ public sealed class GenerateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Generate_IntoAnExistingEmptyFolder_KeepsThatFolderItself()
+    {
+        // The user's folder (perhaps their shell's current one) stays the same folder: its own mode shows it was not replaced.
+        var folder = Directory.CreateDirectory(temp.File("mine")).FullName;
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        var result = await new CliRunner().RunAsync("generate", "--patients", "2", "--steps", "1", "--out", folder, "--quiet");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.True(File.Exists(Path.Combine(folder, "Group.000.ndjson")));
+        Assert.True(Directory.Exists(Path.Combine(folder, "steps", "0001")));
+        Assert.Equal(new[] { folder }, Directory.GetFileSystemEntries(temp.Path));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(folder));
+        }
+    }
+
+    [Fact]
     public async Task Generate_AfterAKilledRun_ReplacesItsUnfinishedFolderAndLeavesNoneBehind()
     {
         // What kill -9 leaves: the hidden staging folder beside --out, named as unfinished, with part of a population.
