@@ -111,8 +111,11 @@ public sealed class BulkDataServer : IAsyncDisposable
             }
             else if (options.Steps is { } steps)
             {
+                // A step continues the population from its seed and options, which only the timeline keeps: another folder
+                // (an export, or a population generated without one) cannot be continued, only served as it is.
                 var timeline = Timeline.Read(dataDirectory) ?? throw new FormatException(
-                    $"{dataDirectory} has no {Timeline.Folder}/ timeline: only a folder written by the generator with steps (fhir-bulk generate --steps) can advance.");
+                    $"{dataDirectory} has no {Timeline.Folder}/ timeline, so no steps of change can be played into it: they continue a population the generator "
+                    + $"started a timeline for (fhir-bulk generate --steps N --out NEWDIR, where N may be 0), from its seed. Serve this folder without steps, or generate it again with a timeline.");
                 await PopulationGenerator.AdvanceAsync(dataDirectory, timeline.Population, steps, cancellationToken);
             }
 

@@ -6,6 +6,7 @@ using FhirBulk.Ndjson;
 using FhirBulk.Tables;
 using FhirBulk.Workshop;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace FhirBulk.Cli.Commands;
 
@@ -175,37 +176,48 @@ internal static class DemoCommand
     private static void WriteFiles(IAnsiConsole console, string outputDirectory, string ndjson, WorkshopResult result, string? chart)
     {
         string Relative(string path) => Path.GetRelativePath(outputDirectory, path);
-        var files = new Table().Border(TableBorder.Rounded).AddColumn("What").AddColumn("Where");
+        // One path a row, each cell one line: a path is copied, so it is never wrapped (docs/cli.md, Width). Listed on one
+        // row, the Parquet files drew a box some 200 columns wide on a pipe; one a row, the box is as wide as the longest.
+        var files = new Table().Border(TableBorder.Rounded).AddColumn(new TableColumn("What").NoWrap()).AddColumn("Where");
         // The demo's own exports: the Patient-level one is analysed, the Group-level one is kept beside it to compare.
         var groupExport = Path.Combine(outputDirectory, "export", "group");
-        files.AddRow("NDJSON", Markup.Escape(Directory.Exists(groupExport) && Path.GetDirectoryName(Path.GetFullPath(ndjson)) == Path.GetDirectoryName(groupExport)
-            ? $"{Relative(ndjson)} (analysed), {Relative(groupExport)}"
-            : ndjson));
+        if (Directory.Exists(groupExport) && Path.GetDirectoryName(Path.GetFullPath(ndjson)) == Path.GetDirectoryName(groupExport))
+        {
+            files.AddRow(OneLineCell.Row("NDJSON", $"{Relative(ndjson)} (analysed)"));
+            files.AddRow(OneLineCell.Row("", Relative(groupExport)));
+        }
+        else
+        {
+            files.AddRow(OneLineCell.Row("NDJSON", ndjson));
+        }
+
         var jwks = Path.Combine(outputDirectory, "keys", KeygenCommand.JwksFileName);
         if (File.Exists(jwks))
         {
-            files.AddRow("Public key", Markup.Escape($"{Relative(jwks)} (the demo client's, registered with the embedded server)"));
+            files.AddRow(OneLineCell.Row("Public key", $"{Relative(jwks)} (the demo client's, registered with the embedded server)"));
         }
 
-        files.AddRow("DuckDB", Markup.Escape(Relative(result.DatabasePath)));
-        files.AddRow("Parquet", Markup.Escape(string.Join(", ", result.ParquetFiles.Select(Relative))));
+        files.AddRow(OneLineCell.Row("DuckDB", Relative(result.DatabasePath)));
+        foreach (var (parquet, index) in result.ParquetFiles.Select((file, index) => (file, index)))
+        {
+            files.AddRow(OneLineCell.Row(index == 0 ? "Parquet" : "", Relative(parquet)));
+        }
+
         if (chart is not null)
         {
-            files.AddRow("Chart", Markup.Escape(Relative(chart)));
+            files.AddRow(OneLineCell.Row("Chart", Relative(chart)));
         }
 
-        // At most 80 columns, as the answers' rules above it: on a pipe the console is unbounded and the Parquet row drew a
-        // box some 200 columns wide; here its cells wrap instead. A folder too long for the box's top edge, which Spectre
-        // would cut to "Output in…", gets a line of its own above it.
-        const int Width = 80;
+        // A folder too long for the box's top edge, which Spectre would cut to "Output in…", gets a line of its own above it.
+        var panel = new Panel(files) { Expand = false };
         var header = $"Output in {outputDirectory}";
-        if (header.Length + 4 > Math.Min(Width, console.Profile.Width))
+        if (header.Length + 4 > Math.Min(((IRenderable)panel).Measure(RenderOptions.Create(console), console.Profile.Width).Max, console.Profile.Width))
         {
             console.Profile.Out.Writer.WriteLine(header);
             header = "Output";
         }
 
-        console.Write(ConsoleWidth.AtMost(Width, new Panel(files).Header(Markup.Escape(header))));
+        console.Write(panel.Header(Markup.Escape(header)));
         WriteTryQuery(console, result.DatabasePath, "SELECT gender, count(*) FROM patients GROUP BY ALL");
     }
 

@@ -44,7 +44,7 @@ internal static class GroupsCommand
             var table = new Table().Border(TableBorder.Rounded).AddColumn("Id").AddColumn("Name").AddColumn(new TableColumn("Members").RightAligned());
             foreach (var group in groups)
             {
-                table.AddRow(Markup.Escape(group.Id), Markup.Escape(group.Name ?? ""), group.MemberCount?.ToString("N0", CultureInfo.InvariantCulture) ?? "");
+                table.AddRow(OneLineCell.Row(group.Id, group.Name ?? "", group.MemberCount?.ToString("N0", CultureInfo.InvariantCulture) ?? ""));
             }
 
             context.Out.Write(table);

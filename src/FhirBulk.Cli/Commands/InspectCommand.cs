@@ -3,6 +3,7 @@ using System.Globalization;
 using FhirBulk.Cli.Rendering;
 using FhirBulk.ExportFolder;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace FhirBulk.Cli.Commands;
 
@@ -136,25 +137,26 @@ internal static class InspectCommand
         foreach (var type in summary.Files.GroupBy(f => f.ResourceType ?? "(mixed)", StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             var resources = type.Sum(f => f.Resources);
-            var cells = new List<string> { Markup.Escape(type.Key), N(type.Count()), N(resources), N(type.Sum(f => f.Bytes)) };
+            var cells = new List<IRenderable>(OneLineCell.Row(type.Key, N(type.Count()), N(resources), N(type.Sum(f => f.Bytes))));
             if (hasManifest)
             {
                 var announced = summary.ManifestCounts.TryGetValue(type.Key, out var count) ? count : (long?)null;
                 // Servers miscount; a difference is worth a colour, not an error.
-                cells.Add(announced is null ? "" : announced == resources ? N(announced.Value) : $"[yellow]{N(announced.Value)}[/]");
+                cells.Add(new OneLineCell(announced is null ? "" : N(announced.Value), announced is null || announced == resources ? (Style?)null : new Style(Color.Yellow)));
             }
 
-            table.AddRow(cells.ToArray());
+            table.AddRow(cells);
         }
 
-        table.AddRow("[bold]Total[/]", N(summary.Files.Count), $"[bold]{N(summary.Files.Sum(f => f.Resources))}[/]", N(summary.Bytes));
+        var bold = new Style(decoration: Decoration.Bold);
+        table.AddRow(new OneLineCell("Total", bold), new OneLineCell(N(summary.Files.Count)), new OneLineCell(N(summary.Files.Sum(f => f.Resources)), bold), new OneLineCell(N(summary.Bytes)));
         console.Write(table);
-        var grid = new Grid().AddColumn().AddColumn();
-        grid.AddRow("Folder", Markup.Escape(summary.Folder));
+        var grid = new Grid().AddColumn(new GridColumn().NoWrap()).AddColumn();
+        grid.AddRow(OneLineCell.Row("Folder", summary.Folder));
         grid.AddRow("transactionTime", summary.TransactionTimeText is { } text ? Markup.Escape(text) : summary.TransactionTime is { } instant ? ValueText.Instant(instant) : "[grey](no manifest.json)[/]");
         if (summary.Request is not null)
         {
-            grid.AddRow("Request", Markup.Escape(summary.Request));
+            grid.AddRow(OneLineCell.Row("Request", summary.Request));
         }
 
         grid.AddRow("Server messages", summary.Errors == 0 ? "0" : ExportSummaryRenderer.ServerIssues(summary.ErrorIssues, summary.Errors, "red"));

@@ -54,13 +54,16 @@ internal static class KeygenCommand
                 return ExitCodes.Success;
             }
 
-            var grid = new Grid().AddColumn().AddColumn();
-            grid.AddRow("Algorithm", pair.Algorithm);
-            grid.AddRow("kid", Markup.Escape(pair.KeyId));
-            grid.AddRow("Private key", $"{Markup.Escape(keyPath)} [yellow](secret: never share or commit it)[/]");
-            grid.AddRow("Public JWKS", Markup.Escape(jwksPath));
+            // Each value whole on its line (cut with … only where the width cannot hold it): a kid or a path is copied.
+            var grid = new Grid().AddColumn(new GridColumn().NoWrap()).AddColumn();
+            grid.AddRow(OneLineCell.Row("Algorithm", pair.Algorithm));
+            grid.AddRow(OneLineCell.Row("kid", pair.KeyId));
+            grid.AddRow(OneLineCell.Row("Private key", keyPath));
+            grid.AddRow(new Text(""), new Markup("[yellow](secret: never share or commit it)[/]"));
+            grid.AddRow(OneLineCell.Row("Public JWKS", jwksPath));
             context.Out.Write(new TrimmedLines(grid));
-            context.Out.MarkupLine("Register the JWKS with your server (for the SMART sandbox: paste jwks.json on its launch page), then:");
+            // Prose, wrapped where the width asks for it, but without the blank Spectre leaves at the end of each wrapped line.
+            context.Out.Write(new TrimmedLines(new Text("Register the JWKS with your server (for the SMART sandbox: paste jwks.json on its launch page), then:\n")));
             // Written past Spectre so the command stays on one line, to be copied as it is.
             context.Out.Profile.Out.Writer.WriteLine($"  fhir-bulk export --server URL --client-id ID --key {CommandLineText.Quote(keyPath)}");
             return ExitCodes.Success;

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using FhirBulk.Cli.Rendering;
+using FhirBulk.Ndjson;
 using FhirBulk.Server;
 using Spectre.Console;
 
@@ -60,13 +61,13 @@ internal static class ServeCommand
         {
             Description = "Put the data on a simulated timeline and play N weekly steps of change at start (visits, resolved conditions, deletions, "
                 + "Group moves, new patients); exports then carry the data's time as transactionTime, not the clock's. "
-                + "With --data, the steps are written into DIR/steps/, after those 'fhir-bulk generate --steps' wrote there.",
+                + "With --data, DIR must have a timeline ('fhir-bulk generate --steps N' starts one, N may be 0) and the steps are written into DIR/steps/ after its own.",
             HelpName = "N",
         };
         var advanceEvery = new Option<int?>("--advance-every")
         {
             Description = "Play one more step of change every SECONDS seconds (starts the timeline at --steps, default 0). "
-                + "With --data, each step is written into DIR/steps/.",
+                + "With --data, DIR must have a timeline as for --steps, and each step is written into DIR/steps/.",
             HelpName = "SECONDS",
         };
         var faults = new FaultOptionSet();
@@ -94,6 +95,14 @@ internal static class ServeCommand
                     File.Exists(dataPath)
                         ? $"--data {dataPath} is a file, not a folder: give a folder of TYPE.NNN.ndjson files, such as one 'fhir-bulk generate --out DIR' wrote."
                         : $"--data {dataPath} does not exist: give a folder of TYPE.NNN.ndjson files, such as one 'fhir-bulk generate --out DIR' wrote.",
+                    ExitCodes.InvalidInput);
+            }
+
+            if (parseResult.GetValue(data) is { } staged && GenerateCommand.UnfinishedFor(staged) is { } meant)
+            {
+                // What a killed generate leaves holds part of a population, which would be served as if it were whole.
+                throw new CliException(
+                    $"--data {staged} is a population generate did not finish (it was killed while writing it): run 'fhir-bulk generate --out {CommandLineText.Quote(meant)}' again, which replaces it, and serve that folder.",
                     ExitCodes.InvalidInput);
             }
 
@@ -156,12 +165,13 @@ internal static class ServeCommand
                 if (options.DataDirectory is { } folder && server.ResourceTypes.Count == 0)
                 {
                     // Served all the same (an empty server is a fair test peer), but a mistyped or not yet generated folder should not pass unnoticed.
-                    MessageLines.Warning(context.Error, $"{folder} holds no resources (no TYPE.NNN.ndjson files): every export will be empty. Generate a population into it with 'fhir-bulk generate --out {folder}'.");
+                    MessageLines.Warning(context.Error, NothingToServe(folder));
                 }
 
                 if (parseResult.GetValue(json))
                 {
-                    JsonOutput.Write(context.Out, new ServeAnswer(
+                    // One line, the first, as the banner's URL: a script reads it while the server runs (docs/cli.md).
+                    JsonOutput.WriteLine(context.Out, new ServeAnswer(
                         server.BaseUri,
                         options.RequireAuth ? server.TokenEndpoint : null,
                         options.RequireAuth ? server.RegistrationEndpoint : null,
@@ -169,7 +179,7 @@ internal static class ServeCommand
                 }
                 else
                 {
-                    WriteBanner(context.Out, server, options, faults.AnySet(parseResult));
+                    WriteBanner(context.Out, server, options, writesSteps: options.Steps > 0 || every is not null, faults.AnySet(parseResult));
                 }
 
                 try
@@ -192,6 +202,35 @@ internal static class ServeCommand
         return command;
     }
 
+    /// <summary>
+    /// Why a <c>--data</c> folder gives the server no resources, and the one thing to do that works there: the subfolders
+    /// holding the NDJSON named as <c>view --input</c> names them (a folder one level off, such as <c>demo</c>'s
+    /// <c>export/</c>); gzip files, which the server does not serve, said as such; <c>generate</c> suggested only where it
+    /// would run, in an empty folder (it refuses one holding anything).
+    /// </summary>
+    private static string NothingToServe(string folder)
+    {
+        const string Empty = "every export will be empty.";
+        var gzip = Directory.EnumerateFiles(folder, "*.ndjson.gz").Count();
+        if (gzip > 0)
+        {
+            // The server answers a manifest with its own TYPE.NNN.ndjson files, split and filtered line by line (_type,
+            // _since, a Group's members), so it reads plain NDJSON; an export with --gzip-files keeps only .ndjson.gz.
+            return $"{folder} holds no resources the server can serve: its {Counted.Of(gzip, "file")} {(gzip == 1 ? "is" : "are")} gzip (*.ndjson.gz), "
+                + $"and the server reads plain TYPE.NNN.ndjson files only; {Empty} Unpack them beside themselves first: gunzip -k {CommandLineText.Quote(folder)}/*.ndjson.gz";
+        }
+
+        var below = NdjsonSource.SubfolderHint(folder);
+        if (below.Length > 0)
+        {
+            return $"{folder} holds no TYPE.NNN.ndjson files{below}: {Empty}";
+        }
+
+        return Directory.EnumerateFileSystemEntries(folder).Any()
+            ? $"{folder} holds no resources (no TYPE.NNN.ndjson files): {Empty}"
+            : $"{folder} holds no resources (no TYPE.NNN.ndjson files): {Empty} Generate a population into it with 'fhir-bulk generate --out {folder}'.";
+    }
+
     /// <summary>Plays a step of change every <paramref name="interval"/> until cancelled, saying so unless the output is JSON.</summary>
     private static async Task AdvanceEveryAsync(IAnsiConsole console, BulkDataServer server, TimeSpan interval, bool quiet, CancellationToken cancellationToken)
     {
@@ -206,29 +245,35 @@ internal static class ServeCommand
         }
     }
 
-    private static void WriteBanner(IAnsiConsole console, BulkDataServer server, BulkDataServerOptions options, bool faultsInjected)
+    private static void WriteBanner(IAnsiConsole console, BulkDataServer server, BulkDataServerOptions options, bool writesSteps, bool faultsInjected)
     {
         // The base URL is on a line of its own so scripts can read it from the first line.
         console.Profile.Out.Writer.WriteLine(server.BaseUri);
         console.Profile.Out.Writer.Flush();
-        var grid = new Grid().AddColumn().AddColumn();
-        grid.AddRow("Data", Markup.Escape(options.DataDirectory ?? $"{options.Patients:N0} generated patients (seed {options.Seed})"));
+        // URLs and paths whole on their line, cut with … only where a terminal cannot hold them (docs/cli.md, Width).
+        var grid = new Grid().AddColumn(new GridColumn().NoWrap()).AddColumn();
+        grid.AddRow(OneLineCell.Row("Data", options.DataDirectory ?? $"{options.Patients:N0} generated patients (seed {options.Seed})"));
         grid.AddRow("Auth", options.RequireAuth ? "SMART Backend Services (RS384, ES384)" : "[yellow]none (--no-auth)[/]");
         if (options.RequireAuth)
         {
-            grid.AddRow("Token endpoint", Markup.Escape(server.TokenEndpoint.ToString()));
-            grid.AddRow("Register a client", Markup.Escape($"POST {server.RegistrationEndpoint} (form field jwks or jwks_url)"));
+            grid.AddRow(OneLineCell.Row("Token endpoint", server.TokenEndpoint.ToString()));
+            grid.AddRow(OneLineCell.Row("Register a client", $"POST {server.RegistrationEndpoint} (form field jwks or jwks_url)"));
         }
 
-        if (options.Steps is not null)
+        // Whenever the data has a timeline (a --data folder generated with steps has one without any step option): its
+        // exports then carry the simulated time as transactionTime, not the clock's.
+        if (server.StepsDirectory is { } stepsDirectory)
         {
-            grid.AddRow("Data time", string.Create(CultureInfo.InvariantCulture, $"{server.DataTime:yyyy-MM-ddTHH:mm:ssZ} (simulated, after {server.Steps} {(server.Steps == 1 ? "step" : "steps")})"));
-        }
+            grid.AddRow(OneLineCell.Row("Data time", string.Create(CultureInfo.InvariantCulture, $"{server.DataTime:yyyy-MM-ddTHH:mm:ssZ} (simulated, after {Counted.Of(server.Steps, "step")})")));
 
-        // The user's own folder changes: said, as generate says where it writes. A generated population's is a temporary folder.
-        if (options.DataDirectory is not null && server.StepsDirectory is { } stepsDirectory)
-        {
-            grid.AddRow("Steps", Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"written into {stepsDirectory}{Path.DirectorySeparatorChar} (now at step {server.Steps})")));
+            // The user's own folder changes: said, as generate says where it writes, and only when it does. A generated
+            // population's folder is a temporary one.
+            if (options.DataDirectory is not null)
+            {
+                grid.AddRow(OneLineCell.Row("Steps", writesSteps
+                    ? string.Create(CultureInfo.InvariantCulture, $"written into {stepsDirectory}{Path.DirectorySeparatorChar} (now at step {server.Steps})")
+                    : $"read from {stepsDirectory}{Path.DirectorySeparatorChar}, none written (--steps N or --advance-every SECONDS play more)"));
+            }
         }
 
         grid.AddRow("Faults", faultsInjected ? "[yellow]injected (see --help)[/]" : "none");

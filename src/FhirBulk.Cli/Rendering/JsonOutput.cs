@@ -22,8 +22,18 @@ internal static class JsonOutput
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
+    /// <summary>
+    /// <see cref="Options"/> without the indentation: for a document a script reads from the first line while the command
+    /// goes on running (<c>serve --json</c>, whose output never ends with a closing brace it could wait for).
+    /// </summary>
+    public static JsonSerializerOptions OneLineOptions { get; } = new(Options) { WriteIndented = false };
+
     public static void Write<T>(IAnsiConsole console, T value) =>
         WriteRaw(console, JsonSerializer.Serialize(value, Options));
+
+    /// <summary>Writes <paramref name="value"/> as one line (<see cref="OneLineOptions"/>).</summary>
+    public static void WriteLine<T>(IAnsiConsole console, T value) =>
+        WriteRaw(console, JsonSerializer.Serialize(value, OneLineOptions));
 
     /// <summary>
     /// Writes text as is. Spectre would wrap long lines at the console width and read

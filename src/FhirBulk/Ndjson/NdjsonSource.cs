@@ -239,13 +239,25 @@ public sealed class NdjsonSource
         var source = FromFolder(path, options);
         if (source.Files.Count == 0)
         {
-            var below = Directory.EnumerateDirectories(path).Select(Path.GetFileName).OfType<string>()
-                .Where(name => !NotInputFolders.Contains(name, StringComparer.Ordinal) && ExportFolderLayout.ListNdjson(Path.Combine(path, name)).Count > 0)
-                .Order(StringComparer.Ordinal).ToList();
-            throw new InvalidInputException($"{path} holds no <Type>.*.ndjson files{NdjsonBelowHint(below, name => name + "/")}: there are no resources to read.");
+            throw new InvalidInputException($"{path} holds no <Type>.*.ndjson files{SubfolderHint(path)}: there are no resources to read.");
         }
 
         return source;
+    }
+
+    /// <summary>
+    /// For a folder that holds no NDJSON of its own, the hint naming its subfolders that do (<c> (its subfolders group/,
+    /// patient/ do: give one of them)</c>, with a leading blank), or an empty string when none does: such a path is most
+    /// often one level off, an export's parent folder (<c>fhir-bulk demo</c>'s <c>export/</c>).
+    /// </summary>
+    /// <param name="folder">The folder; <c>error/</c>, <c>deleted/</c> and <c>history/</c> are not input and never named.</param>
+    public static string SubfolderHint(string folder)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        var below = Directory.EnumerateDirectories(folder).Select(Path.GetFileName).OfType<string>()
+            .Where(name => !NotInputFolders.Contains(name, StringComparer.Ordinal) && ExportFolderLayout.ListNdjson(Path.Combine(folder, name)).Count > 0)
+            .Order(StringComparer.Ordinal).ToList();
+        return NdjsonBelowHint(below, name => name + "/");
     }
 
     /// <summary>Streams the resources, in file order then line order.</summary>

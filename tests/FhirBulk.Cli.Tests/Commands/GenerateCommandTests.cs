@@ -115,6 +115,80 @@ public sealed class GenerateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Generate_StepsZero_StartsATimelineWithoutAnyStep()
+    {
+        var result = await new CliRunner().AsPipe().RunAsync("generate", "-n", "2", "--steps", "0", "--out", temp.File("a"));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.True(File.Exists(temp.File("a/steps/timeline.json")));
+        Assert.False(Directory.Exists(temp.File("a/steps/0001")));
+        Assert.Contains($"0 steps of change in {temp.File("a/steps")}{Path.DirectorySeparatorChar}", result.Output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Generate_Cancelled_LeavesTheFolderAsItWasAndTheSameCommandRunsAgain(bool folderExisted)
+    {
+        var folder = temp.File("g");
+        if (folderExisted)
+        {
+            Directory.CreateDirectory(folder);
+        }
+
+        using var stop = new CancellationTokenSource();
+        var running = await new CliRunner().AsPipe().StartAsync(stop.Token, "generate", "--patients", "20000", "--steps", "3", "--out", folder);
+        await stop.CancelAsync();
+        var cancelled = await running.Completion;
+
+        Assert.True(cancelled.ExitCode == 130, cancelled.ToString());
+        Assert.Equal(folderExisted ? new[] { folder } : Array.Empty<string>(), Directory.GetFileSystemEntries(temp.Path));
+        Assert.Empty(folderExisted ? Directory.GetFileSystemEntries(folder) : Array.Empty<string>());
+        var again = await new CliRunner().RunAsync("generate", "--patients", "3", "--steps", "1", "--out", folder, "--quiet");
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.True(File.Exists(Path.Combine(folder, "Group.000.ndjson")));
+        Assert.True(Directory.Exists(Path.Combine(folder, "steps", "0001")));
+    }
+
+    [Fact]
+    public async Task Generate_IntoAnExistingEmptyFolder_KeepsThatFolderItself()
+    {
+        // The user's folder (perhaps their shell's current one) stays the same folder: its own mode shows it was not replaced.
+        var folder = Directory.CreateDirectory(temp.File("mine")).FullName;
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        var result = await new CliRunner().RunAsync("generate", "--patients", "2", "--steps", "1", "--out", folder, "--quiet");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.True(File.Exists(Path.Combine(folder, "Group.000.ndjson")));
+        Assert.True(Directory.Exists(Path.Combine(folder, "steps", "0001")));
+        Assert.Equal(new[] { folder }, Directory.GetFileSystemEntries(temp.Path));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(folder));
+        }
+    }
+
+    [Fact]
+    public async Task Generate_AfterAKilledRun_ReplacesItsUnfinishedFolderAndLeavesNoneBehind()
+    {
+        // What kill -9 leaves: the hidden staging folder beside --out, named as unfinished, with part of a population.
+        var unfinished = Directory.CreateDirectory(temp.File(".g.unfinished")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(unfinished, "Patient.000.ndjson"), "{\"resourceType\":\"Patient\",\"id\":\"torn\"}\n");
+        Directory.CreateDirectory(Path.Combine(unfinished, "steps", "0001.partial"));
+
+        var result = await new CliRunner().RunAsync("generate", "--patients", "3", "--out", temp.File("g"), "--quiet");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(new[] { temp.File("g") }, Directory.GetFileSystemEntries(temp.Path));
+        Assert.DoesNotContain("torn", await File.ReadAllTextAsync(temp.File("g/Patient.000.ndjson")), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(temp.File("g/steps")));
+    }
+
+    [Fact]
     public async Task Generate_NegativeSteps_UsageErrorSayingSo()
     {
         var result = await new CliRunner().RunAsync("generate", "-n", "2", "--steps", "-1", "--out", temp.File("a"));

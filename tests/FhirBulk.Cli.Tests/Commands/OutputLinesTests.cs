@@ -141,6 +141,78 @@ public sealed class OutputLinesTests(ServerFixture fixture) : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task GroupsAt40Columns_EachGroupOneRowItsIdWholeOrCutWithAnEllipsis(bool terminal)
+    {
+        var args = new[] { "groups", "--server", fixture.BaseUrl, "--client-id", fixture.ClientId, "--key", fixture.KeyFile };
+        var json = await new CliRunner().RunAsync([.. args, "--json"]);
+        var ids = System.Text.Json.JsonDocument.Parse(json.Output).RootElement.EnumerateArray().Select(g => g.GetProperty("id").GetString()!).ToList();
+
+        var result = await Narrow(terminal).RunAsync(args);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var rows = TableRows(result.Output);
+        Assert.Equal(ids.Count, rows.Count);
+        Assert.All(ids.Zip(rows), pair => AssertWholeOrCut(pair.First, pair.Second.Split('│', StringSplitOptions.TrimEntries)[1]));
+        AssertNoTrailingBlanks(result.Output);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task InspectAt40Columns_EachTypeOneRowItsNumbersNeverSplit(bool terminal)
+    {
+        var folder = SmallExport.Write(temp);
+        var json = await new CliRunner().RunAsync("inspect", folder, "--json");
+        var types = System.Text.Json.JsonDocument.Parse(json.Output).RootElement.GetProperty("files").EnumerateArray()
+            .Select(f => f.GetProperty("type").ToString()).Distinct(StringComparer.Ordinal).Count();
+
+        var result = await Narrow(terminal).RunAsync("inspect", folder);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        // A type's row and the Total row, each one line: a number cut to fit ends in …, never goes on below.
+        Assert.Equal(types + 1, TableRows(result.Output).Count);
+        AssertNoTrailingBlanks(result.Output);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task KeygenAt40Columns_KidAndPathsOneLineEachWholeOrCutWithAnEllipsis(bool terminal)
+    {
+        var folder = LongFolder;
+
+        var result = await Narrow(terminal).RunAsync("keygen", "--out", folder);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var kid = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(folder, "jwks.json"))).RootElement
+            .GetProperty("keys")[0].GetProperty("kid").GetString()!;
+        var lines = result.Output.ReplaceLineEndings("\n").Split('\n');
+        string Value(string label) => Assert.Single(lines, l => l.StartsWith(label + " ", StringComparison.Ordinal))[label.Length..].Trim();
+        AssertWholeOrCut(kid, Value("kid"));
+        AssertWholeOrCut(Path.Combine(folder, "private-key.pem"), Value("Private key"));
+        AssertWholeOrCut(Path.Combine(folder, "jwks.json"), Value("Public JWKS"));
+        AssertNoTrailingBlanks(result.Output);
+    }
+
+    private static CliRunner Narrow(bool terminal) =>
+        terminal ? new CliRunner().AsTerminal().WithTerminalWidth(40) : new CliRunner().AsPipe().WithEnvironment("COLUMNS", "40");
+
+    /// <summary>The body rows of the first table in <paramref name="text"/>: the lines between its header's rule and its bottom edge.</summary>
+    private static List<string> TableRows(string text)
+    {
+        var lines = text.ReplaceLineEndings("\n").Split('\n');
+        var rule = Array.FindIndex(lines, l => l.StartsWith('├'));
+        var bottom = Array.FindIndex(lines, l => l.StartsWith('╰'));
+        Assert.True(rule > 0 && bottom > rule, text);
+        return [.. lines[(rule + 1)..bottom]];
+    }
+
+    private static void AssertWholeOrCut(string value, string cell) =>
+        Assert.True(cell == value || (cell.EndsWith('…') && value.StartsWith(cell[..^1], StringComparison.Ordinal)), $"'{cell}' is neither '{value}' nor a cut of it");
+
     private static void AssertNoTrailingBlanks(string text)
     {
         var padded = text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.EndsWith(' ')).ToList();

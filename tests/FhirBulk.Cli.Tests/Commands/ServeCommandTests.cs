@@ -36,7 +36,100 @@ public sealed class ServeCommandTests
         await stop.CancelAsync();
         var result = await running.Completion;
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Contains($"warning: {empty} holds no resources (no TYPE.NNN.ndjson files): every export will be empty.", result.Error, StringComparison.Ordinal);
+        Assert.Contains($"warning: {empty} holds no resources (no TYPE.NNN.ndjson files): every export will be empty. Generate a population into it with 'fhir-bulk generate --out {empty}'.", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_DataFolderWithNdjsonInSubfolders_WarnsNamingThemAndSuggestsNoGenerate()
+    {
+        using var temp = new TempFolder();
+        var export = Directory.CreateDirectory(Path.Combine(temp.Path, "export")).FullName;
+        foreach (var level in new[] { "patient", "group" })
+        {
+            Directory.CreateDirectory(Path.Combine(export, level));
+            await File.WriteAllTextAsync(Path.Combine(export, level, "Patient.000.ndjson"), "{\"resourceType\":\"Patient\",\"id\":\"p1\"}\n");
+        }
+
+        var result = await ServeBrieflyAsync(new CliRunner().AsPipe(), "--data", export);
+
+        Assert.Contains($"warning: {export} holds no TYPE.NNN.ndjson files (its subfolders group/, patient/ do: give one of them): every export will be empty.", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("generate", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_DataFolderOfGzipFiles_WarnsThatGzipIsNotServedAndSuggestsNoGenerate()
+    {
+        using var temp = new TempFolder();
+        var export = Directory.CreateDirectory(Path.Combine(temp.Path, "gz export")).FullName;
+        await File.WriteAllBytesAsync(Path.Combine(export, "Patient.000.ndjson.gz"), []);
+        await File.WriteAllBytesAsync(Path.Combine(export, "Condition.000.ndjson.gz"), []);
+
+        var result = await ServeBrieflyAsync(new CliRunner().AsPipe(), "--data", export);
+
+        Assert.Contains(
+            $"warning: {export} holds no resources the server can serve: its 2 files are gzip (*.ndjson.gz), and the server reads plain TYPE.NNN.ndjson files only; every export will be empty. Unpack them beside themselves first: gunzip -k '{export}'/*.ndjson.gz",
+            result.Error,
+            StringComparison.Ordinal);
+        Assert.DoesNotContain("generate", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_DataFolderHoldingOtherFiles_WarnsWithoutSuggestingGenerateWhichWouldRefuseIt()
+    {
+        using var temp = new TempFolder();
+        var folder = Directory.CreateDirectory(Path.Combine(temp.Path, "notes")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(folder, "readme.txt"), "not data");
+
+        var result = await ServeBrieflyAsync(new CliRunner().AsPipe(), "--data", folder);
+
+        Assert.Contains($"warning: {folder} holds no resources (no TYPE.NNN.ndjson files): every export will be empty.", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("generate", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_BannerOnANarrowTerminal_UrlsAndPathsOneLineEachWholeOrCut()
+    {
+        using var temp = new TempFolder();
+        var data = temp.File("a-population-folder-whose-path-is-long");
+        Assert.Equal(0, (await new CliRunner().RunAsync("generate", "--patients", "2", "--steps", "0", "--out", data, "--quiet")).ExitCode);
+
+        var output = await ServeUntilAsync(new CliRunner().AsTerminal().WithTerminalWidth(40), "Serving until", "serve", "--data", data);
+
+        var lines = output.ReplaceLineEndings("\n").Split('\n');
+        foreach (var label in new[] { "Data", "Token endpoint", "Register a client", "Data time", "Steps" })
+        {
+            var line = Assert.Single(lines, l => l.StartsWith(label + "  ", StringComparison.Ordinal));
+            Assert.True(line.Length <= 40, line);
+        }
+
+        Assert.Contains(lines, l => l.StartsWith("Data ", StringComparison.Ordinal) && l.EndsWith('…'));
+    }
+
+    [Fact]
+    public async Task Serve_DataIsTheUnfinishedFolderOfAKilledGenerate_Exit3SayingToRunGenerateAgain()
+    {
+        using var temp = new TempFolder();
+        var unfinished = Directory.CreateDirectory(temp.File(".pop.unfinished")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(unfinished, "Patient.000.ndjson"), "{\"resourceType\":\"Patient\",\"id\":\"p1\"}\n");
+
+        var result = await new CliRunner().AsPipe().RunAsync("serve", "--data", unfinished, "--no-auth");
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Equal(
+            $"error: --data {unfinished} is a population generate did not finish (it was killed while writing it): run 'fhir-bulk generate --out {temp.File("pop")}' again, which replaces it, and serve that folder.",
+            result.Error.Trim());
+    }
+
+    /// <summary>Starts serve --no-auth with <paramref name="args"/>, stops it once it printed its URL, and returns what it printed.</summary>
+    private static async Task<CliResult> ServeBrieflyAsync(CliRunner runner, params string[] args)
+    {
+        using var stop = new CancellationTokenSource();
+        var running = await runner.StartAsync(stop.Token, ["serve", "--port", "0", "--no-auth", .. args]);
+        Assert.Matches(@"^http://127\.0\.0\.1:\d+/fhir$", running.FirstLine);
+        await stop.CancelAsync();
+        var result = await running.Completion;
+        Assert.True(result.ExitCode == 0, result.ToString());
+        return result;
     }
 
     [Fact]
@@ -44,13 +137,7 @@ public sealed class ServeCommandTests
     {
         using var stop = new CancellationTokenSource();
         var running = await new CliRunner().StartAsync(stop.Token, "serve", "--patients", "2", "--no-auth", "--json");
-        // The JSON document is indented: wait for its closing brace.
-        while (!running.Text.Contains('}', StringComparison.Ordinal))
-        {
-            await Task.Delay(20);
-        }
-
-        var json = JsonDocument.Parse(running.Text).RootElement;
+        var json = JsonDocument.Parse(running.FirstLine).RootElement;
         var baseUrl = json.GetProperty("baseUrl").GetString()!;
         Assert.False(json.GetProperty("requiresAuth").GetBoolean());
         Assert.Equal(JsonValueKind.Null, json.GetProperty("tokenEndpoint").ValueKind);
@@ -61,6 +148,21 @@ public sealed class ServeCommandTests
 
         await stop.CancelAsync();
         Assert.Equal(0, (await running.Completion).ExitCode);
+    }
+
+    [Fact]
+    public async Task Serve_Json_PrintsTheWholeDocumentOnTheFirstLine()
+    {
+        using var stop = new CancellationTokenSource();
+        var running = await new CliRunner().AsPipe().StartAsync(stop.Token, "serve", "--patients", "2", "--json");
+
+        var json = JsonDocument.Parse(running.FirstLine).RootElement;
+        Assert.Matches(@"^http://127\.0\.0\.1:\d+/fhir$", json.GetProperty("baseUrl").GetString());
+        Assert.True(json.GetProperty("requiresAuth").GetBoolean());
+        await stop.CancelAsync();
+        var result = await running.Completion;
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(running.FirstLine, result.Output.TrimEnd('\n'));
     }
 
     [Fact]
@@ -129,8 +231,61 @@ public sealed class ServeCommandTests
 
         Assert.Equal(0, result.ExitCode);
         var lines = result.Output.ReplaceLineEndings("\n").Split('\n');
-        Assert.Contains("With --data, the steps are written into DIR/steps/", Assert.Single(lines, l => l.TrimStart().StartsWith("--steps", StringComparison.Ordinal)), StringComparison.Ordinal);
-        Assert.Contains("With --data, each step is written into DIR/steps/.", Assert.Single(lines, l => l.TrimStart().StartsWith("--advance-every", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.Contains(
+            "With --data, DIR must have a timeline ('fhir-bulk generate --steps N' starts one, N may be 0) and the steps are written into DIR/steps/",
+            Assert.Single(lines, l => l.TrimStart().StartsWith("--steps", StringComparison.Ordinal)),
+            StringComparison.Ordinal);
+        Assert.Contains(
+            "With --data, DIR must have a timeline as for --steps, and each step is written into DIR/steps/.",
+            Assert.Single(lines, l => l.TrimStart().StartsWith("--advance-every", StringComparison.Ordinal)),
+            StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--steps", "1")]
+    [InlineData("--advance-every", "60")]
+    public async Task Serve_DataWithoutTimelineAndStepOption_Exit3SayingWhatStartsATimeline(string option, string value)
+    {
+        using var temp = new TempFolder();
+        var data = temp.File("gpop");
+        Assert.Equal(0, (await new CliRunner().RunAsync("generate", "--patients", "2", "--out", data, "--quiet")).ExitCode);
+
+        var result = await new CliRunner().AsPipe().RunAsync("serve", "--data", data, "--no-auth", option, value);
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Equal(
+            $"error: {data} has no steps/ timeline, so no steps of change can be played into it: they continue a population the generator started a timeline for "
+            + "(fhir-bulk generate --steps N --out NEWDIR, where N may be 0), from its seed. Serve this folder without steps, or generate it again with a timeline.",
+            result.Error.Trim());
+        Assert.False(Directory.Exists(Path.Combine(data, "steps")));
+    }
+
+    [Fact]
+    public async Task Serve_DataGeneratedWithStepsZero_PlaysStepsIntoIt()
+    {
+        using var temp = new TempFolder();
+        var data = temp.File("pop");
+        Assert.Equal(0, (await new CliRunner().RunAsync("generate", "--patients", "2", "--steps", "0", "--out", data, "--quiet")).ExitCode);
+
+        var output = await ServeUntilAsync(new CliRunner().AsPipe(), "Serving until", "serve", "--data", data, "--no-auth", "--steps", "1");
+
+        Assert.Contains($"Steps      written into {Path.Combine(data, "steps")}{Path.DirectorySeparatorChar} (now at step 1)", output, StringComparison.Ordinal);
+        Assert.True(Directory.Exists(Path.Combine(data, "steps", "0001")), output);
+    }
+
+    [Fact]
+    public async Task Serve_DataWithStepsRestartedWithoutStepOptions_BannerShowsDataTimeAndSaysNoStepIsWritten()
+    {
+        using var temp = new TempFolder();
+        var data = temp.File("pop");
+        Assert.Equal(0, (await new CliRunner().RunAsync("generate", "--patients", "2", "--steps", "2", "--out", data, "--quiet")).ExitCode);
+
+        var output = await ServeUntilAsync(new CliRunner().AsPipe(), "Serving until", "serve", "--data", data, "--no-auth");
+
+        Assert.Matches(@"Data time  \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(simulated, after 2 steps\)", output);
+        Assert.Contains($"Steps      read from {Path.Combine(data, "steps")}{Path.DirectorySeparatorChar}, none written (--steps N or --advance-every SECONDS play more)", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("written into", output, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(data, "steps", "0003")), output);
     }
 
     [Fact]
