@@ -276,7 +276,7 @@ public sealed partial class BulkDataClient
             throw new ExportFolderException(directory, $"--since auto: the previous export in {directory} {server}; {Remedy}.");
         }
 
-        if (Sync.SyncState.Differences(state.Request, request) is { Count: > 0 } differences)
+        if (ExportRequestDifferences.Of(state.Request, request) is { Count: > 0 } differences)
         {
             throw new ExportFolderException(directory, $"--since auto: the previous export in {directory} was of another request ({string.Join("; ", differences)}), so its transactionTime would skip what it did not export; {Remedy}.");
         }

@@ -369,7 +369,7 @@ public sealed partial class FhirSync
             throw new ExportFolderException(directory, $"{directory} syncs with _typeFilter, which sync no longer does: {TypeFilterRefusal} Its tables may hold such rows already: start a new sync folder without the filter.");
         }
 
-        if (request is not null && SyncState.Differences(state.Request, request) is { Count: > 0 } differences)
+        if (request is not null && ExportRequestDifferences.Of(state.Request, request) is { Count: > 0 } differences)
         {
             throw new ExportFolderException(directory, $"{directory} syncs another request ({string.Join("; ", differences)}): every increment must be exported alike; sync another request into another folder.");
         }

@@ -54,33 +54,6 @@ internal sealed class SyncState
     /// <exception cref="ExportFolderException">The file could not be written; the previous one is kept.</exception>
     public void Save(string directory) =>
         FolderIo.Write(directory, PathIn(directory), () => AtomicFile.Write(PathIn(directory), stream => JsonSerializer.Serialize(stream, this, SyncStateJsonContext.Default.SyncState)));
-
-    /// <summary>The request as JSON without <c>_since</c>: two requests are the same sync when these are equal.</summary>
-    public static string Describe(ExportRequest request) =>
-        JsonSerializer.Serialize(request with { Since = null }, SyncRequestJsonContext.Default.ExportRequest);
-
-    /// <summary>
-    /// The request's settings that differ, each as <c>name: the folder's value here, the new one now</c> (JSON names
-    /// and values, as <see cref="Describe"/> writes them); empty when the two export alike.
-    /// </summary>
-    public static IReadOnlyList<string> Differences(ExportRequest synced, ExportRequest requested)
-    {
-        using var before = JsonDocument.Parse(Describe(synced));
-        using var after = JsonDocument.Parse(Describe(requested));
-        var names = before.RootElement.EnumerateObject().Select(p => p.Name)
-            .Union(after.RootElement.EnumerateObject().Select(p => p.Name), StringComparer.Ordinal);
-        return [.. names
-            .Select(name => (Name: name, Before: Text(before.RootElement, name), After: Text(after.RootElement, name)))
-            .Where(d => d.Before != d.After)
-            .Select(d => $"{d.Name}: {d.Before} here, {d.After} now")];
-
-        // An empty list of types, elements or patients asks for all of them (Bulk Data IG: no _type exports every type).
-        // The level's default (System) is left out of the JSON as every default is; it is a level all the same.
-        static string Text(JsonElement root, string name) =>
-            !root.TryGetProperty(name, out var value) ? (name == "level" ? $"\"{ExportLevel.System}\"" : "none")
-            : value.ValueKind == JsonValueKind.Array && value.GetArrayLength() == 0 ? (name is "types" or "elements" or "patients" ? "all" : "none")
-            : value.GetRawText();
-    }
 }
 
 /// <summary>One increment of a sync folder.</summary>
@@ -102,8 +75,3 @@ internal sealed class SyncIncrement
 [JsonSourceGenerationOptions(WriteIndented = true, UseStringEnumConverter = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(SyncState))]
 internal sealed partial class SyncStateJsonContext : JsonSerializerContext;
-
-/// <summary>A request on one line, as messages name it.</summary>
-[JsonSourceGenerationOptions(UseStringEnumConverter = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingDefault)]
-[JsonSerializable(typeof(ExportRequest))]
-internal sealed partial class SyncRequestJsonContext : JsonSerializerContext;
