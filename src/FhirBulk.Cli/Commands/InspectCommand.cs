@@ -153,7 +153,8 @@ internal static class InspectCommand
         console.Write(table);
         var grid = new Grid().AddColumn(new GridColumn().NoWrap()).AddColumn();
         grid.AddRow(OneLineCell.Row("Folder", summary.Folder));
-        grid.AddRow("transactionTime", summary.TransactionTimeText is { } text ? Markup.Escape(text) : summary.TransactionTime is { } instant ? ValueText.Instant(instant) : "[grey](no manifest.json)[/]");
+        var time = summary.TransactionTimeText ?? (summary.TransactionTime is { } instant ? ValueText.Instant(instant) : null);
+        grid.AddRow(new Text("transactionTime"), time is null ? new Markup("[grey](no manifest.json)[/]") : new OneLineCell(time));
         if (summary.Request is not null)
         {
             grid.AddRow(OneLineCell.Row("Request", summary.Request));

@@ -47,6 +47,12 @@ internal static class ViewOutputOverlap
         var inputPath = Resolve(input);
         var outputPath = Resolve(output);
         var inputIsFolder = Directory.Exists(inputPath);
+        if (!inputIsFolder && !File.Exists(inputPath))
+        {
+            // An input that is not there is reported as such by the read, not as a clash with --out.
+            return;
+        }
+
         if (Overlap(inputPath, outputPath, Path.DirectorySeparatorChar) is not { } relation
             || (relation != Relation.Same && !inputIsFolder && !outputIsFolder))
         {

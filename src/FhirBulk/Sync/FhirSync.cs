@@ -447,7 +447,7 @@ public sealed partial class FhirSync
             var damage = !Directory.Exists(folder) ? "its folder is missing"
                 : ExportState.Load(folder) is null ? $"it holds no export state ({ExportState.FileName} is missing)"
                 : (await ExportFolderVerifier.VerifyAsync(folder, cancellationToken).ConfigureAwait(false)).Problems is { Count: > 0 } problems
-                    ? $"{Counted.Of(problems.Count, "file")} differ from what its export recorded: {Counted.FirstOf(problems.Select(p => $"{p.FileName} ({p.Problem})").ToList(), 3)}"
+                    ? $"{Counted.Of(problems.Count, "file")} {(problems.Count == 1 ? "differs" : "differ")} from what its export recorded: {Counted.FirstOf(problems.Select(p => $"{p.FileName} ({p.Problem})").ToList(), 3)}"
                     : null;
             if (damage is not null)
             {

@@ -175,6 +175,7 @@ public sealed class OutputLinesTests(ServerFixture fixture) : IDisposable
         // A type's row and the Total row, each one line: a number cut to fit ends in …, never goes on below.
         Assert.Equal(types + 1, TableRows(result.Output).Count);
         AssertNoTrailingBlanks(result.Output);
+
     }
 
     [Theory]
@@ -208,6 +209,28 @@ public sealed class OutputLinesTests(ServerFixture fixture) : IDisposable
         var bottom = Array.FindIndex(lines, l => l.StartsWith('╰'));
         Assert.True(rule > 0 && bottom > rule, text);
         return [.. lines[(rule + 1)..bottom]];
+    }
+
+    /// <summary>The transactionTime below inspect's table is a value a user copies: whole or cut, never wrapped onto a second line.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task InspectAt40Columns_TransactionTimeOneLineWholeOrCut(bool terminal)
+    {
+        await using var server = await FhirBulk.Server.BulkDataServer.StartAsync(new FhirBulk.Server.BulkDataServerOptions { Patients = 2, Seed = 5, RequireAuth = false });
+        var folder = temp.File("export");
+        var export = await new CliRunner().RunAsync("export", "--server", server.BaseUri.AbsoluteUri, "--out", folder, "--quiet");
+        Assert.True(export.ExitCode == 0, export.ToString());
+        var json = await new CliRunner().RunAsync("inspect", folder, "--json");
+        var time = System.Text.Json.JsonDocument.Parse(json.Output).RootElement.GetProperty("transactionTime").GetString()!;
+
+        var result = await Narrow(terminal).RunAsync("inspect", folder);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var lines = result.Output.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        var at = lines.FindIndex(l => l.StartsWith("transactionTime ", StringComparison.Ordinal));
+        AssertWholeOrCut(time, lines[at]["transactionTime".Length..].Trim());
+        Assert.False(at + 1 < lines.Count && lines[at + 1].StartsWith(' '), $"the transactionTime went on below: '{lines[at + 1]}'");
     }
 
     private static void AssertWholeOrCut(string value, string cell) =>

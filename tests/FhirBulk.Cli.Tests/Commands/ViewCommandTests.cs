@@ -426,6 +426,19 @@ public sealed class ViewCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task View_OutTheSameFileAsAnInputThatIsNotThere_SaysTheInputIsMissing()
+    {
+        var input = temp.File("absent.ndjson");
+
+        var result = await new CliRunner().RunAsync("view", "--input", input, "--view", PatientsView, "--out", input);
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.DoesNotContain("is the --input file", result.Error, StringComparison.Ordinal);
+        Assert.Contains("absent.ndjson", result.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(input));
+    }
+
+    [Fact]
     public async Task View_OutTheInputFileSpeltAnotherWayOrThroughALink_Exit2LeavingTheInputAsItWas()
     {
         var input = temp.File("pin.ndjson");
