@@ -55,51 +55,34 @@ internal static class GenerateCommand
             }
 
             var folder = Path.TrimEndingDirectorySeparator(Path.GetFullPath(parseResult.GetRequiredValue(output)));
-            if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any())
+
+            // The folder itself the generator makes, by moving the whole population into place; a path that cannot be a
+            // folder fails here, in the user's terms.
+            var created = OutputFolder.CreateParent(folder, output.Name);
+            if (!PopulationGenerator.CanGenerateInto(folder))
             {
                 // Files of another population (another seed, more patients, its steps) would stay beside the new one, and
-                // serve --data or view would read both as one.
+                // serve --data or view would read both as one. Asked before the progress starts, which would show work
+                // that never runs.
                 throw new CliException(
                     $"{folder} is not empty: generate writes a whole population and would mix it with what is there; give a new or empty folder ({output.Name}).",
                     ExitCodes.InvalidInput);
             }
 
-            var created = OutputFolder.Create(folder, output.Name);
-
-            // Written whole beside the folder, then moved into it: a population cut short (Ctrl-C, a full disk, kill -9)
-            // would otherwise read as a whole one to inspect, view and serve --data, and keep this command from running
-            // again. What a kill leaves is only this hidden folder, named as unfinished, which the next run replaces.
-            var staging = StagingFolder(folder);
             var quiet = parseResult.GetValue(json);
             PopulationSummary summary;
             try
             {
-                if (Directory.Exists(staging))
-                {
-                    Directory.Delete(staging, recursive: true);
-                }
-
                 summary = await new StepProgress(context, quiet || parseResult.GetValue(quietOption)).RunAsync(
                     stepCount > 0 ? $"Generating {count:N0} patients and {stepCount} steps of change" : $"Generating {count:N0} patients",
-                    async _ =>
-                    {
-                        var population = new PopulationOptions { Patients = count, Seed = parseResult.GetValue(seed) };
-                        var generated = await PopulationGenerator.GenerateAsync(staging, population, cancellationToken).ConfigureAwait(false);
-                        if (stepCount is { } played)
-                        {
-                            await PopulationGenerator.AdvanceAsync(staging, population, played, cancellationToken).ConfigureAwait(false);
-                        }
-
-                        return generated;
-                    },
+                    _ => PopulationGenerator.GenerateStagedAsync(
+                        folder, new PopulationOptions { Patients = count, Seed = parseResult.GetValue(seed) }, stepCount, cancellationToken),
                     s => string.Create(CultureInfo.InvariantCulture, $"{s.ResourceCounts.Values.Sum():N0} resources, {s.Bytes / 1048576.0:0.0} MB")).ConfigureAwait(false);
-
-                MoveInto(staging, folder, existed: created is null);
             }
             catch
             {
-                // Left as it was: the folder absent (when this run made it) or empty, so the same command runs again.
-                DeleteQuietly(staging);
+                // The generator left the folder as it was (absent, or empty) and no staging folder; the folders above it
+                // that this run made go too, so that nothing is left.
                 OutputFolder.RemoveIfEmpty(created);
                 throw;
             }
@@ -131,68 +114,5 @@ internal static class GenerateCommand
             return ExitCodes.Success;
         });
         return command;
-    }
-
-    private const string UnfinishedSuffix = ".unfinished";
-
-    /// <summary>Moves the finished population from <paramref name="staging"/> into the empty <paramref name="folder"/>.</summary>
-    /// <param name="staging">The hidden folder holding the whole population.</param>
-    /// <param name="folder">The --out folder, empty.</param>
-    /// <param name="existed">
-    /// Whether the folder was there before this run. One this run made gives way to the population in one rename; one the
-    /// user gave is kept (it may be their shell's current folder, which a rename would leave them in as a deleted one),
-    /// and the population's files and folders are renamed into it one by one.
-    /// </param>
-    private static void MoveInto(string staging, string folder, bool existed)
-    {
-        if (!existed)
-        {
-            Directory.Delete(folder);
-            Directory.Move(staging, folder);
-            return;
-        }
-
-        foreach (var directory in Directory.EnumerateDirectories(staging))
-        {
-            Directory.Move(directory, Path.Combine(folder, Path.GetFileName(directory)));
-        }
-
-        foreach (var file in Directory.EnumerateFiles(staging))
-        {
-            File.Move(file, Path.Combine(folder, Path.GetFileName(file)));
-        }
-
-        Directory.Delete(staging);
-    }
-
-    /// <summary>The hidden folder beside <paramref name="folder"/> a population is written into before it is moved there.</summary>
-    private static string StagingFolder(string folder) => Path.Combine(Path.GetDirectoryName(folder)!, $".{Path.GetFileName(folder)}{UnfinishedSuffix}");
-
-    /// <summary>
-    /// The --out folder whose population <paramref name="folder"/> was being written for, when it is such a staging
-    /// folder (one a killed run left); otherwise <see langword="null"/>.
-    /// </summary>
-    public static string? UnfinishedFor(string folder)
-    {
-        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
-        var name = Path.GetFileName(full);
-        return name.Length > 1 + UnfinishedSuffix.Length && name.StartsWith('.') && name.EndsWith(UnfinishedSuffix, StringComparison.Ordinal)
-            ? Path.Combine(Path.GetDirectoryName(full)!, name[1..^UnfinishedSuffix.Length])
-            : null;
-    }
-
-    private static void DeleteQuietly(string folder)
-    {
-        try
-        {
-            if (Directory.Exists(folder))
-            {
-                Directory.Delete(folder, recursive: true);
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // The failure being reported matters more; the next run replaces what is left.
-        }
     }
 }

@@ -28,6 +28,28 @@ internal static class OutputFolder
     }
 
     /// <summary>
+    /// Creates the folders above <paramref name="folder"/> but leaves the folder itself to a writer that makes it by moving
+    /// its whole output into place (<c>generate</c>). The folder is made and removed again first: only making it shows that
+    /// it can be made there (a file in the way, no permission, <c>/proc</c>), and that fails here, in the user's terms, before
+    /// any work.
+    /// </summary>
+    /// <param name="folder">The full path.</param>
+    /// <param name="option">The option that named it, for the message.</param>
+    /// <returns>The outermost folder above <paramref name="folder"/> this call created (for <see cref="RemoveIfEmpty"/> after a failed run), or <see langword="null"/>.</returns>
+    /// <exception cref="CliException">The folder cannot be created (exit 3), saying why and what to do.</exception>
+    public static string? CreateParent(string folder, string option)
+    {
+        var created = Create(folder, option);
+        if (created is null)
+        {
+            return null;
+        }
+
+        Directory.Delete(folder);
+        return created == folder ? null : created;
+    }
+
+    /// <summary>
     /// Deletes <paramref name="created"/> when a failed run left nothing in it (a run that fails leaves its output as it
     /// was, and before it there was no folder); a folder holding any file is kept.
     /// </summary>

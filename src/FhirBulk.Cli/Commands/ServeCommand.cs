@@ -98,7 +98,7 @@ internal static class ServeCommand
                     ExitCodes.InvalidInput);
             }
 
-            if (parseResult.GetValue(data) is { } staged && GenerateCommand.UnfinishedFor(staged) is { } meant)
+            if (parseResult.GetValue(data) is { } staged && PopulationGenerator.StagedFor(staged) is { } meant)
             {
                 // What a killed generate leaves holds part of a population, which would be served as if it were whole.
                 throw new CliException(

@@ -151,6 +151,28 @@ public sealed class GenerateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Generate_CancelledBelowFoldersItMade_LeavesNoneOfThem()
+    {
+        using var stop = new CancellationTokenSource();
+        var running = await new CliRunner().AsPipe().StartAsync(stop.Token, "generate", "--patients", "20000", "--out", temp.File("new/deep/g"));
+        await stop.CancelAsync();
+        var cancelled = await running.Completion;
+
+        Assert.True(cancelled.ExitCode == 130, cancelled.ToString());
+        Assert.Empty(Directory.GetFileSystemEntries(temp.Path));
+    }
+
+    [Fact]
+    public async Task Generate_BelowFoldersThatDoNotExist_MakesThemAndTheFolderHoldsThePopulation()
+    {
+        var result = await new CliRunner().RunAsync("generate", "--patients", "2", "--out", temp.File("new/deep/g"), "--quiet");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.True(File.Exists(temp.File("new/deep/g/Patient.000.ndjson")));
+        Assert.Equal(new[] { temp.File("new/deep/g") }, Directory.GetFileSystemEntries(temp.File("new/deep")));
+    }
+
+    [Fact]
     public async Task Generate_IntoAnExistingEmptyFolder_KeepsThatFolderItself()
     {
         // The user's folder (perhaps their shell's current one) stays the same folder: its own mode shows it was not replaced.
