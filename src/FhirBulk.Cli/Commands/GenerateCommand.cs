@@ -115,4 +115,18 @@ internal static class GenerateCommand
         });
         return command;
     }
+
+    /// <summary>
+    /// The refusal of an input <paramref name="folder"/> that does not exist because a generate into it did not finish (its
+    /// staging folder is there instead), or <see langword="null"/> for any other: said, so that the user runs generate
+    /// again rather than hunting a mistyped path. Exit 3, as any missing input.
+    /// </summary>
+    /// <param name="named">How the message names the folder: the option and its value (<c>--input pop</c>), or the path.</param>
+    /// <param name="folder">The folder as the user gave it.</param>
+    public static CliException? Interrupted(string named, string folder) =>
+        PopulationGenerator.InterruptedStagingFor(folder) is { } staging
+            ? new CliException(
+                $"{named} does not exist: a generate into it did not finish ({Path.GetFileName(staging)} beside it holds what it wrote); run 'fhir-bulk generate --out {CommandLineText.Quote(folder)}' again, which replaces it.",
+                ExitCodes.InvalidInput)
+            : null;
 }

@@ -38,7 +38,15 @@ internal static class InspectCommand
             }
             else
             {
-                summary = await ExportFolderInspector.InspectAsync(location, parseResult.GetValue(verify), cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    summary = await ExportFolderInspector.InspectAsync(location, parseResult.GetValue(verify), cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is DirectoryNotFoundException or ExportFolderException && GenerateCommand.Interrupted(location, location) is { } interrupted)
+                {
+                    // Missing (--verify finds no export state there): that it is missing because a generate into it did not finish says more.
+                    throw interrupted;
+                }
             }
 
             var verification = summary.Verification;

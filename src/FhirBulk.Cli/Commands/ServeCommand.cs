@@ -91,7 +91,7 @@ internal static class ServeCommand
             if (parseResult.GetValue(data) is { } dataPath && !Directory.Exists(dataPath))
             {
                 // Named by the option, as view --input and generate --out name theirs; the server's own word is "Data directory".
-                throw new CliException(
+                throw GenerateCommand.Interrupted($"--data {dataPath}", dataPath) ?? new CliException(
                     File.Exists(dataPath)
                         ? $"--data {dataPath} is a file, not a folder: give a folder of TYPE.NNN.ndjson files, such as one 'fhir-bulk generate --out DIR' wrote."
                         : $"--data {dataPath} does not exist: give a folder of TYPE.NNN.ndjson files, such as one 'fhir-bulk generate --out DIR' wrote.",

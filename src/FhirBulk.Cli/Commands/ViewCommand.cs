@@ -182,7 +182,8 @@ internal static class ViewCommand
 
             // The command line is checked before the input is opened (for an object store, already a request), and the input
             // before an output folder is made, so that a missing input leaves nothing behind.
-            using var opened = await context.OpenInputAsync(
+            using var opened = await OpenInputAsync(
+                context,
                 parseResult.GetRequiredValue(input),
                 new NdjsonSourceOptions { MalformedLines = isStrict ? ErrorPolicy.Fail : ErrorPolicy.Skip },
                 storeOptions,
@@ -286,6 +287,22 @@ internal static class ViewCommand
             return skipped ? ExitCodes.PartialSuccess : ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Opens <c>--input</c> as <see cref="CliContext.OpenInputAsync"/> does; a folder that is missing because a generate into
+    /// it did not finish is said to be that, not only missing.
+    /// </summary>
+    private static async Task<InputSource> OpenInputAsync(CliContext context, string path, NdjsonSourceOptions options, ObjectStoreOptions? storeOptions, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await context.OpenInputAsync(path, options, storeOptions, cancellationToken).ConfigureAwait(false);
+        }
+        catch (FileNotFoundException) when (GenerateCommand.Interrupted($"--input {path}", path) is { } interrupted)
+        {
+            throw interrupted;
+        }
     }
 
     /// <summary>

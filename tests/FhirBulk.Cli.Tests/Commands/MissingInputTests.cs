@@ -31,5 +31,40 @@ public sealed class MissingInputTests : IDisposable
         Assert.False(Directory.Exists(output), $"{command} made {output}");
     }
 
+    [Theory]
+    [InlineData("inspect")]
+    [InlineData("inspect --verify")]
+    [InlineData("view")]
+    [InlineData("serve")]
+    public async Task Command_InputAGenerateIntoDidNotFinish_Exit3SayingSoAndToRunGenerateAgain(string command)
+    {
+        // What a killed generate leaves: no folder, and beside it the hidden staging folder with part of a population.
+        var missing = temp.File("pop");
+        var unfinished = Directory.CreateDirectory(temp.File(".pop.unfinished")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(unfinished, "Patient.000.ndjson"), "{\"resourceType\":\"Patient\",\"id\":\"p1\"}\n");
+        var output = temp.File("out");
+        string[] arguments = command switch
+        {
+            "inspect" => ["inspect", missing],
+            "inspect --verify" => ["inspect", missing, "--verify"],
+            "view" => ["view", "--input", missing, "--view", Path.Combine(RepositoryPaths.Workshop, "views"), "--out", output],
+            _ => ["serve", "--data", missing, "--no-auth"],
+        };
+        var named = command switch
+        {
+            "view" => $"--input {missing}",
+            "serve" => $"--data {missing}",
+            _ => missing,
+        };
+
+        var result = await new CliRunner().AsPipe().RunAsync(arguments);
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Equal(
+            $"error: {named} does not exist: a generate into it did not finish (.pop.unfinished beside it holds what it wrote); run 'fhir-bulk generate --out {missing}' again, which replaces it.",
+            result.Error.Trim());
+        Assert.False(Directory.Exists(output), $"{command} made {output}");
+    }
+
     public void Dispose() => temp.Dispose();
 }
