@@ -102,7 +102,7 @@ internal static class SyncCommand
         }
 
         WarnTypesLeftOut(context, views, (request ?? recorded?.Request)?.Types);
-        OutputFolder.Create(directory, "--out");
+        var created = OutputFolder.Create(directory, "--out");
         var settings = new ConnectionResolver(context.Environment).Resolve(parseResult, options.Connection, recorded);
         var json = parseResult.GetValue(options.Json);
         using var logging = context.CreateLoggerFactory(CommonOptions.IsVerbose(parseResult));
@@ -128,6 +128,14 @@ internal static class SyncCommand
         {
             var (code, message) = ErrorReporter.Classify(e);
             throw new CliException(message, code, e) { Hint = AgainHint(directory, viewPath, format) };
+        }
+        finally
+        {
+            // A first sync no server took leaves the folder as it was (the library empties it): not there, if this run made it.
+            if (result is null)
+            {
+                OutputFolder.RemoveIfEmpty(created);
+            }
         }
 
         if (result!.DescribeRebuild() is { } cause)

@@ -71,7 +71,10 @@ public sealed partial class FhirSync
     /// later runs an export with <c>_since</c> = the previous increment's transactionTime. An increment that failed or was
     /// interrupted is carried on (its export resumed, or its table update done again) by the next call.
     /// </summary>
-    /// <param name="directory">The sync folder (created when missing).</param>
+    /// <param name="directory">
+    /// The sync folder (created when missing). A first run whose export no server took (a wrong base URL, a refused request)
+    /// leaves it as it was before the call: removed again when the call made it, emptied again when it was empty.
+    /// </param>
     /// <param name="request">
     /// What to export (<see cref="ExportRequest.Since"/> is ignored: the sync sets it); <see langword="null"/> to use the one
     /// the folder recorded. A request other than the recorded one is refused.
@@ -106,6 +109,7 @@ public sealed partial class FhirSync
 
         directory = Path.GetFullPath(directory);
         RefuseForeignFolder(directory);
+        var made = OutermostMissing(directory);
         Directory.CreateDirectory(directory);
         using var folderLock = ExportFolderLock.Acquire(directory, "sync");
         var state = OpenState(directory, request);
@@ -154,7 +158,7 @@ public sealed partial class FhirSync
         {
             // A first export the server never took (wrong URL, refused request): the folder goes back to how it was, so that
             // the same command with the right server starts afresh rather than being refused as another server's folder.
-            ForgetFirstSync(directory);
+            ForgetFirstSync(directory, folderLock, made);
             throw;
         }
         increment.TransactionTime = CheckedTransactionTime(directory, incrementDirectory, export, previous?.TransactionTime);
@@ -308,10 +312,15 @@ public sealed partial class FhirSync
     private static bool KickedOff(string incrementDirectory) => ExportStateOf(incrementDirectory) is { StatusUrl: not null };
 
     /// <summary>
-    /// Removes what a first sync wrote before its export was taken: <c>sync.json</c> and the increment folders, when they
-    /// hold nothing but the export's lock files (anything else is kept, and so is the state that explains it).
+    /// Removes what a first sync wrote before its export was taken: <c>sync.json</c>, the increment folders and the lock's
+    /// files, and the folder itself (with the parents the run made for it) when it did not exist before, so that the folder
+    /// is as it was before the run. When the increment folders hold more than the export's lock files, nothing goes (that
+    /// is not this run's alone, and the state explains it).
     /// </summary>
-    private static void ForgetFirstSync(string directory)
+    /// <param name="directory">The sync folder.</param>
+    /// <param name="folderLock">The sync's lock of it, released here.</param>
+    /// <param name="made">The outermost folder the run created for <paramref name="directory"/>; <see langword="null"/> when it existed.</param>
+    private static void ForgetFirstSync(string directory, ExportFolderLock folderLock, string? made)
     {
         var increments = Path.Combine(directory, IncrementsFolderName);
         var first = IncrementDirectory(directory, 1);
@@ -330,6 +339,64 @@ public sealed partial class FhirSync
 
             File.Delete(SyncState.PathIn(directory));
         });
+        RemoveLock(directory, folderLock);
+        if (made is null)
+        {
+            return;
+        }
+
+        try
+        {
+            // One level at a time and never recursively: a folder something else wrote into meanwhile is refused, and kept.
+            for (var folder = directory; ; folder = Path.GetDirectoryName(folder)!)
+            {
+                Directory.Delete(folder);
+                if (folder == made)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // Tidying up: the failure being reported matters more than an empty folder.
+        }
+    }
+
+    /// <summary>Releases the sync's lock of <paramref name="directory"/> and deletes its files, quietly (tidying up after a failure).</summary>
+    private static void RemoveLock(string directory, ExportFolderLock folderLock)
+    {
+        var lockFile = Path.Combine(directory, ExportFolderLayout.LockFileName);
+        foreach (var owner in Directory.EnumerateFiles(directory).Where(f => f != lockFile && ExportFolderLock.IsLockFile(Path.GetFileName(f))).ToList())
+        {
+            FolderIo.DeleteQuietly(owner);
+        }
+
+        // On Unix a lock belongs to the open file, not to its name: the file is unlinked while held, since once released it
+        // could be another sync's lock by the time it was unlinked. Windows refuses to delete a file open without sharing, so
+        // there it goes once released (and stays, locked, if another sync took it meanwhile).
+        if (!OperatingSystem.IsWindows())
+        {
+            FolderIo.DeleteQuietly(lockFile);
+        }
+
+        folderLock.Dispose();
+        if (OperatingSystem.IsWindows())
+        {
+            FolderIo.DeleteQuietly(lockFile);
+        }
+    }
+
+    /// <summary>The outermost of <paramref name="directory"/> and its parents that does not exist yet; <see langword="null"/> when it exists.</summary>
+    private static string? OutermostMissing(string directory)
+    {
+        string? missing = null;
+        for (var path = directory; !string.IsNullOrEmpty(path) && !Path.Exists(path); path = Path.GetDirectoryName(path))
+        {
+            missing = path;
+        }
+
+        return missing;
     }
 
     private SyncState OpenState(string directory, ExportRequest? request)

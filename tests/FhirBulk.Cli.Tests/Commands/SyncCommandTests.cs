@@ -248,6 +248,27 @@ public sealed class SyncCommandTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("Increment 1 (increments/0001)", right.Output, StringComparison.Ordinal);
     }
 
+    /// <summary>What <c>ls</c> shows after a first sync no server took: nothing new, no lock files.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Sync_FirstRunAgainstAWrongServer_OutLeftExactlyAsBefore(bool existedEmpty)
+    {
+        var view = temp.Write("patients.json", PatientsView);
+        var folder = temp.File("mart");
+        if (existedEmpty)
+        {
+            Directory.CreateDirectory(folder);
+        }
+
+        var before = Directory.GetFileSystemEntries(temp.Path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+
+        var wrong = await new CliRunner().RunAsync(["sync", "--server", "http://127.0.0.1:9/fhir", "--out", folder, "--view", view, "--retries", "0"]);
+
+        Assert.Equal(5, wrong.ExitCode);
+        Assert.Equal(before, Directory.GetFileSystemEntries(temp.Path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal));
+    }
+
     [Fact]
     public async Task Sync_TypeLeavesOutAViewsResource_WarnsThatItsTableStaysEmpty()
     {

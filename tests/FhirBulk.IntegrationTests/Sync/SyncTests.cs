@@ -250,6 +250,41 @@ public class SyncTests
         Assert.Equal(1, result.Increment);
     }
 
+    /// <summary>
+    /// A first sync no server took leaves no trace, its lock files included: a folder the run had to make (and the parents
+    /// it made for it) is not there afterwards, and an empty folder given to it is empty again.
+    /// </summary>
+    [Theory]
+    [InlineData("missing")]
+    [InlineData("missing with its parent")]
+    [InlineData("empty")]
+    public async Task Sync_FirstKickoffNeverTaken_FolderExactlyAsBeforeLockFilesIncluded(string before)
+    {
+        var root = Directory.CreateTempSubdirectory("fhirbulk-it-").FullName;
+        try
+        {
+            var directory = before == "missing with its parent" ? Path.Combine(root, "parent", "mart") : Path.Combine(root, "mart");
+            if (before == "empty")
+            {
+                Directory.CreateDirectory(directory);
+            }
+
+            using var wrong = new BulkDataClient(new Uri("http://127.0.0.1:9/fhir/"), new BulkDataClientOptions { MaxRetries = 0 });
+            await Assert.ThrowsAnyAsync<FhirBulkException>(() => new FhirSync(wrong).SyncAsync(directory, new ExportRequest(), SyncViews.FromJson(Views)));
+
+            string[] left = before == "empty" ? [Path.GetFileName(directory)] : [];
+            Assert.Equal(left, Directory.GetFileSystemEntries(root).Select(Path.GetFileName));
+            if (before == "empty")
+            {
+                Assert.Empty(Directory.GetFileSystemEntries(directory));
+            }
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
     /// <summary>A second sync of a folder while one runs is refused as a sync, not as "another export".</summary>
     [Fact]
     public async Task Sync_FolderLockedByAnotherSync_RefusalSaysSync()
