@@ -193,11 +193,25 @@ public sealed class SyncCommandTests(ITestOutputHelper output) : IDisposable
         var result = await new CliRunner().RunAsync(["sync", "--server", server.BaseUri.AbsoluteUri, "--out", folder, "--view", view]);
 
         Assert.Equal(6, result.ExitCode);
-        Assert.Contains("error: Increment 0001 is incomplete: the server reported ", result.Error, StringComparison.Ordinal);
+        Assert.Matches(@"error: Increment 0001 is incomplete: the server reported \d+ error issues? \(read error/OperationOutcome[^)]*\.ndjson\); it was not applied ", result.Error);
         Assert.Contains($"it was not applied (the next increment asks only for changes after it, so its failed resources would be missing for good) and is kept in {Path.Combine(folder, "refused", "0001-")}", result.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(folder, "tables.duckdb")));
         Assert.False(Directory.Exists(Path.Combine(folder, "increments", "0001")));
         Assert.Contains("Run the same command again", result.Error, StringComparison.Ordinal);
+    }
+
+    /// <summary>The error line of a refused increment names the miscounted files and both counts, without a second line.</summary>
+    [Fact]
+    public async Task Sync_IncrementWithACountMismatch_Exit6OneErrorLineNamingEachFileAndBothCounts()
+    {
+        await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 5, Seed = 5, Steps = 0, RequireAuth = false, Faults = new() { MiscountRate = 1, Seed = 1 } });
+        var view = temp.Write("patients.json", PatientsView);
+
+        var result = await new CliRunner().RunAsync(["sync", "--server", server.BaseUri.AbsoluteUri, "--out", temp.File("mart"), "--view", view, "--type", "Patient,Condition"]);
+
+        Assert.Equal(6, result.ExitCode);
+        var line = Assert.Single(result.Error.Split('\n'), l => l.StartsWith("error: ", StringComparison.Ordinal));
+        Assert.Matches(@"^error: Increment 0001 is incomplete: 2 files holding another count than the manifest's \((Condition|Patient)\.\d+\.ndjson: \d+ instead of \d+, (Condition|Patient)\.\d+\.ndjson: \d+ instead of \d+\); it was not applied .* and is kept in .*refused", line);
     }
 
     [Theory]

@@ -151,7 +151,11 @@ public class SyncTests
         using var faulty = harness.CreateClient(configure: o => o.HttpClient = new HttpClient(new RedirectingHandler(harness.Server.BaseUri, faultyBase) { InnerHandler = new SocketsHttpHandler { AllowAutoRedirect = false } }));
         var error = await Assert.ThrowsAsync<IncompleteIncrementException>(() => new FhirSync(faulty).SyncAsync(directory, null, views));
         Assert.StartsWith("Increment 0002 is incomplete: ", error.Message, StringComparison.Ordinal);
-        Assert.Contains(fault == "failed files" ? "error issue" : "another count than the manifest's", error.Message, StringComparison.Ordinal);
+        // What failed is named (the error files, or each miscounted file with both counts), on one line.
+        Assert.Matches(fault == "failed files"
+            ? @"^Increment 0002 is incomplete: the server reported \d+ error issues? \(read error/[^)]+\.ndjson\); it was not applied "
+            : @"^Increment 0002 is incomplete: \d+ files? holding another count than the manifest's \(\w+\.\d+\.ndjson: \d+ instead of \d+", error.Message);
+        Assert.DoesNotContain('\n', error.Message);
         Assert.Equal(2, error.Increment);
         Assert.True(Directory.Exists(error.KeptIn));
         Assert.Equal(Path.Combine(directory, "refused"), Path.GetDirectoryName(error.KeptIn));
