@@ -182,6 +182,11 @@ internal static class SyncCommand
         console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
             $"Increment {result.Increment} ({Path.GetRelativePath(result.Directory, result.IncrementDirectory)}): {result.Export.TotalResources:N0} resources, {result.DeletedResources:N0} deleted; transactionTime {result.TransactionTime}.")));
         console.Write(SyncRenderer.Changes(result));
+        if (result.RefusedRemoved > 0)
+        {
+            console.MarkupLine(Markup.Escape($"Removed {Counted.Of(result.RefusedRemoved, "refused export")} of applied increments from refused/ (their changes are in the tables now)."));
+        }
+
         console.MarkupLine(Markup.Escape($"Tables in {result.TablesPath}; the next sync exports changes since {result.TransactionTime}."));
     }
 

@@ -16,6 +16,7 @@ internal static class SyncResultJson
         deletedResources = result.DeletedResources,
         rebuiltFrom = result.RebuiltFrom,
         pendingApplied = result.PendingApplied,
+        refusedRemoved = result.RefusedRemoved,
         database = result.Format == SyncFormat.DuckDb ? result.TablesPath : null,
         lake = result.Format == SyncFormat.Parquet ? result.TablesPath : null,
         tables = result.RowsByTable,

@@ -24,7 +24,10 @@ namespace FhirBulk.Sync;
 /// <see cref="BulkDataClient.ExportToDirectoryAsync"/> guarantees (verification, resume, the folder lock); at Group level
 /// also <c>group.json</c>, the Group as read after the export.</item>
 /// <item><c>tables.duckdb</c>: one table per view, with the key columns <c>_resource_key</c> and <c>_patient_key</c>.</item>
-/// <item><c>refused/</c>: increments whose transactionTime was refused, kept to look at.</item>
+/// <item><c>refused/NNNN-&lt;time&gt;/</c>: increments that were not applied (their transactionTime was refused, or their export
+/// was incomplete), kept only to look at why. None is removed while its increment is not applied, so a server that keeps
+/// failing leaves one per run; the run that applies increment NNNN, exported with the same <c>_since</c>, removes every copy of
+/// it (<see cref="SyncResult.RefusedRemoved"/>).</item>
 /// </list>
 /// </remarks>
 /// <example>
@@ -191,6 +194,7 @@ public sealed partial class FhirSync
         {
             Rebuilt = reasons,
             PendingApplied = pendingNumber,
+            RefusedRemoved = RemoveSupersededRefusals(directory, state),
         };
     }
 
@@ -493,7 +497,14 @@ public sealed partial class FhirSync
     /// <returns>Where it was moved.</returns>
     private string Refuse(string directory, string incrementDirectory)
     {
-        var refused = Path.Combine(directory, RefusedFolderName, Path.GetFileName(incrementDirectory) + "-" + _options.TimeProvider.GetUtcNow().UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture));
+        var named = Path.Combine(directory, RefusedFolderName, Path.GetFileName(incrementDirectory) + "-" + _options.TimeProvider.GetUtcNow().UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture));
+        // Two refusals within a second (a server failing fast, runs in a loop) must not fail the second on the first's folder.
+        var refused = named;
+        for (var copy = 2; Path.Exists(refused); copy++)
+        {
+            refused = string.Create(CultureInfo.InvariantCulture, $"{named}-{copy}");
+        }
+
         FolderIo.Write(directory, refused, () =>
         {
             Directory.CreateDirectory(Path.GetDirectoryName(refused)!);
@@ -501,6 +512,57 @@ public sealed partial class FhirSync
         });
         return refused;
     }
+
+    /// <summary>
+    /// Deletes the copies in <c>refused/</c> that an applied increment supersedes. <c>refused/NNNN-…</c> was exported with the
+    /// same <c>_since</c> as <c>increments/NNNN</c> (the transactionTime of increment NNNN-1, fixed once that one is recorded;
+    /// none for 0001), so once NNNN is applied the tables hold its changes, and the copy was only kept to look at why it was
+    /// refused. A copy of an increment not applied yet is kept, however many there are: each may show another failure.
+    /// </summary>
+    /// <returns>How many were deleted.</returns>
+    private int RemoveSupersededRefusals(string directory, SyncState state)
+    {
+        var refused = Path.Combine(directory, RefusedFolderName);
+        if (!Directory.Exists(refused))
+        {
+            return 0;
+        }
+
+        var applied = state.Increments.Where(i => i.Applied).Select(i => i.Number).ToHashSet();
+        var removed = 0;
+        foreach (var copy in Directory.GetDirectories(refused).Where(c => RefusedIncrement(Path.GetFileName(c)) is { } number && applied.Contains(number)))
+        {
+            removed += TryDelete(copy, recursive: true) ? 1 : 0;
+        }
+
+        if (!Directory.EnumerateFileSystemEntries(refused).Any())
+        {
+            TryDelete(refused, recursive: false);
+        }
+
+        return removed;
+    }
+
+    /// <summary>Deletes a folder of <c>refused/</c>, or logs why it could not.</summary>
+    private bool TryDelete(string folder, bool recursive)
+    {
+        try
+        {
+            // A deletion cut short leaves the folder's name to the last, so the next run finds the copy and finishes it.
+            Directory.Delete(folder, recursive);
+            return true;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // The tables are committed already: a folder that cannot go now is no reason to fail the run, and the next tries again.
+            SyncLog.RefusedNotRemoved(_logger, folder, exception.Message);
+            return false;
+        }
+    }
+
+    /// <summary>The number of the increment a <c>refused/</c> folder is a copy of (<c>0002-20260108T000000Z</c> → 2); <see langword="null"/> for a name sync did not make.</summary>
+    private static int? RefusedIncrement(string name) =>
+        name.IndexOf('-', StringComparison.Ordinal) is > 0 and var dash && int.TryParse(name.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out var number) ? number : null;
 
     /// <summary>
     /// Checks the increments the tables are about to be read from again (a rebuild, or one a crash left unapplied) against the

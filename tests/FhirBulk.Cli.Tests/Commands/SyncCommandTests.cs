@@ -214,6 +214,42 @@ public sealed class SyncCommandTests(ITestOutputHelper output) : IDisposable
         Assert.Matches(@"^error: Increment 0001 is incomplete: 2 files holding another count than the manifest's \((Condition|Patient)\.\d+\.ndjson: \d+ instead of \d+, (Condition|Patient)\.\d+\.ndjson: \d+ instead of \d+\); it was not applied .* and is kept in .*refused", line);
     }
 
+    /// <summary>
+    /// A first increment refused twice leaves two copies in refused/; the run that applies it removes them and says so, in
+    /// its summary or as --json's refusedRemoved.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Sync_FirstIncrementRefusedTwiceThenApplied_CopiesRemovedAndTheSummarySaysHowMany(bool json)
+    {
+        await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 5, Seed = 5, Steps = 0, RequireAuth = false });
+        var faulty = server.BaseUriWithFaults(new FaultOptions { FailedFileRate = 1, Seed = 1 }).AbsoluteUri;
+        var view = temp.Write("patients.json", PatientsView);
+        var folder = temp.File("mart");
+        var refused = Path.Combine(folder, "refused");
+        for (var run = 1; run <= 2; run++)
+        {
+            var failed = await new CliRunner().RunAsync(["sync", "--server", faulty, "--out", folder, "--view", view, "--quiet"]);
+            Assert.True(failed.ExitCode == 6, failed.ToString());
+            Assert.Equal(run, Directory.GetDirectories(refused).Length);
+        }
+
+        var applied = await new CliRunner().RunAsync(["sync", "--server", server.BaseUri.AbsoluteUri, "--out", folder, "--view", view, .. json ? ["--json"] : Array.Empty<string>()]);
+
+        Assert.True(applied.ExitCode == 0, applied.ToString());
+        Assert.False(Directory.Exists(refused));
+        if (json)
+        {
+            using var summary = JsonDocument.Parse(applied.Output);
+            Assert.Equal(2, summary.RootElement.GetProperty("refusedRemoved").GetInt32());
+        }
+        else
+        {
+            Assert.Contains("Removed 2 refused exports of applied increments from refused/ (their changes are in the tables now).", applied.Output, StringComparison.Ordinal);
+        }
+    }
+
     [Theory]
     [InlineData("s3://bucket/mart")]
     [InlineData("az://account/container/mart")]
