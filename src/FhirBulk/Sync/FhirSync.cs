@@ -190,11 +190,12 @@ public sealed partial class FhirSync
             changes = changes.ToDictionary(c => c.Key, c => pendingChanges.TryGetValue(c.Key, out var before) ? before + c.Value : c.Value, StringComparer.Ordinal);
         }
 
+        var refusedRemoved = RemoveSupersededRefusals(directory, state);
         return new SyncResult(directory, increment.Number, incrementDirectory, export, deleted, rebuilt ? apply.Count : 0, format, TablesPath(directory, format), rows, changes)
         {
             Rebuilt = reasons,
             PendingApplied = pendingNumber,
-            RefusedRemoved = RemoveSupersededRefusals(directory, state),
+            RefusedRemoved = refusedRemoved,
         };
     }
 
@@ -532,6 +533,7 @@ public sealed partial class FhirSync
         var removed = 0;
         foreach (var copy in Directory.GetDirectories(refused).Where(c => RefusedIncrement(Path.GetFileName(c)) is { } number && applied.Contains(number)))
         {
+            // A deletion cut short leaves the folder's name to the last, so the next run finds the copy and finishes it.
             removed += TryDelete(copy, recursive: true) ? 1 : 0;
         }
 
@@ -548,7 +550,6 @@ public sealed partial class FhirSync
     {
         try
         {
-            // A deletion cut short leaves the folder's name to the last, so the next run finds the copy and finishes it.
             Directory.Delete(folder, recursive);
             return true;
         }
