@@ -102,7 +102,7 @@ internal static class SyncCommand
         }
 
         WarnTypesLeftOut(context, views, (request ?? recorded?.Request)?.Types);
-        OutputFolder.Create(directory, "--out");
+        var created = OutputFolder.Create(directory, "--out");
         var settings = new ConnectionResolver(context.Environment).Resolve(parseResult, options.Connection, recorded);
         var json = parseResult.GetValue(options.Json);
         using var logging = context.CreateLoggerFactory(CommonOptions.IsVerbose(parseResult));
@@ -128,6 +128,14 @@ internal static class SyncCommand
         {
             var (code, message) = ErrorReporter.Classify(e);
             throw new CliException(message, code, e) { Hint = AgainHint(directory, viewPath, format) };
+        }
+        finally
+        {
+            // A first sync no server took leaves the folder as it was (the library empties it): not there, if this run made it.
+            if (result is null)
+            {
+                OutputFolder.RemoveIfEmpty(created);
+            }
         }
 
         if (result!.DescribeRebuild() is { } cause)
@@ -174,6 +182,11 @@ internal static class SyncCommand
         console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
             $"Increment {result.Increment} ({Path.GetRelativePath(result.Directory, result.IncrementDirectory)}): {result.Export.TotalResources:N0} resources, {result.DeletedResources:N0} deleted; transactionTime {result.TransactionTime}.")));
         console.Write(SyncRenderer.Changes(result));
+        if (result.RefusedRemoved > 0)
+        {
+            console.MarkupLine(Markup.Escape($"Removed {Counted.Of(result.RefusedRemoved, "refused export")} of applied increments from refused/ (their changes are in the tables now)."));
+        }
+
         console.MarkupLine(Markup.Escape($"Tables in {result.TablesPath}; the next sync exports changes since {result.TransactionTime}."));
     }
 

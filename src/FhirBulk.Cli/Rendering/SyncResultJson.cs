@@ -16,6 +16,8 @@ internal static class SyncResultJson
         deletedResources = result.DeletedResources,
         rebuiltFrom = result.RebuiltFrom,
         pendingApplied = result.PendingApplied,
+        // Left out when none, as pendingApplied is: most runs remove nothing.
+        refusedRemoved = result.RefusedRemoved > 0 ? result.RefusedRemoved : (int?)null,
         database = result.Format == SyncFormat.DuckDb ? result.TablesPath : null,
         lake = result.Format == SyncFormat.Parquet ? result.TablesPath : null,
         tables = result.RowsByTable,

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace FhirBulk.Export;
 
 /// <summary>How a finished export went, for exit codes.</summary>
@@ -62,27 +64,42 @@ public sealed record ExportResult(
     public IEnumerable<ExportFileState> CountMismatches => Files.Where(f => f.CountMismatch);
 
     /// <summary>
-    /// What made the export <see cref="ExportOutcome.PartialSuccess"/>, in words: the error issues the server reported (and
-    /// the error files that hold them), invalid lines skipped, files holding another count than the manifest's.
+    /// What made the export <see cref="ExportOutcome.PartialSuccess"/>, in words, naming what failed: the error issues the
+    /// server reported and the error files that hold them, the resource types whose lines were invalid (with how many each,
+    /// when there are several), and the files holding another count than the manifest's (with both counts). Each list names
+    /// its first three and counts the rest, so the text stays one line however much failed.
     /// </summary>
-    /// <returns>E.g. <c>the server reported 2 error issues (read error/OperationOutcome.000.ndjson)</c>; <see langword="null"/> for a <see cref="ExportOutcome.Success"/>.</returns>
+    /// <returns>
+    /// E.g. <c>the server reported 2 error issues (read error/OperationOutcome.000.ndjson); 3 invalid lines skipped in
+    /// Condition (listed in log.ndjson); 1 file holding another count than the manifest's (Observation.001.ndjson: 9
+    /// instead of 10)</c>; <see langword="null"/> for a <see cref="ExportOutcome.Success"/>.
+    /// </returns>
     public string? DescribePartial()
     {
+        const int Named = 3;
         var reasons = new List<string>();
         var failing = Files.Where(f => f.Kind == ExportFileKind.Error && ErrorFileIssues.AnyFailure(f.Issues)).ToList();
         if (failing.Count > 0)
         {
-            reasons.Add($"the server reported {Counted.Of(failing.Sum(f => ErrorFileIssues.FailureCount(f.Issues)), "error issue")} (read {string.Join(", ", failing.Select(f => f.FileName))})");
+            reasons.Add($"the server reported {Counted.Of(failing.Sum(f => ErrorFileIssues.FailureCount(f.Issues)), "error issue")} (read {Counted.FirstOf([.. failing.Select(f => f.FileName)], Named)})");
         }
 
-        if (Files.Sum(f => f.InvalidLines) is var invalid and > 0)
+        // Output files by their resource type; a deleted/ or error/ file, whose type says nothing of what failed, by its name.
+        var invalid = Files.Where(f => f.InvalidLines > 0)
+            .GroupBy(f => f.Kind == ExportFileKind.Output ? f.Type : f.FileName, StringComparer.Ordinal)
+            .Select(g => (Name: g.Key, Lines: g.Sum(f => f.InvalidLines)))
+            .ToList();
+        if (invalid.Count > 0)
         {
-            reasons.Add($"{Counted.Of(invalid, "invalid line")} skipped (listed in log.ndjson)");
+            var where = invalid.Count == 1 ? invalid[0].Name : Counted.FirstOf([.. invalid.Select(i => string.Create(CultureInfo.InvariantCulture, $"{i.Name} ({i.Lines:N0})"))], Named);
+            reasons.Add($"{Counted.Of(invalid.Sum(i => i.Lines), "invalid line")} skipped in {where} (listed in log.ndjson)");
         }
 
-        if (CountMismatches.Count() is var mismatches and > 0)
+        var mismatches = CountMismatches.ToList();
+        if (mismatches.Count > 0)
         {
-            reasons.Add($"{Counted.Of(mismatches, "file")} holding another count than the manifest's");
+            var files = Counted.FirstOf([.. mismatches.Select(f => string.Create(CultureInfo.InvariantCulture, $"{f.FileName}: {f.Resources:N0} instead of {f.DeclaredCount:N0}"))], Named);
+            reasons.Add($"{Counted.Of(mismatches.Count, "file")} holding another count than the manifest's ({files})");
         }
 
         return reasons.Count == 0 ? null : string.Join("; ", reasons);

@@ -24,7 +24,10 @@ namespace FhirBulk.Sync;
 /// <see cref="BulkDataClient.ExportToDirectoryAsync"/> guarantees (verification, resume, the folder lock); at Group level
 /// also <c>group.json</c>, the Group as read after the export.</item>
 /// <item><c>tables.duckdb</c>: one table per view, with the key columns <c>_resource_key</c> and <c>_patient_key</c>.</item>
-/// <item><c>refused/</c>: increments whose transactionTime was refused, kept to look at.</item>
+/// <item><c>refused/NNNN-&lt;time&gt;/</c>: increments that were not applied (their transactionTime was refused, or their export
+/// was incomplete), kept only to look at why. None is removed while its increment is not applied, so a server that keeps
+/// failing leaves one per run; the run that applies increment NNNN, exported with the same <c>_since</c>, removes every copy of
+/// it (<see cref="SyncResult.RefusedRemoved"/>).</item>
 /// </list>
 /// </remarks>
 /// <example>
@@ -71,7 +74,10 @@ public sealed partial class FhirSync
     /// later runs an export with <c>_since</c> = the previous increment's transactionTime. An increment that failed or was
     /// interrupted is carried on (its export resumed, or its table update done again) by the next call.
     /// </summary>
-    /// <param name="directory">The sync folder (created when missing).</param>
+    /// <param name="directory">
+    /// The sync folder (created when missing). A first run whose export no server took (a wrong base URL, a refused request)
+    /// leaves it as it was before the call: removed again when the call made it, emptied again when it was empty.
+    /// </param>
     /// <param name="request">
     /// What to export (<see cref="ExportRequest.Since"/> is ignored: the sync sets it); <see langword="null"/> to use the one
     /// the folder recorded. A request other than the recorded one is refused.
@@ -106,6 +112,7 @@ public sealed partial class FhirSync
 
         directory = Path.GetFullPath(directory);
         RefuseForeignFolder(directory);
+        var made = OutermostMissing(directory);
         Directory.CreateDirectory(directory);
         using var folderLock = ExportFolderLock.Acquire(directory, "sync");
         var state = OpenState(directory, request);
@@ -154,7 +161,7 @@ public sealed partial class FhirSync
         {
             // A first export the server never took (wrong URL, refused request): the folder goes back to how it was, so that
             // the same command with the right server starts afresh rather than being refused as another server's folder.
-            ForgetFirstSync(directory);
+            ForgetFirstSync(directory, folderLock, made);
             throw;
         }
         increment.TransactionTime = CheckedTransactionTime(directory, incrementDirectory, export, previous?.TransactionTime);
@@ -183,10 +190,12 @@ public sealed partial class FhirSync
             changes = changes.ToDictionary(c => c.Key, c => pendingChanges.TryGetValue(c.Key, out var before) ? before + c.Value : c.Value, StringComparer.Ordinal);
         }
 
+        var refusedRemoved = RemoveSupersededRefusals(directory, state);
         return new SyncResult(directory, increment.Number, incrementDirectory, export, deleted, rebuilt ? apply.Count : 0, format, TablesPath(directory, format), rows, changes)
         {
             Rebuilt = reasons,
             PendingApplied = pendingNumber,
+            RefusedRemoved = refusedRemoved,
         };
     }
 
@@ -308,10 +317,15 @@ public sealed partial class FhirSync
     private static bool KickedOff(string incrementDirectory) => ExportStateOf(incrementDirectory) is { StatusUrl: not null };
 
     /// <summary>
-    /// Removes what a first sync wrote before its export was taken: <c>sync.json</c> and the increment folders, when they
-    /// hold nothing but the export's lock files (anything else is kept, and so is the state that explains it).
+    /// Removes what a first sync wrote before its export was taken: <c>sync.json</c>, the increment folders and the lock's
+    /// files, and the folder itself (with the parents the run made for it) when it did not exist before, so that the folder
+    /// is as it was before the run. When the increment folders hold more than the export's lock files, nothing goes (that
+    /// is not this run's alone, and the state explains it).
     /// </summary>
-    private static void ForgetFirstSync(string directory)
+    /// <param name="directory">The sync folder.</param>
+    /// <param name="folderLock">The sync's lock of it, released here.</param>
+    /// <param name="made">The outermost folder the run created for <paramref name="directory"/>; <see langword="null"/> when it existed.</param>
+    private static void ForgetFirstSync(string directory, ExportFolderLock folderLock, string? made)
     {
         var increments = Path.Combine(directory, IncrementsFolderName);
         var first = IncrementDirectory(directory, 1);
@@ -330,6 +344,64 @@ public sealed partial class FhirSync
 
             File.Delete(SyncState.PathIn(directory));
         });
+        RemoveLock(directory, folderLock);
+        if (made is null)
+        {
+            return;
+        }
+
+        try
+        {
+            // One level at a time and never recursively: a folder something else wrote into meanwhile is refused, and kept.
+            for (var folder = directory; ; folder = Path.GetDirectoryName(folder)!)
+            {
+                Directory.Delete(folder);
+                if (folder == made)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // Tidying up: the failure being reported matters more than an empty folder.
+        }
+    }
+
+    /// <summary>Releases the sync's lock of <paramref name="directory"/> and deletes its files, quietly (tidying up after a failure).</summary>
+    private static void RemoveLock(string directory, ExportFolderLock folderLock)
+    {
+        var lockFile = Path.Combine(directory, ExportFolderLayout.LockFileName);
+        foreach (var owner in Directory.EnumerateFiles(directory).Where(f => f != lockFile && ExportFolderLock.IsLockFile(Path.GetFileName(f))).ToList())
+        {
+            FolderIo.DeleteQuietly(owner);
+        }
+
+        // On Unix a lock belongs to the open file, not to its name: the file is unlinked while held, since once released it
+        // could be another sync's lock by the time it was unlinked. Windows refuses to delete a file open without sharing, so
+        // there it goes once released (and stays, locked, if another sync took it meanwhile).
+        if (!OperatingSystem.IsWindows())
+        {
+            FolderIo.DeleteQuietly(lockFile);
+        }
+
+        folderLock.Dispose();
+        if (OperatingSystem.IsWindows())
+        {
+            FolderIo.DeleteQuietly(lockFile);
+        }
+    }
+
+    /// <summary>The outermost of <paramref name="directory"/> and its parents that does not exist yet; <see langword="null"/> when it exists.</summary>
+    private static string? OutermostMissing(string directory)
+    {
+        string? missing = null;
+        for (var path = directory; !string.IsNullOrEmpty(path) && !Path.Exists(path); path = Path.GetDirectoryName(path))
+        {
+            missing = path;
+        }
+
+        return missing;
     }
 
     private SyncState OpenState(string directory, ExportRequest? request)
@@ -426,7 +498,14 @@ public sealed partial class FhirSync
     /// <returns>Where it was moved.</returns>
     private string Refuse(string directory, string incrementDirectory)
     {
-        var refused = Path.Combine(directory, RefusedFolderName, Path.GetFileName(incrementDirectory) + "-" + _options.TimeProvider.GetUtcNow().UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture));
+        var named = Path.Combine(directory, RefusedFolderName, Path.GetFileName(incrementDirectory) + "-" + _options.TimeProvider.GetUtcNow().UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture));
+        // Two refusals within a second (a server failing fast, runs in a loop) must not fail the second on the first's folder.
+        var refused = named;
+        for (var copy = 2; Path.Exists(refused); copy++)
+        {
+            refused = string.Create(CultureInfo.InvariantCulture, $"{named}-{copy}");
+        }
+
         FolderIo.Write(directory, refused, () =>
         {
             Directory.CreateDirectory(Path.GetDirectoryName(refused)!);
@@ -434,6 +513,57 @@ public sealed partial class FhirSync
         });
         return refused;
     }
+
+    /// <summary>
+    /// Deletes the copies in <c>refused/</c> that an applied increment supersedes. <c>refused/NNNN-…</c> was exported with the
+    /// same <c>_since</c> as <c>increments/NNNN</c> (the transactionTime of increment NNNN-1, fixed once that one is recorded;
+    /// none for 0001), so once NNNN is applied the tables hold its changes, and the copy was only kept to look at why it was
+    /// refused. A copy of an increment not applied yet is kept, however many there are: each may show another failure.
+    /// </summary>
+    /// <returns>How many were deleted.</returns>
+    private int RemoveSupersededRefusals(string directory, SyncState state)
+    {
+        var refused = Path.Combine(directory, RefusedFolderName);
+        if (!Directory.Exists(refused))
+        {
+            return 0;
+        }
+
+        var applied = state.Increments.Where(i => i.Applied).Select(i => i.Number).ToHashSet();
+        var removed = 0;
+        foreach (var copy in Directory.GetDirectories(refused).Where(c => RefusedIncrement(Path.GetFileName(c)) is { } number && applied.Contains(number)))
+        {
+            // A deletion cut short leaves the folder's name to the last, so the next run finds the copy and finishes it.
+            removed += TryDelete(copy, recursive: true) ? 1 : 0;
+        }
+
+        if (!Directory.EnumerateFileSystemEntries(refused).Any())
+        {
+            TryDelete(refused, recursive: false);
+        }
+
+        return removed;
+    }
+
+    /// <summary>Deletes a folder of <c>refused/</c>, or logs why it could not.</summary>
+    private bool TryDelete(string folder, bool recursive)
+    {
+        try
+        {
+            Directory.Delete(folder, recursive);
+            return true;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // The tables are committed already: a folder that cannot go now is no reason to fail the run, and the next tries again.
+            SyncLog.RefusedNotRemoved(_logger, folder, exception.Message);
+            return false;
+        }
+    }
+
+    /// <summary>The number of the increment a <c>refused/</c> folder is a copy of (<c>0002-20260108T000000Z</c> → 2); <see langword="null"/> for a name sync did not make.</summary>
+    private static int? RefusedIncrement(string name) =>
+        name.IndexOf('-', StringComparison.Ordinal) is > 0 and var dash && int.TryParse(name.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out var number) ? number : null;
 
     /// <summary>
     /// Checks the increments the tables are about to be read from again (a rebuild, or one a crash left unapplied) against the

@@ -17,4 +17,7 @@ internal static partial class SyncLog
 
     [LoggerMessage(EventId = 5003, Level = LogLevel.Information, Message = "Increment {Increment} was exported but not yet recorded as applied: applying it first")]
     public static partial void ApplyingPending(ILogger logger, int increment);
+
+    [LoggerMessage(EventId = 5004, Level = LogLevel.Warning, Message = "Could not remove {Folder}, which an applied increment made unneeded ({Reason}); the next sync tries again")]
+    public static partial void RefusedNotRemoved(ILogger logger, string folder, string reason);
 }

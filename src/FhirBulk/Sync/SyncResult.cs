@@ -42,6 +42,13 @@ public sealed record SyncResult(
     /// </summary>
     public int? PendingApplied { get; init; }
 
+    /// <summary>
+    /// How many exports in <c>refused/</c> this run removed because an applied increment supersedes them: a copy of
+    /// increment N (exported with the same <c>_since</c> as <c>increments/N</c>) goes once N is applied, since the tables
+    /// hold its changes then. Copies of an increment not applied yet are never removed. 0 when none went.
+    /// </summary>
+    public int RefusedRemoved { get; init; }
+
     /// <summary>Why the tables were rebuilt from every increment (<see cref="RebuiltFrom"/>); <see cref="SyncRebuildReasons.None"/> when only this increment was applied.</summary>
     public SyncRebuildReasons Rebuilt { get; init; }
 

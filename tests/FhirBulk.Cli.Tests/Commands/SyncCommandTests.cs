@@ -193,11 +193,61 @@ public sealed class SyncCommandTests(ITestOutputHelper output) : IDisposable
         var result = await new CliRunner().RunAsync(["sync", "--server", server.BaseUri.AbsoluteUri, "--out", folder, "--view", view]);
 
         Assert.Equal(6, result.ExitCode);
-        Assert.Contains("error: Increment 0001 is incomplete: the server reported ", result.Error, StringComparison.Ordinal);
+        Assert.Matches(@"error: Increment 0001 is incomplete: the server reported \d+ error issues? \(read error/OperationOutcome[^)]*\.ndjson\); it was not applied ", result.Error);
         Assert.Contains($"it was not applied (the next increment asks only for changes after it, so its failed resources would be missing for good) and is kept in {Path.Combine(folder, "refused", "0001-")}", result.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(folder, "tables.duckdb")));
         Assert.False(Directory.Exists(Path.Combine(folder, "increments", "0001")));
         Assert.Contains("Run the same command again", result.Error, StringComparison.Ordinal);
+    }
+
+    /// <summary>The error line of a refused increment names the miscounted files and both counts, without a second line.</summary>
+    [Fact]
+    public async Task Sync_IncrementWithACountMismatch_Exit6OneErrorLineNamingEachFileAndBothCounts()
+    {
+        await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 5, Seed = 5, Steps = 0, RequireAuth = false, Faults = new() { MiscountRate = 1, Seed = 1 } });
+        var view = temp.Write("patients.json", PatientsView);
+
+        var result = await new CliRunner().RunAsync(["sync", "--server", server.BaseUri.AbsoluteUri, "--out", temp.File("mart"), "--view", view, "--type", "Patient,Condition"]);
+
+        Assert.Equal(6, result.ExitCode);
+        var line = Assert.Single(result.Error.Split('\n'), l => l.StartsWith("error: ", StringComparison.Ordinal));
+        Assert.Matches(@"^error: Increment 0001 is incomplete: 2 files holding another count than the manifest's \((Condition|Patient)\.\d+\.ndjson: \d+ instead of \d+, (Condition|Patient)\.\d+\.ndjson: \d+ instead of \d+\); it was not applied .* and is kept in .*refused", line);
+    }
+
+    /// <summary>
+    /// A first increment refused twice leaves two copies in refused/; the run that applies it removes them and says so, in
+    /// its summary or as --json's refusedRemoved.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Sync_FirstIncrementRefusedTwiceThenApplied_CopiesRemovedAndTheSummarySaysHowMany(bool json)
+    {
+        await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 5, Seed = 5, Steps = 0, RequireAuth = false });
+        var faulty = server.BaseUriWithFaults(new FaultOptions { FailedFileRate = 1, Seed = 1 }).AbsoluteUri;
+        var view = temp.Write("patients.json", PatientsView);
+        var folder = temp.File("mart");
+        var refused = Path.Combine(folder, "refused");
+        for (var run = 1; run <= 2; run++)
+        {
+            var failed = await new CliRunner().RunAsync(["sync", "--server", faulty, "--out", folder, "--view", view, "--quiet"]);
+            Assert.True(failed.ExitCode == 6, failed.ToString());
+            Assert.Equal(run, Directory.GetDirectories(refused).Length);
+        }
+
+        var applied = await new CliRunner().RunAsync(["sync", "--server", server.BaseUri.AbsoluteUri, "--out", folder, "--view", view, .. json ? ["--json"] : Array.Empty<string>()]);
+
+        Assert.True(applied.ExitCode == 0, applied.ToString());
+        Assert.False(Directory.Exists(refused));
+        if (json)
+        {
+            using var summary = JsonDocument.Parse(applied.Output);
+            Assert.Equal(2, summary.RootElement.GetProperty("refusedRemoved").GetInt32());
+        }
+        else
+        {
+            Assert.Contains("Removed 2 refused exports of applied increments from refused/ (their changes are in the tables now).", applied.Output, StringComparison.Ordinal);
+        }
     }
 
     [Theory]
@@ -246,6 +296,27 @@ public sealed class SyncCommandTests(ITestOutputHelper output) : IDisposable
         var right = await new CliRunner().RunAsync(["sync", "--server", server.BaseUri.AbsoluteUri, "--out", folder, "--view", view]);
         Assert.True(right.ExitCode == 0, right.ToString());
         Assert.Contains("Increment 1 (increments/0001)", right.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>What <c>ls</c> shows after a first sync no server took: nothing new, no lock files.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Sync_FirstRunAgainstAWrongServer_OutLeftExactlyAsBefore(bool existedEmpty)
+    {
+        var view = temp.Write("patients.json", PatientsView);
+        var folder = temp.File("mart");
+        if (existedEmpty)
+        {
+            Directory.CreateDirectory(folder);
+        }
+
+        var before = Directory.GetFileSystemEntries(temp.Path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+
+        var wrong = await new CliRunner().RunAsync(["sync", "--server", "http://127.0.0.1:9/fhir", "--out", folder, "--view", view, "--retries", "0"]);
+
+        Assert.Equal(5, wrong.ExitCode);
+        Assert.Equal(before, Directory.GetFileSystemEntries(temp.Path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal));
     }
 
     [Fact]

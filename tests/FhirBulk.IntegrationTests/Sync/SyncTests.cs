@@ -6,6 +6,7 @@ using FhirBulk.Server;
 using FhirBulk.Sinks.DuckDb;
 using FhirBulk.Sync;
 using FhirBulk.Tables;
+using Microsoft.Extensions.Time.Testing;
 
 namespace FhirBulk.IntegrationTests.Sync;
 
@@ -119,8 +120,7 @@ public class SyncTests
         await harness.Server.AdvanceAsync();
 
         // The same server as far as the folder can tell (same base URL), misbehaving in its manifest from now on.
-        var faultyBase = harness.Server.BaseUriWithFaults(new FaultOptions { TransactionTimeStyle = style });
-        using var faulty = harness.CreateClient(configure: o => o.HttpClient = new HttpClient(new RedirectingHandler(harness.Server.BaseUri, faultyBase) { InnerHandler = new SocketsHttpHandler { AllowAutoRedirect = false } }));
+        using var faulty = FaultyClient(harness, new FaultOptions { TransactionTimeStyle = style });
         var error = await Assert.ThrowsAsync<FhirBulkException>(() => new FhirSync(faulty).SyncAsync(directory, null, views));
         Assert.Contains("'" + named, error.Message, StringComparison.Ordinal);
         Assert.Contains(why, error.Message, StringComparison.Ordinal);
@@ -146,12 +146,14 @@ public class SyncTests
         var stateBefore = await File.ReadAllTextAsync(Path.Combine(directory, "sync.json"));
         await harness.Server.AdvanceAsync();
 
-        var faults = fault == "failed files" ? new FaultOptions { FailedFileRate = 1, Seed = 3 } : new FaultOptions { MiscountRate = 1, Seed = 3 };
-        var faultyBase = harness.Server.BaseUriWithFaults(faults);
-        using var faulty = harness.CreateClient(configure: o => o.HttpClient = new HttpClient(new RedirectingHandler(harness.Server.BaseUri, faultyBase) { InnerHandler = new SocketsHttpHandler { AllowAutoRedirect = false } }));
+        using var faulty = FaultyClient(harness, fault == "failed files" ? new FaultOptions { FailedFileRate = 1, Seed = 3 } : new FaultOptions { MiscountRate = 1, Seed = 3 });
         var error = await Assert.ThrowsAsync<IncompleteIncrementException>(() => new FhirSync(faulty).SyncAsync(directory, null, views));
         Assert.StartsWith("Increment 0002 is incomplete: ", error.Message, StringComparison.Ordinal);
-        Assert.Contains(fault == "failed files" ? "error issue" : "another count than the manifest's", error.Message, StringComparison.Ordinal);
+        // What failed is named (the error files, or each miscounted file with both counts), on one line.
+        Assert.Matches(fault == "failed files"
+            ? @"^Increment 0002 is incomplete: the server reported \d+ error issues? \(read error/[^)]+\.ndjson\); it was not applied "
+            : @"^Increment 0002 is incomplete: \d+ files? holding another count than the manifest's \(\w+\.\d+\.ndjson: \d+ instead of \d+", error.Message);
+        Assert.DoesNotContain('\n', error.Message);
         Assert.Equal(2, error.Increment);
         Assert.True(Directory.Exists(error.KeptIn));
         Assert.Equal(Path.Combine(directory, "refused"), Path.GetDirectoryName(error.KeptIn));
@@ -162,6 +164,59 @@ public class SyncTests
         Assert.Equal(2, result.Increment);
         Assert.Equal(ExportOutcome.Success, result.Export.Outcome);
         await AssertEqualsFullRebuildAsync(harness, client, new ExportRequest(), views, directory);
+    }
+
+    /// <summary>
+    /// Copies of an increment that keeps failing pile up, one per run (two refused within the same second included), and the
+    /// run that applies it removes every one and counts them, refused/ with them; a copy an earlier deletion left half
+    /// deleted (its name, without its export state) goes too.
+    /// </summary>
+    [Fact]
+    public async Task Sync_IncrementRefusedTwiceThenApplied_EveryRefusedCopyRemovedAndCounted()
+    {
+        await using var synced = await SyncedOnceAsync();
+        var (harness, client, directory, views, _) = synced;
+        await harness.Server.AdvanceAsync();
+        var refused = Path.Combine(directory, "refused");
+        using var faulty = FaultyClient(harness, new FaultOptions { FailedFileRate = 1, Seed = 3 });
+        var failing = new FhirSync(faulty, new FhirSyncOptions { TimeProvider = new FakeTimeProvider(new DateTimeOffset(2026, 1, 9, 0, 0, 0, TimeSpan.Zero)) });
+        var first = await Assert.ThrowsAsync<IncompleteIncrementException>(() => failing.SyncAsync(directory, null, views));
+        await Assert.ThrowsAsync<IncompleteIncrementException>(() => failing.SyncAsync(directory, null, views));
+        Assert.Equal(["0002-20260109T000000Z", "0002-20260109T000000Z-2"], Directory.GetDirectories(refused).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        File.Delete(Path.Combine(first.KeptIn, FhirBulk.ExportFolder.ExportState.FileName));
+
+        var result = await new FhirSync(client).SyncAsync(directory, null, views);
+
+        Assert.Equal(2, result.Increment);
+        Assert.Equal(2, result.RefusedRemoved);
+        Assert.False(Directory.Exists(refused));
+    }
+
+    /// <summary>
+    /// Nothing in refused/ goes that no applied increment supersedes: copies stay while their increment keeps failing, a copy
+    /// of an increment not applied yet stays through a run that applies an earlier one, and what sync did not name stays.
+    /// </summary>
+    [Fact]
+    public async Task Sync_RefusedEntriesNotSuperseded_Kept()
+    {
+        await using var synced = await SyncedOnceAsync();
+        var (harness, client, directory, views, _) = synced;
+        await harness.Server.AdvanceAsync();
+        var refused = Directory.CreateDirectory(Path.Combine(directory, "refused")).FullName;
+        Directory.CreateDirectory(Path.Combine(refused, "0003-20260109T000000Z"));
+        Directory.CreateDirectory(Path.Combine(refused, "why"));
+        File.WriteAllText(Path.Combine(refused, "0002-notes.txt"), "the server timed out on Observation");
+        using var faulty = FaultyClient(harness, new FaultOptions { FailedFileRate = 1, Seed = 3 });
+        for (var run = 1; run <= 2; run++)
+        {
+            await Assert.ThrowsAsync<IncompleteIncrementException>(() => new FhirSync(faulty).SyncAsync(directory, null, views));
+            Assert.Equal(run, Directory.GetDirectories(refused, "0002-*").Length);
+        }
+
+        var result = await new FhirSync(client).SyncAsync(directory, null, views);
+
+        Assert.Equal(2, result.RefusedRemoved);
+        Assert.Equal(["0002-notes.txt", "0003-20260109T000000Z", "why"], Directory.GetFileSystemEntries(refused).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
     /// <summary>A rebuild (or a pending increment) reads increments again only once their files match what their exports recorded.</summary>
@@ -248,6 +303,41 @@ public class SyncTests
 
         var result = await new FhirSync(client).SyncAsync(directory, new ExportRequest(), views);
         Assert.Equal(1, result.Increment);
+    }
+
+    /// <summary>
+    /// A first sync no server took leaves no trace, its lock files included: a folder the run had to make (and the parents
+    /// it made for it) is not there afterwards, and an empty folder given to it is empty again.
+    /// </summary>
+    [Theory]
+    [InlineData("missing")]
+    [InlineData("missing with its parent")]
+    [InlineData("empty")]
+    public async Task Sync_FirstKickoffNeverTaken_FolderExactlyAsBeforeLockFilesIncluded(string before)
+    {
+        var root = Directory.CreateTempSubdirectory("fhirbulk-it-").FullName;
+        try
+        {
+            var directory = before == "missing with its parent" ? Path.Combine(root, "parent", "mart") : Path.Combine(root, "mart");
+            if (before == "empty")
+            {
+                Directory.CreateDirectory(directory);
+            }
+
+            using var wrong = new BulkDataClient(new Uri("http://127.0.0.1:9/fhir/"), new BulkDataClientOptions { MaxRetries = 0 });
+            await Assert.ThrowsAnyAsync<FhirBulkException>(() => new FhirSync(wrong).SyncAsync(directory, new ExportRequest(), SyncViews.FromJson(Views)));
+
+            string[] left = before == "empty" ? [Path.GetFileName(directory)] : [];
+            Assert.Equal(left, Directory.GetFileSystemEntries(root).Select(Path.GetFileName));
+            if (before == "empty")
+            {
+                Assert.Empty(Directory.GetFileSystemEntries(directory));
+            }
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
     }
 
     /// <summary>A second sync of a folder while one runs is refused as a sync, not as "another export".</summary>
@@ -557,6 +647,10 @@ public class SyncTests
         rows.Sort(StringComparer.Ordinal);
         return rows;
     }
+
+    /// <summary>A client of the harness's server as far as a sync folder can tell (its base URL), meeting <paramref name="faults"/>.</summary>
+    private static BulkDataClient FaultyClient(ServerHarness harness, FaultOptions faults) =>
+        harness.CreateClient(configure: o => o.HttpClient = new HttpClient(new RedirectingHandler(harness.Server.BaseUri, harness.Server.BaseUriWithFaults(faults)) { InnerHandler = new SocketsHttpHandler { AllowAutoRedirect = false } }));
 
     /// <summary>Sends what a client asks of one base URL to another.</summary>
     private sealed class RedirectingHandler(Uri from, Uri to) : DelegatingHandler
