@@ -122,12 +122,12 @@ internal static class SyncCommand
         }
         catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
         {
-            throw new CliException("cancelled.", ExitCodes.Cancelled, e) { Hint = AgainHint(directory, viewPath, format) };
+            throw new CliException("cancelled.", ExitCodes.Cancelled, e) { Hint = AgainHint(directory, viewPath, format, e) };
         }
         catch (FhirBulkException e) when (e is not ExportFolderException and not AuthenticationException)
         {
             var (code, message) = ErrorReporter.Classify(e);
-            throw new CliException(message, code, e) { Hint = AgainHint(directory, viewPath, format) };
+            throw new CliException(message, code, e) { Hint = AgainHint(directory, viewPath, format, e) };
         }
         finally
         {
@@ -196,11 +196,15 @@ internal static class SyncCommand
     /// </summary>
     /// <remarks>
     /// Before any export of the folder was taken (a wrong --server, a refused request) nothing recorded the server, so the
-    /// short command would fail: then the same command line again, corrected.
+    /// short command would fail: then the same command line again, corrected. A first increment refused as incomplete was
+    /// exported, though (the error line says where it is kept), so "nothing was exported" and "the right --server" would
+    /// both be wrong of it.
     /// </remarks>
-    private static string AgainHint(string directory, string viewPath, SyncFormat? format) =>
+    private static string AgainHint(string directory, string viewPath, SyncFormat? format, Exception error) =>
         FhirSync.ReadLatestExportSettings(directory) is null
-            ? "Nothing was exported or applied. Run the same command again (with the right --server, if it was wrong)."
+            ? error is IncompleteIncrementException
+                ? "Nothing was applied to the tables. Run the same command again: it exports these changes again."
+                : "Nothing was exported or applied. Run the same command again (with the right --server, if it was wrong)."
             : $"Nothing was applied to the tables. To carry on, run the same sync again:\n  fhir-bulk sync --out {CommandLineText.Quote(directory)} --view {CommandLineText.Quote(viewPath)}"
                 + (format == SyncFormat.Parquet ? " --format parquet" : string.Empty);
 

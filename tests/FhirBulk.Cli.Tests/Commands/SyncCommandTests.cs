@@ -197,7 +197,8 @@ public sealed class SyncCommandTests(ITestOutputHelper output) : IDisposable
         Assert.Contains($"it was not applied (the next increment asks only for changes after it, so its failed resources would be missing for good) and is kept in {Path.Combine(folder, "refused", "0001-")}", result.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(folder, "tables.duckdb")));
         Assert.False(Directory.Exists(Path.Combine(folder, "increments", "0001")));
-        Assert.Contains("Run the same command again", result.Error, StringComparison.Ordinal);
+        Assert.Contains("Nothing was applied to the tables. Run the same command again: it exports these changes again.", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Nothing was exported", result.Error, StringComparison.Ordinal);
     }
 
     /// <summary>The error line of a refused increment names the miscounted files and both counts, without a second line.</summary>
