@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using FhirBulk.Ndjson;
 using FhirBulk.Views.Definition;
+using FhirBulk.Views.FhirPath.Model;
 using Hl7.Fhir.ElementModel;
 using Hl7.Fhir.Model;
 using Hl7.FhirPath;
@@ -18,7 +19,7 @@ internal sealed partial class FirelyPathEngine : IPathEngine<PocoNode>
 {
     // The compiler holds no per-view state and is safe to share across threads; building its
     // symbol table is expensive, so it is done once.
-    private static readonly Lazy<FhirPathCompiler> SharedCompiler = new(() => new FhirPathCompiler(SqlOnFhirSymbols.Create()));
+    private static readonly Lazy<FhirPathCompiler> SharedCompiler = new(() => FirelyModel.Use(() => new FhirPathCompiler(SqlOnFhirSymbols.Create())));
 
     private readonly Dictionary<string, IEnumerable<PocoNode>> _constants;
     private readonly FirelyShapeAnalyzer _analyzer;
@@ -37,6 +38,7 @@ internal sealed partial class FirelyPathEngine : IPathEngine<PocoNode>
     public FirelyPathEngine(IReadOnlyList<ViewConstant> constants, FirelyResourceReader? reader = null, bool useSimplePaths = true)
     {
         ArgumentNullException.ThrowIfNull(constants);
+        FirelyModel.EnsureSeeded();
         _useSimplePaths = useSimplePaths;
         _constants = constants.ToDictionary(c => c.Name, c => (IEnumerable<PocoNode>)[ToNode(c)], StringComparer.Ordinal);
         _analyzer = new FirelyShapeAnalyzer(constants);

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using FhirBulk.Ndjson;
+using FhirBulk.Views.FhirPath.Model;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
 
@@ -17,7 +18,7 @@ internal sealed class FirelyResourceReader
     // Stateless and thread-safe; Ostrich mode skips validation (2.5× faster than Strict), and
     // bulk data is read here, not judged.
     private static readonly FhirJsonDeserializer Deserializer =
-        new(new DeserializerSettings().UsingMode(DeserializationMode.Ostrich));
+        FirelyModel.Use(() => new FhirJsonDeserializer(new DeserializerSettings().UsingMode(DeserializationMode.Ostrich)));
 
     private readonly List<FirelyShapeAnalyzer> _analyzers = [];
     private readonly Lazy<TopLevelProjection?> _projection;

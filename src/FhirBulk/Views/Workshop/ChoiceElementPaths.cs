@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using FhirBulk.Views.FhirPath.Model;
 using Hl7.Fhir.Introspection;
 using Hl7.Fhir.Model;
 
@@ -22,7 +23,7 @@ internal static partial class ChoiceElementPaths
 
     public static string Rewrite(string resourceType, string path)
     {
-        var inspector = ModelInfo.ModelInspector;
+        var inspector = FirelyModel.R4;
         var mapping = inspector.FindClassMapping(resourceType);
         var lead = LeadingMembers().Match(path);
         if (mapping is null || !lead.Success)

@@ -2,8 +2,8 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using FhirBulk.Ndjson;
 using FhirBulk.Views.Definition;
+using FhirBulk.Views.FhirPath.Model;
 using Hl7.Fhir.Introspection;
-using ModelInfo = Hl7.Fhir.Model.ModelInfo;
 
 namespace FhirBulk.Views.Workshop;
 
@@ -29,7 +29,7 @@ public sealed partial class FlattenViewBuilder
     public FlattenViewBuilder(string resourceType)
     {
         ArgumentException.ThrowIfNullOrEmpty(resourceType);
-        var mapping = ModelInfo.ModelInspector.FindClassMapping(resourceType);
+        var mapping = FirelyModel.R4.FindClassMapping(resourceType);
         if (mapping is not { IsResource: true })
         {
             throw new ArgumentException($"'{resourceType}' is not a FHIR R4 resource type", nameof(resourceType));
@@ -211,9 +211,9 @@ public sealed partial class FlattenViewBuilder
             {
                 var suffix = key[choice.Name.Length..];
                 var primitiveName = char.ToLowerInvariant(suffix[0]) + suffix[1..];
-                var type = ModelInfo.ModelInspector.FindClassMapping(primitiveName) is { IsFhirPrimitive: true } primitive
+                var type = FirelyModel.R4.FindClassMapping(primitiveName) is { IsFhirPrimitive: true } primitive
                     ? primitive
-                    : ModelInfo.ModelInspector.FindClassMapping(suffix);
+                    : FirelyModel.R4.FindClassMapping(suffix);
                 return ($"{choice.Name}.ofType({type?.Name ?? suffix})", type);
             }
 

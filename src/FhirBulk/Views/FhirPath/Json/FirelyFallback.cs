@@ -18,7 +18,8 @@ namespace FhirBulk.Views.FhirPath.Json;
 internal sealed class FirelyFallback(IPathExpression<PocoNode> firely, FirelyPathEngine engine) : IPathExpression<JsonNode>
 {
     // Ostrich mode, as the Firely engine reads resources: bulk data is read here, not judged.
-    private static readonly FhirJsonDeserializer Deserializer = new(new DeserializerSettings().UsingMode(DeserializationMode.Ostrich));
+    private static readonly FhirJsonDeserializer Deserializer =
+        FirelyModel.Use(() => new FhirJsonDeserializer(new DeserializerSettings().UsingMode(DeserializationMode.Ostrich)));
 
     // Extension.value[x] takes every R4 data type, so a primitive and its _x twin travel between the engines as the
     // value of an extension: Firely then reads and writes them exactly as it does inside a resource.
