@@ -25,6 +25,10 @@ namespace FhirBulk.Views.FhirPath.Model;
 /// </remarks>
 internal static class FirelyModel
 {
+    /// <summary>Why reflection over Firely's model is safe in a trimmed build.</summary>
+    internal const string KeptWhole =
+        "Firely's assemblies declare no trimming support, so the tool's partial trimming (TrimMode=partial) keeps every type of them.";
+
     /// <summary>
     /// The FHIR model assemblies Firely imports for each assembly it may be asked about, the root first, in the order of
     /// Firely's depth-first walk of <see cref="Assembly.GetReferencedAssemblies"/>.
@@ -65,6 +69,7 @@ internal static class FirelyModel
     }
 
     /// <summary>An inspector for <paramref name="root"/> built as Firely's <c>ForAssembly</c> builds it, from <paramref name="closure"/>.</summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = KeptWhole)]
     internal static ModelInspector Build(Assembly root, IEnumerable<Assembly> closure)
     {
         var release = root.GetCustomAttribute<FhirModelAssemblyAttribute>()?.Since

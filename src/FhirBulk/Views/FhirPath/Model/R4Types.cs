@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using Hl7.Fhir.Introspection;
 using Hl7.Fhir.Specification;
@@ -79,6 +80,7 @@ internal static class R4Types
         Names.Where(known => string.Equals(known, name, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The mapping of the type named <paramref name="fhirType"/> (exactly), or <see langword="null"/> when R4 has none.</summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2057", Justification = FirelyModel.KeptWhole)]
     public static ClassMapping? Find(string fhirType) =>
         fhirType != OpenTypesKey && ClassNames.TryGetValue(fhirType, out var className)
             ? Mappings.GetOrAdd(className, static name => Of(Type.GetType(name, throwOnError: true)!))
