@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Spectre.Console;
 
 namespace FhirBulk.Cli.Rendering;
@@ -24,7 +25,15 @@ internal static class ErrorReporter
         Write(context, message, code, hint, json);
         if (code == ExitCodes.InternalError && verbose)
         {
-            context.Error.WriteException(exception);
+            // Spectre's formatter reads the stack by reflection that needs the JIT; the Native AOT build prints the runtime's own trace.
+            if (RuntimeFeature.IsDynamicCodeSupported)
+            {
+                context.Error.WriteException(exception);
+            }
+            else
+            {
+                context.Error.Profile.Out.Writer.WriteLine(exception.ToString());
+            }
         }
 
         return code;

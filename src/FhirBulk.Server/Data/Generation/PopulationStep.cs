@@ -259,7 +259,7 @@ internal sealed class PopulationStep
             group["member"] = members = [];
         }
 
-        members.Add(new JsonObject
+        members.Add((JsonNode)new JsonObject
         {
             ["entity"] = new JsonObject { ["reference"] = patientReference },
             ["period"] = new JsonObject { ["start"] = FhirJsonWriterExtensions.FormatDateTime(joined) },
