@@ -75,7 +75,9 @@ internal static class DemoSync
             var increments = new JsonArray();
             foreach (var (result, answers) in results)
             {
-                var increment = JsonSerializer.SerializeToNode(SyncResultJson.Of(result, views.Views), JsonOutput.Options.TypeInfo<SyncResultJson>())!.AsObject();
+                // A JsonNode, not a JsonObject: given a JsonObject, increments.Add would be the generic Add<T>, which may need
+                // reflection and so cannot be trusted under Native AOT.
+                JsonNode increment = JsonSerializer.SerializeToNode(SyncResultJson.Of(result, views.Views), JsonOutput.Options.TypeInfo<SyncResultJson>())!;
                 increment["answers"] = JsonSerializer.SerializeToNode(answers, DemoCommand.AnswersJson.TypeInfo<WorkshopAnswers>());
                 increments.Add(increment);
             }

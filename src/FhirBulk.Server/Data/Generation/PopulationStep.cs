@@ -259,7 +259,9 @@ internal sealed class PopulationStep
             group["member"] = members = [];
         }
 
-        members.Add(new JsonObject
+        // As a JsonNode: given a JsonObject, Add would be the generic Add<T>, which may need reflection and so cannot be
+        // trusted under Native AOT.
+        members.Add((JsonNode)new JsonObject
         {
             ["entity"] = new JsonObject { ["reference"] = patientReference },
             ["period"] = new JsonObject { ["start"] = FhirJsonWriterExtensions.FormatDateTime(joined) },
