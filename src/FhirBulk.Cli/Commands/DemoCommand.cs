@@ -16,7 +16,8 @@ namespace FhirBulk.Cli.Commands;
 /// </summary>
 internal static class DemoCommand
 {
-    private static readonly JsonSerializerOptions AnswersJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    /// <summary>How <c>demo --json</c> writes the answers (nulls kept: an answer resting on no data is null), and <c>demo --sync --json</c> each increment's.</summary>
+    internal static JsonSerializerOptions AnswersJson { get; } = new(JsonSerializerDefaults.Web) { WriteIndented = true, TypeInfoResolver = CliJson.Default };
 
     /// <summary>The resource types each answer is computed from (see examples/workshop/queries), by its --json name.</summary>
     private const string TopConditionsAnswer = "topConditions";
@@ -132,7 +133,7 @@ internal static class DemoCommand
             if (quiet)
             {
                 // An answer resting on no data is null, not a zero or an empty list that would read as a finding.
-                var answers = JsonSerializer.SerializeToNode(result.Answers, AnswersJson)!.AsObject();
+                var answers = JsonSerializer.SerializeToNode(result.Answers, AnswersJson.TypeInfo<WorkshopAnswers>())!.AsObject();
                 foreach (var answer in unanswered)
                 {
                     answers[answer] = null;

@@ -24,8 +24,6 @@ internal static class DemoSync
     /// <summary>The folder inside <c>--out</c> the sync keeps its increments and tables in.</summary>
     public const string FolderName = "sync";
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
-
     /// <summary>Runs the three syncs into <c>DIR/sync/</c>; returns the exit code.</summary>
     public static async Task<int> RunAsync(CliContext context, StepProgress steps, bool quiet, bool json, int patients, int seed, string outputDirectory, CancellationToken cancellationToken)
     {
@@ -77,8 +75,10 @@ internal static class DemoSync
             var increments = new JsonArray();
             foreach (var (result, answers) in results)
             {
-                var increment = JsonSerializer.SerializeToNode(SyncResultJson.Of(result, views.Views), JsonOutput.Options)!.AsObject();
-                increment["answers"] = JsonSerializer.SerializeToNode(answers, Json);
+                // A JsonNode, not a JsonObject: given a JsonObject, increments.Add would be the generic Add<T>, which may need
+                // reflection and so cannot be trusted under Native AOT.
+                JsonNode increment = JsonSerializer.SerializeToNode(SyncResultJson.Of(result, views.Views), JsonOutput.Options.TypeInfo<SyncResultJson>())!;
+                increment["answers"] = JsonSerializer.SerializeToNode(answers, DemoCommand.AnswersJson.TypeInfo<WorkshopAnswers>());
                 increments.Add(increment);
             }
 

@@ -186,7 +186,7 @@ internal static class ExportCommand
             };
             if (json)
             {
-                JsonOutput.Write(context.Out, new { directory = Path.GetFullPath(cancel), deletedOnServer = deleted, alreadyComplete = complete });
+                JsonOutput.Write(context.Out, new ExportCancelJson(Path.GetFullPath(cancel), deleted, complete));
             }
             else
             {
@@ -350,3 +350,6 @@ internal static class ExportCommand
             ? value
             : throw new CliException($"{option} '{text}' is not an instant (e.g. 2024-01-31T00:00:00Z).", ExitCodes.Usage);
 }
+
+/// <summary><c>export --cancel --json</c>.</summary>
+internal sealed record ExportCancelJson(string Directory, bool DeletedOnServer, bool AlreadyComplete);

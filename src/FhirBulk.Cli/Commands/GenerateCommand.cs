@@ -91,11 +91,8 @@ internal static class GenerateCommand
             var stepsDirectory = stepCount is null ? null : Path.Combine(folder, PopulationGenerator.StepsFolder);
             if (quiet)
             {
-                JsonOutput.Write(context.Out, new
-                {
-                    output = folder, resources = summary.ResourceCounts, deleted = summary.DeletedCount, files = summary.Files, bytes = summary.Bytes,
-                    steps = stepCount ?? 0, stepsDirectory,
-                });
+                JsonOutput.Write(context.Out, new GenerateJson(
+                    folder, summary.ResourceCounts, summary.DeletedCount, summary.Files, summary.Bytes, stepCount ?? 0, stepsDirectory));
                 return ExitCodes.Success;
             }
 
@@ -130,3 +127,7 @@ internal static class GenerateCommand
                 ExitCodes.InvalidInput)
             : null;
 }
+
+/// <summary><c>generate --json</c>.</summary>
+internal sealed record GenerateJson(
+    string Output, IReadOnlyDictionary<string, long> Resources, long Deleted, IReadOnlyList<string> Files, long Bytes, int Steps, string? StepsDirectory);

@@ -52,32 +52,28 @@ internal static class InspectCommand
             var verification = summary.Verification;
             if (parseResult.GetValue(json))
             {
-                JsonOutput.Write(context.Out, new
-                {
-                    verified = verification is null ? null : new
-                    {
-                        filesChecked = verification.FilesChecked,
-                        bytes = verification.Bytes,
-                        intact = verification.IsIntact,
-                        exportCompleted = verification.ExportCompleted,
-                        problems = verification.Problems.Select(p => new { file = p.FileName, problem = p.Problem }),
-                    },
-                    folder = summary.Folder,
-                    transactionTime = summary.TransactionTimeText ?? (summary.TransactionTime is { } instant ? ValueText.Instant(instant) : null),
-                    request = summary.Request,
-                    types = summary.ResourcesByType,
-                    manifestCounts = summary.ManifestCounts,
-                    countMismatches = summary.ManifestCountMismatches.Select(m => new { type = m.Type, declared = m.Announced, found = m.Found }),
-                    files = summary.Files.Select(f => new { file = Path.GetFileName(f.Path), type = f.ResourceType, resources = f.Resources, bytes = f.Bytes }),
-                    bytes = summary.Bytes,
-                    errors = summary.Errors,
-                    errorIssues = summary.ErrorIssues,
-                    deleted = summary.DeletedFiles.Sum(f => f.Resources),
-                    malformedLines = summary.MalformedLines.Count,
-                    unfinished = summary.Unfinished,
-                    stillRunning = summary.StillRunning,
-                    resumeCommand = summary.ResumeCommand,
-                });
+                JsonOutput.Write(context.Out, new InspectJson(
+                    verification is null ? null : new InspectJson.Verification(
+                        verification.FilesChecked,
+                        verification.Bytes,
+                        verification.IsIntact,
+                        verification.ExportCompleted,
+                        verification.Problems.Select(p => new FileProblemJson(p.FileName, p.Problem))),
+                    summary.Folder,
+                    summary.TransactionTimeText ?? (summary.TransactionTime is { } instant ? ValueText.Instant(instant) : null),
+                    summary.Request,
+                    summary.ResourcesByType,
+                    summary.ManifestCounts,
+                    summary.ManifestCountMismatches.Select(m => new InspectJson.TypeCountMismatch(m.Type, m.Announced, m.Found)),
+                    summary.Files.Select(f => new InspectJson.FolderFileJson(Path.GetFileName(f.Path), f.ResourceType, f.Resources, f.Bytes)),
+                    summary.Bytes,
+                    summary.Errors,
+                    summary.ErrorIssues,
+                    summary.DeletedFiles.Sum(f => f.Resources),
+                    summary.MalformedLines.Count,
+                    summary.Unfinished,
+                    summary.StillRunning,
+                    summary.ResumeCommand));
             }
             else
             {
@@ -177,4 +173,30 @@ internal static class InspectCommand
             console.WriteLine($"  {line}");
         }
     }
+}
+
+/// <summary><c>inspect --json</c>.</summary>
+internal sealed record InspectJson(
+    InspectJson.Verification? Verified,
+    string Folder,
+    string? TransactionTime,
+    string? Request,
+    IReadOnlyDictionary<string, long> Types,
+    IReadOnlyDictionary<string, long> ManifestCounts,
+    IEnumerable<InspectJson.TypeCountMismatch> CountMismatches,
+    IEnumerable<InspectJson.FolderFileJson> Files,
+    long Bytes,
+    long Errors,
+    IReadOnlyDictionary<string, long> ErrorIssues,
+    long Deleted,
+    long MalformedLines,
+    string? Unfinished,
+    string? StillRunning,
+    string? ResumeCommand)
+{
+    internal sealed record Verification(int FilesChecked, long Bytes, bool Intact, bool ExportCompleted, IEnumerable<FileProblemJson> Problems);
+
+    internal sealed record TypeCountMismatch(string Type, long Declared, long Found);
+
+    internal sealed record FolderFileJson(string File, string? Type, long Resources, long Bytes);
 }

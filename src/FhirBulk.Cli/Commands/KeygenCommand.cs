@@ -50,7 +50,7 @@ internal static class KeygenCommand
 
             if (parseResult.GetValue(json))
             {
-                JsonOutput.Write(context.Out, new { algorithm = pair.Algorithm, kid = pair.KeyId, privateKey = keyPath, jwks = jwksPath });
+                JsonOutput.Write(context.Out, new KeygenJson(pair.Algorithm, pair.KeyId, keyPath, jwksPath));
                 return ExitCodes.Success;
             }
 
@@ -85,3 +85,6 @@ internal static class KeygenCommand
         await writer.WriteAsync(text.AsMemory(), cancellationToken).ConfigureAwait(false);
     }
 }
+
+/// <summary><c>keygen --json</c>.</summary>
+internal sealed record KeygenJson(string Algorithm, string Kid, string PrivateKey, string Jwks);

@@ -282,7 +282,7 @@ internal static class ServeCommand
     }
 
     /// <summary>What <c>serve --json</c> prints; without auth the endpoints are there as null (docs/cli.md), not left out as --json's other nulls are.</summary>
-    private sealed record ServeAnswer(
+    internal sealed record ServeAnswer(
         Uri BaseUrl,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] Uri? TokenEndpoint,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] Uri? RegistrationEndpoint,

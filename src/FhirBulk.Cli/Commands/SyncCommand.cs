@@ -213,7 +213,7 @@ internal static class SyncCommand
         var snapshot = await FhirSync.CompactAsync(directory, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (json)
         {
-            JsonOutput.Write(context.Out, new { directory, snapshot = snapshot.Snapshot, increment = snapshot.Increment, transactionTime = snapshot.TransactionTime, tables = snapshot.Rows });
+            JsonOutput.Write(context.Out, new SyncCompactJson(directory, snapshot.Snapshot, snapshot.Increment, snapshot.TransactionTime, snapshot.Rows));
         }
         else
         {
@@ -224,3 +224,6 @@ internal static class SyncCommand
         return ExitCodes.Success;
     }
 }
+
+/// <summary><c>sync --compact --json</c>.</summary>
+internal sealed record SyncCompactJson(string Directory, int Snapshot, int Increment, string TransactionTime, IReadOnlyDictionary<string, long> Tables);

@@ -97,17 +97,12 @@ internal static class ViewCommand
 
             if (parseResult.GetValue(explain) && parseResult.GetValue(json))
             {
-                JsonOutput.Write(context.Out, new
-                {
-                    views = views.Select(v => new
-                    {
-                        name = v.Schema.Name,
-                        engine = EngineName(v.Engine.Engine),
-                        requiredText = v.Engine.RequiredText,
-                        fallbacks = v.Engine.Fallbacks.Select(f => new { element = f.ElementPath, expression = f.Expression, reason = f.Reason }),
-                        warnings = v.Warnings.Select(w => new { element = w.ElementPath, message = w.Message }),
-                    }),
-                });
+                JsonOutput.Write(context.Out, new ViewExplainJson(views.Select(v => new ViewExplainJson.View(
+                    v.Schema.Name,
+                    EngineName(v.Engine.Engine),
+                    v.Engine.RequiredText,
+                    v.Engine.Fallbacks.Select(f => new ViewExplainJson.Fallback(f.ElementPath, f.Expression, f.Reason)),
+                    v.Warnings.Select(w => new ViewWarningJson(null, w.ElementPath, w.Message))))));
                 return ExitCodes.Success;
             }
 
@@ -264,19 +259,17 @@ internal static class ViewCommand
             var skipped = TableRunRenderer.WarnSkipped(context, result, CommonOptions.IsVerbose(parseResult));
             if (parseResult.GetValue(json))
             {
-                JsonOutput.Write(context.Out, new
-                {
-                    output = written,
-                    format = kind,
-                    shard = lake.ShardOf(parseResult)?.ToString(),
-                    tables = result.RowsByTable,
-                    resources = result.Resources,
-                    malformedLines = result.MalformedLines.Count,
-                    viewErrors = result.ViewErrorCount,
-                    valueMisfits = result.ValueMisfits.Sum(m => m.Count),
-                    seconds = Math.Round(result.Elapsed.TotalSeconds, 3),
-                    warnings = MessageLines.ViewWarningsJson(views).Concat(warnings.Select(w => new { view = w.View, message = w.Message })),
-                });
+                JsonOutput.Write(context.Out, new ViewRunJson(
+                    written,
+                    kind,
+                    lake.ShardOf(parseResult)?.ToString(),
+                    result.RowsByTable,
+                    result.Resources,
+                    result.MalformedLines.Count,
+                    result.ViewErrorCount,
+                    result.ValueMisfits.Sum(m => m.Count),
+                    Math.Round(result.Elapsed.TotalSeconds, 3),
+                    MessageLines.ViewWarningsJson(views).Concat(warnings.Select(w => new ViewWarningJson(w.View, null, w.Message)))));
             }
             else if (!toStdout)
             {
@@ -388,3 +381,25 @@ internal static class ViewCommand
         return Path.HasExtension(last) && location.Prefix.Length > 0 ? $"{text[..(text.Length - last.Length)]}lake/" : $"{text}/";
     }
 }
+
+/// <summary><c>view --explain --json</c>.</summary>
+internal sealed record ViewExplainJson(IEnumerable<ViewExplainJson.View> Views)
+{
+    internal sealed record View(
+        string Name, string Engine, string? RequiredText, IEnumerable<Fallback> Fallbacks, IEnumerable<ViewWarningJson> Warnings);
+
+    internal sealed record Fallback(string Element, string Expression, string Reason);
+}
+
+/// <summary><c>view --json</c>.</summary>
+internal sealed record ViewRunJson(
+    string Output,
+    string Format,
+    string? Shard,
+    IReadOnlyDictionary<string, long> Tables,
+    long Resources,
+    long MalformedLines,
+    long ViewErrors,
+    long ValueMisfits,
+    double Seconds,
+    IEnumerable<ViewWarningJson> Warnings);

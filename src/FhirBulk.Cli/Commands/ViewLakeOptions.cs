@@ -153,13 +153,11 @@ internal sealed class ViewLakeOptions
         // With --json a failure is the error document alone (one document on stdout), so the summary is for a complete lake.
         if (json && status.IsComplete)
         {
-            JsonOutput.Write(context.Out, new
-            {
-                lake = status.Directory,
-                shards = status.ShardCount,
-                rows = status.RowsByView,
-                runs = status.Runs.Select(r => new { shard = $"{r.ShardIndex}/{r.ShardCount}", runId = r.RunId, parts = r.Views.Sum(v => v.Parts.Count), rows = r.Views.Sum(v => v.Rows) }),
-            });
+            JsonOutput.Write(context.Out, new LakeMergeJson(
+                status.Directory,
+                status.ShardCount,
+                status.RowsByView,
+                status.Runs.Select(r => new LakeMergeJson.Run($"{r.ShardIndex}/{r.ShardCount}", r.RunId, r.Views.Sum(v => v.Parts.Count), r.Views.Sum(v => v.Rows)))));
         }
         else if (!json && status.ShardCount is not null)
         {
@@ -194,4 +192,10 @@ internal sealed class ViewLakeOptions
         what.AddRange(status.Problems.Select(p => p.TrimEnd('.')));
         throw new CliException($"the lake is incomplete: {string.Join("; ", what)}.", ExitCodes.LakeIncomplete);
     }
+}
+
+/// <summary><c>view --merge --json</c>.</summary>
+internal sealed record LakeMergeJson(string Lake, int? Shards, IReadOnlyDictionary<string, long> Rows, IEnumerable<LakeMergeJson.Run> Runs)
+{
+    internal sealed record Run(string Shard, string RunId, int Parts, long Rows);
 }

@@ -39,13 +39,11 @@ internal static class ViewTestCommand
 
             if (parseResult.GetValue(json))
             {
-                JsonOutput.Write(context.Out, new
-                {
-                    total = results.Total,
-                    passed = results.Passed,
-                    failed = results.Failed,
-                    failures = results.Results.Where(r => !r.Passed).Select(r => new { file = r.File, name = r.Name, error = r.Error }),
-                });
+                JsonOutput.Write(context.Out, new ViewTestJson(
+                    results.Total,
+                    results.Passed,
+                    results.Failed,
+                    results.Results.Where(r => !r.Passed).Select(r => new ViewTestJson.Failure(r.File, r.Name, r.Error))));
             }
             else
             {
@@ -83,4 +81,10 @@ internal static class ViewTestCommand
             console.MarkupLineInterpolated($"Report written to {Path.GetFullPath(reportPath)}");
         }
     }
+}
+
+/// <summary><c>view-test --json</c>.</summary>
+internal sealed record ViewTestJson(int Total, int Passed, int Failed, IEnumerable<ViewTestJson.Failure> Failures)
+{
+    internal sealed record Failure(string File, string Name, string? Error);
 }

@@ -59,7 +59,7 @@ internal static class ErrorReporter
 
     /// <summary>The failure as <c>--json</c> output: <c>{"error": {"message": …, "exitCode": N, "hint": …}}</c> (documented in docs/cli.md).</summary>
     public static void WriteJson(CliContext context, string message, int exitCode, string? hint = null) =>
-        JsonOutput.Write(context.Out, new { error = new { message, exitCode, hint } });
+        JsonOutput.Write(context.Out, new ErrorJson(new(message, exitCode, hint)));
 
     public static (int Code, string Message) Classify(Exception exception) => exception switch
     {
@@ -86,4 +86,10 @@ internal static class ErrorReporter
             _ => (ExitCodes.InternalError, $"{exception.GetType().Name}: {exception.Message}"),
         },
     };
+}
+
+/// <summary>The <c>--json</c> document of a failure.</summary>
+internal sealed record ErrorJson(ErrorJson.Details Error)
+{
+    internal sealed record Details(string Message, int ExitCode, string? Hint);
 }

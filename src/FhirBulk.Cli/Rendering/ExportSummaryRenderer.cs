@@ -7,29 +7,24 @@ namespace FhirBulk.Cli.Rendering;
 /// <summary>The summary table printed after an export, and its --json form.</summary>
 internal static class ExportSummaryRenderer
 {
-    public static object Json(ExportResult result) => new
-    {
-        directory = result.Directory,
-        outcome = result.Outcome,
-        transactionTime = result.Manifest.TransactionTime,
-        statusUrl = result.StatusUrl,
-        resources = result.ResourcesByType,
-        totalResources = result.TotalResources,
-        totalBytes = result.TotalBytes,
-        errorFiles = result.Files.Count(f => f.Kind == ExportFileKind.Error),
-        invalidLines = result.Files.Sum(f => f.InvalidLines),
-        countMismatches = result.CountMismatches.Select(f => new { type = f.Type, file = f.FileName, declared = f.DeclaredCount, found = f.Resources }),
-        serverIssues = result.ServerIssues,
-        repaired = result.Repaired.Select(r => new { file = r.FileName, problem = r.Problem }),
-        files = result.Files.Select(f => new
-        {
-            file = f.FileName, kind = f.Kind, type = f.Type, status = f.Status, resources = f.Resources, bytes = f.Bytes, sha256 = f.Sha256,
-            storedBytes = f.StoredBytes, storedSha256 = f.StoredSha256, issues = f.Issues,
-        }),
-        seconds = Math.Round(result.Duration.TotalSeconds, 3),
-        runSeconds = Math.Round(result.RunDuration.TotalSeconds, 3),
-        jobDeleted = result.JobDeleted,
-    };
+    public static ExportJson Json(ExportResult result) => new(
+        result.Directory,
+        result.Outcome,
+        result.Manifest.TransactionTime,
+        result.StatusUrl,
+        result.ResourcesByType,
+        result.TotalResources,
+        result.TotalBytes,
+        result.Files.Count(f => f.Kind == ExportFileKind.Error),
+        result.Files.Sum(f => f.InvalidLines),
+        result.CountMismatches.Select(f => new ExportJson.FileCountMismatch(f.Type, f.FileName, f.DeclaredCount, f.Resources)),
+        result.ServerIssues,
+        result.Repaired.Select(r => new FileProblemJson(r.FileName, r.Problem)),
+        result.Files.Select(f => new ExportJson.ExportFileJson(
+            f.FileName, f.Kind, f.Type, f.Status, f.Resources, f.Bytes, f.Sha256, f.StoredBytes, f.StoredSha256, f.Issues)),
+        Math.Round(result.Duration.TotalSeconds, 3),
+        Math.Round(result.RunDuration.TotalSeconds, 3),
+        result.JobDeleted);
 
     /// <summary>
     /// The error files' OperationOutcomes and their issues by severity (an outcome can hold several issues, so the two
@@ -92,3 +87,32 @@ internal static class ExportSummaryRenderer
             : $"[yellow]Export complete, but not everything came through: {Markup.Escape(result.DescribePartial() ?? string.Empty)}.[/]");
     }
 }
+
+/// <summary><c>export --json</c>.</summary>
+internal sealed record ExportJson(
+    string Directory,
+    ExportOutcome Outcome,
+    string? TransactionTime,
+    Uri StatusUrl,
+    IReadOnlyDictionary<string, long> Resources,
+    long TotalResources,
+    long TotalBytes,
+    int ErrorFiles,
+    long InvalidLines,
+    IEnumerable<ExportJson.FileCountMismatch> CountMismatches,
+    IReadOnlyDictionary<string, long> ServerIssues,
+    IEnumerable<FileProblemJson> Repaired,
+    IEnumerable<ExportJson.ExportFileJson> Files,
+    double Seconds,
+    double RunSeconds,
+    bool JobDeleted)
+{
+    internal sealed record FileCountMismatch(string Type, string File, long? Declared, long Found);
+
+    internal sealed record ExportFileJson(
+        string File, ExportFileKind Kind, string Type, ExportFileStatus Status, long Resources, long Bytes, string? Sha256,
+        long? StoredBytes, string? StoredSha256, IReadOnlyDictionary<string, long>? Issues);
+}
+
+/// <summary>A file found damaged (<c>inspect --verify</c>) or repaired (<c>export</c>), in a <c>--json</c> document.</summary>
+internal sealed record FileProblemJson(string File, string Problem);

@@ -27,8 +27,8 @@ internal static class MessageLines
     }
 
     /// <summary>The views' warnings for a <c>--json</c> document: <c>[{"view", "element", "message"}]</c>, the lines <see cref="ViewWarnings"/> prints.</summary>
-    public static object[] ViewWarningsJson(IEnumerable<FhirBulk.Views.ICompiledView> views) =>
-        [.. views.SelectMany(v => v.Warnings.Select(w => new { view = v.Schema.Name, element = w.ElementPath, message = w.Message }))];
+    public static IReadOnlyList<ViewWarningJson> ViewWarningsJson(IEnumerable<FhirBulk.Views.ICompiledView> views) =>
+        [.. views.SelectMany(v => v.Warnings.Select(w => new ViewWarningJson(v.Schema.Name, w.ElementPath, w.Message)))];
 
     public static void Labelled(IAnsiConsole console, string labelMarkup, string message)
     {
@@ -40,3 +40,9 @@ internal static class MessageLines
     public static string OneLine(string text) =>
         string.Join(' ', text.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }
+
+/// <summary>
+/// A warning in a <c>--json</c> document: a view's (<see cref="MessageLines.ViewWarningsJson"/>), or a run's, which names
+/// no element and may name no view.
+/// </summary>
+internal sealed record ViewWarningJson(string? View, string? Element, string Message);

@@ -4,24 +4,36 @@ using FhirBulk.Views;
 namespace FhirBulk.Cli.Rendering;
 
 /// <summary>One increment as <c>sync --json</c> prints it, and <c>demo --sync --json</c> each of its increments.</summary>
-internal static class SyncResultJson
+internal sealed record SyncResultJson(
+    string Directory,
+    int Increment,
+    string IncrementDirectory,
+    string TransactionTime,
+    long Resources,
+    int DeletedResources,
+    int RebuiltFrom,
+    int? PendingApplied,
+    int? RefusedRemoved,
+    string? Database,
+    string? Lake,
+    IReadOnlyDictionary<string, long> Tables,
+    IReadOnlyDictionary<string, TableChanges> Changes,
+    IReadOnlyList<ViewWarningJson> Warnings)
 {
-    public static object Of(SyncResult result, IEnumerable<ICompiledView> views) => new
-    {
-        directory = result.Directory,
-        increment = result.Increment,
-        incrementDirectory = result.IncrementDirectory,
-        transactionTime = result.TransactionTime,
-        resources = result.Export.TotalResources,
-        deletedResources = result.DeletedResources,
-        rebuiltFrom = result.RebuiltFrom,
-        pendingApplied = result.PendingApplied,
+    public static SyncResultJson Of(SyncResult result, IEnumerable<ICompiledView> views) => new(
+        result.Directory,
+        result.Increment,
+        result.IncrementDirectory,
+        result.TransactionTime,
+        result.Export.TotalResources,
+        result.DeletedResources,
+        result.RebuiltFrom,
+        result.PendingApplied,
         // Left out when none, as pendingApplied is: most runs remove nothing.
-        refusedRemoved = result.RefusedRemoved > 0 ? result.RefusedRemoved : (int?)null,
-        database = result.Format == SyncFormat.DuckDb ? result.TablesPath : null,
-        lake = result.Format == SyncFormat.Parquet ? result.TablesPath : null,
-        tables = result.RowsByTable,
-        changes = result.ChangesByTable,
-        warnings = MessageLines.ViewWarningsJson(views),
-    };
+        result.RefusedRemoved > 0 ? result.RefusedRemoved : null,
+        result.Format == SyncFormat.DuckDb ? result.TablesPath : null,
+        result.Format == SyncFormat.Parquet ? result.TablesPath : null,
+        result.RowsByTable,
+        result.ChangesByTable,
+        MessageLines.ViewWarningsJson(views));
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using FhirBulk.Cli.Rendering;
 
 namespace FhirBulk.Cli.Settings;
 
@@ -45,7 +46,7 @@ internal sealed class ProfileFile
 
         try
         {
-            var file = JsonSerializer.Deserialize<ProfileFile>(json, SerializerOptions)
+            var file = JsonSerializer.Deserialize(json, SerializerOptions.TypeInfo<ProfileFile>())
                 ?? throw new CliException($"profile file {path} holds null, not an object with profiles.", ExitCodes.InvalidInput);
             var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
             foreach (var profile in file.Profiles.Values)
@@ -97,6 +98,7 @@ internal sealed class ProfileFile
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
+        TypeInfoResolver = CliJson.Default,
     };
 }
 

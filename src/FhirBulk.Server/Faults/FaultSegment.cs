@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Microsoft.IdentityModel.Tokens;
 
 namespace FhirBulk.Server.Faults;
@@ -10,10 +11,8 @@ namespace FhirBulk.Server.Faults;
 /// </summary>
 internal static class FaultSegment
 {
-    private static readonly JsonSerializerOptions Json = new() { UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow };
-
     /// <summary>Encodes options into a segment (for tests and tools building URLs).</summary>
-    public static string Encode(FaultOptions faults) => Base64UrlEncoder.Encode(JsonSerializer.SerializeToUtf8Bytes(faults, Json));
+    public static string Encode(FaultOptions faults) => Base64UrlEncoder.Encode(JsonSerializer.SerializeToUtf8Bytes(faults, FaultJson.Default.FaultOptions));
 
     /// <summary>Reads the fault options a path segment carries.</summary>
     /// <returns>
@@ -43,7 +42,7 @@ internal static class FaultSegment
         try
         {
             TranslateSmartFields(node);
-            faults = node.Deserialize<FaultOptions>(Json) ?? throw new JsonException("null");
+            faults = node.Deserialize(FaultJson.Default.FaultOptions) ?? throw new JsonException("null");
             var valid = faults.TryValidate(out var invalid);
             error = valid ? null : invalid;
             return valid;
@@ -85,3 +84,11 @@ internal static class FaultSegment
 
     private static string Truncate(string value) => value.Length <= 40 ? value : value[..40] + "…";
 }
+
+/// <summary>
+/// Source-generated metadata of <see cref="FaultOptions"/> (Native AOT has no reflection-based serialization); a member
+/// a segment names that the options do not have is refused, not ignored, so a mistyped fault does not pass unnoticed.
+/// </summary>
+[JsonSourceGenerationOptions(UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
+[JsonSerializable(typeof(FaultOptions))]
+internal sealed partial class FaultJson : JsonSerializerContext;

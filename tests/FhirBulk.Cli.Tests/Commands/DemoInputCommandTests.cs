@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using FhirBulk.Cli.Tests.Infrastructure;
 
 namespace FhirBulk.Cli.Tests.Commands;
@@ -150,5 +151,5 @@ public sealed class DemoInputCommandTests : IDisposable
 
     public void Dispose() => temp.Dispose();
 
-    private static string Compact(string json) => JsonSerializer.Serialize(JsonDocument.Parse(json).RootElement);
+    private static string Compact(string json) => JsonNode.Parse(json)!.ToJsonString();
 }

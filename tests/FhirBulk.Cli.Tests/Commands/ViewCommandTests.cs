@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using FhirBulk.Cli.Tests.Infrastructure;
 
 namespace FhirBulk.Cli.Tests.Commands;
@@ -232,7 +233,7 @@ public sealed class ViewCommandTests : IDisposable
         // An expression holding both kinds of quote could not be set off by either; alone on its line, it is read as written.
         var views = Directory.CreateDirectory(temp.File("views")).FullName;
         const string expression = """descendants().where($this = 'a "b"').count()""";
-        File.WriteAllText(Path.Combine(views, "x.json"), $$"""{"name":"x","resource":"Patient","select":[{"column":[{"name":"n","path":{{System.Text.Json.JsonSerializer.Serialize(expression)}}}]}]}""");
+        File.WriteAllText(Path.Combine(views, "x.json"), $$"""{"name":"x","resource":"Patient","select":[{"column":[{"name":"n","path":{{JsonValue.Create(expression).ToJsonString()}}}]}]}""");
 
         var result = await new CliRunner().RunAsync("view", "--view", views, "--explain");
 
@@ -738,7 +739,7 @@ public sealed class ViewCommandTests : IDisposable
         var patients = views.EnumerateArray().Single(v => v.GetProperty("name").GetString() == "patients");
         Assert.Equal("Patient", patients.GetProperty("resource").GetString());
         var born = patients.GetProperty("columns").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "date_of_birth");
-        Assert.Equal("""{"name":"date_of_birth","type":"DATE","fhirType":"date","collection":false,"nullable":true}""", JsonSerializer.Serialize(born));
+        Assert.Equal("""{"name":"date_of_birth","type":"DATE","fhirType":"date","collection":false,"nullable":true}""", JsonObject.Create(born)!.ToJsonString());
     }
 
     [Fact]
@@ -863,23 +864,26 @@ public sealed class ViewCommandTests : IDisposable
             files.Add(("Observation.000.ndjson", "Pending"));
         }
 
-        var state = new
+        var state = new JsonObject
         {
-            Version = 1,
-            Server = "https://fhir.example/r4/",
-            Request = new { Level = "System" },
-            StatusUrl = "https://fhir.example/r4/status/1",
-            StartedAt = "2024-01-31T00:00:00+00:00",
-            Manifest = new
+            ["Version"] = 1,
+            ["Server"] = "https://fhir.example/r4/",
+            ["Request"] = new JsonObject { ["Level"] = "System" },
+            ["StatusUrl"] = "https://fhir.example/r4/status/1",
+            ["StartedAt"] = "2024-01-31T00:00:00+00:00",
+            ["Manifest"] = new JsonObject
             {
-                transactionTime = "2024-01-31T00:00:00Z",
-                request = "https://fhir.example/r4/$export",
-                output = files.Select(f => new { type = f.Name.Split('.')[0], url = "https://fhir.example/r4/files/" + f.Name }),
+                ["transactionTime"] = "2024-01-31T00:00:00Z",
+                ["request"] = "https://fhir.example/r4/$export",
+                ["output"] = new JsonArray([.. files.Select(f => new JsonObject { ["type"] = f.Name.Split('.')[0], ["url"] = "https://fhir.example/r4/files/" + f.Name })]),
             },
-            Files = files.Select(f => new { Kind = "Output", Type = f.Name.Split('.')[0], Url = "https://fhir.example/r4/files/" + f.Name, FileName = f.Name, f.Status }),
-            Completed = completed,
+            ["Files"] = new JsonArray([.. files.Select(f => new JsonObject
+            {
+                ["Kind"] = "Output", ["Type"] = f.Name.Split('.')[0], ["Url"] = "https://fhir.example/r4/files/" + f.Name, ["FileName"] = f.Name, ["Status"] = f.Status,
+            })]),
+            ["Completed"] = completed,
         };
-        File.WriteAllText(Path.Combine(folder, ".fhir-bulk-state.json"), JsonSerializer.Serialize(state));
+        File.WriteAllText(Path.Combine(folder, ".fhir-bulk-state.json"), state.ToJsonString());
     }
 
     /// <summary>Two patients gzipped, then a third after a Flush(), cut right at the flush: as a dropped connection leaves a file.</summary>

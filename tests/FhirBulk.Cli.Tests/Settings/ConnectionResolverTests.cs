@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using FhirBulk.Cli.Settings;
 using FhirBulk.Export;
 
@@ -235,7 +235,7 @@ public sealed class ConnectionResolverTests : IDisposable
     [Fact]
     public void Resolve_ResumedFolder_EachSourceOverridesTheOnesBelow()
     {
-        var recorded = Recorded(new { Server = "http://folder/fhir/", Scope = "folder" });
+        var recorded = Recorded(new JsonObject { ["Server"] = "http://folder/fhir/", ["Scope"] = "folder" });
         WriteProfiles("""
             {"profiles": {"default": {"server": "http://folder/fhir", "scope": "default"}, "chosen": {"scope": "chosen"}}}
             """);
@@ -261,7 +261,7 @@ public sealed class ConnectionResolverTests : IDisposable
             {"profiles": {"default": {"server": "http://default/fhir", "clientId": "c1", "keyFile": "default.pem", "scope": "s1"}}}
             """);
 
-        var settings = Resolve(Recorded(new { Server = "http://open/fhir/" }));
+        var settings = Resolve(Recorded(new JsonObject { ["Server"] = "http://open/fhir/" }));
 
         Assert.Equal(new ConnectionSettings(new Uri("http://open/fhir/"), null, null, null, null, null, null), settings);
     }
@@ -274,7 +274,7 @@ public sealed class ConnectionResolverTests : IDisposable
             {"profiles": {"default": {"server": "http://s/fhir", "clientId": "c1", "keyFile": "default.pem", "kid": "k1"}}}
             """);
 
-        var settings = Resolve(Recorded(new { Server = "http://s/fhir/" }));
+        var settings = Resolve(Recorded(new JsonObject { ["Server"] = "http://s/fhir/" }));
 
         Assert.Equal(("c1", Path.Combine(folder, "default.pem"), "k1"), (settings.ClientId, settings.KeyFile, settings.Kid));
     }
@@ -285,7 +285,7 @@ public sealed class ConnectionResolverTests : IDisposable
         var key = Path.Combine(folder, "key.pem");
         File.WriteAllText(key, "not a real key");
 
-        var settings = Resolve(Recorded(new { Server = "http://s/fhir/", ClientId = "c1", KeyFile = key, KeyId = "k1", Scope = "system/*.rs" }));
+        var settings = Resolve(Recorded(new JsonObject { ["Server"] = "http://s/fhir/", ["ClientId"] = "c1", ["KeyFile"] = key, ["KeyId"] = "k1", ["Scope"] = "system/*.rs" }));
 
         Assert.Equal(("c1", key, "k1", "system/*.rs"), (settings.ClientId, settings.KeyFile, settings.Kid, settings.Scope));
     }
@@ -298,7 +298,7 @@ public sealed class ConnectionResolverTests : IDisposable
         File.WriteAllText(recordedKey, "not a real key");
         File.WriteAllText(newKey, "not a real key");
 
-        var settings = Resolve(Recorded(new { Server = "http://s/fhir/", ClientId = "c1", KeyFile = recordedKey, KeyId = "old-kid" }), "--key", newKey);
+        var settings = Resolve(Recorded(new JsonObject { ["Server"] = "http://s/fhir/", ["ClientId"] = "c1", ["KeyFile"] = recordedKey, ["KeyId"] = "old-kid" }), "--key", newKey);
 
         Assert.Equal(("c1", newKey, (string?)null), (settings.ClientId, settings.KeyFile, settings.Kid));
     }
@@ -308,7 +308,7 @@ public sealed class ConnectionResolverTests : IDisposable
     {
         var gone = Path.Combine(folder, "gone.pem");
 
-        var error = Assert.Throws<CliException>(() => Resolve(Recorded(new { Server = "http://s/fhir/", ClientId = "c1", KeyFile = gone, KeyId = "k1" })));
+        var error = Assert.Throws<CliException>(() => Resolve(Recorded(new JsonObject { ["Server"] = "http://s/fhir/", ["ClientId"] = "c1", ["KeyFile"] = gone, ["KeyId"] = "k1" })));
 
         Assert.Equal(ExitCodes.InvalidInput, error.ExitCode);
         Assert.Contains(gone, error.Message, StringComparison.Ordinal);
@@ -320,7 +320,7 @@ public sealed class ConnectionResolverTests : IDisposable
     {
         environment[ConnectionResolver.PrivateKeyVariable] = "-----BEGIN PRIVATE KEY-----";
 
-        var settings = Resolve(Recorded(new { Server = "http://s/fhir/", ClientId = "c1", KeyId = "k1" }));
+        var settings = Resolve(Recorded(new JsonObject { ["Server"] = "http://s/fhir/", ["ClientId"] = "c1", ["KeyId"] = "k1" }));
 
         Assert.Equal(("c1", null, "-----BEGIN PRIVATE KEY-----", "k1"), (settings.ClientId, settings.KeyFile, settings.PrivateKey, settings.Kid));
     }
@@ -328,7 +328,7 @@ public sealed class ConnectionResolverTests : IDisposable
     [Fact]
     public void Resolve_FolderWithKeyFromText_KeyTextNotSet_UsageErrorSayingToSetItAgain()
     {
-        var error = Assert.Throws<CliException>(() => Resolve(Recorded(new { Server = "http://s/fhir/", ClientId = "c1", KeyId = "k1" })));
+        var error = Assert.Throws<CliException>(() => Resolve(Recorded(new JsonObject { ["Server"] = "http://s/fhir/", ["ClientId"] = "c1", ["KeyId"] = "k1" })));
 
         Assert.Equal(ExitCodes.Usage, error.ExitCode);
         Assert.Contains($"set {ConnectionResolver.PrivateKeyVariable} again", error.Message, StringComparison.Ordinal);
@@ -350,10 +350,10 @@ public sealed class ConnectionResolverTests : IDisposable
     }
 
     /// <summary>What an export folder whose state file holds <paramref name="state"/> recorded.</summary>
-    private ExportFolderSettings Recorded(object state)
+    private ExportFolderSettings Recorded(JsonObject state)
     {
         var exportFolder = Directory.CreateDirectory(Path.Combine(folder, "export-" + Guid.NewGuid().ToString("N"))).FullName;
-        File.WriteAllText(Path.Combine(exportFolder, ".fhir-bulk-state.json"), JsonSerializer.Serialize(state));
+        File.WriteAllText(Path.Combine(exportFolder, ".fhir-bulk-state.json"), state.ToJsonString());
         return BulkDataClient.ReadExportSettings(exportFolder);
     }
 

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using FhirBulk.Server.Tests.Support;
 
 namespace FhirBulk.Server.Tests.Auth;
@@ -12,10 +12,8 @@ public class ClientsFileTests
         var path = Path.GetTempFileName();
         try
         {
-            await File.WriteAllTextAsync(path, JsonSerializer.Serialize(new[]
-            {
-                new { client_id = "from-file", jwks = JsonDocument.Parse(keys.PublicJwks()).RootElement, scope = "system/Patient.rs" },
-            }));
+            await File.WriteAllTextAsync(path, new JsonArray(
+                new JsonObject { ["client_id"] = "from-file", ["jwks"] = JsonNode.Parse(keys.PublicJwks()), ["scope"] = "system/Patient.rs" }).ToJsonString());
             await using var server = await BulkDataServer.StartAsync(new BulkDataServerOptions { Patients = 1, ClientsFile = path });
             using var http = new HttpClient();
             var assertion = new AssertionSpec("from-file", server.TokenEndpoint.ToString());

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using FhirBulk.Server.Tests.Support;
 
 namespace FhirBulk.Server.Tests.Export;
@@ -46,7 +47,7 @@ public class WorkshopClientTests(ServerFixture fixture) : IClassFixture<ServerFi
         if (respondAsync)
         {
             Assert.Equal(202, (int)response.StatusCode);
-            return JsonSerializer.SerializeToElement(response.Content.Headers.ContentLocation!.ToString());
+            return JsonDocument.Parse(JsonValue.Create(response.Content.Headers.ContentLocation!.ToString()).ToJsonString()).RootElement.Clone();
         }
 
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.IdentityModel.Tokens;
 
 namespace FhirBulk.Server.Tests.Support;
@@ -32,7 +32,7 @@ public sealed class TestKeys : IDisposable
 
     public string PublicJwks()
     {
-        Dictionary<string, string> key;
+        JsonObject key;
         if (_rsa is not null)
         {
             var p = _rsa.ExportParameters(false);
@@ -44,7 +44,7 @@ public sealed class TestKeys : IDisposable
             key = new() { ["kty"] = "EC", ["kid"] = Kid, ["alg"] = "ES384", ["crv"] = "P-384", ["x"] = Base64UrlEncoder.Encode(p.Q.X), ["y"] = Base64UrlEncoder.Encode(p.Q.Y) };
         }
 
-        return JsonSerializer.Serialize(new { keys = new[] { key } });
+        return new JsonObject { ["keys"] = new JsonArray(key) }.ToJsonString();
     }
 
     public void Dispose()

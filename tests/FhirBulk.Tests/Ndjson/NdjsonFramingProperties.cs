@@ -3,6 +3,7 @@ using System.Text;
 using CsCheck;
 using FhirBulk.Ndjson;
 using FhirBulk.Tests.Tables.TestSupport;
+using FhirBulk.Tests.Support;
 
 namespace FhirBulk.Tests.Ndjson;
 
@@ -17,7 +18,7 @@ public class NdjsonFramingProperties
     private static readonly Gen<string> GenResource =
         Gen.Select(Gen.OneOf(Types), Gen.String[Gen.Char.AlphaNumeric, 1, 12], Gen.Int[0, 9000], Gen.String[Gen.Char["aé\"\\ \t{}[]\u2603x"], 0, 20])
             .Select((type, id, padding, text) =>
-                $$"""{"resourceType":"{{type}}","id":"{{id}}","text":{{System.Text.Json.JsonSerializer.Serialize(text)}},"pad":"{{new string('z', padding)}}"}""");
+                $$"""{"resourceType":"{{type}}","id":"{{id}}","text":{{System.Text.Json.JsonSerializer.Serialize(text, TestJson.Default.String)}},"pad":"{{new string('z', padding)}}"}""");
 
     private static readonly Gen<Framing> GenFraming =
         Gen.Select(GenResource.List[0, 25], Gen.Bool, Gen.Bool, Gen.Bool, Gen.Bool, Gen.Int[1, 9000].List[1, 8])

@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using CsCheck;
+using FhirBulk.Tests.Support;
 
 namespace FhirBulk.Tests.Ndjson;
 
@@ -11,7 +13,7 @@ internal static class NdjsonGen
     private static readonly Gen<string> GenKey = Gen.OneOf<string>("id", "status", "code", "resourceTypeX", "a b", "é");
 
     // Servers write keys as they are (é, not \u00e9); escaped top-level keys are left to the reader on purpose.
-    private static readonly JsonSerializerOptions Unescaped = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static JsonTypeInfo<string> Unescaped => TestJson.Unescaped.String;
 
     /// <summary>Lines as servers write them: a resourceType and maybe a string id among arbitrary JSON members, any spacing.</summary>
     public static readonly Gen<string> Resource = Gen.Select(
@@ -90,9 +92,9 @@ internal static class NdjsonGen
     private static Gen<string> Value(int depth)
     {
         var scalar = Gen.OneOf(
-            Gen.String[Gen.Char[' ', '~'], 0, 80].Select(s => JsonSerializer.Serialize(s)),
+            Gen.String[Gen.Char[' ', '~'], 0, 80].Select(s => JsonSerializer.Serialize(s, TestJson.Default.String)),
             Gen.OneOf<string>("\"line\\nbreak\"", "\"quote\\\"d\"", "\"\\u00e9\\/\"", "\"Zoë 李\""),
-            Gen.Double.Where(double.IsFinite).Select(d => JsonSerializer.Serialize(d)),
+            Gen.Double.Where(double.IsFinite).Select(d => JsonSerializer.Serialize(d, TestJson.Default.Double)),
             Gen.Long.Select(l => l.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             Gen.OneOf<string>("true", "false", "null", "0", "-0", "1e5", "2.5E-3", "-0.0"));
         if (depth == 0)

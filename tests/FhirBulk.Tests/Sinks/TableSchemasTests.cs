@@ -1,5 +1,6 @@
 using FhirBulk.Sinks;
 using FhirBulk.Views;
+using FhirBulk.Tests.Support;
 
 namespace FhirBulk.Tests.Sinks;
 
@@ -23,9 +24,9 @@ public class TableSchemasTests
         Assert.StartsWith("{\n  \"name\": \"patients\",\n  \"resource\": \"Patient\",\n  \"columns\": [", json, StringComparison.Ordinal);
         using var document = System.Text.Json.JsonDocument.Parse(json);
         var born = document.RootElement.GetProperty("columns")[1];
-        Assert.Equal("""{"name":"born","type":"DATE","fhirType":"date","collection":false,"nullable":true}""", System.Text.Json.JsonSerializer.Serialize(born));
+        Assert.Equal("""{"name":"born","type":"DATE","fhirType":"date","collection":false,"nullable":true}""", System.Text.Json.JsonSerializer.Serialize(born, TestJson.Default.JsonElement));
         var note = document.RootElement.GetProperty("columns")[5];
-        Assert.Equal("""{"name":"note","type":"CHARACTER VARYING","fhirType":null,"collection":false,"nullable":true}""", System.Text.Json.JsonSerializer.Serialize(note));
+        Assert.Equal("""{"name":"note","type":"CHARACTER VARYING","fhirType":null,"collection":false,"nullable":true}""", System.Text.Json.JsonSerializer.Serialize(note, TestJson.Default.JsonElement));
     }
 
     [Fact]

@@ -259,6 +259,8 @@ internal sealed class PopulationStep
             group["member"] = members = [];
         }
 
+        // As a JsonNode: given a JsonObject, Add would be the generic Add<T>, which may need reflection and so cannot be
+        // trusted under Native AOT.
         members.Add((JsonNode)new JsonObject
         {
             ["entity"] = new JsonObject { ["reference"] = patientReference },

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections;
 using System.Globalization;
 using System.Text;
@@ -83,7 +84,7 @@ internal static class ExpectedRows
         JsonValueKind.True => "true",
         JsonValueKind.False => "false",
         JsonValueKind.Number => Number(value.GetDecimal()),
-        JsonValueKind.String => JsonSerializer.Serialize(value.GetString()),
+        JsonValueKind.String => Quoted(value.GetString()!),
         JsonValueKind.Array => "[" + string.Join(", ", value.EnumerateArray().Select(Canonical)) + "]",
         _ => value.GetRawText(),
     };
@@ -95,10 +96,23 @@ internal static class ExpectedRows
         int i => Number(i),
         long l => Number(l),
         decimal d => Number(d),
-        string s => JsonSerializer.Serialize(s),
+        string s => Quoted(s),
         IEnumerable list => "[" + string.Join(", ", list.Cast<object?>().Select(Canonical)) + "]",
-        _ => JsonSerializer.Serialize(value.ToString()),
+        _ => value.ToString() is { } text ? Quoted(text) : "null",
     };
+
+    // As a JSON string, escaped as JsonSerializer escapes one by default (<, >, &, ', + and non-ASCII too; a lone surrogate
+    // as U+FFFD), without the serializer: its string overload is reflection-based, which Native AOT has not.
+    private static string Quoted(string text)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStringValue(text);
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
 
     // Trailing zeros carry FHIR precision but not value: 1.0 and 1 are the same number.
     private static string Number(decimal d) => (d / 1.000000000000000000000000000000000m).ToString(CultureInfo.InvariantCulture);

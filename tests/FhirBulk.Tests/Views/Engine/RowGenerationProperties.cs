@@ -1,4 +1,4 @@
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using CsCheck;
 using FhirBulk.Views;
 using FhirBulk.Views.Workshop;
@@ -11,12 +11,12 @@ public class RowGenerationProperties
     private static readonly Gen<string[][]> Names =
         Gen.String[Gen.Char['a', 'z'], 1, 6].Array[0, 3].Array[0, 4];
 
-    private static string Patient(string[][] names) => JsonSerializer.Serialize(new
+    private static string Patient(string[][] names) => new JsonObject
     {
-        resourceType = "Patient",
-        id = "p",
-        name = names.Select((given, i) => new { family = $"f{i}", given }).ToArray(),
-    });
+        ["resourceType"] = "Patient",
+        ["id"] = "p",
+        ["name"] = new JsonArray([.. names.Select((given, i) => new JsonObject { ["family"] = $"f{i}", ["given"] = new JsonArray([.. given.Select(g => JsonValue.Create(g))]) })]),
+    }.ToJsonString();
 
     private static readonly ICompiledView ForEachGiven = ViewDefinitionCompiler.Compile("""
         {"resource":"Patient","select":[{"column":[{"name":"id","path":"id"}]},

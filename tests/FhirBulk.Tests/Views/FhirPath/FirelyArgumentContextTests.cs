@@ -1,6 +1,7 @@
 using FhirBulk.Views;
 using FhirBulk.Views.Definition;
 using FhirBulk.Views.FhirPath;
+using FhirBulk.Tests.Support;
 
 namespace FhirBulk.Tests.Views.FhirPath;
 
@@ -18,7 +19,7 @@ public class FirelyArgumentContextTests
 
     private static object? Column(string path, bool collection = false)
     {
-        var json = $$"""{"resource":"Patient","select":[{"column":[{"name":"c","path":{{System.Text.Json.JsonSerializer.Serialize(path)}},"collection":{{(collection ? "true" : "false")}}}]}]}""";
+        var json = $$"""{"resource":"Patient","select":[{"column":[{"name":"c","path":{{System.Text.Json.JsonSerializer.Serialize(path, TestJson.Default.String)}},"collection":{{(collection ? "true" : "false")}}}]}]}""";
         var view = ViewDefinitionParser.Parse(json);
         var rows = ViewDefinitionCompiler.Compile(view, new FirelyPathEngine(view.Constants), null).Rows([Resources.Line(Patient)]);
         return Assert.Single(rows)[0];

@@ -1,6 +1,7 @@
 using FhirBulk.Views;
 using FhirBulk.Views.Definition;
 using FhirBulk.Views.FhirPath;
+using FhirBulk.Tests.Support;
 
 namespace FhirBulk.Tests.Views.FhirPath;
 
@@ -19,7 +20,7 @@ public class FirelyQuantityComparisonTests
         ViewDefinitionCompiler.Compile(ViewDefinitionParser.Parse(json), new FirelyPathEngine([]), null).Rows([Resources.Line(Observation)]);
 
     private static object? Column(string path) =>
-        Assert.Single(Rows($$"""{"resource":"Observation","select":[{"column":[{"name":"c","path":{{System.Text.Json.JsonSerializer.Serialize(path)}}}]}]}"""))[0];
+        Assert.Single(Rows($$"""{"resource":"Observation","select":[{"column":[{"name":"c","path":{{System.Text.Json.JsonSerializer.Serialize(path, TestJson.Default.String)}}}]}]}"""))[0];
 
     [Theory]
     [InlineData("1 'm' != 101 'cm'")]
@@ -60,7 +61,7 @@ public class FirelyQuantityComparisonTests
     [InlineData("value.ofType(Quantity) >= 0.004 'g' and value.ofType(Quantity) < 6000 'ug'", true)]
     public void Evaluate_CrossUnitComparisonInWhere_FiltersByConvertedValue(string path, bool kept)
     {
-        var rows = Rows($$"""{"resource":"Observation","select":[{"column":[{"name":"id","path":"id"}]}],"where":[{"path":{{System.Text.Json.JsonSerializer.Serialize(path)}}}]}""");
+        var rows = Rows($$"""{"resource":"Observation","select":[{"column":[{"name":"id","path":"id"}]}],"where":[{"path":{{System.Text.Json.JsonSerializer.Serialize(path, TestJson.Default.String)}}}]}""");
 
         Assert.Equal(kept ? 1 : 0, rows.Count);
     }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using FhirBulk.Views;
 using FhirBulk.Views.Definition;
 using FhirBulk.Views.Workshop;
+using FhirBulk.Tests.Support;
 
 namespace FhirBulk.Tests.Views.FhirPath.Json;
 
@@ -18,7 +19,7 @@ public class JsonEngineSpecTests
 
     private static ViewDefinition WhereView(string path) =>
         ViewDefinitionParser.Parse($$"""
-            {"resource":"Patient","where":[{"path":{{JsonSerializer.Serialize(path)}}}],"select":[{"column":[{"name":"id","path":"getResourceKey()"}]}]}
+            {"resource":"Patient","where":[{"path":{{JsonSerializer.Serialize(path, TestJson.Default.String)}}}],"select":[{"column":[{"name":"id","path":"getResourceKey()"}]}]}
             """);
 
     // The same rows on both engines (the JSON one really running the view), then the spec's rows on each, so that a

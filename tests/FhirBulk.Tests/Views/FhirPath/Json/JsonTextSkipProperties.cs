@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using CsCheck;
 using FhirBulk.Views.FhirPath.Json;
+using FhirBulk.Tests.Support;
 
 namespace FhirBulk.Tests.Views.FhirPath.Json;
 
@@ -23,9 +24,7 @@ public class JsonTextSkipProperties
         .Select(parts => string.Concat(parts));
 
     // Multi-byte characters are written as they are, not as \u escapes; control characters are escaped, as JSON requires.
-    private static readonly JsonSerializerOptions Raw = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    private static readonly Gen<string> JsonString = StringContent.Select(s => JsonSerializer.Serialize(s, Raw));
+    private static readonly Gen<string> JsonString = StringContent.Select(s => JsonSerializer.Serialize(s, TestJson.Unescaped.String));
 
     private static readonly Gen<string> Whitespace = Gen.OneOf<string>("", "", " ", "\t", "\r\n  ");
 

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using CsCheck;
 using FhirBulk.Views.FhirPath.Json;
+using FhirBulk.Tests.Support;
 
 namespace FhirBulk.Tests.Views.FhirPath.Json;
 
@@ -29,9 +30,9 @@ public class JsonTextTests
     public void SkipValue_GeneratedContainers_EndWhereTheReaderDoes()
     {
         Gen.Recursive<string>((depth, inner) => depth >= 4
-                ? Gen.String[Gen.Char[' ', '~'], 0, 90].Select(s => JsonSerializer.Serialize(s))
+                ? Gen.String[Gen.Char[' ', '~'], 0, 90].Select(s => JsonSerializer.Serialize(s, TestJson.Default.String))
                 : Gen.OneOf(
-                    Gen.String[Gen.Char[' ', '~'], 0, 90].Select(s => JsonSerializer.Serialize(s)),
+                    Gen.String[Gen.Char[' ', '~'], 0, 90].Select(s => JsonSerializer.Serialize(s, TestJson.Default.String)),
                     Gen.OneOf<string>("1", "-2.5e3", "true", "null", "\"\\\\\"", "\"\\\"}]\""),
                     inner.Array[0, 5].Select(items => "[" + string.Join(",", items) + "]"),
                     Gen.Select(Gen.String[Gen.Char['a', 'z'], 1, 8], inner).Array[0, 5]

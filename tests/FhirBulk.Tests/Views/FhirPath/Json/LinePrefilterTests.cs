@@ -3,6 +3,7 @@ using System.Text.Json;
 using CsCheck;
 using FhirBulk.Views.Definition;
 using FhirBulk.Views.FhirPath.Json;
+using FhirBulk.Tests.Support;
 
 namespace FhirBulk.Tests.Views.FhirPath.Json;
 
@@ -19,7 +20,7 @@ public class LinePrefilterTests
     [Fact]
     public void Evaluate_ClauseThatFailsOnAResourceWithoutTheText_FailsThereOnBothEngines()
     {
-        var clause = JsonSerializer.Serialize("code.coding.single().exists() and code.coding.where(code = '72166-2').exists()");
+        var clause = JsonSerializer.Serialize("code.coding.single().exists() and code.coding.where(code = '72166-2').exists()", TestJson.Default.String);
         var view = ViewDefinitionParser.Parse($$"""{"resource":"Observation","where":[{"path":{{clause}}}],"select":[{"column":[{"name":"id","path":"getResourceKey()"}]}]}""");
         var line = Resources.Line("""{"resourceType":"Observation","id":"two","code":{"coding":[{"code":"1"},{"code":"2"}]}}""");
 
@@ -41,7 +42,7 @@ public class LinePrefilterTests
     [Fact]
     public void Compile_WorkshopSmokingStatus_JsonEngineSaysWhatTextItNeedsAndFirelyNone()
     {
-        var view = ViewDefinitionParser.Parse($$"""{"resource":"Observation","where":[{"path":{{JsonSerializer.Serialize(SmokingStatus)}}}],"select":[{"column":[{"name":"id","path":"getResourceKey()"}]}]}""");
+        var view = ViewDefinitionParser.Parse($$"""{"resource":"Observation","where":[{"path":{{JsonSerializer.Serialize(SmokingStatus, TestJson.Default.String)}}}],"select":[{"column":[{"name":"id","path":"getResourceKey()"}]}]}""");
 
         var json = EngineDifference.Compile(view, FhirBulk.Views.FhirPathEngineKind.Json);
         var firely = EngineDifference.Compile(view, FhirBulk.Views.FhirPathEngineKind.Firely);
@@ -149,7 +150,7 @@ public class LinePrefilterTests
     {
         Gen.Select(Observation.Array[1, 4], Clause.Array[1, 2]).Sample((observations, clauses) =>
         {
-            var where = string.Join(",", clauses.Select(c => $"{{\"path\":{JsonSerializer.Serialize(c)}}}"));
+            var where = string.Join(",", clauses.Select(c => $"{{\"path\":{JsonSerializer.Serialize(c, TestJson.Default.String)}}}"));
             var view = ViewDefinitionParser.Parse($$"""{"resource":"Observation","where":[{{where}}],"select":[{"column":[{"name":"id","path":"getResourceKey()"},{"name":"codes","path":"code.coding.code","collection":true}]}]}""");
             var lines = observations.Select((json, i) => Resources.Line(json, i + 1)).ToList();
             var (json, firely, _) = EngineDifference.Run(view, lines);
@@ -158,5 +159,5 @@ public class LinePrefilterTests
     }
 
     private static string Json(string text, bool escaped) =>
-        escaped ? "\"" + string.Concat(text.Select(c => $"\\u{(int)c:x4}")) + "\"" : JsonSerializer.Serialize(text, new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        escaped ? "\"" + string.Concat(text.Select(c => $"\\u{(int)c:x4}")) + "\"" : JsonSerializer.Serialize(text, TestJson.Unescaped.String);
 }
