@@ -136,7 +136,7 @@ internal static class VerifyBenchmark
             [
                 new("cli-verify", "**FhirBulk CLI `inspect --verify`** (verify, then read and count every line)", $"`dotnet fhir-bulk.dll inspect --verify DIR`",
                     () => TimedProcess.RunAsync("dotnet", [cli, "inspect", "--verify", folder]),
-                    s => s.ExitCode == 0 && s.Stdout.Contains(string.Create(CultureInfo.InvariantCulture, $"{complete.Count:N0} complete file(s) match"), StringComparison.Ordinal) ? null : "did not report every file verified"),
+                    s => s.ExitCode == 0 && s.Stdout.Contains($"Verified: {Counted.Of(complete.Count, "complete file")} match", StringComparison.Ordinal) ? null : "did not report every file verified"),
                 new("verify-only", "**FhirBulk `ExportFolderVerifier.VerifyAsync`** alone (what a resume runs), own process", $"bench child `{VerifyOnlyStep} DIR`",
                     () => ChildAsync(VerifyOnlyStep, folder),
                     s => s.ExitCode == 0 && s.Stdout.Contains("intact=1", StringComparison.Ordinal) && s.Stdout.Contains($"files={complete.Count}\n", StringComparison.Ordinal) ? null : "did not find every file intact"),
