@@ -66,7 +66,7 @@ internal static partial class ViewsColdBenchmark
         report.Line($"\nCLI commit {RunInfo.GitCommit()}; CLIs measured: {string.Join(", ", clis.Select(c => c.Described))}. " +
             $"Views: the six shipped `examples/workshop/views`. DuckDB: DuckDB.NET {typeof(DuckDB.NET.Data.DuckDBConnection).Assembly.GetName().Version} in a child process of this program " +
             $"(so its figures include a .NET runtime start, about 0.1 CPU-s) running `{Path.GetRelativePath(RepositoryRoot.Path, ColdInputs.DuckDbSqlFile)}` on an in-memory database.");
-        report.Line("Every variant is a separate whole process started cold (runtime start and JIT included), measured from outside by " +
+        report.Line("Every variant is a separate whole process started cold (runtime start included, and the JIT for the `dotnet` ones), measured from outside by " +
             $"`{TimedProcess.TimeProgram}`: wall, user + system CPU of the process and its children, peak RSS. Each input is linked into a folder holding only the six types' " +
             "NDJSON so every variant reads the same bytes; files are page-cached (one untimed run of every variant first), so the figures are CPU, not disk. " +
             "MB = 2^20 bytes of input NDJSON. Ratios are CPU-seconds ÷ the CPU-seconds of DuckDB with declared columns and `threads=1` on the same input in the same rounds.\n");
