@@ -81,6 +81,22 @@ internal sealed record FhirBulkCli(string Name, string Label, string File, strin
     /// <summary>The program as a short command in table cells: <c>dotnet fhir-bulk.dll</c> or <c>fhir-bulk</c>.</summary>
     public string ShortCommand => IsManaged ? "dotnet fhir-bulk.dll" : "fhir-bulk";
 
-    /// <summary>"label (`command`)", for the "CLIs measured" lines.</summary>
-    public string Described => $"{Label} ({Display})";
+    /// <summary>"label (`command`, version V)", for the "CLIs measured" lines: the version names the commit the file was built from, which need not be the checkout's.</summary>
+    public string Described => $"{Label} ({Display}, version `{Version}`)";
+
+    /// <summary>What <c>fhir-bulk --version</c> prints (its commit shortened to 7 digits), read once.</summary>
+    public string Version => version ??= ReadVersion();
+
+    private string? version;
+
+    private string ReadVersion()
+    {
+        var command = Command("--version");
+        var start = new System.Diagnostics.ProcessStartInfo(command[0], command[1..]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var printed = process.StandardOutput.ReadToEnd().Trim();
+        process.WaitForExit();
+        return process.ExitCode != 0 || printed.Length == 0 ? $"unknown (--version exit {process.ExitCode})"
+            : printed.Split('+') is [var number, { Length: > 7 } commit] ? $"{number}+{commit[..7]}" : printed;
+    }
 }
