@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Sockets;
 using Azure.Storage.Blobs;
 using FhirBulk.Benchmarks.Infrastructure;
-using FhirBulk.Benchmarks.Shards;
 using FhirBulk.Server;
 
 namespace FhirBulk.Benchmarks.ExportStore;
@@ -34,10 +33,10 @@ internal static class ExportStoreBenchmark
             throw new InvalidOperationException($"{TimedProcess.TimeProgram} is needed to measure each process's CPU time (apt-get install time).");
         }
 
-        var cli = ShardsBenchmark.Cli(options);
+        var cli = FhirBulkCli.Preferred(options);
         report.Heading("Export to object storage (issue 13): local folder, s3rver, Azurite");
         report.Line(
-            $"Each run is the whole CLI process, `fhir-bulk export --server URL --out TARGET --quiet` (with `--s3-endpoint` for s3rver and " +
+            $"CLI commit {RunInfo.GitCommit()}, {cli.Described}. Each run is the whole CLI process, `fhir-bulk export --server URL --out TARGET --quiet` (with `--s3-endpoint` for s3rver and " +
             $"`AZURE_STORAGE_CONNECTION_STRING` for Azurite), against the embedded server (no auth, files at full speed), measured by " +
             $"`{TimedProcess.TimeProgram}`; targets interleaved in {options.Rounds} round(s), medians. MB is the NDJSON exported. The emulators are " +
             "node processes on this machine writing to its disk: their CPU is not in the CLI's, and their speed is not a cloud's.");
@@ -64,7 +63,7 @@ internal static class ExportStoreBenchmark
         }
     }
 
-    private static async Task SizeAsync(BenchOptions options, Report report, string cli, int megabytes, string s3Endpoint, string connection)
+    private static async Task SizeAsync(BenchOptions options, Report report, FhirBulkCli cli, int megabytes, string s3Endpoint, string connection)
     {
         var data = Population.TempDir("export-store-data");
         var work = Population.TempDir("export-store-work");
@@ -90,7 +89,7 @@ internal static class ExportStoreBenchmark
             {
                 foreach (var target in targets)
                 {
-                    var sample = await TimedProcess.RunAsync("dotnet", [cli, "export", "--server", server.BaseUri.AbsoluteUri, "--out", target.Out(round), "--quiet", .. target.Arguments], target.Environment);
+                    var sample = await cli.RunAsync(["export", "--server", server.BaseUri.AbsoluteUri, "--out", target.Out(round), "--quiet", .. target.Arguments], target.Environment);
                     if (sample.ExitCode == 0)
                     {
                         samples[target.Name].Add(sample);

@@ -20,8 +20,11 @@ internal sealed class BenchOptions
     /// <summary>views-cold: the base input of the 1×, 4× and 16× series (peak RSS, allocation) and of the runtime-knob comparison.</summary>
     public int ScaleMb { get; set; } = 100;
 
-    /// <summary>views-cold: the published ReadyToRun CLI (its folder); null picks artifacts/fhir-bulk-r2r under the repository root.</summary>
+    /// <summary>The published ReadyToRun CLI (its folder, holding fhir-bulk.dll); null picks artifacts/fhir-bulk-r2r under the repository root.</summary>
     public string? R2rFolder { get; set; }
+
+    /// <summary>The published Native AOT CLI (its folder, holding the executable <c>fhir-bulk</c>); null picks artifacts/fhir-bulk-aot under the repository root.</summary>
+    public string? AotFolder { get; set; }
 
     /// <summary>views-cold: the <c>fhir-bulk view --engine</c> values to measure; one the CLI does not know is reported as skipped.</summary>
     public string[] Engines { get; set; } = ["json", "firely"];
@@ -32,7 +35,7 @@ internal sealed class BenchOptions
     /// </summary>
     public string[] ReferenceEngines { get; set; } = [];
 
-    /// <summary>views-store: another build of the CLI (its fhir-bulk.dll) measured on the local lake beside this one, or null.</summary>
+    /// <summary>views-store: another build of the CLI (its fhir-bulk.dll, or a native fhir-bulk executable) measured on the local lake beside this one, or null.</summary>
     public string? BaselineCli { get; set; }
 
     /// <summary>Interleaved rounds per comparison; medians are reported.</summary>
@@ -61,12 +64,13 @@ internal sealed class BenchOptions
                 case "--rounds": options.Rounds = NextInt(); break;
                 case "--scale-mb": options.ScaleMb = NextInt(); break;
                 case "--r2r": options.R2rFolder = Next(); break;
+                case "--aot": options.AotFolder = Next(); break;
                 case "--engines": options.Engines = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
                 case "--reference-engines": options.ReferenceEngines = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
                 case "--out": options.Out = Next(); break;
                 case "--baseline-cli": options.BaselineCli = Next(); break;
                 case "server" or "download" or "bandwidth" or "views" or "views-cold" or "views-store" or "shards" or "verify" or "sync" or "export-store" or "all": command = arg; break;
-                default: throw new ArgumentException($"Unknown argument '{arg}'. Usage: server|download|bandwidth|views|views-cold|views-store|shards|verify|sync|export-store|all [--size-mb N] [--views-mb N] [--serve-mb N] [--memory-mb A,B] [--scale-mb N] [--r2r DIR] [--engines a,b] [--reference-engines a,b] [--baseline-cli DLL] [--rounds N] [--out FILE]");
+                default: throw new ArgumentException($"Unknown argument '{arg}'. Usage: server|download|bandwidth|views|views-cold|views-store|shards|verify|sync|export-store|all [--size-mb N] [--views-mb N] [--serve-mb N] [--memory-mb A,B] [--scale-mb N] [--r2r DIR] [--aot DIR] [--engines a,b] [--reference-engines a,b] [--baseline-cli DLL|EXE] [--rounds N] [--out FILE]");
             }
         }
 
@@ -86,5 +90,5 @@ internal sealed class BenchOptions
     }
 
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"--size-mb {SizeMb} --views-mb {ViewsMb} --serve-mb {ServeMb} --memory-mb {string.Join(',', MemoryMb)} --scale-mb {ScaleMb} --engines {string.Join(',', Engines)}{(ReferenceEngines.Length > 0 ? $" --reference-engines {string.Join(',', ReferenceEngines)}" : "")}{(BaselineCli is null ? "" : $" --baseline-cli {BaselineCli}")} --rounds {Rounds}");
+        $"--size-mb {SizeMb} --views-mb {ViewsMb} --serve-mb {ServeMb} --memory-mb {string.Join(',', MemoryMb)} --scale-mb {ScaleMb} --engines {string.Join(',', Engines)}{(ReferenceEngines.Length > 0 ? $" --reference-engines {string.Join(',', ReferenceEngines)}" : "")}{(BaselineCli is null ? "" : $" --baseline-cli {BaselineCli}")}{(R2rFolder is null ? "" : $" --r2r {R2rFolder}")}{(AotFolder is null ? "" : $" --aot {AotFolder}")} --rounds {Rounds}");
 }

@@ -30,7 +30,7 @@ internal static class ShardsBenchmark
             throw new InvalidOperationException($"{TimedProcess.TimeProgram} is needed to measure each process's CPU time (apt-get install time).");
         }
 
-        var cli = Cli(options);
+        var cli = FhirBulkCli.Preferred(options);
         var pinned = Environment.ProcessorCount >= 2 && File.Exists(Taskset);
         var types = ColdInputs.ViewTypes();
         var generated = Population.TempDir("shards-gen");
@@ -42,7 +42,7 @@ internal static class ShardsBenchmark
             var mb = Measure.Mb(bytes);
             var input = string.Create(CultureInfo.InvariantCulture,
                 $"{mb:F0} MB of the six types' NDJSON from a generated population ({summary.ResourceCounts["Patient"]:N0} patients, seed 7), page-cached");
-            report.Line($"\nCLI commit {RunInfo.GitCommit()}, `dotnet {Path.GetRelativePath(RepositoryRoot.Path, cli)}`; the six shipped workshop views; input: {input}. " +
+            report.Line($"\nCLI commit {RunInfo.GitCommit()}, {cli.Described}; the six shipped workshop views; input: {input}. " +
                 $"Every run is `fhir-bulk view --format parquet --out DIR` (the lake), each process cold and measured by `{TimedProcess.TimeProgram}`; " +
                 $"{options.Rounds} interleaved rounds after one untimed, medians; load average {Machine.LoadAverage()} at the start. " +
                 "A variant of two shards starts both processes at once: its wall is until the last ends, its CPU the sum of both.\n");
@@ -122,18 +122,8 @@ internal static class ShardsBenchmark
         }
     }
 
-    /// <summary>The published ReadyToRun CLI when there is one (what the dotnet tool installs), else the build output.</summary>
-    internal static string Cli(BenchOptions options)
-    {
-        var r2r = Path.Combine(options.R2rFolder ?? Path.Combine(RepositoryRoot.Path, "artifacts", "fhir-bulk-r2r"), "fhir-bulk.dll");
-        var build = Path.Combine(RepositoryRoot.Path, "src", "FhirBulk.Cli", "bin", "Release", "net10.0", "fhir-bulk.dll");
-        return File.Exists(r2r) ? r2r
-            : File.Exists(build) ? build
-            : throw new InvalidOperationException($"No CLI: neither {r2r} nor {build} (dotnet build src/FhirBulk.Cli -c Release).");
-    }
-
     /// <summary>Starts one process per (shard, cores) at once, all writing into one lake under <paramref name="dir"/>.</summary>
-    private static async Task<Run> Together(string dir, string cli, string folder, (string? Shard, string? Cores)[] processes)
+    private static async Task<Run> Together(string dir, FhirBulkCli cli, string folder, (string? Shard, string? Cores)[] processes)
     {
         var lake = Path.Combine(dir, "lake");
         var watch = Stopwatch.StartNew();
@@ -147,12 +137,9 @@ internal static class ShardsBenchmark
         return new Run(wall, samples.Sum(s => s.CpuSeconds), samples.Max(s => s.PeakRssMb), null);
     }
 
-    private static Task<TimedProcess.Sample> View(string cli, string folder, string lake, string? shard, string? cores)
-    {
-        string[] view = ["dotnet", cli, "view", "--input", folder, "--view", ColdInputs.ViewsFolder, "--format", "parquet", "--out", lake, "--quiet",
-            .. shard is null ? Array.Empty<string>() : ["--shard", shard]];
-        return cores is null ? TimedProcess.RunAsync(view[0], view[1..]) : TimedProcess.RunAsync(Taskset, ["-c", cores, .. view]);
-    }
+    private static Task<TimedProcess.Sample> View(FhirBulkCli cli, string folder, string lake, string? shard, string? cores) =>
+        cli.Prefixed(cores is null ? [] : [Taskset, "-c", cores], ["view", "--input", folder, "--view", ColdInputs.ViewsFolder, "--format", "parquet", "--out", lake, "--quiet",
+            .. shard is null ? Array.Empty<string>() : ["--shard", shard]]);
 
     /// <summary>Every view's table in the shards' lake holds the single run's rows (the same multiset), by DuckDB.</summary>
     private static async Task SameRowsAsync(Report report, string single, string sharded)
@@ -184,7 +171,7 @@ internal static class ShardsBenchmark
     }
 
     /// <summary>Peak RSS of shard 1 of 2 at 1× and 8× the input (the 8× as links, so it costs no disk): memory must not grow with the input.</summary>
-    private static async Task MemoryAsync(Report report, string cli, string generated, IReadOnlyList<string> types, string work)
+    private static async Task MemoryAsync(Report report, FhirBulkCli cli, string generated, IReadOnlyList<string> types, string work)
     {
         var rows = new List<string[]>();
         foreach (var copies in new[] { 1, 8 })

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using DuckDB.NET.Data;
 using FhirBulk.Benchmarks.Infrastructure;
-using FhirBulk.Benchmarks.Shards;
 using FhirBulk.Benchmarks.ViewsCold;
 using FhirBulk.Server;
 
@@ -14,7 +13,8 @@ namespace FhirBulk.Benchmarks.Sync;
 /// views; then one step is played whose <see cref="PopulationOptions.StepActivity"/> is set so that it touches about 1%
 /// of the resources. Measured, each a whole cold CLI process from outside, interleaved round by round: the increment
 /// (<c>fhir-bulk sync</c> on a copy of the synced folder) and the full rebuild of the same end state
-/// (<c>fhir-bulk export</c> then <c>fhir-bulk view</c> into DuckDB). Then both tables are compared row for row.
+/// (<c>fhir-bulk export</c> then <c>fhir-bulk view</c> into DuckDB), by each published CLI present (the Native AOT
+/// executable and the ReadyToRun tool, or the build output when neither is published). Then the tables are compared row for row.
 /// </summary>
 internal static class SyncBenchmark
 {
@@ -34,7 +34,8 @@ internal static class SyncBenchmark
             throw new InvalidOperationException($"{TimedProcess.TimeProgram} is needed to measure each process's CPU time (apt-get install time).");
         }
 
-        var cli = ShardsBenchmark.Cli(options);
+        var clis = FhirBulkCli.Published(FhirBulkCli.Present(options)) is { Count: > 0 } published ? published : [FhirBulkCli.Preferred(options)];
+        var cli = clis[^1];
         var data = Population.TempDir("sync-data");
         var work = Population.TempDir("sync-work");
         try
@@ -49,7 +50,7 @@ internal static class SyncBenchmark
 
             // The synced folder every increment starts from: its first, full sync, untimed.
             var synced = Path.Combine(work, "synced");
-            var first = await Cli(cli, "sync", "--server", url, "--out", synced, "--view", ColdInputs.ViewsFolder, "--quiet");
+            var first = await cli.RunAsync(["sync", "--server", url, "--out", synced, "--view", ColdInputs.ViewsFolder, "--quiet"]);
             if (first.ExitCode != 0)
             {
                 throw new InvalidOperationException($"The first sync failed (exit {first.ExitCode}): {first.Stderr}");
@@ -58,7 +59,7 @@ internal static class SyncBenchmark
             await server.AdvanceAsync();
             var (stepResources, stepBytes) = StepSize(data);
             report.Line(string.Create(CultureInfo.InvariantCulture,
-                $"\nCLI commit {RunInfo.GitCommit()}, `dotnet {Path.GetRelativePath(RepositoryRoot.Path, cli)}`; the six shipped workshop views. Population: {Measure.Mb(summary.Bytes):F0} MB of NDJSON, " +
+                $"\nCLI commit {RunInfo.GitCommit()}; CLIs measured: {string.Join(" and ", clis.Select(c => c.Described))}; the untimed first sync by the {cli.Label} CLI{(cli.IsManaged ? "" : " (what linux-x64 users get)")}; the six shipped workshop views. Population: {Measure.Mb(summary.Bytes):F0} MB of NDJSON, " +
                 $"{summary.ResourceCounts["Patient"]:N0} patients, {resources:N0} resources (seed 7). The step played (`StepActivity` {activity:0.###}, calibrated by a trial step for {TargetShare:P0}) " +
                 $"touches {stepResources:N0} resources ({(double)stepResources / resources:P2}: new, new versions and deletions), {Measure.Mb(stepBytes):F1} MB. " +
                 $"The server runs inside the benchmark process on 127.0.0.1 (its CPU is in neither figure; its time is in the wall). Each variant is whole cold CLI processes measured by `{TimedProcess.TimeProgram}`: " +
@@ -66,18 +67,20 @@ internal static class SyncBenchmark
                 $"**full rebuild** = `fhir-bulk export` of the same end state, then `fhir-bulk view --input EXPORT --view views --out tables.duckdb` (wall and CPU of the two summed). " +
                 $"{options.Rounds} interleaved rounds after one untimed, medians; load average {Machine.LoadAverage()} at the start.\n"));
 
-            var variants = new (string Name, Func<string, Task<Run>> Start)[]
+            // Per CLI, its increment and its full rebuild, all interleaved; a single CLI keeps the plain names.
+            string Name(string what, FhirBulkCli c) => clis.Count == 1 ? what : $"{what} ({c.Name})";
+            var variants = clis.SelectMany(c => new (string Name, FhirBulkCli Cli, Func<string, Task<Run>> Start)[]
             {
-                ("increment", dir => IncrementAsync(cli, synced, dir)),
-                ("full rebuild", dir => RebuildAsync(cli, url, dir)),
-            };
+                (Name("increment", c), c, dir => IncrementAsync(c, synced, dir)),
+                (Name("full rebuild", c), c, dir => RebuildAsync(c, url, dir)),
+            }).ToArray();
             var samples = variants.ToDictionary(v => v.Name, _ => new List<Run>());
             for (var round = -1; round < options.Rounds; round++)
             {
                 for (var k = 0; k < variants.Length; k++)
                 {
-                    var (name, start) = variants[(k + Math.Max(round, 0)) % variants.Length];
-                    var dir = Path.Combine(work, name.Replace(' ', '-'));
+                    var (name, _, start) = variants[(k + Math.Max(round, 0)) % variants.Length];
+                    var dir = Folder(work, name);
                     if (Directory.Exists(dir))
                     {
                         Directory.Delete(dir, recursive: true);
@@ -100,7 +103,6 @@ internal static class SyncBenchmark
             }
 
             double Median(string name, Func<Run, double> value) => Measure.Median(samples[name].Select(value));
-            var (wallShare, cpuShare) = (Median("increment", r => r.WallSeconds) / Median("full rebuild", r => r.WallSeconds), Median("increment", r => r.CpuSeconds) / Median("full rebuild", r => r.CpuSeconds));
             report.Table(
                 ["variant", "wall s", "CPU s", "wall s min–max", "CPU s min–max", "peak RSS MB (largest process)"],
                 variants.Select(v => new[]
@@ -110,9 +112,20 @@ internal static class SyncBenchmark
                     $"{Report.F(samples[v.Name].Min(r => r.CpuSeconds), 2)}–{Report.F(samples[v.Name].Max(r => r.CpuSeconds), 2)}",
                     Report.F(Median(v.Name, r => r.PeakRssMb), 0),
                 }));
-            report.Line(string.Create(CultureInfo.InvariantCulture,
-                $"\nThe increment costs **{wallShare:P1}** of a full rebuild's wall time and **{cpuShare:P1}** of its CPU time (goal ≤ {Goal:P0}: {(wallShare <= Goal && cpuShare <= Goal ? "met" : "**not met**")}); load average {Machine.LoadAverage()} at the end."));
-            await SameTablesAsync(report, Path.Combine(work, "increment", "tables.duckdb"), Path.Combine(work, "full-rebuild", "tables.duckdb"));
+            report.Line("");
+            foreach (var c in clis)
+            {
+                var (increment, rebuild) = (Name("increment", c), Name("full rebuild", c));
+                var (wallShare, cpuShare) = (Median(increment, r => r.WallSeconds) / Median(rebuild, r => r.WallSeconds), Median(increment, r => r.CpuSeconds) / Median(rebuild, r => r.CpuSeconds));
+                report.Line(string.Create(CultureInfo.InvariantCulture,
+                    $"{(clis.Count == 1 ? "The" : $"- {c.Label}: the")} increment costs **{wallShare:P1}** of a full rebuild's wall time and **{cpuShare:P1}** of its CPU time (goal ≤ {Goal:P0}: {(wallShare <= Goal && cpuShare <= Goal ? "met" : "**not met**")})."));
+            }
+
+            report.Line($"\nLoad average {Machine.LoadAverage()} at the end.");
+            foreach (var c in clis)
+            {
+                await SameTablesAsync(report, clis.Count == 1 ? "" : $", {c.Label} CLI", Path.Combine(Folder(work, Name("increment", c)), "tables.duckdb"), Path.Combine(Folder(work, Name("full rebuild", c)), "tables.duckdb"));
+            }
         }
         finally
         {
@@ -161,7 +174,10 @@ internal static class SyncBenchmark
         return (files.Sum(f => File.ReadLines(f).LongCount()), files.Sum(f => new FileInfo(f).Length));
     }
 
-    private static async Task<Run> IncrementAsync(string cli, string synced, string dir)
+    /// <summary>A variant's own folder under <paramref name="work"/>: "full rebuild (aot)" → full-rebuild-aot.</summary>
+    private static string Folder(string work, string variant) => Path.Combine(work, variant.Replace(" (", "-", StringComparison.Ordinal).Replace(")", "", StringComparison.Ordinal).Replace(' ', '-'));
+
+    private static async Task<Run> IncrementAsync(FhirBulkCli cli, string synced, string dir)
     {
         // A copy of the synced folder as the first sync left it: the increment's export and its tables' update are all that run.
         Directory.CreateDirectory(dir);
@@ -179,22 +195,22 @@ internal static class SyncBenchmark
             }
         }
 
-        var sample = await Cli(cli, "sync", "--out", dir, "--view", ColdInputs.ViewsFolder, "--quiet");
+        var sample = await cli.RunAsync(["sync", "--out", dir, "--view", ColdInputs.ViewsFolder, "--quiet"]);
         return sample.ExitCode == 0
             ? new Run(sample.WallSeconds, sample.CpuSeconds, sample.PeakRssMb, null)
             : new Run(0, 0, 0, $"failed (exit {sample.ExitCode}): {(sample.Stderr + sample.Stdout).Trim()}");
     }
 
-    private static async Task<Run> RebuildAsync(string cli, string url, string dir)
+    private static async Task<Run> RebuildAsync(FhirBulkCli cli, string url, string dir)
     {
         var export = Path.Combine(dir, "export");
         var samples = new List<TimedProcess.Sample>
         {
-            await Cli(cli, "export", "--server", url, "--out", export, "--quiet"),
+            await cli.RunAsync(["export", "--server", url, "--out", export, "--quiet"]),
         };
         if (samples[0].ExitCode == 0)
         {
-            samples.Add(await Cli(cli, "view", "--input", export, "--view", ColdInputs.ViewsFolder, "--out", Path.Combine(dir, "tables.duckdb"), "--quiet"));
+            samples.Add(await cli.RunAsync(["view", "--input", export, "--view", ColdInputs.ViewsFolder, "--out", Path.Combine(dir, "tables.duckdb"), "--quiet"]));
         }
 
         return samples.FirstOrDefault(s => s.ExitCode != 0) is { } failed
@@ -202,10 +218,8 @@ internal static class SyncBenchmark
             : new Run(samples.Sum(s => s.WallSeconds), samples.Sum(s => s.CpuSeconds), samples.Max(s => s.PeakRssMb), null);
     }
 
-    private static Task<TimedProcess.Sample> Cli(string cli, params string[] arguments) => TimedProcess.RunAsync("dotnet", [cli, .. arguments]);
-
     /// <summary>Every table of the increment's database holds the full rebuild's rows (the same multiset, key columns left out), by DuckDB.</summary>
-    private static async Task SameTablesAsync(Report report, string increment, string rebuild)
+    private static async Task SameTablesAsync(Report report, string which, string increment, string rebuild)
     {
         using var connection = new DuckDBConnection("Data Source=:memory:");
         await connection.OpenAsync();
@@ -239,6 +253,6 @@ internal static class SyncBenchmark
             lines.Add(onlyIncrement == 0 && onlyRebuild == 0 ? $"{table} {rows:N0} rows, identical" : $"{table}: **{onlyIncrement} rows only in the increment's table, {onlyRebuild} only in the rebuild's**");
         }
 
-        report.Line($"\nTables after the increment against the full rebuild's (DuckDB `EXCEPT ALL` both ways, the key columns left out): {string.Join("; ", lines)}.");
+        report.Line($"\nTables after the increment against the full rebuild's{which} (DuckDB `EXCEPT ALL` both ways, the key columns left out): {string.Join("; ", lines)}.");
     }
 }

@@ -9,7 +9,8 @@ namespace FhirBulk.Benchmarks.Verify;
 /// <summary>
 /// Issue 9, item 2: checking an export folder (every complete file against its recorded size and SHA-256) "runs at disk
 /// speed". A real export folder, written by <see cref="BulkDataClient.ExportToDirectoryAsync"/> from our server so that its
-/// state file is the real one, is checked by the CLI a user runs (<c>fhir-bulk inspect --verify</c>), by the verify-only
+/// state file is the real one, is checked by the CLI a user runs (<c>fhir-bulk inspect --verify</c>; the Native AOT executable
+/// when published, else the ReadyToRun tool, else the build output), by the verify-only
 /// library call a resume makes (in a process of its own), and by the tools a user would compare it with: <c>sha256sum</c>,
 /// <c>openssl dgst -sha256</c> (on one core and on two) and <c>cat</c> (the read ceiling). Every variant is a whole, cold
 /// process measured from outside (<see cref="TimedProcess"/>), in interleaved rounds.
@@ -34,11 +35,7 @@ internal static class VerifyBenchmark
             throw new InvalidOperationException($"{TimedProcess.TimeProgram} is needed to measure each process's CPU time (apt-get install time).");
         }
 
-        var cli = Path.Combine(RepositoryRoot.Path, "src", "FhirBulk.Cli", "bin", "Release", "net10.0", "fhir-bulk.dll");
-        if (!File.Exists(cli))
-        {
-            throw new InvalidOperationException($"{cli} not found: build the CLI first (dotnet build src/FhirBulk.Cli -c Release).");
-        }
+        var cli = FhirBulkCli.Preferred(options);
 
         var data = Population.TempDir("verify-data");
         var work = Population.TempDir("verify-work");
@@ -60,7 +57,7 @@ internal static class VerifyBenchmark
             report.Line($"\nThe folders: our server (no auth, 10,000 resources per file) serves a generated population of {Report.F(Measure.Mb(population.Bytes), 0)} MB; " +
                 $"`BulkDataClient.ExportToDirectoryAsync` (Patient-level export of all types, {Parallel} downloads at a time) writes it once as plain NDJSON and once with " +
                 "`CompressOutput` (what `export --gzip-files` sets), each with its real `.fhir-bulk-state.json`. " +
-                $"CLI: `dotnet {Path.GetRelativePath(RepositoryRoot.Path, cli)}` built from commit {RunInfo.GitCommit()} (`dotnet build src/FhirBulk.Cli -c Release`).\n");
+                $"CLI: {cli.Described} built from commit {RunInfo.GitCommit()} (`{cli.BuildCommand}`).\n");
             report.Line($"Every variant is a separate whole process started cold (runtime start and JIT included for the .NET ones), measured from outside by `{TimedProcess.TimeProgram}`: " +
                 $"wall time, user + system CPU of the process and all it waited for, peak RSS. {options.Rounds} interleaved rounds (the order rotates each round); medians. " +
                 "MB = 2^20 bytes of files on disk, GB = 2^30. The files are page-cached: each was read once (a `sha256sum` compared with the recorded hashes) before the rounds, " +
@@ -121,7 +118,7 @@ internal static class VerifyBenchmark
         return result;
     }
 
-    private static async Task MeasureFolderAsync(BenchOptions options, Report report, string title, string folder, ExportResult export, string cli)
+    private static async Task MeasureFolderAsync(BenchOptions options, Report report, string title, string folder, ExportResult export, FhirBulkCli cli)
     {
         var complete = export.Files.Where(f => f.Status == ExportFileStatus.Complete).ToList();
         var files = complete.Select(f => ExportFolderLayout.FullPath(folder, f.FileName)).ToList();
@@ -134,17 +131,17 @@ internal static class VerifyBenchmark
             await CheckHashesAsync(complete, files);
             Variant[] variants =
             [
-                new("cli-verify", "**FhirBulk CLI `inspect --verify`** (verify, then read and count every line)", $"`dotnet fhir-bulk.dll inspect --verify DIR`",
-                    () => TimedProcess.RunAsync("dotnet", [cli, "inspect", "--verify", folder]),
-                    s => s.ExitCode == 0 && s.Stdout.Contains(string.Create(CultureInfo.InvariantCulture, $"{complete.Count:N0} complete file(s) match"), StringComparison.Ordinal) ? null : "did not report every file verified"),
+                new("cli-verify", "**FhirBulk CLI `inspect --verify`** (verify, then read and count every line)", $"`{cli.ShortCommand} inspect --verify DIR`",
+                    () => cli.RunAsync(["inspect", "--verify", folder]),
+                    s => s.ExitCode == 0 && s.Stdout.Contains($"Verified: {Counted.Of(complete.Count, "complete file")} match", StringComparison.Ordinal) ? null : "did not report every file verified"),
                 new("verify-only", "**FhirBulk `ExportFolderVerifier.VerifyAsync`** alone (what a resume runs), own process", $"bench child `{VerifyOnlyStep} DIR`",
                     () => ChildAsync(VerifyOnlyStep, folder),
                     s => s.ExitCode == 0 && s.Stdout.Contains("intact=1", StringComparison.Ordinal) && s.Stdout.Contains($"files={complete.Count}\n", StringComparison.Ordinal) ? null : "did not find every file intact"),
                 new("verify-warm", "verify twice in one process (only the second call is reported)", $"bench child `{VerifyWarmStep} DIR`",
                     () => ChildAsync(VerifyWarmStep, folder),
                     s => s.ExitCode == 0 && s.Stdout.Contains("intact=1", StringComparison.Ordinal) ? null : "did not find every file intact") { InTable = false },
-                new("cli-inspect", "FhirBulk CLI `inspect` without `--verify` (read and count every line)", "`dotnet fhir-bulk.dll inspect DIR`",
-                    () => TimedProcess.RunAsync("dotnet", [cli, "inspect", folder]),
+                new("cli-inspect", "FhirBulk CLI `inspect` without `--verify` (read and count every line)", $"`{cli.ShortCommand} inspect DIR`",
+                    () => cli.RunAsync(["inspect", folder]),
                     s => s.ExitCode == 0 ? null : "failed"),
                 new("sha256sum", "`sha256sum` (coreutils, one core)", "`sha256sum FILES > /dev/null`",
                     () => TimedProcess.ShellAsync("sha256sum \"$@\" > /dev/null", files), s => s.ExitCode == 0 ? null : "failed"),

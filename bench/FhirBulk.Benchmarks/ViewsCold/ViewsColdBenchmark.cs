@@ -7,7 +7,8 @@ namespace FhirBulk.Benchmarks.ViewsCold;
 /// <summary>
 /// Issue 11: the six shipped workshop views as a user runs them, every variant a whole cold process measured from
 /// outside (<see cref="TimedProcess"/>: wall, user + system CPU, peak RSS) in interleaved rounds: <c>fhir-bulk view</c>
-/// (the build output and the published ReadyToRun tool, each engine it offers, to CSV, DuckDB and Parquet), DuckDB
+/// (the build output, the published ReadyToRun tool and the published Native AOT executable, each engine it offers, to CSV,
+/// DuckDB and Parquet), DuckDB
 /// <c>read_json</c> with declared and with detected columns, and a <c>JsonDocument</c> parse of every line. DuckDB's rows
 /// are checked against ours value by value. Then start-up and the runtime's tiering knobs, and peak RSS, steady state and
 /// allocation at 1×, 4× and 16× the input.
@@ -31,9 +32,7 @@ internal static partial class ViewsColdBenchmark
         ("ReadyToRun=0", new() { ["DOTNET_ReadyToRun"] = "0" }),
     ];
 
-    private sealed record Cli(string Name, string Label, string Dll);
-
-    /// <param name="Reference">Measured with the last CLI into CSV only, and not in the scale series (<see cref="BenchOptions.ReferenceEngines"/>).</param>
+    /// <param name="Reference">Measured with the published CLIs into CSV only, and not in the scale series (<see cref="BenchOptions.ReferenceEngines"/>).</param>
     private sealed record Engine(string Name, string Label, string[] Arguments, bool Reference = false);
 
     private sealed record Variant(string Name, string Label, Func<string, Task<TimedProcess.Sample>> Run)
@@ -49,27 +48,8 @@ internal static partial class ViewsColdBenchmark
             throw new InvalidOperationException($"{TimedProcess.TimeProgram} is needed to measure each process's CPU time (apt-get install time).");
         }
 
-        var clis = new List<Cli>();
-        var build = Path.Combine(RepositoryRoot.Path, "src", "FhirBulk.Cli", "bin", "Release", "net10.0", "fhir-bulk.dll");
-        var r2r = Path.Combine(options.R2rFolder ?? Path.Combine(RepositoryRoot.Path, "artifacts", "fhir-bulk-r2r"), "fhir-bulk.dll");
-        var skipped = new List<string>();
-        if (File.Exists(build))
-        {
-            clis.Add(new("build", "`dotnet build` output", build));
-        }
-        else
-        {
-            skipped.Add($"build CLI: {build} not found (dotnet build src/FhirBulk.Cli -c Release)");
-        }
-
-        if (File.Exists(r2r))
-        {
-            clis.Add(new("r2r", "published ReadyToRun", r2r));
-        }
-        else
-        {
-            skipped.Add($"ReadyToRun CLI: {r2r} not found (dotnet publish src/FhirBulk.Cli -c Release -r linux-x64 -o artifacts/fhir-bulk-r2r)");
-        }
+        var clis = FhirBulkCli.Present(options).ToList();
+        var skipped = FhirBulkCli.Known(options).Where(c => !c.Exists).Select(c => c.MissingLine).ToList();
 
         var engines = new Dictionary<string, IReadOnlyList<Engine>>(StringComparer.Ordinal);
         foreach (var cli in clis)
@@ -83,10 +63,10 @@ internal static partial class ViewsColdBenchmark
             skipped.Add($"every DuckDB variant: {ColdInputs.DuckDbSqlFile} not found");
         }
 
-        report.Line($"\nCLI commit {RunInfo.GitCommit()}; CLIs measured: {string.Join(", ", clis.Select(c => $"{c.Label} (`dotnet {Path.GetRelativePath(RepositoryRoot.Path, c.Dll)}`)"))}. " +
+        report.Line($"\nCLI commit {RunInfo.GitCommit()}; CLIs measured: {string.Join(", ", clis.Select(c => c.Described))}. " +
             $"Views: the six shipped `examples/workshop/views`. DuckDB: DuckDB.NET {typeof(DuckDB.NET.Data.DuckDBConnection).Assembly.GetName().Version} in a child process of this program " +
             $"(so its figures include a .NET runtime start, about 0.1 CPU-s) running `{Path.GetRelativePath(RepositoryRoot.Path, ColdInputs.DuckDbSqlFile)}` on an in-memory database.");
-        report.Line("Every variant is a separate whole process started cold (runtime start and JIT included), measured from outside by " +
+        report.Line("Every variant is a separate whole process started cold (runtime start included, and the JIT for the `dotnet` ones), measured from outside by " +
             $"`{TimedProcess.TimeProgram}`: wall, user + system CPU of the process and its children, peak RSS. Each input is linked into a folder holding only the six types' " +
             "NDJSON so every variant reads the same bytes; files are page-cached (one untimed run of every variant first), so the figures are CPU, not disk. " +
             "MB = 2^20 bytes of input NDJSON. Ratios are CPU-seconds ÷ the CPU-seconds of DuckDB with declared columns and `threads=1` on the same input in the same rounds.\n");
@@ -97,7 +77,7 @@ internal static partial class ViewsColdBenchmark
 
         foreach (var engine in options.ReferenceEngines.Where(options.Engines.Contains))
         {
-            report.Line($"- limited: `--engine {engine}` (`--reference-engines`) is measured with the {clis.LastOrDefault()?.Label ?? "last"} CLI into CSV only, and is left out of the 1×/4×/16× series and the knob runs.");
+            report.Line($"- limited: `--engine {engine}` (`--reference-engines`) is measured with the {string.Join(" and ", FhirBulkCli.Published(clis).Select(c => c.Label))} CLI into CSV only, and is left out of the 1×/4×/16× series and the knob runs.");
         }
 
         var types = ColdInputs.ViewTypes();
@@ -133,9 +113,9 @@ internal static partial class ViewsColdBenchmark
     }
 
     /// <summary>The engine variants a CLI offers: an <c>--engine</c> value it does not list in <c>view --help</c> is skipped with a reason.</summary>
-    private static async Task<IReadOnlyList<Engine>> EnginesAsync(Cli cli, string[] wanted, string[] reference, List<string> skipped)
+    private static async Task<IReadOnlyList<Engine>> EnginesAsync(FhirBulkCli cli, string[] wanted, string[] reference, List<string> skipped)
     {
-        var help = (await TimedProcess.RunAsync("dotnet", [cli.Dll, "view", "--help"])).Stdout;
+        var help = (await cli.RunAsync(["view", "--help"])).Stdout;
         var line = help.Split('\n').FirstOrDefault(l => l.Contains("--engine", StringComparison.Ordinal));
         if (line is null)
         {
@@ -160,7 +140,7 @@ internal static partial class ViewsColdBenchmark
         return offered;
     }
 
-    private static async Task DatasetAsync(BenchOptions options, Report report, string title, string folder, long bytes, List<Cli> clis,
+    private static async Task DatasetAsync(BenchOptions options, Report report, string title, string folder, long bytes, IReadOnlyList<FhirBulkCli> clis,
         Dictionary<string, IReadOnlyList<Engine>> engines, bool sqlPresent, int rounds)
     {
         var work = Population.TempDir("views-cold-out");
@@ -180,9 +160,9 @@ internal static partial class ViewsColdBenchmark
                 variants.AddRange(ViewVariants(cli, engines[cli.Name].Where(e => !e.Reference), folder, $"{cli.Name}-", ""));
             }
 
-            if (clis.LastOrDefault() is { } last)
+            foreach (var cli in FhirBulkCli.Published(clis))
             {
-                variants.AddRange(ViewVariants(last, engines[last.Name].Where(e => e.Reference), folder, $"{last.Name}-", "", ["csv"]));
+                variants.AddRange(ViewVariants(cli, engines[cli.Name].Where(e => e.Reference), folder, $"{cli.Name}-", "", ["csv"]));
             }
 
             // One untimed pass: fills the page cache, loads every program from disk once, and gives the outputs the row check reads.
@@ -222,6 +202,15 @@ internal static partial class ViewsColdBenchmark
                         Report.F(Measure.Median(s.Select(x => x.PeakRssMb)), 0),
                     }
                     : [v.Label, "—", "—", "—", "—", "—", "—", "—", v.Failure ?? "no sample"]));
+            var goal = FhirBulkCli.Published(clis)
+                .Select(c => (Cli: c, Name: $"{c.Name}-{engines[c.Name].FirstOrDefault(e => !e.Reference)?.Name}-csv"))
+                .Where(c => samples.TryGetValue(c.Name, out var s) && s.Count > 0)
+                .Select(c => $"{c.Cli.Label} {RunInfo.Ratio(Cpu(c.Name) / baseline.Cpu)} CPU, {RunInfo.Ratio(Wall(c.Name) / baseline.Wall)} wall").ToList();
+            if (goal.Count > 0)
+            {
+                report.Line($"\nThe published CLI into CSV (its first engine) against DuckDB declared `threads=1` (goal: CPU ≤ 1×): {string.Join("; ", goal)}.");
+            }
+
             if (checks.Count > 0)
             {
                 report.Line("\nRow check: each `fhir-bulk view` CSV against DuckDB's (declared columns), cell by cell in file order; " +
@@ -243,31 +232,32 @@ internal static partial class ViewsColdBenchmark
     }
 
     /// <summary>
-    /// Both cores (issue 11 item 5): the same cold view, the last CLI's default engine into CSV, pinned with <c>taskset</c>
+    /// Both cores (issue 11 item 5): the same cold view, each published CLI's default engine into CSV, pinned with <c>taskset</c>
     /// to one core and to two, interleaved; what the second core buys is the ratio of the wall times. Measured on each of
     /// <paramref name="inputs"/>: the start-up (runtime, JIT, view compilation: about 0.3 s on one thread) is a fixed serial
     /// part, so a larger input shows what the second core buys on the reading and evaluating themselves.
     /// </summary>
-    private static async Task CoresAsync(Report report, IReadOnlyList<(string Label, string Folder)> inputs, List<Cli> clis, Dictionary<string, IReadOnlyList<Engine>> engines, int rounds)
+    private static async Task CoresAsync(Report report, IReadOnlyList<(string Label, string Folder)> inputs, IReadOnlyList<FhirBulkCli> clis, Dictionary<string, IReadOnlyList<Engine>> engines, int rounds)
     {
         const string Taskset = "/usr/bin/taskset";
         report.Heading("One core against two");
-        if (Environment.ProcessorCount < 2 || !File.Exists(Taskset) || clis.LastOrDefault() is not { } cli)
+        var measured = FhirBulkCli.Published(clis);
+        if (Environment.ProcessorCount < 2 || !File.Exists(Taskset) || measured.Count == 0)
         {
             report.Line($"\nSkipped: needs two cores, {Taskset} (util-linux) and a built CLI.");
             return;
         }
 
-        var engine = engines[cli.Name].First(e => !e.Reference);
         foreach (var (label, folder) in inputs)
         {
             var work = Population.TempDir("views-cold-cores");
             try
             {
-                var variants = new[] { "0", "0,1" }.Select(cpus => new Variant(
-                    $"cores-{cpus}",
-                    $"`taskset -c {cpus}` `fhir-bulk view` ({cli.Label}), {engine.Label}, csv",
-                    dir => TimedProcess.RunAsync(Taskset, ["-c", cpus, "dotnet", cli.Dll, "view", "--input", folder, "--view", ColdInputs.ViewsFolder, "--format", "csv", "--out", Path.Combine(dir, "views"), .. engine.Arguments]))).ToList();
+                var variants = measured.SelectMany(cli => new[] { "0", "0,1" }.Select(cpus => (Cli: cli, Engine: engines[cli.Name].First(e => !e.Reference), Cpus: cpus)))
+                    .Select(v => new Variant(
+                        $"{v.Cli.Name} cores-{v.Cpus}",
+                        $"`taskset -c {v.Cpus}` `fhir-bulk view` ({v.Cli.Label}), {v.Engine.Label}, csv",
+                        dir => v.Cli.Prefixed([Taskset, "-c", v.Cpus], ["view", "--input", folder, "--view", ColdInputs.ViewsFolder, "--format", "csv", "--out", Path.Combine(dir, "views"), .. v.Engine.Arguments]))).ToList();
                 if (File.Exists(ColdInputs.DuckDbSqlFile))
                 {
                     variants.AddRange(MachineCeiling(Taskset, folder, work));
@@ -283,10 +273,13 @@ internal static partial class ViewsColdBenchmark
                 report.Line(string.Create(CultureInfo.InvariantCulture,
                     $"\n{label}; {rounds} interleaved rounds, medians; load average {loadBefore} before, {Machine.LoadAverage()} after. Goal: two cores at least 1.8× faster (wall) than one.\n"));
                 report.Table(["variant", "wall s", "CPU s (user+sys)", "CPU s min–max", "peak RSS MB"], variants.Select(v => Row(v, samples[v.Name])));
-                if (samples["cores-0"].Count > 0 && samples["cores-0,1"].Count > 0)
+                var speedups = measured.Where(c => samples[$"{c.Name} cores-0"].Count > 0 && samples[$"{c.Name} cores-0,1"].Count > 0)
+                    .Select(c => string.Create(CultureInfo.InvariantCulture,
+                        $"{c.Label} **{Measure.Median(samples[$"{c.Name} cores-0"].Select(x => x.WallSeconds)) / Measure.Median(samples[$"{c.Name} cores-0,1"].Select(x => x.WallSeconds)):F2}×**"))
+                    .ToList();
+                if (speedups.Count > 0)
                 {
-                    var speedup = Measure.Median(samples["cores-0"].Select(x => x.WallSeconds)) / Measure.Median(samples["cores-0,1"].Select(x => x.WallSeconds));
-                    report.Line(string.Create(CultureInfo.InvariantCulture, $"\nTwo cores against one: **{speedup:F2}×** wall."));
+                    report.Line($"\nTwo cores against one, wall: {string.Join("; ", speedups)}.");
                 }
 
                 if (samples.TryGetValue("machine-alone", out var alone) && alone.Count > 0 && samples["machine-pair"].Count > 0)
@@ -327,8 +320,8 @@ internal static partial class ViewsColdBenchmark
             _ => TimedProcess.RunAsync("/usr/bin/env", [$"A={first}", $"B={second}", "/bin/sh", "-c", Pair, taskset, program, .. arguments]));
     }
 
-    /// <summary>Start-up: <c>--version</c> and one small view, each CLI under each runtime knob, on the small real sample.</summary>
-    private static async Task StartupAsync(Report report, string folder, List<Cli> clis, int rounds)
+    /// <summary>Start-up: <c>--version</c> and one small view, each CLI under each runtime knob that applies to it, on the small real sample.</summary>
+    private static async Task StartupAsync(Report report, string folder, IReadOnlyList<FhirBulkCli> clis, int rounds)
     {
         var work = Population.TempDir("views-cold-startup");
         try
@@ -337,18 +330,18 @@ internal static partial class ViewsColdBenchmark
             var variants = new List<Variant>();
             foreach (var cli in clis)
             {
-                foreach (var (knob, environment) in Knobs.Where(k => cli.Name == "r2r" || k.Name != "ReadyToRun=0"))
+                foreach (var (knob, environment) in KnobsFor(cli))
                 {
-                    variants.Add(new($"{cli.Name} {knob} --version", $"{cli.Label}, {knob}: `--version`", _ => TimedProcess.RunAsync("dotnet", [cli.Dll, "--version"], environment)));
+                    variants.Add(new($"{cli.Name} {knob} --version", $"{cli.Label}, {knob}: `--version`", _ => cli.RunAsync(["--version"], environment)));
                     variants.Add(new($"{cli.Name} {knob} view", $"{cli.Label}, {knob}: `view` patients.json → CSV",
-                        dir => TimedProcess.RunAsync("dotnet", [cli.Dll, "view", "--input", folder, "--view", view, "--format", "csv", "--out", Path.Combine(dir, "patients.csv")], environment)));
+                        dir => cli.RunAsync(["view", "--input", folder, "--view", view, "--format", "csv", "--out", Path.Combine(dir, "patients.csv")], environment)));
                 }
             }
 
             var samples = await RoundsAsync(variants, work, rounds);
             report.Heading("Start-up and runtime knobs, small input");
             report.Line($"{rounds} interleaved rounds, medians, on the Synthea sample above; `view` runs the one Patient view (the CLI's default engine) into CSV. " +
-                "Knobs are set as `DOTNET_*` environment variables on an otherwise identical process.\n");
+                $"Knobs are set as `DOTNET_*` environment variables on an otherwise identical process{NativeNote(clis, "measured with its defaults only")}.\n");
             report.Table(["variant", "wall s", "CPU s (user+sys)", "CPU s min–max", "peak RSS MB"], variants.Select(v => Row(v, samples[v.Name])));
         }
         finally
@@ -358,15 +351,15 @@ internal static partial class ViewsColdBenchmark
     }
 
     /// <summary>Peak RSS, CPU, steady state and allocation as the input grows 1×, 4×, 16× (the same files linked again).</summary>
-    private static async Task ScaleAsync(BenchOptions options, Report report, IReadOnlyList<string> types, List<Cli> clis, Dictionary<string, IReadOnlyList<Engine>> engines)
+    private static async Task ScaleAsync(BenchOptions options, Report report, IReadOnlyList<string> types, IReadOnlyList<FhirBulkCli> clis, Dictionary<string, IReadOnlyList<Engine>> engines)
     {
         var generated = Population.TempDir("views-cold-scale");
         var work = Population.TempDir("views-cold-scale-out");
         try
         {
             await Population.GenerateAsync(generated, options.ScaleMb);
-            var cli = clis.LastOrDefault();
-            var scaled = cli is null ? [] : engines[cli.Name].Where(e => !e.Reference).ToList();
+            var measured = FhirBulkCli.Published(clis);
+            var knobEngine = measured.Select(c => engines[c.Name].FirstOrDefault(e => !e.Reference)).LastOrDefault(e => e is not null);
             var rows = new List<string[]>();
             var knobRows = new List<string[]>();
             foreach (var copies in new[] { 1, 4, 16 })
@@ -374,9 +367,9 @@ internal static partial class ViewsColdBenchmark
                 var (folder, bytes) = ColdInputs.LinkTypes(generated, types, "views-cold-scale-in", copies);
                 var mb = Measure.Mb(bytes);
                 var variants = new List<Variant>();
-                if (cli is not null)
+                foreach (var cli in measured)
                 {
-                    variants.AddRange(ViewVariants(cli, scaled, folder, "", $"{copies}× ({mb:N0} MB): "));
+                    variants.AddRange(ViewVariants(cli, engines[cli.Name].Where(e => !e.Reference), folder, $"{cli.Name}-", $"{copies}× ({mb:N0} MB): "));
                 }
 
                 var samples = await RoundsAsync(variants, work, rounds: 1);
@@ -399,10 +392,11 @@ internal static partial class ViewsColdBenchmark
                     rows.Add([$"{copies}× in-process", "—", "—", "—", $"failed: {warm.Stderr.Split('\n')[0]}"]);
                 }
 
-                if (copies == 1 && scaled.FirstOrDefault() is { } first)
+                if (copies == 1 && knobEngine is not null)
                 {
-                    var knobVariants = clis.SelectMany(c => Knobs.Where(k => c.Name == "r2r" || k.Name != "ReadyToRun=0").Select(k => new Variant($"{c.Name} {k.Name}", $"{c.Label}, {k.Name}",
-                        dir => View(c, folder, "csv", dir, first.Arguments, k.Environment)))).ToList();
+                    // A native executable has no runtime knobs: it is left out here (its own 1× run is in the series below).
+                    var knobVariants = clis.Where(c => c.IsManaged).SelectMany(c => KnobsFor(c).Select(k => new Variant($"{c.Name} {k.Name}", $"{c.Label}, {k.Name}",
+                        dir => View(c, folder, "csv", dir, knobEngine.Arguments, k.Environment)))).ToList();
                     var knobSamples = await RoundsAsync(knobVariants, work, options.Rounds);
                     knobRows.AddRange(knobVariants.Select(v => Row(v, knobSamples[v.Name], mb)));
                 }
@@ -411,7 +405,7 @@ internal static partial class ViewsColdBenchmark
             }
 
             report.Heading($"Runtime knobs on {options.ScaleMb} MB of generated input");
-            report.Line($"`fhir-bulk view` with the six views to CSV (engine: {scaled.FirstOrDefault()?.Label ?? "—"}), {options.Rounds} interleaved rounds, medians.\n");
+            report.Line($"`fhir-bulk view` with the six views to CSV (engine: {knobEngine?.Label ?? "—"}), {options.Rounds} interleaved rounds, medians{NativeNote(clis, "left out (its defaults are in the 1× rows of the series below)")}.\n");
             report.Table(["variant", "wall s", "CPU s (user+sys)", "CPU s min–max", "peak RSS MB", "MB per CPU-s"], knobRows);
             report.Heading("Memory and allocation as the input grows");
             report.Line($"Base: {options.ScaleMb} MB of generated population, linked 1×, 4× and 16× (the same files again, so the 16× input is {16 * options.ScaleMb} MB); one run each. " +
@@ -426,13 +420,24 @@ internal static partial class ViewsColdBenchmark
     }
 
     /// <summary>One variant per engine and output format: <c>fhir-bulk view</c> with the six workshop views over <paramref name="folder"/>.</summary>
-    private static IEnumerable<Variant> ViewVariants(Cli cli, IEnumerable<Engine> engines, string folder, string namePrefix, string labelPrefix, string[]? formats = null) =>
+    private static IEnumerable<Variant> ViewVariants(FhirBulkCli cli, IEnumerable<Engine> engines, string folder, string namePrefix, string labelPrefix, string[]? formats = null) =>
         engines.SelectMany(engine => (formats ?? Formats).Select(format => new Variant($"{namePrefix}{engine.Name}-{format}", $"{labelPrefix}`fhir-bulk view` ({cli.Label}), {engine.Label}, {format}",
             dir => View(cli, folder, format, dir, engine.Arguments))));
 
     /// <summary>Runs <c>fhir-bulk view</c> with the six workshop views into <paramref name="dir"/> (a <c>views.duckdb</c> file, or a <c>views</c> folder).</summary>
-    private static Task<TimedProcess.Sample> View(Cli cli, string folder, string format, string dir, string[] engine, IReadOnlyDictionary<string, string>? environment = null) =>
-        TimedProcess.RunAsync("dotnet", [cli.Dll, "view", "--input", folder, "--view", ColdInputs.ViewsFolder, "--format", format, "--out", Path.Combine(dir, format == "duckdb" ? "views.duckdb" : "views"), .. engine], environment);
+    private static Task<TimedProcess.Sample> View(FhirBulkCli cli, string folder, string format, string dir, string[] engine, IReadOnlyDictionary<string, string>? environment = null) =>
+        cli.RunAsync(["view", "--input", folder, "--view", ColdInputs.ViewsFolder, "--format", format, "--out", Path.Combine(dir, format == "duckdb" ? "views.duckdb" : "views"), .. engine], environment);
+
+    /// <summary>
+    /// The runtime knobs that apply to <paramref name="cli"/>: all for a <c>dotnet</c> CLI (<c>ReadyToRun=0</c> only where there is
+    /// ReadyToRun code), none but the defaults for a native executable (no JIT, no tiering, no ReadyToRun code to turn off).
+    /// </summary>
+    private static IEnumerable<(string Name, Dictionary<string, string> Environment)> KnobsFor(FhirBulkCli cli) =>
+        Knobs.Where(k => k.Name == "defaults" || (cli.IsManaged && (cli.Name == "r2r" || k.Name != "ReadyToRun=0")));
+
+    /// <summary>"; the native CLI (…) is measured …" for the knob tables' text when a native executable is among <paramref name="clis"/>.</summary>
+    private static string NativeNote(IReadOnlyList<FhirBulkCli> clis, string treatment) =>
+        string.Concat(clis.Where(c => !c.IsManaged).Select(c => $"; the {c.Label} executable has no JIT, tiering or ReadyToRun code for a `DOTNET_*` knob to change, so it is {treatment}"));
 
     private static async Task<Dictionary<string, List<TimedProcess.Sample>>> RoundsAsync(List<Variant> variants, string work, int rounds)
     {

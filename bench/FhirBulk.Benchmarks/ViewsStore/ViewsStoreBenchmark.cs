@@ -11,11 +11,12 @@ namespace FhirBulk.Benchmarks.ViewsStore;
 /// Issue 13 item 3: the six shipped workshop views into the Parquet lake, whole cold CLI processes measured from outside,
 /// interleaved round by round: input from local files or from s3rver (<c>view --input s3://…</c>), the lake written to a
 /// local folder or into s3rver (<c>--out s3://…</c>). With <c>--baseline-cli</c>, the same local run by another build
-/// of the CLI (the commit before the lake wrote through the object store), to show what that change costs locally.
+/// of the CLI (the commit before the lake wrote through the object store), to show what that change costs locally. The CLI
+/// is the Native AOT executable when published, else the ReadyToRun tool, else the build output.
 /// </summary>
 internal static class ViewsStoreBenchmark
 {
-    private sealed record Variant(string Name, string Label, string Cli, Func<string, string[]> Arguments);
+    private sealed record Variant(string Name, string Label, FhirBulkCli Cli, Func<string, string[]> Arguments);
 
     private sealed record Run(TimedProcess.Sample Sample, double EmulatorCpuSeconds);
 
@@ -27,11 +28,7 @@ internal static class ViewsStoreBenchmark
             throw new InvalidOperationException($"{TimedProcess.TimeProgram} is needed to measure each process's CPU time (apt-get install time).");
         }
 
-        var cli = Path.Combine(RepositoryRoot.Path, "src", "FhirBulk.Cli", "bin", "Release", "net10.0", "fhir-bulk.dll");
-        if (!File.Exists(cli))
-        {
-            throw new InvalidOperationException($"No CLI at {cli} (dotnet build src/FhirBulk.Cli -c Release).");
-        }
+        var cli = FhirBulkCli.Preferred(options);
 
         var generated = Population.TempDir("store-gen");
         var work = Population.TempDir("store-work");
@@ -51,7 +48,7 @@ internal static class ViewsStoreBenchmark
             await UploadAsync(folder, input, s3rver.Endpoint);
 
             report.Line(string.Create(CultureInfo.InvariantCulture,
-                $"\nCLI commit {RunInfo.GitCommit()}, `dotnet {Path.GetRelativePath(RepositoryRoot.Path, cli)}`; the six shipped workshop views; input: {mb:F0} MB of the six types' NDJSON " +
+                $"\nCLI commit {RunInfo.GitCommit()}, {cli.Described}; the six shipped workshop views; input: {mb:F0} MB of the six types' NDJSON " +
                 $"from a generated population ({summary.ResourceCounts["Patient"]:N0} patients, seed 7), page-cached locally and uploaded to s3rver 3.7.1 (node, on this machine, objects on the same disk). " +
                 $"Every run is `fhir-bulk view --format parquet --out LAKE --quiet`, a cold process measured by `{TimedProcess.TimeProgram}`; {options.Rounds} interleaved rounds after one untimed, medians; " +
                 $"load average {Machine.LoadAverage()} at the start. The emulator's own CPU during each run is read from /proc and shown apart: the CLI's figures are what FhirBulk costs, the emulator's what a local S3 stand-in costs.\n"));
@@ -62,9 +59,10 @@ internal static class ViewsStoreBenchmark
                 new("s3-in", "s3rver → local lake (`--input s3://…`)", cli, dir => ["--input", input, "--s3-endpoint", endpoint, "--out", Path.Combine(dir, "lake")]),
                 new("s3-out", "local files → lake in s3rver (`--out s3://…`)", cli, dir => ["--input", folder, "--s3-endpoint", endpoint, "--out", LakeUrl(dir)]),
             };
-            if (options.BaselineCli is { } baseline)
+            if (options.BaselineCli is { } path)
             {
-                report.Line($"Baseline CLI: `dotnet {baseline}`, measured on the local lake beside this one.\n");
+                var baseline = FhirBulkCli.FromPath("baseline", "baseline", path);
+                report.Line($"Baseline CLI: {baseline.Display}, measured on the local lake beside this one{(baseline.IsManaged == cli.IsManaged ? "" : $" (mind the kinds: {(baseline.IsManaged ? "a `dotnet` build" : "a native executable")} against {cli.Label})")}.\n");
                 variants.Add(new("baseline", "local files → local lake, baseline CLI", baseline, dir => ["--input", folder, "--out", Path.Combine(dir, "lake")]));
             }
 
@@ -85,7 +83,7 @@ internal static class ViewsStoreBenchmark
                     var dir = Path.Combine(work, $"{variant.Name}-{round + 1}");
                     Directory.CreateDirectory(dir);
                     var emulatorBefore = s3rver.CpuSeconds;
-                    var sample = await TimedProcess.RunAsync("dotnet", [variant.Cli, "view", "--view", ColdInputs.ViewsFolder, "--format", "parquet", "--quiet", .. variant.Arguments(dir)]);
+                    var sample = await variant.Cli.RunAsync(["view", "--view", ColdInputs.ViewsFolder, "--format", "parquet", "--quiet", .. variant.Arguments(dir)]);
                     var run = new Run(sample, s3rver.CpuSeconds - emulatorBefore);
                     if (sample.ExitCode != 0)
                     {
@@ -145,7 +143,7 @@ internal static class ViewsStoreBenchmark
     }
 
     /// <summary>The rows per view that <c>view --merge --json</c> reports for the local lake and the one in s3rver.</summary>
-    private static async Task SameRowsAsync(Report report, string cli, string endpoint, string local, string? remote)
+    private static async Task SameRowsAsync(Report report, FhirBulkCli cli, string endpoint, string local, string? remote)
     {
         if (remote is null || !Directory.Exists(local))
         {
@@ -155,11 +153,9 @@ internal static class ViewsStoreBenchmark
 
         async Task<string> RowsAsync(params string[] arguments)
         {
-            var start = new ProcessStartInfo("dotnet", [cli, "view", "--merge", .. arguments, "--json"]) { RedirectStandardOutput = true };
-            using var process = Process.Start(start)!;
-            var output = await process.StandardOutput.ReadToEndAsync();
-            await process.WaitForExitAsync();
-            return process.ExitCode == 0 ? JsonDocument.Parse(output).RootElement.GetProperty("rows").GetRawText() : $"exit {process.ExitCode}";
+            // Depends on the CLI's --json output.
+            var merge = await cli.RunAsync(["view", "--merge", .. arguments, "--json"]);
+            return merge.ExitCode == 0 ? JsonDocument.Parse(merge.Stdout).RootElement.GetProperty("rows").GetRawText() : $"exit {merge.ExitCode} ({merge.Stderr.Trim().Split('\n')[0]})";
         }
 
         var (localRows, remoteRows) = (await RowsAsync(local), await RowsAsync(remote, "--s3-endpoint", endpoint));
