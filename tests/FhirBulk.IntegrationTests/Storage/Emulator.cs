@@ -221,3 +221,15 @@ public sealed class AzuriteFactAttribute : FactAttribute
 {
     public AzuriteFactAttribute() => Skip = Azurite.SkipReason;
 }
+
+/// <summary>A theory against s3rver; skipped with the reason where node or the package is missing.</summary>
+public sealed class S3rverTheoryAttribute : TheoryAttribute
+{
+    public S3rverTheoryAttribute() => Skip = S3rver.SkipReason;
+}
+
+/// <summary>A theory against Azurite; skipped with the reason where node or the package is missing.</summary>
+public sealed class AzuriteTheoryAttribute : TheoryAttribute
+{
+    public AzuriteTheoryAttribute() => Skip = Azurite.SkipReason;
+}

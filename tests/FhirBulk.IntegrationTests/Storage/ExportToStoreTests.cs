@@ -75,8 +75,9 @@ public sealed class ExportToStoreTests(S3rver s3rver, Azurite azurite, ITestOutp
     public async Task ExportToStore_AzureFilesCutMidDownloadAndSomeFailing_ResumeCompletesToTheLocalExportsObjects() =>
         await CutThenResumeAsync(await AzureBlobObjectStoreTests.Create(azurite, StoreContract.PartSize, _harness.Logs));
 
-    [AzuriteFact]
-    public async Task ExportCli_KilledMidUploadToAzure_ResumeObjectsEqualALocalExport()
+    [AzuriteTheory]
+    [MemberData(nameof(CliProcess.Clis), MemberType = typeof(CliProcess))]
+    public async Task ExportCli_KilledMidUploadToAzure_ResumeObjectsEqualALocalExport(string cli)
     {
         var (big, expected, slow, keyFile) = await LargeExportAsync();
         await using var server = big;
@@ -94,7 +95,7 @@ public sealed class ExportToStoreTests(S3rver s3rver, Azurite azurite, ITestOutp
             await child.WaitForExitAsync();
         }
 
-        var resume = await CliProcess.RunAsync(environment, "export", "--resume", url, "--quiet");
+        var resume = await CliProcess.RunAsync(cli, environment, "export", "--resume", url, "--quiet");
         Assert.True(resume.ExitCode == 0, resume.Output);
         Assert.Equal(expected, await DataObjectsAsync(store));
     }
@@ -150,8 +151,9 @@ public sealed class ExportToStoreTests(S3rver s3rver, Azurite azurite, ITestOutp
         }
     }
 
-    [S3rverFact]
-    public async Task ExportCli_KilledMidUploadToS3_ResumeAbortsTheUploadAndObjectsEqualALocalExport()
+    [S3rverTheory]
+    [MemberData(nameof(CliProcess.Clis), MemberType = typeof(CliProcess))]
+    public async Task ExportCli_KilledMidUploadToS3_ResumeAbortsTheUploadAndObjectsEqualALocalExport(string cli)
     {
         // Slower than the other kill test: the upload must be seen in the state while it is under way, and in one CI run
         // under load no poll saw it at 2 MB/s before the export ended (a poll racing s3rver's in-place rewrite of the state
@@ -170,7 +172,7 @@ public sealed class ExportToStoreTests(S3rver s3rver, Azurite azurite, ITestOutp
             output.WriteLine($"killed with upload {uploadId} under way");
         }
 
-        var resume = await CliProcess.RunAsync(S3Environment(), ["export", "--resume", url, "--quiet", .. endpoint]);
+        var resume = await CliProcess.RunAsync(cli, S3Environment(), ["export", "--resume", url, "--quiet", .. endpoint]);
         output.WriteLine(resume.Output);
         Assert.True(resume.ExitCode == 0, resume.Output);
         Assert.Equal(expected, await DataObjectsAsync(store));
@@ -213,8 +215,9 @@ public sealed class ExportToStoreTests(S3rver s3rver, Azurite azurite, ITestOutp
         Assert.Equal(expected.Count, summary.Verification.FilesChecked);
     }
 
-    [S3rverFact]
-    public async Task InspectCli_S3Url_SameSummaryAsTheLocalFolder()
+    [S3rverTheory]
+    [MemberData(nameof(CliProcess.Clis), MemberType = typeof(CliProcess))]
+    public async Task InspectCli_S3Url_SameSummaryAsTheLocalFolder(string cli)
     {
         var local = _harness.NewDirectory();
         using (var client = _harness.CreateClient())
@@ -229,7 +232,7 @@ public sealed class ExportToStoreTests(S3rver s3rver, Azurite azurite, ITestOutp
         }
 
         var fromFolder = await CliProcess.RunAsync(new Dictionary<string, string>(), "inspect", local, "--verify", "--json");
-        var fromStore = await CliProcess.RunAsync(S3Environment(), "inspect", store.Location.ToString(), "--verify", "--json", "--s3-endpoint", s3rver.Endpoint.ToString());
+        var fromStore = await CliProcess.RunAsync(cli, S3Environment(), "inspect", store.Location.ToString(), "--verify", "--json", "--s3-endpoint", s3rver.Endpoint.ToString());
 
         Assert.True(fromFolder.ExitCode == 0, fromFolder.Output);
         Assert.True(fromStore.ExitCode == 0, fromStore.Output);

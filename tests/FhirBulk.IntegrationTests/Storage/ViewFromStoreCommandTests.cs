@@ -26,27 +26,30 @@ public sealed class ViewFromStoreCommandTests(S3rver s3rver, Azurite azurite) : 
         return Task.CompletedTask;
     }
 
-    [S3rverFact]
-    public async Task View_InputS3WithEndpoint_SameCsvTablesAsTheLocalFolder()
+    [S3rverTheory]
+    [MemberData(nameof(CliProcess.Clis), MemberType = typeof(CliProcess))]
+    public async Task View_InputS3WithEndpoint_SameCsvTablesAsTheLocalFolder(string cli)
     {
         var prefix = await UploadToS3Async();
 
         var local = await CliProcess.RunAsync([], "view", "--input", Input, "--view", Views, "--format", "csv", "--out", Path.Combine(_work, "local"));
-        var remote = await CliProcess.RunAsync(S3Environment(), "view", "--input", prefix, "--s3-endpoint", s3rver.Endpoint.ToString(), "--view", Views, "--format", "csv", "--out", Path.Combine(_work, "s3"));
+        var remote = await CliProcess.RunAsync(cli, S3Environment(), "view", "--input", prefix, "--s3-endpoint", s3rver.Endpoint.ToString(), "--view", Views, "--format", "csv", "--out", Path.Combine(_work, "s3"));
 
         Assert.True(local.ExitCode == 0, local.Output);
         Assert.True(remote.ExitCode == 0, remote.Output);
         AssertSameFiles(Path.Combine(_work, "local"), Path.Combine(_work, "s3"));
     }
 
-    [AzuriteFact]
-    public async Task View_InputAzureBlob_SameCsvTablesAsTheLocalFolder()
+    [AzuriteTheory]
+    [MemberData(nameof(CliProcess.Clis), MemberType = typeof(CliProcess))]
+    public async Task View_InputAzureBlob_SameCsvTablesAsTheLocalFolder(string cli)
     {
         using var store = await AzureBlobObjectStoreTests.Create(azurite, StoreContract.PartSize, new CollectingLoggerFactory());
         await UploadAsync(store);
 
         var local = await CliProcess.RunAsync([], "view", "--input", Input, "--view", Views, "--format", "csv", "--out", Path.Combine(_work, "local"));
         var remote = await CliProcess.RunAsync(
+            cli,
             new() { ["AZURE_STORAGE_CONNECTION_STRING"] = azurite.ConnectionString },
             "view", "--input", store.Location.ToString(), "--view", Views, "--format", "csv", "--out", Path.Combine(_work, "az"));
 

@@ -26,8 +26,9 @@ public sealed class ViewLakeToStoreCommandTests(S3rver s3rver, Azurite azurite) 
         return Task.CompletedTask;
     }
 
-    [S3rverFact]
-    public async Task View_TwoShardsIntoOneS3Bucket_LakeEqualsTheSingleLocalRunAndMergeSaysComplete()
+    [S3rverTheory]
+    [MemberData(nameof(CliProcess.Clis), MemberType = typeof(CliProcess))]
+    public async Task View_TwoShardsIntoOneS3Bucket_LakeEqualsTheSingleLocalRunAndMergeSaysComplete(string cli)
     {
         var lake = $"s3://{S3rver.Bucket}/lakes/{Guid.NewGuid():N}/lake";
         var single = await SingleLocalRunAsync();
@@ -35,16 +36,16 @@ public sealed class ViewLakeToStoreCommandTests(S3rver s3rver, Azurite azurite) 
         var outputs = new List<string>();
         foreach (var shard in (string[])["0/2", "1/2"])
         {
-            var run = await CliProcess.RunAsync(S3Environment(), [.. ShardArguments(lake, shard), "--s3-endpoint", s3rver.Endpoint.ToString()]);
+            var run = await CliProcess.RunAsync(cli, S3Environment(), [.. ShardArguments(lake, shard), "--s3-endpoint", s3rver.Endpoint.ToString()]);
             Assert.True(run.ExitCode == 0, run.Output);
             Assert.Contains($"Written to {lake}/", run.Output, StringComparison.Ordinal);
             outputs.Add(run.Output);
         }
 
         // Shard 0 again, cut into more parts: it replaces its own parts in the bucket, and the lake is still one run's rows.
-        var again = await CliProcess.RunAsync(S3Environment(), [.. ShardArguments(lake, "0/2"), "--part-rows", "7", "--s3-endpoint", s3rver.Endpoint.ToString()]);
+        var again = await CliProcess.RunAsync(cli, S3Environment(), [.. ShardArguments(lake, "0/2"), "--part-rows", "7", "--s3-endpoint", s3rver.Endpoint.ToString()]);
         Assert.True(again.ExitCode == 0, again.Output);
-        var merge = await CliProcess.RunAsync(S3Environment(), "view", "--merge", lake, "--s3-endpoint", s3rver.Endpoint.ToString());
+        var merge = await CliProcess.RunAsync(cli, S3Environment(), "view", "--merge", lake, "--s3-endpoint", s3rver.Endpoint.ToString());
         outputs.AddRange([again.Output, merge.Output]);
 
         Assert.True(merge.ExitCode == 0, merge.Output);
@@ -56,8 +57,9 @@ public sealed class ViewLakeToStoreCommandTests(S3rver s3rver, Azurite azurite) 
         AssertNoSecret(downloaded, outputs, S3ObjectStoreTests.SecretKey);
     }
 
-    [AzuriteFact]
-    public async Task View_TwoShardsIntoOneAzureContainer_LakeEqualsTheSingleLocalRunAndMergeSaysComplete()
+    [AzuriteTheory]
+    [MemberData(nameof(CliProcess.Clis), MemberType = typeof(CliProcess))]
+    public async Task View_TwoShardsIntoOneAzureContainer_LakeEqualsTheSingleLocalRunAndMergeSaysComplete(string cli)
     {
         var lake = $"az://{AzureContainer}/lakes/{Guid.NewGuid():N}/lake";
         var single = await SingleLocalRunAsync();
@@ -66,12 +68,12 @@ public sealed class ViewLakeToStoreCommandTests(S3rver s3rver, Azurite azurite) 
         var outputs = new List<string>();
         foreach (var shard in (string[])["0/2", "1/2"])
         {
-            var run = await CliProcess.RunAsync(AzureEnvironment(), ShardArguments(lake, shard));
+            var run = await CliProcess.RunAsync(cli, AzureEnvironment(), ShardArguments(lake, shard));
             Assert.True(run.ExitCode == 0, run.Output);
             outputs.Add(run.Output);
         }
 
-        var merge = await CliProcess.RunAsync(AzureEnvironment(), "view", "--merge", lake, "--json");
+        var merge = await CliProcess.RunAsync(cli, AzureEnvironment(), "view", "--merge", lake, "--json");
         outputs.Add(merge.Output);
 
         Assert.True(merge.ExitCode == 0, merge.Output);
