@@ -19,7 +19,7 @@ internal sealed partial class FirelyPathEngine : IPathEngine<PocoNode>
 {
     // The compiler holds no per-view state and is safe to share across threads; building its
     // symbol table is expensive, so it is done once.
-    private static readonly Lazy<FhirPathCompiler> SharedCompiler = new(() => FirelyModel.Use(() => new FhirPathCompiler(SqlOnFhirSymbols.Create())));
+    private static readonly Lazy<FhirPathCompiler> SharedCompiler = new(() => new FhirPathCompiler(SqlOnFhirSymbols.Create()));
 
     private readonly Dictionary<string, IEnumerable<PocoNode>> _constants;
     private readonly FirelyShapeAnalyzer _analyzer;
