@@ -96,6 +96,18 @@ internal static partial class ExportFolderLayout
     /// <exception cref="ExportFolderException">The path is a file.</exception>
     public static IReadOnlyList<NdjsonFile> ListNdjson(string folder)
     {
+        RequireFolder(folder);
+        return InReadingOrder(Directory.EnumerateFiles(folder).Where(path => IsNdjson(Path.GetFileName(path))).Select(NdjsonFile.At));
+    }
+
+    /// <summary>
+    /// Refuses a <paramref name="folder"/> that is missing or a file, before anything looks inside it: so that every reader of
+    /// an export folder (listing, verifying) says the folder is missing rather than that something in it is.
+    /// </summary>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    /// <exception cref="ExportFolderException">The path is a file.</exception>
+    public static void RequireFolder(string folder)
+    {
         if (File.Exists(folder))
         {
             throw new ExportFolderException(folder, $"'{folder}' is a file, not an export folder (a folder of <Type>.*.ndjson files).");
@@ -105,8 +117,6 @@ internal static partial class ExportFolderLayout
         {
             throw new DirectoryNotFoundException($"'{folder}' does not exist: give an export folder (a folder of <Type>.*.ndjson files).");
         }
-
-        return InReadingOrder(Directory.EnumerateFiles(folder).Where(path => IsNdjson(Path.GetFileName(path))).Select(NdjsonFile.At));
     }
 
     /// <summary>Files of one type together and in part order, so that a folder (or a store's prefix) streams grouped by type.</summary>

@@ -50,7 +50,8 @@ public static class ExportFolderVerifier
     /// <param name="folder">A folder written by <see cref="BulkDataClient.ExportToDirectoryAsync"/>.</param>
     /// <param name="cancellationToken">Stops the check.</param>
     /// <returns>What was checked and every file that is missing or changed.</returns>
-    /// <exception cref="ExportFolderException">The folder holds no fhir-bulk export state, or it cannot be read.</exception>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    /// <exception cref="ExportFolderException">The folder is a file, holds no fhir-bulk export state, or it cannot be read.</exception>
     public static async Task<ExportFolderVerification> VerifyAsync(string folder, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
@@ -60,6 +61,7 @@ public static class ExportFolderVerifier
     /// <summary>The check of <see cref="VerifyAsync"/>, with the state it checked against.</summary>
     internal static async Task<(ExportFolderVerification Verification, ExportState State)> VerifyStateAsync(string folder, CancellationToken cancellationToken)
     {
+        ExportFolderLayout.RequireFolder(folder);
         var state = ExportState.Load(folder)
             ?? throw new ExportFolderException(folder, $"{folder} holds no fhir-bulk export ({ExportState.FileName} is missing): there is nothing recorded to verify against.");
         var complete = state.Files.Where(f => f.Status == ExportFileStatus.Complete).ToList();

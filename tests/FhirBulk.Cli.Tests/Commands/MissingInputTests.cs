@@ -9,6 +9,7 @@ public sealed class MissingInputTests : IDisposable
 
     [Theory]
     [InlineData("inspect")]
+    [InlineData("inspect --verify")]
     [InlineData("demo")]
     [InlineData("example")]
     [InlineData("view")]
@@ -19,6 +20,7 @@ public sealed class MissingInputTests : IDisposable
         string[] arguments = command switch
         {
             "inspect" => ["inspect", missing],
+            "inspect --verify" => ["inspect", missing, "--verify"],
             "demo" => ["demo", "--input", missing, "--out", output],
             "example" => ["example", "--input", missing, "--type", "Patient"],
             _ => ["view", "--input", missing, "--view", Path.Combine(RepositoryPaths.Workshop, "views"), "--out", output],
