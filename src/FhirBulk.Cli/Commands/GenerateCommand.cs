@@ -126,6 +126,20 @@ internal static class GenerateCommand
                 $"{named} does not exist: a generate into it did not finish ({Path.GetFileName(staging)} beside it holds what it wrote); run 'fhir-bulk generate --out {CommandLineText.Quote(folder)}' again, which replaces it.",
                 ExitCodes.InvalidInput)
             : null;
+
+    /// <summary>
+    /// The refusal of an input <paramref name="folder"/> that is itself the staging folder of a generate (<c>.NAME.unfinished</c>),
+    /// or <see langword="null"/> for any other: it holds part of a population, which a reader would take for a whole one.
+    /// Exit 3, as <see cref="Interrupted"/>.
+    /// </summary>
+    /// <param name="named">How the message names the folder: the option and its value (<c>--input .pop.unfinished</c>), or the path.</param>
+    /// <param name="folder">The folder as the user gave it.</param>
+    public static CliException? Unfinished(string named, string folder) =>
+        PopulationGenerator.StagedFor(folder) is { } meant
+            ? new CliException(
+                $"{named} is the unfinished output of a generate into {meant} that was interrupted (or is still running): give {meant} once that generate has finished, or run 'fhir-bulk generate --out {CommandLineText.Quote(meant)}' again, which replaces it.",
+                ExitCodes.InvalidInput)
+            : null;
 }
 
 /// <summary><c>generate --json</c>.</summary>

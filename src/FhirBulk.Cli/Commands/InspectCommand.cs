@@ -38,6 +38,11 @@ internal static class InspectCommand
             }
             else
             {
+                if (GenerateCommand.Unfinished(location, location) is { } unfinished)
+                {
+                    throw unfinished;
+                }
+
                 try
                 {
                     summary = await ExportFolderInspector.InspectAsync(location, parseResult.GetValue(verify), cancellationToken).ConfigureAwait(false);

@@ -288,6 +288,11 @@ internal static class ViewCommand
     /// </summary>
     private static async Task<InputSource> OpenInputAsync(CliContext context, string path, NdjsonSourceOptions options, ObjectStoreOptions? storeOptions, CancellationToken cancellationToken)
     {
+        if (CliContext.StoreLocation("--input", path) is null && GenerateCommand.Unfinished($"--input {path}", path) is { } unfinished)
+        {
+            throw unfinished;
+        }
+
         try
         {
             return await context.OpenInputAsync(path, options, storeOptions, cancellationToken).ConfigureAwait(false);

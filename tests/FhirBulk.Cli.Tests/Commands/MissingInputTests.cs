@@ -68,5 +68,33 @@ public sealed class MissingInputTests : IDisposable
         Assert.False(Directory.Exists(output), $"{command} made {output}");
     }
 
+    [Theory]
+    [InlineData("inspect")]
+    [InlineData("inspect --verify")]
+    [InlineData("view")]
+    public async Task Command_InputIsTheUnfinishedFolderOfAGenerate_Exit3SayingSoAndWhichFolderToGive(string command)
+    {
+        // The hidden staging folder a killed (or still running) generate writes: part of a population, not a whole export.
+        var meant = temp.File("pop");
+        var unfinished = Directory.CreateDirectory(temp.File(".pop.unfinished")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(unfinished, "Patient.000.ndjson"), "{\"resourceType\":\"Patient\",\"id\":\"p1\"}\n");
+        var output = temp.File("out");
+        string[] arguments = command switch
+        {
+            "inspect" => ["inspect", unfinished],
+            "inspect --verify" => ["inspect", unfinished, "--verify"],
+            _ => ["view", "--input", unfinished, "--view", Path.Combine(RepositoryPaths.Workshop, "views"), "--out", output],
+        };
+        var named = command == "view" ? $"--input {unfinished}" : unfinished;
+
+        var result = await new CliRunner().AsPipe().RunAsync(arguments);
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Equal(
+            $"error: {named} is the unfinished output of a generate into {meant} that was interrupted (or is still running): give {meant} once that generate has finished, or run 'fhir-bulk generate --out {meant}' again, which replaces it.",
+            result.Error.Trim());
+        Assert.False(Directory.Exists(output), $"{command} made {output}");
+    }
+
     public void Dispose() => temp.Dispose();
 }
