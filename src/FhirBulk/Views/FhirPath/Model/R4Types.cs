@@ -43,8 +43,47 @@ internal static class R4Types
     /// its objects treats them so, but its <c>FindMappedElementByName</c> ignores case: the JSON engine filled
     /// <c>birthdate</c> from <c>birthDate</c> where Firely gave nothing.
     /// </summary>
+    /// <remarks>
+    /// Firely maps every element of a class the first time any is asked for, reading the custom attributes of each of its
+    /// properties and importing each of their types: under Native AOT that was a third of a cold <c>fhir-bulk view</c>
+    /// with the workshop views on a handful of resources (docs/benchmarks.md, "Cold start without mapping whole classes").
+    /// The element's property is found here by the names Firely's generated classes give it (<c>birthDate</c> is
+    /// <c>BirthDateElement</c> when primitive, <c>code</c> is <c>Code</c>) and only it is mapped; a name found so is
+    /// the element Firely's <c>FindMappedElementByName</c> gives, as <c>R4TypesTests</c> checks for every element of
+    /// every R4 type. Any other name (Element's <c>id</c> is <c>ElementId</c>; a misspelling) is looked up by mapping
+    /// the whole class, as before.
+    /// </remarks>
     public static PropertyMapping? Element(ClassMapping type, string name) =>
-        type.FindMappedElementByName(name) is { } property && string.Equals(property.Name, name, StringComparison.Ordinal) ? property : null;
+        Elements.GetOrAdd((type, name), static key => Map(key.Type, key.Name));
+
+    // One mapping per element, as Firely's own mapping of the class keeps; bounded by the names the views compiled name.
+    private static readonly ConcurrentDictionary<(ClassMapping Type, string Name), PropertyMapping?> Elements = new();
+
+    [UnconditionalSuppressMessage("Trimming", "IL2075", Justification = FirelyModel.KeptWhole)]
+    private static PropertyMapping? Map(ClassMapping type, string name)
+    {
+        // Every FHIR element name starts with a lower-case letter (FHIR R4 §2.19 "ElementDefinition.path"); FHIRPath
+        // names are case-sensitive, so no other name is an element.
+        if (name.Length == 0 || !char.IsAsciiLetterLower(name[0]))
+        {
+            return null;
+        }
+
+        var pascal = string.Concat(char.ToUpperInvariant(name[0]).ToString(), name.AsSpan(1));
+        foreach (var property in type.NativeType.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            if ((property.Name == pascal || (property.Name.Length == pascal.Length + ElementSuffix.Length && property.Name.StartsWith(pascal, StringComparison.Ordinal) && property.Name.EndsWith(ElementSuffix, StringComparison.Ordinal)))
+                && PropertyMapping.TryCreate(property, out var mapping, type)
+                && string.Equals(mapping.Name, name, StringComparison.Ordinal))
+            {
+                return mapping;
+            }
+        }
+
+        return type.FindMappedElementByName(name) is { } whole && string.Equals(whole.Name, name, StringComparison.Ordinal) ? whole : null;
+    }
+
+    private const string ElementSuffix = "Element";
 
     /// <summary>
     /// What a name that is no element of <paramref name="type"/> most likely meant, best first: as

@@ -69,6 +69,36 @@ public class R4TypesTests
         }
     }
 
+    [Fact]
+    public void Element_EveryElementOfEveryR4Type_IsTheOneFirelysWholeClassMappingGives()
+    {
+        // Element maps only the property it finds by name; each must be the mapping Firely makes when it maps the whole
+        // class (in the same inspector, whose open choices list no types: ChoiceTypes fills them in): the same
+        // property, cardinality, choice and types, for every element of every type. A name differing only in case, or
+        // naming no element, is no element.
+        var inspector = ModelInfo.ModelInspector;
+        foreach (var firely in inspector.ClassMappings.Where(c => !c.Name.Contains('<', StringComparison.Ordinal)))
+        {
+            var ours = R4Types.Of(firely.NativeType)!;
+            foreach (var property in firely.PropertyMappings)
+            {
+                var whole = ours.FindMappedElementByName(property.Name);
+                Assert.Equal(property.Name, whole?.Name);
+                Assert.Equal(Describe(whole), Describe(R4Types.Element(ours, property.Name)));
+                Assert.Null(R4Types.Element(ours, property.Name.ToUpperInvariant()));
+                Assert.Null(R4Types.Element(ours, char.ToUpperInvariant(property.Name[0]) + property.Name[1..]));
+            }
+
+            Assert.Null(R4Types.Element(ours, "notAnElementOfAnyType"));
+            Assert.Null(R4Types.Element(ours, ""));
+        }
+
+        static string Describe(Hl7.Fhir.Introspection.PropertyMapping? p) => p is null ? "none" :
+            $"{p.DeclaringClass.Name}.{p.Name} {p.NativeProperty?.DeclaringType}.{p.NativeProperty?.Name} {p.IsCollection} {p.Choice} {p.IsPrimitive} " +
+            $"{p.RepresentsValueElement} {p.IsMandatoryElement} {p.SerializationHint} {p.Order} {p.ImplementingType} [{string.Join("|", p.FhirType.Select(t => t.FullName))}] " +
+            $"[{string.Join("|", p.FhirTypeMappings.Select(t => t.NativeType.FullName))}]";
+    }
+
     [Theory]
     [InlineData("Patient")]
     [InlineData("Observation")]
