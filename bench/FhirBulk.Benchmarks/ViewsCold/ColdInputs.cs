@@ -62,10 +62,24 @@ internal static class ColdInputs
         return (folder, bytes);
     }
 
-    /// <summary>The reference SQL with its folders filled in; <paramref name="detectColumns"/> drops every <c>columns = {…}</c> so DuckDB infers them.</summary>
+    /// <summary>
+    /// The reference SQL with its folders filled in; <paramref name="detectColumns"/> drops each <c>columns = {…}</c> so
+    /// DuckDB infers them, except where the files read hold no bytes (the Synthea sample's empty Observation stand-in):
+    /// DuckDB detects no columns in nothing and stops binding (<c>Referenced table "code" not found</c>), so a user there
+    /// declares them, and the table is empty either way.
+    /// </summary>
     public static string DuckDbSql(string inputFolder, string outputFolder, bool detectColumns)
     {
         var sql = File.ReadAllText(DuckDbSqlFile).Replace("@DIR@", inputFolder, StringComparison.Ordinal).Replace("@OUT@", outputFolder, StringComparison.Ordinal);
-        return detectColumns ? System.Text.RegularExpressions.Regex.Replace(sql, @",\s*columns\s*=\s*\{[^}]*\}", "") : sql;
+        return detectColumns
+            ? System.Text.RegularExpressions.Regex.Replace(
+                sql,
+                @"(read_json\('(?<glob>[^']+)'[^{]*?),\s*columns\s*=\s*\{[^}]*\}",
+                call => HasBytes(call.Groups["glob"].Value) ? call.Groups[1].Value : call.Value)
+            : sql;
     }
+
+    // The folder holds symbolic links: FileInfo.Length would be the link's own size, so ask the opened file.
+    private static bool HasBytes(string glob) =>
+        Directory.GetFiles(Path.GetDirectoryName(glob)!, Path.GetFileName(glob)).Any(f => { using var file = File.OpenRead(f); return file.Length > 0; });
 }
