@@ -88,8 +88,10 @@ public static class PopulationGenerator
     /// On failure or cancellation the staging folder is deleted and <paramref name="outputDirectory"/> is left as it was,
     /// absent or empty, so that the same call runs again; only a failure of the last moves into an existing folder (both are
     /// on one file system, so they are renames) could leave part of the population there. A process killed while writing
-    /// leaves only the staging folder, which <see cref="InterruptedStagingFor"/> finds and the next call replaces. Two calls
-    /// for one folder at the same time are not supported: the second deletes the first's staging folder.
+    /// leaves only the staging folder, which <see cref="InterruptedStagingFor"/> finds and the next call replaces. One call at
+    /// a time writes a staging folder: a second call for the same folder while one runs is refused (an
+    /// <see cref="IOException"/> naming the folder) before it touches anything, since deleting the first's staging folder
+    /// would have let the first move a part of the second's population into place and report success.
     /// </remarks>
     /// <param name="outputDirectory">The folder to hold the population: one that does not exist, or an empty one (see <see cref="CanGenerateInto"/>). The folders above it are created when missing.</param>
     /// <param name="options">Population size, seed, file split and dates.</param>
@@ -104,7 +106,7 @@ public static class PopulationGenerator
     /// folder's files for one population), or is a file; nothing was written.
     /// </exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="steps"/> is negative, or <paramref name="options"/> are out of range.</exception>
-    /// <exception cref="IOException">Writing or moving failed (a full disk, say).</exception>
+    /// <exception cref="IOException">Writing or moving failed (a full disk, say), or another call is generating into the same folder.</exception>
     /// <exception cref="UnauthorizedAccessException">The folder above <paramref name="outputDirectory"/> cannot be written.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static async Task<PopulationSummary> GenerateStagedAsync(string outputDirectory, PopulationOptions options, int? steps = null, CancellationToken cancellationToken = default)
@@ -129,6 +131,7 @@ public static class PopulationGenerator
 
         var existed = Directory.Exists(folder);
         var staging = StagingFolder(folder);
+        using var writer = StagingLock.Take(staging, folder);
         try
         {
             if (Directory.Exists(staging))
@@ -268,6 +271,64 @@ public static class PopulationGenerator
         }
 
         Directory.Delete(staging);
+    }
+
+    /// <summary>
+    /// The one writer of a staging folder: an OS lock on <c>.NAME.unfinished.lock</c> beside it (.NET takes <c>flock(LOCK_EX)</c>
+    /// on Unix and a share-none handle on Windows for <see cref="FileShare.None"/>), which the kernel drops when its process
+    /// dies, so a killed generate never keeps the next one out. The file goes when the call ends.
+    /// </summary>
+    private sealed class StagingLock : IDisposable
+    {
+        private const string Suffix = ".lock";
+
+        private readonly FileStream _handle;
+        private readonly string _path;
+
+        private StagingLock(FileStream handle, string path) => (_handle, _path) = (handle, path);
+
+        /// <exception cref="IOException">Another call holds the lock, or the folder above cannot be written.</exception>
+        public static StagingLock Take(string staging, string folder)
+        {
+            var path = staging + Suffix;
+            Directory.CreateDirectory(Path.GetDirectoryName(staging)!);
+            try
+            {
+                return new StagingLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 1, FileOptions.None), path);
+            }
+            catch (IOException e) when (File.Exists(path) && e is not PathTooLongException)
+            {
+                throw new IOException($"another generate into {folder} is running (it holds {path}): wait for it to finish, or stop it, then run this again.", e);
+            }
+        }
+
+        public void Dispose()
+        {
+            // Unlinked while still held on Unix, so that no other call can take this file between the release and the unlink
+            // and then run beside a third that made a new one; Windows cannot delete a file its own share-none handle holds.
+            if (!OperatingSystem.IsWindows())
+            {
+                TryDelete();
+            }
+
+            _handle.Dispose();
+            if (OperatingSystem.IsWindows())
+            {
+                TryDelete();
+            }
+        }
+
+        private void TryDelete()
+        {
+            try
+            {
+                File.Delete(_path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Another call took it in the meantime (Windows), or the folder went: the next call reuses or remakes it.
+            }
+        }
     }
 
     private static void DeleteQuietly(string folder)

@@ -125,6 +125,42 @@ public sealed class PopulationGeneratorStagedTests : IDisposable
     }
 
     [Fact]
+    public async Task GenerateStagedAsync_WhileAnotherIntoTheSameFolderRuns_RefusedWithoutTouchingItsStagingFolder()
+    {
+        // The second call used to delete the first's staging folder and write its own there, which the first could then
+        // move into place as its own, whole-looking, and report success.
+        using var stop = new CancellationTokenSource();
+        var first = PopulationGenerator.GenerateStagedAsync(Folder, new PopulationOptions { Patients = 50_000, Seed = 1 }, cancellationToken: stop.Token);
+        var patients = Path.Combine(Staging, "Patient.000.ndjson");
+        while (!first.IsCompleted && !File.Exists(patients))
+        {
+            await Task.Delay(5);
+        }
+
+        var refused = await Assert.ThrowsAsync<IOException>(() => PopulationGenerator.GenerateStagedAsync(Folder, Small));
+
+        Assert.Contains($"another generate into {Folder} is running", refused.Message, StringComparison.Ordinal);
+        Assert.False(first.IsCompleted, "the first call ended before the second was refused");
+        Assert.True(File.Exists(patients), "the second call touched the first's staging folder");
+        Assert.False(Directory.Exists(Folder));
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
+        Assert.Empty(Directory.GetFileSystemEntries(root));
+    }
+
+    [Fact]
+    public async Task GenerateStagedAsync_TheLockFileOfAKilledRun_IsTakenAndRemoved()
+    {
+        // A killed process's lock is gone with it (the kernel drops it); only its file is left, which keeps nobody out.
+        Directory.CreateDirectory(Staging);
+        await File.WriteAllTextAsync(Staging + ".lock", "");
+
+        await PopulationGenerator.GenerateStagedAsync(Folder, Small);
+
+        Assert.Equal(new[] { Folder }, Directory.GetFileSystemEntries(root));
+    }
+
+    [Fact]
     public async Task GenerateStagedAsync_FolderHoldingAFile_ArgumentExceptionAndNothingWritten()
     {
         var file = Path.Combine(Directory.CreateDirectory(Folder).FullName, "notes.txt");
