@@ -146,7 +146,7 @@ internal static class DemoCommand
                 context.Out.WriteLine();
                 AnswersRenderer.Write(context.Out, result.Answers, [.. AnswerInputs.Where(a => unanswered.Contains(a.Answer))]);
                 context.Out.WriteLine();
-                WriteFiles(context.Out, outputDirectory, analysisInput, result, chart);
+                WriteFiles(context.Out, outputDirectory, analysisInput, exported: given is null, result, chart);
             }
 
             return skipped || unanswered.Count > 0 ? ExitCodes.PartialSuccess : ExitCodes.Success;
@@ -174,7 +174,7 @@ internal static class DemoCommand
         return unanswered;
     }
 
-    private static void WriteFiles(IAnsiConsole console, string outputDirectory, string ndjson, WorkshopResult result, string? chart)
+    private static void WriteFiles(IAnsiConsole console, string outputDirectory, string ndjson, bool exported, WorkshopResult result, string? chart)
     {
         string Relative(string path) => Path.GetRelativePath(outputDirectory, path);
         // One path a row, each cell one line: a path is copied, so it is never wrapped (docs/cli.md, Width). Listed on one
@@ -192,8 +192,9 @@ internal static class DemoCommand
             files.AddRow(OneLineCell.Row("NDJSON", ndjson));
         }
 
+        // Only a run that exported made the key: an earlier demo's keys/ in the same folder is not this run's output.
         var jwks = Path.Combine(outputDirectory, "keys", KeygenCommand.JwksFileName);
-        if (File.Exists(jwks))
+        if (exported && File.Exists(jwks))
         {
             files.AddRow(OneLineCell.Row("Public key", $"{Relative(jwks)} (the demo client's, registered with the embedded server)"));
         }

@@ -65,6 +65,22 @@ public sealed class DemoInputCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Demo_InputIntoAnEarlierDemosFolder_ListsNoPublicKeyItDidNotMake()
+    {
+        // The output box lists what this run wrote; the key an earlier demo registered with its server stays, unlisted.
+        var output = temp.File("out");
+        var keys = Directory.CreateDirectory(Path.Combine(output, "keys")).FullName;
+        File.WriteAllText(Path.Combine(keys, "jwks.json"), "{\"keys\":[]}");
+
+        var result = await new CliRunner().RunAsync("demo", "--input", SmallExport.Write(temp), "--out", output);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("│ DuckDB", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Public key", result.Output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(keys, "jwks.json")));
+    }
+
+    [Fact]
     public async Task Demo_InputEmptyFolder_Exit3LeavingThePreviousDemoAsItWas()
     {
         var output = temp.File("out");
