@@ -304,8 +304,10 @@ public static class PopulationGenerator
 
         public void Dispose()
         {
-            // Unlinked while still held on Unix, so that no other call can take this file between the release and the unlink
-            // and then run beside a third that made a new one; Windows cannot delete a file its own share-none handle holds.
+            // The file sits beside the caller's folder, in a folder that is not ours, so it goes rather than stay as an export
+            // folder's lock does. Unlinked while still held on Unix: only a call that opened it in the instant before the unlink
+            // and locks it after the release could then run beside one more that makes a new file at that instant. Windows
+            // cannot delete a file its own share-none handle holds, so there it goes just after the release.
             if (!OperatingSystem.IsWindows())
             {
                 TryDelete();
