@@ -66,9 +66,14 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
     internal static bool IsFocus(Expression expression) =>
         expression is AxisExpression { AxisName: "that" or "this" or "builtin.that" or "builtin.this" };
 
+    // The navigation prefixes compiled so far (see Shared), by their text relative to the focus.
+    private readonly Dictionary<string, SharedPrefix> _prefixes = new(StringComparer.Ordinal);
+
     /// <summary>Compiles <paramref name="expression"/>.</summary>
     /// <exception cref="JsonPathUnsupportedException">It uses something this engine leaves to Firely.</exception>
-    public JsonEval Compile(Expression expression) => expression switch
+    public JsonEval Compile(Expression expression) => Shared(expression, CompileOnce(expression));
+
+    private JsonEval CompileOnce(Expression expression) => expression switch
     {
         var focus when IsFocus(focus) => static env => env.Focus,
         AxisExpression axis => throw Unsupported($"${axis.AxisName}"),
@@ -85,6 +90,57 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
     };
 
     private static JsonPathUnsupportedException Unsupported(string what) => new($"{what} is not on the JSON path");
+
+    /// <summary>
+    /// A navigation that more than one of the view's expressions start with (<c>type.first().coding.first()</c> in
+    /// <c>….code</c> and <c>….display</c>; <c>period</c> in <c>period.start</c> and <c>period.end</c>) is evaluated once
+    /// per focus and resource: the first expression to need it keeps its result in the run (<see cref="JsonRun.Shared"/>),
+    /// and the others read it there. Only member steps, <c>first()</c> and <c>ofType()</c> are shared: they depend on
+    /// nothing but their focus, never fail, and give collections nothing changes afterwards (the node itself, an exact
+    /// array, or empty).
+    /// </summary>
+    private JsonEval Shared(Expression expression, JsonEval eval)
+    {
+        if (NavigationText(expression) is not { } text || text.Length == 0)
+        {
+            return eval;
+        }
+
+        if (_prefixes.TryGetValue(text, out var prefix))
+        {
+            prefix.IsShared = true;
+        }
+        else
+        {
+            _prefixes[text] = prefix = new SharedPrefix(_prefixes.Count);
+        }
+
+        // Whether another expression shares the prefix is known only once the view has compiled: until a second one
+        // does, evaluating it costs one field read more than not sharing.
+        return env => prefix.IsShared ? env.Run.Shared(prefix.Slot, _prefixes.Count, env, eval) : eval(env);
+    }
+
+    // The text of a path of member steps, first() and ofType() from the focus ("" for the focus itself), or null for
+    // anything else.
+    private static string? NavigationText(Expression expression) => expression switch
+    {
+        var focus when IsFocus(focus) => "",
+        BracketExpression bracket => NavigationText(bracket.Operand),
+        ChildExpression child when child.ChildName.Length > 0 && char.IsLower(child.ChildName[0])
+            && NavigationText(child.Focus) is { } parent => parent + "." + child.ChildName,
+        FunctionCallExpression { FunctionName: "first", Focus: { } focus } call when !call.Arguments.Any()
+            && NavigationText(focus) is { } parent => parent + ".first()",
+        FunctionCallExpression { FunctionName: "ofType", Focus: { } focus } call when call.Arguments.Count() == 1
+            && TypeSpecifiers.Name(call.Arguments.Single()) is { } type && NavigationText(focus) is { } parent => parent + ".ofType(" + type + ")",
+        _ => null,
+    };
+
+    private sealed class SharedPrefix(int slot)
+    {
+        public int Slot => slot;
+
+        public bool IsShared { get; set; }
+    }
 
     private JsonEval Variable(string name)
     {
@@ -148,35 +204,49 @@ internal sealed class JsonPathCompiler(IReadOnlyDictionary<string, JsonNode> con
         return env =>
         {
             var input = focus(env);
-            if (input.Count == 0)
+            var output = Scratch ??= new List<JsonNode>();
+            output.Clear();
+
+            // One node, the commonest input, is its own collection: read as the node, not through the list interface.
+            if (input is JsonNode one)
+            {
+                Step(one, name, ref last, output);
+                return Exact(output);
+            }
+
+            var count = input.Count;
+            if (count == 0)
             {
                 return Empty;
             }
 
-            var output = Scratch ??= new List<JsonNode>();
-            output.Clear();
-            for (var i = 0; i < input.Count; i++)
+            for (var i = 0; i < count; i++)
             {
-                var node = input[i];
-                if (node.Type is not { } type)
-                {
-                    continue;
-                }
-
-                var cached = last;
-                if (cached is null || !ReferenceEquals(cached.Type, type))
-                {
-                    cached = last = new LastElement(type, JsonModel.Element(type, name));
-                }
-
-                if (cached.Element is { } element)
-                {
-                    JsonNavigation.Children(node, element, output);
-                }
+                Step(input[i], name, ref last, output);
             }
 
             return Exact(output);
         };
+    }
+
+    // The items of element name of node, added to output; last holds the element looked up for the last type seen.
+    private static void Step(JsonNode node, string name, ref LastElement? last, List<JsonNode> output)
+    {
+        if (node.Type is not { } type)
+        {
+            return;
+        }
+
+        var cached = last;
+        if (cached is null || !ReferenceEquals(cached.Type, type))
+        {
+            cached = last = new LastElement(type, JsonModel.Element(type, name));
+        }
+
+        if (cached.Element is { } element)
+        {
+            JsonNavigation.Children(node, element, output);
+        }
     }
 
     private JsonEval Indexer(IndexerExpression indexer)

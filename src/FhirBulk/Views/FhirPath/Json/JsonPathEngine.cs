@@ -162,6 +162,11 @@ internal sealed class JsonPathEngine : IPathEngine<JsonNode>
 /// <summary>The evaluation state of one resource on the JSON engine.</summary>
 internal sealed class JsonRun(JsonNode resource, ResourceLine line) : IPathRun<JsonNode>
 {
+    // The shared navigations' results (see Shared), one table per thread reused from run to run: a run evaluates on one
+    // thread from start to end, and a table per run would be allocated for every resource.
+    [ThreadStatic]
+    private static SharedResult[]? ThreadShared;
+
     private IPathRun<PocoNode>? _firely;
 
     public JsonNode Resource => resource;
@@ -170,4 +175,31 @@ internal sealed class JsonRun(JsonNode resource, ResourceLine line) : IPathRun<J
 
     /// <summary>The run of the view's Firely fallback over the same resource, parsed on first use (<see cref="FirelyFallback"/>).</summary>
     public IPathRun<PocoNode> FirelyRun(FirelyPathEngine engine) => _firely ??= engine.Start(line);
+
+    /// <summary>
+    /// The result of the navigation prefix numbered <paramref name="slot"/> (of <paramref name="slots"/>) from the focus of
+    /// <paramref name="env"/>: evaluated by <paramref name="eval"/> the first time, kept for the rest of this run while the
+    /// focus stays the same (the nodes it holds live as long). A result is used only by the run and for the focus object
+    /// it was made for, so the table's slots may be shared by the views evaluated on this thread one after another.
+    /// </summary>
+    public IReadOnlyList<JsonNode> Shared(int slot, int slots, JsonEnv env, JsonEval eval)
+    {
+        var shared = ThreadShared;
+        if (shared is null || shared.Length < slots)
+        {
+            ThreadShared = shared = new SharedResult[Math.Max(slots, 2 * (shared?.Length ?? 8))];
+        }
+
+        ref var entry = ref shared[slot];
+        if (ReferenceEquals(entry.Run, this) && ReferenceEquals(entry.Focus, env.Focus))
+        {
+            return entry.Result!;
+        }
+
+        var result = eval(env);
+        shared[slot] = new SharedResult(this, env.Focus, result);
+        return result;
+    }
+
+    private readonly record struct SharedResult(JsonRun? Run, IReadOnlyList<JsonNode>? Focus, IReadOnlyList<JsonNode>? Result);
 }

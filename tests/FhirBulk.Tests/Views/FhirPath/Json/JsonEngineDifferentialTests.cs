@@ -134,6 +134,37 @@ public class JsonEngineDifferentialTests
         }
     }
 
+    [Fact]
+    public void Evaluate_ColumnsSharingANavigation_SameRowsAsFirelyForEveryFocusAndResource()
+    {
+        // The JSON engine evaluates a navigation that several expressions start with once per focus and resource: each
+        // name of a forEach, each item of a where, each resource must still see its own.
+        var view = ViewDefinitionParser.Parse("""
+            {"name":"shared","resource":"Patient","select":[
+              {"column":[{"name":"first_given","path":"name.first().given.first()"},{"name":"first_family","path":"name.first().family"},
+                         {"name":"ann_family","path":"name.where(given.first() = 'Ann').family.first()"},
+                         {"name":"deceased_at","path":"deceased.ofType(dateTime)"},{"name":"deceased_flag","path":"deceased.ofType(boolean)"},
+                         {"name":"deceased_year","path":"deceased.ofType(dateTime).lowBoundary()"}]},
+              {"forEach":"name","column":[{"name":"given","path":"given.first()"},{"name":"given_again","path":"given.first()"},{"name":"all","path":"given","collection":true},
+                                          {"name":"family","path":"family"}],
+               "select":[{"forEachOrNull":"given","column":[{"name":"each","path":"$this"},{"name":"name_first","path":"%resource.name.first().given.first()"}]}]}]}
+            """);
+        string[] patients =
+        [
+            """{"resourceType":"Patient","id":"a","name":[{"family":"Ng","given":["Ann","Bo"]},{"family":"Lee","given":["Cy"]},{"family":"Ito"}]}""",
+            """{"resourceType":"Patient","id":"b","deceasedDateTime":"2020-05","name":[{"family":"Abe","given":["Dee"]},{"family":"Ray","given":["Ann"]}]}""",
+            """{"resourceType":"Patient","id":"c","deceasedBoolean":true,"name":[{"family":"Oda"}]}""",
+        ];
+
+        var lines = patients.Select((p, i) => new ResourceLine("Patient", null, Encoding.UTF8.GetBytes(p), "shared", i + 1)).ToList();
+        var (json, firely, choice) = EngineDifference.Run(view, lines);
+
+        Assert.Equal(FhirPathEngineKind.Json, choice.Engine);
+        Assert.Equal(firely, json);
+        Assert.Contains("2: String:Dee | String:Abe | String:Ray | String:2020-05 | null | String:2020-05-01T00:00:00.000+14:00 | String:Ann | String:Ann | [String:Ann] | String:Ray | String:Ann | String:Dee", json, StringComparison.Ordinal);
+        Assert.Contains("3: null | String:Oda | null | null | Boolean:True | null | null | null | [] | String:Oda | null | null", json, StringComparison.Ordinal);
+    }
+
     private static IEnumerable<ResourceLine> GeneratedObservations()
     {
         string[] json =
