@@ -29,6 +29,32 @@ public class CsvSinkTests
     }
 
     [Fact]
+    public async Task WriteRowAsync_RowsPastTheBufferAndACellLargerThanIt_EveryByteInOrder()
+    {
+        // The writer encodes into a 64 KiB buffer: rows cross its end, and one cell (quoted, non-ASCII, a surrogate pair)
+        // is larger than it.
+        var big = string.Concat(Enumerable.Repeat("Zoë \"𝄞\", ", 20_000));
+        var rows = Enumerable.Range(0, 5_000).Select(i => new object?[] { $"r{i}", i % 7 == 0 ? big[..(i % 50)] : "李, \"x\"" }).ToList();
+        rows.Insert(2_500, ["big", big]);
+        using var dir = new TempFolder();
+        await using (var sink = new CsvSink(dir.Path))
+        {
+            await using var writer = await sink.OpenTableAsync(new ViewSchema("t", "Patient", [new ViewColumn("a", "string", false), new ViewColumn("b", "string", false)]));
+            foreach (var row in rows)
+            {
+                await writer.WriteRowAsync(row);
+            }
+
+            await writer.CompleteAsync();
+            await sink.CompleteAsync();
+        }
+
+        static string Field(string text) => text.IndexOfAny([',', '"', '\r', '\n']) < 0 ? text : $"\"{text.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
+        var expected = "a,b\r\n" + string.Concat(rows.Select(r => $"{Field((string)r[0]!)},{Field((string)r[1]!)}\r\n"));
+        Assert.Equal(Encoding.UTF8.GetBytes(expected), await File.ReadAllBytesAsync(dir.File("t.csv")));
+    }
+
+    [Fact]
     public async Task CompleteAsync_Folder_TypedSchemaBesideEachTable()
     {
         using var dir = new TempFolder();
