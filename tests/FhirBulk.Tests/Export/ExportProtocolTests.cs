@@ -3,7 +3,6 @@ using FhirBulk.Auth;
 using FhirBulk.Export;
 using FhirBulk.Http;
 using FhirBulk.Tests.Support;
-using Microsoft.Extensions.Time.Testing;
 
 namespace FhirBulk.Tests.Export;
 
@@ -14,7 +13,7 @@ public class ExportProtocolTests
     private static readonly Uri Base = new("https://x.org/fhir");
     private static readonly Uri Status = new("https://x.org/status/1");
 
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 28, 17, 0, 0, TimeSpan.Zero));
+    private readonly WaitingClock _time = new(new DateTimeOffset(2026, 11, 28, 17, 0, 0, TimeSpan.Zero));
     private readonly List<DateTimeOffset> _arrivals = [];
 
     [Fact]
@@ -213,18 +212,7 @@ public class ExportProtocolTests
         MaxRetries = 3,
     });
 
-    /// <summary>Advances the fake clock until the task finishes, so waits elapse instantly.</summary>
-    private async Task<T> RunOnClock<T>(Task<T> task)
-    {
-        for (var turns = 0; !task.IsCompleted; turns++)
-        {
-            Assert.True(turns < 1_000_000, "the operation never finished");
-            _time.Advance(TimeSpan.FromMilliseconds(250));
-            await Task.Yield();
-        }
-
-        return await task;
-    }
+    private Task<T> RunOnClock<T>(Task<T> task) => _time.RunUntilDoneAsync(task, TimeSpan.FromMilliseconds(250));
 
     private sealed class Sync<T>(Action<T> report) : IProgress<T>
     {

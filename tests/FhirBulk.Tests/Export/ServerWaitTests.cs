@@ -1,7 +1,6 @@
 using System.Net;
 using FhirBulk.Export;
 using FhirBulk.Tests.Support;
-using Microsoft.Extensions.Time.Testing;
 
 namespace FhirBulk.Tests.Export;
 
@@ -12,7 +11,7 @@ public class ServerWaitTests
     private static readonly Uri Base = new("https://x.org/fhir");
     private static readonly Uri Status = new("https://x.org/status/1");
 
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 28, 17, 0, 0, TimeSpan.Zero));
+    private readonly WaitingClock _time = new(new DateTimeOffset(2026, 11, 28, 17, 0, 0, TimeSpan.Zero));
     private readonly List<ServerWait> _waits = [];
 
     [Fact]
@@ -180,6 +179,20 @@ public class ServerWaitTests
         Assert.Equal(3, _waits.Count(w => w.StatusCode is null && w.Answer == "Connection refused"));
     }
 
+    [Fact]
+    public async Task StatusPoll_ClientBusyBetweenWaits_OnlyItsWaitsCountTowardsTheStallTimeout()
+    {
+        // Each answer takes real time, as any step can on a busy thread pool, and the client goes on on another thread: the
+        // test's clock must stand still meanwhile, or the stall timeout would fire for time the client never spent waiting.
+        var handler = new SlowHandler(new StubHandler((_, n) => n < 4 ? throw new HttpRequestException("Connection refused") : StubHandler.Json(HttpStatusCode.OK, Manifest)));
+        using var client = CreateSut(handler, maxRetries: 1000, configure: o => o.StallTimeout = TimeSpan.FromMinutes(2));
+
+        var status = await RunOnClock(client.GetExportOperation(Status).UpdateStatusAsync());
+
+        Assert.True(status.IsComplete);
+        Assert.Equal(3, _waits.Count(w => w.StatusCode is null && w.Answer == "Connection refused"));
+    }
+
     private static HttpResponseMessage TooManyRequests(string retryAfter)
     {
         var response = StubHandler.Json(HttpStatusCode.TooManyRequests, "{}");
@@ -187,7 +200,7 @@ public class ServerWaitTests
         return response;
     }
 
-    private BulkDataClient CreateSut(StubHandler handler, int maxRetries, Action<BulkDataClientOptions>? configure = null)
+    private BulkDataClient CreateSut(HttpMessageHandler handler, int maxRetries, Action<BulkDataClientOptions>? configure = null)
     {
         var options = new BulkDataClientOptions
         {
@@ -217,16 +230,15 @@ public class ServerWaitTests
             wait.Describe());
     }
 
-    /// <summary>Advances the fake clock until the task finishes, so waits elapse instantly.</summary>
-    private async Task<T> RunOnClock<T>(Task<T> task)
-    {
-        for (var turns = 0; !task.IsCompleted; turns++)
-        {
-            Assert.True(turns < 1_000_000, "the operation never finished");
-            _time.Advance(TimeSpan.FromMilliseconds(250));
-            await Task.Yield();
-        }
+    private Task<T> RunOnClock<T>(Task<T> task) => _time.RunUntilDoneAsync(task, TimeSpan.FromMilliseconds(250));
 
-        return await task;
+    // Answers after 30 ms of real time.
+    private sealed class SlowHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            await Task.Delay(30, CancellationToken.None);
+            return await base.SendAsync(request, cancellationToken);
+        }
     }
 }
