@@ -10,10 +10,11 @@ namespace FhirBulk.Ndjson;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Each non-blank line's bytes are copied once, out of the read buffer into the array its <see cref="ResourceLine"/>
-/// then owns (a malformed line, or one of a type not wanted, is copied too and dropped: the files of an export hold one
-/// type each, and a source skips a file whose name gives a type not wanted without reading it). Resource type names
-/// repeat on every line, so they are interned: a file of a million Observations allocates the string "Observation" once.
+/// Lines are judged where they lie in the read buffer (a line split across two reads is gathered into its own array
+/// first), and only a resource handed out is copied, once, into the array its <see cref="ResourceLine"/> then owns: a
+/// malformed line, one of a type not wanted and one the consumer's <see cref="IResourceLineFilter"/> turns down are
+/// never copied. Resource type names repeat on every line, so they are interned: a file of a million Observations
+/// allocates the string "Observation" once.
 /// </para>
 /// <para>
 /// The lines of one read buffer are framed on the reading thread, then judged on up to
@@ -26,6 +27,7 @@ namespace FhirBulk.Ndjson;
 /// <param name="options">How to read.</param>
 /// <param name="report">Where malformed lines go.</param>
 /// <param name="resourceTypes">The types to hand out; <see langword="null"/> for all.</param>
+/// <param name="lineFilter">The consumer's test of judged lines, or <see langword="null"/> to hand out every resource of the wanted types.</param>
 /// <param name="fileType">
 /// The type the file's name gives (<see cref="ExportFolder.ExportFolderLayout.TypeFromName"/>), whose lines must all be of
 /// it, as the download check holds each file to its manifest entry's type; <see langword="null"/> for a mixed file.
@@ -37,7 +39,8 @@ internal sealed class NdjsonLineReader(
     NdjsonSourceOptions options,
     MalformedLineReport report,
     IReadOnlySet<string>? resourceTypes,
-    string? fileType)
+    string? fileType,
+    IResourceLineFilter? lineFilter = null)
 {
     // A mixed file holds a few dozen types; the bound keeps a hostile input from growing the table.
     private const int MaxInternedTypes = 256;
@@ -52,12 +55,16 @@ internal sealed class NdjsonLineReader(
     private readonly ParallelOptions _parallel = new() { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism };
     private Verdict[] _verdicts = [];
 
+    // The read buffer whose lines are being framed and judged: Framed lines without a copy of their own lie in it.
+    private byte[] _chunk = [];
+
     // Copied on write, so that threads judging lines read it without a lock.
     private (byte[] Utf8, string Name)[] _typeNames = [];
 
     public async IAsyncEnumerable<ResourceLine> ReadAsync(Stream stream, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(options.BufferSize);
+        _chunk = buffer;
         try
         {
             int read;
@@ -74,7 +81,7 @@ internal sealed class NdjsonLineReader(
 
             if (_lines.TryReadFinalLine(out var last))
             {
-                _framed.Add(new Framed(last.ToArray(), _lines.LineNumber, _lines.TextOffset));
+                _framed.Add(new Framed(last.ToArray(), 0, last.Length, _lines.LineNumber, _lines.TextOffset));
                 Judge();
                 foreach (var line in _ready)
                 {
@@ -84,6 +91,7 @@ internal sealed class NdjsonLineReader(
         }
         finally
         {
+            _chunk = [];
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
@@ -104,11 +112,16 @@ internal sealed class NdjsonLineReader(
         }
     }
 
-    private void Split(ReadOnlySpan<byte> data)
+    private void Split(ReadOnlySpan<byte> chunk)
     {
+        var data = chunk;
         while (_lines.TryReadLine(ref data, out var line))
         {
-            _framed.Add(new Framed(line.ToArray(), _lines.LineNumber, _lines.TextOffset));
+            // A line within this read is judged where it lies; one gathered from two reads lies in the splitter's
+            // buffer, which the next line reuses, so it gets its own copy now.
+            _framed.Add(chunk.Overlaps(line, out var offset)
+                ? new Framed(null, offset, line.Length, _lines.LineNumber, _lines.TextOffset)
+                : new Framed(line.ToArray(), 0, line.Length, _lines.LineNumber, _lines.TextOffset));
         }
 
         Judge();
@@ -147,7 +160,11 @@ internal sealed class NdjsonLineReader(
                 }
                 else if (verdict.Wanted)
                 {
-                    _ready.Add(new ResourceLine(verdict.Type!, verdict.Id, framed.Json, sourceName, framed.Number));
+                    _ready.Add(new ResourceLine(verdict.Type!, verdict.Id, framed.Copy ?? Bytes(framed).ToArray(), sourceName, framed.Number));
+                }
+                else if (verdict.PassedOver)
+                {
+                    lineFilter!.PassedOver(verdict.Type!);
                 }
             }
         }
@@ -158,24 +175,35 @@ internal sealed class NdjsonLineReader(
         }
     }
 
-    /// <summary>One line's verdict: thread-safe, as it reads only the line, the options and the interned names.</summary>
+    /// <summary>
+    /// One line's verdict: thread-safe, as it reads only the line, the options, the interned names and the read buffer,
+    /// which no one writes while its lines are judged.
+    /// </summary>
     private Verdict Judge(Framed line)
     {
-        if (ResourceLineClassifier.Classify(line.Json, line.TextOffset, out var key) is { } problem)
+        var json = Bytes(line);
+        if (ResourceLineClassifier.Classify(json, line.TextOffset, out var key) is { } problem)
         {
-            return new Verdict(problem, null, null, false);
+            return new Verdict(problem, null, null, false, false);
         }
 
         var type = Intern(key.ResourceType);
         if (fileType is not null && !string.Equals(type, fileType, StringComparison.Ordinal))
         {
-            return new Verdict(ResourceLineClassifier.WrongType(type, fileType), null, null, false);
+            return new Verdict(ResourceLineClassifier.WrongType(type, fileType), null, null, false, false);
         }
 
-        return resourceTypes is null || resourceTypes.Contains(type)
-            ? new Verdict(null, type, key.HasId ? Encoding.UTF8.GetString(key.Id) : null, true)
-            : default;
+        if (resourceTypes is not null && !resourceTypes.Contains(type))
+        {
+            return default;
+        }
+
+        return lineFilter is not null && !lineFilter.Wants(type, json)
+            ? new Verdict(null, type, null, false, true)
+            : new Verdict(null, type, key.HasId ? Encoding.UTF8.GetString(key.Id) : null, true, false);
     }
+
+    private ReadOnlySpan<byte> Bytes(Framed line) => line.Copy ?? _chunk.AsSpan(line.Offset, line.Length);
 
     private string Intern(ReadOnlySpan<byte> utf8)
     {
@@ -215,9 +243,15 @@ internal sealed class NdjsonLineReader(
         return null;
     }
 
-    /// <summary>A non-blank line as framed: its own copy of the text, its number and how far into the raw line the text starts.</summary>
-    private readonly record struct Framed(byte[] Json, long Number, int TextOffset);
+    /// <summary>
+    /// A non-blank line as framed: its text (its own copy, or where it lies in the read buffer), its number and how far
+    /// into the raw line the text starts.
+    /// </summary>
+    private readonly record struct Framed(byte[]? Copy, int Offset, int Length, long Number, int TextOffset);
 
-    /// <summary>A malformed line's problem, or a resource's interned type and id and whether the source wants its type.</summary>
-    private readonly record struct Verdict(string? Problem, string? Type, string? Id, bool Wanted);
+    /// <summary>
+    /// A malformed line's problem, or a resource's interned type and id and whether it is handed out, or passed over
+    /// at the consumer's word (<see cref="IResourceLineFilter"/>).
+    /// </summary>
+    private readonly record struct Verdict(string? Problem, string? Type, string? Id, bool Wanted, bool PassedOver);
 }

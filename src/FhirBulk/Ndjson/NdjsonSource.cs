@@ -271,7 +271,15 @@ public sealed class NdjsonSource
     /// <exception cref="MalformedNdjsonException">A line is malformed and the policy is <see cref="ErrorPolicy.Fail"/>.</exception>
     /// <exception cref="TruncatedGzipException">A gzip file ends without its trailer (RFC 1952 §2.3.1) and the policy is <see cref="ErrorPolicy.Fail"/>.</exception>
     /// <exception cref="InvalidOperationException">A stream source is read a second time.</exception>
-    public IAsyncEnumerable<ResourceLine> ReadAsync(IEnumerable<string>? resourceTypes = null, CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<ResourceLine> ReadAsync(IEnumerable<string>? resourceTypes = null, CancellationToken cancellationToken = default) =>
+        ReadAsync(resourceTypes, null, cancellationToken);
+
+    /// <summary>
+    /// Streams the resources as <see cref="ReadAsync(IEnumerable{string}?, CancellationToken)"/> does, except those
+    /// <paramref name="lineFilter"/> turns down, which are judged like every line but counted through it instead of
+    /// handed out.
+    /// </summary>
+    internal IAsyncEnumerable<ResourceLine> ReadAsync(IEnumerable<string>? resourceTypes, IResourceLineFilter? lineFilter, CancellationToken cancellationToken)
     {
         IReadOnlySet<string>? filter = resourceTypes is null ? null : resourceTypes.ToHashSet(StringComparer.Ordinal);
         if (_stream is not null && Interlocked.Exchange(ref _streamTaken, 1) == 1)
@@ -281,10 +289,11 @@ public sealed class NdjsonSource
 
         MalformedLines = new MalformedLineReport(_options.MaxReportedMalformedLines);
         Interlocked.Exchange(ref _bytesRead, 0);
-        return ReadCoreAsync(filter, MalformedLines, cancellationToken);
+        return ReadCoreAsync(filter, lineFilter, MalformedLines, cancellationToken);
     }
 
-    private async IAsyncEnumerable<ResourceLine> ReadCoreAsync(IReadOnlySet<string>? filter, MalformedLineReport report, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<ResourceLine> ReadCoreAsync(
+        IReadOnlySet<string>? filter, IResourceLineFilter? lineFilter, MalformedLineReport report, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         foreach (NdjsonShardUnit unit in _units ?? [.. Files.Select(f => new NdjsonShardUnit(f, 0, f.Length ?? 0, 0))])
         {
@@ -325,7 +334,7 @@ public sealed class NdjsonSource
 
             await using Stream counted = new ObservingStream(raw, bytes => Interlocked.Add(ref _bytesRead, bytes.Length), leaveOpen: _stream is not null);
             await using Stream decoded = isRange ? counted : await GzipDetection.OpenAsync(counted, name, cancellationToken);
-            var reader = new NdjsonLineReader(name, _options, report, filter, file.ResourceType);
+            var reader = new NdjsonLineReader(name, _options, report, filter, file.ResourceType, lineFilter);
             await foreach (ResourceLine line in reader.ReadAsync(decoded, cancellationToken))
             {
                 yield return line;

@@ -15,8 +15,12 @@ namespace FhirBulk.Tables;
 /// evaluating and writing overlap and every core is busy. Rows are written in reading order:
 /// tables, errors and the first failure of a strict run are the same whatever the parallelism,
 /// and memory is bounded by the batches in flight (at most one per degree of parallelism).
+/// <para>
+/// A resource that every view of its type turns down by its raw JSON (<see cref="IPrefilteredView"/>) is passed over
+/// by the source itself, through <see cref="LineFilter"/>: counted, never copied out of the read buffer nor queued.
+/// </para>
 /// </remarks>
-internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable
+internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable, IResourceLineFilter
 {
     private const int BatchSize = 256;
 
@@ -26,6 +30,8 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable
     private readonly List<ViewError> _viewErrors = [];
     private readonly Dictionary<string, long> _resourcesByType = new(StringComparer.Ordinal);
     private List<ResourceLine> _batch = new(BatchSize);
+    // The types every view of which has a test on the raw JSON, with those views: only their resources can be passed over.
+    private readonly Dictionary<string, IPrefilteredView[]> _prefiltered = new(StringComparer.Ordinal);
 
     public long Resources { get; private set; }
 
@@ -36,6 +42,9 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable
     public IReadOnlyList<ViewError> ViewErrors => _viewErrors;
 
     public IReadOnlyCollection<string> ResourceTypes => _byType.Keys;
+
+    /// <summary>The test for the source to pass resources over with, or <see langword="null"/> when no view has one.</summary>
+    public IResourceLineFilter? LineFilter => _prefiltered.Count > 0 ? this : null;
 
     public async Task OpenAsync(IReadOnlyList<ICompiledView> views, ITableSink sink, CancellationToken cancellationToken)
     {
@@ -56,7 +65,37 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable
         {
             _byType[type] = [.. targets];
             _resourcesByType[type] = 0;
+            if (targets.TrueForAll(t => t.View is IPrefilteredView { HasPrefilter: true }))
+            {
+                _prefiltered[type] = [.. targets.Select(t => (IPrefilteredView)t.View)];
+            }
         }
+    }
+
+    /// <summary>Whether any view of the type may select from the resource; thread-safe (the tables are read only).</summary>
+    bool IResourceLineFilter.Wants(string resourceType, ReadOnlySpan<byte> json)
+    {
+        if (!_prefiltered.TryGetValue(resourceType, out IPrefilteredView[]? views))
+        {
+            return true;
+        }
+
+        foreach (IPrefilteredView view in views)
+        {
+            if (view.MayPass(json))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Counts a resource passed over as one read, as <see cref="AddAsync"/> would have.</summary>
+    void IResourceLineFilter.PassedOver(string resourceType)
+    {
+        Resources++;
+        _resourcesByType[resourceType]++;
     }
 
     /// <summary>Queues a resource; hands the batch on when it is full.</summary>

@@ -15,7 +15,7 @@ namespace FhirBulk.Tables;
 /// so the text sinks write their FHIR form and the typed sinks convert them (<see cref="SqlValues"/>, the same rules).
 /// CHARACTER VARYING holds anything, so such columns are not looked at.
 /// </remarks>
-internal sealed class TypedView : ICompiledView
+internal sealed class TypedView : ICompiledView, IPrefilteredView
 {
     private readonly ICompiledView _inner;
     private readonly int _viewIndex;
@@ -35,6 +35,10 @@ internal sealed class TypedView : ICompiledView
     public ViewSchema Schema => _inner.Schema;
 
     public ViewEngineChoice Engine => _inner.Engine;
+
+    public bool HasPrefilter => _inner is IPrefilteredView { HasPrefilter: true };
+
+    public bool MayPass(ReadOnlySpan<byte> json) => _inner is not IPrefilteredView view || view.MayPass(json);
 
     /// <summary>The view itself when every column is CHARACTER VARYING, otherwise the view checked.</summary>
     public static ICompiledView Over(ICompiledView view, int viewIndex, ErrorPolicy policy, MisfitLog log)

@@ -48,7 +48,36 @@ public class NdjsonParallelReadProperties
         Assert.Equal([997L, 1994, 2991, 3988, 4985], read.Malformed.Select(m => m.LineNumber));
     }
 
-    private static async Task<Read> ReadAsync(NdjsonFileCase file, ErrorPolicy policy, string[]? types, int threads)
+    [Fact]
+    public Task ReadAsync_LineFilterTurnsSomeDown_OthersHandedOutUnchangedAndTurnedDownCountedInReadingOrder() =>
+        Gen.Select(GenFile, Gen.OneOf(Gen.Const(ErrorPolicy.Skip), Gen.Const(ErrorPolicy.Fail)), Gen.OneOf<string[]?>(null, ["Patient"]), Gen.OneOf(Gen.Const(1), Gen.Const(4)))
+            .SampleAsync(async (file, policy, types, threads) =>
+            {
+                var all = await ReadAsync(file, policy, types, threads);
+                var filter = new OddLengthsTurnedDown();
+
+                var filtered = await ReadAsync(file, policy, types, threads, filter);
+
+                Assert.Equal(all.Lines.Where(l => !OddLengthsTurnedDown.TurnsDown(l.Json)), filtered.Lines);
+                Assert.Equal(all.Malformed, filtered.Malformed);
+                Assert.Equal(all.MalformedCount, filtered.MalformedCount);
+                Assert.Equal(all.Failure, filtered.Failure);
+                var expected = all.Lines.Where(l => OddLengthsTurnedDown.TurnsDown(l.Json)).Select(l => l.Type).ToList();
+                if (all.Failure is null)
+                {
+                    // Asked about every resource of the types read, once, with its bytes as a read without the filter hands them out.
+                    Assert.Equal(all.Lines.Select(l => (l.Type, l.Json)).Order(), filter.Asked.Order());
+                    Assert.Equal(expected, filter.PassedOverTypes);
+                }
+                else
+                {
+                    // A failing read stops within a read buffer whose earlier resources were judged (and some passed
+                    // over) but are handed out by neither read.
+                    Assert.Equal(expected, filter.PassedOverTypes.Take(expected.Count));
+                }
+            }, iter: 150);
+
+    private static async Task<Read> ReadAsync(NdjsonFileCase file, ErrorPolicy policy, string[]? types, int threads, IResourceLineFilter? filter = null)
     {
         var options = new NdjsonSourceOptions { BufferSize = 4096, MaxReportedMalformedLines = 1000, MalformedLines = policy, MaxDegreeOfParallelism = threads };
         var source = NdjsonSource.FromStream(new ChunkedStream(file.Stored(), file.Chunks), "f.ndjson", options);
@@ -56,7 +85,7 @@ public class NdjsonParallelReadProperties
         string? failure = null;
         try
         {
-            await foreach (var line in source.ReadAsync(types))
+            await foreach (var line in source.ReadAsync(types, filter, CancellationToken.None))
             {
                 lines.Add((line.ResourceType, line.Id, System.Text.Encoding.UTF8.GetString(line.Json.Span), line.LineNumber));
             }
@@ -67,6 +96,29 @@ public class NdjsonParallelReadProperties
         }
 
         return new Read(lines, [.. source.MalformedLines.Examples], source.MalformedLines.Count, failure);
+    }
+
+    /// <summary>Turns down the resources whose line has an odd length, and records what it was asked and what it passed over.</summary>
+    private sealed class OddLengthsTurnedDown : IResourceLineFilter
+    {
+        public List<(string Type, string Json)> Asked { get; } = [];
+
+        public List<string> PassedOverTypes { get; } = [];
+
+        public static bool TurnsDown(string json) => System.Text.Encoding.UTF8.GetByteCount(json) % 2 == 1;
+
+        public bool Wants(string resourceType, ReadOnlySpan<byte> json)
+        {
+            var text = System.Text.Encoding.UTF8.GetString(json);
+            lock (Asked)
+            {
+                Asked.Add((resourceType, text));
+            }
+
+            return !TurnsDown(text);
+        }
+
+        public void PassedOver(string resourceType) => PassedOverTypes.Add(resourceType);
     }
 
     private sealed record Read(List<(string Type, string? Id, string Json, long Number)> Lines, List<MalformedLine> Malformed, long MalformedCount, string? Failure);

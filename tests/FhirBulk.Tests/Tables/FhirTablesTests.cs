@@ -40,6 +40,47 @@ public class FhirTablesTests
         Assert.Equal(new FileInfo(source.Files[0].Name).Length, result.BytesRead);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    public async Task RunAsync_ResourcesNoViewCanSelect_PassedOverYetCountedWithTheFirelyEnginesRows(int threads)
+    {
+        const string smoking = """
+            {"resourceType":"ViewDefinition","name":"smoking","resource":"Observation","status":"active",
+             "where":[{"path":"code.coding.where(system = 'http://loinc.org' and code = '72166-2').exists()"}],
+             "select":[{"column":[{"name":"id","path":"id"},{"name":"value","path":"value.ofType(CodeableConcept).text"}]}]}
+            """;
+        using var dir = new TempFolder();
+        var observations = Enumerable.Range(0, 700).Select(i => (i % 7) switch
+        {
+            0 => $$$"""{"resourceType":"Observation","id":"o{{{i}}}","code":{"coding":[{"system":"http://loinc.org","code":"72166-2"}]},"valueCodeableConcept":{"text":"never {{{i}}}"}}""",
+            // Escapes that spell the code: the prefilter lets any line with a backslash through to the evaluation.
+            1 => $$$"""{"resourceType":"Observation","id":"o{{{i}}}","code":{"coding":[{"system":"http://loinc.org","code":"72166\u002d2"}]},"valueCodeableConcept":{"text":"escaped {{{i}}}"}}""",
+            2 => $$$"""{"resourceType":"Observation","id":"o{{{i}}}","code":{"coding":[{"system":"http://snomed.info/sct","code":"72166-2"}]}}""",
+            _ => $$$"""{"resourceType":"Observation","id":"o{{{i}}}","code":{"coding":[{"system":"http://loinc.org","code":"8302-2"}]},"valueQuantity":{"value":{{{i}}}}}""",
+        });
+        dir.Write("Observation.000.ndjson", string.Join("\n", observations) + "\n");
+        dir.Write("Patient.000.ndjson", """{"resourceType":"Patient","id":"p1","gender":"female"}""" + "\n");
+        var json = ViewDefinitionCompiler.Compile(smoking);
+        var firely = ViewDefinitionCompiler.Compile(smoking, new ViewCompilerOptions { Engine = FhirPathEngineKind.Firely });
+        Assert.True(json is IPrefilteredView { HasPrefilter: true }, "the JSON engine's view should carry a line prefilter, or this test checks nothing");
+        var options = new FhirTablesOptions { MaxDegreeOfParallelism = threads };
+        var sourceOptions = new NdjsonSourceOptions { BufferSize = 4096, MaxDegreeOfParallelism = threads };
+        var passedOver = new DataFrameSink();
+        var evaluated = new DataFrameSink();
+
+        TableRunResult result = await CreateSut(options).RunAsync(NdjsonSource.FromFolder(dir.Path, sourceOptions), [json, Patients], passedOver);
+        TableRunResult reference = await CreateSut(options).RunAsync(NdjsonSource.FromFolder(dir.Path, sourceOptions), [firely, Patients], evaluated);
+
+        Assert.Equal(200, result.RowsByTable["smoking"]);
+        Assert.Equal(reference.RowsByTable, result.RowsByTable);
+        Assert.Equal(evaluated.Tables["smoking"]["id"].Cast<string>(), passedOver.Tables["smoking"]["id"].Cast<string>());
+        Assert.Equal(evaluated.Tables["smoking"]["value"].Cast<string>(), passedOver.Tables["smoking"]["value"].Cast<string>());
+        Assert.Equal(new Dictionary<string, long> { ["Observation"] = 700, ["Patient"] = 1 }, result.ResourcesByType);
+        Assert.Equal(reference.ResourcesByType, result.ResourcesByType);
+        Assert.Equal(701, result.Resources);
+    }
+
     [Fact]
     public async Task RunAsync_ViewForAbsentType_CreatesEmptyTable()
     {

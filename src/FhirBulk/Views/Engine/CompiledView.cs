@@ -15,7 +15,7 @@ internal sealed class CompiledView<TNode>(
     IPathEngine<TNode> engine,
     IReadOnlyList<IPathExpression<TNode>> where,
     IReadOnlyList<SelectPlan<TNode>> selects,
-    LinePrefilter? prefilter = null) : ICompiledView
+    LinePrefilter? prefilter = null) : ICompiledView, IPrefilteredView
     where TNode : class
 {
     public ViewSchema Schema => schema;
@@ -23,6 +23,10 @@ internal sealed class CompiledView<TNode>(
     public ViewEngineChoice Engine => choice;
 
     public IReadOnlyList<ViewWarning> Warnings { get; init; } = [];
+
+    public bool HasPrefilter => prefilter is not null;
+
+    public bool MayPass(ReadOnlySpan<byte> json) => prefilter is null || prefilter.MayPass(json);
 
     public IEnumerable<object?[]> Evaluate(ResourceLine resource)
     {
@@ -32,7 +36,7 @@ internal sealed class CompiledView<TNode>(
             return [];
         }
 
-        if (prefilter is not null && !prefilter.MayPass(resource.Json.Span))
+        if (!MayPass(resource.Json.Span))
         {
             return [];
         }
