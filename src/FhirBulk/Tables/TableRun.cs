@@ -24,12 +24,15 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable, IR
 {
     private const int BatchSize = 256;
 
-    private readonly Dictionary<string, Target[]> _byType = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TypeTargets> _byType = new(StringComparer.Ordinal);
     private readonly List<ITableWriter> _writers = [];
     private readonly Queue<Batch> _inFlight = new();
     private readonly List<ViewError> _viewErrors = [];
-    private readonly Dictionary<string, long> _resourcesByType = new(StringComparer.Ordinal);
-    private List<ResourceLine> _batch = new(BatchSize);
+    private List<Queued> _batch = new(BatchSize);
+
+    // The type of the resource read last, and its views: the lines of a file are of one type, and a source interns
+    // type names, so nearly every resource is matched by reference without hashing its type's name.
+    private TypeTargets? _last;
     // The types every view of which has a test on the raw JSON, with those views: only their resources can be passed over.
     private readonly Dictionary<string, IPrefilteredView[]> _prefiltered = new(StringComparer.Ordinal);
 
@@ -63,8 +66,7 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable, IR
 
         foreach (var (type, targets) in byType)
         {
-            _byType[type] = [.. targets];
-            _resourcesByType[type] = 0;
+            _byType[type] = new TypeTargets(type, [.. targets]);
             if (targets.TrueForAll(t => t.View is IPrefilteredView { HasPrefilter: true }))
             {
                 _prefiltered[type] = [.. targets.Select(t => (IPrefilteredView)t.View)];
@@ -73,7 +75,7 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable, IR
     }
 
     /// <summary>Whether any view of the type may select from the resource; thread-safe (the tables are read only).</summary>
-    bool IResourceLineFilter.Wants(string resourceType, ReadOnlySpan<byte> json)
+    bool IResourceLineFilter.Wants(string resourceType, ReadOnlySpan<byte> json, bool mayHoldEscapes)
     {
         if (!_prefiltered.TryGetValue(resourceType, out IPrefilteredView[]? views))
         {
@@ -82,7 +84,7 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable, IR
 
         foreach (IPrefilteredView view in views)
         {
-            if (view.MayPass(json))
+            if (view.MayPass(json, mayHoldEscapes))
             {
                 return true;
             }
@@ -95,20 +97,20 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable, IR
     void IResourceLineFilter.PassedOver(string resourceType)
     {
         Resources++;
-        _resourcesByType[resourceType]++;
+        Find(resourceType)!.Resources++;
     }
 
     /// <summary>Queues a resource; hands the batch on when it is full.</summary>
     public async Task AddAsync(ResourceLine resource, CancellationToken cancellationToken)
     {
         Resources++;
-        if (!_byType.ContainsKey(resource.ResourceType))
+        if (Find(resource.ResourceType) is not { } type)
         {
             return;
         }
 
-        _resourcesByType[resource.ResourceType]++;
-        _batch.Add(resource);
+        type.Resources++;
+        _batch.Add(new Queued(resource, type.Targets));
         if (_batch.Count >= BatchSize)
         {
             await DispatchAsync(cancellationToken);
@@ -137,8 +139,8 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable, IR
             return;
         }
 
-        List<ResourceLine> resources = _batch;
-        _batch = new List<ResourceLine>(BatchSize);
+        List<Queued> resources = _batch;
+        _batch = new List<Queued>(BatchSize);
         if (options.MaxDegreeOfParallelism == 1)
         {
             _inFlight.Enqueue(new Batch(resources, Task.FromResult(EvaluateAll(resources))));
@@ -161,13 +163,13 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable, IR
         _inFlight.Dequeue();
         for (int i = 0; i < batch.Resources.Count; i++)
         {
-            Target[] targets = _byType[batch.Resources[i].ResourceType];
+            (ResourceLine resource, Target[] targets) = batch.Resources[i];
             for (int t = 0; t < targets.Length; t++)
             {
                 Outcome outcome = outcomes[i][t];
                 if (outcome.Error is { } error)
                 {
-                    Record(targets[t].View, batch.Resources[i], error);
+                    Record(targets[t].View, resource, error);
                     continue;
                 }
 
@@ -182,7 +184,7 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable, IR
                     {
                         // A value the table cannot store (an instant that is not one): that row
                         // is skipped like a view failure, rather than losing the rest of the run.
-                        Record(targets[t].View, batch.Resources[i], ex);
+                        Record(targets[t].View, resource, ex);
                     }
                 }
             }
@@ -199,7 +201,7 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable, IR
     }
 
     /// <summary>Resources read per type the views read; a type with none has 0.</summary>
-    public IReadOnlyDictionary<string, long> ResourcesByType() => new Dictionary<string, long>(_resourcesByType, StringComparer.Ordinal);
+    public IReadOnlyDictionary<string, long> ResourcesByType() => _byType.ToDictionary(t => t.Key, t => t.Value.Resources, StringComparer.Ordinal);
 
     public IReadOnlyDictionary<string, long> RowsByTable() =>
         _writers.ToDictionary(w => w.Schema.Name, w => w.RowCount, StringComparer.Ordinal);
@@ -226,21 +228,20 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable, IR
         return message.StartsWith(prefix, StringComparison.Ordinal) ? message[prefix.Length..] : message;
     }
 
-    private Outcome[][] EvaluateAll(List<ResourceLine> resources)
+    private static Outcome[][] EvaluateAll(List<Queued> resources)
     {
         var outcomes = new Outcome[resources.Count][];
         for (int i = 0; i < resources.Count; i++)
         {
-            outcomes[i] = Evaluate(resources[i]);
+            outcomes[i] = Evaluate(resources[i].Resource, resources[i].Targets);
         }
 
         return outcomes;
     }
 
     /// <summary>Every target view's rows for one resource, all collected before any is written, so a failure mid-way writes none.</summary>
-    private Outcome[] Evaluate(ResourceLine resource)
+    private static Outcome[] Evaluate(ResourceLine resource, Target[] targets)
     {
-        Target[] targets = _byType[resource.ResourceType];
         var outcomes = new Outcome[targets.Length];
         for (int t = 0; t < targets.Length; t++)
         {
@@ -276,5 +277,27 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable, IR
 
     private readonly record struct Outcome(List<object?[]>? Rows, Exception? Error);
 
-    private readonly record struct Batch(List<ResourceLine> Resources, Task<Outcome[][]> Outcomes);
+    private readonly record struct Batch(List<Queued> Resources, Task<Outcome[][]> Outcomes);
+
+    private readonly record struct Queued(ResourceLine Resource, Target[] Targets);
+
+    /// <summary>A resource type's views, and how many of its resources were read.</summary>
+    private sealed class TypeTargets(string name, Target[] targets)
+    {
+        public string Name => name;
+
+        public Target[] Targets => targets;
+
+        public long Resources { get; set; }
+    }
+
+    private TypeTargets? Find(string resourceType)
+    {
+        if (_last is { } last && ReferenceEquals(last.Name, resourceType))
+        {
+            return last;
+        }
+
+        return _byType.TryGetValue(resourceType, out TypeTargets? found) ? _last = found : null;
+    }
 }
