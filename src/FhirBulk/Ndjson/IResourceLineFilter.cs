@@ -11,9 +11,10 @@ internal interface IResourceLineFilter
     /// <summary>
     /// Whether the consumer wants the resource whose line is <paramref name="json"/>, already judged a resource of
     /// <paramref name="resourceType"/> (a type the read asked for). Called on any of the threads judging lines, so it
-    /// must be thread-safe; the bytes are valid only during the call.
+    /// must be thread-safe; the bytes are valid only during the call. <paramref name="mayHoldEscapes"/> is
+    /// <see langword="false"/> only when the line certainly holds no JSON escape (<see cref="ResourceLineKey.MayHoldEscapes"/>).
     /// </summary>
-    bool Wants(string resourceType, ReadOnlySpan<byte> json);
+    bool Wants(string resourceType, ReadOnlySpan<byte> json, bool mayHoldEscapes);
 
     /// <summary>
     /// Counts a resource <see cref="Wants"/> turned down. Called in reading order on the reading thread, which is the

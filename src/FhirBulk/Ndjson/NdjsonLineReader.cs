@@ -198,7 +198,7 @@ internal sealed class NdjsonLineReader(
             return default;
         }
 
-        return lineFilter is not null && !lineFilter.Wants(type, json)
+        return lineFilter is not null && !lineFilter.Wants(type, json, key.MayHoldEscapes)
             ? new Verdict(null, type, null, false, true)
             : new Verdict(null, type, key.HasId ? Encoding.UTF8.GetString(key.Id) : null, true, false);
     }

@@ -43,6 +43,7 @@ internal static class ResourceLineScanner
         ReadOnlySpan<byte> resourceType = default;
         ReadOnlySpan<byte> id = default;
         var hasId = false;
+        var escapes = false;
         if (!Ascii.IsValid(line) && !Utf8.IsValid(line))
         {
             return false;
@@ -87,6 +88,7 @@ internal static class ResourceLineScanner
 
                     var nameStart = i + 1;
                     i = SkipString(line, i, out var nameEscaped);
+                    escapes |= nameEscaped;
                     if (i < 0)
                     {
                         return false;
@@ -123,6 +125,7 @@ internal static class ResourceLineScanner
 
                         var valueStart = i + 1;
                         i = SkipString(line, i, out var valueEscaped);
+                        escapes |= valueEscaped;
                         if (i < 0)
                         {
                             return false;
@@ -168,7 +171,8 @@ internal static class ResourceLineScanner
                         i++;
                         continue;
                     case (byte)'"':
-                        i = SkipString(line, i, out _);
+                        i = SkipString(line, i, out var escaped);
+                        escapes |= escaped;
                         break;
                     case (byte)'t':
                         i = SkipLiteral(line, i, "true"u8);
@@ -220,7 +224,7 @@ internal static class ResourceLineScanner
                         return false;
                     }
 
-                    key = new ResourceLineKey(resourceType, id, hasId);
+                    key = new ResourceLineKey(resourceType, id, hasId, escapes);
                     return true;
                 }
             }

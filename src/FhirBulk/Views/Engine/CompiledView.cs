@@ -26,7 +26,7 @@ internal sealed class CompiledView<TNode>(
 
     public bool HasPrefilter => prefilter is not null;
 
-    public bool MayPass(ReadOnlySpan<byte> json) => prefilter is null || prefilter.MayPass(json);
+    public bool MayPass(ReadOnlySpan<byte> json, bool mayHoldEscapes = true) => prefilter is null || prefilter.MayPass(json, mayHoldEscapes);
 
     public IEnumerable<object?[]> Evaluate(ResourceLine resource)
     {

@@ -78,7 +78,13 @@ internal sealed class LinePrefilter
     /// <see langword="false"/> only when the resource <paramref name="json"/> cannot pass the <c>where</c> clauses; then
     /// evaluating them would give false or empty for it.
     /// </summary>
-    public bool MayPass(ReadOnlySpan<byte> json) => _need.Holds(json) || json.Contains((byte)'\\');
+    /// <param name="json">The resource's line.</param>
+    /// <param name="mayHoldEscapes">
+    /// <see langword="false"/> when the caller knows the line holds no backslash (its scan found no escape), which spares
+    /// searching it for one.
+    /// </param>
+    public bool MayPass(ReadOnlySpan<byte> json, bool mayHoldEscapes = true) =>
+        _need.Holds(json) || (mayHoldEscapes && json.Contains((byte)'\\'));
 
     // Whether evaluating the expression gives one boolean or empty, and never fails, on any resource: and/or of such,
     // exists()/empty() of a path, exists(c) and where(c) with such a c, and = or != between a path and a text. FHIRPath
