@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace FhirBulk.Ndjson;
@@ -28,6 +29,10 @@ namespace FhirBulk.Ndjson;
 /// <param name="report">Where malformed lines go.</param>
 /// <param name="resourceTypes">The types to hand out; <see langword="null"/> for all.</param>
 /// <param name="lineFilter">The consumer's test of judged lines, or <see langword="null"/> to hand out every resource of the wanted types.</param>
+/// <param name="topLevelMembers">
+/// Whether each resource handed out carries where its top-level members lie (<see cref="ResourceLine.Members"/>), as the
+/// scan that judges it finds them: for the view engine, which then need not read the line again to index it.
+/// </param>
 /// <param name="fileType">
 /// The type the file's name gives (<see cref="ExportFolder.ExportFolderLayout.TypeFromName"/>), whose lines must all be of
 /// it, as the download check holds each file to its manifest entry's type; <see langword="null"/> for a mixed file.
@@ -40,7 +45,8 @@ internal sealed class NdjsonLineReader(
     MalformedLineReport report,
     IReadOnlySet<string>? resourceTypes,
     string? fileType,
-    IResourceLineFilter? lineFilter = null)
+    IResourceLineFilter? lineFilter = null,
+    bool topLevelMembers = false)
 {
     // A mixed file holds a few dozen types; the bound keeps a hostile input from growing the table.
     private const int MaxInternedTypes = 256;
@@ -48,12 +54,19 @@ internal sealed class NdjsonLineReader(
     // Fewer lines than this in a buffer are judged on the reading thread: handing them out would cost more than it saves.
     private const int MinLinesToShare = 8;
 
+    // Room for the top-level members of one line (four ints each): FHIR R4 resources have fewer; a line with more is
+    // handed out without them. And a bound on the room for one read buffer's lines, so that a buffer of many tiny lines
+    // does not grow the table without limit: its lines go without.
+    private const int MemberInts = 4 * 32;
+    private const int MaxMemberInts = 1 << 20;
+
     private readonly NdjsonLineSplitter _lines = new();
     private readonly List<ResourceLine> _ready = [];
     private readonly List<Framed> _framed = [];
     private readonly Lock _interning = new();
     private readonly ParallelOptions _parallel = new() { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism };
     private Verdict[] _verdicts = [];
+    private int[] _members = [];
 
     // The read buffer whose lines are being framed and judged: Framed lines without a copy of their own lie in it.
     private byte[] _chunk = [];
@@ -137,16 +150,22 @@ internal sealed class NdjsonLineReader(
             _verdicts = new Verdict[Math.Max(count, _verdicts.Length * 2)];
         }
 
+        var recording = topLevelMembers && (long)count * MemberInts <= MaxMemberInts;
+        if (recording && _members.Length < count * MemberInts)
+        {
+            _members = new int[Math.Min(MaxMemberInts, Math.Max(count, _members.Length / MemberInts * 2) * MemberInts)];
+        }
+
         if (count < MinLinesToShare || options.MaxDegreeOfParallelism == 1)
         {
             for (var i = 0; i < count; i++)
             {
-                _verdicts[i] = Judge(_framed[i]);
+                _verdicts[i] = Judge(_framed[i], recording ? _members.AsSpan(i * MemberInts, MemberInts) : default);
             }
         }
         else
         {
-            Parallel.For(0, count, _parallel, i => _verdicts[i] = Judge(_framed[i]));
+            Parallel.For(0, count, _parallel, i => _verdicts[i] = Judge(_framed[i], recording ? _members.AsSpan(i * MemberInts, MemberInts) : default));
         }
 
         try
@@ -160,7 +179,9 @@ internal sealed class NdjsonLineReader(
                 }
                 else if (verdict.Wanted)
                 {
-                    _ready.Add(new ResourceLine(verdict.Type!, verdict.Id, framed.Copy ?? Bytes(framed).ToArray(), sourceName, framed.Number));
+                    _ready.Add(verdict.Members > 0
+                        ? WithMembers(verdict, framed, _members.AsSpan(i * MemberInts, 4 * verdict.Members))
+                        : new ResourceLine(verdict.Type!, verdict.Id, framed.Copy ?? Bytes(framed).ToArray(), sourceName, framed.Number));
                 }
                 else if (verdict.PassedOver)
                 {
@@ -179,18 +200,18 @@ internal sealed class NdjsonLineReader(
     /// One line's verdict: thread-safe, as it reads only the line, the options, the interned names and the read buffer,
     /// which no one writes while its lines are judged.
     /// </summary>
-    private Verdict Judge(Framed line)
+    private Verdict Judge(Framed line, Span<int> members)
     {
         var json = Bytes(line);
-        if (ResourceLineClassifier.Classify(json, line.TextOffset, out var key) is { } problem)
+        if (ResourceLineClassifier.Classify(json, line.TextOffset, out var key, members, out var memberCount) is { } problem)
         {
-            return new Verdict(problem, null, null, false, false);
+            return new Verdict(problem, null, null, false, false, 0);
         }
 
         var type = Intern(key.ResourceType);
         if (fileType is not null && !string.Equals(type, fileType, StringComparison.Ordinal))
         {
-            return new Verdict(ResourceLineClassifier.WrongType(type, fileType), null, null, false, false);
+            return new Verdict(ResourceLineClassifier.WrongType(type, fileType), null, null, false, false, 0);
         }
 
         if (resourceTypes is not null && !resourceTypes.Contains(type))
@@ -199,8 +220,23 @@ internal sealed class NdjsonLineReader(
         }
 
         return lineFilter is not null && !lineFilter.Wants(type, json, key.MayHoldEscapes)
-            ? new Verdict(null, type, null, false, true)
-            : new Verdict(null, type, key.HasId ? Encoding.UTF8.GetString(key.Id) : null, true, false);
+            ? new Verdict(null, type, null, false, true, 0)
+            : new Verdict(null, type, key.HasId ? Encoding.UTF8.GetString(key.Id) : null, true, false, Math.Max(memberCount, 0));
+    }
+
+    // The line's bytes and its members' table in one array, the table just past the bytes (TopLevelMembers).
+    private ResourceLine WithMembers(Verdict verdict, Framed framed, ReadOnlySpan<int> members)
+    {
+        var json = Bytes(framed);
+        var tableStart = TopLevelMembers.TableStart(json.Length);
+        var bytes = GC.AllocateUninitializedArray<byte>(tableStart + (4 * members.Length));
+        json.CopyTo(bytes);
+        bytes.AsSpan(json.Length, tableStart - json.Length).Clear();
+        MemoryMarshal.AsBytes(members).CopyTo(bytes.AsSpan(tableStart));
+        return new ResourceLine(verdict.Type!, verdict.Id, bytes.AsMemory(0, json.Length), sourceName, framed.Number)
+        {
+            Members = new TopLevelMembers(bytes, json.Length, members.Length / 4),
+        };
     }
 
     private ReadOnlySpan<byte> Bytes(Framed line) => line.Copy ?? _chunk.AsSpan(line.Offset, line.Length);
@@ -253,5 +289,5 @@ internal sealed class NdjsonLineReader(
     /// A malformed line's problem, or a resource's interned type and id and whether it is handed out, or passed over
     /// at the consumer's word (<see cref="IResourceLineFilter"/>).
     /// </summary>
-    private readonly record struct Verdict(string? Problem, string? Type, string? Id, bool Wanted, bool PassedOver);
+    private readonly record struct Verdict(string? Problem, string? Type, string? Id, bool Wanted, bool PassedOver, int Members);
 }

@@ -277,9 +277,11 @@ public sealed class NdjsonSource
     /// <summary>
     /// Streams the resources as <see cref="ReadAsync(IEnumerable{string}?, CancellationToken)"/> does, except those
     /// <paramref name="lineFilter"/> turns down, which are judged like every line but counted through it instead of
-    /// handed out.
+    /// handed out; with <paramref name="topLevelMembers"/>, each carries where its top-level members lie
+    /// (<see cref="ResourceLine.Members"/>).
     /// </summary>
-    internal IAsyncEnumerable<ResourceLine> ReadAsync(IEnumerable<string>? resourceTypes, IResourceLineFilter? lineFilter, CancellationToken cancellationToken)
+    internal IAsyncEnumerable<ResourceLine> ReadAsync(
+        IEnumerable<string>? resourceTypes, IResourceLineFilter? lineFilter, CancellationToken cancellationToken, bool topLevelMembers = false)
     {
         IReadOnlySet<string>? filter = resourceTypes is null ? null : resourceTypes.ToHashSet(StringComparer.Ordinal);
         if (_stream is not null && Interlocked.Exchange(ref _streamTaken, 1) == 1)
@@ -289,11 +291,15 @@ public sealed class NdjsonSource
 
         MalformedLines = new MalformedLineReport(_options.MaxReportedMalformedLines);
         Interlocked.Exchange(ref _bytesRead, 0);
-        return ReadCoreAsync(filter, lineFilter, MalformedLines, cancellationToken);
+        return ReadCoreAsync(filter, lineFilter, topLevelMembers, MalformedLines, cancellationToken);
     }
 
     private async IAsyncEnumerable<ResourceLine> ReadCoreAsync(
-        IReadOnlySet<string>? filter, IResourceLineFilter? lineFilter, MalformedLineReport report, [EnumeratorCancellation] CancellationToken cancellationToken)
+        IReadOnlySet<string>? filter,
+        IResourceLineFilter? lineFilter,
+        bool topLevelMembers,
+        MalformedLineReport report,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         foreach (NdjsonShardUnit unit in _units ?? [.. Files.Select(f => new NdjsonShardUnit(f, 0, f.Length ?? 0, 0))])
         {
@@ -334,7 +340,7 @@ public sealed class NdjsonSource
 
             await using Stream counted = new ObservingStream(raw, bytes => Interlocked.Add(ref _bytesRead, bytes.Length), leaveOpen: _stream is not null);
             await using Stream decoded = isRange ? counted : await GzipDetection.OpenAsync(counted, name, cancellationToken);
-            var reader = new NdjsonLineReader(name, _options, report, filter, file.ResourceType, lineFilter);
+            var reader = new NdjsonLineReader(name, _options, report, filter, file.ResourceType, lineFilter, topLevelMembers);
             await foreach (ResourceLine line in reader.ReadAsync(decoded, cancellationToken))
             {
                 yield return line;

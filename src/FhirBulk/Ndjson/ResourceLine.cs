@@ -27,4 +27,37 @@ public sealed record ResourceLine(
     string? Id,
     ReadOnlyMemory<byte> Json,
     string SourceName,
-    long LineNumber);
+    long LineNumber)
+{
+    /// <summary>
+    /// Where the top-level members lie, as the source's scan found them on the way (<see cref="TopLevelMembers"/>), or
+    /// <see langword="null"/>; the view engine then indexes the resource without reading its bytes again.
+    /// </summary>
+    internal TopLevelMembers? Members { get; init; }
+}
+
+/// <summary>
+/// The top-level members of a resource line, kept in the array that holds the line's bytes, just past them (at the next
+/// multiple of four): four ints per member, its name's start and end (inside the quotes) and its value's start and end.
+/// They describe the bytes of that array only: <see cref="For"/> gives them for a line whose <see cref="ResourceLine.Json"/>
+/// is still exactly the start of that array, and nothing for one made from it with other bytes.
+/// </summary>
+internal readonly struct TopLevelMembers(byte[] array, int jsonLength, int count)
+{
+    /// <summary>Where the table starts in an array holding <paramref name="jsonLength"/> bytes of JSON first.</summary>
+    public static int TableStart(int jsonLength) => (jsonLength + 3) & ~3;
+
+    /// <summary>The table's ints (four per member) for <paramref name="line"/>, or empty when it has none that fit its bytes.</summary>
+    public static ReadOnlySpan<int> For(ResourceLine line) =>
+        line.Members is { } members
+        && System.Runtime.InteropServices.MemoryMarshal.TryGetArray(line.Json, out var segment)
+        && ReferenceEquals(segment.Array, members.Array) && segment.Offset == 0 && segment.Count == members.JsonLength
+            ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(members.Array.AsSpan(TableStart(members.JsonLength), 16 * members.Count))
+            : default;
+
+    private byte[] Array => array;
+
+    private int JsonLength => jsonLength;
+
+    private int Count => count;
+}

@@ -33,6 +33,22 @@ internal static class ResourceLineClassifier
         ResourceLineScanner.TryScan(line, out key) ? null : Read(line, textOffset, out key);
 
     /// <summary>
+    /// <see cref="Classify(ReadOnlySpan{byte}, int, out ResourceLineKey)"/>, also writing where the top-level members
+    /// lie when the scanner settles the line (<see cref="ResourceLineScanner.TryScan(ReadOnlySpan{byte}, out ResourceLineKey, Span{int}, out int)"/>);
+    /// <paramref name="memberCount"/> is -1 when it does not.
+    /// </summary>
+    public static string? Classify(ReadOnlySpan<byte> line, int textOffset, out ResourceLineKey key, Span<int> members, out int memberCount)
+    {
+        if (ResourceLineScanner.TryScan(line, out key, members, out memberCount))
+        {
+            return null;
+        }
+
+        memberCount = -1;
+        return Read(line, textOffset, out key);
+    }
+
+    /// <summary>
     /// The problem of a resource of <paramref name="actual"/> type in a file of <paramref name="expected"/> resources
     /// (Bulk Data IG: an output file holds the one type its manifest entry names; a file named <c>Type.*.ndjson</c>
     /// announces its type the same way).

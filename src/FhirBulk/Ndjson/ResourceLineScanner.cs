@@ -37,9 +37,24 @@ internal static class ResourceLineScanner
     /// </summary>
     // Every method here is compiled fully optimised at once: a download is over before tiered JIT would promote them.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static bool TryScan(ReadOnlySpan<byte> line, out ResourceLineKey key)
+    public static bool TryScan(ReadOnlySpan<byte> line, out ResourceLineKey key) => TryScan(line, out key, default, out _);
+
+    /// <summary>
+    /// <see cref="TryScan(ReadOnlySpan{byte}, out ResourceLineKey)"/>, also writing where each top-level member lies,
+    /// found on the way: four ints per member, in the order written, its name's start and end (inside the quotes) and
+    /// its value's start and end (the end just past the value), as the view engine indexes a resource.
+    /// </summary>
+    /// <param name="line">The line.</param>
+    /// <param name="key">The resource's type and id.</param>
+    /// <param name="members">Where to write the members; empty to find none.</param>
+    /// <param name="memberCount">How many members were written, or -1 when there were more than fit (or none were asked).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static bool TryScan(ReadOnlySpan<byte> line, out ResourceLineKey key, Span<int> members, out int memberCount)
     {
         key = default;
+        memberCount = -1;
+        var recording = !members.IsEmpty;
+        var count = 0;
         ReadOnlySpan<byte> resourceType = default;
         ReadOnlySpan<byte> id = default;
         var hasId = false;
@@ -96,6 +111,7 @@ internal static class ResourceLineScanner
 
                     var isType = false;
                     var isId = false;
+                    var nameEnd = i - 1;
                     if (depth == 1)
                     {
                         // An escaped top-level key might spell resourceType or id: the reader's to judge.
@@ -104,10 +120,11 @@ internal static class ResourceLineScanner
                             return false;
                         }
 
-                        var name = line[nameStart..(i - 1)];
+                        var name = line[nameStart..nameEnd];
                         isType = name.SequenceEqual("resourceType"u8);
                         isId = !isType && name.SequenceEqual("id"u8);
                     }
+
                     i = SkipWhitespace(line, i);
                     if (i >= line.Length || line[i] != (byte)':')
                     {
@@ -115,6 +132,22 @@ internal static class ResourceLineScanner
                     }
 
                     i = SkipWhitespace(line, i + 1);
+                    if (depth == 1 && recording)
+                    {
+                        if (members.Length - (4 * count) < 4)
+                        {
+                            recording = false;
+                        }
+                        else
+                        {
+                            // The value's end follows once the value is skipped (ValueEnded, or the close of a container).
+                            members[4 * count] = nameStart;
+                            members[(4 * count) + 1] = nameEnd;
+                            members[(4 * count) + 2] = i;
+                            count++;
+                        }
+                    }
+
                     if (isType || isId)
                     {
                         // A repeated or non-string resourceType or id, or one with escapes, is the reader's to judge.
@@ -146,6 +179,11 @@ internal static class ResourceLineScanner
                         {
                             id = value;
                             hasId = true;
+                        }
+
+                        if (recording)
+                        {
+                            members[(4 * count) - 1] = i;
                         }
 
                         goto AfterValue;
@@ -192,6 +230,12 @@ internal static class ResourceLineScanner
                 {
                     return false;
                 }
+
+                // A scalar at depth 1 is a member's value.
+                if (depth == 1 && recording)
+                {
+                    members[(4 * count) - 1] = i;
+                }
             }
 
         AfterValue:
@@ -225,7 +269,14 @@ internal static class ResourceLineScanner
                     }
 
                     key = new ResourceLineKey(resourceType, id, hasId, escapes);
+                    memberCount = recording ? count : -1;
                     return true;
+                }
+
+                // A container closing back at depth 1 was a member's value.
+                if (depth == 1 && recording)
+                {
+                    members[(4 * count) - 1] = i;
                 }
             }
         }

@@ -34,6 +34,32 @@ public class NdjsonSourceTests
     }
 
     [Fact]
+    public async Task ReadAsync_TopLevelMembersAsked_EachResourceCarriesThemForItsOwnBytesOnly()
+    {
+        using var dir = new TempFolder();
+        dir.Write("Patient.000.ndjson", Patient1 + "\n" + """ {"resourceType":"Patient","id":"p3","name":[{"family":"Ito"}],"_gender":{"id":"g"}} """ + "\n");
+        var source = NdjsonSource.FromFolder(dir.Path);
+
+        var lines = new List<ResourceLine>();
+        await foreach (var line in source.ReadAsync(null, null, CancellationToken.None, topLevelMembers: true))
+        {
+            lines.Add(line);
+        }
+
+        Assert.Equal(2, lines.Count);
+        foreach (var line in lines)
+        {
+            var walked = FhirBulk.Views.FhirPath.Json.TopLevelIndex.Build(line.Json.Span).Members.ToArray();
+            Assert.Equal(walked.SelectMany(m => new[] { m.NameStart, m.NameEnd, m.ValueStart, m.ValueEnd }), TopLevelMembers.For(line).ToArray());
+            // A line made from it with other bytes has no table: the old one would describe bytes it no longer holds.
+            Assert.True(TopLevelMembers.For(line with { Json = line.Json[..^1] }).IsEmpty);
+            Assert.True(TopLevelMembers.For(line with { Json = line.Json.ToArray() }).IsEmpty);
+        }
+
+        Assert.Equal(4, TopLevelMembers.For(lines[1]).Length / 4);
+    }
+
+    [Fact]
     public async Task FromFolder_TypeFilter_SkipsOtherFilesAndLines()
     {
         using var dir = new TempFolder();

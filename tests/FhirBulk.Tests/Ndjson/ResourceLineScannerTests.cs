@@ -107,6 +107,37 @@ public class ResourceLineScannerTests
     }
 
     [Fact]
+    public void TryScan_AcceptedLine_TopLevelMembersWhereTheEnginesOwnWalkFindsThem()
+    {
+        // The view engine indexes a resource from this table instead of walking its bytes: the two must agree.
+        Gen.OneOf(NdjsonGen.Resource.Select(Encoding.UTF8.GetBytes), NdjsonGen.Mutated.Select(Encoding.UTF8.GetBytes)).Sample(bytes =>
+        {
+            var table = new int[4 * 64];
+            if (!ResourceLineScanner.TryScan(bytes, out _, table, out var count))
+            {
+                return true;
+            }
+
+            var walked = FhirBulk.Views.FhirPath.Json.TopLevelIndex.Build(bytes).Members.ToArray();
+            return count == walked.Length
+                && table.AsSpan(0, 4 * count).SequenceEqual(walked.SelectMany(m => new[] { m.NameStart, m.NameEnd, m.ValueStart, m.ValueEnd }).ToArray());
+        }, iter: 5_000);
+    }
+
+    [Fact]
+    public void TryScan_MoreTopLevelMembersThanRoom_AcceptedWithoutThem()
+    {
+        var line = "{\"resourceType\":\"Patient\",\"a\":1,\"b\":[2],\"c\":{\"d\":3}}"u8;
+
+        Assert.True(ResourceLineScanner.TryScan(line, out _, new int[4 * 4], out var all));
+        Assert.True(ResourceLineScanner.TryScan(line, out var key, new int[4 * 3], out var none));
+
+        Assert.Equal(4, all);
+        Assert.Equal(-1, none);
+        Assert.Equal("Patient"u8.ToArray(), key.ResourceType.ToArray());
+    }
+
+    [Fact]
     public void TryScan_MutatedResources_NeverAcceptsWhatTheReaderRejects()
     {
         // Whatever the scanner accepts, the reader must accept with the same resourceType and id.

@@ -49,8 +49,8 @@ internal sealed class JsonResourceReader
         try
         {
             return forThisThread
-                ? JsonNode.RootForThisThread(resource.Json, type, TopLevelIndex.BuildForThisThread(resource.Json.Span))
-                : JsonNode.Root(resource.Json, type, TopLevelIndex.Build(resource.Json.Span));
+                ? JsonNode.RootForThisThread(resource.Json, type, TopLevelIndex.BuildForThisThread(resource))
+                : JsonNode.Root(resource.Json, type, TopLevelIndex.Build(resource));
         }
         catch (Exception ex) when (ex is JsonException or IndexOutOfRangeException or ArgumentOutOfRangeException)
         {

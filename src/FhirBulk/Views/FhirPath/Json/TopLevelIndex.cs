@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using FhirBulk.Ndjson;
+
 namespace FhirBulk.Views.FhirPath.Json;
 
 /// <summary>
@@ -13,12 +16,15 @@ internal sealed class TopLevelIndex
     private Member[] _members = new Member[32];
     private int _count;
 
+    // The source's own table of the members (TopLevelMembers), used in place of _members when the line has one.
+    private ReadOnlyMemory<byte> _table;
+
     private TopLevelIndex()
     {
     }
 
     /// <summary>The members, in the order they are written.</summary>
-    public ReadOnlySpan<Member> Members => _members.AsSpan(0, _count);
+    public ReadOnlySpan<Member> Members => _table.IsEmpty ? _members.AsSpan(0, _count) : MemoryMarshal.Cast<byte, Member>(_table.Span);
 
     /// <summary>Whether any member is a primitive's <c>_x</c> twin (its name starts with <c>_</c>).</summary>
     public bool HasTwins { get; private set; }
@@ -32,16 +38,48 @@ internal sealed class TopLevelIndex
         return index;
     }
 
+    /// <summary>Indexes the resource <paramref name="line"/> holds, into a new index.</summary>
+    /// <exception cref="System.Text.Json.JsonException">The bytes are not a JSON object.</exception>
+    public static TopLevelIndex Build(ResourceLine line)
+    {
+        var index = new TopLevelIndex();
+        index.Fill(line);
+        return index;
+    }
+
     /// <summary>
-    /// Indexes the object <paramref name="json"/> holds into this thread's index, which the next call on this thread
+    /// Indexes the resource <paramref name="line"/> holds into this thread's index, which the next call on this thread
     /// overwrites: for a resource that one view evaluates and nothing keeps.
     /// </summary>
     /// <exception cref="System.Text.Json.JsonException">The bytes are not a JSON object.</exception>
-    public static TopLevelIndex BuildForThisThread(ReadOnlySpan<byte> json)
+    public static TopLevelIndex BuildForThisThread(ResourceLine line)
     {
         var index = ThreadIndex ??= new TopLevelIndex();
-        index.Fill(json);
+        index.Fill(line);
         return index;
+    }
+
+    // From the table the source's scan made while judging the line, when it has one (most do): the bytes are not read
+    // again. Otherwise by walking them.
+    private void Fill(ResourceLine line)
+    {
+        var json = line.Json.Span;
+        var table = TopLevelMembers.For(line);
+        if (!table.IsEmpty && MemoryMarshal.TryGetArray(line.Json, out var segment))
+        {
+            _table = segment.Array.AsMemory(TopLevelMembers.TableStart(segment.Count), 4 * table.Length);
+            _count = 0;
+            HasTwins = false;
+            foreach (var member in Members)
+            {
+                HasTwins |= member.NameEnd > member.NameStart && json[member.NameStart] == (byte)'_';
+            }
+
+            return;
+        }
+
+        _table = default;
+        Fill(json);
     }
 
     private void Fill(ReadOnlySpan<byte> json)
