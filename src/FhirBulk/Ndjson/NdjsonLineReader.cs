@@ -54,9 +54,9 @@ internal sealed class NdjsonLineReader(
     // Fewer lines than this in a buffer are judged on the reading thread: handing them out would cost more than it saves.
     private const int MinLinesToShare = 8;
 
-    // Room for the top-level members of one line (four ints each): FHIR R4 resources have fewer; a line with more is
-    // handed out without them. And a bound on the room for one read buffer's lines, so that a buffer of many tiny lines
-    // does not grow the table without limit: its lines go without.
+    // Room for the top-level members of one line (four ints each): the Synthea sample's resources write at most 15; a
+    // line with more is handed out without them (the engine then walks it). And a bound on the room for one read buffer's lines,
+    // so that a buffer of many tiny lines does not grow the table without limit: its lines go without.
     private const int MemberInts = 4 * 32;
     private const int MaxMemberInts = 1 << 20;
 

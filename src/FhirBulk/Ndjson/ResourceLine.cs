@@ -48,11 +48,14 @@ internal readonly struct TopLevelMembers(byte[] array, int jsonLength, int count
     public static int TableStart(int jsonLength) => (jsonLength + 3) & ~3;
 
     /// <summary>The table's ints (four per member) for <paramref name="line"/>, or empty when it has none that fit its bytes.</summary>
-    public static ReadOnlySpan<int> For(ResourceLine line) =>
+    public static ReadOnlySpan<int> For(ResourceLine line) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(BytesFor(line).Span);
+
+    /// <summary>The table of <see cref="For"/> as the bytes that hold it, for a reader that keeps it past the call.</summary>
+    public static ReadOnlyMemory<byte> BytesFor(ResourceLine line) =>
         line.Members is { } members
         && System.Runtime.InteropServices.MemoryMarshal.TryGetArray(line.Json, out var segment)
         && ReferenceEquals(segment.Array, members.Array) && segment.Offset == 0 && segment.Count == members.JsonLength
-            ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(members.Array.AsSpan(TableStart(members.JsonLength), 16 * members.Count))
+            ? members.Array.AsMemory(TableStart(members.JsonLength), 16 * members.Count)
             : default;
 
     private byte[] Array => array;

@@ -64,10 +64,9 @@ internal sealed class TopLevelIndex
     private void Fill(ResourceLine line)
     {
         var json = line.Json.Span;
-        var table = TopLevelMembers.For(line);
-        if (!table.IsEmpty && MemoryMarshal.TryGetArray(line.Json, out var segment))
+        _table = TopLevelMembers.BytesFor(line);
+        if (!_table.IsEmpty)
         {
-            _table = segment.Array.AsMemory(TopLevelMembers.TableStart(segment.Count), 4 * table.Length);
             _count = 0;
             HasTwins = false;
             foreach (var member in Members)
@@ -78,7 +77,6 @@ internal sealed class TopLevelIndex
             return;
         }
 
-        _table = default;
         Fill(json);
     }
 
