@@ -39,13 +39,8 @@ internal static class ResourceLineClassifier
     /// </summary>
     public static string? Classify(ReadOnlySpan<byte> line, int textOffset, out ResourceLineKey key, Span<int> members, out int memberCount)
     {
-        if (ResourceLineScanner.TryScan(line, out key, members, out memberCount))
-        {
-            return null;
-        }
-
-        memberCount = -1;
-        return Read(line, textOffset, out key);
+        // A failed scan leaves memberCount at -1.
+        return ResourceLineScanner.TryScan(line, out key, members, out memberCount) ? null : Read(line, textOffset, out key);
     }
 
     /// <summary>
@@ -123,7 +118,7 @@ internal static class ResourceLineClassifier
         }
         catch (JsonException exception)
         {
-            return "not valid JSON: " + Describe(exception, textOffset);
+            return "not valid JSON: " + Describe(exception, textOffset, line.Length);
         }
 
         if (type is null)
@@ -172,13 +167,16 @@ internal static class ResourceLineClassifier
 
     /// <summary>
     /// System.Text.Json's message without its <c>LineNumber: 0 | BytePositionInLine: 149.</c> suffix, which counts
-    /// from 0 and from the JSON text rather than the line: the position is given 1-based within the line instead.
+    /// from 0 and from the JSON text rather than the line: the position is given 1-based within the line instead. A line
+    /// that stops short (cut mid-value) is reported "at the end of the line": the reader's position is then one past its
+    /// last byte, a byte the line does not have.
     /// </summary>
-    private static string Describe(JsonException exception, int textOffset)
+    private static string Describe(JsonException exception, int textOffset, int length) => exception.BytePositionInLine switch
     {
-        var message = ErrorText.WithoutPosition(exception);
-        return exception.BytePositionInLine is { } position ? $"{message} (at byte {textOffset + position + 1} of the line)" : message;
-    }
+        { } position when position >= length => $"{ErrorText.WithoutPosition(exception)} (at the end of the line)",
+        { } position => $"{ErrorText.WithoutPosition(exception)} (at byte {textOffset + position + 1} of the line)",
+        null => ErrorText.WithoutPosition(exception),
+    };
 
     private static string Describe(JsonTokenType token) => token switch
     {

@@ -26,6 +26,20 @@ public class ResourceLineClassifierTests
     public void Classify_NotAResource_OneWordingOfTheProblem(string line, string problem) =>
         Assert.Equal(problem, Problem(line));
 
+    [Theory]
+    [InlineData("""{"resourceType":"Patient","id":"a""")]
+    [InlineData("""{"resourceType":"Patient","active":tr""")]
+    [InlineData("{\"resourceType\":\"Patient\"")]
+    [InlineData("""{"resourceType":"Patient","name":[{"given":["Ab""")]
+    public void Classify_LineCutShort_SaysTheEndOfTheLineRatherThanAByteItDoesNotHave(string line)
+    {
+        string problem = ResourceLineClassifier.Classify(Encoding.UTF8.GetBytes(line), 2, out _)!;
+
+        Assert.StartsWith("not valid JSON: ", problem, StringComparison.Ordinal);
+        Assert.EndsWith(" (at the end of the line)", problem, StringComparison.Ordinal);
+        Assert.DoesNotContain("at byte", problem, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Classify_InvalidUtf8_NamesTheByteCountingWhatPrecedesTheText()
     {
