@@ -13,8 +13,10 @@ internal interface IResourceLineFilter
     /// <paramref name="resourceType"/> (a type the read asked for). Called on any of the threads judging lines, so it
     /// must be thread-safe; the bytes are valid only during the call. <paramref name="mayHoldEscapes"/> is
     /// <see langword="false"/> only when the line certainly holds no JSON escape (<see cref="ResourceLineKey.MayHoldEscapes"/>).
+    /// <paramref name="topLevelMembers"/> is where all the line's top-level members lie, as the scan recorded them (four
+    /// ints each), or empty when the read did not record them or they did not fit.
     /// </summary>
-    bool Wants(string resourceType, ReadOnlySpan<byte> json, bool mayHoldEscapes);
+    bool Wants(string resourceType, ReadOnlySpan<byte> json, bool mayHoldEscapes, ReadOnlySpan<int> topLevelMembers);
 
     /// <summary>
     /// Counts a resource <see cref="Wants"/> turned down. Called in reading order on the reading thread, which is the

@@ -219,7 +219,7 @@ internal sealed class NdjsonLineReader(
             return default;
         }
 
-        return lineFilter is not null && !lineFilter.Wants(type, json, key.MayHoldEscapes)
+        return lineFilter is not null && !lineFilter.Wants(type, json, key.MayHoldEscapes, memberCount > 0 ? members[..(4 * memberCount)] : default)
             ? new Verdict(null, type, null, false, true, 0)
             : new Verdict(null, type, key.HasId ? Encoding.UTF8.GetString(key.Id) : null, true, false, Math.Max(memberCount, 0));
     }

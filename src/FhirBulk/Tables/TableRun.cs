@@ -75,7 +75,7 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable, IR
     }
 
     /// <summary>Whether any view of the type may select from the resource; thread-safe (the tables are read only).</summary>
-    bool IResourceLineFilter.Wants(string resourceType, ReadOnlySpan<byte> json, bool mayHoldEscapes)
+    bool IResourceLineFilter.Wants(string resourceType, ReadOnlySpan<byte> json, bool mayHoldEscapes, ReadOnlySpan<int> topLevelMembers)
     {
         if (!_prefiltered.TryGetValue(resourceType, out IPrefilteredView[]? views))
         {
@@ -84,7 +84,7 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable, IR
 
         foreach (IPrefilteredView view in views)
         {
-            if (view.MayPass(json, mayHoldEscapes))
+            if (view.MayPass(json, mayHoldEscapes, topLevelMembers))
             {
                 return true;
             }

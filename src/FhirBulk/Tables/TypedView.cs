@@ -38,7 +38,8 @@ internal sealed class TypedView : ICompiledView, IPrefilteredView
 
     public bool HasPrefilter => _inner is IPrefilteredView { HasPrefilter: true };
 
-    public bool MayPass(ReadOnlySpan<byte> json, bool mayHoldEscapes = true) => _inner is not IPrefilteredView view || view.MayPass(json, mayHoldEscapes);
+    public bool MayPass(ReadOnlySpan<byte> json, bool mayHoldEscapes = true, ReadOnlySpan<int> topLevelMembers = default) =>
+        _inner is not IPrefilteredView view || view.MayPass(json, mayHoldEscapes, topLevelMembers);
 
     /// <summary>The view itself when every column is CHARACTER VARYING, otherwise the view checked.</summary>
     public static ICompiledView Over(ICompiledView view, int viewIndex, ErrorPolicy policy, MisfitLog log)

@@ -13,7 +13,9 @@ internal interface IPrefilteredView
     /// <summary>
     /// <see langword="false"/> only when the resource whose line is <paramref name="json"/> (of the view's type) gives
     /// no row and no error. Thread-safe. <paramref name="mayHoldEscapes"/> <see langword="false"/> says the line holds
-    /// no JSON escape, which spares the search for one.
+    /// no JSON escape, which spares the search for one. <paramref name="topLevelMembers"/>, when not empty, is where the
+    /// line's top-level members lie (<see cref="Ndjson.ResourceLineScanner"/>'s table, four ints each), which narrows the
+    /// search to the members the test is about.
     /// </summary>
-    bool MayPass(ReadOnlySpan<byte> json, bool mayHoldEscapes = true);
+    bool MayPass(ReadOnlySpan<byte> json, bool mayHoldEscapes = true, ReadOnlySpan<int> topLevelMembers = default);
 }

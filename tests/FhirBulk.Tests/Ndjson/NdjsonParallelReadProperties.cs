@@ -107,7 +107,7 @@ public class NdjsonParallelReadProperties
 
         public static bool TurnsDown(string json) => System.Text.Encoding.UTF8.GetByteCount(json) % 2 == 1;
 
-        public bool Wants(string resourceType, ReadOnlySpan<byte> json, bool mayHoldEscapes)
+        public bool Wants(string resourceType, ReadOnlySpan<byte> json, bool mayHoldEscapes, ReadOnlySpan<int> topLevelMembers)
         {
             var text = System.Text.Encoding.UTF8.GetString(json);
             lock (Asked)

@@ -15,6 +15,16 @@ internal static class Resources
         return new ResourceLine(root.GetProperty("resourceType").GetString()!, id, Encoding.UTF8.GetBytes(json), source, lineNumber);
     }
 
+    /// <summary>
+    /// The lines as the view runner reads them: through an <see cref="NdjsonSource"/>, each carrying where its
+    /// top-level members lie (<see cref="ResourceLine.Members"/>), numbered from 1.
+    /// </summary>
+    public static List<ResourceLine> ReadAsTheRunnerDoes(IEnumerable<string> jsonLines)
+    {
+        var source = NdjsonSource.FromStream(new MemoryStream(Encoding.UTF8.GetBytes(string.Join("\n", jsonLines))), "test.ndjson");
+        return [.. source.ReadAsync(null, null, CancellationToken.None, topLevelMembers: true).ToBlockingEnumerable()];
+    }
+
     public static IEnumerable<ResourceLine> Synthea(string resourceType)
     {
         var file = SharedData.Path("fixtures", "synthea-sample-10", $"{resourceType}.000.ndjson");

@@ -26,7 +26,8 @@ internal sealed class CompiledView<TNode>(
 
     public bool HasPrefilter => prefilter is not null;
 
-    public bool MayPass(ReadOnlySpan<byte> json, bool mayHoldEscapes = true) => prefilter is null || prefilter.MayPass(json, mayHoldEscapes);
+    public bool MayPass(ReadOnlySpan<byte> json, bool mayHoldEscapes = true, ReadOnlySpan<int> topLevelMembers = default) =>
+        prefilter is null || prefilter.MayPass(json, mayHoldEscapes, topLevelMembers);
 
     public IEnumerable<object?[]> Evaluate(ResourceLine resource)
     {
@@ -36,7 +37,7 @@ internal sealed class CompiledView<TNode>(
             return [];
         }
 
-        if (!MayPass(resource.Json.Span))
+        if (!MayPass(resource.Json.Span, topLevelMembers: TopLevelMembers.For(resource)))
         {
             return [];
         }

@@ -24,6 +24,13 @@ namespace FhirBulk.Views.FhirPath.Json;
 /// clause that requires nothing makes no test.
 /// </para>
 /// <para>
+/// Each text is needed in one top-level member: the one its clause's path starts from (<c>code</c> for the workshop's
+/// clause), since navigation from the resource reaches nothing else. Given where a line's top-level members lie (the
+/// table the line scanner records, <see cref="Ndjson.TopLevelMembers"/>), only the values of members of that name are
+/// searched: a few hundred bytes of an Observation rather than the whole line, and a text met elsewhere (a note, a
+/// category) no longer lets the resource through. Names are compared as bytes, which an unescaped line writes plainly.
+/// </para>
+/// <para>
 /// A line holding any backslash may spell the text with escapes (<c>"72166\u002d2"</c>), so it always passes on to the
 /// evaluation. Only clauses that cannot fail are used, and only when every clause of the view is one: a clause that
 /// can (<c>single()</c>, a string function given two items) is evaluated on every resource, so whether a resource
@@ -83,8 +90,12 @@ internal sealed class LinePrefilter
     /// <see langword="false"/> when the caller knows the line holds no backslash (its scan found no escape), which spares
     /// searching it for one.
     /// </param>
-    public bool MayPass(ReadOnlySpan<byte> json, bool mayHoldEscapes = true) =>
-        _need.Holds(json) || (mayHoldEscapes && json.Contains((byte)'\\'));
+    /// <param name="topLevelMembers">
+    /// Where the line's top-level members lie, four ints each as <see cref="Ndjson.ResourceLineScanner"/> records them,
+    /// all of them; empty when not known, and then the whole line is searched.
+    /// </param>
+    public bool MayPass(ReadOnlySpan<byte> json, bool mayHoldEscapes = true, ReadOnlySpan<int> topLevelMembers = default) =>
+        _need.Holds(json, topLevelMembers) || (mayHoldEscapes && json.Contains((byte)'\\'));
 
     // Whether evaluating the expression gives one boolean or empty, and never fails, on any resource: and/or of such,
     // exists()/empty() of a path, exists(c) and where(c) with such a c, and = or != between a path and a text. FHIRPath
@@ -121,28 +132,29 @@ internal sealed class LinePrefilter
         BracketExpression bracket => Clause(bracket.Operand, resource),
         BinaryExpression { Op: "and" or "or" } binary => Combine(binary, e => Clause(e, resource)),
         FunctionCallExpression { FunctionName: "exists" } call when call.Arguments.Count() == 1 =>
-            ItemType(call.Focus, resource) is { } type ? Condition(call.Arguments.Single(), type) : null,
+            ItemType(call.Focus, resource) is { } type ? Condition(call.Arguments.Single(), type, TopLevelName(call.Focus)) : null,
         FunctionCallExpression { FunctionName: "exists", Focus: FunctionCallExpression { FunctionName: "where" } where } call
             when !call.Arguments.Any() && where.Arguments.Count() == 1 =>
-            ItemType(where.Focus, resource) is { } type ? Condition(where.Arguments.Single(), type) : null,
+            ItemType(where.Focus, resource) is { } type ? Condition(where.Arguments.Single(), type, TopLevelName(where.Focus)) : null,
         _ => null,
     };
 
-    // A condition on each item of a where or exists, whose type is itemType.
-    private static Need? Condition(Expression expression, ClassMapping itemType)
+    // A condition on each item of a where or exists, whose type is itemType, reached through the top-level member
+    // named topLevel (null when the items are the resource itself: then the compared element is that member).
+    private static Need? Condition(Expression expression, ClassMapping itemType, string? topLevel)
     {
         switch (expression)
         {
             case BracketExpression bracket:
-                return Condition(bracket.Operand, itemType);
+                return Condition(bracket.Operand, itemType, topLevel);
             case BinaryExpression { Op: "and" or "or" } binary:
-                return Combine(binary, e => Condition(e, itemType));
+                return Combine(binary, e => Condition(e, itemType, topLevel));
             case BinaryExpression { Op: "=" } equality:
                 var operands = equality.Arguments.ToList();
                 return (operands[0], operands[1]) switch
                 {
-                    (ConstantExpression { Value: string text }, var other) when IsStringElement(other, itemType) => Literal.Of(text),
-                    (var other, ConstantExpression { Value: string text }) when IsStringElement(other, itemType) => Literal.Of(text),
+                    (ConstantExpression { Value: string text }, ChildExpression other) when IsStringElement(other, itemType) => Literal.Of(text, topLevel ?? other.ChildName),
+                    (ChildExpression other, ConstantExpression { Value: string text }) when IsStringElement(other, itemType) => Literal.Of(text, topLevel ?? other.ChildName),
                     _ => null,
                 };
             default:
@@ -168,6 +180,14 @@ internal sealed class LinePrefilter
         expression is ChildExpression child && JsonPathCompiler.IsFocus(child.Focus)
         && JsonModel.Element(itemType, child.ChildName) is { IsChoice: false, IsResource: false, Kind: PathValueKind.String };
 
+    // The first element of a plain path of elements from the resource (code in code.coding), or null for the resource itself.
+    private static string? TopLevelName(Expression expression) => expression switch
+    {
+        ChildExpression child when JsonPathCompiler.IsFocus(child.Focus) => child.ChildName,
+        ChildExpression child => TopLevelName(child.Focus),
+        _ => null,
+    };
+
     // The type of the items a plain path of elements from the resource gives, or null for anything else.
     private static ClassMapping? ItemType(Expression expression, ClassMapping resource) => expression switch
     {
@@ -180,32 +200,50 @@ internal sealed class LinePrefilter
 
     private abstract class Need
     {
-        public abstract bool Holds(ReadOnlySpan<byte> json);
+        public abstract bool Holds(ReadOnlySpan<byte> json, ReadOnlySpan<int> members);
     }
 
-    // The text's UTF-8 bytes, which an unescaped line holds wherever a value is that text. Searched without the quotes:
-    // a malformed value written as a JSON number (72166) still reads as the text "72166".
-    private sealed class Literal(string text, byte[] utf8) : Need
+    // The text's UTF-8 bytes, which an unescaped line holds wherever a value is that text, inside the value of the
+    // top-level member its path starts from. Searched without the quotes: a malformed value written as a JSON number
+    // (72166) still reads as the text "72166".
+    private sealed class Literal(string text, byte[] utf8, byte[] topLevel) : Need
     {
         // Text a JSON writer must escape (a quote, a backslash, a control character) never appears unescaped; empty text
         // is in every line.
-        public static Literal? Of(string text) =>
+        public static Literal? Of(string text, string topLevel) =>
             text.Length == 0 || text.Any(c => c is '"' or '\\' || char.IsControl(c) || char.IsSurrogate(c))
                 ? null
-                : new Literal(text, Encoding.UTF8.GetBytes(text));
+                : new Literal(text, Encoding.UTF8.GetBytes(text), Encoding.UTF8.GetBytes(topLevel));
 
-        public override bool Holds(ReadOnlySpan<byte> json) => json.IndexOf(utf8) >= 0;
+        public override bool Holds(ReadOnlySpan<byte> json, ReadOnlySpan<int> members)
+        {
+            if (members.IsEmpty)
+            {
+                return json.IndexOf(utf8) >= 0;
+            }
+
+            // Every member of the name, should a line write it twice: whichever one the evaluation reads, it is searched.
+            for (var m = 0; m + 3 < members.Length; m += 4)
+            {
+                if (json[members[m]..members[m + 1]].SequenceEqual(topLevel) && json[members[m + 2]..members[m + 3]].IndexOf(utf8) >= 0)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
 
         public override string ToString() => $"\"{text}\"";
     }
 
     private sealed class All(Need[] needs) : Need
     {
-        public override bool Holds(ReadOnlySpan<byte> json)
+        public override bool Holds(ReadOnlySpan<byte> json, ReadOnlySpan<int> members)
         {
             foreach (var need in needs)
             {
-                if (!need.Holds(json))
+                if (!need.Holds(json, members))
                 {
                     return false;
                 }
@@ -219,11 +257,11 @@ internal sealed class LinePrefilter
 
     private sealed class Any(Need[] needs) : Need
     {
-        public override bool Holds(ReadOnlySpan<byte> json)
+        public override bool Holds(ReadOnlySpan<byte> json, ReadOnlySpan<int> members)
         {
             foreach (var need in needs)
             {
-                if (need.Holds(json))
+                if (need.Holds(json, members))
                 {
                     return true;
                 }

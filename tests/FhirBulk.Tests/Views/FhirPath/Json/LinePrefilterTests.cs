@@ -66,6 +66,38 @@ public class LinePrefilterTests
     }
 
     [Theory]
+    [InlineData("""{"resourceType":"Observation","category":[{"coding":[{"system":"http://loinc.org","code":"72166-2"}]}],"code":{"coding":[{"system":"http://loinc.org","code":"8302-2"}]}}""", false)]
+    [InlineData("""{"resourceType":"Observation","note":[{"text":"72166-2"}],"code":{"coding":[{"system":"http://loinc.org","code":"8302-2"}]}}""", false)]
+    [InlineData("""{"resourceType":"Observation","note":[{"text":"8302-2"}],"code":{"coding":[{"system":"http://loinc.org","code":"72166-2"}]}}""", true)]
+    [InlineData("""{"resourceType":"Observation","code":{"coding":[{"code":"8302-2"}]},"code":{"coding":[{"system":"http://loinc.org","code":"72166-2"}]}}""", true)]
+    [InlineData("""{"resourceType":"Observation","code":{"coding":[{"system":"http://loinc.org","code":"72166-2"}]},"code":{"coding":[{"code":"8302-2"}]}}""", true)]
+    public void MayPass_GivenTheTopLevelMembers_SearchesOnlyTheMemberThePathStartsFrom(string json, bool mayPass)
+    {
+        var prefilter = LinePrefilter.For([SmokingStatus], "Observation")!;
+        var line = Encoding.UTF8.GetBytes(json);
+        var members = new int[4 * 32];
+        Assert.True(FhirBulk.Ndjson.ResourceLineScanner.TryScan(line, out _, members, out var count));
+
+        Assert.Equal(mayPass, prefilter.MayPass(line, mayHoldEscapes: false, members.AsSpan(0, 4 * count)));
+        // Without the table, the whole line is searched: the texts are in every one of these lines.
+        Assert.True(prefilter.MayPass(line, mayHoldEscapes: false));
+    }
+
+    [Fact]
+    public void MayPass_AClauseOnTheResourcesOwnElement_SearchesThatMember()
+    {
+        var prefilter = LinePrefilter.For(["exists(status = 'final')"], "Observation")!;
+        var members = new int[4 * 32];
+        var final = """{"resourceType":"Observation","status":"final"}"""u8;
+        var elsewhere = """{"resourceType":"Observation","status":"amended","note":[{"text":"final"}]}"""u8;
+
+        Assert.True(FhirBulk.Ndjson.ResourceLineScanner.TryScan(final, out _, members, out var count));
+        Assert.True(prefilter.MayPass(final, mayHoldEscapes: false, members.AsSpan(0, 4 * count)));
+        Assert.True(FhirBulk.Ndjson.ResourceLineScanner.TryScan(elsewhere, out _, members, out count));
+        Assert.False(prefilter.MayPass(elsewhere, mayHoldEscapes: false, members.AsSpan(0, 4 * count)));
+    }
+
+    [Theory]
     [InlineData("code.coding.where(system = 'a' or code = 'b').exists()", "\"a\" or \"b\"")]
     [InlineData("code.coding.exists(code = 'b')", "\"b\"")]
     [InlineData("code.coding.where(code = 'b' and display.exists()).exists()", "\"b\"")]
@@ -105,8 +137,9 @@ public class LinePrefilterTests
 
     private static readonly Gen<string> Text = Gen.OneOf("72166-2", "72166-2 ", "72166-", "8302-2", "http://loinc.org", "http://loinc.org/", "HTTP://LOINC.ORG", "é\"q", "");
 
-    // A coding's value as a line may write it: plainly, or with its characters escaped.
-    private static readonly Gen<(string Text, bool Escaped)> Written = Gen.Select(Text, Gen.Bool);
+    // A coding's value as a line may write it: plainly, or (one time in five) with its characters escaped. Any escape
+    // lets the whole line through the prefilter, so mostly plain lines are what put its search to the test.
+    private static readonly Gen<(string Text, bool Escaped)> Written = Gen.Select(Text, Gen.Int[0, 4].Select(i => i == 0));
 
     private static readonly Gen<string> Observation =
         Gen.Select(Gen.Select(Written, Written, Text.Null()).Array[0, 3], Text.Null())
@@ -127,7 +160,10 @@ public class LinePrefilterTests
             }
 
             var status1 = status is null ? "" : $",\"status\":{Json(status, false)}";
-            return $"{{\"resourceType\":\"Observation\",\"id\":\"o1\"{status1},\"code\":{{\"coding\":{coding}]}}}}";
+            // The same texts in a member no clause's path starts from: a prefilter that searched there would let the
+            // resource through, one that searched only there would turn it down.
+            var category = status is null ? "" : $",\"category\":[{{\"coding\":[{{\"system\":\"http://loinc.org\",\"code\":{Json(status, false)}}}]}}]";
+            return $"{{\"resourceType\":\"Observation\",\"id\":\"o1\"{status1},\"code\":{{\"coding\":{coding}]}}{category}}}";
         });
 
     private static readonly Gen<string> Condition = Gen.OneOf(
@@ -152,7 +188,8 @@ public class LinePrefilterTests
         {
             var where = string.Join(",", clauses.Select(c => $"{{\"path\":{JsonSerializer.Serialize(c, TestJson.Default.String)}}}"));
             var view = ViewDefinitionParser.Parse($$"""{"resource":"Observation","where":[{{where}}],"select":[{"column":[{"name":"id","path":"getResourceKey()"},{"name":"codes","path":"code.coding.code","collection":true}]}]}""");
-            var lines = observations.Select((json, i) => Resources.Line(json, i + 1)).ToList();
+            // Read as the view runner reads them, so that the prefilter is given each line's top-level members.
+            var lines = Resources.ReadAsTheRunnerDoes(observations);
             var (json, firely, _) = EngineDifference.Run(view, lines);
             Assert.True(firely == json, $"clauses: {string.Join(" ; ", clauses)}\nresources:\n{string.Join("\n", observations)}\nFirely: {firely}JSON: {json}");
         }, iter: 400);
