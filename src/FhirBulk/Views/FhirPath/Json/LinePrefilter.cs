@@ -225,7 +225,10 @@ internal sealed class LinePrefilter
             // Every member of the name, should a line write it twice: whichever one the evaluation reads, it is searched.
             for (var m = 0; m + 3 < members.Length; m += 4)
             {
-                if (json[members[m]..members[m + 1]].SequenceEqual(topLevel) && json[members[m + 2]..members[m + 3]].IndexOf(utf8) >= 0)
+                // The names' lengths first: most members differ in length from the one sought, and that costs no call.
+                if (members[m + 1] - members[m] == topLevel.Length
+                    && json[members[m]..members[m + 1]].SequenceEqual(topLevel)
+                    && json[members[m + 2]..members[m + 3]].IndexOf(utf8) >= 0)
                 {
                     return true;
                 }
