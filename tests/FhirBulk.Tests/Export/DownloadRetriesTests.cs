@@ -78,9 +78,10 @@ public sealed class DownloadRetriesTests : IDisposable
         var handler = new StubHandler((_, n) => n == 1
             ? new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(new CutStream([], cut: true)) }
             : throw new HttpRequestException("Connection refused"));
-        // On a simulated clock, moved on in small steps while the download waits: a loaded CI machine that starves the
-        // test for seconds of real time (seen: 4.6 s) cannot make the waits look longer than they are.
-        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        // On a simulated clock, moved on in small steps only while the download waits on one of its timers: a loaded CI
+        // machine that starves the test for seconds of real time (seen: 4.6 s) cannot make the waits look longer than
+        // they are, nor move time on while the download is working rather than waiting.
+        var clock = new WaitingClock(new DateTimeOffset(2026, 11, 28, 17, 0, 0, TimeSpan.Zero));
         var start = clock.GetUtcNow();
 
         var download = Download(handler, retries: 6, o =>
@@ -89,13 +90,7 @@ public sealed class DownloadRetriesTests : IDisposable
             o.InitialRetryDelay = o.MaxRetryDelay = TimeSpan.FromSeconds(3);
             o.TimeProvider = clock;
         });
-        while (!download.IsCompleted && clock.GetUtcNow() - start < TimeSpan.FromSeconds(30))
-        {
-            await Task.Delay(10);
-            clock.Advance(TimeSpan.FromMilliseconds(100));
-        }
-
-        var file = Assert.Single((await download).Files);
+        var file = Assert.Single((await clock.RunUntilDoneAsync(download, TimeSpan.FromMilliseconds(100))).Files);
         Assert.Equal(ExportFileStatus.Failed, file.Status);
         Assert.True(clock.GetUtcNow() - start < TimeSpan.FromSeconds(2.5), $"took {clock.GetUtcNow() - start} on the simulated clock; {file.Error}");
         Assert.Contains("has not answered for 1 s (the stall timeout is 1 s)", file.Error, StringComparison.Ordinal);

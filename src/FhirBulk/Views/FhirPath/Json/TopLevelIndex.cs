@@ -71,7 +71,7 @@ internal sealed class TopLevelIndex
             HasTwins = false;
             foreach (var member in Members)
             {
-                HasTwins |= member.NameEnd > member.NameStart && json[member.NameStart] == (byte)'_';
+                HasTwins |= IsTwin(json, member.NameStart, member.NameEnd);
             }
 
             return;
@@ -99,9 +99,12 @@ internal sealed class TopLevelIndex
             }
 
             _members[_count++] = new Member(nameStart, nameEnd, valueStart, valueEnd);
-            HasTwins |= nameEnd > nameStart && json[nameStart] == (byte)'_';
+            HasTwins |= IsTwin(json, nameStart, nameEnd);
         }
     }
+
+    // A name starting with '_' is a primitive's twin (FHIR R4 JSON §2.6.2.2: its id and extensions).
+    private static bool IsTwin(ReadOnlySpan<byte> json, int nameStart, int nameEnd) => nameEnd > nameStart && json[nameStart] == (byte)'_';
 
     /// <summary>One member: its raw name's span (without quotes) and its value's span.</summary>
     public readonly record struct Member(int NameStart, int NameEnd, int ValueStart, int ValueEnd);
