@@ -118,7 +118,7 @@ internal static class ResourceLineClassifier
         }
         catch (JsonException exception)
         {
-            return "not valid JSON: " + Describe(exception, textOffset, line.Length);
+            return "not valid JSON: " + Describe(exception, textOffset, line);
         }
 
         if (type is null)
@@ -168,15 +168,33 @@ internal static class ResourceLineClassifier
     /// <summary>
     /// System.Text.Json's message without its <c>LineNumber: 0 | BytePositionInLine: 149.</c> suffix, which counts
     /// from 0 and from the JSON text rather than the line: the position is given 1-based within the line instead. A line
-    /// that stops short (cut mid-value) is reported "at the end of the line": the reader's position is then one past its
-    /// last byte, a byte the line does not have.
+    /// that stops before its JSON does (cut mid-value, or after a comma) is reported "at the end of the line": the
+    /// reader's position is then one past its last byte, or the last token it read, neither of which is where the fault is.
     /// </summary>
-    private static string Describe(JsonException exception, int textOffset, int length) => exception.BytePositionInLine switch
+    private static string Describe(JsonException exception, int textOffset, ReadOnlySpan<byte> line) => exception.BytePositionInLine switch
     {
-        { } position when position >= length => $"{ErrorText.WithoutPosition(exception)} (at the end of the line)",
+        { } when EndsMidValue(line) => $"{ErrorText.WithoutPosition(exception)} (at the end of the line)",
         { } position => $"{ErrorText.WithoutPosition(exception)} (at byte {textOffset + position + 1} of the line)",
         null => ErrorText.WithoutPosition(exception),
     };
+
+    // Read as a block with more to come, a line that is only short of its end raises nothing: the reader waits for data.
+    private static bool EndsMidValue(ReadOnlySpan<byte> line)
+    {
+        var reader = new Utf8JsonReader(line, isFinalBlock: false, state: default);
+        try
+        {
+            while (reader.Read())
+            {
+            }
+
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
 
     private static string Describe(JsonTokenType token) => token switch
     {

@@ -31,7 +31,11 @@ public class ResourceLineClassifierTests
     [InlineData("""{"resourceType":"Patient","active":tr""")]
     [InlineData("{\"resourceType\":\"Patient\"")]
     [InlineData("""{"resourceType":"Patient","name":[{"given":["Ab""")]
-    public void Classify_LineCutShort_SaysTheEndOfTheLineRatherThanAByteItDoesNotHave(string line)
+    [InlineData("""{"resourceType":"Patient",""")]
+    [InlineData("""{"resourceType":"Patient","a":[1,""")]
+    [InlineData("""{"resourceType":"Patient","a":""")]
+    [InlineData("""{"resourceType":"Patient","a":1""")]
+    public void Classify_LineEndingBeforeItsJson_SaysTheEndOfTheLineRatherThanWhereTheReaderStopped(string line)
     {
         string problem = ResourceLineClassifier.Classify(Encoding.UTF8.GetBytes(line), 2, out _)!;
 
