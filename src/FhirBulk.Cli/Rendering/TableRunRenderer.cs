@@ -9,8 +9,9 @@ namespace FhirBulk.Cli.Rendering;
 /// <summary>Reports what a table build wrote and what it skipped.</summary>
 internal static class TableRunRenderer
 {
+    // The export's count includes types no view reads (Organization, Practitioner, …), which are skipped unread.
     public static string Summary(TableRunResult result) =>
-        $"{Counted.Of(result.RowsByTable.Values.Sum(), "row")} in {Counted.Of(result.RowsByTable.Count, "table")} from {Counted.Of(result.Resources, "resource")}";
+        $"{Counted.Of(result.RowsByTable.Values.Sum(), "row")} in {Counted.Of(result.RowsByTable.Count, "table")} from {Counted.Of(result.Resources, "resource")} of the types the views read";
 
     public static void WriteTables(IAnsiConsole console, TableRunResult result)
     {

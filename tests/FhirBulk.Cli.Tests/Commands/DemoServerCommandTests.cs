@@ -41,6 +41,7 @@ public sealed class DemoServerCommandTests : IDisposable
         Assert.Contains("Starting the embedded server with 6 generated patients", result.Output, StringComparison.Ordinal);
         Assert.Contains("Patient export: complete", result.Output, StringComparison.Ordinal);
         Assert.Contains("Group export (", result.Output, StringComparison.Ordinal);
+        Assert.Matches(@"rows in 6 tables from [\d,]+ resources of the types the views read", result.Output);
         Assert.Contains("1. Patients who ever received an influenza vaccine", result.Output, StringComparison.Ordinal);
         Assert.Contains("2. Five most common conditions", result.Output, StringComparison.Ordinal);
         Assert.Contains("3. Most common medication", result.Output, StringComparison.Ordinal);
