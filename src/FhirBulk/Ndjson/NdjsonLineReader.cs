@@ -14,7 +14,8 @@ namespace FhirBulk.Ndjson;
 /// Lines are judged where they lie in the read buffer (a line split across two reads is gathered into its own array
 /// first), and only a resource handed out is copied, once, into the array its <see cref="ResourceLine"/> then owns: a
 /// malformed line, one of a type not wanted and one the consumer's <see cref="IResourceLineFilter"/> turns down are
-/// never copied. Resource type names repeat on every line, so they are interned: a file of a million Observations
+/// never copied. A reader given a <see cref="LineBlockPool"/> copies none: each read goes into a block of its own,
+/// and the resources handed out lie in it, lent (<see cref="ResourceLine.Block"/>) until their consumer releases them. Resource type names repeat on every line, so they are interned: a file of a million Observations
 /// allocates the string "Observation" once.
 /// </para>
 /// <para>
@@ -33,6 +34,7 @@ namespace FhirBulk.Ndjson;
 /// Whether each resource handed out carries where its top-level members lie (<see cref="ResourceLine.Members"/>), as the
 /// scan that judges it finds them: for the view engine, which then need not read the line again to index it.
 /// </param>
+/// <param name="lending">Where the blocks come from that lines are lent in, or <see langword="null"/> to copy each line handed out.</param>
 /// <param name="fileType">
 /// The type the file's name gives (<see cref="ExportFolder.ExportFolderLayout.TypeFromName"/>), whose lines must all be of
 /// it, as the download check holds each file to its manifest entry's type; <see langword="null"/> for a mixed file.
@@ -46,7 +48,8 @@ internal sealed class NdjsonLineReader(
     IReadOnlySet<string>? resourceTypes,
     string? fileType,
     IResourceLineFilter? lineFilter = null,
-    bool topLevelMembers = false)
+    bool topLevelMembers = false,
+    LineBlockPool? lending = null)
 {
     // A mixed file holds a few dozen types; the bound keeps a hostile input from growing the table.
     private const int MaxInternedTypes = 256;
@@ -57,8 +60,8 @@ internal sealed class NdjsonLineReader(
     // Room for the top-level members of one line (four ints each): the Synthea sample's resources write at most 15; a
     // line with more is handed out without them (the engine then walks it). And a bound on the room for one read buffer's lines,
     // so that a buffer of many tiny lines does not grow the table without limit: its lines go without.
-    private const int MemberInts = 4 * 32;
-    private const int MaxMemberInts = 1 << 20;
+    private const int MemberBytes = 4 * 4 * 32;
+    private const int MaxMemberBytes = 4 << 20;
 
     private readonly NdjsonLineSplitter _lines = new();
     private readonly List<ResourceLine> _ready = [];
@@ -66,30 +69,44 @@ internal sealed class NdjsonLineReader(
     private readonly Lock _interning = new();
     private readonly ParallelOptions _parallel = new() { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism };
     private Verdict[] _verdicts = [];
-    private int[] _members = [];
+    private byte[] _ownMembers = [];
 
-    // The read buffer whose lines are being framed and judged: Framed lines without a copy of their own lie in it.
+    // The read buffer whose lines are being framed and judged: Framed lines without a copy of their own lie in it. When
+    // lending, it is the buffer of _block, and _members its table.
     private byte[] _chunk = [];
+    private LineBlock? _block;
+    private byte[] _members = [];
 
     // Copied on write, so that threads judging lines read it without a lock.
     private (byte[] Utf8, string Name)[] _typeNames = [];
 
     public async IAsyncEnumerable<ResourceLine> ReadAsync(Stream stream, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(options.BufferSize);
-        _chunk = buffer;
+        var buffer = lending is null ? ArrayPool<byte>.Shared.Rent(options.BufferSize) : null;
         try
         {
-            int read;
-            while ((read = await ReadChunkAsync(stream, buffer, cancellationToken)) > 0)
+            while (true)
             {
-                Split(buffer.AsSpan(0, read));
+                // A lent block stays as read until every line handed out from it is released: each read takes its own.
+                _block = lending?.Rent();
+                _chunk = _block?.Buffer ?? buffer!;
+                var read = await ReadChunkAsync(stream, _chunk, cancellationToken);
+                if (read == 0)
+                {
+                    _block?.Release();
+                    _block = null;
+                    break;
+                }
+
+                Split(_chunk.AsSpan(0, read));
                 foreach (var line in _ready)
                 {
                     yield return line;
                 }
 
                 _ready.Clear();
+                _block?.Release();
+                _block = null;
             }
 
             if (_lines.TryReadFinalLine(out var last))
@@ -104,8 +121,13 @@ internal sealed class NdjsonLineReader(
         }
         finally
         {
+            _block?.Release();
+            _block = null;
             _chunk = [];
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 
@@ -150,22 +172,23 @@ internal sealed class NdjsonLineReader(
             _verdicts = new Verdict[Math.Max(count, _verdicts.Length * 2)];
         }
 
-        var recording = topLevelMembers && (long)count * MemberInts <= MaxMemberInts;
-        if (recording && _members.Length < count * MemberInts)
+        var recording = topLevelMembers && (long)count * MemberBytes <= MaxMemberBytes;
+        if (recording)
         {
-            _members = new int[Math.Min(MaxMemberInts, Math.Max(count, _members.Length / MemberInts * 2) * MemberInts)];
+            // A lent line's table is read where the judging wrote it, so it lives in the line's block.
+            _members = _block?.EnsureMembers(count * MemberBytes) ?? EnsureOwnMembers(count * MemberBytes);
         }
 
         if (count < MinLinesToShare || options.MaxDegreeOfParallelism == 1)
         {
             for (var i = 0; i < count; i++)
             {
-                _verdicts[i] = Judge(_framed[i], recording ? _members.AsSpan(i * MemberInts, MemberInts) : default);
+                _verdicts[i] = Judge(_framed[i], recording ? MembersOf(i) : default);
             }
         }
         else
         {
-            Parallel.For(0, count, _parallel, i => _verdicts[i] = Judge(_framed[i], recording ? _members.AsSpan(i * MemberInts, MemberInts) : default));
+            Parallel.For(0, count, _parallel, i => _verdicts[i] = Judge(_framed[i], recording ? MembersOf(i) : default));
         }
 
         try
@@ -179,8 +202,8 @@ internal sealed class NdjsonLineReader(
                 }
                 else if (verdict.Wanted)
                 {
-                    _ready.Add(verdict.Members > 0
-                        ? WithMembers(verdict, framed, _members.AsSpan(i * MemberInts, 4 * verdict.Members))
+                    _ready.Add(_block is not null && framed.Copy is null ? Lent(verdict, framed, i)
+                        : verdict.Members > 0 ? WithMembers(verdict, framed, MembersOf(i)[..(4 * verdict.Members)])
                         : new ResourceLine(verdict.Type!, verdict.Id, framed.Copy ?? Bytes(framed).ToArray(), sourceName, framed.Number));
                 }
                 else if (verdict.PassedOver)
@@ -233,10 +256,36 @@ internal sealed class NdjsonLineReader(
         json.CopyTo(bytes);
         bytes.AsSpan(json.Length, tableStart - json.Length).Clear();
         MemoryMarshal.AsBytes(members).CopyTo(bytes.AsSpan(tableStart));
-        return new ResourceLine(verdict.Type!, verdict.Id, bytes.AsMemory(0, json.Length), sourceName, framed.Number)
+        var memory = bytes.AsMemory(0, json.Length);
+        return new ResourceLine(verdict.Type!, verdict.Id, memory, sourceName, framed.Number)
         {
-            Members = new TopLevelMembers(bytes, json.Length, members.Length / 4),
+            Members = new TopLevelMembers(memory, bytes.AsMemory(tableStart, 4 * members.Length)),
         };
+    }
+
+    // The line where it lies in the block, with its members' table where the judging wrote it; held until released.
+    private ResourceLine Lent(Verdict verdict, Framed framed, int index)
+    {
+        var json = _chunk.AsMemory(framed.Offset, framed.Length);
+        _block!.Hold();
+        return new ResourceLine(verdict.Type!, verdict.Id, json, sourceName, framed.Number)
+        {
+            Members = verdict.Members > 0 ? new TopLevelMembers(json, _members.AsMemory(index * MemberBytes, 16 * verdict.Members)) : null,
+            Block = _block,
+        };
+    }
+
+    // Room for one line's members in the table of the buffer being judged (thread-safe: each line has its own).
+    private Span<int> MembersOf(int index) => MemoryMarshal.Cast<byte, int>(_members.AsSpan(index * MemberBytes, MemberBytes));
+
+    private byte[] EnsureOwnMembers(int length)
+    {
+        if (_ownMembers.Length < length)
+        {
+            _ownMembers = new byte[Math.Min(MaxMemberBytes, Math.Max(length, 2 * _ownMembers.Length))];
+        }
+
+        return _ownMembers;
     }
 
     private ReadOnlySpan<byte> Bytes(Framed line) => line.Copy ?? _chunk.AsSpan(line.Offset, line.Length);

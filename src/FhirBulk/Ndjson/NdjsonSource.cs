@@ -278,10 +278,11 @@ public sealed class NdjsonSource
     /// Streams the resources as <see cref="ReadAsync(IEnumerable{string}?, CancellationToken)"/> does, except those
     /// <paramref name="lineFilter"/> turns down, which are judged like every line but counted through it instead of
     /// handed out; with <paramref name="topLevelMembers"/>, each carries where its top-level members lie
-    /// (<see cref="ResourceLine.Members"/>).
+    /// (<see cref="ResourceLine.Members"/>); with <paramref name="lendLines"/>, the resources lie in the read buffers,
+    /// lent (<see cref="ResourceLine.Block"/>): the caller must release each once done with its bytes.
     /// </summary>
     internal IAsyncEnumerable<ResourceLine> ReadAsync(
-        IEnumerable<string>? resourceTypes, IResourceLineFilter? lineFilter, CancellationToken cancellationToken, bool topLevelMembers = false)
+        IEnumerable<string>? resourceTypes, IResourceLineFilter? lineFilter, CancellationToken cancellationToken, bool topLevelMembers = false, bool lendLines = false)
     {
         IReadOnlySet<string>? filter = resourceTypes is null ? null : resourceTypes.ToHashSet(StringComparer.Ordinal);
         if (_stream is not null && Interlocked.Exchange(ref _streamTaken, 1) == 1)
@@ -291,13 +292,14 @@ public sealed class NdjsonSource
 
         MalformedLines = new MalformedLineReport(_options.MaxReportedMalformedLines);
         Interlocked.Exchange(ref _bytesRead, 0);
-        return ReadCoreAsync(filter, lineFilter, topLevelMembers, MalformedLines, cancellationToken);
+        return ReadCoreAsync(filter, lineFilter, topLevelMembers, lendLines ? new LineBlockPool(_options.BufferSize) : null, MalformedLines, cancellationToken);
     }
 
     private async IAsyncEnumerable<ResourceLine> ReadCoreAsync(
         IReadOnlySet<string>? filter,
         IResourceLineFilter? lineFilter,
         bool topLevelMembers,
+        LineBlockPool? lending,
         MalformedLineReport report,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -340,7 +342,7 @@ public sealed class NdjsonSource
 
             await using Stream counted = new ObservingStream(raw, bytes => Interlocked.Add(ref _bytesRead, bytes.Length), leaveOpen: _stream is not null);
             await using Stream decoded = isRange ? counted : await GzipDetection.OpenAsync(counted, name, cancellationToken);
-            var reader = new NdjsonLineReader(name, _options, report, filter, file.ResourceType, lineFilter, topLevelMembers);
+            var reader = new NdjsonLineReader(name, _options, report, filter, file.ResourceType, lineFilter, topLevelMembers, lending);
             await foreach (ResourceLine line in reader.ReadAsync(decoded, cancellationToken))
             {
                 yield return line;

@@ -34,15 +34,23 @@ public sealed record ResourceLine(
     /// <see langword="null"/>; the view engine then indexes the resource without reading its bytes again.
     /// </summary>
     internal TopLevelMembers? Members { get; init; }
+
+    /// <summary>
+    /// The read buffer <see cref="Json"/> lies in when the source lent the line instead of copying it (<see cref="LineBlock"/>,
+    /// for the table runner only): the consumer releases it once done with the bytes, which a later read then overwrites.
+    /// <see langword="null"/> for a line that owns its bytes, as every line of a public read does.
+    /// </summary>
+    internal LineBlock? Block { get; init; }
 }
 
 /// <summary>
-/// The top-level members of a resource line, kept in the array that holds the line's bytes, just past them (at the next
-/// multiple of four): four ints per member, its name's start and end (inside the quotes) and its value's start and end.
-/// They describe the bytes of that array only: <see cref="For"/> gives them for a line whose <see cref="ResourceLine.Json"/>
-/// is still exactly the start of that array, and nothing for one made from it with other bytes.
+/// The top-level members of a resource line as the source's scan found them: four ints per member, its name's start and
+/// end (inside the quotes) and its value's start and end, held as bytes, either in the array of the line's own copy just
+/// past its bytes (at the next multiple of four) or in the table of the read buffer the line lies in (<see cref="LineBlock"/>).
+/// They describe the bytes they were found in only: <see cref="For"/> gives them for a line whose
+/// <see cref="ResourceLine.Json"/> is still exactly those bytes, and nothing for one made from it with other bytes.
 /// </summary>
-internal readonly struct TopLevelMembers(byte[] array, int jsonLength, int count)
+internal readonly struct TopLevelMembers(ReadOnlyMemory<byte> json, ReadOnlyMemory<byte> table)
 {
     /// <summary>Where the table starts in an array holding <paramref name="jsonLength"/> bytes of JSON first.</summary>
     public static int TableStart(int jsonLength) => (jsonLength + 3) & ~3;
@@ -52,15 +60,15 @@ internal readonly struct TopLevelMembers(byte[] array, int jsonLength, int count
 
     /// <summary>The table of <see cref="For"/> as the bytes that hold it, for a reader that keeps it past the call.</summary>
     public static ReadOnlyMemory<byte> BytesFor(ResourceLine line) =>
-        line.Members is { } members
-        && System.Runtime.InteropServices.MemoryMarshal.TryGetArray(line.Json, out var segment)
-        && ReferenceEquals(segment.Array, members.Array) && segment.Offset == 0 && segment.Count == members.JsonLength
-            ? members.Array.AsMemory(TableStart(members.JsonLength), 16 * members.Count)
-            : default;
+        line.Members is { } members && SameBytes(line.Json, members.Json) ? members.Table : default;
 
-    private byte[] Array => array;
+    private static bool SameBytes(ReadOnlyMemory<byte> a, ReadOnlyMemory<byte> b) =>
+        a.Length == b.Length
+        && System.Runtime.CompilerServices.Unsafe.AreSame(
+            ref System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Span),
+            ref System.Runtime.InteropServices.MemoryMarshal.GetReference(b.Span));
 
-    private int JsonLength => jsonLength;
+    private ReadOnlyMemory<byte> Json => json;
 
-    private int Count => count;
+    private ReadOnlyMemory<byte> Table => table;
 }

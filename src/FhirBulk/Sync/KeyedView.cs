@@ -9,8 +9,11 @@ namespace FhirBulk.Sync;
 /// is given in <paramref name="seen"/>: all of them lose their earlier rows, whatever they yield now. With
 /// <paramref name="members"/> (Group level), rows of patients not among them are left out, as the Group's leavers' rows are.
 /// </summary>
-internal sealed class KeyedView(ICompiledView inner, ViewSchema schema, ConcurrentDictionary<string, byte> seen, IReadOnlySet<string>? members) : ICompiledView
+internal sealed class KeyedView(ICompiledView inner, ViewSchema schema, ConcurrentDictionary<string, byte> seen, IReadOnlySet<string>? members) : ICompiledView, IBorrowingView
 {
+    // The keys it adds are strings of their own.
+    public bool KeepsNoBytes => inner is IBorrowingView { KeepsNoBytes: true };
+
     public ViewSchema Schema => schema;
 
     public ViewEngineChoice Engine => inner.Engine;

@@ -73,7 +73,7 @@ public sealed partial class FhirTables
         await using var run = new TableRun(_options);
         await run.OpenAsync(viewList, sink, cancellationToken);
         long lastReport = started;
-        await foreach (ResourceLine resource in source.ReadAsync(run.ResourceTypes, run.LineFilter, cancellationToken, topLevelMembers: true))
+        await foreach (ResourceLine resource in source.ReadAsync(run.ResourceTypes, run.LineFilter, cancellationToken, topLevelMembers: true, lendLines: run.BorrowsLines))
         {
             await run.AddAsync(resource, cancellationToken);
             if (progress is not null && clock.GetElapsedTime(lastReport) >= _options.ProgressInterval)

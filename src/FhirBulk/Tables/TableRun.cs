@@ -19,16 +19,26 @@ namespace FhirBulk.Tables;
 /// A resource that every view of its type turns down by its raw JSON (<see cref="IPrefilteredView"/>) is passed over
 /// by the source itself, through <see cref="LineFilter"/>: counted, never copied out of the read buffer nor queued.
 /// </para>
+/// <para>
+/// When every view keeps nothing of a line past its evaluation (<see cref="IBorrowingView"/>), the source lends the
+/// resources where they lie in its read buffers (<see cref="BorrowsLines"/>) instead of copying each, and each line is
+/// released once its rows are written, giving its buffer back for another read. A batch then spans at most
+/// <see cref="MaxBlocksPerBatch"/> buffers, so that a view selecting from few resources (most passed over) does not keep
+/// many buffers alive for a few lines each.
+/// </para>
 /// </remarks>
 internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable, IResourceLineFilter
 {
     private const int BatchSize = 256;
+    private const int MaxBlocksPerBatch = 4;
 
     private readonly Dictionary<string, TypeTargets> _byType = new(StringComparer.Ordinal);
     private readonly List<ITableWriter> _writers = [];
     private readonly Queue<Batch> _inFlight = new();
     private readonly List<ViewError> _viewErrors = [];
     private List<Queued> _batch = new(BatchSize);
+    private LineBlock? _lastBlock;
+    private int _blocksInBatch;
 
     // The type of the resource read last, and its views: the lines of a file are of one type, and a source interns
     // type names, so nearly every resource is matched by reference without hashing its type's name.
@@ -45,6 +55,9 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable, IR
     public IReadOnlyList<ViewError> ViewErrors => _viewErrors;
 
     public IReadOnlyCollection<string> ResourceTypes => _byType.Keys;
+
+    /// <summary>Whether the source may lend the lines it hands out (<see cref="ResourceLine.Block"/>): every view keeps nothing of them.</summary>
+    public bool BorrowsLines { get; private set; }
 
     /// <summary>The test for the source to pass resources over with, or <see langword="null"/> when no view has one.</summary>
     public IResourceLineFilter? LineFilter => _prefiltered.Count > 0 ? this : null;
@@ -64,6 +77,7 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable, IR
             list.Add(new Target(view, writer));
         }
 
+        BorrowsLines = views.All(v => v is IBorrowingView { KeepsNoBytes: true });
         foreach (var (type, targets) in byType)
         {
             _byType[type] = new TypeTargets(type, [.. targets]);
@@ -110,6 +124,17 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable, IR
         }
 
         type.Resources++;
+        if (resource.Block is { } block && !ReferenceEquals(block, _lastBlock))
+        {
+            if (_blocksInBatch == MaxBlocksPerBatch)
+            {
+                await DispatchAsync(cancellationToken);
+            }
+
+            _lastBlock = block;
+            _blocksInBatch++;
+        }
+
         _batch.Add(new Queued(resource, type.Targets));
         if (_batch.Count >= BatchSize)
         {
@@ -141,6 +166,8 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable, IR
 
         List<Queued> resources = _batch;
         _batch = new List<Queued>(BatchSize);
+        _blocksInBatch = 0;
+        _lastBlock = null;
         if (options.MaxDegreeOfParallelism == 1)
         {
             _inFlight.Enqueue(new Batch(resources, Task.FromResult(EvaluateAll(resources))));
@@ -188,6 +215,8 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable, IR
                     }
                 }
             }
+
+            resource.Block?.Release();
         }
     }
 

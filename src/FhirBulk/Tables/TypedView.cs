@@ -15,7 +15,7 @@ namespace FhirBulk.Tables;
 /// so the text sinks write their FHIR form and the typed sinks convert them (<see cref="SqlValues"/>, the same rules).
 /// CHARACTER VARYING holds anything, so such columns are not looked at.
 /// </remarks>
-internal sealed class TypedView : ICompiledView, IPrefilteredView
+internal sealed class TypedView : ICompiledView, IPrefilteredView, IBorrowingView
 {
     private readonly ICompiledView _inner;
     private readonly int _viewIndex;
@@ -35,6 +35,8 @@ internal sealed class TypedView : ICompiledView, IPrefilteredView
     public ViewSchema Schema => _inner.Schema;
 
     public ViewEngineChoice Engine => _inner.Engine;
+
+    public bool KeepsNoBytes => _inner is IBorrowingView { KeepsNoBytes: true };
 
     public bool HasPrefilter => _inner is IPrefilteredView { HasPrefilter: true };
 

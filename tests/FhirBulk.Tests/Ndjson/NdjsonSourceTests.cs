@@ -33,6 +33,76 @@ public class NdjsonSourceTests
         Assert.EndsWith("Patient.000.ndjson", lines[1].SourceName, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    public async Task ReadAsync_LinesLent_ABufferIsReadIntoAgainOnlyOnceEveryLineLentFromItIsReleased(int threads)
+    {
+        using var dir = new TempFolder();
+        // Lines of many lengths over 4 KiB buffers: most lie inside one read, some across two (those are copied).
+        var texts = Enumerable.Range(0, 400)
+            .Select(i => $$"""{"resourceType":"Patient","id":"p{{i}}","name":[{"family":"F{{i}}{{new string('x', i * 7 % 97)}}"}],"gender":"other"}""")
+            .ToList();
+        dir.Write("Patient.000.ndjson", string.Join("\n", texts) + "\n");
+        var options = new NdjsonSourceOptions { BufferSize = 4096, MaxDegreeOfParallelism = threads };
+        IAsyncEnumerable<ResourceLine> Read() =>
+            NdjsonSource.FromFolder(dir.Path, options).ReadAsync(null, null, CancellationToken.None, topLevelMembers: true, lendLines: true);
+
+        // Held, never released: no buffer is read into again, so every line keeps the bytes it was read with.
+        var held = new List<ResourceLine>();
+        await foreach (var line in Read())
+        {
+            held.Add(line);
+        }
+
+        Assert.Equal(texts, held.Select(l => Encoding.UTF8.GetString(l.Json.Span)));
+        Assert.True(held.Count(l => l.Block is not null) > 300, "most lines should be lent where they lie, not copied");
+        Assert.True(held.Select(l => l.Block).OfType<LineBlock>().Distinct().Count() > 10, "each read should take a buffer of its own");
+        foreach (var line in held)
+        {
+            var walked = FhirBulk.Views.FhirPath.Json.TopLevelIndex.Build(line.Json.Span).Members.ToArray();
+            Assert.Equal(walked.SelectMany(m => new[] { m.NameStart, m.NameEnd, m.ValueStart, m.ValueEnd }), TopLevelMembers.For(line).ToArray());
+        }
+
+        // Released as they come: the reads take turns with the same buffer, and each line is whole when handed out.
+        var blocks = new HashSet<LineBlock>(ReferenceEqualityComparer.Instance);
+        var read = 0;
+        await foreach (var line in Read())
+        {
+            Assert.Equal(texts[read++], Encoding.UTF8.GetString(line.Json.Span));
+            if (line.Block is { } block)
+            {
+                blocks.Add(block);
+                block.Release();
+            }
+        }
+
+        Assert.Equal(texts.Count, read);
+        Assert.Single(blocks);
+    }
+
+    [Fact]
+    public async Task ReadAsync_LinesNotLent_OwnTheirBytes()
+    {
+        using var dir = new TempFolder();
+        dir.Write("Patient.000.ndjson", Patient1 + "\n" + Patient2 + "\n");
+
+        var lines = await NdjsonSource.FromFolder(dir.Path).ReadAllAsync();
+
+        Assert.All(lines, line => Assert.Null(line.Block));
+    }
+
+    [Fact]
+    public void LineBlock_ReleasedMoreOftenThanHeld_Throws()
+    {
+        var block = new LineBlockPool(4096).Rent();
+        block.Hold();
+        block.Release();
+        block.Release();
+
+        Assert.Throws<InvalidOperationException>(block.Release);
+    }
+
     [Fact]
     public async Task ReadAsync_TopLevelMembersAsked_EachResourceCarriesThemForItsOwnBytesOnly()
     {

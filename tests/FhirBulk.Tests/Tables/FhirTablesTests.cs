@@ -81,6 +81,93 @@ public class FhirTablesTests
         Assert.Equal(701, result.Resources);
     }
 
+    [SyntheaTheory]
+    [InlineData(1)]
+    [InlineData(4)]
+    public async Task RunAsync_ViewsThatKeepNoBytes_BorrowTheReadBuffersAndGiveTheRowsOfCopiedLines(int threads)
+    {
+        var views = ViewDefinitionLoader.Load(FhirBulk.Tests.Views.WorkshopFolder.Views);
+        var options = new FhirTablesOptions { MaxDegreeOfParallelism = threads };
+        // Small buffers, so thousands of reads: one read into again while a line lent from it still waits in a batch
+        // would change that line's rows.
+        var sourceOptions = new NdjsonSourceOptions { BufferSize = 4096, MaxDegreeOfParallelism = threads };
+        var borrowing = views.Select(v => new ProbeView(v, keepsNoBytes: true)).ToList();
+        var keeping = views.Select(v => new ProbeView(v, keepsNoBytes: false)).ToList();
+        var borrowed = new DataFrameSink();
+        var copied = new DataFrameSink();
+
+        await CreateSut(options).RunAsync(NdjsonSource.FromFolder(SyntheaSample.Path, sourceOptions), borrowing, borrowed);
+        await CreateSut(options).RunAsync(NdjsonSource.FromFolder(SyntheaSample.Path, sourceOptions), keeping, copied);
+
+        Assert.True(borrowing.Sum(v => v.Lent) > 1000, $"the run should lend most lines, lent {borrowing.Sum(v => v.Lent)}");
+        Assert.Equal(0, keeping.Sum(v => v.Lent));
+        Assert.Equal(views.Count, copied.Tables.Count);
+        Assert.True(copied.Tables.Values.Sum(t => t.Rows.Count) > 1000, "the views should give rows to compare");
+        foreach (var (name, table) in copied.Tables)
+        {
+            Assert.Equal(Cells(table), Cells(borrowed.Tables[name]));
+        }
+    }
+
+    [Fact]
+    public async Task RunAsync_AViewThatMayKeepLines_GetsLinesThatOwnTheirBytesForTheWholeRun()
+    {
+        using var dir = new TempFolder();
+        dir.Write("Patient.000.ndjson", string.Join("\n", Enumerable.Range(0, 300).Select(i => $$"""{"resourceType":"Patient","id":"p{{i}}","gender":"female"}""")) + "\n");
+        const string patients = """
+            {"resourceType":"ViewDefinition","name":"patients","resource":"Patient","status":"active","select":[{"column":[{"name":"id","path":"id"}]}]}
+            """;
+        const string genders = """
+            {"resourceType":"ViewDefinition","name":"genders","resource":"Patient","status":"active","select":[{"column":[{"name":"gender","path":"gender"}]}]}
+            """;
+        var keeping = new ProbeView(ViewDefinitionCompiler.Compile(patients), keepsNoBytes: false);
+        var sourceOptions = new NdjsonSourceOptions { BufferSize = 4096 };
+
+        // One view that may keep a line is enough for the run to copy every line, for the other views too.
+        await CreateSut().RunAsync(NdjsonSource.FromFolder(dir.Path, sourceOptions), [ViewDefinitionCompiler.Compile(genders), keeping], new DataFrameSink());
+
+        Assert.Equal(300, keeping.Kept.Count);
+        Assert.Equal(0, keeping.Lent);
+        Assert.Equal(Enumerable.Range(0, 300).Select(i => $"p{i}"), keeping.Kept.OrderBy(l => l.LineNumber).Select(l => System.Text.Json.JsonDocument.Parse(l.Json).RootElement.GetProperty("id").GetString()));
+    }
+
+    private static List<string> Cells(Microsoft.Data.Analysis.DataFrame table) =>
+        [.. table.Rows.Select(row => string.Join("\u001f", row.Select(v => v?.ToString() ?? "<null>")))];
+
+    /// <summary>
+    /// Runs a view and counts the lines it was lent; keeps every line it is given, which only a view that says it may
+    /// (<c>keepsNoBytes: false</c>) is allowed to.
+    /// </summary>
+    private sealed class ProbeView(ICompiledView inner, bool keepsNoBytes) : ICompiledView, IBorrowingView
+    {
+        private int _lent;
+
+        public ViewSchema Schema => inner.Schema;
+
+        public ViewEngineChoice Engine => inner.Engine;
+
+        public bool KeepsNoBytes => keepsNoBytes;
+
+        public int Lent => _lent;
+
+        public System.Collections.Concurrent.ConcurrentQueue<ResourceLine> Kept { get; } = new();
+
+        public IEnumerable<object?[]> Evaluate(ResourceLine resource)
+        {
+            if (resource.Block is not null)
+            {
+                Interlocked.Increment(ref _lent);
+            }
+
+            if (!keepsNoBytes)
+            {
+                Kept.Enqueue(resource);
+            }
+
+            return inner.Evaluate(resource);
+        }
+    }
+
     [Fact]
     public async Task RunAsync_ViewForAbsentType_CreatesEmptyTable()
     {

@@ -15,9 +15,12 @@ internal sealed class CompiledView<TNode>(
     IPathEngine<TNode> engine,
     IReadOnlyList<IPathExpression<TNode>> where,
     IReadOnlyList<SelectPlan<TNode>> selects,
-    LinePrefilter? prefilter = null) : ICompiledView, IPrefilteredView
+    LinePrefilter? prefilter = null) : ICompiledView, IPrefilteredView, IBorrowingView
     where TNode : class
 {
+    // Both engines make every row value a value of its own, and cache a parsed or indexed resource by its line instance.
+    public bool KeepsNoBytes => true;
+
     public ViewSchema Schema => schema;
 
     public ViewEngineChoice Engine => choice;
