@@ -14,15 +14,19 @@ namespace FhirBulk.Ndjson;
 /// Lines are judged where they lie in the read buffer (a line split across two reads is gathered into its own array
 /// first), and only a resource handed out is copied, once, into the array its <see cref="ResourceLine"/> then owns: a
 /// malformed line, one of a type not wanted and one the consumer's <see cref="IResourceLineFilter"/> turns down are
-/// never copied. A reader given a <see cref="LineBlockPool"/> copies none: each read goes into a block of its own,
-/// and the resources handed out lie in it, lent (<see cref="ResourceLine.Block"/>) until their consumer releases them. Resource type names repeat on every line, so they are interned: a file of a million Observations
-/// allocates the string "Observation" once.
+/// never copied. <see cref="ReadBlocksAsync"/> copies none: each read goes into a block of its own from the
+/// <see cref="LineBlockPool"/>, and the resources handed out lie in it, lent (<see cref="ResourceLine.Block"/>) until
+/// their consumer releases them.
+/// Resource type names repeat on every line, so they are interned: a file of a million Observations allocates the
+/// string "Observation" once.
 /// </para>
 /// <para>
 /// The lines of one read buffer are framed on the reading thread, then judged on up to
 /// <see cref="NdjsonSourceOptions.MaxDegreeOfParallelism"/> threads, then handed out (or reported as malformed) in
 /// order. Judging is most of a reader's work; on a type whose views pass over most lines (smoking status over every
-/// Observation) it would otherwise leave the evaluating threads idle.
+/// Observation) it would otherwise leave the evaluating threads idle. <see cref="ReadBlocksAsync"/> instead hands out
+/// each read buffer's lines framed but not yet judged (<see cref="ReadBlock"/>), for a consumer that judges and uses a
+/// buffer's lines on one thread while this one reads the next.
 /// </para>
 /// </remarks>
 /// <param name="sourceName">The file (or stream) as messages name it.</param>
@@ -34,7 +38,7 @@ namespace FhirBulk.Ndjson;
 /// Whether each resource handed out carries where its top-level members lie (<see cref="ResourceLine.Members"/>), as the
 /// scan that judges it finds them: for the view engine, which then need not read the line again to index it.
 /// </param>
-/// <param name="lending">Where the blocks come from that lines are lent in, or <see langword="null"/> to copy each line handed out.</param>
+/// <param name="lending">Where <see cref="ReadBlocksAsync"/> takes the blocks it reads into; <see cref="ReadAsync"/> copies each line handed out.</param>
 /// <param name="fileType">
 /// The type the file's name gives (<see cref="ExportFolder.ExportFolderLayout.TypeFromName"/>), whose lines must all be of
 /// it, as the download check holds each file to its manifest entry's type; <see langword="null"/> for a mixed file.
@@ -71,42 +75,33 @@ internal sealed class NdjsonLineReader(
     private Verdict[] _verdicts = [];
     private byte[] _ownMembers = [];
 
-    // The read buffer whose lines are being framed and judged: Framed lines without a copy of their own lie in it. When
-    // lending, it is the buffer of _block, and _members its table.
+    // The read buffer whose lines ReadAsync is framing and judging: Framed lines without a copy of their own lie in it.
     private byte[] _chunk = [];
-    private LineBlock? _block;
-    private byte[] _members = [];
+
+    // A gzip cut met by ReadBlocksAsync, reported in reading order by the block that carries it rather than at once.
+    private bool _deferCut;
+    private Cut? _cut;
 
     // Copied on write, so that threads judging lines read it without a lock.
     private (byte[] Utf8, string Name)[] _typeNames = [];
 
     public async IAsyncEnumerable<ResourceLine> ReadAsync(Stream stream, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var buffer = lending is null ? ArrayPool<byte>.Shared.Rent(options.BufferSize) : null;
+        var buffer = ArrayPool<byte>.Shared.Rent(options.BufferSize);
+        _chunk = buffer;
         try
         {
-            while (true)
+            int read;
+            while ((read = await ReadChunkAsync(stream, buffer, cancellationToken)) > 0)
             {
-                // A lent block stays as read until every line handed out from it is released: each read takes its own.
-                _block = lending?.Rent();
-                _chunk = _block?.Buffer ?? buffer!;
-                var read = await ReadChunkAsync(stream, _chunk, cancellationToken);
-                if (read == 0)
-                {
-                    _block?.Release();
-                    _block = null;
-                    break;
-                }
-
-                Split(_chunk.AsSpan(0, read));
+                Frame(buffer.AsSpan(0, read), _framed);
+                Judge();
                 foreach (var line in _ready)
                 {
                     yield return line;
                 }
 
                 _ready.Clear();
-                _block?.Release();
-                _block = null;
             }
 
             if (_lines.TryReadFinalLine(out var last))
@@ -121,13 +116,53 @@ internal sealed class NdjsonLineReader(
         }
         finally
         {
-            _block?.Release();
-            _block = null;
             _chunk = [];
-            if (buffer is not null)
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// Reads the stream into lent blocks of framed lines, not yet judged: each block's taker judges its lines on any
+    /// thread (<see cref="ReadBlock.Judge"/>), then settles them in reading order (<see cref="ReadBlock.Settle"/>), which
+    /// reports the malformed ones as <see cref="ReadAsync"/> would have. A gzip cut comes as a last block of no lines.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The reader was made without a <see cref="LineBlockPool"/>.</exception>
+    public async IAsyncEnumerable<ReadBlock> ReadBlocksAsync(Stream stream, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var pool = lending ?? throw new InvalidOperationException("Blocks of lines are read only into lent buffers.");
+        _deferCut = true;
+        while (true)
+        {
+            var block = pool.Rent();
+            var read = await ReadChunkAsync(stream, block.Buffer, cancellationToken);
+            if (read == 0)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                block.Release();
+                break;
             }
+
+            var framed = new List<Framed>();
+            Frame(block.Buffer.AsSpan(0, read), framed);
+            if (framed.Count == 0)
+            {
+                block.Release();
+                continue;
+            }
+
+            // Sized here, before the block is handed on: the table of its lines' members is written where they are judged.
+            var recording = topLevelMembers && (long)framed.Count * MemberBytes <= MaxMemberBytes;
+            yield return new ReadBlock(this, block, framed, recording ? block.EnsureMembers(framed.Count * MemberBytes) : null, null);
+        }
+
+        if (_lines.TryReadFinalLine(out var last))
+        {
+            var block = pool.Rent();
+            yield return new ReadBlock(this, block, [new Framed(last.ToArray(), 0, last.Length, _lines.LineNumber, _lines.TextOffset)], topLevelMembers ? block.EnsureMembers(MemberBytes) : null, null);
+        }
+
+        if (_cut is { } cut)
+        {
+            yield return new ReadBlock(this, pool.Rent(), [], null, cut);
         }
     }
 
@@ -138,28 +173,42 @@ internal sealed class NdjsonLineReader(
         {
             return await stream.ReadAsync(buffer.AsMemory(0, options.BufferSize), cancellationToken);
         }
-        catch (GzipEndOfStreamException cut)
+        catch (GzipEndOfStreamException ex)
         {
             // The unfinished last line is a piece of one, not a line to judge.
             _lines.DiscardPartialLine();
-            report.RejectTruncatedGzip(sourceName, _lines.LineNumber + 1, cut.CompressedBytesRead, cut.Corruption, options.MalformedLines);
+            var cut = new Cut(_lines.LineNumber + 1, ex.CompressedBytesRead, ex.Corruption);
+            if (_deferCut)
+            {
+                _cut = cut;
+            }
+            else
+            {
+                Report(cut);
+            }
+
             return 0;
         }
     }
 
-    private void Split(ReadOnlySpan<byte> chunk)
+    /// <exception cref="MalformedNdjsonException">The policy is <see cref="ErrorPolicy.Fail"/>.</exception>
+    private void Reject(Framed line, string problem) => report.Reject(new MalformedLine(sourceName, line.Number, problem), options.MalformedLines);
+
+    private void PassedOver(string resourceType) => lineFilter!.PassedOver(resourceType);
+
+    private void Report(Cut cut) => report.RejectTruncatedGzip(sourceName, cut.LineNumber, cut.CompressedBytesRead, cut.Corruption, options.MalformedLines);
+
+    private void Frame(ReadOnlySpan<byte> chunk, List<Framed> framed)
     {
         var data = chunk;
         while (_lines.TryReadLine(ref data, out var line))
         {
             // A line within this read is judged where it lies; one gathered from two reads lies in the splitter's
             // buffer, which the next line reuses, so it gets its own copy now.
-            _framed.Add(chunk.Overlaps(line, out var offset)
+            framed.Add(chunk.Overlaps(line, out var offset)
                 ? new Framed(null, offset, line.Length, _lines.LineNumber, _lines.TextOffset)
                 : new Framed(line.ToArray(), 0, line.Length, _lines.LineNumber, _lines.TextOffset));
         }
-
-        Judge();
     }
 
     /// <summary>Judges the framed lines, then, in reading order, reports the malformed ones and readies the resources.</summary>
@@ -172,23 +221,17 @@ internal sealed class NdjsonLineReader(
             _verdicts = new Verdict[Math.Max(count, _verdicts.Length * 2)];
         }
 
-        var recording = topLevelMembers && (long)count * MemberBytes <= MaxMemberBytes;
-        if (recording)
-        {
-            // A lent line's table is read where the judging wrote it, so it lives in the line's block.
-            _members = _block?.EnsureMembers(count * MemberBytes) ?? EnsureOwnMembers(count * MemberBytes);
-        }
-
+        var members = topLevelMembers && (long)count * MemberBytes <= MaxMemberBytes ? EnsureOwnMembers(count * MemberBytes) : null;
         if (count < MinLinesToShare || options.MaxDegreeOfParallelism == 1)
         {
             for (var i = 0; i < count; i++)
             {
-                _verdicts[i] = Judge(_framed[i], recording ? MembersOf(i) : default);
+                _verdicts[i] = Judge(Bytes(_framed[i], _chunk), _framed[i].TextOffset, MembersOf(members, i));
             }
         }
         else
         {
-            Parallel.For(0, count, _parallel, i => _verdicts[i] = Judge(_framed[i], recording ? MembersOf(i) : default));
+            Parallel.For(0, count, _parallel, i => _verdicts[i] = Judge(Bytes(_framed[i], _chunk), _framed[i].TextOffset, MembersOf(members, i)));
         }
 
         try
@@ -198,17 +241,15 @@ internal sealed class NdjsonLineReader(
                 var (framed, verdict) = (_framed[i], _verdicts[i]);
                 if (verdict.Problem is { } problem)
                 {
-                    report.Reject(new MalformedLine(sourceName, framed.Number, problem), options.MalformedLines);
+                    Reject(framed, problem);
                 }
                 else if (verdict.Wanted)
                 {
-                    _ready.Add(_block is not null && framed.Copy is null ? Lent(verdict, framed, i)
-                        : verdict.Members > 0 ? WithMembers(verdict, framed, MembersOf(i)[..(4 * verdict.Members)])
-                        : new ResourceLine(verdict.Type!, verdict.Id, framed.Copy ?? Bytes(framed).ToArray(), sourceName, framed.Number));
+                    _ready.Add(Resource(verdict, framed, _chunk, null, members, i));
                 }
                 else if (verdict.PassedOver)
                 {
-                    lineFilter!.PassedOver(verdict.Type!);
+                    PassedOver(verdict.Type!);
                 }
             }
         }
@@ -220,13 +261,12 @@ internal sealed class NdjsonLineReader(
     }
 
     /// <summary>
-    /// One line's verdict: thread-safe, as it reads only the line, the options, the interned names and the read buffer,
-    /// which no one writes while its lines are judged.
+    /// One line's verdict: thread-safe, as it reads only the line, the options and the interned names, and the line lies
+    /// in a buffer no one writes while it is judged.
     /// </summary>
-    private Verdict Judge(Framed line, Span<int> members)
+    private Verdict Judge(ReadOnlySpan<byte> json, int textOffset, Span<int> members)
     {
-        var json = Bytes(line);
-        if (ResourceLineClassifier.Classify(json, line.TextOffset, out var key, members, out var memberCount) is { } problem)
+        if (ResourceLineClassifier.Classify(json, textOffset, out var key, members, out var memberCount) is { } problem)
         {
             return new Verdict(problem, null, null, false, false, 0);
         }
@@ -247,10 +287,31 @@ internal sealed class NdjsonLineReader(
             : new Verdict(null, type, key.HasId ? Encoding.UTF8.GetString(key.Id) : null, true, false, Math.Max(memberCount, 0));
     }
 
-    // The line's bytes and its members' table in one array, the table just past the bytes (TopLevelMembers).
-    private ResourceLine WithMembers(Verdict verdict, Framed framed, ReadOnlySpan<int> members)
+    /// <summary>
+    /// The resource a wanted line is: lent where it lies in <paramref name="block"/>, with its members' table where the
+    /// judging wrote it, and held until released; or, for a line with no block or one gathered from two reads, a copy.
+    /// </summary>
+    private ResourceLine Resource(Verdict verdict, Framed framed, byte[] buffer, LineBlock? block, byte[]? members, int index)
     {
-        var json = Bytes(framed);
+        if (block is not null && framed.Copy is null)
+        {
+            var json = buffer.AsMemory(framed.Offset, framed.Length);
+            block.Hold();
+            return new ResourceLine(verdict.Type!, verdict.Id, json, sourceName, framed.Number)
+            {
+                Members = verdict.Members > 0 ? new TopLevelMembers(json, members.AsMemory(index * MemberBytes, 16 * verdict.Members)) : null,
+                Block = block,
+            };
+        }
+
+        return verdict.Members > 0
+            ? WithMembers(verdict, framed, Bytes(framed, buffer), MembersOf(members, index)[..(4 * verdict.Members)])
+            : new ResourceLine(verdict.Type!, verdict.Id, framed.Copy ?? Bytes(framed, buffer).ToArray(), sourceName, framed.Number);
+    }
+
+    // The line's bytes and its members' table in one array, the table just past the bytes (TopLevelMembers).
+    private ResourceLine WithMembers(Verdict verdict, Framed framed, ReadOnlySpan<byte> json, ReadOnlySpan<int> members)
+    {
         var tableStart = TopLevelMembers.TableStart(json.Length);
         var bytes = GC.AllocateUninitializedArray<byte>(tableStart + (4 * members.Length));
         json.CopyTo(bytes);
@@ -263,20 +324,9 @@ internal sealed class NdjsonLineReader(
         };
     }
 
-    // The line where it lies in the block, with its members' table where the judging wrote it; held until released.
-    private ResourceLine Lent(Verdict verdict, Framed framed, int index)
-    {
-        var json = _chunk.AsMemory(framed.Offset, framed.Length);
-        _block!.Hold();
-        return new ResourceLine(verdict.Type!, verdict.Id, json, sourceName, framed.Number)
-        {
-            Members = verdict.Members > 0 ? new TopLevelMembers(json, _members.AsMemory(index * MemberBytes, 16 * verdict.Members)) : null,
-            Block = _block,
-        };
-    }
-
-    // Room for one line's members in the table of the buffer being judged (thread-safe: each line has its own).
-    private Span<int> MembersOf(int index) => MemoryMarshal.Cast<byte, int>(_members.AsSpan(index * MemberBytes, MemberBytes));
+    // Room for one line's members in a buffer's table (thread-safe: each line has its own); none without a table.
+    private static Span<int> MembersOf(byte[]? members, int index) =>
+        members is null ? default : MemoryMarshal.Cast<byte, int>(members.AsSpan(index * MemberBytes, MemberBytes));
 
     private byte[] EnsureOwnMembers(int length)
     {
@@ -288,7 +338,7 @@ internal sealed class NdjsonLineReader(
         return _ownMembers;
     }
 
-    private ReadOnlySpan<byte> Bytes(Framed line) => line.Copy ?? _chunk.AsSpan(line.Offset, line.Length);
+    private static ReadOnlySpan<byte> Bytes(Framed line, byte[] buffer) => line.Copy ?? buffer.AsSpan(line.Offset, line.Length);
 
     private string Intern(ReadOnlySpan<byte> utf8)
     {
@@ -332,11 +382,87 @@ internal sealed class NdjsonLineReader(
     /// A non-blank line as framed: its text (its own copy, or where it lies in the read buffer), its number and how far
     /// into the raw line the text starts.
     /// </summary>
-    private readonly record struct Framed(byte[]? Copy, int Offset, int Length, long Number, int TextOffset);
+    internal readonly record struct Framed(byte[]? Copy, int Offset, int Length, long Number, int TextOffset);
 
     /// <summary>
     /// A malformed line's problem, or a resource's interned type and id and whether it is handed out, or passed over
     /// at the consumer's word (<see cref="IResourceLineFilter"/>).
     /// </summary>
-    private readonly record struct Verdict(string? Problem, string? Type, string? Id, bool Wanted, bool PassedOver, int Members);
+    internal readonly record struct Verdict(string? Problem, string? Type, string? Id, bool Wanted, bool PassedOver, int Members);
+
+    /// <summary>Where a gzip file's data stops: the line number the cut falls on, and what the decompressor said.</summary>
+    internal readonly record struct Cut(long LineNumber, long CompressedBytesRead, string? Corruption);
+
+    /// <summary>
+    /// One read buffer's lines as <see cref="ReadBlocksAsync"/> frames them: judged by whoever takes the block, on any
+    /// one thread, then settled in reading order on the consumer's. Its hold on the buffer is released by the consumer
+    /// once done with every line it handed out (each of which holds the buffer too, until released).
+    /// </summary>
+    internal sealed class ReadBlock
+    {
+        private readonly NdjsonLineReader _reader;
+        private readonly LineBlock _block;
+        private readonly List<Framed> _framed;
+        private readonly byte[]? _members;
+        private readonly Cut? _cut;
+        private readonly List<ResourceLine> _resources = [];
+        private Verdict[] _verdicts = [];
+
+        internal ReadBlock(NdjsonLineReader reader, LineBlock block, List<Framed> framed, byte[]? members, Cut? cut)
+        {
+            _reader = reader;
+            _block = block;
+            _framed = framed;
+            _members = members;
+            _cut = cut;
+        }
+
+        /// <summary>The resources the block hands out, in reading order, once <see cref="Judge"/> has run.</summary>
+        public IReadOnlyList<ResourceLine> Resources => _resources;
+
+        /// <summary>Judges every line; the resources handed out are lent from the block.</summary>
+        public void Judge()
+        {
+            _verdicts = new Verdict[_framed.Count];
+            for (var i = 0; i < _framed.Count; i++)
+            {
+                var framed = _framed[i];
+                var verdict = _verdicts[i] = _reader.Judge(Bytes(framed, _block.Buffer), framed.TextOffset, MembersOf(_members, i));
+                if (verdict.Wanted)
+                {
+                    _resources.Add(_reader.Resource(verdict, framed, _block.Buffer, _block, _members, i));
+                }
+            }
+        }
+
+        /// <summary>
+        /// Reports the malformed lines (and a gzip cut) and counts those passed over, in reading order: call for each
+        /// block in the order read, after <see cref="Judge"/>.
+        /// </summary>
+        /// <exception cref="MalformedNdjsonException">A line is malformed and the policy is <see cref="ErrorPolicy.Fail"/>.</exception>
+        /// <exception cref="TruncatedGzipException">The block carries a gzip cut and the policy is <see cref="ErrorPolicy.Fail"/>.</exception>
+        public void Settle()
+        {
+            for (var i = 0; i < _framed.Count; i++)
+            {
+                var verdict = _verdicts[i];
+                if (verdict.Problem is { } problem)
+                {
+                    _reader.Reject(_framed[i], problem);
+                }
+                else if (verdict.PassedOver)
+                {
+                    _reader.PassedOver(verdict.Type!);
+                }
+            }
+
+            if (_cut is { } cut)
+            {
+                _reader.Report(cut);
+            }
+        }
+
+        /// <summary>Releases the block's own hold on its buffer.</summary>
+        public void Release() => _block.Release();
+    }
 }

@@ -278,11 +278,31 @@ public sealed class NdjsonSource
     /// Streams the resources as <see cref="ReadAsync(IEnumerable{string}?, CancellationToken)"/> does, except those
     /// <paramref name="lineFilter"/> turns down, which are judged like every line but counted through it instead of
     /// handed out; with <paramref name="topLevelMembers"/>, each carries where its top-level members lie
-    /// (<see cref="ResourceLine.Members"/>); with <paramref name="lendLines"/>, the resources lie in the read buffers,
-    /// lent (<see cref="ResourceLine.Block"/>): the caller must release each once done with its bytes.
+    /// (<see cref="ResourceLine.Members"/>).
     /// </summary>
     internal IAsyncEnumerable<ResourceLine> ReadAsync(
-        IEnumerable<string>? resourceTypes, IResourceLineFilter? lineFilter, CancellationToken cancellationToken, bool topLevelMembers = false, bool lendLines = false)
+        IEnumerable<string>? resourceTypes, IResourceLineFilter? lineFilter, CancellationToken cancellationToken, bool topLevelMembers = false) =>
+        Read(resourceTypes, lineFilter, topLevelMembers, lendLines: false, static (reader, stream, token) => reader.ReadAsync(stream, token), cancellationToken);
+
+    /// <summary>
+    /// Streams the resources as <see cref="ReadAsync(IEnumerable{string}?, IResourceLineFilter?, CancellationToken, bool)"/>
+    /// does, but one read buffer at a time, its lines framed and not yet judged and its resources lent where they lie in
+    /// the buffer (<see cref="ResourceLine.Block"/>) rather than copied: the caller judges each
+    /// block's lines on any thread (<see cref="NdjsonLineReader.ReadBlock.Judge"/>), settles the blocks in the order read
+    /// (<see cref="NdjsonLineReader.ReadBlock.Settle"/>, which reports malformed lines and may throw as a read would), and
+    /// releases each block and each resource once done with its bytes.
+    /// </summary>
+    internal IAsyncEnumerable<NdjsonLineReader.ReadBlock> ReadBlocksAsync(
+        IEnumerable<string>? resourceTypes, IResourceLineFilter? lineFilter, CancellationToken cancellationToken, bool topLevelMembers = false) =>
+        Read(resourceTypes, lineFilter, topLevelMembers, lendLines: true, static (reader, stream, token) => reader.ReadBlocksAsync(stream, token), cancellationToken);
+
+    private IAsyncEnumerable<T> Read<T>(
+        IEnumerable<string>? resourceTypes,
+        IResourceLineFilter? lineFilter,
+        bool topLevelMembers,
+        bool lendLines,
+        Func<NdjsonLineReader, Stream, CancellationToken, IAsyncEnumerable<T>> read,
+        CancellationToken cancellationToken)
     {
         IReadOnlySet<string>? filter = resourceTypes is null ? null : resourceTypes.ToHashSet(StringComparer.Ordinal);
         if (_stream is not null && Interlocked.Exchange(ref _streamTaken, 1) == 1)
@@ -292,15 +312,16 @@ public sealed class NdjsonSource
 
         MalformedLines = new MalformedLineReport(_options.MaxReportedMalformedLines);
         Interlocked.Exchange(ref _bytesRead, 0);
-        return ReadCoreAsync(filter, lineFilter, topLevelMembers, lendLines ? new LineBlockPool(_options.BufferSize) : null, MalformedLines, cancellationToken);
+        return ReadCoreAsync(filter, lineFilter, topLevelMembers, lendLines ? new LineBlockPool(_options.BufferSize) : null, MalformedLines, read, cancellationToken);
     }
 
-    private async IAsyncEnumerable<ResourceLine> ReadCoreAsync(
+    private async IAsyncEnumerable<T> ReadCoreAsync<T>(
         IReadOnlySet<string>? filter,
         IResourceLineFilter? lineFilter,
         bool topLevelMembers,
         LineBlockPool? lending,
         MalformedLineReport report,
+        Func<NdjsonLineReader, Stream, CancellationToken, IAsyncEnumerable<T>> read,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         foreach (NdjsonShardUnit unit in _units ?? [.. Files.Select(f => new NdjsonShardUnit(f, 0, f.Length ?? 0, 0))])
@@ -343,9 +364,9 @@ public sealed class NdjsonSource
             await using Stream counted = new ObservingStream(raw, bytes => Interlocked.Add(ref _bytesRead, bytes.Length), leaveOpen: _stream is not null);
             await using Stream decoded = isRange ? counted : await GzipDetection.OpenAsync(counted, name, cancellationToken);
             var reader = new NdjsonLineReader(name, _options, report, filter, file.ResourceType, lineFilter, topLevelMembers, lending);
-            await foreach (ResourceLine line in reader.ReadAsync(decoded, cancellationToken))
+            await foreach (T item in read(reader, decoded, cancellationToken))
             {
-                yield return line;
+                yield return item;
             }
 
             if (digest is not null)

@@ -41,7 +41,11 @@ public sealed partial class FhirTables
     /// Where the tables go; the caller disposes it. The run commits it (<see cref="ITableSink.CompleteAsync"/>)
     /// only once every table is complete, so a run that throws leaves a file sink's previous output as it was.
     /// </param>
-    /// <param name="progress">Receives progress at most every <see cref="FhirTablesOptions.ProgressInterval"/>, and once at the end; progress is reported on the calling thread, between resources.</param>
+    /// <param name="progress">
+    /// Receives progress at most every <see cref="FhirTablesOptions.ProgressInterval"/>, and once at the end; progress is
+    /// reported on the calling thread, between resources, or, for views compiled by <see cref="ViewDefinitionCompiler"/>, which
+    /// take the input a read buffer at a time (<see cref="NdjsonSourceOptions.BufferSize"/>), between read buffers.
+    /// </param>
     /// <param name="cancellationToken">Stops the run; the sink is then not committed (tables streamed to stdout may be partial).</param>
     /// <returns>Rows per table and what was skipped.</returns>
     /// <exception cref="ArgumentException">No views, or two views share a name.</exception>
@@ -73,13 +77,29 @@ public sealed partial class FhirTables
         await using var run = new TableRun(_options);
         await run.OpenAsync(viewList, sink, cancellationToken);
         long lastReport = started;
-        await foreach (ResourceLine resource in source.ReadAsync(run.ResourceTypes, run.LineFilter, cancellationToken, topLevelMembers: true, lendLines: run.BorrowsLines))
+        void Report()
         {
-            await run.AddAsync(resource, cancellationToken);
             if (progress is not null && clock.GetElapsedTime(lastReport) >= _options.ProgressInterval)
             {
                 lastReport = clock.GetTimestamp();
                 progress.Report(Progress(source, run));
+            }
+        }
+
+        if (run.BorrowsLines)
+        {
+            await foreach (var block in source.ReadBlocksAsync(run.ResourceTypes, run.LineFilter, cancellationToken, topLevelMembers: true))
+            {
+                await run.AddAsync(block, cancellationToken);
+                Report();
+            }
+        }
+        else
+        {
+            await foreach (ResourceLine resource in source.ReadAsync(run.ResourceTypes, run.LineFilter, cancellationToken, topLevelMembers: true))
+            {
+                await run.AddAsync(resource, cancellationToken);
+                Report();
             }
         }
 

@@ -20,25 +20,23 @@ namespace FhirBulk.Tables;
 /// by the source itself, through <see cref="LineFilter"/>: counted, never copied out of the read buffer nor queued.
 /// </para>
 /// <para>
-/// When every view keeps nothing of a line past its evaluation (<see cref="IBorrowingView"/>), the source lends the
-/// resources where they lie in its read buffers (<see cref="BorrowsLines"/>) instead of copying each, and each line is
-/// released once its rows are written, giving its buffer back for another read. A batch then spans at most
-/// <see cref="MaxBlocksPerBatch"/> buffers, so that a view selecting from few resources (most passed over) does not keep
-/// many buffers alive for a few lines each.
+/// When every view keeps nothing of a line past its evaluation (<see cref="IBorrowingView"/>, <see cref="BorrowsLines"/>),
+/// the run takes whole read buffers instead (<see cref="AddAsync(NdjsonLineReader.ReadBlock, CancellationToken)"/>), each
+/// one batch: a worker judges a buffer's lines and evaluates them where they lie, uncopied, so that a line is read from
+/// memory by one core only, while the calling thread reads the next buffer and writes the rows of the oldest, settling
+/// its malformed lines in reading order first. Each line lent is released once its rows are written, and the buffer is
+/// read into again once all are.
 /// </para>
 /// </remarks>
 internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable, IResourceLineFilter
 {
     private const int BatchSize = 256;
-    private const int MaxBlocksPerBatch = 4;
 
     private readonly Dictionary<string, TypeTargets> _byType = new(StringComparer.Ordinal);
     private readonly List<ITableWriter> _writers = [];
     private readonly Queue<Batch> _inFlight = new();
     private readonly List<ViewError> _viewErrors = [];
     private List<Queued> _batch = new(BatchSize);
-    private LineBlock? _lastBlock;
-    private int _blocksInBatch;
 
     // The type of the resource read last, and its views: the lines of a file are of one type, and a source interns
     // type names, so nearly every resource is matched by reference without hashing its type's name.
@@ -56,7 +54,7 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable, IR
 
     public IReadOnlyCollection<string> ResourceTypes => _byType.Keys;
 
-    /// <summary>Whether the source may lend the lines it hands out (<see cref="ResourceLine.Block"/>): every view keeps nothing of them.</summary>
+    /// <summary>Whether the run may take read buffers whose lines are lent rather than copied (<see cref="ResourceLine.Block"/>): every view keeps nothing of a line.</summary>
     public bool BorrowsLines { get; private set; }
 
     /// <summary>The test for the source to pass resources over with, or <see langword="null"/> when no view has one.</summary>
@@ -107,7 +105,7 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable, IR
         return false;
     }
 
-    /// <summary>Counts a resource passed over as one read, as <see cref="AddAsync"/> would have.</summary>
+    /// <summary>Counts a resource passed over as one read, as <see cref="AddAsync(ResourceLine, CancellationToken)"/> would have.</summary>
     void IResourceLineFilter.PassedOver(string resourceType)
     {
         Resources++;
@@ -124,17 +122,6 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable, IR
         }
 
         type.Resources++;
-        if (resource.Block is { } block && !ReferenceEquals(block, _lastBlock))
-        {
-            if (_blocksInBatch == MaxBlocksPerBatch)
-            {
-                await DispatchAsync(cancellationToken);
-            }
-
-            _lastBlock = block;
-            _blocksInBatch++;
-        }
-
         _batch.Add(new Queued(resource, type.Targets));
         if (_batch.Count >= BatchSize)
         {
@@ -166,17 +153,37 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable, IR
 
         List<Queued> resources = _batch;
         _batch = new List<Queued>(BatchSize);
-        _blocksInBatch = 0;
-        _lastBlock = null;
-        if (options.MaxDegreeOfParallelism == 1)
-        {
-            _inFlight.Enqueue(new Batch(resources, Task.FromResult(EvaluateAll(resources))));
-        }
-        else
-        {
-            _inFlight.Enqueue(new Batch(resources, Task.Run(() => EvaluateAll(resources), cancellationToken)));
-        }
+        await EnqueueAsync(null, () => new Evaluated(resources, EvaluateAll(resources)), cancellationToken);
+    }
 
+    /// <summary>
+    /// Queues a read buffer's lines, not yet judged, as one batch: judged and evaluated together on a worker (on the
+    /// calling thread when the run is not parallel); their resources are counted, and the buffer's malformed lines
+    /// reported, when the batch is written.
+    /// </summary>
+    public async Task AddAsync(NdjsonLineReader.ReadBlock block, CancellationToken cancellationToken)
+    {
+        await DispatchAsync(cancellationToken);
+        await EnqueueAsync(block, () =>
+        {
+            block.Judge();
+            var resources = new List<Queued>(block.Resources.Count);
+            foreach (ResourceLine resource in block.Resources)
+            {
+                // The table of types is only read once the run is open, so workers may look it up.
+                if (_byType.TryGetValue(resource.ResourceType, out TypeTargets? type))
+                {
+                    resources.Add(new Queued(resource, type.Targets));
+                }
+            }
+
+            return new Evaluated(resources, EvaluateAll(resources));
+        }, cancellationToken);
+    }
+
+    private async Task EnqueueAsync(NdjsonLineReader.ReadBlock? block, Func<Evaluated> work, CancellationToken cancellationToken)
+    {
+        _inFlight.Enqueue(new Batch(block, options.MaxDegreeOfParallelism == 1 ? Task.FromResult(work()) : Task.Run(work, cancellationToken)));
         while (_inFlight.Count > options.MaxDegreeOfParallelism)
         {
             await WriteOldestAsync(cancellationToken);
@@ -186,11 +193,21 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable, IR
     private async Task WriteOldestAsync(CancellationToken cancellationToken)
     {
         Batch batch = _inFlight.Peek();
-        Outcome[][] outcomes = await batch.Outcomes;
+        (List<Queued> resources, Outcome[][] outcomes) = await batch.Work;
         _inFlight.Dequeue();
-        for (int i = 0; i < batch.Resources.Count; i++)
+        if (batch.Block is { } block)
         {
-            (ResourceLine resource, Target[] targets) = batch.Resources[i];
+            block.Settle();
+            foreach (Queued queued in resources)
+            {
+                Resources++;
+                Find(queued.Resource.ResourceType)!.Resources++;
+            }
+        }
+
+        for (int i = 0; i < resources.Count; i++)
+        {
+            (ResourceLine resource, Target[] targets) = resources[i];
             for (int t = 0; t < targets.Length; t++)
             {
                 Outcome outcome = outcomes[i][t];
@@ -218,6 +235,8 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable, IR
 
             resource.Block?.Release();
         }
+
+        batch.Block?.Release();
     }
 
     public async Task CompleteAsync(CancellationToken cancellationToken)
@@ -241,7 +260,7 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable, IR
         // batches; the writers they feed must outlive them.
         while (_inFlight.TryDequeue(out Batch batch))
         {
-            await batch.Outcomes.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            await batch.Work.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
 
         foreach (ITableWriter writer in _writers)
@@ -306,7 +325,10 @@ internal sealed class TableRun(FhirTablesOptions options) : IAsyncDisposable, IR
 
     private readonly record struct Outcome(List<object?[]>? Rows, Exception? Error);
 
-    private readonly record struct Batch(List<Queued> Resources, Task<Outcome[][]> Outcomes);
+    /// <summary>A batch in flight: the resources queued, or the read buffer whose lines are judged with them, and the work on them.</summary>
+    private readonly record struct Batch(NdjsonLineReader.ReadBlock? Block, Task<Evaluated> Work);
+
+    private readonly record struct Evaluated(List<Queued> Resources, Outcome[][] Outcomes);
 
     private readonly record struct Queued(ResourceLine Resource, Target[] Targets);
 

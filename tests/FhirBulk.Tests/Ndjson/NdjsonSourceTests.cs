@@ -33,10 +33,8 @@ public class NdjsonSourceTests
         Assert.EndsWith("Patient.000.ndjson", lines[1].SourceName, StringComparison.Ordinal);
     }
 
-    [Theory]
-    [InlineData(1)]
-    [InlineData(4)]
-    public async Task ReadAsync_LinesLent_ABufferIsReadIntoAgainOnlyOnceEveryLineLentFromItIsReleased(int threads)
+    [Fact]
+    public async Task ReadBlocksAsync_LinesLent_ABufferIsReadIntoAgainOnlyOnceItAndEveryLineLentFromItAreReleased()
     {
         using var dir = new TempFolder();
         // Lines of many lengths over 4 KiB buffers: most lie inside one read, some across two (those are copied).
@@ -44,15 +42,17 @@ public class NdjsonSourceTests
             .Select(i => $$"""{"resourceType":"Patient","id":"p{{i}}","name":[{"family":"F{{i}}{{new string('x', i * 7 % 97)}}"}],"gender":"other"}""")
             .ToList();
         dir.Write("Patient.000.ndjson", string.Join("\n", texts) + "\n");
-        var options = new NdjsonSourceOptions { BufferSize = 4096, MaxDegreeOfParallelism = threads };
-        IAsyncEnumerable<ResourceLine> Read() =>
-            NdjsonSource.FromFolder(dir.Path, options).ReadAsync(null, null, CancellationToken.None, topLevelMembers: true, lendLines: true);
+        var options = new NdjsonSourceOptions { BufferSize = 4096 };
+        IAsyncEnumerable<NdjsonLineReader.ReadBlock> Read() =>
+            NdjsonSource.FromFolder(dir.Path, options).ReadBlocksAsync(null, null, CancellationToken.None, topLevelMembers: true);
 
         // Held, never released: no buffer is read into again, so every line keeps the bytes it was read with.
         var held = new List<ResourceLine>();
-        await foreach (var line in Read())
+        await foreach (var block in Read())
         {
-            held.Add(line);
+            block.Judge();
+            block.Settle();
+            held.AddRange(block.Resources);
         }
 
         Assert.Equal(texts, held.Select(l => Encoding.UTF8.GetString(l.Json.Span)));
@@ -67,18 +67,78 @@ public class NdjsonSourceTests
         // Released as they come: the reads take turns with the same buffer, and each line is whole when handed out.
         var blocks = new HashSet<LineBlock>(ReferenceEqualityComparer.Instance);
         var read = 0;
-        await foreach (var line in Read())
+        await foreach (var block in Read())
         {
-            Assert.Equal(texts[read++], Encoding.UTF8.GetString(line.Json.Span));
-            if (line.Block is { } block)
+            block.Judge();
+            block.Settle();
+            foreach (var line in block.Resources)
             {
-                blocks.Add(block);
-                block.Release();
+                Assert.Equal(texts[read++], Encoding.UTF8.GetString(line.Json.Span));
+                if (line.Block is { } lent)
+                {
+                    blocks.Add(lent);
+                    lent.Release();
+                }
             }
+
+            block.Release();
         }
 
         Assert.Equal(texts.Count, read);
         Assert.Single(blocks);
+    }
+
+    [Theory]
+    [InlineData(ErrorPolicy.Skip)]
+    [InlineData(ErrorPolicy.Fail)]
+    public async Task ReadBlocksAsync_JudgedOutOfOrderThenSettledInOrder_GiveTheResourcesAndReportsOfReadAsync(ErrorPolicy policy)
+    {
+        using var dir = new TempFolder();
+        // Lines up to 300 bytes over 4 KiB reads (some across two), every 17th malformed, and a gzip file cut short.
+        dir.Write("Patient.000.ndjson", string.Join("\n", Enumerable.Range(0, 300).Select(i => i % 17 == 16
+            ? $$"""{"resourceType":"Patient","id":"bad{{i}}",""" + "\r"
+            : $$"""{"resourceType":"Patient","id":"p{{i}}","name":[{"family":"{{new string('x', i % 250)}}"}]}""")) + "\n");
+        var (cut, _) = CheckedGzipStreamTests.CutAtFlush(CheckedGzipStreamTests.Lines(0, 100), CheckedGzipStreamTests.Lines(100, 100));
+        await File.WriteAllBytesAsync(dir.File("Patient.001.ndjson.gz"), cut);
+        var options = new NdjsonSourceOptions { BufferSize = 4096, MalformedLines = policy };
+
+        var expected = new List<ResourceLine>();
+        var lineSource = NdjsonSource.FromFolder(dir.Path, options);
+        var expectedFailure = await Record.ExceptionAsync(async () =>
+        {
+            await foreach (var line in lineSource.ReadAsync())
+            {
+                expected.Add(line);
+            }
+        });
+
+        var blockSource = NdjsonSource.FromFolder(dir.Path, options);
+        var blocks = new List<NdjsonLineReader.ReadBlock>();
+        await foreach (var block in blockSource.ReadBlocksAsync(null, null, CancellationToken.None, topLevelMembers: true))
+        {
+            blocks.Add(block);
+        }
+
+        // As the table runner's workers do: each block judged on its own thread, in whatever order they finish.
+        await Task.WhenAll(Enumerable.Reverse(blocks).Select(block => Task.Run(block.Judge)));
+        var got = new List<ResourceLine>();
+        var failure = Record.Exception(() =>
+        {
+            foreach (var block in blocks)
+            {
+                block.Settle();
+                got.AddRange(block.Resources);
+            }
+        });
+
+        Assert.True(blocks.Count > 10, $"the input should span many reads, not {blocks.Count}");
+        Assert.Equal(expectedFailure?.GetType(), failure?.GetType());
+        Assert.Equal(expectedFailure?.Message, failure?.Message);
+        Assert.Equal(policy == ErrorPolicy.Fail ? 0 : 383, expected.Count);
+        Assert.Equal(expected.Select(l => (l.SourceName, l.LineNumber, l.Id)), got.Take(expected.Count).Select(l => (l.SourceName, l.LineNumber, l.Id)));
+        Assert.Equal(expected.Select(l => Encoding.UTF8.GetString(l.Json.Span)), got.Take(expected.Count).Select(l => Encoding.UTF8.GetString(l.Json.Span)));
+        Assert.Equal(lineSource.MalformedLines.Count, blockSource.MalformedLines.Count);
+        Assert.Equal(lineSource.MalformedLines.Examples.Select(m => m.ToString()), blockSource.MalformedLines.Examples.Select(m => m.ToString()));
     }
 
     [Fact]

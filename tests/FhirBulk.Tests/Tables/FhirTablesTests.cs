@@ -276,8 +276,9 @@ public class FhirTablesTests
         };
         var sink = new DataFrameSink();
 
+        // 10 KB reads: a read buffer is a batch, so p600 (at byte 23,290) is in the third.
         TableRunResult result = await CreateSut(new FhirTablesOptions { ViewErrors = ErrorPolicy.Fail, MaxDegreeOfParallelism = 2 })
-            .RunAsync(NdjsonSource.FromFile(path), [view], sink);
+            .RunAsync(NdjsonSource.FromFile(path, new NdjsonSourceOptions { BufferSize = 10_000 }), [view], sink);
 
         Assert.Equal(2000, result.RowsByTable["patients"]);
         Assert.Equal(Enumerable.Range(0, 2000).Select(i => $"p{i}"), sink.Tables["patients"]["id"].Cast<string>());
@@ -321,15 +322,32 @@ public class FhirTablesTests
     }
 
     [Fact]
-    public async Task RunAsync_ZeroInterval_ReportsEveryResourceAndTheEnd()
+    public async Task RunAsync_ZeroIntervalLinesCopied_ReportsEveryResourceAndTheEnd()
     {
         using var dir = new TempFolder();
         var reports = new List<(long Resources, long Rows)>();
         var sut = CreateSut(new FhirTablesOptions { TimeProvider = new FakeTimeProvider(), ProgressInterval = TimeSpan.Zero });
 
-        await sut.RunAsync(NdjsonSource.FromFile(WriteMixedFile(dir)), [Patients], new DataFrameSink(), new SynchronousProgress(p => reports.Add((p.Resources, p.Rows))));
+        await sut.RunAsync(NdjsonSource.FromFile(WriteMixedFile(dir)), [new ProbeView(Patients, keepsNoBytes: false)], new DataFrameSink(), new SynchronousProgress(p => reports.Add((p.Resources, p.Rows))));
 
         Assert.Equal([(1L, 0L), (2L, 0L), (2L, 2L)], reports);
+    }
+
+    [Fact]
+    public async Task RunAsync_ZeroIntervalLinesLent_ReportsAfterEveryReadBufferAndAtTheEnd()
+    {
+        using var dir = new TempFolder();
+        string path = dir.Write("Patient.000.ndjson", string.Join("\n", Enumerable.Range(0, 500).Select(i => $$"""{"resourceType":"Patient","id":"p{{i}}"}""")) + "\n");
+        var reports = new List<(long Resources, long Rows)>();
+        var sut = CreateSut(new FhirTablesOptions { TimeProvider = new FakeTimeProvider(), ProgressInterval = TimeSpan.Zero, MaxDegreeOfParallelism = 1 });
+
+        // About 19 KB in 4 KiB reads: five buffers, each a batch written once the next is read.
+        await sut.RunAsync(NdjsonSource.FromFile(path, new NdjsonSourceOptions { BufferSize = 4096 }), [Patients], new DataFrameSink(), new SynchronousProgress(p => reports.Add((p.Resources, p.Rows))));
+
+        Assert.Equal(6, reports.Count);
+        Assert.Equal((500L, 500L), reports[^1]);
+        Assert.Equal(reports.OrderBy(r => r.Resources), reports);
+        Assert.Contains(reports, r => r.Resources is > 0 and < 500 && r.Rows == r.Resources);
     }
 
     [Fact]

@@ -9,8 +9,11 @@ namespace FhirBulk.Tests.Tables.TestSupport;
 /// A minimal <see cref="ICompiledView"/> for testing the pipeline and sinks without the
 /// ViewDefinition engine: each column reads a dotted path of object properties ("subject.reference").
 /// </summary>
-public sealed class FieldView(string name, string resource, params (string Column, string Path, string? Type)[] columns) : ICompiledView
+public sealed class FieldView(string name, string resource, params (string Column, string Path, string? Type)[] columns) : ICompiledView, IBorrowingView
 {
+    // Its values are strings and numbers of their own: the runner lends it lines, as it does the engine's views.
+    public bool KeepsNoBytes => true;
+
     public ViewSchema Schema { get; } = new(name, resource, [.. columns.Select(c => new ViewColumn(c.Column, c.Type, false))]);
 
     public ViewEngineChoice Engine { get; } = new(FhirPathEngineKind.Json);
