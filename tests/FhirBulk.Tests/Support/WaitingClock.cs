@@ -8,11 +8,21 @@ namespace FhirBulk.Tests.Support;
 /// the clock can run minutes ahead while the code has not yet been scheduled, and a stall timeout then fires that the
 /// code never earned.
 /// </summary>
+/// <remarks>
+/// A <see cref="CancellationTokenSource"/>'s timer (<c>CancelAfter</c>, a timeout) is a deadline, not a wait: the code
+/// arms it and carries on working (a download arms its stall deadline, then reads), so while it is armed the code may
+/// be running, and moving time on then would let a deadline pass during work that takes no time on this clock. Such
+/// timers run on the clock but do not count as waiting; code that waits on nothing but a deadline never finishes here.
+/// </remarks>
 internal sealed class WaitingClock(DateTimeOffset start) : FakeTimeProvider(start)
 {
+    // Held while a timer is marked waiting and armed, and while time is moved on: otherwise the clock can run on, step
+    // after step, between a timer being marked and its being armed, and the timer then fires that much later than asked
+    // (seen on a loaded machine: a download's stall deadline armed 114 s late, when deadlines still counted as waits).
+    private readonly Lock _gate = new();
     private int _waiting;
 
-    /// <summary>Whether a timer is set to fire (a delay, a retry's wait).</summary>
+    /// <summary>Whether a timer is set to fire that the code waits on (a delay, a retry's wait), not a deadline.</summary>
     public bool AnyoneWaiting => Volatile.Read(ref _waiting) > 0;
 
     /// <summary>
@@ -24,9 +34,12 @@ internal sealed class WaitingClock(DateTimeOffset start) : FakeTimeProvider(star
         for (var turns = 0; !task.IsCompleted; turns++)
         {
             Assert.True(turns < 1_000_000, "the operation never finished");
-            if (AnyoneWaiting)
+            lock (_gate)
             {
-                Advance(step);
+                if (AnyoneWaiting)
+                {
+                    Advance(step);
+                }
             }
 
             await Task.Yield();
@@ -37,19 +50,27 @@ internal sealed class WaitingClock(DateTimeOffset start) : FakeTimeProvider(star
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
-        var timer = new Timer(this);
+        if (state is CancellationTokenSource)
+        {
+            return base.CreateTimer(callback, state, dueTime, period);
+        }
 
-        // Set before the fake timer exists: it may fire at once, inside CreateTimer.
-        timer.Set(dueTime, period);
-        timer.Inner = base.CreateTimer(
-            s =>
-            {
-                timer.Fired();
-                callback(s);
-            },
-            state,
-            dueTime,
-            period);
+        var timer = new Timer(this);
+        lock (_gate)
+        {
+            // Set before the fake timer exists: it may fire at once, inside CreateTimer.
+            timer.Set(dueTime, period);
+            timer.Inner = base.CreateTimer(
+                s =>
+                {
+                    timer.Fired();
+                    callback(s);
+                },
+                state,
+                dueTime,
+                period);
+        }
+
         return timer;
     }
 
@@ -83,14 +104,20 @@ internal sealed class WaitingClock(DateTimeOffset start) : FakeTimeProvider(star
 
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {
-            Set(dueTime, period);
-            return Inner!.Change(dueTime, period);
+            lock (clock._gate)
+            {
+                Set(dueTime, period);
+                return Inner!.Change(dueTime, period);
+            }
         }
 
         public void Dispose()
         {
-            Set(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            Inner?.Dispose();
+            lock (clock._gate)
+            {
+                Set(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                Inner?.Dispose();
+            }
         }
 
         public ValueTask DisposeAsync()
