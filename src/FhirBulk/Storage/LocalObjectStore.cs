@@ -12,6 +12,11 @@ namespace FhirBulk.Storage;
 /// </summary>
 internal sealed partial class LocalObjectStore(StorageLocation location, ObjectStoreOptions options) : ObjectStore(location)
 {
+    // How often a write makes its folder again when another writer removed it as empty in the meantime (InFolderOf): a
+    // shard moving its parts can remove a shared folder every few hundred microseconds, and each attempt takes about a
+    // hundred on these machines, so a handful of attempts can all lose (seen in a test); a hundred cost a few ms at most.
+    private const int MaxFolderAttempts = 100;
+
     private readonly ILogger logger = options.LoggerFactory?.CreateLogger<ObjectStore>() ?? NullLogger<ObjectStore>.Instance;
 
     private string Root => Location.Path!;
@@ -53,12 +58,11 @@ internal sealed partial class LocalObjectStore(StorageLocation location, ObjectS
         var path = Describe(name);
         var temporary = AtomicFile.TemporaryPathFor(path);
         return FileWrites.Run(
-            () =>
+            () => InFolderOf(path, () =>
             {
-                Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
                 var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1, FileOptions.Asynchronous);
                 return new LocalObjectWriter(name, path, temporary, stream, logger);
-            },
+            }),
             e => WriteFailure(path, e));
     }
 
@@ -79,11 +83,11 @@ internal sealed partial class LocalObjectStore(StorageLocation location, ObjectS
         var from = Describe(source);
         var to = Describe(destination);
         FileWrites.Run(
-            () =>
+            () => InFolderOf(to, () =>
             {
-                Directory.CreateDirectory(System.IO.Path.GetDirectoryName(to)!);
                 File.Move(from, to, overwrite: true);
-            },
+                return true;
+            }),
             e => WriteFailure(to, e));
         RemoveEmptyFolders(from);
         return Task.CompletedTask;
@@ -134,6 +138,29 @@ internal sealed partial class LocalObjectStore(StorageLocation location, ObjectS
     /// <summary>Removes the folders above a file that was deleted or moved away, up to the root, as long as they are empty: a
     /// bucket has no folders, only names, so a name prefix left without objects must not linger here either (a staging
     /// folder emptied by its moves, say).</summary>
+    /// <summary>
+    /// Makes the folder <paramref name="path"/> goes in, then runs <paramref name="use"/>, which creates or moves a file
+    /// there. Another writer of the same lake (a shard running beside this one) removes the folders it leaves empty
+    /// (<see cref="RemoveEmptyFolders"/>), and one can go between this writer's making it, or a folder above it, and its
+    /// using it, which the file system reports as a missing folder: the folder is then made again, up to
+    /// <see cref="MaxFolderAttempts"/> times, before that counts as a failure.
+    /// </summary>
+    private static T InFolderOf<T>(string path, Func<T> use)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+                return use();
+            }
+            // Made from the top down, a missing folder can show as either, depending on the call that met it.
+            catch (IOException e) when (e is DirectoryNotFoundException or FileNotFoundException && attempt < MaxFolderAttempts)
+            {
+            }
+        }
+    }
+
     private void RemoveEmptyFolders(string path)
     {
         for (var folder = System.IO.Path.GetDirectoryName(path); folder is not null && folder.Length > Root.Length; folder = System.IO.Path.GetDirectoryName(folder))
