@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -65,7 +66,14 @@ internal static class ResourceLineClassifier
         var reader = new Utf8JsonReader(line);
         try
         {
-            reader.Read();
+            if (!TryReadFirst(ref reader))
+            {
+                // RFC 8259 §8.1 lets a parser ignore a byte-order mark at the start of a text; NDJSON's is the file.
+                return line.StartsWith("\uFEFF"u8)
+                    ? "not a JSON object (starts with a byte-order mark, U+FEFF, which only a file's first line may have)"
+                    : $"not a JSON object (starts with '{Opening(line)}')";
+            }
+
             if (reader.TokenType != JsonTokenType.StartObject)
             {
                 return $"not a JSON object (starts with {Describe(reader.TokenType)})";
@@ -128,6 +136,39 @@ internal static class ResourceLineClassifier
 
         key = new ResourceLineKey(type, id, id is not null);
         return null;
+    }
+
+    // A line that does not even start a JSON value (a log line, an HTML error page, "this is not json") would otherwise be
+    // described by what the reader expected of its first letters ("Expected the literal 'true'"), which reads as nonsense.
+    private static bool TryReadFirst(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            reader.Read();
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    // The line's first characters, cut after OpeningLength of them; those that print nothing (controls, format
+    // characters) as \uXXXX, so that the message shows them.
+    private static string Opening(ReadOnlySpan<byte> line)
+    {
+        const int OpeningLength = 24;
+        var text = new StringBuilder();
+        var runes = 0;
+        while (runes < OpeningLength && Rune.DecodeFromUtf8(line, out var rune, out var consumed) == OperationStatus.Done)
+        {
+            var category = Rune.GetUnicodeCategory(rune);
+            text.Append(category is UnicodeCategory.Control or UnicodeCategory.Format ? $"\\u{rune.Value:X4}" : rune.ToString());
+            line = line[consumed..];
+            runes++;
+        }
+
+        return line.IsEmpty ? text.ToString() : text.Append('…').ToString();
     }
 
     /// <summary>The index of the first byte that is not part of valid UTF-8, or -1.</summary>

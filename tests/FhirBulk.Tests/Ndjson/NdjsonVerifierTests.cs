@@ -69,7 +69,7 @@ public class NdjsonVerifierTests
         verifier.Complete();
 
         Assert.Equal(1, verifier.Resources);
-        Assert.Equal("f:2: not valid JSON: '0xEF' is an invalid start of a value (at byte 1 of the line)", Assert.Single(verifier.MalformedLines.Examples).ToString());
+        Assert.Equal("f:2: not a JSON object (starts with a byte-order mark, U+FEFF, which only a file's first line may have)", Assert.Single(verifier.MalformedLines.Examples).ToString());
     }
 
     [Fact]

@@ -22,6 +22,11 @@ public class ResourceLineClassifierTests
     [InlineData("""{"resourceType":"\ud800"}""", "\"resourceType\" holds an unpaired surrogate escape (\\uD800-\\uDFFF)")]
     [InlineData("""{"resourceType":"Patient"} x""", "not valid JSON: 'x' is invalid after a single JSON value. Expected end of data (at byte 28 of the line)")]
     [InlineData("""{"resourceType":"Patient",}""", "not valid JSON: The JSON object contains a trailing comma at the end (at byte 27 of the line)")]
+    [InlineData("this is not json", "not a JSON object (starts with 'this is not json')")]
+    [InlineData("<html><head><title>502 Bad Gateway</title></head></html>", "not a JSON object (starts with '<html><head><title>502 B…')")]
+    [InlineData("nul", "not a JSON object (starts with 'nul')")]
+    [InlineData("Ünïcödé\tand a tab", "not a JSON object (starts with 'Ünïcödé\\u0009and a tab')")]
+    [InlineData("\uFEFF{\"resourceType\":\"Patient\"}", "not a JSON object (starts with a byte-order mark, U+FEFF, which only a file's first line may have)")]
     [InlineData("{oops", "not valid JSON: 'o' is an invalid start of a property name. Expected a '\"' (at byte 2 of the line)")]
     public void Classify_NotAResource_OneWordingOfTheProblem(string line, string problem) =>
         Assert.Equal(problem, Problem(line));
