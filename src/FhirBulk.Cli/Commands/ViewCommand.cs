@@ -228,6 +228,15 @@ internal static class ViewCommand
                     }
                 }
             }
+            catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
+            {
+                // Every output but stdout is replaced only when the whole run succeeds (docs/cli.md, view), so a cancelled
+                // run can say what the user most needs to know: nothing they had was lost or half-replaced.
+                throw new CliException(
+                    toStdout ? "cancelled; the rows written to stdout so far are not all of them." : $"cancelled; {written} is as it was before this run.",
+                    ExitCodes.Cancelled,
+                    e);
+            }
             catch (TableSinkException e) when (toFile && e.Path is { } failed && failed.StartsWith(folder, StringComparison.Ordinal))
             {
                 // The one file is written in a hidden folder beside it (on the same disk): the user knows it by --out's name.

@@ -373,6 +373,47 @@ public sealed class ViewCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task View_CancelledMidInput_SaysTheOutputIsAsItWasAndLeavesItSo()
+    {
+        var patients = File.ReadAllBytes(Path.Combine(SmallExport.Write(temp), "Patient.000.ndjson"));
+        var view = Path.Combine(RepositoryPaths.Workshop, "views", "patients.json");
+        var output = temp.File("tables");
+        var first = await new CliRunner().WithStandardInput(patients).RunAsync("view", "--input", "-", "--view", view, "--format", "csv", "--out", output);
+        Assert.True(first.ExitCode == 0, first.ToString());
+        var before = Directory.GetFiles(output).Order().Select(f => (Path.GetFileName(f), File.ReadAllText(f))).ToList();
+
+        var result = await CancelWhileStalled(patients[..(patients.Length / 2)], "view", "--input", "-", "--view", view, "--format", "csv", "--out", output);
+
+        Assert.True(result.ExitCode == 130, result.ToString());
+        Assert.Equal($"error: cancelled; {output} is as it was before this run.", result.Error.Trim());
+        Assert.Equal(before, Directory.GetFiles(output).Order().Select(f => (Path.GetFileName(f), File.ReadAllText(f))).ToList());
+    }
+
+    [Fact]
+    public async Task View_CancelledMidInputIntoStdout_SaysTheRowsAreNotAll()
+    {
+        var patients = File.ReadAllBytes(Path.Combine(SmallExport.Write(temp), "Patient.000.ndjson"));
+
+        var result = await CancelWhileStalled(
+            patients, "view", "--input", "-", "--view", Path.Combine(RepositoryPaths.Workshop, "views", "patients.json"), "--format", "csv", "--out", "-");
+
+        Assert.True(result.ExitCode == 130, result.ToString());
+        Assert.Equal("error: cancelled; the rows written to stdout so far are not all of them.", result.Error.Trim());
+    }
+
+    // Runs the command with stdin giving input and then stalling, and cancels it (as Ctrl-C does) once it waits for more.
+    private static async Task<CliResult> CancelWhileStalled(byte[] input, params string[] args)
+    {
+        using var giveUp = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var stop = new CancellationTokenSource();
+        var stdin = new StallingStream(input, giveUp.Token);
+        var running = new CliRunner().WithStandardInput(stdin).RunAsync(stop.Token, args);
+        await stdin.Stalled.WaitAsync(giveUp.Token);
+        stop.Cancel();
+        return await running;
+    }
+
+    [Fact]
     public async Task View_BadViewInFolder_ErrorNamesTheFileOnce()
     {
         var views = Path.Combine(temp.Path, "views");

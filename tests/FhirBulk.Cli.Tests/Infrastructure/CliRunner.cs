@@ -31,12 +31,15 @@ public sealed class CliRunner
     public MemoryStream StandardOutput { get; } = new();
 
     /// <summary>What commands read from stdin as bytes (<c>--input -</c>); empty unless given.</summary>
-    public MemoryStream StandardInput { get; private set; } = new();
+    public Stream StandardInput { get; private set; } = new MemoryStream();
 
     /// <summary>Gives the command <paramref name="bytes"/> on stdin.</summary>
-    public CliRunner WithStandardInput(byte[] bytes)
+    public CliRunner WithStandardInput(byte[] bytes) => WithStandardInput(new MemoryStream(bytes));
+
+    /// <summary>Gives the command <paramref name="input"/> as stdin (one that stalls, for a command cancelled mid-input).</summary>
+    public CliRunner WithStandardInput(Stream input)
     {
-        StandardInput = new MemoryStream(bytes);
+        StandardInput = input;
         return this;
     }
 
@@ -70,7 +73,10 @@ public sealed class CliRunner
         return this;
     }
 
-    public Task<CliResult> RunAsync(params string[] args)
+    public Task<CliResult> RunAsync(params string[] args) => RunAsync(CancellationToken.None, args);
+
+    /// <summary>Runs a command that <paramref name="stop"/> cancels as Ctrl-C would.</summary>
+    public Task<CliResult> RunAsync(CancellationToken stop, params string[] args)
     {
         var output = CreateConsole();
         if (live)
@@ -78,7 +84,7 @@ public sealed class CliRunner
             output.Interactive();
         }
 
-        return RunAsync(output, CancellationToken.None, args);
+        return RunAsync(output, stop, args);
     }
 
     /// <summary>
